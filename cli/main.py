@@ -1,0 +1,64 @@
+"""The `immunize` console command: one group per area, each in its own module."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from credentials.errors import CredentialError
+from keys.errors import KeysError
+from ledger.errors import LedgerError
+from projections.errors import ProjectionError
+from web.errors import WebError
+
+# Errors a user can act on: printed as one line, exit status 1, never a traceback.
+USER_ERRORS: tuple[type[Exception], ...] = (
+    LedgerError,
+    KeysError,
+    CredentialError,
+    ProjectionError,
+    WebError,
+)
+
+
+class FriendlyGroup(click.Group):
+    """A click group that turns the project's errors into one clear line and exit status 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except USER_ERRORS as exc:
+            click.echo(f"Error: {exc}", err=True)
+            sys.exit(1)
+
+
+@click.group(cls=FriendlyGroup)
+@click.version_option(package_name="immunize")
+def immunize() -> None:
+    """Event-sourced immunization ledger with signed QR certificates."""
+
+
+# Each area keeps its commands in its own module, exposing COMMANDS.
+COMMAND_MODULES = (
+    "cli.ledger_commands",  # demo seed, person list/show
+    "cli.keys_commands",  # keys init/rotate/revoke/export/trust-list/revocation-list
+    "cli.certificate_commands",  # certificate issue
+    "cli.projection_commands",  # projections run/rebuild/digest, audit, backup, restore
+    "cli.web_commands",  # serve, run
+)
+
+
+def _register() -> None:
+    import importlib
+
+    for name in COMMAND_MODULES:
+        module = importlib.import_module(name)
+        for command in module.COMMANDS:
+            immunize.add_command(command)
+
+
+def main() -> None:
+    _register()
+    immunize(prog_name="immunize")

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the project needs, only when missing.
+#   run:  fonts for the PDF certificate (DejaVu has every Vietnamese glyph)
+#   test: the above, plus PostgreSQL (the tests start a throwaway cluster) and chromium (browser tests)
+set -euo pipefail
+purpose=${1:-test}
+need=()
+have() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
+have fonts-dejavu-core || need+=(fonts-dejavu-core)
+if [ "$purpose" = test ]; then
+  have postgresql || need+=(postgresql)
+  have chromium || need+=(chromium)
+fi
+[ ${#need[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" -ne 0 ]; then
+  echo "Missing Debian packages: ${need[*]}. Install them with: sudo apt-get install ${need[*]}" >&2
+  exit 1
+fi
+echo "Installing Debian packages: ${need[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
