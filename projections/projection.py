@@ -1,0 +1,161 @@
+"""The base of every view: an eventsourcing `Projection` that applies a page of events per transaction.
+
+A view class lists its tables and marks its handlers with `@handles(EventClass, ...)`. Events it
+has no handler for are skipped without being decoded, but their position is still recorded. All
+writes of a page are queued on a `Batch` and flushed with `executemany` just before the position is
+recorded, in the same transaction: a page is applied entirely, once, or not at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, ClassVar, TypeVar
+
+from eventsourcing.persistence import Tracking
+from eventsourcing.projection import Projection
+from eventsourcing.utils import get_topic
+
+from projections.recorder import Table, ViewRecorder
+from projections.store import Cursor, Row, ViewStore
+
+Handler = Callable[[Any, Any, "Batch"], None]
+F = TypeVar("F", bound=Callable[..., None])
+
+
+def handles(*event_classes: type) -> Callable[[F], F]:
+    """Mark a view method as the handler of these event classes: `def on_x(self, event, batch)`."""
+
+    def mark(method: F) -> F:
+        method._handles = event_classes  # type: ignore[attr-defined]
+        return method
+
+    return mark
+
+
+class Batch:
+    """The writes of one page of events, flushed in order inside the page's transaction.
+
+    `execute` queues a statement (consecutive identical statements go out as one `executemany`);
+    `count` adds to a counter row (summed in memory, written once per key as an upsert that adds);
+    `memo` is a per-page cache views use so a later event of the page sees an earlier one's effect
+    without a read. Nothing here outlives the page: memory does not grow with the ledger.
+    """
+
+    def __init__(self, store: ViewStore, cursor: Cursor) -> None:
+        self.store = store
+        self.cursor = cursor
+        self._ops: list[tuple[str, tuple[Any, ...]]] = []
+        self._counters: dict[str, dict[tuple[Any, ...], int]] = {}
+        self.memo: dict[str, dict[Any, Any]] = {}
+
+    def execute(self, sql: str, *params: Any) -> None:
+        """Queue one write."""
+        self._ops.append((sql, params))
+
+    def count(self, upsert_sql: str, key: tuple[Any, ...], delta: int) -> None:
+        """Add `delta` to the counter at `key`; `upsert_sql` takes the key columns then the delta."""
+        counters = self._counters.setdefault(upsert_sql, {})
+        counters[key] = counters.get(key, 0) + delta
+
+    def query(self, sql: str, *params: Any) -> list[Row]:
+        """Read inside the page's transaction, after the queued writes."""
+        self.flush_ops()
+        self.cursor.execute(sql, params)
+        return self.cursor.fetchall()
+
+    def load(self, memo: str, select: str, column: str, keys: Iterable[Any]) -> dict[Any, Any]:
+        """Fill `memo[memo]` from `select WHERE column IN keys`, one query per 500 keys.
+
+        `select` is `SELECT key, a, b FROM table`; rows become `memo[key] = (a, b)`. Keys already in
+        the memo are not read again; keys with no row map to None.
+        """
+        cache = self.memo.setdefault(memo, {})
+        wanted = [k for k in dict.fromkeys(keys) if k not in cache]
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            condition, as_array = self.store.in_list(column, len(chunk))
+            rows = self.query(f"{select} WHERE {condition}", *([chunk] if as_array else chunk))
+            for k in chunk:
+                cache[k] = None
+            for row in rows:
+                cache[row[0]] = row[1:]
+        return cache
+
+    def flush_ops(self) -> None:
+        """Send the queued writes, grouping runs of the same statement."""
+        ops = self._ops
+        if not ops:
+            return
+        self._ops = []
+        start = 0
+        while start < len(ops):
+            sql = ops[start][0]
+            end = start + 1
+            while end < len(ops) and ops[end][0] == sql:
+                end += 1
+            if end - start == 1:
+                self.cursor.execute(sql, ops[start][1])
+            else:
+                self.cursor.executemany(sql, [params for _, params in ops[start:end]])
+            start = end
+
+    def flush(self) -> None:
+        """Send every queued write and counter of the page."""
+        self.flush_ops()
+        for sql, counters in self._counters.items():
+            # Sorted keys: the same lock order in every transaction.
+            self.cursor.executemany(sql, [(*key, delta) for key, delta in sorted(counters.items())])
+        self._counters.clear()
+
+
+class ViewProjection(Projection[ViewRecorder]):
+    """A view of the ledger: tables, handlers per event class, and how to apply a page of events."""
+
+    name: str = ""
+    tables: ClassVar[Sequence[Table]] = ()
+    _handlers: ClassVar[dict[type, Handler]] = {}
+    handled_topics: ClassVar[frozenset[str]] = frozenset()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        handlers: dict[type, Handler] = {}
+        for klass in reversed(cls.__mro__):
+            for attribute in vars(klass).values():
+                for event_class in getattr(attribute, "_handles", ()):
+                    handlers[event_class] = attribute
+        cls._handlers = handlers
+        cls.handled_topics = frozenset(get_topic(event_class) for event_class in handlers)
+
+    def __init__(self, view: ViewRecorder) -> None:
+        super().__init__(view)
+        self.store = view.store
+
+    @classmethod
+    def recorder(cls, store: ViewStore) -> ViewRecorder:
+        """This view's recorder (its tables and tracking) in `store`."""
+        return ViewRecorder(store, cls.name, cls.tables)
+
+    def t(self, table: str) -> str:
+        """The full name of one of this view's tables."""
+        return self.view.t(table)
+
+    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
+        """Apply one event and record its position (what eventsourcing's ProjectionRunner calls)."""
+        self.process_page([domain_event], tracking)
+
+    def process_page(self, events: Sequence[Any], tracking: Tracking) -> None:
+        """Apply a page of events (those this view handles) and record `tracking`, in one transaction."""
+        handlers = self._handlers
+        with self.store.transaction(write=True) as cursor:
+            batch = Batch(self.store, cursor)
+            if events:
+                self.prefetch(events, batch)
+                for event in events:
+                    handler = handlers.get(type(event))
+                    if handler is not None:
+                        handler(self, event, batch)
+                batch.flush()
+            self.view.record_tracking(cursor, tracking)
+
+    def prefetch(self, events: Sequence[Any], batch: Batch) -> None:
+        """Read in bulk what the page's handlers will look up (override; the default reads nothing)."""

@@ -1,0 +1,109 @@
+"""A view's tables and its tracking position, as an eventsourcing tracking recorder.
+
+The position (the last notification id of the ledger processed) lives in the view's own tracking
+table, written in the same transaction as the view's rows: a crash loses both or neither, and a
+position that is not greater than the recorded one raises `IntegrityError`, rolling the update back
+(exactly-once). Each view has its own tracking table, so views rebuild independently.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from eventsourcing.persistence import IntegrityError, Tracking, TrackingRecorder
+
+from projections.store import Cursor, ViewStore
+
+
+@dataclass(frozen=True)
+class Table:
+    """One table of a view: column definitions (`name TYPE`, portable types) and the primary key."""
+
+    name: str
+    columns: tuple[str, ...]
+    key: tuple[str, ...]
+    indexes: tuple[tuple[str, ...], ...] = ()
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        """The names of the columns, in order."""
+        return tuple(column.split()[0] for column in self.columns)
+
+    def is_text(self, column: str) -> bool:
+        """True for a TEXT column (sorted bytewise for digests: COLLATE "C" on PostgreSQL)."""
+        for definition in self.columns:
+            parts = definition.split()
+            if parts[0] == column:
+                return parts[1].upper() == "TEXT"
+        raise KeyError(column)
+
+
+class ViewRecorder(TrackingRecorder):
+    """The tables of one view plus its tracking table, in a `ViewStore` shared with the ledger."""
+
+    def __init__(self, store: ViewStore, view_name: str, tables: Sequence[Table]) -> None:
+        self.store = store
+        self.view_name = view_name
+        self.tables = tuple(tables)
+        self.tracking_table = store.table(f"{view_name}_tracking")
+        self._upsert_tracking = (
+            f"INSERT INTO {self.tracking_table} (application_name, notification_id) VALUES (?, ?) "
+            f"ON CONFLICT (application_name) DO UPDATE SET notification_id = excluded.notification_id "
+            f"WHERE {self.tracking_table}.notification_id < excluded.notification_id "
+            f"RETURNING notification_id"
+        )
+
+    def t(self, table: str) -> str:
+        """The full (quoted, qualified) name of one of this view's tables."""
+        return self.store.table(f"{self.view_name}_{table}")
+
+    def create_table(self) -> None:
+        """Create the view's tables and tracking table if they do not exist."""
+        with self.store.transaction(write=True) as cursor:
+            cursor.execute(
+                f"CREATE TABLE IF NOT EXISTS {self.tracking_table} "
+                "(application_name TEXT PRIMARY KEY, notification_id BIGINT NOT NULL)"
+            )
+            for table in self.tables:
+                columns = ", ".join(table.columns)
+                key = ", ".join(table.key)
+                cursor.execute(
+                    f"CREATE TABLE IF NOT EXISTS {self.t(table.name)} ({columns}, PRIMARY KEY ({key}))"
+                )
+                for number, index in enumerate(table.indexes):
+                    index_name = f'"{self.view_name}_{table.name}_i{number}"'
+                    cursor.execute(
+                        f"CREATE INDEX IF NOT EXISTS {index_name} ON {self.t(table.name)} ({', '.join(index)})"
+                    )
+
+    def drop_tables(self) -> None:
+        """Drop the view's tables and its position (the first step of a rebuild)."""
+        with self.store.transaction(write=True) as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS {self.tracking_table}")
+            for table in self.tables:
+                cursor.execute(f"DROP TABLE IF EXISTS {self.t(table.name)}")
+
+    def record_tracking(self, cursor: Cursor, tracking: Tracking) -> None:
+        """Record the position inside the caller's transaction; raise IntegrityError if not ahead."""
+        cursor.execute(self._upsert_tracking, (tracking.application_name, tracking.notification_id))
+        if cursor.fetchone() is None:
+            raise IntegrityError(
+                f"View {self.view_name} already processed {tracking.application_name} "
+                f"position {tracking.notification_id}"
+            )
+
+    def insert_tracking(self, tracking: Tracking) -> None:
+        """Record a position on its own (an event this view ignores)."""
+        with self.store.transaction(write=True) as cursor:
+            self.record_tracking(cursor, tracking)
+
+    def max_tracking_id(self, application_name: str) -> int | None:
+        """The last position processed, or None before the first event."""
+        with self.store.transaction(write=False) as cursor:
+            cursor.execute(
+                f"SELECT notification_id FROM {self.tracking_table} WHERE application_name = ?",
+                (application_name,),
+            )
+            row = cursor.fetchone()
+        return None if row is None else int(row[0])
