@@ -1,0 +1,129 @@
+"""COSE_Sign1 (RFC 8152/9052) envelope parsing and signature checking, as the EU DCC uses it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import cbor2
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+
+from verifier.errors import CborError, CoseError, SignatureError
+
+ES256 = -7
+PS256 = -37
+SUPPORTED_ALGORITHMS = {ES256: "ES256", PS256: "PS256"}
+COSE_SIGN1_TAG = 18
+CWT_TAG = 61
+HEADER_ALG = 1
+HEADER_KID = 4
+HEADER_X5CHAIN = 33
+_SHA256 = hashes.SHA256()
+_ECDSA_SHA256 = ec.ECDSA(_SHA256)
+_PSS = padding.PSS(mgf=padding.MGF1(_SHA256), salt_length=padding.PSS.AUTO)
+
+PublicKey = ec.EllipticCurvePublicKey | rsa.RSAPublicKey
+
+
+@dataclass(frozen=True, slots=True)
+class Sign1:
+    """A decoded COSE_Sign1 message: headers merged (protected wins), payload and raw signature."""
+
+    protected_bytes: bytes
+    headers: dict[Any, Any]
+    payload: bytes
+    signature: bytes
+
+    @property
+    def alg(self) -> Any:
+        """The declared algorithm (COSE label 1)."""
+        return self.headers.get(HEADER_ALG)
+
+    @property
+    def kid(self) -> bytes:
+        """The key identifier (COSE label 4); a CoseError if absent or not a byte string."""
+        kid = self.headers.get(HEADER_KID)
+        if not isinstance(kid, bytes) or not kid:
+            raise CoseError("The certificate does not name the key it was signed with (no kid).")
+        return kid
+
+    def signed_bytes(self) -> bytes:
+        """The Sig_structure ["Signature1", protected, external_aad, payload] (RFC 9052 section 4.4)."""
+        return cbor2.dumps(["Signature1", self.protected_bytes, b"", self.payload])
+
+
+def loads(data: bytes, what: str = "certificate") -> Any:
+    """Decode CBOR, turning every decoder failure (whatever its class) into a CborError."""
+    try:
+        return cbor2.loads(data)
+    except Exception as error:  # cbor2 raises many types (CBORDecodeError, ValueError, RecursionError ...)
+        raise CborError(f"The {what} data is not valid CBOR ({type(error).__name__}).") from None
+
+
+def thaw(item: Any) -> Any:
+    """Plain dicts and lists instead of cbor2's frozendict/tuple (which it uses inside tags and keys)."""
+    if isinstance(item, Mapping):
+        return {key: thaw(value) for key, value in item.items()}
+    if isinstance(item, list | tuple):
+        return [thaw(value) for value in item]
+    return item
+
+
+def parse_sign1(data: bytes, what: str = "certificate") -> Sign1:
+    """Decode a COSE_Sign1: tagged 18, untagged, or tag 61 (CWT) around tag 18."""
+    item = loads(data, what)
+    if isinstance(item, cbor2.CBORTag) and item.tag == CWT_TAG:
+        item = item.value
+    if isinstance(item, cbor2.CBORTag):
+        if item.tag != COSE_SIGN1_TAG:
+            raise CoseError(f"The {what} is not a COSE_Sign1 message (CBOR tag {item.tag}).")
+        item = item.value
+    if not isinstance(item, list | tuple) or len(item) != 4:
+        raise CoseError(f"The {what} is not a COSE_Sign1 message (expected an array of four items).")
+    protected_bytes, unprotected, payload, signature = item
+    if not isinstance(protected_bytes, bytes) or not isinstance(payload, bytes) or not isinstance(signature, bytes):
+        raise CoseError(f"The {what}'s COSE_Sign1 fields have the wrong types.")
+    if not isinstance(unprotected, Mapping):
+        raise CoseError(f"The {what}'s unprotected COSE header is not a map.")
+    protected: Any = loads(protected_bytes, what) if protected_bytes else {}
+    if not isinstance(protected, Mapping):
+        raise CoseError(f"The {what}'s protected COSE header is not a map.")
+    # RFC 9052 section 3: a label must not appear in both; the DCC verifiers let the protected one win.
+    headers = {**unprotected, **protected}
+    return Sign1(protected_bytes, headers, payload, signature)
+
+
+def verify_signature(message: Sign1, key: PublicKey, what: str = "certificate") -> None:
+    """Check the signature with one public key; raise SignatureError if it does not verify.
+
+    ES256: raw r||s (RFC 9053 section 2.1), checked on the key's own curve with SHA-256, since some
+    issuers declared ES256 with P-384 keys. PS256: RSASSA-PSS with SHA-256 and MGF1-SHA-256.
+    """
+    alg = message.alg
+    if alg not in SUPPORTED_ALGORITHMS:
+        raise CoseError(f"The {what} uses an unsupported signature algorithm ({alg!r}).")
+    data = message.signed_bytes()
+    signature = message.signature
+    try:
+        if alg == ES256:
+            if not isinstance(key, ec.EllipticCurvePublicKey):
+                raise SignatureError(f"The {what} declares ES256 but its signing key is not an EC key.")
+            size = (key.curve.key_size + 7) // 8
+            if len(signature) != 2 * size:
+                raise SignatureError(f"The {what}'s signature has the wrong length for its key.")
+            der = encode_dss_signature(
+                int.from_bytes(signature[:size], "big"), int.from_bytes(signature[size:], "big")
+            )
+            key.verify(der, data, _ECDSA_SHA256)
+        else:
+            if not isinstance(key, rsa.RSAPublicKey):
+                raise SignatureError(f"The {what} declares PS256 but its signing key is not an RSA key.")
+            key.verify(signature, data, _PSS, _SHA256)
+    except InvalidSignature:
+        raise SignatureError(f"The {what}'s signature is not valid: it was altered or forged.") from None
+    except (ValueError, TypeError) as error:
+        raise SignatureError(f"The {what}'s signature could not be checked ({error}).") from None

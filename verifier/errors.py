@@ -1,0 +1,114 @@
+"""Typed verification failures: one base error, one subclass per stage, each with a stable reason."""
+
+from __future__ import annotations
+
+
+class VerificationError(Exception):
+    """A certificate, trust list or rule file was rejected; `.reason` names the stage, str() says why."""
+
+    reason = "invalid"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class PrefixError(VerificationError):
+    """The text is not an HC1 health certificate."""
+
+    reason = "prefix"
+
+
+class Base45Error(VerificationError):
+    """The text after HC1: is not valid base45."""
+
+    reason = "base45"
+
+
+class CompressionError(VerificationError):
+    """The zlib stream is broken or inflates beyond the size limit."""
+
+    reason = "compression"
+
+
+class CborError(VerificationError):
+    """A CBOR structure could not be decoded or has the wrong shape."""
+
+    reason = "cbor"
+
+
+class CoseError(VerificationError):
+    """The COSE_Sign1 envelope is malformed or uses an unsupported algorithm."""
+
+    reason = "cose"
+
+
+class UnknownKidError(VerificationError):
+    """No trusted signing certificate has the key identifier of this certificate."""
+
+    reason = "unknown_kid"
+
+
+class SignatureError(VerificationError):
+    """The signature does not verify with any trusted key of that kid."""
+
+    reason = "signature"
+
+
+class NotYetValidError(VerificationError):
+    """The certificate's issued-at time lies after the check time."""
+
+    reason = "not_yet_valid"
+
+
+class ExpiredError(VerificationError):
+    """The certificate's expiry time lies before the check time."""
+
+    reason = "expired"
+
+
+class KeyUsageError(VerificationError):
+    """The signing certificate may not sign this kind of certificate."""
+
+    reason = "key_usage"
+
+
+class SchemaError(VerificationError):
+    """The health certificate payload does not follow the DCC schema of its version."""
+
+    reason = "schema"
+
+
+class RevokedError(VerificationError):
+    """The certificate identifier is on the revocation list."""
+
+    reason = "revoked"
+
+
+class TrustListError(VerificationError):
+    """The trust list or revocation list is unsigned, corrupt, or too old to rely on."""
+
+    reason = "trust_list"
+
+
+class RulesError(VerificationError):
+    """An acceptance rule file is malformed."""
+
+    reason = "rules"
+
+
+ALL_REASONS = (
+    "prefix",
+    "base45",
+    "compression",
+    "cbor",
+    "cose",
+    "unknown_kid",
+    "signature",
+    "not_yet_valid",
+    "expired",
+    "key_usage",
+    "schema",
+    "revoked",
+    "trust_list",
+)

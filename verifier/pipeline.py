@@ -1,0 +1,221 @@
+"""The verification pipeline: one function per stage, time passed in, every failure a typed error."""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from verifier import cose, schema
+from verifier.base45 import b45decode
+from verifier.errors import (
+    CborError,
+    CompressionError,
+    ExpiredError,
+    KeyUsageError,
+    NotYetValidError,
+    PrefixError,
+    RevokedError,
+    SchemaError,
+    SignatureError,
+    UnknownKidError,
+    VerificationError,
+)
+from verifier.trustlist import TrustedKey, TrustList
+
+PREFIX = "HC1:"
+MAX_TEXT_CHARS = 8192  # a QR code holds at most 4296 alphanumeric characters (ISO/IEC 18004)
+MAX_INFLATED_BYTES = 64 * 1024  # decompression bomb guard
+CLAIM_ISSUER, CLAIM_EXPIRES, CLAIM_ISSUED_AT, CLAIM_HCERT = 1, 4, 6, -260
+HCERT_EU_DCC = 1
+KINDS = ("v", "t", "r")
+KIND_NAMES = {"v": "vaccination", "t": "test", "r": "recovery"}
+
+
+@dataclass(frozen=True, slots=True)
+class VerificationResult:
+    """A certificate that passed every check, with what the checks established."""
+
+    dcc: dict[str, Any]
+    kind: str
+    kid: bytes
+    issuer: str | None
+    issued_at: datetime
+    expires_at: datetime
+    schema_version: str
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def certificate_id(self) -> str | None:
+        """The unique certificate identifier (ci) of the certificate's single entry."""
+        entries = self.dcc.get(self.kind)
+        if isinstance(entries, list) and entries and isinstance(entries[0], dict):
+            ci = entries[0].get("ci")
+            return ci if isinstance(ci, str) else None
+        return None
+
+
+def unprefix(text: Any) -> str:
+    """Strip the HC1: context identifier (EU DCC technical specification vol. 1, section 3.4)."""
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("ascii")
+        except UnicodeDecodeError:
+            raise PrefixError("This is not a health certificate: it contains non-text bytes.") from None
+    if not isinstance(text, str):
+        raise PrefixError("This is not a health certificate: no text was given.")
+    text = text.strip()
+    if len(text) > MAX_TEXT_CHARS:
+        raise PrefixError("This is not a health certificate: the text is far too long for a QR code.")
+    if not text.startswith(PREFIX):
+        raise PrefixError("This is not an EU-format health certificate: it does not start with HC1:.")
+    body: str = text[len(PREFIX) :]
+    return body
+
+
+def inflate(data: bytes) -> bytes:
+    """Inflate the zlib stream (RFC 1950), refusing more than 64 KiB of output (decompression bombs)."""
+    inflater = zlib.decompressobj()
+    try:
+        out = inflater.decompress(data, MAX_INFLATED_BYTES)
+        if inflater.unconsumed_tail:
+            raise CompressionError("The certificate inflates to more than 64 KiB: refused as a decompression bomb.")
+        if not inflater.eof:
+            raise CompressionError("The certificate's compressed data is truncated.")
+    except zlib.error:
+        raise CompressionError("The certificate's compressed data is corrupt.") from None
+    return out
+
+
+def find_keys(message: cose.Sign1, trust: TrustList) -> list[TrustedKey]:
+    """Every trusted key with the certificate's kid."""
+    keys = trust.candidates(message.kid)
+    if not keys:
+        raise UnknownKidError(
+            f"The certificate was signed with a key this verifier does not trust (kid {message.kid.hex()})."
+        )
+    return keys
+
+
+def check_signature(message: cose.Sign1, keys: list[TrustedKey]) -> TrustedKey:
+    """The first key whose signature verifies; SignatureError if none does."""
+    failure: VerificationError | None = None
+    for key in keys:
+        try:
+            cose.verify_signature(message, key.public_key)
+        except SignatureError as error:
+            failure = error
+            continue
+        return key
+    assert failure is not None
+    raise failure
+
+
+def decode_claims(payload: bytes) -> dict[Any, Any]:
+    """The CWT claims map (RFC 8392)."""
+    claims = cose.thaw(cose.loads(payload))
+    if not isinstance(claims, dict):
+        raise CborError("The certificate's claims are not a CBOR map.")
+    return claims
+
+
+def _claim_time(claims: dict[Any, Any], label: int, name: str) -> datetime:
+    value = claims.get(label)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise CborError(f"The certificate has no valid {name} time.")
+    try:
+        return datetime.fromtimestamp(value, UTC)
+    except (OverflowError, OSError, ValueError):
+        raise CborError(f"The certificate's {name} time is out of range.") from None
+
+
+def check_validity(claims: dict[Any, Any], now: datetime) -> tuple[datetime, datetime]:
+    """iat <= now <= exp against the CWT claims alone (RFC 8392 sections 3.1.4 and 3.1.6)."""
+    issued_at = _claim_time(claims, CLAIM_ISSUED_AT, "issue")
+    expires_at = _claim_time(claims, CLAIM_EXPIRES, "expiry")
+    if now < issued_at:
+        raise NotYetValidError(f"The certificate is not valid yet: it was issued for {issued_at:%Y-%m-%d %H:%M} UTC.")
+    if now > expires_at:
+        raise ExpiredError(f"The certificate expired on {expires_at:%Y-%m-%d %H:%M} UTC.")
+    return issued_at, expires_at
+
+
+def extract_dcc(claims: dict[Any, Any]) -> dict[str, Any]:
+    """The DCC payload: claim -260 (hcert), key 1 (eu_dcc_v1)."""
+    hcert = claims.get(CLAIM_HCERT)
+    dcc = hcert.get(HCERT_EU_DCC) if isinstance(hcert, dict) else None
+    if not isinstance(dcc, dict):
+        raise CborError("The certificate's claims hold no health certificate payload (claim -260).")
+    return dcc
+
+
+def certificate_kind(dcc: dict[str, Any]) -> str:
+    """Which single kind of entry the DCC carries: v, t or r."""
+    present = [kind for kind in KINDS if kind in dcc]
+    if len(present) != 1:
+        raise SchemaError("The certificate must hold exactly one vaccination, test or recovery entry.")
+    return present[0]
+
+
+def check_schema(dcc: dict[str, Any], kind: str) -> str:
+    """The DCC schema of the payload's own version, and exactly one entry (EU DCC spec vol. 1, 3.3.1)."""
+    release = schema.validate(dcc)
+    entries = dcc[kind]
+    if not isinstance(entries, list) or len(entries) != 1:
+        raise SchemaError("The certificate must hold exactly one vaccination, test or recovery entry.")
+    return release
+
+
+def check_key_usage(key: TrustedKey, kind: str) -> None:
+    """The DSC's extended key usage must allow this type (EU DCC technical specification vol. 1, 5.1.2)."""
+    if kind not in key.types:
+        raise KeyUsageError(
+            f"The certificate's signing key may not sign {KIND_NAMES[kind]} certificates (key usage)."
+        )
+
+
+def check_revocation(result: VerificationResult, trust: TrustList) -> None:
+    """The certificate identifier must not be on the revocation list."""
+    ci = result.certificate_id
+    if ci is not None and trust.is_revoked(ci):
+        raise RevokedError("The certificate has been revoked by its issuer.")
+
+
+def verify(hc1: Any, trust: TrustList, now: datetime) -> VerificationResult:
+    """Verify an HC1 text completely; returns what was established or raises a VerificationError."""
+    if now.tzinfo is None or now.utcoffset() is None:
+        raise TypeError("verify needs an aware datetime for now (with a time zone).")
+    try:
+        return _verify(hc1, trust, now)
+    except VerificationError:
+        raise
+    except RecursionError:
+        raise CborError("The certificate's data is nested too deeply.") from None
+    except Exception as error:  # last line of defence: nothing but VerificationError escapes
+        raise CborError(f"The certificate could not be read ({type(error).__name__}).") from None
+
+
+def _verify(hc1: Any, trust: TrustList, now: datetime) -> VerificationResult:
+    warnings = trust.check_fresh(now)
+    message = cose.parse_sign1(inflate(b45decode(unprefix(hc1))))
+    key = check_signature(message, find_keys(message, trust))
+    claims = decode_claims(message.payload)
+    issued_at, expires_at = check_validity(claims, now)
+    dcc = extract_dcc(claims)
+    kind = certificate_kind(dcc)
+    check_key_usage(key, kind)
+    release = check_schema(dcc, kind)
+    issuer = claims.get(CLAIM_ISSUER)
+    result = VerificationResult(
+        dcc=dcc,
+        kind=kind,
+        kid=key.kid,
+        issuer=issuer if isinstance(issuer, str) else None,
+        issued_at=issued_at,
+        expires_at=expires_at,
+        schema_version=release,
+        warnings=tuple(warnings),
+    )
+    check_revocation(result, trust)
+    return result
