@@ -1,0 +1,431 @@
+# ruff: noqa: S608  -- SQL text holds only this module's constant table names; values are always bound.
+"""Personal data at rest: per-person AES-GCM keys held outside the events (crypto-shredding).
+
+- Each person has a random 256-bit data key. `PersonalData` values are sealed with it (AES-GCM, the
+  owner's id as associated data, so a ciphertext cannot be moved to another person).
+- Data keys are stored wrapped (AES-GCM) by a master key, in a table of the same database as the
+  events (`ledger_person_keys`), or a dict for the in-memory store.
+- Erasure deletes the person's data key: from then on their sealed values decode as erased, so the
+  log replays and projections keep running, while clear facts (product, date, site, ward) still count.
+- The national ID index (`ledger_national_ids`) maps a keyed HMAC of the number to the person id:
+  one person per national ID and lookup by number, with no number stored in clear or in an id.
+- The master key comes from IMMUNIZE_MASTER_KEY (base64 of 32 bytes) or a key file created with
+  mode 0600 (`<key dir>/master.key`, by default `keys/` beside the SQLite file, or IMMUNIZE_KEY_DIR).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import os
+import secrets
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, Protocol
+from uuid import UUID
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from eventsourcing.persistence import Transcoding
+
+from ledger.errors import KeyStoreError
+from ledger.values import PersonalData
+
+MASTER_KEY_VARIABLE = "IMMUNIZE_MASTER_KEY"
+KEY_DIR_VARIABLE = "IMMUNIZE_KEY_DIR"
+KEY_FILE_NAME = "master.key"
+KEYS_TABLE = "ledger_person_keys"
+INDEX_TABLE = "ledger_national_ids"
+# A claim on a national ID whose person never got saved (a crash between claim and save) is stale
+# after this long and may be taken over; concurrent registrations see a fresh claim and fail.
+STALE_CLAIM = timedelta(minutes=5)
+_NONCE = 12
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.b64decode(text.encode("ascii"), validate=True)
+
+
+class MasterKey:
+    """The master secret, and the sub-keys derived from it (HKDF-SHA256, one label per use)."""
+
+    def __init__(self, secret: bytes) -> None:
+        if len(secret) != 32:
+            raise KeyStoreError(
+                f"The master key must be 32 bytes, not {len(secret)}: generate one with `openssl rand -base64 32`."
+            )
+        self.wrapping = AESGCM(self._derive(secret, b"immunize person-key wrapping v1"))
+        self.index_key = self._derive(secret, b"immunize national-id index v1")
+        self.fingerprint_key = self._derive(secret, b"immunize idempotency fingerprint v1")
+
+    @staticmethod
+    def _derive(secret: bytes, label: bytes) -> bytes:
+        return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=label).derive(secret)
+
+    def national_id_digest(self, number: str) -> bytes:
+        """The keyed hash under which a national ID number is indexed."""
+        return hmac.new(self.index_key, b"national-id:" + number.encode("ascii"), hashlib.sha256).digest()
+
+    def fingerprint(self, canonical: bytes) -> str:
+        """A keyed hash of a command's arguments (no personal data in receipts, not even hashed plainly)."""
+        return hmac.new(self.fingerprint_key, canonical, hashlib.sha256).hexdigest()
+
+    def wrap(self, owner: UUID, data_key: bytes) -> bytes:
+        """A person's data key encrypted under the master key, bound to the owner id."""
+        nonce = secrets.token_bytes(_NONCE)
+        return nonce + self.wrapping.encrypt(nonce, data_key, owner.bytes)
+
+    def unwrap(self, owner: UUID, wrapped: bytes) -> bytes:
+        """The person's data key; a wrong master key is a configuration error, said plainly."""
+        try:
+            return self.wrapping.decrypt(wrapped[:_NONCE], wrapped[_NONCE:], owner.bytes)
+        except (InvalidTag, ValueError) as exc:
+            raise KeyStoreError(
+                f"A personal-data key cannot be unwrapped: {MASTER_KEY_VARIABLE} or the master key file is "
+                "not the one this database was created with; restore the right master key."
+            ) from exc
+
+
+def load_master_key(key_dir: Path | None, environ: dict[str, str] | None = None) -> MasterKey:
+    """The master key from IMMUNIZE_MASTER_KEY, else `<key_dir>/master.key` (created 0600), else a
+    random one (only when key_dir is None: the in-memory store, where nothing outlives the process)."""
+    env = os.environ if environ is None else environ
+    configured = env.get(MASTER_KEY_VARIABLE)
+    if configured:
+        try:
+            return MasterKey(base64.b64decode(configured, validate=True))
+        except (binascii.Error, ValueError) as exc:
+            raise KeyStoreError(
+                f"{MASTER_KEY_VARIABLE} is not base64: set it to `openssl rand -base64 32`."
+            ) from exc
+    if env.get(KEY_DIR_VARIABLE):
+        key_dir = Path(env[KEY_DIR_VARIABLE])
+    if key_dir is None:
+        return MasterKey(secrets.token_bytes(32))
+    path = key_dir / KEY_FILE_NAME
+    try:
+        if not path.exists():
+            key_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as handle:
+                handle.write(_b64(secrets.token_bytes(32)) + "\n")
+        text = path.read_text().strip()
+    except FileExistsError:
+        text = path.read_text().strip()  # another process created it first
+    except OSError as exc:
+        raise KeyStoreError(
+            f"Cannot read or create the master key file {path}: {exc.strerror}; set {KEY_DIR_VARIABLE}."
+        ) from exc
+    try:
+        return MasterKey(base64.b64decode(text, validate=True))
+    except (binascii.Error, ValueError) as exc:
+        raise KeyStoreError(f"The master key file {path} is damaged: restore it from backup.") from exc
+
+
+# ---- storage of wrapped keys and the national ID index ---------------------------------------
+
+
+class KeyTable(Protocol):
+    """Where wrapped data keys and national ID claims live (same database as the events)."""
+
+    def load(self, owner: UUID) -> bytes | None: ...
+    def store_many(self, items: list[tuple[UUID, bytes]]) -> None: ...
+    def delete(self, owner: UUID) -> None: ...
+    def claim(self, digest: bytes, person_id: UUID, now: datetime) -> UUID | None: ...
+    def take_over(self, digest: bytes, stale: UUID, person_id: UUID, now: datetime) -> bool: ...
+    def claimed_at(self, digest: bytes) -> datetime | None: ...
+    def lookup(self, digest: bytes) -> UUID | None: ...
+    def release(self, digest: bytes, person_id: UUID) -> None: ...
+    def release_person(self, person_id: UUID) -> None: ...
+
+
+class MemoryKeyTable:
+    """Dicts, for the in-memory store."""
+
+    def __init__(self) -> None:
+        self.keys: dict[UUID, bytes] = {}
+        self.claims: dict[bytes, tuple[UUID, datetime]] = {}
+        self.lock = threading.Lock()
+
+    def load(self, owner: UUID) -> bytes | None:
+        return self.keys.get(owner)
+
+    def store_many(self, items: list[tuple[UUID, bytes]]) -> None:
+        with self.lock:
+            for owner, wrapped in items:
+                self.keys.setdefault(owner, wrapped)
+
+    def delete(self, owner: UUID) -> None:
+        with self.lock:
+            self.keys.pop(owner, None)
+
+    def claim(self, digest: bytes, person_id: UUID, now: datetime) -> UUID | None:
+        with self.lock:
+            existing = self.claims.get(digest)
+            if existing is not None:
+                return existing[0]
+            self.claims[digest] = (person_id, now)
+            return None
+
+    def take_over(self, digest: bytes, stale: UUID, person_id: UUID, now: datetime) -> bool:
+        with self.lock:
+            if self.claims.get(digest, (None,))[0] != stale:
+                return False
+            self.claims[digest] = (person_id, now)
+            return True
+
+    def claimed_at(self, digest: bytes) -> datetime | None:
+        existing = self.claims.get(digest)
+        return existing[1] if existing else None
+
+    def lookup(self, digest: bytes) -> UUID | None:
+        existing = self.claims.get(digest)
+        return existing[0] if existing else None
+
+    def release(self, digest: bytes, person_id: UUID) -> None:
+        with self.lock:
+            if self.claims.get(digest, (None,))[0] == person_id:
+                del self.claims[digest]
+
+    def release_person(self, person_id: UUID) -> None:
+        with self.lock:
+            for digest in [d for d, (p, _) in self.claims.items() if p == person_id]:
+                del self.claims[digest]
+
+
+class SqlKeyTable:
+    """The two tables in the event store's own database (SQLite or PostgreSQL), through its datastore."""
+
+    def __init__(
+        self,
+        transaction: Callable[[bool], AbstractContextManager[Any]],
+        placeholder: str,
+        blob_type: str,
+        qualify: Callable[[str], str] = lambda name: name,
+    ) -> None:
+        self._transaction = transaction
+        self._p = placeholder
+        self.keys = qualify(KEYS_TABLE)
+        self.index = qualify(INDEX_TABLE)
+        with self._transaction(True) as cursor:
+            cursor.execute(
+                f"CREATE TABLE IF NOT EXISTS {self.keys} (owner TEXT PRIMARY KEY, wrapped {blob_type} NOT NULL)"
+            )
+            cursor.execute(
+                f"CREATE TABLE IF NOT EXISTS {self.index} (digest {blob_type} PRIMARY KEY, "
+                "person_id TEXT NOT NULL, claimed_at TEXT NOT NULL)"
+            )
+
+    def _one(self, sql: str, params: tuple[Any, ...]) -> Any:
+        with self._transaction(False) as cursor:
+            cursor.execute(sql.replace("?", self._p), params)
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        return row[0] if isinstance(row, tuple | list) else next(iter(dict(row).values()))
+
+    def _write(self, sql: str, params: tuple[Any, ...]) -> int:
+        with self._transaction(True) as cursor:
+            cursor.execute(sql.replace("?", self._p), params)
+            # eventsourcing wraps sqlite3 cursors (no rowcount); psycopg cursors have it directly.
+            return int(getattr(cursor, "sqlite_cursor", cursor).rowcount)
+
+    def load(self, owner: UUID) -> bytes | None:
+        value = self._one(f"SELECT wrapped FROM {self.keys} WHERE owner = ?", (owner.hex,))
+        return None if value is None else bytes(value)
+
+    def store_many(self, items: list[tuple[UUID, bytes]]) -> None:
+        if not items:
+            return
+        with self._transaction(True) as cursor:
+            cursor.executemany(
+                f"INSERT INTO {self.keys} (owner, wrapped) VALUES (?, ?) ON CONFLICT (owner) DO NOTHING".replace(
+                    "?", self._p
+                ),
+                [(owner.hex, wrapped) for owner, wrapped in items],
+            )
+
+    def delete(self, owner: UUID) -> None:
+        self._write(f"DELETE FROM {self.keys} WHERE owner = ?", (owner.hex,))
+
+    def claim(self, digest: bytes, person_id: UUID, now: datetime) -> UUID | None:
+        inserted = self._write(
+            f"INSERT INTO {self.index} (digest, person_id, claimed_at) VALUES (?, ?, ?) ON CONFLICT (digest) DO NOTHING",
+            (digest, person_id.hex, now.isoformat()),
+        )
+        if inserted == 1:
+            return None
+        existing = self.lookup(digest)
+        return existing if existing is not None else self.claim(digest, person_id, now)
+
+    def take_over(self, digest: bytes, stale: UUID, person_id: UUID, now: datetime) -> bool:
+        return (
+            self._write(
+                f"UPDATE {self.index} SET person_id = ?, claimed_at = ? WHERE digest = ? AND person_id = ?",
+                (person_id.hex, now.isoformat(), digest, stale.hex),
+            )
+            == 1
+        )
+
+    def claimed_at(self, digest: bytes) -> datetime | None:
+        value = self._one(f"SELECT claimed_at FROM {self.index} WHERE digest = ?", (digest,))
+        return None if value is None else datetime.fromisoformat(value)
+
+    def lookup(self, digest: bytes) -> UUID | None:
+        value = self._one(f"SELECT person_id FROM {self.index} WHERE digest = ?", (digest,))
+        return None if value is None else UUID(value)
+
+    def release(self, digest: bytes, person_id: UUID) -> None:
+        self._write(f"DELETE FROM {self.index} WHERE digest = ? AND person_id = ?", (digest, person_id.hex))
+
+    def release_person(self, person_id: UUID) -> None:
+        self._write(f"DELETE FROM {self.index} WHERE person_id = ?", (person_id.hex,))
+
+
+# ---- the key ring: data keys with a cache, and the national ID index ---------------------------
+
+
+class KeyRing:
+    """Per-person data keys (created, cached, destroyed) and the national ID index."""
+
+    def __init__(self, master: MasterKey, cache_size: int = 100_000) -> None:
+        self.master = master
+        self._table: KeyTable | None = None
+        self._cache: OrderedDict[UUID, bytes] = OrderedDict()
+        self._cache_size = cache_size
+        self._lock = threading.Lock()
+
+    def attach(self, table: KeyTable) -> None:
+        """Bind the storage (done once the event store exists)."""
+        self._table = table
+
+    @property
+    def table(self) -> KeyTable:
+        if self._table is None:
+            raise KeyStoreError("The key store is not attached to a database yet.")
+        return self._table
+
+    def _remember(self, owner: UUID, key: bytes) -> None:
+        with self._lock:
+            self._cache[owner] = key
+            self._cache.move_to_end(owner)
+            while len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+
+    def create_keys(self, owners: Iterable[UUID]) -> None:
+        """Create data keys for new people in one write (batch registration)."""
+        fresh = []
+        for owner in owners:
+            key = AESGCM.generate_key(bit_length=256)
+            fresh.append((owner, key))
+        self.table.store_many([(owner, self.master.wrap(owner, key)) for owner, key in fresh])
+        for owner, _ in fresh:
+            # Read back: if another writer won a race for the same owner, use its key.
+            self._cache.pop(owner, None)
+            stored = self.key(owner)
+            if stored is None:
+                raise KeyStoreError("A personal-data key was not stored: check the database and try again.")
+
+    def key(self, owner: UUID) -> bytes | None:
+        """The person's data key, or None once erased (or never created)."""
+        cached = self._cache.get(owner)
+        if cached is not None:
+            return cached
+        wrapped = self.table.load(owner)
+        if wrapped is None:
+            return None
+        key = self.master.unwrap(owner, wrapped)
+        self._remember(owner, key)
+        return key
+
+    def destroy(self, owner: UUID) -> None:
+        """Crypto-shred: delete the person's key everywhere this process can reach."""
+        self.table.delete(owner)
+        with self._lock:
+            self._cache.pop(owner, None)
+
+    def seal(self, data: PersonalData) -> dict[str, str]:
+        """Encrypt a personal value with its owner's key (creating the key on first use)."""
+        if data.value is None:
+            return {"o": data.owner.hex, "e": "1"}
+        key = self.key(data.owner)
+        if key is None:
+            self.create_keys([data.owner])
+            key = self.key(data.owner)
+            assert key is not None
+        nonce = secrets.token_bytes(_NONCE)
+        sealed = AESGCM(key).encrypt(nonce, data.value.encode("utf-8"), data.owner.bytes)
+        return {"o": data.owner.hex, "c": _b64(nonce + sealed)}
+
+    def open(self, sealed: dict[str, str]) -> PersonalData:
+        """Decrypt a sealed value; an erased owner gives an erased value, never an exception."""
+        owner = UUID(sealed["o"])
+        if "c" not in sealed:
+            return PersonalData(owner, None)
+        key = self.key(owner)
+        if key is None:
+            return PersonalData(owner, None)
+        blob = _unb64(sealed["c"])
+        try:
+            plain = AESGCM(key).decrypt(blob[:_NONCE], blob[_NONCE:], owner.bytes)
+        except InvalidTag as exc:
+            raise KeyStoreError(
+                "A sealed personal value failed its integrity check: the database was altered."
+            ) from exc
+        return PersonalData(owner, plain.decode("utf-8"))
+
+    # national ID index
+
+    def claim_national_id(self, number: str, person_id: UUID, now: datetime) -> UUID | None:
+        """Claim the number for `person_id`; returns the person already holding it, if any."""
+        return self.table.claim(self.master.national_id_digest(number), person_id, now)
+
+    def claim_is_stale(self, number: str, now: datetime) -> bool:
+        """True when the existing claim is older than STALE_CLAIM (its person was never saved)."""
+        at = self.table.claimed_at(self.master.national_id_digest(number))
+        return at is not None and now - at > STALE_CLAIM
+
+    def take_over_national_id(self, number: str, stale: UUID, person_id: UUID, now: datetime) -> bool:
+        """Replace a stale claim by a new one."""
+        return self.table.take_over(self.master.national_id_digest(number), stale, person_id, now)
+
+    def find_national_id(self, number: str) -> UUID | None:
+        """The person registered with that number."""
+        return self.table.lookup(self.master.national_id_digest(number))
+
+    def release_national_id(self, number: str, person_id: UUID) -> None:
+        """Forget the number's claim for that person (a failed save)."""
+        self.table.release(self.master.national_id_digest(number), person_id)
+
+    def forget_person(self, person_id: UUID) -> None:
+        """Erasure: drop the person's national ID index entry, then destroy their key (idempotent)."""
+        self.table.release_person(person_id)
+        self.destroy(person_id)
+
+
+class PersonalDataAsSealed(Transcoding):
+    """Stores a PersonalData value encrypted with its owner's key; decodes erased values gracefully."""
+
+    type = PersonalData
+    name = "personal_data"
+
+    def __init__(self, ring: KeyRing) -> None:
+        self.ring = ring
+
+    def encode(self, obj: PersonalData) -> dict[str, str]:
+        return self.ring.seal(obj)
+
+    def decode(self, data: dict[str, str]) -> PersonalData:
+        return self.ring.open(data)
