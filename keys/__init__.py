@@ -1,1 +1,1 @@
-"""keys"""
+"""Signing keys: CSCA and document signing certificates, encrypted key store, trust and revocation lists."""

@@ -16,8 +16,15 @@ NOW = datetime(2026, 11, 22, 8, 30, 15, 123456, tzinfo=UTC)
 VACCINATION = ObjectIdentifier("1.3.6.1.4.1.1847.2021.1.2")
 
 
-def certificates(algorithm: str = "ES256", **periods: timedelta) -> tuple[x509.Certificate, x509.Certificate]:
-    pki = generate_test_pki(NOW, algorithm, **periods)
+def certificates(
+    algorithm: str = "ES256",
+    csca_validity: timedelta = timedelta(days=3650),
+    signing_period: timedelta = timedelta(days=730),
+    grace: timedelta = timedelta(days=365),
+) -> tuple[x509.Certificate, x509.Certificate]:
+    pki = generate_test_pki(
+        NOW, algorithm, csca_validity=csca_validity, signing_period=signing_period, grace=grace
+    )
     csca = x509.load_der_x509_certificate(pki.csca_der)
     dsc = x509.load_der_x509_certificate(pki.document_signer.certificate_der)
     return csca, dsc
