@@ -18,6 +18,7 @@ from keys.certificates import (
     issue_csca,
     issue_dsc,
 )
+from keys.settings import key_dir_from_environment, passphrase_from_environment
 from keys.signer import DocumentSigner, Signer
 from keys.store import KeyStore
 
@@ -69,6 +70,17 @@ def load_signer(key_dir: str | Path, kid: bytes, passphrase: bytes | str, now: d
     return KeyStore(key_dir).signer(kid, passphrase, now)
 
 
+def signer_from_environment(now: datetime, key_dir: str | Path | None = None) -> DocumentSigner:
+    """The current signer of IMMUNIZE_KEY_DIR (or `key_dir`) unlocked with IMMUNIZE_KEY_PASSPHRASE.
+
+    For a development key store (`ensure_development_keys`) the well-known development passphrase
+    applies when IMMUNIZE_KEY_PASSPHRASE is unset; a production store always needs the variable.
+    """
+    store = KeyStore(key_dir if key_dir is not None else key_dir_from_environment())
+    passphrase = passphrase_from_environment(development=store.manifest().development)
+    return store.current_signer(passphrase, now)
+
+
 __all__ = [
     "Algorithm",
     "DocumentSigner",
@@ -78,4 +90,5 @@ __all__ = [
     "generate_test_pki",
     "load_current_signer",
     "load_signer",
+    "signer_from_environment",
 ]

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from keys.development import ensure_development_keys
-from keys.errors import WrongPassphrase
+from keys.errors import PassphraseMissing, WrongPassphrase
 from keys.settings import DEVELOPMENT_PASSPHRASE
-from keys.signing import load_current_signer
+from keys.signing import load_current_signer, signer_from_environment
 from keys.store import KeyStore
 
 NOW = datetime(2026, 11, 22, 8, 0, tzinfo=UTC)
@@ -73,3 +73,28 @@ def test_a_production_key_store_is_left_alone(tmp_path: Path) -> None:
 
     assert (store.path / "manifest.json").read_bytes() == before
     assert lines == []
+
+
+def test_the_signer_from_the_environment_opens_development_keys_without_a_passphrase(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = ensure_development_keys(tmp_path / "keys", NOW, environ={}, warn=lambda _line: None)
+    monkeypatch.setenv("IMMUNIZE_KEY_DIR", str(store.path))
+    monkeypatch.delenv("IMMUNIZE_KEY_PASSPHRASE", raising=False)
+
+    signer = signer_from_environment(NOW)
+
+    assert signer.kid == load_current_signer(store.path, DEVELOPMENT_PASSPHRASE, NOW).kid
+
+
+def test_the_signer_from_the_environment_needs_the_passphrase_for_production_keys(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = KeyStore(tmp_path / "keys")
+    store.init("production passphrase", NOW)
+    monkeypatch.delenv("IMMUNIZE_KEY_PASSPHRASE", raising=False)
+
+    with pytest.raises(PassphraseMissing, match="IMMUNIZE_KEY_PASSPHRASE is not set"):
+        signer_from_environment(NOW, store.path)
+    monkeypatch.setenv("IMMUNIZE_KEY_PASSPHRASE", "production passphrase")
+    assert signer_from_environment(NOW, store.path).algorithm == -7
