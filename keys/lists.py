@@ -43,7 +43,8 @@ def check_uci(uci: str) -> str:
     return uci
 
 
-def _times(now: datetime, next_update: timedelta | datetime) -> tuple[int, int]:
+def list_times(now: datetime, next_update: timedelta | datetime) -> tuple[int, int]:
+    """(issued_at, next_update) as epoch seconds; next_update is a period after `now` or a later moment."""
     issued = utc_seconds(now)
     until = issued + next_update if isinstance(next_update, timedelta) else utc_seconds(next_update)
     if until <= issued:
@@ -65,7 +66,7 @@ def build_trust_list(
     next_update: timedelta | datetime = DEFAULT_NEXT_UPDATE,
 ) -> bytes:
     """Sign a trust list of the given DSCs (DER); any not valid at `now` is left out, as the format requires."""
-    issued_at, update = _times(now, next_update)
+    issued_at, update = list_times(now, next_update)
     moment = utc_seconds(now)
     entries = []
     for certificate_der in certificates:
@@ -95,7 +96,7 @@ def build_revocation_list(
     next_update: timedelta | datetime = DEFAULT_NEXT_UPDATE,
 ) -> bytes:
     """Sign a revocation list of the hashes of the revoked UCIs (deduplicated, sorted)."""
-    issued_at, update = _times(now, next_update)
+    issued_at, update = list_times(now, next_update)
     hashes = sorted({uci_hash(uci) for uci in revoked_ucis})
     payload = {
         "type": REVOCATION_LIST_TYPE,

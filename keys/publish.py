@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives import serialization
 
 from keys.certificates import der, utc_seconds
 from keys.errors import InvalidKeyInput, KeysError
-from keys.lists import DEFAULT_NEXT_UPDATE, build_revocation_list, build_trust_list, check_uci
+from keys.lists import DEFAULT_NEXT_UPDATE, build_revocation_list, build_trust_list, check_uci, list_times
 from keys.store import KeyStore
 
 MAX_UCI_FILE_BYTES = 64 * 1024 * 1024
@@ -25,6 +25,7 @@ def issue_trust_list(
     next_update: timedelta | datetime = DEFAULT_NEXT_UPDATE,
 ) -> bytes:
     """A new trust list signed by the CSCA: every DSC not revoked and not expired at `now`, next sequence."""
+    list_times(now, next_update)  # checked before a sequence number is spent
     store = KeyStore(key_dir)
     signer = store.csca_signer(passphrase, now)
     certificates = [der(certificate) for _record, certificate in store.trusted_documents(now)]
@@ -40,6 +41,7 @@ def issue_revocation_list(
 ) -> bytes:
     """A new revocation list signed by the CSCA for the given UCIs (from the ledger's certificate index)."""
     ucis = [check_uci(uci) for uci in revoked_ucis]  # all checked before a sequence number is spent
+    list_times(now, next_update)
     store = KeyStore(key_dir)
     signer = store.csca_signer(passphrase, now)
     return build_revocation_list(signer, ucis, store.next_sequence("revocation-list"), now, next_update)

@@ -107,6 +107,7 @@ def test_next_update_can_be_a_period_or_a_moment(store: KeyStore) -> None:
     assert fixed["next_update"] == int(moment.timestamp())
     with pytest.raises(InvalidKeyInput, match="next_update"):
         issue_trust_list(store.path, PASSPHRASE, NOW, NOW - timedelta(seconds=1))
+    assert store.manifest().sequences["trust-list"] == 2
 
 
 def test_the_revocation_list_carries_the_first_16_bytes_of_sha256_of_each_uci(store: KeyStore) -> None:
