@@ -13,12 +13,13 @@ from jsonschema import Draft202012Validator, FormatChecker
 from credentials import (
     CredentialError,
     InvalidRecordError,
+    SelfCheckError,
     SigningError,
     Status,
     has_valid_check,
     issue,
 )
-from keys.signing import InMemoryPKI
+from keys.signing import InMemoryPKI, generate_test_pki
 from tests.credentials.conftest import (
     ASTRAZENECA,
     JANSSEN,
@@ -221,3 +222,31 @@ def test_a_signer_returning_a_der_signature_is_refused(pki: InMemoryPKI) -> None
 
     with pytest.raises(SigningError, match="not a COSE signature"):
         issue(FULLY_VACCINATED, DerSigner(), now=NOW)
+
+
+def test_the_verifier_catches_a_signer_whose_key_does_not_match_its_certificate(
+    pki: InMemoryPKI,
+) -> None:
+    other = generate_test_pki(NOW - dt.timedelta(days=30))
+
+    class MixedUpSigner:  # presents one certificate, signs with another certificate's key
+        kid = pki.document_signer.kid
+        algorithm = -7
+        certificate_der = pki.document_signer.certificate_der
+
+        def sign(self, sig_structure: bytes) -> bytes:
+            return other.document_signer.sign(sig_structure)
+
+    with pytest.raises(SelfCheckError, match="verifier rejected"):
+        issue(FULLY_VACCINATED, MixedUpSigner(), now=NOW)
+
+
+def test_the_verifier_check_is_part_of_issuing_a_good_certificate(pki: InMemoryPKI) -> None:
+    from verifier import TrustList, verify
+
+    certificate = issue(FULLY_VACCINATED, pki.document_signer, now=NOW)
+    result = verify(
+        certificate.hc1, TrustList.from_certificates([pki.document_signer.certificate_der]), now=NOW
+    )
+    assert result.dcc == certificate.dcc
+    assert result.kid == pki.document_signer.kid
