@@ -1,7 +1,278 @@
-"""`immunize` commands of this area (filled in by the issue that builds it)."""
+"""`immunize demo seed`, `immunize person list|show|register`, `immunize dose record`: the ledger from a shell.
+
+The store is IMMUNIZE_DATABASE_URL (default sqlite:///var/ledger.db). Errors are one line (cli.main
+turns LedgerError into "Error: ..." and exit status 1).
+"""
 
 from __future__ import annotations
 
+import json
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+
 import click
 
-COMMANDS: list[click.Command] = []
+from ledger.application import Ledger
+from ledger.demo import CAMPAIGN_START, MAX_PEOPLE, seed_demo
+from ledger.errors import IdempotencyKeyReused, InvalidInput, LedgerError, PersonNotFound
+from ledger.records import PersonRecord
+from ledger.values import Actor, Role
+
+
+@contextmanager
+def _ledger() -> Iterator[Ledger]:
+    """The ledger on IMMUNIZE_DATABASE_URL, closed afterwards."""
+    ledger = Ledger()
+    try:
+        yield ledger
+    finally:
+        ledger.close()
+
+
+def _echo_json(data: object) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def _mask(national_id: str | None) -> str:
+    """A national ID shown in lists: the last four digits only."""
+    if not national_id:
+        return "-"
+    if not national_id.isdigit():
+        return national_id  # "[erased]"
+    return "*" * (len(national_id) - 4) + national_id[-4:]
+
+
+# ---- demo --------------------------------------------------------------------------------------
+
+
+@click.group("demo")
+def demo() -> None:
+    """Demo data for trying the platform."""
+
+
+@demo.command("seed")
+@click.option(
+    "--people",
+    type=click.IntRange(1, MAX_PEOPLE),
+    default=2_000,
+    show_default=True,
+    help="Adults to register.",
+)
+@click.option("--seed", type=int, default=1, show_default=True, help="Same seed, same campaign.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+def demo_seed(people: int, seed: int, as_json: bool) -> None:
+    """Seed a deterministic demo campaign from the Viet Nam reference data (idempotent per seed)."""
+    with _ledger() as ledger:
+        try:
+            summary = seed_demo(ledger, people=people, seed=seed, start=CAMPAIGN_START)
+        except IdempotencyKeyReused:
+            raise LedgerError(
+                f"This database was already seeded with seed {seed} and a different --people: "
+                "use another --seed or a fresh database."
+            ) from None
+    if as_json:
+        _echo_json(summary.as_json())
+    else:
+        for line in summary.lines():
+            click.echo(line)
+
+
+# ---- person ------------------------------------------------------------------------------------
+
+
+@click.group("person")
+def person() -> None:
+    """Look people up and register them."""
+
+
+@person.command("list")
+@click.option("--limit", type=click.IntRange(1, 100_000), default=50, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def person_list(limit: int, as_json: bool) -> None:
+    """List registered people in registration order (national IDs masked)."""
+    with _ledger() as ledger:
+        records = ledger.list_people(limit=limit)
+    if as_json:
+        _echo_json([r.as_json() for r in records])
+        return
+    if not records:
+        click.echo("No people registered yet: run `immunize demo seed`.")
+        return
+    for r in records:
+        guardian = " (dependant)" if r.guardian_id else ""
+        click.echo(
+            f"{r.person_id}  {_mask(r.national_id):>12}  {r.display_name:<28}  {r.date_of_birth:<10}  "
+            f"{r.sex:<6}  ward {r.ward_code}  doses {len(r.doses)}{guardian}"
+        )
+
+
+def _show(record: PersonRecord) -> None:
+    click.echo(f"{record.display_name}  ({record.person_id})")
+    click.echo(f"  national ID:    {record.national_id or '-'}")
+    click.echo(f"  date of birth:  {record.date_of_birth}   sex: {record.sex}   phone: {record.phone or '-'}")
+    click.echo(f"  residence:      ward {record.ward_code}, province {record.province_code}")
+    click.echo(f"  priority group: {record.priority_group}")
+    if record.guardian_id:
+        click.echo(f"  guardian:       {record.guardian_id}")
+    for dependant in record.dependant_ids:
+        click.echo(f"  dependant:      {dependant}")
+    for d in record.doses:
+        mixed = "  (mixed products)" if d.mixed_products else ""
+        click.echo(
+            f"  dose {d.dose_number}: {d.administered_on}  {d.product}  lot {d.lot_number}  site {d.site_id}{mixed}"
+        )
+    for r in record.reactions:
+        follow = "  NEEDS FOLLOW-UP" if r.needs_follow_up else ""
+        click.echo(f"  reaction: onset {r.onset}  {r.severity.value}  {r.symptoms.text}{follow}")
+    if record.erased:
+        click.echo("  (personal data erased)")
+
+
+@person.command("show")
+@click.argument("national_id")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def person_show(national_id: str, as_json: bool) -> None:
+    """Show one person's record, found by national ID number (or person id)."""
+    with _ledger() as ledger:
+        try:
+            record = ledger.person_record(uuid.UUID(national_id))
+        except ValueError:
+            record = ledger.person_by_national_id(national_id)
+    if as_json:
+        _echo_json(record.as_json())
+    else:
+        _show(record)
+
+
+def _actor(actor_id: str, role: str, site: str | None) -> Actor:
+    try:
+        site_id = uuid.UUID(site) if site else None
+    except ValueError:
+        raise InvalidInput(f"--site {site!r} is not a site id.") from None
+    return Actor(actor_id, Role(role), site_id)
+
+
+ROLE_CHOICE = click.Choice([r.value for r in Role])
+
+
+@person.command("register")
+@click.option("--national-id", help="12-digit CCCD or 9-digit CMND (omit only for a dependant).")
+@click.option("--name", "full_name", required=True, help="Full name, family name first.")
+@click.option("--dob", "date_of_birth", required=True, help="YYYY, YYYY-MM or YYYY-MM-DD.")
+@click.option("--sex", type=click.Choice(["female", "male", "other"]), required=True)
+@click.option("--phone")
+@click.option("--ward", "ward_code", required=True, help="GSO ward code, e.g. 00001.")
+@click.option("--group", "priority_group", default="OTHER", show_default=True, help="Priority group code.")
+@click.option("--guardian", "guardian_id", help="Person id of the guardian (registers a dependant).")
+@click.option("--relationship", type=click.Choice(["child", "parent", "grandparent", "spouse", "other"]))
+@click.option("--actor", "actor_id", default="cli", show_default=True)
+@click.option("--role", type=ROLE_CHOICE, default="admin", show_default=True)
+@click.option(
+    "--idempotency-key", help="Repeat a failed call with the same key to avoid a double registration."
+)
+def person_register(
+    national_id: str | None,
+    full_name: str,
+    date_of_birth: str,
+    sex: str,
+    phone: str | None,
+    ward_code: str,
+    priority_group: str,
+    guardian_id: str | None,
+    relationship: str | None,
+    actor_id: str,
+    role: str,
+    idempotency_key: str | None,
+) -> None:
+    """Register a person (or a dependant under --guardian); prints the person id."""
+    key = idempotency_key or str(uuid.uuid4())
+    try:
+        guardian = uuid.UUID(guardian_id) if guardian_id else None
+    except ValueError:
+        raise InvalidInput(f"--guardian {guardian_id!r} is not a person id.") from None
+    with _ledger() as ledger:
+        person_id = ledger.register_person(
+            national_id=national_id,
+            full_name=full_name,
+            date_of_birth=date_of_birth,
+            sex=sex,
+            phone=phone,
+            ward_code=ward_code,
+            priority_group=priority_group,
+            guardian_id=guardian,
+            relationship=relationship,
+            actor=_actor(actor_id, role, None),
+            idempotency_key=key,
+        )
+    click.echo(str(person_id))
+
+
+# ---- dose --------------------------------------------------------------------------------------
+
+
+@click.group("dose")
+def dose() -> None:
+    """Record doses."""
+
+
+@dose.command("record")
+@click.option("--person", "person_ref", required=True, help="National ID number or person id.")
+@click.option("--number", "dose_number", type=int, required=True, help="Dose number (1, 2, 3...).")
+@click.option(
+    "--product", required=True, help="Vaccine product code (vaccines.csv mp_code), e.g. EU/1/21/1529."
+)
+@click.option("--lot", "lot_id", required=True, help="Vaccine lot id.")
+@click.option("--date", "administered_on", required=True, help="YYYY-MM-DD (local date).")
+@click.option("--site", "site_id", required=True, help="Vaccination site id.")
+@click.option("--actor", "actor_id", default="cli", show_default=True)
+@click.option("--role", type=ROLE_CHOICE, default="admin", show_default=True)
+@click.option("--idempotency-key", help="Repeat a failed call with the same key to avoid a double dose.")
+def dose_record(
+    person_ref: str,
+    dose_number: int,
+    product: str,
+    lot_id: str,
+    administered_on: str,
+    site_id: str,
+    actor_id: str,
+    role: str,
+    idempotency_key: str | None,
+) -> None:
+    """Record a dose; prints the dose id, and flags mixed products."""
+    try:
+        day = date.fromisoformat(administered_on)
+    except ValueError:
+        raise InvalidInput(f"--date {administered_on!r} is not a date: use YYYY-MM-DD.") from None
+    try:
+        lot, site = uuid.UUID(lot_id), uuid.UUID(site_id)
+    except ValueError:
+        raise InvalidInput(
+            "--lot and --site must be ids (UUIDs) as printed when they were created."
+        ) from None
+    with _ledger() as ledger:
+        try:
+            person_id = uuid.UUID(person_ref)
+        except ValueError:
+            found = ledger.find_person(person_ref)
+            if found is None:
+                raise PersonNotFound(
+                    "No person is registered with that national ID number: register them first."
+                ) from None
+            person_id = found
+        result = ledger.record_dose(
+            person_id=person_id,
+            dose_number=dose_number,
+            product=product,
+            lot_id=lot,
+            administered_on=day,
+            site_id=site,
+            actor=_actor(actor_id, role, site_id),
+            idempotency_key=idempotency_key or str(uuid.uuid4()),
+        )
+    mixed = " (mixed products: flagged)" if result.mixed_products else ""
+    click.echo(f"dose {result.dose_number} recorded: {result.dose_id}{mixed}")
+
+
+COMMANDS: list[click.Command] = [demo, person, dose]

@@ -9,6 +9,7 @@ a bounded number of times, then raises ConflictError. Time comes from the `clock
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -45,7 +46,7 @@ from ledger.errors import (
     StoreError,
 )
 from ledger.personaldata import KeyRing, MemoryKeyTable, PersonalDataAsSealed, SqlKeyTable, load_master_key
-from ledger.records import DoseRecorded, DoseRequest, PersonRecord
+from ledger.records import DoseRecorded, DoseRequest, PersonRecord, PersonRequest
 from ledger.reference import Reference, reference
 from ledger.settings import StoreSettings, parse_database_url, store_settings
 from ledger.values import (
@@ -156,6 +157,22 @@ def _canonical(command: str, args: dict[str, Any]) -> bytes:
     return json.dumps({"command": command, "args": args}, sort_keys=True, default=str).encode("utf-8")
 
 
+@dataclass(frozen=True)
+class _CheckedPerson:
+    """A registration after validation."""
+
+    number: str | None
+    name: str
+    dob: PartialDate
+    sex: Sex
+    phone: str | None
+    ward_code: str
+    province_code: str
+    priority_group: str
+    guardian_id: UUID | None
+    relationship: str | None
+
+
 @dataclass
 class _Outcome:
     """What one attempt of a command produced: aggregates to save and the result to return."""
@@ -180,10 +197,12 @@ class Ledger(Application[UUID]):
         reference_data: Reference | None = None,
         key_dir: Path | None = None,
         env: dict[str, str] | None = None,
+        new_id: Callable[[], UUID] = uuid4,
     ) -> None:
         """Open the ledger on `database_url` (default: IMMUNIZE_DATABASE_URL, else ./var/ledger.db)."""
         self.store: StoreSettings = parse_database_url(database_url) if database_url else store_settings()
         self.clock = clock
+        self.new_id = new_id  # aggregate ids: random by default, seeded in demos and tests
         self.reference = reference_data or reference()
         if key_dir is None and self.store.kind == "sqlite":
             assert self.store.sqlite_path is not None
@@ -547,82 +566,141 @@ class Ledger(Application[UUID]):
         relationship: str | None = None,
     ) -> UUID:
         """Register a person (one per national ID); with `guardian_id`, a dependant managed by that guardian."""
-        number = NationalId(national_id).number if national_id is not None else None
+        request = PersonRequest(
+            national_id=national_id,
+            full_name=full_name,
+            date_of_birth=date_of_birth,
+            sex=sex,
+            phone=phone,
+            ward_code=ward_code,
+            priority_group=priority_group,
+            guardian_id=guardian_id,
+            relationship=relationship,
+        )
+        return self._register("register_person", [request], actor, idempotency_key)[0]
+
+    def register_people(
+        self, batch: Sequence[PersonRequest], *, actor: Actor, idempotency_key: str
+    ) -> list[UUID]:
+        """Register many people in one transaction (all or nothing; one idempotency key for the batch)."""
+        if not batch:
+            raise InvalidInput("The batch is empty: give at least one person.")
+        if len(batch) > MAX_BATCH:
+            raise InvalidInput(f"A batch holds at most {MAX_BATCH} people: split it.")
+        return self._register("register_people", list(batch), actor, idempotency_key)
+
+    def _check_person(self, request: PersonRequest, actor: Actor, today: date) -> _CheckedPerson:
+        """Validate one registration, turning strings into domain values."""
+        if not isinstance(request, PersonRequest):
+            raise InvalidInput("Each person must be a PersonRequest.")
+        number = NationalId(request.national_id).number if request.national_id is not None else None
         if number is not None and len(number) == 12 and number[1:3] not in self.reference.provinces:
             raise InvalidInput(
                 f"A CCCD starts with 0 and a province code; {number[:3]} is not one: check the card."
             )
-        name = normalise_name(full_name)
-        dob = PartialDate.parse(date_of_birth) if isinstance(date_of_birth, str) else None
-        if dob is None:
+        name = normalise_name(request.full_name)
+        if not isinstance(request.date_of_birth, str):
             raise InvalidInput("The date of birth must be text: YYYY, YYYY-MM or YYYY-MM-DD.")
-        if dob.earliest() > self.today():
+        dob = PartialDate.parse(request.date_of_birth)
+        if dob.earliest() > today:
             raise InvalidInput(f"The date of birth {dob} is in the future: check it.")
-        the_sex = _enum(Sex, sex, "sex")
-        the_phone = normalise_phone(phone) if phone is not None else None
-        ward = self.reference.ward(ward_code)
-        group = self.reference.priority_group(priority_group)
-        if guardian_id is None:
+        the_sex = _enum(Sex, request.sex, "sex")
+        the_phone = normalise_phone(request.phone) if request.phone is not None else None
+        ward = self.reference.ward(request.ward_code)
+        group = self.reference.priority_group(request.priority_group)
+        guardian_id: UUID | None = None
+        relationship: str | None = None
+        if request.guardian_id is None:
             if number is None:
                 raise InvalidInput(
                     "Only a dependant may be registered without a national ID number: give the guardian."
                 )
-            if relationship is not None:
+            if request.relationship is not None:
                 raise InvalidInput("A relationship is only given for a dependant: give the guardian id too.")
         else:
-            guardian_id = _uuid(guardian_id, "guardian")
-            relationship = _enum(Relationship, relationship or "other", "relationship").value
+            guardian_id = _uuid(request.guardian_id, "guardian")
+            relationship = _enum(Relationship, request.relationship or "other", "relationship").value
         self._check_may_register(actor, guardian_id)
-        args = {
-            "nid": number,
-            "name": name,
-            "dob": dob.isoformat(),
-            "sex": the_sex.value,
-            "phone": the_phone,
-            "ward": ward.code,
-            "group": group.code,
-            "guardian": guardian_id,
-            "rel": relationship,
-            "actor": actor,
-        }
+        return _CheckedPerson(
+            number,
+            name,
+            dob,
+            the_sex,
+            the_phone,
+            ward.code,
+            ward.province_code,
+            group.code,
+            guardian_id,
+            relationship,
+        )
+
+    def _register(
+        self, command: str, batch: list[PersonRequest], actor: Actor, idempotency_key: str
+    ) -> list[UUID]:
+        today = self.today()
+        checked: list[_CheckedPerson] = []
+        numbers: set[str] = set()
+        for index, request in enumerate(batch):
+            try:
+                item = self._check_person(request, actor, today)
+                if item.number is not None and item.number in numbers:
+                    raise DuplicateNationalId(
+                        "The same national ID number appears twice in this batch: remove one."
+                    )
+            except LedgerError as exc:
+                if len(batch) == 1:
+                    raise
+                raise type(exc)(f"person {index + 1} of the batch: {exc}") from exc
+            if item.number is not None:
+                numbers.add(item.number)
+            checked.append(item)
+        args = {"people": [dataclasses.astuple(c) for c in checked], "actor": actor}
 
         def attempt(at: datetime) -> _Outcome:
-            person_id = uuid4()
+            ids = [self.new_id() for _ in checked]
             undo: list[Callable[[], None]] = []
-            aggregates: list[Aggregate] = []
-            if number is not None:
-                self._claim_national_id(number, person_id, at)
-                undo.append(lambda: self.keys.release_national_id(number, person_id))
+            claims = [(c.number, person_id) for c, person_id in zip(checked, ids, strict=True) if c.number]
             try:
-                self.keys.create_keys([person_id])
-                undo.append(lambda: self.keys.destroy(person_id))
-                person = Person(  # type: ignore[call-arg]
-                    id=person_id,
-                    actor=actor,
-                    at=at,
-                    national_id=PersonalData(person_id, number) if number is not None else None,
-                    full_name=PersonalData(person_id, name),
-                    date_of_birth=PersonalData(person_id, dob.isoformat()),
-                    birth_year=dob.year,
-                    sex=the_sex,
-                    phone=PersonalData(person_id, the_phone) if the_phone is not None else None,
-                    ward_code=ward.code,
-                    province_code=ward.province_code,
-                    priority_group=group.code,
-                    guardian_id=guardian_id,
-                )
-                aggregates.append(person)
-                if guardian_id is not None:
-                    guardian = self.get_person(guardian_id)
-                    guardian.add_dependant(person_id, relationship or "other", actor, at)
-                    aggregates.append(guardian)
+                self._claim_national_ids(claims, at)
+                undo.append(lambda: self.keys.release_national_ids(claims))
+                self.keys.create_keys(ids)
+                undo.append(lambda: self.keys.destroy_many(ids))
+                guardians = self.get_people([c.guardian_id for c in checked if c.guardian_id is not None])
+                people: list[Aggregate] = []
+                for index, (c, person_id) in enumerate(zip(checked, ids, strict=True)):
+                    people.append(
+                        Person(  # type: ignore[call-arg]
+                            id=person_id,
+                            actor=actor,
+                            at=at,
+                            national_id=PersonalData(person_id, c.number) if c.number is not None else None,
+                            full_name=PersonalData(person_id, c.name),
+                            date_of_birth=PersonalData(person_id, c.dob.isoformat()),
+                            birth_year=c.dob.year,
+                            sex=c.sex,
+                            phone=PersonalData(person_id, c.phone) if c.phone is not None else None,
+                            ward_code=c.ward_code,
+                            province_code=c.province_code,
+                            priority_group=c.priority_group,
+                            guardian_id=c.guardian_id,
+                        )
+                    )
+                    if c.guardian_id is not None:
+                        guardian = guardians.get(c.guardian_id)
+                        where = f"person {index + 1} of the batch: " if len(checked) > 1 else ""
+                        if guardian is None:
+                            raise PersonNotFound(
+                                f"{where}No guardian {c.guardian_id}: register the guardian first."
+                            )
+                        guardian.add_dependant(person_id, c.relationship or "other", actor, at)
             except BaseException:
-                for step in undo:
+                for step in reversed(undo):
                     step()
                 raise
-            return _Outcome(aggregates, {"person_id": person_id.hex}, undo)
+            return _Outcome([*people, *guardians.values()], {"person_ids": [i.hex for i in ids]}, undo)
 
-        return UUID(self._run("register_person", idempotency_key, args, attempt)["person_id"])
+        result = self._run(command, idempotency_key, args, attempt)
+        return [UUID(i) for i in result["person_ids"]]
 
     def _check_may_register(self, actor: Actor, guardian_id: UUID | None) -> None:
         if actor.role is Role.GUARDIAN and guardian_id is None:
@@ -634,19 +712,27 @@ class Ledger(Application[UUID]):
         ):
             raise NotPermitted("A citizen may only add dependants to their own account.")
 
-    def _claim_national_id(self, number: str, person_id: UUID, at: datetime) -> None:
-        holder = self.keys.claim_national_id(number, person_id, at)
-        if holder is None:
-            return
-        if self._exists(holder) or not self.keys.claim_is_stale(number, at):
-            raise DuplicateNationalId(
-                "A person with this national ID number is already registered: look them up instead of "
-                "registering again, or correct the number."
-            )
-        if not self.keys.take_over_national_id(number, holder, person_id, at):
-            raise ConflictError(
-                "Someone registered this national ID number at the same moment: look it up and try again."
-            )
+    def _claim_national_ids(self, claims: list[tuple[str, UUID]], at: datetime) -> None:
+        """Claim each national ID for its new person (one person per national ID), or raise and claim none."""
+        holders = self.keys.claim_national_ids(claims, at)
+        taken = []
+        for number, person_id in claims:
+            holder = holders.get(number)
+            if holder is None or holder == person_id:
+                continue
+            if self._exists(holder) or not self.keys.claim_is_stale(number, at):
+                self.keys.release_national_ids(claims)
+                raise DuplicateNationalId(
+                    "A person with this national ID number is already registered: look them up instead of "
+                    "registering again, or correct the number."
+                )
+            taken.append((number, holder, person_id))
+        for number, holder, person_id in taken:
+            if not self.keys.take_over_national_id(number, holder, person_id, at):
+                self.keys.release_national_ids(claims)
+                raise ConflictError(
+                    "Someone registered this national ID number at the same moment: look it up and try again."
+                )
 
     def _exists(self, aggregate_id: UUID) -> bool:
         try:
@@ -802,7 +888,7 @@ class Ledger(Application[UUID]):
                     raise PersonNotFound(f"{where}No person {item.person_id}: register them first.")
                 try:
                     self._check_birth(person, item.administered_on)
-                    dose_id = uuid4()
+                    dose_id = self.new_id()
                     lot = lots[item.lot_id]
                     previous = person.active_doses[-1].product if person.active_doses else None
                     person.administer_dose(
@@ -1026,7 +1112,7 @@ class Ledger(Application[UUID]):
         def attempt(at: datetime) -> _Outcome:
             person = self.get_person(person_id)
             self._check_acts_for(actor, person)
-            reaction_id = uuid4()
+            reaction_id = self.new_id()
             person.report_reaction(
                 reaction_id=reaction_id,
                 dose_id=the_dose,
@@ -1096,7 +1182,7 @@ class Ledger(Application[UUID]):
         def attempt(at: datetime) -> _Outcome:
             person = self.get_person(person_id)
             self._check_acts_for(actor, person)
-            declaration_id = uuid4()
+            declaration_id = self.new_id()
             person.declare_health(
                 declaration_id=declaration_id,
                 symptoms=PersonalData(person.id, texts[0]),

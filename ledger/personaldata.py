@@ -143,7 +143,7 @@ class KeyTable(Protocol):
     def load(self, owner: UUID) -> bytes | None: ...
     def store_many(self, items: list[tuple[UUID, bytes]]) -> None: ...
     def delete(self, owner: UUID) -> None: ...
-    def claim(self, digest: bytes, person_id: UUID, now: datetime) -> UUID | None: ...
+    def claim_many(self, items: list[tuple[bytes, UUID]], now: datetime) -> dict[bytes, UUID]: ...
     def take_over(self, digest: bytes, stale: UUID, person_id: UUID, now: datetime) -> bool: ...
     def claimed_at(self, digest: bytes) -> datetime | None: ...
     def lookup(self, digest: bytes) -> UUID | None: ...
@@ -171,13 +171,11 @@ class MemoryKeyTable:
         with self.lock:
             self.keys.pop(owner, None)
 
-    def claim(self, digest: bytes, person_id: UUID, now: datetime) -> UUID | None:
+    def claim_many(self, items: list[tuple[bytes, UUID]], now: datetime) -> dict[bytes, UUID]:
         with self.lock:
-            existing = self.claims.get(digest)
-            if existing is not None:
-                return existing[0]
-            self.claims[digest] = (person_id, now)
-            return None
+            for digest, person_id in items:
+                self.claims.setdefault(digest, (person_id, now))
+            return {digest: self.claims[digest][0] for digest, _ in items}
 
     def take_over(self, digest: bytes, stale: UUID, person_id: UUID, now: datetime) -> bool:
         with self.lock:
@@ -260,15 +258,24 @@ class SqlKeyTable:
     def delete(self, owner: UUID) -> None:
         self._write(f"DELETE FROM {self.keys} WHERE owner = ?", (owner.hex,))
 
-    def claim(self, digest: bytes, person_id: UUID, now: datetime) -> UUID | None:
-        inserted = self._write(
-            f"INSERT INTO {self.index} (digest, person_id, claimed_at) VALUES (?, ?, ?) ON CONFLICT (digest) DO NOTHING",
-            (digest, person_id.hex, now.isoformat()),
-        )
-        if inserted == 1:
-            return None
-        existing = self.lookup(digest)
-        return existing if existing is not None else self.claim(digest, person_id, now)
+    def claim_many(self, items: list[tuple[bytes, UUID]], now: datetime) -> dict[bytes, UUID]:
+        if not items:
+            return {}
+        holders: dict[bytes, UUID] = {}
+        with self._transaction(True) as cursor:
+            cursor.executemany(
+                f"INSERT INTO {self.index} (digest, person_id, claimed_at) VALUES (?, ?, ?) "
+                "ON CONFLICT (digest) DO NOTHING".replace("?", self._p),
+                [(digest, person_id.hex, now.isoformat()) for digest, person_id in items],
+            )
+            for start in range(0, len(items), 500):
+                chunk = [digest for digest, _ in items[start : start + 500]]
+                marks = ",".join([self._p] * len(chunk))
+                cursor.execute(f"SELECT digest, person_id FROM {self.index} WHERE digest IN ({marks})", chunk)
+                for row in cursor.fetchall():
+                    values = list(row.values()) if isinstance(row, dict) else list(row)
+                    holders[bytes(values[0])] = UUID(values[1])
+        return holders
 
     def take_over(self, digest: bytes, stale: UUID, person_id: UUID, now: datetime) -> bool:
         return (
@@ -331,12 +338,8 @@ class KeyRing:
             key = AESGCM.generate_key(bit_length=256)
             fresh.append((owner, key))
         self.table.store_many([(owner, self.master.wrap(owner, key)) for owner, key in fresh])
-        for owner, _ in fresh:
-            # Read back: if another writer won a race for the same owner, use its key.
-            self._cache.pop(owner, None)
-            stored = self.key(owner)
-            if stored is None:
-                raise KeyStoreError("A personal-data key was not stored: check the database and try again.")
+        for owner, key in fresh:  # owners are new random ids: nobody else wrote a key for them
+            self._remember(owner, key)
 
     def key(self, owner: UUID) -> bytes | None:
         """The person's data key, or None once erased (or never created)."""
@@ -355,6 +358,11 @@ class KeyRing:
         self.table.delete(owner)
         with self._lock:
             self._cache.pop(owner, None)
+
+    def destroy_many(self, owners: Iterable[UUID]) -> None:
+        """Destroy several keys (undoing a batch that was not saved)."""
+        for owner in owners:
+            self.destroy(owner)
 
     def seal(self, data: PersonalData) -> dict[str, str]:
         """Encrypt a personal value with its owner's key (creating the key on first use)."""
@@ -388,9 +396,16 @@ class KeyRing:
 
     # national ID index
 
-    def claim_national_id(self, number: str, person_id: UUID, now: datetime) -> UUID | None:
-        """Claim the number for `person_id`; returns the person already holding it, if any."""
-        return self.table.claim(self.master.national_id_digest(number), person_id, now)
+    def claim_national_ids(self, claims: list[tuple[str, UUID]], now: datetime) -> dict[str, UUID]:
+        """Claim each number for its person in one write; returns who holds each number afterwards."""
+        digests = {self.master.national_id_digest(number): number for number, _ in claims}
+        held = self.table.claim_many([(self.master.national_id_digest(n), p) for n, p in claims], now)
+        return {digests[digest]: holder for digest, holder in held.items()}
+
+    def release_national_ids(self, claims: list[tuple[str, UUID]]) -> None:
+        """Undo claims made for a batch that was not saved."""
+        for number, person_id in claims:
+            self.release_national_id(number, person_id)
 
     def claim_is_stale(self, number: str, now: datetime) -> bool:
         """True when the existing claim is older than STALE_CLAIM (its person was never saved)."""

@@ -12,6 +12,21 @@ from ledger.values import ERASED_TEXT
 
 
 @dataclass(frozen=True)
+class PersonRequest:
+    """One person to register (the items of `Ledger.register_people`); strings as typed on a form."""
+
+    national_id: str | None  # 12-digit CCCD or 9-digit CMND; None only for a dependant
+    full_name: str
+    date_of_birth: str  # YYYY, YYYY-MM or YYYY-MM-DD
+    sex: str  # female, male, other
+    phone: str | None
+    ward_code: str  # GSO ward code
+    priority_group: str  # priority_groups.csv code
+    guardian_id: UUID | None = None
+    relationship: str | None = None  # child, parent, grandparent, spouse, other (dependants only)
+
+
+@dataclass(frozen=True)
 class DoseRequest:
     """One dose to record (the items of `Ledger.record_doses`)."""
 
