@@ -1,0 +1,309 @@
+"""`immunize backup` and `immunize restore`: one portable file for SQLite and PostgreSQL ledgers.
+
+The file is gzip-compressed JSON Lines in the audit export's format (see projections.audit.jsonlines)
+with format "immunize-backup": the header (ledger identity, audit public keys, source store kind),
+every stored event with its chain link (events newer than the chain head carry none), the signed
+checkpoints, the rows of the personal key store (data keys wrapped by the master key, the national
+ID index: the master key itself is NOT in the backup), and a trailer with counts, chain head and a
+SHA-256 of everything before it.
+
+Restore only goes into an empty store, in ONE transaction: events (positions kept), chain,
+checkpoints, keys and key-store rows commit together after every line verified, or nothing does.
+Projections are then rebuilt from the restored log (their digests are printed by the CLI).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import gzip
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import IO, Any
+
+from ledger.personaldata import INDEX_TABLE, KEYS_TABLE, SqlKeyTable
+from ledger.settings import StoreSettings
+from projections.audit.auditkey import AuditPublicKey
+from projections.audit.chain import create_tables, load_checkpoints, load_public_keys, register_key
+from projections.audit.chainhash import ledger_identity
+from projections.audit.database import DEFAULT_APP_NAME, Database, StoredRow, create_events_table
+from projections.audit.errors import AuditError, FileFormatError
+from projections.audit.jsonlines import (
+    BACKUP_FORMAT,
+    CheckpointItem,
+    EventItem,
+    LogFileReader,
+    LogFileWriter,
+    RowItem,
+    Trailer,
+)
+from projections.audit.verify import TrustedKeys, WalkState, walk_chain
+
+# The personal key store of the ledger (ledger/personaldata.py), backed up row by row.
+PERSONAL_TABLES = (KEYS_TABLE, INDEX_TABLE)
+_COLUMN = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+BATCH = 5000
+
+
+def _encode_value(value: Any) -> Any:
+    if isinstance(value, bytes | bytearray | memoryview):
+        return {"b64": base64.b64encode(bytes(value)).decode("ascii")}
+    if value is None or isinstance(value, str | int | float):
+        return value
+    return str(value)
+
+
+def _decode_value(value: Any, line: int) -> Any:
+    if isinstance(value, dict):
+        text = value.get("b64")
+        if set(value) != {"b64"} or not isinstance(text, str):
+            raise FileFormatError("a key-store value is neither plain nor {'b64': ...}", line)
+        try:
+            return base64.b64decode(text, validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise FileFormatError("a key-store value is not valid base64", line) from exc
+    if value is None or isinstance(value, str | int | float):
+        return value
+    raise FileFormatError("a key-store value has an unsupported type", line)
+
+
+def _table_exists(db: Database, name: str) -> bool:
+    if db.kind == "sqlite":
+        return bool(db.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (name,)))
+    return bool([r for r in db.execute("SELECT to_regclass(?)", (db.table(name),)) if r[0]])
+
+
+def _table_rows(db: Database, name: str) -> Iterator[dict[str, Any]]:
+    if not _table_exists(db, name):
+        return
+    columns = _columns(db, name)
+    for row in db.execute(f"SELECT {', '.join(columns)} FROM {db.table(name)} ORDER BY {columns[0]}"):
+        yield {column: _encode_value(value) for column, value in zip(columns, row, strict=True)}
+
+
+def _columns(db: Database, name: str) -> list[str]:
+    if db.kind == "sqlite":
+        return [str(r[1]) for r in db.execute(f"PRAGMA table_info({name})")]
+    schema = db.settings.schema or "public"
+    rows = db.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ? "
+        "ORDER BY ordinal_position",
+        (schema, name),
+    )
+    return [str(r[0]) for r in rows]
+
+
+@dataclass(frozen=True)
+class BackupSummary:
+    """What a backup file holds."""
+
+    ledger: str | None
+    events: int
+    chained: int
+    checkpoints: int
+    rows: dict[str, int]
+    head_position: int
+
+
+def write_backup(
+    db: Database,
+    out: IO[bytes],
+    trusted: TrustedKeys,
+    now: datetime,
+    on_progress: Callable[[int], None] | None = None,
+) -> BackupSummary:
+    """Write the whole ledger (events, chain, checkpoints, key store) to `out` as gzip JSON Lines.
+
+    The chained part is verified while it is read: a tampered ledger is not backed up silently.
+    """
+    first = db.first_event()
+    ledger = ledger_identity(first) if first is not None else None
+    create_tables(db)
+    with gzip.GzipFile(fileobj=out, mode="wb", compresslevel=6, mtime=0) as zipped:
+        writer = LogFileWriter(zipped)  # type: ignore[arg-type]
+        writer.header(BACKUP_FORMAT, ledger, list(load_public_keys(db).values()),
+                      created_at=now.isoformat(), app=db.app_name, source=db.kind)
+        state = WalkState()
+        chained = 0
+        for item in walk_chain(db, trusted, state, on_progress):
+            writer.event(item.row, item.link)
+            chained += 1
+            if item.checkpoint is not None:
+                writer.checkpoint(item.checkpoint)
+        pending = 0
+        for row in db.iter_events(state.position):
+            writer.event(row, None)
+            pending += 1
+            if on_progress is not None and pending >= 1000:
+                on_progress(pending)
+                pending = 0
+        if on_progress is not None and pending:
+            on_progress(pending)
+        for table in PERSONAL_TABLES:
+            for values in _table_rows(db, table):
+                writer.row(table, values)
+        writer.trailer()
+    return BackupSummary(ledger, writer.events, chained, writer.checkpoints, dict(writer.rows),
+                         writer.head_position)
+
+
+def _key_table_on(db: Database) -> None:
+    """Create the ledger's key-store tables with the ledger's own DDL, on this connection."""
+
+    @contextmanager
+    def transaction(_commit: bool) -> Iterator[Any]:
+        if db._sqlite is not None:
+            yield db._sqlite.cursor()
+        else:
+            assert db._pg is not None
+            with db._pg.cursor() as cursor:
+                yield cursor
+
+    if db.kind == "postgres":
+        schema = db.settings.schema or "public"
+        SqlKeyTable(transaction, "%s", "BYTEA", lambda name: f'"{schema}".{name}')
+    else:
+        SqlKeyTable(transaction, "?", "BLOB")
+
+
+def check_target_empty(db: Database, backup_ledger: str | None) -> None:
+    """Restore only into an empty store; name the ledger the target holds when it is not."""
+    count = db.count_events()
+    if not count:
+        return
+    first = db.first_event()
+    assert first is not None
+    target = ledger_identity(first)
+    if backup_ledger is not None and target != backup_ledger:
+        raise AuditError(
+            f"the backup is of ledger {backup_ledger} but the target store holds another ledger, {target} "
+            f"({count} events): restore only into an empty database"
+        )
+    raise AuditError(
+        f"the target store already holds this ledger ({count} events): restore only into an empty database"
+    )
+
+
+@dataclass(frozen=True)
+class RestoreSummary:
+    """What a restore wrote."""
+
+    ledger: str | None
+    events: int
+    checkpoints: int
+    rows: dict[str, int]
+    head_position: int
+    pinned: bool
+
+
+def restore_backup(
+    path: Path,
+    settings: StoreSettings,
+    pinned: list[AuditPublicKey],
+    on_progress: Callable[[int], None] | None = None,
+    app_name: str = DEFAULT_APP_NAME,
+) -> RestoreSummary:
+    """Verify a backup and load it into an empty store, all or nothing."""
+    try:
+        handle = path.open("rb")
+    except OSError as exc:
+        raise AuditError(f"cannot read the backup {path}: {exc.strerror}") from exc
+    with handle:
+        if handle.peek(2)[:2] != b"\x1f\x8b":
+            raise FileFormatError(f"{path} is not a gzip file: it is not an immunize backup")
+        with Database(settings, app_name) as db:
+            # Tables first (empty tables are not data); then everything else in one transaction.
+            create_events_table(settings, app_name)
+            create_tables(db)
+            _key_table_on(db)
+            reader = LogFileReader(handle, BACKUP_FORMAT, pinned)
+            rows: dict[str, int] = {}
+            with db.transaction():
+                items = reader.items()
+                batch: list[StoredRow] = []
+                chain_rows: list[tuple[int, str, int, bytes]] = []
+                trailer: Trailer | None = None
+                checked_target = False
+                for item in items:
+                    if not checked_target:
+                        assert reader.header is not None
+                        check_target_empty(db, reader.header.ledger)
+                        for key in reader.header.keys.values():
+                            register_key(db, key)
+                        checked_target = True
+                    if isinstance(item, EventItem):
+                        batch.append(item.row)
+                        if item.link is not None:
+                            chain_rows.append((item.row.position, item.row.originator_id,
+                                               item.row.originator_version, item.link))
+                        if len(batch) >= BATCH:
+                            _flush(db, batch, chain_rows, on_progress)
+                    elif isinstance(item, CheckpointItem):
+                        _flush(db, batch, chain_rows, on_progress)
+                        cp = item.checkpoint
+                        db.execute(
+                            f"INSERT INTO {db.table('audit_checkpoints')} "
+                            "(seq, position, events, link, signed_at, key_id, signature) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                            (cp.seq, cp.position, cp.events, cp.link, cp.signed_at, cp.key_id, cp.signature),
+                        )
+                    elif isinstance(item, RowItem):
+                        _flush(db, batch, chain_rows, on_progress)
+                        _insert_row(db, item)
+                        rows[item.table] = rows.get(item.table, 0) + 1
+                    else:
+                        trailer = item
+                _flush(db, batch, chain_rows, on_progress)
+                assert trailer is not None
+                assert reader.header is not None
+                assert reader.trusted is not None
+                db.reset_position_sequence()
+            checkpoints = load_checkpoints(db)
+    return RestoreSummary(reader.header.ledger, trailer.events, len(checkpoints), rows,
+                          trailer.head_position, reader.trusted.pinned)
+
+
+def _flush(
+    db: Database,
+    batch: list[StoredRow],
+    chain_rows: list[tuple[int, str, int, bytes]],
+    on_progress: Callable[[int], None] | None,
+) -> None:
+    if batch:
+        db.insert_events(batch)
+        if on_progress is not None:
+            on_progress(len(batch))
+        batch.clear()
+    if chain_rows:
+        db.executemany(
+            f"INSERT INTO {db.table('audit_chain')} (position, originator_id, originator_version, link) "
+            "VALUES (?, ?, ?, ?)",
+            chain_rows,
+        )
+        chain_rows.clear()
+
+
+def _insert_row(db: Database, item: RowItem) -> None:
+    if item.table not in PERSONAL_TABLES:
+        raise FileFormatError(f"table {item.table!r} is not part of the personal key store", item.line)
+    if not item.values:
+        raise FileFormatError("a key-store row has no values", item.line)
+    columns = list(item.values)
+    known = set(_columns(db, item.table))
+    for column in columns:
+        if not _COLUMN.match(column) or column not in known:
+            raise FileFormatError(f"table {item.table!r} has no column {column!r}", item.line)
+    values = [_decode_value(item.values[c], item.line) for c in columns]
+    try:
+        db.execute(
+            f"INSERT INTO {db.table(item.table)} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+            values,
+        )
+    except AuditError as exc:
+        raise FileFormatError(f"the key-store row cannot be restored: {exc}", item.line) from exc
+
+
+__all__ = ["BackupSummary", "RestoreSummary", "check_target_empty", "restore_backup", "write_backup"]
