@@ -39,7 +39,9 @@ JSON_DIFFERS_FROM_SIGNED = {
 def same_json(decoded: Any, published: Any) -> bool:
     """Equal as JSON data; two date-time strings are equal when they name the same instant."""
     if isinstance(decoded, dict) and isinstance(published, dict):
-        return decoded.keys() == published.keys() and all(same_json(decoded[k], published[k]) for k in decoded)
+        return decoded.keys() == published.keys() and all(
+            same_json(decoded[k], published[k]) for k in decoded
+        )
     if isinstance(decoded, list) and isinstance(published, list):
         return len(decoded) == len(published) and all(map(same_json, decoded, published))
     if isinstance(decoded, str) and isinstance(published, str) and decoded != published and "T" in decoded:
@@ -69,7 +71,7 @@ class Case:
         return [
             key
             for key, value in flags.items()
-            if key not in STAGES and key not in NOT_VERIFIER_FLAGS or not isinstance(value, bool)
+            if (key not in STAGES and key not in NOT_VERIFIER_FLAGS) or not isinstance(value, bool)
         ] + [key for key in self.raw if key.startswith(("EXPTECTED", "_"))]
 
     @property
