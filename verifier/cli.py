@@ -37,12 +37,26 @@ def build_parser() -> argparse.ArgumentParser:
     )
     trust = parser.add_argument_group("trusted keys (one of)")
     trust.add_argument("--trust-list", type=Path, help="signed trust list file (needs --anchor)")
-    trust.add_argument("--anchor", type=Path, help="pinned CSCA certificate (PEM or DER) that signed the trust list")
+    trust.add_argument(
+        "--anchor", type=Path, help="pinned CSCA certificate (PEM or DER) that signed the trust list"
+    )
     trust.add_argument("--revocation-list", type=Path, help="signed revocation list file (with --trust-list)")
-    trust.add_argument("--grace-days", type=float, help=f"days a list may be past its next update (default {DEFAULT_GRACE.days})")
-    trust.add_argument("--certificate", type=Path, action="append", default=[], help="signing certificate (PEM or DER); repeatable")
+    trust.add_argument(
+        "--grace-days",
+        type=float,
+        help=f"days a list may be past its next update (default {DEFAULT_GRACE.days})",
+    )
+    trust.add_argument(
+        "--certificate",
+        type=Path,
+        action="append",
+        default=[],
+        help="signing certificate (PEM or DER); repeatable",
+    )
     parser.add_argument("--at", help="check time, ISO 8601 (default: now)")
-    parser.add_argument("--rules", type=Path, help="acceptance rule file (JSON; default: Viet Nam green/yellow)")
+    parser.add_argument(
+        "--rules", type=Path, help="acceptance rule file (JSON; default: Viet Nam green/yellow)"
+    )
     parser.add_argument("--json", action="store_true", help="print the outcome as JSON")
     parser.add_argument("--verbose", action="store_true", help="also show the certificate's other content")
     parser.add_argument("--image", type=Path, help="read the QR code from a PNG or JPEG picture")
@@ -108,7 +122,9 @@ def _trust(parser: argparse.ArgumentParser, args: argparse.Namespace) -> TrustLi
                 parser.error("--trust-list needs --anchor (the pinned CSCA certificate)")
             anchor = _read_certificate_file(parser, args.anchor, "--anchor")
             grace = DEFAULT_GRACE if args.grace_days is None else timedelta(days=args.grace_days)
-            return TrustList.load(args.trust_list, anchor=anchor, revocation_list=args.revocation_list, grace=grace)
+            return TrustList.load(
+                args.trust_list, anchor=anchor, revocation_list=args.revocation_list, grace=grace
+            )
         if args.anchor or args.revocation_list:
             parser.error("--anchor and --revocation-list go with --trust-list")
         if not args.certificate:
@@ -154,7 +170,9 @@ def _write(text: str) -> None:
 
 def _report_invalid(error: VerificationError, as_json: bool) -> None:
     if as_json:
-        _write(json.dumps({"valid": False, "reason": error.reason, "message": str(error)}, ensure_ascii=False))
+        _write(
+            json.dumps({"valid": False, "reason": error.reason, "message": str(error)}, ensure_ascii=False)
+        )
     else:
         _write(f"INVALID ({error.reason}): {error}")
 
@@ -167,7 +185,9 @@ def _report_valid(result: VerificationResult, decision: Any, as_json: bool, verb
             "valid": True,
             "accepted": decision.accepted,
             "verdict": decision.verdict,
-            "failed_rule": None if failed is None else {"rule": failed.rule, "level": failed.verdict, "message": failed.message},
+            "failed_rule": None
+            if failed is None
+            else {"rule": failed.rule, "level": failed.verdict, "message": failed.message},
             "name": native,
             "name_transliterated": standard,
             "date_of_birth": result.dcc.get("dob"),
@@ -190,7 +210,9 @@ def _report_valid(result: VerificationResult, decision: Any, as_json: bool, verb
         _write(f"Warning: {warning}")
     if verbose:
         for key, value in _details(result).items():
-            _write(f"{key}: {json.dumps(value, ensure_ascii=False, default=str) if not isinstance(value, str) else value}")
+            _write(
+                f"{key}: {json.dumps(value, ensure_ascii=False, default=str) if not isinstance(value, str) else value}"
+            )
 
 
 def _details(result: VerificationResult) -> dict[str, Any]:

@@ -85,7 +85,11 @@ def parse_sign1(data: bytes, what: str = "certificate") -> Sign1:
     if not isinstance(item, list | tuple) or len(item) != 4:
         raise CoseError(f"The {what} is not a COSE_Sign1 message (expected an array of four items).")
     protected_bytes, unprotected, payload, signature = item
-    if not isinstance(protected_bytes, bytes) or not isinstance(payload, bytes) or not isinstance(signature, bytes):
+    if (
+        not isinstance(protected_bytes, bytes)
+        or not isinstance(payload, bytes)
+        or not isinstance(signature, bytes)
+    ):
         raise CoseError(f"The {what}'s COSE_Sign1 fields have the wrong types.")
     if not isinstance(unprotected, Mapping):
         raise CoseError(f"The {what}'s unprotected COSE header is not a map.")

@@ -80,7 +80,9 @@ def inflate(data: bytes) -> bytes:
     try:
         out = inflater.decompress(data, MAX_INFLATED_BYTES)
         if inflater.unconsumed_tail:
-            raise CompressionError("The certificate inflates to more than 64 KiB: refused as a decompression bomb.")
+            raise CompressionError(
+                "The certificate inflates to more than 64 KiB: refused as a decompression bomb."
+            )
         if not inflater.eof:
             raise CompressionError("The certificate's compressed data is truncated.")
     except zlib.error:
@@ -135,7 +137,9 @@ def check_validity(claims: dict[Any, Any], now: datetime) -> tuple[datetime, dat
     issued_at = _claim_time(claims, CLAIM_ISSUED_AT, "issue")
     expires_at = _claim_time(claims, CLAIM_EXPIRES, "expiry")
     if now < issued_at:
-        raise NotYetValidError(f"The certificate is not valid yet: it was issued for {issued_at:%Y-%m-%d %H:%M} UTC.")
+        raise NotYetValidError(
+            f"The certificate is not valid yet: it was issued for {issued_at:%Y-%m-%d %H:%M} UTC."
+        )
     if now > expires_at:
         raise ExpiredError(f"The certificate expired on {expires_at:%Y-%m-%d %H:%M} UTC.")
     return issued_at, expires_at

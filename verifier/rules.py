@@ -156,7 +156,11 @@ def _booster_within(dcc: Mapping[str, Any], params: Mapping[str, Any], now: date
     if dn <= sd:
         return "the last dose is not a booster"
     days = (now.date() - given).days
-    return None if days <= params["days"] else f"the booster was {days} day(s) ago, at most {params['days']} allowed"
+    return (
+        None
+        if days <= params["days"]
+        else f"the booster was {days} day(s) ago, at most {params['days']} allowed"
+    )
 
 
 def _medicinal_product(dcc: Mapping[str, Any], params: Mapping[str, Any], now: datetime) -> CheckResult:
@@ -165,7 +169,9 @@ def _medicinal_product(dcc: Mapping[str, Any], params: Mapping[str, Any], now: d
     return None if product in params["products"] else f"vaccine product {product!r} is not accepted"
 
 
-def _test_negative_within_hours(dcc: Mapping[str, Any], params: Mapping[str, Any], now: datetime) -> CheckResult:
+def _test_negative_within_hours(
+    dcc: Mapping[str, Any], params: Mapping[str, Any], now: datetime
+) -> CheckResult:
     entry = _entry(dcc, "t")
     if entry is None:
         return "a test certificate is required"
@@ -223,14 +229,20 @@ def parse_rules(document: Any) -> RuleSet:
         rules_raw = level.get("rules")
         if not isinstance(rules_raw, list) or not rules_raw:
             raise RulesError(f"Level {level['verdict']!r} needs a non-empty list of rules.")
-        levels.append(Level(level["verdict"], tuple(_parse_rule(rule, level["verdict"]) for rule in rules_raw)))
+        levels.append(
+            Level(level["verdict"], tuple(_parse_rule(rule, level["verdict"]) for rule in rules_raw))
+        )
     name = document.get("name", "rules")
     description = document.get("description", "")
     return RuleSet(str(name), tuple(levels), str(description))
 
 
 def _parse_rule(rule: Any, verdict: str) -> Rule:
-    if not isinstance(rule, Mapping) or not isinstance(rule.get("id"), str) or not isinstance(rule.get("check"), str):
+    if (
+        not isinstance(rule, Mapping)
+        or not isinstance(rule.get("id"), str)
+        or not isinstance(rule.get("check"), str)
+    ):
         raise RulesError(f"Every rule of level {verdict!r} needs an id and a check.")
     check = rule["check"]
     if check not in CHECKS:

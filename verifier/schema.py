@@ -26,7 +26,9 @@ Check = Callable[[Any], bool]
 _VERSION = re.compile(r"^(\d+)\.(\d+)\.(\d+)$")
 # Keywords that only annotate (draft 2020-12 and the DCC's own "valueset-uri"); "format" is an
 # annotation unless a format assertion vocabulary is switched on, which the DCC validators do not do.
-_ANNOTATIONS = frozenset({"$schema", "$id", "$comment", "title", "description", "examples", "format", "$defs"})
+_ANNOTATIONS = frozenset(
+    {"$schema", "$id", "$comment", "title", "description", "examples", "format", "$defs"}
+)
 # The schemas name value sets by their old file names; these are the shipped files holding them.
 _VALUE_SET_FILES = {"test-manf.json": "test-manf-example.json", "test-results.json": "test-result.json"}
 
@@ -62,7 +64,9 @@ def release_for(version: Any) -> str:
         return _dotted(wanted)
     same_minor = [release for release in shipped if release[:2] == wanted[:2]]
     if not same_minor:
-        raise SchemaError(f"The certificate uses schema version {version}, which this verifier does not know.")
+        raise SchemaError(
+            f"The certificate uses schema version {version}, which this verifier does not know."
+        )
     return _dotted(same_minor[-1])
 
 

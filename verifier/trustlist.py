@@ -242,8 +242,9 @@ def _signer(message: cose.Sign1, anchor: x509.Certificate, name: str) -> x509.Ce
             signer = x509.load_der_x509_certificate(chain)
             signer.verify_directly_issued_by(anchor)
         except Exception:
-            raise TrustListError(f"The {name}'s signer certificate was not issued by the trusted anchor.") from None
+            raise TrustListError(
+                f"The {name}'s signer certificate was not issued by the trusted anchor."
+            ) from None
     if message.kid != key_id(signer.public_bytes(Encoding.DER)):
         raise TrustListError(f"The {name}'s kid does not match its signer certificate.")
     return signer
-
