@@ -1,7 +1,200 @@
-"""`immunize` commands of this area (filled in by the issue that builds it)."""
+"""`immunize serve`, `immunize run` (what `make run` calls) and `immunize staff add|list`."""
 
 from __future__ import annotations
 
+import os
+import secrets
+import sys
+import threading
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
 import click
 
-COMMANDS: list[click.Command] = []
+from web.errors import ConfigurationError, WebError
+
+PASSWORD_ENV = "IMMUNIZE_STAFF_PASSWORD"  # noqa: S105 - the variable's name, not a secret
+
+# Demo accounts created by `immunize run` (development only): role -> username.
+DEMO_ACCOUNTS = {"staff": "demo.staff", "province": "demo.province", "response": "demo.response", "auditor": "demo.auditor"}
+
+
+def _say(line: str = "") -> None:
+    click.echo(line, err=True)
+
+
+def _accounts(config: dict[str, Any] | None = None) -> Any:
+    """The accounts store of the configured database (same tables the web app uses)."""
+    from web import create_app
+
+    app = create_app(config)
+    return app, app.extensions["immunize"].accounts
+
+
+@click.group("staff")
+def staff() -> None:
+    """Staff accounts of the web app (site staff, province officers, response center, auditors)."""
+
+
+@staff.command("add")
+@click.argument("username")
+@click.option("--role", type=click.Choice(["staff", "province", "response", "auditor"]), default="staff", show_default=True)
+@click.option("--site", "site_id", default="", help="The site id (UUID) for site staff.")
+@click.option("--province", "province_code", default="", help="The GSO province code for a province officer.")
+@click.option("--replace", is_flag=True, help="Reset the password (and role) of an existing account.")
+def staff_add(username: str, role: str, site_id: str, province_code: str, replace: bool) -> None:
+    """Create a staff account; the password comes from IMMUNIZE_STAFF_PASSWORD or a prompt, never an argument."""
+    from web.roles import Role
+
+    password = os.environ.get(PASSWORD_ENV) or click.prompt(
+        "Password (at least 10 characters)", hide_input=True, confirmation_prompt=True, err=True
+    )
+    _app, accounts = _accounts()
+    account = accounts.add_staff(
+        username, password, Role(role), site_id=site_id, province_code=province_code, replace=replace
+    )
+    click.echo(f"Created {account.role.value} account {account.username!r}.")
+
+
+@staff.command("list")
+def staff_list() -> None:
+    """List staff accounts (usernames, roles, sites; never passwords)."""
+    _app, accounts = _accounts()
+    for account in accounts.list_staff():
+        where = account.site_id or account.province_code or "-"
+        click.echo(f"{account.username}\t{account.role.value}\t{where}")
+
+
+def _serve(app: Any, host: str, port: int, threads: int) -> None:
+    try:
+        from waitress import serve as waitress_serve
+    except ImportError as exc:  # pragma: no cover - waitress is a dependency
+        raise ConfigurationError("waitress is not installed: run `make run` to install the dependencies") from exc
+    _say(f"Serving on http://{host}:{port}  (Ctrl+C to stop)")
+    try:
+        waitress_serve(app, host=host, port=port, threads=threads, ident="immunize")
+    except OSError as exc:
+        raise ConfigurationError(f"cannot listen on {host}:{port}: {exc.strerror}; try --port") from exc
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 256))
+def serve(host: str, port: int, threads: int) -> None:
+    """Serve the web app with waitress."""
+    from web import create_app
+
+    _serve(create_app(), host, port, threads)
+
+
+def _step(what: str, action: Any) -> Any:
+    """Run one start-up step; a failure is one clear line, and the rest still starts."""
+    try:
+        return action()
+    except (ImportError, ModuleNotFoundError) as exc:
+        _say(f"- {what}: not available yet ({exc.name or exc}); continuing without it.")
+    except Exception as exc:  # every layer's base error, named in one line, never a traceback
+        _say(f"- {what}: {type(exc).__name__}: {exc}")
+    return None
+
+
+def _ensure_keys(key_dir: Path, now: datetime) -> None:
+    from keys.development import ensure_development_keys
+
+    ensure_development_keys(key_dir, now)
+
+
+def _seed(ledger: Any) -> None:
+    from ledger import demo
+
+    if ledger.list_people(limit=1):
+        _say("- Ledger already has people: not seeding.")
+        return
+    _say("- Seeding the demo campaign (first start) ...")
+    summary = demo.seed_demo(ledger)
+    _say(f"  {summary}")
+
+
+def _start_projections(ledger: Any) -> None:
+    from projections import follow
+
+    starter = getattr(follow, "start_background", None)
+    if starter is None:
+        _say("- Projections follower: not available yet; statistics pages will say so.")
+        return
+    starter(ledger)
+    _say("- Projections follower started in the background.")
+
+
+def _demo_accounts(app: Any, ledger: Any) -> list[tuple[str, str, str]]:
+    """(Re)create the demo staff accounts with fresh random passwords; returned to be printed once."""
+    from web.roles import Role
+
+    platform = app.extensions["immunize"].platform
+    accounts = app.extensions["immunize"].accounts
+    platform.directory.refresh()
+    sites = sorted(platform.directory.sites.values(), key=lambda s: s.code)
+    site = next((s for s in sites if any(lot.site_id == s.id for lot in platform.directory.lots.values())), None)
+    created = []
+    for role, username in DEMO_ACCOUNTS.items():
+        password = secrets.token_urlsafe(12)
+        kwargs: dict[str, str] = {}
+        if role == "staff":
+            if site is None:
+                continue
+            kwargs["site_id"] = site.id
+        if role == "province":
+            kwargs["province_code"] = site.province_code if site is not None else "01"
+        accounts.add_staff(username, password, Role(role), replace=True, **kwargs)
+        created.append((role, username, password))
+    return created
+
+
+def _demo_citizen(app: Any) -> str | None:
+    """A demo phone number with a vaccinated person behind it (printed for development sign-in)."""
+    platform = app.extensions["immunize"].platform
+    ledger = platform.ledger
+    for record in ledger.list_people(limit=200):
+        if record.phone and record.doses and not record.guardian_id and not record.erased:
+            return str(record.phone)
+    return None
+
+
+@click.command("run")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+def run(host: str, port: int) -> None:
+    """Development start: keys, demo campaign, projections follower, web app on http://127.0.0.1:8000."""
+    from web.config import key_dir
+
+    now = datetime.now(UTC)
+    os.environ.setdefault("IMMUNIZE_SECURE_COOKIES", "0")  # plain HTTP on localhost (development only)
+    keys = key_dir(os.environ)
+    _say("immunize run: DEVELOPMENT start (demo data, development keys, plain HTTP on localhost)")
+    _step("Development keys", lambda: _ensure_keys(keys, now))
+    try:
+        from web import create_app
+
+        app = create_app()
+        ledger = app.extensions["immunize"].platform.ledger
+    except (ImportError, WebError) as exc:
+        _say(f"- The web app cannot start: {exc}")
+        sys.exit(1)
+    _step("Demo campaign", lambda: _seed(ledger))
+    _step("Projections", lambda: _start_projections(ledger))
+    accounts = _step("Demo staff accounts", lambda: _demo_accounts(app, ledger)) or []
+    phone = _step("Demo citizen", lambda: _demo_citizen(app))
+    _say("")
+    _say("Demo sign-in (development only; passwords are new on every start and shown only here):")
+    for role, username, password in accounts:
+        _say(f"  {role:<9} username {username:<14} password {password}")
+    if phone:
+        _say(f"  citizen   phone {phone}  (the one-time code is printed here, by the console outbox)")
+    _say("")
+    threading.current_thread().name = "immunize-web"
+    _serve(app, host, port, threads=8)
+
+
+COMMANDS: list[click.Command] = [serve, run, staff]

@@ -1,1 +1,89 @@
-"""web"""
+"""The web app: citizen health book, staff desk, public portal, operations, audit, and a JSON API.
+
+`create_app(config=None)` builds everything; nothing is built at import time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from flask_wtf.csrf import CSRFProtect
+
+from ledger.settings import default_database_url, parse_database_url
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the Flask app from the environment, with `config` overriding any setting.
+
+    Extra keys understood in `config`: LEDGER (an already built ledger application to serve),
+    CLOCK (a callable returning an aware datetime: tests pass a fixed time).
+    """
+    from web import i18n, roles, security
+    from web.accounts import Accounts
+    from web.config import load_or_create_secret, settings_from_environment
+    from web.context import WebContext
+    from web.outbox import sender_from_config
+    from web.platform import Platform
+    from web.store import SqlStore
+    from web.views import api, audit, auth, citizen, errors, operations, province, public, staff
+
+    app = Flask(__name__)
+    app.config.update(settings_from_environment())
+    if config:
+        app.config.update(config)
+    secret = app.config["IMMUNIZE_SECRET_KEY"] or load_or_create_secret(Path(app.config["IMMUNIZE_KEY_DIR"]))
+    app.config["SECRET_KEY"] = secret
+
+    store_settings = parse_database_url(app.config["IMMUNIZE_DATABASE_URL"] or default_database_url())
+    clock = app.config.get("CLOCK") or _utc_now
+    accounts = Accounts(
+        SqlStore(store_settings),
+        secret,
+        otp_ttl=int(app.config["OTP_TTL_SECONDS"]),
+        otp_attempts=int(app.config["OTP_MAX_ATTEMPTS"]),
+    )
+    platform = Platform(
+        store_settings,
+        Path(app.config["IMMUNIZE_KEY_DIR"]),
+        ledger=app.config.get("LEDGER"),
+        phone_key=lambda phone: accounts.key_for("phone", phone),
+    )
+    app.extensions["immunize"] = WebContext(
+        accounts=accounts,
+        sender=sender_from_config(
+            app.config["MESSAGE_SENDER"],
+            outbox_file=app.config["OUTBOX_FILE"],
+            gateway_url=app.config["SMS_GATEWAY_URL"],
+            gateway_token=app.config["SMS_GATEWAY_TOKEN"],
+        ),
+        platform=platform,
+        clock=clock,
+    )
+
+    roles.install(app)  # before CSRF: a caller without the role is refused before anything else
+    CSRFProtect(app)
+    security.install(app)
+    errors.install(app)
+
+    @app.context_processor
+    def inject_helpers() -> dict[str, Any]:
+        from flask import g
+
+        return {
+            "t": i18n.translate,
+            "lang": i18n.current_language(),
+            "languages": i18n.LANGUAGES,
+            "principal": g.get("principal"),
+        }
+
+    for module in (public, auth, citizen, staff, province, operations, audit, api):
+        app.register_blueprint(module.bp)
+    return app

@@ -1,0 +1,76 @@
+"""Fixtures for the web tests: a real app on a real (in-memory) ledger, and signed-in clients per role."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from ledger.application import Ledger
+from web import create_app
+
+SECRET = "test-secret-key-" + "x" * 40
+ROLES = ("anonymous", "citizen", "staff", "province", "response", "auditor")
+
+
+def make_app(tmp_path: Path, ledger: Ledger | None = None, **extra: Any) -> Flask:
+    config: dict[str, Any] = {
+        "TESTING": True,
+        "IMMUNIZE_DATABASE_URL": "memory://",
+        "IMMUNIZE_SECRET_KEY": SECRET,
+        "IMMUNIZE_KEY_DIR": str(tmp_path / "keys"),
+        "MESSAGE_SENDER": "memory",
+        "SESSION_COOKIE_SECURE": False,
+    }
+    if ledger is not None:
+        config["LEDGER"] = ledger
+    config.update(extra)
+    return create_app(config)
+
+
+@pytest.fixture
+def ledger(tmp_path: Path) -> Ledger:
+    return Ledger("memory://", key_dir=tmp_path / "ledger-keys")
+
+
+@pytest.fixture
+def app(tmp_path: Path, ledger: Ledger) -> Flask:
+    return make_app(tmp_path, ledger)
+
+
+@pytest.fixture
+def client(app: Flask) -> Iterator[FlaskClient]:
+    with app.test_client() as client:
+        yield client
+
+
+def sign_in_as(client: FlaskClient, role: str, *, site_id: str = "", province_code: str = "01", phone: str = "0912345678") -> None:
+    """Put a principal straight into the session (the sign-in flows have their own tests)."""
+    with client.session_transaction() as session:
+        session.clear()
+        if role == "anonymous":
+            return
+        session["principal"] = {
+            "role": role,
+            "subject": f"test-{role}",
+            "site_id": site_id,
+            "province_code": province_code,
+            "display": role,
+        }
+        if role == "citizen":
+            session["phone"] = phone
+
+
+def csrf_token(client: FlaskClient) -> str:
+    token = client.get("/api/v1/session").get_json()["csrf_token"]
+    assert isinstance(token, str)
+    return token
+
+
+def fixed_clock() -> datetime:
+    return datetime(2026, 11, 22, 3, 0, tzinfo=UTC)

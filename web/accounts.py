@@ -1,0 +1,190 @@
+"""Who may sign in: staff accounts (argon2 password hashes), citizens' one-time codes, rate limits.
+
+Nothing personal is stored in clear: phone numbers and usernames in rate buckets are keyed HMACs,
+one-time codes are HMACs bound to the phone, passwords are argon2id hashes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+import unicodedata
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+from web.errors import BadInput, RateLimited, SignInFailed
+from web.roles import STAFF_ROLES, Role
+from web.store import SqlStore
+
+USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{2,39}$")
+# Vietnamese mobile numbers: 0 + 9 digits, or +84 + 9 digits (the leading 0 dropped).
+PHONE_PATTERN = re.compile(r"^(?:\+84|0)([35789]\d{8})$")
+MIN_PASSWORD_LENGTH = 10
+
+
+def normalise_phone(raw: str) -> str:
+    """A Vietnamese mobile number in its national form 0XXXXXXXXX, or BadInput."""
+    cleaned = re.sub(r"[\s.()-]", "", unicodedata.normalize("NFKC", raw or ""))
+    match = PHONE_PATTERN.match(cleaned)
+    if not match:
+        raise BadInput("not a Vietnamese mobile number", key="error.phone_invalid")
+    return "0" + match.group(1)
+
+
+def mask_phone(phone: str) -> str:
+    """Only the last three digits: enough for a person to recognise their number, nothing for a log."""
+    return "*" * max(0, len(phone) - 3) + phone[-3:]
+
+
+@dataclass(frozen=True)
+class StaffAccount:
+    username: str
+    role: Role
+    site_id: str
+    province_code: str
+
+
+class Accounts:
+    """Staff accounts, one-time codes and rate limits over the web_ tables."""
+
+    def __init__(self, store: SqlStore, secret: str, *, otp_ttl: int = 300, otp_attempts: int = 5) -> None:
+        self.store = store
+        self._secret = secret.encode("utf-8")
+        self._hasher = PasswordHasher()
+        self.otp_ttl = otp_ttl
+        self.otp_attempts = otp_attempts
+        # A hash to verify against when the username is unknown, so timing does not reveal accounts.
+        self._dummy_hash = self._hasher.hash(secrets.token_urlsafe(16))
+
+    # keyed hashes -------------------------------------------------------------------------------
+    def key_for(self, purpose: str, value: str) -> str:
+        """A keyed, non-reversible handle for a phone number or username (for tables and rate buckets)."""
+        return hmac.new(self._secret, f"{purpose}\x00{value}".encode(), hashlib.sha256).hexdigest()
+
+    # staff ----------------------------------------------------------------------------------------
+    def add_staff(
+        self,
+        username: str,
+        password: str,
+        role: Role,
+        *,
+        site_id: str = "",
+        province_code: str = "",
+        now: datetime | None = None,
+        replace: bool = False,
+    ) -> StaffAccount:
+        """Create (or with replace=True reset) a staff account; checks every field first."""
+        username = (username or "").strip().lower()
+        if not USERNAME_PATTERN.match(username):
+            raise BadInput(
+                "a username is 3 to 40 characters: lower-case letters, digits, '.', '_' or '-'",
+                key="error.username_invalid",
+            )
+        if role not in STAFF_ROLES:
+            raise BadInput(
+                f"role must be one of {', '.join(sorted(r.value for r in STAFF_ROLES))}",
+                key="error.role_invalid",
+            )
+        if len(password or "") < MIN_PASSWORD_LENGTH:
+            raise BadInput(
+                f"a password needs at least {MIN_PASSWORD_LENGTH} characters", key="error.password_short"
+            )
+        if role is Role.STAFF and not site_id:
+            raise BadInput("site staff need a site: give --site SITE_ID", key="error.site_required")
+        if role is Role.PROVINCE and not province_code:
+            raise BadInput(
+                "a province officer needs a province: give --province CODE", key="error.province_required"
+            )
+        created = (now or datetime.now(UTC)).isoformat()
+        password_hash = self._hasher.hash(password)
+        if replace:
+            self.store.execute("DELETE FROM web_accounts WHERE username = ?", (username,))
+        elif self.store.query("SELECT 1 FROM web_accounts WHERE username = ?", (username,)):
+            raise BadInput(f"the username {username!r} is taken", key="error.username_taken")
+        self.store.execute(
+            "INSERT INTO web_accounts (username, password_hash, role, site_id, province_code, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (username, password_hash, role.value, site_id, province_code, created),
+        )
+        return StaffAccount(username, role, site_id, province_code)
+
+    def list_staff(self) -> list[StaffAccount]:
+        rows = self.store.query(
+            "SELECT username, role, site_id, province_code FROM web_accounts ORDER BY username"
+        )
+        return [StaffAccount(r[0], Role(r[1]), r[2], r[3]) for r in rows]
+
+    def staff_count(self) -> int:
+        return int(self.store.query("SELECT COUNT(*) FROM web_accounts")[0][0])
+
+    def authenticate(self, username: str, password: str) -> StaffAccount:
+        """The account for this username and password, or SignInFailed (same message either way)."""
+        username = (username or "").strip().lower()
+        rows = self.store.query(
+            "SELECT password_hash, role, site_id, province_code FROM web_accounts WHERE username = ?",
+            (username,),
+        )
+        stored = rows[0][0] if rows else self._dummy_hash
+        try:
+            self._hasher.verify(stored, password or "")
+        except (VerifyMismatchError, VerificationError, InvalidHashError) as exc:
+            raise SignInFailed("wrong username or password") from exc
+        if not rows:
+            raise SignInFailed("wrong username or password")
+        if self._hasher.check_needs_rehash(stored):
+            self.store.execute(
+                "UPDATE web_accounts SET password_hash = ? WHERE username = ?",
+                (self._hasher.hash(password), username),
+            )
+        return StaffAccount(username, Role(rows[0][1]), rows[0][2], rows[0][3])
+
+    # one-time codes ---------------------------------------------------------------------------------
+    def _code_hash(self, phone_key: str, code: str) -> str:
+        return hmac.new(self._secret, f"otp\x00{phone_key}\x00{code}".encode(), hashlib.sha256).hexdigest()
+
+    def issue_code(self, phone: str, now: float, *, code: str | None = None) -> str:
+        """A fresh 6-digit code for this phone (replacing any earlier one); only its HMAC is stored."""
+        code = code if code is not None else f"{secrets.randbelow(1_000_000):06d}"
+        key = self.key_for("phone", phone)
+        self.store.execute("DELETE FROM web_otp WHERE phone_key = ?", (key,))
+        self.store.execute(
+            "INSERT INTO web_otp (phone_key, code_hash, expires_at, attempts) VALUES (?, ?, ?, 0)",
+            (key, self._code_hash(key, code), now + self.otp_ttl),
+        )
+        return code
+
+    def check_code(self, phone: str, code: str, now: float) -> None:
+        """Accept the code once, or raise: wrong, expired, or too many attempts (the code is then void)."""
+        key = self.key_for("phone", phone)
+        rows = self.store.query("SELECT code_hash, expires_at, attempts FROM web_otp WHERE phone_key = ?", (key,))
+        if not rows:
+            raise SignInFailed("no code was sent to this number, or it was used", key="error.code_missing")
+        code_hash, expires_at, attempts = rows[0]
+        if now > float(expires_at):
+            self.store.execute("DELETE FROM web_otp WHERE phone_key = ?", (key,))
+            raise SignInFailed("the code has expired: ask for a new one", key="error.code_expired")
+        if int(attempts) >= self.otp_attempts:
+            self.store.execute("DELETE FROM web_otp WHERE phone_key = ?", (key,))
+            raise RateLimited("too many wrong codes: ask for a new one", key="error.code_attempts")
+        candidate = self._code_hash(key, re.sub(r"\s", "", code or ""))
+        if not hmac.compare_digest(candidate, str(code_hash)):
+            self.store.execute("UPDATE web_otp SET attempts = attempts + 1 WHERE phone_key = ?", (key,))
+            if int(attempts) + 1 >= self.otp_attempts:
+                self.store.execute("DELETE FROM web_otp WHERE phone_key = ?", (key,))
+                raise RateLimited("too many wrong codes: ask for a new one", key="error.code_attempts")
+            raise SignInFailed("the code is not right", key="error.code_wrong")
+        self.store.execute("DELETE FROM web_otp WHERE phone_key = ?", (key,))
+
+    # rate limits ----------------------------------------------------------------------------------------
+    def hit(self, bucket: str, limit: int, window: int, now: float) -> None:
+        """Count one attempt in `bucket`; RateLimited when more than `limit` fall within `window` seconds."""
+        self.store.execute("DELETE FROM web_rate WHERE bucket = ? AND at < ?", (bucket, now - window))
+        count = int(self.store.query("SELECT COUNT(*) FROM web_rate WHERE bucket = ?", (bucket,))[0][0])
+        if count >= limit:
+            raise RateLimited("too many attempts: wait a few minutes and try again")
+        self.store.execute("INSERT INTO web_rate (bucket, at) VALUES (?, ?)", (bucket, now))

@@ -1,0 +1,80 @@
+"""Settings of the web app, read from the environment once when the app is created.
+
+    IMMUNIZE_SECRET_KEY        session signing key; otherwise generated into the key dir on first start
+    IMMUNIZE_KEY_DIR           key directory (default ./var/keys), shared with keys/
+    IMMUNIZE_DATABASE_URL      the ledger's store; accounts live in the same database
+    IMMUNIZE_SECURE_COOKIES    "0" only for plain-HTTP localhost development (default "1")
+    IMMUNIZE_MESSAGE_SENDER    console (default) | file | gateway | memory
+    IMMUNIZE_OUTBOX_FILE       where the file sender appends messages (default ./var/outbox.jsonl)
+    IMMUNIZE_SMS_GATEWAY_URL   the SMS gateway's HTTPS endpoint (gateway sender)
+    IMMUNIZE_SMS_GATEWAY_TOKEN its bearer token
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from web.errors import ConfigurationError
+
+SECRET_FILE_NAME = "web-secret-key"  # noqa: S105 - a file name, not a secret
+
+
+def key_dir(environ: Mapping[str, str]) -> Path:
+    return Path(environ.get("IMMUNIZE_KEY_DIR") or "var/keys")
+
+
+def load_or_create_secret(directory: Path) -> str:
+    """The session secret kept in the key dir (mode 0600), created on first start, never in the repo."""
+    path = directory / SECRET_FILE_NAME
+    try:
+        if path.exists():
+            value = path.read_text(encoding="ascii").strip()
+            if len(value) >= 32:
+                return value
+        directory.mkdir(parents=True, exist_ok=True)
+        value = secrets.token_urlsafe(48)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="ascii") as handle:
+            handle.write(value + "\n")
+        return value
+    except OSError as exc:
+        raise ConfigurationError(
+            f"cannot read or create the web secret key in {directory}: set IMMUNIZE_SECRET_KEY "
+            f"or make IMMUNIZE_KEY_DIR writable ({exc.strerror})"
+        ) from exc
+
+
+def settings_from_environment(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Flask config values for this environment; `create_app(config)` overrides any of them."""
+    environ = os.environ if environ is None else environ
+    secure = (environ.get("IMMUNIZE_SECURE_COOKIES") or "1").strip().lower() not in ("0", "false", "no")
+    return {
+        "IMMUNIZE_KEY_DIR": str(key_dir(environ)),
+        "IMMUNIZE_DATABASE_URL": environ.get("IMMUNIZE_DATABASE_URL") or "",
+        "IMMUNIZE_SECRET_KEY": environ.get("IMMUNIZE_SECRET_KEY") or "",
+        "MESSAGE_SENDER": environ.get("IMMUNIZE_MESSAGE_SENDER") or "console",
+        "OUTBOX_FILE": environ.get("IMMUNIZE_OUTBOX_FILE") or "var/outbox.jsonl",
+        "SMS_GATEWAY_URL": environ.get("IMMUNIZE_SMS_GATEWAY_URL") or "",
+        "SMS_GATEWAY_TOKEN": environ.get("IMMUNIZE_SMS_GATEWAY_TOKEN") or "",
+        # Cookies: HttpOnly and SameSite always; Secure unless switched off for http://localhost.
+        "SESSION_COOKIE_SECURE": secure,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_NAME": "immunize_session",
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=8),
+        "MAX_CONTENT_LENGTH": 4 * 1024 * 1024,  # QR pictures and HC1 strings are small
+        "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
+        "OTP_TTL_SECONDS": 300,
+        "OTP_MAX_ATTEMPTS": 5,
+        # (limit, window seconds) per bucket
+        "RATE_OTP_PER_PHONE": (3, 900),
+        "RATE_OTP_PER_CLIENT": (20, 900),
+        "RATE_SIGNIN_PER_USER": (5, 900),
+        "RATE_SIGNIN_PER_CLIENT": (30, 900),
+        "OPERATIONS_REFRESH_SECONDS": 15,
+    }

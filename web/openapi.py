@@ -1,0 +1,129 @@
+"""The OpenAPI 3.1 description of /api/v1 (a test checks it names every API route and no other)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+CSRF: list[dict[str, list[str]]] = [{"csrfHeader": [], "session": []}]
+
+
+def _op(summary: str, role: str, *, body: dict[str, Any] | None = None, params: tuple[str, ...] = ()) -> dict[str, Any]:
+    operation: dict[str, Any] = {
+        "summary": summary,
+        "x-role": role,
+        "responses": {
+            "200": {"description": "OK", "content": {"application/json": {"schema": {"type": "object"}}}},
+            "400": {"$ref": "#/components/responses/Error"},
+            "401": {"$ref": "#/components/responses/Error"},
+            "403": {"$ref": "#/components/responses/Error"},
+            "429": {"$ref": "#/components/responses/Error"},
+        },
+    }
+    if params:
+        operation["parameters"] = [
+            {"name": name, "in": "path", "required": True, "schema": {"type": "string"}} for name in params
+        ]
+    if body is not None:
+        operation["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": {"type": "object", "properties": body}}},
+        }
+        operation["security"] = CSRF
+    return operation
+
+
+S = {"type": "string"}
+PERSON = ("person_id",)
+PATHS: dict[str, dict[str, Any]] = {
+    "/openapi.json": {"get": _op("This document", "public")},
+    "/session": {"get": _op("Who is signed in, and the CSRF token for unsafe calls", "public")},
+    "/auth/otp": {"post": _op("Send a one-time code to a phone", "public", body={"phone": S})},
+    "/auth/otp/verify": {"post": _op("Sign a citizen in with the code", "public", body={"code": S})},
+    "/auth/staff": {"post": _op("Sign staff in", "public", body={"username": S, "password": S})},
+    "/auth/signout": {"post": _op("Sign out", "any", body={})},
+    "/statistics": {"get": _op("Public statistics (small counts suppressed)", "public")},
+    "/verify": {"post": _op("Verify an HC1 certificate", "public", body={"hc1": S})},
+    "/me/family": {"get": _op("The citizen's family: self and dependants", "citizen")},
+    "/me/dependants": {
+        "post": _op(
+            "Add a dependant",
+            "citizen",
+            body={"full_name": S, "date_of_birth": S, "sex": S, "ward_code": S, "priority_group": S},
+        )
+    },
+    "/me/people/{person_id}": {"get": _op("A family member's health book", "citizen", params=PERSON)},
+    "/me/people/{person_id}/reactions": {
+        "post": _op(
+            "Report a reaction after a dose",
+            "citizen",
+            params=PERSON,
+            body={"dose_id": S, "onset": S, "symptoms": S, "severity": S},
+        )
+    },
+    "/me/people/{person_id}/declarations": {
+        "post": _op(
+            "Declare health", "citizen", params=PERSON, body={"symptoms": S, "exposure": {"type": "boolean"}, "travel": S}
+        )
+    },
+    "/me/people/{person_id}/certificate": {
+        "get": _op("The current certificate: HC1, status green/yellow", "citizen", params=PERSON)
+    },
+    "/desk/find": {"post": _op("Find a person by national ID or certificate", "staff", body={"national_id": S, "hc1": S})},
+    "/desk/lots": {"get": _op("Lots at the staff member's site", "staff")},
+    "/desk/people/{person_id}": {"get": _op("A person's record at the desk", "staff", params=PERSON)},
+    "/desk/people/{person_id}/doses": {
+        "post": _op(
+            "Record a dose",
+            "staff",
+            params=PERSON,
+            body={"lot_id": S, "dose_number": {"type": "integer"}, "given_on": S, "idempotency_key": S},
+        )
+    },
+    "/desk/people/{person_id}/reactions": {
+        "post": _op(
+            "Record a reaction",
+            "staff",
+            params=PERSON,
+            body={"dose_id": S, "onset": S, "symptoms": S, "severity": S},
+        )
+    },
+    "/desk/people/{person_id}/corrections": {
+        "post": _op(
+            "Correct a record with a reason",
+            "staff",
+            params=PERSON,
+            body={"field": S, "value": S, "dose_id": S, "reason": S},
+        )
+    },
+    "/province": {"get": _op("The province's sites and lots", "province")},
+    "/operations": {"get": _op("The operations view with projection lag", "response")},
+    "/audit": {"get": _op("Checkpoints and the last verification", "auditor")},
+}
+
+
+def document() -> dict[str, Any]:
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Immunization platform API", "version": "1"},
+        "servers": [{"url": "/api/v1"}],
+        "paths": PATHS,
+        "components": {
+            "securitySchemes": {
+                "session": {"type": "apiKey", "in": "cookie", "name": "immunize_session"},
+                "csrfHeader": {"type": "apiKey", "in": "header", "name": "X-CSRFToken"},
+            },
+            "responses": {
+                "Error": {
+                    "description": "An error with a message in the caller's language",
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "properties": {"error": S, "message": S, "detail": S},
+                            }
+                        }
+                    },
+                }
+            },
+        },
+    }

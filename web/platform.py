@@ -1,0 +1,567 @@
+"""The one place the web app calls the lower layers: pages and the JSON API both go through here.
+
+Each method takes plain values, calls the ledger, credentials, keys, verifier or projections, and
+returns plain dicts ready for a template or for JSON. Lower-layer errors become WebErrors whose
+catalog key says in the user's language what went wrong (the English sentence is kept as detail).
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any, ParamSpec, TypeVar
+from uuid import UUID
+
+from ledger.settings import StoreSettings
+from web.accounts import normalise_phone
+from web.errors import BadInput, Forbidden, NotFound, Unavailable, WebError
+from web.roles import Principal
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+# Lower-layer error class name -> catalog key (the rest fall back to error.rejected).
+ERROR_KEYS = {
+    "PersonNotFound": "error.person_not_found",
+    "SiteNotFound": "error.not_found",
+    "LotNotFound": "error.lot_unknown",
+    "NotPermitted": "error.forbidden",
+    "DuplicateNationalId": "error.duplicate_id",
+    "DoseDateInvalid": "error.dose_date",
+    "LotUnusable": "error.lot_unusable",
+    "DoseSequenceError": "error.dose_sequence",
+    "DoseIntervalError": "error.dose_interval",
+    "PersonErasedError": "error.erased",
+    "ConflictError": "error.conflict",
+    "StoreError": "error.unavailable",
+    "ConfigurationError": "error.unavailable",
+    "NoDose": "error.no_dose",
+    "KeysNotInitialised": "error.keys_missing",
+}
+
+
+def translated(error: Exception) -> WebError:
+    """A lower layer's error as a WebError (status and catalog key by the error's class)."""
+    names = [cls.__name__ for cls in type(error).__mro__]
+    key = next((ERROR_KEYS[n] for n in names if n in ERROR_KEYS), "error.rejected")
+    if key == "error.forbidden":
+        return Forbidden(str(error), key=key)
+    if key in ("error.person_not_found", "error.not_found"):
+        return NotFound(str(error), key=key)
+    if key in ("error.unavailable", "error.keys_missing"):
+        return Unavailable(str(error), key=key)
+    return BadInput(str(error), key=key)
+
+
+def project_errors() -> tuple[type[Exception], ...]:
+    """The base errors of the lower layers that exist in this installation."""
+    found: list[type[Exception]] = []
+    for module, name in (
+        ("ledger.errors", "LedgerError"),
+        ("keys.errors", "KeysError"),
+        ("credentials.errors", "CredentialError"),
+        ("projections.errors", "ProjectionError"),
+    ):
+        try:
+            found.append(getattr(__import__(module, fromlist=[name]), name))
+        except (ImportError, AttributeError):
+            continue
+    return tuple(found)
+
+
+def guarded(method: Callable[P, R]) -> Callable[P, R]:
+    """Wrap lower-layer errors, and a missing part of the platform, into WebErrors."""
+
+    @functools.wraps(method)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return method(*args, **kwargs)
+        except WebError:
+            raise
+        except ImportError as exc:
+            raise Unavailable(f"a part of the platform is not installed yet ({exc.name})") from exc
+        except project_errors() as exc:
+            raise translated(exc) from exc
+
+    return wrapper
+
+
+def _uuid(value: str) -> UUID:
+    try:
+        return UUID(str(value))
+    except ValueError as exc:
+        raise NotFound("no such record", key="error.not_found") from exc
+
+
+def _key() -> str:
+    """A fresh idempotency key for a form submitted once (forms may also carry their own)."""
+    return "web-" + uuid.uuid4().hex
+
+
+class Platform:
+    """Lazily opens the ledger, keys and projections the first time a page needs them."""
+
+    def __init__(
+        self,
+        store: StoreSettings,
+        key_dir: Path,
+        *,
+        ledger: Any = None,
+        phone_key: Callable[[str], str] | None = None,
+    ) -> None:
+        self.store = store
+        self.key_dir = key_dir
+        self._ledger = ledger
+        self._phone_key = phone_key
+        self._directory: Any = None
+        self._lock = threading.RLock()
+        self._trust_cache: tuple[datetime, bytes] | None = None
+        self._revocation_cache: tuple[datetime, bytes] | None = None
+
+    def attach_phone_key(self, phone_key: Callable[[str], str]) -> None:
+        self._phone_key = phone_key
+
+    # the ledger -----------------------------------------------------------------------------------
+    @property
+    def ledger(self) -> Any:
+        with self._lock:
+            if self._ledger is None:
+                try:
+                    from ledger.application import Ledger
+                except ImportError as exc:
+                    raise Unavailable("the ledger is not installed yet") from exc
+                try:
+                    self._ledger = Ledger(self.store.url, key_dir=self.key_dir)
+                except project_errors() as exc:
+                    raise translated(exc) from exc
+            return self._ledger
+
+    @property
+    def directory(self) -> Any:
+        with self._lock:
+            if self._directory is None:
+                from web.directory import Directory
+
+                self._directory = Directory(self.ledger, self._index_key)
+            return self._directory
+
+    def _index_key(self, phone: str) -> str | None:
+        try:
+            national = normalise_phone(phone)
+        except BadInput:
+            return None
+        return self._phone_key(national) if self._phone_key else None
+
+    def reference(self) -> Any:
+        return self.ledger.reference
+
+    @guarded
+    def priority_groups(self) -> list[dict[str, str]]:
+        groups = self.reference().priority_groups.values()
+        return [{"code": g.code, "vi": g.name_vi, "en": g.name_en} for g in sorted(groups, key=lambda g: g.rank)]
+
+    def vaccine_name(self, mp: str) -> str:
+        vaccine = self.reference().vaccines.get(mp)
+        return str(vaccine.name) if vaccine is not None else mp
+
+    # citizens -------------------------------------------------------------------------------------
+    @guarded
+    def family(self, phone: str) -> list[dict[str, Any]]:
+        """The people this phone signs in for: each registered holder and the dependants they manage."""
+        key = self._index_key(phone)
+        if key is None:
+            return []
+        people: list[dict[str, Any]] = []
+        for person_id in self.directory.people_with_phone(key):
+            record = self.ledger.person_record(person_id)
+            if record.erased:
+                continue
+            people.append(self._summary(record, relation="self"))
+            for dependant in self.ledger.dependants(person_id):
+                if not dependant.erased:
+                    people.append(self._summary(dependant, relation="dependant"))
+        return people
+
+    def _summary(self, record: Any, *, relation: str) -> dict[str, Any]:
+        doses = list(record.doses)
+        vaccine = self.reference().vaccines.get(doses[-1].product) if doses else None
+        primary = vaccine.doses_in_primary_series if vaccine is not None else 0
+        if not doses:
+            status = "none"
+        elif len(doses) >= primary:
+            status = "green"
+        else:
+            status = "yellow"
+        return {
+            "id": str(record.person_id),
+            "full_name": record.display_name,
+            "date_of_birth": record.date_of_birth,
+            "relation": relation,
+            "guardian_id": str(record.guardian_id) if record.guardian_id else None,
+            "doses": len(doses),
+            "status": status,
+        }
+
+    @guarded
+    def register_self(self, phone: str, form: dict[str, Any], *, now: datetime) -> str:
+        from ledger.values import Actor, Role
+
+        actor = Actor(actor_id="web-citizen", role=Role.CITIZEN)
+        person_id = self.ledger.register_person(
+            national_id=form["national_id"],
+            full_name=form["full_name"],
+            date_of_birth=form["date_of_birth"],
+            sex=form["sex"],
+            phone=phone,
+            ward_code=form["ward_code"],
+            priority_group=form["priority_group"] or self._default_group(),
+            actor=actor,
+            idempotency_key=_key(),
+        )
+        return str(person_id)
+
+    def _default_group(self) -> str:
+        groups = sorted(self.reference().priority_groups.values(), key=lambda g: g.rank)
+        return str(groups[-1].code)
+
+    @guarded
+    def add_dependant(self, guardian_id: str, form: dict[str, Any], *, now: datetime) -> str:
+        from ledger.values import Actor, Role
+
+        actor = Actor(actor_id=str(_uuid(guardian_id)), role=Role.GUARDIAN)
+        person_id = self.ledger.register_person(
+            national_id=form["national_id"] or None,
+            full_name=form["full_name"],
+            date_of_birth=form["date_of_birth"],
+            sex=form["sex"],
+            phone=None,
+            ward_code=form["ward_code"],
+            priority_group=form["priority_group"] or self._default_group(),
+            actor=actor,
+            idempotency_key=_key(),
+            guardian_id=_uuid(guardian_id),
+            relationship=form.get("relationship") or "child",
+        )
+        return str(person_id)
+
+    def citizen_actor(self, person: dict[str, Any], phone: str) -> Any:
+        """Acting for oneself, or as the guardian of a dependant."""
+        from ledger.values import Actor, Role
+
+        if person.get("guardian_id"):
+            return Actor(actor_id=str(person["guardian_id"]), role=Role.GUARDIAN)
+        return Actor(actor_id=str(person["id"]), role=Role.CITIZEN)
+
+    @guarded
+    def health_book(self, person_id: str) -> dict[str, Any]:
+        """Identity, doses (with vaccine names), reactions, for one person (read from the ledger itself)."""
+        record = self.ledger.person_record(_uuid(person_id))
+        data: dict[str, Any] = record.as_json()
+        self.directory.refresh()
+        sites = self.directory.sites
+        for dose in data["doses"]:
+            dose["vaccine"] = self.vaccine_name(dose["product"])
+            site = sites.get(dose.get("site_id") or "")
+            dose["site_name"] = site.name if site is not None else ""
+        data["id"] = data["person_id"]
+        data["display_name"] = record.display_name
+        summary = self._summary(record, relation="")
+        data["status"] = summary["status"]
+        data["next_dose_number"] = len(record.doses) + 1
+        data.pop("phone", None)
+        return data
+
+    @guarded
+    def report_reaction(self, person_id: str, form: dict[str, Any], *, actor: Any, now: datetime) -> str:
+        reaction_id = self.ledger.report_reaction(
+            person_id=_uuid(person_id),
+            onset=form["onset"],
+            symptoms=form["symptoms"],
+            severity=form["severity"],
+            actor=actor,
+            idempotency_key=_key(),
+            dose_id=_uuid(form["dose_id"]) if form.get("dose_id") else None,
+        )
+        return str(reaction_id)
+
+    @guarded
+    def declare_health(self, person_id: str, form: dict[str, Any], *, actor: Any, now: datetime) -> str:
+        declaration_id = self.ledger.declare_health(
+            person_id=_uuid(person_id),
+            symptoms=form["symptoms"],
+            exposure="yes" if form["exposure"] else "",
+            travel=form["travel"],
+            actor=actor,
+            idempotency_key=_key(),
+        )
+        return str(declaration_id)
+
+    # certificates ---------------------------------------------------------------------------------
+    @guarded
+    def certificate(self, person_id: str, *, now: datetime) -> dict[str, Any]:
+        issued = self._issue(person_id, now)
+        return issued
+
+    @guarded
+    def certificate_file(self, person_id: str, fmt: str, *, now: datetime) -> tuple[bytes, str]:
+        if fmt not in ("png", "svg", "pdf"):
+            raise NotFound("certificates come as .png, .svg or .pdf", key="error.not_found")
+        issued = self._issue(person_id, now)
+        return self._render(issued, fmt)
+
+    def _issue(self, person_id: str, now: datetime) -> dict[str, Any]:
+        raise Unavailable("certificates are not available yet", key="error.unavailable")
+
+    def _render(self, issued: dict[str, Any], fmt: str) -> tuple[bytes, str]:
+        raise Unavailable("certificate pictures are not available yet", key="error.unavailable")
+
+    # public: verification and trust material --------------------------------------------------------
+    @guarded
+    def read_qr_picture(self, data: bytes) -> str:
+        if len(data) > 4 * 1024 * 1024:
+            raise BadInput("the picture is larger than 4 MiB", key="error.too_large")
+        try:
+            import zxingcpp
+            from PIL import Image, UnidentifiedImageError
+        except ImportError as exc:
+            raise Unavailable("reading QR pictures needs the 'pictures' extra (zxing-cpp, Pillow)") from exc
+        try:
+            with Image.open(io.BytesIO(data)) as image:
+                image.load()
+                if image.width * image.height > 40_000_000:
+                    raise BadInput("the picture is too large", key="error.too_large")
+                results = zxingcpp.read_barcodes(image.convert("L"))
+        except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
+            raise BadInput("that file is not a picture we can read (PNG or JPEG)", key="error.picture") from exc
+        for result in results:
+            if result.text.startswith("HC1:"):
+                return str(result.text)
+        raise BadInput("no certificate QR code was found in the picture", key="error.no_qr")
+
+    def _passphrase(self) -> bytes:
+        from keys.settings import passphrase_from_environment
+        from keys.store import KeyStore
+
+        store = KeyStore(self.key_dir)
+        development = store.exists() and store.manifest().development
+        return passphrase_from_environment(development=development)
+
+    @guarded
+    def trust_list_file(self) -> tuple[bytes, str]:
+        from keys.publish import issue_trust_list
+
+        now = datetime.now().astimezone()
+        with self._lock:
+            if self._trust_cache is None or now - self._trust_cache[0] > timedelta(hours=1):
+                self._trust_cache = (now, issue_trust_list(self.key_dir, self._passphrase(), now))
+            return self._trust_cache[1], "trust-list.cbor"
+
+    @guarded
+    def trust_anchor_file(self) -> tuple[bytes, str]:
+        from cryptography.hazmat.primitives import serialization
+
+        from keys.store import KeyStore
+
+        store = KeyStore(self.key_dir)
+        if not store.exists():
+            raise Unavailable("no keys yet: run `immunize keys init`", key="error.keys_missing")
+        return store.csca_certificate().public_bytes(serialization.Encoding.PEM), "csca.pem"
+
+    @guarded
+    def revocation_list_file(self) -> tuple[bytes, str]:
+        from keys.publish import issue_revocation_list
+
+        now = datetime.now().astimezone()
+        with self._lock:
+            if self._revocation_cache is None or now - self._revocation_cache[0] > timedelta(hours=1):
+                ucis = self._revoked_ucis()
+                self._revocation_cache = (now, issue_revocation_list(self.key_dir, self._passphrase(), ucis, now))
+            return self._revocation_cache[1], "revocation-list.cbor"
+
+    def _revoked_ucis(self) -> list[str]:
+        return []
+
+    def trust(self, now: datetime) -> Any:
+        """The verifier's trust: every DSC of the key store (the same list the trust-list file carries)."""
+        from keys.certificates import der
+        from keys.store import KeyStore
+        from verifier import TrustList
+
+        store = KeyStore(self.key_dir)
+        if not store.exists():
+            raise Unavailable("no keys yet: run `immunize keys init`", key="error.keys_missing")
+        return TrustList.from_certificates([der(c) for _r, c in store.trusted_documents(now)])
+
+    @guarded
+    def verify_certificate(self, hc1: str, *, now: datetime | None = None) -> dict[str, Any]:
+        """The verdict on an HC1 string: valid with name/date of birth/doses, or the reason it is not."""
+        from verifier import VerificationError, verify
+
+        moment = now or datetime.now().astimezone()
+        try:
+            result = verify(hc1, self.trust(moment), now=moment)
+        except VerificationError as exc:
+            return {"valid": False, "reason": exc.reason, "message": str(exc)}
+        dcc = result.dcc
+        name = dcc.get("nam", {})
+        vaccination = (dcc.get("v") or [{}])[0]
+        dn, sd = int(vaccination.get("dn", 0)), int(vaccination.get("sd", 0))
+        return {
+            "valid": True,
+            "name": f"{name.get('fn', '')} {name.get('gn', '')}".strip(),
+            "name_transliterated": f"{name.get('fnt', '')} {name.get('gnt', '')}".strip(),
+            "date_of_birth": dcc.get("dob", ""),
+            "dose": f"{dn}/{sd}" if dn else "",
+            "status": "green" if dn and dn >= sd else "yellow",
+            "uci": vaccination.get("ci", ""),
+        }
+
+    # staff desk -----------------------------------------------------------------------------------
+    @guarded
+    def site(self, site_id: str) -> dict[str, Any]:
+        self.directory.refresh()
+        site = self.directory.sites.get(str(_uuid(site_id))) if site_id else None
+        if site is None:
+            return {"id": site_id, "name": site_id, "code": "", "province_code": ""}
+        return {"id": site.id, "name": site.name, "code": site.code, "province_code": site.province_code}
+
+    @guarded
+    def site_lots(self, site_id: str, *, now: datetime) -> list[dict[str, Any]]:
+        """Lots held at this site, usable today, for the dose form's picker."""
+        self.directory.refresh()
+        wanted = str(_uuid(site_id)) if site_id else ""
+        today = now.date()
+        lots = [
+            {
+                "id": lot.id,
+                "label": f"{self.vaccine_name(lot.product)} · {lot.lot_number} · {lot.expiry.isoformat()}",
+                "product": lot.product,
+                "lot_number": lot.lot_number,
+                "expiry": lot.expiry.isoformat(),
+            }
+            for lot in self.directory.lots.values()
+            if lot.site_id == wanted and lot.expiry >= today
+        ]
+        return sorted(lots, key=lambda lot: (lot["label"]))
+
+    @guarded
+    def find_by_national_id(self, national_id: str) -> str:
+        record = self.ledger.person_by_national_id(national_id.strip())
+        return str(record.person_id)
+
+    @guarded
+    def find_by_certificate(self, hc1: str, *, now: datetime) -> str:
+        verdict = self.verify_certificate(hc1, now=now)
+        if not verdict["valid"]:
+            raise BadInput(verdict["message"], key="error.certificate_invalid")
+        return self._person_for_uci(verdict["uci"])
+
+    def _person_for_uci(self, uci: str) -> str:
+        raise NotFound("no person for that certificate", key="error.person_not_found")
+
+    def staff_actor(self, staff: Principal) -> Any:
+        from ledger.values import Actor, Role
+
+        return Actor(actor_id=staff.subject, role=Role.SITE_STAFF, site_id=_uuid(staff.site_id))
+
+    @guarded
+    def record_dose(self, person_id: str, form: dict[str, Any], *, staff: Principal, now: datetime) -> dict[str, Any]:
+        """Record a dose from one of this site's lots; a lot from elsewhere is refused before the ledger."""
+        lots = {lot["id"]: lot for lot in self.site_lots(staff.site_id, now=now)}
+        lot = lots.get(str(_uuid(form["lot_id"])))
+        if lot is None:
+            raise Forbidden("that lot is not held at your site", key="error.lot_not_here")
+        given_on: date = form["given_on"]
+        recorded = self.ledger.record_dose(
+            person_id=_uuid(person_id),
+            dose_number=form["dose_number"],
+            product=lot["product"],
+            lot_id=_uuid(lot["id"]),
+            administered_on=given_on,
+            site_id=_uuid(staff.site_id),
+            actor=self.staff_actor(staff),
+            idempotency_key=form.get("idempotency_key") or _key(),
+        )
+        return {
+            "person_id": str(recorded.person_id),
+            "dose_id": str(recorded.dose_id),
+            "dose_number": recorded.dose_number,
+            "mixed_products": recorded.mixed_products,
+        }
+
+    @guarded
+    def correct(self, person_id: str, form: dict[str, Any], *, staff: Principal, now: datetime) -> None:
+        pid = _uuid(person_id)
+        actor = self.staff_actor(staff)
+        common = {"person_id": pid, "reason": form["reason"], "actor": actor, "idempotency_key": _key()}
+        field, value = form["field"], form["value"]
+        if field == "void_dose":
+            if not form.get("dose_id"):
+                raise BadInput("choose the dose to void", key="error.field_missing", field="dose_id")
+            self.ledger.void_dose(dose_id=_uuid(form["dose_id"]), **common)
+        elif field == "full_name":
+            self.ledger.correct_name(full_name=value, **common)
+        elif field == "sex":
+            self.ledger.correct_sex(sex=value, **common)
+        elif field == "date_of_birth":
+            self.ledger.correct_date_of_birth(date_of_birth=value, **common)
+        elif field == "phone":
+            self.ledger.correct_phone(phone=value or None, **common)
+        else:  # pragma: no cover - forms.correction_form allows nothing else
+            raise BadInput("unknown correction", key="error.field_choice", field="field")
+
+    # province, operations, statistics, audit ------------------------------------------------------
+    @guarded
+    def province_overview(self, province_code: str, *, now: datetime) -> dict[str, Any]:
+        self.directory.refresh()
+        province = self.reference().provinces.get(province_code)
+        sites = [s for s in self.directory.sites.values() if s.province_code == province_code]
+        site_ids = {s.id for s in sites}
+        today = now.date()
+        lots = [
+            {
+                "lot_number": lot.lot_number,
+                "vaccine": self.vaccine_name(lot.product),
+                "expiry": lot.expiry.isoformat(),
+                "quantity": lot.quantity,
+                "site": self.directory.sites[lot.site_id].name,
+                "expired": lot.expiry < today,
+                "near_expiry": today <= lot.expiry <= today + timedelta(days=30),
+            }
+            for lot in self.directory.lots.values()
+            if lot.site_id in site_ids
+        ]
+        return {
+            "province_code": province_code,
+            "province_name": province.name if province is not None else province_code,
+            "sites": [
+                {"name": s.name, "code": s.code, "ward_code": s.ward_code, "capacity_per_day": s.capacity_per_day}
+                for s in sorted(sites, key=lambda s: s.name)
+            ],
+            "lots": sorted(lots, key=lambda lot: (lot["site"], lot["expiry"])),
+        }
+
+    @guarded
+    def statistics(self) -> dict[str, Any]:
+        raise Unavailable("statistics are not available yet", key="error.unavailable")
+
+    @guarded
+    def operations(self, *, now: datetime) -> dict[str, Any]:
+        raise Unavailable("the operations view is not available yet", key="error.unavailable")
+
+    @guarded
+    def audit_overview(self) -> dict[str, Any]:
+        raise Unavailable("the audit view is not available yet", key="error.unavailable")
+
+    @guarded
+    def audit_verify(self, *, now: datetime) -> dict[str, Any]:
+        raise Unavailable("audit verification is not available yet", key="error.unavailable")
+
+    @guarded
+    def audit_export(self) -> Iterator[bytes]:
+        raise Unavailable("the audit export is not available yet", key="error.unavailable")

@@ -1,0 +1,104 @@
+"""Roles and the access rule every endpoint declares; an endpoint that declares none is refused.
+
+Denied by default: `enforce_access` runs before every request and looks up the view's declared
+roles. A view without `@allow(...)` answers 403 to everyone, so a forgotten declaration fails closed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, TypeVar
+
+from flask import Flask, current_app, g, redirect, request, session, url_for
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+
+class Role(StrEnum):
+    PUBLIC = "public"  # anyone, signed in or not
+    CITIZEN = "citizen"
+    STAFF = "staff"
+    PROVINCE = "province"
+    RESPONSE = "response"
+    AUDITOR = "auditor"
+
+
+SIGNED_IN_ROLES = (Role.CITIZEN, Role.STAFF, Role.PROVINCE, Role.RESPONSE, Role.AUDITOR)
+STAFF_ROLES = frozenset({Role.STAFF, Role.PROVINCE, Role.RESPONSE, Role.AUDITOR})
+
+F = TypeVar("F", bound=Callable[..., Any])
+ACCESS_ATTRIBUTE = "_immunize_allowed_roles"
+DENIED_HEADER = "X-Access-Denied"
+
+
+def allow(*roles: Role) -> Callable[[F], F]:
+    """Declare who may call this view: Role.PUBLIC for everyone, otherwise the signed-in roles."""
+
+    def mark(view: F) -> F:
+        setattr(view, ACCESS_ATTRIBUTE, frozenset(roles))
+        return view
+
+    return mark
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is signed in, as kept in the session (no personal data: the phone is a keyed hash)."""
+
+    role: Role
+    subject: str  # staff username, or the citizen's phone key
+    site_id: str = ""
+    province_code: str = ""
+    display: str = ""  # what the header shows: username, or the masked phone
+
+
+def current_principal() -> Principal | None:
+    data = session.get("principal")
+    if not isinstance(data, dict):
+        return None
+    try:
+        return Principal(
+            role=Role(data["role"]),
+            subject=str(data["subject"]),
+            site_id=str(data.get("site_id", "")),
+            province_code=str(data.get("province_code", "")),
+            display=str(data.get("display", "")),
+        )
+    except (KeyError, ValueError):
+        return None
+
+
+def allowed_roles(endpoint: str | None) -> frozenset[Role]:
+    """The roles the endpoint declared; static files are public; unknown endpoints: nobody."""
+    if endpoint is None:
+        return frozenset()
+    if endpoint == "static":
+        return frozenset({Role.PUBLIC})
+    view = current_app.view_functions.get(endpoint)
+    return frozenset(getattr(view, ACCESS_ATTRIBUTE, frozenset()))
+
+
+def enforce_access() -> WerkzeugResponse | None:
+    """before_request: 401/redirect to sign-in for anonymous callers, 403 for a wrong role."""
+    from web.views.errors import render_error  # the error page lives with the views
+
+    principal = current_principal()
+    g.principal = principal
+    if request.endpoint is None:
+        return None  # 404/405 handled by Flask
+    roles = allowed_roles(request.endpoint)
+    if Role.PUBLIC in roles:
+        return None
+    if principal is not None and principal.role in roles:
+        return None
+    if principal is None and not request.path.startswith("/api/") and request.method == "GET":
+        response = redirect(url_for("auth.signin", next=request.path))
+    else:
+        response = render_error(401 if principal is None else 403, "error.signin_required" if principal is None else "error.forbidden")
+    response.headers[DENIED_HEADER] = "1"  # lets tests tell a refusal from a view's own 401/403
+    return response
+
+
+def install(app: Flask) -> None:
+    app.before_request(enforce_access)

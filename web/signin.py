@@ -1,0 +1,90 @@
+"""Sign-in use cases shared by the pages and the JSON API (the views only translate HTTP)."""
+
+from __future__ import annotations
+
+from flask import current_app, session
+
+from web.accounts import mask_phone, normalise_phone
+from web.context import ctx
+from web.errors import BadInput
+from web.i18n import translate
+from web.outbox import Message
+from web.roles import Principal, Role
+
+HOME_BY_ROLE = {
+    Role.CITIZEN: "citizen.home",
+    Role.STAFF: "staff.desk",
+    Role.PROVINCE: "province.overview",
+    Role.RESPONSE: "operations.dashboard",
+    Role.AUDITOR: "audit.overview",
+}
+
+
+def _now() -> float:
+    return ctx().clock().timestamp()
+
+
+def _limit(bucket: str, setting: str) -> None:
+    limit, window = current_app.config[setting]
+    ctx().accounts.hit(bucket, int(limit), int(window), _now())
+
+
+def request_code(raw_phone: str, *, client: str) -> str:
+    """Send a one-time code to this phone; remembers the phone in the session for the next step."""
+    phone = normalise_phone(raw_phone)
+    accounts = ctx().accounts
+    _limit("otp-client:" + accounts.key_for("client", client), "RATE_OTP_PER_CLIENT")
+    _limit("otp-phone:" + accounts.key_for("phone", phone), "RATE_OTP_PER_PHONE")
+    code = accounts.issue_code(phone, _now())
+    minutes = max(1, accounts.otp_ttl // 60)
+    text = translate("otp.message", code=code, minutes=minutes)
+    ctx().sender.send(Message(phone=phone, text=text))
+    session["pending_phone"] = phone
+    return mask_phone(phone)
+
+
+def confirm_code(code: str) -> Principal:
+    """Check the code for the phone of this session and sign the citizen in."""
+    phone = session.get("pending_phone")
+    if not isinstance(phone, str):
+        raise BadInput("ask for a code first", key="error.code_missing")
+    ctx().accounts.check_code(phone, code, _now())
+    principal = Principal(
+        role=Role.CITIZEN, subject=ctx().accounts.key_for("phone", phone), display=mask_phone(phone)
+    )
+    _start_session(principal, phone=phone)
+    return principal
+
+
+def staff_sign_in(username: str, password: str, *, client: str) -> Principal:
+    accounts = ctx().accounts
+    _limit("signin-client:" + accounts.key_for("client", client), "RATE_SIGNIN_PER_CLIENT")
+    _limit("signin-user:" + accounts.key_for("user", username.strip().lower()), "RATE_SIGNIN_PER_USER")
+    account = accounts.authenticate(username, password)
+    principal = Principal(
+        role=account.role,
+        subject=account.username,
+        site_id=account.site_id,
+        province_code=account.province_code,
+        display=account.username,
+    )
+    _start_session(principal)
+    return principal
+
+
+def _start_session(principal: Principal, *, phone: str = "") -> None:
+    """A fresh session for the signed-in principal (keeps only the language choice)."""
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+    session.permanent = True
+    session["principal"] = {
+        "role": principal.role.value,
+        "subject": principal.subject,
+        "site_id": principal.site_id,
+        "province_code": principal.province_code,
+        "display": principal.display,
+    }
+    if phone:
+        session["phone"] = phone

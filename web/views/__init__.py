@@ -1,0 +1,1 @@
+"""Blueprints, one per area: public, auth, citizen, staff desk, province, operations, audit, JSON API."""

@@ -1,0 +1,19 @@
+"""The province officer's view: the province's sites and vaccine lots."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+
+from web.context import ctx
+from web.roles import Role, allow, current_principal
+
+bp = Blueprint("province", __name__, url_prefix="/province")
+
+
+@bp.get("/")
+@allow(Role.PROVINCE)
+def overview() -> str:
+    principal = current_principal()
+    assert principal is not None
+    data = ctx().platform.province_overview(principal.province_code, now=ctx().clock())
+    return render_template("province.html", data=data)

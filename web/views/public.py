@@ -1,0 +1,100 @@
+"""Public pages, no sign-in: home, statistics with charts, certificate check, trust material downloads."""
+
+from __future__ import annotations
+
+from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask.wrappers import Response
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+from web import charts
+from web.context import ctx
+from web.errors import BadInput, WebError
+from web.i18n import LANGUAGES, message_for
+from web.roles import Role, allow
+from web.views.auth import safe_next
+
+bp = Blueprint("public", __name__)
+
+MAX_HC1_LENGTH = 8192  # an HC1 string of a vaccination certificate is well under 1 KiB
+
+
+@bp.get("/")
+@allow(Role.PUBLIC)
+def home() -> str:
+    return render_template("home.html")
+
+
+@bp.get("/health")
+@allow(Role.PUBLIC)
+def health() -> Response:
+    return Response("ok\n", mimetype="text/plain")
+
+
+@bp.post("/language")
+@allow(Role.PUBLIC)
+def language() -> WerkzeugResponse:
+    chosen = request.form.get("lang", "")
+    if chosen in LANGUAGES:
+        session["lang"] = chosen
+    return redirect(safe_next(request.form.get("next")) or url_for("public.home"))
+
+
+@bp.get("/statistics")
+@allow(Role.PUBLIC)
+def statistics() -> str:
+    stats = ctx().platform.statistics()
+    return render_template("statistics.html", stats=stats, charts=charts.statistics_charts(stats))
+
+
+def read_certificate_input() -> str:
+    """The HC1 text from the form: pasted, or read from an uploaded QR picture."""
+    upload = request.files.get("picture")
+    if upload is not None and upload.filename:
+        data = upload.read(4 * 1024 * 1024 + 1)
+        return ctx().platform.read_qr_picture(data)
+    text = (request.form.get("hc1") or "").strip()
+    if not text:
+        raise BadInput("paste the HC1 text or choose a QR picture", key="error.hc1_missing")
+    if len(text) > MAX_HC1_LENGTH:
+        raise BadInput("that text is far too long to be a certificate", key="error.hc1_too_long")
+    return text
+
+
+@bp.route("/verify", methods=["GET", "POST"])
+@allow(Role.PUBLIC)
+def verify() -> tuple[str, int]:
+    result = None
+    error = ""
+    if request.method == "POST":
+        try:
+            result = ctx().platform.verify_certificate(read_certificate_input())
+        except WebError as exc:
+            error = message_for(exc)
+    return render_template("verify.html", result=result, error=error), (400 if error else 200)
+
+
+@bp.get("/trust-list")
+@allow(Role.PUBLIC)
+def trust_list() -> Response:
+    data, name = ctx().platform.trust_list_file()
+    return _download(data, name)
+
+
+@bp.get("/trust-anchor")
+@allow(Role.PUBLIC)
+def trust_anchor() -> Response:
+    data, name = ctx().platform.trust_anchor_file()
+    return _download(data, name, mimetype="application/x-pem-file")
+
+
+@bp.get("/revocation-list")
+@allow(Role.PUBLIC)
+def revocation_list() -> Response:
+    data, name = ctx().platform.revocation_list_file()
+    return _download(data, name)
+
+
+def _download(data: bytes, name: str, mimetype: str = "application/octet-stream") -> Response:
+    response = Response(data, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
