@@ -69,7 +69,9 @@ class PollingFollower:
 class PostgresFollower:
     """Follows a PostgreSQL recorder with eventsourcing's LISTEN/NOTIFY subscription, a page at a time."""
 
-    def __init__(self, recorder: ApplicationRecorder, gt: int | None, *, page_size: int = DEFAULT_PAGE_SIZE) -> None:
+    def __init__(
+        self, recorder: ApplicationRecorder, gt: int | None, *, page_size: int = DEFAULT_PAGE_SIZE
+    ) -> None:
         from eventsourcing.postgres import PostgresSubscription
 
         class PagedSubscription(PostgresSubscription):

@@ -113,16 +113,17 @@ class ViewProjection(Projection[ViewRecorder]):
 
     name: str = ""
     tables: ClassVar[Sequence[Table]] = ()
-    _handlers: ClassVar[dict[type, Handler]] = {}
+    _handlers: ClassVar[dict[type, tuple[Handler, ...]]] = {}
     handled_topics: ClassVar[frozenset[str]] = frozenset()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        handlers: dict[type, Handler] = {}
+        # Every class of the hierarchy may handle the same event: base classes' handlers run first.
+        handlers: dict[type, tuple[Handler, ...]] = {}
         for klass in reversed(cls.__mro__):
             for attribute in vars(klass).values():
                 for event_class in getattr(attribute, "_handles", ()):
-                    handlers[event_class] = attribute
+                    handlers[event_class] = (*handlers.get(event_class, ()), attribute)
         cls._handlers = handlers
         cls.handled_topics = frozenset(get_topic(event_class) for event_class in handlers)
 
@@ -139,6 +140,14 @@ class ViewProjection(Projection[ViewRecorder]):
         """The full name of one of this view's tables."""
         return self.view.t(table)
 
+    def adding_upsert(self, table: Table) -> str:
+        """For a counter table (keys then `n`): insert the key with n, or add n to the existing row."""
+        name = self.t(table.name)
+        return (
+            f"INSERT INTO {name} ({', '.join(table.column_names)}) VALUES ({', '.join('?' * len(table.column_names))}) "
+            f"ON CONFLICT ({', '.join(table.key)}) DO UPDATE SET n = {name}.n + excluded.n"
+        )
+
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:
         """Apply one event and record its position (what eventsourcing's ProjectionRunner calls)."""
         self.process_page([domain_event], tracking)
@@ -151,8 +160,7 @@ class ViewProjection(Projection[ViewRecorder]):
             if events:
                 self.prefetch(events, batch)
                 for event in events:
-                    handler = handlers.get(type(event))
-                    if handler is not None:
+                    for handler in handlers.get(type(event), ()):
                         handler(self, event, batch)
                 batch.flush()
             self.view.record_tracking(cursor, tracking)

@@ -39,7 +39,9 @@ def doses_by_province(store: ViewStore) -> dict[str, int]:
         return {row[0]: int(row[1]) for row in cursor.fetchall()}
 
 
-def test_catch_up_counts_every_dose_once_and_a_rebuild_gives_the_same_digest(clinic: Clinic, store: ViewStore) -> None:
+def test_catch_up_counts_every_dose_once_and_a_rebuild_gives_the_same_digest(
+    clinic: Clinic, store: ViewStore
+) -> None:
     clinic.register_many(["01", "79", "79"], doses_each=2)
     projection = Tally(Tally.recorder(store))
     read = catch_up(clinic, projection, page_size=4)
@@ -53,7 +55,9 @@ def test_catch_up_counts_every_dose_once_and_a_rebuild_gives_the_same_digest(cli
     assert projection.view.max_tracking_id(clinic.name) == clinic.recorder.max_notification_id()
 
 
-def test_a_page_already_applied_is_refused_and_leaves_the_view_unchanged(clinic: Clinic, store: ViewStore) -> None:
+def test_a_page_already_applied_is_refused_and_leaves_the_view_unchanged(
+    clinic: Clinic, store: ViewStore
+) -> None:
     [patient] = clinic.register_many(["01"], doses_each=1)
     projection = Tally(Tally.recorder(store))
     catch_up(clinic, projection)
@@ -83,7 +87,9 @@ def test_events_a_view_ignores_still_move_its_position(clinic: Clinic, store: Vi
         assert runner.view.max_tracking_id(clinic.name) == head
 
 
-def test_a_stopped_runner_resumes_where_it_was_and_counts_nothing_twice(clinic: Clinic, store: ViewStore) -> None:
+def test_a_stopped_runner_resumes_where_it_was_and_counts_nothing_twice(
+    clinic: Clinic, store: ViewStore
+) -> None:
     patients = clinic.register_many(["01"] * 10, doses_each=1)
     with ViewRunner(clinic, Tally, store) as runner:
         runner.wait(clinic.recorder.max_notification_id(), timeout=10)
@@ -110,7 +116,9 @@ class FlakyTally(Tally):
         super().process_page(events, tracking)
 
 
-def test_the_supervisor_restarts_a_failed_view_which_resumes_without_loss(clinic: Clinic, store: ViewStore) -> None:
+def test_the_supervisor_restarts_a_failed_view_which_resumes_without_loss(
+    clinic: Clinic, store: ViewStore
+) -> None:
     FlakyTally.failures_left, FlakyTally.pages_seen = 1, 0
     clinic.register_many(["01"] * 50, doses_each=3)
     with Supervisor(clinic, [FlakyTally], store, page_size=20, restart_delay=0.05) as supervisor:
@@ -154,7 +162,9 @@ def test_holes_in_the_notification_ids_are_stepped_over(postgres_url: str) -> No
         clinic.register_many(["01"], doses_each=1)
         with psycopg.connect(postgres_url, autocommit=True) as conn:
             # A rolled-back insert consumes sequence values: the next ids leave a gap.
-            conn.execute("SELECT nextval(pg_get_serial_sequence('clinic_events', 'notification_id')) FROM generate_series(1, 5)")
+            conn.execute(
+                "SELECT nextval(pg_get_serial_sequence('clinic_events', 'notification_id')) FROM generate_series(1, 5)"
+            )
         clinic.register_many(["79"], doses_each=1)
         with ViewRunner(clinic, Tally, store) as runner:
             runner.wait(clinic.recorder.max_notification_id(), timeout=10)

@@ -78,8 +78,21 @@ class Tally(ViewProjection):
 
     name = "tally"
     tables = (
-        Table("doses", ("province TEXT NOT NULL", "vaccine TEXT NOT NULL", "doses BIGINT NOT NULL"), ("province", "vaccine")),
-        Table("patients", ("patient_id TEXT NOT NULL", "province TEXT", "doses BIGINT NOT NULL", "forgotten INTEGER NOT NULL"), ("patient_id",)),
+        Table(
+            "doses",
+            ("province TEXT NOT NULL", "vaccine TEXT NOT NULL", "doses BIGINT NOT NULL"),
+            ("province", "vaccine"),
+        ),
+        Table(
+            "patients",
+            (
+                "patient_id TEXT NOT NULL",
+                "province TEXT",
+                "doses BIGINT NOT NULL",
+                "forgotten INTEGER NOT NULL",
+            ),
+            ("patient_id",),
+        ),
     )
 
     def prefetch(self, events: Any, batch: Batch) -> None:
@@ -94,7 +107,8 @@ class Tally(ViewProjection):
     def on_registered(self, e: Any, batch: Batch) -> None:
         batch.execute(
             f"INSERT INTO {self.t('patients')} (patient_id, province, doses, forgotten) VALUES (?, ?, 0, 0)",
-            str(e.originator_id), e.province,
+            str(e.originator_id),
+            e.province,
         )
         batch.memo["patients"][str(e.originator_id)] = (e.province,)
 
@@ -104,14 +118,18 @@ class Tally(ViewProjection):
         batch.count(
             f"INSERT INTO {self.t('doses')} (province, vaccine, doses) VALUES (?, ?, ?) "
             f"ON CONFLICT (province, vaccine) DO UPDATE SET doses = {self.t('doses')}.doses + excluded.doses",
-            (province, e.vaccine), 1,
+            (province, e.vaccine),
+            1,
         )
-        batch.execute(f"UPDATE {self.t('patients')} SET doses = doses + 1 WHERE patient_id = ?", str(e.originator_id))
+        batch.execute(
+            f"UPDATE {self.t('patients')} SET doses = doses + 1 WHERE patient_id = ?", str(e.originator_id)
+        )
 
     @handles(Patient.Forgotten)
     def on_forgotten(self, e: Any, batch: Batch) -> None:
         batch.execute(
-            f"UPDATE {self.t('patients')} SET province = NULL, forgotten = 1 WHERE patient_id = ?", str(e.originator_id)
+            f"UPDATE {self.t('patients')} SET province = NULL, forgotten = 1 WHERE patient_id = ?",
+            str(e.originator_id),
         )
 
 

@@ -1,0 +1,127 @@
+"""Every view of the ledger, and what can be done to all of them: run, rebuild, digest, lag.
+
+These are the functions other areas call: the web app and CLI (`run_views`, `view_status`), the
+auditor's replay (`rebuild`, `digests` on a fresh store filled from an export).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from eventsourcing.application import Application
+
+from projections.certificate_index import CertificateIndex
+from projections.digest import digest
+from projections.errors import ProjectionError
+from projections.health_book import HealthBook
+from projections.operations import Operations
+from projections.projection import ViewProjection
+from projections.runner import Supervisor, catch_up
+from projections.statistics import Statistics
+from projections.store import ViewStore
+
+VIEWS: tuple[type[ViewProjection], ...] = (HealthBook, Statistics, Operations, CertificateIndex)
+VIEW_NAMES = tuple(view.name for view in VIEWS)
+
+RebuildProgress = Callable[[str, int, int, int], None]  # (view, position, events read, head)
+
+
+class UnknownView(ProjectionError):
+    """No view has that name."""
+
+
+def view_classes(names: Sequence[str] | None = None) -> tuple[type[ViewProjection], ...]:
+    """The views with these names (all of them for None), or an error listing the names."""
+    if not names:
+        return VIEWS
+    by_name = {view.name: view for view in VIEWS}
+    unknown = [n for n in names if n not in by_name]
+    if unknown:
+        raise UnknownView(f"There is no view {unknown[0]!r}: use one of {', '.join(VIEW_NAMES)}.")
+    return tuple(by_name[n] for n in names)
+
+
+def run_views(
+    app: Application[Any], store: ViewStore, names: Sequence[str] | None = None, **options: Any
+) -> Supervisor:
+    """Start every view (or those named) following the ledger live, supervised; `.stop()` to end."""
+    return Supervisor(app, view_classes(names), store, **options).start()
+
+
+def catch_up_views(app: Application[Any], store: ViewStore, names: Sequence[str] | None = None) -> int:
+    """Bring views up to the ledger's current head, synchronously; return events read."""
+    return sum(catch_up(app, view(view.recorder(store))) for view in view_classes(names))
+
+
+def rebuild(
+    app: Application[Any],
+    store: ViewStore,
+    names: Sequence[str] | None = None,
+    *,
+    progress: RebuildProgress | None = None,
+) -> dict[str, str]:
+    """Drop each view (or those named), replay the whole log into it, and return its digest."""
+    result: dict[str, str] = {}
+    head = app.recorder.max_notification_id() or 0
+    for view_class in view_classes(names):
+        recorder = view_class.recorder(store)
+        recorder.drop_tables()
+        projection = view_class(recorder)
+
+        def report(position: int, read: int, name: str = view_class.name) -> None:
+            if progress is not None:
+                progress(name, position, read, head)
+
+        catch_up(app, projection, until=head, progress=report)
+        result[view_class.name] = digest(recorder)
+    return result
+
+
+def digests(store: ViewStore, names: Sequence[str] | None = None) -> dict[str, str]:
+    """The SHA-256 of each view's contents (a rebuild gives the same as the live view)."""
+    result: dict[str, str] = {}
+    for view_class in view_classes(names):
+        recorder = view_class.recorder(store)
+        recorder.create_table()
+        result[view_class.name] = digest(recorder)
+    return result
+
+
+@dataclass(frozen=True)
+class ViewLag:
+    """How far a view is behind the log: in positions, and the age of the oldest event not yet applied."""
+
+    name: str
+    position: int
+    head: int
+    behind: int
+    seconds: float
+
+
+def view_status(
+    app: Application[Any],
+    store: ViewStore,
+    *,
+    now: datetime | None = None,
+    names: Sequence[str] | None = None,
+) -> list[ViewLag]:
+    """Each view's lag behind the ledger (positions and seconds), as of `now` (default: the clock)."""
+    now = now or datetime.now(UTC)
+    head = app.recorder.max_notification_id() or 0
+    lags: list[ViewLag] = []
+    for view_class in view_classes(names):
+        recorder = view_class.recorder(store)
+        recorder.create_table()
+        position = recorder.max_tracking_id(app.name) or 0
+        seconds = 0.0
+        if position < head:
+            [oldest] = app.recorder.select_notifications(position, 1, inclusive_of_start=False)
+            event: Any = app.mapper.to_domain_event(oldest)
+            # The ledger's own time (`at`, from its clock) when the event has one.
+            happened = getattr(event, "at", None) or event.timestamp
+            seconds = max(0.0, (now - happened).total_seconds())
+        lags.append(ViewLag(view_class.name, position, head, head - position, seconds))
+    return lags
