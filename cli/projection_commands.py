@@ -34,6 +34,7 @@ from projections.audit import (
     verify,
     write_export,
 )
+from projections.audit.rebuild import sealed_app_factory
 from projections.backup import restore_backup, write_backup
 
 # --- audit, backup, restore (tamper evidence, exports for auditors, portable backups) -------------
@@ -173,7 +174,7 @@ def audit_replay(export_file: Path, public_keys: tuple[Path, ...], workdir: Path
                        f"({', '.join(summary.key_ids)}): compare with the published key id, or pass --public-key",
                        err=True)
         with progress_bar("rebuilding projections", None) as advance:
-            digests = rebuild_all(parse_database_url(url), on_progress=advance)
+            digests = rebuild_all(parse_database_url(url), sealed_app_factory, on_progress=advance)
     for name, value in digests.items():
         click.echo(f"{name} {value}")
 

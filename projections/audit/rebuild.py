@@ -7,13 +7,20 @@ own application and views to exercise the same path.
 
 from __future__ import annotations
 
+import base64
+import os
+import secrets
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from eventsourcing.application import Application
+from eventsourcing.domain import EventSourcingError
 
+from ledger.errors import LedgerError
 from ledger.settings import StoreSettings
+from projections.audit.errors import AuditError
 from projections.digest import digest
+from projections.errors import ProjectionError
 from projections.projection import ViewProjection
 from projections.runner import catch_up
 from projections.store import open_view_store
@@ -26,6 +33,26 @@ def default_app_factory(database_url: str) -> Application[Any]:
     from ledger.application import Ledger
 
     return Ledger(database_url)
+
+
+def sealed_app_factory(database_url: str) -> Application[Any]:
+    """The ledger on a replayed export: a throwaway master key, so no key file is read or created.
+
+    An export has no personal key store, so every sealed personal field decodes as erased: the
+    figures (counts by date, province, vaccine, dose) need no personal key.
+    """
+    from ledger.application import Ledger
+    from ledger.personaldata import MASTER_KEY_VARIABLE
+
+    previous = os.environ.get(MASTER_KEY_VARIABLE)
+    os.environ[MASTER_KEY_VARIABLE] = base64.b64encode(secrets.token_bytes(32)).decode("ascii")
+    try:
+        return Ledger(database_url)
+    finally:
+        if previous is None:
+            del os.environ[MASTER_KEY_VARIABLE]
+        else:
+            os.environ[MASTER_KEY_VARIABLE] = previous
 
 
 def default_views() -> Sequence[type[ViewProjection]]:
@@ -61,6 +88,11 @@ def rebuild_all(
 
             catch_up(app, projection, progress=progress)
             digests[view_class.name] = digest(projection.view)
+    except (LedgerError, ProjectionError):
+        raise
+    except EventSourcingError as exc:
+        # e.g. a sealed field whose key cannot be unwrapped: the master key is not this ledger's.
+        raise AuditError(f"the projections cannot be rebuilt from {settings.redacted_url}: {exc}") from exc
     finally:
         store.close()
         app.close()
