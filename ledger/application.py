@@ -13,6 +13,7 @@ import dataclasses
 import json
 import time
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
@@ -24,6 +25,7 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import (
     IntegrityError,
     JSONTranscoder,
+    MapperDeserialisationError,
     PersistenceError,
     StoredEvent,
     Transcoding,
@@ -155,6 +157,19 @@ def _check_key(idempotency_key: object) -> str:
 
 def _canonical(command: str, args: dict[str, Any]) -> bytes:
     return json.dumps({"command": command, "args": args}, sort_keys=True, default=str).encode("utf-8")
+
+
+@contextmanager
+def _reading() -> Iterator[None]:
+    """Turn the library's read failures into ledger errors (a key-store error inside decoding stays itself)."""
+    try:
+        yield
+    except MapperDeserialisationError as exc:
+        if isinstance(exc.__cause__, LedgerError):
+            raise exc.__cause__ from None
+        raise StoreError(f"A stored event cannot be decoded ({exc}): check the ledger version.") from exc
+    except PersistenceError as exc:
+        raise StoreError(f"The ledger database failed while reading ({exc}): try again later.") from exc
 
 
 @dataclass(frozen=True)
@@ -314,22 +329,20 @@ class Ledger(Application[UUID]):
 
     def _receipt(self, receipt_id: UUID) -> Receipt | None:
         try:
-            receipt: Receipt = self.repository.get(receipt_id)
+            with _reading():
+                receipt: Receipt = self.repository.get(receipt_id)
         except AggregateNotFoundError:
             return None
-        except PersistenceError as exc:
-            raise StoreError(f"The ledger database failed while reading ({exc}): try again later.") from exc
         return receipt
 
     # ---- loading aggregates --------------------------------------------------------------------
 
     def _get(self, kind: type[T], aggregate_id: UUID, missing: LedgerError) -> T:
         try:
-            aggregate: Aggregate = self.repository.get(aggregate_id)
+            with _reading():
+                aggregate: Aggregate = self.repository.get(aggregate_id)
         except AggregateNotFoundError:
             raise missing from None
-        except PersistenceError as exc:
-            raise StoreError(f"The ledger database failed while reading ({exc}): try again later.") from exc
         if not isinstance(aggregate, kind):
             raise missing
         return aggregate
@@ -355,20 +368,18 @@ class Ledger(Application[UUID]):
         """Several people in one query per few hundred (batch commands, listings); missing ids are left out."""
         ids = list(dict.fromkeys(person_ids))
         found: dict[UUID, Person] = {}
-        for start in range(0, len(ids), 500):
-            for aggregate in self._load_many(ids[start : start + 500]):
-                if isinstance(aggregate, Person):
-                    found[aggregate.id] = aggregate
+        with _reading():
+            for start in range(0, len(ids), 500):
+                for aggregate in self._load_many(ids[start : start + 500]):
+                    if isinstance(aggregate, Person):
+                        found[aggregate.id] = aggregate
         return found
 
     def _load_many(self, ids: list[UUID]) -> Iterator[Aggregate]:
         """Rebuild many aggregates from one SELECT (the library only reads one stream at a time)."""
         if not ids:
             return
-        try:
-            rows = self._select_streams(ids)
-        except PersistenceError as exc:
-            raise StoreError(f"The ledger database failed while reading ({exc}): try again later.") from exc
+        rows = self._select_streams(ids)
         if rows is None:  # in-memory store: one stream at a time is fast enough
             for aggregate_id in ids:
                 try:

@@ -21,20 +21,22 @@ import hashlib
 import hmac
 import os
 import secrets
+import sqlite3
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 from uuid import UUID
 
+import psycopg
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from eventsourcing.persistence import Transcoding
+from eventsourcing.persistence import PersistenceError, Transcoding
 
 from ledger.errors import KeyStoreError
 from ledger.values import PersonalData
@@ -213,7 +215,7 @@ class SqlKeyTable:
         blob_type: str,
         qualify: Callable[[str], str] = lambda name: name,
     ) -> None:
-        self._transaction = transaction
+        self._raw_transaction = transaction
         self._p = placeholder
         self.keys = qualify(KEYS_TABLE)
         self.index = qualify(INDEX_TABLE)
@@ -225,6 +227,17 @@ class SqlKeyTable:
                 f"CREATE TABLE IF NOT EXISTS {self.index} (digest {blob_type} PRIMARY KEY, "
                 "person_id TEXT NOT NULL, claimed_at TEXT NOT NULL)"
             )
+
+    @contextmanager
+    def _transaction(self, commit: bool) -> Iterator[Any]:
+        """A cursor in a transaction; database failures become one clear KeyStoreError."""
+        try:
+            with self._raw_transaction(commit) as cursor:
+                yield cursor
+        except (PersistenceError, sqlite3.Error, psycopg.Error) as exc:
+            raise KeyStoreError(
+                f"The personal-data key tables cannot be used ({exc}): check the database."
+            ) from exc
 
     def _one(self, sql: str, params: tuple[Any, ...]) -> Any:
         with self._transaction(False) as cursor:
