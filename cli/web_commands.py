@@ -114,7 +114,8 @@ def _seed(ledger: Any) -> None:
         return
     _say("- Seeding the demo campaign (first start) ...")
     summary = demo.seed_demo(ledger)
-    _say(f"  {summary}")
+    for line in summary.lines():
+        _say(f"  {line}")
 
 
 def _start_projections(ledger: Any) -> None:

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from argon2 import PasswordHasher
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
@@ -49,6 +50,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         secret,
         otp_ttl=int(app.config["OTP_TTL_SECONDS"]),
         otp_attempts=int(app.config["OTP_MAX_ATTEMPTS"]),
+        hasher=PasswordHasher(**app.config["PASSWORD_HASHER"]) if app.config.get("PASSWORD_HASHER") else None,
     )
     platform = Platform(
         store_settings,

@@ -52,14 +52,28 @@ class StaffAccount:
 class Accounts:
     """Staff accounts, one-time codes and rate limits over the web_ tables."""
 
-    def __init__(self, store: SqlStore, secret: str, *, otp_ttl: int = 300, otp_attempts: int = 5) -> None:
+    def __init__(
+        self,
+        store: SqlStore,
+        secret: str,
+        *,
+        otp_ttl: int = 300,
+        otp_attempts: int = 5,
+        hasher: PasswordHasher | None = None,
+    ) -> None:
         self.store = store
         self._secret = secret.encode("utf-8")
-        self._hasher = PasswordHasher()
+        self._hasher = hasher or PasswordHasher()  # argon2id, RFC 9106 parameters by default
         self.otp_ttl = otp_ttl
         self.otp_attempts = otp_attempts
-        # A hash to verify against when the username is unknown, so timing does not reveal accounts.
-        self._dummy_hash = self._hasher.hash(secrets.token_urlsafe(16))
+        self._dummy: str | None = None
+
+    @property
+    def _dummy_hash(self) -> str:
+        """A hash to verify against when the username is unknown, so timing does not reveal accounts."""
+        if self._dummy is None:
+            self._dummy = self._hasher.hash(secrets.token_urlsafe(16))
+        return self._dummy
 
     # keyed hashes -------------------------------------------------------------------------------
     def key_for(self, purpose: str, value: str) -> str:

@@ -26,6 +26,8 @@ def make_app(tmp_path: Path, ledger: Ledger | None = None, **extra: Any) -> Flas
         "IMMUNIZE_KEY_DIR": str(tmp_path / "keys"),
         "MESSAGE_SENDER": "memory",
         "SESSION_COOKIE_SECURE": False,
+        # Real argon2id, cheaper parameters: the suite signs in hundreds of times.
+        "PASSWORD_HASHER": {"time_cost": 1, "memory_cost": 8192, "parallelism": 1},
     }
     if ledger is not None:
         config["LEDGER"] = ledger
