@@ -14,13 +14,13 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from ledger.application import Ledger
+from ledger.demo import seed_demo
 from ledger.values import Actor
 from ledger.values import Role as LedgerRole
-from ledger.demo import seed_demo
 from tests.web.conftest import make_app
 from web.roles import Role
 
-PASSWORD = "correct horse battery"  # noqa: S105 - a test account
+PASSWORD = "correct horse battery"
 
 
 @pytest.fixture(scope="module")

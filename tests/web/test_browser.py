@@ -1,0 +1,111 @@
+"""Real-browser stories (Debian's chromium through Playwright): public pages, staff desk, citizen certificate."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import pytest
+
+from ledger.application import Ledger
+from ledger.demo import seed_demo
+from ledger.values import Actor
+from ledger.values import Role as LedgerRole
+from tests.web.browser_harness import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, live_server
+from tests.web.conftest import make_app
+from web.roles import Role
+
+pytestmark = pytest.mark.browser
+playwright_sync = pytest.importorskip("playwright.sync_api")
+
+STAFF_PASSWORD = "browser test password"  # noqa: S105 - a throwaway test account
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """A seeded ledger, a staff account at a site with a fresh lot, the app served on a loopback port."""
+    base = tmp_path_factory.mktemp("browser")
+    ledger = Ledger("memory://", key_dir=base / "lk")
+    seed_demo(ledger, people=60, seed=11)
+    outbox = base / "outbox.jsonl"
+    app = make_app(base, ledger, MESSAGE_SENDER="file", OUTBOX_FILE=str(outbox))
+    platform = app.extensions["immunize"].platform
+    platform.directory.refresh()
+    site = sorted(platform.directory.sites.values(), key=lambda s: s.code)[0]
+    ledger.receive_lot(
+        product="EU/1/20/1528", lot_number="BROWSER-1", expiry=ledger.today() + timedelta(days=180),
+        site_id=UUID(site.id), quantity=100, actor=Actor("test-setup", LedgerRole.SYSTEM),
+        idempotency_key="browser-fresh-lot",
+    )
+    app.extensions["immunize"].accounts.add_staff("nurse.browser", STAFF_PASSWORD, Role.STAFF, site_id=site.id)
+    with live_server(app) as url:
+        yield {"url": url, "ledger": ledger, "app": app, "outbox": outbox, "base": base, "site": site}
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    with playwright_sync.sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield instance
+        finally:
+            instance.close()
+
+
+@pytest.fixture
+def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="vi-VN", accept_downloads=True)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    try:
+        yield page
+    finally:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"{request.node.name}-final.png"), full_page=True)
+        context.close()
+
+
+def shot(page: Any, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def test_the_public_home_switches_language_without_javascript_help(world: dict[str, Any], page: Any) -> None:
+    page.goto(world["url"] + "/")
+    assert page.locator("html").get_attribute("lang") == "vi"
+    assert page.get_by_role("heading", level=1).inner_text() == "Chiến dịch tiêm chủng COVID-19"
+    shot(page, "home-vi")
+    page.get_by_role("button", name="English").click()
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.get_by_role("heading", level=1).inner_text() == "COVID-19 vaccination campaign"
+    shot(page, "home-en")
+
+
+def test_a_staff_member_records_a_dose(world: dict[str, Any], page: Any) -> None:
+    ledger: Ledger = world["ledger"]
+    person = next(r for r in ledger.list_people(limit=200) if r.national_id and not r.doses and not r.erased)
+    page.goto(world["url"] + "/signin/staff")
+    page.get_by_label("Tên đăng nhập").fill("nurse.browser")
+    page.get_by_label("Mật khẩu").fill(STAFF_PASSWORD)
+    page.get_by_role("button", name="Đăng nhập").click()
+    page.wait_for_url("**/desk/")
+    shot(page, "staff-desk")
+    page.get_by_label("Số CCCD/CMND", exact=True).fill(person.national_id or "")
+    page.get_by_role("button", name="Tìm", exact=True).first.click()
+    page.wait_for_url("**/desk/people/**")
+    assert person.national_id not in page.url
+    assert page.get_by_role("heading", level=1).inner_text() == person.full_name
+    page.get_by_label("Lô vắc xin").select_option(label=page.locator("#lot_id option", has_text="BROWSER-1").inner_text())
+    shot(page, "staff-dose-form")
+    page.locator("#record-dose").click()
+    page.wait_for_load_state()
+    shot(page, "staff-dose-recorded")
+    doses = ledger.person_record(person.person_id).doses
+    assert len(doses) == 1
+    assert doses[0].lot_number == "BROWSER-1"
+    assert page.locator("table.doses tbody tr").count() == 1
+    assert "BROWSER-1" in page.locator("table.doses").inner_text()
