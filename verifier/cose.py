@@ -52,8 +52,35 @@ class Sign1:
         return kid
 
     def signed_bytes(self) -> bytes:
-        """The Sig_structure ["Signature1", protected, external_aad, payload] (RFC 9052 section 4.4)."""
-        return cbor2.dumps(["Signature1", self.protected_bytes, b"", self.payload])
+        """The Sig_structure ["Signature1", protected, external_aad, payload] (RFC 9052 section 4.4).
+
+        Written directly (array of 4, text "Signature1", byte strings) instead of through cbor2: it is
+        on every verification's path and the encoding is fixed by RFC 8949 section 3.
+        """
+        return b"".join(
+            (
+                _SIG_STRUCTURE_HEAD,
+                _bstr_head(len(self.protected_bytes)),
+                self.protected_bytes,
+                b"\x40",
+                _bstr_head(len(self.payload)),
+                self.payload,
+            )
+        )
+
+
+_SIG_STRUCTURE_HEAD = b"\x84\x6aSignature1"  # array(4), text(10) "Signature1"
+
+
+def _bstr_head(length: int) -> bytes:
+    """The CBOR head of a byte string of this length (major type 2, RFC 8949 section 3.1)."""
+    if length < 24:
+        return bytes([0x40 + length])
+    if length < 0x100:
+        return b"\x58" + length.to_bytes(1, "big")
+    if length < 0x10000:
+        return b"\x59" + length.to_bytes(2, "big")
+    return b"\x5a" + length.to_bytes(4, "big")
 
 
 def loads(data: bytes, what: str = "certificate") -> Any:

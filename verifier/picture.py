@@ -40,13 +40,17 @@ def read_qr(source: bytes | str | Path) -> str:
         raise
     except Exception:  # Pillow raises UnidentifiedImageError, OSError, ValueError ... for bad files
         raise PictureError("The file is not a readable PNG or JPEG picture.") from None
-    try:
-        found = zxingcpp.read_barcodes(grey, formats=zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode))
-    except Exception as error:
-        raise PictureError(f"The QR code reader failed on this picture ({type(error).__name__}).") from None
-    for barcode in found:
-        if barcode.text:
-            return str(barcode.text)
+    qr_only = zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
+    # First the common case (dark code on light ground; QR finder patterns already give any rotation),
+    # then zxing-cpp's exhaustive search (inverted colours, 90-degree turns) only if that found nothing.
+    for exhaustive in (False, True):
+        try:
+            found = zxingcpp.read_barcodes(grey, formats=qr_only, try_rotate=exhaustive, try_invert=exhaustive)
+        except Exception as error:
+            raise PictureError(f"The QR code reader failed on this picture ({type(error).__name__}).") from None
+        for barcode in found:
+            if barcode.text:
+                return str(barcode.text)
     raise PictureError("No QR code was found in the picture; retake it closer and in focus.")
 
 

@@ -116,7 +116,9 @@ def check_signature(message: cose.Sign1, keys: list[TrustedKey]) -> TrustedKey:
 
 def decode_claims(payload: bytes) -> dict[Any, Any]:
     """The CWT claims map (RFC 8392)."""
-    claims = cose.thaw(cose.loads(payload))
+    # Plain dicts and lists as decoded; cbor2 yields frozendict/tuple only inside tags or map keys, and
+    # such shapes then fail the schema like any other wrong type.
+    claims = cose.loads(payload)
     if not isinstance(claims, dict):
         raise CborError("The certificate's claims are not a CBOR map.")
     return claims

@@ -74,3 +74,12 @@ def test_a_file_that_is_not_a_picture_is_refused(data: bytes) -> None:
 def test_a_missing_picture_file_is_refused(tmp_path: Path) -> None:
     with pytest.raises(PictureError, match="could not be opened"):
         read_qr(tmp_path / "absent.png")
+
+
+def test_a_light_on_dark_code_is_found_by_the_exhaustive_pass() -> None:
+    from PIL import ImageOps
+
+    inverted = ImageOps.invert(Image.open(io.BytesIO(qr_picture(HC1, 10))).convert("L"))
+    out = io.BytesIO()
+    inverted.save(out, format="PNG")
+    assert read_qr(out.getvalue()) == HC1
