@@ -450,7 +450,8 @@ class Ledger(Application[UUID]):
         args = {"code": code, "name": name, "ward": ward.code, "capacity": capacity_per_day, "actor": actor}
 
         def attempt(at: datetime) -> _Outcome:
-            site = VaccinationSite(
+            site = VaccinationSite(  # type: ignore[call-arg]
+                id=self.new_id(),
                 actor=actor,
                 at=at,
                 code=code,
@@ -497,7 +498,8 @@ class Ledger(Application[UUID]):
         }
 
         def attempt(at: datetime) -> _Outcome:
-            lot = VaccineLot(
+            lot = VaccineLot(  # type: ignore[call-arg]
+                id=self.new_id(),
                 actor=actor,
                 at=at,
                 product=vaccine.mp,

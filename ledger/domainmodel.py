@@ -109,7 +109,7 @@ class Person(Aggregate):
         self.full_name = full_name
         self.date_of_birth = date_of_birth
         self.birth_year = birth_year
-        self.sex = sex
+        self.sex = Sex(sex)  # stored as text: back to the enum on replay
         self.phone = phone
         self.ward_code = ward_code
         self.province_code = province_code
@@ -434,7 +434,7 @@ class Person(Aggregate):
                 dose_id=dose_id,
                 onset=onset,
                 symptoms=symptoms,
-                severity=severity,
+                severity=Severity(severity),  # stored as text: back to the enum on replay
                 reported_by=actor,
                 reported_at=at,
             )
@@ -562,7 +562,7 @@ class Person(Aggregate):
 
     @event(SexCorrected)
     def _sex_corrected(self, actor: Actor, at: datetime, sex: Sex, reason: str) -> None:
-        self.sex = sex
+        self.sex = Sex(sex)
 
     class DateOfBirthCorrected(Aggregate.Event):
         """The date of birth was corrected."""
@@ -646,6 +646,8 @@ class Person(Aggregate):
 class VaccinationSite(Aggregate):
     """A vaccination site: where doses are given, with a daily capacity."""
 
+    id: UUID  # given by the application
+
     class Registered(Aggregate.Created):
         """A vaccination site was registered."""
 
@@ -692,6 +694,8 @@ class VaccinationSite(Aggregate):
 
 class VaccineLot(Aggregate):
     """A lot of one vaccine product: manufacturer, expiry, and the site holding it."""
+
+    id: UUID  # given by the application
 
     class Received(Aggregate.Created):
         """A vaccine lot was received at a site."""
