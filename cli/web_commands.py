@@ -118,15 +118,42 @@ def _seed(ledger: Any) -> None:
         _say(f"  {line}")
 
 
-def _start_projections(ledger: Any) -> None:
-    from projections import follow
+def _start_projections(app: Any, ledger: Any) -> Any:
+    """Follow the log with every projection in background threads (supervised: restarted on errors)."""
+    from projections.registry import run_views
 
-    starter = getattr(follow, "start_background", None)
-    if starter is None:
-        _say("- Projections follower: not available yet; statistics pages will say so.")
+    supervisor = run_views(ledger, app.extensions["immunize"].platform.views)
+    _say("- Projections follower started in the background (health book, statistics, operations, certificates).")
+    return supervisor
+
+
+def _start_audit_chain(key_dir: Path, settings_url: str, every: float = 30.0) -> None:
+    """Extend the audit hash chain and sign checkpoints now and every `every` seconds (development key)."""
+    from keys.settings import passphrase_from_environment
+    from ledger.settings import parse_database_url
+    from projections.audit import AuditKey, Database, extend_chain
+
+    settings = parse_database_url(settings_url)
+    if settings.kind == "memory":
+        _say("- Audit chain: not kept for an in-memory ledger.")
         return
-    starter(ledger)
-    _say("- Projections follower started in the background.")
+    key, _created = AuditKey.load_or_create(key_dir, passphrase_from_environment(development=True))
+
+    def chain_once() -> int:
+        with Database(settings) as db:
+            return int(extend_chain(db, key, datetime.now(UTC).replace(microsecond=0)).chained)
+
+    _say(f"- Audit chain: {chain_once()} events chained and checkpoints signed; extended every {every:.0f} s.")
+    stop = threading.Event()
+
+    def loop() -> None:
+        while not stop.wait(every):
+            try:
+                chain_once()
+            except Exception as exc:  # keep serving; say what happened once per failure
+                _say(f"- Audit chain: {type(exc).__name__}: {exc}")
+
+    threading.Thread(target=loop, name="audit-chain", daemon=True).start()
 
 
 def _demo_accounts(app: Any, ledger: Any) -> list[tuple[str, str, str]]:
@@ -137,7 +164,10 @@ def _demo_accounts(app: Any, ledger: Any) -> list[tuple[str, str, str]]:
     accounts = app.extensions["immunize"].accounts
     platform.directory.refresh()
     sites = sorted(platform.directory.sites.values(), key=lambda s: s.code)
-    site = next((s for s in sites if any(lot.site_id == s.id for lot in platform.directory.lots.values())), None)
+    site = sites[0] if sites else None
+    if site is not None:
+        _fresh_demo_lot(ledger, site.id)
+        platform.directory.refresh()
     created = []
     for role, username in DEMO_ACCOUNTS.items():
         password = secrets.token_urlsafe(12)
@@ -151,6 +181,26 @@ def _demo_accounts(app: Any, ledger: Any) -> list[tuple[str, str, str]]:
         accounts.add_staff(username, password, Role(role), replace=True, **kwargs)
         created.append((role, username, password))
     return created
+
+
+def _fresh_demo_lot(ledger: Any, site_id: str) -> None:
+    """The demo campaign's lots expired long ago: give the demo site one usable today (idempotent per day)."""
+    from datetime import timedelta
+    from uuid import UUID
+
+    from ledger.values import Actor
+    from ledger.values import Role as LedgerRole
+
+    today = ledger.today()
+    ledger.receive_lot(
+        product="EU/1/20/1528",
+        lot_number=f"DEMO-{today:%Y%m%d}",
+        expiry=today + timedelta(days=180),
+        site_id=UUID(site_id),
+        quantity=1000,
+        actor=Actor("demo-run", LedgerRole.SYSTEM),
+        idempotency_key=f"demo-fresh-lot:{site_id}:{today.isoformat()}",
+    )
 
 
 def _demo_citizen(app: Any) -> str | None:
@@ -184,7 +234,8 @@ def run(host: str, port: int) -> None:
         _say(f"- The web app cannot start: {exc}")
         sys.exit(1)
     _step("Demo campaign", lambda: _seed(ledger))
-    _step("Projections", lambda: _start_projections(ledger))
+    _step("Projections", lambda: _start_projections(app, ledger))
+    _step("Audit chain", lambda: _start_audit_chain(keys, app.extensions["immunize"].platform.store.url))
     accounts = _step("Demo staff accounts", lambda: _demo_accounts(app, ledger)) or []
     phone = _step("Demo citizen", lambda: _demo_citizen(app))
     _say("")

@@ -217,6 +217,7 @@ CATALOG: dict[str, dict[str, str]] = {
     "stats.by_group": {"vi": "Theo nhóm ưu tiên", "en": "By priority group"},
     "stats.provinces": {"vi": "63 tỉnh, thành phố", "en": "63 provinces"},
     "stats.coverage": {"vi": "Độ bao phủ (% dân số, ít nhất 1 mũi)", "en": "Coverage (% of population, at least 1 dose)"},
+    "stats.notes": {"vi": "Ghi chú về số liệu", "en": "Notes on the figures"},
     "stats.doses": {"vi": "Số mũi", "en": "Doses"},
     # errors
     "error.title": {"vi": "Không thực hiện được", "en": "That did not work"},
@@ -275,5 +276,6 @@ CATALOG: dict[str, dict[str, str]] = {
     "error.erased": {"vi": "Hồ sơ này đã bị xóa theo yêu cầu.", "en": "This record was erased on request."},
     "error.conflict": {"vi": "Hồ sơ vừa được người khác cập nhật. Hãy thử lại.", "en": "Someone else just changed this record. Try again."},
     "error.no_dose": {"vi": "Chưa có mũi tiêm nào nên chưa có chứng nhận.", "en": "No dose yet, so no certificate."},
+    "error.audit": {"vi": "Chuỗi kiểm toán chưa sẵn sàng.", "en": "The audit chain is not ready."},
     "error.keys_missing": {"vi": "Hệ thống chưa có khóa ký chứng nhận.", "en": "The signing keys are not set up yet."},
 }

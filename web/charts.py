@@ -85,8 +85,9 @@ def columns(title: str, items: Sequence[tuple[str, float]], *, colour: str = ALT
 
 
 def statistics_charts(stats: dict[str, Any]) -> dict[str, Markup]:
-    from web.i18n import translate
+    from web.i18n import current_language, translate
 
+    lang = current_language()
     return {
         "per_day": columns(translate("stats.per_day"), [(d["date"], d["doses"] or 0) for d in stats["per_day"]]),
         "provinces": horizontal_bars(
@@ -94,7 +95,7 @@ def statistics_charts(stats: dict[str, Any]) -> dict[str, Markup]:
         ),
         "vaccines": horizontal_bars(translate("stats.by_vaccine"), [(v["name"], v["doses"]) for v in stats["vaccines"]]),
         "groups": horizontal_bars(
-            translate("stats.by_group"), [(g["name"], g["doses"]) for g in stats["groups"]], colour=ALT
+            translate("stats.by_group"), [(f'{g["code"]}. {g["name_" + lang]}', g["doses"]) for g in stats["groups"]], colour=ALT
         ),
     }
 

@@ -12,7 +12,7 @@ import io
 import threading
 import uuid
 from collections.abc import Callable, Iterator
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 from uuid import UUID
@@ -21,6 +21,8 @@ from ledger.settings import StoreSettings
 from web.accounts import normalise_phone
 from web.errors import BadInput, Forbidden, NotFound, Unavailable, WebError
 from web.roles import Principal
+
+VIETNAM_TIME = timezone(timedelta(hours=7), "ICT")
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -42,6 +44,9 @@ ERROR_KEYS = {
     "ConfigurationError": "error.unavailable",
     "NoDose": "error.no_dose",
     "KeysNotInitialised": "error.keys_missing",
+    "KeyStoreMissing": "error.keys_missing",
+    "AuditError": "error.audit",
+    "ViewStoreError": "error.unavailable",
 }
 
 
@@ -112,6 +117,7 @@ class Platform:
         key_dir: Path,
         *,
         ledger: Any = None,
+        views: Any = None,
         phone_key: Callable[[str], str] | None = None,
     ) -> None:
         self.store = store
@@ -120,6 +126,7 @@ class Platform:
         self._phone_key = phone_key
         self._directory: Any = None
         self._lock = threading.RLock()
+        self._views: Any = views
         self._trust_cache: tuple[datetime, bytes] | None = None
         self._revocation_cache: tuple[datetime, bytes] | None = None
 
@@ -140,6 +147,16 @@ class Platform:
                 except project_errors() as exc:
                     raise translated(exc) from exc
             return self._ledger
+
+    @property
+    def views(self) -> Any:
+        """The projections' view store (same database as the ledger; its own in-memory one for memory://)."""
+        with self._lock:
+            if self._views is None:
+                from projections.store import open_view_store
+
+                self._views = open_view_store(self.store)
+            return self._views
 
     @property
     def directory(self) -> Any:
@@ -384,7 +401,9 @@ class Platform:
             return self._revocation_cache[1], "revocation-list.cbor"
 
     def _revoked_ucis(self) -> list[str]:
-        return []
+        from projections.queries import revoked_ucis
+
+        return list(revoked_ucis(self.views))
 
     def trust(self, now: datetime) -> Any:
         """The verifier's trust: every DSC of the key store (the same list the trust-list file carries)."""
@@ -462,7 +481,15 @@ class Platform:
         return self._person_for_uci(verdict["uci"])
 
     def _person_for_uci(self, uci: str) -> str:
-        raise NotFound("no person for that certificate", key="error.person_not_found")
+        from projections.certificate_index import CertificateIndex
+
+        view = CertificateIndex.recorder(self.views)
+        with self.views.transaction(write=False) as cursor:
+            cursor.execute(f"SELECT person_id FROM {view.t('certificates')} WHERE uci = ?", (uci,))  # noqa: S608 - table name from the view
+            row = cursor.fetchone()
+        if row is None:
+            raise NotFound("no person for that certificate", key="error.person_not_found")
+        return str(row[0])
 
     def staff_actor(self, staff: Principal) -> Any:
         from ledger.values import Actor, Role
@@ -548,20 +575,146 @@ class Platform:
 
     @guarded
     def statistics(self) -> dict[str, Any]:
-        raise Unavailable("statistics are not available yet", key="error.unavailable")
+        """The public statistics (small counts suppressed by the projection: None means '< 5')."""
+        from projections.queries import public_statistics
+
+        stats = public_statistics(self.views, reference_data=self.reference())
+        first = next((cell.value for number, cell in stats.by_dose_number if number == 1), None)
+        rates = [rate for _severity, _cell, rate in stats.reactions if rate is not None]
+        return {
+            "total_doses": stats.total_doses.value or 0,
+            "people_vaccinated": first or 0,
+            "reactions_per_100k": round(sum(rates), 1),
+            "per_day": [{"date": day, "doses": cell.value} for day, cell in stats.doses_by_day],
+            "provinces": [
+                {"code": p.code, "name": p.name, "doses": p.doses.value, "coverage": p.first_dose_coverage_pct}
+                for p in stats.provinces
+            ],
+            "vaccines": [{"code": mp, "name": name, "doses": cell.value} for mp, name, cell in stats.by_vaccine],
+            "groups": [
+                {"code": code, "name_en": en, "name_vi": vi, "doses": cell.value}
+                for code, en, vi, cell in stats.by_priority_group
+            ],
+            "dose_numbers": [{"dose_number": n, "doses": cell.value} for n, cell in stats.by_dose_number],
+            "reactions": [
+                {"severity": severity, "count": cell.value, "per_100k": rate} for severity, cell, rate in stats.reactions
+            ],
+            "notes": list(stats.notes),
+        }
 
     @guarded
     def operations(self, *, now: datetime) -> dict[str, Any]:
-        raise Unavailable("the operations view is not available yet", key="error.unavailable")
+        """The response center's view: targets, doses per day, stock, open serious reactions, projection lag."""
+        from projections.queries import operations_overview
+
+        today = now.astimezone(VIETNAM_TIME).date()
+        overview = operations_overview(self.ledger, self.views, today=today, now=now)
+        per_day: dict[str, int] = {}
+        for site_day in overview.site_days:
+            per_day[site_day.day] = per_day.get(site_day.day, 0) + site_day.doses
+        return {
+            "lag": [
+                {"name": lag.name, "behind": lag.behind, "seconds": round(lag.seconds, 1), "position": lag.position}
+                for lag in overview.lag
+            ],
+            "targets": [
+                {
+                    "name": target.description,
+                    "goal": f"{target.target_pct:.0f}% · {target.deadline}",
+                    "progress": f"{target.current_pct:.2f}%",
+                    "met": target.met,
+                }
+                for target in overview.targets
+            ],
+            "per_day": [{"date": day, "doses": n} for day, n in sorted(per_day.items())],
+            "lots": [
+                {
+                    "vaccine": self.vaccine_name(lot.product),
+                    "lot_number": lot.lot_number,
+                    "expiry": lot.expiry,
+                    "quantity": lot.remaining,
+                    "near_expiry": lot.near_expiry,
+                    "expired": lot.expired,
+                }
+                for lot in overview.lots
+            ],
+            "serious_open": len(overview.follow_ups),
+            "notes": list(overview.notes),
+        }
+
+    def _audit_database(self) -> Any:
+        if self.store.kind == "memory":
+            raise Unavailable("the audit chain needs a SQLite or PostgreSQL ledger", key="error.unavailable")
+        from projections.audit import Database
+
+        return Database(self.store)
+
+    def _pinned_audit_keys(self) -> list[Any]:
+        from projections.audit import local_public_key
+
+        key = local_public_key(self.key_dir)
+        return [key] if key is not None else []
 
     @guarded
     def audit_overview(self) -> dict[str, Any]:
-        raise Unavailable("the audit view is not available yet", key="error.unavailable")
+        from projections.audit import audit_status
+
+        with self._audit_database() as db:
+            status = audit_status(db)
+        last = status.last_verification
+        return {
+            "ledger": status.ledger,
+            "events": status.events,
+            "chained": status.chained,
+            "checkpoints": [
+                {"position": c.position, "events": c.events, "hash": c.link.hex(), "at": c.signed_at, "key": c.key_id}
+                for c in reversed(status.checkpoints[-50:])
+            ],
+            "last_verification": None
+            if last is None
+            else {"ok": last.ok, "message": last.message, "at": last.verified_at, "position": last.position},
+        }
 
     @guarded
     def audit_verify(self, *, now: datetime) -> dict[str, Any]:
-        raise Unavailable("audit verification is not available yet", key="error.unavailable")
+        """Replay the log against its chain (as `immunize audit verify`) and record the outcome."""
+        from projections.audit import (
+            TamperingDetected,
+            Verification,
+            record_verification,
+            trusted_keys,
+            verify,
+        )
+
+        with self._audit_database() as db:
+            trusted = trusted_keys(db, self._pinned_audit_keys())
+            try:
+                report = verify(db, trusted)
+            except TamperingDetected as exc:
+                record_verification(db, Verification(now.isoformat(), False, 0, exc.position, str(exc)))
+                return {"ok": False, "message": str(exc)}
+            record_verification(db, Verification(now.isoformat(), True, report.events, report.position, report.summary()))
+        return {"ok": True, "message": report.summary()}
 
     @guarded
-    def audit_export(self) -> Iterator[bytes]:
-        raise Unavailable("the audit export is not available yet", key="error.unavailable")
+    def audit_export(self, *, now: datetime) -> Iterator[bytes]:
+        """The JSON Lines export, written to a temporary file first (so a break is an error, not half a file)."""
+        import tempfile
+
+        from projections.audit import trusted_keys, write_export
+
+        spool = tempfile.TemporaryFile()  # noqa: SIM115 - closed by the generator below
+        try:
+            with self._audit_database() as db:
+                write_export(db, spool, trusted_keys(db, self._pinned_audit_keys()), now)
+            spool.seek(0)
+        except BaseException:
+            spool.close()
+            raise
+
+        def chunks() -> Iterator[bytes]:
+            with spool:
+                while block := spool.read(64 * 1024):
+                    yield block
+
+        return chunks()

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -22,7 +20,7 @@ from web.roles import Role
 pytestmark = pytest.mark.browser
 playwright_sync = pytest.importorskip("playwright.sync_api")
 
-STAFF_PASSWORD = "browser test password"  # noqa: S105 - a throwaway test account
+STAFF_PASSWORD = "browser test password"
 
 
 @pytest.fixture(scope="module")
@@ -109,3 +107,21 @@ def test_a_staff_member_records_a_dose(world: dict[str, Any], page: Any) -> None
     assert doses[0].lot_number == "BROWSER-1"
     assert page.locator("table.doses tbody tr").count() == 1
     assert "BROWSER-1" in page.locator("table.doses").inner_text()
+
+
+def test_the_public_statistics_page_works_without_javascript(world: dict[str, Any], browser: Any) -> None:
+    from projections.registry import catch_up_views
+
+    catch_up_views(world["ledger"], world["app"].extensions["immunize"].platform.views)
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="en-GB", java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.goto(world["url"] + "/statistics")
+        assert page.get_by_role("heading", level=1).inner_text() == "Vaccination statistics"
+        assert page.locator("svg.chart").count() >= 4
+        assert page.locator("table.provinces tbody tr").count() == 63
+        total = int(page.locator("#total-doses").inner_text().replace(",", ""))
+        assert total == sum(len(r.doses) for r in world["ledger"].list_people(limit=1000))
+        shot(page, "public-statistics")
+    finally:
+        context.close()

@@ -28,7 +28,7 @@ def verify() -> WerkzeugResponse:
 @bp.get("/export")
 @allow(Role.AUDITOR)
 def export() -> Response:
-    stream = ctx().platform.audit_export()
+    stream = ctx().platform.audit_export(now=ctx().clock())
     response = Response(stream, mimetype="application/x-ndjson")
     response.headers["Content-Disposition"] = 'attachment; filename="ledger-audit.jsonl"'
     return response
