@@ -228,6 +228,7 @@ def restore_backup(
                 chain_rows: list[tuple[int, str, int, bytes]] = []
                 trailer: Trailer | None = None
                 checked_target = False
+                key_rows = _KeyRows(db)
                 for item in items:
                     if not checked_target:
                         assert reader.header is not None
@@ -252,11 +253,12 @@ def restore_backup(
                         )
                     elif isinstance(item, RowItem):
                         _flush(db, batch, chain_rows, on_progress)
-                        _insert_row(db, item)
+                        key_rows.add(item)
                         rows[item.table] = rows.get(item.table, 0) + 1
                     else:
                         trailer = item
                 _flush(db, batch, chain_rows, on_progress)
+                key_rows.flush()
                 assert trailer is not None
                 assert reader.header is not None
                 assert reader.trusted is not None
@@ -286,24 +288,44 @@ def _flush(
         chain_rows.clear()
 
 
-def _insert_row(db: Database, item: RowItem) -> None:
-    if item.table not in PERSONAL_TABLES:
-        raise FileFormatError(f"table {item.table!r} is not part of the personal key store", item.line)
-    if not item.values:
-        raise FileFormatError("a key-store row has no values", item.line)
-    columns = list(item.values)
-    known = set(_columns(db, item.table))
-    for column in columns:
-        if not _COLUMN.match(column) or column not in known:
-            raise FileFormatError(f"table {item.table!r} has no column {column!r}", item.line)
-    values = [_decode_value(item.values[c], item.line) for c in columns]
-    try:
-        db.execute(
-            f"INSERT INTO {db.table(item.table)} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
-            values,
-        )
-    except AuditError as exc:
-        raise FileFormatError(f"the key-store row cannot be restored: {exc}", item.line) from exc
+class _KeyRows:
+    """Key-store rows checked against the target's own columns, inserted in batches."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self._columns = {table: set(_columns(db, table)) for table in PERSONAL_TABLES}
+        self._pending: dict[tuple[str, tuple[str, ...]], list[list[Any]]] = {}
+        self._lines: dict[tuple[str, tuple[str, ...]], int] = {}
+
+    def add(self, item: RowItem) -> None:
+        if item.table not in PERSONAL_TABLES:
+            raise FileFormatError(f"table {item.table!r} is not part of the personal key store", item.line)
+        if not item.values:
+            raise FileFormatError("a key-store row has no values", item.line)
+        columns = tuple(item.values)
+        known = self._columns[item.table]
+        for column in columns:
+            if not _COLUMN.match(column) or column not in known:
+                raise FileFormatError(f"table {item.table!r} has no column {column!r}", item.line)
+        key = (item.table, columns)
+        self._pending.setdefault(key, []).append([_decode_value(item.values[c], item.line) for c in columns])
+        self._lines[key] = item.line
+        if len(self._pending[key]) >= BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        for (table, columns), values in self._pending.items():
+            try:
+                self._db.executemany(
+                    f"INSERT INTO {self._db.table(table)} ({', '.join(columns)}) "
+                    f"VALUES ({', '.join('?' * len(columns))})",
+                    values,
+                )
+            except AuditError as exc:
+                raise FileFormatError(
+                    f"the key-store rows up to this line cannot be restored: {exc}", self._lines[(table, columns)]
+                ) from exc
+        self._pending.clear()
 
 
 __all__ = ["BackupSummary", "RestoreSummary", "check_target_empty", "restore_backup", "write_backup"]

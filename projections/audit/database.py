@@ -11,8 +11,7 @@ import sqlite3
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import psycopg
 
@@ -24,8 +23,7 @@ DEFAULT_APP_NAME = "Ledger"
 PAGE_SIZE = 5000
 
 
-@dataclass(frozen=True, slots=True)
-class StoredRow:
+class StoredRow(NamedTuple):
     """One row of the events table, as stored: the unit the audit chain hashes."""
 
     position: int
@@ -40,6 +38,9 @@ def canonical_originator_id(value: object) -> str:
     if isinstance(value, uuid.UUID):
         return str(value)
     text = str(value)
+    if len(text) == 32:
+        # eventsourcing's SQLite form of a UUID (uuid.hex: 32 lower-case hex digits), the common case.
+        return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
     try:
         return str(uuid.UUID(text))
     except ValueError:

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Generic, TypeVar
 
 from projections.audit.auditkey import AuditPublicKey
 from projections.audit.chain import (
@@ -31,30 +30,7 @@ from projections.audit.chainhash import GENESIS, next_link
 from projections.audit.database import PAGE_SIZE, Database, StoredRow
 from projections.audit.errors import AuditError, TamperingDetected
 
-T = TypeVar("T")
 ChainRow = tuple[int, str, int, bytes]
-
-
-class _Peek(Generic[T]):
-    def __init__(self, iterator: Iterator[T]) -> None:
-        self._iterator = iterator
-        self._next: T | None = next(iterator, None)
-
-    def peek(self) -> T | None:
-        return self._next
-
-    def advance(self) -> None:
-        self._next = next(self._iterator, None)
-
-
-def _iter_chain(db: Database) -> Iterator[ChainRow]:
-    last = 0
-    while True:
-        page = chained_events(db, last, PAGE_SIZE)
-        yield from page
-        if len(page) < PAGE_SIZE:
-            return
-        last = page[-1][0]
 
 
 @dataclass(frozen=True)
@@ -158,13 +134,32 @@ def _check_checkpoint(
         )
 
 
-def walk_chain(
+def _first_break(db: Database, log_page: list[StoredRow], chain_page: list[ChainRow]) -> TamperingDetected:
+    """Merge two pages covering the same positions whose positions differ; name the first difference."""
+    for log_row, chain_row in zip(log_page, chain_page, strict=False):
+        if log_row.position < chain_row[0]:
+            return _finding(db, log_row.position, log_row, None)
+        if log_row.position > chain_row[0]:
+            return _finding(db, chain_row[0], None, chain_row)
+    if len(log_page) > len(chain_page):
+        row = log_page[len(chain_page)]
+        return _finding(db, row.position, row, None)
+    chain_row = chain_page[len(log_page)]
+    return _finding(db, chain_row[0], None, chain_row)
+
+
+def walk_pages(
     db: Database,
     trusted: TrustedKeys,
     state: WalkState | None = None,
     on_progress: Callable[[int], None] | None = None,
-) -> Iterator[ChainedEvent]:
-    """Yield every chained event in order, verified; raise TamperingDetected at the first break."""
+) -> Iterator[list[ChainedEvent]]:
+    """Yield the chained events page by page, verified; raise TamperingDetected at the first break.
+
+    Each page of the log is read with the chain rows of the same position range: when their
+    positions pair up (the normal case) the links are recomputed in a tight loop; otherwise the
+    two pages are merged to find the first position that differs.
+    """
     state = state if state is not None else WalkState()
     checkpoints = load_checkpoints(db)
     state.checkpoints = checkpoints
@@ -172,42 +167,48 @@ def walk_chain(
         return
     head = checkpoints[-1]
     by_position = {cp.position: cp for cp in checkpoints}
-    log = _Peek(db.iter_events(0, upto=head.position))
-    chain = _Peek(_iter_chain(db))
+    chain_table = db.table("audit_chain")
     previous = GENESIS
-    pending = 0
+    last = 0
     while True:
-        log_row, chain_row = log.peek(), chain.peek()
-        if log_row is None and chain_row is None:
+        log_page = db.read_events(last, PAGE_SIZE, upto=head.position)
+        if not log_page:
+            rest = chained_events(db, last, 1)
+            if rest:
+                raise _finding(db, rest[0][0], None, rest[0])
             break
-        if chain_row is None:
-            assert log_row is not None
-            raise _finding(db, log_row.position, log_row, None)
-        if log_row is None or log_row.position > chain_row[0]:
-            raise _finding(db, chain_row[0], None, chain_row)
-        if log_row.position < chain_row[0]:
-            raise _finding(db, log_row.position, log_row, None)
-        link = next_link(previous, log_row)
-        if link != chain_row[3]:
-            raise _finding(db, log_row.position, log_row, chain_row)
-        state.events += 1
-        state.position = log_row.position
-        if state.ledger is None:
-            state.ledger = "sha256:" + link.hex()
-        checkpoint = by_position.pop(log_row.position, None)
-        if checkpoint is not None:
-            _check_checkpoint(checkpoint, link, state.events, state.ledger, trusted)
-            state.checkpoints_checked += 1
-        yield ChainedEvent(log_row, link, checkpoint)
-        previous = link
-        log.advance()
-        chain.advance()
-        pending += 1
-        if on_progress is not None and pending >= 1000:
-            on_progress(pending)
-            pending = 0
-    if on_progress is not None and pending:
-        on_progress(pending)
+        upto = log_page[-1].position
+        chain_page: list[ChainRow] = [
+            (int(r[0]), str(r[1]), int(r[2]), bytes(r[3]))
+            for r in db.execute(
+                f"SELECT position, originator_id, originator_version, link FROM {chain_table} "
+                "WHERE position > ? AND position <= ? ORDER BY position",
+                (last, upto),
+            )
+        ]
+        if len(chain_page) != len(log_page) or any(
+            row.position != chained[0] for row, chained in zip(log_page, chain_page, strict=True)
+        ):
+            raise _first_break(db, log_page, chain_page)
+        page: list[ChainedEvent] = []
+        for row, chained in zip(log_page, chain_page, strict=True):
+            link = next_link(previous, row)
+            if link != chained[3]:
+                raise _finding(db, row.position, row, chained)
+            state.events += 1
+            if state.ledger is None:
+                state.ledger = "sha256:" + link.hex()
+            checkpoint = by_position.pop(row.position, None)
+            if checkpoint is not None:
+                _check_checkpoint(checkpoint, link, state.events, state.ledger, trusted)
+                state.checkpoints_checked += 1
+            page.append(ChainedEvent(row, link, checkpoint))
+            previous = link
+        state.position = upto
+        last = upto
+        if on_progress is not None:
+            on_progress(len(page))
+        yield page
     if by_position:
         orphan = min(by_position.values(), key=lambda cp: cp.seq)
         raise TamperingDetected(
@@ -216,6 +217,17 @@ def walk_chain(
             orphan.position,
             "rewritten",
         )
+
+
+def walk_chain(
+    db: Database,
+    trusted: TrustedKeys,
+    state: WalkState | None = None,
+    on_progress: Callable[[int], None] | None = None,
+) -> Iterator[ChainedEvent]:
+    """Yield every chained event in order, verified; raise TamperingDetected at the first break."""
+    for page in walk_pages(db, trusted, state, on_progress):
+        yield from page
 
 
 @dataclass(frozen=True)
@@ -258,7 +270,7 @@ def verify(
     if not db.events_table_exists():
         raise AuditError("the ledger database has no events table yet: there is nothing to verify")
     state = WalkState()
-    for _ in walk_chain(db, trusted, state, on_progress):
+    for _ in walk_pages(db, trusted, state, on_progress):
         pass
     unchained = int(db.execute(
         f"SELECT COUNT(*) FROM {db.events_table} WHERE {db.position_column} > ?", (state.position,)

@@ -1,0 +1,161 @@
+"""Audit speed on SQLite and PostgreSQL, next to the raw read rate of the same log in the same run.
+
+The log: a seeded demo campaign of the real ledger (--people), then its stored events copied
+under fresh aggregate ids until it holds --events events (same topics, same state sizes: what the
+chain hashes). On each store it measures, over the whole log:
+
+  raw read        SELECT of every stored event in pages of 5,000 (the baseline)
+  es read         eventsourcing's recorder.select_notifications in pages of 1,000
+  chain+sign      `audit checkpoint`: compute and store every link, sign a checkpoint every 10,000
+  verify          `audit verify`: replay the log against chain and checkpoints
+  export          `audit export` to a file
+  backup          `immunize backup` (gzip JSON Lines)
+  restore         `immunize restore` of that backup into an empty store of the same kind
+
+Usage: .venv/bin/python benchmarks/bench_audit.py [--people 2000] [--events 200000]
+PostgreSQL: IMMUNIZE_BENCH_POSTGRES_URL=postgresql://u:p@host:port/db, else a throwaway cluster.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import psycopg
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from ledger.application import Ledger
+from ledger.demo import seed_demo
+from ledger.settings import parse_database_url
+from projections.audit import AuditKey, Database, extend_chain, trusted_keys, verify, write_export
+from projections.audit.database import StoredRow, create_events_table
+from projections.backup import restore_backup, write_backup
+
+NOW = datetime(2026, 11, 22, tzinfo=UTC)
+
+
+def timed(what: Callable[[], object]) -> float:
+    began = time.perf_counter()
+    what()
+    return time.perf_counter() - began
+
+
+def build_log(url: str, people: int, events: int, key_dir: Path) -> int:
+    """Seed the real ledger, then copy its events under fresh ids up to `events`; return the count."""
+    ledger = Ledger(url, key_dir=key_dir, clock=lambda: datetime(2022, 3, 1, tzinfo=UTC))
+    seed_demo(ledger, people=people, seed=7)
+    ledger.close()
+    with Database(parse_database_url(url)) as db:
+        seeded = list(db.iter_events())
+        position = seeded[-1].position
+        total = len(seeded)
+        while total < events:
+            fresh: dict[str, str] = {}
+            batch = []
+            for row in seeded[: events - total]:
+                new_id = fresh.setdefault(row.originator_id, str(uuid.uuid4()))
+                position += 1
+                batch.append(StoredRow(position, new_id, row.originator_version, row.topic, row.state))
+            with db.transaction():
+                for start in range(0, len(batch), 5000):
+                    db.insert_events(batch[start : start + 5000])
+            total += len(batch)
+        db.reset_position_sequence()
+    return total
+
+
+def raw_read(url: str) -> int:
+    with Database(parse_database_url(url)) as db:
+        return sum(1 for _ in db.iter_events())
+
+
+def es_read(url: str) -> int:
+    from eventsourcing.persistence import InfrastructureFactory
+    from eventsourcing.utils import Environment
+
+    factory = InfrastructureFactory.construct(Environment("Ledger", parse_database_url(url).eventsourcing_env()))
+    recorder = factory.application_recorder()
+    count, start = 0, 0
+    while True:
+        page = recorder.select_notifications(start, 1000, inclusive_of_start=False)
+        if not page:
+            break
+        count += len(page)
+        start = page[-1].id
+    factory.close()
+    return count
+
+
+def bench(kind: str, url: str, restore_url: str, people: int, events: int, workdir: Path) -> None:
+    key = AuditKey.generate()
+    began = time.perf_counter()
+    total = build_log(url, people, events, workdir / f"{kind}-keys")
+    print(f"\n{kind}: {total:,} events (built in {time.perf_counter() - began:.1f} s)")
+    settings = parse_database_url(url)
+    rates: dict[str, float] = {}
+
+    rates["raw read"] = total / timed(lambda: raw_read(url))
+    rates["es read"] = total / timed(lambda: es_read(url))
+    with Database(settings) as db:
+        rates["chain+sign"] = total / timed(lambda: extend_chain(db, key, NOW))
+        trusted = trusted_keys(db, [key.public])
+        rates["verify"] = total / timed(lambda: verify(db, trusted))
+        export = workdir / f"{kind}-export.jsonl"
+        with export.open("wb") as out:
+            rates["export"] = total / timed(lambda: write_export(db, out, trusted, NOW))
+        backup = workdir / f"{kind}-backup.gz"
+        with backup.open("wb") as out:
+            rates["backup"] = total / timed(lambda: write_backup(db, out, trusted, NOW))
+    rates["restore"] = total / timed(lambda: restore_backup(backup, parse_database_url(restore_url), [key.public]))
+    baseline = rates["raw read"]
+    print(f"  {'operation':<12} {'events/s':>12} {'vs raw read':>12}")
+    for name, rate in rates.items():
+        print(f"  {name:<12} {rate:>12,.0f} {rate / baseline:>11.1%}")
+    print(f"  export {export.stat().st_size / total:.0f} bytes/event, backup {backup.stat().st_size / total:.0f} bytes/event")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--people", type=int, default=2000)
+    parser.add_argument("--events", type=int, default=200_000)
+    parser.add_argument("--skip-postgres", action="store_true")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="bench-audit-") as tmp:
+        workdir = Path(tmp)
+        bench("SQLite", f"sqlite:///{workdir / 'ledger.db'}", f"sqlite:///{workdir / 'restored.db'}",
+              args.people, args.events, workdir)
+        if args.skip_postgres:
+            return
+        configured = os.environ.get("IMMUNIZE_BENCH_POSTGRES_URL")
+        cluster = None
+        if configured:
+            admin = configured
+        else:
+            from tests.postgres_cluster import ThrowawayCluster
+
+            cluster = ThrowawayCluster()
+            admin = cluster.start().url("postgres")
+        try:
+            base = admin.rsplit("/", 1)[0]
+            with psycopg.connect(admin, autocommit=True) as conn:
+                for name in ("bench_audit", "bench_audit_restored"):
+                    conn.execute(f"DROP DATABASE IF EXISTS {name}")
+                    conn.execute(f"CREATE DATABASE {name}")
+            create_events_table(parse_database_url(f"{base}/bench_audit_restored"))
+            bench("PostgreSQL", f"{base}/bench_audit", f"{base}/bench_audit_restored", args.people, args.events,
+                  workdir)
+        finally:
+            if cluster is not None:
+                cluster.stop()
+
+
+if __name__ == "__main__":
+    main()
