@@ -6,8 +6,10 @@ import contextlib
 import json
 import sys
 import tempfile
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -217,4 +219,138 @@ def restore_command(database_url: str | None, backup_file: Path, public_keys: tu
         click.echo(f"{name} {value}")
 
 
-COMMANDS: list[click.Command] = [audit, backup_command, restore_command]
+# --- projections (run the views live, rebuild, fingerprint, lag) ------------------------------------
+# The work is in projections/registry.py; these commands only translate.
+
+
+def _projection_reader(settings: StoreSettings) -> Any:
+    """The ledger's log for the views (personal data left sealed); refuses the in-memory store."""
+    from projections.errors import ProjectionError
+    from projections.reader import LedgerReader
+
+    if settings.kind == "memory":
+        raise ProjectionError(
+            "memory:// keeps no log between commands: set IMMUNIZE_DATABASE_URL to a SQLite file or PostgreSQL."
+        )
+    return LedgerReader(settings.url)
+
+
+@click.group("projections")
+def projections_group() -> None:
+    """The views of the ledger: follow the log live, rebuild, print digests and lag."""
+
+
+@projections_group.command("run")
+@_database_option
+@click.option("--view", "names", multiple=True, help="Only this view (repeatable); default: every view.")
+@click.option("--status-every", type=click.FloatRange(min=0), default=0.0, show_default=True,
+              help="Print each view's lag every this many seconds (0: never).")
+@click.option("--poll-interval", type=click.FloatRange(min=0.01, max=60), default=0.1, show_default=True,
+              help="SQLite: how often to look for new events when idle (PostgreSQL is notified).")
+def projections_run(database_url: str | None, names: tuple[str, ...], status_every: float,
+                    poll_interval: float) -> None:
+    """Follow the log until interrupted (safe to kill at any moment: each page and its position commit together)."""
+    import signal
+    import threading
+
+    from projections.registry import run_views, view_classes, view_status
+    from projections.store import open_view_store
+
+    settings = _audit_database_url(database_url)
+    selected = [view.name for view in view_classes(names)]
+    reader = _projection_reader(settings)
+    store = open_view_store(settings)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    supervisor = run_views(reader, store, selected, poll_interval=poll_interval)
+    click.echo(f"following {settings.redacted_url} with {', '.join(selected)}; Ctrl-C to stop", err=True)
+    try:
+        while not stop.wait(status_every or 1.0):
+            if status_every:
+                for lag in view_status(reader, store, names=selected):
+                    click.echo(f"{lag.name} position {lag.position}/{lag.head} behind {lag.behind} "
+                               f"({lag.seconds:.1f} s)")
+    except KeyboardInterrupt:
+        pass
+    finally:
+        supervisor.stop()
+        store.close()
+        reader.close()
+    for name, error in supervisor.errors:
+        click.echo(f"{name} was restarted after: {error}", err=True)
+
+
+def _positions_to_progress(advance: Callable[[int], None]) -> Callable[[str, int, int, int], None]:
+    """A rebuild progress callback moving a bar by positions (ids may have holes: the bar still ends full)."""
+    seen = [0]
+
+    def report(_view: str, position: int, _read: int, _head: int) -> None:
+        advance(position - seen[0])
+        seen[0] = position
+
+    return report
+
+
+@projections_group.command("rebuild")
+@_database_option
+@click.argument("names", nargs=-1)
+def projections_rebuild(database_url: str | None, names: tuple[str, ...]) -> None:
+    """Drop the named views (default: all) and replay the whole log into them; print their digests."""
+    from projections.registry import rebuild, view_classes
+    from projections.store import open_view_store
+
+    settings = _audit_database_url(database_url)
+    selected = [view.name for view in view_classes(names)]
+    reader = _projection_reader(settings)
+    store = open_view_store(settings)
+    try:
+        head = reader.recorder.max_notification_id() or 0
+        for name in selected:
+            with progress_bar(f"rebuilding {name}", head) as advance:
+                digests = rebuild(reader, store, [name], progress=_positions_to_progress(advance))
+            click.echo(f"{name} {digests[name]}")
+    finally:
+        store.close()
+        reader.close()
+
+
+@projections_group.command("digest")
+@_database_option
+@click.argument("names", nargs=-1)
+def projections_digest(database_url: str | None, names: tuple[str, ...]) -> None:
+    """Print one line per view: its name and the SHA-256 of its contents (equal for a rebuild)."""
+    from projections.registry import digests
+    from projections.store import open_view_store
+
+    store = open_view_store(_audit_database_url(database_url))
+    try:
+        for name, value in digests(store, names).items():
+            click.echo(f"{name} {value}")
+    finally:
+        store.close()
+
+
+@projections_group.command("status")
+@_database_option
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def projections_status(database_url: str | None, as_json: bool) -> None:
+    """Each view's position, the head of the log, and how far behind it is (positions and seconds)."""
+    from projections.registry import view_status
+    from projections.store import open_view_store
+
+    settings = _audit_database_url(database_url)
+    reader = _projection_reader(settings)
+    store = open_view_store(settings)
+    try:
+        lags = view_status(reader, store)
+    finally:
+        store.close()
+        reader.close()
+    if as_json:
+        click.echo(json.dumps([lag.__dict__ for lag in lags], indent=2))
+        return
+    for lag in lags:
+        click.echo(f"{lag.name} position {lag.position}/{lag.head} behind {lag.behind} ({lag.seconds:.1f} s)")
+
+
+COMMANDS: list[click.Command] = [audit, backup_command, restore_command, projections_group]
