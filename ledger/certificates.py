@@ -1,0 +1,424 @@
+"""Certificates as ledger events (issued, superseded, revoked) and the use case that issues one from a person's history.
+
+A `Certificate` aggregate is one signed certificate: `Issued` carries its UCI, the signing key id, the
+person, validity, green/yellow status and the dose it is about; the HC1 text itself is personal data
+(name and date of birth), so it is sealed with the person's key and disappears with erasure. A
+`CertificateIndex` per person (id derived from the person's random id, never from personal data)
+names the current certificate, so issuing a new one supersedes the old one in the same transaction.
+Superseded and revoked UCIs are what the revocation list carries (`withdrawn_certificates`).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.domain import Aggregate, event
+from eventsourcing.persistence import IntegrityError, PersistenceError
+
+from credentials import (
+    DEFAULT_VALIDITY,
+    DocumentSigner,
+    DoseRecord,
+    InvalidRecordError,
+    Status,
+    VaccinationRecord,
+    issue,
+)
+from credentials.uvci import RandomBytes
+from ledger.application import Ledger
+from ledger.domainmodel import Person
+from ledger.errors import (
+    ConflictError,
+    InvalidInput,
+    NotFound,
+    PersonErasedError,
+    PersonNotFound,
+    RuleViolation,
+    StoreError,
+)
+from ledger.values import Actor, NationalId, PersonalData, Role
+
+CERTIFICATE_INDEX_NAMESPACE = uuid5(NAMESPACE_URL, "https://immunize.invalid/ledger/certificate-index")
+CERTIFICATE_SERVICE = Actor("certificate-service", Role.SYSTEM)
+MAX_ATTEMPTS = 8
+
+
+class CertificateNotFound(NotFound):
+    """No certificate with that id, or the person has no current certificate."""
+
+
+class Certificate(Aggregate):
+    """One signed vaccination certificate: issued, then possibly superseded by a newer one or revoked."""
+
+    id: UUID  # random, given by the ledger
+
+    class Issued(Aggregate.Created):
+        """A certificate was signed and handed out."""
+
+        actor: Actor
+        at: datetime
+        person_id: UUID
+        uci: str
+        kid: str  # hex of the document signing certificate's kid
+        issued_at: datetime
+        expires_at: datetime
+        status: str  # "green" or "yellow"
+        dose_id: UUID  # the dose the certificate is about
+        dose_number: int  # dn
+        series_doses: int  # sd
+        hc1: PersonalData  # the HC1 text holds name and date of birth: sealed with the person's key
+
+    @event(Issued)
+    def __init__(
+        self,
+        actor: Actor,
+        at: datetime,
+        person_id: UUID,
+        uci: str,
+        kid: str,
+        issued_at: datetime,
+        expires_at: datetime,
+        status: str,
+        dose_id: UUID,
+        dose_number: int,
+        series_doses: int,
+        hc1: PersonalData,
+    ) -> None:
+        self.person_id = person_id
+        self.uci = uci
+        self.kid = kid
+        self.issued_at = issued_at
+        self.expires_at = expires_at
+        self.status = Status(status)  # stored as text: back to the enum on replay
+        self.dose_id = dose_id
+        self.dose_number = dose_number
+        self.series_doses = series_doses
+        self.hc1 = hc1
+        self.superseded_by: str | None = None
+        self.revoked_reason: str | None = None
+
+    @property
+    def withdrawn(self) -> bool:
+        """Superseded or revoked: verifiers should refuse it (it is on the revocation list)."""
+        return self.superseded_by is not None or self.revoked_reason is not None
+
+    class Superseded(Aggregate.Event):
+        """A newer certificate replaced this one (a new dose or a correction); this UCI is withdrawn."""
+
+        actor: Actor
+        at: datetime
+        uci: str
+        by_uci: str
+
+    def supersede(self, *, by_uci: str, actor: Actor, at: datetime) -> None:
+        """Withdraw this certificate in favour of `by_uci`."""
+        if self.withdrawn:
+            raise RuleViolation(f"The certificate {self.uci} was already withdrawn.")
+        self._superseded(actor=actor, at=at, uci=self.uci, by_uci=by_uci)
+
+    @event(Superseded)
+    def _superseded(self, actor: Actor, at: datetime, uci: str, by_uci: str) -> None:
+        self.superseded_by = by_uci
+
+    class Revoked(Aggregate.Event):
+        """The certificate was revoked (issued in error, fraud, a signing key compromised)."""
+
+        actor: Actor
+        at: datetime
+        uci: str
+        reason: str
+
+    def revoke(self, *, reason: str, actor: Actor, at: datetime) -> None:
+        """Revoke this certificate; only staff may."""
+        if not actor.role.is_staff:
+            raise RuleViolation("Only health staff or the system may revoke a certificate.")
+        if self.withdrawn:
+            raise RuleViolation(f"The certificate {self.uci} was already withdrawn.")
+        self._revoked(actor=actor, at=at, uci=self.uci, reason=reason)
+
+    @event(Revoked)
+    def _revoked(self, actor: Actor, at: datetime, uci: str, reason: str) -> None:
+        self.revoked_reason = reason
+
+
+class CertificateIndex(Aggregate):
+    """Which certificate is a person's current one (id = uuid5 of the person's random id)."""
+
+    id: UUID
+
+    class Started(Aggregate.Created):
+        """The person got their first certificate."""
+
+        person_id: UUID
+
+    @event(Started)
+    def __init__(self, person_id: UUID) -> None:
+        self.person_id = person_id
+        self.current_id: UUID | None = None
+        self.issued = 0
+
+    class Linked(Aggregate.Event):
+        """A new certificate became the person's current one."""
+
+        certificate_id: UUID
+
+    @event(Linked)
+    def link(self, certificate_id: UUID) -> None:
+        """Make `certificate_id` the current certificate."""
+        self.current_id = certificate_id
+        self.issued += 1
+
+    class Unlinked(Aggregate.Event):
+        """The current certificate was revoked: the person has none until a new one is issued."""
+
+    @event(Unlinked)
+    def unlink(self) -> None:
+        """Leave the person without a current certificate."""
+        self.current_id = None
+
+
+def index_id(person_id: UUID) -> UUID:
+    """The CertificateIndex id of a person."""
+    return uuid5(CERTIFICATE_INDEX_NAMESPACE, person_id.hex)
+
+
+@dataclass(frozen=True)
+class IssuedCertificate:
+    """What `issue_certificate` hands back: the HC1 to show, what it says, and what it replaced."""
+
+    certificate_id: UUID
+    person_id: UUID
+    uci: str
+    hc1: str
+    status: Status
+    dose_number: int
+    series_doses: int
+    issued_at: datetime
+    expires_at: datetime
+    kid: bytes
+    record: VaccinationRecord  # for the printable certificate
+    superseded_uci: str | None
+
+
+@dataclass(frozen=True)
+class WithdrawnCertificate:
+    """A UCI verifiers must refuse: superseded by a newer certificate, or revoked."""
+
+    uci: str
+    withdrawn_at: datetime
+    reason: str  # "superseded" or the revocation reason
+
+
+def split_name(full_name: str) -> tuple[str, str]:
+    """Family name and given names of a Vietnamese full name written family name first.
+
+    The first word is the family name (Nguyễn, Trần, Lê, ...); the rest are middle and given names.
+    Rare two-word family names (Tôn Nữ, Âu Dương) cannot be told apart from a middle name in one string,
+    so they come out as family name plus given names; the transliteration is the same either way.
+    """
+    family, _, given = " ".join(full_name.split()).partition(" ")
+    return family, given
+
+
+def vaccination_record(ledger: Ledger, person: Person) -> VaccinationRecord:
+    """The input of credentials.issue, built from a person's ledger history (valid doses only, oldest first)."""
+    if person.erased or person.full_name.erased or person.date_of_birth.erased:
+        raise PersonErasedError("This person was erased: no certificate can be issued for them.")
+    family, given = split_name(person.full_name.text)
+    doses: list[DoseRecord] = []
+    for dose in person.active_doses:
+        vaccine = ledger.reference.vaccines.get(dose.product)
+        if vaccine is None:
+            raise InvalidRecordError(
+                f"Unknown vaccine code {dose.product!r} on dose {dose.dose_number}: correct the dose first."
+            )
+        lot = ledger.get_lot(dose.lot_id)
+        doses.append(
+            DoseRecord(mp=dose.product, ma=lot.manufacturer, vp=vaccine.vp, date=dose.administered_on)
+        )
+    return VaccinationRecord(
+        family_name=family,
+        given_names=given,
+        date_of_birth=person.date_of_birth.text,
+        doses=tuple(doses),
+    )
+
+
+def _person_id(ledger: Ledger, person: UUID | str) -> UUID:
+    """A person id, or the id registered under a national ID number."""
+    if isinstance(person, UUID):
+        return person
+    found = ledger.find_person(NationalId(person).number)
+    if found is None:
+        raise PersonNotFound(
+            "No person is registered with that national ID number: check it or register them."
+        )
+    return found
+
+
+def _load(ledger: Ledger, aggregate_id: UUID) -> Aggregate | None:
+    try:
+        aggregate: Aggregate = ledger.repository.get(aggregate_id)
+    except AggregateNotFoundError:
+        return None
+    except PersistenceError as exc:
+        raise StoreError(f"The ledger database failed while reading ({exc}): try again later.") from exc
+    return aggregate
+
+
+def _index(ledger: Ledger, person_id: UUID) -> CertificateIndex | None:
+    index = _load(ledger, index_id(person_id))
+    return index if isinstance(index, CertificateIndex) else None
+
+
+def get_certificate(ledger: Ledger, certificate_id: UUID) -> Certificate:
+    """The Certificate aggregate with that id."""
+    certificate = _load(ledger, certificate_id)
+    if not isinstance(certificate, Certificate):
+        raise CertificateNotFound(f"No certificate {certificate_id}: check the id.")
+    return certificate
+
+
+def current_certificate(ledger: Ledger, person: UUID | str) -> Certificate | None:
+    """The person's current (not withdrawn) certificate, or None."""
+    index = _index(ledger, _person_id(ledger, person))
+    if index is None or index.current_id is None:
+        return None
+    return get_certificate(ledger, index.current_id)
+
+
+def issue_certificate(
+    ledger: Ledger,
+    person: UUID | str,
+    signer: DocumentSigner,
+    *,
+    now: datetime | None = None,
+    random_bytes: RandomBytes = os.urandom,
+    validity: timedelta = DEFAULT_VALIDITY,
+    actor: Actor = CERTIFICATE_SERVICE,
+) -> IssuedCertificate:
+    """Issue a certificate for the person's latest dose (by person id or national ID number).
+
+    The person's current certificate, if any, is superseded in the same transaction; its UCI then
+    belongs on the revocation list. An erased person, no dose, or an unknown vaccine code gives a clear
+    error and writes nothing.
+    """
+    person_id = _person_id(ledger, person)
+    for attempt in range(MAX_ATTEMPTS):
+        at = now if now is not None else ledger.now()
+        subject = ledger.get_person(person_id)
+        record = vaccination_record(ledger, subject)
+        signed = issue(record, signer, now=at, random_bytes=random_bytes, validity=validity)
+        latest = subject.active_doses[-1]
+        certificate = Certificate(
+            id=ledger.new_id(),  # type: ignore[call-arg]
+            actor=actor,
+            at=at,
+            person_id=person_id,
+            uci=signed.uvci,
+            kid=signed.kid.hex(),
+            issued_at=signed.issued_at,
+            expires_at=signed.expires_at,
+            status=signed.status.value,
+            dose_id=latest.dose_id,
+            dose_number=signed.dose_number,
+            series_doses=signed.series_doses,
+            hc1=PersonalData(person_id, signed.hc1),
+        )
+        index = _index(ledger, person_id)
+        changed: list[Aggregate] = [certificate]
+        superseded: str | None = None
+        if index is None:
+            index = CertificateIndex(id=index_id(person_id), person_id=person_id)  # type: ignore[call-arg]
+        elif index.current_id is not None:
+            previous = get_certificate(ledger, index.current_id)
+            previous.supersede(by_uci=signed.uvci, actor=actor, at=at)
+            superseded = previous.uci
+            changed.append(previous)
+        index.link(certificate.id)
+        changed.append(index)
+        try:
+            ledger.save(*changed)
+        except IntegrityError:  # someone issued for the same person at the same moment: read again
+            time.sleep(0.002 * (attempt + 1))
+            continue
+        except PersistenceError as exc:
+            raise StoreError(f"The ledger database failed while saving ({exc}): try again later.") from exc
+        return IssuedCertificate(
+            certificate_id=certificate.id,
+            person_id=person_id,
+            uci=signed.uvci,
+            hc1=signed.hc1,
+            status=signed.status,
+            dose_number=signed.dose_number,
+            series_doses=signed.series_doses,
+            issued_at=signed.issued_at,
+            expires_at=signed.expires_at,
+            kid=signed.kid,
+            record=record,
+            superseded_uci=superseded,
+        )
+    raise ConflictError("Certificates for this person were issued at the same moment too often: try again.")
+
+
+def revoke_current_certificate(
+    ledger: Ledger, person: UUID | str, *, reason: str, actor: Actor, now: datetime | None = None
+) -> str:
+    """Revoke the person's current certificate (its UCI goes on the revocation list); returns the UCI."""
+    why = " ".join(str(reason).split()) if isinstance(reason, str) else ""
+    if not why or len(why) > 500:
+        raise InvalidInput("Give a reason of 1 to 500 characters for revoking the certificate.")
+    person_id = _person_id(ledger, person)
+    for attempt in range(MAX_ATTEMPTS):
+        at = now if now is not None else ledger.now()
+        index = _index(ledger, person_id)
+        if index is None or index.current_id is None:
+            raise CertificateNotFound("This person has no current certificate to revoke.")
+        certificate = get_certificate(ledger, index.current_id)
+        certificate.revoke(reason=why, actor=actor, at=at)
+        index.unlink()
+        try:
+            ledger.save(certificate, index)
+        except IntegrityError:
+            time.sleep(0.002 * (attempt + 1))
+            continue
+        except PersistenceError as exc:
+            raise StoreError(f"The ledger database failed while saving ({exc}): try again later.") from exc
+        return certificate.uci
+    raise ConflictError("The certificate changed at the same moment too often: try again.")
+
+
+def _topic(cls: type) -> str:
+    return f"{cls.__module__}:{cls.__qualname__}"
+
+
+def withdrawn_certificates(ledger: Ledger, page_size: int = 1000) -> Iterator[WithdrawnCertificate]:
+    """Every superseded or revoked UCI, in log order (for `immunize keys revocation-list`).
+
+    Read from the log until a projection serves it: topics are stored in clear, so only the
+    certificate events are fetched and decoded.
+    """
+    topics = [_topic(Certificate.Superseded), _topic(Certificate.Revoked)]
+    position = 0
+    while True:
+        try:
+            page = ledger.recorder.select_notifications(
+                position, page_size, topics=topics, inclusive_of_start=False
+            )
+        except PersistenceError as exc:
+            raise StoreError(f"The ledger database failed while reading ({exc}): try again later.") from exc
+        if not page:
+            return
+        for notification in page:
+            domain_event = ledger.mapper.to_domain_event(notification)
+            if isinstance(domain_event, Certificate.Revoked):
+                yield WithdrawnCertificate(domain_event.uci, domain_event.at, domain_event.reason)
+            elif isinstance(domain_event, Certificate.Superseded):
+                yield WithdrawnCertificate(domain_event.uci, domain_event.at, "superseded")
+        position = page[-1].id
