@@ -171,21 +171,27 @@ def _key_table_on(db: Database) -> None:
 
 
 def check_target_empty(db: Database, backup_ledger: str | None) -> None:
-    """Restore only into an empty store; name the ledger the target holds when it is not."""
+    """Restore only into an empty store; name the ledger (or the table) the target already holds."""
     count = db.count_events()
-    if not count:
-        return
-    first = db.first_event()
-    assert first is not None
-    target = ledger_identity(first)
-    if backup_ledger is not None and target != backup_ledger:
+    if count:
+        first = db.first_event()
+        assert first is not None
+        target = ledger_identity(first)
+        if target != backup_ledger:
+            raise AuditError(
+                f"the backup is of ledger {backup_ledger or '(empty)'} but the target store holds another ledger, "
+                f"{target} ({count} events): restore only into an empty database"
+            )
         raise AuditError(
-            f"the backup is of ledger {backup_ledger} but the target store holds another ledger, {target} "
-            f"({count} events): restore only into an empty database"
+            f"the target store already holds this ledger ({count} events): restore only into an empty database"
         )
-    raise AuditError(
-        f"the target store already holds this ledger ({count} events): restore only into an empty database"
-    )
+    for table in ("audit_chain", "audit_checkpoints", *PERSONAL_TABLES):
+        rows = int(db.execute(f"SELECT COUNT(*) FROM {db.table(table)}")[0][0])
+        if rows:
+            raise AuditError(
+                f"the target store has no events but its table {table} holds {rows} rows: "
+                "restore only into an empty database"
+            )
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from typing import IO, Any
 
 from projections.audit.auditkey import ALGORITHM, AuditPublicKey, b64
 from projections.audit.chain import Checkpoint
-from projections.audit.chainhash import GENESIS, next_link
+from projections.audit.chainhash import GENESIS, ledger_identity, next_link
 from projections.audit.database import StoredRow
 from projections.audit.errors import AuditError, FileFormatError
 from projections.audit.verify import TrustedKeys
@@ -292,6 +292,10 @@ class LogFileReader:
                     _field(obj, "topic", str, line),
                     _bytes(obj, "state", line),
                 )
+                if count == 0 and ledger_identity(row) != header.ledger:
+                    raise FileFormatError(
+                        "the first event does not give the ledger identity named in the header "
+                        f"({header.ledger}): the file is forged or from another ledger", line)
                 stated: bytes | None = _bytes(obj, "link", line, "hex") if "link" in obj else None
                 if stated is None:
                     if not backup:
@@ -306,9 +310,6 @@ class LogFileReader:
                             f"event at position {position} does not match its chain link: "
                             "the event was altered, or an event before it was removed, inserted or reordered",
                             line)
-                    if count == 0 and header.ledger is not None and "sha256:" + link.hex() != header.ledger:
-                        raise FileFormatError(
-                            "the first event does not give the ledger identity named in the header", line)
                     last_chained_event = position
                 count += 1
                 last_position = position

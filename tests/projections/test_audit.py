@@ -6,6 +6,7 @@ would, and expects verify to name the FIRST broken position and what it looks li
 
 from __future__ import annotations
 
+import io
 import os
 import stat
 from collections.abc import Callable
@@ -13,8 +14,10 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from rich.console import Console
 
 from cli.main import _register, immunize
+from ledger.application import Ledger
 from projections.audit import (
     AuditError,
     AuditKey,
@@ -22,10 +25,12 @@ from projections.audit import (
     TamperingDetected,
     audit_status,
     extend_chain,
+    progress_bar,
     trusted_keys,
     verify,
 )
 from projections.audit.chainhash import GENESIS, ledger_identity, next_link
+from projections.audit.database import DEFAULT_APP_NAME
 from tests.projections.test_audit_fixtures import (
     NOW,
     alter,
@@ -200,3 +205,20 @@ def test_cli_checkpoint_then_verify_then_tamper(store_url: str, tmp_path: Path) 
     assert "tampering at position 3: event reordered" in broken.output
     status = runner.invoke(immunize, ["audit", "status"], env=env)
     assert "FAILED: tampering at position 3" in status.output
+
+
+def test_long_runs_show_events_per_second_on_a_terminal() -> None:
+    screen = io.StringIO()
+    console = Console(file=screen, force_terminal=True, width=120)
+    with progress_bar("verifying", 50_000, console) as advance:
+        for _ in range(50):
+            advance(1000)
+    assert "verifying" in screen.getvalue()
+    assert "events/s" in screen.getvalue()
+    assert "50000/50000" in screen.getvalue()
+    with progress_bar("quiet", 10, Console(file=io.StringIO(), force_terminal=False)) as advance:
+        advance(10)  # not a terminal: no bar, no error
+
+
+def test_the_audited_table_is_the_real_ledgers() -> None:
+    assert Ledger.name == DEFAULT_APP_NAME

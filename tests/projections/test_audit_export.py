@@ -125,7 +125,12 @@ def _edit_header(lines: list[dict[str, object]]) -> None:
     lines[0]["created_at"] = "2000-01-01T00:00:00+00:00"
 
 
+def _other_ledger(lines: list[dict[str, object]]) -> None:
+    lines[0]["ledger"] = "sha256:" + "ab" * 32
+
+
 DAMAGE = [
+    ("header of another ledger", _other_ledger, 2, "does not give the ledger identity"),
     ("altered event", _damage_state, 6, "does not match its chain link"),
     ("reordered events", _swap, 4, "removed, inserted or reordered"),
     ("removed event", _drop_event, 5, "does not match its chain link"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -41,13 +42,17 @@ def _url(kind: str, tmp_path: Path, request: pytest.FixtureRequest, name: str) -
         return f"sqlite:///{tmp_path / name}.db"
     url: str = request.getfixturevalue("postgres_server").url("postgres")
     # A second fresh PostgreSQL database when the test needs two.
-    import uuid
-
     import psycopg
 
     dbname = "t_" + uuid.uuid4().hex[:16]
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{dbname}"')
+
+    def drop() -> None:
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
+
+    request.addfinalizer(drop)
     return url.rsplit("/", 1)[0] + "/" + dbname
 
 
@@ -224,3 +229,29 @@ def test_a_file_that_is_not_a_backup_is_refused(tmp_path: Path) -> None:
     export_like.write_bytes(gzip.compress(b'{"type":"header","format":"immunize-audit-export","version":1}\n'))
     with pytest.raises(FileFormatError, match="not an 'immunize-backup' file"):
         restore_backup(export_like, parse_database_url(f"sqlite:///{tmp_path / 't.db'}"), [])
+
+
+def test_an_empty_ledger_backs_up_and_restores(tmp_path: Path) -> None:
+    source = f"sqlite:///{tmp_path / 'source.db'}"
+    target = f"sqlite:///{tmp_path / 'target.db'}"
+    ledger_on(source, tmp_path).close()
+    backup = tmp_path / "b.gz"
+    with database(source) as db, backup.open("wb") as out:
+        summary = write_backup(db, out, trusted_keys(db, []), NOW)
+    assert (summary.ledger, summary.events) == (None, 0)
+    restored = restore_backup(backup, parse_database_url(target), [])
+    assert (restored.ledger, restored.events) == (None, 0)
+
+
+def test_a_store_with_leftover_key_rows_is_not_empty(tmp_path: Path, audit_key: AuditKey) -> None:
+    source = f"sqlite:///{tmp_path / 'source.db'}"
+    target = f"sqlite:///{tmp_path / 'target.db'}"
+    seeded(source, tmp_path, audit_key).close()
+    backup = tmp_path / "b.gz"
+    with database(source) as db, backup.open("wb") as out:
+        write_backup(db, out, trusted_keys(db, [audit_key.public]), NOW)
+    leftover = ledger_on(target, tmp_path)
+    leftover.keys.create_keys([uuid.uuid4()])
+    leftover.close()
+    with pytest.raises(AuditError, match=f"table {KEYS_TABLE} holds 1 rows"):
+        restore_backup(backup, parse_database_url(target), [audit_key.public])
