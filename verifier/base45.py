@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from verifier.errors import Base45Error
 
 ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:"
@@ -9,6 +11,12 @@ _INVALID = 0xFF
 # Maps each byte to its base45 digit value, every other byte to 0xFF.
 _LOW_BYTE = b"\x00\x00\xff"
 _TABLE = bytes(ALPHABET.index(chr(b)) if chr(b) in ALPHABET else _INVALID for b in range(256))
+
+
+@lru_cache(maxsize=16)
+def _mask(chunks: int) -> int:
+    """0x0000FF repeated once per 24-bit slot (certificates of one issuer share a few lengths)."""
+    return int.from_bytes(_LOW_BYTE * chunks, "big")
 
 
 def b45decode(text: str) -> bytes:
@@ -33,7 +41,7 @@ def b45decode(text: str) -> bytes:
         size = 3 * full
         # One 24-bit big-endian slot per chunk holds c, d, e; masks pull each digit out of every slot.
         packed = int.from_bytes(digits[:size], "big")
-        mask = int.from_bytes(_LOW_BYTE * full, "big")
+        mask = _mask(full)
         total = (packed >> 16 & mask) + 45 * (packed >> 8 & mask) + 2025 * (packed & mask)
         out = bytearray(total.to_bytes(size, "big"))
         # A chunk value above 65535 spills into the top byte of its slot: invalid base45.

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from functools import lru_cache
+from typing import Any, NamedTuple
 
 import cbor2
 from cryptography.exceptions import InvalidSignature
@@ -29,8 +29,7 @@ _PSS = padding.PSS(mgf=padding.MGF1(_SHA256), salt_length=padding.PSS.AUTO)
 PublicKey = ec.EllipticCurvePublicKey | rsa.RSAPublicKey
 
 
-@dataclass(frozen=True, slots=True)
-class Sign1:
+class Sign1(NamedTuple):
     """A decoded COSE_Sign1 message: headers merged (protected wins), payload and raw signature."""
 
     protected_bytes: bytes
@@ -100,6 +99,12 @@ def thaw(item: Any) -> Any:
     return item
 
 
+@lru_cache(maxsize=256)
+def _protected_header(data: bytes, what: str) -> Any:
+    """A decoded protected header; one signer's certificates all carry the same few bytes, so cache them."""
+    return loads(data, what)
+
+
 def parse_sign1(data: bytes, what: str = "certificate") -> Sign1:
     """Decode a COSE_Sign1: tagged 18, untagged, or tag 61 (CWT) around tag 18."""
     item = loads(data, what)
@@ -120,7 +125,12 @@ def parse_sign1(data: bytes, what: str = "certificate") -> Sign1:
         raise CoseError(f"The {what}'s COSE_Sign1 fields have the wrong types.")
     if not isinstance(unprotected, Mapping):
         raise CoseError(f"The {what}'s unprotected COSE header is not a map.")
-    protected: Any = loads(protected_bytes, what) if protected_bytes else {}
+    if not protected_bytes:
+        protected: Any = {}
+    elif len(protected_bytes) <= 64:  # {alg, kid}; larger ones (x5chain in list headers) are not cached
+        protected = _protected_header(protected_bytes, what)
+    else:
+        protected = loads(protected_bytes, what)
     if not isinstance(protected, Mapping):
         raise CoseError(f"The {what}'s protected COSE header is not a map.")
     # RFC 9052 section 3: a label must not appear in both; the DCC verifiers let the protected one win.
@@ -128,11 +138,21 @@ def parse_sign1(data: bytes, what: str = "certificate") -> Sign1:
     return Sign1(protected_bytes, headers, payload, signature)
 
 
-def verify_signature(message: Sign1, key: PublicKey, what: str = "certificate") -> None:
+def ec_coordinate_size(key: PublicKey) -> int:
+    """Bytes per ECDSA coordinate (r or s) for an EC key, 0 for any other key."""
+    if isinstance(key, ec.EllipticCurvePublicKey):
+        return (key.curve.key_size + 7) // 8
+    return 0
+
+
+def verify_signature(
+    message: Sign1, key: PublicKey, what: str = "certificate", ec_size: int | None = None
+) -> None:
     """Check the signature with one public key; raise SignatureError if it does not verify.
 
     ES256: raw r||s (RFC 9053 section 2.1), checked on the key's own curve with SHA-256, since some
     issuers declared ES256 with P-384 keys. PS256: RSASSA-PSS with SHA-256 and MGF1-SHA-256.
+    `ec_size` (from ec_coordinate_size, kept with a trusted key) spares the key-type probe per call.
     """
     alg = message.alg
     if alg not in SUPPORTED_ALGORITHMS:
@@ -141,15 +161,15 @@ def verify_signature(message: Sign1, key: PublicKey, what: str = "certificate") 
     signature = message.signature
     try:
         if alg == ES256:
-            if not isinstance(key, ec.EllipticCurvePublicKey):
+            size = ec_coordinate_size(key) if ec_size is None else ec_size
+            if not size:
                 raise SignatureError(f"The {what} declares ES256 but its signing key is not an EC key.")
-            size = (key.curve.key_size + 7) // 8
             if len(signature) != 2 * size:
                 raise SignatureError(f"The {what}'s signature has the wrong length for its key.")
             der = encode_dss_signature(
                 int.from_bytes(signature[:size], "big"), int.from_bytes(signature[size:], "big")
             )
-            key.verify(der, data, _ECDSA_SHA256)
+            key.verify(der, data, _ECDSA_SHA256)  # type: ignore[call-arg, arg-type]
         else:
             if not isinstance(key, rsa.RSAPublicKey):
                 raise SignatureError(f"The {what} declares PS256 but its signing key is not an RSA key.")

@@ -45,9 +45,13 @@ def read_qr(source: bytes | str | Path) -> str:
     # then zxing-cpp's exhaustive search (inverted colours, 90-degree turns) only if that found nothing.
     for exhaustive in (False, True):
         try:
-            found = zxingcpp.read_barcodes(grey, formats=qr_only, try_rotate=exhaustive, try_invert=exhaustive)
+            found = zxingcpp.read_barcodes(
+                grey, formats=qr_only, try_rotate=exhaustive, try_invert=exhaustive
+            )
         except Exception as error:
-            raise PictureError(f"The QR code reader failed on this picture ({type(error).__name__}).") from None
+            raise PictureError(
+                f"The QR code reader failed on this picture ({type(error).__name__})."
+            ) from None
         for barcode in found:
             if barcode.text:
                 return str(barcode.text)

@@ -105,7 +105,7 @@ def check_signature(message: cose.Sign1, keys: list[TrustedKey]) -> TrustedKey:
     failure: VerificationError | None = None
     for key in keys:
         try:
-            cose.verify_signature(message, key.public_key)
+            cose.verify_signature(message, key.public_key, ec_size=key.ec_size)
         except SignatureError as error:
             failure = error
             continue
@@ -124,10 +124,14 @@ def decode_claims(payload: bytes) -> dict[Any, Any]:
     return claims
 
 
-def _claim_time(claims: dict[Any, Any], label: int, name: str) -> datetime:
+def _claim_time(claims: dict[Any, Any], label: int, name: str) -> float:
     value = claims.get(label)
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    if isinstance(value, bool) or not isinstance(value, int | float) or value != value:  # NaN is no time
         raise CborError(f"The certificate has no valid {name} time.")
+    return value
+
+
+def _as_datetime(value: float, name: str) -> datetime:
     try:
         return datetime.fromtimestamp(value, UTC)
     except (OverflowError, OSError, ValueError):
@@ -136,13 +140,16 @@ def _claim_time(claims: dict[Any, Any], label: int, name: str) -> datetime:
 
 def check_validity(claims: dict[Any, Any], now: datetime) -> tuple[datetime, datetime]:
     """iat <= now <= exp against the CWT claims alone (RFC 8392 sections 3.1.4 and 3.1.6)."""
-    issued_at = _claim_time(claims, CLAIM_ISSUED_AT, "issue")
-    expires_at = _claim_time(claims, CLAIM_EXPIRES, "expiry")
-    if now < issued_at:
+    issued = _claim_time(claims, CLAIM_ISSUED_AT, "issue")
+    expires = _claim_time(claims, CLAIM_EXPIRES, "expiry")
+    issued_at = _as_datetime(issued, "issue")
+    expires_at = _as_datetime(expires, "expiry")
+    moment = now.timestamp()
+    if moment < issued:
         raise NotYetValidError(
             f"The certificate is not valid yet: it was issued for {issued_at:%Y-%m-%d %H:%M} UTC."
         )
-    if now > expires_at:
+    if moment > expires:
         raise ExpiredError(f"The certificate expired on {expires_at:%Y-%m-%d %H:%M} UTC.")
     return issued_at, expires_at
 

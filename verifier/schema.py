@@ -16,7 +16,7 @@ import copy
 import json
 import re
 from collections.abc import Callable
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -53,7 +53,19 @@ def _dotted(version: tuple[int, int, int]) -> str:
     return ".".join(str(part) for part in version)
 
 
+@lru_cache(maxsize=64)
+def _release_for_text(version: str) -> str:
+    return _release(version)
+
+
 def release_for(version: Any) -> str:
+    """The shipped release to check a payload of this `ver` against (cached per version text)."""
+    if isinstance(version, str) and len(version) <= 20:
+        return _release_for_text(version)
+    return _release(version)
+
+
+def _release(version: Any) -> str:
     """The shipped release to check a payload of this `ver` against: the same, else newest same major.minor."""
     match = _VERSION.match(version) if isinstance(version, str) else None
     if match is None:

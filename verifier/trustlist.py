@@ -43,6 +43,7 @@ class TrustedKey:
     der: bytes
     public_key: cose.PublicKey
     types: frozenset[str]
+    ec_size: int = 0  # bytes per ECDSA coordinate; 0 for RSA
 
 
 def trusted_key(der: bytes, kid: bytes | None = None) -> TrustedKey:
@@ -54,7 +55,8 @@ def trusted_key(der: bytes, kid: bytes | None = None) -> TrustedKey:
         raise TrustListError(f"A signing certificate could not be read ({error}).") from None
     if not isinstance(public_key, ec.EllipticCurvePublicKey | rsa.RSAPublicKey):
         raise TrustListError("A signing certificate has a key type the DCC does not use (only EC and RSA).")
-    return TrustedKey(kid if kid is not None else key_id(der), der, public_key, allowed_types(der))
+    kid = kid if kid is not None else key_id(der)
+    return TrustedKey(kid, der, public_key, allowed_types(der), cose.ec_coordinate_size(public_key))
 
 
 @dataclass(frozen=True, slots=True)
