@@ -18,6 +18,7 @@ from keys.store import KeyStore
 from ledger.settings import StoreSettings, parse_database_url, store_settings
 from projections.audit import (
     CHECKPOINT_INTERVAL,
+    AuditError,
     AuditKey,
     AuditPublicKey,
     Database,
@@ -133,6 +134,17 @@ def audit_status_command(database_url: str | None, as_json: bool) -> None:
     last = status.last_verification
     click.echo("last verification: " + (f"{last.verified_at} {'OK' if last.ok else 'FAILED'}: {last.message}"
                                         if last else "never"))
+
+
+@audit.command("public-key")
+def audit_public_key() -> None:
+    """Print this installation's audit public key (PEM) and its key id, for publishing to auditors."""
+    key_dir = key_dir_from_environment()
+    public = local_public_key(key_dir)
+    if public is None:
+        raise AuditError(f"there is no audit key in {key_dir / 'audit'}: run `immunize audit checkpoint` first")
+    click.echo(f"# key id {public.key_id} (Ed25519)")
+    click.echo(public.pem, nl=False)
 
 
 @audit.command("export")

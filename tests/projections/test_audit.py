@@ -195,6 +195,9 @@ def test_cli_checkpoint_then_verify_then_tamper(store_url: str, tmp_path: Path) 
     made = runner.invoke(immunize, ["audit", "checkpoint", "--interval", "10"], env=env)
     assert made.exit_code == 0, made.output
     assert "chained 25 events, signed 3 checkpoints" in made.output
+    published = runner.invoke(immunize, ["audit", "public-key"], env=env)
+    assert published.exit_code == 0
+    assert published.output.split("\n", 1)[1] == (tmp_path / "keys/audit/ledger-audit-public.pem").read_text()
     ok = runner.invoke(immunize, ["audit", "verify"], env=env)
     assert ok.exit_code == 0, ok.output
     assert "intact: 25 events" in ok.output

@@ -255,3 +255,15 @@ def test_a_store_with_leftover_key_rows_is_not_empty(tmp_path: Path, audit_key: 
     leftover.close()
     with pytest.raises(AuditError, match=f"table {KEYS_TABLE} holds 1 rows"):
         restore_backup(backup, parse_database_url(target), [audit_key.public])
+
+
+def test_the_cli_says_in_one_line_what_is_wrong_with_a_file(tmp_path: Path) -> None:
+    notes = tmp_path / "notes.txt"
+    notes.write_text("hello\n")
+    _register()
+    result = CliRunner().invoke(immunize, ["restore", str(notes), "--database-url", f"sqlite:///{tmp_path / 't.db'}"])
+    assert result.exit_code == 1
+    assert result.output == f"Error: {notes} is not a gzip file: it is not an immunize backup\n"
+    replay = CliRunner().invoke(immunize, ["audit", "replay", str(notes)])
+    assert replay.exit_code == 1
+    assert replay.output == "Error: line 1: the line is not valid JSON: the file is corrupt\n"
