@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import json
+import re
+import subprocess
+import sys
+import urllib.request
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
 import pytest
 
+from keys.development import ensure_development_keys
 from ledger.application import Ledger
 from ledger.demo import seed_demo
 from ledger.values import Actor
@@ -27,6 +34,7 @@ STAFF_PASSWORD = "browser test password"
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     """A seeded ledger, a staff account at a site with a fresh lot, the app served on a loopback port."""
     base = tmp_path_factory.mktemp("browser")
+    ensure_development_keys(base / "keys", datetime.now(UTC), warn=lambda line: None)
     ledger = Ledger("memory://", key_dir=base / "lk")
     seed_demo(ledger, people=60, seed=11)
     outbox = base / "outbox.jsonl"
@@ -125,3 +133,57 @@ def test_the_public_statistics_page_works_without_javascript(world: dict[str, An
         shot(page, "public-statistics")
     finally:
         context.close()
+
+
+def code_from_outbox(outbox: Path, phone: str) -> str:
+    messages = [json.loads(line) for line in outbox.read_text(encoding="utf-8").splitlines() if line.strip()]
+    text = [m["text"] for m in messages if m["phone"] == phone][-1]
+    match = re.search(r"\b(\d{6})\b", text)
+    assert match is not None, text
+    return match.group(1)
+
+
+def download(url: str, path: Path) -> Path:
+    with urllib.request.urlopen(url, timeout=10) as response:  # a loopback URL of the test server
+        path.write_bytes(response.read())
+    return path
+
+
+def test_a_citizen_signs_in_and_downloads_a_certificate_that_dcc_verify_accepts(
+    world: dict[str, Any], page: Any
+) -> None:
+    ledger: Ledger = world["ledger"]
+    holder = next(
+        r for r in ledger.list_people(limit=200) if r.phone and len(r.doses) >= 2 and not r.guardian_id and not r.erased
+    )
+    page.goto(world["url"] + "/")
+    page.get_by_role("link", name="Người dân").first.click()
+    page.get_by_label("Số điện thoại").fill(holder.phone)
+    shot(page, "citizen-phone")
+    page.get_by_role("button", name="Gửi mã").click()
+    page.wait_for_url("**/signin/citizen/code")
+    page.get_by_label("Mã xác thực").fill(code_from_outbox(world["outbox"], holder.phone))
+    page.get_by_role("button", name="Xác nhận").click()
+    page.wait_for_url("**/me/")
+    shot(page, "citizen-health-book")
+    page.get_by_role("link", name=holder.full_name).click()
+    page.get_by_role("link", name="Chứng nhận tiêm chủng").click()
+    page.wait_for_url("**/certificate")
+    assert page.locator("#cert-status").inner_text() in ("Thẻ xanh", "Thẻ vàng")
+    assert page.locator("figure.qr img").evaluate("img => img.naturalWidth") > 0
+    shot(page, "citizen-certificate")
+    with page.expect_download() as download_info:
+        page.locator("#download-png").click()
+    picture = world["base"] / "certificate.png"
+    download_info.value.save_as(str(picture))
+
+    trust_list = download(world["url"] + "/trust-list", world["base"] / "trust-list.cbor")
+    anchor = download(world["url"] + "/trust-anchor", world["base"] / "csca.pem")
+    verifier = Path(sys.executable).with_name("dcc-verify")
+    result = subprocess.run(
+        [str(verifier), "--trust-list", str(trust_list), "--anchor", str(anchor), "--json", "--image", str(picture)],
+        capture_output=True, text=True, timeout=60, check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    verdict = json.loads(result.stdout)
+    assert holder.date_of_birth in json.dumps(verdict, ensure_ascii=False)
