@@ -19,6 +19,7 @@ from verifier.errors import (
     RevokedError,
     SchemaError,
     SignatureError,
+    TrustListError,
     UnknownKidError,
     VerificationError,
 )
@@ -197,8 +198,10 @@ def check_revocation(result: VerificationResult, trust: TrustList) -> None:
 
 def verify(hc1: Any, trust: TrustList, now: datetime) -> VerificationResult:
     """Verify an HC1 text completely; returns what was established or raises a VerificationError."""
-    if now.tzinfo is None or now.utcoffset() is None:
+    if not isinstance(now, datetime) or now.utcoffset() is None:
         raise TypeError("verify needs an aware datetime for now (with a time zone).")
+    if not isinstance(trust, TrustList):
+        raise TrustListError("No trust list was given: load one with TrustList.load or TrustList.from_certificates.")
     try:
         return _verify(hc1, trust, now)
     except VerificationError:

@@ -100,6 +100,10 @@ def test_the_check_time_must_be_aware(dsc, trust) -> None:  # type: ignore[no-un
         verify(issue(dsc), trust, now=NOW.replace(tzinfo=None))
 
 
+def test_a_missing_trust_list_is_a_trust_list_error(dsc) -> None:  # type: ignore[no-untyped-def]
+    assert reason_of(issue(dsc), None) == "trust_list"  # type: ignore[arg-type]
+
+
 @pytest.mark.parametrize(
     ("text", "reason"),
     [
