@@ -165,6 +165,13 @@ def walk_pages(
     state.checkpoints = checkpoints
     if not checkpoints:
         return
+    for number, (earlier, later) in enumerate(zip([None, *checkpoints], checkpoints, strict=False), start=1):
+        if later.seq != number or (earlier is not None and later.position <= earlier.position):
+            raise TamperingDetected(
+                f"signed checkpoint #{number} is missing or out of order: the checkpoint table was altered",
+                later.position,
+                "rewritten",
+            )
     head = checkpoints[-1]
     by_position = {cp.position: cp for cp in checkpoints}
     chain_table = db.table("audit_chain")

@@ -134,6 +134,15 @@ def test_a_checkpoint_with_a_bad_signature_is_caught(store_url: str, audit_key: 
     db.close()
 
 
+def test_a_deleted_checkpoint_is_caught(store_url: str, audit_key: AuditKey) -> None:
+    db = chained(store_url, audit_key)
+    db.execute(f"DELETE FROM {db.table('audit_checkpoints')} WHERE seq = 2")
+    with pytest.raises(TamperingDetected, match="checkpoint #2 is missing") as caught:
+        verify(db, trusted_keys(db, [audit_key.public]))
+    assert caught.value.kind == "rewritten"
+    db.close()
+
+
 def test_rewriting_the_chain_with_the_log_is_caught_by_the_signed_checkpoint(
     store_url: str, audit_key: AuditKey
 ) -> None:
