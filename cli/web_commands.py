@@ -106,14 +106,14 @@ def _ensure_keys(key_dir: Path, now: datetime) -> None:
     ensure_development_keys(key_dir, now)
 
 
-def _seed(ledger: Any) -> None:
+def _seed(ledger: Any, people: int) -> None:
     from ledger import demo
 
     if ledger.list_people(limit=1):
         _say("- Ledger already has people: not seeding.")
         return
     _say("- Seeding the demo campaign (first start) ...")
-    summary = demo.seed_demo(ledger)
+    summary = demo.seed_demo(ledger, people=people)
     for line in summary.lines():
         _say(f"  {line}")
 
@@ -216,7 +216,9 @@ def _demo_citizen(app: Any) -> str | None:
 @click.command("run")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
-def run(host: str, port: int) -> None:
+@click.option("--people", default=2000, show_default=True, type=click.IntRange(1, 100_000),
+              help="How many people the demo campaign registers on first start.")
+def run(host: str, port: int, people: int) -> None:
     """Development start: keys, demo campaign, projections follower, web app on http://127.0.0.1:8000."""
     from web.config import key_dir
 
@@ -233,7 +235,7 @@ def run(host: str, port: int) -> None:
     except (ImportError, WebError) as exc:
         _say(f"- The web app cannot start: {exc}")
         sys.exit(1)
-    _step("Demo campaign", lambda: _seed(ledger))
+    _step("Demo campaign", lambda: _seed(ledger, people))
     _step("Projections", lambda: _start_projections(app, ledger))
     _step("Audit chain", lambda: _start_audit_chain(keys, app.extensions["immunize"].platform.store.url))
     accounts = _step("Demo staff accounts", lambda: _demo_accounts(app, ledger)) or []

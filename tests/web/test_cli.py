@@ -1,0 +1,64 @@
+"""`immunize run` from nothing: keys, demo campaign, projections, demo sign-in details, a server that answers."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.mark.slow
+def test_immunize_run_starts_a_seeded_server_and_prints_the_demo_sign_in(tmp_path: Path) -> None:
+    port = free_port()
+    env = {
+        **os.environ,
+        "IMMUNIZE_DATABASE_URL": f"sqlite:///{tmp_path / 'ledger.db'}",
+        "IMMUNIZE_KEY_DIR": str(tmp_path / "keys"),
+    }
+    env.pop("IMMUNIZE_SECRET_KEY", None)
+    command = [str(Path(sys.executable).with_name("immunize")), "run", "--port", str(port), "--people", "60"]
+    log = tmp_path / "run.log"
+    with log.open("w") as output:
+        process = subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT, cwd=tmp_path)
+        try:
+            deadline = time.monotonic() + 120
+            while True:
+                try:
+                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2) as response:
+                        assert response.status == 200
+                        break
+                except OSError:
+                    assert process.poll() is None, log.read_text()
+                    assert time.monotonic() < deadline, log.read_text()
+                    time.sleep(0.5)
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/statistics", timeout=10) as response:
+                assert response.status == 200
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/trust-list", timeout=10) as response:
+                assert len(response.read()) > 100
+        finally:
+            process.send_signal(signal.SIGINT)
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+    text = log.read_text()
+    assert "DEVELOPMENT KEYS" in text
+    assert "Demo campaign seeded" in text
+    assert "username demo.staff" in text
+    assert "citizen   phone 0" in text
+    assert "Traceback" not in text
+    assert (tmp_path / "keys" / "web-secret-key").exists()
