@@ -1,7 +1,126 @@
-"""`immunize` commands of this area (filled in by the issue that builds it)."""
+"""`immunize certificate issue|revoke|withdrawn`: signed EU DCC vaccination certificates from the ledger.
+
+The ledger is IMMUNIZE_DATABASE_URL; the signing key is the key store's current document signer
+(IMMUNIZE_KEY_DIR, IMMUNIZE_KEY_PASSPHRASE). Errors are one line (cli.main turns them into "Error: ...").
+"""
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
 import click
 
-COMMANDS: list[click.Command] = []
+from credentials.errors import RenderingError
+from credentials.pdf import certificate_pdf
+from credentials.qr import png_bytes, qr_matrix, svg_text, write_picture
+from keys.signing import signer_from_environment
+from ledger.application import Ledger
+from ledger.certificates import issue_certificate, revoke_current_certificate, withdrawn_certificates
+from ledger.values import Actor, Role
+
+
+@contextmanager
+def _ledger() -> Iterator[Ledger]:
+    """The ledger on IMMUNIZE_DATABASE_URL, closed afterwards."""
+    ledger = Ledger()
+    try:
+        yield ledger
+    finally:
+        ledger.close()
+
+
+def _check_writable(path: Path | None) -> None:
+    """Refuse an output file before anything is issued, so a bad path leaves no certificate behind."""
+    if path is None:
+        return
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir() or not os.access(folder, os.W_OK):
+        raise RenderingError(f"Cannot write {path}: the folder {folder} does not exist or is not writable.")
+    if path.is_dir():
+        raise RenderingError(f"Cannot write {path}: it is a folder; give a file name.")
+
+
+@click.group("certificate")
+def certificate() -> None:
+    """Signed EU DCC vaccination certificates (HC1 QR codes) for people in the ledger."""
+
+
+@certificate.command("issue")
+@click.argument("national_id")
+@click.option("--hc1", "show_hc1", is_flag=True, help="Print the HC1 string.")
+@click.option("--png", "png_file", type=click.Path(path_type=Path), help="Write the QR code as PNG.")
+@click.option("--svg", "svg_file", type=click.Path(path_type=Path), help="Write the QR code as SVG.")
+@click.option(
+    "--pdf", "pdf_file", type=click.Path(path_type=Path), help="Write the printable certificate (PDF)."
+)
+@click.option(
+    "--scale", type=click.IntRange(1, 64), default=4, show_default=True, help="Pixels per QR module."
+)
+@click.option(
+    "--validity-days",
+    type=click.IntRange(1, 3650),
+    default=365,
+    show_default=True,
+    help="Days the certificate is valid.",
+)
+def issue_command(
+    national_id: str,
+    show_hc1: bool,
+    png_file: Path | None,
+    svg_file: Path | None,
+    pdf_file: Path | None,
+    scale: int,
+    validity_days: int,
+) -> None:
+    """Issue a new certificate for the latest dose of the person with NATIONAL_ID (supersedes the current one)."""
+    for path in (png_file, svg_file, pdf_file):
+        _check_writable(path)
+    now = datetime.now(UTC)
+    signer = signer_from_environment(now)
+    with _ledger() as ledger:
+        result = issue_certificate(
+            ledger, national_id, signer, now=now, validity=timedelta(days=validity_days)
+        )
+    matrix = qr_matrix(result.hc1)
+    if png_file is not None:
+        write_picture(png_file, png_bytes(matrix, scale))
+    if svg_file is not None:
+        write_picture(svg_file, svg_text(matrix, scale))
+    if pdf_file is not None:
+        write_picture(pdf_file, certificate_pdf(result.signed, result.record))
+    if show_hc1:
+        click.echo(result.hc1)
+    else:
+        replaced = f"; supersedes {result.superseded_uci}" if result.superseded_uci else ""
+        click.echo(
+            f"Issued {result.uci}: {result.status.value} ({result.status.label_en}), dose "
+            f"{result.dose_number}/{result.series_doses}, valid until {result.expires_at:%Y-%m-%d}{replaced}"
+        )
+
+
+@certificate.command("revoke")
+@click.argument("national_id")
+@click.option("--reason", required=True, help="Why the certificate is withdrawn (kept in the ledger).")
+@click.option("--actor", "actor_id", default="cli-admin", show_default=True, help="Who is revoking.")
+def revoke_command(national_id: str, reason: str, actor_id: str) -> None:
+    """Revoke the current certificate of the person with NATIONAL_ID (its UCI goes on the revocation list)."""
+    with _ledger() as ledger:
+        uci = revoke_current_certificate(
+            ledger, national_id, reason=reason, actor=Actor(actor_id, Role.ADMIN)
+        )
+    click.echo(f"Revoked {uci}")
+
+
+@certificate.command("withdrawn")
+def withdrawn_command() -> None:
+    """Print every superseded or revoked UCI, one a line (the input of the revocation list)."""
+    with _ledger() as ledger:
+        for item in withdrawn_certificates(ledger):
+            click.echo(item.uci)
+
+
+COMMANDS: list[click.Command] = [certificate]

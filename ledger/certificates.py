@@ -26,6 +26,7 @@ from credentials import (
     DocumentSigner,
     DoseRecord,
     InvalidRecordError,
+    IssuedCertificate,
     Status,
     VaccinationRecord,
     issue,
@@ -189,7 +190,7 @@ def index_id(person_id: UUID) -> UUID:
 
 
 @dataclass(frozen=True)
-class IssuedCertificate:
+class IssueResult:
     """What `issue_certificate` hands back: the HC1 to show, what it says, and what it replaced."""
 
     certificate_id: UUID
@@ -202,7 +203,8 @@ class IssuedCertificate:
     issued_at: datetime
     expires_at: datetime
     kid: bytes
-    record: VaccinationRecord  # for the printable certificate
+    record: VaccinationRecord  # what the certificate was built from (the PDF lists every dose)
+    signed: IssuedCertificate  # the credentials result (the DCC itself), for the pictures and the PDF
     superseded_uci: str | None
 
 
@@ -302,7 +304,7 @@ def issue_certificate(
     random_bytes: RandomBytes = os.urandom,
     validity: timedelta = DEFAULT_VALIDITY,
     actor: Actor = CERTIFICATE_SERVICE,
-) -> IssuedCertificate:
+) -> IssueResult:
     """Issue a certificate for the person's latest dose (by person id or national ID number).
 
     The person's current certificate, if any, is superseded in the same transaction; its UCI then
@@ -350,7 +352,7 @@ def issue_certificate(
             continue
         except PersistenceError as exc:
             raise StoreError(f"The ledger database failed while saving ({exc}): try again later.") from exc
-        return IssuedCertificate(
+        return IssueResult(
             certificate_id=certificate.id,
             person_id=person_id,
             uci=signed.uvci,
@@ -362,6 +364,7 @@ def issue_certificate(
             expires_at=signed.expires_at,
             kid=signed.kid,
             record=record,
+            signed=signed,
             superseded_uci=superseded,
         )
     raise ConflictError("Certificates for this person were issued at the same moment too often: try again.")
