@@ -218,15 +218,28 @@ class Platform:
         return people
 
     def _summary(self, record: Any, *, relation: str) -> dict[str, Any]:
-        doses = list(record.doses)
-        vaccine = self.reference().vaccines.get(doses[-1].product) if doses else None
-        primary = vaccine.doses_in_primary_series if vaccine is not None else 0
+        return {**self._identity(record, relation), "status": self.status_of(record)}
+
+    def status_of(self, record: Any) -> str:
+        """green / yellow as the certificate would say (credentials' dose numbering), or none."""
+        from credentials import CredentialError, DoseRecord
+        from credentials.series import latest_dose
+
+        doses = sorted(record.doses, key=lambda d: d.administered_on)
         if not doses:
-            status = "none"
-        elif len(doses) >= primary:
-            status = "green"
-        else:
-            status = "yellow"
+            return "none"
+        vaccines = self.reference().vaccines
+        try:
+            series = tuple(
+                DoseRecord(mp=d.product, ma=vaccines[d.product].ma, vp=vaccines[d.product].vp, date=d.administered_on)
+                for d in doses
+            )
+            return str(latest_dose(series).status)
+        except (KeyError, CredentialError):
+            return "yellow"
+
+    def _identity(self, record: Any, relation: str) -> dict[str, Any]:
+        doses = list(record.doses)
         return {
             "id": str(record.person_id),
             "full_name": record.display_name,
@@ -234,7 +247,6 @@ class Platform:
             "relation": relation,
             "guardian_id": str(record.guardian_id) if record.guardian_id else None,
             "doses": len(doses),
-            "status": status,
         }
 
     @guarded
@@ -300,8 +312,7 @@ class Platform:
             dose["site_name"] = site.name if site is not None else ""
         data["id"] = data["person_id"]
         data["display_name"] = record.display_name
-        summary = self._summary(record, relation="")
-        data["status"] = summary["status"]
+        data["status"] = self.status_of(record)
         data["next_dose_number"] = len(record.doses) + 1
         data.pop("phone", None)
         return data

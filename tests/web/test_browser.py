@@ -75,9 +75,39 @@ def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
         context.close()
 
 
+ACCESSIBILITY_PROBLEMS = """() => {
+  const problems = [];
+  for (const el of document.querySelectorAll('input:not([type=hidden]), select, textarea')) {
+    const named = (el.labels && el.labels.length) || el.getAttribute('aria-label') || el.getAttribute('aria-labelledby');
+    if (!named) problems.push('no label: ' + (el.name || el.id));
+  }
+  for (const img of document.querySelectorAll('img')) if (!img.hasAttribute('alt')) problems.push('no alt: ' + img.src);
+  for (const svg of document.querySelectorAll('svg')) if (!svg.getAttribute('aria-label')) problems.push('unnamed chart');
+  if (!document.documentElement.lang) problems.push('no lang');
+  if (document.querySelectorAll('h1').length !== 1) problems.push('h1 count ' + document.querySelectorAll('h1').length);
+  for (const b of document.querySelectorAll('button')) if (!b.innerText.trim()) problems.push('empty button');
+  return problems;
+}"""
+
+
 def shot(page: Any, name: str) -> None:
+    """Save a screenshot, and check the page's accessible markup (labels, alt text, lang, one h1)."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    if page.context.browser is not None:  # JavaScript may be off: then the markup is checked by other tests
+        try:
+            problems = page.evaluate(ACCESSIBILITY_PROBLEMS)
+        except playwright_sync.Error:
+            return
+        assert problems == [], (name, problems)
+
+
+def test_the_keyboard_reaches_the_skip_link_first(world: dict[str, Any], page: Any) -> None:
+    page.goto(world["url"] + "/statistics")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className") == "skip"
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"
 
 
 def test_the_public_home_switches_language_without_javascript_help(world: dict[str, Any], page: Any) -> None:
