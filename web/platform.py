@@ -353,7 +353,7 @@ class Platform:
         if fmt not in ("png", "svg", "pdf"):
             raise NotFound("certificates come as .png, .svg or .pdf", key="error.not_found")
         issued = self._issue(person_id, now)
-        return self._render(issued, fmt)
+        return self._render(person_id, issued, fmt, now)
 
     def _signer(self, now: datetime) -> Any:
         from keys.signing import load_current_signer
@@ -397,6 +397,8 @@ class Platform:
             "uci": uci,
             "status": status,
             "dose": f"{dn}/{sd}",
+            "dose_number": dn,
+            "series_doses": sd,
             "issued_at": issued_at.isoformat(),
             "expires_at": expires_at.isoformat(),
             "full_name": record.full_name,
@@ -407,18 +409,39 @@ class Platform:
             ],
         }
 
-    def _render(self, issued: dict[str, Any], fmt: str) -> tuple[bytes, str]:
+    def _render(self, person_id: str, issued: dict[str, Any], fmt: str, now: datetime) -> tuple[bytes, str]:
         from credentials import qr
 
         if fmt == "png":
             return qr.hc1_png(issued["hc1"]), "image/png"
         if fmt == "svg":
             return qr.hc1_svg(issued["hc1"]).encode("utf-8"), "image/svg+xml"
-        pdf = _optional("credentials.pdf")
-        render = getattr(pdf, "certificate_pdf", None) or getattr(pdf, "render_pdf", None)
-        if render is None:
-            raise Unavailable("printable PDF certificates are not available yet")
-        return bytes(render(issued)), "application/pdf"
+        return self._pdf(person_id, issued, now), "application/pdf"
+
+    def _pdf(self, person_id: str, issued: dict[str, Any], now: datetime) -> bytes:
+        """The printable certificate; its HC1 is read back by the verifier first (what is printed is checked)."""
+        from credentials import IssuedCertificate, Status
+        from credentials.pdf import certificate_pdf
+        from ledger.certificates import vaccination_record
+        from verifier import VerificationError, verify
+
+        try:
+            checked = verify(issued["hc1"], self.trust(now), now=now)
+        except VerificationError as exc:
+            raise Unavailable(f"the certificate could not be checked before printing: {exc}") from exc
+        signed = IssuedCertificate(
+            hc1=issued["hc1"],
+            uvci=issued["uci"],
+            dcc=checked.dcc,
+            status=Status(issued["status"]),
+            dose_number=int(issued["dose_number"]),
+            series_doses=int(issued["series_doses"]),
+            kid=checked.kid,
+            issued_at=datetime.fromisoformat(issued["issued_at"]),
+            expires_at=datetime.fromisoformat(issued["expires_at"]),
+        )
+        record = vaccination_record(self.ledger, self.ledger.get_person(_uuid(person_id)))
+        return certificate_pdf(signed, record)
 
     # public: verification and trust material --------------------------------------------------------
     @guarded

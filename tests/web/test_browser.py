@@ -206,6 +206,11 @@ def test_a_citizen_signs_in_and_downloads_a_certificate_that_dcc_verify_accepts(
         page.locator("#download-png").click()
     picture = world["base"] / "certificate.png"
     download_info.value.save_as(str(picture))
+    with page.expect_download() as pdf_info:
+        page.locator("#download-pdf").click()
+    printable = world["base"] / "certificate.pdf"
+    pdf_info.value.save_as(str(printable))
+    assert printable.read_bytes().startswith(b"%PDF-")
 
     trust_list = download(world["url"] + "/trust-list", world["base"] / "trust-list.cbor")
     anchor = download(world["url"] + "/trust-anchor", world["base"] / "csca.pem")

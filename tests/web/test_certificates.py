@@ -134,3 +134,20 @@ def test_the_trust_list_and_anchor_downloads_verify_the_certificates(world: dict
 
     hc1 = citizen(world).get(f"/api/v1/me/people/{world['holder'].person_id}/certificate").get_json()["hc1"]
     assert verify(hc1, trust, now=datetime.now(UTC)).dcc["dob"] == world["holder"].date_of_birth
+
+
+def test_the_printable_pdf_carries_the_name_status_and_a_readable_qr(world: dict[str, Any]) -> None:
+    from tests.credentials.pdfread import images, page_text
+
+    client = citizen(world)
+    pid = world["holder"].person_id
+    cert = client.get(f"/api/v1/me/people/{pid}/certificate").get_json()
+    response = client.get(f"/me/people/{pid}/certificate.pdf")
+    assert response.mimetype == "application/pdf"
+    assert response.headers["Content-Disposition"] == 'attachment; filename="certificate.pdf"'
+    text = " ".join(page_text(response.data))
+    assert world["holder"].full_name.split()[0] in text
+    assert cert["uci"] in text
+    assert ("Xanh" if cert["status"] == "green" else "Vàng") in text
+    decoded = [r.text for image in images(response.data) for r in zxingcpp.read_barcodes(image)]
+    assert cert["hc1"] in decoded
