@@ -26,7 +26,7 @@ from projections.audit.chain import (
     chained_events,
     load_checkpoints,
 )
-from projections.audit.chainhash import GENESIS, next_link
+from projections.audit.chainhash import GENESIS, ledger_identity, next_link
 from projections.audit.database import PAGE_SIZE, Database, StoredRow
 from projections.audit.errors import AuditError, TamperingDetected
 
@@ -134,6 +134,23 @@ def _check_checkpoint(
         )
 
 
+def _chain_rows(db: Database, after: int, upto: int) -> list[ChainRow]:
+    return [
+        (int(r[0]), str(r[1]), int(r[2]), bytes(r[3]))
+        for r in db.execute(
+            f"SELECT position, originator_id, originator_version, link FROM {db.table('audit_chain')} "
+            "WHERE position > ? AND position <= ? ORDER BY position",
+            (after, upto),
+        )
+    ]
+
+
+def ledger_of(db: Database) -> str | None:
+    """The ledger identity from the first stored event (which the walk has just verified)."""
+    first = db.first_event()
+    return ledger_identity(first) if first is not None else None
+
+
 def _first_break(db: Database, log_page: list[StoredRow], chain_page: list[ChainRow]) -> TamperingDetected:
     """Merge two pages covering the same positions whose positions differ; name the first difference."""
     for log_row, chain_row in zip(log_page, chain_page, strict=False):
@@ -153,6 +170,7 @@ def walk_pages(
     trusted: TrustedKeys,
     state: WalkState | None = None,
     on_progress: Callable[[int], None] | None = None,
+    collect: bool = True,
 ) -> Iterator[list[ChainedEvent]]:
     """Yield the chained events page by page, verified; raise TamperingDetected at the first break.
 
@@ -185,36 +203,37 @@ def walk_pages(
                 raise _finding(db, rest[0][0], None, rest[0])
             break
         upto = log_page[-1].position
-        chain_page: list[ChainRow] = [
-            (int(r[0]), str(r[1]), int(r[2]), bytes(r[3]))
-            for r in db.execute(
-                f"SELECT position, originator_id, originator_version, link FROM {chain_table} "
-                "WHERE position > ? AND position <= ? ORDER BY position",
-                (last, upto),
-            )
-        ]
-        if len(chain_page) != len(log_page) or any(
-            row.position != chained[0] for row, chained in zip(log_page, chain_page, strict=True)
+        # Only positions and links in the normal case; whole chain rows once something differs.
+        pairs = db.execute(
+            f"SELECT position, link FROM {chain_table} WHERE position > ? AND position <= ? ORDER BY position",
+            (last, upto),
+        )
+        if len(pairs) != len(log_page) or any(
+            row.position != pair[0] for row, pair in zip(log_page, pairs, strict=True)
         ):
-            raise _first_break(db, log_page, chain_page)
+            raise _first_break(db, log_page, _chain_rows(db, last, upto))
         page: list[ChainedEvent] = []
-        for row, chained in zip(log_page, chain_page, strict=True):
+        events = state.events
+        for row, pair in zip(log_page, pairs, strict=True):
             link = next_link(previous, row)
-            if link != chained[3]:
-                raise _finding(db, row.position, row, chained)
-            state.events += 1
-            if state.ledger is None:
-                state.ledger = "sha256:" + link.hex()
-            checkpoint = by_position.pop(row.position, None)
+            if link != pair[1]:
+                raise _finding(db, row.position, row, _chain_rows(db, row.position - 1, row.position)[0])
+            events += 1
+            checkpoint = by_position.pop(row.position, None) if row.position in by_position else None
             if checkpoint is not None:
-                _check_checkpoint(checkpoint, link, state.events, state.ledger, trusted)
+                state.ledger = state.ledger or ledger_of(db)
+                _check_checkpoint(checkpoint, link, events, state.ledger or "", trusted)
                 state.checkpoints_checked += 1
-            page.append(ChainedEvent(row, link, checkpoint))
+            if collect:
+                page.append(ChainedEvent(row, link, checkpoint))
             previous = link
+        if state.ledger is None:
+            state.ledger = ledger_of(db)
+        state.events = events
         state.position = upto
         last = upto
         if on_progress is not None:
-            on_progress(len(page))
+            on_progress(len(log_page))
         yield page
     if by_position:
         orphan = min(by_position.values(), key=lambda cp: cp.seq)
@@ -277,7 +296,7 @@ def verify(
     if not db.events_table_exists():
         raise AuditError("the ledger database has no events table yet: there is nothing to verify")
     state = WalkState()
-    for _ in walk_pages(db, trusted, state, on_progress):
+    for _ in walk_pages(db, trusted, state, on_progress, collect=False):
         pass
     unchained = int(db.execute(
         f"SELECT COUNT(*) FROM {db.events_table} WHERE {db.position_column} > ?", (state.position,)
