@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import hmac
 import os
@@ -377,10 +378,13 @@ class KeyRing:
         for owner in owners:
             self.destroy(owner)
 
-    def seal(self, data: PersonalData) -> dict[str, str]:
-        """Encrypt a personal value with its owner's key (creating the key on first use)."""
+    def seal(self, data: PersonalData) -> str:
+        """Encrypt a personal value with its owner's key (creating the key on first use).
+
+        Stored as "<owner hex>:<base64 of nonce + ciphertext>", or "<owner hex>:" for an erased value.
+        """
         if data.value is None:
-            return {"o": data.owner.hex, "e": "1"}
+            return f"{data.owner.hex}:"
         key = self.key(data.owner)
         if key is None:
             self.create_keys([data.owner])
@@ -388,24 +392,30 @@ class KeyRing:
             assert key is not None
         nonce = secrets.token_bytes(_NONCE)
         sealed = AESGCM(key).encrypt(nonce, data.value.encode("utf-8"), data.owner.bytes)
-        return {"o": data.owner.hex, "c": _b64(nonce + sealed)}
+        return f"{data.owner.hex}:{_b64(nonce + sealed)}"
 
-    def open(self, sealed: dict[str, str]) -> PersonalData:
-        """Decrypt a sealed value; an erased owner gives an erased value, never an exception."""
-        owner = UUID(sealed["o"])
-        if "c" not in sealed:
+    def open(self, sealed: str | dict[str, str]) -> PersonalData:
+        """A sealed value, decrypted when first used; an erased owner gives an erased value, never an error."""
+        if isinstance(sealed, dict):  # the first format: {"o": owner, "c": ciphertext}
+            sealed = f"{sealed['o']}:{sealed.get('c', '')}"
+        owner_hex, _, blob = sealed.partition(":")
+        owner = _owner(owner_hex)
+        if not blob:
             return PersonalData(owner, None)
+        return PersonalData(owner, opener=lambda: self._decrypt(owner, blob))
+
+    def _decrypt(self, owner: UUID, sealed: str) -> str | None:
         key = self.key(owner)
         if key is None:
-            return PersonalData(owner, None)
-        blob = _unb64(sealed["c"])
+            return None
+        blob = _unb64(sealed)
         try:
             plain = AESGCM(key).decrypt(blob[:_NONCE], blob[_NONCE:], owner.bytes)
         except InvalidTag as exc:
             raise KeyStoreError(
                 "A sealed personal value failed its integrity check: the database was altered."
             ) from exc
-        return PersonalData(owner, plain.decode("utf-8"))
+        return plain.decode("utf-8")
 
     # national ID index
 
@@ -443,6 +453,12 @@ class KeyRing:
         self.destroy(person_id)
 
 
+@functools.lru_cache(maxsize=8192)
+def _owner(hex_id: str) -> UUID:
+    """Owner ids repeat in every sealed field of a person: parse each once."""
+    return UUID(hex=hex_id)
+
+
 class PersonalDataAsSealed(Transcoding):
     """Stores a PersonalData value encrypted with its owner's key; decodes erased values gracefully."""
 
@@ -452,8 +468,8 @@ class PersonalDataAsSealed(Transcoding):
     def __init__(self, ring: KeyRing) -> None:
         self.ring = ring
 
-    def encode(self, obj: PersonalData) -> dict[str, str]:
+    def encode(self, obj: PersonalData) -> str:
         return self.ring.seal(obj)
 
-    def decode(self, data: dict[str, str]) -> PersonalData:
+    def decode(self, data: str | dict[str, str]) -> PersonalData:
         return self.ring.open(data)

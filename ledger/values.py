@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -190,16 +191,31 @@ def normalise_phone(phone: str) -> str:
     return text
 
 
-@dataclass(frozen=True)
 class PersonalData:
     """A piece of personal data belonging to one person (`owner`), encrypted at rest with that person's key.
 
-    The application's transcoding seals it; once the owner's key is destroyed (erasure) it decodes as
-    an erased value (`value is None`) instead of failing, so the log can still be replayed.
+    The application's transcoding seals it; read back, it stays sealed until `value` is first used
+    (an opaque `opener` decrypts it), so commands that never look at a name never decrypt one. Once
+    the owner's key is destroyed (erasure) the value is None ("erased") instead of an error, so the
+    log can still be replayed.
     """
 
-    owner: UUID
-    value: str | None
+    __slots__ = ("_opener", "_value", "owner")
+
+    def __init__(
+        self, owner: UUID, value: str | None = None, *, opener: Callable[[], str | None] | None = None
+    ):
+        self.owner = owner
+        self._value = value
+        self._opener = opener
+
+    @property
+    def value(self) -> str | None:
+        """The clear value (decrypted on first use), or None once erased."""
+        if self._opener is not None:
+            self._value = self._opener()
+            self._opener = None
+        return self._value
 
     @property
     def erased(self) -> bool:
@@ -209,10 +225,19 @@ class PersonalData:
     @property
     def text(self) -> str:
         """The value, or "[erased]" after erasure."""
-        return ERASED_TEXT if self.value is None else self.value
+        value = self.value
+        return ERASED_TEXT if value is None else value
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, PersonalData):
+            return NotImplemented
+        return self.owner == other.owner and self.value == other.value
+
+    def __hash__(self) -> int:
+        return hash((self.owner, self.value))
 
     def __repr__(self) -> str:
         # Never print personal data by accident (logs, tracebacks).
-        return f"PersonalData(owner={self.owner}, {'erased' if self.erased else 'sealed'})"
+        return f"PersonalData(owner={self.owner})"
 
     __str__ = __repr__
