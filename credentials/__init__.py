@@ -9,7 +9,7 @@ from credentials.errors import (
     SelfCheckError,
     SigningError,
 )
-from credentials.issuer import DEFAULT_VALIDITY, IssuedCertificate, issue
+from credentials.issuer import DEFAULT_VALIDITY, IssuedCertificate, issue, reread
 from credentials.record import DoseRecord, VaccinationRecord
 from credentials.series import Status
 from credentials.transliteration import transliterate
@@ -33,5 +33,6 @@ __all__ = [
     "check_character",
     "has_valid_check",
     "issue",
+    "reread",
     "transliterate",
 ]

@@ -34,60 +34,50 @@ def _head(major: int, argument: int) -> bytes:
     raise ValueError("integer too large for CBOR")
 
 
-def _int(item: int, out: list[bytes]) -> None:
-    out.append(_head(0, item) if item >= 0 else _head(1, -1 - item))
+# Heads for arguments below 256 of every major type, built once: most items of a DCC use these.
+_HEADS = [[_head(major, n) for n in range(256)] for major in range(8)]
+_UINT, _NINT, _BYTES, _TEXT, _ARRAY, _MAP = (_HEADS[m] for m in range(6))
 
 
-def _text(item: str, out: list[bytes]) -> None:
-    raw = item.encode("utf-8")
-    out.append(_head(3, len(raw)))
-    out.append(raw)
-
-
-def _bytes(item: bytes, out: list[bytes]) -> None:
-    out.append(_head(2, len(item)))
-    out.append(item)
-
-
-def _array(item: list[Any] | tuple[Any, ...], out: list[bytes]) -> None:
-    out.append(_head(4, len(item)))
-    for element in item:
-        _encode(element, out)
-
-
-def _map(item: dict[Any, Any], out: list[bytes]) -> None:
-    out.append(_head(5, len(item)))
-    for key, value in item.items():
-        _encode(key, out)
-        _encode(value, out)
-
-
-def _tag(item: Tag, out: list[bytes]) -> None:
-    out.append(_head(6, item.number))
-    _encode(item.value, out)
-
-
-# Dispatch on the exact type: bool (a subclass of int) and anything unexpected are refused.
-_ENCODERS: dict[type, Callable[[Any, list[bytes]], None]] = {
-    int: _int,
-    str: _text,
-    bytes: _bytes,
-    list: _array,
-    tuple: _array,
-    dict: _map,
-    Tag: _tag,
-}
-
-
-def _encode(item: Any, out: list[bytes]) -> None:
-    encoder = _ENCODERS.get(type(item))
-    if encoder is None:
-        raise TypeError(f"cannot encode {type(item).__name__} as CBOR")
-    encoder(item, out)
+def _encode(item: Any, emit: Callable[[bytes], None]) -> None:
+    """Append the encoding of `item`: text, integers, bytes, arrays, maps and tags; anything else is refused."""
+    kind = type(item)
+    if kind is str:
+        raw = item.encode("utf-8")
+        size = len(raw)
+        emit(_TEXT[size] if size < 256 else _head(3, size))
+        emit(raw)
+    elif kind is int:
+        if 0 <= item < 256:
+            emit(_UINT[item])
+        elif -256 <= item < 0:
+            emit(_NINT[-1 - item])
+        else:
+            emit(_head(0, item) if item >= 0 else _head(1, -1 - item))
+    elif kind is dict:
+        size = len(item)
+        emit(_MAP[size] if size < 256 else _head(5, size))
+        for key, value in item.items():
+            _encode(key, emit)
+            _encode(value, emit)
+    elif kind is list or kind is tuple:
+        size = len(item)
+        emit(_ARRAY[size] if size < 256 else _head(4, size))
+        for element in item:
+            _encode(element, emit)
+    elif kind is bytes:
+        size = len(item)
+        emit(_BYTES[size] if size < 256 else _head(2, size))
+        emit(item)
+    elif kind is Tag:
+        emit(_head(6, item.number))
+        _encode(item.value, emit)
+    else:  # bool (a subclass of int, so never `kind is int`), None, floats: not part of a DCC
+        raise TypeError(f"cannot encode {kind.__name__} as CBOR")
 
 
 def dumps(item: Any) -> bytes:
     """The CBOR encoding of `item`; maps keep their insertion order."""
     out: list[bytes] = []
-    _encode(item, out)
+    _encode(item, out.append)
     return b"".join(out)

@@ -13,7 +13,7 @@ from credentials.hc1 import encode_hc1
 from credentials.payload import build_payload
 from credentials.record import VaccinationRecord
 from credentials.schema import validate_dcc
-from credentials.selfcheck import check_with_verifier
+from credentials.selfcheck import check_with_verifier, read_back
 from credentials.series import Status
 from credentials.uvci import RandomBytes, new_uvci
 
@@ -75,4 +75,22 @@ def issue(
         kid=signer.kid,
         issued_at=issued_at,
         expires_at=expires_at,
+    )
+
+
+def reread(hc1: str, signer: DocumentSigner, now: dt.datetime) -> IssuedCertificate:
+    """A certificate issued earlier with `signer`, verified again at `now` and described as when it was issued."""
+    result = read_back(hc1, signer.certificate_der, now)
+    entry = result.dcc["v"][0]
+    dose_number, series_doses = int(entry["dn"]), int(entry["sd"])
+    return IssuedCertificate(
+        hc1=hc1,
+        uvci=str(entry["ci"]),
+        dcc=result.dcc,
+        status=Status.GREEN if dose_number >= series_doses else Status.YELLOW,
+        dose_number=dose_number,
+        series_doses=series_doses,
+        kid=result.kid,
+        issued_at=result.issued_at,
+        expires_at=result.expires_at,
     )

@@ -112,6 +112,9 @@ class _Compiler:
 
 
 def _all_of(checks: list[Check]) -> Check:
+    if len(checks) == 1:
+        return checks[0]
+
     def check(value: Any, path: str) -> str | None:
         for c in checks:
             error = c(value, path)
@@ -122,7 +125,18 @@ def _all_of(checks: list[Check]) -> Check:
     return check
 
 
+_PLAIN_TYPES: dict[str, type] = {"string": str, "object": dict, "array": list}
+
+
 def _type(names: tuple[str, ...]) -> Check:
+    if len(names) == 1 and names[0] in _PLAIN_TYPES:
+        plain = _PLAIN_TYPES[names[0]]  # the common case, checked without a loop
+
+        def check_plain(value: Any, path: str) -> str | None:
+            return None if isinstance(value, plain) else f"{path}: not of type {names[0]}"
+
+        return check_plain
+
     def check(value: Any, path: str) -> str | None:
         return None if any(_is_type(value, n) for n in names) else f"{path}: not of type {'/'.join(names)}"
 

@@ -7,7 +7,7 @@ from functools import lru_cache
 from typing import Any
 
 from credentials.errors import SelfCheckError
-from verifier import TrustList, VerificationError, verify
+from verifier import TrustList, VerificationError, VerificationResult, verify
 
 
 @lru_cache(maxsize=8)
@@ -31,3 +31,11 @@ def check_with_verifier(hc1: str, certificate_der: bytes, now: dt.datetime, dcc:
         raise SelfCheckError(
             "The verifier read back a different DCC than the one issued; nothing was handed out."
         )
+
+
+def read_back(hc1: str, certificate_der: bytes, now: dt.datetime) -> VerificationResult:
+    """An HC1 issued earlier, verified again trusting only our signing certificate."""
+    try:
+        return verify(hc1, _trusting_only(certificate_der), now=now)
+    except VerificationError as exc:
+        raise SelfCheckError(f"A stored certificate no longer verifies ({exc}); issue a new one.") from exc

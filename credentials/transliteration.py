@@ -28,6 +28,27 @@ _FILLER = frozenset("-‐‑–")
 _FILLER_RUNS = re.compile("<+")
 
 
+_CACHE_LIMIT = 4096  # distinct characters remembered (single characters, never whole names)
+_characters: dict[str, str | None] = {}
+
+
+def _transliterate_character(char: str) -> str | None:
+    """What one (NFC) character becomes: letters, "<", "" for dropped punctuation, None if it has no form."""
+    out = []
+    for part in unicodedata.normalize("NFD", _MULTINATIONAL.get(char, char)):
+        # Decomposed (Ễ -> E + circumflex + tilde): drop every combining mark.
+        if unicodedata.combining(part):
+            continue
+        upper = part.upper()
+        if upper.isascii() and upper.isalpha():
+            out.append(upper)
+        elif part.isspace() or part in _FILLER:
+            out.append("<")
+        elif part not in _DROPPED:
+            return None
+    return "".join(out)
+
+
 def transliterate(name: str, *, field: str = "name") -> str:
     """The ICAO 9303 machine-readable form of a name: "Nguyễn Thị Ánh" -> "NGUYEN<THI<ANH".
 
@@ -36,23 +57,19 @@ def transliterate(name: str, *, field: str = "name") -> str:
     """
     out: list[str] = []
     for char in unicodedata.normalize("NFC", name):
-        char = _MULTINATIONAL.get(char, char)
-        # Decompose (Ễ -> E + circumflex + tilde) and drop every combining mark.
-        for part in unicodedata.normalize("NFD", char):
-            if unicodedata.combining(part):
-                continue
-            upper = part.upper()
-            if upper.isascii() and upper.isalpha():
-                out.append(upper)
-            elif part.isspace() or part in _FILLER:
-                out.append("<")
-            elif part in _DROPPED:
-                continue
-            else:
-                raise InvalidRecordError(
-                    f"The {field} {name!r} contains {part!r}, which has no ICAO 9303 transliteration; "
-                    "record the name in Latin letters."
-                )
+        try:
+            mapped = _characters[char]
+        except KeyError:
+            mapped = _transliterate_character(char)
+            if len(_characters) < _CACHE_LIMIT:
+                _characters[char] = mapped
+        if mapped is None:
+            bad = next(p for p in unicodedata.normalize("NFD", char) if not unicodedata.combining(p))
+            raise InvalidRecordError(
+                f"The {field} {name!r} contains {bad!r}, which has no ICAO 9303 transliteration; "
+                "record the name in Latin letters."
+            )
+        out.append(mapped)
     result = _FILLER_RUNS.sub("<", "".join(out)).strip("<")
     # ICAO 9303 truncates names that do not fit; the DCC schema allows 80 characters.
     result = result[:MAX_LENGTH].rstrip("<")

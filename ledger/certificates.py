@@ -10,6 +10,7 @@ Superseded and revoked UCIs are what the revocation list carries (`withdrawn_cer
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from collections.abc import Iterator
@@ -30,6 +31,7 @@ from credentials import (
     Status,
     VaccinationRecord,
     issue,
+    reread,
 )
 from credentials.uvci import RandomBytes
 from ledger.application import Ledger
@@ -74,6 +76,7 @@ class Certificate(Aggregate):
         dose_number: int  # dn
         series_doses: int  # sd
         hc1: PersonalData  # the HC1 text holds name and date of birth: sealed with the person's key
+        basis: str  # keyed hash of what the certificate says (names, date of birth, doses): no personal data
 
     @event(Issued)
     def __init__(
@@ -90,6 +93,7 @@ class Certificate(Aggregate):
         dose_number: int,
         series_doses: int,
         hc1: PersonalData,
+        basis: str,
     ) -> None:
         self.person_id = person_id
         self.uci = uci
@@ -101,6 +105,7 @@ class Certificate(Aggregate):
         self.dose_number = dose_number
         self.series_doses = series_doses
         self.hc1 = hc1
+        self.basis = basis
         self.superseded_by: str | None = None
         self.revoked_reason: str | None = None
 
@@ -252,6 +257,20 @@ def vaccination_record(ledger: Ledger, person: Person) -> VaccinationRecord:
     )
 
 
+def record_basis(ledger: Ledger, record: VaccinationRecord) -> str:
+    """A keyed hash of everything a certificate says about the person: equal when nothing changed."""
+    canonical = json.dumps(
+        [
+            record.family_name,
+            record.given_names,
+            record.date_of_birth,
+            [[d.mp, d.ma, d.vp, d.date.isoformat(), d.country] for d in record.doses],
+        ],
+        ensure_ascii=False,
+    )
+    return ledger.keys.master.fingerprint(b"certificate-basis:" + canonical.encode("utf-8"))
+
+
 def _person_id(ledger: Ledger, person: UUID | str) -> UUID:
     """A person id, or the id registered under a national ID number."""
     if isinstance(person, UUID):
@@ -332,6 +351,7 @@ def issue_certificate(
             dose_number=signed.dose_number,
             series_doses=signed.series_doses,
             hc1=PersonalData(person_id, signed.hc1),
+            basis=record_basis(ledger, record),
         )
         index = _index(ledger, person_id)
         changed: list[Aggregate] = [certificate]
@@ -368,6 +388,57 @@ def issue_certificate(
             superseded_uci=superseded,
         )
     raise ConflictError("Certificates for this person were issued at the same moment too often: try again.")
+
+
+def certificate_for_download(
+    ledger: Ledger,
+    person: UUID | str,
+    signer: DocumentSigner,
+    *,
+    now: datetime | None = None,
+    renew_before: timedelta = timedelta(days=30),
+    random_bytes: RandomBytes = os.urandom,
+    validity: timedelta = DEFAULT_VALIDITY,
+) -> IssueResult:
+    """The person's current certificate if it still says the right thing, else a newly issued one.
+
+    A citizen downloading again gets the same certificate (same UCI) while their record is unchanged,
+    the certificate is not within `renew_before` of expiry, and it was signed with the current key;
+    otherwise a new one is issued and supersedes it. The reused HC1 is read back with the verifier.
+    """
+    at = now if now is not None else ledger.now()
+    person_id = _person_id(ledger, person)
+    subject = ledger.get_person(person_id)
+    record = vaccination_record(ledger, subject)
+    index = _index(ledger, person_id)
+    if index is not None and index.current_id is not None:
+        current = get_certificate(ledger, index.current_id)
+        reusable = (
+            not current.withdrawn
+            and not current.hc1.erased
+            and current.kid == signer.kid.hex()
+            and current.dose_id == subject.active_doses[-1].dose_id
+            and current.basis == record_basis(ledger, record)
+            and current.issued_at <= at < current.expires_at - renew_before
+        )
+        if reusable and current.hc1.value is not None:
+            signed = reread(current.hc1.value, signer, at)
+            return IssueResult(
+                certificate_id=current.id,
+                person_id=person_id,
+                uci=current.uci,
+                hc1=current.hc1.value,
+                status=current.status,
+                dose_number=current.dose_number,
+                series_doses=current.series_doses,
+                issued_at=current.issued_at,
+                expires_at=current.expires_at,
+                kid=signer.kid,
+                record=record,
+                signed=signed,
+                superseded_uci=None,
+            )
+    return issue_certificate(ledger, person_id, signer, now=at, random_bytes=random_bytes, validity=validity)
 
 
 def revoke_current_certificate(

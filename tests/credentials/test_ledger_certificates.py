@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 
 from credentials import InvalidRecordError, Status
-from keys.signing import InMemoryPKI
+from keys.signing import InMemoryPKI, generate_test_pki
 from ledger.application import Ledger
 from ledger.certificates import (
     CertificateNotFound,
+    certificate_for_download,
     current_certificate,
     issue_certificate,
     revoke_current_certificate,
@@ -21,10 +22,16 @@ from ledger.certificates import (
 )
 from ledger.errors import PersonErasedError, PersonNotFound, RuleViolation
 from tests.credentials.decode import decode, verify_signature
-from tests.ledger.conftest import ADMIN, PFIZER, Campaign, Clock, make_campaign
+from tests.ledger.conftest import ADMIN, NOW, PFIZER, Campaign, Clock, make_campaign
 
 NATIONAL_ID = "001085012345"
 STAFF = ADMIN
+
+
+@pytest.fixture(scope="module")
+def pki() -> InMemoryPKI:
+    """A test PKI whose document signer is valid at the ledger stories' clock (1 October 2021)."""
+    return generate_test_pki(NOW - dt.timedelta(days=30))
 
 
 @pytest.fixture
@@ -200,3 +207,43 @@ def test_family_name_first() -> None:
     assert split_name("Nguyễn Thị Ánh") == ("Nguyễn", "Thị Ánh")
     assert split_name("  Lê   Hoàng Bảo Ngọc ") == ("Lê", "Hoàng Bảo Ngọc")
     assert split_name("Mai") == ("Mai", "")
+
+
+def test_downloading_again_gives_the_same_certificate_until_something_changes(
+    campaign: Campaign, pki: InMemoryPKI
+) -> None:
+    person = campaign.register(NATIONAL_ID)
+    campaign.dose(person, 1, dt.date(2021, 8, 1))
+    first = certificate_for_download(campaign.ledger, NATIONAL_ID, pki.document_signer)
+    again = certificate_for_download(campaign.ledger, NATIONAL_ID, pki.document_signer)
+    assert (again.uci, again.hc1, again.status) == (first.uci, first.hc1, Status.YELLOW)
+    assert again.signed.dcc == first.signed.dcc  # read back with the verifier, for the PDF
+    assert list(withdrawn_certificates(campaign.ledger)) == []
+
+    campaign.ledger.correct_name(
+        person_id=person, full_name="Nguyễn Thị Anh", reason="typo", actor=STAFF, idempotency_key="fix"
+    )
+    renamed = certificate_for_download(campaign.ledger, person, pki.document_signer)
+    assert renamed.uci != first.uci
+    assert renamed.superseded_uci == first.uci
+
+    campaign.dose(person, 2, dt.date(2021, 9, 15), lot=campaign.pfizer_lot, product=PFIZER)
+    second_dose = certificate_for_download(campaign.ledger, person, pki.document_signer)
+    assert second_dose.status is Status.GREEN
+    assert second_dose.superseded_uci == renamed.uci
+
+
+def test_a_new_signing_key_or_a_near_expiry_gives_a_new_certificate(
+    campaign: Campaign, pki: InMemoryPKI
+) -> None:
+    person = campaign.register(NATIONAL_ID)
+    campaign.dose(person, 1, dt.date(2021, 8, 1))
+    first = certificate_for_download(campaign.ledger, person, pki.document_signer)
+    rotated = generate_test_pki(NOW - dt.timedelta(days=30))
+    second = certificate_for_download(campaign.ledger, person, rotated.document_signer)
+    assert second.uci != first.uci
+    assert second.kid == rotated.document_signer.kid
+    late = second.expires_at - dt.timedelta(days=10)
+    third = certificate_for_download(campaign.ledger, person, rotated.document_signer, now=late)
+    assert third.uci != second.uci
+    assert third.issued_at == late.replace(microsecond=0)
