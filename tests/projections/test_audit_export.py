@@ -27,6 +27,8 @@ from projections.audit import (
     trusted_keys,
     write_export,
 )
+from projections.audit.database import StoredRow
+from projections.audit.jsonlines import LogFileWriter
 from projections.registry import rebuild
 from projections.store import open_view_store
 from tests.projections.test_audit_fixtures import (
@@ -219,3 +221,20 @@ def test_the_auditor_reproduces_the_published_figures_from_the_real_ledger(
     )
     assert printed == published
     assert not (tmp_path / "auditor" / "master.key").exists()  # no key was needed, none was made
+
+
+def test_event_lines_are_the_compact_json_of_their_fields() -> None:
+    out = io.BytesIO()
+    writer = LogFileWriter(out)
+    row = StoredRow(7, "3adb4aea-864b-46ec-a47f-24d35e67dc6a", 2, 'ledger.x:Việt "Nam"', b"\x00\xffstate")
+    writer.event(row, b"\x01" * 32)
+    writer.event(row._replace(position=8), None)
+    expected = [
+        {"type": "event", "position": 7, "originator_id": row.originator_id, "originator_version": 2,
+         "topic": row.topic, "state": base64.b64encode(row.state).decode(), "link": "01" * 32},
+        {"type": "event", "position": 8, "originator_id": row.originator_id, "originator_version": 2,
+         "topic": row.topic, "state": base64.b64encode(row.state).decode()},
+    ]
+    assert out.getvalue() == b"".join(
+        json.dumps(e, separators=(",", ":"), ensure_ascii=False).encode() + b"\n" for e in expected
+    )
