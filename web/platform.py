@@ -24,6 +24,7 @@ from web.errors import BadInput, Forbidden, NotFound, Unavailable, WebError
 from web.roles import Principal
 
 VIETNAM_TIME = timezone(timedelta(hours=7), "ICT")
+RENDERED_CACHE_SIZE = 256
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -136,6 +137,7 @@ class Platform:
         self._directory: Any = None
         self._lock = threading.RLock()
         self._views: Any = views
+        self._rendered: dict[tuple[str, str], tuple[bytes, str]] = {}
         self._trust_cache: tuple[datetime, bytes] | None = None
         self._revocation_cache: tuple[datetime, bytes] | None = None
 
@@ -353,7 +355,18 @@ class Platform:
         if fmt not in ("png", "svg", "pdf"):
             raise NotFound("certificates come as .png, .svg or .pdf", key="error.not_found")
         issued = self._issue(person_id, now)
-        return self._render(person_id, issued, fmt, now)
+        # Pictures of a current certificate never change: keep the last few hundred rendered
+        # (a surge of downloads then costs a ledger read, not a PDF drawing each time).
+        key = (issued["uci"], fmt)
+        with self._lock:
+            rendered = self._rendered.get(key)
+        if rendered is None:
+            rendered = self._render(person_id, issued, fmt, now)
+            with self._lock:
+                if len(self._rendered) >= RENDERED_CACHE_SIZE:
+                    self._rendered.pop(next(iter(self._rendered)))
+                self._rendered[key] = rendered
+        return rendered
 
     def _signer(self, now: datetime) -> Any:
         from keys.signing import load_current_signer
