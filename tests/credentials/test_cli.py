@@ -114,3 +114,44 @@ def test_errors_are_one_line(
     assert message in result.output
     assert len(result.output.strip().splitlines()) == 1
     assert "Traceback" not in result.output
+
+
+def test_a_superseded_certificate_is_refused_by_a_verifier_reading_the_published_lists(
+    runner: CliRunner, vaccinated: dict[str, object], tmp_path: Path
+) -> None:
+    from cli.keys_commands import COMMANDS as KEYS_COMMANDS
+    from keys.store import KeyStore
+    from verifier import TrustList, verify
+    from verifier.errors import RevokedError
+
+    group = FriendlyGroup("immunize")
+    for command in [*CERTIFICATE_COMMANDS, *KEYS_COMMANDS]:
+        group.add_command(command)
+    national_id = str(vaccinated["national_id"])
+    old = runner.invoke(group, ["certificate", "issue", national_id, "--hc1"]).output.strip()
+    new = runner.invoke(group, ["certificate", "issue", national_id, "--hc1"]).output.strip()
+    trust_file, revocation_file = tmp_path / "trust.cose", tmp_path / "revoked.cose"
+    published = runner.invoke(group, ["keys", "trust-list", "--out", str(trust_file)])
+    assert published.exit_code == 0, published.output
+    withdrawn = runner.invoke(group, ["certificate", "withdrawn"])
+    (tmp_path / "revoked.txt").write_text(withdrawn.output)
+    revoked = runner.invoke(
+        group,
+        [
+            "keys",
+            "revocation-list",
+            "--out",
+            str(revocation_file),
+            "--revoked-ucis",
+            str(tmp_path / "revoked.txt"),
+        ],
+    )
+    assert revoked.exit_code == 0, revoked.output
+    assert "with 1 UCIs" in revoked.output
+
+    anchor = KeyStore(tmp_path / "keys").csca_certificate()
+    trust = TrustList.load(trust_file, anchor, revocation_list=revocation_file)
+    now = datetime.now(UTC)
+    assert verify(new, trust, now=now).dcc["v"][0]["dn"] == 2
+    with pytest.raises(RevokedError):
+        verify(old, trust, now=now)
