@@ -317,10 +317,10 @@ def projections_rebuild(database_url: str | None, names: tuple[str, ...]) -> Non
     store = open_view_store(settings)
     try:
         head = reader.recorder.max_notification_id() or 0
-        for name in selected:
-            with progress_bar(f"rebuilding {name}", head) as advance:
-                digests = rebuild(reader, store, [name], progress=_positions_to_progress(advance))
-            click.echo(f"{name} {digests[name]}")
+        with progress_bar(f"rebuilding {', '.join(selected)}", head) as advance:
+            digests = rebuild(reader, store, selected, progress=_positions_to_progress(advance))
+        for name, value in digests.items():
+            click.echo(f"{name} {value}")
     finally:
         store.close()
         reader.close()

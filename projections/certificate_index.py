@@ -1,13 +1,17 @@
 """The certificate index: every certificate issued (by UCI), the current one per person, and the
 superseded and revoked ones that feed the revocation list.
 
-The certificate events are defined in `ledger/certificates.py`; until they exist this view has no
-handlers and stays empty (its position still follows the log).
+Built from the events of `ledger/certificates.py`: `Certificate.Issued` (a new current certificate),
+`Certificate.Superseded` and `Certificate.Revoked` (both carry the UCI, so no lookup is needed).
+The HC1 text is personal data and is not kept here. When a person is erased their certificates stay
+listed by UCI (a withdrawn UCI must stay on the revocation list) but lose the link to the person.
 """
 
 from __future__ import annotations
 
-from projections.projection import ViewProjection
+from ledger.certificates import Certificate
+from ledger.domainmodel import Person
+from projections.projection import Batch, ViewProjection, handles
 from projections.recorder import Table
 
 
@@ -20,14 +24,62 @@ class CertificateIndex(ViewProjection):
             "certificates",
             (
                 "uci TEXT NOT NULL",
-                "person_id TEXT NOT NULL",
+                "certificate_id TEXT NOT NULL",
+                "person_id TEXT",
+                "dose_id TEXT",
                 "dose_number INTEGER",
+                "series_doses INTEGER",
+                "colour TEXT NOT NULL",
                 "issued_on TEXT NOT NULL",
+                "expires_on TEXT NOT NULL",
                 "status TEXT NOT NULL",
                 "changed_on TEXT",
                 "reason TEXT",
+                "superseded_by TEXT",
             ),
             ("uci",),
             indexes=(("person_id",), ("status",)),
         ),
     )
+
+    @handles(Certificate.Issued)
+    def _on_issued(self, e: Certificate.Issued, batch: Batch) -> None:
+        batch.insert(
+            f"INSERT INTO {self.t('certificates')} (uci, certificate_id, person_id, dose_id, dose_number, "
+            "series_doses, colour, issued_on, expires_on, status, changed_on, reason, superseded_by) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'current', NULL, NULL, NULL)",
+            e.uci,
+            str(e.originator_id),
+            str(e.person_id),
+            str(e.dose_id),
+            e.dose_number,
+            e.series_doses,
+            str(e.status),
+            e.issued_at.date().isoformat(),
+            e.expires_at.date().isoformat(),
+        )
+
+    @handles(Certificate.Superseded)
+    def _on_superseded(self, e: Certificate.Superseded, batch: Batch) -> None:
+        batch.execute(
+            f"UPDATE {self.t('certificates')} SET status = 'superseded', changed_on = ?, superseded_by = ? "
+            "WHERE uci = ?",
+            e.at.date().isoformat(),
+            e.by_uci,
+            e.uci,
+        )
+
+    @handles(Certificate.Revoked)
+    def _on_revoked(self, e: Certificate.Revoked, batch: Batch) -> None:
+        batch.execute(
+            f"UPDATE {self.t('certificates')} SET status = 'revoked', changed_on = ?, reason = ? WHERE uci = ?",
+            e.at.date().isoformat(),
+            e.reason,
+            e.uci,
+        )
+
+    @handles(Person.Erased)
+    def _on_erased(self, e: Person.Erased, batch: Batch) -> None:
+        batch.execute(
+            f"UPDATE {self.t('certificates')} SET person_id = NULL WHERE person_id = ?", str(e.originator_id)
+        )

@@ -24,6 +24,7 @@ ADULT_BORN_BY = 2003
 
 PEOPLE = "facts_people"
 DOSES = "facts_doses"
+PERSON_DOSES = "person_doses"  # memo only: dose ids of the people whose doses a page voids
 
 FACT_TABLES = (
     Table(
@@ -99,6 +100,20 @@ class CountingView(ViewProjection):
         )
         dose_ids = [str(e.dose_id) for e in events if isinstance(e, Person.DoseCorrected | Person.DoseVoided)]
         batch.load(DOSES, f"SELECT {self._dose_columns()} FROM {self.t(DOSES)}", "dose_id", dose_ids)
+        # A void renumbers the person's later doses: read all their doses now, keep the list current.
+        by_person: dict[str, list[str]] = batch.memo.setdefault(PERSON_DOSES, {})
+        voiding = sorted({str(e.originator_id) for e in events if isinstance(e, Person.DoseVoided)})
+        if voiding:
+            condition, as_array = self.store.in_list("person_id", len(voiding))
+            found = batch.query(
+                f"SELECT {self._dose_columns()} FROM {self.t(DOSES)} WHERE {condition} ORDER BY seq",
+                *([voiding] if as_array else voiding),
+            )
+            for person_id in voiding:
+                by_person[person_id] = []
+            for row in found:
+                batch.memo[DOSES].setdefault(row[0], row[1:])
+                by_person[row[1]].append(row[0])
 
     @staticmethod
     def _dose_columns() -> str:
@@ -147,7 +162,7 @@ class CountingView(ViewProjection):
         facts = PersonFacts(
             str(e.originator_id), e.province_code, e.priority_group, e.birth_year <= ADULT_BORN_BY
         )
-        batch.execute(
+        batch.insert(
             f"INSERT INTO {self.t(PEOPLE)} (person_id, province, priority_group, adult) VALUES (?, ?, ?, ?)",
             facts.person_id,
             facts.province,
@@ -172,7 +187,7 @@ class CountingView(ViewProjection):
             e.administered_on.isoformat(),
             True,
         )
-        batch.execute(
+        batch.insert(
             f"INSERT INTO {self.t(DOSES)} ({self._dose_columns()}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             dose.dose_id,
             dose.person_id,
@@ -185,6 +200,8 @@ class CountingView(ViewProjection):
             1,
         )
         batch.memo[DOSES][dose.dose_id] = dose
+        if person.person_id in batch.memo[PERSON_DOSES]:
+            batch.memo[PERSON_DOSES][person.person_id].append(dose.dose_id)
         self.tally(batch, person, dose, 1)
 
     @handles(Person.DoseCorrected)
@@ -214,17 +231,10 @@ class CountingView(ViewProjection):
         self._save_dose(batch, replace(voided, active=False))
         self.tally(batch, person, voided, -1)
         # Later doses move down one number (the ledger renumbers the same way).
-        rows = batch.query(
-            f"SELECT dose_id FROM {self.t(DOSES)} WHERE person_id = ? AND active = 1 AND seq > ?",
-            person.person_id,
-            voided.seq,
-        )
-        batch.load(
-            DOSES, f"SELECT {self._dose_columns()} FROM {self.t(DOSES)}", "dose_id", [r[0] for r in rows]
-        )
-        for (dose_id,) in rows:
+        for dose_id in batch.memo[PERSON_DOSES][person.person_id]:
             old = self.dose(batch, dose_id)
-            assert old is not None
+            if old is None or not old.active or old.seq <= voided.seq:
+                continue
             new = replace(old, dose_number=old.dose_number - 1)
             self._save_dose(batch, new)
             self.tally(batch, person, old, -1)

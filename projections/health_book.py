@@ -74,7 +74,7 @@ class HealthBook(ViewProjection):
 
     @handles(Person.Registered)
     def _on_registered(self, e: Person.Registered, batch: Batch) -> None:
-        batch.execute(
+        batch.insert(
             f"INSERT INTO {self.t('people')} (person_id, guardian_id, relationship, province, priority_group, "
             "birth_year, registered_on, erased, declarations, last_declared_on, last_declared_symptoms) "
             "VALUES (?, ?, NULL, ?, ?, ?, ?, 0, 0, NULL, NULL)",
@@ -97,7 +97,7 @@ class HealthBook(ViewProjection):
 
     @handles(Person.DoseAdministered)
     def _on_dose(self, e: Person.DoseAdministered, batch: Batch) -> None:
-        batch.execute(
+        batch.insert(
             f"INSERT INTO {self.t('doses')} (dose_id, person_id, seq, dose_number, product, lot_number, site_id, "
             "day, mixed_products, voided, corrections) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0)",
             str(e.dose_id),
@@ -138,7 +138,7 @@ class HealthBook(ViewProjection):
 
     @handles(Person.AdverseReactionReported)
     def _on_reaction(self, e: Person.AdverseReactionReported, batch: Batch) -> None:
-        batch.execute(
+        batch.insert(
             f"INSERT INTO {self.t('reactions')} (reaction_id, person_id, dose_id, onset, severity, follow_ups, resolved) "
             "VALUES (?, ?, ?, ?, ?, 0, 0)",
             str(e.reaction_id),

@@ -76,7 +76,7 @@ class Operations(CountingView):
 
     @handles(VaccinationSite.Registered)
     def _on_site(self, e: VaccinationSite.Registered, batch: Batch) -> None:
-        batch.execute(
+        batch.insert(
             f"INSERT INTO {self.t('sites')} (site_id, code, name, province, capacity_per_day) VALUES (?, ?, ?, ?, ?)",
             str(e.originator_id),
             e.code,
@@ -95,7 +95,7 @@ class Operations(CountingView):
 
     @handles(VaccineLot.Received)
     def _on_lot(self, e: VaccineLot.Received, batch: Batch) -> None:
-        batch.execute(
+        batch.insert(
             f"INSERT INTO {self.t('lots')} (lot_id, product, manufacturer, lot_number, expiry, site_id, quantity) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
             str(e.originator_id),
@@ -118,7 +118,7 @@ class Operations(CountingView):
         person = self.person(batch, str(e.originator_id))
         if str(e.severity) != Severity.SERIOUS.value or person is None:
             return
-        batch.execute(
+        batch.insert(
             f"INSERT INTO {self.t('follow_ups')} (reaction_id, person_id, dose_id, province, onset, reported_on) "
             "VALUES (?, ?, ?, ?, ?, ?)",
             str(e.reaction_id),

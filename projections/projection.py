@@ -35,7 +35,10 @@ def handles(*event_classes: type) -> Callable[[F], F]:
 class Batch:
     """The writes of one page of events, flushed in order inside the page's transaction.
 
-    `execute` queues a statement (consecutive identical statements go out as one `executemany`);
+    `insert` queues a new row: inserts since the last other write are grouped per statement
+    (rows of different tables, or new keys of one table, do not depend on each other) and sent with
+    one `executemany` each. `execute` queues any other write (update, delete); it is a barrier: the
+    inserts before it are sent before it, so a write always sees the rows queued ahead of it.
     `count` adds to a counter row (summed in memory, written once per key as an upsert that adds);
     `memo` is a per-page cache views use so a later event of the page sees an earlier one's effect
     without a read. Nothing here outlives the page: memory does not grow with the ledger.
@@ -44,13 +47,30 @@ class Batch:
     def __init__(self, store: ViewStore, cursor: Cursor) -> None:
         self.store = store
         self.cursor = cursor
-        self._ops: list[tuple[str, tuple[Any, ...]]] = []
+        self._ops: list[tuple[str, list[tuple[Any, ...]]]] = []
+        self._insert_groups: dict[str, list[tuple[Any, ...]]] = {}
+        self._last_was_execute = False
         self._counters: dict[str, dict[tuple[Any, ...], int]] = {}
         self.memo: dict[str, dict[Any, Any]] = {}
 
+    def insert(self, sql: str, *params: Any) -> None:
+        """Queue the insert of a new row (grouped with the other inserts since the last `execute`)."""
+        group = self._insert_groups.get(sql)
+        if group is None:
+            group = self._insert_groups[sql] = []
+            self._ops.append((sql, group))
+        group.append(params)
+        self._last_was_execute = False
+
     def execute(self, sql: str, *params: Any) -> None:
-        """Queue one write."""
-        self._ops.append((sql, params))
+        """Queue one write, after everything queued so far."""
+        # A later insert must not join a group queued before this write.
+        self._insert_groups = {}
+        if self._last_was_execute and self._ops[-1][0] == sql:
+            self._ops[-1][1].append(params)
+        else:
+            self._ops.append((sql, [params]))
+        self._last_was_execute = True
 
     def count(self, upsert_sql: str, key: tuple[Any, ...], delta: int) -> None:
         """Add `delta` to the counter at `key`; `upsert_sql` takes the key columns then the delta."""
@@ -82,22 +102,13 @@ class Batch:
         return cache
 
     def flush_ops(self) -> None:
-        """Send the queued writes, grouping runs of the same statement."""
-        ops = self._ops
-        if not ops:
-            return
-        self._ops = []
-        start = 0
-        while start < len(ops):
-            sql = ops[start][0]
-            end = start + 1
-            while end < len(ops) and ops[end][0] == sql:
-                end += 1
-            if end - start == 1:
-                self.cursor.execute(sql, ops[start][1])
+        """Send the queued writes in order, each group as one statement or one executemany."""
+        ops, self._ops, self._insert_groups, self._last_was_execute = self._ops, [], {}, False
+        for sql, rows in ops:
+            if len(rows) == 1:
+                self.cursor.execute(sql, rows[0])
             else:
-                self.cursor.executemany(sql, [params for _, params in ops[start:end]])
-            start = end
+                self.cursor.executemany(sql, rows)
 
     def flush(self) -> None:
         """Send every queued write and counter of the page."""

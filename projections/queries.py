@@ -103,15 +103,21 @@ class ReactionEntry:
 
 @dataclass(frozen=True)
 class CertificateEntry:
-    """A certificate in the index."""
+    """A certificate in the index (the HC1 itself is not kept: it is personal data)."""
 
     uci: str
-    person_id: str
+    certificate_id: str
+    person_id: str | None  # None once the person was erased
+    dose_id: str | None
     dose_number: int | None
+    series_doses: int | None
+    colour: str  # "green" or "yellow"
     issued_on: str
+    expires_on: str
     status: str  # "current", "superseded" or "revoked"
     changed_on: str | None
     reason: str | None
+    superseded_by: str | None
 
 
 @dataclass(frozen=True)
@@ -290,10 +296,13 @@ def _health_books(
 
 
 def _certificate(row: Row) -> CertificateEntry:
-    return CertificateEntry(row[0], row[1], row[2], row[3], row[4], row[5], row[6])
+    return CertificateEntry(*row)
 
 
-_CERT_COLUMNS = "uci, person_id, dose_number, issued_on, status, changed_on, reason"
+_CERT_COLUMNS = (
+    "uci, certificate_id, person_id, dose_id, dose_number, series_doses, colour, issued_on, expires_on, status, "
+    "changed_on, reason, superseded_by"
+)
 
 
 def current_certificate(store: ViewStore, person_id: UUID | str) -> CertificateEntry | None:
@@ -325,6 +334,15 @@ def revoked_certificates(store: ViewStore, *, include_superseded: bool = True) -
 def revoked_ucis(store: ViewStore, *, include_superseded: bool = True) -> list[str]:
     """Just the UCIs of `revoked_certificates`."""
     return [c.uci for c in revoked_certificates(store, include_superseded=include_superseded)]
+
+
+def certificate_by_uci(store: ViewStore, uci: str) -> CertificateEntry | None:
+    """The certificate with that UCI (any status), or None."""
+    view = CertificateIndex.recorder(store)
+    with store.transaction(write=False) as cursor:
+        cursor.execute(f"SELECT {_CERT_COLUMNS} FROM {view.t('certificates')} WHERE uci = ?", (uci,))
+        row = cursor.fetchone()
+    return None if row is None else _certificate(row)
 
 
 # ---- public statistics -----------------------------------------------------------------------

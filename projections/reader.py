@@ -25,8 +25,10 @@ class SealedPersonalData(Transcoding):
     def encode(self, obj: PersonalData) -> dict[str, str]:
         raise TypeError("The projections' reader of the ledger never writes events.")
 
-    def decode(self, data: dict[str, Any]) -> PersonalData:
-        return PersonalData(UUID(data["o"]), None)
+    def decode(self, data: dict[str, Any] | str) -> PersonalData:
+        # Both forms the ledger has written: {"o": owner hex, ...} and "<owner hex>:<sealed>".
+        owner = data["o"] if isinstance(data, dict) else data.partition(":")[0]
+        return PersonalData(UUID(owner), None)
 
 
 class LedgerReader(Ledger):

@@ -26,7 +26,7 @@ from projections.store import ViewStore
 VIEWS: tuple[type[ViewProjection], ...] = (HealthBook, Statistics, Operations, CertificateIndex)
 VIEW_NAMES = tuple(view.name for view in VIEWS)
 
-RebuildProgress = Callable[[str, int, int, int], None]  # (view, position, events read, head)
+RebuildProgress = Callable[[str, int, int, int], None]  # (views, position, events read, head)
 
 
 class UnknownView(ProjectionError):
@@ -52,8 +52,8 @@ def run_views(
 
 
 def catch_up_views(app: Application[Any], store: ViewStore, names: Sequence[str] | None = None) -> int:
-    """Bring views up to the ledger's current head, synchronously; return events read."""
-    return sum(catch_up(app, view(view.recorder(store))) for view in view_classes(names))
+    """Bring views up to the ledger's current head, synchronously (each page decoded once); return events read."""
+    return catch_up(app, [view(view.recorder(store)) for view in view_classes(names)])
 
 
 def rebuild(
@@ -64,20 +64,22 @@ def rebuild(
     progress: RebuildProgress | None = None,
 ) -> dict[str, str]:
     """Drop each view (or those named), replay the whole log into it, and return its digest."""
-    result: dict[str, str] = {}
     head = app.recorder.max_notification_id() or 0
-    for view_class in view_classes(names):
+    classes = view_classes(names)
+    projections = []
+    for view_class in classes:
         recorder = view_class.recorder(store)
         recorder.drop_tables()
-        projection = view_class(recorder)
+        projections.append(view_class(recorder))
+    label = "+".join(c.name for c in classes)
 
-        def report(position: int, read: int, name: str = view_class.name) -> None:
-            if progress is not None:
-                progress(name, position, read, head)
+    def report(position: int, read: int) -> None:
+        if progress is not None:
+            progress(label, position, read, head)
 
-        catch_up(app, projection, until=head, progress=report)
-        result[view_class.name] = digest(recorder)
-    return result
+    # All views in one pass: each page of the log is read and decoded once.
+    catch_up(app, projections, until=head, progress=report)
+    return {p.name: digest(p.view) for p in projections}
 
 
 def digests(store: ViewStore, names: Sequence[str] | None = None) -> dict[str, str]:

@@ -37,26 +37,53 @@ def apply_page(app: Application[Any], projection: ViewProjection, page: Sequence
     projection.process_page(events, Tracking(app.name, page[-1].id))
 
 
+def apply_page_to_views(
+    app: Application[Any],
+    projections: Sequence[ViewProjection],
+    positions: dict[str, int],
+    page: Sequence[Notification],
+) -> None:
+    """Decode each event of `page` once and apply it to every view not yet past it (own transaction each)."""
+    topics: set[str] = set().union(*(p.handled_topics for p in projections))
+    to_domain_event = app.mapper.to_domain_event
+    decoded = {n.id: to_domain_event(n) for n in page if n.topic in topics}
+    for projection in projections:
+        name = projection.name
+        todo = [n for n in page if n.id > positions[name]]
+        if not todo:
+            continue
+        wanted = projection.handled_topics
+        events = [decoded[n.id] for n in todo if n.topic in wanted]
+        projection.process_page(events, Tracking(app.name, todo[-1].id))
+        positions[name] = todo[-1].id
+
+
 def catch_up(
     app: Application[Any],
-    projection: ViewProjection,
+    projection: ViewProjection | Sequence[ViewProjection],
     *,
     until: int | None = None,
     page_size: int = DEFAULT_PAGE_SIZE,
     progress: Progress | None = None,
 ) -> int:
-    """Apply the log from the view's position up to `until` (default: the head now); return events read."""
-    view = projection.view
-    view.create_table()
+    """Apply the log to one view (or several, decoding each page once) from its position up to
+    `until` (default: the head now); return the number of events read."""
+    projections = [projection] if isinstance(projection, ViewProjection) else list(projection)
+    for p in projections:
+        p.view.create_table()
     head = app.recorder.max_notification_id() if until is None else until
-    position = view.max_tracking_id(app.name) or 0
+    positions = {p.name: p.view.max_tracking_id(app.name) or 0 for p in projections}
+    position = min(positions.values(), default=0)
     follower = PollingFollower(app.recorder, position, page_size=page_size, poll_interval=0)
     applied = 0
     while head is not None and position < head:
         page = [n for n in follower.next_page() if n.id <= head]
         if not page:
             break
-        apply_page(app, projection, page)
+        if len(projections) == 1:
+            apply_page(app, projections[0], page)
+        else:
+            apply_page_to_views(app, projections, positions, page)
         position = page[-1].id
         applied += len(page)
         if progress is not None:
@@ -65,22 +92,26 @@ def catch_up(
 
 
 class ViewRunner:
-    """One view kept up to date in a background thread."""
+    """Views kept up to date in one background thread: each page is read and decoded once for all
+    of them, and applied to each in its own transaction (each view resumes from its own position)."""
 
     def __init__(
         self,
         app: Application[Any],
-        projection_class: type[ViewProjection],
+        projection_classes: type[ViewProjection] | Sequence[type[ViewProjection]],
         store: ViewStore,
         *,
         page_size: int = DEFAULT_PAGE_SIZE,
         poll_interval: float = DEFAULT_POLL_INTERVAL,
     ) -> None:
+        classes = [projection_classes] if isinstance(projection_classes, type) else list(projection_classes)
         self.app = app
-        self.name = projection_class.name
-        self.view = projection_class.recorder(store)
-        self.view.create_table()
-        self.projection = projection_class(self.view)
+        self.name = "+".join(c.name for c in classes)
+        self.projections = [c(c.recorder(store)) for c in classes]
+        for projection in self.projections:
+            projection.view.create_table()
+        self.projection = self.projections[0]
+        self.view = self.projection.view
         self.page_size = page_size
         self.poll_interval = poll_interval
         self.error: BaseException | None = None
@@ -97,9 +128,12 @@ class ViewRunner:
 
     def _run(self) -> None:
         try:
-            gt = self.view.max_tracking_id(self.app.name)
+            positions = {p.name: p.view.max_tracking_id(self.app.name) or 0 for p in self.projections}
             follower = open_follower(
-                self.app.recorder, gt, page_size=self.page_size, poll_interval=self.poll_interval
+                self.app.recorder,
+                min(positions.values()),
+                page_size=self.page_size,
+                poll_interval=self.poll_interval,
             )
             with self._follower_lock:
                 self._follower = follower
@@ -109,7 +143,7 @@ class ViewRunner:
                 while not self._stopping.is_set():
                     page = follower.next_page()
                     if page:
-                        apply_page(self.app, self.projection, page)
+                        apply_page_to_views(self.app, self.projections, positions, page)
             finally:
                 follower.close()
         except BaseException as exc:
@@ -131,15 +165,17 @@ class ViewRunner:
             self._thread.join(timeout)
 
     def wait(self, notification_id: int | None, timeout: float = 10.0) -> None:
-        """Block until the view has processed `notification_id`; raise the runner's error if it stopped."""
-        try:
-            self.view.wait(self.app.name, notification_id, timeout=timeout, interrupt=self.stopped)
-        except Exception:
-            if self.error is not None:
-                raise self.error from None
-            if self.view.has_tracking_id(self.app.name, notification_id):
-                return
-            raise
+        """Block until every view has processed `notification_id`; raise the runner's error if it stopped."""
+        for projection in self.projections:
+            view = projection.view
+            try:
+                view.wait(self.app.name, notification_id, timeout=timeout, interrupt=self.stopped)
+            except Exception:
+                if self.error is not None:
+                    raise self.error from None
+                if view.has_tracking_id(self.app.name, notification_id):
+                    continue
+                raise
 
     def run_forever(self, timeout: float | None = None) -> None:
         """Block until stopped (or `timeout`); re-raise the error that stopped the runner."""
@@ -158,7 +194,12 @@ class ViewRunner:
 
 
 class Supervisor:
-    """Runs several views and restarts any runner that stopped on an error, resuming from its position."""
+    """Runs views and restarts a runner that stopped on an error; it resumes from each view's position.
+
+    By default all views share one runner (the log is read and decoded once per page for all of
+    them); `shared_reading=False` gives each view its own runner (one view's failure then does not
+    pause the others).
+    """
 
     def __init__(
         self,
@@ -166,6 +207,7 @@ class Supervisor:
         projection_classes: Sequence[type[ViewProjection]],
         store: ViewStore,
         *,
+        shared_reading: bool = True,
         page_size: int = DEFAULT_PAGE_SIZE,
         poll_interval: float = DEFAULT_POLL_INTERVAL,
         restart_delay: float = 0.5,
@@ -173,7 +215,8 @@ class Supervisor:
     ) -> None:
         self.app = app
         self.store = store
-        self.projection_classes = tuple(projection_classes)
+        classes = tuple(projection_classes)
+        self.groups = [classes] if shared_reading else [(c,) for c in classes]
         self.page_size = page_size
         self.poll_interval = poll_interval
         self.restart_delay = restart_delay
@@ -184,28 +227,28 @@ class Supervisor:
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._watch, name="view-supervisor", daemon=True)
 
-    def _start_runner(self, projection_class: type[ViewProjection]) -> None:
+    @staticmethod
+    def _name(group: Sequence[type[ViewProjection]]) -> str:
+        return "+".join(c.name for c in group)
+
+    def _start_runner(self, group: Sequence[type[ViewProjection]]) -> None:
         runner = ViewRunner(
-            self.app,
-            projection_class,
-            self.store,
-            page_size=self.page_size,
-            poll_interval=self.poll_interval,
+            self.app, group, self.store, page_size=self.page_size, poll_interval=self.poll_interval
         )
-        self.runners[projection_class.name] = runner.start()
+        self.runners[self._name(group)] = runner.start()
 
     def start(self) -> Supervisor:
-        """Start every view, then watch them."""
-        for projection_class in self.projection_classes:
-            self._start_runner(projection_class)
+        """Start every runner, then watch them."""
+        for group in self.groups:
+            self._start_runner(group)
         self._thread.start()
         return self
 
     def _watch(self) -> None:
         next_start: dict[str, float] = {}
         while not self._stopping.wait(0.05):
-            for projection_class in self.projection_classes:
-                name = projection_class.name
+            for group in self.groups:
+                name = self._name(group)
                 runner = self.runners.get(name)
                 if runner is None or not runner.stopped.is_set():
                     continue
@@ -220,22 +263,35 @@ class Supervisor:
                     del next_start[name]
                     self.restarts[name] = self.restarts.get(name, 0) + 1
                     try:
-                        self._start_runner(projection_class)
+                        self._start_runner(group)
                     except Exception as exc:  # the database may still be away: try again later
                         self.errors.append((name, exc))
                         next_start[name] = time.monotonic() + self.max_restart_delay / 10
 
+    def positions(self) -> dict[str, int]:
+        """The position of every view."""
+        return {
+            p.name: p.view.max_tracking_id(self.app.name) or 0
+            for runner in list(self.runners.values())
+            for p in runner.projections
+        }
+
     def wait(self, notification_id: int | None, timeout: float = 30.0) -> None:
         """Block until every view has processed `notification_id` (restarts included)."""
         deadline = time.monotonic() + timeout
-        for name in self.runners:
-            while True:
-                runner = self.runners[name]
-                if runner.view.has_tracking_id(self.app.name, notification_id):
-                    break
-                if time.monotonic() > deadline:
-                    raise TimeoutError(f"view {name} did not reach position {notification_id} in {timeout} s")
-                time.sleep(0.02)
+        while True:
+            behind = [
+                name
+                for name, position in self.positions().items()
+                if notification_id is not None and position < notification_id
+            ]
+            if not behind:
+                return
+            if time.monotonic() > deadline:
+                raise TimeoutError(
+                    f"views {', '.join(behind)} did not reach position {notification_id} in {timeout} s"
+                )
+            time.sleep(0.02)
 
     def stop(self) -> None:
         """Stop watching and stop every runner."""

@@ -90,6 +90,7 @@ def register(
     group: str = "HEALTH_WORKER",
     guardian: UUID | None = None,
     number: int | None = None,
+    name: str | None = None,
 ) -> UUID:
     """Register one person (a dependant when `guardian` is given)."""
     _counter[0] += 1
@@ -100,7 +101,7 @@ def register(
     )
     person = ledger.register_person(
         national_id=national_id,
-        full_name=f"Nguyễn Văn Thử {_counter[0]}",
+        full_name=name or f"Nguyễn Văn Thử {_counter[0]}",
         date_of_birth=born,
         sex="male",
         phone=None,
