@@ -19,6 +19,9 @@ from credentials.uvci import RandomBytes, new_uvci
 
 ISSUER_COUNTRY = "VN"
 DEFAULT_VALIDITY = dt.timedelta(days=365)
+# Dose dates are local dates in Viet Nam (UTC+7, no daylight saving): "today" is judged there, so a dose
+# given just after midnight local time can be certified at once.
+VIETNAM_TIME = dt.timezone(dt.timedelta(hours=7), "ICT")
 
 
 @dataclass(frozen=True)
@@ -57,7 +60,7 @@ def issue(
         raise CredentialError("The certificate validity must be positive, e.g. 365 days.")
     issued_at = now.replace(microsecond=0)
     expires_at = issued_at + validity
-    today = now.astimezone(dt.UTC).date()
+    today = now.astimezone(VIETNAM_TIME).date()
     uvci = new_uvci(random_bytes)
     dcc, latest = build_payload(record, uvci, today)
     validate_dcc(dcc)

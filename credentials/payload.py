@@ -8,7 +8,7 @@ import unicodedata
 from typing import Any
 
 from credentials.errors import InvalidRecordError
-from credentials.record import VaccinationRecord
+from credentials.record import DoseRecord, VaccinationRecord
 from credentials.series import LatestDose, latest_dose
 from credentials.transliteration import transliterate
 from credentials.valuesets import COVID_19, check_country
@@ -47,8 +47,25 @@ def _date_of_birth(value: str) -> str:
     return value
 
 
+def _check_shapes(record: VaccinationRecord) -> None:
+    """Refuse a record whose fields have the wrong types, with a sentence instead of a traceback."""
+    if not isinstance(record, VaccinationRecord):
+        raise InvalidRecordError("Issue certificates from a VaccinationRecord.")
+    for field in ("family_name", "given_names", "date_of_birth"):
+        if not isinstance(getattr(record, field), str):
+            raise InvalidRecordError(f"The record's {field.replace('_', ' ')} must be text.")
+    if not isinstance(record.doses, tuple) or not all(isinstance(d, DoseRecord) for d in record.doses):
+        raise InvalidRecordError("The record's doses must be a tuple of DoseRecord, oldest first.")
+    for dose in record.doses:
+        if not all(isinstance(getattr(dose, f), str) for f in ("mp", "ma", "vp", "country")):
+            raise InvalidRecordError("A dose's codes (mp, ma, vp, country) must be text.")
+        if not isinstance(dose.date, dt.date) or isinstance(dose.date, dt.datetime):
+            raise InvalidRecordError("A dose's date must be a date (not a time or text).")
+
+
 def build_payload(record: VaccinationRecord, uvci: str, today: dt.date) -> tuple[dict[str, Any], LatestDose]:
     """The DCC for the latest dose of `record`, and how that dose was numbered."""
+    _check_shapes(record)
     family = _name(record.family_name, "family name", required=True)
     given = _name(record.given_names, "given names", required=False)
     dob = _date_of_birth(record.date_of_birth)

@@ -21,19 +21,22 @@ OPAQUE_BYTES = 16  # 128 random bits: collisions are out of reach at 150 million
 RandomBytes = Callable[[int], bytes]
 
 
+# Code point of each character (255: not in the character set), and the Luhn sum of a doubled code point.
+_CODES = bytes(_CODE.get(chr(byte), 255) for byte in range(256))
+_DOUBLED = bytes((2 * code) // _N + (2 * code) % _N if code < _N else 0 for code in range(256))
+
+
 def check_character(uvci: str) -> str:
     """The Luhn mod N check character of a UVCI (without its "#" suffix); letters count as upper case."""
-    total = 0
-    factor = 2  # Luhn mod N: double every second code point counting from the right, starting with the last
-    for char in reversed(uvci.upper()):
-        try:
-            addend = _CODE[char] * factor
-        except KeyError:
-            raise CredentialError(
-                f"The UVCI {uvci!r} contains {char!r}, outside A-Z, 0-9, '/' and ':'."
-            ) from None
-        total += addend // _N + addend % _N
-        factor = 1 if factor == 2 else 2
+    text = uvci.upper()
+    codes = text.encode("latin-1", errors="replace").translate(_CODES) if text.isascii() else b"\xff"
+    if 255 in codes:
+        bad = next((c for c in text if c not in _CODE), "?")
+        raise CredentialError(f"The UVCI {uvci!r} contains {bad!r}, outside A-Z, 0-9, '/' and ':'.")
+    # Luhn mod N: from the right, every other code point is doubled (the last one first), and a doubled
+    # value adds its two base-N digits.
+    backwards = codes[::-1]
+    total = sum(backwards[0::2].translate(_DOUBLED)) + sum(backwards[1::2])
     return CHARSET[(_N - total % _N) % _N]
 
 

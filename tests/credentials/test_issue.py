@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -250,3 +252,31 @@ def test_the_verifier_check_is_part_of_issuing_a_good_certificate(pki: InMemoryP
     )
     assert result.dcc == certificate.dcc
     assert result.kid == pki.document_signer.kid
+
+
+def test_a_dose_given_just_after_midnight_in_viet_nam_is_certified_at_once(pki: InMemoryPKI) -> None:
+    # 00:30 on 15 January in Ha Noi is still 14 January in UTC.
+    just_after_midnight = dt.datetime(2022, 1, 14, 17, 30, tzinfo=dt.UTC)
+    certificate = issue(record(dose(PFIZER, "2022-01-15")), pki.document_signer, now=just_after_midnight)
+    assert decode(certificate.hc1).dcc["v"][0]["dt"] == "2022-01-15"
+    with pytest.raises(InvalidRecordError, match="after today"):
+        issue(record(dose(PFIZER, "2022-01-16")), pki.document_signer, now=just_after_midnight)
+
+
+@pytest.mark.parametrize(
+    ("broken", "message"),
+    [
+        (lambda r: replace(r, family_name=None), "family name must be text"),
+        (lambda r: replace(r, date_of_birth=19800517), "date of birth must be text"),
+        (lambda r: replace(r, doses=list(r.doses)), "tuple of DoseRecord"),
+        (lambda r: replace(r, doses=(replace(r.doses[0], date="2021-08-01"),)), "must be a date"),
+        (lambda r: replace(r, doses=(replace(r.doses[0], date=dt.datetime(2021, 8, 1)),)), "must be a date"),
+        (lambda r: replace(r, doses=(replace(r.doses[0], mp=None),)), "must be text"),
+        (lambda r: "not a record", "VaccinationRecord"),
+    ],
+)
+def test_records_of_the_wrong_shape_are_refused_in_a_sentence(
+    pki: InMemoryPKI, broken: Callable[[Any], Any], message: str
+) -> None:
+    with pytest.raises(InvalidRecordError, match=message):
+        issue(broken(FULLY_VACCINATED), pki.document_signer, now=NOW)
