@@ -61,9 +61,13 @@ def main() -> None:
     catch_up_views(ledger, platform.views)
     holder = next(r for r in ledger.list_people(limit=500) if r.phone and r.doses and not r.guardian_id)
     client = app.test_client()
+    from web.signin import seal
+
+    with app.test_request_context():
+        sealed = seal(holder.phone)
     with client.session_transaction() as session:
         session["principal"] = {"role": "citizen", "subject": "bench", "display": "bench"}
-        session["phone"] = holder.phone
+        session["phone"] = sealed
     n = args.requests
     print(f"{args.people} people seeded; {n} requests per line; SQLite; one thread")
     print("in-process (Flask test client):")

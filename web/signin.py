@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+
+from cryptography.fernet import Fernet, InvalidToken
 from flask import current_app, session
 
 from web.accounts import mask_phone, normalise_phone
 from web.context import ctx
-from web.errors import BadInput
+from web.errors import BadInput, NotFound
 from web.i18n import translate
 from web.outbox import Message
 from web.roles import Principal, Role
@@ -18,6 +22,34 @@ HOME_BY_ROLE = {
     Role.RESPONSE: "operations.dashboard",
     Role.AUDITOR: "audit.overview",
 }
+
+
+def _fernet() -> Fernet:
+    digest = hashlib.sha256(b"immunize session phone\x00" + current_app.config["SECRET_KEY"].encode()).digest()
+    return Fernet(base64.urlsafe_b64encode(digest))
+
+
+def seal(phone: str) -> str:
+    """The phone number encrypted for the session cookie (signed is not secret: this is)."""
+    return _fernet().encrypt(phone.encode()).decode("ascii")
+
+
+def unseal(token: object) -> str | None:
+    """The phone number of a sealed session value, or None if it is missing or was tampered with."""
+    if not isinstance(token, str):
+        return None
+    try:
+        return _fernet().decrypt(token.encode("ascii")).decode()
+    except (InvalidToken, ValueError):
+        return None
+
+
+def session_phone() -> str:
+    """The signed-in citizen's phone number (NotFound if the session has none)."""
+    phone = unseal(session.get("phone"))
+    if phone is None:
+        raise NotFound("the session has no phone: sign in again", key="error.signin_required")
+    return phone
 
 
 def _now() -> float:
@@ -39,14 +71,14 @@ def request_code(raw_phone: str, *, client: str) -> str:
     minutes = max(1, accounts.otp_ttl // 60)
     text = translate("otp.message", code=code, minutes=minutes)
     ctx().sender.send(Message(phone=phone, text=text))
-    session["pending_phone"] = phone
+    session["pending_phone"] = seal(phone)
     return mask_phone(phone)
 
 
 def confirm_code(code: str) -> Principal:
     """Check the code for the phone of this session and sign the citizen in."""
-    phone = session.get("pending_phone")
-    if not isinstance(phone, str):
+    phone = unseal(session.get("pending_phone"))
+    if phone is None:
         raise BadInput("ask for a code first", key="error.code_missing")
     ctx().accounts.check_code(phone, code, _now())
     principal = Principal(
@@ -87,4 +119,4 @@ def _start_session(principal: Principal, *, phone: str = "") -> None:
         "display": principal.display,
     }
     if phone:
-        session["phone"] = phone
+        session["phone"] = seal(phone)

@@ -53,6 +53,11 @@ def client(app: Flask) -> Iterator[FlaskClient]:
 
 def sign_in_as(client: FlaskClient, role: str, *, site_id: str = "", province_code: str = "01", phone: str = "0912345678") -> None:
     """Put a principal straight into the session (the sign-in flows have their own tests)."""
+    from web.signin import seal
+
+    assert client.application is not None
+    with client.application.test_request_context():
+        sealed = seal(phone)
     with client.session_transaction() as session:
         session.clear()
         if role == "anonymous":
@@ -65,7 +70,7 @@ def sign_in_as(client: FlaskClient, role: str, *, site_id: str = "", province_co
             "display": role,
         }
         if role == "citizen":
-            session["phone"] = phone
+            session["phone"] = sealed
 
 
 def csrf_token(client: FlaskClient) -> str:

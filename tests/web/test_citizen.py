@@ -174,3 +174,38 @@ def test_bad_input_gets_a_clear_message_in_the_users_language(seeded: tuple[Ledg
     assert "That phone number is not right" in response.get_data(as_text=True)
     response = client.post("/signin/citizen", data={"phone": "12"}, headers={"Accept-Language": "vi"})
     assert "Số điện thoại không đúng" in response.get_data(as_text=True)
+
+
+def test_the_session_cookie_never_carries_the_phone_number_in_clear(seeded: tuple[Ledger, Path]) -> None:
+    import base64
+    import zlib
+
+    ledger, base = seeded
+    app = make_app(base, ledger, WTF_CSRF_ENABLED=False)
+    holder = a_vaccinated_holder(ledger)
+    client = app.test_client()
+    sign_in_with_code(client, app, holder.phone)
+    cookie = client.get_cookie("immunize_session")
+    assert cookie is not None
+    payload = cookie.value.lstrip(".").split(".")[0]
+    raw = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
+    text = (zlib.decompress(raw) if cookie.value.startswith(".") else raw).decode()
+    assert "principal" in text
+    assert holder.phone not in text
+    assert holder.phone[1:] not in text
+
+
+def test_a_new_citizen_registers_themselves_with_the_phone_they_proved(seeded: tuple[Ledger, Path]) -> None:
+    ledger, base = seeded
+    app = make_app(base, ledger, WTF_CSRF_ENABLED=False)
+    client = app.test_client()
+    sign_in_with_code(client, app, "0399888777")
+    assert "citizen.register" not in client.get("/me/").get_data(as_text=True)
+    assert "/me/register" in client.get("/me/").get_data(as_text=True)
+    response = client.post("/me/register", data={
+        "full_name": "Phạm Thị Hồng", "date_of_birth": "1990-02-03", "sex": "female",
+        "national_id": "001190123456", "ward_code": "00001", "priority_group": ""})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    record = ledger.person_by_national_id("001190123456")
+    assert record.phone == "0399888777"
+    assert "Phạm Thị Hồng" in client.get("/me/").get_data(as_text=True)

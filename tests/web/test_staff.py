@@ -167,3 +167,21 @@ def test_the_staff_add_command_reads_the_password_from_the_environment(tmp_path:
     refused = runner.invoke(staff, ["add", "nurse.binh", "--role", "staff", "--site", "site-1"], env=env)
     assert refused.exit_code != 0
     assert os.stat(db).st_size > 0
+
+
+def test_staff_record_a_reaction_at_the_desk(seeded: tuple[Ledger, Path]) -> None:
+    ledger, base = seeded
+    app = make_app(base, ledger, WTF_CSRF_ENABLED=False)
+    site = a_site_with_lots(app)
+    client = staff_client(app, site.id)
+    person = next(r for r in ledger.list_people(limit=100) if r.doses and not r.erased)
+    dose = person.doses[-1]
+    response = client.post(f"/desk/people/{person.person_id}/reactions", data={
+        "dose_id": str(dose.dose_id), "onset": dose.administered_on.isoformat(), "symptoms": "phát ban (rash)",
+        "severity": "serious"})
+    assert response.status_code == 302
+    reactions = ledger.person_record(person.person_id).reactions
+    assert any(r.symptoms.text == "phát ban (rash)" and r.needs_follow_up for r in reactions)
+    page = client.get(f"/desk/people/{person.person_id}", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "phát ban (rash)" in page
+    assert "Serious" in page

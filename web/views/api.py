@@ -41,10 +41,7 @@ def _family_member(person_id: str) -> dict[str, Any]:
 
 
 def _phone() -> str:
-    phone = session.get("phone")
-    if not isinstance(phone, str):
-        raise NotFound("the session has no phone: sign in again")
-    return phone
+    return signin.session_phone()
 
 
 @bp.get("/openapi.json")

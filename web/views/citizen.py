@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask.wrappers import Response
 from werkzeug.wrappers import Response as WerkzeugResponse
 
@@ -13,15 +13,13 @@ from web.context import ctx
 from web.errors import NotFound, WebError
 from web.i18n import message_for
 from web.roles import Role, allow
+from web.signin import session_phone
 
 bp = Blueprint("citizen", __name__, url_prefix="/me")
 
 
 def phone() -> str:
-    value = session.get("phone")
-    if not isinstance(value, str):
-        raise NotFound("the session has no phone: sign in again")
-    return value
+    return session_phone()
 
 
 def family() -> list[dict[str, Any]]:
