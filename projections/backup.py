@@ -123,7 +123,7 @@ def write_backup(
     first = db.first_event()
     ledger = ledger_identity(first) if first is not None else None
     create_tables(db)
-    with gzip.GzipFile(fileobj=out, mode="wb", compresslevel=6, mtime=0) as zipped:
+    with gzip.GzipFile(fileobj=out, mode="wb", compresslevel=1, mtime=0) as zipped:
         writer = LogFileWriter(zipped)  # type: ignore[arg-type]
         writer.header(BACKUP_FORMAT, ledger, list(load_public_keys(db).values()),
                       created_at=now.isoformat(), app=db.app_name, source=db.kind)

@@ -19,6 +19,7 @@ import binascii
 import gzip
 import hashlib
 import json
+import re
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -36,6 +37,9 @@ BACKUP_FORMAT = "immunize-backup"
 FORMAT_VERSION = 1
 # Untrusted input is bounded: no line (one stored event) may exceed this many bytes.
 MAX_LINE_BYTES = 16 * 1024 * 1024
+_CHUNK = 256 * 1024
+# Text JSON needs no escaping for (UUIDs, topics): written as is; anything else goes through json.dumps.
+_PLAIN = re.compile(r"[0-9A-Za-z_.:\-]*")
 
 
 def _dumps(obj: dict[str, Any]) -> bytes:
@@ -53,11 +57,29 @@ class LogFileWriter:
         self.rows: dict[str, int] = {}
         self.head_position = 0
         self.head_link = GENESIS
+        self._buffer: list[bytes] = []
+        self._buffered = 0
 
     def _write(self, obj: dict[str, Any]) -> None:
-        data = _dumps(obj)
-        self._hash.update(data)
-        self._out.write(data)
+        self._emit(_dumps(obj))
+
+    def _emit(self, data: bytes) -> None:
+        # Lines are buffered and written (and hashed) in chunks: far fewer calls into gzip.
+        self._buffer.append(data)
+        self._buffered += len(data)
+        if self._buffered >= _CHUNK:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._buffer:
+            chunk = b"".join(self._buffer)
+            self._hash.update(chunk)
+            self._out.write(chunk)
+            self._buffer.clear()
+            self._buffered = 0
+
+    def _json_text(self, text: str) -> str:
+        return f'"{text}"' if _PLAIN.fullmatch(text) else json.dumps(text, ensure_ascii=False)
 
     def header(self, fmt: str, ledger: str | None, keys: list[AuditPublicKey], **extra: Any) -> None:
         self._write({
@@ -77,12 +99,11 @@ class LogFileWriter:
             tail = f',"link":"{link.hex()}"}}\n'
             self.head_position, self.head_link = row.position, link
         data = (
-            f'{{"type":"event","position":{int(row.position)},"originator_id":{json.dumps(row.originator_id, ensure_ascii=False)},'
-            f'"originator_version":{int(row.originator_version)},"topic":{json.dumps(row.topic, ensure_ascii=False)},'
+            f'{{"type":"event","position":{int(row.position)},"originator_id":{self._json_text(row.originator_id)},'
+            f'"originator_version":{int(row.originator_version)},"topic":{self._json_text(row.topic)},'
             f'"state":"{b64(row.state)}"{tail}'
         ).encode()
-        self._hash.update(data)
-        self._out.write(data)
+        self._emit(data)
         self.events += 1
 
     def checkpoint(self, cp: Checkpoint) -> None:
@@ -103,6 +124,7 @@ class LogFileWriter:
         self.rows[table] = self.rows.get(table, 0) + 1
 
     def trailer(self) -> None:
+        self._flush()
         body = {
             "type": "trailer",
             "events": self.events,
@@ -207,7 +229,7 @@ class LogFileReader:
 
     def _parse(self, data: bytes) -> dict[str, Any]:
         try:
-            obj = json.loads(data)
+            obj = json.loads(data.decode("utf-8"))
         except (UnicodeDecodeError, ValueError) as exc:
             raise FileFormatError("the line is not valid JSON: the file is corrupt", self.line) from exc
         if not isinstance(obj, dict) or not isinstance(obj.get("type"), str):
