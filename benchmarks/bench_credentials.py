@@ -122,6 +122,10 @@ def main() -> None:
     rates = {name: best_rate(timings[name], count) for name, _, count in rows}
     baseline = rates["bare ES256 sign (cryptography)"]
     matrix = qr_matrix(sample.hc1)
+    load = os.getloadavg()[0]
+    print(
+        f"{os.cpu_count()} CPUs, load average {load:.1f} during the run (other processes inflate every row)"
+    )
     print(
         f"HC1 length {len(sample.hc1)} characters, QR version {matrix.version} ({matrix.size} modules), mask {matrix.mask}"
     )
