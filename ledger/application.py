@@ -105,7 +105,7 @@ class ActorAsList(Transcoding):
         if isinstance(data, dict):  # the first format: {"id", "role", "site"}
             return Actor(data["id"], Role(data["role"]), data["site"])
         actor_id, role, site = data
-        return Actor(str(actor_id), Role(role), UUID(hex=site) if site else None)
+        return Actor(str(actor_id), Role(str(role)), UUID(hex=site) if site else None)
 
 
 # ---- small helpers ---------------------------------------------------------------------------

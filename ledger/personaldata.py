@@ -378,13 +378,14 @@ class KeyRing:
         for owner in owners:
             self.destroy(owner)
 
-    def seal(self, data: PersonalData) -> str:
+    def seal(self, data: PersonalData) -> dict[str, str]:
         """Encrypt a personal value with its owner's key (creating the key on first use).
 
-        Stored as "<owner hex>:<base64 of nonce + ciphertext>", or "<owner hex>:" for an erased value.
+        Stored as {"o": owner hex, "c": base64 of nonce + ciphertext}, or {"o": owner hex, "e": "1"}
+        for an erased value (projections.reader relies on "o").
         """
         if data.value is None:
-            return f"{data.owner.hex}:"
+            return {"o": data.owner.hex, "e": "1"}
         key = self.key(data.owner)
         if key is None:
             self.create_keys([data.owner])
@@ -392,14 +393,12 @@ class KeyRing:
             assert key is not None
         nonce = secrets.token_bytes(_NONCE)
         sealed = AESGCM(key).encrypt(nonce, data.value.encode("utf-8"), data.owner.bytes)
-        return f"{data.owner.hex}:{_b64(nonce + sealed)}"
+        return {"o": data.owner.hex, "c": _b64(nonce + sealed)}
 
-    def open(self, sealed: str | dict[str, str]) -> PersonalData:
+    def open(self, sealed: dict[str, str]) -> PersonalData:
         """A sealed value, decrypted when first used; an erased owner gives an erased value, never an error."""
-        if isinstance(sealed, dict):  # the first format: {"o": owner, "c": ciphertext}
-            sealed = f"{sealed['o']}:{sealed.get('c', '')}"
-        owner_hex, _, blob = sealed.partition(":")
-        owner = _owner(owner_hex)
+        owner = _owner(sealed["o"])
+        blob = sealed.get("c", "")
         if not blob:
             return PersonalData(owner, None)
         return PersonalData(owner, opener=lambda: self._decrypt(owner, blob))
@@ -468,8 +467,8 @@ class PersonalDataAsSealed(Transcoding):
     def __init__(self, ring: KeyRing) -> None:
         self.ring = ring
 
-    def encode(self, obj: PersonalData) -> str:
+    def encode(self, obj: PersonalData) -> dict[str, str]:
         return self.ring.seal(obj)
 
-    def decode(self, data: str | dict[str, str]) -> PersonalData:
+    def decode(self, data: dict[str, str]) -> PersonalData:
         return self.ring.open(data)
