@@ -165,7 +165,7 @@ class Accounts:
         """A fresh 6-digit code for this phone (replacing any earlier one); only its HMAC is stored."""
         code = code if code is not None else f"{secrets.randbelow(1_000_000):06d}"
         key = self.key_for("phone", phone)
-        self.store.execute("DELETE FROM web_otp WHERE phone_key = ?", (key,))
+        self.store.execute("DELETE FROM web_otp WHERE phone_key = ? OR expires_at < ?", (key, now - 3600))
         self.store.execute(
             "INSERT INTO web_otp (phone_key, code_hash, expires_at, attempts) VALUES (?, ?, ?, 0)",
             (key, self._code_hash(key, code), now + self.otp_ttl),
@@ -198,6 +198,7 @@ class Accounts:
     def hit(self, bucket: str, limit: int, window: int, now: float) -> None:
         """Count one attempt in `bucket`; RateLimited when more than `limit` fall within `window` seconds."""
         self.store.execute("DELETE FROM web_rate WHERE bucket = ? AND at < ?", (bucket, now - window))
+        self.store.execute("DELETE FROM web_rate WHERE at < ?", (now - 86_400,))  # nothing counts for a day
         count = int(self.store.query("SELECT COUNT(*) FROM web_rate WHERE bucket = ?", (bucket,))[0][0])
         if count >= limit:
             raise RateLimited("too many attempts: wait a few minutes and try again")

@@ -139,7 +139,8 @@ class Platform:
         self._views: Any = views
         self._rendered: dict[tuple[str, str], tuple[bytes, str]] = {}
         self._trust_cache: tuple[datetime, bytes] | None = None
-        self._revocation_cache: tuple[datetime, bytes] | None = None
+        self._revocation_cache: tuple[datetime, int, list[str], bytes] | None = None
+        self._revoked_cache: tuple[int, frozenset[bytes]] | None = None
 
     def attach_phone_key(self, phone_key: Callable[[str], str]) -> None:
         self._phone_key = phone_key
@@ -513,12 +514,20 @@ class Platform:
         from keys.publish import issue_revocation_list
 
         now = datetime.now().astimezone()
+        head = self.ledger.recorder.max_notification_id() or 0
         with self._lock:
-            # At most a minute old: a superseded certificate must reach offline verifiers quickly.
-            if self._revocation_cache is None or now - self._revocation_cache[0] > timedelta(minutes=1):
-                ucis = self._revoked_ucis()
-                self._revocation_cache = (now, issue_revocation_list(self.key_dir, self._passphrase(), ucis, now))
-            return self._revocation_cache[1], "revocation-list.cbor"
+            # A new signed list (next sequence number) as soon as the log moved and the withdrawn UCIs
+            # changed, and at least hourly so its next-update stays ahead; otherwise the same bytes.
+            cached = self._revocation_cache
+            if cached is None or now - cached[0] > timedelta(hours=1) or cached[1] != head:
+                ucis = sorted(self._revoked_ucis())
+                if cached is None or now - cached[0] > timedelta(hours=1) or ucis != cached[2]:
+                    data = issue_revocation_list(self.key_dir, self._passphrase(), ucis, now)
+                    cached = (now, head, ucis, data)
+                else:
+                    cached = (cached[0], head, ucis, cached[3])
+                self._revocation_cache = cached
+            return cached[3], "revocation-list.cbor"
 
     def _revoked_ucis(self) -> list[str]:
         """Superseded and revoked UCIs, read from the ledger's log (always complete, never behind)."""
@@ -526,25 +535,40 @@ class Platform:
 
         return sorted({withdrawn.uci for withdrawn in withdrawn_certificates(self.ledger)})
 
-    def trust(self, now: datetime) -> Any:
-        """The verifier's trust: every DSC of the key store (the same list the trust-list file carries)."""
+    def trust(self, now: datetime, *, revocation: bool = False) -> Any:
+        """The verifier's trust: every DSC of the key store (what the trust-list file carries), and with
+        `revocation` the withdrawn UCIs (what the revocation-list file carries)."""
         from keys.certificates import der
         from keys.store import KeyStore
         from verifier import TrustList
+        from verifier.trustlist import uci_hash
 
         store = KeyStore(self.key_dir)
         if not store.exists():
             raise Unavailable("no keys yet: run `immunize keys init`", key="error.keys_missing")
-        return TrustList.from_certificates([der(c) for _r, c in store.trusted_documents(now)])
+        trust = TrustList.from_certificates([der(c) for _r, c in store.trusted_documents(now)])
+        if revocation:
+            head = self.ledger.recorder.max_notification_id() or 0
+            with self._lock:
+                if self._revoked_cache is None or self._revoked_cache[0] != head:  # re-read only after new events
+                    self._revoked_cache = (head, frozenset(uci_hash(u) for u in self._revoked_ucis()))
+                trust.revoked = self._revoked_cache[1]
+        return trust
 
     @guarded
-    def verify_certificate(self, hc1: str, *, now: datetime | None = None) -> dict[str, Any]:
-        """The verdict on an HC1 string: valid with name/date of birth/doses, or the reason it is not."""
+    def verify_certificate(
+        self, hc1: str, *, now: datetime | None = None, revocation: bool = True
+    ) -> dict[str, Any]:
+        """The verdict on an HC1 string: valid with name/date of birth/doses, or the reason it is not.
+
+        Superseded and revoked certificates are refused (reason `revoked`), as offline verifiers with
+        the revocation list refuse them; the staff desk looks people up even by an old certificate.
+        """
         from verifier import VerificationError, verify
 
         moment = now or datetime.now().astimezone()
         try:
-            result = verify(hc1, self.trust(moment), now=moment)
+            result = verify(hc1, self.trust(moment, revocation=revocation), now=moment)
         except VerificationError as exc:
             return {"valid": False, "reason": exc.reason, "message": str(exc)}
         dcc = result.dcc
@@ -596,7 +620,7 @@ class Platform:
 
     @guarded
     def find_by_certificate(self, hc1: str, *, now: datetime) -> str:
-        verdict = self.verify_certificate(hc1, now=now)
+        verdict = self.verify_certificate(hc1, now=now, revocation=False)
         if not verdict["valid"]:
             raise BadInput(verdict["message"], key="error.certificate_invalid")
         return self._person_for_uci(verdict["uci"])

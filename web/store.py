@@ -35,6 +35,7 @@ SCHEMA = (
         bucket TEXT NOT NULL,
         at DOUBLE PRECISION NOT NULL)""",
     "CREATE INDEX IF NOT EXISTS web_rate_bucket ON web_rate (bucket, at)",
+    "CREATE INDEX IF NOT EXISTS web_rate_at ON web_rate (at)",
 )
 
 Row = tuple[Any, ...]

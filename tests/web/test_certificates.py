@@ -119,8 +119,12 @@ def test_a_new_dose_supersedes_the_certificate_and_the_old_uci_is_revoked(world:
     revocation = app.test_client().get("/revocation-list")
     assert revocation.status_code == 200
     from keys.lists import uci_hash
+
     assert uci_hash(old["uci"]) in revocation.data
     assert uci_hash(new["uci"]) not in revocation.data
+    public = app.test_client()
+    assert public.post("/api/v1/verify", json={"hc1": old["hc1"]}).get_json()["reason"] == "revoked"
+    assert public.post("/api/v1/verify", json={"hc1": new["hc1"]}).get_json()["valid"] is True
 
 
 def test_the_trust_list_and_anchor_downloads_verify_the_certificates(world: dict[str, Any], tmp_path: Path) -> None:
