@@ -6,6 +6,8 @@ from datetime import date
 from uuid import uuid4
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from ledger.errors import InvalidInput
 from ledger.values import Actor, NationalId, PartialDate, PersonalData, Role, normalise_name, normalise_phone
@@ -56,3 +58,20 @@ def test_site_staff_must_name_their_site() -> None:
     with pytest.raises(InvalidInput, match="site id"):
         Actor("v1", Role.VACCINATOR)
     assert Actor("a1", Role.ADMIN).site_id is None
+
+
+@given(st.dates(min_value=date(1900, 1, 1), max_value=date(2100, 12, 31)), st.sampled_from([1, 2, 3]))
+def test_partial_dates_read_back_what_they_write(day: date, precision: int) -> None:
+    text = day.isoformat()[: {1: 4, 2: 7, 3: 10}[precision]]
+    parsed = PartialDate.parse(text)
+    assert parsed.isoformat() == text
+    assert parsed.earliest() <= day <= parsed.latest()
+
+
+@given(st.text(alphabet="0123456789", min_size=1, max_size=14))
+def test_only_nine_or_twelve_digits_make_a_national_id(number: str) -> None:
+    if len(number) in (9, 12):
+        assert NationalId(number).number == number
+    else:
+        with pytest.raises(InvalidInput):
+            NationalId(number)
