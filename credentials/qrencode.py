@@ -10,6 +10,7 @@ the tests can require the very same matrix as segno for every input.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
@@ -62,14 +63,22 @@ def _choose_version(length: int) -> int:
     )
 
 
+@cache
+def _pair_bits() -> dict[str, str]:
+    """The 11-bit code of every two-character group (45 x first + second, 7.4.5), built on first use."""
+    return {a + b: format(45 * _VALUE[a] + _VALUE[b], "011b") for a in ALPHANUMERIC for b in ALPHANUMERIC}
+
+
+_PAIRS = re.compile("..", re.S)
+
+
 def _data_bytes(text: str, version: int) -> bytes:
     """Mode indicator, count, the character pairs, terminator, padding to full data codewords (7.4.4-7.4.10)."""
-    values = [_VALUE[char] for char in text]
     count_bits = _count_bits(version)
     parts = ["0010", format(len(text), f"0{count_bits}b")]  # alphanumeric mode indicator, character count
-    parts += [format(45 * a + b, "011b") for a, b in zip(values[::2], values[1::2], strict=False)]
-    if len(values) % 2:
-        parts.append(format(values[-1], "06b"))
+    parts += map(_pair_bits().__getitem__, _PAIRS.findall(text))
+    if len(text) % 2:
+        parts.append(format(_VALUE[text[-1]], "06b"))
     stream = "".join(parts)
     capacity = 8 * _data_codewords(version)
     stream += "0" * min(4, capacity - len(stream))  # terminator
@@ -118,8 +127,8 @@ def _generator_multiples(degree: int) -> tuple[int, ...]:
     return tuple(multiples)
 
 
-def _error_correction(block: bytes, degree: int) -> bytes:
-    """The Reed-Solomon error correction codewords of one block (polynomial division as a shift register)."""
+def _shift_register(block: bytes, degree: int) -> int:
+    """The Reed-Solomon remainder of one block, by polynomial division as a shift register."""
     multiples = _generator_multiples(degree)
     top_shift = 8 * (degree - 1)
     mask = (1 << (8 * degree)) - 1
@@ -127,6 +136,32 @@ def _error_correction(block: bytes, degree: int) -> bytes:
     for byte in block:
         factor = (remainder >> top_shift) ^ byte
         remainder = ((remainder << 8) & mask) ^ multiples[factor]
+    return remainder
+
+
+@cache
+def _position_tables(length: int, degree: int) -> tuple[list[int], ...]:
+    """For each data position, the remainder of every byte value there: encoding is linear over GF(256),
+    so a block's remainder is the XOR of one table entry per byte."""
+    exp, log = _gf_tables()
+    tables = []
+    for position in range(length):
+        unit = _shift_register(bytes(position) + b"\x01" + bytes(length - position - 1), degree)
+        coefficients = unit.to_bytes(degree, "big")
+        table = [0]
+        for value in range(1, 256):
+            table.append(
+                int.from_bytes(bytes(exp[log[value] + log[c]] if c else 0 for c in coefficients), "big")
+            )
+        tables.append(table)
+    return tuple(tables)
+
+
+def _error_correction(block: bytes, degree: int) -> bytes:
+    """The Reed-Solomon error correction codewords of one block (7.5.2)."""
+    remainder = 0
+    for table, byte in zip(_position_tables(len(block), degree), block, strict=True):
+        remainder ^= table[byte]
     return remainder.to_bytes(degree, "big")
 
 
