@@ -162,6 +162,11 @@ CATALOG: dict[str, dict[str, str]] = {
     # staff desk
     "desk.by_id": {"vi": "Tìm theo số CCCD/CMND", "en": "Find by national ID"},
     "desk.by_qr": {"vi": "Tìm theo mã QR", "en": "Find by QR code"},
+    "desk.register": {"vi": "Đăng ký người mới", "en": "Register a new person"},
+    "desk.phone_help": {
+        "vi": "Không bắt buộc: số này dùng để người dân đăng nhập xem sổ sức khỏe.",
+        "en": "Optional: the number the person signs in with to see their health book.",
+    },
     "desk.find": {"vi": "Tìm", "en": "Find"},
     "desk.record_dose": {"vi": "Ghi nhận mũi tiêm", "en": "Record a dose"},
     "desk.no_lots": {"vi": "Điểm tiêm chưa có lô vắc xin còn hạn.", "en": "This site holds no unexpired lot."},

@@ -69,6 +69,14 @@ PATHS: dict[str, dict[str, Any]] = {
         "get": _op("The current certificate: HC1, status green/yellow", "citizen", params=PERSON)
     },
     "/desk/find": {"post": _op("Find a person by national ID or certificate", "staff", body={"national_id": S, "hc1": S})},
+    "/desk/people": {
+        "post": _op(
+            "Register a person at the staff member's desk",
+            "staff",
+            body={"full_name": S, "date_of_birth": S, "sex": S, "national_id": S, "ward_code": S,
+                  "priority_group": S, "phone": S},
+        )
+    },
     "/desk/lots": {"get": _op("Lots at the staff member's site", "staff")},
     "/desk/people/{person_id}": {"get": _op("A person's record at the desk", "staff", params=PERSON)},
     "/desk/people/{person_id}/doses": {

@@ -636,6 +636,23 @@ class Platform:
             raise NotFound("no person for that certificate", key="error.person_not_found")
         return str(row[0])
 
+    @guarded
+    def register_at_site(self, form: dict[str, Any], *, phone: str, staff: Principal, now: datetime) -> str:
+        """Staff register a person at their desk (phone optional: it links the citizen's sign-in)."""
+        number = normalise_phone(phone) if phone.strip() else None
+        person_id = self.ledger.register_person(
+            national_id=form["national_id"],
+            full_name=form["full_name"],
+            date_of_birth=form["date_of_birth"],
+            sex=form["sex"],
+            phone=number,
+            ward_code=form["ward_code"],
+            priority_group=form["priority_group"] or self._default_group(),
+            actor=self.staff_actor(staff),
+            idempotency_key=_key(),
+        )
+        return str(person_id)
+
     def staff_actor(self, staff: Principal) -> Any:
         from ledger.values import Actor, Role
 

@@ -185,3 +185,25 @@ def test_staff_record_a_reaction_at_the_desk(seeded: tuple[Ledger, Path]) -> Non
     page = client.get(f"/desk/people/{person.person_id}", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "phát ban (rash)" in page
     assert "Serious" in page
+
+
+def test_staff_register_a_walk_in_and_the_citizen_can_then_sign_in_for_them(seeded: tuple[Ledger, Path]) -> None:
+    ledger, base = seeded
+    app = make_app(base, ledger, WTF_CSRF_ENABLED=False)
+    site = a_site_with_lots(app)
+    client = staff_client(app, site.id)
+    response = client.post("/desk/register", data={
+        "full_name": "Đỗ Văn Tới", "date_of_birth": "1960", "sex": "male", "national_id": "079060001234",
+        "ward_code": "26734", "priority_group": "", "phone": "0377 111 222"})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    assert "079060001234" not in response.headers["Location"]
+    record = ledger.person_by_national_id("079060001234")
+    assert record.full_name == "Đỗ Văn Tới"
+    assert record.phone == "0377111222"
+    family = app.extensions["immunize"].platform.family("0377111222")
+    assert [p["full_name"] for p in family] == ["Đỗ Văn Tới"]
+    again = client.post("/desk/register", data={
+        "full_name": "Đỗ Văn Tới", "date_of_birth": "1960", "sex": "male", "national_id": "079060001234",
+        "ward_code": "26734", "priority_group": ""}, headers={"Accept-Language": "en"})
+    assert again.status_code == 400
+    assert "already registered" in again.get_data(as_text=True)

@@ -180,6 +180,16 @@ def find() -> Response:
     return jsonify({"id": person_id})
 
 
+@bp.post("/desk/people")
+@allow(Role.STAFF)
+def desk_register() -> Response:
+    data = body()
+    person_id = ctx().platform.register_at_site(
+        forms.person_form(data), phone=str(data.get("phone", "")), staff=principal(), now=ctx().clock()
+    )
+    return jsonify({"id": person_id})
+
+
 @bp.get("/desk/lots")
 @allow(Role.STAFF)
 def lots() -> Response:

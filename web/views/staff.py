@@ -45,6 +45,25 @@ def find() -> tuple[str, int] | WerkzeugResponse:
     return redirect(url_for("staff.person", person_id=person_id))
 
 
+@bp.route("/register", methods=["GET", "POST"])
+@allow(Role.STAFF)
+def register() -> tuple[str, int] | WerkzeugResponse:
+    """Register someone who walked in without a record; national IDs travel in the POST body only."""
+    error = ""
+    if request.method == "POST":
+        try:
+            person_id = ctx().platform.register_at_site(
+                forms.person_form(request.form), phone=request.form.get("phone", ""), staff=me(), now=ctx().clock()
+            )
+        except WebError as exc:
+            error = message_for(exc)
+        else:
+            return redirect(url_for("staff.person", person_id=person_id))
+    return render_template("staff_register.html", error=error, groups=ctx().platform.priority_groups()), (
+        400 if error else 200
+    )
+
+
 def _person_page(person_id: str, error: str = "", status: int = 200) -> tuple[str, int]:
     platform = ctx().platform
     book = platform.health_book(person_id)
