@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import struct
 import zlib
-from functools import cache
 
 PREFIX = "HC1:"
 ZLIB_LEVEL = 9  # the smallest output: fewer QR modules, and zlib is a small share of the issuing time
@@ -12,20 +11,24 @@ ZLIB_LEVEL = 9  # the smallest output: fewer QR modules, and zlib is a small sha
 ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:"
 
 
-@cache
-def _triples() -> list[str]:
-    """Every 3-character group for a 2-byte chunk, built on first use: encoding is one lookup per chunk."""
-    return [ALPHABET[n % 45] + ALPHABET[n // 45 % 45] + ALPHABET[n // 2025] for n in range(65536)]
+# The first two characters of every 3-character group (the value modulo 2025): a small table that stays
+# in the CPU cache (a 65,536-entry table of whole groups measured slower inside the issuing pipeline).
+_LOW_PAIRS = [ALPHABET[n % 45] + ALPHABET[n // 45] for n in range(2025)]
 
 
 def b45encode(data: bytes) -> str:
     """Base45 text of `data`: two bytes become three characters, a last odd byte two (RFC 9285 4)."""
     count = len(data) // 2
-    text = "".join(map(_triples().__getitem__, struct.unpack(f">{count}H", data[: 2 * count])))
-    if len(data) & 1:
+    out: list[str] = []
+    append = out.append
+    for value in struct.unpack(f">{count}H", data[: 2 * count]):
+        high, low = divmod(value, 2025)
+        append(_LOW_PAIRS[low])
+        append(ALPHABET[high])
+    if len(data) % 2:
         last = data[-1]
-        text += ALPHABET[last % 45] + ALPHABET[last // 45]
-    return text
+        append(ALPHABET[last % 45] + ALPHABET[last // 45])
+    return "".join(out)
 
 
 def encode_hc1(cose_sign1: bytes) -> str:
