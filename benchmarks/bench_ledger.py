@@ -11,12 +11,12 @@ and then, alone:
   register         people/s of Ledger.register_people (sealing national ID, name, date of birth, phone)
   record_dose      doses/s and p50/p99 latency, one command and one transaction per dose
 
-With --log-size N (e.g. 1000000) it then pads the log to N events and runs the rounds again, to
-compare the append rate at a small log (~25,000 events) with the rate at N.
+With --log-size N (e.g. 1000000) it then builds two more stores, one with a small log (~10,000 events)
+and one padded to N events, and records the same dose batches on both in alternating rounds.
 
 Usage: .venv/bin/python benchmarks/bench_ledger.py [--people 10000] [--batch 500] [--log-size 1000000]
 PostgreSQL: --pg-url postgresql://u:p@host:port/db (or IMMUNIZE_BENCH_POSTGRES_URL), else a throwaway
-cluster with fsync, synchronous_commit and full_page_writes turned back ON (durable, like production).
+cluster (tests/postgres_cluster.py) restarted with fsync, synchronous_commit and full_page_writes ON.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -368,7 +368,8 @@ def ratio_line(store: str, results: dict[str, Result]) -> None:
     )
 
 
-def run_store(store: str, url: str, args: argparse.Namespace, root: Path) -> None:
+def run_store(store: str, new_url: Callable[[str], str], args: argparse.Namespace, root: Path) -> None:
+    url = new_url("main")
     print(f"\n== {store}: {url.split('@')[-1]}", flush=True)
     ledger = Ledger(url, clock=lambda: NOW, key_dir=root / "keys")
     raw = RawWriter(store, url, root)
@@ -379,25 +380,63 @@ def run_store(store: str, url: str, args: argparse.Namespace, root: Path) -> Non
         small = interleaved(store, ledger, raw, setup, people, args.batch, "")
         ratio_line(store, small)
         single_doses(store, ledger, setup, people[: args.single], 2, date(2021, 8, 30))
-        if args.log_size:
-            print(f"  {store:<10} log holds {ledger.recorder.max_notification_id():,} events", flush=True)
-            pad_log(store, ledger, url, args.log_size)
-            more = register(store, ledger, args.people, args.batch, f"register_people at {args.log_size:,}")
-            large = interleaved(store, ledger, raw, setup, more, args.batch, f" at {args.log_size:,}")
-            ratio_line(store, large)
-            print(
-                f"  {store:<10} => at {args.log_size:,} events / at the small log: record_doses "
-                f"{large['record_doses'].rate / small['record_doses'].rate:.2f}, es save() "
-                f"{large['es save()'].rate / small['es save()'].rate:.2f}",
-                flush=True,
-            )
     finally:
         raw.close()
         ledger.close()
+    if args.log_size:
+        log_size_phase(store, new_url, args, root)
+
+
+def log_size_phase(store: str, new_url: Callable[[str], str], args: argparse.Namespace, root: Path) -> None:
+    """The same dose batches on a small log and on a log of --log-size events, in alternating rounds."""
+    urls = {"small": new_url("small"), "large": new_url("large")}
+    ledgers = {name: Ledger(u, clock=lambda: NOW, key_dir=root / "keys") for name, u in urls.items()}
+    try:
+        setups = {name: campaign(app) for name, app in ledgers.items()}
+        pad_log(store, ledgers["large"], urls["large"], args.log_size)
+        people = {
+            name: register(store, app, args.people, args.batch, f"register_people ({name} log)")
+            for name, app in ledgers.items()
+        }
+        sizes = {name: app.recorder.max_notification_id() or 0 for name, app in ledgers.items()}
+        took = dict.fromkeys(ledgers, 0.0)
+        es_took = dict.fromkeys(ledgers, 0.0)
+        actor = Actor("bench-vaccinator", Role.VACCINATOR, uuid.uuid4())
+        for start in range(0, args.people, args.batch):
+            for name, app in ledgers.items():
+                chunk = people[name][start : start + args.batch]
+                requests = [
+                    DoseRequest(p, 1, PRODUCT, setups[name].lot, date(2021, 8, 2), setups[name].site)
+                    for p in chunk
+                ]
+                t = time.perf_counter()
+                app.record_doses(requests, actor=setups[name].actor, idempotency_key=f"bench-{uuid.uuid4()}")
+                took[name] += time.perf_counter() - t
+                t = time.perf_counter()
+                Application.save(app, *[bench_dose(actor) for _ in chunk])
+                es_took[name] += time.perf_counter() - t
+        rates = {}
+        for name in ledgers:
+            rates[name] = report(
+                store, f"record_doses, log of {sizes[name]:,}", args.people, took[name], "doses"
+            )
+            rates[name + " es"] = report(
+                store, f"es save(), log of {sizes[name]:,}", args.people, es_took[name], "events"
+            )
+        print(
+            f"  {store:<10} => at {sizes['large']:,} events / at {sizes['small']:,}: record_doses "
+            f"{rates['large'].rate / rates['small'].rate:.2f}, es save() "
+            f"{rates['large es'].rate / rates['small es'].rate:.2f}",
+            flush=True,
+        )
+    finally:
+        for app in ledgers.values():
+            app.close()
 
 
 @contextmanager
-def postgres_database(args: argparse.Namespace) -> Iterator[str | None]:
+def postgres_server(args: argparse.Namespace) -> Iterator[Callable[[str], str] | None]:
+    """A function that creates a fresh database on the benchmark's PostgreSQL server, and drops them all."""
     if args.no_pg:
         yield None
         return
@@ -407,17 +446,20 @@ def postgres_database(args: argparse.Namespace) -> Iterator[str | None]:
         from tests.postgres_cluster import ThrowawayCluster
 
         cluster = ThrowawayCluster()
-        server = cluster.start()
-        configured = server.url("postgres")
-        with psycopg.connect(configured, autocommit=True) as conn:
-            # The throwaway cluster starts without durability (for tests): measure with it on.
-            for setting in ("fsync", "synchronous_commit", "full_page_writes"):
-                conn.execute(f"ALTER SYSTEM SET {setting} = on")
-            conn.execute("SELECT pg_reload_conf()")
-    name = "bench_" + uuid.uuid4().hex[:8]
-    admin = configured.rsplit("/", 1)[0] + "/postgres"
+        configured = cluster.start().url("postgres")
+        # The test cluster runs with fsync off; restart it durable, as production runs.
+        cluster._run("pg_ctl", "-D", str(cluster.data), "-m", "fast", "-w", "stop")
+        options = (
+            f"-c listen_addresses=127.0.0.1 -c port={cluster.port} -c unix_socket_directories={cluster.root}"
+            " -c fsync=on -c synchronous_commit=on -c full_page_writes=on -c max_connections=100"
+        )
+        cluster._run(
+            "pg_ctl", "-D", str(cluster.data), "-o", options, "-l", str(cluster.root / "log"), "-w", "start"
+        )
+    base = configured.rsplit("/", 1)[0]
+    admin = base + "/postgres"
+    created: list[str] = []
     with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
         settings = {
             s: conn.execute(f"SHOW {s}").fetchone()[0]  # type: ignore[index]
             for s in ("fsync", "synchronous_commit", "server_version")
@@ -427,11 +469,20 @@ def postgres_database(args: argparse.Namespace) -> Iterator[str | None]:
         f"synchronous_commit={settings['synchronous_commit']}",
         flush=True,
     )
+
+    def new_database(label: str) -> str:
+        name = f"bench_{label}_{uuid.uuid4().hex[:8]}"
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        created.append(name)
+        return f"{base}/{name}"
+
     try:
-        yield configured.rsplit("/", 1)[0] + "/" + name
+        yield new_database
     finally:
         with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            for name in created:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         if cluster is not None:
             cluster.stop()
 
@@ -460,10 +511,10 @@ def main(argv: list[str] | None = None) -> None:
     with tempfile.TemporaryDirectory(prefix="bench-ledger-") as tmp:
         root = Path(tmp)
         if not args.no_sqlite:
-            run_store("sqlite", f"sqlite:///{root / 'ledger.db'}", args, root)
-        with postgres_database(args) as pg_url:
-            if pg_url:
-                run_store("postgres", pg_url, args, root)
+            run_store("sqlite", lambda label: f"sqlite:///{root / label}.db", args, root)
+        with postgres_server(args) as new_database:
+            if new_database is not None:
+                run_store("postgres", new_database, args, root)
     print(f"\nload average at the end: {os.getloadavg()}")
     print("summary (rate):")
     for r in RESULTS:
