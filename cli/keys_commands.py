@@ -235,8 +235,15 @@ def trust_list_command(key_dir: Path, now: datetime, out_file: Path, next_update
 
 
 def revoked_ucis_from_ledger() -> list[str]:
-    """The revoked and superseded UCIs of the ledger's certificate index (to be wired when it exists)."""
-    raise click.UsageError("the ledger's certificate index is not available yet: give --revoked-ucis FILE")
+    """The superseded and revoked UCIs recorded in the ledger on IMMUNIZE_DATABASE_URL."""
+    from ledger.application import Ledger
+    from ledger.certificates import withdrawn_certificates
+
+    ledger = Ledger()
+    try:
+        return sorted({withdrawn.uci for withdrawn in withdrawn_certificates(ledger)})
+    finally:
+        ledger.close()
 
 
 @keys.command("revocation-list")

@@ -135,16 +135,19 @@ def test_revocation_list_from_a_file_of_ucis(key_dir: Path, tmp_path: Path) -> N
     assert payload["hashes"] == expected
 
 
-def test_revocation_list_without_ucis_asks_for_the_file_until_the_ledger_is_wired(
-    key_dir: Path, tmp_path: Path
+def test_revocation_list_without_a_file_reads_the_ledger(
+    key_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("IMMUNIZE_DATABASE_URL", f"sqlite:///{tmp_path / 'ledger.db'}")
     run("init", "--key-dir", str(key_dir), "--now", NOW)
 
-    result = run("revocation-list", "--out", str(tmp_path / "rl.cose"), "--key-dir", str(key_dir))
+    result = run(
+        "revocation-list", "--out", str(tmp_path / "rl.cose"), "--key-dir", str(key_dir), "--now", NOW
+    )
 
-    assert result.exit_code == 2
-    assert "--revoked-ucis FILE" in result.output
-    assert not (tmp_path / "rl.cose").exists()
+    assert result.exit_code == 0, result.output
+    assert "with 0 UCIs" in result.output
+    assert (tmp_path / "rl.cose").exists()
 
 
 def test_development_init_works_without_a_passphrase_and_warns(key_dir: Path) -> None:
