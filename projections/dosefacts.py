@@ -11,8 +11,7 @@ personal data: ids, codes, dates of doses, and the birth year reduced to "adult 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, NamedTuple
 
 from ledger.domainmodel import Person
 from projections.projection import Batch, ViewProjection, handles
@@ -56,8 +55,7 @@ FACT_TABLES = (
 )
 
 
-@dataclass(frozen=True)
-class PersonFacts:
+class PersonFacts(NamedTuple):
     """The counting facts of a person."""
 
     person_id: str
@@ -66,8 +64,7 @@ class PersonFacts:
     adult: bool
 
 
-@dataclass(frozen=True)
-class DoseFacts:
+class DoseFacts(NamedTuple):
     """The counting facts of a dose (`seq` orders a person's doses: the event's version)."""
 
     dose_id: str
@@ -210,8 +207,7 @@ class CountingView(ViewProjection):
         old = self.dose(batch, str(e.dose_id))
         if person is None or old is None:
             return
-        new = replace(
-            old,
+        new = old._replace(
             product=e.product,
             lot_id=str(e.lot_id),
             site_id=str(e.site_id),
@@ -228,14 +224,14 @@ class CountingView(ViewProjection):
         voided = self.dose(batch, str(e.dose_id))
         if person is None or voided is None or not voided.active:
             return
-        self._save_dose(batch, replace(voided, active=False))
+        self._save_dose(batch, voided._replace(active=False))
         self.tally(batch, person, voided, -1)
         # Later doses move down one number (the ledger renumbers the same way).
         for dose_id in batch.memo[PERSON_DOSES][person.person_id]:
             old = self.dose(batch, dose_id)
             if old is None or not old.active or old.seq <= voided.seq:
                 continue
-            new = replace(old, dose_number=old.dose_number - 1)
+            new = old._replace(dose_number=old.dose_number - 1)
             self._save_dose(batch, new)
             self.tally(batch, person, old, -1)
             self.tally(batch, person, new, 1)

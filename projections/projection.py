@@ -149,7 +149,7 @@ class ViewProjection(Projection[ViewRecorder]):
 
     def t(self, table: str) -> str:
         """The full name of one of this view's tables."""
-        return self.view.t(table)
+        return self.view._names.get(table) or self.view.t(table)
 
     def adding_upsert(self, table: Table) -> str:
         """For a counter table (keys then `n`): insert the key with n, or add n to the existing row."""

@@ -47,6 +47,7 @@ class ViewRecorder(TrackingRecorder):
         self.view_name = view_name
         self.tables = tuple(tables)
         self.tracking_table = store.table(f"{view_name}_tracking")
+        self._names: dict[str, str] = {}
         self._upsert_tracking = (
             f"INSERT INTO {self.tracking_table} (application_name, notification_id) VALUES (?, ?) "
             f"ON CONFLICT (application_name) DO UPDATE SET notification_id = excluded.notification_id "
@@ -56,7 +57,10 @@ class ViewRecorder(TrackingRecorder):
 
     def t(self, table: str) -> str:
         """The full (quoted, qualified) name of one of this view's tables."""
-        return self.store.table(f"{self.view_name}_{table}")
+        name = self._names.get(table)
+        if name is None:
+            name = self._names[table] = self.store.table(f"{self.view_name}_{table}")
+        return name
 
     def create_table(self) -> None:
         """Create the view's tables and tracking table if they do not exist."""
