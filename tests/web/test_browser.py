@@ -222,3 +222,23 @@ def test_a_citizen_signs_in_and_downloads_a_certificate_that_dcc_verify_accepts(
     assert result.returncode == 0, result.stdout + result.stderr
     verdict = json.loads(result.stdout)
     assert holder.date_of_birth in json.dumps(verdict, ensure_ascii=False)
+
+
+def test_the_response_center_sees_the_lag_and_the_page_refreshes_itself(world: dict[str, Any], page: Any) -> None:
+    world["app"].extensions["immunize"].accounts.add_staff(
+        "response.browser", STAFF_PASSWORD, Role.RESPONSE, replace=True
+    )
+    page.goto(world["url"] + "/signin/staff")
+    page.get_by_label("Tên đăng nhập").fill("response.browser")
+    page.get_by_label("Mật khẩu").fill(STAFF_PASSWORD)
+    page.get_by_role("button", name="Đăng nhập").click()
+    page.wait_for_url("**/operations/")
+    assert page.locator('meta[http-equiv="refresh"]').get_attribute("content") == "15"
+    assert page.get_by_role("heading", name="Độ trễ dữ liệu").is_visible()
+    names = page.locator("section[aria-labelledby=h-lag] tbody td:first-child").all_inner_texts()
+    assert {"statistics", "operations", "health_book"} <= set(names)
+    shot(page, "response-center")
+    # signed out, the page sends the visitor to sign in
+    page.get_by_role("button", name="Đăng xuất").click()
+    page.goto(world["url"] + "/operations/")
+    assert "/signin" in page.url
