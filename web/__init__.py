@@ -25,7 +25,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the Flask app from the environment, with `config` overriding any setting.
 
     Extra keys understood in `config`: LEDGER (an already built ledger application to serve),
-    CLOCK (a callable returning an aware datetime: tests pass a fixed time).
+    VIEW_STORE (the projections' view store to read), CLOCK (a callable returning an aware
+    datetime: tests pass a fixed time), PASSWORD_HASHER (argon2 parameters).
     """
     from web import i18n, roles, security
     from web.accounts import Accounts
@@ -56,6 +57,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         store_settings,
         Path(app.config["IMMUNIZE_KEY_DIR"]),
         ledger=app.config.get("LEDGER"),
+        views=app.config.get("VIEW_STORE"),
         phone_key=lambda phone: accounts.key_for("phone", phone),
     )
     app.extensions["immunize"] = WebContext(
@@ -88,4 +90,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     for module in (public, auth, citizen, staff, province, operations, audit, api):
         app.register_blueprint(module.bp)
+    hops = int(app.config.get("PROXY_HOPS") or 0)
+    if hops:
+        # Behind a load balancer: the client address (rate limits) and scheme come from its headers.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     return app

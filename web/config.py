@@ -8,6 +8,7 @@
     IMMUNIZE_OUTBOX_FILE       where the file sender appends messages (default ./var/outbox.jsonl)
     IMMUNIZE_SMS_GATEWAY_URL   the SMS gateway's HTTPS endpoint (gateway sender)
     IMMUNIZE_SMS_GATEWAY_TOKEN its bearer token
+    IMMUNIZE_PROXY_HOPS        reverse proxies in front that set X-Forwarded-For/-Proto (default 0)
 """
 
 from __future__ import annotations
@@ -49,6 +50,18 @@ def load_or_create_secret(directory: Path) -> str:
         ) from exc
 
 
+def _int(value: str | None, name: str) -> int:
+    if not value:
+        return 0
+    try:
+        number = int(value)
+    except ValueError as exc:
+        raise ConfigurationError(f"{name} must be a whole number, e.g. 1") from exc
+    if not 0 <= number <= 10:
+        raise ConfigurationError(f"{name} must be from 0 to 10")
+    return number
+
+
 def settings_from_environment(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
     """Flask config values for this environment; `create_app(config)` overrides any of them."""
     environ = os.environ if environ is None else environ
@@ -77,4 +90,5 @@ def settings_from_environment(environ: Mapping[str, str] | None = None) -> dict[
         "RATE_SIGNIN_PER_USER": (5, 900),
         "RATE_SIGNIN_PER_CLIENT": (30, 900),
         "OPERATIONS_REFRESH_SECONDS": 15,
+        "PROXY_HOPS": _int(environ.get("IMMUNIZE_PROXY_HOPS"), "IMMUNIZE_PROXY_HOPS"),
     }

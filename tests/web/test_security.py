@@ -133,3 +133,15 @@ def test_national_ids_never_travel_in_urls(app: Flask) -> None:
         if rule.endpoint in ("staff.find", "api.find"):
             assert rule.methods is not None
             assert "GET" not in rule.methods
+
+
+def test_behind_a_proxy_each_client_has_its_own_rate_limit(tmp_path: Path, ledger: Ledger) -> None:
+    app = make_app(tmp_path, ledger, PROXY_HOPS=1, RATE_OTP_PER_CLIENT=(2, 900), WTF_CSRF_ENABLED=False)
+    client = app.test_client()
+
+    def ask(phone: str, address: str) -> int:
+        return client.post("/signin/citizen", data={"phone": phone}, headers={"X-Forwarded-For": address}).status_code
+
+    assert [ask("0912000001", "203.0.113.7"), ask("0912000002", "203.0.113.7")] == [302, 302]
+    assert ask("0912000003", "203.0.113.7") == 400  # this client asked too often
+    assert ask("0912000004", "198.51.100.9") == 302  # another client behind the same proxy did not
