@@ -1,4 +1,5 @@
-"""What the web app must look up that the ledger has no query for: sites, lots, and phone -> people.
+"""What the web app must look up that the ledger has no query for: sites, lots, phone -> people,
+and certificates (UCI -> person, the withdrawn UCIs of the revocation list).
 
 A small in-process reader of the ledger's log (only the few event types it needs), caught up
 before each use. The phone index holds keyed hashes of phone numbers, never the numbers.
@@ -15,6 +16,7 @@ from typing import Any
 from uuid import UUID
 
 from ledger.application import Ledger
+from ledger.certificates import Certificate
 from ledger.domainmodel import Person, VaccinationSite, VaccineLot
 
 PAGE = 1000
@@ -55,6 +57,8 @@ class Directory:
     lots: dict[str, Lot] = field(default_factory=dict)
     people_by_phone: dict[str, set[str]] = field(default_factory=dict)
     phone_of: dict[str, str] = field(default_factory=dict)
+    person_of_uci: dict[str, str] = field(default_factory=dict)
+    withdrawn: set[str] = field(default_factory=set)
     position: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -67,6 +71,9 @@ class Directory:
             _topic(VaccinationSite.CapacityChanged),
             _topic(VaccineLot.Received),
             _topic(VaccineLot.Transferred),
+            _topic(Certificate.Issued),
+            _topic(Certificate.Superseded),
+            _topic(Certificate.Revoked),
         ]
 
     def refresh(self) -> None:
@@ -128,6 +135,20 @@ class Directory:
             )
         elif isinstance(event, VaccineLot.Transferred) and aggregate_id in self.lots:
             self.lots[aggregate_id].site_id = str(event.site_id)
+        elif isinstance(event, Certificate.Issued):
+            self.person_of_uci[str(event.uci)] = str(event.person_id)
+        elif isinstance(event, Certificate.Superseded | Certificate.Revoked):
+            self.withdrawn.add(str(event.uci))
+
+    def withdrawn_ucis(self) -> list[str]:
+        """Superseded and revoked UCIs (what `ledger.certificates.withdrawn_certificates` lists), caught up."""
+        self.refresh()
+        with self._lock:
+            return sorted(self.withdrawn)
+
+    def person_for_uci(self, uci: str) -> str | None:
+        self.refresh()
+        return self.person_of_uci.get(uci)
 
     def people_with_phone(self, key: str) -> list[UUID]:
         self.refresh()

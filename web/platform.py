@@ -530,10 +530,8 @@ class Platform:
             return cached[3], "revocation-list.cbor"
 
     def _revoked_ucis(self) -> list[str]:
-        """Superseded and revoked UCIs, read from the ledger's log (always complete, never behind)."""
-        from ledger.certificates import withdrawn_certificates
-
-        return sorted({withdrawn.uci for withdrawn in withdrawn_certificates(self.ledger)})
+        """Superseded and revoked UCIs, read from the ledger's log incrementally (never behind the log)."""
+        return list(self.directory.withdrawn_ucis())
 
     def trust(self, now: datetime, *, revocation: bool = False) -> Any:
         """The verifier's trust: every DSC of the key store (what the trust-list file carries), and with
@@ -626,15 +624,10 @@ class Platform:
         return self._person_for_uci(verdict["uci"])
 
     def _person_for_uci(self, uci: str) -> str:
-        from projections.certificate_index import CertificateIndex
-
-        view = CertificateIndex.recorder(self.views)
-        with self.views.transaction(write=False) as cursor:
-            cursor.execute(f"SELECT person_id FROM {view.t('certificates')} WHERE uci = ?", (uci,))  # noqa: S608 - table name from the view
-            row = cursor.fetchone()
-        if row is None:
+        person_id = self.directory.person_for_uci(uci)
+        if person_id is None:
             raise NotFound("no person for that certificate", key="error.person_not_found")
-        return str(row[0])
+        return str(person_id)
 
     @guarded
     def register_at_site(self, form: dict[str, Any], *, phone: str, staff: Principal, now: datetime) -> str:

@@ -122,6 +122,11 @@ def test_a_new_dose_supersedes_the_certificate_and_the_old_uci_is_revoked(world:
 
     assert uci_hash(old["uci"]) in revocation.data
     assert uci_hash(new["uci"]) not in revocation.data
+    from ledger.certificates import withdrawn_certificates
+
+    directory = app.extensions["immunize"].platform.directory
+    assert directory.withdrawn_ucis() == sorted({w.uci for w in withdrawn_certificates(ledger)})
+    assert old["uci"] in directory.withdrawn_ucis()
     public = app.test_client()
     assert public.post("/api/v1/verify", json={"hc1": old["hc1"]}).get_json()["reason"] == "revoked"
     assert public.post("/api/v1/verify", json={"hc1": new["hc1"]}).get_json()["valid"] is True
