@@ -68,14 +68,20 @@ def staff_list() -> None:
 
 def _serve(app: Any, host: str, port: int, threads: int) -> None:
     try:
-        from waitress import serve as waitress_serve
+        from waitress import create_server
     except ImportError as exc:  # pragma: no cover - waitress is a dependency
         raise ConfigurationError("waitress is not installed: run `make run` to install the dependencies") from exc
+    try:
+        server = create_server(app, host=host, port=port, threads=threads, ident="immunize")
+    except OSError as exc:
+        raise ConfigurationError(f"cannot listen on {host}:{port}: {exc.strerror}; try another --port") from exc
     _say(f"Serving on http://{host}:{port}  (Ctrl+C to stop)")
     try:
-        waitress_serve(app, host=host, port=port, threads=threads, ident="immunize")
-    except OSError as exc:
-        raise ConfigurationError(f"cannot listen on {host}:{port}: {exc.strerror}; try --port") from exc
+        server.run()
+    except KeyboardInterrupt:
+        _say("Stopped.")
+    finally:
+        server.close()
 
 
 @click.command("serve")

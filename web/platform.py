@@ -46,6 +46,7 @@ ERROR_KEYS = {
     "ConfigurationError": "error.unavailable",
     "NoDose": "error.no_dose",
     "KeysNotInitialised": "error.keys_missing",
+    "KeysError": "error.keys_missing",
     "KeyStoreMissing": "error.keys_missing",
     "AuditError": "error.audit",
     "ViewStoreError": "error.unavailable",
@@ -485,8 +486,12 @@ class Platform:
         from keys.store import KeyStore
 
         store = KeyStore(self.key_dir)
-        development = store.exists() and store.manifest().development
-        return passphrase_from_environment(development=development)
+        if not store.exists():
+            raise Unavailable(
+                f"there are no signing keys in {self.key_dir}: run `immunize keys init` (or `make run` for development keys)",
+                key="error.keys_missing",
+            )
+        return passphrase_from_environment(development=store.manifest().development)
 
     @guarded
     def trust_list_file(self) -> tuple[bytes, str]:
