@@ -145,3 +145,12 @@ def test_behind_a_proxy_each_client_has_its_own_rate_limit(tmp_path: Path, ledge
     assert [ask("0912000001", "203.0.113.7"), ask("0912000002", "203.0.113.7")] == [302, 302]
     assert ask("0912000003", "203.0.113.7") == 400  # this client asked too often
     assert ask("0912000004", "198.51.100.9") == 302  # another client behind the same proxy did not
+
+
+def test_without_signing_keys_the_downloads_say_what_to_run(app: Flask) -> None:
+    response = app.test_client().get("/trust-list", headers={"Accept-Language": "en"})
+    assert response.status_code == 503
+    text = response.get_data(as_text=True)
+    assert "The signing keys are not set up yet." in text
+    assert "immunize keys init" in text
+    assert "Traceback" not in text
