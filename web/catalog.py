@@ -222,6 +222,9 @@ CATALOG: dict[str, dict[str, str]] = {
     "stats.by_group": {"vi": "Theo nhóm ưu tiên", "en": "By priority group"},
     "stats.provinces": {"vi": "63 tỉnh, thành phố", "en": "63 provinces"},
     "stats.coverage": {"vi": "Độ bao phủ (% dân số, ít nhất 1 mũi)", "en": "Coverage (% of population, at least 1 dose)"},
+    "stats.by_dose_number": {"vi": "Theo mũi tiêm", "en": "By dose number"},
+    "stats.reactions_by_severity": {"vi": "Phản ứng sau tiêm theo mức độ", "en": "Reactions by severity"},
+    "stats.count": {"vi": "Số ca", "en": "Reports"},
     "stats.notes": {"vi": "Ghi chú về số liệu", "en": "Notes on the figures"},
     "stats.doses": {"vi": "Số mũi", "en": "Doses"},
     # errors

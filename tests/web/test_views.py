@@ -40,6 +40,8 @@ def test_the_statistics_page_shows_every_province_and_hides_small_counts(seeded_
     assert "Hà Nội" in html
     assert any(p["doses"] is None for p in data["provinces"])  # provinces with < 5 doses are suppressed
     assert "&lt; 5" in html
+    assert "By dose number" in html
+    assert "Reactions by severity" in html
     # nothing personal on a public page
     ledger: Ledger = seeded_app.extensions["immunize"].platform.ledger
     for record in ledger.list_people(limit=20):
