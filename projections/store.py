@@ -140,6 +140,8 @@ class SQLiteViewStore(ViewStore):
             if self.kind == "sqlite":
                 conn.execute("PRAGMA journal_mode=WAL")
                 conn.execute("PRAGMA synchronous=NORMAL")
+                # A bounded page cache (32 MB per connection) for the views' random-key indexes.
+                conn.execute("PRAGMA cache_size=-32768")
         except sqlite3.Error as exc:
             raise ViewStoreError(f"Cannot open the view database {self._uri}: {exc}.") from exc
         self._connections.append(conn)
