@@ -127,11 +127,13 @@ def main() -> None:
     parser.add_argument("--people", type=int, default=2000)
     parser.add_argument("--events", type=int, default=200_000)
     parser.add_argument("--skip-postgres", action="store_true")
+    parser.add_argument("--skip-sqlite", action="store_true")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-audit-") as tmp:
         workdir = Path(tmp)
-        bench("SQLite", f"sqlite:///{workdir / 'ledger.db'}", f"sqlite:///{workdir / 'restored.db'}",
-              args.people, args.events, workdir)
+        if not args.skip_sqlite:
+            bench("SQLite", f"sqlite:///{workdir / 'ledger.db'}", f"sqlite:///{workdir / 'restored.db'}",
+                  args.people, args.events, workdir)
         if args.skip_postgres:
             return
         configured = os.environ.get("IMMUNIZE_BENCH_POSTGRES_URL")

@@ -286,11 +286,8 @@ def _flush(
             on_progress(len(batch))
         batch.clear()
     if chain_rows:
-        db.executemany(
-            f"INSERT INTO {db.table('audit_chain')} (position, originator_id, originator_version, link) "
-            "VALUES (?, ?, ?, ?)",
-            chain_rows,
-        )
+        db.insert_rows(db.table("audit_chain"), ("position", "originator_id", "originator_version", "link"),
+                       chain_rows)
         chain_rows.clear()
 
 

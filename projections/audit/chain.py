@@ -192,11 +192,8 @@ def extend_chain(
             for row in rows:
                 link = next_link(link, row)
                 chain_rows.append((row.position, row.originator_id, row.originator_version, link))
-            db.executemany(
-                f"INSERT INTO {db.table('audit_chain')} (position, originator_id, originator_version, link) "
-                "VALUES (?, ?, ?, ?)",
-                chain_rows,
-            )
+            db.insert_rows(db.table("audit_chain"), ("position", "originator_id", "originator_version", "link"),
+                           chain_rows)
             register_key(db, key.public)
             seq = head.seq + 1
             position = rows[-1].position

@@ -38,6 +38,8 @@ def canonical_originator_id(value: object) -> str:
     if isinstance(value, uuid.UUID):
         return str(value)
     text = str(value)
+    if len(text) == 36 and text[8] == "-" and text[23] == "-" and text == text.lower():
+        return text  # already canonical (PostgreSQL's uuid::text)
     if len(text) == 32:
         # eventsourcing's SQLite form of a UUID (uuid.hex: 32 lower-case hex digits), the common case.
         return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
@@ -88,6 +90,8 @@ class Database:
         except (sqlite3.Error, psycopg.Error) as exc:
             raise AuditError(f"cannot open the ledger database {settings.redacted_url}: {exc}") from exc
         self.blob = "BLOB" if self.kind == "sqlite" else "BYTEA"
+        # PostgreSQL prints a uuid in the canonical form itself: no UUID object per row.
+        self._originator_text = "originator_id" if self.kind == "sqlite" else "originator_id::text"
         self._in_transaction = False
 
     # -- plumbing -----------------------------------------------------------------------------
@@ -123,6 +127,25 @@ class Database:
             with self._pg.cursor() as pg_cursor:
                 pg_cursor.executemany(self._sql(statement), rows)
         except (sqlite3.Error, psycopg.Error) as exc:
+            raise AuditError(f"the ledger database refused an audit write: {exc}") from exc
+
+    def insert_rows(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+        """Bulk insert: executemany on SQLite, COPY on PostgreSQL (several times faster than INSERTs)."""
+        if not rows:
+            return
+        if self._sqlite is not None:
+            self.executemany(
+                f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})", rows
+            )
+            return
+        assert self._pg is not None
+        try:
+            with self._pg.cursor() as pg_cursor, pg_cursor.copy(
+                f"COPY {table} ({', '.join(columns)}) FROM STDIN"
+            ) as copy:
+                for row in rows:
+                    copy.write_row(row)
+        except psycopg.Error as exc:
             raise AuditError(f"the ledger database refused an audit write: {exc}") from exc
 
     @contextmanager
@@ -178,7 +201,7 @@ class Database:
         where = f"{column} > ?" + (f" AND {column} <= ?" if upto is not None else "")
         params: list[int] = [after] if upto is None else [after, upto]
         rows = self.execute(
-            f"SELECT {column}, originator_id, originator_version, topic, state FROM {self.events_table} "
+            f"SELECT {column}, {self._originator_text}, originator_version, topic, state FROM {self.events_table} "
             f"WHERE {where} ORDER BY {column} LIMIT {int(limit)}",
             params,
         )
@@ -235,16 +258,16 @@ class Database:
     def insert_events(self, rows: Sequence[StoredRow]) -> None:
         """Insert stored events keeping their positions (restore, replay): ids are not reassigned."""
         if self.kind == "sqlite":
-            self.executemany(
-                "INSERT INTO stored_events (rowid, originator_id, originator_version, topic, state) "
-                "VALUES (?, ?, ?, ?, ?)",
+            self.insert_rows(
+                "stored_events",
+                ("rowid", "originator_id", "originator_version", "topic", "state"),
                 [(r.position, _sqlite_originator(r.originator_id), r.originator_version, r.topic, r.state)
                  for r in rows],
             )
         else:
-            self.executemany(
-                f"INSERT INTO {self.events_table} "
-                "(notification_id, originator_id, originator_version, topic, state) VALUES (?, ?, ?, ?, ?)",
+            self.insert_rows(
+                self.events_table,
+                ("notification_id", "originator_id", "originator_version", "topic", "state"),
                 [(r.position, _pg_originator(r.originator_id), r.originator_version, r.topic, r.state)
                  for r in rows],
             )
