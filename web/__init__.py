@@ -46,8 +46,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     store_settings = parse_database_url(app.config["IMMUNIZE_DATABASE_URL"] or default_database_url())
     clock = app.config.get("CLOCK") or _utc_now
+    tables = SqlStore(store_settings)
     accounts = Accounts(
-        SqlStore(store_settings),
+        tables,
         secret,
         otp_ttl=int(app.config["OTP_TTL_SECONDS"]),
         otp_attempts=int(app.config["OTP_MAX_ATTEMPTS"]),
@@ -59,6 +60,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         ledger=app.config.get("LEDGER"),
         views=app.config.get("VIEW_STORE"),
         phone_key=lambda phone: accounts.key_for("phone", phone),
+        tables=tables,
     )
     app.extensions["immunize"] = WebContext(
         accounts=accounts,

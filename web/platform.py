@@ -130,11 +130,13 @@ class Platform:
         ledger: Any = None,
         views: Any = None,
         phone_key: Callable[[str], str] | None = None,
+        tables: Any = None,
     ) -> None:
         self.store = store
         self.key_dir = key_dir
         self._ledger = ledger
         self._phone_key = phone_key
+        self._tables = tables
         self._directory: Any = None
         self._lock = threading.RLock()
         self._views: Any = views
@@ -181,7 +183,11 @@ class Platform:
             if self._directory is None:
                 from web.directory import Directory
 
-                self._directory = Directory(self.ledger, self._index_key)
+                if self._tables is None:
+                    from web.store import SqlStore
+
+                    self._tables = SqlStore(self.store)
+                self._directory = Directory(self.ledger, self._index_key, self._tables)
             return self._directory
 
     def _index_key(self, phone: str) -> str | None:

@@ -36,6 +36,22 @@ SCHEMA = (
         at DOUBLE PRECISION NOT NULL)""",
     "CREATE INDEX IF NOT EXISTS web_rate_bucket ON web_rate (bucket, at)",
     "CREATE INDEX IF NOT EXISTS web_rate_at ON web_rate (at)",
+    """CREATE TABLE IF NOT EXISTS web_phone_index (
+        phone_key TEXT NOT NULL,
+        person_id TEXT NOT NULL,
+        PRIMARY KEY (phone_key, person_id))""",
+    "CREATE INDEX IF NOT EXISTS web_phone_person ON web_phone_index (person_id)",
+    """CREATE TABLE IF NOT EXISTS web_certificates (
+        uci TEXT PRIMARY KEY,
+        person_id TEXT NOT NULL,
+        withdrawn INTEGER NOT NULL DEFAULT 0)""",
+    "CREATE INDEX IF NOT EXISTS web_certificates_withdrawn ON web_certificates (withdrawn)",
+    """CREATE TABLE IF NOT EXISTS web_positions (
+        name TEXT PRIMARY KEY,
+        position BIGINT NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS web_settings (
+        name TEXT PRIMARY KEY,
+        value TEXT NOT NULL)""",
 )
 
 Row = tuple[Any, ...]
@@ -117,6 +133,12 @@ class SqlStore:
         with self._cursor() as cur:
             cur.execute(self._sql(statement), tuple(params))
             return int(cur.rowcount or 0)
+
+    def transaction(self, statements: Sequence[tuple[str, Sequence[Any]]]) -> None:
+        """Run several statements in one transaction: all of them or none."""
+        with self._cursor() as cur:
+            for statement, params in statements:
+                cur.execute(self._sql(statement), tuple(params))
 
     def query(self, statement: str, params: Sequence[Any] = ()) -> list[Row]:
         with self._cursor() as cur:
