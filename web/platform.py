@@ -412,7 +412,9 @@ class Platform:
             hc1, uci, status = issued.hc1, issued.uci, str(issued.status)
             dn, sd = issued.dose_number, issued.series_doses
             issued_at, expires_at = issued.issued_at, issued.expires_at
-        record = self.ledger.person_record(pid)
+        from ledger.records import PersonRecord
+
+        record = PersonRecord.of(person)  # issuing changes Certificate aggregates, never the person
         return {
             "hc1": hc1,
             "uci": uci,
