@@ -38,7 +38,7 @@ from projections.audit import (
     write_export,
 )
 from projections.audit.rebuild import sealed_app_factory
-from projections.backup import restore_backup, write_backup
+from projections.backup import master_key_problem, restore_backup, write_backup
 
 # --- audit, backup, restore (tamper evidence, exports for auditors, portable backups) -------------
 # The work is in projections/audit/ and projections/backup.py; these commands only translate.
@@ -223,6 +223,9 @@ def restore_command(database_url: str | None, backup_file: Path, public_keys: tu
         summary = restore_backup(backup_file, settings, pinned, advance)
     click.echo(f"restored ledger {summary.ledger}: {summary.events} events, {summary.checkpoints} checkpoints, "
                f"{sum(summary.rows.values())} key-store rows into {settings.redacted_url}")
+    problem = master_key_problem(settings)
+    if problem is not None:
+        click.echo(f"Warning: personal data cannot be opened on this installation yet: {problem}", err=True)
     if no_rebuild:
         return
     with progress_bar("rebuilding projections", None) as advance:

@@ -332,3 +332,31 @@ class _KeyRows:
 
 
 __all__ = ["BackupSummary", "RestoreSummary", "check_target_empty", "restore_backup", "write_backup"]
+
+
+def master_key_problem(settings: StoreSettings) -> str | None:
+    """After a restore: can this installation's master key open the restored personal keys?
+
+    The master key is never in a backup; a restore on another machine needs it configured
+    (IMMUNIZE_MASTER_KEY or the master key file). Returns what is wrong, or None when it fits.
+    """
+    from uuid import UUID
+
+    from ledger.application import Ledger
+    from ledger.errors import LedgerError
+
+    with Database(settings) as db:
+        if not _table_exists(db, KEYS_TABLE):
+            return None
+        rows = db.execute(f"SELECT owner FROM {db.table(KEYS_TABLE)} LIMIT 1")
+    if not rows:
+        return None
+    try:
+        ledger = Ledger(settings.url)
+        try:
+            ledger.keys.key(UUID(str(rows[0][0])))
+        finally:
+            ledger.close()
+    except LedgerError as exc:
+        return str(exc)
+    return None

@@ -28,38 +28,24 @@ from projections.store import open_view_store
 AppFactory = Callable[[str], Application[Any]]
 
 
-def default_app_factory(database_url: str) -> Application[Any]:
-    """The ledger application on `database_url` (it decodes events; personal fields stay sealed)."""
-    from ledger.application import Ledger
-
-    return Ledger(database_url)
-
-
 def sealed_app_factory(database_url: str) -> Application[Any]:
-    """The ledger on a replayed export: a throwaway master key, so no key file is read or created.
+    """The projections' reader of the ledger (personal data left sealed, never decrypted).
 
-    An export has no personal key store, so every sealed personal field decodes as erased: the
-    figures (counts by date, province, vaccine, dose) need no personal key.
+    It is given a throwaway master key, so no key file is read or created on an auditor's machine:
+    the figures (counts by date, province, vaccine, dose) need no personal key.
     """
-    from ledger.application import Ledger
     from ledger.personaldata import MASTER_KEY_VARIABLE
+    from projections.reader import LedgerReader
 
     previous = os.environ.get(MASTER_KEY_VARIABLE)
     os.environ[MASTER_KEY_VARIABLE] = base64.b64encode(secrets.token_bytes(32)).decode("ascii")
     try:
-        return Ledger(database_url)
+        return LedgerReader(database_url)
     finally:
         if previous is None:
             del os.environ[MASTER_KEY_VARIABLE]
         else:
             os.environ[MASTER_KEY_VARIABLE] = previous
-
-
-def default_views() -> Sequence[type[ViewProjection]]:
-    """Every projection the platform publishes (the projections package's registry)."""
-    from projections.registry import VIEWS
-
-    return VIEWS
 
 
 def rebuild_all(
@@ -68,32 +54,38 @@ def rebuild_all(
     views: Sequence[type[ViewProjection]] | None = None,
     on_progress: Callable[[int], None] | None = None,
 ) -> dict[str, str]:
-    """Drop and replay every view from the start on `settings`' store; return {view name: digest}."""
-    factory = app_factory or default_app_factory
-    view_classes = views if views is not None else default_views()
-    app = factory(settings.url)
+    """Drop and replay every view from the start on `settings`' store; return {view name: digest}.
+
+    By default: every view of the platform (projections.registry, one pass over the log) read
+    through the sealed reader; tests pass their own application and views.
+    """
+    app = (app_factory or sealed_app_factory)(settings.url)
     store = open_view_store(settings)
-    digests: dict[str, str] = {}
+    seen = 0
+
+    def progress(_position: int, applied: int) -> None:
+        nonlocal seen
+        if on_progress is not None:
+            on_progress(applied - seen)
+        seen = applied
+
     try:
-        for view_class in view_classes:
+        if views is None:
+            from projections.registry import rebuild
+
+            return rebuild(app, store, progress=lambda _label, position, read, _head: progress(position, read))
+        digests: dict[str, str] = {}
+        for view_class in views:
             projection = view_class(view_class.recorder(store))
             projection.view.drop_tables()
             seen = 0
-
-            def progress(_position: int, applied: int) -> None:
-                nonlocal seen
-                if on_progress is not None:
-                    on_progress(applied - seen)
-                seen = applied
-
             catch_up(app, projection, progress=progress)
             digests[view_class.name] = digest(projection.view)
+        return digests
     except (LedgerError, ProjectionError):
         raise
     except EventSourcingError as exc:
-        # e.g. a sealed field whose key cannot be unwrapped: the master key is not this ledger's.
         raise AuditError(f"the projections cannot be rebuilt from {settings.redacted_url}: {exc}") from exc
     finally:
         store.close()
         app.close()
-    return digests

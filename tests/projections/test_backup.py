@@ -27,7 +27,7 @@ from projections.audit import (
     verify,
 )
 from projections.audit.chain import load_checkpoints
-from projections.backup import restore_backup, write_backup
+from projections.backup import master_key_problem, restore_backup, write_backup
 from projections.registry import rebuild
 from projections.store import open_view_store
 from tests.projections.test_audit_fixtures import NOW, audit_key, database, events_of, fill
@@ -267,3 +267,18 @@ def test_the_cli_says_in_one_line_what_is_wrong_with_a_file(tmp_path: Path) -> N
     replay = CliRunner().invoke(immunize, ["audit", "replay", str(notes)])
     assert replay.exit_code == 1
     assert replay.output == "Error: line 1: the line is not valid JSON: the file is corrupt\n"
+
+
+def test_a_restore_without_the_master_key_says_so(tmp_path: Path, audit_key: AuditKey) -> None:
+    """The master key is never in a backup: restored elsewhere, the personal data waits for it."""
+    source = f"sqlite:///{tmp_path / 'source.db'}"
+    target = f"sqlite:///{tmp_path / 'elsewhere' / 'target.db'}"
+    (tmp_path / "elsewhere").mkdir()
+    seeded(source, tmp_path, audit_key).close()
+    backup = tmp_path / "b.gz"
+    with database(source) as db, backup.open("wb") as out:
+        write_backup(db, out, trusted_keys(db, [audit_key.public]), NOW)
+    restore_backup(backup, parse_database_url(target), [audit_key.public])
+    assert master_key_problem(parse_database_url(target)) is not None  # a fresh master key was made there
+    (tmp_path / "elsewhere" / "keys" / "master.key").write_bytes((tmp_path / "master" / "master.key").read_bytes())
+    assert master_key_problem(parse_database_url(target)) is None
