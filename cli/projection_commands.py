@@ -193,6 +193,17 @@ def audit_replay(export_file: Path, public_keys: tuple[Path, ...], workdir: Path
         click.echo(f"{name} {value}")
 
 
+# Rows of other areas that the log cannot rebuild: the web's staff accounts (its other tables are
+# rebuilt from the log or are short-lived). The web's own DDL creates them on restore.
+BACKUP_EXTRA_TABLES = ("web_accounts",)
+
+
+def _create_web_tables(settings: StoreSettings) -> None:
+    from web.store import SqlStore
+
+    SqlStore(settings)
+
+
 @click.command("backup")
 @_database_option
 @_public_key_option
@@ -203,7 +214,7 @@ def backup_command(database_url: str | None, public_keys: tuple[Path, ...], out:
     with Database(_audit_database_url(database_url)) as db:
         trusted = trusted_keys(db, _audit_pinned(public_keys))
         with atomic_output(out) as handle, progress_bar("backing up", db.count_events()) as advance:
-            summary = write_backup(db, handle, trusted, _audit_now(), advance)
+            summary = write_backup(db, handle, trusted, _audit_now(), advance, BACKUP_EXTRA_TABLES)
     rows = ", ".join(f"{n} {t}" for t, n in summary.rows.items()) or "no key-store rows"
     click.echo(f"backed up ledger {summary.ledger}: {summary.events} events ({summary.chained} chained), "
                f"{summary.checkpoints} checkpoints, {rows} to {out}")
@@ -220,9 +231,11 @@ def restore_command(database_url: str | None, backup_file: Path, public_keys: tu
     settings = _audit_database_url(database_url)
     pinned = [AuditPublicKey.from_file(path) for path in public_keys]
     with progress_bar("restoring", None) as advance:
-        summary = restore_backup(backup_file, settings, pinned, advance)
+        summary = restore_backup(backup_file, settings, pinned, advance, extra_tables=BACKUP_EXTRA_TABLES,
+                                 prepare=_create_web_tables)
     click.echo(f"restored ledger {summary.ledger}: {summary.events} events, {summary.checkpoints} checkpoints, "
-               f"{sum(summary.rows.values())} key-store rows into {settings.redacted_url}")
+               f"{', '.join(f'{n} {t}' for t, n in summary.rows.items()) or 'no other rows'} "
+               f"into {settings.redacted_url}")
     problem = master_key_problem(settings)
     if problem is not None:
         click.echo(f"Warning: personal data cannot be opened on this installation yet: {problem}", err=True)

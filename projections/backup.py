@@ -18,7 +18,7 @@ import base64
 import binascii
 import gzip
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -115,10 +115,13 @@ def write_backup(
     trusted: TrustedKeys,
     now: datetime,
     on_progress: Callable[[int], None] | None = None,
+    extra_tables: Sequence[str] = (),
 ) -> BackupSummary:
     """Write the whole ledger (events, chain, checkpoints, key store) to `out` as gzip JSON Lines.
 
     The chained part is verified while it is read: a tampered ledger is not backed up silently.
+    `extra_tables` are other tables of the same database whose rows cannot be rebuilt from the log
+    (the CLI passes the web's staff accounts), written row by row like the key store.
     """
     first = db.first_event()
     ledger = ledger_identity(first) if first is not None else None
@@ -143,7 +146,7 @@ def write_backup(
                 pending = 0
         if on_progress is not None and pending:
             on_progress(pending)
-        for table in PERSONAL_TABLES:
+        for table in (*PERSONAL_TABLES, *extra_tables):
             for values in _table_rows(db, table):
                 writer.row(table, values)
         writer.trailer()
@@ -170,7 +173,7 @@ def _key_table_on(db: Database) -> None:
         SqlKeyTable(transaction, "?", "BLOB")
 
 
-def check_target_empty(db: Database, backup_ledger: str | None) -> None:
+def check_target_empty(db: Database, backup_ledger: str | None, extra_tables: Sequence[str] = ()) -> None:
     """Restore only into an empty store; name the ledger (or the table) the target already holds."""
     count = db.count_events()
     if count:
@@ -185,7 +188,9 @@ def check_target_empty(db: Database, backup_ledger: str | None) -> None:
         raise AuditError(
             f"the target store already holds this ledger ({count} events): restore only into an empty database"
         )
-    for table in ("audit_chain", "audit_checkpoints", *PERSONAL_TABLES):
+    for table in ("audit_chain", "audit_checkpoints", *PERSONAL_TABLES, *extra_tables):
+        if not _table_exists(db, table):
+            continue
         rows = int(db.execute(f"SELECT COUNT(*) FROM {db.table(table)}")[0][0])
         if rows:
             raise AuditError(
@@ -212,8 +217,13 @@ def restore_backup(
     pinned: list[AuditPublicKey],
     on_progress: Callable[[int], None] | None = None,
     app_name: str = DEFAULT_APP_NAME,
+    extra_tables: Sequence[str] = (),
+    prepare: Callable[[StoreSettings], None] | None = None,
 ) -> RestoreSummary:
-    """Verify a backup and load it into an empty store, all or nothing."""
+    """Verify a backup and load it into an empty store, all or nothing.
+
+    `prepare` creates the `extra_tables` (their owners' DDL) before the restoring transaction.
+    """
     try:
         handle = path.open("rb")
     except OSError as exc:
@@ -226,6 +236,8 @@ def restore_backup(
             create_events_table(settings, app_name)
             create_tables(db)
             _key_table_on(db)
+            if prepare is not None:
+                prepare(settings)
             reader = LogFileReader(handle, BACKUP_FORMAT, pinned)
             rows: dict[str, int] = {}
             with db.transaction():
@@ -234,11 +246,11 @@ def restore_backup(
                 chain_rows: list[tuple[int, str, int, bytes]] = []
                 trailer: Trailer | None = None
                 checked_target = False
-                key_rows = _KeyRows(db)
+                key_rows = _KeyRows(db, (*PERSONAL_TABLES, *extra_tables))
                 for item in items:
                     if not checked_target:
                         assert reader.header is not None
-                        check_target_empty(db, reader.header.ledger)
+                        check_target_empty(db, reader.header.ledger, extra_tables)
                         for key in reader.header.keys.values():
                             register_key(db, key)
                         checked_target = True
@@ -294,15 +306,15 @@ def _flush(
 class _KeyRows:
     """Key-store rows checked against the target's own columns, inserted in batches."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, tables: Sequence[str]) -> None:
         self._db = db
-        self._columns = {table: set(_columns(db, table)) for table in PERSONAL_TABLES}
+        self._columns = {table: set(_columns(db, table)) for table in tables if _table_exists(db, table)}
         self._pending: dict[tuple[str, tuple[str, ...]], list[list[Any]]] = {}
         self._lines: dict[tuple[str, tuple[str, ...]], int] = {}
 
     def add(self, item: RowItem) -> None:
-        if item.table not in PERSONAL_TABLES:
-            raise FileFormatError(f"table {item.table!r} is not part of the personal key store", item.line)
+        if item.table not in self._columns:
+            raise FileFormatError(f"table {item.table!r} is not one this restore writes", item.line)
         if not item.values:
             raise FileFormatError("a key-store row has no values", item.line)
         columns = tuple(item.values)

@@ -31,6 +31,7 @@ from projections.backup import master_key_problem, restore_backup, write_backup
 from projections.registry import rebuild
 from projections.store import open_view_store
 from tests.projections.test_audit_fixtures import NOW, audit_key, database, events_of, fill
+from web.store import SqlStore
 
 __all__ = ["audit_key"]
 
@@ -138,6 +139,10 @@ def test_the_cli_drill_prints_the_same_digests(
     published = rebuild(ledger, store)
     store.close()
     ledger.close()
+    SqlStore(parse_database_url(source))  # the web's tables: a staff account is not in the log
+    with database(source) as db:
+        db.execute("INSERT INTO web_accounts (username, password_hash, role, created_at) VALUES (?, ?, ?, ?)",
+                   ("nurse.lan", "argon2-hash", "site_staff", "2022-03-01T00:00:00+00:00"))
     _register()
     runner = CliRunner()
     env = {"IMMUNIZE_DATABASE_URL": source, "IMMUNIZE_KEY_DIR": str(tmp_path / "master")}
@@ -148,6 +153,8 @@ def test_the_cli_drill_prints_the_same_digests(
     assert done.exit_code == 0, done.output
     printed = dict(line.split(" ", 1) for line in done.output.splitlines() if line.split(" ")[0] in published)
     assert printed == published
+    with database(target) as db:
+        assert db.execute("SELECT username, role FROM web_accounts") == [("nurse.lan", "site_staff")]
     again = runner.invoke(immunize, ["restore", str(backup), "--database-url", target], env=env)
     assert again.exit_code == 1
     assert "already holds this ledger" in again.output
