@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
 from typing import Any, Protocol
 
 from credentials import cbor
@@ -48,18 +49,40 @@ def cwt_claims(
     )
 
 
+def _bstr_head(length: int) -> bytes:
+    """The CBOR head of a byte string of `length` bytes (major type 2, shortest form, RFC 8949 4.2.1)."""
+    return cbor.head(2, length)
+
+
+@lru_cache(maxsize=16)
+def _envelope(algorithm: int, kid: bytes) -> tuple[bytes, bytes, bytes]:
+    """What stays the same for every message of one signer, encoded once.
+
+    (Sig_structure up to the payload's head, COSE_Sign1 up to the payload's head, protected header)
+    """
+    protected = cbor.dumps({HEADER_ALG: algorithm, HEADER_KID: kid})
+    # RFC 9052 4.4: Sig_structure = ["Signature1", body_protected, external_aad, payload]
+    sig_structure_head = cbor.head(4, 4) + cbor.dumps("Signature1") + cbor.dumps(protected) + cbor.dumps(b"")
+    # RFC 9052 4.2: COSE_Sign1 = tag 18 [protected, unprotected {}, payload, signature]
+    message_head = cbor.head(6, COSE_SIGN1_TAG) + cbor.head(4, 4) + cbor.dumps(protected) + cbor.dumps({})
+    return sig_structure_head, message_head, protected
+
+
 def sign1(payload: bytes, signer: DocumentSigner) -> bytes:
-    """A tagged COSE_Sign1 message: protected {1: alg, 4: kid}, empty unprotected header, the signature."""
+    """A tagged COSE_Sign1 message: protected {1: alg, 4: kid}, empty unprotected header, the signature.
+
+    Byte for byte cbor.dumps(Tag(18, [protected, {}, payload, signature])) over a Sig_structure of
+    cbor.dumps(["Signature1", protected, b"", payload]); the constant parts come from _envelope.
+    """
     algorithm, kid = signer.algorithm, signer.kid
     if algorithm not in (ES256, PS256):
         raise SigningError(
             f"The signing key uses COSE algorithm {algorithm}; only ES256 (-7) and PS256 (-37) are supported."
         )
-    protected = cbor.dumps({HEADER_ALG: algorithm, HEADER_KID: kid})
-    # RFC 9052 4.4: Sig_structure = ["Signature1", body_protected, external_aad, payload]
-    to_be_signed = cbor.dumps(["Signature1", protected, b"", payload])
+    sig_structure_head, message_head, _ = _envelope(algorithm, kid)
+    payload_head = _bstr_head(len(payload))
     try:
-        signature = signer.sign(to_be_signed)
+        signature = signer.sign(sig_structure_head + payload_head + payload)
     except KeysError:
         raise  # already says what to do about the key
     except Exception as exc:  # a key store or HSM failure of any kind: never a half-made certificate
@@ -75,4 +98,4 @@ def sign1(payload: bytes, signer: DocumentSigner) -> bytes:
         raise SigningError(
             "The document signer returned something that is not a COSE signature; check the signing key."
         )
-    return cbor.dumps(cbor.Tag(COSE_SIGN1_TAG, [protected, {}, payload, signature]))
+    return message_head + payload_head + payload + _bstr_head(len(signature)) + signature

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any, NamedTuple
@@ -10,7 +11,7 @@ import cbor2
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
-from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
 
 from verifier.errors import CborError, CoseError, SignatureError
 
@@ -23,7 +24,9 @@ HEADER_ALG = 1
 HEADER_KID = 4
 HEADER_X5CHAIN = 33
 _SHA256 = hashes.SHA256()
-_ECDSA_SHA256 = ec.ECDSA(_SHA256)
+# The Sig_structure is hashed with hashlib and handed over prehashed: the same ECDSA check (SHA-256 on the
+# key's own curve), without cryptography building a hash object per call.
+_ECDSA_PREHASHED_SHA256 = ec.ECDSA(Prehashed(_SHA256))
 _PSS = padding.PSS(mgf=padding.MGF1(_SHA256), salt_length=padding.PSS.AUTO)
 
 PublicKey = ec.EllipticCurvePublicKey | rsa.RSAPublicKey
@@ -105,8 +108,61 @@ def _protected_header(data: bytes, what: str) -> Any:
     return loads(data, what)
 
 
+def _byte_string_at(data: bytes, at: int) -> tuple[bytes, int] | None:
+    """A definite-length CBOR byte string (major type 2) starting at `at`, and where it ends; None otherwise."""
+    if at >= len(data):
+        return None
+    head = data[at]
+    if 0x40 <= head < 0x58:
+        start, length = at + 1, head - 0x40
+    elif head == 0x58 and at + 1 < len(data):
+        start, length = at + 2, data[at + 1]
+    elif head == 0x59 and at + 2 < len(data):
+        start, length = at + 3, data[at + 1] << 8 | data[at + 2]
+    else:
+        return None
+    end = start + length
+    if end > len(data):
+        return None
+    return data[start:end], end
+
+
+def _common_sign1(data: bytes) -> tuple[bytes, bytes, bytes] | None:
+    """(protected, payload, signature) of the shape every DCC issuer writes, else None.
+
+    The shape: optional tag 18, an array of four, three definite byte strings around an empty
+    unprotected map, nothing after. For such bytes cbor2 yields exactly these items, so the
+    general path below is only needed for anything else (tests compare both on random messages).
+    """
+    at = 2 if data[:2] == b"\xd2\x84" else 1 if data[:1] == b"\x84" else 0
+    if not at:
+        return None
+    protected = _byte_string_at(data, at)
+    if protected is None or data[protected[1] : protected[1] + 1] != b"\xa0":
+        return None
+    payload = _byte_string_at(data, protected[1] + 1)
+    if payload is None:
+        return None
+    signature = _byte_string_at(data, payload[1])
+    if signature is None or signature[1] != len(data):
+        return None
+    return protected[0], payload[0], signature[0]
+
+
 def parse_sign1(data: bytes, what: str = "certificate") -> Sign1:
     """Decode a COSE_Sign1: tagged 18, untagged, or tag 61 (CWT) around tag 18."""
+    common = _common_sign1(data) if isinstance(data, bytes) else None
+    if common is not None and 0 < len(common[0]) <= 64:
+        protected_bytes, payload, signature = common
+        protected = _protected_header(protected_bytes, what)
+        if not isinstance(protected, Mapping):
+            raise CoseError(f"The {what}'s protected COSE header is not a map.")
+        return Sign1(protected_bytes, dict(protected), payload, signature)
+    return parse_sign1_generally(data, what)
+
+
+def parse_sign1_generally(data: bytes, what: str = "certificate") -> Sign1:
+    """parse_sign1 through cbor2 for every shape (the tests hold the byte fast path to this)."""
     item = loads(data, what)
     if isinstance(item, cbor2.CBORTag) and item.tag == CWT_TAG:
         item = item.value
@@ -145,6 +201,27 @@ def ec_coordinate_size(key: PublicKey) -> int:
     return 0
 
 
+def _der_integer(big_endian: bytes) -> bytes:
+    """A DER INTEGER (X.690 8.3) of an unsigned big-endian number: minimal length, 0x00 before a high bit."""
+    digits = big_endian.lstrip(b"\x00") or b"\x00"
+    if digits[0] & 0x80:
+        digits = b"\x00" + digits
+    return b"\x02" + bytes((len(digits),)) + digits
+
+
+def der_signature(raw: bytes, size: int) -> bytes:
+    """The DER ECDSA-Sig-Value (RFC 3279 2.2.3) of a raw COSE r||s signature of `size` bytes per half.
+
+    Byte operations instead of encode_dss_signature(int, int), which costs more than the rest of this
+    function by a factor of two on every verification; the tests hold it to encode_dss_signature.
+    """
+    body = _der_integer(raw[:size]) + _der_integer(raw[size:])
+    length = len(body)
+    if length < 0x80:
+        return b"\x30" + bytes((length,)) + body
+    return b"\x30\x81" + bytes((length,)) + body  # P-521: up to 2 * 69 bytes, one length byte
+
+
 def verify_signature(
     message: Sign1, key: PublicKey, what: str = "certificate", ec_size: int | None = None
 ) -> None:
@@ -166,10 +243,8 @@ def verify_signature(
                 raise SignatureError(f"The {what} declares ES256 but its signing key is not an EC key.")
             if len(signature) != 2 * size:
                 raise SignatureError(f"The {what}'s signature has the wrong length for its key.")
-            der = encode_dss_signature(
-                int.from_bytes(signature[:size], "big"), int.from_bytes(signature[size:], "big")
-            )
-            key.verify(der, data, _ECDSA_SHA256)  # type: ignore[call-arg, arg-type]
+            der = der_signature(signature, size)
+            key.verify(der, hashlib.sha256(data).digest(), _ECDSA_PREHASHED_SHA256)  # type: ignore[call-arg, arg-type]
         else:
             if not isinstance(key, rsa.RSAPublicKey):
                 raise SignatureError(f"The {what} declares PS256 but its signing key is not an RSA key.")

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from credentials.hc1 import b45encode, encode_hc1
+from credentials.hc1 import DIV_45, DIV_2025, b45encode, encode_hc1
 
 
 @pytest.mark.parametrize(
@@ -36,3 +36,23 @@ def test_an_hc1_string_is_prefixed_compressed_base45() -> None:
     hc1 = encode_hc1(message)
     assert hc1.startswith("HC1:")
     assert zlib.decompress(base45.b45decode(hc1[4:])) == message
+
+
+def test_the_encoders_divisions_by_multiplication_are_exact_for_every_value() -> None:
+    multiplier, shift = DIV_2025
+    assert all((n * multiplier) >> shift == n // 2025 for n in range(1 << 16))
+    assert 0xFFFF * multiplier < 1 << 40  # one 40-bit slot holds the product
+    multiplier, shift = DIV_45
+    assert all((r * multiplier) >> shift == r // 45 for r in range(2025))
+
+
+@given(st.binary(max_size=2000))
+def test_any_bytes_encode_as_the_base45_library_encodes_them(raw: bytes) -> None:
+    assert b45encode(raw) == base45.b45encode(raw).decode("ascii")
+
+
+def test_every_two_byte_group_encodes_as_the_library_encodes_it() -> None:
+    every_group = bytes(range(256)) * 2  # all high bytes against all low bytes below
+    raw = b"".join(bytes((high, low)) for high in range(256) for low in range(256))
+    assert b45encode(raw) == base45.b45encode(raw).decode("ascii")
+    assert b45encode(every_group + b"\xff") == base45.b45encode(every_group + b"\xff").decode("ascii")
