@@ -8,11 +8,12 @@ seeds the same event types far faster). On each store it measures, in the same r
   read+decode (ledger)   select_notifications pages of 1,000 + the Ledger's mapper (decrypts personal data)
   read+decode (reader)   the same with projections.reader.LedgerReader (personal data left sealed)
   catch-up <view>        each view rebuilt from position 0 alone (events of the log per second)
-  catch-up all           the four views run together by the Supervisor (wall time for the log)
+  catch-up all, one pass the four views together, each page read and decoded once for all of them
   live lag               the four views following while a writer appends a steady --live-rate events/s:
                          p50/p99 of (view applied the event - event committed)
-  memory                 with --large: peak RSS of a fresh process catching all views up on the
-                         --people log and on the --large-people log (flat = nothing kept per person)
+  memory                 with --large: peak RSS of a fresh process catching all views up (one pass)
+                         on the log so far, then on the --large-people log, with RSS samples every
+                         50,000 events (flat = nothing kept per person)
 
 Usage: .venv/bin/python benchmarks/bench_projections.py [--people 10000] [--stores sqlite,postgres]
        [--live-rate 1000 --live-seconds 20] [--large --large-people 1000000]
