@@ -41,13 +41,21 @@ def read_qr(source: bytes | str | Path) -> str:
     except Exception:  # Pillow raises UnidentifiedImageError, OSError, ValueError ... for bad files
         raise PictureError("The file is not a readable PNG or JPEG picture.") from None
     qr_only = zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
-    # First the common case (dark code on light ground; QR finder patterns already give any rotation),
-    # then zxing-cpp's exhaustive search (inverted colours, 90-degree turns) only if that found nothing.
-    for exhaustive in (False, True):
+    # Cheapest first, each pass only if the one before found nothing: (1) a generated picture (a saved
+    # PNG of the certificate: nothing but the aligned symbol and its quiet zone, black and white, so
+    # zxing-cpp's pure mode with a fixed threshold and no downscaled copies); (2) the common photo (dark
+    # code on light ground, local binarizer; QR finder patterns already give any rotation); (3)
+    # zxing-cpp's exhaustive search (inverted colours, 90-degree turns).
+    passes: tuple[dict[str, Any], ...] = (
+        {"is_pure": True, "try_downscale": False, "binarizer": zxingcpp.Binarizer.FixedThreshold},
+        {"try_rotate": False, "try_invert": False},
+        {"try_rotate": True, "try_invert": True},
+    )
+    for options in passes:
+        options.setdefault("try_rotate", False)
+        options.setdefault("try_invert", False)
         try:
-            found = zxingcpp.read_barcodes(
-                grey, formats=qr_only, try_rotate=exhaustive, try_invert=exhaustive
-            )
+            found = zxingcpp.read_barcodes(grey, formats=qr_only, **options)
         except Exception as error:
             raise PictureError(
                 f"The QR code reader failed on this picture ({type(error).__name__})."
