@@ -62,8 +62,27 @@ class ViewRecorder(TrackingRecorder):
             name = self._names[table] = self.store.table(f"{self.view_name}_{table}")
         return name
 
+    def exists(self) -> bool:
+        """True when the view's tables exist (they are created together, in one transaction)."""
+        with self.store.transaction(write=False) as cursor:
+            if self.store.dialect == "postgres":
+                cursor.execute("SELECT to_regclass(?) IS NOT NULL", (self.tracking_table,))
+            else:
+                cursor.execute(
+                    "SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = ?",
+                    (f"{self.view_name}_tracking",),
+                )
+            row = cursor.fetchone()
+        return bool(row and row[0])
+
     def create_table(self) -> None:
-        """Create the view's tables and tracking table if they do not exist."""
+        """Create the view's tables and tracking table if they do not exist.
+
+        Checked first without DDL: on PostgreSQL even `CREATE INDEX IF NOT EXISTS` locks the table,
+        which would wait on (or deadlock with) a runner writing to it.
+        """
+        if self.exists():
+            return
         with self.store.transaction(write=True) as cursor:
             cursor.execute(
                 f"CREATE TABLE IF NOT EXISTS {self.tracking_table} "
