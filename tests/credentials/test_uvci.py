@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import base64
 import json
 import re
 from pathlib import Path
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
 from credentials import CredentialError, check_character, has_valid_check
-from credentials.uvci import base32_of_16_bytes, new_uvci
+from credentials.uvci import new_uvci
 from tests.credentials.conftest import seeded_bytes
 
 
@@ -97,8 +94,3 @@ def test_characters_outside_the_uvci_charset_are_refused() -> None:
     with pytest.raises(CredentialError, match="outside"):
         check_character("URN:UVCI:01:VN:ABC_DEF")
     assert not has_valid_check("URN:UVCI:01:VN:ABC")
-
-
-@given(st.binary(min_size=16, max_size=16))
-def test_the_opaque_part_is_the_standard_base32_of_the_random_bytes(raw: bytes) -> None:
-    assert base32_of_16_bytes(raw) == base64.b32encode(raw).decode("ascii").rstrip("=")
