@@ -1,6 +1,6 @@
-"""The Viet Nam reference data (../shared/data/vn), read once and cached; the files are never edited.
+"""The Viet Nam reference data (a verbatim copy of shared/data/vn), read once and cached; never edited.
 
-Found through IMMUNIZE_REFERENCE_DIR, else `../shared/data/vn` next to the repository root.
+Found through IMMUNIZE_REFERENCE_DIR, else the copy shipped in `ledger/data/vn`.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from pathlib import Path
 from ledger.errors import InvalidInput, ReferenceDataError
 
 REFERENCE_DIR_VARIABLE = "IMMUNIZE_REFERENCE_DIR"
-REPO_ROOT = Path(__file__).resolve().parent.parent
+SHIPPED_DIR = Path(__file__).resolve().parent / "data" / "vn"
 FILES = (
     "provinces.csv",
     "districts.csv",
@@ -129,10 +129,10 @@ class Reference:
 
 
 def reference_dir(environ: dict[str, str] | None = None) -> Path:
-    """Where the reference data is: IMMUNIZE_REFERENCE_DIR, else ../shared/data/vn beside the repo."""
+    """Where the reference data is: IMMUNIZE_REFERENCE_DIR, else the copy shipped with the package."""
     env = os.environ if environ is None else environ
     configured = env.get(REFERENCE_DIR_VARIABLE)
-    candidates = [Path(configured)] if configured else [REPO_ROOT.parent / "shared" / "data" / "vn"]
+    candidates = [Path(configured)] if configured else [SHIPPED_DIR]
     for candidate in candidates:
         if all((candidate / name).is_file() for name in FILES):
             return candidate

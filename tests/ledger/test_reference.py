@@ -39,3 +39,13 @@ def test_vaccines_carry_dcc_codes_and_moh_intervals() -> None:
 def test_a_missing_reference_directory_says_what_to_set(tmp_path: Path) -> None:
     with pytest.raises(ReferenceDataError, match=r"IMMUNIZE_REFERENCE_DIR"):
         reference_dir({"IMMUNIZE_REFERENCE_DIR": str(tmp_path)})
+
+
+SHARED_DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "vn"
+
+
+@pytest.mark.skipif(not SHARED_DATA.is_dir(), reason="shared/data/vn is not beside this checkout")
+def test_the_shipped_copy_is_the_published_data_byte_for_byte() -> None:
+    shipped = reference_dir({})
+    for published in sorted(SHARED_DATA.glob("*.csv")):
+        assert (shipped / published.name).read_bytes() == published.read_bytes(), published.name
