@@ -88,16 +88,32 @@ class Writer:
             self.error = exc
 
 
+STARTED: list[subprocess.Popen[bytes]] = []
+
+
+@pytest.fixture(autouse=True)
+def no_runner_outlives_its_test() -> Iterator[None]:
+    """A failing test must not leave a follower running (nor an un-waited Popen behind)."""
+    yield
+    while STARTED:
+        process = STARTED.pop()
+        if process.poll() is None:
+            process.kill()
+        process.wait()
+
+
 def start_runner(url: str, tmp_path: Path, log: Path) -> subprocess.Popen[bytes]:
     env = {**os.environ, "IMMUNIZE_DATABASE_URL": url, "IMMUNIZE_KEY_DIR": str(tmp_path / "keys")}
     with log.open("ab") as out:
-        return subprocess.Popen(
+        process = subprocess.Popen(
             [str(IMMUNIZE), "projections", "run", "--poll-interval", "0.05"],
             env=env,
             stdout=out,
             stderr=out,
             cwd=tmp_path,
         )
+    STARTED.append(process)
+    return process
 
 
 def positions(reader: LedgerReader, url: str) -> list[int]:
