@@ -7,30 +7,18 @@ The ledger is IMMUNIZE_DATABASE_URL; the signing key is the key store's current 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import click
 
+from cli.ledger_context import open_ledger
 from credentials.errors import RenderingError
 from credentials.pdf import certificate_pdf
 from credentials.qr import png_bytes, qr_matrix, svg_text, write_picture
 from keys.signing import signer_from_environment
-from ledger.application import Ledger
 from ledger.certificates import issue_certificate, revoke_current_certificate, withdrawn_certificates
 from ledger.values import Actor, Role
-
-
-@contextmanager
-def _ledger() -> Iterator[Ledger]:
-    """The ledger on IMMUNIZE_DATABASE_URL, closed afterwards."""
-    ledger = Ledger()
-    try:
-        yield ledger
-    finally:
-        ledger.close()
 
 
 def _check_writable(path: Path | None) -> None:
@@ -81,7 +69,7 @@ def issue_command(
         _check_writable(path)
     now = datetime.now(UTC)
     signer = signer_from_environment(now)
-    with _ledger() as ledger:
+    with open_ledger() as ledger:
         result = issue_certificate(
             ledger, national_id, signer, now=now, validity=timedelta(days=validity_days)
         )
@@ -108,7 +96,7 @@ def issue_command(
 @click.option("--actor", "actor_id", default="cli-admin", show_default=True, help="Who is revoking.")
 def revoke_command(national_id: str, reason: str, actor_id: str) -> None:
     """Revoke the current certificate of the person with NATIONAL_ID (its UCI goes on the revocation list)."""
-    with _ledger() as ledger:
+    with open_ledger() as ledger:
         uci = revoke_current_certificate(
             ledger, national_id, reason=reason, actor=Actor(actor_id, Role.ADMIN)
         )
@@ -118,7 +106,7 @@ def revoke_command(national_id: str, reason: str, actor_id: str) -> None:
 @certificate.command("withdrawn")
 def withdrawn_command() -> None:
     """Print every superseded or revoked UCI, one a line (the input of the revocation list)."""
-    with _ledger() as ledger:
+    with open_ledger() as ledger:
         for item in withdrawn_certificates(ledger):
             click.echo(item.uci)
 

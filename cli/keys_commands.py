@@ -236,14 +236,11 @@ def trust_list_command(key_dir: Path, now: datetime, out_file: Path, next_update
 
 def revoked_ucis_from_ledger() -> list[str]:
     """The superseded and revoked UCIs recorded in the ledger on IMMUNIZE_DATABASE_URL."""
-    from ledger.application import Ledger
+    from cli.ledger_context import open_ledger
     from ledger.certificates import withdrawn_certificates
 
-    ledger = Ledger()
-    try:
+    with open_ledger() as ledger:
         return sorted({withdrawn.uci for withdrawn in withdrawn_certificates(ledger)})
-    finally:
-        ledger.close()
 
 
 @keys.command("revocation-list")

@@ -8,27 +8,15 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 
 import click
 
-from ledger.application import Ledger
+from cli.ledger_context import open_ledger
 from ledger.demo import CAMPAIGN_START, MAX_PEOPLE, seed_demo
 from ledger.errors import IdempotencyKeyReused, InvalidInput, LedgerError, PersonNotFound
 from ledger.records import PersonRecord
 from ledger.values import Actor, Role
-
-
-@contextmanager
-def _ledger() -> Iterator[Ledger]:
-    """The ledger on IMMUNIZE_DATABASE_URL, closed afterwards."""
-    ledger = Ledger()
-    try:
-        yield ledger
-    finally:
-        ledger.close()
 
 
 def _echo_json(data: object) -> None:
@@ -64,7 +52,7 @@ def demo() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 def demo_seed(people: int, seed: int, as_json: bool) -> None:
     """Seed a deterministic demo campaign from the Viet Nam reference data (idempotent per seed)."""
-    with _ledger() as ledger:
+    with open_ledger() as ledger:
         try:
             summary = seed_demo(ledger, people=people, seed=seed, start=CAMPAIGN_START)
         except IdempotencyKeyReused:
@@ -92,7 +80,7 @@ def person() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def person_list(limit: int, as_json: bool) -> None:
     """List registered people in registration order (national IDs masked)."""
-    with _ledger() as ledger:
+    with open_ledger() as ledger:
         records = ledger.list_people(limit=limit)
     if as_json:
         _echo_json([r.as_json() for r in records])
@@ -135,7 +123,7 @@ def _show(record: PersonRecord) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def person_show(national_id: str, as_json: bool) -> None:
     """Show one person's record, found by national ID number (or person id)."""
-    with _ledger() as ledger:
+    with open_ledger() as ledger:
         try:
             record = ledger.person_record(uuid.UUID(national_id))
         except ValueError:
@@ -192,7 +180,7 @@ def person_register(
         guardian = uuid.UUID(guardian_id) if guardian_id else None
     except ValueError:
         raise InvalidInput(f"--guardian {guardian_id!r} is not a person id.") from None
-    with _ledger() as ledger:
+    with open_ledger() as ledger:
         person_id = ledger.register_person(
             national_id=national_id,
             full_name=full_name,
@@ -251,7 +239,7 @@ def dose_record(
         raise InvalidInput(
             "--lot and --site must be ids (UUIDs) as printed when they were created."
         ) from None
-    with _ledger() as ledger:
+    with open_ledger() as ledger:
         try:
             person_id = uuid.UUID(person_ref)
         except ValueError:
