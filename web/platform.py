@@ -384,34 +384,22 @@ class Platform:
     def _issue(self, person_id: str, now: datetime) -> dict[str, Any]:
         """The person's current certificate; a new one only when none covers their latest record.
 
-        A certificate is reused while it is about the latest dose, newer than the last change to the
-        person (a correction re-issues) and not expiring within a day; issuing supersedes the old one.
+        The ledger decides (`certificate_for_download`): the current certificate is reused while it
+        says what the record says and was signed with the current key, so a rotated or revoked key
+        or a correction re-issues; issuing supersedes the old one.
         """
-        from ledger.certificates import current_certificate, issue_certificate
+        from ledger.certificates import certificate_for_download
 
         pid = _uuid(person_id)
         person = self.ledger.get_person(pid)
         if person.erased or person.full_name.erased:
             raise NotFound("this record was erased", key="error.erased")
-        doses = list(person.active_doses)
-        if not doses:
+        if not person.active_doses:
             raise BadInput("no dose yet, so no certificate", key="error.no_dose")
-        current = current_certificate(self.ledger, pid)
-        if (
-            current is not None
-            and current.dose_id == doses[-1].dose_id
-            and current.created_on >= person.modified_on
-            and current.expires_at > now + timedelta(days=1)
-            and not current.hc1.erased
-        ):
-            hc1, uci, status = str(current.hc1.text), str(current.uci), str(current.status)
-            dn, sd = int(current.dose_number), int(current.series_doses)
-            issued_at, expires_at = current.issued_at, current.expires_at
-        else:
-            issued = issue_certificate(self.ledger, pid, self._signer(now), now=now)
-            hc1, uci, status = issued.hc1, issued.uci, str(issued.status)
-            dn, sd = issued.dose_number, issued.series_doses
-            issued_at, expires_at = issued.issued_at, issued.expires_at
+        issued = certificate_for_download(self.ledger, pid, self._signer(now), now=now)
+        hc1, uci, status = issued.hc1, issued.uci, str(issued.status)
+        dn, sd = issued.dose_number, issued.series_doses
+        issued_at, expires_at = issued.issued_at, issued.expires_at
         from ledger.records import PersonRecord
 
         record = PersonRecord.of(person)  # issuing changes Certificate aggregates, never the person

@@ -160,3 +160,24 @@ def test_the_printable_pdf_carries_the_name_status_and_a_readable_qr(world: dict
     assert ("Xanh" if cert["status"] == "green" else "Vàng") in text
     decoded = [r.text for image in images(response.data) for r in zxingcpp.read_barcodes(image)]
     assert cert["hc1"] in decoded
+
+
+def test_after_a_key_rotation_a_download_is_signed_with_the_new_key(world: dict[str, Any]) -> None:
+    """A certificate signed with a retired (or revoked) key is re-issued, not served again."""
+    from keys.settings import DEVELOPMENT_PASSPHRASE
+    from keys.store import KeyStore
+    from verifier import verify
+
+    client = citizen(world)
+    pid = world["holder"].person_id
+    before = client.get(f"/api/v1/me/people/{pid}/certificate").get_json()
+    store = KeyStore(world["base"] / "keys")
+    store.rotate(DEVELOPMENT_PASSPHRASE, datetime.now(UTC))
+    after = client.get(f"/api/v1/me/people/{pid}/certificate").get_json()
+    assert after["uci"] != before["uci"]
+    new_kid = store.current_signer(DEVELOPMENT_PASSPHRASE, datetime.now(UTC)).kid
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    documents = store.trusted_documents(datetime.now(UTC))
+    trust = TrustList.from_certificates([certificate.public_bytes(Encoding.DER) for _, certificate in documents])
+    assert verify(after["hc1"], trust, now=datetime.now(UTC)).kid == new_kid
