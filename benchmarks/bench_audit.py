@@ -89,7 +89,9 @@ def es_read(url: str) -> int:
     from eventsourcing.persistence import InfrastructureFactory
     from eventsourcing.utils import Environment
 
-    factory = InfrastructureFactory.construct(Environment("Ledger", parse_database_url(url).eventsourcing_env()))
+    factory = InfrastructureFactory.construct(
+        Environment("Ledger", parse_database_url(url).eventsourcing_env())
+    )
     recorder = factory.application_recorder()
     count, start = 0, 0
     while True:
@@ -130,12 +132,16 @@ def bench(kind: str, url: str, restore_url: str, people: int, events: int, workd
                 write_backup(db, out, trusted, NOW)
 
         rates["backup"] = total / timed(backup_once, REPEAT)
-    rates["restore"] = total / timed(lambda: restore_backup(backup, parse_database_url(restore_url), [key.public]))
+    rates["restore"] = total / timed(
+        lambda: restore_backup(backup, parse_database_url(restore_url), [key.public])
+    )
     baseline = rates["raw read"]
     print(f"  {'operation':<12} {'events/s':>12} {'vs raw read':>12}")
     for name, rate in rates.items():
         print(f"  {name:<12} {rate:>12,.0f} {rate / baseline:>11.1%}")
-    print(f"  export {export.stat().st_size / total:.0f} bytes/event, backup {backup.stat().st_size / total:.0f} bytes/event")
+    print(
+        f"  export {export.stat().st_size / total:.0f} bytes/event, backup {backup.stat().st_size / total:.0f} bytes/event"
+    )
 
 
 def main() -> None:
@@ -148,8 +154,14 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-audit-") as tmp:
         workdir = Path(tmp)
         if not args.skip_sqlite:
-            bench("SQLite", f"sqlite:///{workdir / 'ledger.db'}", f"sqlite:///{workdir / 'restored.db'}",
-                  args.people, args.events, workdir)
+            bench(
+                "SQLite",
+                f"sqlite:///{workdir / 'ledger.db'}",
+                f"sqlite:///{workdir / 'restored.db'}",
+                args.people,
+                args.events,
+                workdir,
+            )
         if args.skip_postgres:
             return
         configured = os.environ.get("IMMUNIZE_BENCH_POSTGRES_URL")
@@ -168,8 +180,14 @@ def main() -> None:
                     conn.execute(f"DROP DATABASE IF EXISTS {name}")
                     conn.execute(f"CREATE DATABASE {name}")
             create_events_table(parse_database_url(f"{base}/bench_audit_restored"))
-            bench("PostgreSQL", f"{base}/bench_audit", f"{base}/bench_audit_restored", args.people, args.events,
-                  workdir)
+            bench(
+                "PostgreSQL",
+                f"{base}/bench_audit",
+                f"{base}/bench_audit_restored",
+                args.people,
+                args.events,
+                workdir,
+            )
         finally:
             if cluster is not None:
                 cluster.stop()

@@ -53,10 +53,15 @@ def main() -> None:
     ensure_development_keys(base / "keys", datetime.now(UTC), warn=lambda line: None)
     ledger = Ledger(url, key_dir=base / "keys")
     seed_demo(ledger, people=args.people, seed=1)
-    app = create_app({
-        "IMMUNIZE_DATABASE_URL": url, "IMMUNIZE_KEY_DIR": str(base / "keys"), "LEDGER": ledger,
-        "MESSAGE_SENDER": "memory", "SESSION_COOKIE_SECURE": False,
-    })
+    app = create_app(
+        {
+            "IMMUNIZE_DATABASE_URL": url,
+            "IMMUNIZE_KEY_DIR": str(base / "keys"),
+            "LEDGER": ledger,
+            "MESSAGE_SENDER": "memory",
+            "SESSION_COOKIE_SECURE": False,
+        }
+    )
     platform = app.extensions["immunize"].platform
     catch_up_views(ledger, platform.views)
     holder = next(r for r in ledger.list_people(limit=500) if r.phone and r.doses and not r.guardian_id)
@@ -75,21 +80,31 @@ def main() -> None:
     baseline = statistics.median(health)
     report("/health (baseline)", health, baseline)
     report("/ (home page, template)", timed(lambda: client.get("/"), n), baseline)
-    report("/statistics (projection + 4 SVG)", timed(lambda: client.get("/statistics"), max(20, n // 5)), baseline)
+    report(
+        "/statistics (projection + 4 SVG)",
+        timed(lambda: client.get("/statistics"), max(20, n // 5)),
+        baseline,
+    )
     report("/api/v1/statistics", timed(lambda: client.get("/api/v1/statistics"), max(20, n // 5)), baseline)
     report("/me/ (family from the ledger)", timed(lambda: client.get("/me/"), n), baseline)
     pid = holder.person_id
     client.get(f"/me/people/{pid}/certificate.png")  # the first view issues; later views reuse it
-    report("certificate.png (current, reused)", timed(lambda: client.get(f"/me/people/{pid}/certificate.png"), n),
-           baseline)
+    report(
+        "certificate.png (current, reused)",
+        timed(lambda: client.get(f"/me/people/{pid}/certificate.png"), n),
+        baseline,
+    )
     first_draws = []
     for person in [r for r in ledger.list_people(limit=500) if r.phone == holder.phone and r.doses][:1] + [
         d for d in ledger.dependants(pid) if d.doses
     ][:4]:
         first_draws += timed(lambda p=person: client.get(f"/me/people/{p.person_id}/certificate.pdf"), 1)
     report("certificate.pdf (first: verify+draw)", first_draws, baseline)
-    report("certificate.pdf (again: cached)",
-           timed(lambda: client.get(f"/me/people/{pid}/certificate.pdf"), n), baseline)
+    report(
+        "certificate.pdf (again: cached)",
+        timed(lambda: client.get(f"/me/people/{pid}/certificate.pdf"), n),
+        baseline,
+    )
 
     from werkzeug.serving import WSGIRequestHandler, make_server
 

@@ -61,11 +61,16 @@ def _audit_now() -> datetime:
 
 
 _database_option = click.option(
-    "--database-url", envvar="IMMUNIZE_DATABASE_URL", default=None,
+    "--database-url",
+    envvar="IMMUNIZE_DATABASE_URL",
+    default=None,
     help="The ledger store (default: IMMUNIZE_DATABASE_URL, else sqlite:///var/ledger.db).",
 )
 _public_key_option = click.option(
-    "--public-key", "public_keys", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    "--public-key",
+    "public_keys",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="A trusted audit public key (PEM); default: the one in IMMUNIZE_KEY_DIR/audit/.",
 )
 
@@ -77,8 +82,13 @@ def audit() -> None:
 
 @audit.command("checkpoint")
 @_database_option
-@click.option("--interval", default=CHECKPOINT_INTERVAL, show_default=True, type=click.IntRange(min=1),
-              help="Sign a checkpoint every this many events (and at the end).")
+@click.option(
+    "--interval",
+    default=CHECKPOINT_INTERVAL,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Sign a checkpoint every this many events (and at the end).",
+)
 @click.option("--development", is_flag=True, help="Use the well-known development passphrase when unset.")
 def audit_checkpoint(database_url: str | None, interval: int, development: bool) -> None:
     """Extend the audit chain over new events and sign checkpoints with the ledger audit key."""
@@ -93,9 +103,11 @@ def audit_checkpoint(database_url: str | None, interval: int, development: bool)
         with progress_bar("chaining", todo) as advance:
             result = extend_chain(db, key, _audit_now(), interval, advance)
     head = result.head
-    click.echo(f"chained {result.chained} events, signed {len(result.checkpoints)} checkpoints; "
-               f"head: position {head.position}, {head.events} events, link {head.link.hex()}, "
-               f"key {key.public.key_id}")
+    click.echo(
+        f"chained {result.chained} events, signed {len(result.checkpoints)} checkpoints; "
+        f"head: position {head.position}, {head.events} events, link {head.link.hex()}, "
+        f"key {key.public.key_id}"
+    )
 
 
 @audit.command("verify")
@@ -113,8 +125,9 @@ def audit_verify(database_url: str | None, public_keys: tuple[Path, ...]) -> Non
             record_verification(db, Verification(_audit_now().isoformat(), False, 0, exc.position, str(exc)))
             click.echo(f"TAMPERED: {exc}", err=True)
             sys.exit(2)
-        record_verification(db, Verification(_audit_now().isoformat(), True, report.events, report.position,
-                                             report.summary()))
+        record_verification(
+            db, Verification(_audit_now().isoformat(), True, report.events, report.position, report.summary())
+        )
     click.echo(f"ledger {report.ledger}: {report.summary()}")
 
 
@@ -132,8 +145,10 @@ def audit_status_command(database_url: str | None, as_json: bool) -> None:
     click.echo(f"events: {status.events}, chained: {status.chained} (up to position {status.head_position})")
     click.echo(f"checkpoints: {len(status.checkpoints)}; keys: {', '.join(status.keys) or 'none'}")
     last = status.last_verification
-    click.echo("last verification: " + (f"{last.verified_at} {'OK' if last.ok else 'FAILED'}: {last.message}"
-                                        if last else "never"))
+    click.echo(
+        "last verification: "
+        + (f"{last.verified_at} {'OK' if last.ok else 'FAILED'}: {last.message}" if last else "never")
+    )
 
 
 @audit.command("public-key")
@@ -142,7 +157,9 @@ def audit_public_key() -> None:
     key_dir = key_dir_from_environment()
     public = local_public_key(key_dir)
     if public is None:
-        raise AuditError(f"there is no audit key in {key_dir / 'audit'}: run `immunize audit checkpoint` first")
+        raise AuditError(
+            f"there is no audit key in {key_dir / 'audit'}: run `immunize audit checkpoint` first"
+        )
     click.echo(f"# key id {public.key_id} (Ed25519)")
     click.echo(public.pem, nl=False)
 
@@ -150,26 +167,40 @@ def audit_public_key() -> None:
 @audit.command("export")
 @_database_option
 @_public_key_option
-@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="The JSON Lines file to write.")
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The JSON Lines file to write.",
+)
 def audit_export(database_url: str | None, public_keys: tuple[Path, ...], out: Path) -> None:
     """Write the whole chained history with links, checkpoints and public keys as JSON Lines."""
     with Database(_audit_database_url(database_url)) as db:
         trusted = trusted_keys(db, _audit_pinned(public_keys))
         with atomic_output(out) as handle, progress_bar("exporting", chain_head_events(db)) as advance:
             summary = write_export(db, handle, trusted, _audit_now(), advance)
-    click.echo(f"exported {summary.events} events and {summary.checkpoints} checkpoints of ledger "
-               f"{summary.ledger} to {out}; head link {summary.head_link}")
+    click.echo(
+        f"exported {summary.events} events and {summary.checkpoints} checkpoints of ledger "
+        f"{summary.ledger} to {out}; head link {summary.head_link}"
+    )
     if summary.unchained:
-        click.echo(f"{summary.unchained} newer events are not chained yet and were left out "
-                   "(run `immunize audit checkpoint` first)", err=True)
+        click.echo(
+            f"{summary.unchained} newer events are not chained yet and were left out "
+            "(run `immunize audit checkpoint` first)",
+            err=True,
+        )
 
 
 @audit.command("replay")
 @click.argument("export_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @_public_key_option
-@click.option("--workdir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Keep the rebuilt store in this (new or empty) directory instead of a temporary one.")
+@click.option(
+    "--workdir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Keep the rebuilt store in this (new or empty) directory instead of a temporary one.",
+)
 def audit_replay(export_file: Path, public_keys: tuple[Path, ...], workdir: Path | None) -> None:
     """Verify an export and rebuild every projection from it into a fresh store; print the digests."""
     pinned = [AuditPublicKey.from_file(path) for path in public_keys]
@@ -181,12 +212,16 @@ def audit_replay(export_file: Path, public_keys: tuple[Path, ...], workdir: Path
             directory = workdir
         with progress_bar("verifying export", None) as advance:
             summary, was_pinned, url = load_export(export_file, directory, pinned, advance)
-        click.echo(f"export verified: ledger {summary.ledger}, {summary.events} events, "
-                   f"{summary.checkpoints} signed checkpoints, head link {summary.head_link}")
+        click.echo(
+            f"export verified: ledger {summary.ledger}, {summary.events} events, "
+            f"{summary.checkpoints} signed checkpoints, head link {summary.head_link}"
+        )
         if not was_pinned:
-            click.echo(f"checkpoints were checked against the key(s) in the export itself "
-                       f"({', '.join(summary.key_ids)}): compare with the published key id, or pass --public-key",
-                       err=True)
+            click.echo(
+                f"checkpoints were checked against the key(s) in the export itself "
+                f"({', '.join(summary.key_ids)}): compare with the published key id, or pass --public-key",
+                err=True,
+            )
         with progress_bar("rebuilding projections", None) as advance:
             digests = rebuild_all(parse_database_url(url), sealed_app_factory, on_progress=advance)
     for name, value in digests.items():
@@ -207,8 +242,13 @@ def _create_web_tables(settings: StoreSettings) -> None:
 @click.command("backup")
 @_database_option
 @_public_key_option
-@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="The backup file to write (gzip JSON Lines).")
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The backup file to write (gzip JSON Lines).",
+)
 def backup_command(database_url: str | None, public_keys: tuple[Path, ...], out: Path) -> None:
     """Back up the ledger (events, audit chain, personal key store) to one portable file."""
     with Database(_audit_database_url(database_url)) as db:
@@ -216,8 +256,10 @@ def backup_command(database_url: str | None, public_keys: tuple[Path, ...], out:
         with atomic_output(out) as handle, progress_bar("backing up", db.count_events()) as advance:
             summary = write_backup(db, handle, trusted, _audit_now(), advance, BACKUP_EXTRA_TABLES)
     rows = ", ".join(f"{n} {t}" for t, n in summary.rows.items()) or "no key-store rows"
-    click.echo(f"backed up ledger {summary.ledger}: {summary.events} events ({summary.chained} chained), "
-               f"{summary.checkpoints} checkpoints, {rows} to {out}")
+    click.echo(
+        f"backed up ledger {summary.ledger}: {summary.events} events ({summary.chained} chained), "
+        f"{summary.checkpoints} checkpoints, {rows} to {out}"
+    )
 
 
 @click.command("restore")
@@ -225,17 +267,26 @@ def backup_command(database_url: str | None, public_keys: tuple[Path, ...], out:
 @_database_option
 @_public_key_option
 @click.option("--no-rebuild", is_flag=True, help="Do not rebuild the projections after restoring.")
-def restore_command(database_url: str | None, backup_file: Path, public_keys: tuple[Path, ...],
-                    no_rebuild: bool) -> None:
+def restore_command(
+    database_url: str | None, backup_file: Path, public_keys: tuple[Path, ...], no_rebuild: bool
+) -> None:
     """Restore a backup into an EMPTY store, all or nothing, then rebuild the projections."""
     settings = _audit_database_url(database_url)
     pinned = [AuditPublicKey.from_file(path) for path in public_keys]
     with progress_bar("restoring", None) as advance:
-        summary = restore_backup(backup_file, settings, pinned, advance, extra_tables=BACKUP_EXTRA_TABLES,
-                                 prepare=_create_web_tables)
-    click.echo(f"restored ledger {summary.ledger}: {summary.events} events, {summary.checkpoints} checkpoints, "
-               f"{', '.join(f'{n} {t}' for t, n in summary.rows.items()) or 'no other rows'} "
-               f"into {settings.redacted_url}")
+        summary = restore_backup(
+            backup_file,
+            settings,
+            pinned,
+            advance,
+            extra_tables=BACKUP_EXTRA_TABLES,
+            prepare=_create_web_tables,
+        )
+    click.echo(
+        f"restored ledger {summary.ledger}: {summary.events} events, {summary.checkpoints} checkpoints, "
+        f"{', '.join(f'{n} {t}' for t, n in summary.rows.items()) or 'no other rows'} "
+        f"into {settings.redacted_url}"
+    )
     problem = master_key_problem(settings)
     if problem is not None:
         click.echo(f"Warning: personal data cannot be opened on this installation yet: {problem}", err=True)
@@ -271,12 +322,23 @@ def projections_group() -> None:
 @projections_group.command("run")
 @_database_option
 @click.option("--view", "names", multiple=True, help="Only this view (repeatable); default: every view.")
-@click.option("--status-every", type=click.FloatRange(min=0), default=0.0, show_default=True,
-              help="Print each view's lag every this many seconds (0: never).")
-@click.option("--poll-interval", type=click.FloatRange(min=0.01, max=60), default=0.1, show_default=True,
-              help="SQLite: how often to look for new events when idle (PostgreSQL is notified).")
-def projections_run(database_url: str | None, names: tuple[str, ...], status_every: float,
-                    poll_interval: float) -> None:
+@click.option(
+    "--status-every",
+    type=click.FloatRange(min=0),
+    default=0.0,
+    show_default=True,
+    help="Print each view's lag every this many seconds (0: never).",
+)
+@click.option(
+    "--poll-interval",
+    type=click.FloatRange(min=0.01, max=60),
+    default=0.1,
+    show_default=True,
+    help="SQLite: how often to look for new events when idle (PostgreSQL is notified).",
+)
+def projections_run(
+    database_url: str | None, names: tuple[str, ...], status_every: float, poll_interval: float
+) -> None:
     """Follow the log until interrupted (safe to kill at any moment: each page and its position commit together)."""
     import signal
     import threading
@@ -296,8 +358,10 @@ def projections_run(database_url: str | None, names: tuple[str, ...], status_eve
         while not stop.wait(status_every or 1.0):
             if status_every:
                 for lag in view_status(reader, store, names=selected):
-                    click.echo(f"{lag.name} position {lag.position}/{lag.head} behind {lag.behind} "
-                               f"({lag.seconds:.1f} s)")
+                    click.echo(
+                        f"{lag.name} position {lag.position}/{lag.head} behind {lag.behind} "
+                        f"({lag.seconds:.1f} s)"
+                    )
     except KeyboardInterrupt:
         pass
     finally:

@@ -17,7 +17,12 @@ from web.errors import ConfigurationError, WebError
 PASSWORD_ENV = "IMMUNIZE_STAFF_PASSWORD"  # noqa: S105 - the variable's name, not a secret
 
 # Demo accounts created by `immunize run` (development only): role -> username.
-DEMO_ACCOUNTS = {"staff": "demo.staff", "province": "demo.province", "response": "demo.response", "auditor": "demo.auditor"}
+DEMO_ACCOUNTS = {
+    "staff": "demo.staff",
+    "province": "demo.province",
+    "response": "demo.response",
+    "auditor": "demo.auditor",
+}
 
 
 def _say(line: str = "") -> None:
@@ -39,7 +44,12 @@ def staff() -> None:
 
 @staff.command("add")
 @click.argument("username")
-@click.option("--role", type=click.Choice(["staff", "province", "response", "auditor"]), default="staff", show_default=True)
+@click.option(
+    "--role",
+    type=click.Choice(["staff", "province", "response", "auditor"]),
+    default="staff",
+    show_default=True,
+)
 @click.option("--site", "site_id", default="", help="The site id (UUID) for site staff.")
 @click.option("--province", "province_code", default="", help="The GSO province code for a province officer.")
 @click.option("--replace", is_flag=True, help="Reset the password (and role) of an existing account.")
@@ -70,11 +80,15 @@ def _serve(app: Any, host: str, port: int, threads: int) -> None:
     try:
         from waitress import create_server
     except ImportError as exc:  # pragma: no cover - waitress is a dependency
-        raise ConfigurationError("waitress is not installed: run `make run` to install the dependencies") from exc
+        raise ConfigurationError(
+            "waitress is not installed: run `make run` to install the dependencies"
+        ) from exc
     try:
         server = create_server(app, host=host, port=port, threads=threads, ident="immunize")
     except OSError as exc:
-        raise ConfigurationError(f"cannot listen on {host}:{port}: {exc.strerror}; try another --port") from exc
+        raise ConfigurationError(
+            f"cannot listen on {host}:{port}: {exc.strerror}; try another --port"
+        ) from exc
     _say(f"Serving on http://{host}:{port}  (Ctrl+C to stop)")
     try:
         server.run()
@@ -129,7 +143,9 @@ def _start_projections(app: Any, ledger: Any) -> Any:
     from projections.registry import run_views
 
     supervisor = run_views(ledger, app.extensions["immunize"].platform.views)
-    _say("- Projections follower started in the background (health book, statistics, operations, certificates).")
+    _say(
+        "- Projections follower started in the background (health book, statistics, operations, certificates)."
+    )
     return supervisor
 
 
@@ -149,7 +165,9 @@ def _start_audit_chain(key_dir: Path, settings_url: str, every: float = 30.0) ->
         with Database(settings) as db:
             return int(extend_chain(db, key, datetime.now(UTC).replace(microsecond=0)).chained)
 
-    _say(f"- Audit chain: {chain_once()} events chained and checkpoints signed; extended every {every:.0f} s.")
+    _say(
+        f"- Audit chain: {chain_once()} events chained and checkpoints signed; extended every {every:.0f} s."
+    )
     stop = threading.Event()
 
     def loop() -> None:
@@ -222,8 +240,13 @@ def _demo_citizen(app: Any) -> str | None:
 @click.command("run")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
-@click.option("--people", default=2000, show_default=True, type=click.IntRange(1, 100_000),
-              help="How many people the demo campaign registers on first start.")
+@click.option(
+    "--people",
+    default=2000,
+    show_default=True,
+    type=click.IntRange(1, 100_000),
+    help="How many people the demo campaign registers on first start.",
+)
 def run(host: str, port: int, people: int) -> None:
     """Development start: keys, demo campaign, projections follower, web app on http://127.0.0.1:8000."""
     from web.config import key_dir

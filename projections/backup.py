@@ -128,8 +128,14 @@ def write_backup(
     create_tables(db)
     with gzip.GzipFile(fileobj=out, mode="wb", compresslevel=1, mtime=0) as zipped:
         writer = LogFileWriter(zipped)  # type: ignore[arg-type]
-        writer.header(BACKUP_FORMAT, ledger, list(load_public_keys(db).values()),
-                      created_at=now.isoformat(), app=db.app_name, source=db.kind)
+        writer.header(
+            BACKUP_FORMAT,
+            ledger,
+            list(load_public_keys(db).values()),
+            created_at=now.isoformat(),
+            app=db.app_name,
+            source=db.kind,
+        )
         state = WalkState()
         chained = 0
         for item in walk_chain(db, trusted, state, on_progress):
@@ -150,8 +156,9 @@ def write_backup(
             for values in _table_rows(db, table):
                 writer.row(table, values)
         writer.trailer()
-    return BackupSummary(ledger, writer.events, chained, writer.checkpoints, dict(writer.rows),
-                         writer.head_position)
+    return BackupSummary(
+        ledger, writer.events, chained, writer.checkpoints, dict(writer.rows), writer.head_position
+    )
 
 
 def _key_table_on(db: Database) -> None:
@@ -257,8 +264,14 @@ def restore_backup(
                     if isinstance(item, EventItem):
                         batch.append(item.row)
                         if item.link is not None:
-                            chain_rows.append((item.row.position, item.row.originator_id,
-                                               item.row.originator_version, item.link))
+                            chain_rows.append(
+                                (
+                                    item.row.position,
+                                    item.row.originator_id,
+                                    item.row.originator_version,
+                                    item.link,
+                                )
+                            )
                         if len(batch) >= BATCH:
                             _flush(db, batch, chain_rows, on_progress)
                     elif isinstance(item, CheckpointItem):
@@ -282,8 +295,14 @@ def restore_backup(
                 assert reader.trusted is not None
                 db.reset_position_sequence()
             checkpoints = load_checkpoints(db)
-    return RestoreSummary(reader.header.ledger, trailer.events, len(checkpoints), rows,
-                          trailer.head_position, reader.trusted.pinned)
+    return RestoreSummary(
+        reader.header.ledger,
+        trailer.events,
+        len(checkpoints),
+        rows,
+        trailer.head_position,
+        reader.trusted.pinned,
+    )
 
 
 def _flush(
@@ -298,8 +317,9 @@ def _flush(
             on_progress(len(batch))
         batch.clear()
     if chain_rows:
-        db.insert_rows(db.table("audit_chain"), ("position", "originator_id", "originator_version", "link"),
-                       chain_rows)
+        db.insert_rows(
+            db.table("audit_chain"), ("position", "originator_id", "originator_version", "link"), chain_rows
+        )
         chain_rows.clear()
 
 
@@ -338,7 +358,8 @@ class _KeyRows:
                 )
             except AuditError as exc:
                 raise FileFormatError(
-                    f"the key-store rows up to this line cannot be restored: {exc}", self._lines[(table, columns)]
+                    f"the key-store rows up to this line cannot be restored: {exc}",
+                    self._lines[(table, columns)],
                 ) from exc
         self._pending.clear()
 

@@ -201,7 +201,9 @@ def verify(hc1: Any, trust: TrustList, now: datetime) -> VerificationResult:
     if not isinstance(now, datetime) or now.utcoffset() is None:
         raise TypeError("verify needs an aware datetime for now (with a time zone).")
     if not isinstance(trust, TrustList):
-        raise TrustListError("No trust list was given: load one with TrustList.load or TrustList.from_certificates.")
+        raise TrustListError(
+            "No trust list was given: load one with TrustList.load or TrustList.from_certificates."
+        )
     try:
         return _verify(hc1, trust, now)
     except VerificationError:

@@ -175,7 +175,9 @@ class Accounts:
     def check_code(self, phone: str, code: str, now: float) -> None:
         """Accept the code once, or raise: wrong, expired, or too many attempts (the code is then void)."""
         key = self.key_for("phone", phone)
-        rows = self.store.query("SELECT code_hash, expires_at, attempts FROM web_otp WHERE phone_key = ?", (key,))
+        rows = self.store.query(
+            "SELECT code_hash, expires_at, attempts FROM web_otp WHERE phone_key = ?", (key,)
+        )
         if not rows:
             raise SignInFailed("no code was sent to this number, or it was used", key="error.code_missing")
         code_hash, expires_at, attempts = rows[0]

@@ -40,25 +40,43 @@ CATALOG: dict[str, dict[str, str]] = {
         "vi": "Đăng nhập bằng số điện thoại để xem sổ sức khỏe và chứng nhận.",
         "en": "Sign in with your phone number to see your health book and certificates.",
     },
-    "home.stats_text": {"vi": "Số mũi tiêm theo ngày, tỉnh, vắc xin và nhóm ưu tiên.", "en": "Doses by day, province, vaccine and priority group."},
-    "home.verify_text": {"vi": "Tải ảnh mã QR hoặc dán chuỗi HC1.", "en": "Upload a QR picture or paste an HC1 string."},
+    "home.stats_text": {
+        "vi": "Số mũi tiêm theo ngày, tỉnh, vắc xin và nhóm ưu tiên.",
+        "en": "Doses by day, province, vaccine and priority group.",
+    },
+    "home.verify_text": {
+        "vi": "Tải ảnh mã QR hoặc dán chuỗi HC1.",
+        "en": "Upload a QR picture or paste an HC1 string.",
+    },
     "home.staff": {"vi": "Cán bộ y tế", "en": "Health staff"},
-    "home.staff_text": {"vi": "Đăng nhập bằng tài khoản được cấp.", "en": "Sign in with the account you were given."},
+    "home.staff_text": {
+        "vi": "Đăng nhập bằng tài khoản được cấp.",
+        "en": "Sign in with the account you were given.",
+    },
     "home.offline": {"vi": "Kiểm tra ngoại tuyến", "en": "Offline verification"},
     "home.offline_text": {
         "vi": "Máy kiểm tra cần danh sách tin cậy, chứng thư gốc và danh sách thu hồi:",
         "en": "Offline verifiers need the trust list, the trust anchor and the revocation list:",
     },
     "home.trust_list": {"vi": "Danh sách tin cậy (đã ký)", "en": "Trust list (signed)"},
-    "home.trust_anchor": {"vi": "Chứng thư gốc quốc gia (CSCA)", "en": "Country signing CA certificate (CSCA)"},
+    "home.trust_anchor": {
+        "vi": "Chứng thư gốc quốc gia (CSCA)",
+        "en": "Country signing CA certificate (CSCA)",
+    },
     "home.revocation_list": {"vi": "Danh sách thu hồi (đã ký)", "en": "Revocation list (signed)"},
     "home.api": {"vi": "Mô tả API (OpenAPI)", "en": "API description (OpenAPI)"},
     # sign-in
     "signin.title": {"vi": "Đăng nhập", "en": "Sign in"},
-    "signin.citizen_text": {"vi": "Nhận mã một lần qua tin nhắn.", "en": "Get a one-time code by text message."},
+    "signin.citizen_text": {
+        "vi": "Nhận mã một lần qua tin nhắn.",
+        "en": "Get a one-time code by text message.",
+    },
     "signin.staff_text": {"vi": "Tên đăng nhập và mật khẩu.", "en": "Username and password."},
     "signin.citizen_title": {"vi": "Đăng nhập bằng số điện thoại", "en": "Sign in with your phone number"},
-    "signin.phone_help": {"vi": "Số di động Việt Nam, ví dụ 0912 345 678.", "en": "A Vietnamese mobile number, e.g. 0912 345 678."},
+    "signin.phone_help": {
+        "vi": "Số di động Việt Nam, ví dụ 0912 345 678.",
+        "en": "A Vietnamese mobile number, e.g. 0912 345 678.",
+    },
     "signin.send_code": {"vi": "Gửi mã", "en": "Send code"},
     "signin.code_title": {"vi": "Nhập mã xác thực", "en": "Enter your code"},
     "signin.code_sent": {
@@ -87,7 +105,10 @@ CATALOG: dict[str, dict[str, str]] = {
     "field.national_id": {"vi": "Số CCCD/CMND", "en": "National ID number"},
     "field.optional": {"vi": "không bắt buộc", "en": "optional"},
     "field.ward_code": {"vi": "Mã phường/xã", "en": "Ward code"},
-    "field.ward_help": {"vi": "Mã 5 chữ số của Tổng cục Thống kê, ví dụ 00001.", "en": "The 5-digit GSO code, e.g. 00001."},
+    "field.ward_help": {
+        "vi": "Mã 5 chữ số của Tổng cục Thống kê, ví dụ 00001.",
+        "en": "The 5-digit GSO code, e.g. 00001.",
+    },
     "field.priority_group": {"vi": "Nhóm ưu tiên", "en": "Priority group"},
     "field.vaccine": {"vi": "Vắc xin", "en": "Vaccine"},
     "field.lot": {"vi": "Lô vắc xin", "en": "Vaccine lot"},
@@ -132,8 +153,14 @@ CATALOG: dict[str, dict[str, str]] = {
     "book.certificate": {"vi": "Chứng nhận tiêm chủng", "en": "Vaccination certificate"},
     "book.report_reaction": {"vi": "Báo phản ứng sau tiêm", "en": "Report a reaction"},
     "book.declare": {"vi": "Khai báo y tế", "en": "Health declaration"},
-    "declare.symptoms": {"vi": "Triệu chứng (sốt, ho, khó thở…), để trống nếu không có", "en": "Symptoms (fever, cough, breathlessness…), empty if none"},
-    "declare.exposure": {"vi": "Có tiếp xúc với người nhiễm trong 14 ngày qua", "en": "In contact with an infected person in the last 14 days"},
+    "declare.symptoms": {
+        "vi": "Triệu chứng (sốt, ho, khó thở…), để trống nếu không có",
+        "en": "Symptoms (fever, cough, breathlessness…), empty if none",
+    },
+    "declare.exposure": {
+        "vi": "Có tiếp xúc với người nhiễm trong 14 ngày qua",
+        "en": "In contact with an infected person in the last 14 days",
+    },
     "declare.travel": {"vi": "Nơi đã đến trong 14 ngày qua", "en": "Places visited in the last 14 days"},
     "cert.qr_alt": {"vi": "Mã QR chứng nhận tiêm chủng", "en": "Vaccination certificate QR code"},
     "cert.uci": {"vi": "Mã chứng nhận", "en": "Certificate identifier"},
@@ -151,12 +178,24 @@ CATALOG: dict[str, dict[str, str]] = {
     "reason.compression": {"vi": "Nội dung mã bị hỏng.", "en": "The code's content is damaged."},
     "reason.cbor": {"vi": "Nội dung mã bị hỏng.", "en": "The code's content is damaged."},
     "reason.cose": {"vi": "Chữ ký của mã bị hỏng.", "en": "The code's signature block is damaged."},
-    "reason.unknown_kid": {"vi": "Chứng nhận được ký bởi khóa không có trong danh sách tin cậy.", "en": "Signed by a key that is not in the trust list."},
-    "reason.signature": {"vi": "Chữ ký không đúng: chứng nhận đã bị sửa hoặc giả mạo.", "en": "The signature does not match: altered or forged."},
+    "reason.unknown_kid": {
+        "vi": "Chứng nhận được ký bởi khóa không có trong danh sách tin cậy.",
+        "en": "Signed by a key that is not in the trust list.",
+    },
+    "reason.signature": {
+        "vi": "Chữ ký không đúng: chứng nhận đã bị sửa hoặc giả mạo.",
+        "en": "The signature does not match: altered or forged.",
+    },
     "reason.not_yet_valid": {"vi": "Chứng nhận chưa có hiệu lực.", "en": "The certificate is not valid yet."},
     "reason.expired": {"vi": "Chứng nhận đã hết hạn.", "en": "The certificate has expired."},
-    "reason.key_usage": {"vi": "Khóa ký không được phép ký loại chứng nhận này.", "en": "The signing key may not sign this kind of certificate."},
-    "reason.schema": {"vi": "Nội dung chứng nhận không đúng định dạng.", "en": "The certificate's content is not in the expected format."},
+    "reason.key_usage": {
+        "vi": "Khóa ký không được phép ký loại chứng nhận này.",
+        "en": "The signing key may not sign this kind of certificate.",
+    },
+    "reason.schema": {
+        "vi": "Nội dung chứng nhận không đúng định dạng.",
+        "en": "The certificate's content is not in the expected format.",
+    },
     "reason.revoked": {"vi": "Chứng nhận đã bị thu hồi.", "en": "The certificate has been revoked."},
     "reason.trust_list": {"vi": "Danh sách tin cậy không dùng được.", "en": "The trust list cannot be used."},
     # staff desk
@@ -169,7 +208,10 @@ CATALOG: dict[str, dict[str, str]] = {
     },
     "desk.find": {"vi": "Tìm", "en": "Find"},
     "desk.record_dose": {"vi": "Ghi nhận mũi tiêm", "en": "Record a dose"},
-    "desk.no_lots": {"vi": "Điểm tiêm chưa có lô vắc xin còn hạn.", "en": "This site holds no unexpired lot."},
+    "desk.no_lots": {
+        "vi": "Điểm tiêm chưa có lô vắc xin còn hạn.",
+        "en": "This site holds no unexpired lot.",
+    },
     "desk.correct": {"vi": "Sửa hồ sơ", "en": "Correct the record"},
     "desk.what": {"vi": "Sửa gì", "en": "What to correct"},
     "desk.new_value": {"vi": "Giá trị đúng", "en": "Correct value"},
@@ -189,7 +231,10 @@ CATALOG: dict[str, dict[str, str]] = {
     "province.quantity": {"vi": "Số liều", "en": "Doses"},
     "province.expired": {"vi": "hết hạn", "en": "expired"},
     "province.near_expiry": {"vi": "sắp hết hạn", "en": "near expiry"},
-    "ops.refresh": {"vi": "Tự cập nhật mỗi {seconds} giây.", "en": "Refreshes itself every {seconds} seconds."},
+    "ops.refresh": {
+        "vi": "Tự cập nhật mỗi {seconds} giây.",
+        "en": "Refreshes itself every {seconds} seconds.",
+    },
     "ops.lag": {"vi": "Độ trễ dữ liệu", "en": "Projection lag"},
     "ops.projection": {"vi": "Bảng tổng hợp", "en": "Projection"},
     "ops.behind": {"vi": "Số sự kiện chưa xử lý", "en": "Events behind"},
@@ -208,7 +253,10 @@ CATALOG: dict[str, dict[str, str]] = {
     "audit.position": {"vi": "Vị trí", "en": "Position"},
     "audit.hash": {"vi": "Mã băm", "en": "Hash"},
     "audit.at": {"vi": "Thời điểm", "en": "At"},
-    "audit.export": {"vi": "Tải bản xuất kiểm toán (JSON Lines)", "en": "Download the audit export (JSON Lines)"},
+    "audit.export": {
+        "vi": "Tải bản xuất kiểm toán (JSON Lines)",
+        "en": "Download the audit export (JSON Lines)",
+    },
     # statistics
     "stats.note": {
         "vi": "Số liệu tổng hợp từ sổ cái; ô nhỏ hơn 5 được ẩn để bảo vệ danh tính.",
@@ -221,7 +269,10 @@ CATALOG: dict[str, dict[str, str]] = {
     "stats.by_vaccine": {"vi": "Theo vắc xin", "en": "By vaccine"},
     "stats.by_group": {"vi": "Theo nhóm ưu tiên", "en": "By priority group"},
     "stats.provinces": {"vi": "63 tỉnh, thành phố", "en": "63 provinces"},
-    "stats.coverage": {"vi": "Độ bao phủ (% dân số, ít nhất 1 mũi)", "en": "Coverage (% of population, at least 1 dose)"},
+    "stats.coverage": {
+        "vi": "Độ bao phủ (% dân số, ít nhất 1 mũi)",
+        "en": "Coverage (% of population, at least 1 dose)",
+    },
     "stats.by_dose_number": {"vi": "Theo mũi tiêm", "en": "By dose number"},
     "stats.reactions_by_severity": {"vi": "Phản ứng sau tiêm theo mức độ", "en": "Reactions by severity"},
     "stats.count": {"vi": "Số ca", "en": "Reports"},
@@ -229,10 +280,19 @@ CATALOG: dict[str, dict[str, str]] = {
     "stats.doses": {"vi": "Số mũi", "en": "Doses"},
     # errors
     "error.title": {"vi": "Không thực hiện được", "en": "That did not work"},
-    "error.generic": {"vi": "Đã xảy ra lỗi. Vui lòng thử lại sau.", "en": "Something went wrong. Please try again later."},
+    "error.generic": {
+        "vi": "Đã xảy ra lỗi. Vui lòng thử lại sau.",
+        "en": "Something went wrong. Please try again later.",
+    },
     "error.bad_input": {"vi": "Thông tin gửi lên không hợp lệ.", "en": "What was sent is not valid."},
-    "error.rejected": {"vi": "Không ghi nhận được: thông tin chưa đúng.", "en": "Not recorded: something in the form is not right."},
-    "error.not_found": {"vi": "Không tìm thấy trang hoặc hồ sơ này.", "en": "This page or record was not found."},
+    "error.rejected": {
+        "vi": "Không ghi nhận được: thông tin chưa đúng.",
+        "en": "Not recorded: something in the form is not right.",
+    },
+    "error.not_found": {
+        "vi": "Không tìm thấy trang hoặc hồ sơ này.",
+        "en": "This page or record was not found.",
+    },
     "error.person_not_found": {
         "vi": "Không tìm thấy người này. Kiểm tra lại số giấy tờ hoặc đăng ký mới.",
         "en": "No such person. Check the ID number or register them.",
@@ -240,10 +300,19 @@ CATALOG: dict[str, dict[str, str]] = {
     "error.forbidden": {"vi": "Bạn không có quyền làm việc này.", "en": "You are not allowed to do this."},
     "error.signin_required": {"vi": "Vui lòng đăng nhập trước.", "en": "Please sign in first."},
     "error.signin_failed": {"vi": "Sai tên đăng nhập hoặc mật khẩu.", "en": "Wrong username or password."},
-    "error.rate_limited": {"vi": "Quá nhiều lần thử. Vui lòng đợi vài phút.", "en": "Too many attempts. Please wait a few minutes."},
-    "error.method": {"vi": "Thao tác này không được hỗ trợ ở đây.", "en": "That action is not supported here."},
+    "error.rate_limited": {
+        "vi": "Quá nhiều lần thử. Vui lòng đợi vài phút.",
+        "en": "Too many attempts. Please wait a few minutes.",
+    },
+    "error.method": {
+        "vi": "Thao tác này không được hỗ trợ ở đây.",
+        "en": "That action is not supported here.",
+    },
     "error.too_large": {"vi": "Tệp quá lớn (tối đa 4 MB).", "en": "The file is too large (4 MB at most)."},
-    "error.unavailable": {"vi": "Chức năng này tạm thời chưa sẵn sàng.", "en": "This is not available at the moment."},
+    "error.unavailable": {
+        "vi": "Chức năng này tạm thời chưa sẵn sàng.",
+        "en": "This is not available at the moment.",
+    },
     "error.csrf": {
         "vi": "Phiên làm việc đã hết hạn. Tải lại trang và gửi lại.",
         "en": "Your session has expired. Reload the page and submit again.",
@@ -252,38 +321,101 @@ CATALOG: dict[str, dict[str, str]] = {
         "vi": "Số điện thoại không đúng. Nhập số di động Việt Nam, ví dụ 0912345678.",
         "en": "That phone number is not right. Type a Vietnamese mobile number, e.g. 0912345678.",
     },
-    "error.code_missing": {"vi": "Chưa có mã nào được gửi, hoặc mã đã dùng. Hãy yêu cầu mã mới.", "en": "No code was sent, or it was used. Ask for a new one."},
-    "error.code_expired": {"vi": "Mã đã hết hạn. Hãy yêu cầu mã mới.", "en": "The code has expired. Ask for a new one."},
-    "error.code_wrong": {"vi": "Mã không đúng. Kiểm tra tin nhắn và nhập lại.", "en": "The code is not right. Check the message and try again."},
-    "error.code_attempts": {"vi": "Nhập sai quá nhiều lần. Hãy yêu cầu mã mới.", "en": "Too many wrong codes. Ask for a new one."},
-    "error.username_invalid": {"vi": "Tên đăng nhập 3–40 ký tự: chữ thường, số, '.', '_' hoặc '-'.", "en": "A username is 3-40 characters: lower-case letters, digits, '.', '_' or '-'."},
+    "error.code_missing": {
+        "vi": "Chưa có mã nào được gửi, hoặc mã đã dùng. Hãy yêu cầu mã mới.",
+        "en": "No code was sent, or it was used. Ask for a new one.",
+    },
+    "error.code_expired": {
+        "vi": "Mã đã hết hạn. Hãy yêu cầu mã mới.",
+        "en": "The code has expired. Ask for a new one.",
+    },
+    "error.code_wrong": {
+        "vi": "Mã không đúng. Kiểm tra tin nhắn và nhập lại.",
+        "en": "The code is not right. Check the message and try again.",
+    },
+    "error.code_attempts": {
+        "vi": "Nhập sai quá nhiều lần. Hãy yêu cầu mã mới.",
+        "en": "Too many wrong codes. Ask for a new one.",
+    },
+    "error.username_invalid": {
+        "vi": "Tên đăng nhập 3–40 ký tự: chữ thường, số, '.', '_' hoặc '-'.",
+        "en": "A username is 3-40 characters: lower-case letters, digits, '.', '_' or '-'.",
+    },
     "error.username_taken": {"vi": "Tên đăng nhập đã có người dùng.", "en": "That username is taken."},
     "error.role_invalid": {"vi": "Vai trò không hợp lệ.", "en": "That role does not exist."},
-    "error.password_short": {"vi": "Mật khẩu cần ít nhất 10 ký tự.", "en": "A password needs at least 10 characters."},
+    "error.password_short": {
+        "vi": "Mật khẩu cần ít nhất 10 ký tự.",
+        "en": "A password needs at least 10 characters.",
+    },
     "error.site_required": {"vi": "Nhân viên điểm tiêm cần có điểm tiêm.", "en": "Site staff need a site."},
-    "error.province_required": {"vi": "Cán bộ tỉnh cần có mã tỉnh.", "en": "A province officer needs a province."},
+    "error.province_required": {
+        "vi": "Cán bộ tỉnh cần có mã tỉnh.",
+        "en": "A province officer needs a province.",
+    },
     "error.field_missing": {"vi": "Chưa điền mục {field}.", "en": "The field {field} is empty."},
     "error.field_too_long": {"vi": "Mục {field} quá dài.", "en": "The field {field} is too long."},
-    "error.field_choice": {"vi": "Giá trị của mục {field} không hợp lệ.", "en": "The value of {field} is not one of the choices."},
-    "error.date_invalid": {"vi": "Mục {field} không phải ngày hợp lệ (YYYY-MM-DD).", "en": "{field} is not a date (YYYY-MM-DD)."},
+    "error.field_choice": {
+        "vi": "Giá trị của mục {field} không hợp lệ.",
+        "en": "The value of {field} is not one of the choices.",
+    },
+    "error.date_invalid": {
+        "vi": "Mục {field} không phải ngày hợp lệ (YYYY-MM-DD).",
+        "en": "{field} is not a date (YYYY-MM-DD).",
+    },
     "error.number_invalid": {"vi": "Mục {field} phải là số nguyên.", "en": "{field} must be a whole number."},
     "error.json_expected": {"vi": "Hãy gửi một đối tượng JSON.", "en": "Send a JSON object."},
-    "error.hc1_missing": {"vi": "Hãy dán chuỗi HC1 hoặc chọn ảnh mã QR.", "en": "Paste the HC1 text or choose a QR picture."},
-    "error.hc1_too_long": {"vi": "Chuỗi quá dài, không phải chứng nhận.", "en": "That text is far too long to be a certificate."},
-    "error.picture": {"vi": "Không đọc được ảnh. Dùng ảnh PNG hoặc JPEG.", "en": "That picture cannot be read. Use a PNG or JPEG."},
-    "error.no_qr": {"vi": "Không tìm thấy mã QR chứng nhận trong ảnh. Chụp lại rõ hơn.", "en": "No certificate QR code was found in the picture. Take a clearer one."},
+    "error.hc1_missing": {
+        "vi": "Hãy dán chuỗi HC1 hoặc chọn ảnh mã QR.",
+        "en": "Paste the HC1 text or choose a QR picture.",
+    },
+    "error.hc1_too_long": {
+        "vi": "Chuỗi quá dài, không phải chứng nhận.",
+        "en": "That text is far too long to be a certificate.",
+    },
+    "error.picture": {
+        "vi": "Không đọc được ảnh. Dùng ảnh PNG hoặc JPEG.",
+        "en": "That picture cannot be read. Use a PNG or JPEG.",
+    },
+    "error.no_qr": {
+        "vi": "Không tìm thấy mã QR chứng nhận trong ảnh. Chụp lại rõ hơn.",
+        "en": "No certificate QR code was found in the picture. Take a clearer one.",
+    },
     "error.certificate_invalid": {"vi": "Chứng nhận không hợp lệ.", "en": "The certificate is not valid."},
     "error.register_first": {"vi": "Hãy đăng ký bản thân trước.", "en": "Register yourself first."},
-    "error.duplicate_id": {"vi": "Số giấy tờ này đã được đăng ký.", "en": "This ID number is already registered."},
-    "error.dose_date": {"vi": "Ngày tiêm không hợp lệ (trong tương lai hoặc trước ngày sinh).", "en": "The dose date is not possible (in the future or before birth)."},
-    "error.lot_unusable": {"vi": "Không dùng được lô này (sai vắc xin hoặc đã hết hạn).", "en": "This lot cannot be used (another vaccine, or expired)."},
+    "error.duplicate_id": {
+        "vi": "Số giấy tờ này đã được đăng ký.",
+        "en": "This ID number is already registered.",
+    },
+    "error.dose_date": {
+        "vi": "Ngày tiêm không hợp lệ (trong tương lai hoặc trước ngày sinh).",
+        "en": "The dose date is not possible (in the future or before birth).",
+    },
+    "error.lot_unusable": {
+        "vi": "Không dùng được lô này (sai vắc xin hoặc đã hết hạn).",
+        "en": "This lot cannot be used (another vaccine, or expired).",
+    },
     "error.lot_unknown": {"vi": "Không có lô vắc xin này.", "en": "There is no such vaccine lot."},
-    "error.lot_not_here": {"vi": "Lô này không thuộc điểm tiêm của bạn.", "en": "That lot is not held at your site."},
+    "error.lot_not_here": {
+        "vi": "Lô này không thuộc điểm tiêm của bạn.",
+        "en": "That lot is not held at your site.",
+    },
     "error.dose_sequence": {"vi": "Số mũi không đúng thứ tự.", "en": "The dose number is out of sequence."},
-    "error.dose_interval": {"vi": "Chưa đủ khoảng cách tối thiểu giữa hai mũi.", "en": "Too soon after the previous dose."},
+    "error.dose_interval": {
+        "vi": "Chưa đủ khoảng cách tối thiểu giữa hai mũi.",
+        "en": "Too soon after the previous dose.",
+    },
     "error.erased": {"vi": "Hồ sơ này đã bị xóa theo yêu cầu.", "en": "This record was erased on request."},
-    "error.conflict": {"vi": "Hồ sơ vừa được người khác cập nhật. Hãy thử lại.", "en": "Someone else just changed this record. Try again."},
-    "error.no_dose": {"vi": "Chưa có mũi tiêm nào nên chưa có chứng nhận.", "en": "No dose yet, so no certificate."},
+    "error.conflict": {
+        "vi": "Hồ sơ vừa được người khác cập nhật. Hãy thử lại.",
+        "en": "Someone else just changed this record. Try again.",
+    },
+    "error.no_dose": {
+        "vi": "Chưa có mũi tiêm nào nên chưa có chứng nhận.",
+        "en": "No dose yet, so no certificate.",
+    },
     "error.audit": {"vi": "Chuỗi kiểm toán chưa sẵn sàng.", "en": "The audit chain is not ready."},
-    "error.keys_missing": {"vi": "Hệ thống chưa có khóa ký chứng nhận.", "en": "The signing keys are not set up yet."},
+    "error.keys_missing": {
+        "vi": "Hệ thống chưa có khóa ký chứng nhận.",
+        "en": "The signing keys are not set up yet.",
+    },
 }

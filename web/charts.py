@@ -75,7 +75,9 @@ def columns(title: str, items: Sequence[tuple[str, float]], *, colour: str = ALT
             f'height="{h:.1f}" fill="{colour}"/>'
         )
     if items:
-        parts.append(f'<text x="45" y="{bottom + 16}" font-size="11" fill="{TEXT}">{escape(items[0][0])}</text>')
+        parts.append(
+            f'<text x="45" y="{bottom + 16}" font-size="11" fill="{TEXT}">{escape(items[0][0])}</text>'
+        )
         parts.append(
             f'<text x="{width}" y="{bottom + 16}" font-size="11" text-anchor="end" fill="{TEXT}">'
             f"{escape(items[-1][0])}</text>"
@@ -89,13 +91,19 @@ def statistics_charts(stats: dict[str, Any]) -> dict[str, Markup]:
 
     lang = current_language()
     return {
-        "per_day": columns(translate("stats.per_day"), [(d["date"], d["doses"] or 0) for d in stats["per_day"]]),
+        "per_day": columns(
+            translate("stats.per_day"), [(d["date"], d["doses"] or 0) for d in stats["per_day"]]
+        ),
         "provinces": horizontal_bars(
             translate("stats.coverage"), [(p["name"], p["coverage"]) for p in stats["provinces"]], unit="%"
         ),
-        "vaccines": horizontal_bars(translate("stats.by_vaccine"), [(v["name"], v["doses"]) for v in stats["vaccines"]]),
+        "vaccines": horizontal_bars(
+            translate("stats.by_vaccine"), [(v["name"], v["doses"]) for v in stats["vaccines"]]
+        ),
         "groups": horizontal_bars(
-            translate("stats.by_group"), [(f'{g["code"]}. {g["name_" + lang]}', g["doses"]) for g in stats["groups"]], colour=ALT
+            translate("stats.by_group"),
+            [(f"{g['code']}. {g['name_' + lang]}", g["doses"]) for g in stats["groups"]],
+            colour=ALT,
         ),
     }
 
@@ -104,5 +112,7 @@ def operations_charts(data: dict[str, Any]) -> dict[str, Markup]:
     from web.i18n import translate
 
     return {
-        "per_day": columns(translate("stats.per_day"), [(d["date"], d["doses"] or 0) for d in data.get("per_day", [])]),
+        "per_day": columns(
+            translate("stats.per_day"), [(d["date"], d["doses"] or 0) for d in data.get("per_day", [])]
+        ),
     }

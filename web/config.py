@@ -1,14 +1,14 @@
 """Settings of the web app, read from the environment once when the app is created.
 
-    IMMUNIZE_SECRET_KEY        session signing key; otherwise generated into the key dir on first start
-    IMMUNIZE_KEY_DIR           key directory (default ./var/keys), shared with keys/
-    IMMUNIZE_DATABASE_URL      the ledger's store; accounts live in the same database
-    IMMUNIZE_SECURE_COOKIES    "0" only for plain-HTTP localhost development (default "1")
-    IMMUNIZE_MESSAGE_SENDER    console (default) | file | gateway | memory
-    IMMUNIZE_OUTBOX_FILE       where the file sender appends messages (default ./var/outbox.jsonl)
-    IMMUNIZE_SMS_GATEWAY_URL   the SMS gateway's HTTPS endpoint (gateway sender)
-    IMMUNIZE_SMS_GATEWAY_TOKEN its bearer token
-    IMMUNIZE_PROXY_HOPS        reverse proxies in front that set X-Forwarded-For/-Proto (default 0)
+IMMUNIZE_SECRET_KEY        session signing key; otherwise generated into the key dir on first start
+IMMUNIZE_KEY_DIR           key directory (default ./var/keys), shared with keys/
+IMMUNIZE_DATABASE_URL      the ledger's store; accounts live in the same database
+IMMUNIZE_SECURE_COOKIES    "0" only for plain-HTTP localhost development (default "1")
+IMMUNIZE_MESSAGE_SENDER    console (default) | file | gateway | memory
+IMMUNIZE_OUTBOX_FILE       where the file sender appends messages (default ./var/outbox.jsonl)
+IMMUNIZE_SMS_GATEWAY_URL   the SMS gateway's HTTPS endpoint (gateway sender)
+IMMUNIZE_SMS_GATEWAY_TOKEN its bearer token
+IMMUNIZE_PROXY_HOPS        reverse proxies in front that set X-Forwarded-For/-Proto (default 0)
 """
 
 from __future__ import annotations

@@ -53,7 +53,12 @@ class Lot:
     manufacturer: str = ""
 
 
-SITE_TOPICS = (VaccinationSite.Registered, VaccinationSite.CapacityChanged, VaccineLot.Received, VaccineLot.Transferred)
+SITE_TOPICS = (
+    VaccinationSite.Registered,
+    VaccinationSite.CapacityChanged,
+    VaccineLot.Received,
+    VaccineLot.Transferred,
+)
 INDEX_TOPICS = (
     Person.Registered,
     Person.PhoneCorrected,
@@ -81,7 +86,9 @@ class Directory:
     def _pages(self, start: int, topics: tuple[type, ...]) -> Any:
         names = [_topic(t) for t in topics]
         while True:
-            page = self.ledger.recorder.select_notifications(start, PAGE, topics=names, inclusive_of_start=False)
+            page = self.ledger.recorder.select_notifications(
+                start, PAGE, topics=names, inclusive_of_start=False
+            )
             if not page:
                 return
             yield page
@@ -199,7 +206,9 @@ class Directory:
     def withdrawn_ucis(self) -> list[str]:
         """Superseded and revoked UCIs (what `ledger.certificates.withdrawn_certificates` lists), caught up."""
         self.refresh()
-        return sorted(str(r[0]) for r in self.store.query("SELECT uci FROM web_certificates WHERE withdrawn = 1"))
+        return sorted(
+            str(r[0]) for r in self.store.query("SELECT uci FROM web_certificates WHERE withdrawn = 1")
+        )
 
     def person_for_uci(self, uci: str) -> str | None:
         self.refresh()

@@ -26,7 +26,9 @@ def text(data: Mapping[str, Any], name: str, *, required: bool = True, limit: in
 def choice(data: Mapping[str, Any], name: str, options: tuple[str, ...]) -> str:
     value = text(data, name)
     if value not in options:
-        raise BadInput(f"the field {name} must be one of {', '.join(options)}", key="error.field_choice", field=name)
+        raise BadInput(
+            f"the field {name} must be one of {', '.join(options)}", key="error.field_choice", field=name
+        )
     return value
 
 

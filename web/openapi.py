@@ -7,7 +7,9 @@ from typing import Any
 CSRF: list[dict[str, list[str]]] = [{"csrfHeader": [], "session": []}]
 
 
-def _op(summary: str, role: str, *, body: dict[str, Any] | None = None, params: tuple[str, ...] = ()) -> dict[str, Any]:
+def _op(
+    summary: str, role: str, *, body: dict[str, Any] | None = None, params: tuple[str, ...] = ()
+) -> dict[str, Any]:
     operation: dict[str, Any] = {
         "summary": summary,
         "x-role": role,
@@ -62,19 +64,31 @@ PATHS: dict[str, dict[str, Any]] = {
     },
     "/me/people/{person_id}/declarations": {
         "post": _op(
-            "Declare health", "citizen", params=PERSON, body={"symptoms": S, "exposure": {"type": "boolean"}, "travel": S}
+            "Declare health",
+            "citizen",
+            params=PERSON,
+            body={"symptoms": S, "exposure": {"type": "boolean"}, "travel": S},
         )
     },
     "/me/people/{person_id}/certificate": {
         "get": _op("The current certificate: HC1, status green/yellow", "citizen", params=PERSON)
     },
-    "/desk/find": {"post": _op("Find a person by national ID or certificate", "staff", body={"national_id": S, "hc1": S})},
+    "/desk/find": {
+        "post": _op("Find a person by national ID or certificate", "staff", body={"national_id": S, "hc1": S})
+    },
     "/desk/people": {
         "post": _op(
             "Register a person at the staff member's desk",
             "staff",
-            body={"full_name": S, "date_of_birth": S, "sex": S, "national_id": S, "ward_code": S,
-                  "priority_group": S, "phone": S},
+            body={
+                "full_name": S,
+                "date_of_birth": S,
+                "sex": S,
+                "national_id": S,
+                "ward_code": S,
+                "priority_group": S,
+                "phone": S,
+            },
         )
     },
     "/desk/lots": {"get": _op("Lots at the staff member's site", "staff")},

@@ -1,9 +1,9 @@
 """How one-time codes reach a citizen's phone: one interface, several senders, chosen by configuration.
 
-    console  prints the message to the server's terminal, phone masked (development)
-    file     appends one JSON line per message to a file of mode 0600 (development, browser tests)
-    memory   keeps messages in a list (tests through Flask's test client)
-    gateway  POSTs JSON to an SMS gateway over HTTPS with a bearer token (production)
+console  prints the message to the server's terminal, phone masked (development)
+file     appends one JSON line per message to a file of mode 0600 (development, browser tests)
+memory   keeps messages in a list (tests through Flask's test client)
+gateway  POSTs JSON to an SMS gateway over HTTPS with a bearer token (production)
 """
 
 from __future__ import annotations
@@ -64,7 +64,9 @@ class FileSender:
             with self._lock:
                 fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
                 with os.fdopen(fd, "a", encoding="utf-8") as handle:
-                    handle.write(json.dumps({"phone": message.phone, "text": message.text}, ensure_ascii=False))
+                    handle.write(
+                        json.dumps({"phone": message.phone, "text": message.text}, ensure_ascii=False)
+                    )
                     handle.write("\n")
         except OSError as exc:
             raise Unavailable(f"the message outbox {self.path} cannot be written: {exc.strerror}") from exc

@@ -203,7 +203,9 @@ class Platform:
     @guarded
     def priority_groups(self) -> list[dict[str, str]]:
         groups = self.reference().priority_groups.values()
-        return [{"code": g.code, "vi": g.name_vi, "en": g.name_en} for g in sorted(groups, key=lambda g: g.rank)]
+        return [
+            {"code": g.code, "vi": g.name_vi, "en": g.name_en} for g in sorted(groups, key=lambda g: g.rank)
+        ]
 
     def vaccine_name(self, mp: str) -> str:
         vaccine = self.reference().vaccines.get(mp)
@@ -241,7 +243,9 @@ class Platform:
         vaccines = self.reference().vaccines
         try:
             series = tuple(
-                DoseRecord(mp=d.product, ma=vaccines[d.product].ma, vp=vaccines[d.product].vp, date=d.administered_on)
+                DoseRecord(
+                    mp=d.product, ma=vaccines[d.product].ma, vp=vaccines[d.product].vp, date=d.administered_on
+                )
                 for d in doses
             )
             return str(latest_dose(series).status)
@@ -415,7 +419,11 @@ class Platform:
             "full_name": record.full_name,
             "date_of_birth": record.date_of_birth,
             "doses": [
-                {"dose_number": d.dose_number, "date": d.administered_on.isoformat(), "vaccine": self.vaccine_name(d.product)}
+                {
+                    "dose_number": d.dose_number,
+                    "date": d.administered_on.isoformat(),
+                    "vaccine": self.vaccine_name(d.product),
+                }
                 for d in record.doses
             ],
         }
@@ -471,7 +479,9 @@ class Platform:
                     raise BadInput("the picture is too large", key="error.too_large")
                 results = zxingcpp.read_barcodes(image.convert("L"))
         except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
-            raise BadInput("that file is not a picture we can read (PNG or JPEG)", key="error.picture") from exc
+            raise BadInput(
+                "that file is not a picture we can read (PNG or JPEG)", key="error.picture"
+            ) from exc
         for result in results:
             if result.text.startswith("HC1:"):
                 return str(result.text)
@@ -549,7 +559,9 @@ class Platform:
         if revocation:
             head = self.ledger.recorder.max_notification_id() or 0
             with self._lock:
-                if self._revoked_cache is None or self._revoked_cache[0] != head:  # re-read only after new events
+                if (
+                    self._revoked_cache is None or self._revoked_cache[0] != head
+                ):  # re-read only after new events
                     self._revoked_cache = (head, frozenset(uci_hash(u) for u in self._revoked_ucis()))
                 trust.revoked = self._revoked_cache[1]
         return trust
@@ -610,7 +622,7 @@ class Platform:
             for lot in self.directory.lots.values()
             if lot.site_id == wanted and lot.expiry >= today
         ]
-        return sorted(lots, key=lambda lot: (lot["label"]))
+        return sorted(lots, key=lambda lot: lot["label"])
 
     @guarded
     def find_by_national_id(self, national_id: str) -> str:
@@ -653,7 +665,9 @@ class Platform:
         return Actor(actor_id=staff.subject, role=Role.SITE_STAFF, site_id=_uuid(staff.site_id))
 
     @guarded
-    def record_dose(self, person_id: str, form: dict[str, Any], *, staff: Principal, now: datetime) -> dict[str, Any]:
+    def record_dose(
+        self, person_id: str, form: dict[str, Any], *, staff: Principal, now: datetime
+    ) -> dict[str, Any]:
         """Record a dose from one of this site's lots; a lot from elsewhere is refused before the ledger."""
         lots = {lot["id"]: lot for lot in self.site_lots(staff.site_id, now=now)}
         lot = lots.get(str(_uuid(form["lot_id"])))
@@ -723,7 +737,12 @@ class Platform:
             "province_code": province_code,
             "province_name": province.name if province is not None else province_code,
             "sites": [
-                {"name": s.name, "code": s.code, "ward_code": s.ward_code, "capacity_per_day": s.capacity_per_day}
+                {
+                    "name": s.name,
+                    "code": s.code,
+                    "ward_code": s.ward_code,
+                    "capacity_per_day": s.capacity_per_day,
+                }
                 for s in sorted(sites, key=lambda s: s.name)
             ],
             "lots": sorted(lots, key=lambda lot: (lot["site"], lot["expiry"])),
@@ -743,17 +762,25 @@ class Platform:
             "reactions_per_100k": round(sum(rates), 1),
             "per_day": [{"date": day, "doses": cell.value} for day, cell in stats.doses_by_day],
             "provinces": [
-                {"code": p.code, "name": p.name, "doses": p.doses.value, "coverage": p.first_dose_coverage_pct}
+                {
+                    "code": p.code,
+                    "name": p.name,
+                    "doses": p.doses.value,
+                    "coverage": p.first_dose_coverage_pct,
+                }
                 for p in stats.provinces
             ],
-            "vaccines": [{"code": mp, "name": name, "doses": cell.value} for mp, name, cell in stats.by_vaccine],
+            "vaccines": [
+                {"code": mp, "name": name, "doses": cell.value} for mp, name, cell in stats.by_vaccine
+            ],
             "groups": [
                 {"code": code, "name_en": en, "name_vi": vi, "doses": cell.value}
                 for code, en, vi, cell in stats.by_priority_group
             ],
             "dose_numbers": [{"dose_number": n, "doses": cell.value} for n, cell in stats.by_dose_number],
             "reactions": [
-                {"severity": severity, "count": cell.value, "per_100k": rate} for severity, cell, rate in stats.reactions
+                {"severity": severity, "count": cell.value, "per_100k": rate}
+                for severity, cell, rate in stats.reactions
             ],
             "notes": list(stats.notes),
         }
@@ -770,7 +797,12 @@ class Platform:
             per_day[site_day.day] = per_day.get(site_day.day, 0) + site_day.doses
         return {
             "lag": [
-                {"name": lag.name, "behind": lag.behind, "seconds": round(lag.seconds, 1), "position": lag.position}
+                {
+                    "name": lag.name,
+                    "behind": lag.behind,
+                    "seconds": round(lag.seconds, 1),
+                    "position": lag.position,
+                }
                 for lag in overview.lag
             ],
             "targets": [
@@ -823,7 +855,13 @@ class Platform:
             "events": status.events,
             "chained": status.chained,
             "checkpoints": [
-                {"position": c.position, "events": c.events, "hash": c.link.hex(), "at": c.signed_at, "key": c.key_id}
+                {
+                    "position": c.position,
+                    "events": c.events,
+                    "hash": c.link.hex(),
+                    "at": c.signed_at,
+                    "key": c.key_id,
+                }
                 for c in reversed(status.checkpoints[-50:])
             ],
             "last_verification": None
@@ -849,7 +887,9 @@ class Platform:
             except TamperingDetected as exc:
                 record_verification(db, Verification(now.isoformat(), False, 0, exc.position, str(exc)))
                 return {"ok": False, "message": str(exc)}
-            record_verification(db, Verification(now.isoformat(), True, report.events, report.position, report.summary()))
+            record_verification(
+                db, Verification(now.isoformat(), True, report.events, report.position, report.summary())
+            )
         return {"ok": True, "message": report.summary()}
 
     @guarded

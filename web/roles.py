@@ -95,7 +95,10 @@ def enforce_access() -> WerkzeugResponse | None:
     if principal is None and not request.path.startswith("/api/") and request.method == "GET":
         response = redirect(url_for("auth.signin", next=request.path))
     else:
-        response = render_error(401 if principal is None else 403, "error.signin_required" if principal is None else "error.forbidden")
+        response = render_error(
+            401 if principal is None else 403,
+            "error.signin_required" if principal is None else "error.forbidden",
+        )
     response.headers[DENIED_HEADER] = "1"  # lets tests tell a refusal from a view's own 401/403
     return response
 

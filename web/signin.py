@@ -25,7 +25,9 @@ HOME_BY_ROLE = {
 
 
 def _fernet() -> Fernet:
-    digest = hashlib.sha256(b"immunize session phone\x00" + current_app.config["SECRET_KEY"].encode()).digest()
+    digest = hashlib.sha256(
+        b"immunize session phone\x00" + current_app.config["SECRET_KEY"].encode()
+    ).digest()
     return Fernet(base64.urlsafe_b64encode(digest))
 
 

@@ -103,7 +103,9 @@ class AuditKey:
         try:
             fd = os.open(private_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         except FileExistsError as exc:
-            raise AuditError(f"an audit key already exists at {private_path}: it is never overwritten") from exc
+            raise AuditError(
+                f"an audit key already exists at {private_path}: it is never overwritten"
+            ) from exc
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
         (directory / PUBLIC_FILE).write_text(self.public.pem, encoding="ascii")

@@ -98,7 +98,10 @@ def load_checkpoints(db: Database) -> list[Checkpoint]:
         f"SELECT seq, position, events, link, signed_at, key_id, signature "
         f"FROM {db.table('audit_checkpoints')} ORDER BY seq"
     )
-    return [Checkpoint(int(r[0]), int(r[1]), int(r[2]), bytes(r[3]), str(r[4]), str(r[5]), bytes(r[6])) for r in rows]
+    return [
+        Checkpoint(int(r[0]), int(r[1]), int(r[2]), bytes(r[3]), str(r[4]), str(r[5]), bytes(r[6]))
+        for r in rows
+    ]
 
 
 def load_public_keys(db: Database) -> dict[str, AuditPublicKey]:
@@ -192,8 +195,11 @@ def extend_chain(
             for row in rows:
                 link = next_link(link, row)
                 chain_rows.append((row.position, row.originator_id, row.originator_version, link))
-            db.insert_rows(db.table("audit_chain"), ("position", "originator_id", "originator_version", "link"),
-                           chain_rows)
+            db.insert_rows(
+                db.table("audit_chain"),
+                ("position", "originator_id", "originator_version", "link"),
+                chain_rows,
+            )
             register_key(db, key.public)
             seq = head.seq + 1
             position = rows[-1].position
@@ -230,8 +236,13 @@ def record_verification(db: Database, verification: Verification) -> None:
     db.execute(
         f"INSERT INTO {db.table('audit_verifications')} (verified_at, ok, events, position, message) "
         "VALUES (?, ?, ?, ?, ?)",
-        (verification.verified_at, int(verification.ok), verification.events, verification.position,
-         verification.message),
+        (
+            verification.verified_at,
+            int(verification.ok),
+            verification.events,
+            verification.position,
+            verification.message,
+        ),
     )
 
 

@@ -140,9 +140,10 @@ class Database:
             return
         assert self._pg is not None
         try:
-            with self._pg.cursor() as pg_cursor, pg_cursor.copy(
-                f"COPY {table} ({', '.join(columns)}) FROM STDIN"
-            ) as copy:
+            with (
+                self._pg.cursor() as pg_cursor,
+                pg_cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy,
+            ):
                 for row in rows:
                     copy.write_row(row)
         except psycopg.Error as exc:
@@ -261,15 +262,19 @@ class Database:
             self.insert_rows(
                 "stored_events",
                 ("rowid", "originator_id", "originator_version", "topic", "state"),
-                [(r.position, _sqlite_originator(r.originator_id), r.originator_version, r.topic, r.state)
-                 for r in rows],
+                [
+                    (r.position, _sqlite_originator(r.originator_id), r.originator_version, r.topic, r.state)
+                    for r in rows
+                ],
             )
         else:
             self.insert_rows(
                 self.events_table,
                 ("notification_id", "originator_id", "originator_version", "topic", "state"),
-                [(r.position, _pg_originator(r.originator_id), r.originator_version, r.topic, r.state)
-                 for r in rows],
+                [
+                    (r.position, _pg_originator(r.originator_id), r.originator_version, r.topic, r.state)
+                    for r in rows
+                ],
             )
 
     def reset_position_sequence(self) -> None:
@@ -304,7 +309,9 @@ def create_events_table(settings: StoreSettings, app_name: str = DEFAULT_APP_NAM
     from eventsourcing.utils import Environment
 
     try:
-        factory = InfrastructureFactory.construct(Environment(name=app_name, env=settings.eventsourcing_env()))
+        factory = InfrastructureFactory.construct(
+            Environment(name=app_name, env=settings.eventsourcing_env())
+        )
         factory.application_recorder()
         factory.close()
     except Exception as exc:  # eventsourcing and the drivers raise many kinds; all mean "cannot create"

@@ -72,11 +72,20 @@ def write_export(
         if item.checkpoint is not None:
             writer.checkpoint(item.checkpoint)
     writer.trailer()
-    unchained = int(db.execute(
-        f"SELECT COUNT(*) FROM {db.events_table} WHERE {db.position_column} > ?", (state.position,)
-    )[0][0])
-    return ExportSummary(ledger, writer.events, writer.checkpoints, writer.head_position,
-                         writer.head_link.hex(), [k.key_id for k in keys], unchained)
+    unchained = int(
+        db.execute(
+            f"SELECT COUNT(*) FROM {db.events_table} WHERE {db.position_column} > ?", (state.position,)
+        )[0][0]
+    )
+    return ExportSummary(
+        ledger,
+        writer.events,
+        writer.checkpoints,
+        writer.head_position,
+        writer.head_link.hex(),
+        [k.key_id for k in keys],
+        unchained,
+    )
 
 
 def read_log_file(

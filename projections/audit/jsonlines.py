@@ -82,15 +82,17 @@ class LogFileWriter:
         return f'"{text}"' if _PLAIN.fullmatch(text) else json.dumps(text, ensure_ascii=False)
 
     def header(self, fmt: str, ledger: str | None, keys: list[AuditPublicKey], **extra: Any) -> None:
-        self._write({
-            "type": "header",
-            "format": fmt,
-            "version": FORMAT_VERSION,
-            "ledger": ledger,
-            "hash": "sha256",
-            "keys": [{"key_id": k.key_id, "algorithm": ALGORITHM, "public_key_pem": k.pem} for k in keys],
-            **extra,
-        })
+        self._write(
+            {
+                "type": "header",
+                "format": fmt,
+                "version": FORMAT_VERSION,
+                "ledger": ledger,
+                "hash": "sha256",
+                "keys": [{"key_id": k.key_id, "algorithm": ALGORITHM, "public_key_pem": k.pem} for k in keys],
+                **extra,
+            }
+        )
 
     def event(self, row: StoredRow, link: bytes | None) -> None:
         # Formatted directly (the hot path): the same compact JSON json.dumps gives for these fields.
@@ -107,16 +109,18 @@ class LogFileWriter:
         self.events += 1
 
     def checkpoint(self, cp: Checkpoint) -> None:
-        self._write({
-            "type": "checkpoint",
-            "seq": cp.seq,
-            "position": cp.position,
-            "events": cp.events,
-            "link": cp.link.hex(),
-            "signed_at": cp.signed_at,
-            "key_id": cp.key_id,
-            "signature": b64(cp.signature),
-        })
+        self._write(
+            {
+                "type": "checkpoint",
+                "seq": cp.seq,
+                "position": cp.position,
+                "events": cp.events,
+                "link": cp.link.hex(),
+                "signed_at": cp.signed_at,
+                "key_id": cp.key_id,
+                "signature": b64(cp.signature),
+            }
+        )
         self.checkpoints += 1
 
     def row(self, table: str, values: dict[str, Any]) -> None:
@@ -215,9 +219,7 @@ class LogFileReader:
         try:
             data = self._handle.readline(MAX_LINE_BYTES + 1)
         except (OSError, EOFError, zlib.error, gzip.BadGzipFile) as exc:
-            raise FileFormatError(
-                f"the file is corrupt or truncated after line {self.line} ({exc})"
-            ) from exc
+            raise FileFormatError(f"the file is corrupt or truncated after line {self.line} ({exc})") from exc
         if not data:
             return None
         self.line += 1
@@ -248,7 +250,9 @@ class LogFileReader:
         if fmt != self._expected_format:
             raise FileFormatError(f"the file is a {fmt!r}, not an {self._expected_format!r} file", self.line)
         if obj.get("version") != FORMAT_VERSION:
-            raise FileFormatError(f"format version {obj.get('version')!r} is not supported (expected 1)", self.line)
+            raise FileFormatError(
+                f"format version {obj.get('version')!r} is not supported (expected 1)", self.line
+            )
         ledger = obj.get("ledger")
         if ledger is not None and not isinstance(ledger, str):
             raise FileFormatError("the header's ledger identity is not a string", self.line)
@@ -264,7 +268,9 @@ class LogFileReader:
             except AuditError as exc:
                 raise FileFormatError(str(exc), self.line) from exc
             if key.key_id != entry.get("key_id"):
-                raise FileFormatError(f"audit key {entry.get('key_id')!r} does not match its public key", self.line)
+                raise FileFormatError(
+                    f"audit key {entry.get('key_id')!r} does not match its public key", self.line
+                )
             keys[key.key_id] = key
         if self._pinned:
             trusted = {k.key_id: k for k in self._pinned}
@@ -306,7 +312,9 @@ class LogFileReader:
                 if position <= last_position:
                     raise FileFormatError(
                         f"event position {position} does not follow position {last_position}: "
-                        "events were reordered or duplicated", line)
+                        "events were reordered or duplicated",
+                        line,
+                    )
                 row = StoredRow(
                     position,
                     _field(obj, "originator_id", str, line),
@@ -317,7 +325,9 @@ class LogFileReader:
                 if count == 0 and ledger_identity(row) != header.ledger:
                     raise FileFormatError(
                         "the first event does not give the ledger identity named in the header "
-                        f"({header.ledger}): the file is forged or from another ledger", line)
+                        f"({header.ledger}): the file is forged or from another ledger",
+                        line,
+                    )
                 stated: bytes | None = _bytes(obj, "link", line, "hex") if "link" in obj else None
                 if stated is None:
                     if not backup:
@@ -331,7 +341,8 @@ class LogFileReader:
                         raise FileFormatError(
                             f"event at position {position} does not match its chain link: "
                             "the event was altered, or an event before it was removed, inserted or reordered",
-                            line)
+                            line,
+                        )
                     last_chained_event = position
                 count += 1
                 last_position = position
@@ -348,14 +359,18 @@ class LogFileReader:
                 )
                 where = f"checkpoint #{cp.seq} (position {cp.position})"
                 if unchained_seen or cp.position != last_chained_event or cp.seq != last_seq + 1:
-                    raise FileFormatError(f"{where} is out of place: it must follow the event it closes", line)
+                    raise FileFormatError(
+                        f"{where} is out of place: it must follow the event it closes", line
+                    )
                 key = self.trusted.keys.get(cp.key_id)
                 if key is None:
                     raise FileFormatError(f"{where} is signed by key {cp.key_id}, which is not trusted", line)
                 if not key.verify(cp.signature, cp.message(header.ledger or "")):
                     raise FileFormatError(f"{where} has a bad signature", line)
                 if cp.link != link or cp.events != count:
-                    raise FileFormatError(f"{where} does not match the chain recomputed from the events", line)
+                    raise FileFormatError(
+                        f"{where} does not match the chain recomputed from the events", line
+                    )
                 last_seq = cp.seq
                 last_cp_position = cp.position
                 checkpoints += 1
@@ -380,11 +395,15 @@ class LogFileReader:
             _bytes(head, "link", trailer_line, "hex"),
         )
         if obj.get("sha256") != self._hash.hexdigest():
-            raise FileFormatError("the file's checksum does not match its contents: it is corrupt", trailer_line)
+            raise FileFormatError(
+                "the file's checksum does not match its contents: it is corrupt", trailer_line
+            )
         if trailer.events != count or trailer.checkpoints != checkpoints:
             raise FileFormatError(
                 f"the trailer announces {trailer.events} events and {trailer.checkpoints} checkpoints, "
-                f"the file holds {count} and {checkpoints}", trailer_line)
+                f"the file holds {count} and {checkpoints}",
+                trailer_line,
+            )
         if trailer.head_link != link or trailer.head_position != last_chained_event:
             raise FileFormatError("the trailer's chain head does not match the events", trailer_line)
         if last_cp_position != last_chained_event:

@@ -73,7 +73,9 @@ def rebuild_all(
         if views is None:
             from projections.registry import rebuild
 
-            return rebuild(app, store, progress=lambda _label, position, read, _head: progress(position, read))
+            return rebuild(
+                app, store, progress=lambda _label, position, read, _head: progress(position, read)
+            )
         digests: dict[str, str] = {}
         for view_class in views:
             projection = view_class(view_class.recorder(store))

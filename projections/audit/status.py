@@ -40,14 +40,28 @@ class AuditStatus:
             "chained": self.chained,
             "head": {"position": self.head_position, "link": self.head_link},
             "checkpoints": [
-                {"seq": c.seq, "position": c.position, "events": c.events, "link": c.link.hex(),
-                 "signed_at": c.signed_at, "key_id": c.key_id, "signature": b64(c.signature)}
+                {
+                    "seq": c.seq,
+                    "position": c.position,
+                    "events": c.events,
+                    "link": c.link.hex(),
+                    "signed_at": c.signed_at,
+                    "key_id": c.key_id,
+                    "signature": b64(c.signature),
+                }
                 for c in self.checkpoints
             ],
-            "keys": [{"key_id": k, "algorithm": "Ed25519", "public_key_pem": pem} for k, pem in self.keys.items()],
-            "last_verification": None if last is None else {
-                "verified_at": last.verified_at, "ok": last.ok, "events": last.events,
-                "position": last.position, "message": last.message,
+            "keys": [
+                {"key_id": k, "algorithm": "Ed25519", "public_key_pem": pem} for k, pem in self.keys.items()
+            ],
+            "last_verification": None
+            if last is None
+            else {
+                "verified_at": last.verified_at,
+                "ok": last.ok,
+                "events": last.events,
+                "position": last.position,
+                "message": last.message,
             },
         }
 

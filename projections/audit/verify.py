@@ -61,7 +61,9 @@ class WalkState:
     checkpoints: list[Checkpoint] = field(default_factory=list)
 
 
-def _finding(db: Database, position: int, log_row: StoredRow | None, chain_row: ChainRow | None) -> TamperingDetected:
+def _finding(
+    db: Database, position: int, log_row: StoredRow | None, chain_row: ChainRow | None
+) -> TamperingDetected:
     """Name what happened at the first position where the log and its chain disagree."""
     log_elsewhere: int | None = None
     log_known = chain_present = False
@@ -84,12 +86,16 @@ def _finding(db: Database, position: int, log_row: StoredRow | None, chain_row: 
             what = f"the event now there ({describe}) was chained at position {log_elsewhere}"
         elif chain_present:
             kind = "inserted"
-            what = (f"an event that was never chained ({describe}) sits there; the event chained there "
-                    f"moved to position {chain_elsewhere}")
+            what = (
+                f"an event that was never chained ({describe}) sits there; the event chained there "
+                f"moved to position {chain_elsewhere}"
+            )
         elif log_known:
             kind = "removed"
-            what = (f"the event chained there ({chain_row[1]} version {chain_row[2]}) is gone and later "
-                    "events were moved up")
+            what = (
+                f"the event chained there ({chain_row[1]} version {chain_row[2]}) is gone and later "
+                "events were moved up"
+            )
         else:
             kind, what = "altered", f"the event stored there ({describe}) was replaced"
     elif chain_row is not None:
@@ -103,9 +109,15 @@ def _finding(db: Database, position: int, log_row: StoredRow | None, chain_row: 
         assert log_row is not None
         describe = f"{log_row.originator_id} version {log_row.originator_version}"
         if log_elsewhere is not None:
-            kind, what = "reordered", f"the event now there ({describe}) was chained at position {log_elsewhere}"
+            kind, what = (
+                "reordered",
+                f"the event now there ({describe}) was chained at position {log_elsewhere}",
+            )
         else:
-            kind, what = "inserted", f"an event that was never chained ({describe}) sits inside the chained history"
+            kind, what = (
+                "inserted",
+                f"an event that was never chained ({describe}) sits inside the chained history",
+            )
     return TamperingDetected(f"tampering at position {position}: event {kind} - {what}", position, kind)
 
 
@@ -123,7 +135,9 @@ def _check_checkpoint(
         )
     if not key.verify(checkpoint.signature, checkpoint.message(ledger)):
         raise TamperingDetected(
-            f"{where} has a bad signature: the checkpoint record was altered", checkpoint.position, "bad-signature"
+            f"{where} has a bad signature: the checkpoint record was altered",
+            checkpoint.position,
+            "bad-signature",
         )
     if checkpoint.link != link or checkpoint.events != events:
         raise TamperingDetected(
@@ -269,10 +283,14 @@ class VerifyReport:
 
     def summary(self) -> str:
         if not self.checkpoints:
-            return (f"no checkpoint yet: {self.unchained} events are not chained "
-                    "(run `immunize audit checkpoint`)")
-        text = (f"intact: {self.events} events up to position {self.position} match the chain and "
-                f"{self.checkpoints} signed checkpoints")
+            return (
+                f"no checkpoint yet: {self.unchained} events are not chained "
+                "(run `immunize audit checkpoint`)"
+            )
+        text = (
+            f"intact: {self.events} events up to position {self.position} match the chain and "
+            f"{self.checkpoints} signed checkpoints"
+        )
         if self.unchained:
             text += f"; {self.unchained} newer events are not chained yet (run `immunize audit checkpoint`)"
         if not self.pinned:
@@ -298,8 +316,11 @@ def verify(
     state = WalkState()
     for _ in walk_pages(db, trusted, state, on_progress, collect=False):
         pass
-    unchained = int(db.execute(
-        f"SELECT COUNT(*) FROM {db.events_table} WHERE {db.position_column} > ?", (state.position,)
-    )[0][0])
-    return VerifyReport(state.ledger, state.events, state.position, state.checkpoints_checked, unchained,
-                        trusted.pinned)
+    unchained = int(
+        db.execute(
+            f"SELECT COUNT(*) FROM {db.events_table} WHERE {db.position_column} > ?", (state.position,)
+        )[0][0]
+    )
+    return VerifyReport(
+        state.ledger, state.events, state.position, state.checkpoints_checked, unchained, trusted.pinned
+    )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 import random
 from collections.abc import Callable
 from pathlib import Path
@@ -12,6 +11,7 @@ import pytest
 
 from credentials import DoseRecord, VaccinationRecord
 from keys.signing import InMemoryPKI, generate_test_pki
+from tests.reference import REFERENCE_DIR
 
 NOW = dt.datetime(2022, 1, 15, 8, 30, tzinfo=dt.UTC)
 
@@ -57,10 +57,5 @@ def pki_ps256() -> InMemoryPKI:
 
 @pytest.fixture(scope="session")
 def shared_dir() -> Path:
-    """The team's reference data (../shared next to the repository, or IMMUNIZE_SHARED_DIR)."""
-    path = Path(os.environ.get("IMMUNIZE_SHARED_DIR", Path(__file__).resolve().parents[3] / "shared"))
-    if not (path / "specs").is_dir():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"The shared reference data is missing at {path}; set IMMUNIZE_SHARED_DIR.")
-        pytest.skip(f"The shared reference data is missing at {path}; set IMMUNIZE_SHARED_DIR.")
-    return path
+    """Published reference material copied into the repository (tests/reference, see its README)."""
+    return REFERENCE_DIR

@@ -1,4 +1,4 @@
-"""The Viet Nam reference data is read as published (../shared/data/vn), never edited."""
+"""The Viet Nam reference data is read as published (tests/reference/data/vn), never edited."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import pytest
 
 from ledger.errors import InvalidInput, ReferenceDataError
 from ledger.reference import reference, reference_dir
+from tests.reference import REFERENCE_DIR
 
 
 def test_the_whole_country_is_there() -> None:
@@ -41,10 +42,9 @@ def test_a_missing_reference_directory_says_what_to_set(tmp_path: Path) -> None:
         reference_dir({"IMMUNIZE_REFERENCE_DIR": str(tmp_path)})
 
 
-SHARED_DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "vn"
+SHARED_DATA = REFERENCE_DIR / "data" / "vn"
 
 
-@pytest.mark.skipif(not SHARED_DATA.is_dir(), reason="shared/data/vn is not beside this checkout")
 def test_the_shipped_copy_is_the_published_data_byte_for_byte() -> None:
     shipped = reference_dir({})
     for published in sorted(SHARED_DATA.glob("*.csv")):

@@ -231,10 +231,23 @@ def test_event_lines_are_the_compact_json_of_their_fields() -> None:
     writer.event(row._replace(position=8), None)
     writer.trailer()
     expected = [
-        {"type": "event", "position": 7, "originator_id": row.originator_id, "originator_version": 2,
-         "topic": row.topic, "state": base64.b64encode(row.state).decode(), "link": "01" * 32},
-        {"type": "event", "position": 8, "originator_id": row.originator_id, "originator_version": 2,
-         "topic": row.topic, "state": base64.b64encode(row.state).decode()},
+        {
+            "type": "event",
+            "position": 7,
+            "originator_id": row.originator_id,
+            "originator_version": 2,
+            "topic": row.topic,
+            "state": base64.b64encode(row.state).decode(),
+            "link": "01" * 32,
+        },
+        {
+            "type": "event",
+            "position": 8,
+            "originator_id": row.originator_id,
+            "originator_version": 2,
+            "topic": row.topic,
+            "state": base64.b64encode(row.state).decode(),
+        },
     ]
     assert out.getvalue().splitlines(keepends=True)[:2] == [
         json.dumps(e, separators=(",", ":"), ensure_ascii=False).encode() + b"\n" for e in expected

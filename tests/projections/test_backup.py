@@ -75,8 +75,10 @@ def seeded(url: str, tmp_path: Path, key: AuditKey) -> Ledger:
 def key_rows(url: str) -> dict[str, set[tuple[object, ...]]]:
     with database(url) as db:
         return {
-            table: {tuple(bytes(v) if isinstance(v, memoryview) else v for v in row)
-                    for row in db.execute(f"SELECT * FROM {db.table(table)}")}
+            table: {
+                tuple(bytes(v) if isinstance(v, memoryview) else v for v in row)
+                for row in db.execute(f"SELECT * FROM {db.table(table)}")
+            }
             for table in (KEYS_TABLE, INDEX_TABLE)
         }
 
@@ -141,8 +143,10 @@ def test_the_cli_drill_prints_the_same_digests(
     ledger.close()
     SqlStore(parse_database_url(source))  # the web's tables: a staff account is not in the log
     with database(source) as db:
-        db.execute("INSERT INTO web_accounts (username, password_hash, role, created_at) VALUES (?, ?, ?, ?)",
-                   ("nurse.lan", "argon2-hash", "site_staff", "2022-03-01T00:00:00+00:00"))
+        db.execute(
+            "INSERT INTO web_accounts (username, password_hash, role, created_at) VALUES (?, ?, ?, ?)",
+            ("nurse.lan", "argon2-hash", "site_staff", "2022-03-01T00:00:00+00:00"),
+        )
     _register()
     runner = CliRunner()
     env = {"IMMUNIZE_DATABASE_URL": source, "IMMUNIZE_KEY_DIR": str(tmp_path / "master")}
@@ -205,7 +209,12 @@ DAMAGE = [
 @pytest.mark.parametrize("kind", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 @pytest.mark.parametrize(("story", "edit", "message"), DAMAGE, ids=[d[0] for d in DAMAGE])
 def test_a_damaged_backup_restores_nothing(
-    kind: str, story: str, edit: object, message: str, tmp_path: Path, request: pytest.FixtureRequest,
+    kind: str,
+    story: str,
+    edit: object,
+    message: str,
+    tmp_path: Path,
+    request: pytest.FixtureRequest,
     audit_key: AuditKey,
 ) -> None:
     source = f"sqlite:///{tmp_path / 'source.db'}"
@@ -233,7 +242,9 @@ def test_a_file_that_is_not_a_backup_is_refused(tmp_path: Path) -> None:
     with pytest.raises(FileFormatError, match="not a gzip file"):
         restore_backup(text, parse_database_url(f"sqlite:///{tmp_path / 't.db'}"), [])
     export_like = tmp_path / "export.gz"
-    export_like.write_bytes(gzip.compress(b'{"type":"header","format":"immunize-audit-export","version":1}\n'))
+    export_like.write_bytes(
+        gzip.compress(b'{"type":"header","format":"immunize-audit-export","version":1}\n')
+    )
     with pytest.raises(FileFormatError, match="not an 'immunize-backup' file"):
         restore_backup(export_like, parse_database_url(f"sqlite:///{tmp_path / 't.db'}"), [])
 
@@ -268,7 +279,9 @@ def test_the_cli_says_in_one_line_what_is_wrong_with_a_file(tmp_path: Path) -> N
     notes = tmp_path / "notes.txt"
     notes.write_text("hello\n")
     _register()
-    result = CliRunner().invoke(immunize, ["restore", str(notes), "--database-url", f"sqlite:///{tmp_path / 't.db'}"])
+    result = CliRunner().invoke(
+        immunize, ["restore", str(notes), "--database-url", f"sqlite:///{tmp_path / 't.db'}"]
+    )
     assert result.exit_code == 1
     assert result.output == f"Error: {notes} is not a gzip file: it is not an immunize backup\n"
     replay = CliRunner().invoke(immunize, ["audit", "replay", str(notes)])
@@ -287,5 +300,7 @@ def test_a_restore_without_the_master_key_says_so(tmp_path: Path, audit_key: Aud
         write_backup(db, out, trusted_keys(db, [audit_key.public]), NOW)
     restore_backup(backup, parse_database_url(target), [audit_key.public])
     assert master_key_problem(parse_database_url(target)) is not None  # a fresh master key was made there
-    (tmp_path / "elsewhere" / "keys" / "master.key").write_bytes((tmp_path / "master" / "master.key").read_bytes())
+    (tmp_path / "elsewhere" / "keys" / "master.key").write_bytes(
+        (tmp_path / "master" / "master.key").read_bytes()
+    )
     assert master_key_problem(parse_database_url(target)) is None

@@ -7,12 +7,12 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
-from pathlib import Path
 from typing import Any
 
+from tests.reference import REFERENCE_DIR
 from verifier.timeparse import parse_instant
 
-VECTORS = Path(__file__).resolve().parents[3] / "shared" / "vectors" / "dgc-testdata"
+VECTORS = REFERENCE_DIR / "vectors" / "dgc-testdata"
 # The stages the vectors README defines; the other flags (ENCODE, VALIDJSON, VALIDOBJECT) are about
 # issuers or the JSON file itself, not about verification.
 STAGES = (

@@ -51,7 +51,9 @@ def client(app: Flask) -> Iterator[FlaskClient]:
         yield client
 
 
-def sign_in_as(client: FlaskClient, role: str, *, site_id: str = "", province_code: str = "01", phone: str = "0912345678") -> None:
+def sign_in_as(
+    client: FlaskClient, role: str, *, site_id: str = "", province_code: str = "01", phone: str = "0912345678"
+) -> None:
     """Put a principal straight into the session (the sign-in flows have their own tests)."""
     from web.signin import seal
 

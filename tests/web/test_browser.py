@@ -43,11 +43,17 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     platform.directory.refresh()
     site = sorted(platform.directory.sites.values(), key=lambda s: s.code)[0]
     ledger.receive_lot(
-        product="EU/1/20/1528", lot_number="BROWSER-1", expiry=ledger.today() + timedelta(days=180),
-        site_id=UUID(site.id), quantity=100, actor=Actor("test-setup", LedgerRole.SYSTEM),
+        product="EU/1/20/1528",
+        lot_number="BROWSER-1",
+        expiry=ledger.today() + timedelta(days=180),
+        site_id=UUID(site.id),
+        quantity=100,
+        actor=Actor("test-setup", LedgerRole.SYSTEM),
         idempotency_key="browser-fresh-lot",
     )
-    app.extensions["immunize"].accounts.add_staff("nurse.browser", STAFF_PASSWORD, Role.STAFF, site_id=site.id)
+    app.extensions["immunize"].accounts.add_staff(
+        "nurse.browser", STAFF_PASSWORD, Role.STAFF, site_id=site.id
+    )
     with live_server(app) as url:
         yield {"url": url, "ledger": ledger, "app": app, "outbox": outbox, "base": base, "site": site}
 
@@ -64,7 +70,9 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture
 def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
-    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="vi-VN", accept_downloads=True)
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, locale="vi-VN", accept_downloads=True
+    )
     page = context.new_page()
     page.set_default_timeout(15_000)
     try:
@@ -135,7 +143,9 @@ def test_a_staff_member_records_a_dose(world: dict[str, Any], page: Any) -> None
     page.wait_for_url("**/desk/people/**")
     assert person.national_id not in page.url
     assert page.get_by_role("heading", level=1).inner_text() == person.full_name
-    page.get_by_label("Lô vắc xin").select_option(label=page.locator("#lot_id option", has_text="BROWSER-1").inner_text())
+    page.get_by_label("Lô vắc xin").select_option(
+        label=page.locator("#lot_id option", has_text="BROWSER-1").inner_text()
+    )
     shot(page, "staff-dose-form")
     page.locator("#record-dose").click()
     page.wait_for_load_state()
@@ -151,7 +161,9 @@ def test_the_public_statistics_page_works_without_javascript(world: dict[str, An
     from projections.registry import catch_up_views
 
     catch_up_views(world["ledger"], world["app"].extensions["immunize"].platform.views)
-    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="en-GB", java_script_enabled=False)
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, locale="en-GB", java_script_enabled=False
+    )
     try:
         page = context.new_page()
         page.goto(world["url"] + "/statistics")
@@ -184,7 +196,9 @@ def test_a_citizen_signs_in_and_downloads_a_certificate_that_dcc_verify_accepts(
 ) -> None:
     ledger: Ledger = world["ledger"]
     holder = next(
-        r for r in ledger.list_people(limit=200) if r.phone and len(r.doses) >= 2 and not r.guardian_id and not r.erased
+        r
+        for r in ledger.list_people(limit=200)
+        if r.phone and len(r.doses) >= 2 and not r.guardian_id and not r.erased
     )
     page.goto(world["url"] + "/")
     page.get_by_role("link", name="Người dân").first.click()
@@ -216,15 +230,29 @@ def test_a_citizen_signs_in_and_downloads_a_certificate_that_dcc_verify_accepts(
     anchor = download(world["url"] + "/trust-anchor", world["base"] / "csca.pem")
     verifier = Path(sys.executable).with_name("dcc-verify")
     result = subprocess.run(
-        [str(verifier), "--trust-list", str(trust_list), "--anchor", str(anchor), "--json", "--image", str(picture)],
-        capture_output=True, text=True, timeout=60, check=False,
+        [
+            str(verifier),
+            "--trust-list",
+            str(trust_list),
+            "--anchor",
+            str(anchor),
+            "--json",
+            "--image",
+            str(picture),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     verdict = json.loads(result.stdout)
     assert holder.date_of_birth in json.dumps(verdict, ensure_ascii=False)
 
 
-def test_the_response_center_sees_the_lag_and_the_page_refreshes_itself(world: dict[str, Any], page: Any) -> None:
+def test_the_response_center_sees_the_lag_and_the_page_refreshes_itself(
+    world: dict[str, Any], page: Any
+) -> None:
     world["app"].extensions["immunize"].accounts.add_staff(
         "response.browser", STAFF_PASSWORD, Role.RESPONSE, replace=True
     )

@@ -30,7 +30,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     ledger = Ledger("memory://", key_dir=base / "lk")
     seed_demo(ledger, people=40, seed=8)
     app = make_app(base, ledger, WTF_CSRF_ENABLED=False)
-    holder = next(r for r in ledger.list_people(limit=100) if r.phone and len(r.doses) >= 1 and not r.guardian_id)
+    holder = next(
+        r for r in ledger.list_people(limit=100) if r.phone and len(r.doses) >= 1 and not r.guardian_id
+    )
     return {"app": app, "ledger": ledger, "holder": holder, "base": base}
 
 
@@ -40,7 +42,9 @@ def citizen(world: dict[str, Any]) -> Any:
     return client
 
 
-def test_the_certificate_is_issued_once_and_its_pictures_read_back_to_the_same_hc1(world: dict[str, Any]) -> None:
+def test_the_certificate_is_issued_once_and_its_pictures_read_back_to_the_same_hc1(
+    world: dict[str, Any],
+) -> None:
     client = citizen(world)
     pid = world["holder"].person_id
     first = client.get(f"/api/v1/me/people/{pid}/certificate").get_json()
@@ -55,7 +59,9 @@ def test_the_certificate_is_issued_once_and_its_pictures_read_back_to_the_same_h
     svg = client.get(f"/me/people/{pid}/certificate.svg")
     assert svg.mimetype == "image/svg+xml"
     assert b"<svg" in svg.data
-    page = client.get(f"/me/people/{pid}/certificate", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    page = client.get(f"/me/people/{pid}/certificate", headers={"Accept-Language": "en"}).get_data(
+        as_text=True
+    )
     assert first["uci"] in page
     assert ("Green" if first["status"] == "green" else "Yellow") in page
 
@@ -66,11 +72,15 @@ def test_the_public_verify_page_checks_pasted_text_and_uploaded_pictures(world: 
     hc1 = client.get(f"/api/v1/me/people/{pid}/certificate").get_json()["hc1"]
     png = client.get(f"/me/people/{pid}/certificate.png").data
     public = world["app"].test_client()
-    pasted = public.post("/verify", data={"hc1": hc1}, headers={"Accept-Language": "en"}).get_data(as_text=True)
+    pasted = public.post("/verify", data={"hc1": hc1}, headers={"Accept-Language": "en"}).get_data(
+        as_text=True
+    )
     assert "Valid certificate" in pasted
     assert world["holder"].date_of_birth in pasted
     uploaded = public.post(
-        "/verify", data={"picture": (io.BytesIO(png), "qr.png")}, content_type="multipart/form-data",
+        "/verify",
+        data={"picture": (io.BytesIO(png), "qr.png")},
+        content_type="multipart/form-data",
         headers={"Accept-Language": "en"},
     ).get_data(as_text=True)
     assert "Valid certificate" in uploaded
@@ -79,7 +89,9 @@ def test_the_public_verify_page_checks_pasted_text_and_uploaded_pictures(world: 
     assert verdict["valid"] is False
     assert verdict["reason"] in ("signature", "base45", "compression", "cbor", "cose")
     not_a_picture = public.post(
-        "/verify", data={"picture": (io.BytesIO(b"not an image"), "x.png")}, content_type="multipart/form-data",
+        "/verify",
+        data={"picture": (io.BytesIO(b"not an image"), "x.png")},
+        content_type="multipart/form-data",
         headers={"Accept-Language": "en"},
     )
     assert not_a_picture.status_code == 400
@@ -95,7 +107,9 @@ def test_staff_find_a_person_by_scanning_their_qr_picture(world: dict[str, Any])
     catch_up_views(world["ledger"], app.extensions["immunize"].platform.views)
     desk = app.test_client()
     sign_in_as(desk, "staff", site_id=str(UUID(int=1)))
-    found = desk.post("/desk/find", data={"picture": (io.BytesIO(png), "qr.png")}, content_type="multipart/form-data")
+    found = desk.post(
+        "/desk/find", data={"picture": (io.BytesIO(png), "qr.png")}, content_type="multipart/form-data"
+    )
     assert found.status_code == 302
     assert found.headers["Location"].endswith(f"/desk/people/{pid}")
 
@@ -103,17 +117,33 @@ def test_staff_find_a_person_by_scanning_their_qr_picture(world: dict[str, Any])
 def test_a_new_dose_supersedes_the_certificate_and_the_old_uci_is_revoked(world: dict[str, Any]) -> None:
     app: Flask = world["app"]
     ledger: Ledger = world["ledger"]
-    person = next(r for r in ledger.list_people(limit=100) if r.phone and len(r.doses) == 1 and not r.guardian_id)
+    person = next(
+        r for r in ledger.list_people(limit=100) if r.phone and len(r.doses) == 1 and not r.guardian_id
+    )
     client = world["app"].test_client()
     sign_in_as(client, "citizen", phone=person.phone)
     old = client.get(f"/api/v1/me/people/{person.person_id}/certificate").get_json()
     site = person.doses[0].site_id
     today = ledger.today()
-    lot = ledger.receive_lot(product=person.doses[0].product, lot_number="SECOND-1", expiry=today + timedelta(days=90),
-                             site_id=site, quantity=10, actor=Actor("t", LedgerRole.SYSTEM), idempotency_key="second-lot")
-    ledger.record_dose(person_id=person.person_id, dose_number=2, product=person.doses[0].product, lot_id=lot,
-                       administered_on=today, site_id=site, actor=Actor("t", LedgerRole.SYSTEM),
-                       idempotency_key="second-dose")
+    lot = ledger.receive_lot(
+        product=person.doses[0].product,
+        lot_number="SECOND-1",
+        expiry=today + timedelta(days=90),
+        site_id=site,
+        quantity=10,
+        actor=Actor("t", LedgerRole.SYSTEM),
+        idempotency_key="second-lot",
+    )
+    ledger.record_dose(
+        person_id=person.person_id,
+        dose_number=2,
+        product=person.doses[0].product,
+        lot_id=lot,
+        administered_on=today,
+        site_id=site,
+        actor=Actor("t", LedgerRole.SYSTEM),
+        idempotency_key="second-dose",
+    )
     new = client.get(f"/api/v1/me/people/{person.person_id}/certificate").get_json()
     assert new["uci"] != old["uci"]
     revocation = app.test_client().get("/revocation-list")
@@ -132,7 +162,9 @@ def test_a_new_dose_supersedes_the_certificate_and_the_old_uci_is_revoked(world:
     assert public.post("/api/v1/verify", json={"hc1": new["hc1"]}).get_json()["valid"] is True
 
 
-def test_the_trust_list_and_anchor_downloads_verify_the_certificates(world: dict[str, Any], tmp_path: Path) -> None:
+def test_the_trust_list_and_anchor_downloads_verify_the_certificates(
+    world: dict[str, Any], tmp_path: Path
+) -> None:
     public = world["app"].test_client()
     trust_list = tmp_path / "trust-list.cbor"
     anchor = tmp_path / "csca.pem"
@@ -179,5 +211,7 @@ def test_after_a_key_rotation_a_download_is_signed_with_the_new_key(world: dict[
     from cryptography.hazmat.primitives.serialization import Encoding
 
     documents = store.trusted_documents(datetime.now(UTC))
-    trust = TrustList.from_certificates([certificate.public_bytes(Encoding.DER) for _, certificate in documents])
+    trust = TrustList.from_certificates(
+        [certificate.public_bytes(Encoding.DER) for _, certificate in documents]
+    )
     assert verify(after["hc1"], trust, now=datetime.now(UTC)).kid == new_kid

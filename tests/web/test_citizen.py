@@ -42,7 +42,9 @@ def last_code(app: Flask) -> str:
     sender = app.extensions["immunize"].sender
     assert isinstance(sender, MemorySender)
     text = sender.messages[-1].text
-    return next(word.rstrip(".") for word in text.split() if word.rstrip(".").isdigit() and len(word.rstrip(".")) == 6)
+    return next(
+        word.rstrip(".") for word in text.split() if word.rstrip(".").isdigit() and len(word.rstrip(".")) == 6
+    )
 
 
 def sign_in_with_code(client: FlaskClient, app: Flask, phone: str) -> None:
@@ -72,7 +74,9 @@ def test_a_citizen_signs_in_with_a_code_and_sees_their_family(seeded: tuple[Ledg
     assert str(len(holder.doses)) in book.get_data(as_text=True)
 
 
-def test_the_code_message_is_in_the_outbox_and_the_code_is_stored_only_as_a_hash(seeded: tuple[Ledger, Path]) -> None:
+def test_the_code_message_is_in_the_outbox_and_the_code_is_stored_only_as_a_hash(
+    seeded: tuple[Ledger, Path],
+) -> None:
     ledger, base = seeded
     app = make_app(base, ledger, WTF_CSRF_ENABLED=False)
     client = app.test_client()
@@ -92,7 +96,9 @@ def test_a_wrong_code_is_refused_and_five_wrong_codes_void_it(seeded: tuple[Ledg
     code = last_code(app)
     wrong = f"{(int(code) + 1) % 1_000_000:06d}"
     for _ in range(4):
-        response = client.post("/signin/citizen/code", data={"code": wrong}, headers={"Accept-Language": "en"})
+        response = client.post(
+            "/signin/citizen/code", data={"code": wrong}, headers={"Accept-Language": "en"}
+        )
         assert response.status_code == 400
         assert "The code is not right" in response.get_data(as_text=True)
     response = client.post("/signin/citizen/code", data={"code": wrong}, headers={"Accept-Language": "en"})
@@ -134,9 +140,12 @@ def test_a_citizen_cannot_open_someone_elses_health_book(seeded: tuple[Ledger, P
     sign_in_with_code(client, app, me.phone)
     assert client.get(f"/me/people/{other.person_id}").status_code == 404
     assert client.get(f"/api/v1/me/people/{other.person_id}").status_code == 404
-    assert client.post(
-        f"/me/people/{other.person_id}/declaration", data={"symptoms": "", "travel": ""}
-    ).status_code == 404
+    assert (
+        client.post(
+            f"/me/people/{other.person_id}/declaration", data={"symptoms": "", "travel": ""}
+        ).status_code
+        == 404
+    )
 
 
 def test_a_citizen_adds_a_dependant_and_reports_a_reaction(seeded: tuple[Ledger, Path]) -> None:
@@ -148,8 +157,13 @@ def test_a_citizen_adds_a_dependant_and_reports_a_reaction(seeded: tuple[Ledger,
     before = len(ledger.dependants(holder.person_id))
     response = client.post(
         "/me/dependants/new",
-        data={"full_name": "Nguyễn Thị Bé", "date_of_birth": "2015-06-01", "sex": "female",
-              "ward_code": holder.ward_code, "priority_group": ""},
+        data={
+            "full_name": "Nguyễn Thị Bé",
+            "date_of_birth": "2015-06-01",
+            "sex": "female",
+            "ward_code": holder.ward_code,
+            "priority_group": "",
+        },
     )
     assert response.status_code == 302
     dependants = ledger.dependants(holder.person_id)
@@ -158,8 +172,12 @@ def test_a_citizen_adds_a_dependant_and_reports_a_reaction(seeded: tuple[Ledger,
     dose = holder.doses[-1]
     response = client.post(
         f"/me/people/{holder.person_id}/reaction",
-        data={"dose_id": str(dose.dose_id), "onset": dose.administered_on.isoformat(), "symptoms": "sốt nhẹ",
-              "severity": "mild"},
+        data={
+            "dose_id": str(dose.dose_id),
+            "onset": dose.administered_on.isoformat(),
+            "symptoms": "sốt nhẹ",
+            "severity": "mild",
+        },
     )
     assert response.status_code == 302
     assert any(r.symptoms.text == "sốt nhẹ" for r in ledger.person_record(holder.person_id).reactions)
@@ -202,9 +220,17 @@ def test_a_new_citizen_registers_themselves_with_the_phone_they_proved(seeded: t
     sign_in_with_code(client, app, "0399888777")
     assert "citizen.register" not in client.get("/me/").get_data(as_text=True)
     assert "/me/register" in client.get("/me/").get_data(as_text=True)
-    response = client.post("/me/register", data={
-        "full_name": "Phạm Thị Hồng", "date_of_birth": "1990-02-03", "sex": "female",
-        "national_id": "001190123456", "ward_code": "00001", "priority_group": ""})
+    response = client.post(
+        "/me/register",
+        data={
+            "full_name": "Phạm Thị Hồng",
+            "date_of_birth": "1990-02-03",
+            "sex": "female",
+            "national_id": "001190123456",
+            "ward_code": "00001",
+            "priority_group": "",
+        },
+    )
     assert response.status_code == 302, response.get_data(as_text=True)
     record = ledger.person_by_national_id("001190123456")
     assert record.phone == "0399888777"

@@ -32,6 +32,8 @@ def test_a_gateway_sender_needs_an_https_url_and_a_token() -> None:
     with pytest.raises(ConfigurationError):
         sender_from_config("gateway", outbox_file="", gateway_url="", gateway_token="")
     with pytest.raises(ConfigurationError):
-        sender_from_config("gateway", outbox_file="", gateway_url="http://sms.example/send", gateway_token="t")
+        sender_from_config(
+            "gateway", outbox_file="", gateway_url="http://sms.example/send", gateway_token="t"
+        )
     with pytest.raises(ConfigurationError):
         sender_from_config("pigeon", outbox_file="", gateway_url="", gateway_token="")

@@ -63,7 +63,9 @@ def test_the_session_cookie_is_secure_httponly_and_samesite(tmp_path: Path, ledg
     assert "SameSite=Lax" in cookie
 
 
-def test_the_secret_key_is_generated_into_the_key_dir_once_with_mode_0600(tmp_path: Path, ledger: Ledger) -> None:
+def test_the_secret_key_is_generated_into_the_key_dir_once_with_mode_0600(
+    tmp_path: Path, ledger: Ledger
+) -> None:
     first = make_app(tmp_path, ledger, IMMUNIZE_SECRET_KEY="")
     path = tmp_path / "keys" / SECRET_FILE_NAME
     assert path.exists()
@@ -140,7 +142,9 @@ def test_behind_a_proxy_each_client_has_its_own_rate_limit(tmp_path: Path, ledge
     client = app.test_client()
 
     def ask(phone: str, address: str) -> int:
-        return client.post("/signin/citizen", data={"phone": phone}, headers={"X-Forwarded-For": address}).status_code
+        return client.post(
+            "/signin/citizen", data={"phone": phone}, headers={"X-Forwarded-For": address}
+        ).status_code
 
     assert [ask("0912000001", "203.0.113.7"), ask("0912000002", "203.0.113.7")] == [302, 302]
     assert ask("0912000003", "203.0.113.7") == 400  # this client asked too often

@@ -44,13 +44,20 @@ def a_site_with_lots(app: Flask) -> Any:
 def receive_fresh_lot(ledger: Ledger, site_id: str) -> None:
     today = ledger.today()
     ledger.receive_lot(
-        product="EU/1/20/1528", lot_number="FRESH-1", expiry=today + timedelta(days=180), site_id=UUID(site_id),
-        quantity=500, actor=Actor("test-setup", LedgerRole.SYSTEM), idempotency_key=f"fresh-lot-{site_id}",
+        product="EU/1/20/1528",
+        lot_number="FRESH-1",
+        expiry=today + timedelta(days=180),
+        site_id=UUID(site_id),
+        quantity=500,
+        actor=Actor("test-setup", LedgerRole.SYSTEM),
+        idempotency_key=f"fresh-lot-{site_id}",
     )
 
 
 def staff_client(app: Flask, site_id: str) -> FlaskClient:
-    app.extensions["immunize"].accounts.add_staff("nurse.lan", PASSWORD, Role.STAFF, site_id=site_id, replace=True)
+    app.extensions["immunize"].accounts.add_staff(
+        "nurse.lan", PASSWORD, Role.STAFF, site_id=site_id, replace=True
+    )
     client = app.test_client()
     response = client.post("/signin/staff", data={"username": "nurse.lan", "password": PASSWORD})
     assert response.status_code == 302
@@ -58,7 +65,9 @@ def staff_client(app: Flask, site_id: str) -> FlaskClient:
     return client
 
 
-def test_a_wrong_password_is_refused_and_repeated_failures_are_rate_limited(seeded: tuple[Ledger, Path]) -> None:
+def test_a_wrong_password_is_refused_and_repeated_failures_are_rate_limited(
+    seeded: tuple[Ledger, Path],
+) -> None:
     ledger, base = seeded
     app = make_app(base, ledger, WTF_CSRF_ENABLED=False)
     app.extensions["immunize"].accounts.add_staff("nurse.mai", PASSWORD, Role.STAFF, site_id="x")
@@ -70,7 +79,9 @@ def test_a_wrong_password_is_refused_and_repeated_failures_are_rate_limited(seed
     assert statuses[:5] == [401] * 5
     assert statuses[5] == 401
     assert "Too many attempts" in client.post(
-        "/signin/staff", data={"username": "nurse.mai", "password": PASSWORD}, headers={"Accept-Language": "en"}
+        "/signin/staff",
+        data={"username": "nurse.mai", "password": PASSWORD},
+        headers={"Accept-Language": "en"},
     ).get_data(as_text=True)
 
 
@@ -106,14 +117,18 @@ def test_staff_find_a_person_by_national_id_and_record_the_next_dose(seeded: tup
     lot = next(lot for lot in here if lot.expiry >= today_date)
     today = app.extensions["immunize"].clock().date().isoformat()
     response = client.post(
-        f"{location}/doses", data={"lot_id": lot.id, "dose_number": "1", "given_on": today, "idempotency_key": "k-1"}
+        f"{location}/doses",
+        data={"lot_id": lot.id, "dose_number": "1", "given_on": today, "idempotency_key": "k-1"},
     )
     assert response.status_code == 302, response.get_data(as_text=True)
     doses = ledger.person_record(person.person_id).doses
     assert len(doses) == 1
     assert doses[0].lot_id.hex == lot.id.replace("-", "")
     # the same form sent twice (a retry) is one dose
-    client.post(f"{location}/doses", data={"lot_id": lot.id, "dose_number": "1", "given_on": today, "idempotency_key": "k-1"})
+    client.post(
+        f"{location}/doses",
+        data={"lot_id": lot.id, "dose_number": "1", "given_on": today, "idempotency_key": "k-1"},
+    )
     assert len(ledger.person_record(person.person_id).doses) == 1
 
 
@@ -143,11 +158,16 @@ def test_a_correction_needs_a_reason_and_is_recorded(seeded: tuple[Ledger, Path]
     client = staff_client(app, site.id)
     person = next(r for r in ledger.list_people(limit=100) if r.national_id)
     url = f"/desk/people/{person.person_id}/corrections"
-    response = client.post(url, data={"field": "full_name", "value": "Trần Văn Sửa", "reason": ""},
-                           headers={"Accept-Language": "en"})
+    response = client.post(
+        url,
+        data={"field": "full_name", "value": "Trần Văn Sửa", "reason": ""},
+        headers={"Accept-Language": "en"},
+    )
     assert response.status_code == 400
     assert "The field reason is empty" in response.get_data(as_text=True)
-    response = client.post(url, data={"field": "full_name", "value": "Trần Văn Sửa", "reason": "typo on the form"})
+    response = client.post(
+        url, data={"field": "full_name", "value": "Trần Văn Sửa", "reason": "typo on the form"}
+    )
     assert response.status_code == 302
     assert ledger.person_record(person.person_id).full_name == "Trần Văn Sửa"
 
@@ -156,8 +176,12 @@ def test_the_staff_add_command_reads_the_password_from_the_environment(tmp_path:
     from cli.web_commands import staff
 
     db = tmp_path / "ledger.db"
-    env = {"IMMUNIZE_DATABASE_URL": f"sqlite:///{db}", "IMMUNIZE_KEY_DIR": str(tmp_path / "keys"),
-           "IMMUNIZE_STAFF_PASSWORD": PASSWORD, "IMMUNIZE_SECRET_KEY": "k" * 40}
+    env = {
+        "IMMUNIZE_DATABASE_URL": f"sqlite:///{db}",
+        "IMMUNIZE_KEY_DIR": str(tmp_path / "keys"),
+        "IMMUNIZE_STAFF_PASSWORD": PASSWORD,
+        "IMMUNIZE_SECRET_KEY": "k" * 40,
+    }
     runner = CliRunner()
     result = runner.invoke(staff, ["add", "nurse.binh", "--role", "staff", "--site", "site-1"], env=env)
     assert result.exit_code == 0, result.output
@@ -176,25 +200,44 @@ def test_staff_record_a_reaction_at_the_desk(seeded: tuple[Ledger, Path]) -> Non
     client = staff_client(app, site.id)
     person = next(r for r in ledger.list_people(limit=100) if r.doses and not r.erased)
     dose = person.doses[-1]
-    response = client.post(f"/desk/people/{person.person_id}/reactions", data={
-        "dose_id": str(dose.dose_id), "onset": dose.administered_on.isoformat(), "symptoms": "phát ban (rash)",
-        "severity": "serious"})
+    response = client.post(
+        f"/desk/people/{person.person_id}/reactions",
+        data={
+            "dose_id": str(dose.dose_id),
+            "onset": dose.administered_on.isoformat(),
+            "symptoms": "phát ban (rash)",
+            "severity": "serious",
+        },
+    )
     assert response.status_code == 302
     reactions = ledger.person_record(person.person_id).reactions
     assert any(r.symptoms.text == "phát ban (rash)" and r.needs_follow_up for r in reactions)
-    page = client.get(f"/desk/people/{person.person_id}", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    page = client.get(f"/desk/people/{person.person_id}", headers={"Accept-Language": "en"}).get_data(
+        as_text=True
+    )
     assert "phát ban (rash)" in page
     assert "Serious" in page
 
 
-def test_staff_register_a_walk_in_and_the_citizen_can_then_sign_in_for_them(seeded: tuple[Ledger, Path]) -> None:
+def test_staff_register_a_walk_in_and_the_citizen_can_then_sign_in_for_them(
+    seeded: tuple[Ledger, Path],
+) -> None:
     ledger, base = seeded
     app = make_app(base, ledger, WTF_CSRF_ENABLED=False)
     site = a_site_with_lots(app)
     client = staff_client(app, site.id)
-    response = client.post("/desk/register", data={
-        "full_name": "Đỗ Văn Tới", "date_of_birth": "1960", "sex": "male", "national_id": "079060001234",
-        "ward_code": "26734", "priority_group": "", "phone": "0377 111 222"})
+    response = client.post(
+        "/desk/register",
+        data={
+            "full_name": "Đỗ Văn Tới",
+            "date_of_birth": "1960",
+            "sex": "male",
+            "national_id": "079060001234",
+            "ward_code": "26734",
+            "priority_group": "",
+            "phone": "0377 111 222",
+        },
+    )
     assert response.status_code == 302, response.get_data(as_text=True)
     assert "079060001234" not in response.headers["Location"]
     record = ledger.person_by_national_id("079060001234")
@@ -202,8 +245,17 @@ def test_staff_register_a_walk_in_and_the_citizen_can_then_sign_in_for_them(seed
     assert record.phone == "0377111222"
     family = app.extensions["immunize"].platform.family("0377111222")
     assert [p["full_name"] for p in family] == ["Đỗ Văn Tới"]
-    again = client.post("/desk/register", data={
-        "full_name": "Đỗ Văn Tới", "date_of_birth": "1960", "sex": "male", "national_id": "079060001234",
-        "ward_code": "26734", "priority_group": ""}, headers={"Accept-Language": "en"})
+    again = client.post(
+        "/desk/register",
+        data={
+            "full_name": "Đỗ Văn Tới",
+            "date_of_birth": "1960",
+            "sex": "male",
+            "national_id": "079060001234",
+            "ward_code": "26734",
+            "priority_group": "",
+        },
+        headers={"Accept-Language": "en"},
+    )
     assert again.status_code == 400
     assert "already registered" in again.get_data(as_text=True)

@@ -65,8 +65,14 @@ def test_the_operations_view_refreshes_itself_and_shows_the_lag(seeded_app: Flas
     person = next(r for r in ledger.list_people(limit=100) if r.national_id and not r.erased)
     from ledger.values import Actor, Role
 
-    ledger.declare_health(person_id=person.person_id, symptoms="", exposure="", travel="",
-                          actor=Actor("op-test", Role.SYSTEM), idempotency_key="ops-lag-1")
+    ledger.declare_health(
+        person_id=person.person_id,
+        symptoms="",
+        exposure="",
+        travel="",
+        actor=Actor("op-test", Role.SYSTEM),
+        idempotency_key="ops-lag-1",
+    )
     lag = client.get("/api/v1/operations").get_json()["lag"]
     assert all(entry["behind"] > 0 for entry in lag)
 

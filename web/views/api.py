@@ -105,7 +105,7 @@ def statistics() -> Response:
 def verify() -> Response:
     hc1 = str(body().get("hc1", "")).strip()
     if not hc1 or len(hc1) > MAX_HC1_LENGTH:
-        raise BadInput("send {\"hc1\": \"HC1:...\"}", key="error.hc1_missing")
+        raise BadInput('send {"hc1": "HC1:..."}', key="error.hc1_missing")
     return jsonify(ctx().platform.verify_certificate(hc1))
 
 
@@ -140,7 +140,10 @@ def health_book(person_id: str) -> Response:
 def citizen_reaction(person_id: str) -> Response:
     who = _family_member(person_id)
     ctx().platform.report_reaction(
-        person_id, forms.reaction_form(body()), actor=ctx().platform.citizen_actor(who, _phone()), now=ctx().clock()
+        person_id,
+        forms.reaction_form(body()),
+        actor=ctx().platform.citizen_actor(who, _phone()),
+        now=ctx().clock(),
     )
     return jsonify({"ok": True})
 
@@ -150,7 +153,9 @@ def citizen_reaction(person_id: str) -> Response:
 def declaration(person_id: str) -> Response:
     who = _family_member(person_id)
     ctx().platform.declare_health(
-        person_id, forms.declaration_form(body()), actor=ctx().platform.citizen_actor(who, _phone()),
+        person_id,
+        forms.declaration_form(body()),
+        actor=ctx().platform.citizen_actor(who, _phone()),
         now=ctx().clock(),
     )
     return jsonify({"ok": True})
@@ -205,7 +210,9 @@ def desk_person(person_id: str) -> Response:
 @bp.post("/desk/people/<person_id>/doses")
 @allow(Role.STAFF)
 def desk_dose(person_id: str) -> Response:
-    result = ctx().platform.record_dose(person_id, forms.dose_form(body()), staff=principal(), now=ctx().clock())
+    result = ctx().platform.record_dose(
+        person_id, forms.dose_form(body()), staff=principal(), now=ctx().clock()
+    )
     return jsonify(result)
 
 
@@ -213,7 +220,10 @@ def desk_dose(person_id: str) -> Response:
 @allow(Role.STAFF)
 def desk_reaction(person_id: str) -> Response:
     ctx().platform.report_reaction(
-        person_id, forms.reaction_form(body()), actor=ctx().platform.staff_actor(principal()), now=ctx().clock()
+        person_id,
+        forms.reaction_form(body()),
+        actor=ctx().platform.staff_actor(principal()),
+        now=ctx().clock(),
     )
     return jsonify({"ok": True})
 

@@ -91,7 +91,9 @@ def reaction(person_id: str) -> str | WerkzeugResponse:
     if request.method == "POST":
         try:
             ctx().platform.report_reaction(
-                person_id, forms.reaction_form(request.form), actor=ctx().platform.citizen_actor(who, phone()),
+                person_id,
+                forms.reaction_form(request.form),
+                actor=ctx().platform.citizen_actor(who, phone()),
                 now=ctx().clock(),
             )
         except WebError as exc:
@@ -109,8 +111,10 @@ def declaration(person_id: str) -> str | WerkzeugResponse:
     if request.method == "POST":
         try:
             ctx().platform.declare_health(
-                person_id, forms.declaration_form(request.form),
-                actor=ctx().platform.citizen_actor(who, phone()), now=ctx().clock(),
+                person_id,
+                forms.declaration_form(request.form),
+                actor=ctx().platform.citizen_actor(who, phone()),
+                now=ctx().clock(),
             )
         except WebError as exc:
             error = message_for(exc)

@@ -53,7 +53,10 @@ def register() -> tuple[str, int] | WerkzeugResponse:
     if request.method == "POST":
         try:
             person_id = ctx().platform.register_at_site(
-                forms.person_form(request.form), phone=request.form.get("phone", ""), staff=me(), now=ctx().clock()
+                forms.person_form(request.form),
+                phone=request.form.get("phone", ""),
+                staff=me(),
+                now=ctx().clock(),
             )
         except WebError as exc:
             error = message_for(exc)
@@ -69,8 +72,13 @@ def _person_page(person_id: str, error: str = "", status: int = 200) -> tuple[st
     book = platform.health_book(person_id)
     lots = platform.site_lots(me().site_id, now=ctx().clock())
     return render_template(
-        "staff_person.html", book=book, lots=lots, error=error, site=platform.site(me().site_id),
-        today=ctx().clock().date().isoformat(), form_key="desk-" + uuid.uuid4().hex,
+        "staff_person.html",
+        book=book,
+        lots=lots,
+        error=error,
+        site=platform.site(me().site_id),
+        today=ctx().clock().date().isoformat(),
+        form_key="desk-" + uuid.uuid4().hex,
     ), status
 
 
@@ -95,7 +103,10 @@ def record_dose(person_id: str) -> tuple[str, int] | WerkzeugResponse:
 def record_reaction(person_id: str) -> tuple[str, int] | WerkzeugResponse:
     try:
         ctx().platform.report_reaction(
-            person_id, forms.reaction_form(request.form), actor=ctx().platform.staff_actor(me()), now=ctx().clock()
+            person_id,
+            forms.reaction_form(request.form),
+            actor=ctx().platform.staff_actor(me()),
+            now=ctx().clock(),
         )
     except WebError as exc:
         return _person_page(person_id, message_for(exc), 400)
