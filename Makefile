@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test check lint typecheck bench system-deps clean
+.PHONY: run test test-fast check lint typecheck bench system-deps clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,10 @@ test: $(STAMP)
 	bash scripts/system-deps.sh test
 	$(MAKE) check
 	$(BIN)/pytest
+
+# Unit tests only (domain, credentials, verifier, keys): no store, no server, seconds.
+test-fast: $(STAMP)
+	$(BIN)/pytest tests/unit
 
 check: $(STAMP)
 	$(BIN)/ruff check .

@@ -1,0 +1,142 @@
+"""Every route, every role: the allowed/denied matrix, walked over `app.url_map` (nothing may be missed)."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from flask import Flask
+
+from tests.e2e.web.conftest import ROLES, sign_in_as
+
+PUBLIC = set(ROLES)
+SIGNED_IN = set(ROLES) - {"anonymous"}
+
+# The contract, written out by hand: endpoint -> roles allowed. A new endpoint must be added here.
+EXPECTED: dict[str, set[str]] = {
+    "static": PUBLIC,
+    "public.home": PUBLIC,
+    "public.health": PUBLIC,
+    "public.language": PUBLIC,
+    "public.statistics": PUBLIC,
+    "public.verify": PUBLIC,
+    "public.trust_list": PUBLIC,
+    "public.trust_anchor": PUBLIC,
+    "public.revocation_list": PUBLIC,
+    "auth.signin": PUBLIC,
+    "auth.citizen_phone": PUBLIC,
+    "auth.citizen_code": PUBLIC,
+    "auth.staff": PUBLIC,
+    "auth.signout": PUBLIC,
+    "citizen.home": {"citizen"},
+    "citizen.register": {"citizen"},
+    "citizen.add_dependant": {"citizen"},
+    "citizen.person": {"citizen"},
+    "citizen.reaction": {"citizen"},
+    "citizen.declaration": {"citizen"},
+    "citizen.certificate": {"citizen"},
+    "citizen.certificate_file": {"citizen"},
+    "staff.desk": {"staff"},
+    "staff.find": {"staff"},
+    "staff.register": {"staff"},
+    "staff.person": {"staff"},
+    "staff.record_dose": {"staff"},
+    "staff.record_reaction": {"staff"},
+    "staff.correct": {"staff"},
+    "province.overview": {"province"},
+    "operations.dashboard": {"response"},
+    "audit.overview": {"auditor"},
+    "audit.verify": {"auditor"},
+    "audit.export": {"auditor"},
+    "api.openapi_document": PUBLIC,
+    "api.session_info": PUBLIC,
+    "api.otp_request": PUBLIC,
+    "api.otp_verify": PUBLIC,
+    "api.staff_signin": PUBLIC,
+    "api.signout": PUBLIC,
+    "api.statistics": PUBLIC,
+    "api.verify": PUBLIC,
+    "api.family": {"citizen"},
+    "api.add_dependant": {"citizen"},
+    "api.health_book": {"citizen"},
+    "api.citizen_reaction": {"citizen"},
+    "api.declaration": {"citizen"},
+    "api.certificate": {"citizen"},
+    "api.find": {"staff"},
+    "api.desk_register": {"staff"},
+    "api.lots": {"staff"},
+    "api.desk_person": {"staff"},
+    "api.desk_dose": {"staff"},
+    "api.desk_reaction": {"staff"},
+    "api.desk_correction": {"staff"},
+    "api.province": {"province"},
+    "api.operations": {"response"},
+    "api.audit": {"auditor"},
+}
+
+ARGUMENTS = {"person_id": str(uuid.UUID(int=7)), "fmt": "png", "filename": "style.css"}
+
+
+def test_the_matrix_names_every_endpoint_of_the_app(app: Flask) -> None:
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    assert endpoints == set(EXPECTED), "add new endpoints to EXPECTED (and decide who may call them)"
+
+
+def _requests(app: Flask) -> list[tuple[str, str, str]]:
+    found = []
+    with app.test_request_context():
+        for rule in app.url_map.iter_rules():
+            url = rule.build({name: ARGUMENTS[name] for name in rule.arguments}, append_unknown=False)
+            assert url is not None
+            for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+                found.append((rule.endpoint, method, url[1]))
+    return found
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_route_answers_each_role_as_the_matrix_says(tmp_path: object, role: str) -> None:
+    from pathlib import Path
+
+    from ledger.application import Ledger
+    from tests.e2e.web.conftest import make_app
+
+    base = Path(str(tmp_path))
+    app = make_app(base, Ledger("memory://", key_dir=base / "lk"), WTF_CSRF_ENABLED=False)
+    client = app.test_client()
+    checked = 0
+    for endpoint, method, url in _requests(app):
+        sign_in_as(client, role, site_id=str(uuid.UUID(int=9)))
+        kwargs = {"json": {}} if url.startswith("/api/") and method == "POST" else {"data": {}}
+        response = client.open(url, method=method, **kwargs)
+        allowed = role in EXPECTED[endpoint]
+        refused = response.headers.get("X-Access-Denied") == "1"
+        sent_to_signin = response.status_code == 302 and "/signin" in response.headers.get("Location", "")
+        if allowed:
+            assert not refused, (endpoint, method, role, response.status_code)
+            assert response.status_code < 500 or response.status_code == 503, (endpoint, method, role)
+        elif role == "anonymous":
+            assert refused, (endpoint, method, role)
+            assert response.status_code == 401 or sent_to_signin, (endpoint, method, response.status_code)
+        else:
+            assert refused, (endpoint, method, role)
+            assert response.status_code == 403, (endpoint, method, role, response.status_code)
+        response.close()
+        checked += 1
+    assert checked >= len(EXPECTED)
+
+
+def test_a_view_without_a_declared_role_is_refused_to_everyone(tmp_path: object) -> None:
+    from pathlib import Path
+
+    from ledger.application import Ledger
+    from tests.e2e.web.conftest import make_app
+
+    base = Path(str(tmp_path))
+    app = make_app(base, Ledger("memory://", key_dir=base / "lk"))
+    app.add_url_rule("/forgotten", "forgotten", lambda: "secret")
+    client = app.test_client()
+    for role in ROLES:
+        sign_in_as(client, role)
+        response = client.get("/forgotten")
+        assert response.status_code in (302, 401, 403)
+        assert b"secret" not in response.data

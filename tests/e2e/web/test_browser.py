@@ -1,0 +1,272 @@
+"""Real-browser stories (Debian's chromium through Playwright): public pages, staff desk, citizen certificate."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import urllib.request
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import pytest
+
+from keys.development import ensure_development_keys
+from ledger.application import Ledger
+from ledger.demo import seed_demo
+from ledger.values import Actor
+from ledger.values import Role as LedgerRole
+from tests.e2e.web.browser_harness import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, live_server
+from tests.e2e.web.conftest import make_app
+from web.roles import Role
+
+pytestmark = pytest.mark.browser
+playwright_sync = pytest.importorskip("playwright.sync_api")
+
+STAFF_PASSWORD = "browser test password"
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """A seeded ledger, a staff account at a site with a fresh lot, the app served on a loopback port."""
+    base = tmp_path_factory.mktemp("browser")
+    ensure_development_keys(base / "keys", datetime.now(UTC), warn=lambda line: None)
+    ledger = Ledger("memory://", key_dir=base / "lk")
+    seed_demo(ledger, people=60, seed=11)
+    outbox = base / "outbox.jsonl"
+    app = make_app(base, ledger, MESSAGE_SENDER="file", OUTBOX_FILE=str(outbox))
+    platform = app.extensions["immunize"].platform
+    platform.directory.refresh()
+    site = sorted(platform.directory.sites.values(), key=lambda s: s.code)[0]
+    ledger.receive_lot(
+        product="EU/1/20/1528",
+        lot_number="BROWSER-1",
+        expiry=ledger.today() + timedelta(days=180),
+        site_id=UUID(site.id),
+        quantity=100,
+        actor=Actor("test-setup", LedgerRole.SYSTEM),
+        idempotency_key="browser-fresh-lot",
+    )
+    app.extensions["immunize"].accounts.add_staff(
+        "nurse.browser", STAFF_PASSWORD, Role.STAFF, site_id=site.id
+    )
+    with live_server(app) as url:
+        yield {"url": url, "ledger": ledger, "app": app, "outbox": outbox, "base": base, "site": site}
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    with playwright_sync.sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield instance
+        finally:
+            instance.close()
+
+
+@pytest.fixture
+def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, locale="vi-VN", accept_downloads=True
+    )
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    try:
+        yield page
+    finally:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"{request.node.name}-final.png"), full_page=True)
+        context.close()
+
+
+ACCESSIBILITY_PROBLEMS = """() => {
+  const problems = [];
+  for (const el of document.querySelectorAll('input:not([type=hidden]), select, textarea')) {
+    const named = (el.labels && el.labels.length) || el.getAttribute('aria-label') || el.getAttribute('aria-labelledby');
+    if (!named) problems.push('no label: ' + (el.name || el.id));
+  }
+  for (const img of document.querySelectorAll('img')) if (!img.hasAttribute('alt')) problems.push('no alt: ' + img.src);
+  for (const svg of document.querySelectorAll('svg')) if (!svg.getAttribute('aria-label')) problems.push('unnamed chart');
+  if (!document.documentElement.lang) problems.push('no lang');
+  if (document.querySelectorAll('h1').length !== 1) problems.push('h1 count ' + document.querySelectorAll('h1').length);
+  for (const b of document.querySelectorAll('button')) if (!b.innerText.trim()) problems.push('empty button');
+  return problems;
+}"""
+
+
+def shot(page: Any, name: str) -> None:
+    """Save a screenshot, and check the page's accessible markup (labels, alt text, lang, one h1)."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    if page.context.browser is not None:  # JavaScript may be off: then the markup is checked by other tests
+        try:
+            problems = page.evaluate(ACCESSIBILITY_PROBLEMS)
+        except playwright_sync.Error:
+            return
+        assert problems == [], (name, problems)
+
+
+def test_the_keyboard_reaches_the_skip_link_first(world: dict[str, Any], page: Any) -> None:
+    page.goto(world["url"] + "/statistics")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className") == "skip"
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"
+
+
+def test_the_public_home_switches_language_without_javascript_help(world: dict[str, Any], page: Any) -> None:
+    page.goto(world["url"] + "/")
+    assert page.locator("html").get_attribute("lang") == "vi"
+    assert page.get_by_role("heading", level=1).inner_text() == "Chiến dịch tiêm chủng COVID-19"
+    shot(page, "home-vi")
+    page.get_by_role("button", name="English").click()
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.get_by_role("heading", level=1).inner_text() == "COVID-19 vaccination campaign"
+    shot(page, "home-en")
+
+
+def test_a_staff_member_records_a_dose(world: dict[str, Any], page: Any) -> None:
+    ledger: Ledger = world["ledger"]
+    person = next(r for r in ledger.list_people(limit=200) if r.national_id and not r.doses and not r.erased)
+    page.goto(world["url"] + "/signin/staff")
+    page.get_by_label("Tên đăng nhập").fill("nurse.browser")
+    page.get_by_label("Mật khẩu").fill(STAFF_PASSWORD)
+    page.get_by_role("button", name="Đăng nhập").click()
+    page.wait_for_url("**/desk/")
+    shot(page, "staff-desk")
+    page.get_by_label("Số CCCD/CMND", exact=True).fill(person.national_id or "")
+    page.get_by_role("button", name="Tìm", exact=True).first.click()
+    page.wait_for_url("**/desk/people/**")
+    assert person.national_id not in page.url
+    assert page.get_by_role("heading", level=1).inner_text() == person.full_name
+    page.get_by_label("Lô vắc xin").select_option(
+        label=page.locator("#lot_id option", has_text="BROWSER-1").inner_text()
+    )
+    shot(page, "staff-dose-form")
+    page.locator("#record-dose").click()
+    page.wait_for_load_state()
+    shot(page, "staff-dose-recorded")
+    doses = ledger.person_record(person.person_id).doses
+    assert len(doses) == 1
+    assert doses[0].lot_number == "BROWSER-1"
+    assert page.locator("table.doses tbody tr").count() == 1
+    assert "BROWSER-1" in page.locator("table.doses").inner_text()
+
+
+def test_the_public_statistics_page_works_without_javascript(world: dict[str, Any], browser: Any) -> None:
+    from projections.registry import catch_up_views
+
+    catch_up_views(world["ledger"], world["app"].extensions["immunize"].platform.views)
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, locale="en-GB", java_script_enabled=False
+    )
+    try:
+        page = context.new_page()
+        page.goto(world["url"] + "/statistics")
+        assert page.get_by_role("heading", level=1).inner_text() == "Vaccination statistics"
+        assert page.locator("svg.chart").count() >= 4
+        assert page.locator("table.provinces tbody tr").count() == 63
+        total = int(page.locator("#total-doses").inner_text().replace(",", ""))
+        assert total == sum(len(r.doses) for r in world["ledger"].list_people(limit=1000))
+        shot(page, "public-statistics")
+    finally:
+        context.close()
+
+
+def code_from_outbox(outbox: Path, phone: str) -> str:
+    messages = [json.loads(line) for line in outbox.read_text(encoding="utf-8").splitlines() if line.strip()]
+    text = [m["text"] for m in messages if m["phone"] == phone][-1]
+    match = re.search(r"\b(\d{6})\b", text)
+    assert match is not None, text
+    return match.group(1)
+
+
+def download(url: str, path: Path) -> Path:
+    with urllib.request.urlopen(url, timeout=10) as response:  # a loopback URL of the test server
+        path.write_bytes(response.read())
+    return path
+
+
+def test_a_citizen_signs_in_and_downloads_a_certificate_that_dcc_verify_accepts(
+    world: dict[str, Any], page: Any
+) -> None:
+    ledger: Ledger = world["ledger"]
+    holder = next(
+        r
+        for r in ledger.list_people(limit=200)
+        if r.phone and len(r.doses) >= 2 and not r.guardian_id and not r.erased
+    )
+    page.goto(world["url"] + "/")
+    page.get_by_role("link", name="Người dân").first.click()
+    page.get_by_label("Số điện thoại").fill(holder.phone)
+    shot(page, "citizen-phone")
+    page.get_by_role("button", name="Gửi mã").click()
+    page.wait_for_url("**/signin/citizen/code")
+    page.get_by_label("Mã xác thực").fill(code_from_outbox(world["outbox"], holder.phone))
+    page.get_by_role("button", name="Xác nhận").click()
+    page.wait_for_url("**/me/")
+    shot(page, "citizen-health-book")
+    page.get_by_role("link", name=holder.full_name).click()
+    page.get_by_role("link", name="Chứng nhận tiêm chủng").click()
+    page.wait_for_url("**/certificate")
+    assert page.locator("#cert-status").inner_text() in ("Thẻ xanh", "Thẻ vàng")
+    assert page.locator("figure.qr img").evaluate("img => img.naturalWidth") > 0
+    shot(page, "citizen-certificate")
+    with page.expect_download() as download_info:
+        page.locator("#download-png").click()
+    picture = world["base"] / "certificate.png"
+    download_info.value.save_as(str(picture))
+    with page.expect_download() as pdf_info:
+        page.locator("#download-pdf").click()
+    printable = world["base"] / "certificate.pdf"
+    pdf_info.value.save_as(str(printable))
+    assert printable.read_bytes().startswith(b"%PDF-")
+
+    trust_list = download(world["url"] + "/trust-list", world["base"] / "trust-list.cbor")
+    anchor = download(world["url"] + "/trust-anchor", world["base"] / "csca.pem")
+    verifier = Path(sys.executable).with_name("dcc-verify")
+    result = subprocess.run(
+        [
+            str(verifier),
+            "--trust-list",
+            str(trust_list),
+            "--anchor",
+            str(anchor),
+            "--json",
+            "--image",
+            str(picture),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    verdict = json.loads(result.stdout)
+    assert holder.date_of_birth in json.dumps(verdict, ensure_ascii=False)
+
+
+def test_the_response_center_sees_the_lag_and_the_page_refreshes_itself(
+    world: dict[str, Any], page: Any
+) -> None:
+    world["app"].extensions["immunize"].accounts.add_staff(
+        "response.browser", STAFF_PASSWORD, Role.RESPONSE, replace=True
+    )
+    page.goto(world["url"] + "/signin/staff")
+    page.get_by_label("Tên đăng nhập").fill("response.browser")
+    page.get_by_label("Mật khẩu").fill(STAFF_PASSWORD)
+    page.get_by_role("button", name="Đăng nhập").click()
+    page.wait_for_url("**/operations/")
+    assert page.locator('meta[http-equiv="refresh"]').get_attribute("content") == "15"
+    assert page.get_by_role("heading", name="Độ trễ dữ liệu").is_visible()
+    names = page.locator("section[aria-labelledby=h-lag] tbody td:first-child").all_inner_texts()
+    assert {"statistics", "operations", "health_book"} <= set(names)
+    shot(page, "response-center")
+    # signed out, the page sends the visitor to sign in
+    page.get_by_role("button", name="Đăng xuất").click()
+    page.goto(world["url"] + "/operations/")
+    assert "/signin" in page.url

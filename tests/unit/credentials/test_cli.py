@@ -1,0 +1,148 @@
+"""`immunize certificate issue|revoke|withdrawn` from a shell: HC1 printed, pictures written, errors in one line."""
+
+from __future__ import annotations
+
+import io
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+import pytest
+import zxingcpp
+from click.testing import CliRunner
+from PIL import Image
+
+from cli.certificate_commands import COMMANDS as CERTIFICATE_COMMANDS
+from cli.ledger_commands import COMMANDS as LEDGER_COMMANDS
+from cli.main import FriendlyGroup
+from keys.development import ensure_development_keys
+from tests.unit.credentials.decode import decode
+from tests.unit.credentials.pdfread import images, page_text
+
+
+@pytest.fixture
+def immunize() -> click.Group:
+    group = FriendlyGroup("immunize")
+    for command in [*LEDGER_COMMANDS, *CERTIFICATE_COMMANDS]:
+        group.add_command(command)
+    return group
+
+
+@pytest.fixture
+def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    monkeypatch.setenv("IMMUNIZE_DATABASE_URL", f"sqlite:///{tmp_path / 'var' / 'ledger.db'}")
+    monkeypatch.setenv("IMMUNIZE_KEY_DIR", str(tmp_path / "keys"))
+    monkeypatch.delenv("IMMUNIZE_MASTER_KEY", raising=False)
+    monkeypatch.delenv("IMMUNIZE_KEY_PASSPHRASE", raising=False)
+    ensure_development_keys(tmp_path / "keys", datetime.now(UTC), warn=lambda line: None)
+    return CliRunner()
+
+
+@pytest.fixture
+def vaccinated(runner: CliRunner, immunize: click.Group) -> dict[str, object]:
+    """A person of the demo campaign with two doses."""
+    seeded = runner.invoke(immunize, ["demo", "seed", "--people", "60", "--seed", "3"])
+    assert seeded.exit_code == 0, seeded.output
+    listed = runner.invoke(immunize, ["person", "list", "--json", "--limit", "1000"])
+    people = json.loads(listed.output)
+    person: dict[str, object] = next(p for p in people if len(p["doses"]) == 2 and p["national_id"])
+    return person
+
+
+def test_issue_prints_the_hc1_and_writes_png_svg_and_pdf(
+    runner: CliRunner, immunize: click.Group, vaccinated: dict[str, object], tmp_path: Path
+) -> None:
+    png, svg, pdf = tmp_path / "qr.png", tmp_path / "qr.svg", tmp_path / "certificate.pdf"
+    result = runner.invoke(
+        immunize,
+        [
+            "certificate",
+            "issue",
+            str(vaccinated["national_id"]),
+            "--hc1",
+            "--png",
+            str(png),
+            "--svg",
+            str(svg),
+            "--pdf",
+            str(pdf),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    hc1 = result.output.strip()
+    assert hc1.startswith("HC1:")
+    dcc = decode(hc1).dcc
+    assert dcc["v"][0]["dn"] == 2
+    assert dcc["dob"] == vaccinated["date_of_birth"]
+    assert [r.text for r in zxingcpp.read_barcodes(Image.open(io.BytesIO(png.read_bytes())))] == [hc1]
+    assert svg.read_text().startswith("<?xml")
+    assert [r.text for r in zxingcpp.read_barcodes(images(pdf.read_bytes())[0])] == [hc1]
+    assert str(vaccinated["full_name"]) in page_text(pdf.read_bytes())
+
+
+def test_a_second_issue_supersedes_and_revoke_withdraws(
+    runner: CliRunner, immunize: click.Group, vaccinated: dict[str, object]
+) -> None:
+    national_id = str(vaccinated["national_id"])
+    first = runner.invoke(immunize, ["certificate", "issue", national_id])
+    assert first.exit_code == 0, first.output
+    assert first.output.startswith("Issued URN:UVCI:01:VN:")
+    first_uci = first.output.split()[1].rstrip(":")
+    second = runner.invoke(immunize, ["certificate", "issue", national_id])
+    assert f"supersedes {first_uci}" in second.output
+    second_uci = second.output.split()[1].rstrip(":")
+    revoked = runner.invoke(immunize, ["certificate", "revoke", national_id, "--reason", "issued in error"])
+    assert revoked.output.strip() == f"Revoked {second_uci}"
+    withdrawn = runner.invoke(immunize, ["certificate", "withdrawn"])
+    assert withdrawn.output.split() == [first_uci, second_uci]
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["certificate", "issue", "12345"], "12 digits"),
+        (["certificate", "issue", "079999999999"], "No person is registered"),
+        (["certificate", "issue", "079999999999", "--png", "/no/such/folder/qr.png"], "does not exist"),
+    ],
+)
+def test_errors_are_one_line(
+    runner: CliRunner, immunize: click.Group, arguments: list[str], message: str
+) -> None:
+    result = runner.invoke(immunize, arguments)
+    assert result.exit_code == 1
+    assert message in result.output
+    assert len(result.output.strip().splitlines()) == 1
+    assert "Traceback" not in result.output
+
+
+def test_a_superseded_certificate_is_refused_by_a_verifier_reading_the_published_lists(
+    runner: CliRunner, vaccinated: dict[str, object], tmp_path: Path
+) -> None:
+    from cli.keys_commands import COMMANDS as KEYS_COMMANDS
+    from keys.store import KeyStore
+    from verifier import TrustList, verify
+    from verifier.errors import RevokedError
+
+    group = FriendlyGroup("immunize")
+    for command in [*CERTIFICATE_COMMANDS, *KEYS_COMMANDS]:
+        group.add_command(command)
+    national_id = str(vaccinated["national_id"])
+    old = runner.invoke(group, ["certificate", "issue", national_id, "--hc1"]).output.strip()
+    new = runner.invoke(group, ["certificate", "issue", national_id, "--hc1"]).output.strip()
+    trust_file, revocation_file = tmp_path / "trust.cose", tmp_path / "revoked.cose"
+    published = runner.invoke(group, ["keys", "trust-list", "--out", str(trust_file)])
+    assert published.exit_code == 0, published.output
+    withdrawn = runner.invoke(group, ["certificate", "withdrawn"])
+    assert len(withdrawn.output.split()) == 1
+    # Without --revoked-ucis the revocation list is read from the ledger's withdrawn certificates.
+    revoked = runner.invoke(group, ["keys", "revocation-list", "--out", str(revocation_file)])
+    assert revoked.exit_code == 0, revoked.output
+    assert "with 1 UCIs" in revoked.output
+
+    anchor = KeyStore(tmp_path / "keys").csca_certificate()
+    trust = TrustList.load(trust_file, anchor, revocation_list=revocation_file)
+    now = datetime.now(UTC)
+    assert verify(new, trust, now=now).dcc["v"][0]["dn"] == 2
+    with pytest.raises(RevokedError):
+        verify(old, trust, now=now)

@@ -1,0 +1,156 @@
+"""QR pictures: the fast encoder makes segno's very symbol, the PNG is segno's picture, and a real reader gets the HC1 back."""
+
+from __future__ import annotations
+
+import io
+import random
+import re
+
+import pytest
+import segno
+import segno.consts
+import zxingcpp
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from PIL import Image
+
+from credentials import RenderingError, issue
+from credentials.qr import hc1_png, hc1_svg, png_bytes, qr_matrix, svg_text
+from credentials.qrencode import ALPHANUMERIC, encode
+from credentials.qrtables import ALIGNMENT_POSITIONS, BLOCKS_Q, FORMAT_Q, VERSION_INFO
+from keys.signing import InMemoryPKI
+from tests.unit.credentials.conftest import ASTRAZENECA, NOW, PFIZER, dose, record
+
+
+def capacity_q(version: int) -> int:
+    """Most alphanumeric characters a version holds at level Q: mode (4 bits), count, 11 bits per pair."""
+    data_bits = 8 * sum(count * data for count, _, data in BLOCKS_Q[version])
+    count_bits = 9 if version < 10 else 11 if version < 27 else 13
+    pairs, rest = divmod(data_bits - 4 - count_bits, 11)
+    return 2 * pairs + (1 if rest >= 6 else 0)
+
+
+def segno_symbol(text: str) -> segno.QRCode:
+    return segno.make(text, mode="alphanumeric", error="q", boost_error=False, micro=False)
+
+
+def segno_rows(text: str) -> tuple[bytes, ...]:
+    return tuple(bytes(row) for row in segno_symbol(text).matrix)
+
+
+def pixels(png: bytes) -> tuple[tuple[int, int], bytes]:
+    image = Image.open(io.BytesIO(png))
+    return image.size, image.convert("L").tobytes()
+
+
+def read_qr(png: bytes) -> list[str]:
+    return [result.text for result in zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))]
+
+
+def random_text(rng: random.Random, length: int) -> str:
+    return "".join(rng.choice(ALPHANUMERIC) for _ in range(length))
+
+
+@pytest.fixture(scope="module")
+def certificates(pki: InMemoryPKI) -> list[str]:
+    """HC1 strings of real certificates, short and long names."""
+    people = [
+        record(dose(ASTRAZENECA, "2021-08-01")),
+        record(dose(ASTRAZENECA, "2021-08-01"), dose(PFIZER, "2021-10-01"), family="Đặng", given="Văn Đức"),
+        record(
+            dose(PFIZER, "2021-10-01"), family="Tôn Nữ", given="Thị Ngọc Hương Quỳnh Như Ý Bảo Châu Hoàng Lan"
+        ),
+    ]
+    return [issue(person, pki.document_signer, now=NOW).hc1 for person in people]
+
+
+def test_the_tables_are_the_standards_as_segno_has_them() -> None:
+    q = segno.consts.ERROR_LEVEL_Q
+    for version in range(1, 41):
+        assert BLOCKS_Q[version] == tuple(
+            (e.num_blocks, e.num_total, e.num_data) for e in segno.consts.ECC[version][q]
+        )
+    assert ALIGNMENT_POSITIONS[2:] == tuple(tuple(p) for p in segno.consts.ALIGNMENT_POS)
+    assert tuple(segno.consts.FORMAT_INFO[0x18 + mask] for mask in range(8)) == FORMAT_Q
+    assert tuple(segno.consts.VERSION_INFO) == VERSION_INFO
+
+
+def test_issued_certificates_get_segnos_symbol_and_zxing_reads_them_back(certificates: list[str]) -> None:
+    for hc1 in certificates:
+        matrix = qr_matrix(hc1)
+        symbol = segno_symbol(hc1)
+        assert (matrix.version, matrix.mask) == (symbol.version, symbol.mask)
+        assert matrix.rows == segno_rows(hc1)
+        assert read_qr(hc1_png(hc1)) == [hc1]
+
+
+def test_capacities_match_the_standards_table() -> None:
+    # ISO/IEC 18004:2015 Table 7, alphanumeric at level Q: the smallest and the largest symbol.
+    assert capacity_q(1) == 16
+    assert capacity_q(40) == 2420
+
+
+@pytest.mark.parametrize("version", [1, 2, 9, 10, 18, 26, 27, 40])
+def test_a_full_version_and_one_character_more(version: int) -> None:
+    rng = random.Random(version)
+    full = random_text(rng, capacity_q(version))
+    matrix = encode(full)
+    assert matrix.version == version
+    assert matrix.rows == segno_rows(full)
+    if version < 40:
+        assert encode(full + "A").version == version + 1
+    else:
+        with pytest.raises(RenderingError, match="does not fit"):
+            encode(full + "A")
+
+
+def test_all_forty_versions_give_segnos_symbol() -> None:
+    rng = random.Random(40)
+    for version in range(1, 41):
+        text = random_text(rng, capacity_q(version) - rng.randrange(3))
+        matrix = encode(text)
+        assert matrix.version == version
+        assert matrix.rows == segno_rows(text), version
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.text(alphabet=ALPHANUMERIC, min_size=1, max_size=700))
+def test_any_alphanumeric_text_gives_segnos_symbol(text: str) -> None:
+    assert encode(text).rows == segno_rows(text)
+
+
+@pytest.mark.parametrize(("scale", "border"), [(1, 4), (4, 4), (3, 0), (7, 2)])
+def test_the_png_is_segnos_picture_pixel_for_pixel(certificates: list[str], scale: int, border: int) -> None:
+    hc1 = certificates[1]
+    ours = png_bytes(qr_matrix(hc1), scale, border)
+    theirs = io.BytesIO()
+    segno_symbol(hc1).save(theirs, kind="png", scale=scale, border=border)
+    assert pixels(ours) == pixels(theirs.getvalue())
+
+
+def test_the_svg_draws_exactly_the_dark_modules(certificates: list[str]) -> None:
+    hc1 = certificates[0]
+    matrix = qr_matrix(hc1)
+    svg = hc1_svg(hc1, scale=3)
+    side = matrix.size + 8
+    assert f'viewBox="0 0 {side} {side}"' in svg
+    assert f'width="{side * 3}"' in svg
+    drawn = [bytearray(matrix.size) for _ in range(matrix.size)]
+    for x, y, length in re.findall(r"M(\d+) (\d+)h(\d+)v1h-\d+z", svg):
+        for dx in range(int(length)):
+            drawn[int(y) - 4][int(x) - 4 + dx] = 1
+    assert tuple(bytes(row) for row in drawn) == matrix.rows
+
+
+def test_text_that_is_not_hc1_alphanumeric_is_refused() -> None:
+    for text in ("hc1:lowercase", "HC1:Ư", "", "A" * 2421):
+        with pytest.raises(RenderingError):
+            encode(text)
+
+
+def test_silly_picture_sizes_are_refused(certificates: list[str]) -> None:
+    matrix = qr_matrix(certificates[0])
+    with pytest.raises(RenderingError, match="scale"):
+        png_bytes(matrix, scale=0)
+    with pytest.raises(RenderingError, match="scale"):
+        svg_text(matrix, scale=1000)

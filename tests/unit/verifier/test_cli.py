@@ -1,0 +1,194 @@
+"""dcc-verify at the border: exit 0 valid, 1 invalid, 2 usage error; staff see only name, birth date, verdict."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.unit.verifier.pki import (
+    NOW,
+    issue,
+    make_csca,
+    make_dsc,
+    revocation_list_payload,
+    sample_dcc,
+    signed_list,
+    trust_list_payload,
+)
+from tests.unit.verifier.test_picture import qr_picture
+from verifier.cli import main
+
+CSCA = make_csca()
+DSC = make_dsc(CSCA)
+AT = NOW.isoformat()
+
+
+@pytest.fixture
+def files(tmp_path: Path) -> dict[str, Path]:
+    paths = {
+        "dsc": tmp_path / "dsc.der",
+        "dsc_pem": tmp_path / "dsc.pem",
+        "anchor": tmp_path / "csca.pem",
+        "trust": tmp_path / "trust.cbor",
+        "revoked": tmp_path / "revoked.cbor",
+        "rules": tmp_path / "rules.json",
+    }
+    paths["dsc"].write_bytes(DSC.der)
+    paths["dsc_pem"].write_bytes(DSC.pem)
+    paths["anchor"].write_bytes(CSCA.pem)
+    paths["trust"].write_bytes(signed_list(CSCA, trust_list_payload([DSC.der])))
+    paths["revoked"].write_bytes(signed_list(CSCA, revocation_list_payload(["URN:UVCI:01:VN:REVOKED1#B"])))
+    rules = {
+        "levels": [{"verdict": "admit", "rules": [{"id": "booster", "check": "booster_within", "days": 90}]}]
+    }
+    paths["rules"].write_text(json.dumps(rules))
+    return paths
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    try:
+        code = main(list(argv))
+    except SystemExit as stop:  # argparse usage errors
+        code = int(stop.code or 0)
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_a_valid_certificate_shows_only_name_birth_date_and_verdict(capsys, files) -> None:  # type: ignore[no-untyped-def]
+    code, out, _ = run(capsys, "--certificate", str(files["dsc"]), "--at", AT, issue(DSC))
+    assert code == 0
+    assert out.splitlines() == [
+        "VALID: green",
+        "Name: Nguyễn Văn An (NGUYEN VAN<AN)",
+        "Date of birth: 1990-01-01",
+    ]
+    assert "URN:UVCI" not in out
+    assert "EU/1/20/1528" not in out
+
+
+def test_verbose_shows_the_rest(capsys, files) -> None:  # type: ignore[no-untyped-def]
+    code, out, _ = run(capsys, "--certificate", str(files["dsc_pem"]), "--at", AT, "--verbose", issue(DSC))
+    assert code == 0
+    assert "certificate_id: URN:UVCI:01:VN:TEST0001#A" in out
+    assert f"kid: {DSC.kid.hex()}" in out
+
+
+def test_json_output(capsys, files) -> None:  # type: ignore[no-untyped-def]
+    code, out, _ = run(
+        capsys, "--certificate", str(files["dsc"]), "--at", AT, "--json", issue(DSC, sample_dcc(dn=1))
+    )
+    assert code == 0
+    outcome = json.loads(out)
+    assert outcome["valid"] is True
+    assert outcome["verdict"] == "yellow"
+    assert outcome["failed_rule"]["rule"] == "primary-series-complete"
+    assert outcome["name"] == "Nguyễn Văn An"
+    assert outcome["date_of_birth"] == "1990-01-01"
+    assert "details" not in outcome
+
+
+def test_an_expired_certificate_exits_1_with_the_reason(capsys, files) -> None:  # type: ignore[no-untyped-def]
+    code, out, _ = run(
+        capsys, "--certificate", str(files["dsc"]), "--at", "2030-01-01T00:00:00Z", "--json", issue(DSC)
+    )
+    assert code == 1
+    assert json.loads(out)["reason"] == "expired"
+    code, out, _ = run(capsys, "--certificate", str(files["dsc"]), "--at", "2030-01-01", issue(DSC))
+    assert code == 1
+    assert out.startswith("INVALID (expired): The certificate expired on")
+    assert "Nguyễn" not in out
+
+
+def test_trust_list_and_revocation_list(capsys, files) -> None:  # type: ignore[no-untyped-def]
+    trust = [
+        "--trust-list",
+        str(files["trust"]),
+        "--anchor",
+        str(files["anchor"]),
+        "--revocation-list",
+        str(files["revoked"]),
+    ]
+    assert run(capsys, *trust, "--at", AT, issue(DSC))[0] == 0
+    code, out, _ = run(capsys, *trust, "--at", AT, issue(DSC, sample_dcc(ci="URN:UVCI:01:VN:REVOKED1#B")))
+    assert code == 1
+    assert out.startswith("INVALID (revoked)")
+
+
+def test_a_rule_file_that_is_not_met_exits_1_naming_the_rule(capsys, files) -> None:  # type: ignore[no-untyped-def]
+    code, out, _ = run(
+        capsys, "--certificate", str(files["dsc"]), "--at", AT, "--rules", str(files["rules"]), issue(DSC)
+    )
+    assert code == 1
+    assert out.startswith(
+        "NOT ACCEPTED: valid certificate, but rule booster failed: the last dose is not a booster"
+    )
+
+
+def test_image_input(capsys, files, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    photo = tmp_path / "photo.jpg"
+    photo.write_bytes(qr_picture(issue(DSC), angle=33, scale=1.6, image_format="JPEG"))
+    code, out, _ = run(capsys, "--certificate", str(files["dsc"]), "--at", AT, "--image", str(photo))
+    assert code == 0
+    assert out.startswith("VALID: green")
+    blank = tmp_path / "blank.png"
+    blank.write_bytes(b"not a picture")
+    code, out, _ = run(capsys, "--certificate", str(files["dsc"]), "--at", AT, "--image", str(blank))
+    assert code == 1
+    assert out.startswith("INVALID (picture)")
+
+
+@pytest.mark.parametrize(
+    ("argv", "complaint"),
+    [
+        ([], "exactly one"),
+        (["HC1:X", "--image", "x.png"], "exactly one"),
+        (["HC1:X"], "give the trusted keys"),
+        (["--trust-list", "t.cbor", "HC1:X"], "needs --anchor"),
+        (["--certificate", "absent.der", "HC1:X"], "absent.der"),
+        (["--certificate", "DSC", "--at", "yesterday", "HC1:X"], "not an ISO 8601 time"),
+        (["--certificate", "DSC", "--rules", "absent.json", "HC1:X"], "rule file could not be read"),
+        (["--trust-list", "BADTRUST", "--anchor", "ANCHOR", "HC1:X"], "trust list"),
+        (["--certificate", "DSC", "--trust-list", "TRUST", "--anchor", "ANCHOR", "HC1:X"], "not both"),
+    ],
+)
+def test_usage_errors_exit_2_with_one_line(
+    capsys, files, argv: list[str], complaint: str, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "bad.cbor").write_bytes(b"junk")
+    substitutes = {
+        "DSC": str(files["dsc"]),
+        "ANCHOR": str(files["anchor"]),
+        "TRUST": str(files["trust"]),
+        "BADTRUST": str(tmp_path / "bad.cbor"),
+    }
+    code, out, err = run(capsys, *[substitutes.get(arg, arg) for arg in argv])
+    assert code == 2
+    assert complaint in err
+    assert "Traceback" not in err
+    assert out == ""
+
+
+def test_the_installed_command_reads_standard_input(files) -> None:  # type: ignore[no-untyped-def]
+    command = Path(sys.executable).with_name("dcc-verify")
+    done = subprocess.run(
+        [str(command), "--certificate", str(files["dsc"]), "--at", AT, "-"],
+        input=issue(DSC).encode(),
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.decode().startswith("VALID: green")
+    garbage = subprocess.run(
+        [str(command), "--certificate", str(files["dsc"]), "--at", AT, "-"],
+        input=b"HC1:!!!",
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
+    assert garbage.returncode == 1
+    assert garbage.stdout.decode().startswith("INVALID (base45)")
