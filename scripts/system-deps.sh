@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the project needs, only when missing.
 #   run:  fonts for the PDF certificate (DejaVu has every Vietnamese glyph)
-#   test: the above, plus PostgreSQL (the tests start a throwaway cluster) and chromium (browser tests)
+#   test: the above, plus PostgreSQL (the tests start a throwaway cluster), chromium (browser tests),
+#         and Patroni + etcd (the failover drill: scripts/ha-cluster.sh, tests/ha, bench_failover)
 set -euo pipefail
 purpose=${1:-test}
 need=()
@@ -10,6 +11,8 @@ have fonts-dejavu-core || need+=(fonts-dejavu-core)
 if [ "$purpose" = test ]; then
   have postgresql || need+=(postgresql)
   have chromium || need+=(chromium)
+  have patroni || need+=(patroni)
+  have etcd-server || need+=(etcd-server)
 fi
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -ne 0 ]; then
