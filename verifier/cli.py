@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from verifier.errors import TrustListError, VerificationError
-from verifier.pipeline import VerificationResult, verify
-from verifier.trustlist import DEFAULT_GRACE, TrustList
+from verifier.pipeline import DEFAULT_CLOCK_SKEW, VerificationResult, verify
+from verifier.trustlist import DEFAULT_GRACE, TrustList, newest_good
 
 EXIT_VALID, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 MAX_INPUT_BYTES = 64 * 1024
@@ -36,7 +36,13 @@ def build_parser() -> argparse.ArgumentParser:
         description="Verify an EU DCC-format health certificate (HC1 QR code) offline.",
     )
     trust = parser.add_argument_group("trusted keys (one of)")
-    trust.add_argument("--trust-list", type=Path, help="signed trust list file (needs --anchor)")
+    trust.add_argument(
+        "--trust-list",
+        type=Path,
+        action="append",
+        default=[],
+        help="signed trust list file (needs --anchor); repeatable: the newest good one is used",
+    )
     trust.add_argument(
         "--anchor", type=Path, help="pinned CSCA certificate (PEM or DER) that signed the trust list"
     )
@@ -55,6 +61,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--at", help="check time, ISO 8601 (default: now)")
     parser.add_argument(
+        "--clock-skew",
+        type=float,
+        default=DEFAULT_CLOCK_SKEW.total_seconds() / 60,
+        help="minutes this device's clock may be off (default 5)",
+    )
+    parser.add_argument(
         "--rules", type=Path, help="acceptance rule file (JSON; default: Viet Nam green/yellow)"
     )
     parser.add_argument("--json", action="store_true", help="print the outcome as JSON")
@@ -71,11 +83,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     if (args.hc1 is None) == (args.image is None):
         parser.error("give the certificate as HC1 text, - for standard input, or --image FILE (exactly one)")
     now = _check_time(parser, args.at)
-    trust = _trust(parser, args)
+    trust, refused = _trust(parser, args, now)
+    if not 0 <= args.clock_skew <= 24 * 60:
+        parser.error("--clock-skew is a number of minutes from 0 to 1440")
+    for line in refused:  # the newest good list is in use; say which downloads were not
+        sys.stderr.write(f"dcc-verify: warning: list refused, {line}\n")
     rules = _rules(parser, args.rules)
     try:
         text = _certificate_text(args)
-        result = verify(text, trust, now=now)
+        result = verify(text, trust, now=now, clock_skew=timedelta(minutes=args.clock_skew))
     except VerificationError as error:
         _report_invalid(error, args.json)
         return EXIT_INVALID
@@ -113,7 +129,9 @@ def _read_certificate_file(parser: argparse.ArgumentParser, path: Path, option: 
     return data
 
 
-def _trust(parser: argparse.ArgumentParser, args: argparse.Namespace) -> TrustList:
+def _trust(
+    parser: argparse.ArgumentParser, args: argparse.Namespace, now: datetime
+) -> tuple[TrustList, list[str]]:
     if args.trust_list and args.certificate:
         parser.error("use either --trust-list with --anchor, or --certificate, not both")
     try:
@@ -122,15 +140,13 @@ def _trust(parser: argparse.ArgumentParser, args: argparse.Namespace) -> TrustLi
                 parser.error("--trust-list needs --anchor (the pinned CSCA certificate)")
             anchor = _read_certificate_file(parser, args.anchor, "--anchor")
             grace = DEFAULT_GRACE if args.grace_days is None else timedelta(days=args.grace_days)
-            return TrustList.load(
-                args.trust_list, anchor=anchor, revocation_list=args.revocation_list, grace=grace
-            )
+            return newest_good(args.trust_list, anchor, now, args.revocation_list, grace)
         if args.anchor or args.revocation_list:
             parser.error("--anchor and --revocation-list go with --trust-list")
         if not args.certificate:
             parser.error("give the trusted keys: --trust-list FILE --anchor CERT, or --certificate FILE")
         ders = [_read_certificate_file(parser, path, "--certificate") for path in args.certificate]
-        return TrustList.from_certificates(ders)
+        return TrustList.from_certificates(ders), []
     except TrustListError as error:
         parser.error(str(error))
 

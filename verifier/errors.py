@@ -67,6 +67,24 @@ class ExpiredError(VerificationError):
     reason = "expired"
 
 
+class SignerValidityError(VerificationError):
+    """The document signing certificate is not valid at the check time, or was not when it signed."""
+
+    reason = "signer_validity"
+
+
+class SignerExpiredError(SignerValidityError):
+    """The document signing certificate has expired at the check time."""
+
+    reason = "signer_expired"
+
+
+class SignerNotYetValidError(SignerValidityError):
+    """The document signing certificate is not valid yet at the check time."""
+
+    reason = "signer_not_yet_valid"
+
+
 class KeyUsageError(VerificationError):
     """The signing certificate may not sign this kind of certificate."""
 
@@ -107,6 +125,9 @@ ALL_REASONS = (
     "signature",
     "not_yet_valid",
     "expired",
+    "signer_validity",
+    "signer_expired",
+    "signer_not_yet_valid",
     "key_usage",
     "schema",
     "revoked",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import zlib
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from verifier import cose, schema
@@ -19,6 +19,9 @@ from verifier.errors import (
     RevokedError,
     SchemaError,
     SignatureError,
+    SignerExpiredError,
+    SignerNotYetValidError,
+    SignerValidityError,
     TrustListError,
     UnknownKidError,
     VerificationError,
@@ -31,6 +34,7 @@ MAX_INFLATED_BYTES = 64 * 1024  # decompression bomb guard
 CLAIM_ISSUER, CLAIM_EXPIRES, CLAIM_ISSUED_AT, CLAIM_HCERT = 1, 4, 6, -260
 HCERT_EU_DCC = 1
 KINDS = ("v", "t", "r")
+DEFAULT_CLOCK_SKEW = timedelta(minutes=5)
 KIND_NAMES = {"v": "vaccination", "t": "test", "r": "recovery"}
 
 
@@ -139,20 +143,46 @@ def _as_datetime(value: float, name: str) -> datetime:
         raise CborError(f"The certificate's {name} time is out of range.") from None
 
 
-def check_validity(claims: dict[Any, Any], now: datetime) -> tuple[datetime, datetime]:
-    """iat <= now <= exp against the CWT claims alone (RFC 8392 sections 3.1.4 and 3.1.6)."""
+def check_validity(
+    claims: dict[Any, Any], now: datetime, clock_skew: timedelta = DEFAULT_CLOCK_SKEW
+) -> tuple[datetime, datetime]:
+    """iat <= now <= exp against the CWT claims alone (RFC 8392 sections 3.1.4 and 3.1.6).
+
+    A phone's clock drifts: the check time may be `clock_skew` before iat or after exp and still pass.
+    """
     issued = _claim_time(claims, CLAIM_ISSUED_AT, "issue")
     expires = _claim_time(claims, CLAIM_EXPIRES, "expiry")
     issued_at = _as_datetime(issued, "issue")
     expires_at = _as_datetime(expires, "expiry")
+    skew = clock_skew.total_seconds()
     moment = now.timestamp()
-    if moment < issued:
+    if moment + skew < issued:
         raise NotYetValidError(
             f"The certificate is not valid yet: it was issued for {issued_at:%Y-%m-%d %H:%M} UTC."
         )
-    if moment > expires:
+    if moment - skew > expires:
         raise ExpiredError(f"The certificate expired on {expires_at:%Y-%m-%d %H:%M} UTC.")
     return issued_at, expires_at
+
+
+def check_signer_validity(
+    key: TrustedKey, issued_at: datetime, now: datetime, clock_skew: timedelta = DEFAULT_CLOCK_SKEW
+) -> None:
+    """The DSC was valid when it signed (iat) and is valid at the check time (EU DCC vol. 1, 5.1.1)."""
+    valid = f"valid {key.not_before:%Y-%m-%d} to {key.not_after:%Y-%m-%d}"
+    if not key.not_before <= issued_at <= key.not_after:
+        raise SignerValidityError(
+            f"The certificate was issued on {issued_at:%Y-%m-%d}, when its signing certificate (kid "
+            f"{key.kid.hex()}, {valid}) was not valid."
+        )
+    if now + clock_skew < key.not_before:
+        raise SignerNotYetValidError(
+            f"The certificate's signing certificate (kid {key.kid.hex()}) is not valid yet ({valid})."
+        )
+    if now - clock_skew > key.not_after:
+        raise SignerExpiredError(
+            f"The certificate's signing certificate (kid {key.kid.hex()}) has expired ({valid})."
+        )
 
 
 def extract_dcc(claims: dict[Any, Any]) -> dict[str, Any]:
@@ -196,7 +226,9 @@ def check_revocation(result: VerificationResult, trust: TrustList) -> None:
         raise RevokedError("The certificate has been revoked by its issuer.")
 
 
-def verify(hc1: Any, trust: TrustList, now: datetime) -> VerificationResult:
+def verify(
+    hc1: Any, trust: TrustList, now: datetime, clock_skew: timedelta = DEFAULT_CLOCK_SKEW
+) -> VerificationResult:
     """Verify an HC1 text completely; returns what was established or raises a VerificationError."""
     if not isinstance(now, datetime) or now.utcoffset() is None:
         raise TypeError("verify needs an aware datetime for now (with a time zone).")
@@ -205,7 +237,7 @@ def verify(hc1: Any, trust: TrustList, now: datetime) -> VerificationResult:
             "No trust list was given: load one with TrustList.load or TrustList.from_certificates."
         )
     try:
-        return _verify(hc1, trust, now)
+        return _verify(hc1, trust, now, clock_skew)
     except VerificationError:
         raise
     except RecursionError:
@@ -214,12 +246,13 @@ def verify(hc1: Any, trust: TrustList, now: datetime) -> VerificationResult:
         raise CborError(f"The certificate could not be read ({type(error).__name__}).") from None
 
 
-def _verify(hc1: Any, trust: TrustList, now: datetime) -> VerificationResult:
+def _verify(hc1: Any, trust: TrustList, now: datetime, clock_skew: timedelta) -> VerificationResult:
     warnings = trust.check_fresh(now)
     message = cose.parse_sign1(inflate(b45decode(unprefix(hc1))))
     key = check_signature(message, find_keys(message, trust))
     claims = decode_claims(message.payload)
-    issued_at, expires_at = check_validity(claims, now)
+    issued_at, expires_at = check_validity(claims, now, clock_skew)
+    check_signer_validity(key, issued_at, now, clock_skew)
     dcc = extract_dcc(claims)
     kind = certificate_kind(dcc)
     check_key_usage(key, kind)

@@ -28,6 +28,8 @@ VALID_UNTIL = datetime(2023, 1, 1, tzinfo=UTC)
 OID_TEST = "1.3.6.1.4.1.1847.2021.1.1"
 OID_VACCINATION = "1.3.6.1.4.1.1847.2021.1.2"
 OID_RECOVERY = "1.3.6.1.4.1.1847.2021.1.3"
+# The list-signing usage agreed between keys/ and the verifier (a UUID OID, ITU-T X.667 arc 2.25).
+OID_LIST_SIGNING = "2.25.112380698561778753552740446666779278916"
 ES256, PS256 = -7, -37
 
 PrivateKey = ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
@@ -53,9 +55,12 @@ class Signer:
         return self.certificate.public_bytes(Encoding.PEM)
 
 
-def _name(common_name: str) -> x509.Name:
+def _name(common_name: str, country: str = "VN") -> x509.Name:
     return x509.Name(
-        [x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"), x509.NameAttribute(NameOID.COMMON_NAME, common_name)]
+        [
+            x509.NameAttribute(NameOID.COUNTRY_NAME, country),
+            x509.NameAttribute(NameOID.COMMON_NAME, common_name),
+        ]
     )
 
 
@@ -92,12 +97,18 @@ def make_dsc(
     seed: int = 0,
     valid_from: datetime = VALID_FROM,
     valid_until: datetime = VALID_UNTIL,
+    country: str = "VN",
+    ca: bool | None = None,
+    extensions: tuple[x509.ExtensionType, ...] = (),
 ) -> Signer:
-    """A document signing (or list signing) certificate issued by the CSCA; usages=None: no EKU."""
+    """A document signing (or list signing) certificate issued by the CSCA; usages=None: no EKU.
+
+    `ca` adds BasicConstraints (None: none); `extensions` adds more (non-critical) extensions.
+    """
     key = _key(kind, seed)
     builder = (
         x509.CertificateBuilder()
-        .subject_name(_name(f"DSC {kind} {seed}"))
+        .subject_name(_name(f"DSC {kind} {seed}", country))
         .issuer_name(csca.certificate.subject)
         .public_key(key.public_key())
         .serial_number(100 + seed)
@@ -108,8 +119,47 @@ def make_dsc(
         builder = builder.add_extension(
             x509.ExtendedKeyUsage([x509.ObjectIdentifier(oid) for oid in usages]), critical=False
         )
+    if ca is not None:
+        builder = builder.add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+    for extension in extensions:
+        builder = builder.add_extension(extension, critical=False)
     assert isinstance(csca.key, ec.EllipticCurvePrivateKey)
     return Signer(key, builder.sign(csca.key, hashes.SHA256()).public_bytes(Encoding.DER))
+
+
+def make_list_signer(
+    csca: Signer,
+    seed: int = 50,
+    usages: tuple[str, ...] | None = (OID_LIST_SIGNING,),
+    ca: bool | None = False,
+    valid_from: datetime = VALID_FROM,
+    valid_until: datetime = VALID_UNTIL,
+) -> Signer:
+    """A dedicated list-signing certificate issued by the CSCA: its own EKU, CA=false."""
+    return make_dsc(csca, usages=usages, seed=seed, ca=ca, valid_from=valid_from, valid_until=valid_until)
+
+
+def make_self_signed(seed: int = 90, country: str = "VN") -> Signer:
+    """A key of the forger's own, certifying itself (subject = issuer), with every DCC usage."""
+    key = _key("p256", seed)
+    name = _name(f"Forger {seed}", country)
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(900 + seed)
+        .not_valid_before(VALID_FROM)
+        .not_valid_after(VALID_UNTIL)
+        .add_extension(
+            x509.ExtendedKeyUsage(
+                [x509.ObjectIdentifier(oid) for oid in (OID_VACCINATION, OID_TEST, OID_RECOVERY)]
+            ),
+            critical=False,
+        )
+    )
+    assert isinstance(key, ec.EllipticCurvePrivateKey)
+    return Signer(key, builder.sign(key, hashes.SHA256()).public_bytes(Encoding.DER))
 
 
 def signature(key: PrivateKey, data: bytes, alg: int) -> bytes:

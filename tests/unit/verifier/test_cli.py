@@ -14,6 +14,7 @@ from tests.unit.verifier.pki import (
     issue,
     make_csca,
     make_dsc,
+    make_self_signed,
     revocation_list_payload,
     sample_dcc,
     signed_list,
@@ -116,6 +117,34 @@ def test_trust_list_and_revocation_list(capsys, files) -> None:  # type: ignore[
     code, out, _ = run(capsys, *trust, "--at", AT, issue(DSC, sample_dcc(ci="URN:UVCI:01:VN:REVOKED1#B")))
     assert code == 1
     assert out.startswith("INVALID (revoked)")
+
+
+def test_the_reviews_forged_trust_list_is_refused_by_the_command(capsys, files, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    forger = make_self_signed()
+    forged = tmp_path / "forged.cbor"
+    forged.write_bytes(signed_list(DSC, trust_list_payload([DSC.der, forger.der]), x5chain=True))
+    code, out, err = run(
+        capsys, "--trust-list", str(forged), "--anchor", str(files["anchor"]), "--at", AT, issue(forger)
+    )
+    assert code == 2
+    assert "VALID" not in out
+    assert "not a list-signing certificate" in err
+    # with the genuine list also at hand, the genuine one is used and the forged one named
+    code, out, err = run(
+        capsys,
+        "--trust-list",
+        str(files["trust"]),
+        "--trust-list",
+        str(forged),
+        "--anchor",
+        str(files["anchor"]),
+        "--at",
+        AT,
+        issue(forger),
+    )
+    assert code == 1
+    assert out.startswith("INVALID (unknown_kid)")
+    assert "forged.cbor" in err
 
 
 def test_a_rule_file_that_is_not_met_exits_1_naming_the_rule(capsys, files) -> None:  # type: ignore[no-untyped-def]

@@ -8,6 +8,7 @@ from datetime import timedelta
 import base45
 import cbor2
 import pytest
+from cryptography import x509
 
 from tests.unit.verifier.pki import (
     NOW,
@@ -158,12 +159,47 @@ def test_an_unsupported_algorithm_is_a_cose_error(dsc, trust) -> None:  # type: 
     assert reason_of(hc1_from_cose(eddsa), trust) == "cose"
 
 
-def test_validity_is_iat_to_exp_inclusive(dsc, trust) -> None:  # type: ignore[no-untyped-def]
+def test_validity_is_iat_to_exp_inclusive_without_clock_skew(dsc, trust) -> None:  # type: ignore[no-untyped-def]
     hc1 = issue(dsc, issued_at=NOW, expires_at=NOW + timedelta(days=1))
+    strict = timedelta(0)
+    assert verify(hc1, trust, now=NOW, clock_skew=strict).kind == "v"
+    assert verify(hc1, trust, now=NOW + timedelta(days=1), clock_skew=strict).kind == "v"
+    for now, reason in (
+        (NOW - timedelta(seconds=1), "not_yet_valid"),
+        (NOW + timedelta(days=1, seconds=1), "expired"),
+    ):
+        with pytest.raises(VerificationError) as caught:
+            verify(hc1, trust, now=now, clock_skew=strict)
+        assert caught.value.reason == reason
+
+
+def test_a_phone_clock_five_minutes_off_is_tolerated_by_default(dsc, trust) -> None:  # type: ignore[no-untyped-def]
+    hc1 = issue(dsc, issued_at=NOW, expires_at=NOW + timedelta(days=1))
+    assert verify(hc1, trust, now=NOW - timedelta(minutes=5)).kind == "v"
+    assert verify(hc1, trust, now=NOW + timedelta(days=1, minutes=5)).kind == "v"
+    assert reason_of(hc1, trust, now=NOW - timedelta(minutes=5, seconds=1)) == "not_yet_valid"
+    assert reason_of(hc1, trust, now=NOW + timedelta(days=1, minutes=5, seconds=1)) == "expired"
+    wider = timedelta(minutes=30)
+    assert verify(hc1, trust, now=NOW - timedelta(minutes=29), clock_skew=wider).kind == "v"
+
+
+def test_a_certificate_issued_outside_its_signers_validity_is_refused() -> None:
+    signer = make_dsc(make_csca(), seed=15, valid_from=NOW - timedelta(days=10))
+    trust = TrustList.from_certificates([signer.der])
+    before_the_signer = issue(signer, issued_at=NOW - timedelta(days=11))
+    assert reason_of(before_the_signer, trust) == "signer_validity"
+    assert verify(issue(signer, issued_at=NOW - timedelta(days=9)), trust, now=NOW).kind == "v"
+
+
+def test_an_expired_or_not_yet_valid_signer_is_reported_as_such() -> None:
+    signer = make_dsc(make_csca(), seed=16, valid_from=NOW - timedelta(days=100), valid_until=NOW)
+    trust = TrustList.from_certificates([signer.der])
+    hc1 = issue(signer, issued_at=NOW - timedelta(days=50), expires_at=NOW + timedelta(days=300))
     assert verify(hc1, trust, now=NOW).kind == "v"
-    assert verify(hc1, trust, now=NOW + timedelta(days=1)).kind == "v"
-    assert reason_of(hc1, trust, now=NOW - timedelta(seconds=1)) == "not_yet_valid"
-    assert reason_of(hc1, trust, now=NOW + timedelta(days=1, seconds=1)) == "expired"
+    assert reason_of(hc1, trust, now=NOW + timedelta(days=1)) == "signer_expired"
+    assert reason_of(hc1, trust, now=NOW - timedelta(days=101)) in {"not_yet_valid", "signer_not_yet_valid"}
+    early = issue(signer, issued_at=NOW - timedelta(days=100), expires_at=NOW + timedelta(days=300))
+    assert reason_of(early, trust, now=NOW - timedelta(days=100, minutes=6)) == "not_yet_valid"
 
 
 def test_float_times_are_accepted(dsc, trust) -> None:  # type: ignore[no-untyped-def]
@@ -217,3 +253,29 @@ def test_a_newer_patch_release_is_checked_against_the_newest_known_of_its_minor(
     future_patch = sample_dcc()
     future_patch["ver"] = "1.3.9"
     assert verify(issue(dsc, future_patch), trust, now=NOW).schema_version == "1.3.3"
+
+
+def _eku_der(*oids: str) -> bytes:
+    """The DER of an ExtendedKeyUsage value naming these OIDs."""
+    return x509.ExtendedKeyUsage([x509.ObjectIdentifier(oid) for oid in oids]).public_bytes()
+
+
+@pytest.mark.parametrize(
+    "misplaced",
+    [
+        x509.UnrecognizedExtension(x509.ObjectIdentifier("1.3.6.1.4.1.99999.1"), _eku_der(OID_VACCINATION)),
+        x509.CertificatePolicies([x509.PolicyInformation(x509.ObjectIdentifier(OID_VACCINATION), None)]),
+    ],
+    ids=["eku-bytes-in-a-private-extension", "vaccination-oid-as-a-policy"],
+)
+def test_an_eu_oid_outside_the_eku_extension_does_not_count(misplaced: x509.ExtensionType) -> None:
+    test_only = make_dsc(make_csca(), usages=(OID_TEST,), seed=17, extensions=(misplaced,))
+    assert OID_VACCINATION.encode() not in test_only.der  # the OID is there in DER form only
+    trust = TrustList.from_certificates([test_only.der])
+    assert trust.candidates(test_only.kid)[0].types == frozenset({"t"})
+    assert reason_of(issue(test_only), trust) == "key_usage"
+
+
+def test_an_eku_naming_only_other_purposes_allows_every_type() -> None:
+    server = make_dsc(make_csca(), usages=("1.3.6.1.5.5.7.3.1",), seed=18)
+    assert TrustList.from_certificates([server.der]).candidates(server.kid)[0].types == {"v", "t", "r"}
