@@ -173,28 +173,51 @@ class Accounts:
         return code
 
     def check_code(self, phone: str, code: str, now: float) -> None:
-        """Accept the code once, or raise: wrong, expired, or too many attempts (the code is then void)."""
+        """Accept the code once, or raise: wrong, expired, or too many attempts (the code is then void).
+
+        The attempt is counted by a conditional UPDATE *before* the code is compared, so concurrent
+        guesses cannot all read the same count: each one that is compared owns one of the
+        `otp_attempts` slots, the database deciding who (issue 12, item 3). A right code is used by
+        a DELETE that only one of several concurrent requests can win.
+        """
         key = self.key_for("phone", phone)
-        rows = self.store.query(
-            "SELECT code_hash, expires_at, attempts FROM web_otp WHERE phone_key = ?", (key,)
+        # RETURNING gives the count this very UPDATE wrote (a later SELECT could see a neighbour's).
+        counted = self.store.query(
+            "UPDATE web_otp SET attempts = attempts + 1"
+            " WHERE phone_key = ? AND attempts < ? AND expires_at >= ?"
+            " RETURNING code_hash, attempts",
+            (key, self.otp_attempts, now),
         )
-        if not rows:
-            raise SignInFailed("no code was sent to this number, or it was used", key="error.code_missing")
-        code_hash, expires_at, attempts = rows[0]
-        if now > float(expires_at):
-            self.store.execute("DELETE FROM web_otp WHERE phone_key = ?", (key,))
-            raise SignInFailed("the code has expired: ask for a new one", key="error.code_expired")
-        if int(attempts) >= self.otp_attempts:
-            self.store.execute("DELETE FROM web_otp WHERE phone_key = ?", (key,))
+        if not counted:
+            rows = self.store.query("SELECT expires_at FROM web_otp WHERE phone_key = ?", (key,))
+            if not rows:
+                raise SignInFailed(
+                    "no code was sent to this number, or it was used", key="error.code_missing"
+                )
+            self.store.execute(  # only a spent code: never one issued a moment ago
+                "DELETE FROM web_otp WHERE phone_key = ? AND (attempts >= ? OR expires_at < ?)",
+                (key, self.otp_attempts, now),
+            )
+            if now > float(rows[0][0]):
+                raise SignInFailed("the code has expired: ask for a new one", key="error.code_expired")
             raise RateLimited("too many wrong codes: ask for a new one", key="error.code_attempts")
+        code_hash, attempts = counted[0]
         candidate = self._code_hash(key, re.sub(r"\s", "", code or ""))
-        if not hmac.compare_digest(candidate, str(code_hash)):
-            self.store.execute("UPDATE web_otp SET attempts = attempts + 1 WHERE phone_key = ?", (key,))
-            if int(attempts) + 1 >= self.otp_attempts:
-                self.store.execute("DELETE FROM web_otp WHERE phone_key = ?", (key,))
-                raise RateLimited("too many wrong codes: ask for a new one", key="error.code_attempts")
-            raise SignInFailed("the code is not right", key="error.code_wrong")
-        self.store.execute("DELETE FROM web_otp WHERE phone_key = ?", (key,))
+        if hmac.compare_digest(candidate, str(code_hash)):
+            used = self.store.execute(
+                "DELETE FROM web_otp WHERE phone_key = ? AND code_hash = ?", (key, str(code_hash))
+            )
+            if used != 1:
+                raise SignInFailed(
+                    "no code was sent to this number, or it was used", key="error.code_missing"
+                )
+            return
+        if int(attempts) >= self.otp_attempts:
+            self.store.execute(
+                "DELETE FROM web_otp WHERE phone_key = ? AND code_hash = ?", (key, str(code_hash))
+            )
+            raise RateLimited("too many wrong codes: ask for a new one", key="error.code_attempts")
+        raise SignInFailed("the code is not right", key="error.code_wrong")
 
     # rate limits ----------------------------------------------------------------------------------------
     def hit(self, bucket: str, limit: int, window: int, now: float) -> None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from urllib.parse import urlsplit
+
 from flask import Blueprint, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response
 
@@ -13,9 +16,21 @@ from web.roles import SIGNED_IN_ROLES, Role, allow
 bp = Blueprint("auth", __name__)
 
 
+# Browsers drop tabs and newlines from URLs and treat "\\" as "/", so "/\t/evil.com" becomes
+# "//evil.com" (another host). Anything but printable, non-space ASCII is refused outright, as are
+# encoded slashes and backslashes that a proxy might decode on the way.
+_UNSAFE_IN_TARGET = re.compile(r"[^\x21-\x7e]|\\|%(?:2f|5c|0[0-9a-f]|1[0-9a-f]|7f|20)", re.IGNORECASE)
+MAX_NEXT_LENGTH = 512
+
+
 def safe_next(target: str | None) -> str | None:
-    """Only a path on this site (no scheme, no host, no //) may be a redirect target."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+    """A same-site path to go to after sign-in, or None (no scheme, host, backslash, space or control)."""
+    if not target or len(target) > MAX_NEXT_LENGTH or _UNSAFE_IN_TARGET.search(target):
+        return None
+    if not target.startswith("/") or target.startswith("//"):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
         return None
     return target
 
