@@ -52,6 +52,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         secret,
         otp_ttl=int(app.config["OTP_TTL_SECONDS"]),
         otp_attempts=int(app.config["OTP_MAX_ATTEMPTS"]),
+        user_backoff=tuple(app.config["SIGNIN_BACKOFF_PER_USER"]),
+        client_backoff=tuple(app.config["SIGNIN_BACKOFF_PER_CLIENT"]),
         hasher=PasswordHasher(**app.config["PASSWORD_HASHER"]) if app.config.get("PASSWORD_HASHER") else None,
     )
     platform = Platform(

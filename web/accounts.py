@@ -7,6 +7,7 @@ one-time codes are HMACs bound to the phone, passwords are argon2id hashes.
 from __future__ import annotations
 
 import hashlib
+import math
 import hmac
 import re
 import secrets
@@ -60,7 +61,12 @@ class Accounts:
         otp_ttl: int = 300,
         otp_attempts: int = 5,
         hasher: PasswordHasher | None = None,
+        user_backoff: tuple[int, int] = (5, 900),
+        client_backoff: tuple[int, int] = (20, 3600),
     ) -> None:
+        #: (free failures, longest wait in seconds) per staff account and per client address
+        self.user_backoff = user_backoff
+        self.client_backoff = client_backoff
         self.store = store
         self._secret = secret.encode("utf-8")
         self._hasher = hasher or PasswordHasher()  # argon2id, RFC 9106 parameters by default
@@ -228,3 +234,86 @@ class Accounts:
         if count >= limit:
             raise RateLimited("too many attempts: wait a few minutes and try again")
         self.store.execute("INSERT INTO web_rate (bucket, at) VALUES (?, ?)", (bucket, now))
+
+    # sign-in failures: exponential backoff ---------------------------------------------------------
+    def failure_wait(self, bucket: str, free: int, cap: int, now: float) -> int:
+        """Seconds this bucket must still wait before its next password is checked (0: go ahead)."""
+        rows = self.store.query("SELECT blocked_until FROM web_signin_failures WHERE bucket = ?", (bucket,))
+        return max(0, math.ceil(float(rows[0][0]) - now)) if rows else 0
+
+    def record_failure(self, bucket: str, free: int, cap: int, now: float) -> int:
+        """Count one failure; past `free` failures the wait doubles from 2 s up to `cap` s. Returns it.
+
+        Failures are forgotten a day after the last one. The count is one atomic upsert, so
+        concurrent failures are all counted.
+        """
+        rows = self.store.query(
+            "INSERT INTO web_signin_failures (bucket, failures, last_at, blocked_until) VALUES (?, 1, ?, 0)"
+            " ON CONFLICT (bucket) DO UPDATE SET failures = CASE WHEN web_signin_failures.last_at < ?"
+            " THEN 1 ELSE web_signin_failures.failures + 1 END, last_at = excluded.last_at"
+            " RETURNING failures",
+            (bucket, now, now - FAILURES_FORGOTTEN_AFTER),
+        )
+        failures = int(rows[0][0])
+        if failures <= free:
+            return 0
+        wait = min(cap, 2 ** min(failures - free, 30))
+        self.store.execute(
+            "UPDATE web_signin_failures SET blocked_until = ? WHERE bucket = ? AND blocked_until < ?",
+            (now + wait, bucket, now + wait),
+        )
+        return wait
+
+    def clear_failures(self, bucket: str) -> None:
+        self.store.execute("DELETE FROM web_signin_failures WHERE bucket = ?", (bucket,))
+
+    def signin_buckets(self, username: str, client: str) -> tuple[str, str]:
+        """The account's and the address's failure buckets (keyed hashes: no username or address stored)."""
+        return (
+            "signin-user:" + self.key_for("user", (username or "").strip().lower()),
+            "signin-client:" + self.key_for("client", client),
+        )
+
+    def signin_wait(self, username: str, client: str, now: float) -> int:
+        """Seconds before a password for this account from this address will be checked again."""
+        user, address = self.signin_buckets(username, client)
+        return max(
+            self.failure_wait(user, *self.user_backoff, now),
+            self.failure_wait(address, *self.client_backoff, now),
+        )
+
+    def sign_in(self, username: str, password: str, *, client: str, now: float) -> StaffAccount:
+        """Authenticate with backoff: only failures count, per account and per address (issue 12, item 9).
+
+        While a wait is running no password is checked (RateLimited says how long); a success clears
+        the account's failures (not the address's: an attacker may own one account).
+        """
+        user, address = self.signin_buckets(username, client)
+        wait = self.signin_wait(username, client, now)
+        if wait:
+            raise wait_error(wait)
+        try:
+            account = self.authenticate(username, password)
+        except SignInFailed:
+            self.record_failure(user, *self.user_backoff, now)
+            self.record_failure(address, *self.client_backoff, now)
+            raise
+        self.clear_failures(user)
+        return account
+
+
+FAILURES_FORGOTTEN_AFTER = 86_400
+
+
+def wait_error(seconds: int) -> RateLimited:
+    """RateLimited that tells the person how long to wait, in seconds or whole minutes."""
+    if seconds < 120:
+        return RateLimited(
+            f"too many failed sign-ins: wait {seconds} seconds",
+            key="error.signin_wait_seconds",
+            seconds=seconds,
+        )
+    minutes = math.ceil(seconds / 60)
+    return RateLimited(
+        f"too many failed sign-ins: wait {minutes} minutes", key="error.signin_wait_minutes", minutes=minutes
+    )

@@ -304,6 +304,14 @@ CATALOG: dict[str, dict[str, str]] = {
         "vi": "Quá nhiều lần thử. Vui lòng đợi vài phút.",
         "en": "Too many attempts. Please wait a few minutes.",
     },
+    "error.signin_wait_seconds": {
+        "vi": "Đăng nhập sai quá nhiều lần. Vui lòng đợi {seconds} giây rồi thử lại.",
+        "en": "Too many failed sign-ins. Wait {seconds} seconds and try again.",
+    },
+    "error.signin_wait_minutes": {
+        "vi": "Đăng nhập sai quá nhiều lần. Vui lòng đợi {minutes} phút rồi thử lại.",
+        "en": "Too many failed sign-ins. Wait {minutes} minutes and try again.",
+    },
     "error.method": {
         "vi": "Thao tác này không được hỗ trợ ở đây.",
         "en": "That action is not supported here.",

@@ -87,8 +87,9 @@ def settings_from_environment(environ: Mapping[str, str] | None = None) -> dict[
         # (limit, window seconds) per bucket
         "RATE_OTP_PER_PHONE": (3, 900),
         "RATE_OTP_PER_CLIENT": (20, 900),
-        "RATE_SIGNIN_PER_USER": (5, 900),
-        "RATE_SIGNIN_PER_CLIENT": (30, 900),
+        # Staff sign-in: (free failures, longest wait in seconds); the wait doubles from 2 s.
+        "SIGNIN_BACKOFF_PER_USER": (5, 900),
+        "SIGNIN_BACKOFF_PER_CLIENT": (20, 3600),
         "OPERATIONS_REFRESH_SECONDS": 15,
         "PROXY_HOPS": _int(environ.get("IMMUNIZE_PROXY_HOPS"), "IMMUNIZE_PROXY_HOPS"),
     }

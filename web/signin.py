@@ -91,10 +91,7 @@ def confirm_code(code: str) -> Principal:
 
 
 def staff_sign_in(username: str, password: str, *, client: str) -> Principal:
-    accounts = ctx().accounts
-    _limit("signin-client:" + accounts.key_for("client", client), "RATE_SIGNIN_PER_CLIENT")
-    _limit("signin-user:" + accounts.key_for("user", username.strip().lower()), "RATE_SIGNIN_PER_USER")
-    account = accounts.authenticate(username, password)
+    account = ctx().accounts.sign_in(username, password, client=client, now=_now())
     principal = Principal(
         role=account.role,
         subject=account.username,

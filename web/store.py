@@ -36,6 +36,11 @@ SCHEMA = (
         at DOUBLE PRECISION NOT NULL)""",
     "CREATE INDEX IF NOT EXISTS web_rate_bucket ON web_rate (bucket, at)",
     "CREATE INDEX IF NOT EXISTS web_rate_at ON web_rate (at)",
+    """CREATE TABLE IF NOT EXISTS web_signin_failures (
+        bucket TEXT PRIMARY KEY,
+        failures INTEGER NOT NULL,
+        last_at DOUBLE PRECISION NOT NULL,
+        blocked_until DOUBLE PRECISION NOT NULL)""",
     """CREATE TABLE IF NOT EXISTS web_phone_index (
         phone_key TEXT NOT NULL,
         person_id TEXT NOT NULL,

@@ -76,6 +76,7 @@ def citizen_code() -> str | Response:
 @allow(Role.PUBLIC)
 def staff() -> str | Response:
     error = ""
+    status = 200
     if request.method == "POST":
         try:
             principal = flow.staff_sign_in(
@@ -84,13 +85,13 @@ def staff() -> str | Response:
                 client=request.remote_addr or "-",
             )
         except WebError as exc:
-            error = message_for(exc)
+            error, status = message_for(exc), exc.status
         else:
             target = safe_next(request.form.get("next")) or url_for(flow.HOME_BY_ROLE[principal.role])
             return redirect(target)
     return render_template(  # type: ignore[return-value]
         "signin_staff.html", error=error, next=safe_next(request.values.get("next"))
-    ), (401 if error else 200)
+    ), status
 
 
 @bp.post("/signout")

@@ -78,7 +78,7 @@ def test_a_wrong_password_is_refused_and_repeated_failures_are_rate_limited(
     ]
     assert statuses[:5] == [401] * 5
     assert statuses[5] == 401
-    assert "Too many attempts" in client.post(
+    assert "Too many failed sign-ins. Wait 2 seconds" in client.post(
         "/signin/staff",
         data={"username": "nurse.mai", "password": PASSWORD},
         headers={"Accept-Language": "en"},
