@@ -7,8 +7,8 @@ one-time codes are HMACs bound to the phone, passwords are argon2id hashes.
 from __future__ import annotations
 
 import hashlib
-import math
 import hmac
+import math
 import re
 import secrets
 import unicodedata
@@ -40,6 +40,16 @@ def normalise_phone(raw: str) -> str:
 def mask_phone(phone: str) -> str:
     """Only the last three digits: enough for a person to recognise their number, nothing for a log."""
     return "*" * max(0, len(phone) - 3) + phone[-3:]
+
+
+def staff_session_account(username: str) -> str:
+    """The session-version key of a staff account."""
+    return "staff:" + username
+
+
+def citizen_session_account(phone_key: str) -> str:
+    """The session-version key of a citizen's phone (the keyed hash, never the number)."""
+    return "citizen:" + phone_key
 
 
 @dataclass(frozen=True)
@@ -124,6 +134,7 @@ class Accounts:
         password_hash = self._hasher.hash(password)
         if replace:
             self.store.execute("DELETE FROM web_accounts WHERE username = ?", (username,))
+            self.revoke_sessions(staff_session_account(username))  # new password or role: sign in again
         elif self.store.query("SELECT 1 FROM web_accounts WHERE username = ?", (username,)):
             raise BadInput(f"the username {username!r} is taken", key="error.username_taken")
         self.store.execute(
@@ -162,6 +173,21 @@ class Accounts:
                 (self._hasher.hash(password), username),
             )
         return StaffAccount(username, Role(rows[0][1]), rows[0][2], rows[0][3])
+
+    # session versions ---------------------------------------------------------------------------------
+    def session_version(self, account: str) -> int:
+        """The account's current session version: a session stamped with another one is revoked."""
+        rows = self.store.query("SELECT version FROM web_sessions WHERE account = ?", (account,))
+        return int(rows[0][0]) if rows else 0
+
+    def revoke_sessions(self, account: str) -> int:
+        """Revoke every session of this account signed in so far (sign-out, password/role/phone change)."""
+        rows = self.store.query(
+            "INSERT INTO web_sessions (account, version) VALUES (?, 1)"
+            " ON CONFLICT (account) DO UPDATE SET version = web_sessions.version + 1 RETURNING version",
+            (account,),
+        )
+        return int(rows[0][0])
 
     # one-time codes ---------------------------------------------------------------------------------
     def _code_hash(self, phone_key: str, code: str) -> str:

@@ -53,6 +53,18 @@ class Principal:
     display: str = ""  # what the header shows: username, or the masked phone
 
 
+SESSION_VERSION = "sv"
+
+
+def session_account(principal: Principal) -> str:
+    """The key under which this principal's session version is kept."""
+    from web.accounts import citizen_session_account, staff_session_account
+
+    if principal.role is Role.CITIZEN:
+        return citizen_session_account(principal.subject)
+    return staff_session_account(principal.subject)
+
+
 def current_principal() -> Principal | None:
     data = session.get("principal")
     if not isinstance(data, dict):
@@ -79,11 +91,40 @@ def allowed_roles(endpoint: str | None) -> frozenset[Role]:
     return frozenset(getattr(view, ACCESS_ATTRIBUTE, frozenset()))
 
 
+def _session_is_current(principal: Principal) -> bool:
+    """The session carries its account's current version (checked on every request, issue 12 item 2)."""
+    from web.context import ctx
+
+    stamped = session.get(SESSION_VERSION, 0)
+    return isinstance(stamped, int) and stamped == ctx().accounts.session_version(session_account(principal))
+
+
+def _forget_session() -> None:
+    """Drop a revoked or signed-out session, keeping only the language choice."""
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+
+
+def end_session() -> None:
+    """Sign out: revoke every session of the signed-in account (copies of the cookie included)."""
+    from web.context import ctx
+
+    principal = current_principal()
+    if principal is not None:
+        ctx().accounts.revoke_sessions(session_account(principal))
+    _forget_session()
+
+
 def enforce_access() -> WerkzeugResponse | None:
     """before_request: 401/redirect to sign-in for anonymous callers, 403 for a wrong role."""
     from web.views.errors import render_error  # the error page lives with the views
 
     principal = current_principal()
+    if principal is not None and not _session_is_current(principal):
+        _forget_session()
+        principal = None
     g.principal = principal
     if request.endpoint is None:
         return None  # 404/405 handled by Flask

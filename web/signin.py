@@ -13,7 +13,7 @@ from web.context import ctx
 from web.errors import BadInput, NotFound
 from web.i18n import translate
 from web.outbox import Message
-from web.roles import Principal, Role
+from web.roles import SESSION_VERSION, Principal, Role, session_account
 
 HOME_BY_ROLE = {
     Role.CITIZEN: "citizen.home",
@@ -117,5 +117,6 @@ def _start_session(principal: Principal, *, phone: str = "") -> None:
         "province_code": principal.province_code,
         "display": principal.display,
     }
+    session[SESSION_VERSION] = ctx().accounts.session_version(session_account(principal))
     if phone:
         session["phone"] = seal(phone)

@@ -36,6 +36,9 @@ SCHEMA = (
         at DOUBLE PRECISION NOT NULL)""",
     "CREATE INDEX IF NOT EXISTS web_rate_bucket ON web_rate (bucket, at)",
     "CREATE INDEX IF NOT EXISTS web_rate_at ON web_rate (at)",
+    """CREATE TABLE IF NOT EXISTS web_sessions (
+        account TEXT PRIMARY KEY,
+        version INTEGER NOT NULL)""",
     """CREATE TABLE IF NOT EXISTS web_signin_failures (
         bucket TEXT PRIMARY KEY,
         failures INTEGER NOT NULL,

@@ -7,14 +7,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, jsonify, request, session
+from flask import Blueprint, jsonify, request
 from flask.wrappers import Response
 from flask_wtf.csrf import generate_csrf
 
 from web import forms, openapi, signin
 from web.context import ctx
 from web.errors import BadInput, NotFound
-from web.roles import SIGNED_IN_ROLES, Principal, Role, allow, current_principal
+from web.roles import SIGNED_IN_ROLES, Principal, Role, allow, current_principal, end_session
 from web.views.public import MAX_HC1_LENGTH
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -90,7 +90,7 @@ def staff_signin() -> Response:
 @bp.post("/auth/signout")
 @allow(Role.PUBLIC, *SIGNED_IN_ROLES)
 def signout() -> Response:
-    session.clear()
+    end_session()
     return jsonify({"role": "public"})
 
 

@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response
 from web import signin as flow
 from web.errors import WebError
 from web.i18n import message_for
-from web.roles import SIGNED_IN_ROLES, Role, allow
+from web.roles import SIGNED_IN_ROLES, Role, allow, end_session
 
 bp = Blueprint("auth", __name__)
 
@@ -97,8 +97,5 @@ def staff() -> str | Response:
 @bp.post("/signout")
 @allow(Role.PUBLIC, *SIGNED_IN_ROLES)
 def signout() -> Response:
-    lang = session.get("lang")
-    session.clear()
-    if lang:
-        session["lang"] = lang
+    end_session()
     return redirect(url_for("public.home"))

@@ -57,9 +57,16 @@ def sign_in_as(
     """Put a principal straight into the session (the sign-in flows have their own tests)."""
     from web.signin import seal
 
+    from web.roles import SESSION_VERSION, Principal, Role, session_account
+
     assert client.application is not None
     with client.application.test_request_context():
         sealed = seal(phone)
+    # Stamp the account's current session version, as a real sign-in does (issue 12, item 2).
+    version = 0
+    if role != "anonymous":
+        accounts = client.application.extensions["immunize"].accounts
+        version = accounts.session_version(session_account(Principal(Role(role), f"test-{role}")))
     with client.session_transaction() as session:
         session.clear()
         if role == "anonymous":
@@ -71,6 +78,7 @@ def sign_in_as(
             "province_code": province_code,
             "display": role,
         }
+        session[SESSION_VERSION] = version
         if role == "citizen":
             session["phone"] = sealed
 
