@@ -283,7 +283,7 @@ class Accounts:
         failures = int(rows[0][0])
         if failures <= free:
             return 0
-        wait = min(cap, 2 ** min(failures - free, 30))
+        wait = int(min(cap, 2 ** min(failures - free, 30)))
         self.store.execute(
             "UPDATE web_signin_failures SET blocked_until = ? WHERE bucket = ? AND blocked_until < ?",
             (now + wait, bucket, now + wait),

@@ -55,9 +55,8 @@ def sign_in_as(
     client: FlaskClient, role: str, *, site_id: str = "", province_code: str = "01", phone: str = "0912345678"
 ) -> None:
     """Put a principal straight into the session (the sign-in flows have their own tests)."""
-    from web.signin import seal
-
     from web.roles import SESSION_VERSION, Principal, Role, session_account
+    from web.signin import seal
 
     assert client.application is not None
     with client.application.test_request_context():
