@@ -12,15 +12,14 @@ from __future__ import annotations
 
 import json
 import os
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from uuid import NAMESPACE_URL, UUID, uuid5
+from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate, event
-from eventsourcing.persistence import IntegrityError, PersistenceError
+from eventsourcing.persistence import PersistenceError
 
 from credentials import (
     DEFAULT_VALIDITY,
@@ -34,10 +33,11 @@ from credentials import (
     reread,
 )
 from credentials.uvci import RandomBytes
+from ledger import permissions
 from ledger.application import Ledger
+from ledger.commands import Outcome
 from ledger.domainmodel import Person
 from ledger.errors import (
-    ConflictError,
     InvalidInput,
     NotFound,
     PersonErasedError,
@@ -49,7 +49,6 @@ from ledger.values import Actor, NationalId, PersonalData, Role
 
 CERTIFICATE_INDEX_NAMESPACE = uuid5(NAMESPACE_URL, "https://immunize.invalid/ledger/certificate-index")
 CERTIFICATE_SERVICE = Actor("certificate-service", Role.SYSTEM)
-MAX_ATTEMPTS = 8
 
 
 class CertificateNotFound(NotFound):
@@ -141,9 +140,7 @@ class Certificate(Aggregate):
         reason: str
 
     def revoke(self, *, reason: str, actor: Actor, at: datetime) -> None:
-        """Revoke this certificate; only staff may."""
-        if not actor.role.is_staff:
-            raise RuleViolation("Only health staff or the system may revoke a certificate.")
+        """Revoke this certificate (who may: ledger.permissions)."""
         if self.withdrawn:
             raise RuleViolation(f"The certificate {self.uci} was already withdrawn.")
         self._revoked(actor=actor, at=at, uci=self.uci, reason=reason)
@@ -314,6 +311,34 @@ def current_certificate(ledger: Ledger, person: UUID | str) -> Certificate | Non
     return get_certificate(ledger, index.current_id)
 
 
+def _issued(
+    ledger: Ledger,
+    certificate: Certificate,
+    signer: DocumentSigner,
+    at: datetime,
+    superseded: str | None,
+) -> IssueResult:
+    """The IssueResult of a certificate already stored (a reused one, or a retried request's)."""
+    if certificate.hc1.value is None:
+        raise PersonErasedError("This person was erased: their certificate is gone.")
+    record = vaccination_record(ledger, ledger.get_person(certificate.person_id))
+    return IssueResult(
+        certificate_id=certificate.id,
+        person_id=certificate.person_id,
+        uci=certificate.uci,
+        hc1=certificate.hc1.value,
+        status=certificate.status,
+        dose_number=certificate.dose_number,
+        series_doses=certificate.series_doses,
+        issued_at=certificate.issued_at,
+        expires_at=certificate.expires_at,
+        kid=bytes.fromhex(certificate.kid),
+        record=record,
+        signed=reread(certificate.hc1.value, signer, at),
+        superseded_uci=superseded,
+    )
+
+
 def issue_certificate(
     ledger: Ledger,
     person: UUID | str,
@@ -323,16 +348,21 @@ def issue_certificate(
     random_bytes: RandomBytes = os.urandom,
     validity: timedelta = DEFAULT_VALIDITY,
     actor: Actor = CERTIFICATE_SERVICE,
+    idempotency_key: str | None = None,
 ) -> IssueResult:
     """Issue a certificate for the person's latest dose (by person id or national ID number).
 
     The person's current certificate, if any, is superseded in the same transaction; its UCI then
     belongs on the revocation list. An erased person, no dose, or an unknown vaccine code gives a clear
-    error and writes nothing.
+    error and writes nothing. It runs in the ledger's command runner: a retry with the same
+    `idempotency_key` returns the certificate the first request issued (without a key, each call is
+    a new request).
     """
     person_id = _person_id(ledger, person)
-    for attempt in range(MAX_ATTEMPTS):
-        at = now if now is not None else ledger.now()
+    issued: list[IssueResult] = []
+
+    def attempt(at: datetime) -> Outcome:
+        issued.clear()
         subject = ledger.get_person(person_id)
         record = vaccination_record(ledger, subject)
         signed = issue(record, signer, now=at, random_bytes=random_bytes, validity=validity)
@@ -365,29 +395,32 @@ def issue_certificate(
             changed.append(previous)
         index.link(certificate.id)
         changed.append(index)
-        try:
-            ledger.save(*changed)
-        except IntegrityError:  # someone issued for the same person at the same moment: read again
-            time.sleep(0.002 * (attempt + 1))
-            continue
-        except PersistenceError as exc:
-            raise StoreError(f"The ledger database failed while saving ({exc}): try again later.") from exc
-        return IssueResult(
-            certificate_id=certificate.id,
-            person_id=person_id,
-            uci=signed.uvci,
-            hc1=signed.hc1,
-            status=signed.status,
-            dose_number=signed.dose_number,
-            series_doses=signed.series_doses,
-            issued_at=signed.issued_at,
-            expires_at=signed.expires_at,
-            kid=signed.kid,
-            record=record,
-            signed=signed,
-            superseded_uci=superseded,
+        issued.append(
+            IssueResult(
+                certificate_id=certificate.id,
+                person_id=person_id,
+                uci=signed.uvci,
+                hc1=signed.hc1,
+                status=signed.status,
+                dose_number=signed.dose_number,
+                series_doses=signed.series_doses,
+                issued_at=signed.issued_at,
+                expires_at=signed.expires_at,
+                kid=signed.kid,
+                record=record,
+                signed=signed,
+                superseded_uci=superseded,
+            )
         )
-    raise ConflictError("Certificates for this person were issued at the same moment too often: try again.")
+        return Outcome(changed, {"certificate_id": certificate.id.hex, "superseded_uci": superseded})
+
+    args = {"p": person_id, "kid": signer.kid.hex(), "validity": validity.total_seconds(), "actor": actor}
+    result = ledger.run_command("issue_certificate", idempotency_key or uuid4().hex, args, attempt, at=now)
+    if issued and issued[0].certificate_id.hex == result["certificate_id"]:
+        return issued[0]
+    # A retried request: hand back what the first one issued.
+    certificate = get_certificate(ledger, UUID(hex=result["certificate_id"]))
+    return _issued(ledger, certificate, signer, now or ledger.now(), result["superseded_uci"])
 
 
 def certificate_for_download(
@@ -442,30 +475,36 @@ def certificate_for_download(
 
 
 def revoke_current_certificate(
-    ledger: Ledger, person: UUID | str, *, reason: str, actor: Actor, now: datetime | None = None
+    ledger: Ledger,
+    person: UUID | str,
+    *,
+    reason: str,
+    actor: Actor,
+    now: datetime | None = None,
+    idempotency_key: str | None = None,
 ) -> str:
-    """Revoke the person's current certificate (its UCI goes on the revocation list); returns the UCI."""
+    """Revoke the person's current certificate (its UCI goes on the revocation list); returns the UCI.
+
+    Runs in the ledger's command runner: a retry with the same `idempotency_key` returns the same UCI.
+    """
     why = " ".join(str(reason).split()) if isinstance(reason, str) else ""
     if not why or len(why) > 500:
         raise InvalidInput("Give a reason of 1 to 500 characters for revoking the certificate.")
+    permissions.require_revoker(actor)
     person_id = _person_id(ledger, person)
-    for attempt in range(MAX_ATTEMPTS):
-        at = now if now is not None else ledger.now()
+
+    def attempt(at: datetime) -> Outcome:
         index = _index(ledger, person_id)
         if index is None or index.current_id is None:
             raise CertificateNotFound("This person has no current certificate to revoke.")
         certificate = get_certificate(ledger, index.current_id)
         certificate.revoke(reason=why, actor=actor, at=at)
         index.unlink()
-        try:
-            ledger.save(certificate, index)
-        except IntegrityError:
-            time.sleep(0.002 * (attempt + 1))
-            continue
-        except PersistenceError as exc:
-            raise StoreError(f"The ledger database failed while saving ({exc}): try again later.") from exc
-        return certificate.uci
-    raise ConflictError("The certificate changed at the same moment too often: try again.")
+        return Outcome([certificate, index], {"uci": certificate.uci})
+
+    args = {"p": person_id, "why": why, "actor": actor}
+    result = ledger.run_command("revoke_certificate", idempotency_key or uuid4().hex, args, attempt, at=now)
+    return str(result["uci"])
 
 
 def _topic(cls: type) -> str:

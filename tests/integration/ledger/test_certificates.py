@@ -20,7 +20,7 @@ from ledger.certificates import (
     split_name,
     withdrawn_certificates,
 )
-from ledger.errors import PersonErasedError, PersonNotFound, RuleViolation
+from ledger.errors import IdempotencyKeyReused, PersonErasedError, PersonNotFound, RuleViolation
 from tests.integration.ledger.conftest import ADMIN, NOW, PFIZER, Campaign, Clock, make_campaign
 from tests.unit.credentials.decode import decode, verify_signature
 
@@ -147,6 +147,41 @@ def test_only_staff_revoke(campaign: Campaign, pki: InMemoryPKI) -> None:
     with pytest.raises(RuleViolation, match="staff"):
         revoke_current_certificate(
             campaign.ledger, person, reason="mine", actor=Actor("citizen-1", Role.CITIZEN)
+        )
+
+
+def test_a_retried_issue_or_revoke_with_the_same_key_writes_nothing_and_answers_the_same(
+    campaign: Campaign, pki: InMemoryPKI
+) -> None:
+    person = campaign.register(NATIONAL_ID)
+    campaign.dose(person, 1, dt.date(2021, 8, 1))
+    first = issue_certificate(campaign.ledger, person, pki.document_signer, idempotency_key="issue-1")
+    after_first = log_length(campaign.ledger)
+
+    again = issue_certificate(campaign.ledger, person, pki.document_signer, idempotency_key="issue-1")
+
+    assert log_length(campaign.ledger) == after_first
+    assert (again.certificate_id, again.uci, again.hc1) == (first.certificate_id, first.uci, first.hc1)
+    assert again.signed.uvci == first.uci
+    current = current_certificate(campaign.ledger, person)
+    assert current is not None and current.uci == first.uci
+
+    uci = revoke_current_certificate(
+        campaign.ledger, person, reason="issued in error", actor=STAFF, idempotency_key="revoke-1"
+    )
+    after_revoke = log_length(campaign.ledger)
+    assert (
+        revoke_current_certificate(
+            campaign.ledger, person, reason="issued in error", actor=STAFF, idempotency_key="revoke-1"
+        )
+        == uci
+        == first.uci
+    )
+    assert log_length(campaign.ledger) == after_revoke
+    # The same key for a different request is refused, not silently answered.
+    with pytest.raises(IdempotencyKeyReused):
+        revoke_current_certificate(
+            campaign.ledger, person, reason="another reason", actor=STAFF, idempotency_key="revoke-1"
         )
 
 

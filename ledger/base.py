@@ -1,0 +1,123 @@
+"""What every use case of the ledger stands on: opening the store, the clock, loading aggregates."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import ClassVar, TypeVar
+from uuid import UUID, uuid4
+
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import JSONTranscoder, PersistenceError
+
+from ledger.checks import as_uuid
+from ledger.commands import CommandRunner, utc_now
+from ledger.domainmodel import Person, VaccinationSite, VaccineLot
+from ledger.errors import LedgerError, LotNotFound, PersonNotFound, SiteNotFound, StoreError
+from ledger.eventstore import reading
+from ledger.personaldata import KeyRing, load_master_key
+from ledger.reference import Reference, reference
+from ledger.settings import StoreSettings, parse_database_url, store_settings
+from ledger.transcodings import register_ledger_transcodings
+
+T = TypeVar("T")
+
+
+class LedgerBase(CommandRunner):
+    """The ledger's store, keys, reference data and clock, and loading of its aggregates."""
+
+    env: ClassVar[dict[str, str]] = {}
+
+    def __init__(
+        self,
+        database_url: str | None = None,
+        *,
+        clock: Callable[[], datetime] = utc_now,
+        reference_data: Reference | None = None,
+        key_dir: Path | None = None,
+        env: dict[str, str] | None = None,
+        new_id: Callable[[], UUID] = uuid4,
+    ) -> None:
+        """Open the ledger on `database_url` (default: IMMUNIZE_DATABASE_URL, else ./var/ledger.db)."""
+        self.store: StoreSettings = parse_database_url(database_url) if database_url else store_settings()
+        self.clock = clock
+        self.new_id = new_id  # aggregate ids: random by default, seeded in demos and tests
+        self._site_cache: dict[UUID, VaccinationSite] = {}
+        self._lot_cache: dict[UUID, VaccineLot] = {}
+        self.reference = reference_data or reference()
+        if key_dir is None and self.store.kind == "sqlite":
+            assert self.store.sqlite_path is not None
+            key_dir = self.store.sqlite_path.parent / "keys"
+        elif key_dir is None and self.store.kind == "postgres":
+            key_dir = Path("var") / "keys"
+        self.keys = KeyRing(load_master_key(key_dir))
+        if self.store.kind == "sqlite":
+            assert self.store.sqlite_path is not None
+            self.store.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+        settings = self.store.eventsourcing_env()
+        settings.update(env or {})
+        try:
+            super().__init__(env=settings)
+            self.keys.attach(self.key_table())
+        except PersistenceError as exc:
+            raise StoreError(
+                f"The ledger database {self.store.redacted_url} cannot be opened: {exc}"
+            ) from exc
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        """The library's transcodings plus dates, actors and sealed personal data."""
+        super().register_transcodings(transcoder)
+        register_ledger_transcodings(transcoder, self.keys)
+
+    # ---- loading aggregates --------------------------------------------------------------------
+
+    def _get(self, kind: type[T], aggregate_id: UUID, missing: LedgerError) -> T:
+        try:
+            with reading():
+                aggregate: Aggregate = self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            raise missing from None
+        if not isinstance(aggregate, kind):
+            raise missing
+        return aggregate
+
+    def get_person(self, person_id: UUID) -> Person:
+        """The Person aggregate (personal data decrypted, or erased values)."""
+        person_id = as_uuid(person_id, "person")
+        return self._get(Person, person_id, PersonNotFound(f"No person {person_id}: check the id."))
+
+    def get_site(self, site_id: UUID) -> VaccinationSite:
+        """The VaccinationSite aggregate."""
+        site_id = as_uuid(site_id, "site")
+        return self._get(
+            VaccinationSite, site_id, SiteNotFound(f"No vaccination site {site_id}: check the site id.")
+        )
+
+    def get_lot(self, lot_id: UUID) -> VaccineLot:
+        """The VaccineLot aggregate."""
+        lot_id = as_uuid(lot_id, "lot")
+        return self._get(VaccineLot, lot_id, LotNotFound(f"No vaccine lot {lot_id}: receive the lot first."))
+
+    def get_people(self, person_ids: Sequence[UUID]) -> dict[UUID, Person]:
+        """Several people in one query per few hundred (batch commands, listings); missing ids are left out."""
+        ids = list(dict.fromkeys(person_ids))
+        found: dict[UUID, Person] = {}
+        with reading():
+            for start in range(0, len(ids), 500):
+                for aggregate in self.load_many(ids[start : start + 500]):
+                    if isinstance(aggregate, Person):
+                        found[aggregate.id] = aggregate
+        return found
+
+    @staticmethod
+    def _cached(cache: dict[UUID, T], key: UUID, load: Callable[[UUID], T]) -> T:
+        """Sites and lots as dose checks read them: existence, product, lot number and expiry never
+        change after the first event, so they are cached (read-only here; commands load afresh)."""
+        found = cache.get(key)
+        if found is None:
+            if len(cache) > 10_000:
+                cache.clear()
+            found = cache[key] = load(key)
+        return found

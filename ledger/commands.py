@@ -1,0 +1,153 @@
+"""The command runner: every write of the ledger runs here once per idempotency key.
+
+A command checks its input, then `run_command` calls its `attempt` with the time: the attempt reads
+aggregates, acts and returns what to save and what to answer. The events and a Receipt
+(id = uuid5(namespace, key), holding a keyed fingerprint of the command's arguments and its result)
+are saved in one transaction, so a retry with the same key returns the first result and writes
+nothing, and the same key with different arguments is refused. A stale save (someone changed the same
+aggregate at the same moment) is retried from a fresh read, a bounded number of times, then raises
+ConflictError. Certificate issue and revoke use the same runner.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta, timezone
+from typing import Any
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError, PersistenceError
+
+from ledger.domainmodel import Receipt
+from ledger.errors import ConflictError, IdempotencyKeyReused, InvalidInput, StoreError
+from ledger.eventstore import EventStore, reading
+
+RECEIPT_NAMESPACE = uuid5(NAMESPACE_URL, "https://immunize.invalid/ledger/idempotency-receipt")
+VIETNAM_TIME = timezone(timedelta(hours=7), "ICT")  # dose dates are local dates (no DST in Viet Nam)
+MAX_ATTEMPTS = 8
+
+
+def utc_now() -> datetime:
+    """The default clock: now, timezone-aware UTC."""
+    return datetime.now(UTC)
+
+
+def check_key(idempotency_key: object) -> str:
+    """An idempotency key: 1 to 200 characters."""
+    if not isinstance(idempotency_key, str) or not idempotency_key.strip() or len(idempotency_key) > 200:
+        raise InvalidInput(
+            "Every change needs an idempotency key of 1 to 200 characters (e.g. a UUID per request)."
+        )
+    return idempotency_key
+
+
+def canonical(command: str, args: dict[str, Any]) -> bytes:
+    """The bytes a command's fingerprint is computed over."""
+    return json.dumps({"command": command, "args": args}, sort_keys=True, default=str).encode("utf-8")
+
+
+@dataclass
+class Outcome:
+    """What one attempt of a command produced: aggregates to save and the result to return.
+
+    `undo` steps run if the save fails (e.g. release national ID claims made outside the event log).
+    """
+
+    aggregates: list[Aggregate]
+    result: dict[str, Any]
+    undo: list[Callable[[], None]] = field(default_factory=list)
+
+
+Attempt = Callable[[datetime], Outcome]
+
+
+class CommandRunner(EventStore):
+    """The clock and `run_command`, on top of the event store."""
+
+    clock: Callable[[], datetime]
+
+    def now(self) -> datetime:
+        """The clock's time, checked to be timezone-aware."""
+        at = self.clock()
+        if at.tzinfo is None:
+            raise InvalidInput("The clock gave a time without a timezone: pass a timezone-aware clock.")
+        return at.astimezone(UTC)
+
+    def today(self) -> date:
+        """Today's date in Viet Nam (dose dates are local dates)."""
+        return self.now().astimezone(VIETNAM_TIME).date()
+
+    def run_command(
+        self,
+        command: str,
+        idempotency_key: str,
+        args: dict[str, Any],
+        attempt: Attempt,
+        *,
+        at: datetime | None = None,
+    ) -> dict[str, Any]:
+        """Run `attempt` once per idempotency key: check the receipt, act, save events + receipt.
+
+        `args` are what make two requests the same request (fingerprinted with the master key, so the
+        receipt holds no personal data); `at` fixes the time of every attempt (default: the clock).
+        """
+        key = check_key(idempotency_key)
+        receipt_id = uuid5(RECEIPT_NAMESPACE, key)
+        fingerprint = self.keys.master.fingerprint(canonical(command, args))
+        for attempt_number in range(MAX_ATTEMPTS):
+            previous = self.receipt(receipt_id)
+            if previous is not None:
+                if previous.command != command or previous.fingerprint != fingerprint:
+                    raise IdempotencyKeyReused(
+                        f"The idempotency key {key!r} was already used for a different {previous.command}: "
+                        "use a new key for a new request."
+                    )
+                return previous.result
+            when = at if at is not None else self.now()
+            outcome = attempt(when)
+            receipt = Receipt(
+                id=receipt_id,
+                at=when,  # type: ignore[call-arg]
+                command=command,
+                fingerprint=fingerprint,
+                result=outcome.result,
+            )
+            if self._save_outcome(outcome, receipt, attempt_number):
+                return outcome.result
+        raise ConflictError(
+            f"{command} conflicted {MAX_ATTEMPTS} times with changes made at the same moment: "
+            "nothing was written; try again."
+        )
+
+    def _save_outcome(self, outcome: Outcome, receipt: Receipt, attempt_number: int) -> bool:
+        """Save one attempt's events and receipt; False means "stale: read again and retry"."""
+        try:
+            self.save(*outcome.aggregates, receipt)
+        except IntegrityError:
+            for undo in outcome.undo:
+                undo()
+            time.sleep(0.002 * (attempt_number + 1))
+            return False
+        except PersistenceError as exc:
+            for undo in outcome.undo:
+                undo()
+            raise StoreError(f"The ledger database failed while saving ({exc}): try again later.") from exc
+        except BaseException:
+            for undo in outcome.undo:
+                undo()
+            raise
+        return True
+
+    def receipt(self, receipt_id: UUID) -> Receipt | None:
+        """The receipt of an earlier command, or None."""
+        try:
+            with reading():
+                receipt: Receipt = self.repository.get(receipt_id)
+        except AggregateNotFoundError:
+            return None
+        return receipt

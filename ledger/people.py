@@ -1,0 +1,252 @@
+"""Use cases: registering people and families, and finding them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate
+
+from ledger import checks, permissions
+from ledger.base import LedgerBase
+from ledger.checks import CheckedPerson
+from ledger.commands import Outcome
+from ledger.domainmodel import Person
+from ledger.errors import (
+    ConflictError,
+    DuplicateNationalId,
+    InvalidInput,
+    LedgerError,
+    PersonErasedError,
+    PersonNotFound,
+)
+from ledger.records import PersonRecord, PersonRequest
+from ledger.values import Actor, NationalId, PersonalData, Relationship, Sex, normalise_name, normalise_phone
+
+
+class PeopleCommands(LedgerBase):
+    """Register people and dependants, link guardians, look people up."""
+
+    def register_person(
+        self,
+        *,
+        national_id: str | None,
+        full_name: str,
+        date_of_birth: str,
+        sex: str,
+        phone: str | None,
+        ward_code: str,
+        priority_group: str,
+        actor: Actor,
+        idempotency_key: str,
+        guardian_id: UUID | None = None,
+        relationship: str | None = None,
+    ) -> UUID:
+        """Register a person (one per national ID); with `guardian_id`, a dependant managed by that guardian."""
+        request = PersonRequest(
+            national_id=national_id,
+            full_name=full_name,
+            date_of_birth=date_of_birth,
+            sex=sex,
+            phone=phone,
+            ward_code=ward_code,
+            priority_group=priority_group,
+            guardian_id=guardian_id,
+            relationship=relationship,
+        )
+        return self._register("register_person", [request], actor, idempotency_key)[0]
+
+    def register_people(
+        self, batch: Sequence[PersonRequest], *, actor: Actor, idempotency_key: str
+    ) -> list[UUID]:
+        """Register many people in one transaction (all or nothing; one idempotency key for the batch)."""
+        checks.batch_size(len(batch), "person", "people")
+        return self._register("register_people", list(batch), actor, idempotency_key)
+
+    def _check_person(self, request: PersonRequest, actor: Actor, today: date) -> CheckedPerson:
+        """Validate one registration, turning strings into domain values."""
+        if not isinstance(request, PersonRequest):
+            raise InvalidInput("Each person must be a PersonRequest.")
+        number = NationalId(request.national_id).number if request.national_id is not None else None
+        if number is not None and len(number) == 12 and number[1:3] not in self.reference.provinces:
+            raise InvalidInput(
+                f"A CCCD starts with 0 and a province code; {number[:3]} is not one: check the card."
+            )
+        name = normalise_name(request.full_name)
+        dob = checks.date_of_birth(request.date_of_birth, today)
+        the_sex = checks.as_enum(Sex, request.sex, "sex")
+        the_phone = normalise_phone(request.phone) if request.phone is not None else None
+        ward = self.reference.ward(request.ward_code)
+        group = self.reference.priority_group(request.priority_group)
+        guardian_id: UUID | None = None
+        relationship: str | None = None
+        if request.guardian_id is None:
+            if number is None:
+                raise InvalidInput(
+                    "Only a dependant may be registered without a national ID number: give the guardian."
+                )
+            if request.relationship is not None:
+                raise InvalidInput("A relationship is only given for a dependant: give the guardian id too.")
+        else:
+            guardian_id = checks.as_uuid(request.guardian_id, "guardian")
+            relationship = checks.as_enum(Relationship, request.relationship or "other", "relationship").value
+        permissions.require_may_register(actor, guardian_id)
+        return CheckedPerson(
+            number,
+            name,
+            dob,
+            the_sex,
+            the_phone,
+            ward.code,
+            ward.province_code,
+            group.code,
+            guardian_id,
+            relationship,
+        )
+
+    def _register(
+        self, command: str, batch: list[PersonRequest], actor: Actor, idempotency_key: str
+    ) -> list[UUID]:
+        today = self.today()
+        checked: list[CheckedPerson] = []
+        numbers: set[str] = set()
+        for index, request in enumerate(batch):
+            try:
+                item = self._check_person(request, actor, today)
+                if item.number is not None and item.number in numbers:
+                    raise DuplicateNationalId(
+                        "The same national ID number appears twice in this batch: remove one."
+                    )
+            except LedgerError as exc:
+                if len(batch) == 1:
+                    raise
+                raise type(exc)(f"person {index + 1} of the batch: {exc}") from exc
+            if item.number is not None:
+                numbers.add(item.number)
+            checked.append(item)
+        args = {"people": [c.fields() for c in checked], "actor": actor}
+
+        def attempt(at: datetime) -> Outcome:
+            ids = [self.new_id() for _ in checked]
+            undo: list[Callable[[], None]] = []
+            claims = [(c.number, person_id) for c, person_id in zip(checked, ids, strict=True) if c.number]
+            try:
+                self._claim_national_ids(claims, at)
+                undo.append(lambda: self.keys.release_national_ids(claims))
+                self.keys.create_keys(ids)
+                undo.append(lambda: self.keys.destroy_many(ids))
+                guardians = self.get_people([c.guardian_id for c in checked if c.guardian_id is not None])
+                people: list[Aggregate] = []
+                for index, (c, person_id) in enumerate(zip(checked, ids, strict=True)):
+                    people.append(
+                        Person(  # type: ignore[call-arg]
+                            id=person_id,
+                            actor=actor,
+                            at=at,
+                            national_id=PersonalData(person_id, c.number) if c.number is not None else None,
+                            full_name=PersonalData(person_id, c.name),
+                            date_of_birth=PersonalData(person_id, c.dob.isoformat()),
+                            birth_year=c.dob.year,
+                            sex=c.sex,
+                            phone=PersonalData(person_id, c.phone) if c.phone is not None else None,
+                            ward_code=c.ward_code,
+                            province_code=c.province_code,
+                            priority_group=c.priority_group,
+                            guardian_id=c.guardian_id,
+                        )
+                    )
+                    if c.guardian_id is not None:
+                        guardian = guardians.get(c.guardian_id)
+                        where = f"person {index + 1} of the batch: " if len(checked) > 1 else ""
+                        if guardian is None:
+                            raise PersonNotFound(
+                                f"{where}No guardian {c.guardian_id}: register the guardian first."
+                            )
+                        guardian.add_dependant(person_id, c.relationship or "other", actor, at)
+            except BaseException:
+                for step in reversed(undo):
+                    step()
+                raise
+            return Outcome([*people, *guardians.values()], {"person_ids": [i.hex for i in ids]}, undo)
+
+        result = self.run_command(command, idempotency_key, args, attempt)
+        return [UUID(i) for i in result["person_ids"]]
+
+    def _claim_national_ids(self, claims: list[tuple[str, UUID]], at: datetime) -> None:
+        """Claim each national ID for its new person (one person per national ID), or raise and claim none."""
+        holders = self.keys.claim_national_ids(claims, at)
+        taken = []
+        for number, person_id in claims:
+            holder = holders.get(number)
+            if holder is None or holder == person_id:
+                continue
+            if self.exists(holder) or not self.keys.claim_is_stale(number, at):
+                self.keys.release_national_ids(claims)
+                raise DuplicateNationalId(
+                    "A person with this national ID number is already registered: look them up instead of "
+                    "registering again, or correct the number."
+                )
+            taken.append((number, holder, person_id))
+        for number, holder, person_id in taken:
+            if not self.keys.take_over_national_id(number, holder, person_id, at):
+                self.keys.release_national_ids(claims)
+                raise ConflictError(
+                    "Someone registered this national ID number at the same moment: look it up and try again."
+                )
+
+    def link_dependant(
+        self, *, guardian_id: UUID, dependant_id: UUID, relationship: str, actor: Actor, idempotency_key: str
+    ) -> None:
+        """Let a guardian manage an already registered person (e.g. an elderly parent with their own ID)."""
+        guardian_id = checks.as_uuid(guardian_id, "guardian")
+        dependant_id = checks.as_uuid(dependant_id, "dependant")
+        rel = checks.as_enum(Relationship, relationship, "relationship").value
+        permissions.require_may_register(actor, guardian_id)
+
+        def attempt(at: datetime) -> Outcome:
+            guardian = self.get_person(guardian_id)
+            dependant = self.get_person(dependant_id)
+            if dependant.erased:
+                raise PersonErasedError("That person was erased: they cannot be linked.")
+            guardian.add_dependant(dependant_id, rel, actor, at)
+            return Outcome([guardian], {})
+
+        self.run_command(
+            "link_dependant",
+            idempotency_key,
+            {"g": guardian_id, "d": dependant_id, "rel": rel, "actor": actor},
+            attempt,
+        )
+
+    def find_person(self, national_id: str) -> UUID | None:
+        """The id of the person registered with that national ID number (keyed-hash index), or None."""
+        return self.keys.find_national_id(NationalId(national_id).number)
+
+    def person_by_national_id(self, national_id: str) -> PersonRecord:
+        """The record of the person registered with that national ID number."""
+        person_id = self.find_person(national_id)
+        if person_id is None or not self.exists(person_id):
+            raise PersonNotFound(
+                "No person is registered with that national ID number: check it or register them."
+            )
+        return self.person_record(person_id)
+
+    def person_record(self, person_id: UUID) -> PersonRecord:
+        """A person's record with personal data decrypted (or "[erased]")."""
+        return PersonRecord.of(self.get_person(person_id))
+
+    def dependants(self, guardian_id: UUID) -> list[PersonRecord]:
+        """The records a guardian manages."""
+        guardian = self.get_person(guardian_id)
+        people = self.get_people(guardian.dependant_ids)
+        return [PersonRecord.of(people[d]) for d in guardian.dependant_ids if d in people]
+
+    def list_people(self, limit: int = 100, after: int = 0) -> list[PersonRecord]:
+        """People in registration order, read from the log (until a projection serves this)."""
+        if limit < 1:
+            raise InvalidInput("The limit must be at least 1.")
+        topic = f"{Person.Registered.__module__}:{Person.Registered.__qualname__}"
+        ids = [person_id for _, person_id in self.originators(topic, after, limit)]
+        people = self.get_people(ids)
+        return [PersonRecord.of(people[i]) for i in ids if i in people]

@@ -1,0 +1,95 @@
+"""Who may do what: every role and site check of the ledger, in one place.
+
+Each function raises NotPermitted with one sentence, or returns. The use cases call them before
+acting; the domain model keeps only invariants (a dose's sequence, an erased person stays erased).
+Site-bound rules (a vaccinator acts only at their own site) live here too, so the web, the CLI and
+batch imports all get the same answer.
+"""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from ledger.errors import NotPermitted
+from ledger.values import Actor, Role
+
+SITE_REGISTRARS = (Role.PROVINCE_OFFICER, Role.ADMIN, Role.SYSTEM)
+CAPACITY_EDITORS = (Role.PROVINCE_OFFICER, Role.ADMIN, Role.SYSTEM, Role.SITE_STAFF)
+ERASERS = (Role.ADMIN, Role.SYSTEM, Role.PROVINCE_OFFICER)
+
+
+def require_site_registrar(actor: Actor) -> None:
+    """Register a vaccination site: a province officer, an administrator or the system."""
+    if actor.role not in SITE_REGISTRARS:
+        raise NotPermitted("Only a province officer or administrator registers vaccination sites.")
+
+
+def require_capacity_editor(actor: Actor) -> None:
+    """Change a site's daily capacity."""
+    if actor.role not in CAPACITY_EDITORS:
+        raise NotPermitted("Only site staff, a province officer or an administrator change capacity.")
+
+
+def require_staff(actor: Actor, doing: str) -> None:
+    """Staff only: `doing` completes "Only ... staff ..." (e.g. "receive vaccine lots")."""
+    if not actor.role.is_staff:
+        raise NotPermitted(f"Only {doing}.")
+
+
+def require_at_site(actor: Actor, site_id: UUID) -> None:
+    """A site-bound actor (site staff, vaccinator) acts only at their own site."""
+    if actor.role.is_site_bound and actor.site_id != site_id:
+        raise NotPermitted(f"A {actor.role.value} may only act at their own site: sign in at site {site_id}.")
+
+
+def require_may_register(actor: Actor, guardian_id: UUID | None) -> None:
+    """Citizens register themselves; guardians register dependants on their own account; staff anyone."""
+    if actor.role is Role.GUARDIAN and guardian_id is None:
+        raise NotPermitted("A guardian registers dependants: give the guardian id.")
+    if (
+        actor.role in (Role.CITIZEN, Role.GUARDIAN)
+        and guardian_id is not None
+        and actor.actor_id != str(guardian_id)
+    ):
+        raise NotPermitted("A citizen may only add dependants to their own account.")
+
+
+def acts_for(actor: Actor, person_id: UUID, guardian_id: UUID | None) -> bool:
+    """Citizens act for themselves, guardians for their dependants, staff for anyone."""
+    if actor.role.is_staff:
+        return True
+    if actor.role is Role.CITIZEN and actor.actor_id == str(person_id):
+        return True
+    return actor.role is Role.GUARDIAN and guardian_id is not None and actor.actor_id == str(guardian_id)
+
+
+def require_acts_for(actor: Actor, person_id: UUID, guardian_id: UUID | None) -> None:
+    """Report or declare for a person: themselves, a dependant they manage, or staff."""
+    if not acts_for(actor, person_id, guardian_id):
+        raise NotPermitted("You may only report for yourself or a dependant you manage.")
+
+
+def require_may_correct(actor: Actor, command: str, person_id: UUID, guardian_id: UUID | None) -> None:
+    """Staff correct a registration; a citizen may correct their own phone."""
+    if actor.role is Role.CITIZEN and command == "correct_phone":
+        require_acts_for(actor, person_id, guardian_id)
+    elif not actor.role.is_staff:
+        raise NotPermitted("Only staff correct a registration (a citizen may correct their own phone).")
+
+
+def require_follow_up_recorder(actor: Actor) -> None:
+    """Only health staff record a reaction follow-up."""
+    if not actor.role.is_staff:
+        raise NotPermitted("Only health staff record a reaction follow-up: sign in as staff.")
+
+
+def require_eraser(actor: Actor) -> None:
+    """Erasure: an administrator, a province officer or the system."""
+    if actor.role not in ERASERS:
+        raise NotPermitted("Only an administrator or province officer may erase a person.")
+
+
+def require_revoker(actor: Actor) -> None:
+    """Revoking a certificate: health staff or the system."""
+    if not actor.role.is_staff:
+        raise NotPermitted("Only health staff or the system may revoke a certificate.")

@@ -1,0 +1,130 @@
+"""Use cases: vaccination sites and vaccine lots."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from uuid import UUID
+
+from ledger import checks, permissions
+from ledger.base import LedgerBase
+from ledger.commands import Outcome
+from ledger.domainmodel import VaccinationSite, VaccineLot
+from ledger.values import Actor, normalise_name
+
+
+class SiteCommands(LedgerBase):
+    """Register sites, receive and move lots, change capacity."""
+
+    def register_site(
+        self,
+        *,
+        code: str,
+        name: str,
+        ward_code: str,
+        capacity_per_day: int,
+        actor: Actor,
+        idempotency_key: str,
+    ) -> UUID:
+        """Register a vaccination site in a ward; returns the site id."""
+        code = checks.text(code, "site code", 50)
+        name = normalise_name(name) if isinstance(name, str) else checks.text(name, "site name")
+        ward = self.reference.ward(ward_code)
+        checks.capacity(capacity_per_day)
+        permissions.require_site_registrar(actor)
+        args = {"code": code, "name": name, "ward": ward.code, "capacity": capacity_per_day, "actor": actor}
+
+        def attempt(at: datetime) -> Outcome:
+            site = VaccinationSite(  # type: ignore[call-arg]
+                id=self.new_id(),
+                actor=actor,
+                at=at,
+                code=code,
+                name=name,
+                ward_code=ward.code,
+                province_code=ward.province_code,
+                capacity_per_day=capacity_per_day,
+            )
+            return Outcome([site], {"site_id": site.id.hex})
+
+        return UUID(self.run_command("register_site", idempotency_key, args, attempt)["site_id"])
+
+    def receive_lot(
+        self,
+        *,
+        product: str,
+        lot_number: str,
+        expiry: date,
+        site_id: UUID,
+        quantity: int,
+        actor: Actor,
+        idempotency_key: str,
+        manufacturer: str | None = None,
+    ) -> UUID:
+        """Record a vaccine lot received at a site; returns the lot id. Manufacturer defaults to the product's."""
+        vaccine = self.reference.vaccine(product)
+        lot_number = checks.text(lot_number, "lot number", 50)
+        expiry = checks.as_date(expiry, "expiry date")
+        manufacturer = vaccine.ma if manufacturer is None else checks.text(manufacturer, "manufacturer", 100)
+        checks.quantity(quantity)
+        permissions.require_staff(actor, "staff receive vaccine lots")
+        site = self.get_site(site_id)
+        permissions.require_at_site(actor, site.id)
+        args = {
+            "product": vaccine.mp,
+            "lot": lot_number,
+            "expiry": expiry,
+            "site": site.id,
+            "qty": quantity,
+            "ma": manufacturer,
+            "actor": actor,
+        }
+
+        def attempt(at: datetime) -> Outcome:
+            lot = VaccineLot(  # type: ignore[call-arg]
+                id=self.new_id(),
+                actor=actor,
+                at=at,
+                product=vaccine.mp,
+                manufacturer=manufacturer,
+                lot_number=lot_number,
+                expiry=expiry,
+                site_id=site.id,
+                quantity=quantity,
+            )
+            return Outcome([lot], {"lot_id": lot.id.hex})
+
+        return UUID(self.run_command("receive_lot", idempotency_key, args, attempt)["lot_id"])
+
+    def transfer_lot(self, *, lot_id: UUID, site_id: UUID, actor: Actor, idempotency_key: str) -> None:
+        """Move a lot to another site."""
+        permissions.require_staff(actor, "staff move vaccine lots")
+        site = self.get_site(site_id)
+
+        def attempt(at: datetime) -> Outcome:
+            lot = self.get_lot(lot_id)
+            lot.transfer(site_id=site.id, actor=actor, at=at)
+            return Outcome([lot], {})
+
+        self.run_command(
+            "transfer_lot", idempotency_key, {"lot": str(lot_id), "site": site.id, "actor": actor}, attempt
+        )
+
+    def change_site_capacity(
+        self, *, site_id: UUID, capacity_per_day: int, actor: Actor, idempotency_key: str
+    ) -> None:
+        """Change a site's daily capacity."""
+        checks.capacity(capacity_per_day)
+        permissions.require_capacity_editor(actor)
+        permissions.require_at_site(actor, checks.as_uuid(site_id, "site"))
+
+        def attempt(at: datetime) -> Outcome:
+            site = self.get_site(site_id)
+            site.change_capacity(capacity_per_day=capacity_per_day, actor=actor, at=at)
+            return Outcome([site], {})
+
+        self.run_command(
+            "change_site_capacity",
+            idempotency_key,
+            {"site": str(site_id), "cap": capacity_per_day, "actor": actor},
+            attempt,
+        )
