@@ -164,7 +164,8 @@ def test_a_retried_issue_or_revoke_with_the_same_key_writes_nothing_and_answers_
     assert (again.certificate_id, again.uci, again.hc1) == (first.certificate_id, first.uci, first.hc1)
     assert again.signed.uvci == first.uci
     current = current_certificate(campaign.ledger, person)
-    assert current is not None and current.uci == first.uci
+    assert current is not None
+    assert current.uci == first.uci
 
     uci = revoke_current_certificate(
         campaign.ledger, person, reason="issued in error", actor=STAFF, idempotency_key="revoke-1"
