@@ -67,6 +67,19 @@ class Reaction:
         return self.severity is Severity.SERIOUS and not self.follow_up_done
 
 
+@dataclass(frozen=True)
+class Declaration:
+    """A health declaration on the person's record (state): shown in the health book and at the desk."""
+
+    declaration_id: UUID
+    symptoms: PersonalData
+    exposure: PersonalData
+    travel: PersonalData
+    has_symptoms: bool
+    declared_by: Actor
+    declared_at: datetime
+
+
 class Person(Aggregate):
     """A person in the campaign: identity, residence, priority group, family links, doses, reactions."""
 
@@ -118,6 +131,7 @@ class Person(Aggregate):
         self.doses: list[Dose] = []
         self.reactions: list[Reaction] = []
         self.declarations = 0
+        self.health_declarations: list[Declaration] = []
         self.erased = False
         self.registered_at = at
 
@@ -524,6 +538,9 @@ class Person(Aggregate):
         has_symptoms: bool,
     ) -> None:
         self.declarations += 1
+        self.health_declarations.append(
+            Declaration(declaration_id, symptoms, exposure, travel, has_symptoms, actor, at)
+        )
 
     # ---- corrections of identity --------------------------------------------------------------
 

@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
-from ledger.domainmodel import Dose, Person, Reaction
+from ledger.domainmodel import Declaration, Dose, Person, Reaction
 from ledger.values import ERASED_TEXT
 
 
@@ -94,6 +94,18 @@ def _reaction_json(r: Reaction) -> dict[str, Any]:
     }
 
 
+def _declaration_json(d: Declaration) -> dict[str, Any]:
+    return {
+        "declaration_id": str(d.declaration_id),
+        "declared_on": d.declared_at.date().isoformat(),
+        "symptoms": d.symptoms.text,
+        "exposure": d.exposure.text,
+        "travel": d.travel.text,
+        "has_symptoms": d.has_symptoms,
+        "declared_by_role": d.declared_by.role.value,
+    }
+
+
 @dataclass(frozen=True)
 class PersonRecord:
     """What staff and the person see of a record, personal data decrypted (or "[erased]")."""
@@ -114,6 +126,7 @@ class PersonRecord:
     reactions: tuple[Reaction, ...]
     erased: bool
     version: int = field(default=0, compare=False)
+    declarations: tuple[Declaration, ...] = ()  # newest last
 
     @classmethod
     def of(cls, person: Person) -> PersonRecord:
@@ -135,6 +148,7 @@ class PersonRecord:
             reactions=tuple(person.reactions),
             erased=person.erased or person.full_name.erased,
             version=person.version,
+            declarations=tuple(person.health_declarations),
         )
 
     def as_json(self) -> dict[str, Any]:
@@ -153,6 +167,7 @@ class PersonRecord:
             "dependant_ids": [str(d) for d in self.dependant_ids],
             "doses": [_dose_json(d) for d in self.doses],
             "reactions": [_reaction_json(r) for r in self.reactions],
+            "declarations": [_declaration_json(d) for d in self.declarations],
             "erased": self.erased,
         }
 

@@ -35,7 +35,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from web.outbox import sender_from_config
     from web.platform import Platform
     from web.store import SqlStore
-    from web.views import api, audit, auth, citizen, errors, operations, province, public, staff
+    from web.views import api, audit, auth, citizen, errors, operations, places, province, public, staff
 
     app = Flask(__name__)
     app.config.update(settings_from_environment())
@@ -80,6 +80,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     CSRFProtect(app)
     security.install(app)
     errors.install(app)
+    i18n.install(app)  # dates, numbers and address pickers in the page's language
 
     @app.context_processor
     def inject_helpers() -> dict[str, Any]:
@@ -94,6 +95,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     for module in (public, auth, citizen, staff, province, operations, audit, api):
         app.register_blueprint(module.bp)
+    app.register_blueprint(places.bp)
     hops = int(app.config.get("PROXY_HOPS") or 0)
     if hops:
         # Behind a load balancer: the client address (rate limits) and scheme come from its headers.

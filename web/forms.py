@@ -7,9 +7,14 @@ from datetime import date
 from typing import Any
 
 from web.errors import BadInput
+from web.formats import parse_birth_date, parse_day
 
 SEVERITIES = ("mild", "moderate", "serious")
 SEXES = ("female", "male", "other")
+RELATIONSHIPS = ("child", "parent", "grandparent", "spouse", "other")
+# Priority-group codes are words like HEALTH_WORKER (ledger/data/vn/priority_groups.csv); the ledger
+# checks the code itself, the form only bounds its length.
+GROUP_CODE_LIMIT = 40
 CORRECTION_FIELDS = ("full_name", "sex", "date_of_birth", "phone", "void_dose")
 
 
@@ -33,24 +38,42 @@ def choice(data: Mapping[str, Any], name: str, options: tuple[str, ...]) -> str:
 
 
 def day(data: Mapping[str, Any], name: str, *, required: bool = True) -> date | None:
+    """A date typed dd/mm/yyyy (ISO yyyy-mm-dd from API clients too)."""
     value = text(data, name, required=required, limit=10)
     if not value:
         return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError as exc:
-        raise BadInput(f"{name} is not a date (YYYY-MM-DD)", key="error.date_invalid", field=name) from exc
+    return parse_day(value, field=name)
+
+
+def ward(data: Mapping[str, Any]) -> str:
+    """The ward chosen in the province → district → ward picker (API clients send ward_code alone)."""
+    value = str(data.get("ward_code") or "").strip()
+    if not value:
+        missing = (
+            "district_code" if data.get("province_code") and not data.get("district_code") else "ward_code"
+        )
+        if not data.get("province_code") and "province_code" in data:
+            missing = "province_code"
+        raise BadInput(f"the field {missing} is empty", key="error.place_missing", field=missing)
+    if len(value) > 5 or not value.isdigit():
+        raise BadInput("choose the ward from the list", key="error.ward_unknown", field="ward_code")
+    return value
 
 
 def person_form(data: Mapping[str, Any], *, dependant: bool = False) -> dict[str, Any]:
-    return {
+    form = {
         "full_name": text(data, "full_name"),
-        "date_of_birth": text(data, "date_of_birth", limit=10),
+        "date_of_birth": parse_birth_date(text(data, "date_of_birth", limit=10)),
         "sex": choice(data, "sex", SEXES),
         "national_id": text(data, "national_id", required=not dependant, limit=12),
-        "ward_code": text(data, "ward_code", limit=5),
-        "priority_group": text(data, "priority_group", required=False, limit=3),
+        "ward_code": ward(data),
+        "priority_group": text(data, "priority_group", required=False, limit=GROUP_CODE_LIMIT),
     }
+    if dependant:
+        form["relationship"] = (
+            choice(data, "relationship", RELATIONSHIPS) if data.get("relationship") else "child"
+        )
+    return form
 
 
 def reaction_form(data: Mapping[str, Any]) -> dict[str, Any]:
@@ -63,11 +86,31 @@ def reaction_form(data: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def declaration_form(data: Mapping[str, Any]) -> dict[str, Any]:
+    """A health declaration says something: symptoms (or 'none'), contact, and travel (or 'none')."""
+    symptoms = text(data, "symptoms", required=False, limit=500)
+    travel = text(data, "travel", required=False, limit=200)
+    no_symptoms = _ticked(data, "no_symptoms")
+    no_travel = _ticked(data, "no_travel")
+    if not symptoms and not no_symptoms:
+        raise BadInput(
+            "say which symptoms, or tick 'no symptoms'", key="error.declare_symptoms", field="symptoms"
+        )
+    if not travel and not no_travel:
+        raise BadInput("say where you went, or tick 'nowhere'", key="error.declare_travel", field="travel")
+    if symptoms and no_symptoms:
+        raise BadInput("symptoms typed and 'no symptoms' ticked", key="error.declare_both", field="symptoms")
     return {
-        "symptoms": text(data, "symptoms", required=False, limit=500),
-        "exposure": str(data.get("exposure", "")).lower() in ("1", "on", "true", "yes"),
-        "travel": text(data, "travel", required=False, limit=200),
+        "symptoms": symptoms or "-",
+        "exposure": _ticked(data, "exposure"),
+        "travel": travel or "-",
     }
+
+
+def _ticked(data: Mapping[str, Any], name: str) -> bool:
+    value = data.get(name, "")
+    if isinstance(value, bool):
+        return value
+    return str(value).lower() in ("1", "on", "true", "yes")
 
 
 def dose_form(data: Mapping[str, Any]) -> dict[str, Any]:

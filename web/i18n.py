@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from flask import g, has_request_context, request, session
+from flask import Flask, g, has_request_context, request, session
 
+from web import formats
 from web.catalog import CATALOG
 from web.errors import WebError
 
@@ -46,10 +47,41 @@ def translate(key: str, lang: str | None = None, **params: object) -> str:
 t = translate
 
 
+def field_label(name: object, lang: str | None = None) -> str:
+    """What the form calls a field ("Họ và tên"), never its internal name (full_name)."""
+    key = f"field.{name}"
+    return translate(key, lang) if key in CATALOG else translate("field.generic", lang)
+
+
 def message_for(error: WebError) -> str:
-    """The error's message in the user's language, its parameters filled in."""
+    """The error's message in the user's language, its parameters filled in (field names as labels)."""
     text = translate(error.message_key)
+    params = dict(error.params)
+    if "field" in params:
+        params["field"] = field_label(params["field"])
     try:
-        return text.format(**error.params) if error.params else text
+        return text.format(**params) if params else text
     except (KeyError, IndexError, ValueError):
         return text
+
+
+def show_date(value: object) -> str:
+    """Template filter `day`: dd/mm/yyyy in Vietnamese, 30 Aug 2021 in English."""
+    return formats.show_date(value, current_language())
+
+
+def show_number(value: object, decimals: int = 0) -> str:
+    """Template filter `num`: 4.259 / 2.254,1 in Vietnamese, 4,259 / 2,254.1 in English."""
+    return formats.show_number(value, current_language(), decimals)
+
+
+def install(app: Flask) -> None:
+    """Template filters and helpers for the page's language, dates, numbers and address pickers."""
+    from web import notices, places
+
+    app.add_template_filter(show_date, "day")
+    app.add_template_filter(show_number, "num")
+    app.add_template_filter(formats.typed_date, "typed_date")
+    app.add_template_global(places.address, "address")
+    app.add_template_global(notices.pending, "notices")
+    app.add_template_filter(notices.names, "names")

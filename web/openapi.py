@@ -67,7 +67,13 @@ PATHS: dict[str, dict[str, Any]] = {
             "Declare health",
             "citizen",
             params=PERSON,
-            body={"symptoms": S, "exposure": {"type": "boolean"}, "travel": S},
+            body={
+                "symptoms": S,
+                "no_symptoms": {"type": "boolean"},
+                "exposure": {"type": "boolean"},
+                "travel": S,
+                "no_travel": {"type": "boolean"},
+            },
         )
     },
     "/me/people/{person_id}/certificate": {

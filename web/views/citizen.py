@@ -12,6 +12,7 @@ from web import forms
 from web.context import ctx
 from web.errors import NotFound, WebError
 from web.i18n import message_for
+from web.notices import confirm
 from web.roles import Role, allow
 from web.signin import session_phone
 
@@ -46,10 +47,13 @@ def register() -> str | WerkzeugResponse:
     error = ""
     if request.method == "POST":
         try:
-            ctx().platform.register_self(phone(), forms.person_form(request.form), now=ctx().clock())
+            person_id = ctx().platform.register_self(
+                phone(), forms.person_form(request.form), now=ctx().clock()
+            )
         except WebError as exc:
             error = message_for(exc)
         else:
+            confirm("done.registered_self", person=person_id)
             return redirect(url_for("citizen.home"))
     return render_template("citizen_register.html", error=error, groups=ctx().platform.priority_groups())
 
@@ -64,12 +68,13 @@ def add_dependant() -> str | WerkzeugResponse:
         try:
             if not guardians:
                 raise NotFound("register yourself first", key="error.register_first")
-            ctx().platform.add_dependant(
+            person_id = ctx().platform.add_dependant(
                 guardians[0]["id"], forms.person_form(request.form, dependant=True), now=ctx().clock()
             )
         except WebError as exc:
             error = message_for(exc)
         else:
+            confirm("done.dependant", person=person_id)
             return redirect(url_for("citizen.home"))
     return render_template("citizen_dependant.html", error=error, groups=ctx().platform.priority_groups())
 
@@ -99,6 +104,7 @@ def reaction(person_id: str) -> str | WerkzeugResponse:
         except WebError as exc:
             error = message_for(exc)
         else:
+            confirm("done.reaction", person=person_id)
             return redirect(url_for("citizen.person", person_id=person_id))
     return render_template("citizen_reaction.html", person=who, book=book, error=error)
 
@@ -119,6 +125,7 @@ def declaration(person_id: str) -> str | WerkzeugResponse:
         except WebError as exc:
             error = message_for(exc)
         else:
+            confirm("done.declaration", person=person_id)
             return redirect(url_for("citizen.person", person_id=person_id))
     return render_template("citizen_declaration.html", person=who, error=error)
 

@@ -11,6 +11,7 @@ from web import forms
 from web.context import ctx
 from web.errors import WebError
 from web.i18n import message_for
+from web.notices import confirm
 from web.roles import Principal, Role, allow, current_principal
 from web.views.public import read_certificate_input
 
@@ -61,6 +62,7 @@ def register() -> tuple[str, int] | WerkzeugResponse:
         except WebError as exc:
             error = message_for(exc)
         else:
+            confirm("done.registered_desk", person=person_id)
             return redirect(url_for("staff.person", person_id=person_id))
     return render_template("staff_register.html", error=error, groups=ctx().platform.priority_groups()), (
         400 if error else 200
@@ -92,9 +94,11 @@ def person(person_id: str) -> tuple[str, int]:
 @allow(Role.STAFF)
 def record_dose(person_id: str) -> tuple[str, int] | WerkzeugResponse:
     try:
-        ctx().platform.record_dose(person_id, forms.dose_form(request.form), staff=me(), now=ctx().clock())
+        form = forms.dose_form(request.form)
+        ctx().platform.record_dose(person_id, form, staff=me(), now=ctx().clock())
     except WebError as exc:
         return _person_page(person_id, message_for(exc), 400)
+    confirm("done.dose", person=person_id, number=form["dose_number"])
     return redirect(url_for("staff.person", person_id=person_id))
 
 
@@ -110,6 +114,7 @@ def record_reaction(person_id: str) -> tuple[str, int] | WerkzeugResponse:
         )
     except WebError as exc:
         return _person_page(person_id, message_for(exc), 400)
+    confirm("done.reaction", person=person_id)
     return redirect(url_for("staff.person", person_id=person_id))
 
 
@@ -120,4 +125,5 @@ def correct(person_id: str) -> tuple[str, int] | WerkzeugResponse:
         ctx().platform.correct(person_id, forms.correction_form(request.form), staff=me(), now=ctx().clock())
     except WebError as exc:
         return _person_page(person_id, message_for(exc), 400)
+    confirm("done.correction", person=person_id)
     return redirect(url_for("staff.person", person_id=person_id))

@@ -23,6 +23,7 @@ EXPECTED: dict[str, set[str]] = {
     "public.trust_list": PUBLIC,
     "public.trust_anchor": PUBLIC,
     "public.revocation_list": PUBLIC,
+    "places.province": PUBLIC,
     "auth.signin": PUBLIC,
     "auth.citizen_phone": PUBLIC,
     "auth.citizen_code": PUBLIC,
@@ -74,7 +75,7 @@ EXPECTED: dict[str, set[str]] = {
     "api.audit": {"auditor"},
 }
 
-ARGUMENTS = {"person_id": str(uuid.UUID(int=7)), "fmt": "png", "filename": "style.css"}
+ARGUMENTS = {"person_id": str(uuid.UUID(int=7)), "fmt": "png", "filename": "style.css", "code": "01"}
 
 
 def test_the_matrix_names_every_endpoint_of_the_app(app: Flask) -> None:

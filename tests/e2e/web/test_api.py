@@ -116,17 +116,27 @@ def test_a_citizen_manages_the_family_through_the_api(world: dict[str, Any]) -> 
     assert added.status_code == 200, added.get_json()
     family = client.get("/api/v1/me/family").get_json()["family"]
     assert "Lê Minh Khang" in [p["full_name"] for p in family]
+    empty = client.post(
+        f"/api/v1/me/people/{added.get_json()['id']}/declarations",
+        headers=headers,
+        json={"symptoms": "", "exposure": False, "travel": ""},
+    )
+    assert empty.status_code == 400
+    assert empty.get_json()["error"] == "declare_symptoms"
     declared = client.post(
         f"/api/v1/me/people/{added.get_json()['id']}/declarations",
         headers=headers,
-        json={"symptoms": "", "exposure": False, "travel": "Đà Nẵng"},
+        json={"symptoms": "", "no_symptoms": True, "exposure": False, "travel": "Đà Nẵng"},
     )
     assert declared.get_json() == {"ok": True}
+    book = client.get(f"/api/v1/me/people/{added.get_json()['id']}").get_json()
+    assert [d["travel"] for d in book["declarations"]] == ["Đà Nẵng"]
     missing = client.post(
         "/api/v1/me/dependants", headers={**headers, "Accept-Language": "vi"}, json={"full_name": "X"}
     )
     assert missing.status_code == 400
-    assert "Chưa điền mục" in missing.get_json()["message"]
+    # the field is named as the form labels it, never by its internal name
+    assert missing.get_json()["message"] == "Chưa điền «Ngày sinh». Hãy điền rồi gửi lại."
 
 
 def test_the_province_officer_sees_only_their_provinces_sites(world: dict[str, Any], tmp_path: Path) -> None:

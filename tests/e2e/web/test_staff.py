@@ -164,7 +164,7 @@ def test_a_correction_needs_a_reason_and_is_recorded(seeded: tuple[Ledger, Path]
         headers={"Accept-Language": "en"},
     )
     assert response.status_code == 400
-    assert "The field reason is empty" in response.get_data(as_text=True)
+    assert "“Reason” is empty. Fill it in and send again." in response.get_data(as_text=True)
     response = client.post(
         url, data={"field": "full_name", "value": "Trần Văn Sửa", "reason": "typo on the form"}
     )

@@ -1,0 +1,99 @@
+"""Dates and numbers as people read and type them: dd/mm/yyyy, and each language's own separators."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+
+from web.errors import BadInput
+
+# dd/mm/yyyy, also with '-' or '.' between the parts and one-digit days or months (3/9/2021)
+_DAY_MONTH_YEAR = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})$")
+_MONTH_YEAR = re.compile(r"^(\d{1,2})[/.\-](\d{4})$")
+_ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+_ISO_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+_YEAR = re.compile(r"^(\d{4})$")
+
+MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def parse_day(text: str, *, field: str) -> date:
+    """A full date typed as dd/mm/yyyy (or ISO yyyy-mm-dd, which API clients send)."""
+    value = text.strip()
+    match = _DAY_MONTH_YEAR.match(value)
+    try:
+        if match:
+            return date(int(match.group(3)), int(match.group(2)), int(match.group(1)))
+        if _ISO.match(value):
+            return date.fromisoformat(value)
+    except ValueError:
+        pass
+    raise BadInput(f"{field} is not a date (dd/mm/yyyy)", key="error.date_invalid", field=field)
+
+
+def parse_birth_date(text: str, *, field: str = "date_of_birth") -> str:
+    """A date of birth as the ledger stores it (yyyy-mm-dd, yyyy-mm or yyyy): some people know only the year."""
+    value = text.strip()
+    try:
+        if _YEAR.match(value):
+            return value
+        match = _MONTH_YEAR.match(value)
+        if match:
+            return date(int(match.group(2)), int(match.group(1)), 1).isoformat()[:7]
+        if _ISO_MONTH.match(value):
+            return date.fromisoformat(value + "-01").isoformat()[:7]
+        return parse_day(value, field=field).isoformat()
+    except (ValueError, BadInput):
+        raise BadInput(
+            f"{field} is not a date (dd/mm/yyyy, or the year alone)",
+            key="error.birth_date_invalid",
+            field=field,
+        ) from None
+
+
+def show_date(value: object, lang: str) -> str:
+    """A stored date (date, datetime, 'yyyy-mm-dd', 'yyyy-mm' or 'yyyy') for reading: 30/08/2021 or 30 Aug 2021."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, datetime):
+        value = value.date()
+    if isinstance(value, date):
+        year, month, day = value.year, value.month, value.day
+    else:
+        text = str(value)
+        try:
+            if _ISO.match(text[:10]):
+                parsed = date.fromisoformat(text[:10])
+                year, month, day = parsed.year, parsed.month, parsed.day
+            elif _ISO_MONTH.match(text):
+                return (
+                    f"{text[5:7]}/{text[:4]}"
+                    if lang == "vi"
+                    else f"{MONTHS_EN[int(text[5:7]) - 1]} {text[:4]}"
+                )
+            else:
+                return text
+        except (ValueError, IndexError):
+            return text
+    if lang == "vi":
+        return f"{day:02d}/{month:02d}/{year:04d}"
+    return f"{day} {MONTHS_EN[month - 1]} {year}"
+
+
+def typed_date(value: object) -> str:
+    """A stored date put back into a dd/mm/yyyy text box (the same in both languages)."""
+    return show_date(value, "vi")
+
+
+def show_number(value: object, lang: str, decimals: int = 0) -> str:
+    """4.259 and 2.254,1 in Vietnamese; 4,259 and 2,254.1 in English; '' for nothing."""
+    if value is None or value == "":
+        return ""
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return str(value)
+    text = f"{number:,.{decimals}f}"
+    if lang == "vi":
+        text = text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+    return text
