@@ -33,6 +33,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from web.config import load_or_create_secret, settings_from_environment
     from web.context import WebContext
     from web.outbox import sender_from_config
+    from web.pictures import PictureReader
     from web.platform import Platform
     from web.store import SqlStore
     from web.views import api, audit, auth, citizen, errors, operations, places, province, public, staff
@@ -75,6 +76,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         platform=platform,
         clock=clock,
     )
+
+    decodes, wait = app.config["PICTURE_DECODES"]
+    app.extensions["immunize_pictures"] = PictureReader(concurrent=int(decodes), wait_seconds=float(wait))
 
     roles.install(app)  # before CSRF: a caller without the role is refused before anything else
     CSRFProtect(app)

@@ -488,6 +488,14 @@ CATALOG: dict[str, dict[str, str]] = {
         "vi": "Không đọc được ảnh. Dùng ảnh PNG hoặc JPEG.",
         "en": "That picture cannot be read. Use a PNG or JPEG.",
     },
+    "error.picture_too_large": {
+        "vi": "Ảnh quá lớn (tối đa {megapixels} megapixel). Hãy chụp hoặc lưu ảnh nhỏ hơn.",
+        "en": "The picture is too large ({megapixels} megapixels at most). Use a smaller photo.",
+    },
+    "error.busy": {
+        "vi": "Máy chủ đang bận đọc ảnh khác. Vui lòng thử lại sau giây lát.",
+        "en": "The server is busy reading other pictures. Try again in a moment.",
+    },
     "error.no_qr": {
         "vi": "Không tìm thấy mã QR chứng nhận trong ảnh. Chụp lại rõ hơn.",
         "en": "No certificate QR code was found in the picture. Take a clearer one.",

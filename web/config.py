@@ -82,6 +82,8 @@ def settings_from_environment(environ: Mapping[str, str] | None = None) -> dict[
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=8),
         "MAX_CONTENT_LENGTH": 4 * 1024 * 1024,  # QR pictures and HC1 strings are small
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
+        # QR pictures uploaded to /verify: (decodes at once per process, seconds a request waits for one)
+        "PICTURE_DECODES": (2, 5.0),
         "OTP_TTL_SECONDS": 300,
         "OTP_MAX_ATTEMPTS": 5,
         # (limit, window seconds) per bucket

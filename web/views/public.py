@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 from flask.wrappers import Response
 from werkzeug.wrappers import Response as WerkzeugResponse
 
@@ -10,6 +10,7 @@ from web import charts
 from web.context import ctx
 from web.errors import BadInput, WebError
 from web.i18n import LANGUAGES, message_for
+from web.pictures import PictureReader
 from web.roles import Role, allow
 from web.views.auth import safe_next
 
@@ -50,8 +51,8 @@ def read_certificate_input() -> str:
     """The HC1 text from the form: pasted, or read from an uploaded QR picture."""
     upload = request.files.get("picture")
     if upload is not None and upload.filename:
-        data = upload.read(4 * 1024 * 1024 + 1)
-        return ctx().platform.read_qr_picture(data)
+        reader: PictureReader = current_app.extensions["immunize_pictures"]
+        return reader.read_hc1(upload.read(reader.max_bytes + 1))
     text = (request.form.get("hc1") or "").strip()
     if not text:
         raise BadInput("paste the HC1 text or choose a QR picture", key="error.hc1_missing")
@@ -65,12 +66,13 @@ def read_certificate_input() -> str:
 def verify() -> tuple[str, int]:
     result = None
     error = ""
+    status = 200
     if request.method == "POST":
         try:
             result = ctx().platform.verify_certificate(read_certificate_input())
         except WebError as exc:
-            error = message_for(exc)
-    return render_template("verify.html", result=result, error=error), (400 if error else 200)
+            error, status = message_for(exc), exc.status
+    return render_template("verify.html", result=result, error=error), status
 
 
 @bp.get("/trust-list")
