@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 import importlib
-import io
 import threading
 import uuid
 from collections.abc import Callable, Iterator
@@ -463,30 +462,6 @@ class Platform:
         return certificate_pdf(signed, record)
 
     # public: verification and trust material --------------------------------------------------------
-    @guarded
-    def read_qr_picture(self, data: bytes) -> str:
-        if len(data) > 4 * 1024 * 1024:
-            raise BadInput("the picture is larger than 4 MiB", key="error.too_large")
-        try:
-            import zxingcpp
-            from PIL import Image, UnidentifiedImageError
-        except ImportError as exc:
-            raise Unavailable("reading QR pictures needs the 'pictures' extra (zxing-cpp, Pillow)") from exc
-        try:
-            with Image.open(io.BytesIO(data)) as image:
-                image.load()
-                if image.width * image.height > 40_000_000:
-                    raise BadInput("the picture is too large", key="error.too_large")
-                results = zxingcpp.read_barcodes(image.convert("L"))
-        except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
-            raise BadInput(
-                "that file is not a picture we can read (PNG or JPEG)", key="error.picture"
-            ) from exc
-        for result in results:
-            if result.text.startswith("HC1:"):
-                return str(result.text)
-        raise BadInput("no certificate QR code was found in the picture", key="error.no_qr")
-
     def _passphrase(self) -> bytes:
         from keys.settings import passphrase_from_environment
         from keys.store import KeyStore
