@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -167,6 +168,33 @@ def rotate_command(
     )
     click.echo(f"New current signing key: {_describe(record)}")
     click.echo("Publish a new trust list: immunize keys trust-list --out FILE")
+
+
+NEW_PASSPHRASE_ENV = "IMMUNIZE_NEW_KEY_PASSPHRASE"  # noqa: S105 - the variable's name, not a secret
+
+
+@keys.command("migrate")
+@key_options
+@click.option(
+    "--new-passphrase",
+    is_flag=True,
+    help=f"Also move the keys to a new passphrase (from {NEW_PASSPHRASE_ENV}, or a prompt).",
+)
+def migrate_command(key_dir: Path, now: datetime, new_passphrase: bool) -> None:
+    """Rewrite every private key with PBKDF2-SHA256 (600,000 rounds) and AES-256-GCM; old files are removed."""
+    store = KeyStore(key_dir)
+    target = None
+    if new_passphrase:
+        target = os.environ.get(NEW_PASSPHRASE_ENV) or click.prompt(
+            "New key passphrase (at least 12 characters)", hide_input=True, confirmation_prompt=True, err=True
+        )
+    rewritten = store.migrate(_passphrase(store), target)
+    if not rewritten:
+        click.echo(f"Every key in {store.path} is already protected with the current settings.")
+        return
+    click.echo(f"{len(rewritten)} key files rewritten in {store.path}: {', '.join(rewritten)}")
+    if target is not None:
+        click.echo("Set IMMUNIZE_KEY_PASSPHRASE to the new passphrase everywhere the keys are used.")
 
 
 @keys.command("revoke")

@@ -45,3 +45,7 @@ class KeyNotUsable(KeysError):
 
 class InvalidKeyInput(KeysError):
     """An argument (algorithm, reason, kid, UCI, time, period) is not acceptable."""
+
+
+class PassphraseTooWeak(KeysError):
+    """A passphrase for production keys is shorter than 12 characters."""

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import json
 import os
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -38,8 +40,8 @@ from keys.errors import (
     KeyStoreCorrupt,
     PassphraseMissing,
     UnknownKey,
-    WrongPassphrase,
 )
+from keys.protection import check_passphrase_strength, kdf_rounds, protect, rounds_of, unprotect
 from keys.signer import DocumentSigner, Signer
 
 MANIFEST_NAME = "manifest.json"
@@ -47,7 +49,8 @@ LOCK_NAME = ".lock"
 MANIFEST_FORMAT = "immunize-key-store"
 MANIFEST_VERSION = 1
 CSCA_CERTIFICATE_NAME = "csca.crt.pem"
-CSCA_KEY_NAME = "csca.key.pem"
+CSCA_KEY_NAME = "csca.key.json"
+LEGACY_CSCA_KEY_NAME = "csca.key.pem"  # PKCS#8 PEM, PBKDF2 2,048 rounds: `immunize keys migrate`
 MAX_MANIFEST_BYTES = 4 * 1024 * 1024
 MAX_KEY_FILE_BYTES = 64 * 1024
 
@@ -109,7 +112,12 @@ class DocumentRecord:
 
     @property
     def key_name(self) -> str:
-        """The file name of its encrypted private key in the key directory."""
+        """The file name of its protected private key in the key directory (see keys.protection)."""
+        return f"dsc-{self.kid.hex()}.key.json"
+
+    @property
+    def legacy_key_name(self) -> str:
+        """Where a key store made before issue 12 kept the key (PKCS#8 PEM)."""
         return f"dsc-{self.kid.hex()}.key.pem"
 
 
@@ -222,13 +230,16 @@ def normalise_passphrase(passphrase: bytes | str) -> bytes:
     return value
 
 
-def _encrypted_pem(key: PrivateKey, passphrase: bytes) -> bytes:
-    """PKCS#8 PEM encrypted with the best encryption cryptography offers (never unencrypted)."""
-    return key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.BestAvailableEncryption(passphrase),
-    )
+def _protected(key: PrivateKey, passphrase: bytes) -> bytes:
+    """The key in the PBKDF2-SHA256 (600,000 rounds) + AES-256-GCM container (never unencrypted)."""
+    return protect(key, passphrase)
+
+
+# Unlocked keys by a digest of (passphrase, file bytes): a certificate download must not pay
+# 600,000 PBKDF2 rounds each time. A changed file or passphrase is a different entry.
+_UNLOCKED: dict[bytes, PrivateKey] = {}
+_UNLOCKED_LIMIT = 32
+_UNLOCKED_LOCK = threading.Lock()
 
 
 def _write_new(path: Path, data: bytes, mode: int) -> None:
@@ -326,7 +337,7 @@ class KeyStore:
                 f"not at {moment:%Y-%m-%d %H:%M}: create a new key store with `immunize keys init`"
             )
         certificate = self._certificate(CSCA_CERTIFICATE_NAME, manifest.csca.kid)
-        return Signer(self._private_key(CSCA_KEY_NAME, passphrase), certificate)
+        return Signer(self._private_key(CSCA_KEY_NAME, passphrase, LEGACY_CSCA_KEY_NAME), certificate)
 
     def _document_signer(
         self, manifest: Manifest, record: DocumentRecord, passphrase: bytes | str, now: datetime
@@ -354,7 +365,9 @@ class KeyStore:
                 "run `immunize keys rotate`"
             )
         certificate = self._certificate(record.certificate_name, record.kid)
-        return DocumentSigner(self._private_key(record.key_name, passphrase), certificate)
+        return DocumentSigner(
+            self._private_key(record.key_name, passphrase, record.legacy_key_name), certificate
+        )
 
     def _read(self, name: str, limit: int) -> bytes:
         path = self.path / name
@@ -383,20 +396,86 @@ class KeyStore:
             )
         return certificate
 
-    def _private_key(self, name: str, passphrase: bytes | str) -> PrivateKey:
+    def _key_file(self, name: str, legacy: str) -> str:
+        """The key file to read: the protected one, or the legacy PEM of a store not yet migrated."""
+        if not (self.path / name).exists() and (self.path / legacy).exists():
+            return legacy
+        return name
+
+    def _private_key(self, name: str, passphrase: bytes | str, legacy: str = "") -> PrivateKey:
         secret = normalise_passphrase(passphrase)
+        name = self._key_file(name, legacy) if legacy else name
         data = self._read(name, MAX_KEY_FILE_BYTES)
-        try:
-            key = serialization.load_pem_private_key(data, password=secret)
-        except (ValueError, TypeError) as exc:
-            raise WrongPassphrase(
-                f"the passphrase does not open {self.path / name}: set IMMUNIZE_KEY_PASSPHRASE to the passphrase "
-                "the keys were created with"
-            ) from exc
+        digest = hashlib.sha256(len(secret).to_bytes(4, "big") + secret + data).digest()
+        with _UNLOCKED_LOCK:
+            cached = _UNLOCKED.get(digest)
+        if cached is not None:
+            return cached
+        key = unprotect(data, secret, where=str(self.path / name))
         if not isinstance(key, PrivateKey):
             raise KeyStoreCorrupt(f"{self.path / name} holds neither a P-256 nor an RSA key")
         algorithm_of(key)
+        with _UNLOCKED_LOCK:
+            if len(_UNLOCKED) >= _UNLOCKED_LIMIT:
+                _UNLOCKED.pop(next(iter(_UNLOCKED)))
+            _UNLOCKED[digest] = key
         return key
+
+    def key_files(self) -> list[tuple[str, str]]:
+        """(protected name, legacy name) of every private key the manifest names: the CSCA's, then each DSC's."""
+        manifest = self.manifest()
+        return [(CSCA_KEY_NAME, LEGACY_CSCA_KEY_NAME)] + [
+            (record.key_name, record.legacy_key_name) for record in manifest.documents
+        ]
+
+    def needs_migration(self) -> list[str]:
+        """Key files kept in the legacy PEM or with fewer PBKDF2 rounds than keys are written with now."""
+        wanted = kdf_rounds()
+        weak = []
+        for name, legacy in self.key_files():
+            chosen = self._key_file(name, legacy)
+            path = self.path / chosen
+            if path.exists() and (
+                chosen == legacy or rounds_of(self._read(chosen, MAX_KEY_FILE_BYTES)) < wanted
+            ):
+                weak.append(chosen)
+        return weak
+
+    def migrate(self, passphrase: bytes | str, new_passphrase: bytes | str | None = None) -> list[str]:
+        """Rewrite every private key in the current container (and optionally under a new passphrase).
+
+        Each key is written to a temporary file, synced and renamed into place before its old file
+        is removed, so an interruption leaves every key readable. Returns the files rewritten.
+        """
+        secret = normalise_passphrase(passphrase)
+        target = normalise_passphrase(new_passphrase) if new_passphrase is not None else secret
+        manifest = self.manifest()
+        if not manifest.development:
+            check_passphrase_strength(target)
+        rewritten = []
+        with self._locked():
+            files = self.key_files()
+            keys = [(name, legacy, self._private_key(name, secret, legacy)) for name, legacy in files]
+            wanted = kdf_rounds()
+            for name, legacy, key in keys:
+                current = self._key_file(name, legacy)
+                up_to_date = current == name and rounds_of(self._read(name, MAX_KEY_FILE_BYTES)) >= wanted
+                if up_to_date and target == secret:
+                    continue
+                temporary = self.path / f".{name}.tmp"
+                with contextlib.suppress(FileNotFoundError):
+                    temporary.unlink()
+                try:
+                    _write_new(temporary, _protected(key, target), 0o600)
+                    os.replace(temporary, self.path / name)
+                    if current != name:
+                        (self.path / current).unlink()
+                except OSError as exc:
+                    raise KeysError(
+                        f"cannot rewrite {self.path / name} ({exc.strerror}): check the directory"
+                    ) from exc
+                rewritten.append(name)
+        return rewritten
 
     # -- changing ----------------------------------------------------------------------------------
 
@@ -447,7 +526,7 @@ class KeyStore:
             status_changed_at=period.not_before,
             current=True,
         )
-        _write_new(self.path / record.key_name, _encrypted_pem(key, passphrase), 0o600)
+        _write_new(self.path / record.key_name, _protected(key, passphrase), 0o600)
         _write_new(
             self.path / record.certificate_name, certificate.public_bytes(serialization.Encoding.PEM), 0o644
         )
@@ -466,6 +545,8 @@ class KeyStore:
     ) -> DocumentRecord:
         """Create the CSCA and a first current DSC in a new key directory (mode 0700)."""
         secret = normalise_passphrase(passphrase)
+        if not development:
+            check_passphrase_strength(secret)
         chosen = parse_algorithm(algorithm)
         moment = utc_seconds(now)
         if self.exists():
@@ -488,10 +569,10 @@ class KeyStore:
                 csca_key = generate_private_key(chosen)
                 csca = issue_csca(csca_key, moment, csca_validity)
                 record = self._new_document(csca, csca_key, secret, moment, chosen, signing_period, grace)
-                for name in (CSCA_KEY_NAME, CSCA_CERTIFICATE_NAME):
+                for name in (CSCA_KEY_NAME, LEGACY_CSCA_KEY_NAME, CSCA_CERTIFICATE_NAME):
                     with contextlib.suppress(FileNotFoundError):
                         (self.path / name).unlink()  # left over by an init that failed half way
-                _write_new(self.path / CSCA_KEY_NAME, _encrypted_pem(csca_key, secret), 0o600)
+                _write_new(self.path / CSCA_KEY_NAME, _protected(csca_key, secret), 0o600)
                 _write_new(
                     self.path / CSCA_CERTIFICATE_NAME, csca.public_bytes(serialization.Encoding.PEM), 0o644
                 )
@@ -535,11 +616,13 @@ class KeyStore:
             else:
                 chosen = previous.algorithm if previous is not None else manifest.csca.algorithm
             self.csca_signer(secret, moment)  # checks the CSCA is valid now and the passphrase opens it
+            if not manifest.development:
+                check_passphrase_strength(secret)  # a new key under a weak passphrase: no
             csca = self._certificate(CSCA_CERTIFICATE_NAME, manifest.csca.kid)
             try:
                 record = self._new_document(
                     csca,
-                    self._private_key(CSCA_KEY_NAME, secret),
+                    self._private_key(CSCA_KEY_NAME, secret, LEGACY_CSCA_KEY_NAME),
                     secret,
                     moment,
                     chosen,

@@ -15,6 +15,9 @@ from tests.postgres_cluster import ClusterUnavailable, ServerAddress, ThrowawayC
 
 STORES = ["memory", "sqlite", "postgres"]
 
+# Key files are protected with 600,000 PBKDF2 rounds; tests choose a cheaper cost (keys.protection).
+os.environ.setdefault("IMMUNIZE_KEY_KDF_ROUNDS", "1000")
+
 
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[ServerAddress]:

@@ -38,7 +38,7 @@ def test_init_creates_a_key_store_in_the_key_dir_from_the_environment(key_dir: P
 
     assert result.exit_code == 0, result.output
     assert "Current signing key" in result.output
-    assert stat.S_IMODE((key_dir / "csca.key.pem").stat().st_mode) == 0o600
+    assert stat.S_IMODE((key_dir / "csca.key.json").stat().st_mode) == 0o600
     assert len(kids(key_dir)) == 1
 
 

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 from cryptography import x509
-from cryptography.hazmat.primitives import serialization
 
 from keys.errors import (
     InvalidKeyInput,
@@ -39,20 +38,18 @@ def store(tmp_path: Path) -> KeyStore:
 
 
 def key_files(store: KeyStore) -> list[Path]:
-    return sorted(store.path.glob("*.key.pem"))
+    return sorted(store.path.glob("*.key.json"))
 
 
-def test_private_keys_are_encrypted_pkcs8_files_only_the_owner_can_read(store: KeyStore) -> None:
+def test_private_keys_are_protected_files_only_the_owner_can_read(store: KeyStore) -> None:
     files = key_files(store)
 
     assert len(files) == 2  # the CSCA's and the first DSC's
     for path in files:
-        pem = path.read_bytes()
-        assert pem.startswith(b"-----BEGIN ENCRYPTED PRIVATE KEY-----")
+        data = path.read_bytes()
+        assert json.loads(data)["format"] == "immunize-protected-key"
+        assert b"PRIVATE KEY" not in data
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
-        with pytest.raises(TypeError):
-            serialization.load_pem_private_key(pem, password=None)
-        assert serialization.load_pem_private_key(pem, password=PASSPHRASE.encode()) is not None
     assert stat.S_IMODE(store.path.stat().st_mode) == 0o700
 
 
@@ -99,9 +96,9 @@ def test_a_missing_key_directory_says_to_run_init(tmp_path: Path) -> None:
 
 def test_a_missing_key_file_is_named(store: KeyStore) -> None:
     signer = load_current_signer(store.path, PASSPHRASE, NOW)
-    (store.path / f"dsc-{signer.kid.hex()}.key.pem").unlink()
+    (store.path / f"dsc-{signer.kid.hex()}.key.json").unlink()
 
-    with pytest.raises(KeyFileMissing, match=f"dsc-{signer.kid.hex()}.key.pem is missing"):
+    with pytest.raises(KeyFileMissing, match=f"dsc-{signer.kid.hex()}.key.json is missing"):
         load_current_signer(store.path, PASSPHRASE, NOW)
 
 
