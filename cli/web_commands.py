@@ -102,11 +102,30 @@ def _serve(app: Any, host: str, port: int, threads: int) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 256))
-def serve(host: str, port: int, threads: int) -> None:
-    """Serve the web app with waitress."""
+@click.option(
+    "--allow-development",
+    is_flag=True,
+    help="Start even with development keys, a weak passphrase or secret, or the console/file sender.",
+)
+def serve(host: str, port: int, threads: int, allow_development: bool) -> None:
+    """Serve the web app with waitress (production: refuses to start on development settings)."""
     from web import create_app
+    from web.config import settings_from_environment
+    from web.production import production_problems
 
-    _serve(create_app(), host, port, threads)
+    settings = settings_from_environment()
+    problems = production_problems(settings)
+    if problems and not allow_development:
+        _say("immunize serve: refusing to start, this configuration is not fit for production:")
+        for problem in problems:
+            _say(f"- {problem}")
+        _say("Fix these, or pass --allow-development to start anyway (never with real people's data).")
+        sys.exit(1)
+    if problems:
+        _say("WARNING: immunize serve --allow-development: DEVELOPMENT settings, not for real people's data:")
+        for problem in problems:
+            _say(f"- WARNING: {problem}")
+    _serve(create_app({"HSTS_SECONDS": 31_536_000}), host, port, threads)
 
 
 def _step(what: str, action: Any) -> Any:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, request
+from flask import Flask, current_app, request
 from flask.wrappers import Response
 
 log = logging.getLogger("immunize.web")
@@ -36,6 +36,10 @@ HEADERS = {
 def add_security_headers(response: Response) -> Response:
     for name, value in HEADERS.items():
         response.headers.setdefault(name, value)
+    hsts = int(current_app.config.get("HSTS_SECONDS") or 0)
+    if hsts:
+        # `immunize serve` sits behind HTTPS: browsers must never fall back to plain HTTP (RFC 6797).
+        response.headers.setdefault("Strict-Transport-Security", f"max-age={hsts}; includeSubDomains")
     if request.endpoint != "static":
         # Health books and certificates must not linger in shared caches or the back-forward cache.
         response.headers.setdefault("Cache-Control", "no-store")
