@@ -19,7 +19,7 @@ from ledger.errors import LedgerError, LotNotFound, PersonNotFound, SiteNotFound
 from ledger.eventstore import reading
 from ledger.personaldata import KeyRing, load_master_key
 from ledger.reference import Reference, reference
-from ledger.settings import StoreSettings, parse_database_url, store_settings
+from ledger.settings import StoreSettings, parse_database_url, prepare_sqlite_file, store_settings
 from ledger.transcodings import register_ledger_transcodings
 
 T = TypeVar("T")
@@ -55,7 +55,7 @@ class LedgerBase(CommandRunner):
         self.keys = KeyRing(load_master_key(key_dir))
         if self.store.kind == "sqlite":
             assert self.store.sqlite_path is not None
-            self.store.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+            prepare_sqlite_file(self.store.sqlite_path)  # mode 0600 before SQLite creates it
         settings = self.store.eventsourcing_env()
         settings.update(env or {})
         try:

@@ -25,6 +25,30 @@ def default_database_url(var_dir: Path = DEFAULT_VAR_DIR) -> str:
     return f"sqlite:///{var_dir / 'ledger.db'}"
 
 
+SQLITE_FILE_MODE = 0o600
+SQLITE_COMPANIONS = ("", "-wal", "-shm", "-journal")
+
+
+def prepare_sqlite_file(path: Path) -> None:
+    """Create the SQLite file (and its directory) readable by the owner only (issue 12, item 11).
+
+    SQLite gives its -wal and -shm files the mode of the database file, so creating that one 0600
+    before SQLite does covers them; files made by an earlier version are tightened here too.
+    """
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(path, os.O_RDWR | os.O_CREAT, SQLITE_FILE_MODE)
+        os.close(descriptor)
+        for suffix in SQLITE_COMPANIONS:
+            companion = path.with_name(path.name + suffix)
+            if companion.exists() and (companion.stat().st_mode & 0o777) != SQLITE_FILE_MODE:
+                os.chmod(companion, SQLITE_FILE_MODE)
+    except OSError as exc:
+        raise ConfigurationError(
+            f"cannot create the database file {path}: {exc.strerror}; choose a writable IMMUNIZE_DATABASE_URL"
+        ) from exc
+
+
 @dataclass(frozen=True)
 class StoreSettings:
     """Where the ledger lives, parsed from a database URL."""

@@ -15,7 +15,8 @@ from typing import Any
 
 import psycopg
 
-from ledger.settings import StoreSettings
+from ledger.errors import ConfigurationError as LedgerConfigurationError
+from ledger.settings import StoreSettings, prepare_sqlite_file
 from web.errors import ConfigurationError, WebError
 
 SCHEMA = (
@@ -87,11 +88,9 @@ class SqlStore:
             assert settings.sqlite_path is not None
             self._sqlite_path = settings.sqlite_path
             try:
-                settings.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
-            except OSError as exc:
-                raise ConfigurationError(
-                    f"cannot create the directory of {settings.sqlite_path}: {exc.strerror}"
-                ) from exc
+                prepare_sqlite_file(settings.sqlite_path)  # mode 0600 before SQLite creates it
+            except LedgerConfigurationError as exc:
+                raise ConfigurationError(str(exc)) from exc
         elif settings.kind == "postgres":
             self._pg_conninfo = psycopg.conninfo.make_conninfo(
                 host=settings.host,

@@ -14,6 +14,7 @@ from ledger.application import Ledger
 from tests.e2e.web.conftest import make_app, sign_in_as
 from web.catalog import CATALOG
 from web.config import SECRET_FILE_NAME
+from web.roles import Role
 
 
 def test_every_page_carries_the_security_headers(client: object) -> None:
@@ -158,3 +159,28 @@ def test_without_signing_keys_the_downloads_say_what_to_run(app: Flask) -> None:
     assert "The signing keys are not set up yet." in text
     assert "immunize keys init" in text
     assert "Traceback" not in text
+
+
+def test_the_database_files_are_readable_by_the_owner_only(tmp_path: Path) -> None:
+    """Issue 12, item 11: the SQLite file and its -wal/-shm companions are 0600."""
+    from projections.registry import catch_up_views
+    from tests.e2e.web.conftest import make_app as build
+
+    path = tmp_path / "data" / "ledger.db"
+    url = f"sqlite:///{path}"
+    app = build(tmp_path, IMMUNIZE_DATABASE_URL=url)
+    ledger = app.extensions["immunize"].platform.ledger
+    app.extensions["immunize"].accounts.add_staff("auditor.an", "a long enough password", Role.AUDITOR)
+    catch_up_views(ledger, app.extensions["immunize"].platform.views)
+    files = [p for p in path.parent.iterdir() if p.name.startswith("ledger.db")]
+    assert path in files
+    for file in files:
+        assert stat.S_IMODE(file.stat().st_mode) == 0o600, file.name
+
+
+def test_an_existing_database_file_is_tightened_to_0600(tmp_path: Path) -> None:
+    path = tmp_path / "ledger.db"
+    path.touch(mode=0o644)
+    os.chmod(path, 0o644)
+    Ledger(f"sqlite:///{path}", key_dir=tmp_path / "keys")
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600

@@ -67,7 +67,12 @@ def test_serve_refuses_the_reviews_development_configuration(tmp_path: Path) -> 
     port = free_port()
     env = base_env(tmp_path, IMMUNIZE_SECRET_KEY="short-secret")
     result = subprocess.run(
-        [immunize(), "serve", "--port", str(port)], env=env, capture_output=True, text=True, timeout=120, check=False
+        [immunize(), "serve", "--port", str(port)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert result.returncode == 1
     text = result.stderr
@@ -84,7 +89,10 @@ def serve_until_healthy(env: dict[str, str], tmp_path: Path, *extra: str) -> tup
     log = tmp_path / "serve.log"
     with log.open("w") as output:
         process = subprocess.Popen(
-            [immunize(), "serve", "--port", str(port), *extra], env=env, stdout=output, stderr=subprocess.STDOUT
+            [immunize(), "serve", "--port", str(port), *extra],
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
         )
         try:
             deadline = time.monotonic() + 60
