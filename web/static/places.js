@@ -32,7 +32,8 @@
         option.hidden = !show;
         if (show && option.value && firstMatch === null) firstMatch = option;
       });
-      if (firstMatch && (select.selectedIndex < 0 || select.options[select.selectedIndex].hidden)) {
+      var current = select.selectedIndex < 0 ? null : select.options[select.selectedIndex];
+      if (firstMatch && wanted && (!current || !current.value || current.hidden)) {
         select.value = firstMatch.value;
         select.dispatchEvent(new Event("change"));
       }

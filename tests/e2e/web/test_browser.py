@@ -270,3 +270,108 @@ def test_the_response_center_sees_the_lag_and_the_page_refreshes_itself(
     page.get_by_role("button", name="Đăng xuất").click()
     page.goto(world["url"] + "/operations/")
     assert "/signin" in page.url
+
+
+def sign_in_citizen(page: Any, world: dict[str, Any], phone: str) -> None:
+    page.goto(world["url"] + "/signin/citizen")
+    page.get_by_label("Số điện thoại").fill(phone)
+    page.get_by_role("button", name="Gửi mã").click()
+    page.wait_for_url("**/signin/citizen/code")
+    page.get_by_label("Mã xác thực").fill(code_from_outbox(world["outbox"], phone))
+    page.get_by_role("button", name="Xác nhận").click()
+    page.wait_for_url("**/me/")
+
+
+def choose_address(page: Any, province: str, district: str, ward: str) -> None:
+    """Search each list without accents, as a person typing on a phone would, and check the choice."""
+    page.get_by_label("Tìm trong danh sách Tỉnh/thành phố").fill(province)
+    page.locator("#district_code:not([disabled])").wait_for()
+    page.get_by_label("Quận/huyện", exact=True).select_option(label=district)
+    page.locator("#ward_code:not([disabled])").wait_for()
+    page.get_by_label("Tìm trong danh sách Phường/xã").fill("phuc xa")
+    assert page.locator("#ward_code option:checked").inner_text() == ward
+
+
+def fill_person(page: Any, name: str, born: str, national_id: str | None, group: str) -> None:
+    page.get_by_label("Họ và tên").fill(name)
+    page.get_by_label("Ngày sinh").fill(born)
+    page.get_by_label("Nữ").check()
+    if national_id is not None:
+        page.get_by_label("Số CCCD/CMND").fill(national_id)
+    choose_address(page, "ha noi", "Ba Đình", "Phường Phúc Xá")
+    page.get_by_label("Nhóm ưu tiên").select_option(value=group)
+
+
+def test_a_citizen_registers_and_adds_a_dependant_on_a_phone(world: dict[str, Any], page: Any) -> None:
+    ledger: Ledger = world["ledger"]
+    sign_in_citizen(page, world, "0388123456")
+    shot(page, "story-1-empty-health-book")
+    page.get_by_role("link", name="Đăng ký bản thân").click()
+    fill_person(page, "Nguyễn Thị Lan", "15/04/1991", "001191004321", "HEALTH_WORKER")
+    shot(page, "story-2-register-form")
+    page.get_by_role("button", name="Đăng ký bản thân").click()
+    page.wait_for_url("**/me/")
+    assert page.get_by_role("status").inner_text() == "Đã đăng ký Nguyễn Thị Lan. Sổ sức khỏe đã sẵn sàng."
+    me = ledger.person_by_national_id("001191004321")
+    assert (me.priority_group, me.ward_code, me.date_of_birth) == ("HEALTH_WORKER", "00001", "1991-04-15")
+    shot(page, "story-3-registered")
+
+    page.get_by_role("link", name="Thêm người phụ thuộc").click()
+    page.get_by_label("Quan hệ với bạn").select_option(label="Con")
+    fill_person(page, "Trần Minh An", "02/09/2015", None, "OTHER")
+    page.get_by_label("Ngày sinh").fill("31/02/2015")  # a mistake: the form comes back with what was typed
+    page.get_by_role("button", name="Thêm người phụ thuộc").click()
+    assert "Ngày sinh không hợp lệ" in page.get_by_role("alert").inner_text()
+    assert page.get_by_label("Họ và tên").input_value() == "Trần Minh An"
+    assert page.locator("#ward_code option:checked").inner_text() == "Phường Phúc Xá"
+    shot(page, "story-4-dependant-error-keeps-input")
+    page.get_by_label("Ngày sinh").fill("02/09/2015")
+    page.get_by_role("button", name="Thêm người phụ thuộc").click()
+    page.wait_for_url("**/me/")
+    assert page.get_by_role("status").inner_text() == "Đã thêm Trần Minh An vào gia đình của bạn."
+    assert "02/09/2015" in page.locator("ul.people").inner_text()
+    assert len(ledger.dependants(me.person_id)) == 1
+    shot(page, "story-5-dependant-added")
+
+
+def test_the_desk_registers_a_walk_in_records_a_dose_and_refuses_an_early_second(
+    world: dict[str, Any], page: Any
+) -> None:
+    ledger: Ledger = world["ledger"]
+    page.goto(world["url"] + "/signin/staff")
+    page.get_by_label("Tên đăng nhập").fill("nurse.browser")
+    page.get_by_label("Mật khẩu").fill(STAFF_PASSWORD)
+    page.get_by_role("button", name="Đăng nhập").click()
+    page.wait_for_url("**/desk/")
+    assert "<" not in page.title()
+    page.get_by_role("link", name="Đăng ký người mới").click()
+    fill_person(page, "Lê Văn Bình", "20/11/1980", "001080007788", "EDUCATION_ADMIN_PUBLIC_FACING")
+    shot(page, "story-6-desk-register")
+    page.get_by_role("button", name="Đăng ký người mới").click()
+    page.wait_for_url("**/desk/people/**")
+    assert page.get_by_role("status").inner_text() == "Đã đăng ký Lê Văn Bình. Có thể ghi nhận mũi tiêm."
+    page.get_by_label("Lô vắc xin").select_option(
+        label=page.locator("#lot_id option", has_text="BROWSER-1").inner_text()
+    )
+    today = ledger.today()
+    assert page.get_by_label("Ngày tiêm").input_value() == today.strftime("%d/%m/%Y")
+    page.locator("#record-dose").click()
+    page.wait_for_load_state()
+    assert page.get_by_role("status").inner_text() == "Đã ghi nhận mũi 1 cho Lê Văn Bình."
+    shot(page, "story-7-dose-recorded")
+
+    # dose 2 on the same day is too early for Comirnaty (21 days): the page says when it can be
+    page.get_by_label("Lô vắc xin").select_option(
+        label=page.locator("#lot_id option", has_text="BROWSER-1").inner_text()
+    )
+    page.get_by_label("Mũi số").fill("2")
+    page.locator("#record-dose").click()
+    page.wait_for_load_state()
+    alert = page.get_by_role("alert").inner_text()
+    earliest = (today + timedelta(days=21)).strftime("%d/%m/%Y")
+    assert "21 ngày" in alert, alert
+    assert earliest in alert, alert
+    assert page.get_by_label("Mũi số").input_value() == "2"  # what was typed stays
+    shot(page, "story-8-early-second-dose")
+    person = ledger.person_by_national_id("001080007788")
+    assert len(ledger.person_record(person.person_id).doses) == 1
