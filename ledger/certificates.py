@@ -5,7 +5,12 @@ person, validity, green/yellow status and the dose it is about; the HC1 text its
 (name and date of birth), so it is sealed with the person's key and disappears with erasure. A
 `CertificateIndex` per person (id derived from the person's random id, never from personal data)
 names the current certificate, so issuing a new one supersedes the old one in the same transaction.
-Superseded and revoked UCIs are what the revocation list carries (`withdrawn_certificates`).
+
+Booster policy: a certificate superseded by a later dose (or renewed under a new key) still tells the
+truth and stays valid: a printed 2/2 certificate keeps verifying after dose 3. Only a certificate
+whose content became wrong (a corrected name or date of birth, a voided or corrected dose) or that
+was issued by mistake is revoked, always with a reason; revoked UCIs alone go on the revocation list
+(`withdrawn_certificates`).
 """
 
 from __future__ import annotations
@@ -107,14 +112,15 @@ class Certificate(Aggregate):
         self.basis = basis
         self.superseded_by: str | None = None
         self.revoked_reason: str | None = None
+        self.revoked_at: datetime | None = None
 
     @property
     def withdrawn(self) -> bool:
-        """Superseded or revoked: verifiers should refuse it (it is on the revocation list)."""
-        return self.superseded_by is not None or self.revoked_reason is not None
+        """Revoked: verifiers must refuse it (it is on the revocation list). Superseded ones stay valid."""
+        return self.revoked_reason is not None
 
     class Superseded(Aggregate.Event):
-        """A newer certificate replaced this one (a new dose or a correction); this UCI is withdrawn."""
+        """A newer certificate (a later dose, or a renewal) is now the current one; this one stays valid."""
 
         actor: Actor
         at: datetime
@@ -122,9 +128,9 @@ class Certificate(Aggregate):
         by_uci: str
 
     def supersede(self, *, by_uci: str, actor: Actor, at: datetime) -> None:
-        """Withdraw this certificate in favour of `by_uci`."""
-        if self.withdrawn:
-            raise RuleViolation(f"The certificate {self.uci} was already withdrawn.")
+        """Name `by_uci` as the newer certificate; this one keeps verifying."""
+        if self.withdrawn or self.superseded_by is not None:
+            raise RuleViolation(f"The certificate {self.uci} was already replaced or revoked.")
         self._superseded(actor=actor, at=at, uci=self.uci, by_uci=by_uci)
 
     @event(Superseded)
@@ -140,14 +146,15 @@ class Certificate(Aggregate):
         reason: str
 
     def revoke(self, *, reason: str, actor: Actor, at: datetime) -> None:
-        """Revoke this certificate (who may: ledger.permissions)."""
+        """Revoke this certificate (who may: ledger.permissions); a superseded one may be revoked too."""
         if self.withdrawn:
-            raise RuleViolation(f"The certificate {self.uci} was already withdrawn.")
+            raise RuleViolation(f"The certificate {self.uci} was already revoked.")
         self._revoked(actor=actor, at=at, uci=self.uci, reason=reason)
 
     @event(Revoked)
     def _revoked(self, actor: Actor, at: datetime, uci: str, reason: str) -> None:
         self.revoked_reason = reason
+        self.revoked_at = at
 
 
 class CertificateIndex(Aggregate):
@@ -165,6 +172,7 @@ class CertificateIndex(Aggregate):
         self.person_id = person_id
         self.current_id: UUID | None = None
         self.issued = 0
+        self.certificate_ids: list[UUID] = []  # every certificate the person was given, oldest first
 
     class Linked(Aggregate.Event):
         """A new certificate became the person's current one."""
@@ -176,6 +184,7 @@ class CertificateIndex(Aggregate):
         """Make `certificate_id` the current certificate."""
         self.current_id = certificate_id
         self.issued += 1
+        self.certificate_ids.append(certificate_id)
 
     class Unlinked(Aggregate.Event):
         """The current certificate was revoked: the person has none until a new one is issued."""
@@ -212,11 +221,15 @@ class IssueResult:
 
 @dataclass(frozen=True)
 class WithdrawnCertificate:
-    """A UCI verifiers must refuse: superseded by a newer certificate, or revoked."""
+    """A UCI verifiers must refuse: it was revoked (wrong data, or issued by mistake)."""
 
     uci: str
     withdrawn_at: datetime
-    reason: str  # "superseded" or the revocation reason
+    reason: str  # the revocation reason
+
+
+# The reason recorded when a correction makes an earlier certificate wrong (the health book explains it).
+REASON_CORRECTED = "record corrected"
 
 
 def split_name(full_name: str) -> tuple[str, str]:
@@ -268,6 +281,21 @@ def record_basis(ledger: Ledger, record: VaccinationRecord) -> str:
     return ledger.keys.master.fingerprint(b"certificate-basis:" + canonical.encode("utf-8"))
 
 
+def _still_true(ledger: Ledger, certificate: Certificate, person: Person, record: VaccinationRecord) -> bool:
+    """Whether `certificate` still says what the record says up to its dose (name, birth date, doses)."""
+    dose_ids = [dose.dose_id for dose in person.active_doses]
+    if certificate.dose_id not in dose_ids:
+        return False  # its dose was voided
+    upto = dose_ids.index(certificate.dose_id) + 1
+    then = VaccinationRecord(
+        family_name=record.family_name,
+        given_names=record.given_names,
+        date_of_birth=record.date_of_birth,
+        doses=record.doses[:upto],
+    )
+    return certificate.basis == record_basis(ledger, then)
+
+
 def _person_id(ledger: Ledger, person: UUID | str) -> UUID:
     """A person id, or the id registered under a national ID number."""
     if isinstance(person, UUID):
@@ -311,6 +339,12 @@ def current_certificate(ledger: Ledger, person: UUID | str) -> Certificate | Non
     return get_certificate(ledger, index.current_id)
 
 
+def certificates_of(ledger: Ledger, person: UUID | str) -> list[Certificate]:
+    """Every certificate the person was given, oldest first (superseded ones stay valid; revoked ones say why)."""
+    index = _index(ledger, _person_id(ledger, person))
+    return [] if index is None else [get_certificate(ledger, c) for c in index.certificate_ids]
+
+
 def _issued(
     ledger: Ledger,
     certificate: Certificate,
@@ -352,8 +386,9 @@ def issue_certificate(
 ) -> IssueResult:
     """Issue a certificate for the person's latest dose (by person id or national ID number).
 
-    The person's current certificate, if any, is superseded in the same transaction; its UCI then
-    belongs on the revocation list. An erased person, no dose, or an unknown vaccine code gives a clear
+    The person's current certificate, if any, is superseded in the same transaction and stays valid
+    when it still tells the truth (booster policy, see the module docstring); every earlier certificate
+    whose content a correction made wrong is revoked with `REASON_CORRECTED`. An erased person, no dose, or an unknown vaccine code gives a clear
     error and writes nothing. It runs in the ledger's command runner: a retry with the same
     `idempotency_key` returns the certificate the first request issued (without a key, each call is
     a new request).
@@ -388,11 +423,20 @@ def issue_certificate(
         superseded: str | None = None
         if index is None:
             index = CertificateIndex(id=index_id(person_id), person_id=person_id)  # type: ignore[call-arg]
-        elif index.current_id is not None:
-            previous = get_certificate(ledger, index.current_id)
-            previous.supersede(by_uci=signed.uvci, actor=actor, at=at)
-            superseded = previous.uci
-            changed.append(previous)
+        else:
+            for earlier_id in index.certificate_ids:
+                earlier = get_certificate(ledger, earlier_id)
+                if earlier.withdrawn:
+                    continue
+                touched = False
+                if earlier_id == index.current_id:
+                    earlier.supersede(by_uci=signed.uvci, actor=actor, at=at)
+                    superseded, touched = earlier.uci, True
+                if not _still_true(ledger, earlier, subject, record):
+                    earlier.revoke(reason=REASON_CORRECTED, actor=actor, at=at)
+                    touched = True
+                if touched:
+                    changed.append(earlier)
         index.link(certificate.id)
         changed.append(index)
         issued.append(
@@ -512,12 +556,12 @@ def _topic(cls: type) -> str:
 
 
 def withdrawn_certificates(ledger: Ledger, page_size: int = 1000) -> Iterator[WithdrawnCertificate]:
-    """Every superseded or revoked UCI, in log order (for `immunize keys revocation-list`).
+    """Every revoked UCI, in log order (for `immunize keys revocation-list`); superseded ones stay valid.
 
     Read from the log until a projection serves it: topics are stored in clear, so only the
     certificate events are fetched and decoded.
     """
-    topics = [_topic(Certificate.Superseded), _topic(Certificate.Revoked)]
+    topics = [_topic(Certificate.Revoked)]
     position = 0
     while True:
         try:
@@ -532,6 +576,4 @@ def withdrawn_certificates(ledger: Ledger, page_size: int = 1000) -> Iterator[Wi
             domain_event = ledger.mapper.to_domain_event(notification)
             if isinstance(domain_event, Certificate.Revoked):
                 yield WithdrawnCertificate(domain_event.uci, domain_event.at, domain_event.reason)
-            elif isinstance(domain_event, Certificate.Superseded):
-                yield WithdrawnCertificate(domain_event.uci, domain_event.at, "superseded")
         position = page[-1].id

@@ -1,10 +1,11 @@
-"""The certificate index: every certificate issued (by UCI), the current one per person, and the
-superseded and revoked ones that feed the revocation list.
+"""The certificate index: every certificate issued (by UCI), the current one per person, the superseded
+ones (still valid: a later dose was given) and the revoked ones that feed the revocation list.
 
 Built from the events of `ledger/certificates.py`: `Certificate.Issued` (a new current certificate),
 `Certificate.Superseded` and `Certificate.Revoked` (both carry the UCI, so no lookup is needed).
 The HC1 text is personal data and is not kept here. When a person is erased their certificates stay
-listed by UCI (a withdrawn UCI must stay on the revocation list) but lose the link to the person.
+listed by UCI (a revoked UCI must stay on the revocation list) but lose the link to the person.
+A superseded certificate may later be revoked (a correction made it wrong): the status becomes 'revoked'.
 """
 
 from __future__ import annotations

@@ -318,8 +318,11 @@ def current_certificate(store: ViewStore, person_id: UUID | str) -> CertificateE
     return None if row is None else _certificate(row)
 
 
-def revoked_certificates(store: ViewStore, *, include_superseded: bool = True) -> list[CertificateEntry]:
-    """Revoked (and, by default, superseded) certificates, oldest change first: the revocation list's input."""
+def revoked_certificates(store: ViewStore, *, include_superseded: bool = False) -> list[CertificateEntry]:
+    """Revoked certificates, oldest change first: the revocation list's input.
+
+    Superseded certificates (a later dose was given) stay valid and are not listed unless asked for.
+    """
     view = CertificateIndex.recorder(store)
     statuses = ("revoked", "superseded") if include_superseded else ("revoked",)
     with store.transaction(write=False) as cursor:
@@ -331,7 +334,7 @@ def revoked_certificates(store: ViewStore, *, include_superseded: bool = True) -
         return [_certificate(row) for row in cursor.fetchall()]
 
 
-def revoked_ucis(store: ViewStore, *, include_superseded: bool = True) -> list[str]:
+def revoked_ucis(store: ViewStore, *, include_superseded: bool = False) -> list[str]:
     """Just the UCIs of `revoked_certificates`."""
     return [c.uci for c in revoked_certificates(store, include_superseded=include_superseded)]
 

@@ -233,6 +233,24 @@ CATALOG: dict[str, dict[str, str]] = {
         "vi": "Người phụ thuộc (con, cha mẹ, ông bà…) dùng chung số điện thoại của bạn.",
         "en": "A dependant (child, parent, grandparent…) shares your phone number.",
     },
+    "book.certificates": {"vi": "Các chứng nhận đã cấp", "en": "Certificates issued"},
+    "cert.dose_of": {"vi": "Mũi {number}/{total}", "en": "Dose {number}/{total}"},
+    "cert.issued_on": {"vi": "cấp ngày {day}", "en": "issued {day}"},
+    "cert.current": {"vi": "mới nhất", "en": "latest"},
+    "cert.still_valid": {"vi": "vẫn còn hiệu lực", "en": "still valid"},
+    "cert.newer_exists": {
+        "vi": "Đã có chứng nhận mới hơn sau mũi tiêm tiếp theo; bản đã in trước đây vẫn dùng được.",
+        "en": "A newer certificate exists after a later dose; a copy you printed earlier still works.",
+    },
+    "cert.revoked": {"vi": "đã thu hồi", "en": "revoked"},
+    "cert.revoked_on": {"vi": "Thu hồi ngày {day}.", "en": "Revoked on {day}."},
+    "cert.reason_corrected": {
+        "vi": "Lý do: thông tin trên chứng nhận đã được sửa (họ tên, ngày sinh hoặc một mũi ghi nhầm). "
+        "Hãy dùng chứng nhận mới nhất.",
+        "en": "Reason: the record it was made from was corrected (name, date of birth or a dose entered "
+        "by mistake). Use the latest certificate.",
+    },
+    "cert.reason": {"vi": "Lý do: {reason}", "en": "Reason: {reason}"},
     "cert.qr_alt": {"vi": "Mã QR chứng nhận tiêm chủng", "en": "Vaccination certificate QR code"},
     "cert.uci": {"vi": "Mã chứng nhận", "en": "Certificate identifier"},
     "cert.png": {"vi": "Tải mã QR (PNG)", "en": "Download QR (PNG)"},

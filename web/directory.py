@@ -171,7 +171,7 @@ class Directory:
                     (str(event.uci), str(event.person_id)),
                 )
             ]
-        if isinstance(event, Certificate.Superseded | Certificate.Revoked):
+        if isinstance(event, Certificate.Revoked):  # superseded certificates stay valid
             return [("UPDATE web_certificates SET withdrawn = 1 WHERE uci = ?", (str(event.uci),))]
         return []
 
@@ -204,7 +204,7 @@ class Directory:
 
     # queries --------------------------------------------------------------------------------------------
     def withdrawn_ucis(self) -> list[str]:
-        """Superseded and revoked UCIs (what `ledger.certificates.withdrawn_certificates` lists), caught up."""
+        """Revoked UCIs (what `ledger.certificates.withdrawn_certificates` lists), caught up."""
         self.refresh()
         return sorted(
             str(r[0]) for r in self.store.query("SELECT uci FROM web_certificates WHERE withdrawn = 1")

@@ -327,8 +327,27 @@ class Platform:
         data["display_name"] = record.display_name
         data["status"] = self.status_of(record)
         data["next_dose_number"] = len(record.doses) + 1
+        data["certificates"] = self.certificate_history(record.person_id)
         data.pop("phone", None)
         return data
+
+    def certificate_history(self, person_id: UUID) -> list[dict[str, Any]]:
+        """Every certificate the person was given, newest first: superseded ones stay valid, revoked say why."""
+        from ledger.certificates import certificates_of
+
+        found = [
+            {
+                "uci": c.uci,
+                "dose_number": c.dose_number,
+                "series_doses": c.series_doses,
+                "issued_on": c.issued_at.date().isoformat(),
+                "state": "revoked" if c.withdrawn else "superseded" if c.superseded_by else "current",
+                "reason": c.revoked_reason,
+                "revoked_on": c.revoked_at.date().isoformat() if c.revoked_at else None,
+            }
+            for c in certificates_of(self.ledger, person_id)
+        ]
+        return found[::-1]
 
     @guarded
     def report_reaction(self, person_id: str, form: dict[str, Any], *, actor: Any, now: datetime) -> str:
@@ -547,7 +566,7 @@ class Platform:
     ) -> dict[str, Any]:
         """The verdict on an HC1 string: valid with name/date of birth/doses, or the reason it is not.
 
-        Superseded and revoked certificates are refused (reason `revoked`), as offline verifiers with
+        Revoked certificates are refused (reason `revoked`; superseded ones stay valid), as offline verifiers with
         the revocation list refuse them; the staff desk looks people up even by an old certificate.
         """
         from verifier import VerificationError, verify

@@ -1,5 +1,5 @@
 """Certificates through the web: issued once per record, pictures that read back, public verification,
-the staff desk finding a person by their QR, and the revocation list carrying superseded UCIs."""
+the staff desk finding a person by their QR, and the revocation list carrying revoked UCIs only."""
 
 from __future__ import annotations
 
@@ -114,7 +114,7 @@ def test_staff_find_a_person_by_scanning_their_qr_picture(world: dict[str, Any])
     assert found.headers["Location"].endswith(f"/desk/people/{pid}")
 
 
-def test_a_new_dose_supersedes_the_certificate_and_the_old_uci_is_revoked(world: dict[str, Any]) -> None:
+def test_a_new_dose_supersedes_the_certificate_and_the_old_one_stays_valid(world: dict[str, Any]) -> None:
     app: Flask = world["app"]
     ledger: Ledger = world["ledger"]
     person = next(
@@ -150,16 +150,31 @@ def test_a_new_dose_supersedes_the_certificate_and_the_old_uci_is_revoked(world:
     assert revocation.status_code == 200
     from keys.lists import uci_hash
 
-    assert uci_hash(old["uci"]) in revocation.data
+    assert uci_hash(old["uci"]) not in revocation.data  # booster policy: a superseded certificate is true
     assert uci_hash(new["uci"]) not in revocation.data
     from ledger.certificates import withdrawn_certificates
 
     directory = app.extensions["immunize"].platform.directory
     assert directory.withdrawn_ucis() == sorted({w.uci for w in withdrawn_certificates(ledger)})
-    assert old["uci"] in directory.withdrawn_ucis()
+    assert old["uci"] not in directory.withdrawn_ucis()
     public = app.test_client()
-    assert public.post("/api/v1/verify", json={"hc1": old["hc1"]}).get_json()["reason"] == "revoked"
+    assert public.post("/api/v1/verify", json={"hc1": old["hc1"]}).get_json()["valid"] is True
     assert public.post("/api/v1/verify", json={"hc1": new["hc1"]}).get_json()["valid"] is True
+    # The health book says a newer certificate exists and the older one still works.
+    book = client.get(f"/me/people/{person.person_id}").get_data(as_text=True)
+    assert "Mũi 1/2" in book
+    assert "vẫn còn hiệu lực" in book
+    assert "Đã có chứng nhận mới hơn sau mũi tiêm tiếp theo" in book
+    # A revocation (wrong data, a mistake) is shown with its reason.
+    from ledger.certificates import revoke_current_certificate
+
+    revoke_current_certificate(
+        ledger, person.person_id, reason="cấp nhầm lô vắc xin", actor=Actor("t", LedgerRole.ADMIN)
+    )
+    book = client.get(f"/me/people/{person.person_id}").get_data(as_text=True)
+    assert "đã thu hồi" in book
+    assert "Lý do: cấp nhầm lô vắc xin" in book
+    assert public.post("/api/v1/verify", json={"hc1": new["hc1"]}).get_json()["reason"] == "revoked"
 
 
 def test_the_trust_list_and_anchor_downloads_verify_the_certificates(

@@ -9,12 +9,16 @@ from pathlib import Path
 import pytest
 
 from credentials import InvalidRecordError, Status
+from keys.lists import build_revocation_list, build_trust_list
 from keys.signing import InMemoryPKI, generate_test_pki
 from ledger.application import Ledger
 from ledger.certificates import (
+    REASON_CORRECTED,
     CertificateNotFound,
     certificate_for_download,
+    certificates_of,
     current_certificate,
+    get_certificate,
     issue_certificate,
     revoke_current_certificate,
     split_name,
@@ -23,6 +27,8 @@ from ledger.certificates import (
 from ledger.errors import IdempotencyKeyReused, PersonErasedError, PersonNotFound, RuleViolation
 from tests.integration.ledger.conftest import ADMIN, NOW, PFIZER, Campaign, Clock, make_campaign
 from tests.unit.credentials.decode import decode, verify_signature
+from verifier import TrustList, verify
+from verifier.errors import RevokedError
 
 NATIONAL_ID = "001085012345"
 STAFF = ADMIN
@@ -78,7 +84,7 @@ def test_a_first_dose_gives_a_yellow_certificate_with_the_persons_data(
     assert decoded.issued_at == campaign.ledger.now().replace(microsecond=0)
 
 
-def test_the_next_dose_supersedes_the_certificate_and_its_uci_is_withdrawn(
+def test_the_next_dose_supersedes_the_certificate_which_stays_valid(
     campaign: Campaign, pki: InMemoryPKI
 ) -> None:
     person = campaign.register(NATIONAL_ID)
@@ -92,8 +98,9 @@ def test_the_next_dose_supersedes_the_certificate_and_its_uci_is_withdrawn(
     assert (second.dose_number, second.series_doses) == (2, 2)
     assert second.superseded_uci == first.uci
     assert decode(second.hc1).dcc["v"][0]["mp"] == PFIZER
-    withdrawn = list(withdrawn_certificates(campaign.ledger))
-    assert [(w.uci, w.reason) for w in withdrawn] == [(first.uci, "superseded")]
+    assert (
+        list(withdrawn_certificates(campaign.ledger)) == []
+    )  # booster policy: the 1/2 still tells the truth
     current = current_certificate(campaign.ledger, NATIONAL_ID)
     assert current is not None
     assert current.uci == second.uci
@@ -113,7 +120,10 @@ def test_a_name_correction_issues_a_new_certificate_with_the_new_name(
     )
     second = issue_certificate(campaign.ledger, person, pki.document_signer)
     assert decode(second.hc1).dcc["nam"] == {"fn": "Đặng", "fnt": "DANG", "gn": "Văn Đức", "gnt": "VAN<DUC"}
-    assert [w.uci for w in withdrawn_certificates(campaign.ledger)] == [first.uci]
+    # the first one carries the wrong name: revoked, with the reason the health book explains
+    assert [(w.uci, w.reason) for w in withdrawn_certificates(campaign.ledger)] == [
+        (first.uci, REASON_CORRECTED)
+    ]
 
 
 def test_revoking_puts_the_uci_on_the_list_and_leaves_no_current_certificate(
@@ -234,7 +244,8 @@ def test_the_certificate_history_survives_reopening_the_store(
         current = current_certificate(reopened, NATIONAL_ID)
         assert current is not None
         assert (current.uci, current.hc1.value, current.status) == (second.uci, second.hc1, Status.YELLOW)
-        assert [w.uci for w in withdrawn_certificates(reopened)] == [first.uci]
+        assert list(withdrawn_certificates(reopened)) == []  # a renewal supersedes; the first stays valid
+        assert get_certificate(reopened, first.certificate_id).superseded_by == second.uci
     finally:
         reopened.close()
 
@@ -283,3 +294,73 @@ def test_a_new_signing_key_or_a_near_expiry_gives_a_new_certificate(
     third = certificate_for_download(campaign.ledger, person, rotated.document_signer, now=late)
     assert third.uci != second.uci
     assert third.issued_at == late.replace(microsecond=0)
+
+
+def revocation_checked(pki: InMemoryPKI, ledger: Ledger, tmp_path: Path, name: str) -> TrustList:
+    """What an offline verifier holds: the signed trust list and the revocation list built from the ledger."""
+    now = ledger.now()
+    trust_file, revocation_file = tmp_path / f"{name}-trust.cose", tmp_path / f"{name}-revoked.cose"
+    trust_file.write_bytes(
+        build_trust_list(pki.csca_signer, [pki.document_signer.certificate_der], 1, now, dt.timedelta(days=7))
+    )
+    ucis = [w.uci for w in withdrawn_certificates(ledger)]
+    revocation_file.write_bytes(build_revocation_list(pki.csca_signer, ucis, 1, now, dt.timedelta(days=7)))
+    return TrustList.load(trust_file, pki.csca_der, revocation_list=revocation_file)
+
+
+def test_a_booster_leaves_the_earlier_certificate_valid_and_a_correction_revokes_the_wrong_ones(
+    campaign: Campaign, pki: InMemoryPKI, tmp_path: Path
+) -> None:
+    ledger = campaign.ledger
+    person = campaign.register(NATIONAL_ID)
+    campaign.dose(person, 1, dt.date(2021, 3, 1))
+    campaign.dose(person, 2, dt.date(2021, 5, 20), lot=campaign.pfizer_lot, product=PFIZER)
+    complete = issue_certificate(ledger, person, pki.document_signer)
+    campaign.dose(person, 3, dt.date(2021, 9, 20), lot=campaign.pfizer_lot, product=PFIZER)
+    booster = issue_certificate(ledger, person, pki.document_signer)
+    assert (complete.dose_number, booster.dose_number) == (2, 3)
+    assert booster.superseded_uci == complete.uci
+
+    # The printed 2/2 certificate still verifies offline with the published lists.
+    trust = revocation_checked(pki, ledger, tmp_path, "after-booster")
+    assert verify(complete.hc1, trust, now=ledger.now()).dcc["v"][0]["dn"] == 2
+    assert verify(booster.hc1, trust, now=ledger.now()).dcc["v"][0]["dn"] == 3
+
+    # A corrected date of birth makes both wrong: the next issue revokes both, with a reason.
+    ledger.correct_date_of_birth(
+        person_id=person, date_of_birth="1985-03-12", reason="typo", actor=STAFF, idempotency_key="dob"
+    )
+    corrected = issue_certificate(ledger, person, pki.document_signer)
+    assert sorted((w.uci, w.reason) for w in withdrawn_certificates(ledger)) == sorted(
+        [(complete.uci, REASON_CORRECTED), (booster.uci, REASON_CORRECTED)]
+    )
+    trust = revocation_checked(pki, ledger, tmp_path, "after-correction")
+    with pytest.raises(RevokedError):
+        verify(complete.hc1, trust, now=ledger.now())
+    with pytest.raises(RevokedError):
+        verify(booster.hc1, trust, now=ledger.now())
+    assert verify(corrected.hc1, trust, now=ledger.now()).dcc["dob"] == "1985-03-12"
+    history = [(c.uci, c.superseded_by, c.revoked_reason) for c in certificates_of(ledger, person)]
+    assert history == [
+        (complete.uci, booster.uci, REASON_CORRECTED),
+        (booster.uci, corrected.uci, REASON_CORRECTED),
+        (corrected.uci, None, None),
+    ]
+
+
+def test_voiding_a_dose_revokes_only_the_certificate_that_names_it(
+    campaign: Campaign, pki: InMemoryPKI
+) -> None:
+    ledger = campaign.ledger
+    person = campaign.register(NATIONAL_ID)
+    campaign.dose(person, 1, dt.date(2021, 8, 1))
+    first = issue_certificate(ledger, person, pki.document_signer)
+    wrong = campaign.dose(person, 2, dt.date(2021, 9, 15), lot=campaign.pfizer_lot, product=PFIZER)
+    second = issue_certificate(ledger, person, pki.document_signer)
+    ledger.void_dose(
+        person_id=person, dose_id=wrong.dose_id, reason="wrong person", actor=STAFF, idempotency_key="v"
+    )
+    again = issue_certificate(ledger, person, pki.document_signer)
+    assert again.dose_number == 1
+    assert [(w.uci, w.reason) for w in withdrawn_certificates(ledger)] == [(second.uci, REASON_CORRECTED)]
+    assert first.uci not in {w.uci for w in withdrawn_certificates(ledger)}
