@@ -1,6 +1,11 @@
 """dcc-verify: check one health certificate offline and show staff only what they need.
 
-Exit status: 0 valid (and accepted by the rules), 1 invalid or not accepted, 2 usage error.
+Two questions, answered apart: is the certificate authentic and valid (validity), and do the chosen
+country's CertLogic rules accept it today (acceptance)? An authentic certificate that a rule keeps
+out is "authentic — not accepted: rule …", never "invalid".
+
+Exit status: 0 valid and accepted; 1 invalid (not authentic, expired, malformed, revoked);
+2 usage error or unusable rules/value sets/trust list; 3 authentic but not accepted (or a rule open).
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from verifier.errors import TrustListError, VerificationError
 from verifier.pipeline import DEFAULT_CLOCK_SKEW, VerificationResult, verify
 from verifier.trustlist import DEFAULT_GRACE, TrustList, newest_good
 
-EXIT_VALID, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+EXIT_VALID, EXIT_INVALID, EXIT_USAGE, EXIT_NOT_ACCEPTED = 0, 1, 2, 3
 MAX_INPUT_BYTES = 64 * 1024
 
 
@@ -66,8 +71,20 @@ def build_parser() -> argparse.ArgumentParser:
         default=DEFAULT_CLOCK_SKEW.total_seconds() / 60,
         help="minutes this device's clock may be off (default 5)",
     )
-    parser.add_argument(
-        "--rules", type=Path, help="acceptance rule file (JSON; default: Viet Nam green/yellow)"
+    rules = parser.add_argument_group("acceptance (CertLogic rules in the EU gateway format)")
+    rules.add_argument(
+        "--rules",
+        type=Path,
+        help="rule.json file, file of an array of rules, or directory of them (default: Viet Nam's green/yellow)",
+    )
+    rules.add_argument("--country", default="VN", help="whose rules to apply (default VN)")
+    rules.add_argument(
+        "--valuesets",
+        type=Path,
+        help="directory of EU value set files (default: those shipped with the verifier)",
+    )
+    rules.add_argument(
+        "--language", default="en", help="language of rule descriptions, e.g. en, vi, de (default en)"
     )
     parser.add_argument("--json", action="store_true", help="print the outcome as JSON")
     parser.add_argument("--verbose", action="store_true", help="also show the certificate's other content")
@@ -83,23 +100,106 @@ def main(argv: Sequence[str] | None = None) -> int:
     if (args.hc1 is None) == (args.image is None):
         parser.error("give the certificate as HC1 text, - for standard input, or --image FILE (exactly one)")
     now = _check_time(parser, args.at)
-    trust, refused = _trust(parser, args, now)
     if not 0 <= args.clock_skew <= 24 * 60:
         parser.error("--clock-skew is a number of minutes from 0 to 1440")
+    trust, refused = _trust(parser, args, now)
+    acceptance_rules = _acceptance_rules(parser, args, now)
     for line in refused:  # the newest good list is in use; say which downloads were not
         sys.stderr.write(f"dcc-verify: warning: list refused, {line}\n")
-    rules = _rules(parser, args.rules)
     try:
         text = _certificate_text(args)
         result = verify(text, trust, now=now, clock_skew=timedelta(minutes=args.clock_skew))
     except VerificationError as error:
         _report_invalid(error, args.json)
         return EXIT_INVALID
-    from verifier.rules import evaluate
+    outcome = _accept(acceptance_rules, result, args, now)
+    _report_valid(result, outcome, args.json, args.verbose)
+    return EXIT_VALID if outcome.accepted else EXIT_NOT_ACCEPTED
 
-    decision = evaluate(rules, result.dcc, now)
-    _report_valid(result, decision, args.json, args.verbose)
-    return EXIT_VALID if decision.accepted else EXIT_INVALID
+
+class _Rules:
+    """What the command applies: Viet Nam's levels, or one country's rules, with the value sets."""
+
+    def __init__(self, levels: Any, rule_set: Any, value_sets: Any, country: str, language: str) -> None:
+        self.levels = levels
+        self.rule_set = rule_set
+        self.value_sets = value_sets
+        self.country = country
+        self.language = language
+
+
+class _Outcome:
+    """The acceptance outcome shown: a level (VN cards) or plain accepted / not accepted."""
+
+    def __init__(self, acceptance: Any, level: str | None, levels: Any = None) -> None:
+        self.acceptance = acceptance  # the acceptance that decided (the level reached, or the last tried)
+        self.level = level
+        self.levels = levels
+
+    @property
+    def accepted(self) -> bool:
+        return bool(self.acceptance.accepted)
+
+
+def _acceptance_rules(parser: argparse.ArgumentParser, args: argparse.Namespace, now: datetime) -> _Rules:
+    """Load and check the rules and value sets before any certificate is read: bad input is a usage error."""
+    from verifier import acceptance
+
+    country = str(args.country).upper()
+    try:
+        value_sets = (
+            acceptance.shipped_value_sets()
+            if args.valuesets is None
+            else acceptance.load_value_sets(args.valuesets)
+        )
+        if args.rules is None:
+            if country != "VN":
+                raise acceptance.UnknownCountryError(
+                    f"The verifier ships only Viet Nam's rules (VN), not {country}'s; "
+                    f"give that country's rules with --rules."
+                )
+            levels = acceptance.shipped_levels()
+            for _level, rule_set in levels:
+                acceptance.require_value_sets(rule_set.for_country(country, now), value_sets, _source(args))
+            return _Rules(levels, None, value_sets, country, args.language)
+        rule_set = acceptance.load_rules(args.rules)
+        acceptance.require_value_sets(rule_set.for_country(country, now), value_sets, _source(args))
+        return _Rules(None, rule_set, value_sets, country, args.language)
+    except VerificationError as error:
+        parser.error(f"{error} [{error.reason}]")
+
+
+def _source(args: argparse.Namespace) -> str:
+    return f"in {args.valuesets}" if args.valuesets is not None else "shipped with the verifier"
+
+
+def _accept(rules: _Rules, result: VerificationResult, args: argparse.Namespace, now: datetime) -> _Outcome:
+    from verifier import acceptance
+
+    certificate = {"issued_at": result.issued_at, "expires_at": result.expires_at, "kid": result.kid}
+    if rules.levels is not None:
+        decision = acceptance.assess_levels(
+            result.dcc,
+            result.kind,
+            now,
+            rules.levels,
+            rules.value_sets,
+            rules.country,
+            rules.language,
+            **certificate,
+        )
+        return _Outcome(decision.levels[-1][1], decision.level, decision.levels)
+    decided = acceptance.accept(
+        rules.rule_set,
+        result.dcc,
+        result.kind,
+        rules.country,
+        now,
+        rules.value_sets,
+        rules.language,
+        **certificate,
+    )
+    return _Outcome(decided, None)
 
 
 def _check_time(parser: argparse.ArgumentParser, at: str | None) -> datetime:
@@ -151,15 +251,6 @@ def _trust(
         parser.error(str(error))
 
 
-def _rules(parser: argparse.ArgumentParser, path: Path | None) -> Any:
-    from verifier.rules import builtin, load_rules
-
-    try:
-        return builtin("vn") if path is None else load_rules(path)
-    except VerificationError as error:
-        parser.error(str(error))
-
-
 def _certificate_text(args: argparse.Namespace) -> str:
     if args.image is not None:
         from verifier.picture import read_qr
@@ -193,38 +284,84 @@ def _report_invalid(error: VerificationError, as_json: bool) -> None:
         _write(f"INVALID ({error.reason}): {error}")
 
 
-def _report_valid(result: VerificationResult, decision: Any, as_json: bool, verbose: bool) -> None:
+def _headline(outcome: _Outcome) -> str:
+    acceptance = outcome.acceptance
+    if not outcome.accepted:
+        summary: str = acceptance.summary()  # "authentic — not accepted: rule … (…)"
+        return summary
+    if outcome.level is None:
+        return f"VALID — {acceptance.summary()}"
+    headline = f"VALID: {outcome.level} — authentic, accepted by the rules of {acceptance.country}"
+    if outcome.levels and len(outcome.levels) > 1:
+        missed = outcome.levels[0][1]
+        reason = (missed.failed or missed.open)[0]
+        headline += (
+            f" (not {outcome.levels[0][0]}: rule {reason.rule.identifier} "
+            f"({reason.rule.description(acceptance.language)}))"
+        )
+    return headline
+
+
+def _rule_lines(outcome: _Outcome) -> list[dict[str, Any]]:
+    acceptance = outcome.acceptance
+    return [
+        {
+            "rule": item.rule.identifier,
+            "status": item.status,
+            "description": item.rule.description(acceptance.language),
+            **({"detail": item.detail} if item.detail else {}),
+        }
+        for item in acceptance.outcomes
+    ]
+
+
+def _report_valid(result: VerificationResult, outcome: _Outcome, as_json: bool, verbose: bool) -> None:
     native, standard = _names(result.dcc)
-    failed = decision.failed_rule
+    acceptance = outcome.acceptance
     if as_json:
-        outcome: dict[str, Any] = {
+        # why not accepted, or (a lower card) why not the best card
+        deciding = acceptance if not outcome.accepted or not outcome.levels else outcome.levels[0][1]
+        reasons = deciding.failed or deciding.open
+        first = reasons[0] if reasons else None
+        report: dict[str, Any] = {
             "valid": True,
-            "accepted": decision.accepted,
-            "verdict": decision.verdict,
+            "authentic": True,
+            "accepted": outcome.accepted,
+            "verdict": outcome.level if outcome.accepted else None,
+            "summary": _headline(outcome),
+            "country": acceptance.country,
             "failed_rule": None
-            if failed is None
-            else {"rule": failed.rule, "level": failed.verdict, "message": failed.message},
+            if first is None
+            else {
+                "rule": first.rule.identifier,
+                "status": first.status,
+                "description": first.rule.description(acceptance.language),
+            },
+            "entry": {"index": acceptance.entry_index, "count": acceptance.entry_count},
             "name": native,
             "name_transliterated": standard,
             "date_of_birth": result.dcc.get("dob"),
             "warnings": list(result.warnings),
         }
         if verbose:
-            outcome["details"] = _details(result)
-        _write(json.dumps(outcome, ensure_ascii=False, default=str))
+            report["rules"] = _rule_lines(outcome)
+            report["details"] = _details(result)
+        _write(json.dumps(report, ensure_ascii=False, default=str))
         return
-    if decision.accepted:
-        headline = f"VALID: {decision.verdict}"
-        if failed is not None:
-            headline += f" (not {failed.verdict}: rule {failed.rule}: {failed.message})"
-    else:
-        headline = f"NOT ACCEPTED: valid certificate, but rule {failed.rule} failed: {failed.message}"
-    _write(headline)
+    _write(_headline(outcome))
     _write(f"Name: {native}" + (f" ({standard})" if standard else ""))
     _write(f"Date of birth: {result.dcc.get('dob', '')}")
+    if acceptance.entry_count > 1:
+        _write(
+            f"The rules looked at entry {acceptance.entry_index + 1} of {acceptance.entry_count} "
+            "(the most recent) of this certificate."
+        )
     for warning in result.warnings:
         _write(f"Warning: {warning}")
     if verbose:
+        for line in _rule_lines(outcome):
+            detail = f" — {line['detail']}" if "detail" in line else ""
+            _write(f"Rule {line['rule']}: {line['status']} ({line['description']}){detail}")
         for key, value in _details(result).items():
             _write(
                 f"{key}: {json.dumps(value, ensure_ascii=False, default=str) if not isinstance(value, str) else value}"

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import zlib
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from types import NoneType
 from typing import Any
 
 from verifier import cose, schema
@@ -186,28 +188,63 @@ def check_signer_validity(
 
 
 def extract_dcc(claims: dict[Any, Any]) -> dict[str, Any]:
-    """The DCC payload: claim -260 (hcert), key 1 (eu_dcc_v1)."""
+    """The DCC payload (claim -260 (hcert), key 1 (eu_dcc_v1)) as the JSON data it stands for."""
     hcert = claims.get(CLAIM_HCERT)
-    dcc = hcert.get(HCERT_EU_DCC) if isinstance(hcert, dict) else None
-    if not isinstance(dcc, dict):
+    dcc = hcert.get(HCERT_EU_DCC) if isinstance(hcert, Mapping) else None
+    if not isinstance(dcc, Mapping):
         raise CborError("The certificate's claims hold no health certificate payload (claim -260).")
-    return dcc
+    return as_json(dcc)  # type: ignore[no-any-return]
+
+
+def _needs_conversion(value: Any) -> bool:
+    if isinstance(value, dict):
+        return any(map(_needs_conversion, value.values()))
+    if isinstance(value, list):
+        return any(map(_needs_conversion, value))
+    return not isinstance(value, str | int | NoneType) or isinstance(value, float)
+
+
+def as_json(value: Any) -> Any:
+    """CBOR data as JSON data, as real issuers' encodings mean it (EU DCC vol. 1, 3.3.3; RFC 8949 3.4).
+
+    Date-times tagged 0 (text) or 1 (epoch) become RFC 3339 text, full dates (tag 1004) ISO dates,
+    integer-valued floats (dn 1.0) integers; cbor2's frozen maps and tuples plain dicts and lists.
+    Anything else is kept, for the structure check to judge.
+    """
+    if isinstance(value, dict) and not _needs_conversion(value):
+        return value  # the common case: plain JSON already, nothing is copied
+    return _convert(value)
+
+
+def _convert(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {key: _convert(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_convert(item) for item in value]
+    if isinstance(value, datetime):
+        text = value.isoformat()
+        return text.removesuffix("+00:00") + "Z" if text.endswith("+00:00") else text
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
 
 
 def certificate_kind(dcc: dict[str, Any]) -> str:
-    """Which single kind of entry the DCC carries: v, t or r."""
-    present = [kind for kind in KINDS if kind in dcc]
+    """Which single kind of group the DCC carries: v, t or r (a null group counts as absent)."""
+    present = [kind for kind in KINDS if dcc.get(kind) is not None]
     if len(present) != 1:
-        raise SchemaError("The certificate must hold exactly one vaccination, test or recovery entry.")
+        raise SchemaError("The certificate must hold exactly one group: vaccination, test or recovery.")
     return present[0]
 
 
 def check_schema(dcc: dict[str, Any], kind: str) -> str:
-    """The DCC schema of the payload's own version, and exactly one entry (EU DCC spec vol. 1, 3.3.1)."""
+    """The structure of the newest DCC schema release, and at least one entry in the group."""
     release = schema.validate(dcc)
     entries = dcc[kind]
-    if not isinstance(entries, list) or len(entries) != 1:
-        raise SchemaError("The certificate must hold exactly one vaccination, test or recovery entry.")
+    if not isinstance(entries, list) or not entries:
+        raise SchemaError("The certificate's group holds no vaccination, test or recovery entry.")
     return release
 
 

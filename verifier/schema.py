@@ -1,13 +1,19 @@
-"""DCC JSON schema validation: the official schema of the certificate's own version, checked fast.
+"""DCC payload structure: the newest official schema release, whatever `ver` says, structure only.
 
-The EU test vectors count value-set membership ("valueset-uri": country codes, vaccine products,
-manufacturers, test devices ...) as part of schema validation, so codes are checked against the
-official value sets shipped in valuesets/.
+Schema releases are backward compatible, and the EU verifier apps check every certificate against
+the newest one: an older release's stricter patterns would refuse genuine certificates. Only
+structure is checked here (required fields, types, lengths, patterns). Value-set membership
+(country codes, vaccine products ...) is acceptance, not validity: the CertLogic rules check it.
 
-Each shipped release (schemas/<version>.json, Apache-2.0) is compiled once, lazily, into plain
-Python closures for the handful of keywords the DCC schemas use. A certificate the fast checker
-accepts is valid; one it rejects is re-checked by jsonschema (Draft 2020-12, formats not asserted,
-as the EU vectors expect), which is authoritative and words the error.
+Two things real issuers emitted are read as the specification intends before checking:
+- a group (`v`, `t`, `r`) that is `null` is an absent group (see `normalise_groups`);
+- a group with more than one entry is verified entry by entry (the rules say which one they read),
+  so the schema's `maxItems: 1` on groups is not applied.
+
+The shipped release (schemas/<version>.json, Apache-2.0) is compiled once, lazily, into Python for
+the handful of keywords the DCC schema uses. A payload the fast checker accepts is valid; one it
+rejects is re-checked by jsonschema (Draft 2020-12, formats not asserted, as the EU vectors expect),
+which is authoritative and words the error.
 """
 
 from __future__ import annotations
@@ -16,21 +22,21 @@ import copy
 import json
 import re
 from collections.abc import Callable
-from functools import cache, lru_cache
+from functools import cache
 from importlib import resources
 from typing import Any
 
 from verifier.errors import SchemaError
 
 Check = Callable[[Any], bool]
+GROUPS = ("v", "t", "r")
 _VERSION = re.compile(r"^(\d+)\.(\d+)\.(\d+)$")
-# Keywords that only annotate (draft 2020-12 and the DCC's own "valueset-uri"); "format" is an
-# annotation unless a format assertion vocabulary is switched on, which the DCC validators do not do.
+# Keywords that only annotate (draft 2020-12, and the DCC's own "valueset-uri": membership is checked
+# by the acceptance rules); "format" is an annotation unless a format assertion vocabulary is on,
+# which the DCC validators do not do.
 _ANNOTATIONS = frozenset(
-    {"$schema", "$id", "$comment", "title", "description", "examples", "format", "$defs"}
+    {"$schema", "$id", "$comment", "title", "description", "examples", "format", "$defs", "valueset-uri"}
 )
-# The schemas name value sets by their old file names; these are the shipped files holding them.
-_VALUE_SET_FILES = {"test-manf.json": "test-manf-example.json", "test-results.json": "test-result.json"}
 
 
 class _Unsupported(Exception):
@@ -38,114 +44,58 @@ class _Unsupported(Exception):
 
 
 @cache
-def shipped_versions() -> tuple[tuple[int, int, int], ...]:
-    """The schema releases shipped inside the package, oldest first."""
-    names = [entry.name for entry in resources.files("verifier").joinpath("schemas").iterdir()]
+def newest_release() -> str:
+    """The newest schema release shipped inside the package (e.g. "1.3.3")."""
     found = []
-    for name in names:
-        match = _VERSION.match(name.removesuffix(".json")) if name.endswith(".json") else None
+    for entry in resources.files("verifier").joinpath("schemas").iterdir():
+        match = _VERSION.match(entry.name.removesuffix(".json")) if entry.name.endswith(".json") else None
         if match:
             found.append((int(match[1]), int(match[2]), int(match[3])))
-    return tuple(sorted(found))
-
-
-def _dotted(version: tuple[int, int, int]) -> str:
-    return ".".join(str(part) for part in version)
-
-
-@lru_cache(maxsize=64)
-def _release_for_text(version: str) -> str:
-    return _release(version)
-
-
-def release_for(version: Any) -> str:
-    """The shipped release to check a payload of this `ver` against (cached per version text)."""
-    if isinstance(version, str) and len(version) <= 20:
-        return _release_for_text(version)
-    return _release(version)
-
-
-def _release(version: Any) -> str:
-    """The shipped release to check a payload of this `ver` against: the same, else newest same major.minor."""
-    match = _VERSION.match(version) if isinstance(version, str) else None
-    if match is None:
-        raise SchemaError("The certificate does not state a valid schema version (ver).")
-    wanted = (int(match[1]), int(match[2]), int(match[3]))
-    shipped = shipped_versions()
-    if wanted in shipped:
-        return _dotted(wanted)
-    same_minor = [release for release in shipped if release[:2] == wanted[:2]]
-    if not same_minor:
-        raise SchemaError(
-            f"The certificate uses schema version {version}, which this verifier does not know."
-        )
-    return _dotted(same_minor[-1])
+    return ".".join(str(part) for part in max(found))
 
 
 @cache
-def _official_schema(release: str) -> dict[str, Any]:
-    """The parsed official schema of one release, unchanged."""
-    text = resources.files("verifier").joinpath("schemas", f"{release}.json").read_text("utf-8")
+def official_schema() -> dict[str, Any]:
+    """The newest official schema, unchanged."""
+    text = resources.files("verifier").joinpath("schemas", f"{newest_release()}.json").read_text("utf-8")
     loaded: dict[str, Any] = json.loads(text)
     return loaded
 
 
 @cache
-def _schema(release: str) -> dict[str, Any]:
-    """The schema of a release with the newest release's value sets attached to same-named definitions.
-
-    Older schemas annotate fewer fields with value sets (1.0.0 has none on country codes), yet the EU
-    vectors reject an unknown country under 1.0.0 (PL/1.0.0/8): codes are judged by today's lists.
-    """
-    newest = _official_schema(_dotted(shipped_versions()[-1]))
-    value_sets = {
-        name: definition["valueset-uri"]
-        for name, definition in newest.get("$defs", {}).items()
-        if isinstance(definition, dict) and "valueset-uri" in definition
-    }
-    schema = copy.deepcopy(_official_schema(release))
-    for name, definition in schema.get("$defs", {}).items():
-        if name in value_sets and isinstance(definition, dict):
-            definition.setdefault("valueset-uri", value_sets[name])
+def _schema() -> dict[str, Any]:
+    """The newest schema as applied: groups may hold several entries (each is still checked)."""
+    schema = copy.deepcopy(official_schema())
+    for group in GROUPS:
+        schema["properties"][group].pop("maxItems", None)
     return schema
 
 
-@cache
-def value_set(uri: str) -> frozenset[str]:
-    """The codes of one official value set named by a schema's "valueset-uri" (empty if unknown)."""
-    name = uri.rsplit("/", 1)[-1]
-    name = _VALUE_SET_FILES.get(name, name)
-    try:
-        text = resources.files("verifier").joinpath("valuesets", name).read_text("utf-8")
-    except (FileNotFoundError, OSError):
-        return frozenset()
-    values = json.loads(text).get("valueSetValues", {})
-    return frozenset(values)
-
-
-def _in_value_set(uri: str, value: Any) -> bool:
-    """Whether a string value is one of its value set's codes (non-strings and unknown sets pass)."""
-    codes = value_set(uri)
-    return not isinstance(value, str) or not codes or value in codes
+def normalise_groups(dcc: dict[str, Any]) -> dict[str, Any]:
+    """The payload without groups that are `null` (some issuers wrote "t": null beside "v": [...])."""
+    if any(group in dcc and dcc[group] is None for group in GROUPS):
+        return {key: value for key, value in dcc.items() if not (key in GROUPS and value is None)}
+    return dcc
 
 
 def validate(dcc: Any) -> str:
-    """Validate a DCC payload against the schema of its own version; returns that release."""
+    """Validate a DCC payload's structure against the newest release; returns that release."""
     if not isinstance(dcc, dict):
         raise SchemaError("The certificate payload is not a JSON object.")
-    release = release_for(dcc.get("ver"))
-    fast = _fast_checker(release)
+    dcc = normalise_groups(dcc)
+    release = newest_release()
+    fast = _fast_checker()
     if fast is not None and fast(dcc):
         return release
-    message = _authoritative_error(release, dcc)
+    message = _authoritative_error(dcc)
     if message is None:
         return release
-    raise SchemaError(f"The certificate content does not follow DCC schema {release}: {message}.")
+    raise SchemaError(f"The certificate content does not have the structure of a DCC: {message}.")
 
 
-def _authoritative_error(release: str, dcc: Any) -> str | None:
+def _authoritative_error(dcc: Any) -> str | None:
     """The first jsonschema error for this payload, or None if it is valid."""
-    validator = _jsonschema_validator(release)
+    validator = _jsonschema_validator()
     try:
         error = next(iter(validator.iter_errors(dcc)), None)
     except Exception as failure:  # jsonschema itself failing on odd data (e.g. huge regex input)
@@ -157,23 +107,17 @@ def _authoritative_error(release: str, dcc: Any) -> str | None:
 
 
 @cache
-def _jsonschema_validator(release: str) -> Any:
-    """A jsonschema Draft 2020-12 validator for one release, built once (imported only when needed)."""
+def _jsonschema_validator() -> Any:
+    """A jsonschema Draft 2020-12 validator, built once (imported only when needed)."""
     import jsonschema
 
-    def valueset_uri(validator: Any, uri: str, instance: Any, schema: Any) -> Any:
-        if not _in_value_set(uri, instance):
-            yield jsonschema.ValidationError(f"{instance!r} is not a code of the value set {uri}")
-
-    keywords = {"valueset-uri": valueset_uri}
-    checker = jsonschema.validators.extend(jsonschema.Draft202012Validator, keywords)  # type: ignore[no-untyped-call]
-    return checker(_schema(release))
+    return jsonschema.Draft202012Validator(_schema())
 
 
 @cache
-def _fast_checker(release: str) -> Check | None:
-    """The compiled fast checker of a release, or None if its schema uses unsupported keywords."""
-    root = _schema(release)
+def _fast_checker() -> Check | None:
+    """The compiled fast checker, or None if the schema uses unsupported keywords."""
+    root = _schema()
     try:
         return _Compiler(root).compile(root)
     except _Unsupported:
@@ -300,11 +244,6 @@ class _Compiler:
             elif keyword == "pattern":
                 search = self._constant(re.compile(argument).search)  # JSON Schema patterns are unanchored
                 lines.append(f"{pad}if isinstance({v}, str) and {search}({v}) is None: return False")
-            elif keyword == "valueset-uri":
-                codes = value_set(str(argument))
-                if codes:
-                    known = self._constant(codes)
-                    lines.append(f"{pad}if isinstance({v}, str) and {v} not in {known}: return False")
             elif keyword in ("oneOf", "anyOf"):
                 branches = [self._function(sub) for sub in argument]
                 calls = [f"{branch}({v})" for branch in branches]

@@ -26,6 +26,25 @@ from verifier.cli import main
 CSCA = make_csca()
 DSC = make_dsc(CSCA)
 AT = NOW.isoformat()
+BOOSTER_RULE = {
+    "Identifier": "VR-XX-0001",
+    "Type": "Acceptance",
+    "Country": "XX",
+    "Version": "1.0.0",
+    "Engine": "CERTLOGIC",
+    "EngineVersion": "1.3.3",
+    "CertificateType": "Vaccination",
+    "Description": [
+        {"lang": "en", "desc": "A booster dose is required."},
+        {"lang": "vi", "desc": "Cần tiêm mũi nhắc lại."},
+    ],
+    "ValidFrom": "2021-01-01T00:00:00Z",
+    "ValidTo": "2030-01-01T00:00:00Z",
+    "AffectedFields": ["v.0.dn", "v.0.sd"],
+    "Logic": {
+        "if": [{"var": "payload.v.0"}, {">": [{"var": "payload.v.0.dn"}, {"var": "payload.v.0.sd"}]}, True]
+    },
+}
 
 
 @pytest.fixture
@@ -43,10 +62,7 @@ def files(tmp_path: Path) -> dict[str, Path]:
     paths["anchor"].write_bytes(CSCA.pem)
     paths["trust"].write_bytes(signed_list(CSCA, trust_list_payload([DSC.der])))
     paths["revoked"].write_bytes(signed_list(CSCA, revocation_list_payload(["URN:UVCI:01:VN:REVOKED1#B"])))
-    rules = {
-        "levels": [{"verdict": "admit", "rules": [{"id": "booster", "check": "booster_within", "days": 90}]}]
-    }
-    paths["rules"].write_text(json.dumps(rules))
+    paths["rules"].write_text(json.dumps(BOOSTER_RULE))
     return paths
 
 
@@ -63,7 +79,7 @@ def test_a_valid_certificate_shows_only_name_birth_date_and_verdict(capsys, file
     code, out, _ = run(capsys, "--certificate", str(files["dsc"]), "--at", AT, issue(DSC))
     assert code == 0
     assert out.splitlines() == [
-        "VALID: green",
+        "VALID: green — authentic, accepted by the rules of VN",
         "Name: Nguyễn Văn An (NGUYEN VAN<AN)",
         "Date of birth: 1990-01-01",
     ]
@@ -86,7 +102,8 @@ def test_json_output(capsys, files) -> None:  # type: ignore[no-untyped-def]
     outcome = json.loads(out)
     assert outcome["valid"] is True
     assert outcome["verdict"] == "yellow"
-    assert outcome["failed_rule"]["rule"] == "primary-series-complete"
+    assert outcome["failed_rule"]["rule"] == "VR-VN-0101"  # why not green
+    assert outcome["accepted"] is True
     assert outcome["name"] == "Nguyễn Văn An"
     assert outcome["date_of_birth"] == "1990-01-01"
     assert "details" not in outcome
@@ -147,14 +164,46 @@ def test_the_reviews_forged_trust_list_is_refused_by_the_command(capsys, files, 
     assert "forged.cbor" in err
 
 
-def test_a_rule_file_that_is_not_met_exits_1_naming_the_rule(capsys, files) -> None:  # type: ignore[no-untyped-def]
+def test_an_authentic_certificate_a_rule_keeps_out_is_not_accepted_never_invalid(capsys, files) -> None:  # type: ignore[no-untyped-def]
+    rules = ["--rules", str(files["rules"]), "--country", "XX"]
+    code, out, _ = run(capsys, "--certificate", str(files["dsc"]), "--at", AT, *rules, issue(DSC))
+    assert code == 3
+    assert out.splitlines()[0] == "authentic — not accepted: rule VR-XX-0001 (A booster dose is required.)"
+    assert "INVALID" not in out
     code, out, _ = run(
-        capsys, "--certificate", str(files["dsc"]), "--at", AT, "--rules", str(files["rules"]), issue(DSC)
+        capsys, "--certificate", str(files["dsc"]), "--at", AT, *rules, "--language", "vi", issue(DSC)
     )
-    assert code == 1
-    assert out.startswith(
-        "NOT ACCEPTED: valid certificate, but rule booster failed: the last dose is not a booster"
+    assert out.splitlines()[0] == "authentic — not accepted: rule VR-XX-0001 (Cần tiêm mũi nhắc lại.)"
+    code, out, _ = run(
+        capsys, "--certificate", str(files["dsc"]), "--at", AT, *rules, issue(DSC, sample_dcc(dn=3))
     )
+    assert code == 0
+    assert out.splitlines()[0] == "VALID — authentic — accepted (1 rules of XX passed)"
+
+
+def test_viet_nam_cards_from_the_shipped_certlogic_rules(capsys, files) -> None:  # type: ignore[no-untyped-def]
+    trust = ["--certificate", str(files["dsc"]), "--at", AT]
+    code, out, _ = run(capsys, *trust, issue(DSC, sample_dcc(dn=1)))
+    assert code == 0
+    assert out.splitlines()[0].startswith(
+        "VALID: yellow — authentic, accepted by the rules of VN (not green: rule VR-VN-0101 (Green card:"
+    )
+    unknown_vaccine = sample_dcc()
+    unknown_vaccine["v"][0]["mp"] = "Unknown-Vaccine-2026"
+    code, out, _ = run(capsys, *trust, "--language", "vi", issue(DSC, unknown_vaccine))
+    assert code == 3
+    assert out.splitlines()[0] == (
+        "authentic — not accepted: rule VR-VN-0003 (Tên vắc xin phải thuộc bộ giá trị của EU (vaccines-covid-19-names).)"
+    )
+
+
+def test_several_entries_say_which_one_the_rules_read(capsys, files) -> None:  # type: ignore[no-untyped-def]
+    dcc = sample_dcc(dn=2, sd=2, dt="2021-08-01")
+    dcc["v"].insert(0, dict(dcc["v"][0], dn=1, dt="2021-07-01"))
+    code, out, _ = run(capsys, "--certificate", str(files["dsc"]), "--at", AT, issue(DSC, dcc))
+    assert code == 0
+    assert out.splitlines()[0].startswith("VALID: green")
+    assert "The rules looked at entry 2 of 2 (the most recent) of this certificate." in out
 
 
 def test_image_input(capsys, files, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -162,7 +211,7 @@ def test_image_input(capsys, files, tmp_path: Path) -> None:  # type: ignore[no-
     photo.write_bytes(qr_picture(issue(DSC), angle=33, scale=1.6, image_format="JPEG"))
     code, out, _ = run(capsys, "--certificate", str(files["dsc"]), "--at", AT, "--image", str(photo))
     assert code == 0
-    assert out.startswith("VALID: green")
+    assert out.startswith("VALID: green — authentic")
     blank = tmp_path / "blank.png"
     blank.write_bytes(b"not a picture")
     code, out, _ = run(capsys, "--certificate", str(files["dsc"]), "--at", AT, "--image", str(blank))
@@ -179,7 +228,17 @@ def test_image_input(capsys, files, tmp_path: Path) -> None:  # type: ignore[no-
         (["--trust-list", "t.cbor", "HC1:X"], "needs --anchor"),
         (["--certificate", "absent.der", "HC1:X"], "absent.der"),
         (["--certificate", "DSC", "--at", "yesterday", "HC1:X"], "not an ISO 8601 time"),
-        (["--certificate", "DSC", "--rules", "absent.json", "HC1:X"], "rule file could not be read"),
+        (["--certificate", "DSC", "--rules", "absent.json", "HC1:X"], "could not be read"),
+        (["--certificate", "DSC", "--country", "DE", "HC1:X"], "[unknown_country]"),
+        (["--certificate", "DSC", "--rules", "RULES", "--country", "FR", "HC1:X"], "[unknown_country]"),
+        (["--certificate", "DSC", "--rules", "BADJSON", "HC1:X"], "[rules_malformed]"),
+        (
+            ["--certificate", "DSC", "--rules", "UNKNOWNOP", "--country", "XX", "HC1:X"],
+            "[certlogic_unknown_operation]",
+        ),
+        (["--certificate", "DSC", "--rules", "DEEP", "--country", "XX", "HC1:X"], "[certlogic_too_deep]"),
+        (["--certificate", "DSC", "--rules", "HUGE", "HC1:X"], "[rules_too_large]"),
+        (["--certificate", "DSC", "--valuesets", "NOSETS", "HC1:X"], "[missing_value_set]"),
         (["--trust-list", "BADTRUST", "--anchor", "ANCHOR", "HC1:X"], "trust list"),
         (["--certificate", "DSC", "--trust-list", "TRUST", "--anchor", "ANCHOR", "HC1:X"], "not both"),
     ],
@@ -188,7 +247,25 @@ def test_usage_errors_exit_2_with_one_line(
     capsys, files, argv: list[str], complaint: str, tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]
     (tmp_path / "bad.cbor").write_bytes(b"junk")
+    (tmp_path / "bad.json").write_text('{"Identifier": ')
+    (tmp_path / "unknown.json").write_text(json.dumps(dict(BOOSTER_RULE, Logic={"regex": ["a", "b"]})))
+    deep: object = True
+    for _ in range(100):
+        deep = {"!": [deep]}
+    (tmp_path / "deep.json").write_text(json.dumps(dict(BOOSTER_RULE, Logic=deep)))
+    (tmp_path / "huge.json").write_text(json.dumps([BOOSTER_RULE] * 20000))
+    sets = tmp_path / "sets"
+    sets.mkdir()
+    (sets / "countries.json").write_text(
+        json.dumps({"valueSetId": "country-2-codes", "valueSetValues": {"VN": {}}})
+    )
     substitutes = {
+        "RULES": str(files["rules"]),
+        "BADJSON": str(tmp_path / "bad.json"),
+        "UNKNOWNOP": str(tmp_path / "unknown.json"),
+        "DEEP": str(tmp_path / "deep.json"),
+        "HUGE": str(tmp_path / "huge.json"),
+        "NOSETS": str(sets),
         "DSC": str(files["dsc"]),
         "ANCHOR": str(files["anchor"]),
         "TRUST": str(files["trust"]),
@@ -211,7 +288,7 @@ def test_the_installed_command_reads_standard_input(files) -> None:  # type: ign
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    assert done.stdout.decode().startswith("VALID: green")
+    assert done.stdout.decode().startswith("VALID: green — authentic")
     garbage = subprocess.run(
         [str(command), "--certificate", str(files["dsc"]), "--at", AT, "-"],
         input=b"HC1:!!!",

@@ -1,39 +1,45 @@
-"""The compiled fast schema check never accepts what jsonschema (the authority) rejects."""
+"""Structure is checked against the newest schema release; the fast check agrees with jsonschema (the authority)."""
 
 from __future__ import annotations
 
 import copy
+import json
 from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.reference import REFERENCE_DIR
 from tests.unit.verifier.pki import sample_dcc
 from tests.unit.verifier.vectors import all_cases
 from verifier import schema
 from verifier.errors import SchemaError
 
-RELEASES = ["1.0.0", "1.0.1", "1.1.0", "1.2.0", "1.2.1", "1.3.0", "1.3.1", "1.3.2", "1.3.3"]
+NEWEST = "1.3.3"
 PAYLOADS = [case.raw["JSON"] for case in all_cases() if isinstance(case.raw.get("JSON"), dict)]
 
 
-def authority_accepts(release: str, dcc: Any) -> bool:
-    return schema._authoritative_error(release, dcc) is None
+def authority_accepts(dcc: Any) -> bool:
+    return schema._authoritative_error(dcc) is None
 
 
-def test_every_shipped_release_compiles_to_a_fast_check() -> None:
-    assert [schema._dotted(version) for version in schema.shipped_versions()] == RELEASES
-    for release in RELEASES:
-        assert schema._fast_checker(release) is not None
+def test_the_package_ships_the_newest_published_release_unchanged() -> None:
+    releases = sorted(
+        (tuple(int(part) for part in path.name.split(".")), path.name)
+        for path in (REFERENCE_DIR / "specs" / "dcc-schema" / "releases").iterdir()
+    )
+    assert schema.newest_release() == releases[-1][1] == NEWEST
+    published = REFERENCE_DIR / "specs" / "dcc-schema" / "releases" / NEWEST / "DCC.combined-schema.json"
+    assert schema.official_schema() == json.loads(published.read_text("utf-8"))
+    assert schema._fast_checker() is not None
 
 
-@pytest.mark.parametrize("release", RELEASES)
-def test_fast_and_authoritative_checks_agree_on_every_published_payload(release: str) -> None:
-    fast = schema._fast_checker(release)
+def test_fast_and_authoritative_checks_agree_on_every_published_payload() -> None:
+    fast = schema._fast_checker()
     assert fast is not None
     for payload in [*PAYLOADS, sample_dcc()]:
-        assert fast(payload) == authority_accepts(release, payload), payload
+        assert fast(payload) == authority_accepts(payload), payload
 
 
 # Mutations at any path of a real payload: replace a value with another JSON value, or drop a key.
@@ -65,8 +71,8 @@ def paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.data(), st.sampled_from(RELEASES))
-def test_fast_check_agrees_with_jsonschema_on_mutated_payloads(data: st.DataObject, release: str) -> None:
+@given(st.data())
+def test_fast_check_agrees_with_jsonschema_on_mutated_payloads(data: st.DataObject) -> None:
     payload = copy.deepcopy(data.draw(st.sampled_from([*PAYLOADS, sample_dcc()])))
     path = data.draw(st.sampled_from(paths(payload)[1:]))
     parent = payload
@@ -76,15 +82,40 @@ def test_fast_check_agrees_with_jsonschema_on_mutated_payloads(data: st.DataObje
         del parent[path[-1]]
     else:
         parent[path[-1]] = data.draw(JSON_VALUES)
-    fast = schema._fast_checker(release)
+    fast = schema._fast_checker()
     assert fast is not None
-    assert fast(payload) == authority_accepts(release, payload)
+    assert fast(payload) == authority_accepts(payload)
 
 
 def test_validate_names_the_offending_field() -> None:
     dcc = sample_dcc()
-    dcc["v"][0]["co"] = "XY"
+    dcc["v"][0]["dn"] = "two"
     with pytest.raises(SchemaError) as caught:
         schema.validate(dcc)
-    assert "v/0/co" in str(caught.value)
-    assert "XY" in str(caught.value)
+    assert "v/0/dn" in str(caught.value)
+    assert "two" in str(caught.value)
+
+
+@pytest.mark.parametrize("ver", ["1.0.0", "1.2.1", "1.3.0", "1.3.9", "2.0.0"])
+def test_every_version_is_checked_against_the_newest_release(ver: str) -> None:
+    dcc = sample_dcc()
+    dcc["ver"] = ver
+    assert schema.validate(dcc) == NEWEST
+
+
+def test_codes_outside_the_value_sets_are_not_a_structural_defect() -> None:
+    dcc = sample_dcc()
+    dcc["v"][0].update(co="XY", mp="CN-NotInTheValueSet", ma="ORG-0", tg="0")
+    assert schema.validate(dcc) == NEWEST
+
+
+def test_null_groups_and_several_entries_are_structurally_fine_but_each_entry_is_checked() -> None:
+    dcc = sample_dcc()
+    dcc["t"] = None
+    dcc["r"] = None
+    dcc["v"].append(dict(dcc["v"][0], dn=3, dt="2021-12-01"))
+    assert schema.validate(dcc) == NEWEST
+    dcc["v"][1]["dn"] = 0
+    with pytest.raises(SchemaError) as caught:
+        schema.validate(dcc)
+    assert "v/1/dn" in str(caught.value)

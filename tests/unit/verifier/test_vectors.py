@@ -8,11 +8,14 @@ named in the id as unchecked, never guessed.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import base45 as reference_base45
 import pytest
 
 from tests.unit.verifier.vectors import JSON_DIFFERS_FROM_SIGNED, STAGES, Case, all_cases, same_json
 from verifier import TrustList, VerificationError, VerificationResult, cose, verify
+from verifier.acceptance import accept, shipped_levels
 from verifier.base45 import b45decode
 from verifier.errors import (
     Base45Error,
@@ -172,14 +175,30 @@ def check_key_usage_stage(case: Case, ok: bool) -> None:
             check_key_usage(key, kind)
 
 
+def value_set_failures(dcc: dict[str, object], kind: str, clock: datetime) -> list[str]:
+    """The value-set rules of the shipped rule set that refuse this payload (acceptance, not validity)."""
+    acceptance = accept(shipped_levels()[-1][1], dcc, kind, "VN", clock)
+    return [outcome.rule.identifier for outcome in acceptance.failed if outcome.rule.value_sets]
+
+
 def check_schema_stage(case: Case, ok: bool) -> None:
     # The signed payload is what is validated (the JSON field is only its published rendering).
+    # The vectors count value-set membership as schema validation; the EU verifiers, and this one,
+    # check it in acceptance. So a case that must fail fails either the structure or a value-set rule.
     dcc = extract_dcc(decode_claims(cose.parse_sign1(_cose(case)).payload))
     if ok:
-        assert check_schema(dcc, certificate_kind(dcc))
+        kind = certificate_kind(dcc)
+        assert check_schema(dcc, kind)
+        assert value_set_failures(dcc, kind, case.clock) == []
     else:
-        with pytest.raises(SchemaError):
-            check_schema(dcc, certificate_kind(dcc))
+        try:
+            kind = certificate_kind(dcc)
+            check_schema(dcc, kind)
+        except SchemaError:
+            return
+        assert value_set_failures(dcc, kind, case.clock), (
+            "neither the structure nor a value-set rule refuses it"
+        )
 
 
 def check_picture(case: Case, ok: bool) -> None:
@@ -215,12 +234,23 @@ REASON_OF_OPEN_STAGE = {"EXPECTEDKEYUSAGE": "key_usage", "EXPECTEDCOMPRESSION": 
 
 
 def _check_end_to_end(case: Case) -> None:
-    """The one-call verify agrees: any failing stage makes it fail; all stages passing make it pass."""
+    """The one-call verify agrees: any failing stage makes it fail; all stages passing make it pass.
+
+    A case whose only failing stage is a value-set code is authentic: verify passes and the shipped
+    value-set rules refuse it (validity apart from acceptance).
+    """
     expected = case.expected
     if "CERTIFICATE" not in case.context or "PREFIX" not in case.raw:
         return
     trust = TrustList.from_certificates([case.certificate])
-    if any(expected.get(flag) is False for flag in VERIFY_STAGES):
+    failing = [flag for flag in VERIFY_STAGES if expected.get(flag) is False]
+    if failing == ["EXPECTEDSCHEMAVALIDATION"]:
+        outcome = _verify_or_error(case, trust)
+        if isinstance(outcome, VerificationResult):
+            assert value_set_failures(outcome.dcc, outcome.kind, case.clock)
+        else:
+            assert outcome.reason == "schema"
+    elif failing:
         with pytest.raises(VerificationError):
             verify(case.raw["PREFIX"], trust, now=case.clock)
     elif all(expected.get(flag) is True for flag in DECISIVE):
