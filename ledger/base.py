@@ -17,6 +17,7 @@ from ledger.commands import CommandRunner, utc_now
 from ledger.domainmodel import Person, VaccinationSite, VaccineLot
 from ledger.errors import LedgerError, LotNotFound, PersonNotFound, SiteNotFound, StoreError
 from ledger.eventstore import reading
+from ledger.failover import Reconnect
 from ledger.personaldata import KeyRing, load_master_key
 from ledger.reference import Reference, reference
 from ledger.settings import StoreSettings, parse_database_url, prepare_sqlite_file, store_settings
@@ -58,10 +59,16 @@ class LedgerBase(CommandRunner):
             prepare_sqlite_file(self.store.sqlite_path)  # mode 0600 before SQLite creates it
         settings = self.store.eventsourcing_env()
         settings.update(env or {})
+        self.reconnect = Reconnect(self.store)  # commands follow a new primary (ledger/failover.py)
+        self.reconnect.run(lambda: self._open(settings), "opening the ledger")
+
+    def _open(self, settings: dict[str, str]) -> None:
         try:
             super().__init__(env=settings)
             self.keys.attach(self.key_table())
         except PersistenceError as exc:
+            if getattr(self, "factory", None) is not None:
+                self.factory.close()  # its pool's threads would keep trying
             raise StoreError(
                 f"The ledger database {self.store.redacted_url} cannot be opened: {exc}"
             ) from exc

@@ -26,6 +26,7 @@ from eventsourcing.persistence import IntegrityError, PersistenceError
 from ledger.domainmodel import Receipt
 from ledger.errors import ConflictError, IdempotencyKeyReused, InvalidInput, StoreError
 from ledger.eventstore import EventStore, reading
+from ledger.failover import Reconnect
 
 RECEIPT_NAMESPACE = uuid5(NAMESPACE_URL, "https://immunize.invalid/ledger/idempotency-receipt")
 VIETNAM_TIME = timezone(timedelta(hours=7), "ICT")  # dose dates are local dates (no DST in Viet Nam)
@@ -70,6 +71,7 @@ class CommandRunner(EventStore):
     """The clock and `run_command`, on top of the event store."""
 
     clock: Callable[[], datetime]
+    reconnect: Reconnect
 
     def now(self) -> datetime:
         """The clock's time, checked to be timezone-aware."""
@@ -95,7 +97,16 @@ class CommandRunner(EventStore):
 
         `args` are what make two requests the same request (fingerprinted with the master key, so the
         receipt holds no personal data); `at` fixes the time of every attempt (default: the clock).
+        After a lost connection the whole command runs again on the new primary (ledger/failover.py):
+        the receipt check makes that safe.
         """
+        return self.reconnect.run(
+            lambda: self._run_once(command, idempotency_key, args, attempt, at), command
+        )
+
+    def _run_once(
+        self, command: str, idempotency_key: str, args: dict[str, Any], attempt: Attempt, at: datetime | None
+    ) -> dict[str, Any]:
         key = check_key(idempotency_key)
         receipt_id = uuid5(RECEIPT_NAMESPACE, key)
         fingerprint = self.keys.master.fingerprint(canonical(command, args))

@@ -89,3 +89,8 @@ class StoreError(LedgerError):
 
 class KeyStoreError(LedgerError):
     """Personal-data keys cannot be read or written (master key missing or wrong)."""
+
+
+class PrimaryUnavailable(StoreError):
+    """No server of a replicated cluster accepted writes within the failover bound; the command may be
+    retried with the same idempotency key (it is never applied twice)."""

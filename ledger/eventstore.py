@@ -28,6 +28,7 @@ from eventsourcing.persistence import (
 from eventsourcing.utils import Environment
 
 from ledger.errors import LedgerError, StoreError
+from ledger.failover import follow_primary
 from ledger.personaldata import KeyRing, MemoryKeyTable, SqlKeyTable
 from ledger.settings import StoreSettings
 
@@ -57,7 +58,11 @@ class EventStore(Application[UUID]):
         This is the one place where the recorder is chosen: a subclass of a recorder (audit hashing,
         failover) is plugged in here, so every save of every use case goes through it.
         """
-        return super().construct_factory(env)
+        factory = super().construct_factory(env)
+        if self.store.kind == "postgres":
+            # A multi-host URL: every pool connection goes to whichever server is primary now.
+            follow_primary(factory.datastore, self.store)  # type: ignore[attr-defined]
+        return factory
 
     def save(self, *objs: Any, **kwargs: Any) -> list[Recording[UUID]]:
         """Save aggregates' pending events in one transaction (the library's save, minus its per-object

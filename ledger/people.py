@@ -127,8 +127,11 @@ class PeopleCommands(LedgerBase):
             checked.append(item)
         args = {"people": [c.fields() for c in checked], "actor": actor}
 
+        # The same ids on every attempt: a retry after a lost connection (ledger/failover.py) then finds
+        # the national-ID claims its first attempt made, outside the events' transaction, as its own.
+        ids = [self.new_id() for _ in checked]
+
         def attempt(at: datetime) -> Outcome:
-            ids = [self.new_id() for _ in checked]
             undo: list[Callable[[], None]] = []
             claims = [(c.number, person_id) for c, person_id in zip(checked, ids, strict=True) if c.number]
             try:

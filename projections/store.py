@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from ledger.failover import follow_primary
 from ledger.settings import StoreSettings
 from projections.errors import ProjectionError
 
@@ -242,14 +243,15 @@ class PostgresViewStore(ViewStore):
         self._settings = settings
         self._datastore = PostgresDatastore(
             dbname=settings.dbname,
-            host=settings.host,
-            port=settings.port,
+            host=settings.libpq_host,
+            port=settings.libpq_port,
             user=settings.user,
             password=settings.password,
             pool_size=pool_size,
             max_overflow=2,
             schema=settings.schema,
         )
+        follow_primary(self._datastore, settings)  # a multi-host URL: views are written on the primary
         self.schema = self._datastore.schema
 
     @contextmanager

@@ -92,13 +92,8 @@ class SqlStore:
             except LedgerConfigurationError as exc:
                 raise ConfigurationError(str(exc)) from exc
         elif settings.kind == "postgres":
-            self._pg_conninfo = psycopg.conninfo.make_conninfo(
-                host=settings.host,
-                port=settings.port,
-                user=settings.user,
-                password=settings.password,
-                dbname=settings.dbname,
-            )
+            # Every host of a multi-host URL, and target_session_attrs (staff accounts live on the primary).
+            self._pg_conninfo = psycopg.conninfo.make_conninfo(**settings.connection_kwargs())
             self._pg_schema = settings.schema
         else:  # pragma: no cover - parse_database_url allows nothing else
             raise ConfigurationError(f"unknown store kind {settings.kind!r}")

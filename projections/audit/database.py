@@ -70,14 +70,9 @@ class Database:
                 self.position_column = "rowid"
                 self.prefix = ""
             elif settings.kind == "postgres":
-                self._pg = psycopg.connect(
-                    host=settings.host,
-                    port=settings.port,
-                    user=settings.user,
-                    password=settings.password,
-                    dbname=settings.dbname,
-                    autocommit=True,
-                )
+                # Every host of a multi-host URL (the audit writes its tables on the primary).
+                conninfo = psycopg.conninfo.make_conninfo(**settings.connection_kwargs())
+                self._pg = psycopg.connect(conninfo, autocommit=True)
                 schema = settings.schema or "public"
                 self.prefix = _quote(schema) + "."
                 self.events_table = self.prefix + _quote(app_name.lower() + "_events")
