@@ -17,6 +17,7 @@ SCRIPTS = [
     "bench_credentials.py",
     "bench_verify.py",
     "bench_web.py",
+    "bench_failover.py",
 ]
 
 

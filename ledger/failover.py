@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 from eventsourcing.persistence import InterfaceError, OperationalError
 
-from ledger.errors import PrimaryUnavailable
+from ledger.errors import ConfigurationError, PrimaryUnavailable
 from ledger.settings import StoreSettings
 
 T = TypeVar("T")
@@ -106,3 +106,45 @@ class Reconnect:
                     ) from exc
                 self.sleep(min(delay, deadline - now))
                 delay = min(delay * 2, 0.5)
+
+
+def _role(settings: StoreSettings) -> tuple[bool, float, str]:
+    """(in recovery, replay staleness in seconds, "host:port") of the server `settings` reaches."""
+    import psycopg  # the ledger's store driver; imported here so SQLite-only use never loads it
+
+    kwargs = settings.connection_kwargs()
+    try:
+        with psycopg.connect(psycopg.conninfo.make_conninfo(**kwargs), autocommit=True) as conn:
+            row = conn.execute(
+                "SELECT pg_is_in_recovery(), CASE WHEN NOT pg_is_in_recovery() "
+                "OR pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0 "
+                "ELSE COALESCE(EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()), 0) END"
+            ).fetchone()
+            where = f"{conn.info.host}:{conn.info.port}"
+    except psycopg.Error as exc:
+        raise PrimaryUnavailable(f"cannot reach any of {settings.addresses}: {exc}".strip()) from exc
+    assert row is not None
+    return bool(row[0]), float(row[1]), where
+
+
+def check_primary(settings: StoreSettings) -> str:
+    """The address of the primary IMMUNIZE_DATABASE_URL reaches, or a ConfigurationError saying what to fix."""
+    in_recovery, _, where = _role(settings)
+    if in_recovery:
+        raise ConfigurationError(
+            f"IMMUNIZE_DATABASE_URL reaches {where}, which is a replica (read-only): point it at the "
+            "primary, or list every server and add target_session_attrs=read-write."
+        )
+    return where
+
+
+def check_replica(settings: StoreSettings) -> float:
+    """How stale (seconds) the replica IMMUNIZE_REPLICA_URL reaches is; a ConfigurationError if it
+    reaches a primary (reads would then load the primary the replica is there to spare)."""
+    in_recovery, staleness, where = _role(settings)
+    if not in_recovery:
+        raise ConfigurationError(
+            f"IMMUNIZE_REPLICA_URL reaches {where}, which is a primary, not a replica: point it at a "
+            "replica, or list the servers and add target_session_attrs=standby."
+        )
+    return staleness

@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import subprocess
+import time
 from pathlib import Path
 
+import psycopg
 import pytest
 
+from ledger.application import Ledger
+from ledger.errors import ConfigurationError
+from ledger.failover import check_primary, check_replica
+from ledger.records import PersonRequest
+from ledger.settings import REPLICA_URL_VARIABLE, parse_database_url
 from tests.ha.cluster import SCRIPT, HaCluster
 from tests.ha.conftest import REPORT
-from tests.ha.drill import Drill
+from tests.ha.drill import ADMIN, IMMUNIZE, NOW, PASSPHRASE, Drill
+from tests.ha.pitr import Restored, base_backup
 
 pytestmark = [pytest.mark.ha, pytest.mark.slow]
 
@@ -56,3 +66,103 @@ def test_a_failover_loses_nothing_and_applies_nothing_twice(ha_cluster: HaCluste
     # failover_s (kill -> first write; goal <= 30 s) is reported, not asserted: no timing in tests.
     assert figures.audit_verified, figures.notes
     assert figures.digests_equal
+
+
+def test_the_replica_url_must_reach_a_replica_and_the_main_url_a_primary(ha_cluster: HaCluster) -> None:
+    primary = parse_database_url(ha_cluster.database_url)
+    replica = parse_database_url(ha_cluster.replica_url, REPLICA_URL_VARIABLE)
+    assert check_primary(primary).startswith("127.0.0.1:")
+    assert check_replica(replica) >= 0.0  # seconds behind the primary, shown where staleness matters
+    with pytest.raises(ConfigurationError, match=r"IMMUNIZE_REPLICA_URL reaches .*, which is a primary"):
+        check_replica(parse_database_url(ha_cluster.database_url, REPLICA_URL_VARIABLE))
+    with pytest.raises(ConfigurationError, match=r"IMMUNIZE_DATABASE_URL reaches .*, which is a replica"):
+        check_primary(parse_database_url(ha_cluster.replica_url))
+
+
+def test_backup_and_point_in_time_recovery_before_a_bad_batch(
+    ha_cluster: HaCluster, ha_workdir: Path
+) -> None:
+    state = ha_cluster.state()
+    bin_dir = Path(state["BIN_DIR"])
+    password = state["PASSWORD"]
+    leader = ha_cluster.leader()
+    assert leader is not None
+    port = int(state[f"PG_{leader}"])
+    key_dir = ha_workdir / "keys"
+    ledger = Ledger(ha_cluster.database_url, clock=lambda: NOW, key_dir=key_dir)
+    base = base_backup(bin_dir, "127.0.0.1", port, password)
+    restored: Restored | None = None
+    try:
+        good = ledger.register_people(people("1", 20), actor=ADMIN, idempotency_key="pitr-good")
+        with psycopg.connect(ha_cluster.database_url) as conn:
+            row = conn.execute("SELECT clock_timestamp()").fetchone()
+        assert row is not None
+        before_bad = row[0].isoformat()
+        bad = ledger.register_people(people("2", 20), actor=ADMIN, idempotency_key="pitr-bad")
+        wait_archived(ha_cluster.database_url)
+
+        # `immunize backup` works against the cluster as against one server.
+        env = {
+            **os.environ,
+            "IMMUNIZE_DATABASE_URL": ha_cluster.database_url,
+            "IMMUNIZE_KEY_DIR": str(key_dir),
+            "IMMUNIZE_KEY_PASSPHRASE": PASSPHRASE,
+        }
+        out = ha_workdir / "ledger-backup.jsonl.gz"
+        made = subprocess.run(
+            [str(IMMUNIZE), "backup", "--out", str(out)],
+            env=env,
+            cwd=ha_workdir,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert made.returncode == 0, made.stderr
+        assert out.stat().st_size > 0
+
+        # Base backup + archived WAL, replayed up to just before the bad batch.
+        restored = Restored(bin_dir, base / "data", Path(state["ARCHIVE"]), before_bad)
+        restored.start()
+        restored.wait_promoted(password)
+        url = f"postgresql://postgres:{password}@127.0.0.1:{restored.port}/{parse_database_url(ha_cluster.database_url).dbname}"
+        copy = Ledger(url, clock=lambda: NOW, key_dir=key_dir)
+        try:
+            found = copy.get_people([*good, *bad])
+        finally:
+            copy.close()
+        assert set(found) == set(good)
+    finally:
+        ledger.close()
+        if restored is not None:
+            restored.stop()
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def people(batch: str, count: int) -> list[PersonRequest]:
+    return [
+        PersonRequest(
+            national_id=f"00109{batch}{i:06d}",  # Hà Nội, male born in the 1900s
+            full_name=f"Trần Văn Bình {batch}-{i}",
+            date_of_birth="1990-01-01",
+            sex="male",
+            phone=None,
+            ward_code="00001",
+            priority_group="HEALTH_WORKER",
+        )
+        for i in range(count)
+    ]
+
+
+def wait_archived(url: str, timeout: float = 60) -> None:
+    """Switch to a new WAL segment and wait until the archiver has copied the one just closed."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        row = conn.execute("SELECT pg_walfile_name(pg_switch_wal())").fetchone()
+        assert row is not None
+        segment = row[0]
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            done = conn.execute("SELECT last_archived_wal FROM pg_stat_archiver").fetchone()
+            if done is not None and done[0] is not None and done[0] >= segment:
+                return
+            time.sleep(0.2)
+    raise TimeoutError(f"WAL segment {segment} was not archived in {timeout} s")
