@@ -264,3 +264,39 @@ def dose_record(
 
 
 COMMANDS: list[click.Command] = [demo, person, dose]
+
+
+@person.command("erase")
+@click.argument("person_id")
+@click.option(
+    "--reason", required=True, help="Why (kept in the ledger's audit trail), e.g. the request's number."
+)
+@click.option(
+    "--actor", "actor_id", default="cli", show_default=True, help="Who erases (kept with the erasure)."
+)
+@click.option("--role", type=click.Choice(["admin", "province_officer"]), default="admin", show_default=True)
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation (scripts).")
+def person_erase(person_id: str, reason: str, actor_id: str, role: str, yes: bool) -> None:
+    """Erase a person's personal data for good (crypto-shredding); counts and dose facts stay.
+
+    Asks you to type the person id again unless --yes. The erasure is an event in the ledger with
+    who, when and why; every running server stops showing the person within seconds.
+    """
+    try:
+        pid = uuid.UUID(person_id)
+    except ValueError:
+        raise InvalidInput(f"{person_id!r} is not a person id: see `immunize person list`.") from None
+    if not yes:
+        click.echo(f"This destroys the personal data of {pid} for good; it cannot be undone.", err=True)
+        typed = click.prompt("Type the person id again to confirm", default="", show_default=False, err=True)
+        if typed.strip().lower() != str(pid):
+            click.echo("Not erased: the id typed did not match.", err=True)
+            raise SystemExit(1)
+    with open_ledger() as ledger:
+        ledger.erase_person(
+            person_id=pid,
+            reason=reason,
+            actor=_actor(actor_id, role, None),
+            idempotency_key=f"cli-erase:{pid}",
+        )
+    click.echo(f"Person {pid} erased.")

@@ -94,7 +94,7 @@ class EventStore(Application[UUID]):
         def sqlite_transaction(commit: bool) -> Any:
             return datastore.transaction(commit=commit)
 
-        return SqlKeyTable(sqlite_transaction, "?", "BLOB")
+        return SqlKeyTable(sqlite_transaction, "?", "BLOB", sqlite=True)
 
     def exists(self, aggregate_id: UUID) -> bool:
         """True if any event of that aggregate is stored."""

@@ -24,6 +24,7 @@ import os
 import secrets
 import sqlite3
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -50,6 +51,9 @@ INDEX_TABLE = "ledger_national_ids"
 # A claim on a national ID whose person never got saved (a crash between claim and save) is stale
 # after this long and may be taken over; concurrent registrations see a fresh claim and fail.
 STALE_CLAIM = timedelta(minutes=5)
+# A cached data key is looked up again after this long, so an erasure made by another process
+# (another web worker, the CLI) takes effect here within seconds.
+RECHECK_SECONDS = 2.0
 _NONCE = 12
 
 
@@ -215,8 +219,11 @@ class SqlKeyTable:
         placeholder: str,
         blob_type: str,
         qualify: Callable[[str], str] = lambda name: name,
+        *,
+        sqlite: bool = False,
     ) -> None:
         self._raw_transaction = transaction
+        self._sqlite = sqlite
         self._p = placeholder
         self.keys = qualify(KEYS_TABLE)
         self.index = qualify(INDEX_TABLE)
@@ -270,7 +277,23 @@ class SqlKeyTable:
             )
 
     def delete(self, owner: UUID) -> None:
-        self._write(f"DELETE FROM {self.keys} WHERE owner = ?", (owner.hex,))
+        if not self._sqlite:
+            self._write(f"DELETE FROM {self.keys} WHERE owner = ?", (owner.hex,))
+            return
+        # SQLite keeps deleted rows in free pages and old page images in the WAL: overwrite the
+        # freed space (secure_delete) and fold the WAL back into the file and truncate it, so the
+        # wrapped key is gone from disk, not just from the table (issue 12, item 6).
+        with self._transaction(True) as cursor:
+            cursor.execute("PRAGMA secure_delete = ON")
+            cursor.execute(f"DELETE FROM {self.keys} WHERE owner = ?", (owner.hex,))
+        self.checkpoint()
+
+    def checkpoint(self) -> None:
+        """SQLite: copy the WAL into the database file and truncate it (best effort while readers run)."""
+        if self._sqlite:
+            with self._transaction(False) as cursor:
+                cursor.execute("PRAGMA secure_delete = ON")
+                cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def claim_many(self, items: list[tuple[bytes, UUID]], now: datetime) -> dict[bytes, UUID]:
         if not items:
@@ -312,7 +335,12 @@ class SqlKeyTable:
         self._write(f"DELETE FROM {self.index} WHERE digest = ? AND person_id = ?", (digest, person_id.hex))
 
     def release_person(self, person_id: UUID) -> None:
-        self._write(f"DELETE FROM {self.index} WHERE person_id = ?", (person_id.hex,))
+        with self._transaction(True) as cursor:
+            if self._sqlite:
+                cursor.execute("PRAGMA secure_delete = ON")
+            cursor.execute(
+                f"DELETE FROM {self.index} WHERE person_id = ?".replace("?", self._p), (person_id.hex,)
+            )
 
 
 # ---- the key ring: data keys with a cache, and the national ID index ---------------------------
@@ -321,11 +349,22 @@ class SqlKeyTable:
 class KeyRing:
     """Per-person data keys (created, cached, destroyed) and the national ID index."""
 
-    def __init__(self, master: MasterKey, cache_size: int = 100_000) -> None:
+    def __init__(
+        self,
+        master: MasterKey,
+        cache_size: int = 100_000,
+        *,
+        recheck_seconds: float = RECHECK_SECONDS,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.master = master
         self._table: KeyTable | None = None
-        self._cache: OrderedDict[UUID, bytes] = OrderedDict()
+        # owner -> (key, when it was last seen in the table): an erasure by another process is
+        # noticed at the next use after `recheck_seconds` (issue 12, item 6).
+        self._cache: OrderedDict[UUID, tuple[bytes, float]] = OrderedDict()
         self._cache_size = cache_size
+        self._recheck = recheck_seconds
+        self._monotonic = monotonic
         self._lock = threading.Lock()
 
     def attach(self, table: KeyTable) -> None:
@@ -340,7 +379,7 @@ class KeyRing:
 
     def _remember(self, owner: UUID, key: bytes) -> None:
         with self._lock:
-            self._cache[owner] = key
+            self._cache[owner] = (key, self._monotonic())
             self._cache.move_to_end(owner)
             while len(self._cache) > self._cache_size:
                 self._cache.popitem(last=False)
@@ -358,10 +397,12 @@ class KeyRing:
     def key(self, owner: UUID) -> bytes | None:
         """The person's data key, or None once erased (or never created)."""
         cached = self._cache.get(owner)
-        if cached is not None:
-            return cached
+        if cached is not None and self._monotonic() - cached[1] < self._recheck:
+            return cached[0]
         wrapped = self.table.load(owner)
         if wrapped is None:
+            with self._lock:
+                self._cache.pop(owner, None)  # erased, here or by another process
             return None
         key = self.master.unwrap(owner, wrapped)
         self._remember(owner, key)

@@ -141,6 +141,7 @@ class SQLiteViewStore(ViewStore):
             if self.kind == "sqlite":
                 conn.execute("PRAGMA journal_mode=WAL")
                 conn.execute("PRAGMA synchronous=NORMAL")
+                conn.execute("PRAGMA secure_delete=ON")  # purged rows of erased people leave no trace
                 # A bounded page cache (32 MB per connection) for the views' random-key indexes.
                 conn.execute("PRAGMA cache_size=-32768")
         except sqlite3.Error as exc:

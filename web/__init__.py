@@ -36,7 +36,19 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from web.pictures import PictureReader
     from web.platform import Platform
     from web.store import SqlStore
-    from web.views import api, audit, auth, citizen, errors, operations, places, province, public, staff
+    from web.views import (
+        api,
+        audit,
+        auth,
+        citizen,
+        errors,
+        operations,
+        places,
+        privacy,
+        province,
+        public,
+        staff,
+    )
 
     app = Flask(__name__)
     app.config.update(settings_from_environment())
@@ -97,7 +109,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             "principal": g.get("principal"),
         }
 
-    for module in (public, auth, citizen, staff, province, operations, audit, api):
+    for module in (public, auth, citizen, staff, province, privacy, operations, audit, api):
         app.register_blueprint(module.bp)
     app.register_blueprint(places.bp)
     hops = int(app.config.get("PROXY_HOPS") or 0)

@@ -183,6 +183,35 @@ CATALOG: dict[str, dict[str, str]] = {
         "vi": "Đã đăng ký {name}. Có thể ghi nhận mũi tiêm.",
         "en": "{name} is registered. You can record a dose now.",
     },
+    "done.erased": {
+        "vi": "Đã xoá dữ liệu cá nhân của người này.",
+        "en": "This person's personal data was erased.",
+    },
+    "privacy.title": {"vi": "Tra cứu và xoá dữ liệu cá nhân", "en": "Find a person, erase personal data"},
+    "privacy.find": {"vi": "Tìm", "en": "Find"},
+    "privacy.doses": {"vi": "Số mũi đã tiêm", "en": "Doses given"},
+    "privacy.erase": {"vi": "Xoá dữ liệu cá nhân", "en": "Erase personal data"},
+    "privacy.erase_warning": {
+        "vi": "Tên, số giấy tờ, ngày sinh và số điện thoại sẽ bị xoá vĩnh viễn; số liệu mũi tiêm vẫn được giữ.",
+        "en": "Name, ID number, date of birth and phone are destroyed for good; dose counts are kept.",
+    },
+    "privacy.reason": {"vi": "Lý do (số văn bản yêu cầu)", "en": "Reason (the request's reference)"},
+    "privacy.confirm": {
+        "vi": "Tôi hiểu việc xoá không thể hoàn tác.",
+        "en": "I understand this cannot be undone.",
+    },
+    "privacy.erased": {
+        "vi": "Dữ liệu cá nhân của người này đã bị xoá.",
+        "en": "This person's personal data has been erased.",
+    },
+    "error.erase_confirm": {
+        "vi": "Hãy đánh dấu ô xác nhận để xoá.",
+        "en": "Tick the confirmation box to erase.",
+    },
+    "error.erase_reason": {
+        "vi": "Hãy ghi lý do xoá (số văn bản yêu cầu).",
+        "en": "Give the reason for the erasure (the request's reference).",
+    },
     "done.dose": {"vi": "Đã ghi nhận mũi {number} cho {name}.", "en": "Dose {number} recorded for {name}."},
     "done.reaction": {
         "vi": "Đã ghi nhận phản ứng sau tiêm của {name}.",

@@ -71,6 +71,9 @@ EXPECTED: dict[str, set[str]] = {
     "api.desk_reaction": {"staff"},
     "api.desk_correction": {"staff"},
     "api.province": {"province"},
+    "privacy.find": {"province"},
+    "privacy.person": {"province"},
+    "privacy.erase": {"province"},
     "api.operations": {"response"},
     "api.audit": {"auditor"},
 }
