@@ -171,28 +171,44 @@ def check_signer_validity(
     key: TrustedKey, issued_at: datetime, now: datetime, clock_skew: timedelta = DEFAULT_CLOCK_SKEW
 ) -> None:
     """The DSC was valid when it signed (iat) and is valid at the check time (EU DCC vol. 1, 5.1.1)."""
-    valid = f"valid {key.not_before:%Y-%m-%d} to {key.not_after:%Y-%m-%d}"
+    # Compared as datetimes, the message built only on failure (this runs on every verification).
+    if key.not_before <= issued_at <= key.not_after and key.not_before <= now + clock_skew:
+        if now - clock_skew <= key.not_after:
+            return
+        raise SignerExpiredError(
+            f"The certificate's signing certificate (kid {key.kid.hex()}) has expired ({_validity(key)})."
+        )
     if not key.not_before <= issued_at <= key.not_after:
         raise SignerValidityError(
             f"The certificate was issued on {issued_at:%Y-%m-%d}, when its signing certificate (kid "
-            f"{key.kid.hex()}, {valid}) was not valid."
+            f"{key.kid.hex()}, {_validity(key)}) was not valid."
         )
-    if now + clock_skew < key.not_before:
-        raise SignerNotYetValidError(
-            f"The certificate's signing certificate (kid {key.kid.hex()}) is not valid yet ({valid})."
-        )
-    if now - clock_skew > key.not_after:
-        raise SignerExpiredError(
-            f"The certificate's signing certificate (kid {key.kid.hex()}) has expired ({valid})."
-        )
+    raise SignerNotYetValidError(
+        f"The certificate's signing certificate (kid {key.kid.hex()}) is not valid yet ({_validity(key)})."
+    )
 
 
-def extract_dcc(claims: dict[Any, Any]) -> dict[str, Any]:
-    """The DCC payload (claim -260 (hcert), key 1 (eu_dcc_v1)) as the JSON data it stands for."""
+def _validity(key: TrustedKey) -> str:
+    return f"valid {key.not_before:%Y-%m-%d} to {key.not_after:%Y-%m-%d}"
+
+
+# CBOR heads after which cbor2 yields something that is not JSON data: tag 0/1 date-times, tags 100
+# and 1004 dates (RFC 8943), half/single/double floats. None of these bytes occur in UTF-8 text; if
+# none occurs in the payload at all, the decoded payload is plain JSON data and is not walked.
+_NON_JSON_HEADS = (b"\xc0", b"\xc1", b"\xd8\x64", b"\xd9\x03\xec", b"\xf9", b"\xfa", b"\xfb")
+
+
+def extract_dcc(claims: dict[Any, Any], encoded: bytes | None = None) -> dict[str, Any]:
+    """The DCC payload (claim -260 (hcert), key 1 (eu_dcc_v1)) as the JSON data it stands for.
+
+    `encoded`, the CBOR the claims were decoded from, lets the common all-JSON payload skip the walk.
+    """
     hcert = claims.get(CLAIM_HCERT)
     dcc = hcert.get(HCERT_EU_DCC) if isinstance(hcert, Mapping) else None
     if not isinstance(dcc, Mapping):
         raise CborError("The certificate's claims hold no health certificate payload (claim -260).")
+    if encoded is not None and isinstance(dcc, dict) and not any(head in encoded for head in _NON_JSON_HEADS):
+        return dcc
     return as_json(dcc)  # type: ignore[no-any-return]
 
 
@@ -290,7 +306,7 @@ def _verify(hc1: Any, trust: TrustList, now: datetime, clock_skew: timedelta) ->
     claims = decode_claims(message.payload)
     issued_at, expires_at = check_validity(claims, now, clock_skew)
     check_signer_validity(key, issued_at, now, clock_skew)
-    dcc = extract_dcc(claims)
+    dcc = extract_dcc(claims, message.payload)
     kind = certificate_kind(dcc)
     check_key_usage(key, kind)
     release = check_schema(dcc, kind)
