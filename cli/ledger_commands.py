@@ -17,6 +17,7 @@ from ledger.demo import CAMPAIGN_START, MAX_PEOPLE, seed_demo
 from ledger.errors import IdempotencyKeyReused, InvalidInput, LedgerError, PersonNotFound
 from ledger.records import PersonRecord
 from ledger.values import Actor, Role
+from services import desk
 
 
 def _echo_json(data: object) -> None:
@@ -207,9 +208,12 @@ def dose() -> None:
 
 @dose.command("record")
 @click.option("--person", "person_ref", required=True, help="National ID number or person id.")
-@click.option("--number", "dose_number", type=int, required=True, help="Dose number (1, 2, 3...).")
 @click.option(
-    "--product", required=True, help="Vaccine product code (vaccines.csv mp_code), e.g. EU/1/21/1529."
+    "--number", "dose_number", type=int, help="Dose number (1, 2, 3...); default: the person's next."
+)
+@click.option(
+    "--product",
+    help="Vaccine product code (vaccines.csv mp_code), e.g. EU/1/21/1529; checked against the lot's.",
 )
 @click.option("--lot", "lot_id", required=True, help="Vaccine lot id.")
 @click.option("--date", "administered_on", required=True, help="YYYY-MM-DD (local date).")
@@ -219,8 +223,8 @@ def dose() -> None:
 @click.option("--idempotency-key", help="Repeat a failed call with the same key to avoid a double dose.")
 def dose_record(
     person_ref: str,
-    dose_number: int,
-    product: str,
+    dose_number: int | None,
+    product: str | None,
     lot_id: str,
     administered_on: str,
     site_id: str,
@@ -228,7 +232,7 @@ def dose_record(
     role: str,
     idempotency_key: str | None,
 ) -> None:
-    """Record a dose; prints the dose id, and flags mixed products."""
+    """Record a dose from a lot held at the site (services.desk, as the staff desk); prints the dose id."""
     try:
         day = date.fromisoformat(administered_on)
     except ValueError:
@@ -249,16 +253,17 @@ def dose_record(
                     "No person is registered with that national ID number: register them first."
                 ) from None
             person_id = found
-        result = ledger.record_dose(
-            person_id=person_id,
-            dose_number=dose_number,
-            product=product,
-            lot_id=lot,
-            administered_on=day,
-            site_id=site,
-            actor=_actor(actor_id, role, site_id),
-            idempotency_key=idempotency_key or str(uuid.uuid4()),
+        staff = desk.StaffMember(
+            username=_actor(actor_id, role, site_id).actor_id, site_id=site, role=Role(role)
         )
+        form = desk.DoseForm(
+            lot_id=lot,
+            given_on=day,
+            dose_number=dose_number,
+            idempotency_key=idempotency_key or str(uuid.uuid4()),
+            product=product,
+        )
+        result = desk.record_dose(ledger, person_id, form, staff=staff)
     mixed = " (mixed products: flagged)" if result.mixed_products else ""
     click.echo(f"dose {result.dose_number} recorded: {result.dose_id}{mixed}")
 

@@ -7,20 +7,7 @@ from typing import Any
 
 import click
 
-from credentials.errors import CredentialError
-from keys.errors import KeysError
-from ledger.errors import LedgerError
-from projections.errors import ProjectionError
-from web.errors import WebError
-
-# Errors a user can act on: printed as one line, exit status 1, never a traceback.
-USER_ERRORS: tuple[type[Exception], ...] = (
-    LedgerError,
-    KeysError,
-    CredentialError,
-    ProjectionError,
-    WebError,
-)
+from web.errors import USER_ERRORS  # every project error (services.errors.PROJECT_ERRORS) and the web's
 
 
 class FriendlyGroup(click.Group):

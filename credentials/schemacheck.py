@@ -12,6 +12,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from credentials.errors import CredentialError
+
 Check = Callable[[Any, str], str | None]  # (instance, path) -> None if valid, else why not
 
 # Keywords that only annotate (JSON Schema 2020-12 meta-data, and the DCC's own valueset-uri).
@@ -19,8 +21,11 @@ _ANNOTATIONS = frozenset({"$schema", "$id", "$comment", "title", "description", 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
-class SchemaCompileError(Exception):
+class SchemaCompileError(CredentialError):
     """The schema uses a keyword this compiler does not implement: use jsonschema instead."""
+
+    code = "schema_keyword_unsupported"
+    kind = "unavailable"
 
 
 def _is_type(value: Any, name: str) -> bool:

@@ -59,6 +59,8 @@ CERTIFICATE_SERVICE = Actor("certificate-service", Role.SYSTEM)
 class CertificateNotFound(NotFound):
     """No certificate with that id, or the person has no current certificate."""
 
+    code = "certificate_not_found"
+
 
 class Certificate(Aggregate):
     """One signed vaccination certificate: issued, then possibly superseded by a newer one or revoked."""

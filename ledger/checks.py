@@ -11,7 +11,7 @@ from datetime import date, datetime
 from typing import TypeVar
 from uuid import UUID
 
-from ledger.errors import InvalidInput
+from ledger.errors import BirthDateInFuture, InvalidInput
 from ledger.values import PartialDate, Sex
 
 T = TypeVar("T")
@@ -96,7 +96,9 @@ def date_of_birth(value: object, today: date) -> PartialDate:
         raise InvalidInput("The date of birth must be text: YYYY, YYYY-MM or YYYY-MM-DD.")
     dob = PartialDate.parse(value)
     if dob.earliest() > today:
-        raise InvalidInput(f"The date of birth {dob} is in the future: check it.")
+        raise BirthDateInFuture(
+            f"The date of birth {dob} is in the future: check it.", date_of_birth=dob.earliest(), today=today
+        )
     return dob
 
 

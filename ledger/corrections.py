@@ -11,7 +11,8 @@ from ledger import checks, permissions
 from ledger.base import LedgerBase
 from ledger.commands import Outcome
 from ledger.domainmodel import Person
-from ledger.errors import InvalidInput
+from ledger.errors import BirthDateInFuture
+from ledger.rules import check_name_transliterable
 from ledger.values import Actor, PartialDate, PersonalData, Sex, normalise_name, normalise_phone
 
 
@@ -42,6 +43,7 @@ class CorrectionCommands(LedgerBase):
     ) -> None:
         """Correct a person's full name, with a reason."""
         name = normalise_name(full_name)
+        check_name_transliterable(name)
         why = checks.text(reason, "reason", 500)
         self._correct(
             "correct_name",
@@ -73,7 +75,11 @@ class CorrectionCommands(LedgerBase):
         """Correct a person's date of birth, with a reason (no recorded dose may fall before it)."""
         dob = PartialDate.parse(date_of_birth)
         if dob.earliest() > self.today():
-            raise InvalidInput(f"The date of birth {dob} is in the future: check it.")
+            raise BirthDateInFuture(
+                f"The date of birth {dob} is in the future: check it.",
+                date_of_birth=dob.earliest(),
+                today=self.today(),
+            )
         why = checks.text(reason, "reason", 500)
         self._correct(
             "correct_date_of_birth",

@@ -19,6 +19,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from ledger.errors import (
+    DoseNotAfterPrevious,
     DoseNotFound,
     DoseOutOfSequence,
     IntervalTooShort,
@@ -182,7 +183,7 @@ class Person(Aggregate):
 
     @property
     def next_dose_number(self) -> int:
-        """The number the next dose must carry."""
+        """The number the next dose must carry (the one place it is computed: records and pages read it)."""
         return len(self.active_doses) + 1
 
     def administer_dose(
@@ -202,25 +203,38 @@ class Person(Aggregate):
     ) -> None:
         """Record a dose after checking sequence and interval (lot, dates and product checked by the caller)."""
         self._require_not_erased()
-        if dose_number != self.next_dose_number:
+        expected = self.next_dose_number
+        if dose_number != expected:
             raise DoseOutOfSequence(
-                f"This person's next dose is number {self.next_dose_number}, not {dose_number}: "
-                "check the vaccination card, or void a wrong dose first."
+                f"This person's next dose is number {expected}, not {dose_number}: "
+                "check the vaccination card, or void a wrong dose first.",
+                dose_number=dose_number,
+                expected=expected,
             )
         previous = self.active_doses[-1] if self.active_doses else None
-        if previous is not None and previous.administered_on >= administered_on:
-            raise DoseOutOfSequence(
-                f"Dose {dose_number} on {administered_on} is not after dose {previous.dose_number} "
-                f"on {previous.administered_on}: check the dates."
-            )
         if previous is not None and min_interval_days is not None:
             gap = (administered_on - previous.administered_on).days
             if gap < min_interval_days:
+                earliest = date.fromordinal(previous.administered_on.toordinal() + min_interval_days)
                 raise IntervalTooShort(
                     f"Only {gap} days since dose {previous.dose_number}; {product} needs at least "
-                    f"{min_interval_days}: give this dose on or after "
-                    f"{date.fromordinal(previous.administered_on.toordinal() + min_interval_days)}."
+                    f"{min_interval_days}: give this dose on or after {earliest}.",
+                    dose_number=dose_number,
+                    previous_number=previous.dose_number,
+                    previous_on=previous.administered_on,
+                    min_days=min_interval_days,
+                    days=gap,
+                    earliest=earliest,
                 )
+        if previous is not None and previous.administered_on >= administered_on:
+            raise DoseNotAfterPrevious(
+                f"Dose {dose_number} on {administered_on} is not after dose {previous.dose_number} "
+                f"on {previous.administered_on}: check the dates.",
+                dose_number=dose_number,
+                given_on=administered_on,
+                previous_number=previous.dose_number,
+                previous_on=previous.administered_on,
+            )
         mixed = previous is not None and previous.product != product
         self._dose_administered(
             actor=actor,

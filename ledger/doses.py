@@ -11,14 +11,17 @@ from ledger.base import LedgerBase
 from ledger.commands import Outcome
 from ledger.domainmodel import Person, VaccinationSite, VaccineLot
 from ledger.errors import (
-    DoseDateInvalid,
+    DoseBeforeBirth,
+    DoseDateInFuture,
     InvalidInput,
     LedgerError,
-    LotUnusable,
+    LotExpired,
+    LotWrongProduct,
     PersonErasedError,
     PersonNotFound,
 )
 from ledger.records import DoseRecorded, DoseRequest
+from ledger.rules import check_lot_at_site
 from ledger.values import Actor, PartialDate
 
 
@@ -70,7 +73,7 @@ class DoseCommands(LedgerBase):
             try:
                 checked.append(self._check_dose(item, actor, today, lots, sites))
             except LedgerError as exc:
-                raise type(exc)(f"{where}{exc}") from exc
+                raise exc.again(where) from exc
         # The fingerprint's input, built by hand: str(UUID) and json's default hook are slow per dose.
         args = {
             "doses": "\n".join(
@@ -110,7 +113,7 @@ class DoseCommands(LedgerBase):
                 except LedgerError as exc:
                     if not where:
                         raise
-                    raise type(exc)(f"{where}{exc}") from exc
+                    raise exc.again(where) from exc
                 results.append(
                     DoseRecorded(person.id, dose_id, item.dose_number, person.doses[-1].mixed_products)
                 )
@@ -147,21 +150,33 @@ class DoseCommands(LedgerBase):
         vaccine = self.reference.vaccine(item.product)
         day = checks.as_date(item.administered_on, "dose date")
         if day > today:
-            raise DoseDateInvalid(f"The dose date {day} is in the future (today is {today}): check the date.")
+            raise DoseDateInFuture(
+                f"The dose date {day} is in the future (today is {today}): check the date.",
+                given_on=day,
+                today=today,
+            )
         if item.site_id not in sites:
             sites[item.site_id] = self._cached(self._site_cache, item.site_id, self.get_site)
         permissions.require_at_site(actor, item.site_id)
         if item.lot_id not in lots:
             lots[item.lot_id] = self._cached(self._lot_cache, item.lot_id, self.get_lot)
         lot = lots[item.lot_id]
+        check_lot_at_site(lot_number=lot.lot_number, lot_site_id=lot.site_id, site_id=item.site_id)
         if lot.product != vaccine.mp:
-            raise LotUnusable(
-                f"Lot {lot.lot_number} is {lot.product}, not {vaccine.mp}: pick the lot of the vaccine given."
+            lot_vaccine = self.reference.vaccines.get(lot.product)
+            raise LotWrongProduct(
+                f"Lot {lot.lot_number} is {lot.product}, not {vaccine.mp}: pick the lot of the vaccine given.",
+                lot_number=lot.lot_number,
+                lot_product=lot_vaccine.name if lot_vaccine is not None else lot.product,
+                product=vaccine.name,
             )
         if not lot.usable_on(day):
-            raise LotUnusable(
+            raise LotExpired(
                 f"Lot {lot.lot_number} expired on {lot.expiry}, before the dose date {day}: do not use it; "
-                "record the lot actually used."
+                "record the lot actually used.",
+                lot_number=lot.lot_number,
+                expiry=lot.expiry,
+                given_on=day,
             )
         vaccinator = (
             actor.actor_id
@@ -193,7 +208,9 @@ class DoseCommands(LedgerBase):
             raise PersonErasedError("This person was erased: nothing more can be recorded for them.")
         born = PartialDate.parse(person.date_of_birth.value)
         if day < born.earliest():
-            raise DoseDateInvalid(f"The dose date {day} is before the date of birth: check both dates.")
+            raise DoseBeforeBirth(
+                f"The dose date {day} is before the date of birth: check both dates.", given_on=day
+            )
 
     def correct_dose(
         self,

@@ -18,10 +18,12 @@ from ledger.errors import (
     DuplicateNationalId,
     InvalidInput,
     LedgerError,
+    NationalIdInvalid,
     PersonErasedError,
     PersonNotFound,
 )
 from ledger.records import PersonRecord, PersonRequest
+from ledger.rules import check_name_transliterable
 from ledger.values import Actor, NationalId, PersonalData, Relationship, Sex, normalise_name, normalise_phone
 
 
@@ -70,10 +72,11 @@ class PeopleCommands(LedgerBase):
             raise InvalidInput("Each person must be a PersonRequest.")
         number = NationalId(request.national_id).number if request.national_id is not None else None
         if number is not None and len(number) == 12 and number[1:3] not in self.reference.provinces:
-            raise InvalidInput(
+            raise NationalIdInvalid(
                 f"A CCCD starts with 0 and a province code; {number[:3]} is not one: check the card."
             )
         name = normalise_name(request.full_name)
+        check_name_transliterable(name)
         dob = checks.date_of_birth(request.date_of_birth, today)
         the_sex = checks.as_enum(Sex, request.sex, "sex")
         the_phone = normalise_phone(request.phone) if request.phone is not None else None
@@ -121,7 +124,7 @@ class PeopleCommands(LedgerBase):
             except LedgerError as exc:
                 if len(batch) == 1:
                     raise
-                raise type(exc)(f"person {index + 1} of the batch: {exc}") from exc
+                raise exc.again(f"person {index + 1} of the batch: ") from exc
             if item.number is not None:
                 numbers.add(item.number)
             checked.append(item)

@@ -127,6 +127,7 @@ class PersonRecord:
     erased: bool
     version: int = field(default=0, compare=False)
     declarations: tuple[Declaration, ...] = ()  # newest last
+    next_dose_number: int = field(default=1, compare=False)  # Person.next_dose_number, computed once
 
     @classmethod
     def of(cls, person: Person) -> PersonRecord:
@@ -149,6 +150,7 @@ class PersonRecord:
             erased=person.erased or person.full_name.erased,
             version=person.version,
             declarations=tuple(person.health_declarations),
+            next_dose_number=person.next_dose_number,
         )
 
     def as_json(self) -> dict[str, Any]:

@@ -11,7 +11,13 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from ledger.errors import InvalidInput, ReferenceDataError
+from ledger.errors import (
+    InvalidInput,
+    PriorityGroupUnknown,
+    ReferenceDataError,
+    VaccineUnknown,
+    WardUnknown,
+)
 
 REFERENCE_DIR_VARIABLE = "IMMUNIZE_REFERENCE_DIR"
 SHIPPED_DIR = Path(__file__).resolve().parent / "data" / "vn"
@@ -96,8 +102,9 @@ class Reference:
         try:
             return self.wards[code]
         except (KeyError, TypeError):
-            raise InvalidInput(
-                f"{code!r} is not a GSO ward code: use a 5-digit code from wards.csv (e.g. 00001 Phúc Xá)."
+            raise WardUnknown(
+                f"{code!r} is not a GSO ward code: use a 5-digit code from wards.csv (e.g. 00001 Phúc Xá).",
+                ward_code=str(code)[:20],
             ) from None
 
     def priority_group(self, code: str) -> PriorityGroup:
@@ -105,8 +112,9 @@ class Reference:
         try:
             return self.priority_groups[code]
         except (KeyError, TypeError):
-            raise InvalidInput(
-                f"{code!r} is not a priority group: use one of {', '.join(self.priority_groups)}."
+            raise PriorityGroupUnknown(
+                f"{code!r} is not a priority group: use one of {', '.join(self.priority_groups)}.",
+                group=str(code)[:40],
             ) from None
 
     def vaccine(self, mp: str) -> Vaccine:
@@ -114,8 +122,9 @@ class Reference:
         try:
             return self.vaccines[mp]
         except (KeyError, TypeError):
-            raise InvalidInput(
-                f"{mp!r} is not a vaccine product used in Viet Nam: use one of {', '.join(self.vaccines)}."
+            raise VaccineUnknown(
+                f"{mp!r} is not a vaccine product used in Viet Nam: use one of {', '.join(self.vaccines)}.",
+                product=str(mp)[:40],
             ) from None
 
     def province(self, code: str) -> Province:

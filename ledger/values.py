@@ -10,10 +10,10 @@ from datetime import date
 from enum import StrEnum
 from uuid import UUID
 
-from ledger.errors import InvalidInput
+from ledger.errors import DateInvalid, InvalidInput, NameInvalid, NationalIdInvalid
+from ledger.phone import normalise_phone as _normalise_phone
 
 _DIGITS = re.compile(r"[0-9]+")
-_PHONE = re.compile(r"\+?[0-9]{9,15}")
 _PARTIAL_DATE = re.compile(r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?")
 ERASED_TEXT = "[erased]"
 
@@ -92,7 +92,7 @@ class NationalId:
     def __post_init__(self) -> None:
         number = self.number.strip() if isinstance(self.number, str) else ""
         if not _DIGITS.fullmatch(number) or len(number) not in (9, 12):
-            raise InvalidInput(
+            raise NationalIdInvalid(
                 "A national ID number is 12 digits (CCCD) or 9 digits (CMND): check the card and type digits only."
             )
         object.__setattr__(self, "number", number)
@@ -127,14 +127,18 @@ class PartialDate:
         try:
             date(self.year, self.month or 1, self.day or 1)
         except ValueError as exc:
-            raise InvalidInput(f"{self.isoformat()} is not a real date: check month and day.") from exc
+            raise DateInvalid(
+                f"{self.isoformat()} is not a real date: check month and day.", value=self.isoformat()
+            ) from exc
 
     @classmethod
     def parse(cls, text: str) -> PartialDate:
         """Read YYYY, YYYY-MM or YYYY-MM-DD."""
         match = _PARTIAL_DATE.fullmatch(text.strip()) if isinstance(text, str) else None
         if match is None:
-            raise InvalidInput(f"{text!r} is not a date: use YYYY, YYYY-MM or YYYY-MM-DD.")
+            raise DateInvalid(
+                f"{text!r} is not a date: use YYYY, YYYY-MM or YYYY-MM-DD.", value=str(text)[:20]
+            )
         year, month, day = match.groups()
         return cls(int(year), int(month) if month else None, int(day) if day else None)
 
@@ -172,23 +176,20 @@ class PartialDate:
 def normalise_name(name: str) -> str:
     """A full name in NFC (Vietnamese text arrives both composed and decomposed) with single spaces."""
     if not isinstance(name, str):
-        raise InvalidInput("The full name must be text.")
+        raise NameInvalid("The full name must be text.")
     text = " ".join(unicodedata.normalize("NFC", name).split())
     if not text:
-        raise InvalidInput("The full name is empty: type the name as on the ID card, family name first.")
+        raise NameInvalid("The full name is empty: type the name as on the ID card, family name first.")
     if len(text) > 200:
-        raise InvalidInput("The full name is longer than 200 characters: shorten it.")
+        raise NameInvalid("The full name is longer than 200 characters: shorten it.")
     if any(unicodedata.category(ch).startswith("C") for ch in text):
-        raise InvalidInput("The full name contains control characters: type letters and spaces only.")
+        raise NameInvalid("The full name contains control characters: type letters and spaces only.")
     return text
 
 
 def normalise_phone(phone: str) -> str:
-    """A phone number as digits with an optional leading +, spaces, dots and dashes removed."""
-    text = re.sub(r"[\s.\-()]", "", phone) if isinstance(phone, str) else ""
-    if not _PHONE.fullmatch(text):
-        raise InvalidInput(f"{phone!r} is not a phone number: use 9 to 15 digits, e.g. 0912345678.")
-    return text
+    """A Vietnamese mobile number in its national form 0XXXXXXXXX (see ledger.phone, the one normaliser)."""
+    return _normalise_phone(phone)
 
 
 class PersonalData:

@@ -62,6 +62,9 @@ TARGETS = (
 class PersonNotInView(ProjectionError):
     """The person is not (yet) in the health book."""
 
+    code = "person_not_in_view"
+    kind = "not_found"
+
 
 # ---- health book -----------------------------------------------------------------------------
 

@@ -32,6 +32,9 @@ RebuildProgress = Callable[[str, int, int, int], None]  # (views, position, even
 class UnknownView(ProjectionError):
     """No view has that name."""
 
+    code = "view_unknown"
+    kind = "not_found"
+
 
 def view_classes(names: Sequence[str] | None = None) -> tuple[type[ViewProjection], ...]:
     """The views with these names (all of them for None), or an error listing the names."""

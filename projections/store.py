@@ -31,6 +31,8 @@ _PLACEHOLDER = re.compile(r"\?")
 class ViewStoreError(ProjectionError):
     """The view database failed (unreachable, locked, full); the message names the store."""
 
+    code = "view_store_unavailable"
+
 
 class Cursor(ABC):
     """The few cursor operations views use, the same on SQLite and PostgreSQL (rows are tuples)."""

@@ -16,6 +16,7 @@ class PictureError(VerificationError):
     """No QR code could be read from the picture."""
 
     reason = "picture"
+    code = "certificate_picture"
 
 
 def read_qr(source: bytes | str | Path) -> str:

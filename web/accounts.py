@@ -11,30 +11,28 @@ import hmac
 import math
 import re
 import secrets
-import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from ledger import phone as ledger_phone
+from ledger.errors import PhoneInvalid
 from web.errors import BadInput, RateLimited, SignInFailed
 from web.roles import STAFF_ROLES, Role
 from web.store import SqlStore
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{2,39}$")
-# Vietnamese mobile numbers: 0 + 9 digits, or +84 + 9 digits (the leading 0 dropped).
-PHONE_PATTERN = re.compile(r"^(?:\+84|0)([35789]\d{8})$")
 MIN_PASSWORD_LENGTH = 10
 
 
 def normalise_phone(raw: str) -> str:
-    """A Vietnamese mobile number in its national form 0XXXXXXXXX, or BadInput."""
-    cleaned = re.sub(r"[\s.()-]", "", unicodedata.normalize("NFKC", raw or ""))
-    match = PHONE_PATTERN.match(cleaned)
-    if not match:
-        raise BadInput("not a Vietnamese mobile number", key="error.phone_invalid")
-    return "0" + match.group(1)
+    """A Vietnamese mobile number in its national form 0XXXXXXXXX (ledger.phone, the one normaliser), or BadInput."""
+    try:
+        return ledger_phone.normalise_phone(raw or "")
+    except PhoneInvalid:
+        raise BadInput("not a Vietnamese mobile number", key="error.phone_invalid") from None
 
 
 def mask_phone(phone: str) -> str:

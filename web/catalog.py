@@ -402,6 +402,22 @@ CATALOG: dict[str, dict[str, str]] = {
         "vi": "Đã xảy ra lỗi. Vui lòng thử lại sau.",
         "en": "Something went wrong. Please try again later.",
     },
+    "error.web_error": {
+        "vi": "Không thực hiện được. Kiểm tra lại rồi thử lại.",
+        "en": "That did not work. Check and try again.",
+    },
+    "error.web_configuration": {
+        "vi": "Ứng dụng web chưa được cấu hình đúng. Báo quản trị hệ thống.",
+        "en": "The web app is not configured correctly. Tell the system administrator.",
+    },
+    "error.page_not_found": {
+        "vi": "Không tìm thấy trang hoặc hồ sơ này.",
+        "en": "This page or record was not found.",
+    },
+    "error.accounts_store_unavailable": {
+        "vi": "Cơ sở dữ liệu tài khoản tạm thời không phản hồi. Thử lại sau ít phút.",
+        "en": "The accounts database is not answering. Try again in a few minutes.",
+    },
     "error.bad_input": {"vi": "Thông tin gửi lên không hợp lệ.", "en": "What was sent is not valid."},
     "error.rejected": {
         "vi": "Không ghi nhận được: thông tin chưa đúng.",

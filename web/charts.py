@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from markupsafe import Markup, escape
+
+from services.dashboards import Operations, Statistics
 
 BAR = "#1f5fa8"  # 7.0:1 on white
 ALT = "#0b6e4f"
@@ -86,33 +87,29 @@ def columns(title: str, items: Sequence[tuple[str, float]], *, colour: str = ALT
     return Markup("".join(parts))  # noqa: S704 - every text part above is escaped
 
 
-def statistics_charts(stats: dict[str, Any]) -> dict[str, Markup]:
+def statistics_charts(stats: Statistics) -> dict[str, Markup]:
     from web.i18n import current_language, translate
 
     lang = current_language()
     return {
-        "per_day": columns(
-            translate("stats.per_day"), [(d["date"], d["doses"] or 0) for d in stats["per_day"]]
-        ),
+        "per_day": columns(translate("stats.per_day"), [(d.date, d.doses or 0) for d in stats.per_day]),
         "provinces": horizontal_bars(
-            translate("stats.coverage"), [(p["name"], p["coverage"]) for p in stats["provinces"]], unit="%"
+            translate("stats.coverage"), [(p.name, p.coverage) for p in stats.provinces], unit="%"
         ),
         "vaccines": horizontal_bars(
-            translate("stats.by_vaccine"), [(v["name"], v["doses"]) for v in stats["vaccines"]]
+            translate("stats.by_vaccine"), [(v.name, v.doses) for v in stats.vaccines]
         ),
         "groups": horizontal_bars(
             translate("stats.by_group"),
-            [(f"{g['code']}. {g['name_' + lang]}", g["doses"]) for g in stats["groups"]],
+            [(f"{g.code}. {g.name_vi if lang == 'vi' else g.name_en}", g.doses) for g in stats.groups],
             colour=ALT,
         ),
     }
 
 
-def operations_charts(data: dict[str, Any]) -> dict[str, Markup]:
+def operations_charts(data: Operations) -> dict[str, Markup]:
     from web.i18n import translate
 
     return {
-        "per_day": columns(
-            translate("stats.per_day"), [(d["date"], d["doses"] or 0) for d in data.get("per_day", [])]
-        ),
+        "per_day": columns(translate("stats.per_day"), [(d.date, d.doses or 0) for d in data.per_day]),
     }

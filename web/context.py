@@ -13,6 +13,7 @@ from web.accounts import Accounts
 from web.outbox import MessageSender
 
 if TYPE_CHECKING:
+    from services.backend import Backend
     from web.platform import Platform
 
 
@@ -22,6 +23,11 @@ class WebContext:
     sender: MessageSender
     platform: Platform
     clock: Callable[[], datetime]
+
+    @property
+    def backend(self) -> Backend:
+        """What the services work on (opened on first use)."""
+        return self.platform.backend
 
 
 def ctx() -> WebContext:

@@ -1,4 +1,4 @@
-"""Form and JSON bodies turned into plain, bounded values; the ledger then applies its own rules."""
+"""Form and JSON bodies turned into the services' typed forms (bounded text); the ledger then applies its rules."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
+from services.desk import Correction, DoseForm
+from services.people import DeclarationForm, PersonForm, ReactionForm, parse_id
 from web.errors import BadInput
 from web.formats import parse_birth_date, parse_day
 
@@ -60,32 +62,34 @@ def ward(data: Mapping[str, Any]) -> str:
     return value
 
 
-def person_form(data: Mapping[str, Any], *, dependant: bool = False) -> dict[str, Any]:
-    form = {
-        "full_name": text(data, "full_name"),
-        "date_of_birth": parse_birth_date(text(data, "date_of_birth", limit=10)),
-        "sex": choice(data, "sex", SEXES),
-        "national_id": text(data, "national_id", required=not dependant, limit=12),
-        "ward_code": ward(data),
-        "priority_group": text(data, "priority_group", required=False, limit=GROUP_CODE_LIMIT),
-    }
+def person_form(data: Mapping[str, Any], *, dependant: bool = False) -> PersonForm:
+    relationship = None
     if dependant:
-        form["relationship"] = (
-            choice(data, "relationship", RELATIONSHIPS) if data.get("relationship") else "child"
-        )
-    return form
+        relationship = choice(data, "relationship", RELATIONSHIPS) if data.get("relationship") else "child"
+    return PersonForm(
+        full_name=text(data, "full_name"),
+        date_of_birth=parse_birth_date(text(data, "date_of_birth", limit=10)),
+        sex=choice(data, "sex", SEXES),
+        national_id=text(data, "national_id", required=not dependant, limit=12) or None,
+        ward_code=ward(data),
+        priority_group=text(data, "priority_group", required=False, limit=GROUP_CODE_LIMIT) or None,
+        relationship=relationship,
+    )
 
 
-def reaction_form(data: Mapping[str, Any]) -> dict[str, Any]:
-    return {
-        "dose_id": text(data, "dose_id", required=False, limit=64),
-        "onset": day(data, "onset"),
-        "symptoms": text(data, "symptoms", limit=500),
-        "severity": choice(data, "severity", SEVERITIES),
-    }
+def reaction_form(data: Mapping[str, Any]) -> ReactionForm:
+    dose_id = text(data, "dose_id", required=False, limit=64)
+    onset = day(data, "onset")
+    assert onset is not None  # required: day() raised otherwise
+    return ReactionForm(
+        onset=onset,
+        symptoms=text(data, "symptoms", limit=500),
+        severity=choice(data, "severity", SEVERITIES),
+        dose_id=parse_id(dose_id) if dose_id else None,
+    )
 
 
-def declaration_form(data: Mapping[str, Any]) -> dict[str, Any]:
+def declaration_form(data: Mapping[str, Any]) -> DeclarationForm:
     """A health declaration says something: symptoms (or 'none'), contact, and travel (or 'none')."""
     symptoms = text(data, "symptoms", required=False, limit=500)
     travel = text(data, "travel", required=False, limit=200)
@@ -99,11 +103,7 @@ def declaration_form(data: Mapping[str, Any]) -> dict[str, Any]:
         raise BadInput("say where you went, or tick 'nowhere'", key="error.declare_travel", field="travel")
     if symptoms and no_symptoms:
         raise BadInput("symptoms typed and 'no symptoms' ticked", key="error.declare_both", field="symptoms")
-    return {
-        "symptoms": symptoms or "-",
-        "exposure": _ticked(data, "exposure"),
-        "travel": travel or "-",
-    }
+    return DeclarationForm(symptoms=symptoms or "-", exposure=_ticked(data, "exposure"), travel=travel or "-")
 
 
 def _ticked(data: Mapping[str, Any], name: str) -> bool:
@@ -113,22 +113,26 @@ def _ticked(data: Mapping[str, Any], name: str) -> bool:
     return str(value).lower() in ("1", "on", "true", "yes")
 
 
-def dose_form(data: Mapping[str, Any]) -> dict[str, Any]:
-    return {
-        "lot_id": text(data, "lot_id", limit=64),
-        "dose_number": _int(data, "dose_number"),
-        "given_on": day(data, "given_on"),
-        "idempotency_key": text(data, "idempotency_key", required=False, limit=100),
-    }
+def dose_form(data: Mapping[str, Any]) -> DoseForm:
+    given_on = day(data, "given_on")
+    assert given_on is not None  # required: day() raised otherwise
+    number = text(data, "dose_number", required=False, limit=3)
+    return DoseForm(
+        lot_id=parse_id(text(data, "lot_id", limit=64)),
+        given_on=given_on,
+        dose_number=_int(data, "dose_number") if number else None,
+        idempotency_key=text(data, "idempotency_key", required=False, limit=100),
+    )
 
 
-def correction_form(data: Mapping[str, Any]) -> dict[str, Any]:
-    return {
-        "field": choice(data, "field", CORRECTION_FIELDS),
-        "value": text(data, "value", required=False, limit=200),
-        "dose_id": text(data, "dose_id", required=False, limit=64),
-        "reason": text(data, "reason", limit=500),
-    }
+def correction_form(data: Mapping[str, Any]) -> Correction:
+    dose_id = text(data, "dose_id", required=False, limit=64)
+    return Correction(
+        field=choice(data, "field", CORRECTION_FIELDS),
+        value=text(data, "value", required=False, limit=200),
+        reason=text(data, "reason", limit=500),
+        dose_id=parse_id(dose_id) if dose_id else None,
+    )
 
 
 def _int(data: Mapping[str, Any], name: str) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, g, has_request_context, request, session
 
+from services import messages
 from web import formats
 from web.catalog import CATALOG
 from web.errors import WebError
@@ -53,8 +54,11 @@ def field_label(name: object, lang: str | None = None) -> str:
     return translate(key, lang) if key in CATALOG else translate("field.generic", lang)
 
 
-def message_for(error: WebError) -> str:
-    """The error's message in the user's language, its parameters filled in (field names as labels)."""
+def message_for(error: BaseException) -> str:
+    """The error's message in the user's language, its values filled in (field names as labels): a web
+    error's catalog entry, or the code's message of services.messages for the layers below."""
+    if not isinstance(error, WebError):
+        return messages.message(error, current_language()) or translate("error.generic")
     text = translate(error.message_key)
     params = dict(error.params)
     if "field" in params:

@@ -69,8 +69,8 @@ Row = tuple[Any, ...]
 class StoreError(WebError):
     """The accounts database could not be reached or refused a statement."""
 
-    message_key = "error.unavailable"
-    status = 503
+    code = "accounts_store_unavailable"
+    kind = "unavailable"
 
 
 class SqlStore:

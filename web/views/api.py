@@ -1,19 +1,23 @@
-"""The JSON API: the same use cases as the pages (web.signin, web.platform), described by OpenAPI.
+"""The JSON API: the same use cases as the pages (web.signin, services.*), described by OpenAPI.
 
 Unsafe methods need the session's CSRF token in the X-CSRFToken header (GET /api/v1/session gives it).
 """
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from flask import Blueprint, jsonify, request
 from flask.wrappers import Response
 from flask_wtf.csrf import generate_csrf
 
+from services import audit, certificates, citizen, dashboards, desk, trust
+from services.desk import StaffMember
+from services.people import FamilyMember, parse_id
 from web import forms, openapi, signin
 from web.context import ctx
-from web.errors import BadInput, NotFound
+from web.errors import BadInput
 from web.roles import SIGNED_IN_ROLES, Principal, Role, allow, current_principal, end_session
 from web.views.public import MAX_HC1_LENGTH
 
@@ -33,11 +37,13 @@ def principal() -> Principal:
     return who
 
 
-def _family_member(person_id: str) -> dict[str, Any]:
-    for person in ctx().platform.family(_phone()):
-        if person["id"] == person_id:
-            return person
-    raise NotFound("no such person in your family")
+def _family_member(person_id: str) -> FamilyMember:
+    return citizen.member(ctx().backend, _phone(), person_id)
+
+
+def _staff() -> StaffMember:
+    who = principal()
+    return desk.staff_member(who.subject, who.site_id)
 
 
 def _phone() -> str:
@@ -97,7 +103,7 @@ def signout() -> Response:
 @bp.get("/statistics")
 @allow(Role.PUBLIC)
 def statistics() -> Response:
-    return jsonify(ctx().platform.statistics())
+    return jsonify(dashboards.statistics(ctx().backend).as_json())
 
 
 @bp.post("/verify")
@@ -106,44 +112,36 @@ def verify() -> Response:
     hc1 = str(body().get("hc1", "")).strip()
     if not hc1 or len(hc1) > MAX_HC1_LENGTH:
         raise BadInput('send {"hc1": "HC1:..."}', key="error.hc1_missing")
-    return jsonify(ctx().platform.verify_certificate(hc1))
+    return jsonify(trust.verify_certificate(ctx().backend, hc1, now=ctx().clock()).as_json())
 
 
 # citizen ---------------------------------------------------------------------------------------------
 @bp.get("/me/family")
 @allow(Role.CITIZEN)
 def family() -> Response:
-    return jsonify({"family": ctx().platform.family(_phone())})
+    return jsonify({"family": [p.as_json() for p in citizen.family(ctx().backend, _phone())]})
 
 
 @bp.post("/me/dependants")
 @allow(Role.CITIZEN)
 def add_dependant() -> Response:
-    guardians = [p for p in ctx().platform.family(_phone()) if not p.get("guardian_id")]
-    if not guardians:
-        raise NotFound("register yourself first", key="error.register_first")
-    person_id = ctx().platform.add_dependant(
-        guardians[0]["id"], forms.person_form(body(), dependant=True), now=ctx().clock()
-    )
-    return jsonify({"id": person_id})
+    person_id = citizen.add_dependant(ctx().backend, _phone(), forms.person_form(body(), dependant=True))
+    return jsonify({"id": str(person_id)})
 
 
 @bp.get("/me/people/<person_id>")
 @allow(Role.CITIZEN)
 def health_book(person_id: str) -> Response:
     _family_member(person_id)
-    return jsonify(ctx().platform.health_book(person_id))
+    return jsonify(citizen.health_book(ctx().backend, parse_id(person_id)).as_json())
 
 
 @bp.post("/me/people/<person_id>/reactions")
 @allow(Role.CITIZEN)
 def citizen_reaction(person_id: str) -> Response:
     who = _family_member(person_id)
-    ctx().platform.report_reaction(
-        person_id,
-        forms.reaction_form(body()),
-        actor=ctx().platform.citizen_actor(who, _phone()),
-        now=ctx().clock(),
+    citizen.report_reaction(
+        ctx().backend.ledger, parse_id(person_id), forms.reaction_form(body()), actor=citizen.acting_for(who)
     )
     return jsonify({"ok": True})
 
@@ -152,11 +150,11 @@ def citizen_reaction(person_id: str) -> Response:
 @allow(Role.CITIZEN)
 def declaration(person_id: str) -> Response:
     who = _family_member(person_id)
-    ctx().platform.declare_health(
-        person_id,
+    citizen.declare_health(
+        ctx().backend.ledger,
+        parse_id(person_id),
         forms.declaration_form(body()),
-        actor=ctx().platform.citizen_actor(who, _phone()),
-        now=ctx().clock(),
+        actor=citizen.acting_for(who),
     )
     return jsonify({"ok": True})
 
@@ -165,9 +163,7 @@ def declaration(person_id: str) -> Response:
 @allow(Role.CITIZEN)
 def certificate(person_id: str) -> Response:
     _family_member(person_id)
-    cert = dict(ctx().platform.certificate(person_id, now=ctx().clock()))
-    cert.pop("svg", None)
-    return jsonify(cert)
+    return jsonify(certificates.current(ctx().backend, parse_id(person_id), now=ctx().clock()).as_json())
 
 
 # staff -----------------------------------------------------------------------------------------------
@@ -175,13 +171,14 @@ def certificate(person_id: str) -> Response:
 @allow(Role.STAFF)
 def find() -> Response:
     data = body()
+    backend = ctx().backend
     if data.get("national_id"):
-        person_id = ctx().platform.find_by_national_id(str(data["national_id"]))
+        person_id = str(desk.find_by_national_id(backend.ledger, str(data["national_id"])))
     else:
         hc1 = str(data.get("hc1", "")).strip()
         if not hc1 or len(hc1) > MAX_HC1_LENGTH:
             raise BadInput("send national_id or hc1", key="error.hc1_missing")
-        person_id = ctx().platform.find_by_certificate(hc1, now=ctx().clock())
+        person_id = trust.person_for_certificate(backend, hc1, now=ctx().clock())
     return jsonify({"id": person_id})
 
 
@@ -189,41 +186,42 @@ def find() -> Response:
 @allow(Role.STAFF)
 def desk_register() -> Response:
     data = body()
-    person_id = ctx().platform.register_at_site(
-        forms.person_form(data), phone=str(data.get("phone", "")), staff=principal(), now=ctx().clock()
+    person_id = desk.register_at_site(
+        ctx().backend.ledger,
+        forms.person_form(data),
+        phone=str(data.get("phone") or "").strip() or None,
+        staff=_staff(),
     )
-    return jsonify({"id": person_id})
+    return jsonify({"id": str(person_id)})
 
 
 @bp.get("/desk/lots")
 @allow(Role.STAFF)
 def lots() -> Response:
-    return jsonify({"lots": ctx().platform.site_lots(principal().site_id, now=ctx().clock())})
+    lots = desk.site_lots(ctx().backend, _staff().site_id, today=ctx().clock().date())
+    return jsonify({"lots": [asdict(lot) for lot in lots]})
 
 
 @bp.get("/desk/people/<person_id>")
 @allow(Role.STAFF)
 def desk_person(person_id: str) -> Response:
-    return jsonify(ctx().platform.health_book(person_id))
+    return jsonify(citizen.health_book(ctx().backend, parse_id(person_id)).as_json())
 
 
 @bp.post("/desk/people/<person_id>/doses")
 @allow(Role.STAFF)
 def desk_dose(person_id: str) -> Response:
-    result = ctx().platform.record_dose(
-        person_id, forms.dose_form(body()), staff=principal(), now=ctx().clock()
+    result = desk.record_dose(
+        ctx().backend.ledger, parse_id(person_id), forms.dose_form(body()), staff=_staff()
     )
-    return jsonify(result)
+    return jsonify(result.as_json())
 
 
 @bp.post("/desk/people/<person_id>/reactions")
 @allow(Role.STAFF)
 def desk_reaction(person_id: str) -> Response:
-    ctx().platform.report_reaction(
-        person_id,
-        forms.reaction_form(body()),
-        actor=ctx().platform.staff_actor(principal()),
-        now=ctx().clock(),
+    citizen.report_reaction(
+        ctx().backend.ledger, parse_id(person_id), forms.reaction_form(body()), actor=_staff().actor
     )
     return jsonify({"ok": True})
 
@@ -231,7 +229,7 @@ def desk_reaction(person_id: str) -> Response:
 @bp.post("/desk/people/<person_id>/corrections")
 @allow(Role.STAFF)
 def desk_correction(person_id: str) -> Response:
-    ctx().platform.correct(person_id, forms.correction_form(body()), staff=principal(), now=ctx().clock())
+    desk.correct(ctx().backend.ledger, parse_id(person_id), forms.correction_form(body()), staff=_staff())
     return jsonify({"ok": True})
 
 
@@ -239,16 +237,19 @@ def desk_correction(person_id: str) -> Response:
 @bp.get("/province")
 @allow(Role.PROVINCE)
 def province() -> Response:
-    return jsonify(ctx().platform.province_overview(principal().province_code, now=ctx().clock()))
+    overview = dashboards.province_overview(
+        ctx().backend, principal().province_code, today=ctx().clock().date()
+    )
+    return jsonify(overview.as_json())
 
 
 @bp.get("/operations")
 @allow(Role.RESPONSE)
 def operations() -> Response:
-    return jsonify(ctx().platform.operations(now=ctx().clock()))
+    return jsonify(dashboards.operations(ctx().backend, now=ctx().clock()).as_json())
 
 
-@bp.get("/audit")
+@bp.get("/audit", endpoint="audit")
 @allow(Role.AUDITOR)
-def audit() -> Response:
-    return jsonify(ctx().platform.audit_overview())
+def audit_overview() -> Response:
+    return jsonify(audit.overview(ctx().backend).as_json())

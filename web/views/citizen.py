@@ -1,16 +1,20 @@
-"""The citizen's health book: self and family, dependants, reactions, declarations, certificates."""
+"""The citizen's health book: self and family, dependants, reactions, declarations, certificates.
+
+Each view calls services.citizen / services.certificates with the signed-in phone; a person outside
+the phone's family is 'not found' (no hint that they exist).
+"""
 
 from __future__ import annotations
-
-from typing import Any
 
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask.wrappers import Response
 from werkzeug.wrappers import Response as WerkzeugResponse
 
+from services import certificates, citizen
+from services.people import FamilyMember, parse_id
 from web import forms
 from web.context import ctx
-from web.errors import NotFound, WebError
+from web.errors import USER_ERRORS
 from web.i18n import message_for
 from web.notices import confirm
 from web.roles import Role, allow
@@ -23,67 +27,57 @@ def phone() -> str:
     return session_phone()
 
 
-def family() -> list[dict[str, Any]]:
-    return ctx().platform.family(phone())
-
-
-def member(person_id: str) -> dict[str, Any]:
+def member(person_id: str) -> FamilyMember:
     """A person of the signed-in citizen's family; anyone else is 'not found' (no hint they exist)."""
-    for person in family():
-        if person["id"] == person_id:
-            return person
-    raise NotFound("no such person in your family")
+    return citizen.member(ctx().backend, phone(), person_id)
 
 
 @bp.get("/")
 @allow(Role.CITIZEN)
 def home() -> str:
-    return render_template("citizen_home.html", family=family())
+    return render_template("citizen_home.html", family=citizen.family(ctx().backend, phone()))
 
 
 @bp.route("/register", methods=["GET", "POST"])
 @allow(Role.CITIZEN)
 def register() -> str | WerkzeugResponse:
     error = ""
+    ledger = ctx().backend.ledger
     if request.method == "POST":
         try:
-            person_id = ctx().platform.register_self(
-                phone(), forms.person_form(request.form), now=ctx().clock()
-            )
-        except WebError as exc:
+            person_id = citizen.register_self(ledger, phone(), forms.person_form(request.form))
+        except USER_ERRORS as exc:
             error = message_for(exc)
         else:
-            confirm("done.registered_self", person=person_id)
+            confirm("done.registered_self", person=str(person_id))
             return redirect(url_for("citizen.home"))
-    return render_template("citizen_register.html", error=error, groups=ctx().platform.priority_groups())
+    return render_template("citizen_register.html", error=error, groups=citizen.priority_groups(ledger))
 
 
 @bp.route("/dependants/new", methods=["GET", "POST"])
 @allow(Role.CITIZEN)
 def add_dependant() -> str | WerkzeugResponse:
     error = ""
-    people = family()
-    guardians = [p for p in people if not p.get("guardian_id")]
+    backend = ctx().backend
     if request.method == "POST":
         try:
-            if not guardians:
-                raise NotFound("register yourself first", key="error.register_first")
-            person_id = ctx().platform.add_dependant(
-                guardians[0]["id"], forms.person_form(request.form, dependant=True), now=ctx().clock()
+            person_id = citizen.add_dependant(
+                backend, phone(), forms.person_form(request.form, dependant=True)
             )
-        except WebError as exc:
+        except USER_ERRORS as exc:
             error = message_for(exc)
         else:
-            confirm("done.dependant", person=person_id)
+            confirm("done.dependant", person=str(person_id))
             return redirect(url_for("citizen.home"))
-    return render_template("citizen_dependant.html", error=error, groups=ctx().platform.priority_groups())
+    groups = citizen.priority_groups(backend.ledger)
+    return render_template("citizen_dependant.html", error=error, groups=groups)
 
 
 @bp.get("/people/<person_id>")
 @allow(Role.CITIZEN)
 def person(person_id: str) -> str:
     who = member(person_id)
-    book = ctx().platform.health_book(person_id)
+    book = citizen.health_book(ctx().backend, parse_id(person_id))
     return render_template("citizen_person.html", person=who, book=book)
 
 
@@ -91,17 +85,18 @@ def person(person_id: str) -> str:
 @allow(Role.CITIZEN)
 def reaction(person_id: str) -> str | WerkzeugResponse:
     who = member(person_id)
-    book = ctx().platform.health_book(person_id)
+    backend = ctx().backend
+    book = citizen.health_book(backend, parse_id(person_id))
     error = ""
     if request.method == "POST":
         try:
-            ctx().platform.report_reaction(
-                person_id,
+            citizen.report_reaction(
+                backend.ledger,
+                parse_id(person_id),
                 forms.reaction_form(request.form),
-                actor=ctx().platform.citizen_actor(who, phone()),
-                now=ctx().clock(),
+                actor=citizen.acting_for(who),
             )
-        except WebError as exc:
+        except USER_ERRORS as exc:
             error = message_for(exc)
         else:
             confirm("done.reaction", person=person_id)
@@ -116,13 +111,13 @@ def declaration(person_id: str) -> str | WerkzeugResponse:
     error = ""
     if request.method == "POST":
         try:
-            ctx().platform.declare_health(
-                person_id,
+            citizen.declare_health(
+                ctx().backend.ledger,
+                parse_id(person_id),
                 forms.declaration_form(request.form),
-                actor=ctx().platform.citizen_actor(who, phone()),
-                now=ctx().clock(),
+                actor=citizen.acting_for(who),
             )
-        except WebError as exc:
+        except USER_ERRORS as exc:
             error = message_for(exc)
         else:
             confirm("done.declaration", person=person_id)
@@ -134,7 +129,7 @@ def declaration(person_id: str) -> str | WerkzeugResponse:
 @allow(Role.CITIZEN)
 def certificate(person_id: str) -> str:
     who = member(person_id)
-    cert = ctx().platform.certificate(person_id, now=ctx().clock())
+    cert = certificates.current(ctx().backend, parse_id(person_id), now=ctx().clock())
     return render_template("citizen_certificate.html", person=who, cert=cert)
 
 
@@ -142,7 +137,7 @@ def certificate(person_id: str) -> str:
 @allow(Role.CITIZEN)
 def certificate_file(person_id: str, fmt: str) -> Response:
     member(person_id)
-    data, mimetype = ctx().platform.certificate_file(person_id, fmt, now=ctx().clock())
-    response = Response(data, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="certificate.{fmt}"'
+    download = certificates.certificate_file(ctx().backend, parse_id(person_id), fmt, now=ctx().clock())
+    response = Response(download.data, mimetype=download.mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{download.filename}"'
     return response

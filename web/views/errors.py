@@ -9,7 +9,7 @@ from flask.wrappers import Response
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from web.errors import WebError
+from web.errors import USER_ERRORS, error_code, status_for
 from web.i18n import message_for, translate
 
 log = logging.getLogger("immunize.web")
@@ -31,6 +31,7 @@ def wants_json() -> bool:
 
 
 def render_error(status: int, key: str, detail: str = "", message: str = "") -> Response:
+    """The error page, or for the API {"error": code, "message": sentence, "detail": English detail}."""
     message = message or translate(key)
     if wants_json():
         body = {"error": key.removeprefix("error."), "message": message}
@@ -45,10 +46,12 @@ def render_error(status: int, key: str, detail: str = "", message: str = "") -> 
     return response
 
 
-def handle_web_error(error: WebError) -> Response:
-    # The English sentence is kept as detail: lower layers say exactly what was wrong.
-    detail = str(error) if str(error) != error.message_key else ""
-    return render_error(error.status, error.message_key, detail, message_for(error))
+def handle_user_error(error: Exception) -> Response:
+    """Any project error: status by its kind, message by its code (the English sentence kept as detail:
+    lower layers say exactly what was wrong)."""
+    code = error_code(error)
+    detail = str(error) if str(error) not in (code, getattr(error, "message_key", "")) else ""
+    return render_error(status_for(error), f"error.{code}", detail, message_for(error))
 
 
 def handle_csrf(error: CSRFError) -> Response:
@@ -67,7 +70,8 @@ def handle_unexpected(error: Exception) -> Response:
 
 
 def install(app: Flask) -> None:
-    app.register_error_handler(WebError, handle_web_error)
+    for error_class in USER_ERRORS:
+        app.register_error_handler(error_class, handle_user_error)
     app.register_error_handler(CSRFError, handle_csrf)
     app.register_error_handler(HTTPException, handle_http)
     if not app.testing:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template
 
+from services import dashboards
 from web import charts
 from web.context import ctx
 from web.roles import Role, allow
@@ -14,7 +15,7 @@ bp = Blueprint("operations", __name__, url_prefix="/operations")
 @bp.get("/")
 @allow(Role.RESPONSE)
 def dashboard() -> str:
-    data = ctx().platform.operations(now=ctx().clock())
+    data = dashboards.operations(ctx().backend, now=ctx().clock())
     return render_template(
         "operations.html",
         data=data,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template
 
+from services import dashboards
 from web.context import ctx
 from web.roles import Role, allow, current_principal
 
@@ -15,5 +16,5 @@ bp = Blueprint("province", __name__, url_prefix="/province")
 def overview() -> str:
     principal = current_principal()
     assert principal is not None
-    data = ctx().platform.province_overview(principal.province_code, now=ctx().clock())
+    data = dashboards.province_overview(ctx().backend, principal.province_code, today=ctx().clock().date())
     return render_template("province.html", data=data)

@@ -6,9 +6,10 @@ from flask import Blueprint, current_app, redirect, render_template, request, se
 from flask.wrappers import Response
 from werkzeug.wrappers import Response as WerkzeugResponse
 
+from services import dashboards, trust
 from web import charts
 from web.context import ctx
-from web.errors import BadInput, WebError
+from web.errors import USER_ERRORS, BadInput, status_for
 from web.i18n import LANGUAGES, message_for
 from web.pictures import PictureReader
 from web.roles import Role, allow
@@ -43,7 +44,7 @@ def language() -> WerkzeugResponse:
 @bp.get("/statistics")
 @allow(Role.PUBLIC)
 def statistics() -> str:
-    stats = ctx().platform.statistics()
+    stats = dashboards.statistics(ctx().backend)
     return render_template("statistics.html", stats=stats, charts=charts.statistics_charts(stats))
 
 
@@ -69,34 +70,31 @@ def verify() -> tuple[str, int]:
     status = 200
     if request.method == "POST":
         try:
-            result = ctx().platform.verify_certificate(read_certificate_input())
-        except WebError as exc:
-            error, status = message_for(exc), exc.status
+            result = trust.verify_certificate(ctx().backend, read_certificate_input(), now=ctx().clock())
+        except USER_ERRORS as exc:
+            error, status = message_for(exc), status_for(exc)
     return render_template("verify.html", result=result, error=error), status
 
 
 @bp.get("/trust-list")
 @allow(Role.PUBLIC)
 def trust_list() -> Response:
-    data, name = ctx().platform.trust_list_file()
-    return _download(data, name)
+    return _download(trust.trust_list_file(ctx().backend, now=ctx().clock()))
 
 
 @bp.get("/trust-anchor")
 @allow(Role.PUBLIC)
 def trust_anchor() -> Response:
-    data, name = ctx().platform.trust_anchor_file()
-    return _download(data, name, mimetype="application/x-pem-file")
+    return _download(trust.trust_anchor_file(ctx().backend))
 
 
 @bp.get("/revocation-list")
 @allow(Role.PUBLIC)
 def revocation_list() -> Response:
-    data, name = ctx().platform.revocation_list_file()
-    return _download(data, name)
+    return _download(trust.revocation_list_file(ctx().backend, now=ctx().clock()))
 
 
-def _download(data: bytes, name: str, mimetype: str = "application/octet-stream") -> Response:
-    response = Response(data, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+def _download(download: trust.Download) -> Response:
+    response = Response(download.data, mimetype=download.mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{download.filename}"'
     return response

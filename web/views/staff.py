@@ -1,4 +1,7 @@
-"""The site staff desk: find a person (national ID by POST, or their QR), record doses and reactions, correct."""
+"""The site staff desk: find a person (national ID by POST, or their QR), record doses and reactions, correct.
+
+Each view turns the form into a typed service call (services.desk) and the result into a page.
+"""
 
 from __future__ import annotations
 
@@ -7,27 +10,30 @@ import uuid
 from flask import Blueprint, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as WerkzeugResponse
 
+from services import citizen, desk, trust
+from services.desk import StaffMember
+from services.people import parse_id
 from web import forms
 from web.context import ctx
-from web.errors import WebError
+from web.errors import USER_ERRORS
 from web.i18n import message_for
 from web.notices import confirm
-from web.roles import Principal, Role, allow, current_principal
+from web.roles import Role, allow, current_principal
 from web.views.public import read_certificate_input
 
 bp = Blueprint("staff", __name__, url_prefix="/desk")
 
 
-def me() -> Principal:
+def me() -> StaffMember:
     principal = current_principal()
     assert principal is not None  # enforce_access guarantees a staff principal here
-    return principal
+    return desk.staff_member(principal.subject, principal.site_id)
 
 
-@bp.get("/")
+@bp.get("/", endpoint="desk")
 @allow(Role.STAFF)
-def desk() -> str:
-    site = ctx().platform.site(me().site_id)
+def desk_page() -> str:
+    site = desk.site(ctx().backend, me().site_id)
     return render_template("staff_desk.html", site=site, error="")
 
 
@@ -35,13 +41,14 @@ def desk() -> str:
 @allow(Role.STAFF)
 def find() -> tuple[str, int] | WerkzeugResponse:
     """National IDs travel in the POST body only, never in a URL; the answer is an opaque person id."""
+    backend = ctx().backend
     try:
         if request.form.get("national_id"):
-            person_id = ctx().platform.find_by_national_id(request.form["national_id"])
+            person_id = str(desk.find_by_national_id(backend.ledger, request.form["national_id"]))
         else:
-            person_id = ctx().platform.find_by_certificate(read_certificate_input(), now=ctx().clock())
-    except WebError as exc:
-        site = ctx().platform.site(me().site_id)
+            person_id = trust.person_for_certificate(backend, read_certificate_input(), now=ctx().clock())
+    except USER_ERRORS as exc:
+        site = desk.site(backend, me().site_id)
         return render_template("staff_desk.html", site=site, error=message_for(exc)), 404
     return redirect(url_for("staff.person", person_id=person_id))
 
@@ -51,34 +58,35 @@ def find() -> tuple[str, int] | WerkzeugResponse:
 def register() -> tuple[str, int] | WerkzeugResponse:
     """Register someone who walked in without a record; national IDs travel in the POST body only."""
     error = ""
+    backend = ctx().backend
     if request.method == "POST":
         try:
-            person_id = ctx().platform.register_at_site(
+            person_id = desk.register_at_site(
+                backend.ledger,
                 forms.person_form(request.form),
-                phone=request.form.get("phone", ""),
+                phone=request.form.get("phone", "").strip() or None,
                 staff=me(),
-                now=ctx().clock(),
             )
-        except WebError as exc:
+        except USER_ERRORS as exc:
             error = message_for(exc)
         else:
-            confirm("done.registered_desk", person=person_id)
+            confirm("done.registered_desk", person=str(person_id))
             return redirect(url_for("staff.person", person_id=person_id))
-    return render_template("staff_register.html", error=error, groups=ctx().platform.priority_groups()), (
-        400 if error else 200
-    )
+    groups = citizen.priority_groups(backend.ledger)
+    return render_template("staff_register.html", error=error, groups=groups), (400 if error else 200)
 
 
 def _person_page(person_id: str, error: str = "", status: int = 200) -> tuple[str, int]:
-    platform = ctx().platform
-    book = platform.health_book(person_id)
-    lots = platform.site_lots(me().site_id, now=ctx().clock())
+    backend = ctx().backend
+    staff = me()
+    book = citizen.health_book(backend, parse_id(person_id))
+    lots = desk.site_lots(backend, staff.site_id, today=ctx().clock().date())
     return render_template(
         "staff_person.html",
         book=book,
         lots=lots,
         error=error,
-        site=platform.site(me().site_id),
+        site=desk.site(backend, staff.site_id),
         today=ctx().clock().date().isoformat(),
         form_key="desk-" + uuid.uuid4().hex,
     ), status
@@ -95,10 +103,10 @@ def person(person_id: str) -> tuple[str, int]:
 def record_dose(person_id: str) -> tuple[str, int] | WerkzeugResponse:
     try:
         form = forms.dose_form(request.form)
-        ctx().platform.record_dose(person_id, form, staff=me(), now=ctx().clock())
-    except WebError as exc:
+        result = desk.record_dose(ctx().backend.ledger, parse_id(person_id), form, staff=me())
+    except USER_ERRORS as exc:
         return _person_page(person_id, message_for(exc), 400)
-    confirm("done.dose", person=person_id, number=form["dose_number"])
+    confirm("done.dose", person=person_id, number=result.dose_number)
     return redirect(url_for("staff.person", person_id=person_id))
 
 
@@ -106,13 +114,10 @@ def record_dose(person_id: str) -> tuple[str, int] | WerkzeugResponse:
 @allow(Role.STAFF)
 def record_reaction(person_id: str) -> tuple[str, int] | WerkzeugResponse:
     try:
-        ctx().platform.report_reaction(
-            person_id,
-            forms.reaction_form(request.form),
-            actor=ctx().platform.staff_actor(me()),
-            now=ctx().clock(),
+        citizen.report_reaction(
+            ctx().backend.ledger, parse_id(person_id), forms.reaction_form(request.form), actor=me().actor
         )
-    except WebError as exc:
+    except USER_ERRORS as exc:
         return _person_page(person_id, message_for(exc), 400)
     confirm("done.reaction", person=person_id)
     return redirect(url_for("staff.person", person_id=person_id))
@@ -122,8 +127,10 @@ def record_reaction(person_id: str) -> tuple[str, int] | WerkzeugResponse:
 @allow(Role.STAFF)
 def correct(person_id: str) -> tuple[str, int] | WerkzeugResponse:
     try:
-        ctx().platform.correct(person_id, forms.correction_form(request.form), staff=me(), now=ctx().clock())
-    except WebError as exc:
+        desk.correct(
+            ctx().backend.ledger, parse_id(person_id), forms.correction_form(request.form), staff=me()
+        )
+    except USER_ERRORS as exc:
         return _person_page(person_id, message_for(exc), 400)
     confirm("done.correction", person=person_id)
     return redirect(url_for("staff.person", person_id=person_id))

@@ -85,7 +85,8 @@ def test_staff_record_a_dose_through_the_api(world: dict[str, Any]) -> None:
         headers={**headers, "Accept-Language": "en"},
     )
     assert bad.status_code == 400
-    assert bad.get_json()["error"] == "dose_date"
+    assert bad.get_json()["error"] == "dose_date_in_future"
+    assert bad.get_json()["message"].startswith("The dose date 01/01/2999 is in the future")
     assert "future" in bad.get_json()["detail"]
 
 

@@ -188,3 +188,60 @@ def test_reseeding_with_other_parameters_is_refused_clearly(runner: CliRunner, i
     other = runner.invoke(immunize, ["demo", "seed", "--people", "25", "--seed", "2"])
     assert other.exit_code == 1
     assert "use another --seed or a fresh database" in other.output
+
+
+def test_the_cli_cannot_record_a_dose_from_another_site_s_lot(
+    runner: CliRunner, immunize: click.Group
+) -> None:
+    """The lot-at-site rule was only in the web; the CLI goes through the same service and ledger rule."""
+    from datetime import date
+
+    from ledger.application import Ledger
+    from ledger.values import Actor, Role
+
+    ledger = Ledger()
+    admin = Actor("admin", Role.ADMIN)
+    hanoi = ledger.register_site(
+        code="HN",
+        name="Trạm Y tế Phúc Xá",
+        ward_code="00001",
+        capacity_per_day=100,
+        actor=admin,
+        idempotency_key="s1",
+    )
+    saigon = ledger.register_site(
+        code="HCM",
+        name="Trạm Y tế Tân Định",
+        ward_code="26734",
+        capacity_per_day=100,
+        actor=admin,
+        idempotency_key="s2",
+    )
+    saigon_lot = ledger.receive_lot(
+        product="EU/1/20/1528",
+        lot_number="PF-HCM",
+        expiry=date(2030, 1, 1),
+        site_id=saigon,
+        quantity=10,
+        actor=admin,
+        idempotency_key="l",
+    )
+    person = ledger.register_person(
+        national_id="001085012345",
+        full_name="Nguyễn Thị Ánh",
+        date_of_birth="1985",
+        sex="female",
+        phone=None,
+        ward_code="00001",
+        priority_group="OTHER",
+        actor=admin,
+        idempotency_key="p",
+    )
+    ledger.close()
+    args = ["dose", "record", "--person", str(person), "--lot", str(saigon_lot), "--date", "2021-08-02"]
+    refused = runner.invoke(immunize, [*args, "--site", str(hanoi)])
+    assert refused.exit_code == 1
+    assert "Lot PF-HCM is held at another site" in refused.output
+    recorded = runner.invoke(immunize, [*args, "--site", str(saigon)])
+    assert recorded.exit_code == 0, recorded.output
+    assert recorded.output.startswith("dose 1 recorded")  # no --number: the person's next dose

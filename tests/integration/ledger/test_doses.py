@@ -11,6 +11,7 @@ from ledger.errors import (
     DoseNotFound,
     DoseOutOfSequence,
     IntervalTooShort,
+    LotNotAtSite,
     LotNotFound,
     LotUnusable,
     NotPermitted,
@@ -226,6 +227,38 @@ def test_a_batch_is_recorded_whole_or_not_at_all(campaign: Campaign) -> None:
 
 
 def test_staff_with_no_site_binding_may_record_anywhere(campaign: Campaign) -> None:
+    other_lot = campaign.ledger.receive_lot(
+        product=ASTRAZENECA,
+        lot_number="AZ-HCM-1",
+        expiry=date(2022, 3, 1),
+        site_id=campaign.other_site_id,
+        quantity=100,
+        actor=ADMIN,
+        idempotency_key="lot-other-site",
+    )
     person = campaign.register()
-    result = campaign.dose(person, 1, date(2021, 8, 2), actor=ADMIN, site_id=campaign.other_site_id)
+    result = campaign.dose(
+        person, 1, date(2021, 8, 2), actor=ADMIN, site_id=campaign.other_site_id, lot=other_lot
+    )
     assert result.dose_number == 1
+
+
+def test_a_dose_from_a_lot_held_at_another_site_is_refused_whoever_records_it(campaign: Campaign) -> None:
+    """The lot-at-site rule lives in the ledger: the CLI, a batch or an administrator meet it too."""
+    person = campaign.register()
+    before = events_written(campaign)
+    with pytest.raises(LotNotAtSite) as caught:
+        campaign.dose(person, 1, date(2021, 8, 2), actor=ADMIN, site_id=campaign.other_site_id)
+    assert caught.value.params == {"lot_number": "AZ-001"}
+    assert (caught.value.code, caught.value.kind) == ("lot_not_at_site", "forbidden")
+    assert events_written(campaign) == before
+
+
+def test_dose_two_on_the_day_of_dose_one_names_the_earliest_day(campaign: Campaign) -> None:
+    person = campaign.register()
+    campaign.dose(person, 1, date(2021, 8, 2))
+    with pytest.raises(IntervalTooShort) as caught:
+        campaign.dose(person, 2, date(2021, 8, 2))
+    assert caught.value.params["earliest"] == date(2021, 8, 30)
+    assert caught.value.params["min_days"] == 28
+    assert caught.value.params["previous_number"] == 1

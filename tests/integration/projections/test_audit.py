@@ -105,7 +105,7 @@ def test_verify_names_the_first_tampered_position(
     tamper(db)
     with pytest.raises(TamperingDetected) as caught:
         verify(db, trusted_keys(db, [audit_key.public]))
-    assert (caught.value.position, caught.value.kind) == (position, kind), story
+    assert (caught.value.position, caught.value.tampering) == (position, kind), story
     assert f"position {position}" in str(caught.value)
     assert kind in str(caught.value)
     db.close()
@@ -117,7 +117,7 @@ def test_two_changes_are_reported_at_the_first(store_url: str, audit_key: AuditK
     remove(db, 4)
     with pytest.raises(TamperingDetected) as caught:
         verify(db, trusted_keys(db, [audit_key.public]))
-    assert (caught.value.position, caught.value.kind) == (4, "removed")
+    assert (caught.value.position, caught.value.tampering) == (4, "removed")
     db.close()
 
 
@@ -129,7 +129,7 @@ def test_a_checkpoint_with_a_bad_signature_is_caught(store_url: str, audit_key: 
     )
     with pytest.raises(TamperingDetected) as caught:
         verify(db, trusted_keys(db, [audit_key.public]))
-    assert (caught.value.position, caught.value.kind) == (14, "bad-signature")
+    assert (caught.value.position, caught.value.tampering) == (14, "bad-signature")
     assert "checkpoint #2" in str(caught.value)
     db.close()
 
@@ -139,7 +139,7 @@ def test_a_deleted_checkpoint_is_caught(store_url: str, audit_key: AuditKey) -> 
     db.execute(f"DELETE FROM {db.table('audit_checkpoints')} WHERE seq = 2")
     with pytest.raises(TamperingDetected, match="checkpoint #2 is missing") as caught:
         verify(db, trusted_keys(db, [audit_key.public]))
-    assert caught.value.kind == "rewritten"
+    assert caught.value.tampering == "rewritten"
     db.close()
 
 
@@ -156,7 +156,7 @@ def test_rewriting_the_chain_with_the_log_is_caught_by_the_signed_checkpoint(
         db.execute(f"UPDATE {db.table('audit_chain')} SET link = ? WHERE position = ?", (link, row.position))
     with pytest.raises(TamperingDetected) as caught:
         verify(db, trusted_keys(db, [audit_key.public]))
-    assert (caught.value.position, caught.value.kind) == (14, "rewritten")
+    assert (caught.value.position, caught.value.tampering) == (14, "rewritten")
     db.close()
 
 
@@ -165,7 +165,7 @@ def test_checkpoints_signed_by_another_key_are_not_trusted(store_url: str, audit
     stranger = AuditKey.generate()
     with pytest.raises(TamperingDetected) as caught:
         verify(db, trusted_keys(db, [stranger.public]))
-    assert caught.value.kind == "unknown-key"
+    assert caught.value.tampering == "unknown-key"
     # Without a pinned key, the database's own key is used, and the report says so.
     assert "not a pinned key" in verify(db, trusted_keys(db, [])).summary()
     db.close()

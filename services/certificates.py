@@ -1,0 +1,122 @@
+"""The citizen's certificate: the current one (issued only when none covers the latest record), and
+its pictures (PNG, SVG) and printable PDF. The ledger decides reuse (`certificate_for_download`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+from credentials import qr
+from credentials.pdf import certificate_pdf
+from keys.signing import load_current_signer
+from ledger.certificates import IssueResult, certificate_for_download
+from ledger.errors import PersonErasedError
+from services.backend import Backend
+from services.errors import CertificateUncheckable, NoDoseYet, UnknownFormat
+from services.trust import Download, passphrase, trust
+from verifier import VerificationError, verify
+
+RENDERED_CACHE_SIZE = 256
+FORMATS = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf"}
+
+
+@dataclass(frozen=True)
+class CertificateDose:
+    dose_number: int
+    date: str
+    vaccine: str
+
+
+@dataclass(frozen=True)
+class CurrentCertificate:
+    """What the certificate page shows (the HC1 is the QR's text)."""
+
+    hc1: str
+    uci: str
+    status: str  # green or yellow
+    dose: str  # "2/2"
+    dose_number: int
+    series_doses: int
+    issued_at: str
+    expires_at: str
+    full_name: str
+    date_of_birth: str
+    doses: tuple[CertificateDose, ...]
+
+    def as_json(self) -> dict[str, object]:
+        data = {k: v for k, v in self.__dict__.items() if k != "doses"}
+        data["doses"] = [d.__dict__ for d in self.doses]
+        return data
+
+
+def _issue(backend: Backend, person_id: UUID, now: datetime) -> IssueResult:
+    person = backend.ledger.get_person(person_id)
+    if person.erased or person.full_name.erased:
+        raise PersonErasedError("This record was erased.")
+    if not person.active_doses:
+        raise NoDoseYet("No dose yet, so no certificate.")
+    signer = load_current_signer(backend.key_dir, passphrase(backend), now)
+    return certificate_for_download(backend.ledger, person_id, signer, now=now)
+
+
+def current(backend: Backend, person_id: UUID, *, now: datetime) -> CurrentCertificate:
+    """The person's current certificate (issuing one supersedes the old)."""
+    issued = _issue(backend, person_id, now)
+    vaccines = backend.reference.vaccines
+    record = backend.ledger.person_record(
+        person_id
+    )  # issuing changes Certificate aggregates, never the person
+    return CurrentCertificate(
+        hc1=issued.hc1,
+        uci=issued.uci,
+        status=str(issued.status),
+        dose=f"{issued.dose_number}/{issued.series_doses}",
+        dose_number=issued.dose_number,
+        series_doses=issued.series_doses,
+        issued_at=issued.issued_at.isoformat(),
+        expires_at=issued.expires_at.isoformat(),
+        full_name=record.full_name,
+        date_of_birth=record.date_of_birth,
+        doses=tuple(
+            CertificateDose(
+                dose_number=d.dose_number,
+                date=d.administered_on.isoformat(),
+                vaccine=vaccines[d.product].name if d.product in vaccines else d.product,
+            )
+            for d in record.doses
+        ),
+    )
+
+
+def certificate_file(backend: Backend, person_id: UUID, fmt: str, *, now: datetime) -> Download:
+    """The certificate as PNG, SVG or PDF. Pictures of a current certificate never change: the last few
+    hundred are kept (a surge of downloads then costs a ledger read, not a PDF drawing each time)."""
+    if fmt not in FORMATS:
+        raise UnknownFormat("Certificates come as .png, .svg or .pdf.", fmt=fmt[:10])
+    issued = _issue(backend, person_id, now)
+    key = (issued.uci, fmt)
+    caches = backend.caches
+    with caches.lock:
+        rendered = caches.rendered.get(key)
+    if rendered is None:
+        rendered = (_render(backend, issued, fmt, now), FORMATS[fmt])
+        with caches.lock:
+            if len(caches.rendered) >= RENDERED_CACHE_SIZE:
+                caches.rendered.pop(next(iter(caches.rendered)))
+            caches.rendered[key] = rendered
+    return Download(rendered[0], f"certificate.{fmt}", rendered[1])
+
+
+def _render(backend: Backend, issued: IssueResult, fmt: str, now: datetime) -> bytes:
+    if fmt == "png":
+        return qr.hc1_png(issued.hc1)
+    if fmt == "svg":
+        return qr.hc1_svg(issued.hc1).encode("utf-8")
+    # What is printed is checked: the HC1 is read back by the verifier first.
+    try:
+        verify(issued.hc1, trust(backend, now), now=now)
+    except VerificationError as exc:
+        raise CertificateUncheckable(f"The certificate could not be checked before printing: {exc}") from exc
+    return certificate_pdf(issued.signed, issued.record)

@@ -1,0 +1,138 @@
+"""The citizen's health book: who a phone signs in for, registering self and dependants, declarations,
+reactions. The signed-in phone is the only key: a person outside its family is 'not found'.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from uuid import UUID
+
+from ledger.application import Ledger
+from ledger.phone import normalise_phone
+from ledger.values import Actor, Role
+from services.backend import Backend
+from services.desk import fresh_key
+from services.errors import NotInFamily, RegisterFirst
+from services.people import (
+    DeclarationForm,
+    FamilyMember,
+    HealthBook,
+    PersonForm,
+    ReactionForm,
+    default_priority_group,
+    family_member,
+    health_book_of,
+)
+
+
+@dataclass(frozen=True)
+class PriorityGroupChoice:
+    code: str
+    vi: str
+    en: str
+
+
+def priority_groups(ledger: Ledger) -> list[PriorityGroupChoice]:
+    groups = sorted(ledger.reference.priority_groups.values(), key=lambda g: g.rank)
+    return [PriorityGroupChoice(g.code, g.name_vi, g.name_en) for g in groups]
+
+
+def family(backend: Backend, phone: str) -> list[FamilyMember]:
+    """The people this phone signs in for: each registered holder and the dependants they manage."""
+    if backend.phone_key is None:
+        return []
+    key = backend.phone_key(normalise_phone(phone))
+    people: list[FamilyMember] = []
+    for person_id in backend.read.people_with_phone(key):
+        record = backend.ledger.person_record(person_id)
+        if record.erased:
+            continue
+        people.append(family_member(record, backend.reference, "self"))
+        for dependant in backend.ledger.dependants(person_id):
+            if not dependant.erased:
+                people.append(family_member(dependant, backend.reference, "dependant"))
+    return people
+
+
+def member(backend: Backend, phone: str, person_id: str) -> FamilyMember:
+    """A person of the phone's family; anyone else is 'not found' (no hint that they exist)."""
+    for person in family(backend, phone):
+        if person.id == person_id:
+            return person
+    raise NotInFamily("No such person in your family.")
+
+
+def acting_for(person: FamilyMember) -> Actor:
+    """Acting for oneself, or as the guardian of a dependant."""
+    if person.guardian_id:
+        return Actor(actor_id=person.guardian_id, role=Role.GUARDIAN)
+    return Actor(actor_id=person.id, role=Role.CITIZEN)
+
+
+def register_self(ledger: Ledger, phone: str, form: PersonForm) -> UUID:
+    """Register the signed-in phone's holder (the phone comes from the sign-in, never from the form)."""
+    return ledger.register_person(
+        national_id=form.national_id,
+        full_name=form.full_name,
+        date_of_birth=form.date_of_birth,
+        sex=form.sex,
+        phone=normalise_phone(phone),
+        ward_code=form.ward_code,
+        priority_group=form.priority_group or default_priority_group(ledger.reference),
+        actor=Actor(actor_id="web-citizen", role=Role.CITIZEN),
+        idempotency_key=fresh_key("citizen"),
+    )
+
+
+def add_dependant(backend: Backend, phone: str, form: PersonForm) -> UUID:
+    """Add a dependant under the phone's first registered holder."""
+    guardians = [p for p in family(backend, phone) if not p.guardian_id]
+    if not guardians:
+        raise RegisterFirst("Register yourself first.")
+    guardian_id = UUID(guardians[0].id)
+    return backend.ledger.register_person(
+        national_id=form.national_id,
+        full_name=form.full_name,
+        date_of_birth=form.date_of_birth,
+        sex=form.sex,
+        phone=None,
+        ward_code=form.ward_code,
+        priority_group=form.priority_group or default_priority_group(backend.reference),
+        actor=Actor(actor_id=str(guardian_id), role=Role.GUARDIAN),
+        idempotency_key=fresh_key("citizen"),
+        guardian_id=guardian_id,
+        relationship=form.relationship or "child",
+    )
+
+
+def health_book(backend: Backend, person_id: UUID) -> HealthBook:
+    """The person's record, read from the ledger (a page right after a write must show it)."""
+    record = backend.ledger.person_record(person_id)
+    backend.read.refresh()
+    names = {site_id: s.name for site_id, s in backend.read.sites.items()}
+    return health_book_of(record, backend.reference, names)
+
+
+def report_reaction(ledger: Ledger, person_id: UUID, form: ReactionForm, *, actor: Actor) -> UUID:
+    """A reaction after a dose, reported by the person, their guardian or staff."""
+    return ledger.report_reaction(
+        person_id=person_id,
+        onset=form.onset,
+        symptoms=form.symptoms,
+        severity=form.severity,
+        actor=actor,
+        idempotency_key=fresh_key("reaction"),
+        dose_id=form.dose_id,
+    )
+
+
+def declare_health(ledger: Ledger, person_id: UUID, form: DeclarationForm, *, actor: Actor) -> UUID:
+    """A health declaration before a visit."""
+    return ledger.declare_health(
+        person_id=person_id,
+        symptoms=form.symptoms,
+        exposure="yes" if form.exposure else "",
+        travel=form.travel,
+        actor=actor,
+        idempotency_key=fresh_key("declaration"),
+    )

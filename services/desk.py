@@ -1,0 +1,214 @@
+"""The site staff desk: find a person, register a walk-in, record a dose, report a reaction, correct.
+
+Every rule (sequence, interval, lot at this site, dates) is the ledger's; the desk turns the form
+into a ledger command with the staff member as actor and returns what the page shows next.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date
+from uuid import UUID
+
+from ledger.application import Ledger
+from ledger.phone import normalise_phone
+from ledger.values import Actor, Role
+from services.backend import Backend
+from services.errors import CorrectionDoseMissing, RecordNotFound
+from services.people import PersonForm, default_priority_group, parse_id
+
+
+def fresh_key(prefix: str = "desk") -> str:
+    """An idempotency key for a command sent once (forms carry their own, so a resend is one dose)."""
+    return f"{prefix}-{uuid.uuid4().hex}"
+
+
+@dataclass(frozen=True)
+class StaffMember:
+    """Who is at the desk: an account and the site it is bound to (the CLI may act as another role)."""
+
+    username: str
+    site_id: UUID
+    role: Role = Role.SITE_STAFF
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(actor_id=self.username, role=self.role, site_id=self.site_id)
+
+
+def staff_member(username: str, site_id: str) -> StaffMember:
+    """A site staff member from a session (the site id as stored there)."""
+    return StaffMember(username=username, site_id=parse_id(site_id))
+
+
+@dataclass(frozen=True)
+class SiteSummary:
+    id: str
+    name: str
+    code: str
+    province_code: str
+
+
+@dataclass(frozen=True)
+class LotChoice:
+    """A lot the dose form offers: held at this site and not expired today."""
+
+    id: str
+    label: str
+    product: str
+    lot_number: str
+    expiry: str
+
+
+@dataclass(frozen=True)
+class DoseForm:
+    """A dose as the desk form sends it; the product is the lot's."""
+
+    lot_id: UUID
+    given_on: date
+    dose_number: int | None = None  # None: the person's next dose number
+    idempotency_key: str = ""
+    product: str | None = None  # None: the lot's; given (the CLI), the ledger checks it is the lot's
+
+
+@dataclass(frozen=True)
+class DoseResult:
+    person_id: UUID
+    dose_id: UUID
+    dose_number: int
+    mixed_products: bool
+    lot_number: str
+    vaccine: str
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "person_id": str(self.person_id),
+            "dose_id": str(self.dose_id),
+            "dose_number": self.dose_number,
+            "mixed_products": self.mixed_products,
+            "lot_number": self.lot_number,
+            "vaccine": self.vaccine,
+        }
+
+
+@dataclass(frozen=True)
+class Correction:
+    """One correction with its reason: a field's new value, or the dose to void."""
+
+    field: str  # full_name, sex, date_of_birth, phone, void_dose
+    value: str
+    reason: str
+    dose_id: UUID | None = None
+
+
+def site(backend: Backend, site_id: UUID) -> SiteSummary:
+    backend.read.refresh()
+    found = backend.read.sites.get(str(site_id))
+    if found is None:
+        return SiteSummary(id=str(site_id), name=str(site_id), code="", province_code="")
+    return SiteSummary(id=found.id, name=found.name, code=found.code, province_code=found.province_code)
+
+
+def site_lots(backend: Backend, site_id: UUID, *, today: date) -> list[LotChoice]:
+    """The lots held at this site and usable today, for the dose form's picker."""
+    backend.read.refresh()
+    vaccines = backend.reference.vaccines
+    wanted = str(site_id)
+    lots = [
+        LotChoice(
+            id=lot.id,
+            label=f"{vaccines[lot.product].name if lot.product in vaccines else lot.product} · "
+            f"{lot.lot_number} · {lot.expiry.isoformat()}",
+            product=lot.product,
+            lot_number=lot.lot_number,
+            expiry=lot.expiry.isoformat(),
+        )
+        for lot in backend.read.lots.values()
+        if lot.site_id == wanted and lot.expiry >= today
+    ]
+    return sorted(lots, key=lambda lot: lot.label)
+
+
+def find_by_national_id(ledger: Ledger, national_id: str) -> UUID:
+    return ledger.person_by_national_id(national_id.strip()).person_id
+
+
+def register_at_site(ledger: Ledger, form: PersonForm, *, phone: str | None, staff: StaffMember) -> UUID:
+    """Staff register a walk-in (phone optional: it links the citizen's sign-in)."""
+    return ledger.register_person(
+        national_id=form.national_id,
+        full_name=form.full_name,
+        date_of_birth=form.date_of_birth,
+        sex=form.sex,
+        phone=normalise_phone(phone) if phone else None,
+        ward_code=form.ward_code,
+        priority_group=form.priority_group or default_priority_group(ledger.reference),
+        actor=staff.actor,
+        idempotency_key=fresh_key(),
+    )
+
+
+def record_dose(ledger: Ledger, person_id: UUID, form: DoseForm, *, staff: StaffMember) -> DoseResult:
+    """Record a dose at the staff member's site from the chosen lot (the ledger checks every rule,
+    the lot being held at this site included)."""
+    lot = ledger.get_lot(form.lot_id)
+    number = form.dose_number
+    if number is None:
+        number = ledger.person_record(person_id).next_dose_number
+    recorded = ledger.record_dose(
+        person_id=person_id,
+        dose_number=number,
+        product=form.product or lot.product,
+        lot_id=lot.id,
+        administered_on=form.given_on,
+        site_id=staff.site_id,
+        actor=staff.actor,
+        idempotency_key=form.idempotency_key or fresh_key(),
+    )
+    vaccine = ledger.reference.vaccines.get(lot.product)
+    return DoseResult(
+        person_id=recorded.person_id,
+        dose_id=recorded.dose_id,
+        dose_number=recorded.dose_number,
+        mixed_products=recorded.mixed_products,
+        lot_number=lot.lot_number,
+        vaccine=vaccine.name if vaccine is not None else lot.product,
+    )
+
+
+def correct(ledger: Ledger, person_id: UUID, correction: Correction, *, staff: StaffMember) -> None:
+    """Apply one correction (an event with a reason, never an edit)."""
+    actor, reason, key = staff.actor, correction.reason, fresh_key()
+    if correction.field == "void_dose":
+        if correction.dose_id is None:
+            raise CorrectionDoseMissing("Choose the dose to void.")
+        ledger.void_dose(
+            person_id=person_id, dose_id=correction.dose_id, reason=reason, actor=actor, idempotency_key=key
+        )
+    elif correction.field == "full_name":
+        ledger.correct_name(
+            person_id=person_id, full_name=correction.value, reason=reason, actor=actor, idempotency_key=key
+        )
+    elif correction.field == "sex":
+        ledger.correct_sex(
+            person_id=person_id, sex=correction.value, reason=reason, actor=actor, idempotency_key=key
+        )
+    elif correction.field == "date_of_birth":
+        ledger.correct_date_of_birth(
+            person_id=person_id,
+            date_of_birth=correction.value,
+            reason=reason,
+            actor=actor,
+            idempotency_key=key,
+        )
+    elif correction.field == "phone":
+        ledger.correct_phone(
+            person_id=person_id,
+            phone=correction.value or None,
+            reason=reason,
+            actor=actor,
+            idempotency_key=key,
+        )
+    else:
+        raise RecordNotFound(f"There is no correction of {correction.field!r}.")

@@ -1,0 +1,456 @@
+"""Every error code's message in Vietnamese and English: specific, with the values, saying what to do.
+
+`message(error, lang)` is the one way an error becomes a sentence for a person (pages, JSON, CLI).
+A test walks every error class of the project and fails if a code has no message in both languages.
+Dates are written dd/mm/yyyy in both languages (as on Viet Nam's vaccination cards).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Final
+
+from services.errors import params_of
+
+LANGUAGES: Final = ("vi", "en")
+
+ERROR_MESSAGES: Final[dict[str, dict[str, str]]] = {
+    # ---- ledger: configuration and store ----------------------------------------------------------
+    "ledger_error": {
+        "vi": "Không ghi nhận được. Kiểm tra lại thông tin rồi gửi lại.",
+        "en": "Not recorded. Check what you typed and submit again.",
+    },
+    "ledger_configuration": {
+        "vi": "Sổ tiêm chủng chưa được cấu hình đúng. Báo quản trị hệ thống.",
+        "en": "The ledger is not configured correctly. Tell the system administrator.",
+    },
+    "reference_data_missing": {
+        "vi": "Thiếu dữ liệu danh mục (tỉnh, xã, vắc xin). Báo quản trị hệ thống.",
+        "en": "The reference data (provinces, wards, vaccines) is missing. Tell the system administrator.",
+    },
+    "store_unavailable": {
+        "vi": "Cơ sở dữ liệu tạm thời không phản hồi. Thử lại sau ít phút; chưa có gì được ghi.",
+        "en": "The database is not answering. Try again in a few minutes; nothing was recorded.",
+    },
+    "primary_unavailable": {
+        "vi": "Máy chủ cơ sở dữ liệu đang chuyển đổi dự phòng. Gửi lại sau ít giây; mũi tiêm không bị ghi hai lần.",
+        "en": "The database is failing over. Submit again in a few seconds; nothing is ever recorded twice.",
+    },
+    "personal_data_keys_unavailable": {
+        "vi": "Không đọc được khóa mã hóa dữ liệu cá nhân. Báo quản trị hệ thống.",
+        "en": "The personal-data encryption keys cannot be read. Tell the system administrator.",
+    },
+    "concurrent_change": {
+        "vi": "Hồ sơ vừa được người khác cập nhật cùng lúc. Hãy gửi lại.",
+        "en": "Someone else changed this record at the same moment. Submit again.",
+    },
+    "idempotency_key_reused": {
+        "vi": "Biểu mẫu này đã được gửi với nội dung khác. Tải lại trang rồi nhập lại.",
+        "en": "This form was already sent with other values. Reload the page and enter it again.",
+    },
+    # ---- ledger: input ------------------------------------------------------------------------------
+    "invalid_input": {
+        "vi": "Thông tin chưa đúng. Kiểm tra lại các mục đã nhập.",
+        "en": "Something typed is not right. Check the fields.",
+    },
+    "national_id_invalid": {
+        "vi": "Số CCCD gồm 12 chữ số (CMND cũ: 9 chữ số), bắt đầu bằng 0 và mã tỉnh. Kiểm tra lại thẻ.",
+        "en": "A CCCD number has 12 digits (old CMND: 9), starting with 0 and a province code. Check the card.",
+    },
+    "ward_unknown": {
+        "vi": "Mã phường/xã {ward_code} không tồn tại. Chọn phường/xã trong danh sách, ví dụ 00001 (Phúc Xá).",
+        "en": "There is no ward with code {ward_code}. Choose the ward from the list, e.g. 00001 (Phúc Xá).",
+    },
+    "priority_group_unknown": {
+        "vi": "Nhóm ưu tiên {group} không có trong danh mục. Chọn một nhóm trong danh sách.",
+        "en": "{group} is not a priority group. Choose one from the list.",
+    },
+    "vaccine_unknown": {
+        "vi": "Vắc xin {product} không được dùng tại Việt Nam. Chọn lô của vắc xin đã tiêm.",
+        "en": "{product} is not a vaccine used in Viet Nam. Choose the lot of the vaccine given.",
+    },
+    "date_invalid": {
+        "vi": "{value} không phải ngày hợp lệ. Nhập ngày/tháng/năm, hoặc chỉ năm nếu chỉ biết năm sinh.",
+        "en": "{value} is not a real date. Type day/month/year, or only the year if that is all you know.",
+    },
+    "birth_date_in_future": {
+        "vi": "Ngày sinh {date_of_birth} ở tương lai (hôm nay là {today}). Kiểm tra lại năm sinh.",
+        "en": "The date of birth {date_of_birth} is in the future (today is {today}). Check the year.",
+    },
+    "name_invalid": {
+        "vi": "Họ và tên trống, quá dài (tối đa 200 ký tự) hoặc có ký tự lạ. Nhập như trên CCCD, họ trước.",
+        "en": "The full name is empty, too long (200 characters at most) or has odd characters. "
+        "Type it as on the ID card, family name first.",
+    },
+    "name_not_transliterable": {
+        "vi": "Tên có ký tự {letters} không viết được bằng chữ Latinh trên chứng nhận (ICAO 9303). "
+        "Nhập tên bằng chữ tiếng Việt hoặc chữ Latinh.",
+        "en": "The name has {letters}, which cannot be written in Latin letters on a certificate "
+        "(ICAO 9303). Type the name in Vietnamese or Latin letters.",
+    },
+    "phone_invalid": {
+        "vi": "Số điện thoại {phone} không phải số di động Việt Nam. Nhập 10 chữ số bắt đầu bằng 0, "
+        "ví dụ 0912345678.",
+        "en": "{phone} is not a Vietnamese mobile number. Type 10 digits starting with 0, e.g. 0912345678.",
+    },
+    # ---- ledger: not found ------------------------------------------------------------------------
+    "not_found": {
+        "vi": "Không tìm thấy hồ sơ này.",
+        "en": "This record was not found.",
+    },
+    "person_not_found": {
+        "vi": "Không tìm thấy người này. Kiểm tra lại số giấy tờ hoặc đăng ký mới.",
+        "en": "No such person. Check the ID number or register them.",
+    },
+    "site_not_found": {
+        "vi": "Không tìm thấy điểm tiêm này. Kiểm tra lại điểm tiêm của tài khoản.",
+        "en": "There is no such vaccination site. Check the site of your account.",
+    },
+    "lot_not_found": {
+        "vi": "Không có lô vắc xin này. Chọn một lô trong danh sách của điểm tiêm.",
+        "en": "There is no such vaccine lot. Choose a lot from your site's list.",
+    },
+    "dose_not_found": {
+        "vi": "Người này không có mũi tiêm đã chọn (hoặc mũi đó đã bị hủy). Tải lại trang.",
+        "en": "This person has no such dose (or it was voided). Reload the page.",
+    },
+    "reaction_not_found": {
+        "vi": "Không có báo cáo phản ứng này. Tải lại trang.",
+        "en": "There is no such reaction report. Reload the page.",
+    },
+    "certificate_not_found": {
+        "vi": "Không có chứng nhận này (hoặc không còn hiệu lực).",
+        "en": "There is no such certificate (or it is no longer current).",
+    },
+    "person_erased": {
+        "vi": "Hồ sơ này đã bị xóa theo yêu cầu; không thể ghi thêm.",
+        "en": "This record was erased on request; nothing more can be recorded.",
+    },
+    "national_id_taken": {
+        "vi": "Số giấy tờ này đã được đăng ký. Tìm người này tại bàn tiêm thay vì đăng ký lại.",
+        "en": "This ID number is already registered. Find the person instead of registering again.",
+    },
+    # ---- ledger: rules ---------------------------------------------------------------------------
+    "rule_violation": {
+        "vi": "Không ghi nhận được: quy định tiêm chủng không cho phép việc này.",
+        "en": "Not recorded: the vaccination rules do not allow this.",
+    },
+    "not_permitted": {
+        "vi": "Bạn không có quyền làm việc này với hồ sơ này.",
+        "en": "You are not allowed to do this with this record.",
+    },
+    "dose_out_of_sequence": {
+        "vi": "Người này cần tiêm mũi {expected}, không phải mũi {dose_number}. "
+        "Kiểm tra lại phiếu tiêm, hoặc hủy mũi ghi nhầm trước.",
+        "en": "This person's next dose is dose {expected}, not dose {dose_number}. "
+        "Check the vaccination card, or void a wrong dose first.",
+    },
+    "dose_not_after_previous": {
+        "vi": "Mũi {dose_number} ({given_on}) phải sau mũi {previous_number} ({previous_on}). Kiểm tra lại ngày tiêm.",
+        "en": "Dose {dose_number} ({given_on}) must come after dose {previous_number} ({previous_on}). "
+        "Check the dates.",
+    },
+    "dose_too_soon": {
+        "vi": "Mũi {dose_number} phải cách mũi {previous_number} ít nhất {min_days} ngày (sớm nhất {earliest}).",
+        "en": "Dose {dose_number} must be at least {min_days} days after dose {previous_number} "
+        "(earliest {earliest}).",
+    },
+    "dose_date": {
+        "vi": "Ngày tiêm không hợp lệ. Kiểm tra lại ngày tiêm.",
+        "en": "The dose date is not possible. Check it.",
+    },
+    "dose_date_in_future": {
+        "vi": "Ngày tiêm {given_on} ở tương lai (hôm nay là {today}). Nhập ngày đã tiêm.",
+        "en": "The dose date {given_on} is in the future (today is {today}). Type the day it was given.",
+    },
+    "dose_before_birth": {
+        "vi": "Ngày tiêm {given_on} trước ngày sinh. Kiểm tra lại ngày tiêm và ngày sinh.",
+        "en": "The dose date {given_on} is before the date of birth. Check both dates.",
+    },
+    "lot_unusable": {
+        "vi": "Không dùng được lô này. Chọn lô vắc xin đã thực sự dùng.",
+        "en": "This lot cannot be used. Choose the lot actually used.",
+    },
+    "lot_expired": {
+        "vi": "Lô {lot_number} hết hạn ngày {expiry}, trước ngày tiêm {given_on}. Không dùng lô này; "
+        "ghi lô đã thực sự dùng.",
+        "en": "Lot {lot_number} expired on {expiry}, before the dose date {given_on}. Do not use it; "
+        "record the lot actually used.",
+    },
+    "lot_wrong_product": {
+        "vi": "Lô {lot_number} là vắc xin {lot_product}, không phải {product}. Chọn lô của vắc xin đã tiêm.",
+        "en": "Lot {lot_number} is {lot_product}, not {product}. Choose the lot of the vaccine given.",
+    },
+    "lot_not_at_site": {
+        "vi": "Lô {lot_number} không thuộc điểm tiêm này. Chọn lô của điểm tiêm, hoặc điều chuyển lô trước.",
+        "en": "Lot {lot_number} is not held at this site. Choose one of the site's lots, or transfer it first.",
+    },
+    # ---- credentials -----------------------------------------------------------------------------
+    "credential_error": {
+        "vi": "Không tạo được chứng nhận. Thử lại sau; nếu vẫn lỗi, báo điểm tiêm.",
+        "en": "The certificate could not be made. Try again later; if it persists, tell the site.",
+    },
+    "record_not_certifiable": {
+        "vi": "Hồ sơ chưa thể cấp chứng nhận (tên, ngày hoặc mã vắc xin chưa đúng). Liên hệ điểm tiêm để sửa.",
+        "en": "This record cannot be certified yet (name, date or vaccine code). Ask the site to correct it.",
+    },
+    "certificate_schema_violation": {
+        "vi": "Chứng nhận tạo ra không đúng chuẩn nên không được cấp. Báo quản trị hệ thống.",
+        "en": "The certificate made does not follow the standard, so it was not handed out. Tell the administrator.",
+    },
+    "signing_failed": {
+        "vi": "Không ký được chứng nhận. Thử lại sau ít phút.",
+        "en": "The certificate could not be signed. Try again in a few minutes.",
+    },
+    "certificate_self_check_failed": {
+        "vi": "Chứng nhận vừa tạo không qua được bước tự kiểm tra nên không được cấp. Báo quản trị hệ thống.",
+        "en": "The new certificate failed its own check, so it was not handed out. Tell the administrator.",
+    },
+    "certificate_rendering_failed": {
+        "vi": "Không vẽ được mã QR hoặc tệp PDF. Thử lại sau.",
+        "en": "The QR code or PDF could not be drawn. Try again later.",
+    },
+    "schema_keyword_unsupported": {
+        "vi": "Bộ kiểm tra lược đồ không hỗ trợ tệp lược đồ này. Báo quản trị hệ thống.",
+        "en": "The schema checker does not support this schema file. Tell the administrator.",
+    },
+    # ---- keys ------------------------------------------------------------------------------------
+    "keys_error": {
+        "vi": "Khóa ký chứng nhận chưa sẵn sàng. Báo quản trị hệ thống.",
+        "en": "The certificate signing keys are not ready. Tell the administrator.",
+    },
+    "keys_not_initialised": {
+        "vi": "Hệ thống chưa có khóa ký chứng nhận. Quản trị viên chạy `immunize keys init`.",
+        "en": "There are no signing keys yet. The administrator runs `immunize keys init`.",
+    },
+    "keys_already_exist": {
+        "vi": "Thư mục khóa đã có kho khóa. Dùng `immunize keys rotate` thay vì tạo lại.",
+        "en": "The key directory already holds keys. Use `immunize keys rotate` instead.",
+    },
+    "key_file_missing": {
+        "vi": "Thiếu tệp khóa hoặc chứng thư trong thư mục khóa. Khôi phục từ bản sao lưu.",
+        "en": "A key or certificate file is missing from the key directory. Restore it from backup.",
+    },
+    "key_passphrase_missing": {
+        "vi": "Chưa đặt mật khẩu kho khóa (IMMUNIZE_KEY_PASSPHRASE). Báo quản trị hệ thống.",
+        "en": "The key store passphrase (IMMUNIZE_KEY_PASSPHRASE) is not set. Tell the administrator.",
+    },
+    "key_passphrase_wrong": {
+        "vi": "Mật khẩu kho khóa không đúng. Báo quản trị hệ thống.",
+        "en": "The key store passphrase is wrong. Tell the administrator.",
+    },
+    "key_passphrase_too_weak": {
+        "vi": "Mật khẩu kho khóa quá ngắn: cần ít nhất 12 ký tự cho khóa thật.",
+        "en": "The key store passphrase is too short: production keys need at least 12 characters.",
+    },
+    "key_store_corrupt": {
+        "vi": "Kho khóa bị hỏng. Khôi phục từ bản sao lưu.",
+        "en": "The key store is damaged. Restore it from backup.",
+    },
+    "signing_key_unknown": {
+        "vi": "Không có khóa ký với mã này. Kiểm tra lại mã khóa (kid).",
+        "en": "No signing key has that id. Check the kid.",
+    },
+    "signing_key_revoked": {
+        "vi": "Khóa ký này đã bị thu hồi và không được ký nữa.",
+        "en": "This signing key was revoked and may no longer sign.",
+    },
+    "signing_key_not_usable": {
+        "vi": "Không có khóa ký còn hiệu lực hôm nay. Quản trị viên chạy `immunize keys rotate`.",
+        "en": "No signing key is valid today. The administrator runs `immunize keys rotate`.",
+    },
+    "key_input_invalid": {
+        "vi": "Tham số cho kho khóa không hợp lệ (thuật toán, lý do, kid, thời gian).",
+        "en": "An argument for the key store is not acceptable (algorithm, reason, kid, time).",
+    },
+    # ---- projections, audit ----------------------------------------------------------------------
+    "projection_error": {
+        "vi": "Số liệu tổng hợp tạm thời chưa sẵn sàng. Thử lại sau ít phút.",
+        "en": "The figures are not available right now. Try again in a few minutes.",
+    },
+    "view_store_unavailable": {
+        "vi": "Cơ sở dữ liệu số liệu tạm thời không phản hồi. Thử lại sau ít phút.",
+        "en": "The figures database is not answering. Try again in a few minutes.",
+    },
+    "person_not_in_view": {
+        "vi": "Sổ sức khỏe của người này chưa được cập nhật. Thử lại sau ít giây.",
+        "en": "This person's health book is not up to date yet. Try again in a few seconds.",
+    },
+    "view_unknown": {
+        "vi": "Không có bảng số liệu tên này.",
+        "en": "There is no view with that name.",
+    },
+    "audit_error": {
+        "vi": "Chuỗi kiểm toán chưa sẵn sàng. Báo quản trị hệ thống.",
+        "en": "The audit chain is not ready. Tell the administrator.",
+    },
+    "audit_tampering_detected": {
+        "vi": "Nhật ký không còn khớp với chuỗi kiểm toán: có dấu hiệu bị sửa. Báo ngay cho kiểm toán viên.",
+        "en": "The log no longer matches its audit chain: it may have been tampered with. Tell the auditor now.",
+    },
+    "audit_file_invalid": {
+        "vi": "Tệp xuất hoặc sao lưu bị hỏng, thiếu hoặc của sổ khác.",
+        "en": "The export or backup file is damaged, truncated, or from another ledger.",
+    },
+    # ---- verifier --------------------------------------------------------------------------------
+    "certificate_invalid": {
+        "vi": "Chứng nhận không hợp lệ.",
+        "en": "The certificate is not valid.",
+    },
+    "certificate_prefix": {
+        "vi": "Đây không phải chứng nhận tiêm chủng (chuỗi phải bắt đầu bằng HC1:).",
+        "en": "This is not a vaccination certificate (it must start with HC1:).",
+    },
+    "certificate_base45": {
+        "vi": "Chuỗi chứng nhận bị hỏng (base45). Quét lại mã QR.",
+        "en": "The certificate text is damaged (base45). Scan the QR code again.",
+    },
+    "certificate_compression": {
+        "vi": "Chuỗi chứng nhận bị hỏng (nén). Quét lại mã QR.",
+        "en": "The certificate text is damaged (compression). Scan the QR code again.",
+    },
+    "certificate_cbor": {
+        "vi": "Nội dung chứng nhận bị hỏng. Quét lại mã QR.",
+        "en": "The certificate content is damaged. Scan the QR code again.",
+    },
+    "certificate_cose": {
+        "vi": "Phần ký của chứng nhận bị hỏng hoặc dùng thuật toán không hỗ trợ.",
+        "en": "The certificate's signature envelope is damaged or uses an unsupported algorithm.",
+    },
+    "certificate_unknown_kid": {
+        "vi": "Chứng nhận được ký bằng khóa không có trong danh sách tin cậy.",
+        "en": "The certificate was signed with a key that is not on the trust list.",
+    },
+    "certificate_signature": {
+        "vi": "Chữ ký của chứng nhận không đúng: chứng nhận có thể đã bị sửa.",
+        "en": "The certificate's signature does not match: it may have been altered.",
+    },
+    "certificate_not_yet_valid": {
+        "vi": "Chứng nhận chưa có hiệu lực. Kiểm tra đồng hồ của thiết bị.",
+        "en": "The certificate is not valid yet. Check the device's clock.",
+    },
+    "certificate_expired": {
+        "vi": "Chứng nhận đã hết hạn. Tải chứng nhận mới trong sổ sức khỏe.",
+        "en": "The certificate has expired. Download a new one from the health book.",
+    },
+    "certificate_signer_validity": {
+        "vi": "Chứng thư của khóa đã ký chứng nhận không còn hiệu lực (hoặc không có hiệu lực khi ký).",
+        "en": "The certificate of the key that signed this was not valid at the check time or when it signed.",
+    },
+    "certificate_signer_expired": {
+        "vi": "Chứng thư của khóa đã ký chứng nhận đã hết hạn. Tải chứng nhận mới trong sổ sức khỏe.",
+        "en": "The certificate of the key that signed this has expired. Download a new one from the health book.",
+    },
+    "certificate_signer_not_yet_valid": {
+        "vi": "Chứng thư của khóa đã ký chứng nhận chưa có hiệu lực. Kiểm tra đồng hồ của thiết bị.",
+        "en": "The certificate of the key that signed this is not valid yet. Check the device's clock.",
+    },
+    "certificate_key_usage": {
+        "vi": "Khóa đã ký chứng nhận này không được phép ký chứng nhận tiêm chủng.",
+        "en": "The key that signed this certificate may not sign vaccination certificates.",
+    },
+    "certificate_schema": {
+        "vi": "Nội dung chứng nhận không đúng chuẩn DCC.",
+        "en": "The certificate content does not follow the DCC standard.",
+    },
+    "certificate_revoked": {
+        "vi": "Chứng nhận này đã bị thu hồi. Tải chứng nhận hiện hành trong sổ sức khỏe.",
+        "en": "This certificate was revoked. Download the current one from the health book.",
+    },
+    "certificate_trust_list": {
+        "vi": "Danh sách tin cậy hoặc danh sách thu hồi bị hỏng hoặc quá cũ. Tải danh sách mới.",
+        "en": "The trust list or revocation list is damaged or too old. Download a new one.",
+    },
+    "certificate_rules": {
+        "vi": "Tệp quy tắc chấp nhận không đúng định dạng.",
+        "en": "An acceptance rule file is malformed.",
+    },
+    "certificate_picture": {
+        "vi": "Không đọc được mã QR trong ảnh. Chụp lại rõ hơn.",
+        "en": "No QR code could be read from the picture. Take a clearer one.",
+    },
+    # ---- services --------------------------------------------------------------------------------
+    "service_error": {
+        "vi": "Không thực hiện được. Kiểm tra lại rồi thử lại.",
+        "en": "That did not work. Check and try again.",
+    },
+    "record_not_found": {
+        "vi": "Không tìm thấy trang hoặc hồ sơ này.",
+        "en": "This page or record was not found.",
+    },
+    "not_in_family": {
+        "vi": "Không tìm thấy người này trong gia đình của bạn.",
+        "en": "This person is not in your family.",
+    },
+    "register_first": {
+        "vi": "Hãy đăng ký bản thân trước, rồi thêm người phụ thuộc.",
+        "en": "Register yourself first, then add dependants.",
+    },
+    "no_dose_yet": {
+        "vi": "Chưa có mũi tiêm nào nên chưa có chứng nhận.",
+        "en": "No dose yet, so no certificate.",
+    },
+    "certificate_format_unknown": {
+        "vi": "Chứng nhận chỉ có dạng .png, .svg hoặc .pdf.",
+        "en": "Certificates come as .png, .svg or .pdf.",
+    },
+    "correction_dose_missing": {
+        "vi": "Chọn mũi tiêm cần hủy.",
+        "en": "Choose the dose to void.",
+    },
+    "certificate_not_accepted": {
+        "vi": "Chứng nhận xuất trình không hợp lệ, nên không tìm được người. Tìm bằng số CCCD.",
+        "en": "The certificate shown is not valid, so nobody was found. Search by national ID number.",
+    },
+    "no_person_for_certificate": {
+        "vi": "Chứng nhận hợp lệ nhưng không thuộc hồ sơ nào ở đây. Tìm bằng số CCCD.",
+        "en": "The certificate is valid but belongs to no record here. Search by national ID number.",
+    },
+    "keys_missing": {
+        "vi": "Hệ thống chưa có khóa ký chứng nhận. Quản trị viên chạy `immunize keys init`.",
+        "en": "The signing keys are not set up yet. The administrator runs `immunize keys init`.",
+    },
+    "audit_needs_database": {
+        "vi": "Chuỗi kiểm toán cần sổ trên SQLite hoặc PostgreSQL, không phải bộ nhớ.",
+        "en": "The audit chain needs a SQLite or PostgreSQL ledger, not an in-memory one.",
+    },
+    "certificate_uncheckable": {
+        "vi": "Không kiểm tra được chứng nhận trước khi in. Thử lại sau ít phút.",
+        "en": "The certificate could not be checked before printing. Try again in a few minutes.",
+    },
+}
+
+
+def _value(value: object) -> str:
+    """A value as a message shows it: dates dd/mm/yyyy, everything else as text."""
+    if isinstance(value, datetime):
+        return value.strftime("%d/%m/%Y %H:%M")
+    if isinstance(value, date):
+        return value.strftime("%d/%m/%Y")
+    return str(value)
+
+
+def render(code: str, lang: str, params: dict[str, object]) -> str | None:
+    """The catalog message of `code` in `lang` with the values filled in, or None (no such code, or a
+    value the message needs is missing)."""
+    entry = ERROR_MESSAGES.get(code)
+    if entry is None:
+        return None
+    text = entry.get(lang) or entry["en"]
+    try:
+        return text.format(**{k: _value(v) for k, v in params.items()})
+    except (KeyError, IndexError, ValueError):
+        return None
+
+
+def message(error: BaseException, lang: str = "vi") -> str | None:
+    """The error's sentence in `lang`: its own code's message, else the nearest parent class's that
+    needs no missing value; None for an error that is not the project's."""
+    params = params_of(error)
+    for cls in type(error).__mro__:
+        code = cls.__dict__.get("code")
+        if isinstance(code, str):
+            text = render(code, lang, params)
+            if text is not None:
+                return text
+    return None

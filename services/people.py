@@ -1,0 +1,209 @@
+"""Typed forms and records shared by the citizen and desk use cases: a person, a health book, an id."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from uuid import UUID
+
+from ledger.domainmodel import Dose, Reaction
+from ledger.records import PersonRecord
+from ledger.reference import Reference
+from ledger.status import VaccinationStatus, vaccination_status
+from services.errors import RecordNotFound
+
+
+def parse_id(text: str) -> UUID:
+    """An id from a link or form; anything that is not one answers 'not found' (no hint why)."""
+    try:
+        return UUID(str(text))
+    except ValueError:
+        raise RecordNotFound(f"{str(text)[:40]!r} is not a record id.") from None
+
+
+@dataclass(frozen=True)
+class PersonForm:
+    """A person as typed on a registration form (the ledger checks and normalises every field)."""
+
+    full_name: str
+    date_of_birth: str  # YYYY, YYYY-MM or YYYY-MM-DD
+    sex: str
+    ward_code: str
+    national_id: str | None = None
+    priority_group: str | None = None  # None: the lowest-ranked group (everyone else)
+    relationship: str | None = None  # dependants only
+
+
+def default_priority_group(reference: Reference) -> str:
+    """The group of people in no priority group (the lowest rank)."""
+    return max(reference.priority_groups.values(), key=lambda g: g.rank).code
+
+
+def status_of(record: PersonRecord, reference: Reference) -> VaccinationStatus:
+    """The person's green/yellow/none status (ledger.status, the one rule)."""
+    doses = sorted(record.doses, key=lambda d: d.administered_on)
+    return vaccination_status([d.product for d in doses], reference.vaccines)
+
+
+@dataclass(frozen=True)
+class FamilyMember:
+    """One person a phone signs in for: the holder, or a dependant they manage."""
+
+    id: str
+    full_name: str
+    date_of_birth: str
+    relation: str  # "self" or "dependant"
+    guardian_id: str | None
+    doses: int
+    status: str  # green, yellow, none
+    status_reason: str
+
+    def as_json(self) -> dict[str, object]:
+        return dict(self.__dict__)
+
+
+def family_member(record: PersonRecord, reference: Reference, relation: str) -> FamilyMember:
+    status = status_of(record, reference)
+    return FamilyMember(
+        id=str(record.person_id),
+        full_name=record.display_name,
+        date_of_birth=record.date_of_birth,
+        relation=relation,
+        guardian_id=str(record.guardian_id) if record.guardian_id else None,
+        doses=len(record.doses),
+        status=status.colour.value,
+        status_reason=status.reason.value,
+    )
+
+
+@dataclass(frozen=True)
+class DoseLine:
+    """A dose as the health book shows it."""
+
+    dose_id: str
+    dose_number: int
+    product: str
+    vaccine: str
+    lot_id: str
+    lot_number: str
+    date: str  # ISO date
+    site_id: str
+    site_name: str
+    vaccinator_id: str
+    mixed_products: bool
+
+
+@dataclass(frozen=True)
+class ReactionLine:
+    """A reported reaction as the health book shows it (symptoms are the reporter's words)."""
+
+    reaction_id: str
+    dose_id: str | None
+    onset: str
+    symptoms: str
+    severity: str
+    needs_follow_up: bool
+    reported_by_role: str
+
+
+@dataclass(frozen=True)
+class HealthBook:
+    """One person's record as citizen and staff pages show it (read from the ledger: the page must show
+    a write just made; never the phone number)."""
+
+    id: str
+    national_id: str | None
+    full_name: str
+    display_name: str
+    date_of_birth: str
+    sex: str
+    ward_code: str
+    province_code: str
+    priority_group: str
+    guardian_id: str | None
+    dependant_ids: tuple[str, ...]
+    doses: tuple[DoseLine, ...]
+    reactions: tuple[ReactionLine, ...]
+    erased: bool
+    status: str  # green, yellow, none
+    status_reason: str
+    next_dose_number: int
+
+    def as_json(self) -> dict[str, object]:
+        data = {k: v for k, v in self.__dict__.items() if k not in ("doses", "reactions", "dependant_ids")}
+        data["person_id"] = self.id
+        data["dependant_ids"] = list(self.dependant_ids)
+        data["doses"] = [d.__dict__ for d in self.doses]
+        data["reactions"] = [r.__dict__ for r in self.reactions]
+        return data
+
+
+def dose_line(dose: Dose, reference: Reference, site_names: dict[str, str]) -> DoseLine:
+    vaccine = reference.vaccines.get(dose.product)
+    return DoseLine(
+        dose_id=str(dose.dose_id),
+        dose_number=dose.dose_number,
+        product=dose.product,
+        vaccine=vaccine.name if vaccine is not None else dose.product,
+        lot_id=str(dose.lot_id),
+        lot_number=dose.lot_number,
+        date=dose.administered_on.isoformat(),
+        site_id=str(dose.site_id),
+        site_name=site_names.get(str(dose.site_id), ""),
+        vaccinator_id=dose.vaccinator_id,
+        mixed_products=dose.mixed_products,
+    )
+
+
+def reaction_line(reaction: Reaction) -> ReactionLine:
+    return ReactionLine(
+        reaction_id=str(reaction.reaction_id),
+        dose_id=str(reaction.dose_id) if reaction.dose_id else None,
+        onset=reaction.onset.isoformat(),
+        symptoms=reaction.symptoms.text,
+        severity=reaction.severity.value,
+        needs_follow_up=reaction.needs_follow_up,
+        reported_by_role=reaction.reported_by.role.value,
+    )
+
+
+def health_book_of(record: PersonRecord, reference: Reference, site_names: dict[str, str]) -> HealthBook:
+    status = status_of(record, reference)
+    return HealthBook(
+        id=str(record.person_id),
+        national_id=record.national_id,
+        full_name=record.full_name,
+        display_name=record.display_name,
+        date_of_birth=record.date_of_birth,
+        sex=record.sex,
+        ward_code=record.ward_code,
+        province_code=record.province_code,
+        priority_group=record.priority_group,
+        guardian_id=str(record.guardian_id) if record.guardian_id else None,
+        dependant_ids=tuple(str(d) for d in record.dependant_ids),
+        doses=tuple(dose_line(d, reference, site_names) for d in record.doses),
+        reactions=tuple(reaction_line(r) for r in record.reactions),
+        erased=record.erased,
+        status=status.colour.value,
+        status_reason=status.reason.value,
+        next_dose_number=record.next_dose_number,
+    )
+
+
+@dataclass(frozen=True)
+class ReactionForm:
+    """A reaction report: when it started, what, how bad, after which dose (if known)."""
+
+    onset: date
+    symptoms: str
+    severity: str
+    dose_id: UUID | None = None
+
+
+@dataclass(frozen=True)
+class DeclarationForm:
+    """A health declaration before a visit."""
+
+    symptoms: str
+    exposure: bool
+    travel: str
