@@ -345,6 +345,10 @@ ERROR_MESSAGES: Final[dict[str, dict[str, str]]] = {
         "vi": "Chứng thư của khóa đã ký chứng nhận chưa có hiệu lực. Kiểm tra đồng hồ của thiết bị.",
         "en": "The certificate of the key that signed this is not valid yet. Check the device's clock.",
     },
+    "certificate_der": {
+        "vi": "Chứng thư ký số trong danh sách tin cậy bị hỏng (DER).",
+        "en": "A signing certificate in the trust list is damaged (DER).",
+    },
     "certificate_key_usage": {
         "vi": "Khóa đã ký chứng nhận này không được phép ký chứng nhận tiêm chủng.",
         "en": "The key that signed this certificate may not sign vaccination certificates.",

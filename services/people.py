@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from uuid import UUID
 
-from ledger.domainmodel import Dose, Reaction
+from ledger.domainmodel import Declaration, Dose, Reaction
 from ledger.records import PersonRecord
 from ledger.reference import Reference
 from ledger.status import VaccinationStatus, vaccination_status
@@ -107,6 +107,19 @@ class ReactionLine:
 
 
 @dataclass(frozen=True)
+class DeclarationLine:
+    """A health declaration as the health book and the desk show it (newest last)."""
+
+    declaration_id: str
+    declared_on: str  # ISO date
+    symptoms: str  # "-" when none
+    exposure: str
+    travel: str  # "-" when nowhere
+    has_symptoms: bool
+    declared_by_role: str
+
+
+@dataclass(frozen=True)
 class HealthBook:
     """One person's record as citizen and staff pages show it (read from the ledger: the page must show
     a write just made; never the phone number)."""
@@ -124,17 +137,20 @@ class HealthBook:
     dependant_ids: tuple[str, ...]
     doses: tuple[DoseLine, ...]
     reactions: tuple[ReactionLine, ...]
+    declarations: tuple[DeclarationLine, ...]
     erased: bool
     status: str  # green, yellow, none
     status_reason: str
     next_dose_number: int
 
     def as_json(self) -> dict[str, object]:
-        data = {k: v for k, v in self.__dict__.items() if k not in ("doses", "reactions", "dependant_ids")}
+        lists = ("doses", "reactions", "declarations", "dependant_ids")
+        data = {k: v for k, v in self.__dict__.items() if k not in lists}
         data["person_id"] = self.id
         data["dependant_ids"] = list(self.dependant_ids)
         data["doses"] = [d.__dict__ for d in self.doses]
         data["reactions"] = [r.__dict__ for r in self.reactions]
+        data["declarations"] = [d.__dict__ for d in self.declarations]
         return data
 
 
@@ -167,6 +183,18 @@ def reaction_line(reaction: Reaction) -> ReactionLine:
     )
 
 
+def declaration_line(declaration: Declaration) -> DeclarationLine:
+    return DeclarationLine(
+        declaration_id=str(declaration.declaration_id),
+        declared_on=declaration.declared_at.date().isoformat(),
+        symptoms=declaration.symptoms.text,
+        exposure=declaration.exposure.text,
+        travel=declaration.travel.text,
+        has_symptoms=declaration.has_symptoms,
+        declared_by_role=declaration.declared_by.role.value,
+    )
+
+
 def health_book_of(record: PersonRecord, reference: Reference, site_names: dict[str, str]) -> HealthBook:
     status = status_of(record, reference)
     return HealthBook(
@@ -183,6 +211,7 @@ def health_book_of(record: PersonRecord, reference: Reference, site_names: dict[
         dependant_ids=tuple(str(d) for d in record.dependant_ids),
         doses=tuple(dose_line(d, reference, site_names) for d in record.doses),
         reactions=tuple(reaction_line(r) for r in record.reactions),
+        declarations=tuple(declaration_line(d) for d in record.declarations),
         erased=record.erased,
         status=status.colour.value,
         status_reason=status.reason.value,

@@ -10,7 +10,7 @@ vector common/CO15), and the DCC only needs this one extension.
 
 from __future__ import annotations
 
-from verifier.errors import TrustListError
+from verifier.errors import TrustListError, VerificationError
 
 # EU DCC "Digital Signing Certificate" extended key usage OIDs (eHN technical specification vol. 1,
 # section 5.1.2), plus the mistaken arc 1.3.6.1.4.1.0.1847.2021.1.x that some issuers used.
@@ -28,8 +28,11 @@ EKU_OID = "2.5.29.37"
 _SEQUENCE, _OID, _BOOLEAN, _OCTET_STRING, _EXTENSIONS = 0x30, 0x06, 0x01, 0x04, 0xA3
 
 
-class DerError(ValueError):
-    """The DER bytes do not have the structure X.509 requires."""
+class DerError(VerificationError, ValueError):
+    """The DER bytes do not have the structure X.509 requires (caught where certificates are read)."""
+
+    reason = "der"
+    code = "certificate_der"
 
 
 def _element(data: bytes, at: int) -> tuple[int, int, int]:

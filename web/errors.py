@@ -115,4 +115,8 @@ def error_code(error: BaseException) -> str:
 def status_for(error: BaseException) -> int:
     """The HTTP status of a project or web error: by its code where HTTP has a status of its own,
     else by its kind."""
-    return STATUS_BY_CODE.get(error_code(error)) or STATUS_BY_KIND[kind_of(error)]
+    return (
+        STATUS_BY_CODE.get(error_code(error))  # a specific key (error.code_attempts)
+        or STATUS_BY_CODE.get(code_of(error))  # its class (every RateLimited is 429, whatever its key)
+        or STATUS_BY_KIND[kind_of(error)]
+    )

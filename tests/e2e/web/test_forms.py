@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 import pytest
 from flask import Flask
@@ -12,6 +13,7 @@ from flask.testing import FlaskClient
 from ledger.application import Ledger
 from ledger.demo import seed_demo
 from ledger.domainmodel import Person
+from services import desk
 from tests.e2e.web.conftest import make_app, sign_in_as
 from tests.e2e.web.test_staff import a_site_with_lots
 
@@ -109,11 +111,11 @@ def test_staff_register_a_walk_in_and_record_a_dose_with_a_confirmation(
     assert response.status_code == 302, page(response)
     person_url = response.headers["Location"]
     assert "Đã đăng ký Đỗ Văn Khách. Có thể ghi nhận mũi tiêm." in page(client.get(person_url))
-    lots = app.extensions["immunize"].platform.site_lots(site.id, now=ledger.clock())
-    fresh = next(lot for lot in lots if "FRESH-1" in lot["label"])
+    lots = desk.site_lots(app.extensions["immunize"].backend, UUID(site.id), today=ledger.today())
+    fresh = next(lot for lot in lots if "FRESH-1" in lot.label)
     today = ledger.today().strftime("%d/%m/%Y")
     recorded = client.post(
-        person_url + "/doses", data={"lot_id": fresh["id"], "dose_number": "1", "given_on": today}
+        person_url + "/doses", data={"lot_id": fresh.id, "dose_number": "1", "given_on": today}
     )
     assert recorded.status_code == 302, page(recorded)
     assert "Đã ghi nhận mũi 1 cho Đỗ Văn Khách." in page(client.get(person_url))

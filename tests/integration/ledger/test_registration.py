@@ -71,7 +71,7 @@ def test_names_are_stored_in_nfc(campaign: Campaign) -> None:
         ("date_of_birth", "1985-13", "not a real date"),
         ("date_of_birth", "2022", "in the future"),
         ("sex", "f", "not a sex"),
-        ("phone", "12ab", "not a phone number"),
+        ("phone", "12ab", "not a Vietnamese mobile number"),
         ("ward_code", "99999", "not a GSO ward code"),
         ("priority_group", "VIP", "not a priority group"),
         ("full_name", "   ", "empty"),

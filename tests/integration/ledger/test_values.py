@@ -39,9 +39,9 @@ def test_names_are_nfc_with_single_spaces() -> None:
         normalise_name("Nguyễn\x00")
 
 
-def test_phones_keep_digits_and_a_leading_plus() -> None:
+def test_phones_are_vietnamese_mobile_numbers_in_national_form() -> None:
     assert normalise_phone("091 234-5678") == "0912345678"
-    assert normalise_phone("+84 912 345 678") == "+84912345678"
+    assert normalise_phone("+84 912 345 678") == "0912345678"
     with pytest.raises(InvalidInput):
         normalise_phone("call me")
 
