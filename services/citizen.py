@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from ledger.application import Ledger
+from ledger.certificates import certificates_of
 from ledger.phone import normalise_phone
 from ledger.values import Actor, Role
 from services.backend import Backend
@@ -110,7 +111,7 @@ def health_book(backend: Backend, person_id: UUID) -> HealthBook:
     record = backend.ledger.person_record(person_id)
     backend.read.refresh()
     names = {site_id: s.name for site_id, s in backend.read.sites.items()}
-    return health_book_of(record, backend.reference, names)
+    return health_book_of(record, backend.reference, names, certificates_of(backend.ledger, person_id))
 
 
 def report_reaction(ledger: Ledger, person_id: UUID, form: ReactionForm, *, actor: Actor) -> UUID:

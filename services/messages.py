@@ -369,6 +369,42 @@ ERROR_MESSAGES: Final[dict[str, dict[str, str]]] = {
         "vi": "Tệp quy tắc chấp nhận không đúng định dạng.",
         "en": "An acceptance rule file is malformed.",
     },
+    "acceptance_rules_unusable": {
+        "vi": "Không dùng được tệp quy tắc hoặc danh mục giá trị. Tải lại bộ quy tắc.",
+        "en": "A rule file or value set cannot be used. Download the rule set again.",
+    },
+    "acceptance_rules_malformed": {
+        "vi": "Tệp quy tắc không đúng định dạng của cổng EU. Tải lại bộ quy tắc.",
+        "en": "A rule file is not in the EU gateway format. Download the rule set again.",
+    },
+    "acceptance_rules_too_large": {
+        "vi": "Tệp quy tắc lớn bất thường nên không được đọc.",
+        "en": "A rule file is far larger than any real rule set, so it was not read.",
+    },
+    "acceptance_unknown_country": {
+        "vi": "Chưa tải quy tắc của quốc gia đã chọn. Chọn quốc gia khác hoặc tải quy tắc.",
+        "en": "No rules of the chosen country are loaded. Choose another country or load its rules.",
+    },
+    "acceptance_missing_value_set": {
+        "vi": "Quy tắc cần một danh mục giá trị chưa được tải. Tải các danh mục giá trị.",
+        "en": "A rule needs a value set that is not loaded. Load the value sets.",
+    },
+    "acceptance_value_set_malformed": {
+        "vi": "Tệp danh mục giá trị bị hỏng hoặc sai định dạng.",
+        "en": "A value set file is unreadable or malformed.",
+    },
+    "acceptance_certlogic": {
+        "vi": "Biểu thức CertLogic của quy tắc không hợp lệ.",
+        "en": "A rule's CertLogic expression is invalid.",
+    },
+    "acceptance_certlogic_unknown_operation": {
+        "vi": "Quy tắc dùng phép toán CertLogic không tồn tại.",
+        "en": "A rule uses an operation CertLogic does not have.",
+    },
+    "acceptance_certlogic_too_deep": {
+        "vi": "Biểu thức của quy tắc lồng nhau quá sâu.",
+        "en": "A rule's expression nests deeper than any real rule would.",
+    },
     "certificate_picture": {
         "vi": "Không đọc được mã QR trong ảnh. Chụp lại rõ hơn.",
         "en": "No QR code could be read from the picture. Take a clearer one.",

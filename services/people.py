@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from uuid import UUID
 
+from ledger.certificates import Certificate
 from ledger.domainmodel import Declaration, Dose, Reaction
 from ledger.records import PersonRecord
 from ledger.reference import Reference
@@ -120,6 +122,19 @@ class DeclarationLine:
 
 
 @dataclass(frozen=True)
+class CertificateLine:
+    """A certificate the person was given: superseded ones stay valid; a revoked one says why."""
+
+    uci: str
+    dose_number: int
+    series_doses: int
+    issued_on: str  # ISO date
+    state: str  # current, superseded, revoked
+    reason: str | None
+    revoked_on: str | None
+
+
+@dataclass(frozen=True)
 class HealthBook:
     """One person's record as citizen and staff pages show it (read from the ledger: the page must show
     a write just made; never the phone number)."""
@@ -138,19 +153,21 @@ class HealthBook:
     doses: tuple[DoseLine, ...]
     reactions: tuple[ReactionLine, ...]
     declarations: tuple[DeclarationLine, ...]
+    certificates: tuple[CertificateLine, ...]  # newest first
     erased: bool
     status: str  # green, yellow, none
     status_reason: str
     next_dose_number: int
 
     def as_json(self) -> dict[str, object]:
-        lists = ("doses", "reactions", "declarations", "dependant_ids")
+        lists = ("doses", "reactions", "declarations", "certificates", "dependant_ids")
         data = {k: v for k, v in self.__dict__.items() if k not in lists}
         data["person_id"] = self.id
         data["dependant_ids"] = list(self.dependant_ids)
         data["doses"] = [d.__dict__ for d in self.doses]
         data["reactions"] = [r.__dict__ for r in self.reactions]
         data["declarations"] = [d.__dict__ for d in self.declarations]
+        data["certificates"] = [c.__dict__ for c in self.certificates]
         return data
 
 
@@ -195,7 +212,30 @@ def declaration_line(declaration: Declaration) -> DeclarationLine:
     )
 
 
-def health_book_of(record: PersonRecord, reference: Reference, site_names: dict[str, str]) -> HealthBook:
+def certificate_line(certificate: Certificate) -> CertificateLine:
+    if certificate.withdrawn:
+        state = "revoked"
+    elif certificate.superseded_by:
+        state = "superseded"
+    else:
+        state = "current"
+    return CertificateLine(
+        uci=certificate.uci,
+        dose_number=certificate.dose_number,
+        series_doses=certificate.series_doses,
+        issued_on=certificate.issued_at.date().isoformat(),
+        state=state,
+        reason=certificate.revoked_reason,
+        revoked_on=certificate.revoked_at.date().isoformat() if certificate.revoked_at else None,
+    )
+
+
+def health_book_of(
+    record: PersonRecord,
+    reference: Reference,
+    site_names: dict[str, str],
+    certificates: Sequence[Certificate] = (),
+) -> HealthBook:
     status = status_of(record, reference)
     return HealthBook(
         id=str(record.person_id),
@@ -212,6 +252,7 @@ def health_book_of(record: PersonRecord, reference: Reference, site_names: dict[
         doses=tuple(dose_line(d, reference, site_names) for d in record.doses),
         reactions=tuple(reaction_line(r) for r in record.reactions),
         declarations=tuple(declaration_line(d) for d in record.declarations),
+        certificates=tuple(certificate_line(c) for c in reversed(certificates)),
         erased=record.erased,
         status=status.colour.value,
         status_reason=status.reason.value,

@@ -96,8 +96,8 @@ def trust(backend: Backend, now: datetime, *, revocation: bool = False) -> Trust
 
 
 def verify_certificate(backend: Backend, hc1: str, *, now: datetime, revocation: bool = True) -> Verdict:
-    """The verdict on an HC1 string. Superseded and revoked certificates are refused (reason `revoked`),
-    as offline verifiers with the revocation list refuse them."""
+    """The verdict on an HC1 string. Revoked certificates are refused (reason `revoked`; superseded ones
+    stay valid), as offline verifiers with the revocation list refuse them."""
     try:
         result = verify(hc1, trust(backend, now, revocation=revocation), now=now)
     except VerificationError as exc:

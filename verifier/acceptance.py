@@ -46,36 +46,42 @@ class RulesError(VerificationError):
     """A rule file or value set cannot be used; `.reason` is one of the codes below."""
 
     reason = "rules"
+    code = "acceptance_rules_unusable"
 
 
 class RulesMalformedError(RulesError):
     """A rule file is not JSON, or not rules in the EU gateway format."""
 
     reason = "rules_malformed"
+    code = "acceptance_rules_malformed"
 
 
 class RulesTooLargeError(RulesError):
     """A rule file (or all of them together) is larger than any real rule set."""
 
     reason = "rules_too_large"
+    code = "acceptance_rules_too_large"
 
 
 class UnknownCountryError(RulesError):
     """No rules of the chosen country are loaded."""
 
     reason = "unknown_country"
+    code = "acceptance_unknown_country"
 
 
 class MissingValueSetError(RulesError):
     """A rule needs a value set that was not loaded."""
 
     reason = "missing_value_set"
+    code = "acceptance_missing_value_set"
 
 
 class ValueSetError(RulesError):
     """A value set file is unreadable or malformed."""
 
     reason = "value_set_malformed"
+    code = "acceptance_value_set_malformed"
 
 
 # ------------------------------------------------------------------ rules

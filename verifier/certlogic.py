@@ -35,18 +35,21 @@ class CertLogicError(VerificationError):
     """A CertLogic expression is invalid (unknown operation, wrong form, or a type mismatch found while evaluating)."""
 
     reason = "certlogic"
+    code = "acceptance_certlogic"
 
 
 class UnknownOperationError(CertLogicError):
     """The expression uses an operation CertLogic does not have."""
 
     reason = "certlogic_unknown_operation"
+    code = "acceptance_certlogic_unknown_operation"
 
 
 class TooDeepError(CertLogicError):
     """The expression nests deeper than any real rule would."""
 
     reason = "certlogic_too_deep"
+    code = "acceptance_certlogic_too_deep"
 
 
 # ------------------------------------------------------------------ validation (before evaluation)
