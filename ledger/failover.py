@@ -51,6 +51,18 @@ def is_connection_loss(exc: BaseException) -> bool:
     return False
 
 
+def _read_only(exc: BaseException) -> bool:
+    """True when the failure was a write refused by a read-only server (SQLSTATE 25006)."""
+    seen: BaseException | None = exc
+    for _ in range(10):
+        if seen is None:
+            return False
+        if getattr(seen, "sqlstate", None) == "25006" or "read-only transaction" in str(seen):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
 def follow_primary(datastore: Any, settings: StoreSettings) -> None:
     """Make an eventsourcing PostgresDatastore's pool follow the primary: every host, libpq's
     `target_session_attrs` and `connect_timeout` on each new connection, prompt reconnection."""
@@ -99,9 +111,15 @@ class Reconnect:
                 else:
                     log.debug("%s: no primary yet (%s)", what, exc)
                 if now >= deadline:
+                    hint = (
+                        " (the server reached is a read-only replica: point the URL at the primary, or list "
+                        "every server and add target_session_attrs=read-write)"
+                        if _read_only(exc)
+                        else ""
+                    )
                     raise PrimaryUnavailable(
-                        f"no primary among {self.settings.addresses} after {self.bound:g} s: {what} may not "
-                        "have been applied; send it again with the same idempotency key "
+                        f"no primary among {self.settings.addresses} after {self.bound:g} s{hint}: {what} may "
+                        "not have been applied; send it again with the same idempotency key "
                         "(it is never applied twice)."
                     ) from exc
                 self.sleep(min(delay, deadline - now))

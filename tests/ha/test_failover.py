@@ -13,7 +13,7 @@ import psycopg
 import pytest
 
 from ledger.application import Ledger
-from ledger.errors import ConfigurationError
+from ledger.errors import ConfigurationError, PrimaryUnavailable
 from ledger.failover import check_primary, check_replica
 from ledger.records import PersonRequest
 from ledger.settings import REPLICA_URL_VARIABLE, parse_database_url
@@ -77,6 +77,15 @@ def test_the_replica_url_must_reach_a_replica_and_the_main_url_a_primary(ha_clus
         check_replica(parse_database_url(ha_cluster.database_url, REPLICA_URL_VARIABLE))
     with pytest.raises(ConfigurationError, match=r"IMMUNIZE_DATABASE_URL reaches .*, which is a replica"):
         check_primary(parse_database_url(ha_cluster.replica_url))
+
+
+def test_a_main_url_that_reaches_only_a_replica_says_so(ha_cluster: HaCluster, ha_workdir: Path) -> None:
+    url = ha_cluster.replica_url + "&failover_timeout=2"  # target_session_attrs=standby: never the primary
+    with pytest.raises(
+        PrimaryUnavailable,
+        match=r"^no primary among .* after 2 s \(the server reached is a read-only replica",
+    ):
+        Ledger(url, key_dir=ha_workdir / "keys")
 
 
 def test_backup_and_point_in_time_recovery_before_a_bad_batch(
