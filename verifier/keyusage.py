@@ -10,6 +10,8 @@ vector common/CO15), and the DCC only needs this one extension.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from verifier.errors import TrustListError, VerificationError
 
 # EU DCC "Digital Signing Certificate" extended key usage OIDs (eHN technical specification vol. 1,
@@ -84,6 +86,50 @@ def decode_oid(body: bytes) -> str:
     first = numbers[0]
     head = [0, first] if first < 40 else [1, first - 40] if first < 80 else [2, first - 80]
     return ".".join(str(number) for number in head + numbers[1:])
+
+
+def _tbs_fields(certificate_der: bytes) -> list[tuple[int, int, int]]:
+    """The tbsCertificate's fields from the serial number on (the optional [0] version dropped)."""
+    tag, start, _end = _element(certificate_der, 0)
+    if tag != _SEQUENCE:
+        raise DerError("a certificate is a SEQUENCE")
+    tbs_tag, tbs_start, tbs_end = _element(certificate_der, start)
+    if tbs_tag != _SEQUENCE:
+        raise DerError("tbsCertificate is a SEQUENCE")
+    fields = _children(certificate_der, tbs_start, tbs_end)
+    return fields[1:] if fields and fields[0][0] == 0xA0 else fields
+
+
+def _time(certificate_der: bytes, element: tuple[int, int, int]) -> datetime:
+    """A UTCTime (YYMMDDHHMMSSZ, 1950-2049) or GeneralizedTime (YYYYMMDDHHMMSSZ) (RFC 5280 4.1.2.5)."""
+    tag, start, end = element
+    text = certificate_der[start:end].decode("ascii")
+    if tag == 0x17 and len(text) == 13 and text.endswith("Z"):
+        year = int(text[:2])
+        text = ("19" if year >= 50 else "20") + text
+    elif not (tag == 0x18 and len(text) == 15 and text.endswith("Z")):
+        raise DerError("a validity time is UTCTime or GeneralizedTime in UTC")
+    return datetime.strptime(text, "%Y%m%d%H%M%SZ").replace(tzinfo=UTC)
+
+
+def validity(certificate_der: bytes) -> tuple[datetime, datetime]:
+    """The certificate's notBefore and notAfter, read from its DER."""
+    fields = _tbs_fields(certificate_der)
+    tag, start, end = fields[3]
+    times = _children(certificate_der, start, end)
+    if tag != _SEQUENCE or len(times) != 2:
+        raise DerError("validity is a SEQUENCE of two times")
+    return _time(certificate_der, times[0]), _time(certificate_der, times[1])
+
+
+def subject_public_key_info(certificate_der: bytes) -> bytes:
+    """The DER of the certificate's SubjectPublicKeyInfo (tag and length included)."""
+    fields = _tbs_fields(certificate_der)
+    tag, _start, end = fields[5]
+    if tag != _SEQUENCE:
+        raise DerError("subjectPublicKeyInfo is a SEQUENCE")
+    head = fields[4][2]  # the element starts right where the subject ends
+    return certificate_der[head:end]
 
 
 def extended_key_usages(certificate_der: bytes) -> tuple[str, ...] | None:

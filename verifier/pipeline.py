@@ -133,6 +133,8 @@ def decode_claims(payload: bytes) -> dict[Any, Any]:
 
 def _claim_time(claims: dict[Any, Any], label: int, name: str) -> float:
     value = claims.get(label)
+    if isinstance(value, datetime) and value.tzinfo is not None:  # written as CBOR tag 1 (or 0)
+        return value.timestamp()
     if isinstance(value, bool) or not isinstance(value, int | float) or value != value:  # NaN is no time
         raise CborError(f"The certificate has no valid {name} time.")
     return value

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -11,12 +12,20 @@ from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from cryptography.hazmat.primitives.serialization import Encoding
+from cryptography.hazmat.primitives.serialization import Encoding, load_der_public_key
+from cryptography.utils import CryptographyDeprecationWarning
 from cryptography.x509.oid import NameOID
 
 from verifier import cose
 from verifier.errors import SignatureError, TrustListError, VerificationError
-from verifier.keyusage import DCC_PURPOSES, DerError, allowed_types, extended_key_usages
+from verifier.keyusage import (
+    DCC_PURPOSES,
+    DerError,
+    allowed_types,
+    extended_key_usages,
+    subject_public_key_info,
+    validity,
+)
 
 TRUST_LIST_TYPE = "immunize-trust-list"
 REVOCATION_LIST_TYPE = "immunize-revocation-list"
@@ -59,19 +68,36 @@ class TrustedKey:
 
 def _parse_certificate(der: bytes, what: str) -> x509.Certificate:
     try:
-        return x509.load_der_x509_certificate(der)
+        with warnings.catch_warnings():
+            # Real national certificates carry negative serial numbers, which cryptography only warns about.
+            warnings.simplefilter("ignore", CryptographyDeprecationWarning)
+            return x509.load_der_x509_certificate(der)
     except Exception as error:  # cryptography raises ValueError and others for broken DER
         raise TrustListError(f"{what} could not be read ({error}).") from None
 
 
+def _key_and_validity(der: bytes) -> tuple[Any, datetime, datetime]:
+    """The public key and validity of a DSC: through cryptography, else read from its DER.
+
+    Some national DSCs have fields cryptography refuses (an X.509 version it does not know, odd
+    encodings). Trusting a DSC given directly needs only its key, validity and EKU, which the DER
+    reader gets; lists (TrustList.load) still require certificates cryptography parses, to check
+    their issuer's signature.
+    """
+    try:
+        certificate = _parse_certificate(der, "A signing certificate")
+        return certificate.public_key(), certificate.not_valid_before_utc, certificate.not_valid_after_utc
+    except Exception as error:
+        try:
+            not_before, not_after = validity(der)
+            return load_der_public_key(subject_public_key_info(der)), not_before, not_after
+        except Exception:
+            raise TrustListError(f"A signing certificate could not be read ({error}).") from None
+
+
 def trusted_key(der: bytes, kid: bytes | None = None) -> TrustedKey:
     """Parse a DSC once (the public key is kept so verify never parses it again)."""
-    certificate = _parse_certificate(der, "A signing certificate")
-    try:
-        public_key = certificate.public_key()
-        not_before, not_after = certificate.not_valid_before_utc, certificate.not_valid_after_utc
-    except Exception as error:
-        raise TrustListError(f"A signing certificate could not be read ({error}).") from None
+    public_key, not_before, not_after = _key_and_validity(der)
     if not isinstance(public_key, ec.EllipticCurvePublicKey | rsa.RSAPublicKey):
         raise TrustListError("A signing certificate has a key type the DCC does not use (only EC and RSA).")
     kid = kid if kid is not None else key_id(der)

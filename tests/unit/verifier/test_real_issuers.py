@@ -139,3 +139,11 @@ def test_an_issued_at_with_a_fraction_and_a_clock_a_minute_behind() -> None:
     payload = claims(sample_dcc(), issued_at=NOW + timedelta(seconds=60))
     payload[6] = payload[6] + 0.25
     assert verify(signed(payload), TRUST, now=NOW).kind == "v"
+
+
+def test_claim_times_written_as_tag_1_date_times_are_read() -> None:
+    payload = claims(sample_dcc())
+    payload[6] = cbor2.CBORTag(1, payload[6])
+    payload[4] = cbor2.CBORTag(1, payload[4])
+    result = verify(signed(payload), TRUST, now=NOW)
+    assert result.issued_at == NOW - timedelta(days=30)
