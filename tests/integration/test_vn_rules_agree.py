@@ -1,10 +1,10 @@
 """Viet Nam's green/yellow CertLogic rule sets (shipped with the verifier) agree with the platform's own status.
 
-Until issue 11's single vaccination-status function lands, the platform's status is that of
-credentials.series.latest_dose, which the issuer stamps on every certificate (and the ledger and
-projections store as its colour). Every vaccine of the campaign is tried from its first dose to two
-boosters, and a heterologous series; the certificate the issuer builds must get the same card from
-the rules that the platform gives the person.
+The platform's status is ledger.status (the one vaccination-status function: green, yellow, none),
+and credentials.series.latest_dose, which the issuer stamps on every certificate. Every vaccine of
+the campaign is tried from its first dose to two boosters, and mixed series; the certificate the
+issuer builds must get from the rules the card the platform gives the person, and the card its own
+dn/sd say (ledger.status.status_of_numbers, what an offline verifier sees).
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ import pytest
 from credentials.payload import build_payload
 from credentials.record import DoseRecord, VaccinationRecord
 from credentials.valuesets import VaccineProduct, products
+from ledger.reference import reference
+from ledger.status import status_of_numbers, vaccination_status
 from verifier.acceptance import assess_levels
 
 TODAY = dt.date(2022, 3, 1)
@@ -47,5 +49,13 @@ def test_the_rules_give_the_card_the_platform_gives(doses: tuple[DoseRecord, ...
         family_name="Nguyễn", given_names="Thị Ánh", date_of_birth="1980-05-17", doses=doses
     )
     dcc, latest = build_payload(record, "URN:UVCI:01:VN:AGREE0001#A", TODAY)
-    decision = assess_levels(dcc, "v", NOW)
-    assert decision.level == latest.status.value, decision.levels[-1][1].summary()
+    card = assess_levels(dcc, "v", NOW).level or "none"
+    platform = vaccination_status([dose.mp for dose in doses], reference().vaccines)
+    entry = dcc["v"][0]
+    assert card == platform.colour.value == latest.status.value
+    assert card == status_of_numbers(entry["dn"], entry["sd"]).colour.value
+    assert (entry["dn"], entry["sd"]) == (platform.dose_number, platform.series_doses)
+
+
+def test_the_two_catalogues_are_the_same_vaccines() -> None:
+    assert set(reference().vaccines) == set(products())
