@@ -20,6 +20,7 @@ from uuid import UUID
 
 from ledger.application import Ledger
 from ledger.reference import Reference, reference
+from ledger.status import VaccinationStatus, vaccination_status
 from ledger.values import Severity
 from projections.certificate_index import CertificateIndex
 from projections.errors import ProjectionError
@@ -137,13 +138,14 @@ class HealthBookEntry:
     guardian_id: str | None
     relationship: str | None
     erased: bool
-    status: str  # "erased", "not vaccinated", "partially vaccinated", "primary series complete", "booster received"
+    status: str  # green, yellow, none (ledger.status, the one rule), or "erased"
     doses: tuple[DoseEntry, ...]
     reactions: tuple[ReactionEntry, ...]
     declarations: int
     last_declared_on: str | None
     certificate: CertificateEntry | None
     dependant_ids: tuple[str, ...] = field(default=())
+    status_reason: str = ""  # ledger.status.Reason: no_dose, primary_incomplete, primary_complete, booster
 
     def as_json(self) -> dict[str, Any]:
         """A JSON-ready dict for the web API."""
@@ -155,17 +157,10 @@ class HealthBookEntry:
         return data
 
 
-def _vaccination_status(doses: list[DoseEntry], ref: Reference) -> str:
-    active = [d for d in doses if not d.voided]
-    if not active:
-        return "not vaccinated"
-    vaccine = ref.vaccines.get(active[0].product)
-    series = vaccine.doses_in_primary_series if vaccine else 2
-    if len(active) < series:
-        return "partially vaccinated"
-    if len(active) == series:
-        return "primary series complete"
-    return "booster received"
+def _vaccination_status(doses: list[DoseEntry], ref: Reference) -> VaccinationStatus:
+    """ledger.status over the doses not voided, oldest first (the web and the certificates use the same)."""
+    active = sorted((d for d in doses if not d.voided), key=lambda d: (d.date, d.dose_number))
+    return vaccination_status([d.product for d in active], ref.vaccines)
 
 
 def health_book(
@@ -268,6 +263,7 @@ def _health_books(
         symptoms = {str(r.reaction_id): r.symptoms.text for r in person.reactions} if person else {}
         person_doses = doses.get(pid, [])
         province = ref.provinces.get(row[3]) if row[3] else None
+        status = _vaccination_status(person_doses, ref)
         books[pid] = HealthBookEntry(
             person_id=pid,
             full_name="[erased]" if erased or person is None else person.full_name.text,
@@ -281,7 +277,8 @@ def _health_books(
             guardian_id=row[1],
             relationship=row[2],
             erased=erased,
-            status="erased" if erased else _vaccination_status(person_doses, ref),
+            status="erased" if erased else status.colour.value,
+            status_reason="" if erased else status.reason.value,
             doses=tuple(person_doses),
             reactions=tuple(
                 ReactionEntry(r[1], r[2], r[3], r[4], symptoms.get(r[1], "[erased]"), int(r[5]), bool(r[6]))

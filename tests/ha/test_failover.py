@@ -21,6 +21,7 @@ from tests.ha.cluster import SCRIPT, HaCluster
 from tests.ha.conftest import REPORT
 from tests.ha.drill import ADMIN, IMMUNIZE, NOW, PASSPHRASE, Drill
 from tests.ha.pitr import Restored, base_backup
+from tests.integration.projections.campaign import letters
 
 pytestmark = [pytest.mark.ha, pytest.mark.slow]
 
@@ -151,7 +152,7 @@ def people(batch: str, count: int) -> list[PersonRequest]:
     return [
         PersonRequest(
             national_id=f"00109{batch}{i:06d}",  # Hà Nội, male born in the 1900s
-            full_name=f"Trần Văn Bình {batch}-{i}",
+            full_name=f"Trần Văn Bình {letters(int(batch))} {letters(i)}",
             date_of_birth="1990-01-01",
             sex="male",
             phone=None,

@@ -20,6 +20,16 @@ HANOI_WARD = "00001"  # Phúc Xá, Hà Nội (province 01)
 SAIGON_WARD = "26734"  # Tân Định, Hồ Chí Minh City (province 79)
 
 
+def letters(n: int) -> str:
+    """A number as letters (0 -> A, 27 -> Bb): names on a certificate have no digits (ICAO 9303)."""
+    out = ""
+    n += 1
+    while n:
+        n, r = divmod(n - 1, 26)
+        out = chr(ord("a") + r) + out
+    return out.capitalize()
+
+
 class Clock:
     """A clock the test moves by hand (time is a parameter)."""
 
@@ -101,7 +111,7 @@ def register(
     )
     person = ledger.register_person(
         national_id=national_id,
-        full_name=name or f"Nguyễn Văn Thử {_counter[0]}",
+        full_name=name or f"Nguyễn Văn Thử {letters(_counter[0])}",
         date_of_birth=born,
         sex="male",
         phone=None,
@@ -153,7 +163,7 @@ def seed_bulk(ledger: Ledger, campaign: Campaign, people: int, *, seed: int, bat
         registered.append(
             ledger.register_person(
                 national_id=f"0{'01' if n % 2 == 0 else '79'}{seed:03d}{n:06d}",
-                full_name=f"Trần Thị Mẫu {n}",
+                full_name=f"Trần Thị Mẫu {letters(n)}",
                 date_of_birth=str(rng.randint(1940, 2010)),
                 sex="female",
                 phone=None,

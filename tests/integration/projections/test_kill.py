@@ -22,7 +22,15 @@ from projections.queries import public_statistics
 from projections.reader import LedgerReader
 from projections.registry import digests, rebuild, view_status
 from projections.store import open_view_store
-from tests.integration.projections.campaign import ADMIN, ASTRAZENECA, HANOI_WARD, Campaign, key, setup_sites
+from tests.integration.projections.campaign import (
+    ADMIN,
+    ASTRAZENECA,
+    HANOI_WARD,
+    Campaign,
+    key,
+    letters,
+    setup_sites,
+)
 
 IMMUNIZE = Path(sys.executable).parent / "immunize"
 
@@ -54,7 +62,7 @@ class Writer:
                     [
                         PersonRequest(
                             national_id=f"0010{n + i:08d}",
-                            full_name=f"Lê Thị Kiểm {n + i}",
+                            full_name=f"Lê Thị Kiểm {letters(n + i)}",
                             date_of_birth="1975",
                             sex="female",
                             phone=None,
