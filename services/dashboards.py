@@ -6,9 +6,12 @@ suppressed by the projection (None means fewer than 5).
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta, timezone
+from uuid import UUID
 
+from ledger.values import Actor, Role
 from projections.queries import operations_overview, public_statistics
 from services.backend import Backend
 
@@ -28,6 +31,9 @@ class ProvinceCoverage:
     name: str
     doses: int | None
     coverage: float | None  # % of the population with at least one dose
+    population: int = 0  # GSO 2020 average population
+    first_dose_people: int | None = None  # None when suppressed (fewer than 5)
+    coverage2: float | None = None  # % of the population with at least two doses
 
 
 @dataclass(frozen=True)
@@ -86,7 +92,15 @@ def statistics(backend: Backend) -> Statistics:
         reactions_per_100k=round(sum(rates), 1),
         per_day=tuple(DayCount(day, cell.value) for day, cell in stats.doses_by_day),
         provinces=tuple(
-            ProvinceCoverage(p.code, p.name, p.doses.value, p.first_dose_coverage_pct)
+            ProvinceCoverage(
+                p.code,
+                p.name,
+                p.doses.value,
+                p.first_dose_coverage_pct,
+                p.population,
+                p.first_dose_people.value,
+                p.second_dose_coverage_pct,
+            )
             for p in stats.provinces
         ),
         vaccines=tuple(VaccineCount(mp, name, cell.value) for mp, name, cell in stats.by_vaccine),
@@ -111,6 +125,11 @@ class TargetProgress:
     goal: str
     progress: str
     met: bool
+    key: str = ""  # stable name of the target (the pages say it in their language)
+    target_pct: float = 0.0
+    current_pct: float = 0.0
+    deadline: str = ""
+    days_left: int = 0
 
 
 @dataclass(frozen=True)
@@ -121,6 +140,29 @@ class StockLine:
     quantity: int
     near_expiry: bool
     expired: bool
+    site: str = ""
+    days_to_expiry: int = 0
+
+
+@dataclass(frozen=True)
+class FollowUpLine:
+    """A serious reaction waiting for a follow-up: where and since when (no name: the page is not a file)."""
+
+    person_id: str
+    reaction_id: str
+    province: str
+    onset: str
+    reported_on: str
+    days_waiting: int
+
+
+@dataclass(frozen=True)
+class FollowUpForm:
+    """What the response center's AEFI team found when following up a serious reaction."""
+
+    outcome: str
+    resolved: bool
+    idempotency_key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -131,6 +173,7 @@ class Operations:
     lots: tuple[StockLine, ...]
     serious_open: int
     notes: tuple[str, ...]
+    follow_ups: tuple[FollowUpLine, ...] = ()  # longest waiting first
 
     def as_json(self) -> dict[str, object]:
         return asdict(self)
@@ -145,6 +188,8 @@ def operations(backend: Backend, *, now: datetime) -> Operations:
     """Targets, doses per day, stock, open serious reactions, projection lag."""
     today = now.astimezone(VIETNAM_TIME).date()
     overview = operations_overview(backend.ledger, backend.views, today=today, now=now)
+    site_names = {site_id: site.name for site_id, site in backend.read.sites.items()}
+    provinces = backend.reference.provinces
     per_day: dict[str, int] = {}
     for site_day in overview.site_days:
         per_day[site_day.day] = per_day.get(site_day.day, 0) + site_day.doses
@@ -156,6 +201,11 @@ def operations(backend: Backend, *, now: datetime) -> Operations:
                 goal=f"{t.target_pct:.0f}% · {t.deadline}",
                 progress=f"{t.current_pct:.2f}%",
                 met=t.met,
+                key=t.key,
+                target_pct=t.target_pct,
+                current_pct=t.current_pct,
+                deadline=t.deadline,
+                days_left=t.days_left,
             )
             for t in overview.targets
         ),
@@ -168,11 +218,42 @@ def operations(backend: Backend, *, now: datetime) -> Operations:
                 quantity=lot.remaining,
                 near_expiry=lot.near_expiry,
                 expired=lot.expired,
+                site=site_names.get(lot.site_id, ""),
+                days_to_expiry=lot.days_to_expiry,
             )
             for lot in overview.lots
         ),
         serious_open=len(overview.follow_ups),
         notes=tuple(overview.notes),
+        follow_ups=tuple(
+            FollowUpLine(
+                person_id=f.person_id,
+                reaction_id=f.reaction_id,
+                province=provinces[f.province].name if f.province in provinces else f.province,
+                onset=f.onset,
+                reported_on=f.reported_on,
+                days_waiting=f.days_waiting,
+            )
+            for f in sorted(overview.follow_ups, key=lambda f: (-f.days_waiting, f.reported_on))
+        ),
+    )
+
+
+def record_follow_up(
+    backend: Backend, person_id: UUID, reaction_id: UUID, form: FollowUpForm, *, staff_id: str
+) -> None:
+    """The response center records the follow-up of a serious reaction (outcome, and whether it is closed).
+
+    The response center acts nationwide with a province officer's rights over reactions (ledger.permissions:
+    health staff record follow-ups); the actor id says it was the response center.
+    """
+    backend.ledger.record_follow_up(
+        person_id=person_id,
+        reaction_id=reaction_id,
+        outcome=form.outcome,
+        resolved=form.resolved,
+        actor=Actor(actor_id=f"response:{staff_id}", role=Role.PROVINCE_OFFICER),
+        idempotency_key=form.idempotency_key or f"follow-up-{uuid.uuid4().hex}",
     )
 
 

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
+from services.dashboards import FollowUpForm
 from services.desk import Correction, DoseForm
 from services.people import DeclarationForm, PersonForm, ReactionForm, parse_id
 from web.errors import BadInput
@@ -103,7 +104,17 @@ def declaration_form(data: Mapping[str, Any]) -> DeclarationForm:
         raise BadInput("say where you went, or tick 'nowhere'", key="error.declare_travel", field="travel")
     if symptoms and no_symptoms:
         raise BadInput("symptoms typed and 'no symptoms' ticked", key="error.declare_both", field="symptoms")
-    return DeclarationForm(symptoms=symptoms or "-", exposure=_ticked(data, "exposure"), travel=travel or "-")
+    # Empty text once "no symptoms" / "nowhere" was ticked: the ledger's has_symptoms then stays false.
+    return DeclarationForm(symptoms=symptoms, exposure=_ticked(data, "exposure"), travel=travel)
+
+
+def follow_up_form(data: Mapping[str, Any]) -> FollowUpForm:
+    """The outcome of a serious reaction's follow-up, and whether it closes the case."""
+    return FollowUpForm(
+        outcome=text(data, "outcome", limit=1000),
+        resolved=_ticked(data, "resolved"),
+        idempotency_key=text(data, "idempotency_key", required=False, limit=100) or None,
+    )
 
 
 def _ticked(data: Mapping[str, Any], name: str) -> bool:

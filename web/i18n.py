@@ -79,9 +79,16 @@ def show_number(value: object, decimals: int = 0) -> str:
     return formats.show_number(value, current_language(), decimals)
 
 
+def show_coverage(value: float | None) -> str:
+    """Template global `coverage`: a percentage with one decimal ('< 0,1' for a tiny share)."""
+    from web.charts import coverage_text
+
+    return coverage_text(value, current_language())
+
+
 def install(app: Flask) -> None:
     """Template filters and helpers for the page's language, dates, numbers and address pickers."""
-    from web import notices, places
+    from web import charts, notices, places
 
     app.add_template_filter(show_date, "day")
     app.add_template_filter(show_number, "num")
@@ -89,3 +96,6 @@ def install(app: Flask) -> None:
     app.add_template_global(places.address, "address")
     app.add_template_global(notices.pending, "notices")
     app.add_template_filter(notices.names, "names")
+    app.add_template_global(lambda key: key in CATALOG, "known")
+    app.add_template_global(show_coverage, "coverage")
+    app.add_template_filter(charts.short_vaccine_name, "vaccine")

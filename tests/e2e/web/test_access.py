@@ -46,6 +46,7 @@ EXPECTED: dict[str, set[str]] = {
     "staff.correct": {"staff"},
     "province.overview": {"province"},
     "operations.dashboard": {"response"},
+    "operations.follow_up": {"response"},
     "audit.overview": {"auditor"},
     "audit.verify": {"auditor"},
     "audit.export": {"auditor"},
@@ -78,7 +79,13 @@ EXPECTED: dict[str, set[str]] = {
     "api.audit": {"auditor"},
 }
 
-ARGUMENTS = {"person_id": str(uuid.UUID(int=7)), "fmt": "png", "filename": "style.css", "code": "01"}
+ARGUMENTS = {
+    "person_id": str(uuid.UUID(int=7)),
+    "fmt": "png",
+    "filename": "style.css",
+    "code": "01",
+    "reaction_id": str(uuid.UUID(int=9)),
+}
 
 
 def test_the_matrix_names_every_endpoint_of_the_app(app: Flask) -> None:
