@@ -334,11 +334,6 @@ def test_a_citizen_registers_and_adds_a_dependant_on_a_phone(world: dict[str, An
     shot(page, "story-5-dependant-added")
 
 
-@pytest.mark.xfail(
-    reason="the specific early-dose message arrives with issue 11's error codes; remove this mark then",
-    raises=AssertionError,
-    strict=False,
-)
 def test_the_desk_registers_a_walk_in_records_a_dose_and_refuses_an_early_second(
     world: dict[str, Any], page: Any
 ) -> None:
@@ -366,7 +361,6 @@ def test_the_desk_registers_a_walk_in_records_a_dose_and_refuses_an_early_second
     shot(page, "story-7-dose-recorded")
 
     # dose 2 on the same day is too early for Comirnaty (21 days): the page says when it can be given
-    # (the specific message comes with the service layer's error codes, issue 11 part A)
     page.get_by_label("Lô vắc xin").select_option(
         label=page.locator("#lot_id option", has_text="BROWSER-1").inner_text()
     )
