@@ -22,6 +22,11 @@ DSC_COMMON_NAME = "Viet Nam DSC vaccination"
 # EU DCC "Technical Specifications for Digital Green Certificates Volume 1", §5.4.1:
 # the DSC's extended key usage says which certificate types it may sign.
 EKU_VACCINATION = ObjectIdentifier("1.3.6.1.4.1.1847.2021.1.2")
+# The list-signing certificate's own extended key usage: the verifier accepts a trust or revocation list
+# only from the CSCA or from a certificate the CSCA issued with this usage (and CA=false, no DCC usage).
+# A UUID OID (ITU-T X.667, arc 2.25): no registration, no collision with the EU's DCC usages.
+EKU_LIST_SIGNING = ObjectIdentifier("2.25.112380698561778753552740446666779278916")
+LIST_SIGNER_COMMON_NAME = "Viet Nam list signer"
 
 DEFAULT_CSCA_VALIDITY = timedelta(days=3650)
 # How long a DSC signs new certificates before it should be rotated.
@@ -171,6 +176,58 @@ def issue_dsc(
             critical=True,
         )
         .add_extension(x509.ExtendedKeyUsage([EKU_VACCINATION]), critical=False)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(public), critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(csca_key.public_key()), critical=False
+        )
+    )
+    return _signed(builder, csca_key)
+
+
+def issue_list_signer(
+    key: PrivateKey,
+    csca: x509.Certificate,
+    csca_key: PrivateKey,
+    not_before: datetime,
+    not_after: datetime,
+) -> x509.Certificate:
+    """A list-signing certificate issued by the CSCA: CA=false, digital signature, the list-signing EKU only.
+
+    The CSCA's own key usage is certificate signing (keyCertSign, cRLSign), so it does not sign the
+    lists itself: it vouches for this certificate, whose key signs them (keys/publish.py).
+    """
+    start = utc_seconds(not_before)
+    end = min(utc_seconds(not_after), csca.not_valid_after_utc)
+    if not csca.not_valid_before_utc <= start < end:
+        raise InvalidKeyInput(
+            f"a list signer cannot be valid from {start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} under a CSCA "
+            f"valid from {csca.not_valid_before_utc:%Y-%m-%d} to {csca.not_valid_after_utc:%Y-%m-%d}"
+        )
+    public = key.public_key()
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(_name(f"{LIST_SIGNER_COMMON_NAME} {start:%Y-%m-%dT%H%M%S}"))
+        .issuer_name(csca.subject)
+        .public_key(public)
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(start)
+        .not_valid_after(end)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=False,
+                crl_sign=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(x509.ExtendedKeyUsage([EKU_LIST_SIGNING]), critical=False)
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(public), critical=False)
         .add_extension(
             x509.AuthorityKeyIdentifier.from_issuer_public_key(csca_key.public_key()), critical=False

@@ -64,8 +64,14 @@ def build_trust_list(
     sequence: int,
     now: datetime,
     next_update: timedelta | datetime = DEFAULT_NEXT_UPDATE,
+    *,
+    include_certificate: bool = False,
 ) -> bytes:
-    """Sign a trust list of the given DSCs (DER); any not valid at `now` is left out, as the format requires."""
+    """Sign a trust list of the given DSCs (DER); any not valid at `now` is left out, as the format requires.
+
+    `include_certificate` puts the signer's certificate in the x5chain header (33): needed when a
+    list signer, not the CSCA the verifier pins, signs.
+    """
     issued_at, update = list_times(now, next_update)
     moment = utc_seconds(now)
     entries = []
@@ -85,7 +91,7 @@ def build_trust_list(
         "next_update": update,
         "certificates": entries,
     }
-    return sign1(signer, cbor2.dumps(payload, canonical=True))
+    return sign1(signer, cbor2.dumps(payload, canonical=True), include_certificate=include_certificate)
 
 
 def build_revocation_list(
@@ -94,8 +100,10 @@ def build_revocation_list(
     sequence: int,
     now: datetime,
     next_update: timedelta | datetime = DEFAULT_NEXT_UPDATE,
+    *,
+    include_certificate: bool = False,
 ) -> bytes:
-    """Sign a revocation list of the hashes of the revoked UCIs (deduplicated, sorted)."""
+    """Sign a revocation list of the hashes of the revoked UCIs (deduplicated, sorted); see build_trust_list."""
     issued_at, update = list_times(now, next_update)
     hashes = sorted({uci_hash(uci) for uci in revoked_ucis})
     payload = {
@@ -108,4 +116,4 @@ def build_revocation_list(
         "hash_type": UCI_HASH_TYPE,
         "hashes": hashes,
     }
-    return sign1(signer, cbor2.dumps(payload, canonical=True))
+    return sign1(signer, cbor2.dumps(payload, canonical=True), include_certificate=include_certificate)

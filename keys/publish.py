@@ -5,17 +5,37 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 
 from keys.certificates import der, utc_seconds
 from keys.errors import InvalidKeyInput, KeysError
 from keys.lists import DEFAULT_NEXT_UPDATE, build_revocation_list, build_trust_list, check_uci, list_times
+from keys.signer import Signer
 from keys.store import KeyStore
 
 MAX_UCI_FILE_BYTES = 64 * 1024 * 1024
+
+
+# A list signer stays valid this long past the list's next update, so the list can be checked until
+# then (verifiers accept a list for a grace period after its next update; theirs defaults to 7 days).
+LIST_SIGNER_MARGIN = timedelta(days=30)
+
+
+def list_signer(csca: Signer, now: datetime, next_update: timedelta | datetime) -> Signer:
+    """A list signer for one publication: a fresh P-256 key, certified by the CSCA, never stored.
+
+    The CSCA's key usage is certificate signing only; it certifies this key, which signs the list and
+    travels with it (x5chain). Nothing of it needs to be kept: the next list gets a new one.
+    """
+    issued, update = list_times(now, next_update)
+    key = ec.generate_private_key(ec.SECP256R1())
+    until = datetime.fromtimestamp(update, UTC) + LIST_SIGNER_MARGIN
+    certificate = csca.issue_list_signer(key, datetime.fromtimestamp(issued, UTC), until)
+    return Signer(key, certificate)
 
 
 def issue_trust_list(
@@ -24,12 +44,14 @@ def issue_trust_list(
     now: datetime,
     next_update: timedelta | datetime = DEFAULT_NEXT_UPDATE,
 ) -> bytes:
-    """A new trust list signed by the CSCA: every DSC not revoked and not expired at `now`, next sequence."""
+    """A new trust list, signed by a list signer the CSCA certifies: every DSC not revoked and not expired at `now`."""
     list_times(now, next_update)  # checked before a sequence number is spent
     store = KeyStore(key_dir)
-    signer = store.csca_signer(passphrase, now)
+    signer = list_signer(store.csca_signer(passphrase, now), now, next_update)
     certificates = [der(certificate) for _record, certificate in store.trusted_documents(now)]
-    return build_trust_list(signer, certificates, store.next_sequence("trust-list"), now, next_update)
+    return build_trust_list(
+        signer, certificates, store.next_sequence("trust-list"), now, next_update, include_certificate=True
+    )
 
 
 def issue_revocation_list(
@@ -39,12 +61,14 @@ def issue_revocation_list(
     now: datetime,
     next_update: timedelta | datetime = DEFAULT_NEXT_UPDATE,
 ) -> bytes:
-    """A new revocation list signed by the CSCA for the given UCIs (from the ledger's certificate index)."""
+    """A new revocation list for the given UCIs (from the ledger's certificate index), signed like the trust list."""
     ucis = [check_uci(uci) for uci in revoked_ucis]  # all checked before a sequence number is spent
     list_times(now, next_update)
     store = KeyStore(key_dir)
-    signer = store.csca_signer(passphrase, now)
-    return build_revocation_list(signer, ucis, store.next_sequence("revocation-list"), now, next_update)
+    signer = list_signer(store.csca_signer(passphrase, now), now, next_update)
+    return build_revocation_list(
+        signer, ucis, store.next_sequence("revocation-list"), now, next_update, include_certificate=True
+    )
 
 
 def read_revoked_ucis(path: str | Path) -> list[str]:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from keys.algorithms import Algorithm, PrivateKey, algorithm_of, cose_sign
-from keys.certificates import EKU_VACCINATION, der, kid_of
+from keys.certificates import EKU_VACCINATION, der, issue_list_signer, kid_of
 from keys.errors import InvalidKeyInput
 
 
@@ -45,6 +47,12 @@ class Signer:
         if not isinstance(sig_structure, bytes | bytearray | memoryview):
             raise InvalidKeyInput("sign() takes the encoded Sig_structure as bytes")
         return cose_sign(self._private_key, bytes(sig_structure))
+
+    def issue_list_signer(
+        self, key: PrivateKey, not_before: datetime, not_after: datetime
+    ) -> x509.Certificate:
+        """As the CSCA: certify `key` as a list signer (keys.certificates.issue_list_signer)."""
+        return issue_list_signer(key, self.certificate, self._private_key, not_before, not_after)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(kid={self.kid.hex()}, algorithm={self.algorithm_name})"

@@ -94,3 +94,42 @@ def test_a_dsc_never_outlives_its_csca() -> None:
 def test_a_non_positive_validity_is_refused() -> None:
     with pytest.raises(InvalidKeyInput, match="positive"):
         generate_test_pki(NOW, signing_period=timedelta(0))
+
+
+def test_a_list_signer_is_certified_by_the_csca_for_lists_only() -> None:
+    from keys.certificates import EKU_LIST_SIGNING
+    from keys.publish import list_signer
+    from verifier.trustlist import LIST_SIGNING_EKU
+
+    assert EKU_LIST_SIGNING.dotted_string == LIST_SIGNING_EKU  # keys and the verifier agree
+    pki = generate_test_pki(NOW, "PS256")
+    csca = x509.load_der_x509_certificate(pki.csca_der)
+    signer = list_signer(pki.csca_signer, NOW, timedelta(days=7))
+    certificate = signer.certificate
+    certificate.verify_directly_issued_by(csca)
+    assert certificate.extensions.get_extension_for_class(x509.BasicConstraints).value.ca is False
+    assert list(certificate.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value) == [
+        EKU_LIST_SIGNING
+    ]
+    usage = certificate.extensions.get_extension_for_class(x509.KeyUsage).value
+    assert usage.digital_signature
+    assert not usage.key_cert_sign
+    assert certificate.not_valid_before_utc == NOW.replace(microsecond=0)
+    assert certificate.not_valid_after_utc == NOW.replace(microsecond=0) + timedelta(days=37)
+    assert isinstance(certificate.public_key(), ec.EllipticCurvePublicKey)  # fresh P-256, whatever the CSCA's
+    assert list_signer(pki.csca_signer, NOW, timedelta(days=7)).kid != signer.kid  # a new one per list
+    # the CSCA itself may only sign certificates: that is why lists have a signer of their own
+    assert not csca.extensions.get_extension_for_class(x509.KeyUsage).value.digital_signature
+
+
+def test_a_list_signer_never_outlives_its_csca() -> None:
+    from keys.publish import list_signer
+
+    pki = generate_test_pki(NOW, csca_validity=timedelta(days=10))
+    csca = x509.load_der_x509_certificate(pki.csca_der)
+    signer = list_signer(pki.csca_signer, NOW, timedelta(days=7))
+    assert signer.certificate.not_valid_after_utc == csca.not_valid_after_utc
+    with pytest.raises(InvalidKeyInput):
+        pki.csca_signer.issue_list_signer(
+            ec.generate_private_key(ec.SECP256R1()), NOW + timedelta(days=11), NOW + timedelta(days=12)
+        )

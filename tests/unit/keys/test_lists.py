@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.serialization import Encoding
 
 from keys.errors import InvalidKeyInput
 from keys.lists import build_revocation_list, build_trust_list, uci_hash
@@ -30,18 +29,21 @@ def store(tmp_path: Path) -> KeyStore:
     return key_store
 
 
-def test_the_trust_list_verifies_with_the_csca_and_lists_the_current_dsc(store: KeyStore) -> None:
+def test_the_trust_list_is_signed_by_a_list_signer_of_the_csca_and_lists_the_current_dsc(
+    store: KeyStore,
+) -> None:
     signer = load_current_signer(store.path, PASSPHRASE, NOW)
 
     protected, payload = read_verified(
         issue_trust_list(store.path, PASSPHRASE, NOW), store.csca_certificate()
     )
 
-    csca_pem = (store.path / "csca.crt.pem").read_bytes()
-    csca_kid = hashlib.sha256(x509.load_pem_x509_certificate(csca_pem).public_bytes(Encoding.DER)).digest()[
-        :8
-    ]
-    assert protected == {1: -7, 4: csca_kid}
+    # read_verified checked the x5chain certificate: issued by the CSCA, CA=false, list-signing EKU only
+    list_signer = x509.load_der_x509_certificate(protected[33])
+    assert protected == {1: -7, 4: hashlib.sha256(protected[33]).digest()[:8], 33: protected[33]}
+    assert list_signer.issuer == store.csca_certificate().subject
+    assert list_signer.not_valid_before_utc == NOW
+    assert list_signer.not_valid_after_utc == NOW + timedelta(days=7 + 30)  # next update + margin
     assert payload["type"] == "immunize-trust-list"
     assert payload["version"] == 1
     assert payload["issuer"] == "VN"

@@ -32,6 +32,8 @@ def test_the_verifier_loads_our_trust_and_revocation_lists(tmp_path: Path) -> No
     )
 
     assert set(trust.keys) == {old.kid, new.kid}
+    # both lists signed by a list signer the CSCA certified, as the verifier requires of non-anchor signers
+    assert [info.signed_by.split()[:2] for info in trust.lists] == [["list", "signer"], ["list", "signer"]]
     assert trust.is_revoked(REVOKED)
     assert not trust.is_revoked("URN:UVCI:01:VN:STILLVALID01#A")
     assert trust.check_fresh(NOW + timedelta(days=2)) == []
