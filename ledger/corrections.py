@@ -32,7 +32,9 @@ class CorrectionCommands(LedgerBase):
 
         def attempt(at: datetime) -> Outcome:
             person = self.get_person(person_id)
-            permissions.require_may_correct(actor, command, person.id, person.guardian_id)
+            permissions.require_may_correct(
+                actor, command, person.id, person.guardian_id, person.sites_that_know()
+            )
             act(person, at)
             return Outcome([person], {})
 

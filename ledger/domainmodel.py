@@ -128,6 +128,7 @@ class Person(Aggregate):
         self.province_code = province_code
         self.priority_group = priority_group
         self.guardian_id = guardian_id
+        self.registered_at_site: UUID | None = actor.site_id  # for who may correct (ledger.permissions)
         self.dependant_ids: list[UUID] = []
         self.doses: list[Dose] = []
         self.reactions: list[Reaction] = []
@@ -295,6 +296,13 @@ class Person(Aggregate):
         vaccinator_id: str
         mixed_products: bool
         reason: str
+
+    def sites_that_know(self) -> frozenset[UUID | None]:
+        """The sites that registered this person or gave them a dose (a snapshot may predate the first)."""
+        registered = getattr(self, "registered_at_site", None)
+        return frozenset(
+            {d.site_id for d in self.doses if not d.voided} | ({registered} if registered else set())
+        )
 
     def dose(self, dose_id: UUID) -> Dose:
         """The non-voided dose with that id."""

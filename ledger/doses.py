@@ -287,6 +287,7 @@ class DoseCommands(LedgerBase):
 
         def attempt(at: datetime) -> Outcome:
             person = self.get_person(person_id)
+            permissions.require_may_void(actor, person.dose(dose_id).site_id)
             person.void_dose(dose_id=dose_id, reason=reason, actor=actor, at=at)
             return Outcome([person], {})
 

@@ -69,12 +69,37 @@ def require_acts_for(actor: Actor, person_id: UUID, guardian_id: UUID | None) ->
         raise NotPermitted("You may only report for yourself or a dependant you manage.")
 
 
-def require_may_correct(actor: Actor, command: str, person_id: UUID, guardian_id: UUID | None) -> None:
-    """Staff correct a registration; a citizen may correct their own phone."""
+def require_may_correct(
+    actor: Actor,
+    command: str,
+    person_id: UUID,
+    guardian_id: UUID | None,
+    sites_that_know: frozenset[UUID | None] = frozenset(),
+) -> None:
+    """Staff correct a registration; a citizen may correct their own phone.
+
+    Identity fields (name, sex, date of birth, phone) open the person's account, so site-bound staff
+    change them only for a person their site registered or vaccinated; anyone else goes to a
+    province officer or to that site (issue 12, item 1: a station rewrote a phone nationwide).
+    """
     if actor.role is Role.CITIZEN and command == "correct_phone":
         require_acts_for(actor, person_id, guardian_id)
     elif not actor.role.is_staff:
         raise NotPermitted("Only staff correct a registration (a citizen may correct their own phone).")
+    elif actor.role.is_site_bound and actor.site_id not in sites_that_know:
+        raise NotPermitted(
+            "Your site never registered or vaccinated this person: ask a province officer or the site "
+            "that gave their dose to change their identity."
+        )
+
+
+def require_may_void(actor: Actor, dose_site_id: UUID) -> None:
+    """Void a dose: staff; a site-bound actor only a dose given at their own site (issue 12, item 1)."""
+    require_staff(actor, "vaccination staff void doses")
+    if actor.role.is_site_bound and actor.site_id != dose_site_id:
+        raise NotPermitted(
+            "That dose was given at another site: ask that site or a province officer to void it."
+        )
 
 
 def require_follow_up_recorder(actor: Actor) -> None:

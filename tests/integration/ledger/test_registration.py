@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from datetime import date
 from uuid import uuid4
 
 import pytest
@@ -162,6 +163,7 @@ def test_a_batch_registration_is_whole_or_nothing(campaign: Campaign) -> None:
 
 def test_identity_corrections_are_events_with_a_reason(campaign: Campaign) -> None:
     person = campaign.register()
+    campaign.dose(person, 1, date(2021, 8, 1))  # the vaccinator's site knows the person (issue 12, item 1)
     ledger, staff = campaign.ledger, campaign.vaccinator
     ledger.correct_name(
         person_id=person, full_name="Nguyễn Thị Ánh Hồng", reason="ID card", actor=staff, idempotency_key="n"
