@@ -40,6 +40,13 @@ class CorrectionCommands(LedgerBase):
 
         self.run_command(command, idempotency_key, {"p": person_id, **args, "actor": actor}, attempt)
 
+    def check_may_correct(self, *, person_id: UUID, command: str, actor: Actor) -> None:
+        """NotPermitted now if `actor` may not run this correction (before a confirmation code is sent)."""
+        person = self.get_person(checks.as_uuid(person_id, "person"))
+        permissions.require_may_correct(
+            actor, command, person.id, person.guardian_id, person.sites_that_know()
+        )
+
     def correct_name(
         self, *, person_id: UUID, full_name: str, reason: str, actor: Actor, idempotency_key: str
     ) -> None:

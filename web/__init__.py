@@ -35,6 +35,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from web.outbox import sender_from_config
     from web.pictures import PictureReader
     from web.platform import Platform
+    from web.readlog import ReadLog
     from web.store import SqlStore
     from web.views import (
         api,
@@ -89,6 +90,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         clock=clock,
     )
 
+    app.extensions["immunize_reads"] = ReadLog(tables)
     decodes, wait = app.config["PICTURE_DECODES"]
     app.extensions["immunize_pictures"] = PictureReader(concurrent=int(decodes), wait_seconds=float(wait))
 

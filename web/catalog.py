@@ -86,6 +86,34 @@ CATALOG: dict[str, dict[str, str]] = {
     "signin.confirm": {"vi": "Xác nhận", "en": "Confirm"},
     "signin.new_code": {"vi": "Gửi lại mã mới", "en": "Send a new code"},
     "signin.staff_title": {"vi": "Đăng nhập cán bộ", "en": "Staff sign-in"},
+    "phone_change.code": {
+        "vi": "Mã xác nhận đổi số điện thoại trên sổ sức khỏe: {code}. Hiệu lực {minutes} phút. "
+        "Chỉ đọc mã này cho nhân viên y tế đang tiếp bạn.",
+        "en": "Code to confirm the new phone number of a health book: {code}. Valid {minutes} minutes. "
+        "Read it only to the health worker in front of you.",
+    },
+    "phone_change.old_number": {
+        "vi": "Số điện thoại này vừa được thay bằng số khác trên sổ sức khỏe điện tử. "
+        "Nếu không phải bạn yêu cầu, hãy báo ngay cho trạm y tế.",
+        "en": "This phone number was just replaced by another on an electronic health book. "
+        "If you did not ask for this, tell your health station at once.",
+    },
+    "phone_change.sent": {
+        "vi": "Đã gửi mã xác nhận tới số mới {phone}. Nhập mã người dân đọc cho bạn.",
+        "en": "A confirmation code was sent to the new number {phone}. Enter the code the person reads to you.",
+    },
+    "phone_change.code_label": {"vi": "Mã xác nhận", "en": "Confirmation code"},
+    "phone_change.confirm": {"vi": "Xác nhận đổi số", "en": "Confirm the new number"},
+    "error.phone_change_missing": {
+        "vi": "Không có yêu cầu đổi số nào đang chờ. Hãy nhập lại số mới.",
+        "en": "No phone change is waiting. Enter the new number again.",
+    },
+    "audit.reads_title": {"vi": "Nhân viên xem sổ sức khỏe", "en": "Staff reads of health books"},
+    "audit.reads_when": {"vi": "Thời điểm (UTC)", "en": "When (UTC)"},
+    "audit.reads_who": {"vi": "Nhân viên", "en": "Staff member"},
+    "audit.reads_role": {"vi": "Vai trò", "en": "Role"},
+    "audit.reads_site": {"vi": "Điểm tiêm", "en": "Site"},
+    "audit.reads_person": {"vi": "Người được xem", "en": "Person read"},
     "otp.message": {
         "vi": "Mã xác thực tiêm chủng của bạn: {code}. Hiệu lực {minutes} phút. Không chia sẻ mã này.",
         "en": "Your immunization sign-in code: {code}. Valid {minutes} minutes. Do not share it.",

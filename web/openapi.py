@@ -123,6 +123,14 @@ PATHS: dict[str, dict[str, Any]] = {
             body={"field": S, "value": S, "dose_id": S, "reason": S},
         )
     },
+    "/desk/people/{person_id}/phone/confirm": {
+        "post": _op(
+            "Confirm a phone change with the code sent to the new number",
+            "staff",
+            params=PERSON,
+            body={"code": S},
+        )
+    },
     "/province": {"get": _op("The province's sites and lots", "province")},
     "/operations": {"get": _op("The operations view with projection lag", "response")},
     "/audit": {"get": _op("Checkpoints and the last verification", "auditor")},

@@ -15,9 +15,10 @@ from flask_wtf.csrf import generate_csrf
 from services import audit, certificates, citizen, dashboards, desk, trust
 from services.desk import StaffMember
 from services.people import FamilyMember, parse_id
-from web import forms, openapi, signin
+from web import forms, openapi, phonechange, signin
 from web.context import ctx
 from web.errors import BadInput
+from web.readlog import record_read
 from web.roles import SIGNED_IN_ROLES, Principal, Role, allow, current_principal, end_session
 from web.views.public import MAX_HC1_LENGTH
 
@@ -205,7 +206,9 @@ def lots() -> Response:
 @bp.get("/desk/people/<person_id>")
 @allow(Role.STAFF)
 def desk_person(person_id: str) -> Response:
-    return jsonify(citizen.health_book(ctx().backend, parse_id(person_id)).as_json())
+    book = citizen.health_book(ctx().backend, parse_id(person_id))
+    record_read(person_id)  # who read whose health book, for the auditor (issue 12, item 1)
+    return jsonify(book.as_json())
 
 
 @bp.post("/desk/people/<person_id>/doses")
@@ -228,8 +231,19 @@ def desk_reaction(person_id: str) -> Response:
 
 @bp.post("/desk/people/<person_id>/corrections")
 @allow(Role.STAFF)
-def desk_correction(person_id: str) -> Response:
-    desk.correct(ctx().backend.ledger, parse_id(person_id), forms.correction_form(body()), staff=_staff())
+def desk_correction(person_id: str) -> Response | tuple[Response, int]:
+    correction = forms.correction_form(body())
+    if correction.field == "phone":  # applied only with the code sent to the new number
+        sent_to = phonechange.start(parse_id(person_id), correction.value, correction.reason, staff=_staff())
+        return jsonify({"sent_to": sent_to, "confirm": f"/api/v1/desk/people/{person_id}/phone/confirm"}), 202
+    desk.correct(ctx().backend.ledger, parse_id(person_id), correction, staff=_staff())
+    return jsonify({"ok": True})
+
+
+@bp.post("/desk/people/<person_id>/phone/confirm")
+@allow(Role.STAFF)
+def desk_phone_confirm(person_id: str) -> Response:
+    phonechange.confirm(parse_id(person_id), str(body().get("code", "")), staff=_staff())
     return jsonify({"ok": True})
 
 

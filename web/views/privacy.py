@@ -20,9 +20,10 @@ from web.context import ctx
 from web.errors import BadInput, NotFound
 from web.i18n import message_for
 from web.notices import confirm
+from web.readlog import readlog, record_read
 from web.roles import Principal, Role, allow, current_principal
 
-bp = Blueprint("privacy", __name__, url_prefix="/province/people")
+bp = Blueprint("privacy", __name__)
 
 
 def officer() -> Principal:
@@ -49,10 +50,11 @@ def _record_in_my_province(person_id: str) -> PersonRecord:
 
 def _page(person_id: str, error: str = "", status: int = 200) -> tuple[str, int]:
     record = _record_in_my_province(person_id)
+    record_read(person_id)
     return render_template("province_person.html", person=record, error=error), status
 
 
-@bp.post("/find")
+@bp.post("/province/people/find")
 @allow(Role.PROVINCE)
 def find() -> WerkzeugResponse | tuple[str, int]:
     number = (request.form.get("national_id") or "").strip()
@@ -67,13 +69,13 @@ def find() -> WerkzeugResponse | tuple[str, int]:
     return redirect(url_for("privacy.person", person_id=str(record.person_id)))
 
 
-@bp.get("/<person_id>")
+@bp.get("/province/people/<person_id>")
 @allow(Role.PROVINCE)
 def person(person_id: str) -> tuple[str, int]:
     return _page(person_id)
 
 
-@bp.post("/<person_id>/erase")
+@bp.post("/province/people/<person_id>/erase")
 @allow(Role.PROVINCE)
 def erase(person_id: str) -> WerkzeugResponse | tuple[str, int]:
     """Erase after an explicit confirmation and with a reason (both kept in the erasure event)."""
@@ -94,3 +96,13 @@ def erase(person_id: str) -> WerkzeugResponse | tuple[str, int]:
         return _page(person_id, str(exc), 400)
     confirm("done.erased")
     return redirect(url_for("privacy.person", person_id=person_id))
+
+
+@bp.route("/audit/reads", methods=["GET", "POST"])
+@allow(Role.AUDITOR)
+def reads() -> str:
+    """Who read which health book when: newest first, or for one person id (typed, so POST)."""
+    person_id = (request.form.get("person_id") or "").strip() if request.method == "POST" else ""
+    return render_template(
+        "audit_reads.html", reads=readlog().recent(person_id=person_id), person_id=person_id
+    )

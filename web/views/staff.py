@@ -13,11 +13,12 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from services import citizen, desk, trust
 from services.desk import StaffMember
 from services.people import parse_id
-from web import forms
+from web import forms, phonechange
 from web.context import ctx
 from web.errors import USER_ERRORS
 from web.i18n import message_for
 from web.notices import confirm
+from web.readlog import record_read
 from web.roles import Role, allow, current_principal
 from web.views.public import read_certificate_input
 
@@ -80,6 +81,7 @@ def _person_page(person_id: str, error: str = "", status: int = 200) -> tuple[st
     backend = ctx().backend
     staff = me()
     book = citizen.health_book(backend, parse_id(person_id))
+    record_read(person_id)  # who read whose health book, for the auditor (issue 12, item 1)
     lots = desk.site_lots(backend, staff.site_id, today=ctx().clock().date())
     return render_template(
         "staff_person.html",
@@ -127,10 +129,29 @@ def record_reaction(person_id: str) -> tuple[str, int] | WerkzeugResponse:
 @allow(Role.STAFF)
 def correct(person_id: str) -> tuple[str, int] | WerkzeugResponse:
     try:
-        desk.correct(
-            ctx().backend.ledger, parse_id(person_id), forms.correction_form(request.form), staff=me()
-        )
+        correction = forms.correction_form(request.form)
+        if correction.field == "phone":  # confirmed by a code sent to the new number first
+            sent_to = phonechange.start(parse_id(person_id), correction.value, correction.reason, staff=me())
+            return _phone_confirm_page(person_id, sent_to)
+        desk.correct(ctx().backend.ledger, parse_id(person_id), correction, staff=me())
     except USER_ERRORS as exc:
         return _person_page(person_id, message_for(exc), 400)
+    confirm("done.correction", person=person_id)
+    return redirect(url_for("staff.person", person_id=person_id))
+
+
+def _phone_confirm_page(person_id: str, sent_to: str, error: str = "", status: int = 200) -> tuple[str, int]:
+    return render_template(
+        "staff_phone_confirm.html", person_id=person_id, sent_to=sent_to, error=error
+    ), status
+
+
+@bp.post("/people/<person_id>/phone/confirm")
+@allow(Role.STAFF)
+def confirm_phone(person_id: str) -> tuple[str, int] | WerkzeugResponse:
+    try:
+        phonechange.confirm(parse_id(person_id), request.form.get("code", ""), staff=me())
+    except USER_ERRORS as exc:
+        return _phone_confirm_page(person_id, "", message_for(exc), getattr(exc, "status", 400))
     confirm("done.correction", person=person_id)
     return redirect(url_for("staff.person", person_id=person_id))
