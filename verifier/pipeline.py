@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -197,7 +198,7 @@ def _validity(key: TrustedKey) -> str:
 # CBOR heads after which cbor2 yields something that is not JSON data: tag 0/1 date-times, tags 100
 # and 1004 dates (RFC 8943), half/single/double floats. None of these bytes occur in UTF-8 text; if
 # none occurs in the payload at all, the decoded payload is plain JSON data and is not walked.
-_NON_JSON_HEADS = (b"\xc0", b"\xc1", b"\xd8\x64", b"\xd9\x03\xec", b"\xf9", b"\xfa", b"\xfb")
+_NON_JSON_HEADS = re.compile(rb"[\xc0\xc1\xf9\xfa\xfb]|\xd8\x64|\xd9\x03\xec")
 
 
 def extract_dcc(claims: dict[Any, Any], encoded: bytes | None = None) -> dict[str, Any]:
@@ -209,7 +210,7 @@ def extract_dcc(claims: dict[Any, Any], encoded: bytes | None = None) -> dict[st
     dcc = hcert.get(HCERT_EU_DCC) if isinstance(hcert, Mapping) else None
     if not isinstance(dcc, Mapping):
         raise CborError("The certificate's claims hold no health certificate payload (claim -260).")
-    if encoded is not None and isinstance(dcc, dict) and not any(head in encoded for head in _NON_JSON_HEADS):
+    if encoded is not None and isinstance(dcc, dict) and _NON_JSON_HEADS.search(encoded) is None:
         return dcc
     return as_json(dcc)  # type: ignore[no-any-return]
 

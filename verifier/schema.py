@@ -73,7 +73,7 @@ def _schema() -> dict[str, Any]:
 
 def normalise_groups(dcc: dict[str, Any]) -> dict[str, Any]:
     """The payload without groups that are `null` (some issuers wrote "t": null beside "v": [...])."""
-    if any(group in dcc and dcc[group] is None for group in GROUPS):
+    if dcc.get("v", 0) is None or dcc.get("t", 0) is None or dcc.get("r", 0) is None:
         return {key: value for key, value in dcc.items() if not (key in GROUPS and value is None)}
     return dcc
 

@@ -10,9 +10,12 @@ from typing import Any
 
 import cbor2
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.unit.verifier.pki import NOW, claims, hc1_from_cose, make_csca, make_dsc, sample_dcc, sign1
 from verifier import TrustList, VerificationError, verify
+from verifier.pipeline import extract_dcc
 
 DSC = make_dsc(make_csca(), seed=30)
 TRUST = TrustList.from_certificates([DSC.der])
@@ -147,3 +150,29 @@ def test_claim_times_written_as_tag_1_date_times_are_read() -> None:
     payload[4] = cbor2.CBORTag(1, payload[4])
     result = verify(signed(payload), TRUST, now=NOW)
     assert result.issued_at == NOW - timedelta(days=30)
+
+
+JSONISH = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**40), 2**40)
+    | st.floats(allow_nan=False)
+    | st.text(max_size=8)
+    | st.datetimes(timezones=st.just(UTC)).map(lambda moment: moment.replace(microsecond=0))
+    | st.dates(),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=4), children, max_size=3)
+    ),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(JSONISH)
+def test_the_quick_all_json_test_never_skips_a_conversion(value: Any) -> None:
+    payload = cbor2.dumps({-260: {1: {"x": value}}})
+    claims_map = cbor2.loads(payload)
+    quick = extract_dcc(claims_map, payload)
+    assert repr(quick) == repr(extract_dcc(cbor2.loads(payload)))  # repr: 1.0 and 1 differ, as types do
+    assert "datetime" not in repr(quick)
+    assert "date(" not in repr(quick)
