@@ -7,6 +7,7 @@ The ledger is IMMUNIZE_DATABASE_URL; the signing key is the key store's current 
 from __future__ import annotations
 
 import os
+import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -17,8 +18,9 @@ from credentials.errors import RenderingError
 from credentials.pdf import certificate_pdf
 from credentials.qr import png_bytes, qr_matrix, svg_text, write_picture
 from keys.signing import signer_from_environment
-from ledger.certificates import issue_certificate, revoke_current_certificate, withdrawn_certificates
+from ledger.certificates import withdrawn_certificates
 from ledger.values import Actor, Role
+from services import certificates
 
 
 def _check_writable(path: Path | None) -> None:
@@ -70,8 +72,13 @@ def issue_command(
     now = datetime.now(UTC)
     signer = signer_from_environment(now)
     with open_ledger() as ledger:
-        result = issue_certificate(
-            ledger, national_id, signer, now=now, validity=timedelta(days=validity_days)
+        result = certificates.issue_new(
+            ledger,
+            national_id,
+            signer,
+            now=now,
+            validity=timedelta(days=validity_days),
+            idempotency_key=f"cli-{uuid.uuid4().hex}",
         )
     matrix = qr_matrix(result.hc1)
     if png_file is not None:
@@ -97,8 +104,12 @@ def issue_command(
 def revoke_command(national_id: str, reason: str, actor_id: str) -> None:
     """Revoke the current certificate of the person with NATIONAL_ID (its UCI goes on the revocation list)."""
     with open_ledger() as ledger:
-        uci = revoke_current_certificate(
-            ledger, national_id, reason=reason, actor=Actor(actor_id, Role.ADMIN)
+        uci = certificates.revoke(
+            ledger,
+            national_id,
+            reason=reason,
+            actor=Actor(actor_id, Role.ADMIN),
+            idempotency_key=f"cli-{uuid.uuid4().hex}",
         )
     click.echo(f"Revoked {uci}")
 

@@ -18,6 +18,7 @@ from ledger.errors import IdempotencyKeyReused, InvalidInput, LedgerError, Perso
 from ledger.records import PersonRecord
 from ledger.values import Actor, Role
 from services import desk
+from services.people import PersonForm
 
 
 def _echo_json(data: object) -> None:
@@ -181,18 +182,24 @@ def person_register(
         guardian = uuid.UUID(guardian_id) if guardian_id else None
     except ValueError:
         raise InvalidInput(f"--guardian {guardian_id!r} is not a person id.") from None
+    form = PersonForm(
+        full_name=full_name,
+        date_of_birth=date_of_birth,
+        sex=sex,
+        ward_code=ward_code,
+        national_id=national_id,
+        priority_group=priority_group,
+        relationship=relationship,
+    )
+    if relationship is not None and guardian is None:
+        raise InvalidInput("--relationship is only given for a dependant: give --guardian too.")
     with open_ledger() as ledger:
-        person_id = ledger.register_person(
-            national_id=national_id,
-            full_name=full_name,
-            date_of_birth=date_of_birth,
-            sex=sex,
+        person_id = desk.register(
+            ledger,
+            form,
             phone=phone,
-            ward_code=ward_code,
-            priority_group=priority_group,
-            guardian_id=guardian,
-            relationship=relationship,
             actor=_actor(actor_id, role, None),
+            guardian_id=guardian,
             idempotency_key=key,
         )
     click.echo(str(person_id))

@@ -5,14 +5,22 @@ its pictures (PNG, SVG) and printable PDF. The ledger decides reuse (`certificat
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from uuid import UUID
 
 from credentials import qr
 from credentials.pdf import certificate_pdf
+from keys.signer import DocumentSigner
 from keys.signing import load_current_signer
-from ledger.certificates import IssueResult, certificate_for_download
+from ledger.application import Ledger
+from ledger.certificates import (
+    IssueResult,
+    certificate_for_download,
+    issue_certificate,
+    revoke_current_certificate,
+)
 from ledger.errors import PersonErasedError
+from ledger.values import Actor
 from services.backend import Backend
 from services.errors import CertificateUncheckable, NoDoseYet, UnknownFormat
 from services.trust import Download, passphrase, trust
@@ -120,3 +128,27 @@ def _render(backend: Backend, issued: IssueResult, fmt: str, now: datetime) -> b
     except VerificationError as exc:
         raise CertificateUncheckable(f"The certificate could not be checked before printing: {exc}") from exc
     return certificate_pdf(issued.signed, issued.record)
+
+
+def issue_new(
+    ledger: Ledger,
+    person: UUID | str,
+    signer: DocumentSigner,
+    *,
+    now: datetime,
+    validity: timedelta,
+    idempotency_key: str,
+) -> IssueResult:
+    """A new certificate for the latest dose even when the current one still holds (an administrator's
+    re-issue; it supersedes the current one). `person` is a person id or a national ID number."""
+    return issue_certificate(
+        ledger, person, signer, now=now, validity=validity, idempotency_key=idempotency_key
+    )
+
+
+def revoke(ledger: Ledger, person: UUID | str, *, reason: str, actor: Actor, idempotency_key: str) -> str:
+    """Revoke the person's current certificate (issued with wrong data or by mistake); returns its UCI,
+    which goes on the revocation list."""
+    return revoke_current_certificate(
+        ledger, person, reason=reason, actor=actor, idempotency_key=idempotency_key
+    )

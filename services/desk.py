@@ -134,8 +134,16 @@ def find_by_national_id(ledger: Ledger, national_id: str) -> UUID:
     return ledger.person_by_national_id(national_id.strip()).person_id
 
 
-def register_at_site(ledger: Ledger, form: PersonForm, *, phone: str | None, staff: StaffMember) -> UUID:
-    """Staff register a walk-in (phone optional: it links the citizen's sign-in)."""
+def register(
+    ledger: Ledger,
+    form: PersonForm,
+    *,
+    phone: str | None,
+    actor: Actor,
+    guardian_id: UUID | None = None,
+    idempotency_key: str = "",
+) -> UUID:
+    """Register a person (a dependant with `guardian_id`); the ledger checks every field and who may."""
     return ledger.register_person(
         national_id=form.national_id,
         full_name=form.full_name,
@@ -144,9 +152,16 @@ def register_at_site(ledger: Ledger, form: PersonForm, *, phone: str | None, sta
         phone=normalise_phone(phone) if phone else None,
         ward_code=form.ward_code,
         priority_group=form.priority_group or default_priority_group(ledger.reference),
-        actor=staff.actor,
-        idempotency_key=fresh_key(),
+        actor=actor,
+        idempotency_key=idempotency_key or fresh_key(),
+        guardian_id=guardian_id,
+        relationship=form.relationship if guardian_id is not None else None,
     )
+
+
+def register_at_site(ledger: Ledger, form: PersonForm, *, phone: str | None, staff: StaffMember) -> UUID:
+    """Staff register a walk-in (phone optional: it links the citizen's sign-in)."""
+    return register(ledger, form, phone=phone, actor=staff.actor)
 
 
 def record_dose(ledger: Ledger, person_id: UUID, form: DoseForm, *, staff: StaffMember) -> DoseResult:

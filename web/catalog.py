@@ -583,10 +583,6 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "The accounts database is not answering. Try again in a few minutes.",
     },
     "error.bad_input": {"vi": "Thông tin gửi lên không hợp lệ.", "en": "What was sent is not valid."},
-    "error.rejected": {
-        "vi": "Không ghi nhận được: thông tin chưa đúng.",
-        "en": "Not recorded: something in the form is not right.",
-    },
     "error.not_found": {
         "vi": "Không tìm thấy trang hoặc hồ sơ này.",
         "en": "This page or record was not found.",
@@ -729,10 +725,6 @@ CATALOG: dict[str, dict[str, str]] = {
     },
     "error.certificate_invalid": {"vi": "Chứng nhận không hợp lệ.", "en": "The certificate is not valid."},
     "error.register_first": {"vi": "Hãy đăng ký bản thân trước.", "en": "Register yourself first."},
-    "error.duplicate_id": {
-        "vi": "Số giấy tờ này đã được đăng ký.",
-        "en": "This ID number is already registered.",
-    },
     "error.dose_date": {
         "vi": "Ngày tiêm không hợp lệ (trong tương lai hoặc trước ngày sinh).",
         "en": "The dose date is not possible (in the future or before birth).",
@@ -741,24 +733,10 @@ CATALOG: dict[str, dict[str, str]] = {
         "vi": "Không dùng được lô này (sai vắc xin hoặc đã hết hạn).",
         "en": "This lot cannot be used (another vaccine, or expired).",
     },
-    "error.lot_unknown": {"vi": "Không có lô vắc xin này.", "en": "There is no such vaccine lot."},
-    "error.lot_not_here": {
-        "vi": "Lô này không thuộc điểm tiêm của bạn.",
-        "en": "That lot is not held at your site.",
-    },
-    "error.dose_sequence": {"vi": "Số mũi không đúng thứ tự.", "en": "The dose number is out of sequence."},
-    "error.dose_interval": {
-        "vi": "Chưa đủ khoảng cách tối thiểu giữa hai mũi.",
-        "en": "Too soon after the previous dose.",
-    },
     "error.erased": {"vi": "Hồ sơ này đã bị xóa theo yêu cầu.", "en": "This record was erased on request."},
     "error.conflict": {
         "vi": "Hồ sơ vừa được người khác cập nhật. Hãy thử lại.",
         "en": "Someone else just changed this record. Try again.",
-    },
-    "error.no_dose": {
-        "vi": "Chưa có mũi tiêm nào nên chưa có chứng nhận.",
-        "en": "No dose yet, so no certificate.",
     },
     "error.audit": {"vi": "Chuỗi kiểm toán chưa sẵn sàng.", "en": "The audit chain is not ready."},
     "error.keys_missing": {
