@@ -18,7 +18,10 @@ def _op(
             "400": {"$ref": "#/components/responses/Error"},
             "401": {"$ref": "#/components/responses/Error"},
             "403": {"$ref": "#/components/responses/Error"},
+            "404": {"$ref": "#/components/responses/Error"},
+            "409": {"$ref": "#/components/responses/Error"},
             "429": {"$ref": "#/components/responses/Error"},
+            "503": {"$ref": "#/components/responses/Error"},
         },
     }
     if params:
@@ -150,7 +153,12 @@ def document() -> dict[str, Any]:
             },
             "responses": {
                 "Error": {
-                    "description": "An error with a message in the caller's language",
+                    "description": (
+                        "An error: `error` is its stable code (e.g. dose_too_soon, lot_not_at_site, ward_unknown),"
+                        " `message` the sentence in the caller's language with the values, `detail` the English"
+                        " detail; the status follows the error's kind (invalid 400, forbidden 403, not_found"
+                        " 404, conflict 409, unavailable 503)"
+                    ),
                     "content": {
                         "application/json": {
                             "schema": {
