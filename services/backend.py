@@ -89,6 +89,10 @@ class Backend:
     read: ReadSide
     phone_key: Callable[[str], str] | None = None
     caches: Caches = field(default_factory=Caches)
+    # A replica's copy of the views for read-only public pages (IMMUNIZE_REPLICA_URL), and how many
+    # seconds its replay is behind the primary (shown on the page).
+    public_views: ViewStore | None = None
+    replica_staleness: Callable[[], float] | None = None
 
     @property
     def reference(self) -> Reference:

@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta, timezone
 from uuid import UUID
 
+from ledger.errors import LedgerError
 from ledger.values import Actor, Role
 from projections.queries import operations_overview, public_statistics
 from services.backend import Backend
@@ -76,14 +77,22 @@ class Statistics:
     dose_numbers: tuple[DoseNumberCount, ...]
     reactions: tuple[ReactionRate, ...]
     notes: tuple[str, ...]
+    replica_behind_s: float | None = None  # read from a replica this many seconds behind the primary
 
     def as_json(self) -> dict[str, object]:
         return asdict(self)
 
 
 def statistics(backend: Backend) -> Statistics:
-    """The public statistics."""
-    stats = public_statistics(backend.views, reference_data=backend.reference)
+    """The public statistics (from the replica when one is configured, with how far behind it is)."""
+    views, behind = backend.views, None
+    if backend.public_views is not None and backend.replica_staleness is not None:
+        try:
+            behind = backend.replica_staleness()
+            views = backend.public_views
+        except LedgerError:  # the replica is away or was promoted: the primary answers instead
+            behind = None
+    stats = public_statistics(views, reference_data=backend.reference)
     first = next((cell.value for number, cell in stats.by_dose_number if number == 1), None)
     rates = [rate for _severity, _cell, rate in stats.reactions if rate is not None]
     return Statistics(
@@ -108,6 +117,7 @@ def statistics(backend: Backend) -> Statistics:
         dose_numbers=tuple(DoseNumberCount(n, cell.value) for n, cell in stats.by_dose_number),
         reactions=tuple(ReactionRate(severity, cell.value, rate) for severity, cell, rate in stats.reactions),
         notes=tuple(stats.notes),
+        replica_behind_s=behind,
     )
 
 

@@ -14,7 +14,7 @@ from argon2 import PasswordHasher
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
-from ledger.settings import default_database_url, parse_database_url
+from ledger.settings import default_database_url, parse_database_url, replica_settings
 
 
 def _utc_now() -> datetime:
@@ -77,6 +77,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         views=app.config.get("VIEW_STORE"),
         phone_key=lambda phone: accounts.key_for("phone", phone),
         tables=tables,
+        replica=replica_settings({"IMMUNIZE_REPLICA_URL": app.config.get("IMMUNIZE_REPLICA_URL") or ""}),
     )
     app.extensions["immunize"] = WebContext(
         accounts=accounts,

@@ -461,6 +461,10 @@ CATALOG: dict[str, dict[str, str]] = {
         "vi": "Số liệu tổng hợp từ sổ cái; ô nhỏ hơn 5 được ẩn để bảo vệ danh tính.",
         "en": "Figures from the ledger; counts under 5 are hidden to protect identities.",
     },
+    "stats.replica": {
+        "vi": "Số liệu đọc từ máy chủ bản sao, chậm hơn máy chủ chính khoảng {seconds} giây.",
+        "en": "Figures read from a replica server, about {seconds} s behind the primary.",
+    },
     "stats.total_doses": {"vi": "Tổng số mũi", "en": "Doses given"},
     "stats.people": {"vi": "Số người đã tiêm", "en": "People vaccinated"},
     "stats.reactions": {"vi": "Phản ứng / 100.000 mũi", "en": "Reactions per 100,000 doses"},

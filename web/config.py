@@ -3,6 +3,7 @@
 IMMUNIZE_SECRET_KEY        session signing key; otherwise generated into the key dir on first start
 IMMUNIZE_KEY_DIR           key directory (default ./var/keys), shared with keys/
 IMMUNIZE_DATABASE_URL      the ledger's store; accounts live in the same database
+IMMUNIZE_REPLICA_URL       optional PostgreSQL replica the public statistics read (staleness shown)
 IMMUNIZE_SECURE_COOKIES    "0" only for plain-HTTP localhost development (default "1")
 IMMUNIZE_MESSAGE_SENDER    console (default) | file | gateway | memory
 IMMUNIZE_OUTBOX_FILE       where the file sender appends messages (default ./var/outbox.jsonl)
@@ -69,6 +70,7 @@ def settings_from_environment(environ: Mapping[str, str] | None = None) -> dict[
     return {
         "IMMUNIZE_KEY_DIR": str(key_dir(environ)),
         "IMMUNIZE_DATABASE_URL": environ.get("IMMUNIZE_DATABASE_URL") or "",
+        "IMMUNIZE_REPLICA_URL": environ.get("IMMUNIZE_REPLICA_URL") or "",
         "IMMUNIZE_SECRET_KEY": environ.get("IMMUNIZE_SECRET_KEY") or "",
         "MESSAGE_SENDER": environ.get("IMMUNIZE_MESSAGE_SENDER") or "console",
         "OUTBOX_FILE": environ.get("IMMUNIZE_OUTBOX_FILE") or "var/outbox.jsonl",

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from ledger.application import Ledger
 from ledger.errors import PhoneInvalid
+from ledger.failover import check_replica
 from ledger.phone import normalise_phone
 from ledger.settings import StoreSettings
 from projections.registry import view_classes
@@ -30,8 +31,10 @@ class Platform:
         views: ViewStore | None = None,
         phone_key: Callable[[str], str] | None = None,
         tables: SqlStore | None = None,
+        replica: StoreSettings | None = None,
     ) -> None:
         self.store, self.key_dir, self.phone_key = store, key_dir, phone_key
+        self.replica = replica  # IMMUNIZE_REPLICA_URL: the public statistics read there
         self._ledger, self._views, self._tables = ledger, views, tables
         self._backend: Backend | None = None
         self._lock = threading.RLock()
@@ -51,6 +54,11 @@ class Platform:
                 self._backend = Backend(
                     self.store, self.key_dir, self._ledger, self._views, read, self.phone_key
                 )
+                if self.replica is not None:
+                    replica = self.replica
+                    check_replica(replica)  # a primary given as the replica is refused, clearly
+                    self._backend.public_views = open_view_store(replica)
+                    self._backend.replica_staleness = lambda: check_replica(replica)
             return self._backend
 
     def _index_key(self, phone: str) -> str | None:

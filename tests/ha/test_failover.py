@@ -17,6 +17,10 @@ from ledger.errors import ConfigurationError, PrimaryUnavailable
 from ledger.failover import check_primary, check_replica
 from ledger.records import PersonRequest
 from ledger.settings import REPLICA_URL_VARIABLE, parse_database_url
+from projections.queries import public_statistics
+from projections.registry import view_classes
+from projections.store import open_view_store
+from tests.e2e.web.conftest import make_app
 from tests.ha.cluster import SCRIPT, HaCluster
 from tests.ha.conftest import REPORT
 from tests.ha.drill import ADMIN, IMMUNIZE, NOW, PASSPHRASE, Drill
@@ -176,3 +180,42 @@ def wait_archived(url: str, timeout: float = 60) -> None:
                 return
             time.sleep(0.2)
     raise TimeoutError(f"WAL segment {segment} was not archived in {timeout} s")
+
+
+def test_public_statistics_read_the_replica_and_say_how_far_behind(
+    ha_cluster: HaCluster, ha_workdir: Path
+) -> None:
+    primary_views = open_view_store(parse_database_url(ha_cluster.database_url))
+    replica_views = open_view_store(parse_database_url(ha_cluster.replica_url, REPLICA_URL_VARIABLE))
+    try:
+        for view_class in view_classes():
+            view_class.recorder(primary_views).create_table()
+        deadline = time.monotonic() + 30
+        while True:  # the tables reach the replica by streaming replication
+            try:
+                public_statistics(replica_views)
+                break
+            except Exception:  # the view tables are not on the replica yet
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+    finally:
+        primary_views.close()
+        replica_views.close()
+
+    app = make_app(
+        ha_workdir, IMMUNIZE_DATABASE_URL=ha_cluster.database_url, IMMUNIZE_REPLICA_URL=ha_cluster.replica_url
+    )
+    with app.test_client() as client:
+        page = client.get("/statistics", headers={"Accept-Language": "en"})
+    assert page.status_code == 200
+    assert b'id="replica-staleness"' in page.data
+    assert app.extensions["immunize"].platform.backend.public_views is not None
+
+    wrong = make_app(
+        ha_workdir,
+        IMMUNIZE_DATABASE_URL=ha_cluster.database_url,
+        IMMUNIZE_REPLICA_URL=ha_cluster.database_url,
+    )
+    with pytest.raises(ConfigurationError, match=r"IMMUNIZE_REPLICA_URL reaches .*, which is a primary"):
+        _ = wrong.extensions["immunize"].platform.backend
