@@ -143,6 +143,24 @@ class NotPermitted(RuleViolation):
     kind = "forbidden"
 
 
+class NotAtOwnSite(NotPermitted):
+    """A site-bound actor acted for another site than their own."""
+
+    code = "not_at_own_site"
+
+
+class DoseOfAnotherSite(NotPermitted):
+    """A site-bound actor tried to void a dose given at another site."""
+
+    code = "dose_of_another_site"
+
+
+class IdentityOfAnotherSite(NotPermitted):
+    """A site-bound actor tried to change the identity of a person their site never registered or vaccinated."""
+
+    code = "identity_of_another_site"
+
+
 class DoseOutOfSequence(RuleViolation):
     """The dose number is not the next one for this person (params: dose_number, expected)."""
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from ledger.errors import NotPermitted
+from ledger.errors import DoseOfAnotherSite, IdentityOfAnotherSite, NotAtOwnSite, NotPermitted
 from ledger.values import Actor, Role
 
 SITE_REGISTRARS = (Role.PROVINCE_OFFICER, Role.ADMIN, Role.SYSTEM)
@@ -39,7 +39,7 @@ def require_staff(actor: Actor, doing: str) -> None:
 def require_at_site(actor: Actor, site_id: UUID) -> None:
     """A site-bound actor (site staff, vaccinator) acts only at their own site."""
     if actor.role.is_site_bound and actor.site_id != site_id:
-        raise NotPermitted(f"A {actor.role.value} may only act at their own site: sign in at site {site_id}.")
+        raise NotAtOwnSite(f"A {actor.role.value} may only act at their own site: sign in at site {site_id}.")
 
 
 def require_may_register(actor: Actor, guardian_id: UUID | None) -> None:
@@ -87,7 +87,7 @@ def require_may_correct(
     elif not actor.role.is_staff:
         raise NotPermitted("Only staff correct a registration (a citizen may correct their own phone).")
     elif actor.role.is_site_bound and actor.site_id not in sites_that_know:
-        raise NotPermitted(
+        raise IdentityOfAnotherSite(
             "Your site never registered or vaccinated this person: ask a province officer or the site "
             "that gave their dose to change their identity."
         )
@@ -97,7 +97,7 @@ def require_may_void(actor: Actor, dose_site_id: UUID) -> None:
     """Void a dose: staff; a site-bound actor only a dose given at their own site (issue 12, item 1)."""
     require_staff(actor, "vaccination staff void doses")
     if actor.role.is_site_bound and actor.site_id != dose_site_id:
-        raise NotPermitted(
+        raise DoseOfAnotherSite(
             "That dose was given at another site: ask that site or a province officer to void it."
         )
 

@@ -139,6 +139,20 @@ ERROR_MESSAGES: Final[dict[str, dict[str, str]]] = {
         "vi": "Bạn không có quyền làm việc này với hồ sơ này.",
         "en": "You are not allowed to do this with this record.",
     },
+    "not_at_own_site": {
+        "vi": "Tài khoản của bạn chỉ làm việc tại điểm tiêm của mình. Đăng nhập đúng điểm tiêm.",
+        "en": "Your account works at its own site only. Sign in at the right site.",
+    },
+    "dose_of_another_site": {
+        "vi": "Mũi tiêm này do điểm tiêm khác thực hiện. Đề nghị điểm tiêm đó hoặc cán bộ tỉnh hủy mũi.",
+        "en": "That dose was given at another site. Ask that site or a province officer to void it.",
+    },
+    "identity_of_another_site": {
+        "vi": "Điểm tiêm của bạn chưa đăng ký hay tiêm cho người này. Đề nghị cán bộ tỉnh hoặc điểm tiêm đã "
+        "tiêm cho họ sửa thông tin nhận dạng.",
+        "en": "Your site never registered or vaccinated this person. Ask a province officer or the site that "
+        "vaccinated them to change their identity.",
+    },
     "dose_out_of_sequence": {
         "vi": "Người này cần tiêm mũi {expected}, không phải mũi {dose_number}. "
         "Kiểm tra lại phiếu tiêm, hoặc hủy mũi ghi nhầm trước.",

@@ -254,3 +254,17 @@ def test_the_api_answers_with_the_code_the_kind_s_status_and_the_sentence(world:
     )
     assert ok.status_code == 200
     assert ok.get_json()["dose_number"] == 2  # no number sent: the ledger's next dose number
+
+
+def test_voiding_another_site_s_dose_says_whom_to_ask(world: World) -> None:
+    dose_id = world.ledger.person_record(world.person).doses[0].dose_id
+    client = world.app.test_client()
+    sign_in_as(client, "staff", site_id=str(world.other_site))
+    response = client.post(
+        f"/api/v1/desk/people/{world.person}/corrections",
+        json={"field": "void_dose", "dose_id": str(dose_id), "reason": "typo"},
+        headers={"Accept-Language": "vi"},
+    )
+    assert (response.status_code, response.get_json()["error"]) == (403, "dose_of_another_site")
+    assert response.get_json()["message"].startswith("Mũi tiêm này do điểm tiêm khác thực hiện.")
+    assert len(world.ledger.person_record(world.person).doses) == 1
