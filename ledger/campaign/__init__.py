@@ -1,0 +1,1 @@
+"""Campaign operations on the ledger: site sessions, registrations by priority, day plans, messages, stock."""

@@ -1,0 +1,223 @@
+"""The outbox: each message is an aggregate queued in the same save as the event that caused it.
+
+Delivery is recorded as events too. A sender records `AttemptStarted` (with a fresh attempt id)
+before it calls the gateway and passes that id as the gateway's idempotency key; `Delivered` or
+`AttemptFailed` follows. A sender killed between the call and the record leaves an open attempt: the
+next sender resends with the same attempt id, so the gateway recognises the retry and nothing goes
+out twice; nothing is lost because the message stays pending until `Delivered`.
+
+The phone number and the text are personal data (sealed with the person's key). `phone_digest` is a
+keyed hash of the normalised number, so a reply can be matched to its person without decrypting
+every message.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, event
+
+from ledger.campaign.values import MessageKind
+from ledger.errors import RuleViolation
+from ledger.values import Actor, PersonalData
+
+MAX_ATTEMPTS = 6  # then the message is failed and shown to an operator
+
+
+class MessageStatus(StrEnum):
+    """Where a message is in delivery."""
+
+    PENDING = "pending"  # waiting for (another) attempt
+    SENDING = "sending"  # an attempt started and has no outcome yet
+    SENT = "sent"
+    FAILED = "failed"  # gave up after MAX_ATTEMPTS
+
+
+class Message(Aggregate):
+    """One SMS to one person (several parts if long)."""
+
+    id: UUID  # message_id(cause, kind)
+
+    class Queued(Aggregate.Created):
+        """A message was put in the outbox."""
+
+        actor: Actor
+        at: datetime
+        person_id: UUID
+        kind: str
+        to: PersonalData
+        text: PersonalData
+        phone_digest: str
+        language: str
+        encoding: str
+        parts: int
+        appointment_id: UUID | None
+        dose_id: UUID | None
+
+    @event(Queued)
+    def __init__(
+        self,
+        actor: Actor,
+        at: datetime,
+        person_id: UUID,
+        kind: str,
+        to: PersonalData,
+        text: PersonalData,
+        phone_digest: str,
+        language: str,
+        encoding: str,
+        parts: int,
+        appointment_id: UUID | None,
+        dose_id: UUID | None,
+    ) -> None:
+        self.person_id = person_id
+        self.kind = MessageKind(kind)
+        self.to = to
+        self.text = text
+        self.phone_digest = phone_digest
+        self.language = language
+        self.encoding = encoding
+        self.parts = parts
+        self.appointment_id = appointment_id
+        self.dose_id = dose_id
+        self.queued_at = at
+        self.status = MessageStatus.PENDING
+        self.attempts = 0
+        self.open_attempt: UUID | None = None
+        self.next_try_at: datetime | None = at
+        self.last_error = ""
+        self.answer: str | None = None
+
+    class AttemptStarted(Aggregate.Event):
+        """A sender is about to call the gateway with this attempt id as idempotency key."""
+
+        actor: Actor
+        at: datetime
+        attempt_id: UUID
+
+    def start_attempt(self, *, attempt_id: UUID, actor: Actor, at: datetime) -> UUID:
+        """Record an attempt before the gateway call; an open attempt is resumed with its own id."""
+        if self.status in (MessageStatus.SENT, MessageStatus.FAILED):
+            raise RuleViolation(f"This message is already {self.status.value}.")
+        if self.open_attempt is not None:
+            return self.open_attempt  # a sender died mid-call: resend with the same key
+        self._attempt_started(actor=actor, at=at, attempt_id=attempt_id)
+        return attempt_id
+
+    @event(AttemptStarted)
+    def _attempt_started(self, actor: Actor, at: datetime, attempt_id: UUID) -> None:
+        self.open_attempt = attempt_id
+        self.attempts += 1
+        self.status = MessageStatus.SENDING
+
+    class Delivered(Aggregate.Event):
+        """The gateway accepted the message."""
+
+        actor: Actor
+        at: datetime
+        attempt_id: UUID
+        gateway_ref: str
+
+    def delivered(self, *, attempt_id: UUID, gateway_ref: str, actor: Actor, at: datetime) -> None:
+        """Record the gateway's acceptance of the open attempt."""
+        if self.open_attempt != attempt_id:
+            raise RuleViolation("That attempt is not this message's open attempt.")
+        self._delivered(actor=actor, at=at, attempt_id=attempt_id, gateway_ref=gateway_ref[:200])
+
+    @event(Delivered)
+    def _delivered(self, actor: Actor, at: datetime, attempt_id: UUID, gateway_ref: str) -> None:
+        self.open_attempt = None
+        self.status = MessageStatus.SENT
+        self.sent_at = at
+        self.gateway_ref = gateway_ref
+
+    class AttemptFailed(Aggregate.Event):
+        """The gateway refused or could not be reached; `next_try_at` None means given up."""
+
+        actor: Actor
+        at: datetime
+        attempt_id: UUID
+        error: str
+        next_try_at: datetime | None
+
+    def failed(
+        self, *, attempt_id: UUID, error: str, next_try_at: datetime | None, actor: Actor, at: datetime
+    ) -> None:
+        """Record a failed attempt: retry later, or give up after MAX_ATTEMPTS."""
+        if self.open_attempt != attempt_id:
+            raise RuleViolation("That attempt is not this message's open attempt.")
+        if self.attempts >= MAX_ATTEMPTS:
+            next_try_at = None
+        self._failed(actor=actor, at=at, attempt_id=attempt_id, error=error[:300], next_try_at=next_try_at)
+
+    @event(AttemptFailed)
+    def _failed(
+        self, actor: Actor, at: datetime, attempt_id: UUID, error: str, next_try_at: datetime | None
+    ) -> None:
+        self.open_attempt = None
+        self.last_error = error
+        self.next_try_at = next_try_at
+        self.status = MessageStatus.PENDING if next_try_at is not None else MessageStatus.FAILED
+
+    class Answered(Aggregate.Event):
+        """The person replied to this check-in: "no_reaction", "mild" or "serious"."""
+
+        actor: Actor
+        at: datetime
+        answer: str
+        reaction_id: UUID | None
+
+    def answer_checkin(self, *, answer: str, reaction_id: UUID | None, actor: Actor, at: datetime) -> None:
+        """Record the reply to a check-in (the first answer counts; later ones are kept as replies)."""
+        if not self.kind.is_checkin:
+            raise RuleViolation("Only check-in messages take an answer.")
+        if self.answer is not None:
+            raise RuleViolation("This check-in was already answered.")
+        self._answered(actor=actor, at=at, answer=answer, reaction_id=reaction_id)
+
+    @event(Answered)
+    def _answered(self, actor: Actor, at: datetime, answer: str, reaction_id: UUID | None) -> None:
+        self.answer = answer
+
+
+class InboundReply(Aggregate):
+    """A reply that could not be understood: kept, sealed, for a person to read and act on."""
+
+    id: UUID
+
+    class Kept(Aggregate.Created):
+        """An unexpected reply from a known phone."""
+
+        actor: Actor
+        at: datetime
+        person_id: UUID
+        message_id: UUID | None
+        text: PersonalData
+
+    @event(Kept)
+    def __init__(
+        self, actor: Actor, at: datetime, person_id: UUID, message_id: UUID | None, text: PersonalData
+    ) -> None:
+        self.person_id = person_id
+        self.message_id = message_id
+        self.text = text
+        self.handled = False
+
+    class Handled(Aggregate.Event):
+        """Staff read the reply and dealt with it."""
+
+        actor: Actor
+        at: datetime
+        note: str
+
+    def handle(self, *, note: str, actor: Actor, at: datetime) -> None:
+        """Mark the reply dealt with."""
+        if self.handled:
+            raise RuleViolation("This reply was already dealt with.")
+        self._handled(actor=actor, at=at, note=note)
+
+    @event(Handled)
+    def _handled(self, actor: Actor, at: datetime, note: str) -> None:
+        self.handled = True

@@ -1,0 +1,138 @@
+"""Planning one site-day: who gets the free places of each session (a pure function, no store).
+
+The order (issue 13): people due for a second (or later) dose first, then by priority-group rank,
+then by registration time; ties by registration id, so the same input gives the same plan. Rules:
+- a person is booked only with a product the site holds for that dose (a later dose needs the
+  previous dose's product or an allowed mix), and never more bookings of a product than its stock;
+- a session's capacity is never exceeded (places already taken are kept: re-planning adds, it never
+  moves anyone already told);
+- nobody is booked twice on one day or in two places (a person already booked is skipped);
+- someone whose dose is not yet due on that day waits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from uuid import UUID
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A waiting registration as the planner sees it."""
+
+    registration_id: UUID
+    person_id: UUID
+    dose_number: int
+    priority_rank: int
+    queued_at: datetime  # registration time (kept when a released appointment re-queues the person)
+    due_on: date  # the first day this dose may be given
+    previous_product: str | None  # the product of the previous dose (None for a first dose)
+
+    @property
+    def order(self) -> tuple[int, int, datetime, UUID]:
+        """The planning order: later doses first, then rank, then registration time, then id."""
+        return (0 if self.dose_number >= 2 else 1, self.priority_rank, self.queued_at, self.registration_id)
+
+
+@dataclass(frozen=True)
+class SessionPlaces:
+    """A session of the day and how many of its places are already taken."""
+
+    name: str
+    capacity: int
+    taken: int = 0
+    cancelled: bool = False
+
+    @property
+    def free(self) -> int:
+        """Places still free (none in a cancelled session)."""
+        return 0 if self.cancelled else max(0, self.capacity - self.taken)
+
+
+@dataclass(frozen=True)
+class Booking:
+    """One person given a place: which session, which dose, which product."""
+
+    registration_id: UUID
+    person_id: UUID
+    session: str
+    dose_number: int
+    product: str
+    priority_rank: int
+
+
+@dataclass(frozen=True)
+class DayPlanResult:
+    """The new bookings, and how many due candidates are still waiting after them."""
+
+    bookings: tuple[Booking, ...]
+    waiting: int
+
+
+def plan_day(
+    day: date,
+    sessions: Sequence[SessionPlaces],
+    candidates: Iterable[Candidate],
+    stock: Mapping[str, int],
+    allowed: Callable[[str | None], Sequence[str]],
+    busy: Iterable[UUID] = (),
+) -> DayPlanResult:
+    """Fill the free places of `sessions` from `candidates`, in planning order.
+
+    `stock` is the doses of each product still free for booking at the site on that day;
+    `allowed(previous_product)` lists the products a dose may use, preferred first; `busy` holds the
+    people who already have an appointment that day (anywhere).
+    """
+    names = [s.name for s in sessions]
+    free = [s.free for s in sessions]
+    remaining = {product: n for product, n in stock.items() if n > 0}
+    taken_people = set(busy)
+    bookings: list[Booking] = []
+    waiting = 0
+    session_index = 0
+    for candidate in sorted(candidates, key=lambda c: c.order):
+        if candidate.due_on > day or candidate.person_id in taken_people:
+            continue
+        while session_index < len(free) and free[session_index] <= 0:
+            session_index += 1
+        if session_index >= len(free):
+            waiting += 1
+            continue
+        product = _product(candidate, remaining, allowed)
+        if product is None:
+            waiting += 1
+            continue
+        remaining[product] -= 1
+        free[session_index] -= 1
+        taken_people.add(candidate.person_id)
+        bookings.append(
+            Booking(
+                registration_id=candidate.registration_id,
+                person_id=candidate.person_id,
+                session=names[session_index],
+                dose_number=candidate.dose_number,
+                product=product,
+                priority_rank=candidate.priority_rank,
+            )
+        )
+    return DayPlanResult(tuple(bookings), waiting)
+
+
+def _product(
+    candidate: Candidate, remaining: dict[str, int], allowed: Callable[[str | None], Sequence[str]]
+) -> str | None:
+    """The product for this candidate: the first allowed one in stock; for a first dose, the product
+    with the most doses left (spreads stock; ties by code)."""
+    if candidate.previous_product is None:
+        best: str | None = None
+        for product in allowed(None):
+            n = remaining.get(product, 0)
+            if n > 0 and (best is None or n > remaining[best]):
+                best = product
+        return best
+    for product in allowed(candidate.previous_product):
+        if remaining.get(product, 0) > 0:
+            return product
+    return None
