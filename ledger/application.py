@@ -19,6 +19,7 @@ from the `clock` parameter.
 
 from __future__ import annotations
 
+from ledger.campaign.commands import CampaignCommands
 from ledger.checks import MAX_BATCH
 from ledger.commands import MAX_ATTEMPTS, RECEIPT_NAMESPACE, VIETNAM_TIME, Outcome, utc_now
 from ledger.corrections import CorrectionCommands
@@ -41,7 +42,9 @@ __all__ = [
 ]
 
 
-class Ledger(SiteCommands, PeopleCommands, DoseCommands, ReportCommands, CorrectionCommands):
+class Ledger(
+    CampaignCommands, SiteCommands, PeopleCommands, DoseCommands, ReportCommands, CorrectionCommands
+):
     """The immunization ledger: people, sites, lots, doses, reactions, declarations, corrections."""
 
     name = "Ledger"

@@ -13,6 +13,7 @@ from typing import Any
 
 from eventsourcing.application import Application
 
+from projections.campaign import CampaignView
 from projections.certificate_index import CertificateIndex
 from projections.digest import digest
 from projections.errors import ProjectionError
@@ -23,7 +24,7 @@ from projections.runner import Supervisor, catch_up
 from projections.statistics import Statistics
 from projections.store import ViewStore
 
-VIEWS: tuple[type[ViewProjection], ...] = (HealthBook, Statistics, Operations, CertificateIndex)
+VIEWS: tuple[type[ViewProjection], ...] = (HealthBook, Statistics, Operations, CertificateIndex, CampaignView)
 VIEW_NAMES = tuple(view.name for view in VIEWS)
 
 RebuildProgress = Callable[[str, int, int, int], None]  # (views, position, events read, head)

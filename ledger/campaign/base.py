@@ -1,0 +1,146 @@
+"""What the campaign use cases share: loading their aggregates, and composing outbox messages.
+
+A message is built in the same attempt as the event that causes it and saved with it, in one
+transaction (the outbox pattern with the event store as the outbox).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import datetime
+from typing import TypeVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.domain import Aggregate
+
+from ledger.base import LedgerBase
+from ledger.campaign.errors import CampaignInputInvalid, RegistrationNotFound
+from ledger.campaign.messages import Message
+from ledger.campaign.plans import Appointment, DayPlan
+from ledger.campaign.registrations import Registration
+from ledger.campaign.sites import SiteSchedule
+from ledger.campaign.sms import segment
+from ledger.campaign.texts import Visit
+from ledger.campaign.values import Language, MessageKind, message_id, schedule_id
+from ledger.domainmodel import Person
+from ledger.errors import SiteNotFound
+from ledger.eventstore import reading
+from ledger.values import Actor, PersonalData
+
+T = TypeVar("T")
+_PHONE_DIGITS = re.compile(r"\+?[0-9]{9,15}")
+
+
+def canonical_phone(text: str) -> str:
+    """One form for a Vietnamese number: `+84 912 345 678`, `0912345678` and `84912345678` are one."""
+    digits = re.sub(r"[\s.\-()]", "", text) if isinstance(text, str) else ""
+    if not _PHONE_DIGITS.fullmatch(digits):
+        raise CampaignInputInvalid(f"{text!r} is not a phone number: use 9 to 15 digits, e.g. 0912345678.")
+    if digits.startswith("+"):
+        return digits
+    if digits.startswith("84") and len(digits) >= 11:
+        return "+" + digits
+    if digits.startswith("0"):
+        return "+84" + digits[1:]
+    return "+" + digits
+
+
+class CampaignBase(LedgerBase):
+    """Loading schedules, plans and registrations; building messages."""
+
+    def maybe(self, kind: type[T], aggregate_id: UUID) -> T | None:
+        """The aggregate with that id, or None when there is none (or it is of another type)."""
+        try:
+            with reading():
+                aggregate: Aggregate = self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            return None
+        return aggregate if isinstance(aggregate, kind) else None
+
+    def many(self, kind: type[T], ids: Sequence[UUID]) -> dict[UUID, T]:
+        """Several aggregates of one type in a few queries; missing ids are left out."""
+        found: dict[UUID, T] = {}
+        unique = list(dict.fromkeys(ids))
+        with reading():
+            for start in range(0, len(unique), 500):
+                for aggregate in self.load_many(unique[start : start + 500]):
+                    if isinstance(aggregate, kind):
+                        found[aggregate.id] = aggregate
+        return found
+
+    def schedule(self, site_id: UUID) -> SiteSchedule:
+        """The site's schedule (a site registered before campaign operations has none yet)."""
+        found = self.maybe(SiteSchedule, schedule_id(site_id))
+        if found is None:
+            raise SiteNotFound(
+                f"No vaccination site {site_id} with sessions: check the site id, or set its sessions "
+                "with `immunize site add`."
+            )
+        return found
+
+    def plan(self, plan_id: UUID) -> DayPlan:
+        """A day plan that must exist."""
+        found = self.maybe(DayPlan, plan_id)
+        if found is None:
+            raise RegistrationNotFound(f"No plan {plan_id}: plan the day first.")
+        return found
+
+    def registration(self, registration_id: UUID) -> Registration:
+        """A registration that must exist."""
+        found = self.maybe(Registration, registration_id)
+        if found is None:
+            raise RegistrationNotFound(f"No registration {registration_id}: register the person first.")
+        return found
+
+    def phone_digest(self, phone: str) -> str:
+        """A keyed hash of the phone number (to match a reply to its sender without decrypting)."""
+        return self.keys.master.fingerprint(b"phone:" + canonical_phone(phone).encode("ascii"))
+
+    def message(
+        self,
+        *,
+        person: Person,
+        kind: MessageKind,
+        text: str,
+        language: Language,
+        cause: UUID,
+        actor: Actor,
+        at: datetime,
+        appointment_id: UUID | None = None,
+        dose_id: UUID | None = None,
+        serial: int = 0,
+    ) -> Message | None:
+        """A message to the person (to the guardian's phone for a dependant without one), or None when
+        there is no phone to text (or the person was erased)."""
+        phone = person.phone.value if person.phone is not None else None
+        if phone is None and person.guardian_id is not None:
+            guardian = self.get_person(person.guardian_id)
+            phone = guardian.phone.value if guardian.phone is not None else None
+        if phone is None or person.erased:
+            return None
+        parts = segment(text)
+        return Message(  # type: ignore[call-arg]
+            id=message_id(cause, kind.value, serial),
+            actor=actor,
+            at=at,
+            person_id=person.id,
+            kind=kind.value,
+            to=PersonalData(person.id, canonical_phone(phone)),
+            text=PersonalData(person.id, "".join(parts.parts)),
+            phone_digest=self.phone_digest(phone),
+            language=language.value,
+            encoding=parts.encoding,
+            parts=parts.count,
+            appointment_id=appointment_id,
+            dose_id=dose_id,
+        )
+
+    @staticmethod
+    def visit(schedule: SiteSchedule, plan: DayPlan, appointment: Appointment) -> Visit:
+        """What a message says about an appointment."""
+        session = plan.session(appointment.session)
+        return Visit(
+            plan.day, session.start, session.end, schedule.name, schedule.address, appointment.dose_number
+        )

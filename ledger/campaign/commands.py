@@ -1,0 +1,12 @@
+"""Every campaign use case, as one mixin the Ledger application includes."""
+
+from __future__ import annotations
+
+from ledger.campaign.message_commands import MessageCommands
+from ledger.campaign.plan_commands import PlanCommands
+from ledger.campaign.registration_commands import RegistrationCommands
+from ledger.campaign.site_commands import CampaignSiteCommands
+
+
+class CampaignCommands(CampaignSiteCommands, RegistrationCommands, PlanCommands, MessageCommands):
+    """Sites and sessions, registrations, day plans and appointments, the outbox and replies."""

@@ -1,0 +1,283 @@
+"""Use cases: delivery bookkeeping of the outbox, day-based messages, and replies to check-ins.
+
+Delivery is recorded in batches (one transaction per batch of attempts, one per batch of outcomes):
+the attempt ids are stored before the gateway is called. Reminders and check-ins have ids derived
+from what caused them, so running the day's job twice queues each message once.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from uuid import UUID, uuid4
+
+from eventsourcing.domain import Aggregate
+
+from ledger import checks
+from ledger.campaign.base import CampaignBase
+from ledger.campaign.errors import MessageNotFound
+from ledger.campaign.messages import InboundReply, Message, MessageStatus
+from ledger.campaign.plans import DayPlan
+from ledger.campaign.registrations import Registration
+from ledger.campaign.texts import appointment_text, checkin_text
+from ledger.campaign.values import (
+    AppointmentStatus,
+    Language,
+    MessageKind,
+    message_id,
+    registration_id,
+)
+from ledger.commands import Outcome
+from ledger.errors import NotPermitted
+from ledger.values import Actor, PersonalData, Role, Severity
+
+SENDER = Actor("sms-sender", Role.SYSTEM)
+GATEWAY = Actor("sms-gateway", Role.SYSTEM)
+SCHEDULER = Actor("campaign-scheduler", Role.SYSTEM)
+MAX_REPLY = 480  # three SMS parts: longer replies are cut, not refused
+log = logging.getLogger("immunize.campaign.replies")
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One message handed to a sender: the attempt id is the gateway's idempotency key."""
+
+    message_id: UUID
+    attempt_id: UUID
+    to: str
+    text: str
+    encoding: str
+
+
+@dataclass(frozen=True)
+class DeliveryOutcome:
+    """What the gateway said about one attempt: a reference when accepted, else an error."""
+
+    message_id: UUID
+    attempt_id: UUID
+    gateway_ref: str | None
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class ReplyResult:
+    """What a reply became: "no_reaction", "mild", "serious", "kept" (for a human) or "unknown_phone"."""
+
+    outcome: str
+    person_id: UUID | None = None
+    reaction_id: UUID | None = None
+
+
+def parse_reply(text: str) -> tuple[str, str] | None:
+    """A check-in reply: "1" (no reaction), "2" (mild), "3 <text>" (serious); None for anything else."""
+    words = " ".join(str(text).split())
+    if words == "1":
+        return "no_reaction", ""
+    if words == "2":
+        return "mild", ""
+    if words.startswith("3") and (len(words) == 1 or words[1] == " "):
+        return "serious", words[2:].strip()
+    return None
+
+
+class MessageCommands(CampaignBase):
+    """Attempts and outcomes of delivery; reminders and check-ins; replies."""
+
+    def start_attempts(
+        self, message_ids: Sequence[UUID], *, retry_after: datetime | None = None
+    ) -> list[Outgoing]:
+        """Record an attempt for each message due for one (open attempts are resumed with their own id,
+        so the gateway sees the same key); returns what to send. Messages already sent or failed, or
+        not yet due for a retry, are left out."""
+        at = self.now()
+        messages = self.many(Message, list(message_ids))
+        outgoing: list[Outgoing] = []
+        changed: list[Aggregate] = []
+        for m in messages.values():
+            if m.status in (MessageStatus.SENT, MessageStatus.FAILED):
+                continue
+            if m.open_attempt is None and m.next_try_at is not None and m.next_try_at > at:
+                continue
+            before = m.open_attempt
+            attempt = m.start_attempt(attempt_id=uuid4(), actor=SENDER, at=at)
+            if before is None:
+                changed.append(m)
+            if m.to.value is None or m.text.value is None:  # erased since queued: give up quietly
+                m.failed(attempt_id=attempt, error="person erased", next_try_at=None, actor=SENDER, at=at)
+                if before is not None:
+                    changed.append(m)
+                continue
+            outgoing.append(Outgoing(m.id, attempt, m.to.value, m.text.value, m.encoding))
+        if changed:
+            self.save(*changed)  # before any gateway call: a crash after this resends under the same key
+        return outgoing
+
+    def record_outcomes(self, outcomes: Sequence[DeliveryOutcome], *, backoff: timedelta) -> None:
+        """Record delivered or failed attempts in one transaction; a failure is retried after
+        `backoff` × 2^(attempts-1)."""
+        at = self.now()
+        messages = self.many(Message, [o.message_id for o in outcomes])
+        changed: list[Aggregate] = []
+        for o in outcomes:
+            m = messages.get(o.message_id)
+            if m is None or m.open_attempt != o.attempt_id:
+                continue
+            if o.gateway_ref is not None:
+                m.delivered(attempt_id=o.attempt_id, gateway_ref=o.gateway_ref, actor=SENDER, at=at)
+            else:
+                wait = backoff * (2 ** max(0, m.attempts - 1))
+                m.failed(
+                    attempt_id=o.attempt_id,
+                    error=o.error or "refused",
+                    next_try_at=at + wait,
+                    actor=SENDER,
+                    at=at,
+                )
+            changed.append(m)
+        if changed:
+            self.save(*changed)
+
+    def queue_reminders(self, plans: Sequence[UUID], *, idempotency_key: str) -> int:
+        """The reminder the day before, for every booked appointment of these plans; returns how many."""
+        args = {"plans": "".join(p.hex for p in plans)}
+
+        def attempt(at: datetime) -> Outcome:
+            saved: list[Aggregate] = []
+            for plan in self.many(DayPlan, list(plans)).values():
+                schedule = self.schedule(plan.site_id)
+                booked = [a for a in plan.appointments.values() if a.status is AppointmentStatus.BOOKED]
+                ids = [message_id(a.appointment_id, MessageKind.REMINDER.value) for a in booked]
+                already = self.many(Message, ids)
+                people = self.get_people([a.person_id for a in booked])
+                regs = self.many(Registration, [a.registration_id for a in booked])
+                for a, mid in zip(booked, ids, strict=True):
+                    if mid in already or a.person_id not in people:
+                        continue
+                    reg = regs.get(a.registration_id)
+                    language = reg.language if reg else Language.VI
+                    message = self.message(
+                        person=people[a.person_id],
+                        kind=MessageKind.REMINDER,
+                        text=appointment_text(MessageKind.REMINDER, self.visit(schedule, plan, a), language),
+                        language=language,
+                        cause=a.appointment_id,
+                        actor=SCHEDULER,
+                        at=at,
+                        appointment_id=a.appointment_id,
+                    )
+                    if message is not None:
+                        saved.append(message)
+            return Outcome(saved, {"n": len(saved)})
+
+        return int(self.run_command("queue_reminders", idempotency_key, args, attempt)["n"])
+
+    def queue_checkins(
+        self, doses: Sequence[tuple[UUID, UUID, int]], *, days_after: int, idempotency_key: str
+    ) -> int:
+        """Check-ins `days_after` (1 or 7) a dose, for (person, dose id, dose number) triples; returns how many."""
+        if days_after not in (1, 7):
+            raise ValueError("check-ins are on day 1 and day 7")
+        kind = MessageKind.CHECKIN_DAY1 if days_after == 1 else MessageKind.CHECKIN_DAY7
+        args = {"d": "".join(d.hex for _, d, _ in doses), "k": kind.value}
+
+        def attempt(at: datetime) -> Outcome:
+            ids = [message_id(dose, kind.value) for _, dose, _ in doses]
+            already = self.many(Message, ids)
+            people = self.get_people([p for p, _, _ in doses])
+            regs = self.many(Registration, [registration_id(p, n) for p, _, n in doses])
+            saved: list[Aggregate] = []
+            for (person_id, dose_id, number), mid in zip(doses, ids, strict=True):
+                person = people.get(person_id)
+                if mid in already or person is None:
+                    continue
+                reg = regs.get(registration_id(person_id, number))
+                language = reg.language if reg else Language.VI
+                message = self.message(
+                    person=person,
+                    kind=kind,
+                    text=checkin_text(days_after, language),
+                    language=language,
+                    cause=dose_id,
+                    actor=SCHEDULER,
+                    at=at,
+                    dose_id=dose_id,
+                )
+                if message is not None:
+                    saved.append(message)
+            return Outcome(saved, {"n": len(saved)})
+
+        return int(self.run_command("queue_checkins", idempotency_key, args, attempt)["n"])
+
+    def receive_reply(
+        self, *, phone: str, text: str, checkin_id: UUID | None, person_id: UUID | None, idempotency_key: str
+    ) -> ReplyResult:
+        """A reply from a phone. The caller found (from the messages view) the latest check-in sent to
+        that phone and its person; None means the phone is unknown: logged without the number, no event.
+        "1"/"2"/"3 <text>" answer the check-in ("2" and "3" become reaction reports, "3" serious and so
+        flagged for follow-up); any other text is kept for a human, never guessed."""
+        text = str(text)[:MAX_REPLY]
+        if person_id is None:
+            log.warning("SMS reply from a phone that is not in the outbox (number not logged); ignored")
+            return ReplyResult("unknown_phone")
+        parsed = parse_reply(text)
+        args = {"p": person_id, "m": checkin_id, "t": text}
+
+        def attempt(at: datetime) -> Outcome:
+            person = self.get_person(person_id)
+            checkin = self.maybe(Message, checkin_id) if checkin_id is not None else None
+            usable = checkin is not None and checkin.kind.is_checkin and checkin.answer is None
+            if parsed is None or not usable or checkin is None:
+                kept = InboundReply(  # type: ignore[call-arg]
+                    id=self.new_id(),
+                    actor=GATEWAY,
+                    at=at,
+                    person_id=person.id,
+                    message_id=checkin_id,
+                    text=PersonalData(person.id, text),
+                )
+                return Outcome([kept], {"o": "kept", "r": None})
+            answer, words = parsed
+            reaction_id: UUID | None = None
+            saved: list[Aggregate] = [checkin]
+            if answer != "no_reaction":
+                reaction_id = self.new_id()
+                dose = checkin.dose_id
+                given = next((d for d in person.active_doses if d.dose_id == dose), None)
+                severity = Severity.SERIOUS if answer == "serious" else Severity.MILD
+                symptoms = words or (
+                    "mild reaction (SMS reply 2)" if answer == "mild" else "serious (SMS reply 3)"
+                )
+                person.report_reaction(
+                    reaction_id=reaction_id,
+                    dose_id=given.dose_id if given else None,
+                    onset=self.today(),  # the day it was reported: the reply does not say when it began
+                    symptoms=PersonalData(person.id, f"[SMS {checkin.kind.value}] {symptoms}"),
+                    severity=severity,
+                    actor=GATEWAY,
+                    at=at,
+                )
+                saved.append(person)
+            checkin.answer_checkin(answer=answer, reaction_id=reaction_id, actor=GATEWAY, at=at)
+            return Outcome(saved, {"o": answer, "r": reaction_id.hex if reaction_id else None})
+
+        result = self.run_command("receive_reply", idempotency_key, args, attempt)
+        reaction = result.get("r")
+        return ReplyResult(str(result["o"]), person_id, UUID(hex=str(reaction)) if reaction else None)
+
+    def handle_reply(self, *, reply_id: UUID, note: str, actor: Actor, idempotency_key: str) -> None:
+        """Staff dealt with a kept reply."""
+        rid = checks.as_uuid(reply_id, "reply")
+        note = checks.text(note, "note", 500, required=False)
+        if not actor.role.is_staff:
+            raise NotPermitted("Only staff deal with SMS replies.")
+
+        def attempt(at: datetime) -> Outcome:
+            reply = self.maybe(InboundReply, rid)
+            if reply is None:
+                raise MessageNotFound(f"No kept reply {rid}: check the id.")
+            reply.handle(note=note, actor=actor, at=at)
+            return Outcome([reply], {})
+
+        self.run_command("handle_reply", idempotency_key, {"r": rid, "n": note, "actor": actor}, attempt)

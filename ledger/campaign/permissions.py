@@ -1,0 +1,46 @@
+"""Who may do what in campaign operations (the ledger's own checks are in ledger.permissions).
+
+Province officers manage sites; site staff and vaccinators work their own site's day; citizens and
+guardians register, move and cancel for themselves and their dependants. The actor carries no
+province yet, so a province officer's reach is every province until accounts carry one (issue 12).
+"""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from ledger.errors import NotPermitted
+from ledger.permissions import acts_for
+from ledger.values import Actor, Role
+
+MANAGERS = (Role.PROVINCE_OFFICER, Role.ADMIN, Role.SYSTEM)
+
+
+def require_site_manager(actor: Actor, province_code: str, site_id: UUID | None = None) -> None:
+    """Add a site, change its sessions, pause it, plan its days: a province officer or administrator
+    (site staff may change their own site's sessions and plan its days)."""
+    if actor.role in MANAGERS:
+        return
+    if actor.role is Role.SITE_STAFF and site_id is not None and actor.site_id == site_id:
+        return
+    raise NotPermitted(
+        f"Only a province officer of province {province_code} (or the site's own staff) manages this "
+        "site: sign in with that role."
+    )
+
+
+def require_site_worker(actor: Actor, site_id: UUID) -> None:
+    """Check people in, record no-shows, cancel a session: staff of that site, or a manager."""
+    if actor.role in MANAGERS:
+        return
+    if actor.role.is_site_bound and actor.site_id == site_id:
+        return
+    raise NotPermitted(f"Only staff of site {site_id} (or a province officer) do this: sign in at that site.")
+
+
+def require_registrant(actor: Actor, person_id: UUID, guardian_id: UUID | None) -> None:
+    """Register, move or cancel for a person: themselves, a dependant they manage, or staff."""
+    if not acts_for(actor, person_id, guardian_id):
+        raise NotPermitted(
+            "You may only register yourself or a dependant you manage: ask the person's guardian or staff."
+        )

@@ -1,0 +1,427 @@
+"""Use cases: booking a site-day, moving and cancelling appointments, cancelling a session, check-in,
+no-shows at the day's end, and recording the dose given at an appointment.
+
+Every change saves the day plan, the registrations it touches and the messages it causes in one
+transaction. The planner (`ledger.campaign.planning`) decides who; `book_day` re-checks each booking
+against the aggregates, so a registration booked elsewhere in the meantime is skipped, not doubled.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate
+
+from ledger import checks
+from ledger.campaign import permissions
+from ledger.campaign.base import CampaignBase
+from ledger.campaign.errors import AlreadyBooked
+from ledger.campaign.planning import Booking
+from ledger.campaign.plans import Appointment, DayPlan
+from ledger.campaign.registrations import Registration
+from ledger.campaign.sites import SiteSchedule
+from ledger.campaign.texts import appointment_text, cancel_text
+from ledger.campaign.values import MessageKind, RegistrationStatus
+from ledger.campaign.values import appointment_id as new_appointment_id
+from ledger.campaign.values import plan_id as day_plan_id
+from ledger.commands import Outcome
+from ledger.doses import DoseCommands
+from ledger.errors import RuleViolation
+from ledger.records import DoseRequest
+from ledger.values import Actor
+
+
+@dataclass(frozen=True)
+class Booked:
+    """What booking a day gave: the new appointments' ids, and the bookings skipped as stale."""
+
+    plan_id: UUID
+    appointment_ids: tuple[UUID, ...]
+    skipped: int
+
+
+class PlanCommands(CampaignBase, DoseCommands):
+    """Book, move, cancel, check in, close the day, record the dose."""
+
+    def _open_plan(self, schedule: SiteSchedule, day: date, actor: Actor, at: datetime) -> DayPlan:
+        """The day's plan, opened with the site's current sessions when it does not exist yet."""
+        pid = day_plan_id(schedule.site_id, day)
+        existing = self.maybe(DayPlan, pid)
+        if existing is not None:
+            return existing
+        schedule.check_open_on(day)
+        return DayPlan(  # type: ignore[call-arg]
+            id=pid,
+            actor=actor,
+            at=at,
+            site_id=schedule.site_id,
+            day=day,
+            sessions=[s.as_list() for s in schedule.sessions],
+        )
+
+    def book_day(
+        self, *, site_id: UUID, day: date, bookings: Sequence[Booking], actor: Actor, idempotency_key: str
+    ) -> Booked:
+        """Give places to the planner's bookings, with an appointment message each."""
+        site_id = checks.as_uuid(site_id, "site")
+        schedule = self.schedule(site_id)
+        permissions.require_site_manager(actor, schedule.province_code, site_id)
+        if day < self.today():
+            raise RuleViolation(f"{day.isoformat()} is in the past: plan today or a later day.")
+        args = {
+            "site": site_id,
+            "day": day,
+            "b": "".join(f"{b.registration_id.hex}{b.session}|{b.product};" for b in bookings),
+            "actor": actor,
+        }
+
+        def attempt(at: datetime) -> Outcome:
+            current = self.schedule(site_id)
+            plan = self._open_plan(current, day, actor, at)
+            if plan.day_closed:
+                raise RuleViolation(f"The day {day.isoformat()} is closed: plan another day.")
+            registrations = self.many(Registration, [b.registration_id for b in bookings])
+            people = self.get_people([b.person_id for b in bookings])
+            appointments: list[Appointment] = []
+            saved: list[Aggregate] = [plan]
+            skipped = 0
+            for b in bookings:
+                reg = registrations.get(b.registration_id)
+                person = people.get(b.person_id)
+                if reg is not None and reg.status is RegistrationStatus.BOOKED:
+                    raise AlreadyBooked(
+                        f"This person already has an appointment (on {reg.booked_day.isoformat()}): move it "
+                        "instead of booking another; nothing was booked."
+                    )
+                if (
+                    reg is None
+                    or person is None
+                    or reg.status is not RegistrationStatus.WAITING
+                    or reg.due_on > day
+                    or reg.person_id != b.person_id
+                ):
+                    skipped += 1
+                    continue
+                a = Appointment(
+                    new_appointment_id(plan.id, reg.id, reg.bookings),
+                    reg.id,
+                    reg.person_id,
+                    b.session,
+                    reg.priority_rank,
+                    reg.dose_number,
+                    b.product,
+                )
+                reg.book(
+                    appointment_id=a.appointment_id,
+                    plan_id=plan.id,
+                    site_id=site_id,
+                    day=day,
+                    session=b.session,
+                    actor=actor,
+                    at=at,
+                )
+                appointments.append(a)
+                saved.append(reg)
+                message = self.message(
+                    person=person,
+                    kind=MessageKind.APPOINTMENT,
+                    text=appointment_text(
+                        MessageKind.APPOINTMENT, self.visit(current, plan, a), reg.language
+                    ),
+                    language=reg.language,
+                    cause=a.appointment_id,
+                    actor=actor,
+                    at=at,
+                    appointment_id=a.appointment_id,
+                )
+                if message is not None:
+                    saved.append(message)
+            plan.book(appointments, actor=actor, at=at)
+            return Outcome(
+                saved,
+                {"plan": plan.id.hex, "a": "".join(a.appointment_id.hex for a in appointments), "s": skipped},
+            )
+
+        result = self.run_command("book_day", idempotency_key, args, attempt)
+        ids = str(result["a"])
+        return Booked(
+            UUID(hex=str(result["plan"])),
+            tuple(UUID(hex=ids[i : i + 32]) for i in range(0, len(ids), 32)),
+            int(result["s"]),
+        )
+
+    def cancel_appointment(
+        self,
+        *,
+        plan_id: UUID,
+        appointment_id: UUID,
+        reason: str,
+        actor: Actor,
+        idempotency_key: str,
+        withdraw: bool = False,
+    ) -> None:
+        """Cancel an appointment (the person, a guardian or staff): the place is freed, the person goes
+        back to the queue with their original priority (or leaves it with `withdraw`), and is told."""
+        pid = checks.as_uuid(plan_id, "plan")
+        aid = checks.as_uuid(appointment_id, "appointment")
+        reason = checks.text(reason, "reason", 500, required=False)
+
+        def attempt(at: datetime) -> Outcome:
+            plan = self.plan(pid)
+            a = plan.appointment(aid)
+            person = self.get_person(a.person_id)
+            permissions.require_registrant(actor, person.id, person.guardian_id)
+            plan.cancel(aid, reason=reason, actor=actor, at=at)
+            reg = self.registration(a.registration_id)
+            reg.release(appointment_id=aid, reason="cancelled", actor=actor, at=at)
+            if withdraw:
+                reg.withdraw(reason=reason, actor=actor, at=at)
+            schedule = self.schedule(plan.site_id)
+            saved: list[Aggregate] = [plan, reg]
+            message = self.message(
+                person=person,
+                kind=MessageKind.CANCEL,
+                text=cancel_text(self.visit(schedule, plan, a), reg.language, rebooked=False),
+                language=reg.language,
+                cause=aid,
+                actor=actor,
+                at=at,
+                appointment_id=aid,
+            )
+            saved += [message] if message is not None else []
+            return Outcome(saved, {})
+
+        self.run_command(
+            "cancel_appointment",
+            idempotency_key,
+            {"plan": pid, "a": aid, "why": reason, "w": withdraw, "actor": actor},
+            attempt,
+        )
+
+    def move_appointment(
+        self,
+        *,
+        plan_id: UUID,
+        appointment_id: UUID,
+        site_id: UUID,
+        day: date,
+        session: str,
+        actor: Actor,
+        idempotency_key: str,
+    ) -> UUID:
+        """Move an appointment to another day, session or site (one transaction); returns the new id."""
+        pid = checks.as_uuid(plan_id, "plan")
+        aid = checks.as_uuid(appointment_id, "appointment")
+        new_site = checks.as_uuid(site_id, "site")
+        if day < self.today():
+            raise RuleViolation(f"{day.isoformat()} is in the past: choose today or a later day.")
+        target_schedule = self.schedule(new_site)
+
+        def attempt(at: datetime) -> Outcome:
+            old = self.plan(pid)
+            a = old.appointment(aid)
+            person = self.get_person(a.person_id)
+            permissions.require_registrant(actor, person.id, person.guardian_id)
+            reg = self.registration(a.registration_id)
+            if reg.due_on > day:
+                raise RuleViolation(
+                    f"Dose {reg.dose_number} is not due before {reg.due_on.isoformat()}: choose a later day."
+                )
+            old.cancel(aid, reason="moved", actor=actor, at=at)
+            reg.release(appointment_id=aid, reason="moved", actor=actor, at=at)
+            target = (
+                old
+                if old.id == day_plan_id(new_site, day)
+                else self._open_plan(self.schedule(new_site), day, actor, at)
+            )
+            moved = Appointment(
+                new_appointment_id(target.id, reg.id, reg.bookings),
+                reg.id,
+                reg.person_id,
+                session,
+                reg.priority_rank,
+                reg.dose_number,
+                a.product,
+            )
+            target.book([moved], actor=actor, at=at)
+            reg.book(
+                appointment_id=moved.appointment_id,
+                plan_id=target.id,
+                site_id=new_site,
+                day=day,
+                session=session,
+                actor=actor,
+                at=at,
+            )
+            saved: list[Aggregate] = [old, reg] if target is old else [old, target, reg]
+            message = self.message(
+                person=person,
+                kind=MessageKind.CHANGE,
+                text=appointment_text(
+                    MessageKind.CHANGE, self.visit(target_schedule, target, moved), reg.language
+                ),
+                language=reg.language,
+                cause=moved.appointment_id,
+                actor=actor,
+                at=at,
+                appointment_id=moved.appointment_id,
+            )
+            saved += [message] if message is not None else []
+            return Outcome(saved, {"a": moved.appointment_id.hex})
+
+        result = self.run_command(
+            "move_appointment",
+            idempotency_key,
+            {"plan": pid, "a": aid, "site": new_site, "day": day, "s": session, "actor": actor},
+            attempt,
+        )
+        return UUID(hex=str(result["a"]))
+
+    def cancel_session(
+        self, *, site_id: UUID, day: date, session: str, reason: str, actor: Actor, idempotency_key: str
+    ) -> list[UUID]:
+        """The site cancels a session: its people go back to the queue first in line (original priority)
+        and are told; returns the registrations released (to re-book them)."""
+        site_id = checks.as_uuid(site_id, "site")
+        reason = checks.text(reason, "reason", 500)
+        permissions.require_site_worker(actor, site_id)
+
+        def attempt(at: datetime) -> Outcome:
+            schedule = self.schedule(site_id)
+            plan = self.plan(day_plan_id(site_id, day))
+            cancelled = plan.cancel_session(session, reason=reason, actor=actor, at=at)
+            regs = self.many(Registration, [a.registration_id for a in cancelled])
+            people = self.get_people([a.person_id for a in cancelled])
+            saved: list[Aggregate] = [plan]
+            for a in cancelled:
+                reg = regs[a.registration_id]
+                reg.release(appointment_id=a.appointment_id, reason="session_cancelled", actor=actor, at=at)
+                saved.append(reg)
+                message = self.message(
+                    person=people[a.person_id],
+                    kind=MessageKind.CANCEL,
+                    text=cancel_text(self.visit(schedule, plan, a), reg.language, rebooked=True),
+                    language=reg.language,
+                    cause=a.appointment_id,
+                    actor=actor,
+                    at=at,
+                    appointment_id=a.appointment_id,
+                )
+                saved += [message] if message is not None else []
+            return Outcome(saved, {"r": "".join(a.registration_id.hex for a in cancelled)})
+
+        result = self.run_command(
+            "cancel_session",
+            idempotency_key,
+            {"site": site_id, "day": day, "s": session, "why": reason, "actor": actor},
+            attempt,
+        )
+        ids = str(result["r"])
+        return [UUID(hex=ids[i : i + 32]) for i in range(0, len(ids), 32)]
+
+    def check_in(self, *, plan_id: UUID, appointment_id: UUID, actor: Actor, idempotency_key: str) -> None:
+        """The person arrived at the site."""
+        pid = checks.as_uuid(plan_id, "plan")
+        aid = checks.as_uuid(appointment_id, "appointment")
+
+        def attempt(at: datetime) -> Outcome:
+            plan = self.plan(pid)
+            permissions.require_site_worker(actor, plan.site_id)
+            plan.check_in(aid, today=self.today(), actor=actor, at=at)
+            return Outcome([plan], {})
+
+        self.run_command("check_in", idempotency_key, {"plan": pid, "a": aid, "actor": actor}, attempt)
+
+    def close_day(self, *, site_id: UUID, day: date, actor: Actor, idempotency_key: str) -> int:
+        """End of the day: booked people who did not get their dose are no-shows, released back to the
+        queue with their original priority; returns how many."""
+        site_id = checks.as_uuid(site_id, "site")
+        permissions.require_site_worker(actor, site_id)
+
+        def attempt(at: datetime) -> Outcome:
+            plan = self.maybe(DayPlan, day_plan_id(site_id, day))
+            if plan is None:
+                return Outcome([], {"n": 0})
+            missing = plan.close_day(actor=actor, at=at)
+            regs = self.many(Registration, [a.registration_id for a in missing])
+            saved: list[Aggregate] = [plan]
+            for a in missing:
+                reg = regs[a.registration_id]
+                if reg.status is RegistrationStatus.BOOKED and reg.appointment_id == a.appointment_id:
+                    reg.release(appointment_id=a.appointment_id, reason="no_show", actor=actor, at=at)
+                    saved.append(reg)
+            return Outcome(saved, {"n": len(missing)})
+
+        result = self.run_command(
+            "close_day", idempotency_key, {"site": site_id, "day": day, "actor": actor}, attempt
+        )
+        return int(result["n"])
+
+    def record_appointment_dose(
+        self,
+        *,
+        plan_id: UUID,
+        appointment_id: UUID,
+        lot_id: UUID,
+        actor: Actor,
+        idempotency_key: str,
+        vaccinator_id: str | None = None,
+    ) -> UUID:
+        """Record the dose given at an appointment (today, at its site, the appointment's dose number)
+        and link it: the appointment is done and the registration fulfilled, in one transaction."""
+        pid = checks.as_uuid(plan_id, "plan")
+        aid = checks.as_uuid(appointment_id, "appointment")
+        lid = checks.as_uuid(lot_id, "lot")
+        today = self.today()
+        plan = self.plan(pid)
+        a = plan.appointment(aid)
+        if plan.day != today:
+            raise RuleViolation(
+                f"This appointment is for {plan.day.isoformat()}, not today: record the dose at the desk."
+            )
+        lot = self.get_lot(lid)
+        request = DoseRequest(
+            person_id=a.person_id,
+            dose_number=a.dose_number,
+            product=lot.product,
+            lot_id=lid,
+            administered_on=today,
+            site_id=plan.site_id,
+            vaccinator_id=vaccinator_id,
+        )
+        _item, interval, vaccinator = self._check_dose(request, actor, today, {}, {})
+
+        def attempt(at: datetime) -> Outcome:
+            current = self.plan(pid)
+            person = self.get_person(a.person_id)
+            self._check_birth(person, today)
+            previous = person.active_doses[-1].product if person.active_doses else None
+            dose_id = self.new_id()
+            person.administer_dose(
+                dose_id=dose_id,
+                dose_number=a.dose_number,
+                product=lot.product,
+                lot_id=lid,
+                lot_number=lot.lot_number,
+                administered_on=today,
+                site_id=current.site_id,
+                vaccinator_id=vaccinator,
+                min_interval_days=self._interval(previous, lot.product) if previous else interval,
+                actor=actor,
+                at=at,
+            )
+            current.link_dose(aid, dose_id, actor=actor, at=at)
+            reg = self.registration(a.registration_id)
+            reg.fulfil(dose_id=dose_id, actor=actor, at=at)
+            return Outcome([person, current, reg], {"dose": dose_id.hex})
+
+        result = self.run_command(
+            "record_appointment_dose",
+            idempotency_key,
+            {"plan": pid, "a": aid, "lot": lid, "v": vaccinator, "actor": actor},
+            attempt,
+        )
+        return UUID(hex=str(result["dose"]))

@@ -1,0 +1,709 @@
+"""Reads of the campaign view (and the operations view's lots) as plain dataclasses.
+
+Stock of a product at a site on a day = doses of its lots there that are not expired on that day,
+minus the doses given from them, minus the appointments still booked for it (not yet given).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+from uuid import UUID
+
+from ledger.campaign.planning import Candidate
+from projections.store import Row, ViewStore
+
+
+def _rows(store: ViewStore, sql: str, *params: Any) -> list[Row]:
+    with store.transaction(write=False) as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _t(store: ViewStore, name: str) -> str:
+    return store.table(name)
+
+
+@dataclass(frozen=True)
+class SiteRow:
+    """A campaign site as listed."""
+
+    site_id: str
+    code: str
+    name: str
+    ward: str
+    province: str
+    address: str
+    sessions: list[dict[str, Any]]
+    opening_days: str
+    status: str
+
+    @property
+    def capacity_per_day(self) -> int:
+        """The sum of the sessions' capacities."""
+        return sum(int(s["capacity"]) for s in self.sessions)
+
+    def as_json(self) -> dict[str, Any]:
+        """The JSON form (`immunize site list --json`, the API)."""
+        return {
+            "site_id": self.site_id,
+            "code": self.code,
+            "name": self.name,
+            "ward": self.ward,
+            "province": self.province,
+            "address": self.address,
+            "sessions": self.sessions,
+            "opening_days": self.opening_days,
+            "status": self.status,
+            "capacity_per_day": self.capacity_per_day,
+        }
+
+
+def _site(row: Row) -> SiteRow:
+    sessions = [
+        {"name": n, "start": s, "end": e, "capacity": int(c)} for n, s, e, c in json.loads(str(row[6]))
+    ]
+    return SiteRow(
+        str(row[0]),
+        str(row[1] or ""),
+        str(row[2]),
+        str(row[3]),
+        str(row[4]),
+        str(row[5]),
+        sessions,
+        str(row[7]),
+        str(row[8]),
+    )
+
+
+_SITE_COLUMNS = (
+    "s.site_id, o.code, s.name, s.ward, s.province, s.address, s.sessions, s.opening_days, s.status"
+)
+
+
+def sites(store: ViewStore, *, province: str | None = None, ward: str | None = None) -> list[SiteRow]:
+    """Campaign sites, by province and name."""
+    sql = (
+        f"SELECT {_SITE_COLUMNS} FROM {_t(store, 'campaign_sites')} s "
+        f"LEFT JOIN {_t(store, 'operations_sites')} o ON o.site_id = s.site_id"
+    )
+    conditions, params = [], []
+    if province is not None:
+        conditions.append("s.province = ?")
+        params.append(province)
+    if ward is not None:
+        conditions.append("s.ward = ?")
+        params.append(ward)
+    if conditions:
+        sql += " WHERE " + " AND ".join(conditions)
+    return [_site(r) for r in _rows(store, sql + " ORDER BY s.province, s.name, s.site_id", *params)]
+
+
+def site(store: ViewStore, site_id: UUID | str) -> SiteRow | None:
+    """One campaign site, or None."""
+    rows = _rows(
+        store,
+        f"SELECT {_SITE_COLUMNS} FROM {_t(store, 'campaign_sites')} s "
+        f"LEFT JOIN {_t(store, 'operations_sites')} o ON o.site_id = s.site_id WHERE s.site_id = ?",
+        str(site_id),
+    )
+    return _site(rows[0]) if rows else None
+
+
+# ---- the queue --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RegistrationRow:
+    """A registration as listed (no personal data: ids, group, status)."""
+
+    registration_id: str
+    person_id: str
+    dose_number: int
+    priority_group: str
+    priority_rank: int
+    ward: str
+    site_id: str | None
+    due_on: str
+    queued_at: str
+    status: str
+    appointment_id: str | None
+
+    def as_json(self) -> dict[str, Any]:
+        """The JSON form."""
+        return {
+            "registration_id": self.registration_id,
+            "person_id": self.person_id,
+            "dose_number": self.dose_number,
+            "priority_group": self.priority_group,
+            "priority_rank": self.priority_rank,
+            "ward": self.ward,
+            "site_id": self.site_id,
+            "due_on": self.due_on,
+            "registered_at": self.queued_at,
+            "status": self.status,
+            "appointment_id": self.appointment_id,
+        }
+
+
+_REG_COLUMNS = (
+    "registration_id, person_id, dose_number, priority_group, priority_rank, ward, site_id, due_on, "
+    "queued_at, status, appointment_id"
+)
+
+
+def _registration(r: Row) -> RegistrationRow:
+    return RegistrationRow(
+        str(r[0]),
+        str(r[1]),
+        int(r[2]),
+        str(r[3]),
+        int(r[4]),
+        str(r[5]),
+        str(r[6]) if r[6] else None,
+        str(r[7]),
+        str(r[8]),
+        str(r[9]),
+        str(r[10]) if r[10] else None,
+    )
+
+
+def _area(store: ViewStore, alias: str = "") -> str:
+    p = f"{alias}." if alias else ""
+    return f"({p}site_id = ? OR ({p}site_id IS NULL AND {p}ward = ?))"
+
+
+def registrations_for_site(
+    store: ViewStore, site_id: UUID | str, *, limit: int = 10_000
+) -> list[RegistrationRow]:
+    """The open registrations of a site's area (its own, and its ward's without a preferred site), in
+    planning order."""
+    found = site(store, site_id)
+    if found is None:
+        return []
+    rows = _rows(
+        store,
+        f"SELECT {_REG_COLUMNS} FROM {_t(store, 'campaign_registrations')} "
+        f"WHERE status IN ('waiting', 'booked') AND {_area(store)} "
+        "ORDER BY CASE WHEN dose_number >= 2 THEN 0 ELSE 1 END, priority_rank, queued_at, registration_id "
+        "LIMIT ?",
+        found.site_id,
+        found.ward,
+        limit,
+    )
+    return [_registration(r) for r in rows]
+
+
+def registrations_of_person(store: ViewStore, person_id: UUID | str) -> list[RegistrationRow]:
+    """A person's registrations, latest dose first."""
+    rows = _rows(
+        store,
+        f"SELECT {_REG_COLUMNS} FROM {_t(store, 'campaign_registrations')} WHERE person_id = ? "
+        "ORDER BY dose_number DESC",
+        str(person_id),
+    )
+    return [_registration(r) for r in rows]
+
+
+def candidates(store: ViewStore, site_id: str, ward: str, day: date) -> list[Candidate]:
+    """Waiting registrations of the site's area due on or before `day` (the planner's input)."""
+    rows = _rows(
+        store,
+        f"SELECT registration_id, person_id, dose_number, priority_rank, queued_at, due_on, previous_product "
+        f"FROM {_t(store, 'campaign_registrations')} WHERE status = 'waiting' AND due_on <= ? "
+        f"AND {_area(store)}",
+        day.isoformat(),
+        site_id,
+        ward,
+    )
+    return [
+        Candidate(
+            UUID(str(r[0])),
+            UUID(str(r[1])),
+            int(r[2]),
+            int(r[3]),
+            datetime.fromisoformat(str(r[4])),
+            date.fromisoformat(str(r[5])),
+            str(r[6]) if r[6] else None,
+        )
+        for r in rows
+    ]
+
+
+def busy_people(store: ViewStore, day: date, people: Sequence[UUID]) -> set[UUID]:
+    """Of these people, those holding an appointment on `day` anywhere."""
+    busy: set[UUID] = set()
+    ids = [str(p) for p in people]
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        condition, as_array = store.in_list("person_id", len(chunk))
+        rows = _rows(
+            store,
+            f"SELECT DISTINCT person_id FROM {_t(store, 'campaign_appointments')} WHERE day = ? "
+            f"AND status IN ('booked', 'arrived', 'done') AND {condition}",
+            day.isoformat(),
+            *([chunk] if as_array else chunk),
+        )
+        busy.update(UUID(str(r[0])) for r in rows)
+    return busy
+
+
+# ---- plans ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AppointmentRow:
+    """An appointment as the day's list shows it."""
+
+    appointment_id: str
+    plan_id: str
+    site_id: str
+    day: str
+    session: str
+    registration_id: str
+    person_id: str
+    priority_rank: int
+    dose_number: int
+    product: str
+    status: str
+    dose_id: str | None
+
+    def as_plan_entry(self) -> dict[str, Any]:
+        """The entry of `plan day --json`."""
+        return {
+            "appointment_id": self.appointment_id,
+            "person_id": self.person_id,
+            "priority_rank": self.priority_rank,
+            "dose_number": self.dose_number,
+            "product": self.product,
+        }
+
+    def as_json(self) -> dict[str, Any]:
+        """The full JSON form."""
+        return {
+            **self.as_plan_entry(),
+            "plan_id": self.plan_id,
+            "site_id": self.site_id,
+            "date": self.day,
+            "session": self.session,
+            "registration_id": self.registration_id,
+            "status": self.status,
+            "dose_id": self.dose_id,
+        }
+
+
+_APPOINTMENT_COLUMNS = (
+    "appointment_id, plan_id, site_id, day, session, registration_id, person_id, priority_rank, dose_number, "
+    "product, status, dose_id"
+)
+
+
+def _appointment(r: Row) -> AppointmentRow:
+    return AppointmentRow(
+        str(r[0]),
+        str(r[1]),
+        str(r[2]),
+        str(r[3]),
+        str(r[4]),
+        str(r[5]),
+        str(r[6]),
+        int(r[7]),
+        int(r[8]),
+        str(r[9]),
+        str(r[10]),
+        str(r[11]) if r[11] else None,
+    )
+
+
+@dataclass(frozen=True)
+class SessionRow:
+    """A session of a planned day, with its appointments in booking order."""
+
+    name: str
+    start: str
+    end: str
+    capacity: int
+    cancelled: bool
+    appointments: list[AppointmentRow] = field(default_factory=list)
+
+    @property
+    def taken(self) -> int:
+        """Places held (booked, arrived, done)."""
+        return sum(1 for a in self.appointments if a.status in ("booked", "arrived", "done"))
+
+
+@dataclass(frozen=True)
+class DayRow:
+    """A site's planned day: its sessions and appointments."""
+
+    plan_id: str
+    site_id: str
+    day: str
+    closed: bool
+    sessions: list[SessionRow]
+
+
+def day_plan(
+    store: ViewStore, site_id: UUID | str, day: date, *, holding_only: bool = False
+) -> DayRow | None:
+    """A site's day as planned (None before any planning)."""
+    plans = _rows(
+        store,
+        f"SELECT plan_id, closed FROM {_t(store, 'campaign_plans')} WHERE site_id = ? AND day = ?",
+        str(site_id),
+        day.isoformat(),
+    )
+    if not plans:
+        return None
+    plan, closed = str(plans[0][0]), bool(plans[0][1])
+    sessions = {
+        str(r[0]): SessionRow(str(r[0]), str(r[1]), str(r[2]), int(r[3]), bool(r[4]))
+        for r in _rows(
+            store,
+            f"SELECT name, start_time, end_time, capacity, cancelled FROM {_t(store, 'campaign_sessions')} "
+            "WHERE plan_id = ? ORDER BY position",
+            plan,
+        )
+    }
+    status = " AND status IN ('booked', 'arrived', 'done')" if holding_only else ""
+    for r in _rows(
+        store,
+        f"SELECT {_APPOINTMENT_COLUMNS} FROM {_t(store, 'campaign_appointments')} WHERE plan_id = ?{status} "
+        "ORDER BY seq",
+        plan,
+    ):
+        a = _appointment(r)
+        sessions[a.session].appointments.append(a)
+    return DayRow(plan, str(site_id), day.isoformat(), closed, list(sessions.values()))
+
+
+def appointment(store: ViewStore, appointment_id: UUID | str) -> AppointmentRow | None:
+    """One appointment, or None."""
+    rows = _rows(
+        store,
+        f"SELECT {_APPOINTMENT_COLUMNS} FROM {_t(store, 'campaign_appointments')} WHERE appointment_id = ?",
+        str(appointment_id),
+    )
+    return _appointment(rows[0]) if rows else None
+
+
+def appointments_of_person(store: ViewStore, person_id: UUID | str) -> list[AppointmentRow]:
+    """A person's appointments, latest day first."""
+    rows = _rows(
+        store,
+        f"SELECT {_APPOINTMENT_COLUMNS} FROM {_t(store, 'campaign_appointments')} WHERE person_id = ? "
+        "ORDER BY day DESC, seq DESC",
+        str(person_id),
+    )
+    return [_appointment(r) for r in rows]
+
+
+def plans_on(store: ViewStore, day: date, *, open_only: bool = False) -> list[tuple[str, str]]:
+    """(plan id, site id) of every plan of a day."""
+    closed = " AND closed = 0" if open_only else ""
+    return [
+        (str(r[0]), str(r[1]))
+        for r in _rows(
+            store,
+            f"SELECT plan_id, site_id FROM {_t(store, 'campaign_plans')} WHERE day = ?{closed}",
+            day.isoformat(),
+        )
+    ]
+
+
+def plans_before(store: ViewStore, day: date) -> list[tuple[str, str, str]]:
+    """(plan id, site id, day) of open plans of earlier days (to close them: no-shows)."""
+    return [
+        (str(r[0]), str(r[1]), str(r[2]))
+        for r in _rows(
+            store,
+            f"SELECT plan_id, site_id, day FROM {_t(store, 'campaign_plans')} WHERE day < ? AND closed = 0",
+            day.isoformat(),
+        )
+    ]
+
+
+# ---- stock ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StockRow:
+    """Doses of one product at one site: in unexpired lots, used, booked (not yet given), free."""
+
+    site_id: str
+    product: str
+    on_hand: int
+    booked: int
+    expired: int
+
+    @property
+    def free(self) -> int:
+        """Doses free for new appointments."""
+        return max(0, self.on_hand - self.booked)
+
+    def as_json(self) -> dict[str, Any]:
+        """The JSON form (`immunize stock --json`)."""
+        return {
+            "site_id": self.site_id,
+            "product": self.product,
+            "on_hand": self.on_hand,
+            "booked": self.booked,
+            "free": self.free,
+            "expired": self.expired,
+        }
+
+
+def stock(store: ViewStore, day: date, *, site_id: UUID | str | None = None) -> list[StockRow]:
+    """Stock per site and product on `day`."""
+    where, params = ("WHERE l.site_id = ?", [str(site_id)]) if site_id is not None else ("", [])
+    lots = _rows(
+        store,
+        f"SELECT l.site_id, l.product, l.expiry, l.quantity - COALESCE(u.n, 0) "
+        f"FROM {_t(store, 'operations_lots')} l LEFT JOIN {_t(store, 'operations_lot_use')} u "
+        f"ON u.lot_id = l.lot_id {where}",
+        *params,
+    )
+    on_hand: dict[tuple[str, str], int] = {}
+    expired: dict[tuple[str, str], int] = {}
+    for site, product, expiry, left in lots:
+        key = (str(site), str(product))
+        target = on_hand if str(expiry) >= day.isoformat() else expired
+        target[key] = target.get(key, 0) + max(0, int(left))
+        on_hand.setdefault(key, 0)
+    where_a = "AND site_id = ?" if site_id is not None else ""
+    booked = {
+        (str(r[0]), str(r[1])): int(r[2])
+        for r in _rows(
+            store,
+            f"SELECT site_id, product, count(*) FROM {_t(store, 'campaign_appointments')} "
+            f"WHERE status IN ('booked', 'arrived') AND day >= ? {where_a} GROUP BY site_id, product",
+            day.isoformat(),
+            *params,
+        )
+    }
+    keys = sorted(set(on_hand) | set(booked))
+    return [
+        StockRow(s, p, on_hand.get((s, p), 0), booked.get((s, p), 0), expired.get((s, p), 0)) for s, p in keys
+    ]
+
+
+# ---- the outbox -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MessageRow:
+    """A message's delivery state (the number and text are read from the ledger when shown)."""
+
+    message_id: str
+    person_id: str
+    kind: str
+    status: str
+    appointment_id: str | None
+    dose_id: str | None
+    queued_at: str
+    attempts: int
+    answer: str | None
+    encoding: str
+    parts: int
+
+
+_MESSAGE_COLUMNS = "message_id, person_id, kind, status, appointment_id, dose_id, queued_at, attempts, answer, encoding, parts"
+
+
+def messages(
+    store: ViewStore,
+    *,
+    status: str | None = None,
+    kind: str | None = None,
+    limit: int = 1_000,
+    offset: int = 0,
+) -> list[MessageRow]:
+    """Messages, oldest first, optionally by status and kind ("pending" includes those being sent)."""
+    conditions, params = [], []
+    if status == "pending":
+        conditions.append("status IN ('pending', 'sending')")
+    elif status is not None:
+        conditions.append("status = ?")
+        params.append(status)
+    if kind is not None:
+        conditions.append("kind = ?")
+        params.append(kind)
+    where = ("WHERE " + " AND ".join(conditions)) if conditions else ""
+    rows = _rows(
+        store,
+        f"SELECT {_MESSAGE_COLUMNS} FROM {_t(store, 'campaign_messages')} {where} "
+        "ORDER BY queued_at, message_id LIMIT ? OFFSET ?",
+        *params,
+        limit,
+        offset,
+    )
+    return [
+        MessageRow(
+            str(r[0]),
+            str(r[1]),
+            str(r[2]),
+            str(r[3]),
+            str(r[4]) if r[4] else None,
+            str(r[5]) if r[5] else None,
+            str(r[6]),
+            int(r[7]),
+            str(r[8]) if r[8] else None,
+            str(r[9]),
+            int(r[10]),
+        )
+        for r in rows
+    ]
+
+
+def due_message_ids(store: ViewStore, now: datetime, *, limit: int = 500) -> list[UUID]:
+    """Messages to (re)try now: pending and due, or left "sending" by a sender that stopped."""
+    rows = _rows(
+        store,
+        f"SELECT message_id FROM {_t(store, 'campaign_messages')} "
+        "WHERE (status = 'pending' AND (next_try_at IS NULL OR next_try_at <= ?)) OR status = 'sending' "
+        "ORDER BY queued_at, message_id LIMIT ?",
+        now.astimezone(UTC).isoformat(),
+        limit,
+    )
+    return [UUID(str(r[0])) for r in rows]
+
+
+def latest_checkin(store: ViewStore, phone_digest: str) -> tuple[UUID | None, UUID | None]:
+    """(check-in message id, person id) of the latest check-in sent to that phone; (None, person) when
+    the phone had only other messages; (None, None) when the phone is unknown."""
+    rows = _rows(
+        store,
+        f"SELECT message_id, person_id, kind FROM {_t(store, 'campaign_messages')} WHERE phone_digest = ? "
+        "ORDER BY CASE WHEN kind IN ('checkin_day1', 'checkin_day7') AND status = 'sent' AND answer IS NULL "
+        "THEN 0 ELSE 1 END, queued_at DESC LIMIT 1",
+        phone_digest,
+    )
+    if not rows:
+        return None, None
+    message, person, kind = rows[0]
+    if str(kind) in ("checkin_day1", "checkin_day7"):
+        return UUID(str(message)), UUID(str(person))
+    return None, UUID(str(person))
+
+
+def kept_replies(store: ViewStore, *, handled: bool = False) -> list[tuple[str, str, str | None, str]]:
+    """(reply id, person id, message id, received at) of replies kept for a human."""
+    return [
+        (str(r[0]), str(r[1]), str(r[2]) if r[2] else None, str(r[3]))
+        for r in _rows(
+            store,
+            f"SELECT reply_id, person_id, message_id, received_at FROM {_t(store, 'campaign_replies')} "
+            "WHERE handled = ? ORDER BY received_at",
+            int(handled),
+        )
+    ]
+
+
+# ---- doses ------------------------------------------------------------------------------------
+
+
+def doses_on(store: ViewStore, day: date) -> list[tuple[UUID, UUID, int]]:
+    """(person id, dose id, dose number) of the doses given on `day`."""
+    return [
+        (UUID(str(r[0])), UUID(str(r[1])), int(r[2]))
+        for r in _rows(
+            store,
+            f"SELECT person_id, dose_id, dose_number FROM {_t(store, 'campaign_doses')} WHERE day = ? "
+            "ORDER BY dose_id",
+            day.isoformat(),
+        )
+    ]
+
+
+def last_doses_without_next(store: ViewStore, since: date) -> list[tuple[UUID, int, str, str]]:
+    """(person id, dose number, product, day) of each person's latest dose given on or after `since`
+    for whom no registration of the next dose exists (candidates for automatic registration)."""
+    doses, regs = _t(store, "campaign_doses"), _t(store, "campaign_registrations")
+    rows = _rows(
+        store,
+        f"SELECT d.person_id, d.dose_number, d.product, d.day FROM {doses} d "
+        f"WHERE d.day >= ? AND d.dose_number = (SELECT max(dose_number) FROM {doses} x WHERE x.person_id = d.person_id) "
+        f"AND NOT EXISTS (SELECT 1 FROM {regs} r WHERE r.person_id = d.person_id AND r.dose_number = d.dose_number + 1)",
+        since.isoformat(),
+    )
+    return [(UUID(str(r[0])), int(r[1]), str(r[2]), str(r[3])) for r in rows]
+
+
+# ---- the public priority list -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PriorityList:
+    """Per ward: waiting people per priority group, and where the next session's cut-off falls."""
+
+    ward: str
+    groups: list[tuple[int, str, int]]  # (rank, group code, waiting)
+    waiting: int
+    next_day: str | None
+    free_places: int  # in the ward's next planned-or-open day
+    cutoff_rank: int | None  # the last rank reached by the free places (None: everyone fits)
+
+
+def priority_list(store: ViewStore, ward: str, day: date) -> PriorityList:
+    """The public list for a ward (counts only; the cut-off is where the ward's free places end)."""
+    rows = _rows(
+        store,
+        f"SELECT priority_rank, priority_group, count(*) FROM {_t(store, 'campaign_registrations')} "
+        "WHERE status = 'waiting' AND ward = ? GROUP BY priority_rank, priority_group ORDER BY priority_rank",
+        ward,
+    )
+    groups = [(int(r[0]), str(r[1]), int(r[2])) for r in rows]
+    later = _rows(
+        store,
+        f"SELECT count(*) FROM {_t(store, 'campaign_registrations')} "
+        "WHERE status = 'waiting' AND ward = ? AND dose_number >= 2",
+        ward,
+    )
+    second_doses = int(later[0][0]) if later else 0
+    ward_sites = sites(store, ward=ward)
+    free = sum(s.capacity_per_day for s in ward_sites if s.status == "open")
+    waiting = sum(n for _, _, n in groups)
+    cutoff: int | None = None
+    left = free - second_doses
+    if waiting > free:
+        for rank, _, n in groups:
+            left -= n
+            if left < 0:
+                cutoff = rank
+                break
+    return PriorityList(ward, groups, waiting, day.isoformat() if ward_sites else None, free, cutoff)
+
+
+def queue_position(store: ViewStore, registration_id: UUID | str) -> int | None:
+    """How many waiting registrations of the same area come before this one (0 = first), or None."""
+    regs = _t(store, "campaign_registrations")
+    rows = _rows(
+        store,
+        f"SELECT status, ward, site_id, dose_number, priority_rank, queued_at, registration_id FROM {regs} "
+        "WHERE registration_id = ?",
+        str(registration_id),
+    )
+    if not rows or str(rows[0][0]) != "waiting":
+        return None
+    _, ward, site_id, number, rank, queued, rid = rows[0]
+    later_dose = 0 if int(number) >= 2 else 1
+    ahead = _rows(
+        store,
+        f"SELECT count(*) FROM {regs} WHERE status = 'waiting' AND ward = ? AND "
+        "((CASE WHEN dose_number >= 2 THEN 0 ELSE 1 END) < ? OR "
+        "((CASE WHEN dose_number >= 2 THEN 0 ELSE 1 END) = ? AND (priority_rank < ? OR "
+        "(priority_rank = ? AND (queued_at < ? OR (queued_at = ? AND registration_id < ?))))))",
+        ward,
+        later_dose,
+        later_dose,
+        rank,
+        rank,
+        queued,
+        queued,
+        rid,
+    )
+    del site_id
+    return int(ahead[0][0]) if ahead else 0

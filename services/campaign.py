@@ -1,0 +1,619 @@
+"""Campaign operations for the web, the API and the CLI: sites, registrations, planning, messages, stock.
+
+A service reads the projections (after bringing the campaign and operations views up to the log),
+decides with the ledger's pure planner, and writes through the ledger's commands, which re-check
+every rule against the aggregates. Idempotency keys of planning are derived from what is booked, so
+a retried plan writes nothing twice, and planning the same day again with nothing new writes nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+from uuid import UUID, uuid4
+
+from ledger.application import Ledger
+from ledger.campaign.errors import CampaignInputInvalid, GatewayError, NoStock, RegistrationNotFound
+from ledger.campaign.message_commands import DeliveryOutcome, Outgoing, ReplyResult
+from ledger.campaign.messages import Message
+from ledger.campaign.planning import SessionPlaces, plan_day
+from ledger.campaign.registration_commands import RegistrationMade
+from ledger.campaign.values import (
+    EVERY_DAY,
+    MessageKind,
+    Session,
+    allowed_products,
+    check_day,
+    plan_id,
+)
+from ledger.errors import NotPermitted, PersonNotFound, SiteNotFound
+from ledger.values import Actor, Role
+from projections import campaign_queries as q
+from projections.registry import catch_up_views
+from projections.store import ViewStore
+from services.sms_gateways import Gateway, GatewayUnavailable, Sms
+
+VIEWS = ("operations", "campaign")
+SCHEDULER = Actor("campaign-scheduler", Role.SYSTEM)
+
+
+def _key(*parts: object) -> str:
+    """An idempotency key derived from what a command does (a retry is the same request)."""
+    return "campaign:" + hashlib.sha256("|".join(str(p) for p in parts).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class PlannedDay:
+    """A site's day after planning: the JSON of `immunize plan day`."""
+
+    site_id: str
+    date: str
+    sessions: list[dict[str, Any]]
+    waiting: int
+    booked_now: int
+    closed: bool = False
+
+    def as_json(self) -> dict[str, Any]:
+        """{"site_id", "date", "sessions": [...], "waiting"}."""
+        return {
+            "site_id": self.site_id,
+            "date": self.date,
+            "sessions": self.sessions,
+            "waiting": self.waiting,
+        }
+
+
+@dataclass(frozen=True)
+class MessageView:
+    """A message as operators see it (number and text decrypted from the ledger)."""
+
+    message_id: str
+    to: str
+    kind: str
+    text: str
+    status: str
+    appointment_id: str | None
+    attempts: int = 0
+    parts: int = 1
+    encoding: str = "UCS-2"
+
+    def as_json(self) -> dict[str, Any]:
+        """{"message_id", "to", "kind", "text", "status", "appointment_id"}."""
+        return {
+            "message_id": self.message_id,
+            "to": self.to,
+            "kind": self.kind,
+            "text": self.text,
+            "status": self.status,
+            "appointment_id": self.appointment_id,
+        }
+
+
+@dataclass
+class DeliveryReport:
+    """What a sender run did."""
+
+    sent: int = 0
+    retrying: int = 0
+    failed: int = 0
+    batches: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class DayTasks:
+    """What the day's job did."""
+
+    no_shows: int
+    next_doses_registered: int
+    reminders: int
+    checkins: int
+
+
+class CampaignService:
+    """The campaign use cases on one ledger and its view store."""
+
+    def __init__(self, ledger: Ledger, store: ViewStore) -> None:
+        self.ledger = ledger
+        self.store = store
+
+    def refresh(self) -> None:
+        """Bring the campaign and operations views up to the log (reads then see every write so far)."""
+        catch_up_views(self.ledger, self.store, VIEWS)
+
+    # ---- sites -----------------------------------------------------------------------------------
+
+    def add_site(
+        self,
+        *,
+        code: str,
+        name: str,
+        ward_code: str,
+        address: str,
+        sessions: Sequence[Session],
+        opening_days: Sequence[int] = EVERY_DAY,
+        actor: Actor,
+        idempotency_key: str | None = None,
+    ) -> q.SiteRow:
+        """Add a site with its sessions; returns it as listed."""
+        site_id = self.ledger.add_campaign_site(
+            code=code,
+            name=name,
+            ward_code=ward_code,
+            address=address,
+            sessions=sessions,
+            opening_days=opening_days,
+            actor=actor,
+            idempotency_key=idempotency_key or _key("site", code, name, ward_code, address, sessions),
+        )
+        self.refresh()
+        found = q.site(self.store, site_id)
+        assert found is not None
+        return found
+
+    def sites(self, *, province: str | None = None) -> list[q.SiteRow]:
+        """Campaign sites (a province's, or all)."""
+        if province is not None:
+            self.ledger.reference.province(province)
+        self.refresh()
+        return q.sites(self.store, province=province)
+
+    def site(self, site_id: str | UUID) -> q.SiteRow:
+        """One site, or SiteNotFound."""
+        self.refresh()
+        found = q.site(self.store, _uuid(site_id, "site"))
+        if found is None:
+            raise SiteNotFound(f"No vaccination site {site_id}: see `immunize site list`.")
+        return found
+
+    # ---- registrations ---------------------------------------------------------------------------
+
+    def person_id(self, person: str | UUID) -> UUID:
+        """A person from a person id or a national ID number."""
+        if isinstance(person, UUID):
+            return person
+        text = str(person).strip()
+        try:
+            return UUID(text)
+        except ValueError:
+            pass
+        found = self.ledger.find_person(text)
+        if found is None:
+            raise PersonNotFound(f"No person with the ID number or id {text!r}: register the person first.")
+        return found
+
+    def register(
+        self,
+        *,
+        person: str | UUID,
+        group: str,
+        actor: Actor,
+        site_id: str | UUID | None = None,
+        ward_code: str | None = None,
+        language: str = "vi",
+        idempotency_key: str | None = None,
+    ) -> RegistrationMade:
+        """Register a person (by id or national ID number) for their next dose."""
+        pid = self.person_id(person)
+        site = _uuid(site_id, "site") if site_id is not None else None
+        return self.ledger.register_for_vaccination(
+            person_id=pid,
+            priority_group=group,
+            site_id=site,
+            ward_code=ward_code,
+            language=language,
+            actor=actor,
+            idempotency_key=idempotency_key or str(uuid4()),
+        )
+
+    def registrations(self, site_id: str | UUID) -> list[q.RegistrationRow]:
+        """The open registrations of a site's area, in planning order."""
+        site = self.site(site_id)
+        return q.registrations_for_site(self.store, site.site_id)
+
+    def my_registrations(self, person_id: UUID) -> list[tuple[q.RegistrationRow, int | None]]:
+        """A person's registrations with their place in the queue (None when not waiting)."""
+        self.refresh()
+        return [
+            (r, q.queue_position(self.store, r.registration_id))
+            for r in q.registrations_of_person(self.store, person_id)
+        ]
+
+    def my_appointments(self, person_id: UUID) -> list[q.AppointmentRow]:
+        """A person's appointments, latest first."""
+        self.refresh()
+        return q.appointments_of_person(self.store, person_id)
+
+    # ---- planning --------------------------------------------------------------------------------
+
+    def plan_day(self, site_id: str | UUID, day: date | str, *, actor: Actor) -> PlannedDay:
+        """Fill the site's sessions of that day from its area's queue; running it again writes nothing
+        new unless new people registered or places were freed."""
+        site_uuid = _uuid(site_id, "site")
+        the_day = check_day(day, self.ledger.today())
+        self.refresh()
+        site = q.site(self.store, site_uuid)
+        if site is None:
+            raise SiteNotFound(f"No vaccination site {site_id}: see `immunize site list`.")
+        schedule = self.ledger.schedule(site_uuid)
+        existing = q.day_plan(self.store, site_uuid, the_day)
+        if existing is None:
+            schedule.check_open_on(the_day)
+            sessions = [SessionPlaces(s.name, s.capacity) for s in schedule.sessions]
+        else:
+            sessions = [SessionPlaces(s.name, s.capacity, s.taken, s.cancelled) for s in existing.sessions]
+        candidates = q.candidates(self.store, site.site_id, site.ward, the_day)
+        stock = {s.product: s.free for s in q.stock(self.store, the_day, site_id=site.site_id)}
+        busy = q.busy_people(self.store, the_day, [c.person_id for c in candidates]) if candidates else set()
+        reference = self.ledger.reference
+        cache: dict[str | None, tuple[str, ...]] = {}
+
+        def allowed(previous: str | None) -> tuple[str, ...]:
+            if previous not in cache:
+                cache[previous] = allowed_products(previous, reference)
+            return cache[previous]
+
+        result = plan_day(the_day, sessions, candidates, stock, allowed, busy)
+        free_places = sum(s.free for s in sessions)
+        if not result.bookings and candidates and free_places and not any(n > 0 for n in stock.values()):
+            raise NoStock(
+                f"Site {site.name} has no vaccine in stock for {the_day.isoformat()}: allocate a lot to it, "
+                "then plan again."
+            )
+        booked_now = 0
+        if result.bookings or existing is None:
+            booked = self.ledger.book_day(
+                site_id=site_uuid,
+                day=the_day,
+                bookings=result.bookings,
+                actor=actor,
+                idempotency_key=_key(
+                    "plan",
+                    site_uuid,
+                    the_day,
+                    existing.sessions if existing else None,
+                    [(b.registration_id, b.session, b.product) for b in result.bookings],
+                ),
+            )
+            booked_now = len(booked.appointment_ids)
+            self.refresh()
+        return self._planned(site_uuid, the_day, result.waiting, booked_now)
+
+    def _planned(self, site_id: UUID, day: date, waiting: int, booked_now: int) -> PlannedDay:
+        plan = q.day_plan(self.store, site_id, day, holding_only=True)
+        sessions = [
+            {
+                "name": s.name,
+                "start": s.start,
+                "end": s.end,
+                "capacity": s.capacity,
+                "cancelled": s.cancelled,
+                "appointments": [a.as_plan_entry() for a in s.appointments],
+            }
+            for s in (plan.sessions if plan else [])
+        ]
+        return PlannedDay(
+            str(site_id), day.isoformat(), sessions, waiting, booked_now, bool(plan and plan.closed)
+        )
+
+    def day(self, site_id: str | UUID, day: date) -> q.DayRow | None:
+        """A site's day as planned, every appointment with its status (the staff's today page)."""
+        self.refresh()
+        return q.day_plan(self.store, _uuid(site_id, "site"), day)
+
+    def plan_week(
+        self, site_id: str | UUID, start: date | str, *, actor: Actor, days: int = 7
+    ) -> list[PlannedDay]:
+        """Plan each opening day of the week from `start` (closed days are skipped)."""
+        first = check_day(start, self.ledger.today())
+        schedule = self.ledger.schedule(_uuid(site_id, "site"))
+        planned = []
+        for offset in range(days):
+            day = first + timedelta(days=offset)
+            if day.weekday() in schedule.opening_days:
+                try:
+                    planned.append(self.plan_day(site_id, day, actor=actor))
+                except NoStock:
+                    break
+        return planned
+
+    def cancel_session(
+        self,
+        site_id: str | UUID,
+        day: date,
+        session: str,
+        *,
+        reason: str,
+        actor: Actor,
+        rebook_days: int = 14,
+    ) -> tuple[int, list[PlannedDay]]:
+        """Cancel a session, then re-book its people on the site's next opening days (they keep their
+        original priority, so they come first among equals); returns (cancelled, days planned)."""
+        site_uuid = _uuid(site_id, "site")
+        released = self.ledger.cancel_session(
+            site_id=site_uuid,
+            day=day,
+            session=session,
+            reason=reason,
+            actor=actor,
+            idempotency_key=_key("cancel-session", site_uuid, day, session),
+        )
+        planned: list[PlannedDay] = []
+        schedule = self.ledger.schedule(site_uuid)
+        manager = (
+            actor
+            if actor.role in (Role.PROVINCE_OFFICER, Role.ADMIN, Role.SYSTEM, Role.SITE_STAFF)
+            else SCHEDULER
+        )
+        for offset in range(1, rebook_days + 1):
+            later = day + timedelta(days=offset)
+            if later.weekday() not in schedule.opening_days:
+                continue
+            try:
+                planned.append(self.plan_day(site_uuid, later, actor=manager))
+            except (NoStock, NotPermitted):
+                break
+            self.refresh()
+            still = {
+                r.registration_id
+                for r in q.registrations_for_site(self.store, site_uuid)
+                if r.status == "waiting"
+            }
+            if not still & {str(r) for r in released}:
+                break
+        return len(released), planned
+
+    def _appointment(self, appointment_id: str | UUID) -> q.AppointmentRow:
+        self.refresh()
+        found = q.appointment(self.store, _uuid(appointment_id, "appointment"))
+        if found is None:
+            raise RegistrationNotFound(f"No appointment {appointment_id}: check the id.")
+        return found
+
+    def cancel_appointment(
+        self, appointment_id: str | UUID, *, actor: Actor, reason: str = "", withdraw: bool = False
+    ) -> None:
+        """The person (or staff) cancels an appointment."""
+        a = self._appointment(appointment_id)
+        self.ledger.cancel_appointment(
+            plan_id=UUID(a.plan_id),
+            appointment_id=UUID(a.appointment_id),
+            reason=reason,
+            withdraw=withdraw,
+            actor=actor,
+            idempotency_key=_key("cancel", a.appointment_id),
+        )
+
+    def move_appointment(
+        self, appointment_id: str | UUID, *, site_id: str | UUID, day: date | str, session: str, actor: Actor
+    ) -> UUID:
+        """Move an appointment to another session, day or site."""
+        a = self._appointment(appointment_id)
+        the_day = check_day(day, self.ledger.today())
+        return self.ledger.move_appointment(
+            plan_id=UUID(a.plan_id),
+            appointment_id=UUID(a.appointment_id),
+            site_id=_uuid(site_id, "site"),
+            day=the_day,
+            session=session,
+            actor=actor,
+            idempotency_key=_key("move", a.appointment_id, site_id, the_day, session),
+        )
+
+    def check_in(self, appointment_id: str | UUID, *, actor: Actor) -> None:
+        """The person arrived."""
+        a = self._appointment(appointment_id)
+        self.ledger.check_in(
+            plan_id=UUID(a.plan_id),
+            appointment_id=UUID(a.appointment_id),
+            actor=actor,
+            idempotency_key=_key("check-in", a.appointment_id),
+        )
+
+    def record_dose(
+        self,
+        appointment_id: str | UUID,
+        *,
+        lot_id: str | UUID,
+        actor: Actor,
+        vaccinator_id: str | None = None,
+    ) -> UUID:
+        """Record the dose given at an appointment (links it)."""
+        a = self._appointment(appointment_id)
+        return self.ledger.record_appointment_dose(
+            plan_id=UUID(a.plan_id),
+            appointment_id=UUID(a.appointment_id),
+            lot_id=_uuid(lot_id, "lot"),
+            vaccinator_id=vaccinator_id,
+            actor=actor,
+            idempotency_key=_key("dose", a.appointment_id),
+        )
+
+    def close_day(self, site_id: str | UUID, day: date, *, actor: Actor) -> int:
+        """End of a site's day: no-shows released and re-queued with their original priority."""
+        site_uuid = _uuid(site_id, "site")
+        return self.ledger.close_day(
+            site_id=site_uuid, day=day, actor=actor, idempotency_key=_key("close", site_uuid, day)
+        )
+
+    def run_day(self, day: date | None = None) -> DayTasks:
+        """The daily job: close earlier days (no-shows), register next doses now due, queue tomorrow's
+        reminders and the day-1 and day-7 check-ins. Running it twice does nothing more."""
+        today = day or self.ledger.today()
+        self.refresh()
+        no_shows = 0
+        for _, site_id, plan_day_text in q.plans_before(self.store, today):
+            no_shows += self.close_day(site_id, date.fromisoformat(plan_day_text), actor=SCHEDULER)
+        due = [p for p, _, _, _ in q.last_doses_without_next(self.store, today - timedelta(days=120))]
+        registered = 0
+        for start in range(0, len(due), 500):
+            chunk = due[start : start + 500]
+            registered += self.ledger.register_due_doses(
+                chunk, day=today, idempotency_key=_key("due", today, chunk)
+            )
+        tomorrow = [UUID(p) for p, _ in q.plans_on(self.store, today + timedelta(days=1))]
+        reminders = (
+            self.ledger.queue_reminders(tomorrow, idempotency_key=_key("remind", today, tomorrow))
+            if tomorrow
+            else 0
+        )
+        checkins = 0
+        for days_after in (1, 7):
+            doses = q.doses_on(self.store, today - timedelta(days=days_after))
+            for start in range(0, len(doses), 500):
+                part = doses[start : start + 500]
+                checkins += self.ledger.queue_checkins(
+                    part, days_after=days_after, idempotency_key=_key("checkin", days_after, today, part)
+                )
+        self.refresh()
+        return DayTasks(no_shows, registered, reminders, checkins)
+
+    # ---- stock and the public list ---------------------------------------------------------------
+
+    def stock(self, *, site_id: str | UUID | None = None, day: date | None = None) -> list[q.StockRow]:
+        """Stock per site and product."""
+        self.refresh()
+        return q.stock(
+            self.store, day or self.ledger.today(), site_id=_uuid(site_id, "site") if site_id else None
+        )
+
+    def priority_list(self, ward_code: str) -> q.PriorityList:
+        """The public list of a ward: counts per group and the cut-off of the next day's places."""
+        ward = self.ledger.reference.ward(ward_code)
+        self.refresh()
+        return q.priority_list(self.store, ward.code, self.ledger.today())
+
+    # ---- messages --------------------------------------------------------------------------------
+
+    def messages(
+        self, *, status: str | None = None, kind: str | None = None, limit: int = 1_000
+    ) -> list[MessageView]:
+        """Messages with number and text (read from the ledger: personal data is not in the view)."""
+        if status is not None and status not in ("pending", "sent", "failed"):
+            raise CampaignInputInvalid(f"{status!r} is not a message status: use pending, sent or failed.")
+        if kind is not None and kind not in {k.value for k in MessageKind}:
+            raise CampaignInputInvalid(
+                f"{kind!r} is not a message kind: use one of {', '.join(k.value for k in MessageKind)}."
+            )
+        self.refresh()
+        rows = q.messages(self.store, status=status, kind=kind, limit=limit)
+        aggregates = self.ledger.many(Message, [UUID(r.message_id) for r in rows])
+        views = []
+        for r in rows:
+            m = aggregates.get(UUID(r.message_id))
+            views.append(
+                MessageView(
+                    r.message_id,
+                    m.to.text if m else "[erased]",
+                    r.kind,
+                    m.text.text if m else "[erased]",
+                    "pending" if r.status == "sending" else r.status,
+                    r.appointment_id,
+                    r.attempts,
+                    r.parts,
+                    r.encoding,
+                )
+            )
+        return views
+
+    def send_pending(
+        self,
+        gateway: Gateway,
+        *,
+        batch: int = 200,
+        backoff: timedelta = timedelta(seconds=30),
+        max_batches: int | None = None,
+        workers: int = 1,
+        on_batch: Callable[[int], None] | None = None,
+    ) -> DeliveryReport:
+        """Deliver every message due now, in batches: attempts recorded, then the gateway called (with
+        the attempt id as idempotency key), then the outcomes recorded. Stops when nothing is due."""
+        report = DeliveryReport()
+        pool = ThreadPoolExecutor(max_workers=workers) if workers > 1 else None
+        try:
+            while max_batches is None or report.batches < max_batches:
+                self.refresh()
+                ids = q.due_message_ids(self.store, self.ledger.now(), limit=batch)
+                if not ids:
+                    break
+                outgoing = self.ledger.start_attempts(ids)
+                if not outgoing:
+                    break
+                if pool is not None:
+                    outcomes = list(pool.map(lambda o: _deliver(gateway, o), outgoing))
+                else:
+                    outcomes = [_deliver(gateway, o) for o in outgoing]
+                self.ledger.record_outcomes(outcomes, backoff=backoff)
+                report.batches += 1
+                for o in outcomes:
+                    if o.gateway_ref is not None:
+                        report.sent += 1
+                    else:
+                        report.retrying += 1
+                        report.errors.append(o.error)
+                if on_batch is not None:
+                    on_batch(report.sent)
+                if all(o.gateway_ref is None for o in outcomes):
+                    break  # the gateway is down: the next run retries after the backoff
+        finally:
+            if pool is not None:
+                pool.shutdown()
+        self.refresh()
+        report.failed = len(q.messages(self.store, status="failed", limit=100_000))
+        return report
+
+    def reply(self, phone: str, text: str) -> ReplyResult:
+        """A reply from a phone (the gateway's inbound call, or `immunize messages reply`)."""
+        if not isinstance(text, str) or len(text) > 2_000:
+            raise CampaignInputInvalid("The reply must be text of at most 2,000 characters.")
+        digest = self.ledger.phone_digest(phone)
+        self.refresh()
+        checkin, person = q.latest_checkin(self.store, digest)
+        result = self.ledger.receive_reply(
+            phone=phone,
+            text=text,
+            checkin_id=checkin,
+            person_id=person,
+            idempotency_key=str(uuid4()),
+        )
+        self.refresh()
+        return result
+
+    def kept_replies(self) -> list[tuple[str, str, str | None, str]]:
+        """Replies kept for a human, oldest first."""
+        self.refresh()
+        return q.kept_replies(self.store)
+
+
+def _deliver(gateway: Gateway, o: Outgoing) -> DeliveryOutcome:
+    try:
+        reference = gateway.send(Sms(o.message_id, o.to, o.text, o.encoding), str(o.attempt_id))
+    except GatewayUnavailable as exc:
+        return DeliveryOutcome(o.message_id, o.attempt_id, None, str(exc))
+    except GatewayError as exc:
+        return DeliveryOutcome(o.message_id, o.attempt_id, None, str(exc))
+    return DeliveryOutcome(o.message_id, o.attempt_id, reference)
+
+
+def _uuid(value: object, what: str) -> UUID:
+    if isinstance(value, UUID):
+        return value
+    try:
+        return UUID(str(value).strip())
+    except ValueError:
+        raise CampaignInputInvalid(f"{value!r} is not a {what} id: copy the id exactly.") from None
+
+
+def plan_of(site_id: UUID, day: date) -> UUID:
+    """The plan id of a site-day."""
+    return plan_id(site_id, day)
+
+
+def wait_between(backoff: timedelta) -> None:
+    """Sleep for a backoff (the sender loop between empty polls)."""
+    time.sleep(max(0.0, backoff.total_seconds()))
