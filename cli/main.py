@@ -34,6 +34,7 @@ COMMAND_MODULES = (
     "cli.certificate_commands",  # certificate issue
     "cli.projection_commands",  # projections run/rebuild/digest, audit, backup, restore
     "cli.web_commands",  # serve, run
+    "cli.campaign_commands",  # site, registration, plan, appointment, messages, stock
 )
 
 

@@ -292,7 +292,6 @@ class CampaignService:
                 "start": s.start,
                 "end": s.end,
                 "capacity": s.capacity,
-                "cancelled": s.cancelled,
                 "appointments": [a.as_plan_entry() for a in s.appointments],
             }
             for s in (plan.sessions if plan else [])

@@ -175,10 +175,10 @@ def gateway_from_settings(kind: str, *, path: Path | None = None, url: str = "",
         if path is None:
             raise GatewayRefused("The file SMS sender needs IMMUNIZE_SMS_FILE: set it to a file path.")
         return FileGateway(path)
-    if kind == "http":
+    if kind in ("gateway", "http"):
         if not url or not token:
             raise GatewayRefused(
                 "The HTTP SMS sender needs IMMUNIZE_SMS_GATEWAY_URL and IMMUNIZE_SMS_GATEWAY_TOKEN: set both."
             )
         return HttpGateway(url, token)
-    raise GatewayRefused(f"{kind!r} is not an SMS sender: use console, file or http.")
+    raise GatewayRefused(f"{kind!r} is not an SMS sender: use console, file or gateway.")

@@ -1,0 +1,495 @@
+"""Campaign operations from a shell: `immunize site|registration|plan|appointment|messages|stock`.
+
+Operators act as `--actor` (default "cli-operator") in `--role` (default province_officer). Every
+command goes through services.campaign, like the web pages and the API.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+from uuid import UUID
+
+import click
+
+from cli.ledger_context import open_ledger
+from ledger.campaign.errors import CampaignInputInvalid
+from ledger.campaign.values import MessageKind, Session, parse_opening_days
+from ledger.errors import InvalidInput
+from ledger.values import Actor, Role
+from projections.store import open_view_store
+from services.campaign import CampaignService
+from services.sms_gateways import Gateway, gateway_from_settings
+
+
+def _echo_json(data: object) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+@contextmanager
+def campaign_service() -> Iterator[CampaignService]:
+    """The campaign service on IMMUNIZE_DATABASE_URL (ledger and views), closed afterwards."""
+    with open_ledger() as ledger:
+        store = open_view_store(ledger.store)
+        try:
+            yield CampaignService(ledger, store)
+        finally:
+            store.close()
+
+
+def _actor(actor_id: str, role: str, site: str | None = None) -> Actor:
+    try:
+        site_id = UUID(site) if site else None
+    except ValueError:
+        raise InvalidInput(
+            f"--actor-site {site!r} is not a site id: copy it from `immunize site list`."
+        ) from None
+    return Actor(actor_id, Role(role), site_id)
+
+
+ROLE = click.Choice([r.value for r in Role])
+actor_options = [
+    click.option("--actor", "actor_id", default="cli-operator", show_default=True, help="Who is acting."),
+    click.option("--role", default=Role.PROVINCE_OFFICER.value, type=ROLE, show_default=True),
+    click.option("--actor-site", default=None, help="The acting staff's own site (site staff, vaccinators)."),
+]
+
+
+F = TypeVar("F", bound=Any)
+
+
+def with_actor(f: F) -> F:
+    """Add --actor, --role and --actor-site to a command."""
+    for option in reversed(actor_options):
+        f = option(f)
+    return f
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise CampaignInputInvalid(f"The date {text!r} is not a date: use YYYY-MM-DD.") from None
+
+
+# ---- sites -------------------------------------------------------------------------------------
+
+
+@click.group("site")
+def site() -> None:
+    """Vaccination sites with their sessions and capacity."""
+
+
+@site.command("list")
+@click.option("--province", default=None, help="GSO province code, e.g. 01 (Hà Nội).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def site_list(province: str | None, as_json: bool) -> None:
+    """List campaign sites (a province's, or all)."""
+    with campaign_service() as service:
+        rows = service.sites(province=province)
+    if as_json:
+        _echo_json([r.as_json() for r in rows])
+        return
+    for r in rows:
+        sessions = ", ".join(f"{s['name']} {s['start']}-{s['end']}/{s['capacity']}" for s in r.sessions)
+        click.echo(f"{r.site_id}  {r.code:<12} {r.name} ({r.ward}, {r.province}) [{r.status}] {sessions}")
+
+
+@site.command("add")
+@click.option("--code", required=True, help="The site's code, e.g. VN-01-0001.")
+@click.option("--name", required=True)
+@click.option("--ward", "ward_code", required=True, help="GSO ward code (wards.csv).")
+@click.option("--address", default="", help="Street address shown in appointment messages.")
+@click.option(
+    "--session",
+    "sessions",
+    multiple=True,
+    help="name=HH:MM-HH:MM/capacity, repeatable (default morning=07:30-11:30/200 and afternoon=13:30-16:30/200).",
+)
+@click.option("--days", default="daily", show_default=True, help="Opening days: mon,tue,... or daily.")
+@click.option("--json", "as_json", is_flag=True, help="Print the site as JSON.")
+@with_actor
+def site_add(
+    code: str,
+    name: str,
+    ward_code: str,
+    address: str,
+    sessions: tuple[str, ...],
+    days: str,
+    as_json: bool,
+    actor_id: str,
+    role: str,
+    actor_site: str | None,
+) -> None:
+    """Add a site with its sessions and opening days."""
+    parsed = [Session.parse(s) for s in sessions] or [
+        Session("morning", "07:30", "11:30", 200),
+        Session("afternoon", "13:30", "16:30", 200),
+    ]
+    with campaign_service() as service:
+        row = service.add_site(
+            code=code,
+            name=name,
+            ward_code=ward_code,
+            address=address,
+            sessions=parsed,
+            opening_days=parse_opening_days(days),
+            actor=_actor(actor_id, role, actor_site),
+        )
+    if as_json:
+        _echo_json(row.as_json())
+    else:
+        click.echo(f"Site {row.site_id} added: {row.name}, {row.capacity_per_day} places a day.")
+
+
+# ---- registrations -----------------------------------------------------------------------------
+
+
+@click.group("registration")
+def registration() -> None:
+    """Registrations for vaccination (the queue)."""
+
+
+@registration.command("add")
+@click.option("--person", required=True, help="National ID number or person id.")
+@click.option("--group", required=True, help="Priority group code (priority_groups.csv).")
+@click.option("--site", "site_id", default=None, help="Preferred site id (else the person's ward).")
+@click.option("--ward", "ward_code", default=None, help="Preferred ward (GSO code) instead of a site.")
+@click.option("--language", type=click.Choice(["vi", "en"]), default="vi", show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+@with_actor
+def registration_add(
+    person: str,
+    group: str,
+    site_id: str | None,
+    ward_code: str | None,
+    language: str,
+    as_json: bool,
+    actor_id: str,
+    role: str,
+    actor_site: str | None,
+) -> None:
+    """Register a person for their next dose."""
+    with campaign_service() as service:
+        made = service.register(
+            person=person,
+            group=group,
+            site_id=site_id,
+            ward_code=ward_code,
+            language=language,
+            actor=_actor(actor_id, role, actor_site),
+        )
+    body = {
+        "registration_id": str(made.registration_id),
+        "person_id": str(made.person_id),
+        "dose_number": made.dose_number,
+        "due_on": made.due_on.isoformat(),
+    }
+    if as_json:
+        _echo_json(body)
+    else:
+        click.echo(f"Registered {made.person_id} for dose {made.dose_number} (due {made.due_on}).")
+
+
+@registration.command("list")
+@click.option("--site", "site_id", required=True, help="Site id.")
+@click.option("--json", "as_json", is_flag=True)
+def registration_list(site_id: str, as_json: bool) -> None:
+    """The open registrations of a site's area, in planning order."""
+    with campaign_service() as service:
+        rows = service.registrations(site_id)
+    if as_json:
+        _echo_json([r.as_json() for r in rows])
+        return
+    for r in rows:
+        click.echo(
+            f"{r.registration_id}  dose {r.dose_number}  rank {r.priority_rank:>2}  {r.status:<8} {r.queued_at}"
+        )
+
+
+# ---- planning ----------------------------------------------------------------------------------
+
+
+@click.group("plan")
+def plan() -> None:
+    """Plan site-days, cancel sessions, close days, run the daily job."""
+
+
+def _print_day(body: dict[str, object]) -> None:
+    click.echo(f"Site {body['site_id']} on {body['date']}:")
+    for s in body["sessions"]:  # type: ignore[attr-defined]
+        click.echo(f"  {s['name']} {s['start']}-{s['end']}: {len(s['appointments'])}/{s['capacity']}")
+    click.echo(f"  still waiting: {body['waiting']}")
+
+
+@plan.command("day")
+@click.option("--site", "site_id", required=True)
+@click.option("--date", "day", required=True, help="YYYY-MM-DD, today or later.")
+@click.option("--json", "as_json", is_flag=True)
+@with_actor
+def plan_day(site_id: str, day: str, as_json: bool, actor_id: str, role: str, actor_site: str | None) -> None:
+    """Plan one site-day (again: writes nothing new)."""
+    with campaign_service() as service:
+        planned = service.plan_day(site_id, _day(day), actor=_actor(actor_id, role, actor_site))
+    if as_json:
+        _echo_json(planned.as_json())
+    else:
+        _print_day(planned.as_json())
+
+
+@plan.command("week")
+@click.option("--site", "site_id", required=True)
+@click.option("--start", required=True, help="First day, YYYY-MM-DD.")
+@click.option("--json", "as_json", is_flag=True)
+@with_actor
+def plan_week(
+    site_id: str, start: str, as_json: bool, actor_id: str, role: str, actor_site: str | None
+) -> None:
+    """Plan the site's opening days of a week."""
+    with campaign_service() as service:
+        days = service.plan_week(site_id, _day(start), actor=_actor(actor_id, role, actor_site))
+    if as_json:
+        _echo_json([d.as_json() for d in days])
+    else:
+        for d in days:
+            _print_day(d.as_json())
+
+
+@plan.command("cancel-session")
+@click.option("--site", "site_id", required=True)
+@click.option("--date", "day", required=True)
+@click.option("--session", required=True)
+@click.option("--reason", required=True)
+@with_actor
+def plan_cancel_session(
+    site_id: str, day: str, session: str, reason: str, actor_id: str, role: str, actor_site: str | None
+) -> None:
+    """Cancel a session: its people are told and re-booked on the next opening days."""
+    with campaign_service() as service:
+        cancelled, planned = service.cancel_session(
+            site_id, _day(day), session, reason=reason, actor=_actor(actor_id, role, actor_site)
+        )
+    click.echo(f"{cancelled} appointments cancelled; re-planned {len(planned)} day(s).")
+
+
+@plan.command("close")
+@click.option("--site", "site_id", required=True)
+@click.option("--date", "day", required=True)
+@with_actor
+def plan_close(site_id: str, day: str, actor_id: str, role: str, actor_site: str | None) -> None:
+    """Close a site-day: no-shows go back to the queue with their priority."""
+    with campaign_service() as service:
+        n = service.close_day(site_id, _day(day), actor=_actor(actor_id, role, actor_site))
+    click.echo(f"{n} no-shows released back to the queue.")
+
+
+@plan.command("run-day")
+@click.option("--date", "day", default=None, help="The day (default today in Viet Nam).")
+@click.option("--json", "as_json", is_flag=True)
+def plan_run_day(day: str | None, as_json: bool) -> None:
+    """The daily job: no-shows, next doses due, reminders for tomorrow, day-1/day-7 check-ins."""
+    with campaign_service() as service:
+        done = service.run_day(_day(day) if day else None)
+    body = {
+        "no_shows": done.no_shows,
+        "next_doses_registered": done.next_doses_registered,
+        "reminders": done.reminders,
+        "checkins": done.checkins,
+    }
+    if as_json:
+        _echo_json(body)
+    else:
+        click.echo(", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in body.items()))
+
+
+# ---- appointments ------------------------------------------------------------------------------
+
+
+@click.group("appointment")
+def appointment() -> None:
+    """One appointment: check in, record the dose, move, cancel."""
+
+
+@appointment.command("check-in")
+@click.argument("appointment_id")
+@with_actor
+def appointment_check_in(appointment_id: str, actor_id: str, role: str, actor_site: str | None) -> None:
+    """The person arrived."""
+    with campaign_service() as service:
+        service.check_in(appointment_id, actor=_actor(actor_id, role, actor_site))
+    click.echo("Checked in.")
+
+
+@appointment.command("dose")
+@click.argument("appointment_id")
+@click.option("--lot", "lot_id", required=True)
+@with_actor
+def appointment_dose(
+    appointment_id: str, lot_id: str, actor_id: str, role: str, actor_site: str | None
+) -> None:
+    """Record the dose given at the appointment."""
+    with campaign_service() as service:
+        dose = service.record_dose(appointment_id, lot_id=lot_id, actor=_actor(actor_id, role, actor_site))
+    click.echo(f"Dose {dose} recorded.")
+
+
+@appointment.command("cancel")
+@click.argument("appointment_id")
+@click.option("--reason", default="")
+@with_actor
+def appointment_cancel(
+    appointment_id: str, reason: str, actor_id: str, role: str, actor_site: str | None
+) -> None:
+    """Cancel an appointment (the person keeps their place in the queue)."""
+    with campaign_service() as service:
+        service.cancel_appointment(appointment_id, reason=reason, actor=_actor(actor_id, role, actor_site))
+    click.echo("Cancelled.")
+
+
+@appointment.command("move")
+@click.argument("appointment_id")
+@click.option("--site", "site_id", required=True)
+@click.option("--date", "day", required=True)
+@click.option("--session", required=True)
+@with_actor
+def appointment_move(
+    appointment_id: str,
+    site_id: str,
+    day: str,
+    session: str,
+    actor_id: str,
+    role: str,
+    actor_site: str | None,
+) -> None:
+    """Move an appointment."""
+    with campaign_service() as service:
+        new = service.move_appointment(
+            appointment_id,
+            site_id=site_id,
+            day=_day(day),
+            session=session,
+            actor=_actor(actor_id, role, actor_site),
+        )
+    click.echo(f"Moved: appointment {new}.")
+
+
+# ---- messages ----------------------------------------------------------------------------------
+
+
+@click.group("messages")
+def messages() -> None:
+    """The outbox: list, deliver, and replies."""
+
+
+@messages.command("list")
+@click.option("--status", type=click.Choice(["pending", "sent", "failed"]), default=None)
+@click.option("--kind", type=click.Choice([k.value for k in MessageKind]), default=None)
+@click.option("--limit", type=click.IntRange(1, 100_000), default=1_000, show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+def messages_list(status: str | None, kind: str | None, limit: int, as_json: bool) -> None:
+    """Messages with their status."""
+    with campaign_service() as service:
+        rows = service.messages(status=status, kind=kind, limit=limit)
+    if as_json:
+        _echo_json([r.as_json() for r in rows])
+        return
+    for r in rows:
+        click.echo(f"{r.message_id}  {r.status:<8} {r.kind:<14} {r.to}  {r.text}")
+
+
+def configured_gateway() -> Gateway:
+    """The sender named by IMMUNIZE_MESSAGE_SENDER (console, file or gateway)."""
+    kind = os.environ.get("IMMUNIZE_MESSAGE_SENDER", "console")
+    if kind == "memory":
+        kind = "console"
+    return gateway_from_settings(
+        kind,
+        path=Path(os.environ.get("IMMUNIZE_OUTBOX_FILE") or "var/outbox.jsonl"),
+        url=os.environ.get("IMMUNIZE_SMS_GATEWAY_URL", ""),
+        token=os.environ.get("IMMUNIZE_SMS_GATEWAY_TOKEN", ""),
+    )
+
+
+@messages.command("send")
+@click.option("--batch", type=click.IntRange(1, 5_000), default=200, show_default=True)
+@click.option("--workers", type=click.IntRange(1, 32), default=4, show_default=True)
+@click.option(
+    "--backoff",
+    type=click.IntRange(1, 86_400),
+    default=30,
+    show_default=True,
+    help="Seconds before a first retry (doubles).",
+)
+@click.option("--json", "as_json", is_flag=True)
+def messages_send(batch: int, workers: int, backoff: int, as_json: bool) -> None:
+    """Deliver the pending messages through IMMUNIZE_MESSAGE_SENDER."""
+    gateway = configured_gateway()
+    with campaign_service() as service:
+        report = service.send_pending(
+            gateway, batch=batch, workers=workers, backoff=timedelta(seconds=backoff)
+        )
+    body = {
+        "sent": report.sent,
+        "retrying": report.retrying,
+        "failed": report.failed,
+        "batches": report.batches,
+    }
+    if as_json:
+        _echo_json(body)
+    else:
+        click.echo(f"sent {report.sent}, to retry {report.retrying}, failed {report.failed}")
+
+
+@messages.command("reply")
+@click.argument("phone")
+@click.argument("text")
+@click.option("--json", "as_json", is_flag=True)
+def messages_reply(phone: str, text: str, as_json: bool) -> None:
+    """A reply from PHONE (as the gateway would pass it): 1, 2 or "3 <text>" answer a check-in."""
+    with campaign_service() as service:
+        result = service.reply(phone, text)
+    body = {
+        "outcome": result.outcome,
+        "person_id": str(result.person_id) if result.person_id else None,
+        "reaction_id": str(result.reaction_id) if result.reaction_id else None,
+    }
+    if as_json:
+        _echo_json(body)
+    else:
+        click.echo(
+            {
+                "unknown_phone": "Unknown phone: logged, nothing recorded.",
+                "kept": "Not a check-in answer: kept for a person to read.",
+                "no_reaction": "Recorded: no reaction.",
+                "mild": "Recorded: a mild reaction.",
+                "serious": "Recorded: a serious reaction, flagged for follow-up.",
+            }[result.outcome]
+        )
+
+
+# ---- stock -------------------------------------------------------------------------------------
+
+
+@click.command("stock")
+@click.option("--site", "site_id", default=None)
+@click.option("--date", "day", default=None, help="Stock on this day (default today).")
+@click.option("--json", "as_json", is_flag=True)
+def stock(site_id: str | None, day: str | None, as_json: bool) -> None:
+    """Stock per site and product: on hand (unexpired), booked, free, expired."""
+    with campaign_service() as service:
+        rows = service.stock(site_id=site_id, day=_day(day) if day else None)
+    if as_json:
+        _echo_json([r.as_json() for r in rows])
+        return
+    for r in rows:
+        click.echo(
+            f"{r.site_id}  {r.product:<14} on hand {r.on_hand:>7}  booked {r.booked:>6}  free {r.free:>7}"
+        )
+
+
+COMMANDS = (site, registration, plan, appointment, messages, stock)
