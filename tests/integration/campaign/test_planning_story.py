@@ -61,7 +61,8 @@ def test_a_day_is_planned_by_due_dose_then_rank_then_time_and_planning_again_wri
     ]
     assert body["waiting"] == 2
     assert body["sessions"][0]["appointments"][0]["product"] == ASTRAZENECA  # the first dose's product
-    assert body["sessions"][0]["capacity"] == 2 and body["sessions"][0]["start"] == "07:30"
+    assert body["sessions"][0]["capacity"] == 2
+    assert body["sessions"][0]["start"] == "07:30"
     assert {"appointment_id", "person_id", "priority_rank", "dose_number", "product"} == set(
         body["sessions"][0]["appointments"][0]
     )
