@@ -20,7 +20,7 @@ from ledger.records import DoseRequest, PersonRequest
 from ledger.settings import parse_database_url
 from projections.queries import public_statistics
 from projections.reader import LedgerReader
-from projections.registry import digests, rebuild, view_status
+from projections.registry import VIEW_NAMES, digests, rebuild, view_status
 from projections.store import open_view_store
 from tests.integration.projections.campaign import (
     ADMIN,
@@ -179,7 +179,7 @@ def test_a_runner_killed_mid_stream_resumes_without_losing_or_repeating_anything
         time.sleep(0.1)
     runner.send_signal(signal.SIGTERM)
     assert runner.wait(timeout=30) == 0, log.read_text()
-    assert positions(reader, kill_url) == [head] * 4
+    assert positions(reader, kill_url) == [head] * len(VIEW_NAMES)
 
     store = open_view_store(parse_database_url(kill_url))
     try:
