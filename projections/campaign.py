@@ -107,7 +107,7 @@ TABLES = (
             "status TEXT NOT NULL",
             "appointment_id TEXT",
             "dose_id TEXT",
-            "phone_digest TEXT NOT NULL",
+            "phone_digest TEXT",
             "queued_at TEXT NOT NULL",
             "attempts BIGINT NOT NULL",
             "next_try_at TEXT",
@@ -347,13 +347,12 @@ class CampaignView(ViewProjection):
         batch.insert(
             f"INSERT INTO {self.t('messages')} (message_id, person_id, kind, status, appointment_id, dose_id, "
             "phone_digest, queued_at, attempts, next_try_at, answer, language, encoding, parts) "
-            "VALUES (?, ?, ?, 'pending', ?, ?, ?, ?, 0, ?, NULL, ?, ?, ?)",
+            "VALUES (?, ?, ?, 'pending', ?, ?, NULL, ?, 0, ?, NULL, ?, ?, ?)",
             str(e.originator_id),
             str(e.person_id),
             e.kind,
             str(e.appointment_id) if e.appointment_id else None,
             str(e.dose_id) if e.dose_id else None,
-            e.phone_digest,
             e.at.isoformat(),
             e.at.isoformat(),
             e.language,
@@ -364,7 +363,9 @@ class CampaignView(ViewProjection):
     @handles(Message.AttemptStarted)
     def _on_attempt(self, e: Message.AttemptStarted, batch: Batch) -> None:
         batch.execute(
-            f"UPDATE {self.t('messages')} SET status = 'sending', attempts = attempts + 1 WHERE message_id = ?",
+            f"UPDATE {self.t('messages')} SET status = 'sending', attempts = attempts + 1, phone_digest = ? "
+            "WHERE message_id = ?",
+            e.phone_digest or None,
             str(e.originator_id),
         )
 

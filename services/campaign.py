@@ -502,13 +502,14 @@ class CampaignService:
         self.refresh()
         rows = q.messages(self.store, status=status, kind=kind, limit=limit)
         aggregates = self.ledger.many(Message, [UUID(r.message_id) for r in rows])
+        phones = self.ledger.recipients([UUID(r.person_id) for r in rows])
         views = []
         for r in rows:
             m = aggregates.get(UUID(r.message_id))
             views.append(
                 MessageView(
                     r.message_id,
-                    m.to.text if m else "[erased]",
+                    phones.get(UUID(r.person_id)) or "-",
                     r.kind,
                     m.text.text if m else "[erased]",
                     "pending" if r.status == "sending" else r.status,

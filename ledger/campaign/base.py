@@ -101,7 +101,7 @@ class CampaignBase(LedgerBase):
     def message(
         self,
         *,
-        person: Person,
+        person_id: UUID,
         kind: MessageKind,
         text: str,
         language: Language,
@@ -111,31 +111,33 @@ class CampaignBase(LedgerBase):
         appointment_id: UUID | None = None,
         dose_id: UUID | None = None,
         serial: int = 0,
-    ) -> Message | None:
-        """A message to the person (to the guardian's phone for a dependant without one), or None when
-        there is no phone to text (or the person was erased)."""
-        phone = person.phone.value if person.phone is not None else None
-        if phone is None and person.guardian_id is not None:
-            guardian = self.get_person(person.guardian_id)
-            phone = guardian.phone.value if guardian.phone is not None else None
-        if phone is None or person.erased:
-            return None
+    ) -> Message:
+        """A message to a person, queued in the caller's transaction (the number is found when sent)."""
         parts = segment(text)
         return Message(  # type: ignore[call-arg]
             id=message_id(cause, kind.value, serial),
             actor=actor,
             at=at,
-            person_id=person.id,
+            person_id=person_id,
             kind=kind.value,
-            to=PersonalData(person.id, canonical_phone(phone)),
-            text=PersonalData(person.id, "".join(parts.parts)),
-            phone_digest=self.phone_digest(phone),
+            text=PersonalData(person_id, "".join(parts.parts)),
             language=language.value,
             encoding=parts.encoding,
             parts=parts.count,
             appointment_id=appointment_id,
             dose_id=dose_id,
         )
+
+    def phone_of(self, person: Person, guardians: dict[UUID, Person]) -> str | None:
+        """The number to text: the person's, else their guardian's (a child); None when erased or none."""
+        if person.erased:
+            return None
+        phone = person.phone.value if person.phone is not None else None
+        if phone is None and person.guardian_id is not None:
+            guardian = guardians.get(person.guardian_id)
+            if guardian is not None and not guardian.erased and guardian.phone is not None:
+                phone = guardian.phone.value
+        return canonical_phone(phone) if phone else None
 
     @staticmethod
     def visit(schedule: SiteSchedule, plan: DayPlan, appointment: Appointment) -> Visit:

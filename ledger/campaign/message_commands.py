@@ -85,34 +85,57 @@ def parse_reply(text: str) -> tuple[str, str] | None:
 class MessageCommands(CampaignBase):
     """Attempts and outcomes of delivery; reminders and check-ins; replies."""
 
-    def start_attempts(
-        self, message_ids: Sequence[UUID], *, retry_after: datetime | None = None
-    ) -> list[Outgoing]:
-        """Record an attempt for each message due for one (open attempts are resumed with their own id,
-        so the gateway sees the same key); returns what to send. Messages already sent or failed, or
-        not yet due for a retry, are left out."""
+    def start_attempts(self, message_ids: Sequence[UUID]) -> list[Outgoing]:
+        """Record an attempt for each message due for one, with the digest of the number it goes to
+        (open attempts are resumed with their own id, so the gateway sees the same key); returns what
+        to send. Messages already sent or failed, or not yet due for a retry, are left out; a message
+        to someone with no number (or erased) fails at once."""
         at = self.now()
-        messages = self.many(Message, list(message_ids))
+        messages = [
+            m
+            for m in self.many(Message, list(message_ids)).values()
+            if m.status not in (MessageStatus.SENT, MessageStatus.FAILED)
+            and (m.open_attempt is not None or m.next_try_at is None or m.next_try_at <= at)
+        ]
+        people = self.get_people([m.person_id for m in messages])
+        guardians = self.get_people(
+            [p.guardian_id for p in people.values() if p.guardian_id is not None and p.phone is None]
+        )
         outgoing: list[Outgoing] = []
         changed: list[Aggregate] = []
-        for m in messages.values():
-            if m.status in (MessageStatus.SENT, MessageStatus.FAILED):
-                continue
-            if m.open_attempt is None and m.next_try_at is not None and m.next_try_at > at:
+        for m in messages:
+            person = people.get(m.person_id)
+            phone = self.phone_of(person, guardians) if person is not None else None
+            text = m.text.value
+            if phone is None or text is None:
+                attempt = m.start_attempt(attempt_id=uuid4(), phone_digest="", actor=SENDER, at=at)
+                m.failed(
+                    attempt_id=attempt,
+                    error="no phone number (or erased)",
+                    next_try_at=None,
+                    actor=SENDER,
+                    at=at,
+                )
+                changed.append(m)
                 continue
             before = m.open_attempt
-            attempt = m.start_attempt(attempt_id=uuid4(), actor=SENDER, at=at)
+            attempt = m.start_attempt(
+                attempt_id=uuid4(), phone_digest=self.phone_digest(phone), actor=SENDER, at=at
+            )
             if before is None:
                 changed.append(m)
-            if m.to.value is None or m.text.value is None:  # erased since queued: give up quietly
-                m.failed(attempt_id=attempt, error="person erased", next_try_at=None, actor=SENDER, at=at)
-                if before is not None:
-                    changed.append(m)
-                continue
-            outgoing.append(Outgoing(m.id, attempt, m.to.value, m.text.value, m.encoding))
+            outgoing.append(Outgoing(m.id, attempt, phone, text, m.encoding))
         if changed:
             self.save(*changed)  # before any gateway call: a crash after this resends under the same key
         return outgoing
+
+    def recipients(self, person_ids: Sequence[UUID]) -> dict[UUID, str | None]:
+        """The number each person's messages go to now (theirs, or their guardian's), None if none."""
+        people = self.get_people(list(person_ids))
+        guardians = self.get_people(
+            [p.guardian_id for p in people.values() if p.guardian_id is not None and p.phone is None]
+        )
+        return {pid: self.phone_of(p, guardians) for pid, p in people.items()}
 
     def record_outcomes(self, outcomes: Sequence[DeliveryOutcome], *, backoff: timedelta) -> None:
         """Record delivered or failed attempts in one transaction; a failure is retried after
@@ -150,15 +173,14 @@ class MessageCommands(CampaignBase):
                 booked = [a for a in plan.appointments.values() if a.status is AppointmentStatus.BOOKED]
                 ids = [message_id(a.appointment_id, MessageKind.REMINDER.value) for a in booked]
                 already = self.many(Message, ids)
-                people = self.get_people([a.person_id for a in booked])
                 regs = self.many(Registration, [a.registration_id for a in booked])
                 for a, mid in zip(booked, ids, strict=True):
-                    if mid in already or a.person_id not in people:
+                    if mid in already:
                         continue
                     reg = regs.get(a.registration_id)
                     language = reg.language if reg else Language.VI
                     message = self.message(
-                        person=people[a.person_id],
+                        person_id=a.person_id,
                         kind=MessageKind.REMINDER,
                         text=appointment_text(MessageKind.REMINDER, self.visit(schedule, plan, a), language),
                         language=language,
@@ -167,8 +189,7 @@ class MessageCommands(CampaignBase):
                         at=at,
                         appointment_id=a.appointment_id,
                     )
-                    if message is not None:
-                        saved.append(message)
+                    saved.append(message)
             return Outcome(saved, {"n": len(saved)})
 
         return int(self.run_command("queue_reminders", idempotency_key, args, attempt)["n"])
@@ -185,17 +206,15 @@ class MessageCommands(CampaignBase):
         def attempt(at: datetime) -> Outcome:
             ids = [message_id(dose, kind.value) for _, dose, _ in doses]
             already = self.many(Message, ids)
-            people = self.get_people([p for p, _, _ in doses])
             regs = self.many(Registration, [registration_id(p, n) for p, _, n in doses])
             saved: list[Aggregate] = []
             for (person_id, dose_id, number), mid in zip(doses, ids, strict=True):
-                person = people.get(person_id)
-                if mid in already or person is None:
+                if mid in already:
                     continue
                 reg = regs.get(registration_id(person_id, number))
                 language = reg.language if reg else Language.VI
                 message = self.message(
-                    person=person,
+                    person_id=person_id,
                     kind=kind,
                     text=checkin_text(days_after, language),
                     language=language,
@@ -204,8 +223,7 @@ class MessageCommands(CampaignBase):
                     at=at,
                     dose_id=dose_id,
                 )
-                if message is not None:
-                    saved.append(message)
+                saved.append(message)
             return Outcome(saved, {"n": len(saved)})
 
         return int(self.run_command("queue_checkins", idempotency_key, args, attempt)["n"])

@@ -6,9 +6,10 @@ before it calls the gateway and passes that id as the gateway's idempotency key;
 next sender resends with the same attempt id, so the gateway recognises the retry and nothing goes
 out twice; nothing is lost because the message stays pending until `Delivered`.
 
-The phone number and the text are personal data (sealed with the person's key). `phone_digest` is a
-keyed hash of the normalised number, so a reply can be matched to its person without decrypting
-every message.
+The text is personal data (sealed with the person's key). The phone number is looked up when the
+message is sent (the person's current number, or their guardian's), so planning never decrypts a
+number and a corrected number is used; each attempt records `phone_digest`, a keyed hash of the
+number, so a reply can be matched to its person without decrypting anything.
 """
 
 from __future__ import annotations
@@ -47,9 +48,7 @@ class Message(Aggregate):
         at: datetime
         person_id: UUID
         kind: str
-        to: PersonalData
         text: PersonalData
-        phone_digest: str
         language: str
         encoding: str
         parts: int
@@ -63,9 +62,7 @@ class Message(Aggregate):
         at: datetime,
         person_id: UUID,
         kind: str,
-        to: PersonalData,
         text: PersonalData,
-        phone_digest: str,
         language: str,
         encoding: str,
         parts: int,
@@ -74,9 +71,8 @@ class Message(Aggregate):
     ) -> None:
         self.person_id = person_id
         self.kind = MessageKind(kind)
-        self.to = to
         self.text = text
-        self.phone_digest = phone_digest
+        self.phone_digest: str | None = None
         self.language = language
         self.encoding = encoding
         self.parts = parts
@@ -96,19 +92,21 @@ class Message(Aggregate):
         actor: Actor
         at: datetime
         attempt_id: UUID
+        phone_digest: str
 
-    def start_attempt(self, *, attempt_id: UUID, actor: Actor, at: datetime) -> UUID:
+    def start_attempt(self, *, attempt_id: UUID, phone_digest: str, actor: Actor, at: datetime) -> UUID:
         """Record an attempt before the gateway call; an open attempt is resumed with its own id."""
         if self.status in (MessageStatus.SENT, MessageStatus.FAILED):
             raise RuleViolation(f"This message is already {self.status.value}.")
         if self.open_attempt is not None:
             return self.open_attempt  # a sender died mid-call: resend with the same key
-        self._attempt_started(actor=actor, at=at, attempt_id=attempt_id)
+        self._attempt_started(actor=actor, at=at, attempt_id=attempt_id, phone_digest=phone_digest)
         return attempt_id
 
     @event(AttemptStarted)
-    def _attempt_started(self, actor: Actor, at: datetime, attempt_id: UUID) -> None:
+    def _attempt_started(self, actor: Actor, at: datetime, attempt_id: UUID, phone_digest: str) -> None:
         self.open_attempt = attempt_id
+        self.phone_digest = phone_digest
         self.attempts += 1
         self.status = MessageStatus.SENDING
 

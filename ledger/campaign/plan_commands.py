@@ -84,13 +84,11 @@ class PlanCommands(CampaignBase, DoseCommands):
             if plan.day_closed:
                 raise RuleViolation(f"The day {day.isoformat()} is closed: plan another day.")
             registrations = self.many(Registration, [b.registration_id for b in bookings])
-            people = self.get_people([b.person_id for b in bookings])
             appointments: list[Appointment] = []
             saved: list[Aggregate] = [plan]
             skipped = 0
             for b in bookings:
                 reg = registrations.get(b.registration_id)
-                person = people.get(b.person_id)
                 if reg is not None and reg.status is RegistrationStatus.BOOKED:
                     raise AlreadyBooked(
                         f"This person already has an appointment (on {reg.booked_day.isoformat()}): move it "
@@ -98,7 +96,6 @@ class PlanCommands(CampaignBase, DoseCommands):
                     )
                 if (
                     reg is None
-                    or person is None
                     or reg.status is not RegistrationStatus.WAITING
                     or reg.due_on > day
                     or reg.person_id != b.person_id
@@ -126,7 +123,7 @@ class PlanCommands(CampaignBase, DoseCommands):
                 appointments.append(a)
                 saved.append(reg)
                 message = self.message(
-                    person=person,
+                    person_id=reg.person_id,
                     kind=MessageKind.APPOINTMENT,
                     text=appointment_text(
                         MessageKind.APPOINTMENT, self.visit(current, plan, a), reg.language
@@ -137,8 +134,7 @@ class PlanCommands(CampaignBase, DoseCommands):
                     at=at,
                     appointment_id=a.appointment_id,
                 )
-                if message is not None:
-                    saved.append(message)
+                saved.append(message)
             plan.book(appointments, actor=actor, at=at)
             return Outcome(
                 saved,
@@ -182,7 +178,7 @@ class PlanCommands(CampaignBase, DoseCommands):
             schedule = self.schedule(plan.site_id)
             saved: list[Aggregate] = [plan, reg]
             message = self.message(
-                person=person,
+                person_id=person.id,
                 kind=MessageKind.CANCEL,
                 text=cancel_text(self.visit(schedule, plan, a), reg.language, rebooked=False),
                 language=reg.language,
@@ -191,7 +187,7 @@ class PlanCommands(CampaignBase, DoseCommands):
                 at=at,
                 appointment_id=aid,
             )
-            saved += [message] if message is not None else []
+            saved.append(message)
             return Outcome(saved, {})
 
         self.run_command(
@@ -258,7 +254,7 @@ class PlanCommands(CampaignBase, DoseCommands):
             )
             saved: list[Aggregate] = [old, reg] if target is old else [old, target, reg]
             message = self.message(
-                person=person,
+                person_id=person.id,
                 kind=MessageKind.CHANGE,
                 text=appointment_text(
                     MessageKind.CHANGE, self.visit(target_schedule, target, moved), reg.language
@@ -269,7 +265,7 @@ class PlanCommands(CampaignBase, DoseCommands):
                 at=at,
                 appointment_id=moved.appointment_id,
             )
-            saved += [message] if message is not None else []
+            saved.append(message)
             return Outcome(saved, {"a": moved.appointment_id.hex})
 
         result = self.run_command(
@@ -294,14 +290,13 @@ class PlanCommands(CampaignBase, DoseCommands):
             plan = self.plan(day_plan_id(site_id, day))
             cancelled = plan.cancel_session(session, reason=reason, actor=actor, at=at)
             regs = self.many(Registration, [a.registration_id for a in cancelled])
-            people = self.get_people([a.person_id for a in cancelled])
             saved: list[Aggregate] = [plan]
             for a in cancelled:
                 reg = regs[a.registration_id]
                 reg.release(appointment_id=a.appointment_id, reason="session_cancelled", actor=actor, at=at)
                 saved.append(reg)
                 message = self.message(
-                    person=people[a.person_id],
+                    person_id=a.person_id,
                     kind=MessageKind.CANCEL,
                     text=cancel_text(self.visit(schedule, plan, a), reg.language, rebooked=True),
                     language=reg.language,
@@ -310,7 +305,7 @@ class PlanCommands(CampaignBase, DoseCommands):
                     at=at,
                     appointment_id=a.appointment_id,
                 )
-                saved += [message] if message is not None else []
+                saved.append(message)
             return Outcome(saved, {"r": "".join(a.registration_id.hex for a in cancelled)})
 
         result = self.run_command(

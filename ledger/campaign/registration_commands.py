@@ -201,7 +201,7 @@ class RegistrationCommands(CampaignBase):
                 )
                 saved.append(registration)
                 message = self.message(
-                    person=person,
+                    person_id=person.id,
                     kind=MessageKind.NEXT_DOSE_DUE,
                     text=next_dose_text(number, earliest, language),
                     language=language,
@@ -209,8 +209,7 @@ class RegistrationCommands(CampaignBase):
                     actor=SYSTEM,
                     at=at,
                 )
-                if message is not None:
-                    saved.append(message)
+                saved.append(message)
             return Outcome(saved, {"n": sum(isinstance(a, Registration) for a in saved)})  # type: ignore[arg-type]
 
         return int(self.run_command("register_due_doses", idempotency_key, args, attempt)["n"])

@@ -57,12 +57,23 @@ def segment(text: str) -> Segments:
     decomposed Vietnamese letter is one UCS-2 unit, not two)."""
     text = unicodedata.normalize("NFC", text)
     if is_gsm7(text):
-        if septets(text) <= GSM7_SINGLE:
+        length = septets(text)
+        if length <= GSM7_SINGLE:
             return Segments("GSM-7", (text,))
+        if length == len(text):  # no extension characters: every character is one septet
+            return Segments("GSM-7", _slices(text, GSM7_PART))
         return Segments("GSM-7", _split(text, GSM7_PART, lambda ch: 2 if ch in GSM7_EXTENSION else 1))
-    if ucs2_units(text) <= UCS2_SINGLE:
+    units = ucs2_units(text)
+    if units <= UCS2_SINGLE:
         return Segments("UCS-2", (text,))
+    if units == len(text):  # all in the BMP: every character is one UTF-16 unit
+        return Segments("UCS-2", _slices(text, UCS2_PART))
     return Segments("UCS-2", _split(text, UCS2_PART, lambda ch: 2 if ord(ch) > 0xFFFF else 1))
+
+
+def _slices(text: str, limit: int) -> tuple[str, ...]:
+    """Fixed-width parts (every character one unit)."""
+    return tuple(text[i : i + limit] for i in range(0, len(text), limit))
 
 
 def _split(text: str, limit: int, width: Callable[[str], int]) -> tuple[str, ...]:

@@ -1,0 +1,288 @@
+"""Campaign operations at province scale, each beside a plain-SQL baseline measured in the same run.
+
+  plan a province-day   300 sites x 2 sessions x 200 places, from 200,000 registrations (goal <= 30 s):
+                        services.campaign.plan_day for every site (read the queue and stock from the
+                        views, plan, book through the ledger with one message per appointment, catch
+                        the views up). Baseline: the same selection in plain SQL on a copy of the
+                        queue table (per site: SELECT ... ORDER BY ... LIMIT capacity, then UPDATE
+                        and INSERT the appointment rows), in one transaction.
+  outbox delivery       messages/s through the HTTP adapter to the local fake gateway, attempts and
+                        outcomes recorded in the ledger (goal >= 500/s). Baseline: the same POSTs to
+                        the same gateway with nothing recorded.
+  the site's today page the read of one site's day at 400 appointments (goal <= 100 ms); baseline:
+                        a bare SELECT of the same rows.
+
+Setup (people, registrations, lots) is not timed. `--scale 0.1` runs a tenth (30 sites, 20,000
+registrations) for a quick look. SQLite file in a temporary directory.
+
+Usage: .venv/bin/python benchmarks/bench_planning.py [--scale 1.0] [--messages 5000] [--workers 8]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from ledger.application import Ledger
+from ledger.campaign.registrations import Registration
+from ledger.campaign.values import Session, registration_id
+from ledger.records import PersonRequest
+from ledger.reference import reference
+from ledger.settings import parse_database_url
+from ledger.values import Actor, Role
+from projections import campaign_queries as q
+from projections.store import open_view_store
+from services.campaign import CampaignService
+from services.sms_gateways import HttpGateway, Sms
+from tests.fake_sms_gateway import FakeGateway
+
+NOW = datetime(2021, 8, 1, 3, 0, tzinfo=UTC)  # Sunday 1 August 2021, 10:00 in Hà Nội
+DAY = date(2021, 8, 2)
+PROVINCE = "01"
+OFFICER = Actor("bench-officer", Role.PROVINCE_OFFICER)
+SYSTEM = Actor("bench", Role.SYSTEM)
+PRODUCTS = ("EU/1/21/1529", "EU/1/20/1528", "BBIBP-CorV")
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = NOW
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def setup(
+    service: CampaignService, ledger: Ledger, sites: int, registrations: int, capacity: int
+) -> list[str]:
+    """Sites with stock, people and their registrations (written directly in batches: setup only)."""
+    ref = reference()
+    wards = sorted(w.code for w in ref.wards.values() if w.province_code == PROVINCE)
+    site_ids = []
+    for i in range(sites):
+        row = service.add_site(
+            code=f"BENCH-{i:04d}",
+            name=f"Điểm tiêm {i}",
+            ward_code=wards[i % len(wards)],
+            address=f"Số {i} phố Huế",
+            sessions=[
+                Session("morning", "07:30", "11:30", capacity),
+                Session("afternoon", "13:30", "16:30", capacity),
+            ],
+            actor=OFFICER,
+            idempotency_key=f"site-{i}",
+        )
+        site_ids.append(row.site_id)
+        for product in PRODUCTS:
+            ledger.receive_lot(
+                product=product,
+                lot_number=f"L{i}-{product[-4:]}",
+                expiry=date(2022, 3, 1),
+                site_id=uuid.UUID(row.site_id),
+                quantity=2 * capacity,
+                actor=SYSTEM,
+                idempotency_key=f"lot-{i}-{product}",
+            )
+    groups = sorted(ref.priority_groups.values(), key=lambda g: g.rank)
+    used_wards = [wards[i % len(wards)] for i in range(sites)]
+    batch = 2_000
+    made = 0
+    while made < registrations:
+        n = min(batch, registrations - made)
+        requests = [
+            PersonRequest(
+                national_id=f"001{(made + k):09d}",
+                full_name="Nguyễn Văn An",
+                date_of_birth="1970-01-01",
+                sex="male",
+                phone=f"09{(made + k):08d}",
+                ward_code=used_wards[(made + k) % sites],
+                priority_group=groups[(made + k) % len(groups)].code,
+            )
+            for k in range(n)
+        ]
+        people = ledger.register_people(requests, actor=SYSTEM, idempotency_key=f"people-{made}")
+        regs = []
+        for k, (person, request) in enumerate(zip(people, requests, strict=True)):
+            group = ref.priority_groups[request.priority_group]
+            regs.append(
+                Registration(  # type: ignore[call-arg]
+                    id=registration_id(person, 1),
+                    actor=SYSTEM,
+                    at=NOW - timedelta(seconds=registrations - made - k),
+                    person_id=person,
+                    dose_number=1,
+                    priority_group=group.code,
+                    priority_rank=group.rank,
+                    ward_code=request.ward_code,
+                    province_code=PROVINCE,
+                    site_id=None,
+                    previous_product=None,
+                    due_on=NOW.date(),
+                    language="vi",
+                    automatic=False,
+                )
+            )
+        ledger.save(*regs)
+        made += n
+        print(f"\r  setup: {made:,}/{registrations:,} people and registrations", end="", flush=True)
+    print()
+    return site_ids
+
+
+def baseline_plan(
+    db: Path, store_table: str, sites: list[tuple[str, str]], capacity: int
+) -> tuple[float, int]:
+    """The same selection in plain SQL on a copy of the queue: per site, the first 2 x capacity waiting
+    registrations of its ward in planning order, marked booked, with an appointment row each."""
+    conn = sqlite3.connect(db)
+    conn.execute("DROP TABLE IF EXISTS bench_queue")
+    conn.execute("DROP TABLE IF EXISTS bench_appointments")
+    conn.execute(f"CREATE TABLE bench_queue AS SELECT * FROM {store_table}")
+    conn.execute("CREATE INDEX bench_queue_i ON bench_queue (status, ward)")
+    conn.execute(
+        "CREATE TABLE bench_appointments (id TEXT PRIMARY KEY, registration_id TEXT, site_id TEXT, session TEXT)"
+    )
+    conn.commit()
+    began = time.perf_counter()
+    booked = 0
+    with conn:
+        for site_id, ward in sites:
+            rows = conn.execute(
+                "SELECT registration_id FROM bench_queue WHERE status = 'waiting' AND site_id IS NULL AND ward = ? "
+                "ORDER BY CASE WHEN dose_number >= 2 THEN 0 ELSE 1 END, priority_rank, queued_at, registration_id "
+                "LIMIT ?",
+                (ward, 2 * capacity),
+            ).fetchall()
+            conn.executemany(
+                "UPDATE bench_queue SET status = 'booked' WHERE registration_id = ?", [(r[0],) for r in rows]
+            )
+            conn.executemany(
+                "INSERT INTO bench_appointments VALUES (?, ?, ?, ?)",
+                [
+                    (uuid.uuid4().hex, r[0], site_id, "morning" if i < capacity else "afternoon")
+                    for i, r in enumerate(rows)
+                ],
+            )
+            booked += len(rows)
+    elapsed = time.perf_counter() - began
+    conn.close()
+    return elapsed, booked
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--scale", type=float, default=1.0, help="1.0 = 300 sites, 200,000 registrations")
+    parser.add_argument(
+        "--messages", type=int, default=5_000, help="messages delivered in the outbox measure"
+    )
+    parser.add_argument("--workers", type=int, default=8, help="sender threads calling the gateway")
+    args = parser.parse_args()
+    if not 0 < args.scale <= 1:
+        parser.error("--scale must be more than 0 and at most 1")
+    sites_n = max(1, round(300 * args.scale))
+    regs_n = max(1, round(200_000 * args.scale))
+    capacity = 200
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Path(tmp) / "ledger.db"
+        url = f"sqlite:///{db}"
+        clock = Clock()
+        ledger = Ledger(url, clock=clock, key_dir=Path(tmp) / "keys")
+        store = open_view_store(parse_database_url(url))
+        service = CampaignService(ledger, store)
+        print(f"bench_planning: {sites_n} sites x 2 sessions x {capacity}, {regs_n:,} registrations (SQLite)")
+        began = time.perf_counter()
+        site_ids = setup(service, ledger, sites_n, regs_n, capacity)
+        service.refresh()
+        print(f"  setup took {time.perf_counter() - began:.0f} s (not part of any figure)")
+
+        # ---- plan a province-day ----
+        began = time.perf_counter()
+        booked = 0
+        for site_id in site_ids:
+            planned = service.plan_day(site_id, DAY, actor=OFFICER)
+            booked += planned.booked_now
+        plan_s = time.perf_counter() - began
+        head = ledger.recorder.max_notification_id()
+        again = time.perf_counter()
+        for site_id in site_ids[:10]:
+            service.plan_day(site_id, DAY, actor=OFFICER)
+        again_s = (time.perf_counter() - again) / min(10, len(site_ids))
+        assert ledger.recorder.max_notification_id() == head, "planning again wrote something"
+        sites_wards = [(s.site_id, s.ward) for s in q.sites(store, province=PROVINCE)]
+        base_s, base_booked = baseline_plan(db, store.table("campaign_registrations"), sites_wards, capacity)
+        print(
+            f"  plan a province-day: {plan_s:6.1f} s for {booked:,} appointments and {booked:,} messages "
+            f"({booked / plan_s:,.0f}/s); goal <= 30 s at full scale"
+        )
+        print(
+            f"    plain SQL baseline: {base_s:6.2f} s for {base_booked:,} rows  (ratio {plan_s / base_s:,.0f}x)"
+        )
+        print(
+            f"    planning a site-day again (nothing new): {again_s * 1000:.0f} ms per site, 0 events written"
+        )
+
+        # ---- outbox delivery ----
+        fake = FakeGateway().start()
+        try:
+            http = HttpGateway(fake.url, fake.token)
+            n = min(args.messages, booked)
+            began = time.perf_counter()
+            report = service.send_pending(http, batch=500, workers=args.workers, max_batches=max(1, n // 500))
+            send_s = time.perf_counter() - began
+            sms = [
+                Sms(uuid.uuid4(), "+84912345678", "Lịch tiêm vắc xin: mũi 1", "UCS-2")
+                for _ in range(report.sent)
+            ]
+            from concurrent.futures import ThreadPoolExecutor
+
+            began = time.perf_counter()
+            with ThreadPoolExecutor(args.workers) as pool:
+                list(pool.map(lambda m: http.send(m, str(uuid.uuid4())), sms))
+            raw_s = time.perf_counter() - began
+        finally:
+            fake.stop()
+        print(
+            f"  outbox delivery: {report.sent / send_s:,.0f} messages/s ({report.sent:,} in {send_s:.1f} s, "
+            f"{args.workers} sender threads); goal >= 500/s"
+        )
+        print(f"    bare POSTs to the same gateway: {len(sms) / raw_s:,.0f}/s  (ratio {raw_s / send_s:.2f})")
+
+        # ---- the site's today page ----
+        site_id = site_ids[0]
+        times = []
+        for _ in range(20):
+            began = time.perf_counter()
+            day = q.day_plan(store, site_id, DAY)
+            times.append(time.perf_counter() - began)
+        assert day is not None
+        rows = sum(len(s.appointments) for s in day.sessions)
+        conn = sqlite3.connect(db)
+        raw = []
+        for _ in range(20):
+            began = time.perf_counter()
+            conn.execute(
+                f"SELECT * FROM {store.table('campaign_appointments')} WHERE site_id = ? AND day = ? ORDER BY seq",
+                (site_id, DAY.isoformat()),
+            ).fetchall()
+            raw.append(time.perf_counter() - began)
+        conn.close()
+        page = statistics.median(times) * 1000
+        bare = statistics.median(raw) * 1000
+        print(f"  today's list of a site ({rows} appointments): {page:.1f} ms median; goal <= 100 ms")
+        print(f"    bare SELECT of the same rows: {bare:.1f} ms  (ratio {page / bare:.1f}x)")
+        store.close()
+        ledger.close()
+
+
+if __name__ == "__main__":
+    main()
