@@ -263,7 +263,9 @@ class CampaignService:
         if not result.bookings and candidates and free_places and not any(n > 0 for n in stock.values()):
             raise NoStock(
                 f"Site {site.name} has no vaccine in stock for {the_day.isoformat()}: allocate a lot to it, "
-                "then plan again."
+                "then plan again.",
+                site=site.name,
+                day=the_day,
             )
         booked_now = 0
         if result.bookings or existing is None:

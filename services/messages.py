@@ -472,6 +472,67 @@ ERROR_MESSAGES: Final[dict[str, dict[str, str]]] = {
         "vi": "Không kiểm tra được chứng nhận trước khi in. Thử lại sau ít phút.",
         "en": "The certificate could not be checked before printing. Try again in a few minutes.",
     },
+    # ---- campaign operations (issue 13) ---------------------------------------------------------------
+    "campaign_error": {
+        "vi": "Không thực hiện được thao tác lịch tiêm. Kiểm tra lại rồi thử lại.",
+        "en": "The campaign operation could not be done. Check and try again.",
+    },
+    "campaign_input_invalid": {
+        "vi": "Thông tin buổi tiêm chưa đúng (giờ dạng HH:MM, ngày dạng YYYY-MM-DD). Kiểm tra lại các mục.",
+        "en": "A session detail is not right (times as HH:MM, days as YYYY-MM-DD). Check the fields.",
+    },
+    "session_capacity_invalid": {
+        "vi": "Số chỗ mỗi buổi phải từ 1 đến {maximum}, không phải {capacity}. Muốn ngừng thì tạm dừng điểm tiêm.",
+        "en": "A session holds 1 to {maximum} people, not {capacity}. To stop, pause the site instead.",
+    },
+    "campaign_day_in_past": {
+        "vi": "Ngày {day} đã qua (hôm nay {today}). Chọn hôm nay hoặc một ngày sau.",
+        "en": "{day} is in the past (today is {today}). Choose today or a later day.",
+    },
+    "already_registered": {
+        "vi": "Người này đã đăng ký tiêm mũi {dose_number}. Xem thứ tự chờ thay vì đăng ký lại.",
+        "en": "This person is already registered for dose {dose_number}. See their place in the queue instead.",
+    },
+    "already_booked": {
+        "vi": "Người này đã có lịch tiêm ngày {day}. Đổi lịch đó thay vì đặt thêm.",
+        "en": "This person already has an appointment on {day}. Move it instead of booking another.",
+    },
+    "no_stock": {
+        "vi": "{site} không còn vắc xin cho ngày {day}. Phân bổ lô vắc xin cho điểm tiêm rồi lập kế hoạch lại.",
+        "en": "{site} has no vaccine in stock for {day}. Allocate a lot to the site, then plan again.",
+    },
+    "site_closed": {
+        "vi": "{site} không làm việc ngày {day} (tạm dừng hoặc không phải ngày mở cửa). Chọn ngày khác.",
+        "en": "{site} does not work on {day} (paused, or not an opening day). Choose another day.",
+    },
+    "session_unavailable": {
+        "vi": "Buổi {session} ngày {day} đã đủ chỗ, đã hủy hoặc không có. Chọn buổi hoặc ngày khác.",
+        "en": "The {session} session of {day} is full, cancelled or does not exist. Choose another.",
+    },
+    "registration_not_found": {
+        "vi": "Không tìm thấy đăng ký hoặc kế hoạch tiêm này. Tải lại trang.",
+        "en": "This registration or plan was not found. Reload the page.",
+    },
+    "appointment_not_found": {
+        "vi": "Không tìm thấy lịch hẹn này. Tải lại danh sách.",
+        "en": "This appointment was not found. Reload the list.",
+    },
+    "message_not_found": {
+        "vi": "Không tìm thấy tin nhắn này. Tải lại danh sách.",
+        "en": "This message was not found. Reload the list.",
+    },
+    "sms_gateway_error": {
+        "vi": "Cổng SMS không gửi được tin. Tin vẫn trong hàng đợi và sẽ được gửi lại.",
+        "en": "The SMS gateway did not take the message. It stays in the outbox and will be retried.",
+    },
+    "sms_gateway_unavailable": {
+        "vi": "Không kết nối được cổng SMS. Tin sẽ được gửi lại sau.",
+        "en": "The SMS gateway cannot be reached. Messages will be retried later.",
+    },
+    "sms_gateway_refused": {
+        "vi": "Cổng SMS từ chối tin hoặc chưa được cấu hình đúng. Báo quản trị hệ thống.",
+        "en": "The SMS gateway refused the message or is not configured correctly. Tell the administrator.",
+    },
 }
 
 

@@ -28,9 +28,13 @@ MAX_RESPONSE = 64 * 1024
 class GatewayUnavailable(GatewayError):
     """The gateway could not be reached or asked us to wait: retried later."""
 
+    code = "sms_gateway_unavailable"
+
 
 class GatewayRefused(GatewayError):
-    """The gateway refused the message (bad number, bad request): retried, then failed."""
+    """The gateway refused the message, or the sender is misconfigured: retried, then failed."""
+
+    code = "sms_gateway_refused"
 
 
 @dataclass(frozen=True)

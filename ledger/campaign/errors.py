@@ -1,4 +1,8 @@
-"""Errors of campaign operations; each is also one of the ledger's kinds (invalid, not found, rule)."""
+"""Errors of campaign operations; each is also one of the ledger's kinds (invalid, not found, rule).
+
+Each has its own `code` (its message in Vietnamese and English is in services.messages) and carries
+the values its message names as `params`.
+"""
 
 from __future__ import annotations
 
@@ -8,38 +12,82 @@ from ledger.errors import InvalidInput, LedgerError, NotFound, RuleViolation
 class CampaignError(LedgerError):
     """Base of every campaign-operations error."""
 
+    code = "campaign_error"
+
 
 class CampaignInputInvalid(CampaignError, InvalidInput):
-    """A session, capacity, day, phone or text given to a campaign command is malformed."""
+    """A session, time, day, phone or text given to a campaign command is malformed."""
+
+    code = "campaign_input_invalid"
+
+
+class CapacityInvalid(CampaignInputInvalid):
+    """A session's capacity is not 1 to the maximum (params: capacity, maximum)."""
+
+    code = "session_capacity_invalid"
+
+
+class DayInPast(CampaignInputInvalid):
+    """A day to plan or book is before today (params: day, today)."""
+
+    code = "campaign_day_in_past"
 
 
 class AlreadyRegistered(CampaignError, RuleViolation):
-    """The person already has an open registration for that dose."""
+    """The person already has an open registration for that dose (params: dose_number)."""
+
+    code = "already_registered"
+    kind = "conflict"
 
 
 class AlreadyBooked(CampaignError, RuleViolation):
-    """The person already has an appointment (that day, or elsewhere)."""
+    """The person already has an appointment (params: day)."""
+
+    code = "already_booked"
+    kind = "conflict"
 
 
 class NoStock(CampaignError, RuleViolation):
-    """The site holds no usable stock of the product needed."""
+    """The site holds no usable stock for the day (params: site, day)."""
+
+    code = "no_stock"
+    kind = "conflict"
 
 
 class SiteClosed(CampaignError, RuleViolation):
-    """The site is paused, or does not open on that day."""
+    """The site is paused, or does not open on that day (params: site, day)."""
+
+    code = "site_closed"
+    kind = "conflict"
+
+
+class SessionUnavailable(CampaignError, RuleViolation):
+    """The session is full, cancelled, unknown, or the day is closed (params: session, day)."""
+
+    code = "session_unavailable"
+    kind = "conflict"
 
 
 class RegistrationNotFound(CampaignError, NotFound):
-    """No registration with that id, or for that person."""
+    """No registration (or plan) with that id."""
+
+    code = "registration_not_found"
 
 
 class AppointmentNotFound(CampaignError, NotFound):
     """No appointment with that id."""
 
+    code = "appointment_not_found"
+
 
 class MessageNotFound(CampaignError, NotFound):
-    """No message with that id."""
+    """No message or kept reply with that id."""
+
+    code = "message_not_found"
 
 
 class GatewayError(CampaignError):
     """The SMS gateway refused or could not be reached (retried with backoff)."""
+
+    code = "sms_gateway_error"
+    kind = "unavailable"

@@ -92,7 +92,8 @@ class PlanCommands(CampaignBase, DoseCommands):
                 if reg is not None and reg.status is RegistrationStatus.BOOKED:
                     raise AlreadyBooked(
                         f"This person already has an appointment (on {reg.booked_day.isoformat()}): move it "
-                        "instead of booking another; nothing was booked."
+                        "instead of booking another; nothing was booked.",
+                        day=reg.booked_day,
                     )
                 if (
                     reg is None

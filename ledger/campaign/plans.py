@@ -13,7 +13,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from ledger.campaign.errors import AlreadyBooked, AppointmentNotFound
+from ledger.campaign.errors import AlreadyBooked, AppointmentNotFound, SessionUnavailable
 from ledger.campaign.values import AppointmentStatus, Session
 from ledger.errors import RuleViolation
 from ledger.values import Actor
@@ -90,9 +90,11 @@ class DayPlan(Aggregate):
         for s in self.sessions:
             if s.name == name:
                 return s
-        raise RuleViolation(
+        raise SessionUnavailable(
             f"There is no session {name!r} on {self.day.isoformat()}: use one of "
-            f"{', '.join(s.name for s in self.sessions)}."
+            f"{', '.join(s.name for s in self.sessions)}.",
+            session=name,
+            day=self.day,
         )
 
     def taken(self, session: str) -> int:
@@ -129,7 +131,9 @@ class DayPlan(Aggregate):
         if not appointments:
             return
         if self.day_closed:
-            raise RuleViolation(f"The day {self.day.isoformat()} is closed: plan another day.")
+            raise SessionUnavailable(
+                f"The day {self.day.isoformat()} is closed: plan another day.", session="", day=self.day
+            )
         taken: dict[str, int] = {}
         people: set[UUID] = set()
         for held in self.appointments.values():
@@ -139,16 +143,23 @@ class DayPlan(Aggregate):
         for a in appointments:
             session = self.session(a.session)
             if a.session in self.cancelled_sessions:
-                raise RuleViolation(f"The {a.session} session of {self.day.isoformat()} was cancelled.")
+                raise SessionUnavailable(
+                    f"The {a.session} session of {self.day.isoformat()} was cancelled.",
+                    session=a.session,
+                    day=self.day,
+                )
             taken[a.session] = taken.get(a.session, 0) + 1
             if taken[a.session] > session.capacity:
-                raise RuleViolation(
+                raise SessionUnavailable(
                     f"The {a.session} session of {self.day.isoformat()} is full ({session.capacity} "
-                    "places): choose another session or day."
+                    "places): choose another session or day.",
+                    session=a.session,
+                    day=self.day,
                 )
             if a.person_id in people:
                 raise AlreadyBooked(
-                    f"This person already has an appointment on {self.day.isoformat()}: move it instead."
+                    f"This person already has an appointment on {self.day.isoformat()}: move it instead.",
+                    day=self.day,
                 )
             people.add(a.person_id)
         self._booked(actor=actor, at=at, entries=[a.as_entry() for a in appointments])

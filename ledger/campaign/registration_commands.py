@@ -99,7 +99,8 @@ class RegistrationCommands(CampaignBase):
                 if existing.status is not RegistrationStatus.WITHDRAWN:
                     raise AlreadyRegistered(
                         f"This person is already registered for dose {number} ({existing.status.value}): "
-                        "see their place in the queue instead of registering again."
+                        "see their place in the queue instead of registering again.",
+                        dose_number=number,
                     )
                 existing.renew(
                     priority_group=group.code,

@@ -102,7 +102,8 @@ class Registration(Aggregate):
         """Give the person an appointment; they must be waiting (nobody booked twice)."""
         if self.status is RegistrationStatus.BOOKED:
             raise AlreadyBooked(
-                "This person already has an appointment: move or cancel it instead of booking another."
+                "This person already has an appointment: move or cancel it instead of booking another.",
+                day=self.booked_day,
             )
         if self.status is not RegistrationStatus.WAITING:
             raise RuleViolation(f"This registration is {self.status.value}: register again to book.")
@@ -203,7 +204,8 @@ class Registration(Aggregate):
         if self.status is not RegistrationStatus.WITHDRAWN:
             raise AlreadyRegistered(
                 f"This person is already registered for dose {self.dose_number} ({self.status.value}): "
-                "see their place in the queue instead."
+                "see their place in the queue instead.",
+                dose_number=self.dose_number,
             )
         self._renewed(
             actor=actor,

@@ -70,11 +70,15 @@ class SiteSchedule(Aggregate):
     def check_open_on(self, day: date) -> None:
         """Refuse a day the site does not work."""
         if self.status is not SiteStatus.OPEN:
-            raise SiteClosed(f"The site {self.name} is paused: reopen it before planning.")
+            raise SiteClosed(
+                f"The site {self.name} is paused: reopen it before planning.", site=self.name, day=day
+            )
         if day.weekday() not in self.opening_days:
             raise SiteClosed(
                 f"The site {self.name} does not open on {day.strftime('%A')} {day.isoformat()} (open "
-                f"{self.opening_days_text}): choose another day or change its opening days."
+                f"{self.opening_days_text}): choose another day or change its opening days.",
+                site=self.name,
+                day=day,
             )
 
     class SessionsChanged(Aggregate.Event):

@@ -14,7 +14,7 @@ from datetime import date
 from enum import StrEnum
 from uuid import NAMESPACE_URL, UUID, uuid5
 
-from ledger.campaign.errors import CampaignInputInvalid
+from ledger.campaign.errors import CampaignInputInvalid, CapacityInvalid, DayInPast
 from ledger.reference import Reference
 
 MAX_SESSION_CAPACITY = 2_000  # a sane maximum per session (one site, half a day)
@@ -133,14 +133,18 @@ def check_capacity(value: object) -> int:
     except ValueError:
         raise CampaignInputInvalid(f"The capacity {value!r} is not a whole number: type e.g. 200.") from None
     if number <= 0:
-        raise CampaignInputInvalid(
+        raise CapacityInvalid(
             f"A session's capacity must be at least 1 person, not {number}: pause the site instead of "
-            "setting 0."
+            "setting 0.",
+            capacity=number,
+            maximum=MAX_SESSION_CAPACITY,
         )
     if number > MAX_SESSION_CAPACITY:
-        raise CampaignInputInvalid(
+        raise CapacityInvalid(
             f"A session's capacity of {number} is more than {MAX_SESSION_CAPACITY:,} people: split it "
-            "into more sessions or check the number."
+            "into more sessions or check the number.",
+            capacity=number,
+            maximum=MAX_SESSION_CAPACITY,
         )
     return number
 
@@ -268,8 +272,10 @@ def check_day(value: object, today: date, what: str = "day") -> date:
         except ValueError:
             raise CampaignInputInvalid(f"The {what} {value!r} is not a date: use YYYY-MM-DD.") from None
     if day < today:
-        raise CampaignInputInvalid(
+        raise DayInPast(
             f"The {what} {day.isoformat()} is in the past (today is {today.isoformat()}): choose today or a "
-            "later day."
+            "later day.",
+            day=day,
+            today=today,
         )
     return day
