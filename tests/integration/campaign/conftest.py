@@ -27,6 +27,24 @@ PFIZER = "EU/1/20/1528"
 SINOPHARM = "BBIBP-CorV"
 
 
+GIVEN = (
+    "An",
+    "Bình",
+    "Chi",
+    "Dũng",
+    "Giang",
+    "Hà",
+    "Hùng",
+    "Lan",
+    "Minh",
+    "Ngọc",
+    "Phúc",
+    "Quân",
+    "Sơn",
+    "Thảo",
+)
+
+
 class Clock:
     """A clock the story moves by hand."""
 
@@ -64,7 +82,7 @@ class Story:
         n = len(self.people) + 1
         fields: dict[str, object] = {
             "national_id": f"0010850{n:05d}",
-            "full_name": f"Nguyễn Văn Bình {n}",
+            "full_name": f"Nguyễn Văn {GIVEN[n % len(GIVEN)]}",
             "date_of_birth": "1950-03-02",
             "sex": "male",
             "phone": phone if phone != "" else f"09123450{n:02d}",
