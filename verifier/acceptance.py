@@ -167,6 +167,15 @@ def _value_sets_used(logic: Any) -> frozenset[str]:
     return frozenset(_VALUE_SET_USE.findall(json.dumps(logic)))
 
 
+def _canonical(value: Any, names: Sequence[str]) -> Any:
+    """The spelling of `names` that `value` matches regardless of case ("acceptance" is Acceptance)."""
+    if isinstance(value, str):
+        for name in names:
+            if value.lower() == name.lower():
+                return name
+    return value
+
+
 def parse_rule(document: Any, where: str = "rule") -> Rule:
     """A Rule from one decoded rule.json; RulesError (with a reason code) naming the first defect."""
     if not isinstance(document, Mapping):
@@ -179,7 +188,7 @@ def parse_rule(document: Any, where: str = "rule") -> Rule:
         raise RulesMalformedError(
             f"{where} uses the engine {document.get('Engine')!r}; only CERTLOGIC is known."
         )
-    rule_type = document.get("Type")
+    rule_type = _canonical(document.get("Type"), RULE_TYPES)
     if rule_type not in RULE_TYPES:
         raise RulesMalformedError(
             f"{where} has the Type {rule_type!r}; it must be Acceptance or Invalidation."
@@ -187,7 +196,7 @@ def parse_rule(document: Any, where: str = "rule") -> Rule:
     country = document.get("Country")
     if not isinstance(country, str) or not re.fullmatch(r"[A-Za-z]{2}", country):
         raise RulesMalformedError(f"{where} has no two-letter Country.")
-    certificate_type = document.get("CertificateType")
+    certificate_type = _canonical(document.get("CertificateType"), tuple(CERTIFICATE_TYPES))
     if certificate_type not in CERTIFICATE_TYPES:
         raise RulesMalformedError(
             f"{where} has the CertificateType {certificate_type!r}; it must be one of {', '.join(CERTIFICATE_TYPES)}."
@@ -365,6 +374,12 @@ class RuleOutcome:
     rule: Rule
     status: str  # "passed", "failed" or "open"
     detail: str = ""  # why a rule failed by raising, or what an open rule returned
+    raised: bool = False  # failed because its evaluation raised (reason code "rule_raised")
+
+    @property
+    def reason(self) -> str:
+        """A stable code: rule_passed, rule_failed, rule_raised or rule_open."""
+        return "rule_raised" if self.raised else f"rule_{self.status}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -466,7 +481,9 @@ def apply_rules(
         try:
             result = certlogic.run(rule.logic, data)
         except certlogic.CertLogicError as error:
-            outcomes.append(RuleOutcome(rule, "failed", f"the rule could not be evaluated: {error}"))
+            outcomes.append(
+                RuleOutcome(rule, "failed", f"the rule could not be evaluated: {error}", raised=True)
+            )
             continue
         if result is True:
             outcomes.append(RuleOutcome(rule, "passed"))

@@ -347,7 +347,7 @@ def _var(path: str, data: Any) -> Any:
     for fragment in path.split("."):
         if value is None:
             return None
-        if isinstance(value, list):
+        if isinstance(value, list | str):  # JavaScript indexes strings too ("abc".0 is "a")
             if not fragment.isdigit():
                 return None
             index = int(fragment)

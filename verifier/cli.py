@@ -308,6 +308,7 @@ def _rule_lines(outcome: _Outcome) -> list[dict[str, Any]]:
         {
             "rule": item.rule.identifier,
             "status": item.status,
+            "reason": item.reason,
             "description": item.rule.description(acceptance.language),
             **({"detail": item.detail} if item.detail else {}),
         }

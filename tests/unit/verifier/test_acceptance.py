@@ -151,6 +151,7 @@ def test_a_rule_that_raises_counts_as_failed_and_a_non_boolean_is_open() -> None
         ("VR-XX-0002", "open"),
     ]
     assert "could not be evaluated" in outcome.outcomes[0].detail
+    assert [item.reason for item in outcome.outcomes] == ["rule_raised", "rule_open"]
     assert not outcome.accepted
     assert outcome.summary() == "authentic — not accepted: rule VR-XX-0001 (VR-XX-0001 in English)"
     only_open = accept(rules(undecided), sample_dcc(), "v", "XX", NOW, language="de")
@@ -201,6 +202,11 @@ def test_malformed_rules_are_refused_in_one_sentence(change: dict[str, Any], rea
     assert caught.value.reason == reason
     assert words in str(caught.value)
     assert "\n" not in str(caught.value)
+
+
+def test_rule_type_names_are_read_whatever_their_case() -> None:
+    rule = parse_rule(gateway_rule(Type="acceptance", CertificateType="VACCINATION"))
+    assert (rule.rule_type, rule.certificate_type) == ("Acceptance", "Vaccination")
 
 
 def test_rule_files_directories_and_limits(tmp_path: Path) -> None:

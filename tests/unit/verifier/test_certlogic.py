@@ -171,6 +171,8 @@ def test_deep_nesting_and_unknown_operations_are_refused_with_a_reason() -> None
         ({"plusTime": ["2021-06-01T10:00:00.123456-0130", 0, "hour"]}, "2021-06-01T11:30:00.123Z"),
         ({"dccDateOfBirth": ["2004-02"]}, "2004-02-29T00:00:00.000Z"),
         ({"extractFromUVCI": ["URN:UVCI:01:VN:ABC/123#X", 2]}, "ABC"),
+        ({"var": "0.1"}, None),
+        ({"reduce": [["ab"], {"var": "current.1"}, ""]}, "b"),
     ],
 )
 def test_strict_equality_and_date_arithmetic_follow_javascript(expression: Any, expected: Any) -> None:
