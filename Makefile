@@ -12,10 +12,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev,pictures]'
 	touch $(STAMP)
 
-# Seeds the demo campaign on first start, creates development keys, serves http://127.0.0.1:8000.
+# Seeds the demo campaign on first start, creates development keys, serves http://127.0.0.1:$(PORT)
+# (`make run PORT=8080` for another port).
+PORT ?= 8000
 run: $(STAMP)
 	bash scripts/system-deps.sh run
-	$(BIN)/immunize run
+	$(BIN)/immunize run --port $(PORT)
 
 # Static checks, then the whole suite; PostgreSQL is started by the tests themselves.
 test: $(STAMP)

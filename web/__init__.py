@@ -39,6 +39,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from web.store import SqlStore
     from web.views import (
         api,
+        apidocs,
         audit,
         auth,
         citizen,
@@ -115,6 +116,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     for module in (public, auth, citizen, staff, province, privacy, operations, audit, api):
         app.register_blueprint(module.bp)
     app.register_blueprint(places.bp)
+    app.register_blueprint(apidocs.bp)
     hops = int(app.config.get("PROXY_HOPS") or 0)
     if hops:
         # Behind a load balancer: the client address (rate limits) and scheme come from its headers.

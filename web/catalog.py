@@ -65,6 +65,35 @@ CATALOG: dict[str, dict[str, str]] = {
     },
     "home.revocation_list": {"vi": "Danh sách thu hồi (đã ký)", "en": "Revocation list (signed)"},
     "home.api": {"vi": "Mô tả API (OpenAPI)", "en": "API description (OpenAPI)"},
+    "api.title": {"vi": "API của nền tảng tiêm chủng", "en": "The immunization platform's API"},
+    "api.intro": {
+        "vi": "Các trang web và ứng dụng dùng chung API JSON này. Mỗi nhóm dưới đây ghi ai được gọi.",
+        "en": "The web pages and apps share this JSON API. Each group below says who may call it.",
+    },
+    "api.raw": {"vi": "Tệp OpenAPI (JSON)", "en": "The OpenAPI file (JSON)"},
+    "api.how": {"vi": "Cách gọi API", "en": "How to call the API"},
+    "api.how_session": {
+        "vi": "Đăng nhập qua /api/v1/auth/…; phiên được giữ trong cookie.",
+        "en": "Sign in through /api/v1/auth/…; the session is kept in a cookie.",
+    },
+    "api.how_csrf": {
+        "vi": "Lệnh ghi (POST) cần tiêu đề X-CSRFToken lấy từ GET /api/v1/session.",
+        "en": "Writes (POST) need the X-CSRFToken header from GET /api/v1/session.",
+    },
+    "api.how_errors": {
+        "vi": "Lỗi trả về JSON {error, message, detail}; message theo ngôn ngữ của người gọi (Accept-Language).",
+        "en": "Errors come as JSON {error, message, detail}; the message is in the caller's language (Accept-Language).",
+    },
+    "api.body": {"vi": "Nội dung gửi", "en": "Body"},
+    "api.csrf_needed": {"vi": "cần X-CSRFToken", "en": "needs X-CSRFToken"},
+    "api.answers": {"vi": "Mã trả về", "en": "Answers"},
+    "api.role_public": {"vi": "Ai cũng gọi được", "en": "Anyone"},
+    "api.role_any": {"vi": "Mọi người đã đăng nhập", "en": "Anyone signed in"},
+    "api.role_citizen": {"vi": "Người dân", "en": "Citizens"},
+    "api.role_staff": {"vi": "Nhân viên điểm tiêm", "en": "Site staff"},
+    "api.role_province": {"vi": "Cán bộ tỉnh", "en": "Province officers"},
+    "api.role_response": {"vi": "Trung tâm điều hành", "en": "Response center"},
+    "api.role_auditor": {"vi": "Kiểm toán viên", "en": "Auditors"},
     # sign-in
     "signin.title": {"vi": "Đăng nhập", "en": "Sign in"},
     "signin.citizen_text": {

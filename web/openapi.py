@@ -171,3 +171,28 @@ def document() -> dict[str, Any]:
             },
         },
     }
+
+
+ROLE_ORDER = ("public", "any", "citizen", "staff", "province", "response", "auditor")
+
+
+def operations_by_role() -> list[tuple[str, list[dict[str, Any]]]]:
+    """The document's operations for the readable page: grouped by who may call them, in path order."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for path, item in PATHS.items():
+        for method, operation in item.items():
+            body = operation.get("requestBody", {}).get("content", {}).get("application/json", {})
+            fields = body.get("schema", {}).get("properties", {})
+            groups.setdefault(str(operation.get("x-role", "public")), []).append(
+                {
+                    "method": method.upper(),
+                    "path": "/api/v1" + path,
+                    "summary": operation.get("summary", ""),
+                    "parameters": [p["name"] for p in operation.get("parameters", [])],
+                    "fields": [(name, spec.get("type", "object")) for name, spec in fields.items()],
+                    "csrf": "security" in operation,
+                    "statuses": sorted(operation.get("responses", {})),
+                }
+            )
+    order = {role: n for n, role in enumerate(ROLE_ORDER)}
+    return sorted(groups.items(), key=lambda item: order.get(item[0], len(order)))

@@ -24,6 +24,7 @@ EXPECTED: dict[str, set[str]] = {
     "public.trust_anchor": PUBLIC,
     "public.revocation_list": PUBLIC,
     "places.province": PUBLIC,
+    "apidocs.page": PUBLIC,
     "auth.signin": PUBLIC,
     "auth.citizen_phone": PUBLIC,
     "auth.citizen_code": PUBLIC,

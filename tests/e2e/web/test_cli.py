@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -62,3 +63,23 @@ def test_immunize_run_starts_a_seeded_server_and_prints_the_demo_sign_in(tmp_pat
     assert "citizen   phone 0" in text
     assert "Traceback" not in text
     assert (tmp_path / "keys" / "web-secret-key").exists()
+
+
+def test_make_run_takes_the_port_from_port() -> None:
+    """`make run PORT=8080` serves on 8080 (the Makefile passes it to `immunize run --port`)."""
+    make = shutil.which("make")
+    if make is None:
+        pytest.skip("make is not installed")
+    root = Path(__file__).resolve().parents[3]
+    dry = subprocess.run(
+        [make, "-n", "-C", str(root), "run", "PORT=8123"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert "immunize run --port 8123" in dry.stdout
+    default = subprocess.run(
+        [make, "-n", "-C", str(root), "run"], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert "immunize run --port 8000" in default.stdout

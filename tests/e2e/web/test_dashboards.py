@@ -147,3 +147,18 @@ def test_demo_symptoms_are_in_one_language(tmp_path: Path) -> None:
         for text in texts:
             assert "(" not in text
             assert not re.search(r"\b(pain|fever|fatigue|cough|breathing)\b", text)
+
+
+def test_the_api_description_has_a_readable_page_with_every_route(seeded_app: Flask) -> None:
+    from web.openapi import PATHS
+
+    client = seeded_app.test_client()
+    html = client.get("/api/docs", headers={"Accept-Language": "vi"}).get_data(as_text=True)
+    assert "<h1>API của nền tảng tiêm chủng</h1>" in html
+    for path, item in PATHS.items():
+        assert f"<code>/api/v1{path}</code>" in html
+        for method in item:
+            assert method.upper() in html
+    assert 'href="/api/v1/openapi.json"' in html
+    assert "<script" not in html  # no renderer to fetch: our own template over the JSON
+    assert "/api/docs" in client.get("/").get_data(as_text=True)
