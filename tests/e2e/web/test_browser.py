@@ -375,3 +375,23 @@ def test_the_desk_registers_a_walk_in_records_a_dose_and_refuses_an_early_second
     shot(page, "story-8-early-second-dose")
     person = ledger.person_by_national_id("001080007788")
     assert len(ledger.person_record(person.person_id).doses) == 1
+
+
+def test_the_header_is_compact_and_nothing_overflows_a_phone(world: dict[str, Any], page: Any) -> None:
+    from projections.registry import catch_up_views
+
+    catch_up_views(world["ledger"], world["app"].extensions["immunize"].platform.views)
+    for path in ("/", "/statistics", "/verify", "/api/docs", "/signin/citizen"):
+        page.goto(world["url"] + path)
+        header = page.locator("header.top").bounding_box()
+        assert header is not None
+        assert header["height"] / 844 < 0.12, (path, header["height"])  # was 28% of the first screen
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390, path
+    page.goto(world["url"] + "/statistics")
+    height = page.evaluate("document.documentElement.scrollHeight")
+    assert height < 4500, height  # was about 6,800 px
+    assert page.locator("details.table[open]").count() == 0  # tables folded under their charts
+    shot(page, "statistics-vi")
+    page.goto(world["url"] + "/api/docs")
+    assert page.get_by_role("heading", level=1).inner_text() == "API của nền tảng tiêm chủng"
+    shot(page, "api-docs")
