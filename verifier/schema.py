@@ -1,17 +1,20 @@
 """DCC payload structure: the newest official schema release, whatever `ver` says, structure only.
 
 Schema releases are backward compatible, and the EU verifier apps check every certificate against
-the newest one: an older release's stricter patterns would refuse genuine certificates. Only
-structure is checked here (required fields, types, lengths, patterns). Value-set membership
-(country codes, vaccine products ...) is acceptance, not validity: the CertLogic rules check it.
+the newest one: an older release's stricter patterns would refuse genuine certificates. A payload
+that the newest release refuses is still structurally valid when the release its own `ver` names
+accepts it: what its issuer was held to (1.0.0's date of birth pattern, for one, is unanchored and
+lets a date-time through, which the newest release's anchored pattern does not). Only structure is
+checked (required fields, types, lengths, patterns). Value-set membership (country codes, vaccine
+products ...) is acceptance, not validity: the CertLogic rules check it.
 
 Two things real issuers emitted are read as the specification intends before checking:
 - a group (`v`, `t`, `r`) that is `null` is an absent group (see `normalise_groups`);
 - a group with more than one entry is verified entry by entry (the rules say which one they read),
   so the schema's `maxItems: 1` on groups is not applied.
 
-The shipped release (schemas/<version>.json, Apache-2.0) is compiled once, lazily, into Python for
-the handful of keywords the DCC schema uses. A payload the fast checker accepts is valid; one it
+Each shipped release (schemas/<version>.json, Apache-2.0) is compiled once, lazily, into Python for
+the handful of keywords the DCC schemas use. A payload the fast checker accepts is valid; one it
 rejects is re-checked by jsonschema (Draft 2020-12, formats not asserted, as the EU vectors expect),
 which is authoritative and words the error.
 """
@@ -22,7 +25,7 @@ import copy
 import json
 import re
 from collections.abc import Callable
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -44,30 +47,54 @@ class _Unsupported(Exception):
 
 
 @cache
-def newest_release() -> str:
-    """The newest schema release shipped inside the package (e.g. "1.3.3")."""
+def shipped_versions() -> tuple[tuple[int, int, int], ...]:
+    """The schema releases shipped inside the package, oldest first."""
     found = []
     for entry in resources.files("verifier").joinpath("schemas").iterdir():
         match = _VERSION.match(entry.name.removesuffix(".json")) if entry.name.endswith(".json") else None
         if match:
             found.append((int(match[1]), int(match[2]), int(match[3])))
-    return ".".join(str(part) for part in max(found))
+    return tuple(sorted(found))
+
+
+def _dotted(version: tuple[int, int, int]) -> str:
+    return ".".join(str(part) for part in version)
 
 
 @cache
-def official_schema() -> dict[str, Any]:
-    """The newest official schema, unchanged."""
-    text = resources.files("verifier").joinpath("schemas", f"{newest_release()}.json").read_text("utf-8")
+def newest_release() -> str:
+    """The newest schema release shipped inside the package (e.g. "1.3.3")."""
+    return _dotted(shipped_versions()[-1])
+
+
+@lru_cache(maxsize=64)
+def own_release(version: Any) -> str | None:
+    """The shipped release a `ver` names (or the newest shipped of its major.minor); None if none."""
+    match = _VERSION.match(version) if isinstance(version, str) and len(version) <= 20 else None
+    if match is None:
+        return None
+    wanted = (int(match[1]), int(match[2]), int(match[3]))
+    same_minor = [
+        release for release in shipped_versions() if release[:2] == wanted[:2] and release <= wanted
+    ]
+    return _dotted(same_minor[-1]) if same_minor else None
+
+
+@cache
+def official_schema(release: str | None = None) -> dict[str, Any]:
+    """An official schema release (the newest by default), unchanged."""
+    name = release or newest_release()
+    text = resources.files("verifier").joinpath("schemas", f"{name}.json").read_text("utf-8")
     loaded: dict[str, Any] = json.loads(text)
     return loaded
 
 
 @cache
-def _schema() -> dict[str, Any]:
-    """The newest schema as applied: groups may hold several entries (each is still checked)."""
-    schema = copy.deepcopy(official_schema())
+def _schema(release: str) -> dict[str, Any]:
+    """A release as applied: groups may hold several entries (each is still checked)."""
+    schema = copy.deepcopy(official_schema(release))
     for group in GROUPS:
-        schema["properties"][group].pop("maxItems", None)
+        schema.get("properties", {}).get(group, {}).pop("maxItems", None)
     return schema
 
 
@@ -78,24 +105,33 @@ def normalise_groups(dcc: dict[str, Any]) -> dict[str, Any]:
     return dcc
 
 
+def _passes(release: str, dcc: Any) -> bool:
+    fast = _fast_checker(release)
+    if fast is not None:
+        return fast(dcc)
+    return _authoritative_error(dcc, release) is None
+
+
 def validate(dcc: Any) -> str:
-    """Validate a DCC payload's structure against the newest release; returns that release."""
+    """Validate a DCC payload's structure; returns the release it satisfied (the newest, else its own)."""
     if not isinstance(dcc, dict):
         raise SchemaError("The certificate payload is not a JSON object.")
     dcc = normalise_groups(dcc)
-    release = newest_release()
-    fast = _fast_checker()
-    if fast is not None and fast(dcc):
-        return release
-    message = _authoritative_error(dcc)
+    newest = newest_release()
+    if _passes(newest, dcc):
+        return newest
+    message = _authoritative_error(dcc, newest)
     if message is None:
-        return release
+        return newest
+    own = own_release(dcc.get("ver"))
+    if own is not None and own != newest and _passes(own, dcc) and _authoritative_error(dcc, own) is None:
+        return own
     raise SchemaError(f"The certificate content does not have the structure of a DCC: {message}.")
 
 
-def _authoritative_error(dcc: Any) -> str | None:
-    """The first jsonschema error for this payload, or None if it is valid."""
-    validator = _jsonschema_validator()
+def _authoritative_error(dcc: Any, release: str | None = None) -> str | None:
+    """The first jsonschema error for this payload (newest release by default), or None if it is valid."""
+    validator = _jsonschema_validator(release or newest_release())
     try:
         error = next(iter(validator.iter_errors(dcc)), None)
     except Exception as failure:  # jsonschema itself failing on odd data (e.g. huge regex input)
@@ -107,17 +143,17 @@ def _authoritative_error(dcc: Any) -> str | None:
 
 
 @cache
-def _jsonschema_validator() -> Any:
-    """A jsonschema Draft 2020-12 validator, built once (imported only when needed)."""
+def _jsonschema_validator(release: str | None = None) -> Any:
+    """A jsonschema Draft 2020-12 validator of a release (the newest by default), built once."""
     import jsonschema
 
-    return jsonschema.Draft202012Validator(_schema())
+    return jsonschema.Draft202012Validator(_schema(release or newest_release()))
 
 
 @cache
-def _fast_checker() -> Check | None:
-    """The compiled fast checker, or None if the schema uses unsupported keywords."""
-    root = _schema()
+def _fast_checker(release: str | None = None) -> Check | None:
+    """The compiled fast checker of a release (the newest by default), or None if it uses unsupported keywords."""
+    root = _schema(release or newest_release())
     try:
         return _Compiler(root).compile(root)
     except _Unsupported:

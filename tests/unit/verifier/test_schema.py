@@ -35,6 +35,29 @@ def test_the_package_ships_the_newest_published_release_unchanged() -> None:
     assert schema._fast_checker() is not None
 
 
+def test_every_shipped_release_is_the_published_one_and_compiles() -> None:
+    for version in schema.shipped_versions():
+        release = schema._dotted(version)
+        folder = REFERENCE_DIR / "specs" / "dcc-schema" / "releases" / release
+        published = next(folder.glob("*combined-schema.json"))
+        assert schema.official_schema(release) == json.loads(published.read_text("utf-8"))
+        assert schema._fast_checker(release) is not None
+
+
+def test_a_payload_its_own_release_accepts_is_structurally_valid() -> None:
+    # 1.0.0's date of birth pattern is unanchored: issuers held to it wrote date-times there.
+    dcc = sample_dcc()
+    dcc["ver"] = "1.0.0"
+    dcc["dob"] = "1964-08-12T00:00:00"
+    assert schema.validate(dcc) == "1.0.0"
+    dcc["ver"] = "1.3.0"  # the newest release, and 1.3.0, refuse it
+    with pytest.raises(SchemaError) as caught:
+        schema.validate(dcc)
+    assert "dob" in str(caught.value)
+    dcc["ver"] = "1.0.7"  # an unknown patch: the newest shipped release of its minor
+    assert schema.validate(dcc) == "1.0.1"
+
+
 def test_fast_and_authoritative_checks_agree_on_every_published_payload() -> None:
     fast = schema._fast_checker()
     assert fast is not None
