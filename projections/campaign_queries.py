@@ -490,6 +490,20 @@ def stock(store: ViewStore, day: date, *, site_id: UUID | str | None = None) -> 
     ]
 
 
+def lots_at(store: ViewStore, site_id: UUID | str, day: date) -> list[tuple[str, str, str]]:
+    """(lot id, product, lot number) of the unexpired lots held at a site on `day`."""
+    return [
+        (str(r[0]), str(r[1]), str(r[2]))
+        for r in _rows(
+            store,
+            f"SELECT lot_id, product, lot_number FROM {_t(store, 'operations_lots')} WHERE site_id = ? AND expiry >= ? "
+            "ORDER BY expiry, lot_number",
+            str(site_id),
+            day.isoformat(),
+        )
+    ]
+
+
 # ---- the outbox -------------------------------------------------------------------------------
 
 

@@ -483,6 +483,10 @@ class CampaignService:
             self.store, day or self.ledger.today(), site_id=_uuid(site_id, "site") if site_id else None
         )
 
+    def lots_at(self, site_id: str | UUID) -> list[tuple[str, str, str]]:
+        """The unexpired lots a site holds today: (lot id, product, lot number)."""
+        return q.lots_at(self.store, _uuid(site_id, "site"), self.ledger.today())
+
     def priority_list(self, ward_code: str) -> q.PriorityList:
         """The public list of a ward: counts per group and the cut-off of the next day's places."""
         ward = self.ledger.reference.ward(ward_code)

@@ -42,6 +42,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         apidocs,
         audit,
         auth,
+        campaign,
         citizen,
         errors,
         operations,
@@ -97,7 +98,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["immunize_pictures"] = PictureReader(concurrent=int(decodes), wait_seconds=float(wait))
 
     roles.install(app)  # before CSRF: a caller without the role is refused before anything else
-    CSRFProtect(app)
+    csrf = CSRFProtect(app)
     security.install(app)
     errors.install(app)
     i18n.install(app)  # dates, numbers and address pickers in the page's language
@@ -117,6 +118,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.register_blueprint(module.bp)
     app.register_blueprint(places.bp)
     app.register_blueprint(apidocs.bp)
+    app.register_blueprint(campaign.api)
+    app.register_blueprint(campaign.pages)
+    csrf.exempt(campaign.sms_inbound)  # the SMS gateway authenticates with its shared secret instead
     hops = int(app.config.get("PROXY_HOPS") or 0)
     if hops:
         # Behind a load balancer: the client address (rate limits) and scheme come from its headers.

@@ -777,3 +777,8 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "The signing keys are not set up yet.",
     },
 }
+
+
+from web.campaign_catalog import CAMPAIGN_CATALOG  # noqa: E402 (the campaign pages keep their texts apart)
+
+CATALOG.update(CAMPAIGN_CATALOG)

@@ -137,6 +137,97 @@ PATHS: dict[str, dict[str, Any]] = {
     "/province": {"get": _op("The province's sites and lots", "province")},
     "/operations": {"get": _op("The operations view with projection lag", "response")},
     "/audit": {"get": _op("Checkpoints and the last verification", "auditor")},
+    # ---- campaign operations (issue 13) ----
+    "/sms/inbound": {
+        "post": {
+            **_op(
+                "A reply from a phone, pushed by the SMS gateway (X-Gateway-Secret: the shared secret)",
+                "gateway",
+                body={"from": S, "text": S},
+            ),
+            "security": [{"gatewaySecret": []}],
+        }
+    },
+    "/campaign/sites": {
+        "get": _op("Campaign sites with sessions and capacity (?province=CODE)", "staff, province, response"),
+        "post": _op(
+            "Add a site in the officer's province",
+            "province",
+            body={
+                "code": S,
+                "name": S,
+                "ward_code": S,
+                "address": S,
+                "sessions": {"type": "array"},
+                "opening_days": S,
+            },
+        ),
+    },
+    "/campaign/sites/{site_id}/registrations": {
+        "get": _op(
+            "The open registrations of a site's area, in planning order",
+            "staff, province",
+            params=("site_id",),
+        )
+    },
+    "/campaign/sites/{site_id}/plan": {
+        "post": _op(
+            "Plan a site-day: {site_id, date, sessions: [{name, start, end, capacity, appointments}], waiting}",
+            "staff, province",
+            params=("site_id",),
+            body={"date": S},
+        )
+    },
+    "/campaign/sites/{site_id}/days/{day}": {
+        "get": _op(
+            "A site's day: sessions and appointments with status",
+            "staff, province",
+            params=("site_id", "day"),
+        )
+    },
+    "/campaign/appointments/{appointment_id}/check-in": {
+        "post": _op("The person arrived", "staff", params=("appointment_id",), body={})
+    },
+    "/campaign/appointments/{appointment_id}/dose": {
+        "post": _op(
+            "Record the dose given at the appointment",
+            "staff",
+            params=("appointment_id",),
+            body={"lot_id": S},
+        )
+    },
+    "/campaign/stock": {"get": _op("Stock per site and product (?site=ID)", "staff, province, response")},
+    "/campaign/priority-list/{ward_code}": {
+        "get": _op(
+            "A ward's waiting people per priority group and the next day's cut-off",
+            "public",
+            params=("ward_code",),
+        )
+    },
+    "/me/people/{person_id}/registration": {
+        "post": _op(
+            "Register a family member for their next dose",
+            "citizen",
+            params=PERSON,
+            body={"priority_group": S, "site_id": S, "ward_code": S, "language": S},
+        )
+    },
+    "/me/people/{person_id}/appointments": {
+        "get": _op("A family member's appointments and place in the queue", "citizen", params=PERSON)
+    },
+    "/me/people/{person_id}/appointments/{appointment_id}/cancel": {
+        "post": _op(
+            "Cancel an appointment", "citizen", params=("person_id", "appointment_id"), body={"reason": S}
+        )
+    },
+    "/me/people/{person_id}/appointments/{appointment_id}/move": {
+        "post": _op(
+            "Move an appointment to another site, day or session",
+            "citizen",
+            params=("person_id", "appointment_id"),
+            body={"site_id": S, "date": S, "session": S},
+        )
+    },
 }
 
 
@@ -150,6 +241,7 @@ def document() -> dict[str, Any]:
             "securitySchemes": {
                 "session": {"type": "apiKey", "in": "cookie", "name": "immunize_session"},
                 "csrfHeader": {"type": "apiKey", "in": "header", "name": "X-CSRFToken"},
+                "gatewaySecret": {"type": "apiKey", "in": "header", "name": "X-Gateway-Secret"},
             },
             "responses": {
                 "Error": {

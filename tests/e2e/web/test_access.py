@@ -81,6 +81,25 @@ EXPECTED: dict[str, set[str]] = {
     "privacy.erase": {"province"},
     "api.operations": {"response"},
     "api.audit": {"auditor"},
+    # campaign operations (issue 13); the SMS gateway's inbound route checks its own shared secret
+    "campaign_api.sms_inbound": PUBLIC,
+    "campaign_api.sites": {"staff", "province", "response"},
+    "campaign_api.add_site": {"province"},
+    "campaign_api.registrations": {"staff", "province"},
+    "campaign_api.plan": {"staff", "province"},
+    "campaign_api.day_list": {"staff", "province"},
+    "campaign_api.check_in": {"staff"},
+    "campaign_api.record_dose": {"staff"},
+    "campaign_api.stock": {"staff", "province", "response"},
+    "campaign_api.priority_list": PUBLIC,
+    "campaign_api.register": {"citizen"},
+    "campaign_api.my_appointments": {"citizen"},
+    "campaign_api.my_cancel": {"citizen"},
+    "campaign_api.my_move": {"citizen"},
+    "campaign.today_page": {"staff"},
+    "campaign.today_check_in": {"staff"},
+    "campaign.today_dose": {"staff"},
+    "campaign.priority_page": PUBLIC,
 }
 
 ARGUMENTS = {
@@ -89,6 +108,10 @@ ARGUMENTS = {
     "filename": "style.css",
     "code": "01",
     "reaction_id": str(uuid.UUID(int=9)),
+    "site_id": str(uuid.UUID(int=9)),
+    "appointment_id": str(uuid.UUID(int=11)),
+    "day": "2021-08-02",
+    "ward_code": "00001",
 }
 
 

@@ -1,0 +1,141 @@
+"""Campaign operations through the web app: the site's list of the day, the public priority list,
+planning through the API (province-bound), and the SMS gateway's inbound replies (shared secret)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from uuid import UUID
+
+from flask.testing import FlaskClient
+
+from ledger.application import Ledger
+from ledger.campaign.values import Session
+from ledger.values import Actor
+from ledger.values import Role as LedgerRole
+from services.campaign import CampaignService
+from tests.e2e.web.conftest import make_app, sign_in_as
+
+SYSTEM = Actor("test", LedgerRole.SYSTEM)
+
+
+def setup(tmp_path: Path) -> tuple[FlaskClient, CampaignService, str, UUID]:
+    ledger = Ledger("memory://", key_dir=tmp_path / "lk")
+    app = make_app(tmp_path, ledger, SMS_INBOUND_SECRET="gateway-shared-secret")
+    backend = app.extensions["immunize"].backend
+    service = CampaignService(backend.ledger, backend.views)
+    site = service.add_site(
+        code="VN-01-0001",
+        name="Trạm Y tế Phúc Xá",
+        ward_code="00001",
+        address="1 Nghĩa Dũng",
+        sessions=[Session("morning", "07:30", "11:30", 3)],
+        actor=SYSTEM,
+    )
+    lot = ledger.receive_lot(
+        product="BBIBP-CorV",
+        lot_number="SP-9",
+        expiry=ledger.today().replace(year=ledger.today().year + 1),
+        site_id=UUID(site.site_id),
+        quantity=10,
+        actor=SYSTEM,
+        idempotency_key="lot",
+    )
+    for n in range(4):
+        person = ledger.register_person(
+            national_id=f"0010850{n:05d}",
+            full_name="Trần Thị Lan",
+            date_of_birth="1960-01-01",
+            sex="female",
+            phone=f"091234{n:04d}",
+            ward_code="00001",
+            priority_group="HEALTH_WORKER",
+            actor=SYSTEM,
+            idempotency_key=f"p{n}",
+        )
+        service.register(person=person, group="HEALTH_WORKER", actor=SYSTEM)
+    return app.test_client(), service, site.site_id, lot
+
+
+def test_site_staff_see_todays_list_check_people_in_and_record_the_dose(tmp_path: Path) -> None:
+    client, service, site_id, lot = setup(tmp_path)
+    today = service.ledger.today()
+    planned = service.plan_day(site_id, today, actor=SYSTEM)
+    first = planned.sessions[0]["appointments"][0]["appointment_id"]
+    sign_in_as(client, "staff", site_id=site_id)
+    page = client.get("/staff/today")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert html.count("BBIBP-CorV") >= 3
+    assert "morning 07:30–11:30 · 3/3" in html
+    token = client.get("/api/v1/session").get_json()["csrf_token"]
+    assert client.post(f"/staff/today/{first}/check-in", data={"csrf_token": token}).status_code == 302
+    assert (
+        client.post(f"/staff/today/{first}/dose", data={"csrf_token": token, "lot_id": str(lot)}).status_code
+        == 302
+    )
+    day = client.get(f"/api/v1/campaign/sites/{site_id}/days/{today.isoformat()}").get_json()
+    statuses = {a["appointment_id"]: a["status"] for a in day["sessions"][0]["appointments"]}
+    assert statuses[first] == "done"
+    assert day["sessions"][0]["appointments"][0]["dose_id"]
+    # Another site's staff cannot read this site's day.
+    sign_in_as(client, "staff", site_id=str(UUID(int=3)))
+    assert client.get(f"/api/v1/campaign/sites/{site_id}/days/{today.isoformat()}").status_code == 403
+
+
+def test_a_province_officer_plans_only_their_provinces_sites(tmp_path: Path) -> None:
+    client, service, site_id, _ = setup(tmp_path)
+    today = service.ledger.today().isoformat()
+    sign_in_as(client, "province", province_code="79")
+    token = client.get("/api/v1/session").get_json()["csrf_token"]
+    refused = client.post(
+        f"/api/v1/campaign/sites/{site_id}/plan", json={"date": today}, headers={"X-CSRFToken": token}
+    )
+    assert refused.status_code == 403
+    sign_in_as(client, "province", province_code="01")
+    token = client.get("/api/v1/session").get_json()["csrf_token"]
+    past = client.post(
+        f"/api/v1/campaign/sites/{site_id}/plan", json={"date": "2020-01-01"}, headers={"X-CSRFToken": token}
+    )
+    assert past.status_code == 400
+    assert past.get_json()["error"] == "campaign_day_in_past"
+    body = client.post(
+        f"/api/v1/campaign/sites/{site_id}/plan", json={"date": today}, headers={"X-CSRFToken": token}
+    ).get_json()
+    assert set(body) == {"site_id", "date", "sessions", "waiting"}
+    assert len(body["sessions"][0]["appointments"]) == 3
+    assert body["waiting"] == 1
+    stock = client.get(f"/api/v1/campaign/stock?site={site_id}").get_json()
+    assert stock == [
+        {"site_id": site_id, "product": "BBIBP-CorV", "on_hand": 10, "booked": 3, "free": 7, "expired": 0}
+    ]
+
+
+def test_the_public_priority_list_shows_counts_only(tmp_path: Path) -> None:
+    client, _, _, _ = setup(tmp_path)
+    body = client.get("/api/v1/campaign/priority-list/00001").get_json()
+    assert body["waiting"] == 4
+    assert body["groups"] == [{"rank": 1, "group": "HEALTH_WORKER", "waiting": 4}]
+    assert body["places_per_day"] == 3
+    assert body["cutoff_rank"] == 1
+    page = client.get("/priority?ward=00001").get_data(as_text=True)
+    assert "HEALTH_WORKER" in page
+    assert "Trần" not in page and "0912" not in page  # no personal data
+    assert client.get("/api/v1/campaign/priority-list/99999").status_code == 400
+
+
+def test_the_gateway_posts_replies_with_its_shared_secret(tmp_path: Path) -> None:
+    client, service, _, _ = setup(tmp_path)
+    head = service.ledger.recorder.max_notification_id()
+    assert client.post("/api/v1/sms/inbound", json={"from": "0912340000", "text": "1"}).status_code == 403
+    wrong = client.post(
+        "/api/v1/sms/inbound", json={"from": "0912340000", "text": "1"}, headers={"X-Gateway-Secret": "nope"}
+    )
+    assert wrong.status_code == 403
+    unknown = client.post(
+        "/api/v1/sms/inbound",
+        json={"from": "0999999999", "text": "3 sốt"},
+        headers={"X-Gateway-Secret": "gateway-shared-secret"},
+    )
+    assert unknown.status_code == 200
+    assert unknown.get_json() == {"outcome": "unknown_phone"}
+    assert service.ledger.recorder.max_notification_id() == head
