@@ -32,7 +32,8 @@ COMMAND_MODULES = (
     "cli.ledger_commands",  # demo seed, person list/show
     "cli.keys_commands",  # keys init/rotate/revoke/export/trust-list/revocation-list
     "cli.certificate_commands",  # certificate issue
-    "cli.projection_commands",  # projections run/rebuild/digest, audit, backup, restore
+    "cli.projection_commands",  # projections run/rebuild/digest, backup, restore
+    "cli.audit_commands",  # audit checkpoint/verify/prove/consistency/check-proof/export/replay
     "cli.web_commands",  # serve, run
     "cli.campaign_commands",  # site, registration, plan, appointment, messages, stock
 )

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
-import sys
-import tempfile
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,31 +10,17 @@ from typing import Any
 
 import click
 
-from keys.settings import key_dir_from_environment, passphrase_from_environment
-from keys.store import KeyStore
+from keys.settings import key_dir_from_environment
 from ledger.settings import StoreSettings, parse_database_url, store_settings
 from projections.audit import (
-    CHECKPOINT_INTERVAL,
-    AuditError,
-    AuditKey,
     AuditPublicKey,
     Database,
-    TamperingDetected,
-    Verification,
     atomic_output,
-    audit_status,
-    chain_head_events,
-    extend_chain,
-    load_export,
     local_public_key,
     progress_bar,
     rebuild_all,
-    record_verification,
     trusted_keys,
-    verify,
-    write_export,
 )
-from projections.audit.rebuild import sealed_app_factory
 from projections.backup import master_key_problem, restore_backup, write_backup
 
 # --- audit, backup, restore (tamper evidence, exports for auditors, portable backups) -------------
@@ -73,159 +56,6 @@ _public_key_option = click.option(
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="A trusted audit public key (PEM); default: the one in IMMUNIZE_KEY_DIR/audit/.",
 )
-
-
-@click.group()
-def audit() -> None:
-    """Tamper evidence: hash chain, signed checkpoints, verification, exports for auditors."""
-
-
-@audit.command("checkpoint")
-@_database_option
-@click.option(
-    "--interval",
-    default=CHECKPOINT_INTERVAL,
-    show_default=True,
-    type=click.IntRange(min=1),
-    help="Sign a checkpoint every this many events (and at the end).",
-)
-@click.option("--development", is_flag=True, help="Use the well-known development passphrase when unset.")
-def audit_checkpoint(database_url: str | None, interval: int, development: bool) -> None:
-    """Extend the audit chain over new events and sign checkpoints with the ledger audit key."""
-    key_dir = key_dir_from_environment()
-    keystore = KeyStore(key_dir)
-    development = development or (keystore.exists() and keystore.manifest().development)
-    key, created = AuditKey.load_or_create(key_dir, passphrase_from_environment(development=development))
-    if created:
-        click.echo(f"created the ledger audit key {key.public.key_id} in {key_dir / 'audit'}", err=True)
-    with Database(_audit_database_url(database_url)) as db:
-        todo = max(db.count_events() - chain_head_events(db), 0)
-        with progress_bar("chaining", todo) as advance:
-            result = extend_chain(db, key, _audit_now(), interval, advance)
-    head = result.head
-    click.echo(
-        f"chained {result.chained} events, signed {len(result.checkpoints)} checkpoints; "
-        f"head: position {head.position}, {head.events} events, link {head.link.hex()}, "
-        f"key {key.public.key_id}"
-    )
-
-
-@audit.command("verify")
-@_database_option
-@_public_key_option
-def audit_verify(database_url: str | None, public_keys: tuple[Path, ...]) -> None:
-    """Replay the whole log against its chain and signed checkpoints; exit 2 naming the first break."""
-    with Database(_audit_database_url(database_url)) as db:
-        trusted = trusted_keys(db, _audit_pinned(public_keys))
-        head = chain_head_events(db)
-        try:
-            with progress_bar("verifying", head) as advance:
-                report = verify(db, trusted, advance)
-        except TamperingDetected as exc:
-            record_verification(db, Verification(_audit_now().isoformat(), False, 0, exc.position, str(exc)))
-            click.echo(f"TAMPERED: {exc}", err=True)
-            sys.exit(2)
-        record_verification(
-            db, Verification(_audit_now().isoformat(), True, report.events, report.position, report.summary())
-        )
-    click.echo(f"ledger {report.ledger}: {report.summary()}")
-
-
-@audit.command("status")
-@_database_option
-@click.option("--json", "as_json", is_flag=True, help="Print JSON (what the auditor page shows).")
-def audit_status_command(database_url: str | None, as_json: bool) -> None:
-    """The chain head, the checkpoints, the audit key and the last verification."""
-    with Database(_audit_database_url(database_url)) as db:
-        status = audit_status(db)
-    if as_json:
-        click.echo(json.dumps(status.as_dict(), indent=2))
-        return
-    click.echo(f"ledger: {status.ledger or '(empty)'}")
-    click.echo(f"events: {status.events}, chained: {status.chained} (up to position {status.head_position})")
-    click.echo(f"checkpoints: {len(status.checkpoints)}; keys: {', '.join(status.keys) or 'none'}")
-    last = status.last_verification
-    click.echo(
-        "last verification: "
-        + (f"{last.verified_at} {'OK' if last.ok else 'FAILED'}: {last.message}" if last else "never")
-    )
-
-
-@audit.command("public-key")
-def audit_public_key() -> None:
-    """Print this installation's audit public key (PEM) and its key id, for publishing to auditors."""
-    key_dir = key_dir_from_environment()
-    public = local_public_key(key_dir)
-    if public is None:
-        raise AuditError(
-            f"there is no audit key in {key_dir / 'audit'}: run `immunize audit checkpoint` first"
-        )
-    click.echo(f"# key id {public.key_id} (Ed25519)")
-    click.echo(public.pem, nl=False)
-
-
-@audit.command("export")
-@_database_option
-@_public_key_option
-@click.option(
-    "--out",
-    "out",
-    required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="The JSON Lines file to write.",
-)
-def audit_export(database_url: str | None, public_keys: tuple[Path, ...], out: Path) -> None:
-    """Write the whole chained history with links, checkpoints and public keys as JSON Lines."""
-    with Database(_audit_database_url(database_url)) as db:
-        trusted = trusted_keys(db, _audit_pinned(public_keys))
-        with atomic_output(out) as handle, progress_bar("exporting", chain_head_events(db)) as advance:
-            summary = write_export(db, handle, trusted, _audit_now(), advance)
-    click.echo(
-        f"exported {summary.events} events and {summary.checkpoints} checkpoints of ledger "
-        f"{summary.ledger} to {out}; head link {summary.head_link}"
-    )
-    if summary.unchained:
-        click.echo(
-            f"{summary.unchained} newer events are not chained yet and were left out "
-            "(run `immunize audit checkpoint` first)",
-            err=True,
-        )
-
-
-@audit.command("replay")
-@click.argument("export_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@_public_key_option
-@click.option(
-    "--workdir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Keep the rebuilt store in this (new or empty) directory instead of a temporary one.",
-)
-def audit_replay(export_file: Path, public_keys: tuple[Path, ...], workdir: Path | None) -> None:
-    """Verify an export and rebuild every projection from it into a fresh store; print the digests."""
-    pinned = [AuditPublicKey.from_file(path) for path in public_keys]
-    with contextlib.ExitStack() as stack:
-        if workdir is None:
-            directory = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="immunize-replay-")))
-        else:
-            workdir.mkdir(parents=True, exist_ok=True)
-            directory = workdir
-        with progress_bar("verifying export", None) as advance:
-            summary, was_pinned, url = load_export(export_file, directory, pinned, advance)
-        click.echo(
-            f"export verified: ledger {summary.ledger}, {summary.events} events, "
-            f"{summary.checkpoints} signed checkpoints, head link {summary.head_link}"
-        )
-        if not was_pinned:
-            click.echo(
-                f"checkpoints were checked against the key(s) in the export itself "
-                f"({', '.join(summary.key_ids)}): compare with the published key id, or pass --public-key",
-                err=True,
-            )
-        with progress_bar("rebuilding projections", None) as advance:
-            digests = rebuild_all(parse_database_url(url), sealed_app_factory, on_progress=advance)
-    for name, value in digests.items():
-        click.echo(f"{name} {value}")
 
 
 # Rows of other areas that the log cannot rebuild: the web's staff accounts (its other tables are
@@ -445,4 +275,4 @@ def projections_status(database_url: str | None, as_json: bool) -> None:
         click.echo(f"{lag.name} position {lag.position}/{lag.head} behind {lag.behind} ({lag.seconds:.1f} s)")
 
 
-COMMANDS: list[click.Command] = [audit, backup_command, restore_command, projections_group]
+COMMANDS: list[click.Command] = [backup_command, restore_command, projections_group]

@@ -168,35 +168,24 @@ def _start_projections(app: Any, ledger: Any) -> Any:
     return supervisor
 
 
-def _start_audit_chain(key_dir: Path, settings_url: str, every: float = 30.0) -> None:
-    """Extend the audit hash chain and sign checkpoints now and every `every` seconds (development key)."""
+def _start_audit_chain(key_dir: Path, settings_url: str) -> None:
+    """Sign checkpoints of the transparency log as events arrive (every 10,000 events, every 60 s)."""
     from keys.settings import passphrase_from_environment
     from ledger.settings import parse_database_url
-    from projections.audit import AuditKey, Database, extend_chain
+    from projections.audit import AuditKey
+    from projections.audit.checkpointer import Checkpointer
 
     settings = parse_database_url(settings_url)
     if settings.kind == "memory":
-        _say("- Audit chain: not kept for an in-memory ledger.")
+        _say("- Transparency log: not kept for an in-memory ledger.")
         return
     key, _created = AuditKey.load_or_create(key_dir, passphrase_from_environment(development=True))
-
-    def chain_once() -> int:
-        with Database(settings) as db:
-            return int(extend_chain(db, key, datetime.now(UTC).replace(microsecond=0)).chained)
-
+    checkpointer = Checkpointer(settings, key, on_error=lambda exc: _say(f"- Transparency log: {exc}"))
+    signed = checkpointer.sign_now()
     _say(
-        f"- Audit chain: {chain_once()} events chained and checkpoints signed; extended every {every:.0f} s."
+        f"- Transparency log: checkpoint of tree size {signed} signed; a new one every 10,000 events and every 60 s."
     )
-    stop = threading.Event()
-
-    def loop() -> None:
-        while not stop.wait(every):
-            try:
-                chain_once()
-            except Exception as exc:  # keep serving; say what happened once per failure
-                _say(f"- Audit chain: {type(exc).__name__}: {exc}")
-
-    threading.Thread(target=loop, name="audit-chain", daemon=True).start()
+    checkpointer.start()
 
 
 def _demo_accounts(app: Any, ledger: Any) -> list[tuple[str, str, str]]:

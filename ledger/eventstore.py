@@ -31,6 +31,7 @@ from ledger.errors import LedgerError, StoreError
 from ledger.failover import follow_primary
 from ledger.personaldata import KeyRing, MemoryKeyTable, SqlKeyTable
 from ledger.settings import StoreSettings
+from ledger.transparency import with_transparency
 
 
 @contextmanager
@@ -58,7 +59,7 @@ class EventStore(Application[UUID]):
         This is the one place where the recorder is chosen: a subclass of a recorder (audit hashing,
         failover) is plugged in here, so every save of every use case goes through it.
         """
-        factory = super().construct_factory(env)
+        factory = super().construct_factory(with_transparency(env))  # Merkle leaves written with the events
         if self.store.kind == "postgres":
             # A multi-host URL: every pool connection goes to whichever server is primary now.
             follow_primary(factory.datastore, self.store)  # type: ignore[attr-defined]

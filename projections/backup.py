@@ -2,13 +2,12 @@
 
 The file is gzip-compressed JSON Lines in the audit export's format (see projections.audit.jsonlines)
 with format "immunize-backup": the header (ledger identity, audit public keys, source store kind),
-every stored event with its chain link (events newer than the chain head carry none), the signed
-checkpoints, the rows of the personal key store (data keys wrapped by the master key, the national
+every stored event with its Merkle leaf hash (written with the event), the signed checkpoints, the rows of the personal key store (data keys wrapped by the master key, the national
 ID index: the master key itself is NOT in the backup), and a trailer with counts, chain head and a
 SHA-256 of everything before it.
 
-Restore only goes into an empty store, in ONE transaction: events (positions kept), chain,
-checkpoints, keys and key-store rows commit together after every line verified, or nothing does.
+Restore only goes into an empty store, in ONE transaction: events (positions kept) with their
+leaves (recomputed, the tree rebuilt as the ledger's recorder builds it), checkpoints, keys and key-store rows commit together after every line verified, or nothing does.
 Projections are then rebuilt from the restored log (their digests are printed by the CLI).
 """
 
@@ -28,8 +27,6 @@ from typing import IO, Any
 from ledger.personaldata import INDEX_TABLE, KEYS_TABLE, SqlKeyTable
 from ledger.settings import StoreSettings
 from projections.audit.auditkey import AuditPublicKey
-from projections.audit.chain import create_tables, load_checkpoints, load_public_keys, register_key
-from projections.audit.chainhash import ledger_identity
 from projections.audit.database import DEFAULT_APP_NAME, Database, StoredRow, create_events_table
 from projections.audit.errors import AuditError, FileFormatError
 from projections.audit.jsonlines import (
@@ -41,7 +38,16 @@ from projections.audit.jsonlines import (
     RowItem,
     Trailer,
 )
-from projections.audit.verify import TrustedKeys, WalkState, walk_chain
+from projections.audit.tree import (
+    create_tables,
+    ledger_identity,
+    load_checkpoints,
+    load_public_keys,
+    register_key,
+    store_checkpoint,
+    tables,
+)
+from projections.audit.verify import TrustedKeys, WalkState, walk
 
 # The personal key store of the ledger (ledger/personaldata.py), backed up row by row.
 PERSONAL_TABLES = (KEYS_TABLE, INDEX_TABLE)
@@ -123,8 +129,7 @@ def write_backup(
     `extra_tables` are other tables of the same database whose rows cannot be rebuilt from the log
     (the CLI passes the web's staff accounts), written row by row like the key store.
     """
-    first = db.first_event()
-    ledger = ledger_identity(first) if first is not None else None
+    ledger = ledger_identity(db)
     create_tables(db)
     with gzip.GzipFile(fileobj=out, mode="wb", compresslevel=1, mtime=0) as zipped:
         writer = LogFileWriter(zipped)  # type: ignore[arg-type]
@@ -138,20 +143,12 @@ def write_backup(
         )
         state = WalkState()
         chained = 0
-        for item in walk_chain(db, trusted, state, on_progress):
-            writer.event(item.row, item.link)
-            chained += 1
-            if item.checkpoint is not None:
-                writer.checkpoint(item.checkpoint)
-        pending = 0
-        for row in db.iter_events(state.position):
-            writer.event(row, None)
-            pending += 1
-            if on_progress is not None and pending >= 1000:
-                on_progress(pending)
-                pending = 0
-        if on_progress is not None and pending:
-            on_progress(pending)
+        for page in walk(db, trusted, state, on_progress):
+            for item in page:
+                writer.event(item.row, item.leaf)
+                chained += 1
+                if item.checkpoint is not None:
+                    writer.checkpoint(item.checkpoint)
         for table in (*PERSONAL_TABLES, *extra_tables):
             for values in _table_rows(db, table):
                 writer.row(table, values)
@@ -184,9 +181,7 @@ def check_target_empty(db: Database, backup_ledger: str | None, extra_tables: Se
     """Restore only into an empty store; name the ledger (or the table) the target already holds."""
     count = db.count_events()
     if count:
-        first = db.first_event()
-        assert first is not None
-        target = ledger_identity(first)
+        target = ledger_identity(db)
         if target != backup_ledger:
             raise AuditError(
                 f"the backup is of ledger {backup_ledger or '(empty)'} but the target store holds another ledger, "
@@ -195,7 +190,7 @@ def check_target_empty(db: Database, backup_ledger: str | None, extra_tables: Se
         raise AuditError(
             f"the target store already holds this ledger ({count} events): restore only into an empty database"
         )
-    for table in ("audit_chain", "audit_checkpoints", *PERSONAL_TABLES, *extra_tables):
+    for table in ("transparency_checkpoints", *PERSONAL_TABLES, *extra_tables):
         if not _table_exists(db, table):
             continue
         rows = int(db.execute(f"SELECT COUNT(*) FROM {db.table(table)}")[0][0])
@@ -204,6 +199,10 @@ def check_target_empty(db: Database, backup_ledger: str | None, extra_tables: Se
                 f"the target store has no events but its table {table} holds {rows} rows: "
                 "restore only into an empty database"
             )
+    if db.execute(f"SELECT COUNT(*) FROM {tables(db).leaves}")[0][0]:
+        raise AuditError(
+            "the target store has no events but holds Merkle leaves: restore only into an empty database"
+        )
 
 
 @dataclass(frozen=True)
@@ -250,7 +249,6 @@ def restore_backup(
             with db.transaction():
                 items = reader.items()
                 batch: list[StoredRow] = []
-                chain_rows: list[tuple[int, str, int, bytes]] = []
                 trailer: Trailer | None = None
                 checked_target = False
                 key_rows = _KeyRows(db, (*PERSONAL_TABLES, *extra_tables))
@@ -263,32 +261,18 @@ def restore_backup(
                         checked_target = True
                     if isinstance(item, EventItem):
                         batch.append(item.row)
-                        if item.link is not None:
-                            chain_rows.append(
-                                (
-                                    item.row.position,
-                                    item.row.originator_id,
-                                    item.row.originator_version,
-                                    item.link,
-                                )
-                            )
                         if len(batch) >= BATCH:
-                            _flush(db, batch, chain_rows, on_progress)
+                            _flush(db, batch, on_progress)
                     elif isinstance(item, CheckpointItem):
-                        _flush(db, batch, chain_rows, on_progress)
-                        cp = item.checkpoint
-                        db.execute(
-                            f"INSERT INTO {db.table('audit_checkpoints')} "
-                            "(seq, position, events, link, signed_at, key_id, signature) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                            (cp.seq, cp.position, cp.events, cp.link, cp.signed_at, cp.key_id, cp.signature),
-                        )
+                        _flush(db, batch, on_progress)
+                        store_checkpoint(db, item.checkpoint)
                     elif isinstance(item, RowItem):
-                        _flush(db, batch, chain_rows, on_progress)
+                        _flush(db, batch, on_progress)
                         key_rows.add(item)
                         rows[item.table] = rows.get(item.table, 0) + 1
                     else:
                         trailer = item
-                _flush(db, batch, chain_rows, on_progress)
+                _flush(db, batch, on_progress)
                 key_rows.flush()
                 assert trailer is not None
                 assert reader.header is not None
@@ -308,19 +292,13 @@ def restore_backup(
 def _flush(
     db: Database,
     batch: list[StoredRow],
-    chain_rows: list[tuple[int, str, int, bytes]],
     on_progress: Callable[[int], None] | None,
 ) -> None:
     if batch:
-        db.insert_events(batch)
+        db.insert_events(batch)  # with their leaves, as the ledger's recorder writes them
         if on_progress is not None:
             on_progress(len(batch))
         batch.clear()
-    if chain_rows:
-        db.insert_rows(
-            db.table("audit_chain"), ("position", "originator_id", "originator_version", "link"), chain_rows
-        )
-        chain_rows.clear()
 
 
 class _KeyRows:

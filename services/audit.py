@@ -79,9 +79,9 @@ def overview(backend: Backend) -> AuditOverview:
     return AuditOverview(
         ledger=status.ledger,
         events=status.events,
-        chained=status.chained,
+        chained=status.tree_size,
         checkpoints=tuple(
-            CheckpointLine(c.position, c.events, c.link.hex(), c.signed_at, c.key_id)
+            CheckpointLine(c.tree_size, c.tree_size, c.checkpoint.root.hex(), c.signed_at, c.key_id)
             for c in reversed(status.checkpoints[-MAX_CHECKPOINTS_SHOWN:])
         ),
         last_verification=None

@@ -14,8 +14,10 @@ from contextlib import contextmanager
 from typing import Any, NamedTuple
 
 import psycopg
+from eventsourcing.persistence import IntegrityError as EventSourcingIntegrityError
 
 from ledger.settings import StoreSettings
+from ledger.transparency import TreeTables, append_leaves, transparency_env
 from projections.audit.errors import AuditError
 
 # The application whose log is audited; its name decides the PostgreSQL table (`ledger_events`).
@@ -66,7 +68,7 @@ class Database:
             if settings.kind == "sqlite":
                 assert settings.sqlite_path is not None
                 self._sqlite = sqlite3.connect(str(settings.sqlite_path), isolation_level=None, timeout=30)
-                self.events_table = "stored_events"
+                self.events_table = self.events_table_name = "stored_events"
                 self.position_column = "rowid"
                 self.prefix = ""
             elif settings.kind == "postgres":
@@ -75,7 +77,8 @@ class Database:
                 self._pg = psycopg.connect(conninfo, autocommit=True)
                 schema = settings.schema or "public"
                 self.prefix = _quote(schema) + "."
-                self.events_table = self.prefix + _quote(app_name.lower() + "_events")
+                self.events_table_name = app_name.lower() + "_events"
+                self.events_table = self.prefix + _quote(self.events_table_name)
                 self.position_column = "notification_id"
             else:
                 raise AuditError(
@@ -123,6 +126,13 @@ class Database:
                 pg_cursor.executemany(self._sql(statement), rows)
         except (sqlite3.Error, psycopg.Error) as exc:
             raise AuditError(f"the ledger database refused an audit write: {exc}") from exc
+
+    # The ledger.transparency `Run` protocol: the tree's own reads and writes go through here too.
+    def query(self, statement: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        return self.execute(statement, params)
+
+    def many(self, statement: str, rows: Sequence[Sequence[Any]]) -> None:
+        self.executemany(statement, rows)
 
     def insert_rows(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
         """Bulk insert: executemany on SQLite, COPY on PostgreSQL (several times faster than INSERTs)."""
@@ -252,7 +262,22 @@ class Database:
         return int(rows[0][0]) if rows else None
 
     def insert_events(self, rows: Sequence[StoredRow]) -> None:
-        """Insert stored events keeping their positions (restore, replay): ids are not reassigned."""
+        """Insert stored events keeping their positions (restore, replay), with their Merkle leaves.
+
+        Call inside `transaction()`: the events and their leaves commit together, as the ledger's
+        own recorder writes them.
+        """
+        self._insert_event_rows(rows)
+        try:
+            append_leaves(
+                self,
+                TreeTables.for_store(self.kind, self.events_table_name, self.settings.schema or "public"),
+                [(r.position, r) for r in rows],
+            )
+        except (EventSourcingIntegrityError, ValueError) as exc:
+            raise AuditError(f"the events cannot be added to the transparency log: {exc}") from exc
+
+    def _insert_event_rows(self, rows: Sequence[StoredRow]) -> None:
         if self.kind == "sqlite":
             self.insert_rows(
                 "stored_events",
@@ -304,9 +329,9 @@ def create_events_table(settings: StoreSettings, app_name: str = DEFAULT_APP_NAM
     from eventsourcing.utils import Environment
 
     try:
-        factory = InfrastructureFactory.construct(
-            Environment(name=app_name, env=settings.eventsourcing_env())
-        )
+        env = settings.eventsourcing_env()
+        env.update(transparency_env(settings.kind))  # the events table and its Merkle tables
+        factory = InfrastructureFactory.construct(Environment(name=app_name, env=env))
         factory.application_recorder()
         factory.close()
     except Exception as exc:  # eventsourcing and the drivers raise many kinds; all mean "cannot create"

@@ -1,8 +1,9 @@
 """`audit export` and `audit replay`: the whole chained history as JSON Lines, and its verification.
 
-An export holds the stored bytes of every chained event (personal fields stay sealed with the
-per-person keys, which are not exported), each with its chain link, the signed checkpoints right
-after the events they close, and the audit public keys in the header. `replay` verifies all of it
+An export holds the stored bytes of every event up to the latest signed checkpoint (personal fields
+stay sealed with the per-person keys, which are not exported), each with its leaf hash, the signed
+checkpoints (C2SP notes) right after the events that close them, and the audit public keys in the
+header. `replay` verifies all of it
 line by line and loads the events, positions unchanged, into a fresh SQLite store, from which every
 projection is rebuilt: the published figures are reproduced with no database access and no
 personal key.
@@ -18,8 +19,6 @@ from typing import IO
 
 from ledger.settings import parse_database_url
 from projections.audit.auditkey import AuditPublicKey
-from projections.audit.chain import load_checkpoints, load_public_keys
-from projections.audit.chainhash import ledger_identity
 from projections.audit.database import DEFAULT_APP_NAME, Database, StoredRow, create_events_table
 from projections.audit.errors import AuditError
 from projections.audit.jsonlines import (
@@ -30,7 +29,8 @@ from projections.audit.jsonlines import (
     LogFileWriter,
     Trailer,
 )
-from projections.audit.verify import TrustedKeys, WalkState, walk_chain
+from projections.audit.tree import latest_checkpoint, ledger_identity, load_public_keys
+from projections.audit.verify import TrustedKeys, WalkState, walk
 
 BATCH = 5000
 
@@ -43,7 +43,7 @@ class ExportSummary:
     events: int
     checkpoints: int
     head_position: int
-    head_link: str
+    head_root: str
     key_ids: list[str]
     unchained: int = 0
 
@@ -55,36 +55,37 @@ def write_export(
     now: datetime,
     on_progress: Callable[[int], None] | None = None,
 ) -> ExportSummary:
-    """Stream the chained history to `out`, verifying each event against the stored chain as it goes.
+    """Stream the history up to the latest checkpoint to `out`, verifying the whole log as it goes.
 
-    A log that no longer matches its chain is never exported: TamperingDetected names the position.
+    A log that no longer matches its leaves or checkpoints is never exported: TamperingDetected
+    names the position.
     """
-    first = db.first_event()
-    if first is None or not load_checkpoints(db):
-        raise AuditError("nothing is chained yet: run `immunize audit checkpoint` before exporting")
-    ledger = ledger_identity(first)
+    latest = latest_checkpoint(db)
+    ledger = ledger_identity(db)
+    if ledger is None or latest is None:
+        raise AuditError("no checkpoint is signed yet: run `immunize audit checkpoint` before exporting")
     keys = list(load_public_keys(db).values())
     writer = LogFileWriter(out)
     writer.header(EXPORT_FORMAT, ledger, keys, created_at=now.isoformat(), app=db.app_name)
     state = WalkState()
-    for item in walk_chain(db, trusted, state, on_progress):
-        writer.event(item.row, item.link)
-        if item.checkpoint is not None:
-            writer.checkpoint(item.checkpoint)
+    left_out = 0
+    for page in walk(db, trusted, state, on_progress):
+        for item in page:
+            if item.index >= latest.tree_size:
+                left_out += 1
+                continue
+            writer.event(item.row, item.leaf)
+            if item.checkpoint is not None:
+                writer.checkpoint(item.checkpoint)
     writer.trailer()
-    unchained = int(
-        db.execute(
-            f"SELECT COUNT(*) FROM {db.events_table} WHERE {db.position_column} > ?", (state.position,)
-        )[0][0]
-    )
     return ExportSummary(
         ledger,
         writer.events,
         writer.checkpoints,
         writer.head_position,
-        writer.head_link.hex(),
+        writer.frontier.root().hex(),
         [k.key_id for k in keys],
-        unchained,
+        left_out,
     )
 
 
@@ -158,7 +159,7 @@ def load_export(
         trailer.events,
         trailer.checkpoints,
         trailer.head_position,
-        trailer.head_link.hex(),
+        trailer.head_root.hex(),
         sorted(reader.trusted.keys),
     )
     return summary, reader.trusted.pinned, url

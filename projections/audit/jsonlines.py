@@ -3,11 +3,13 @@
 One JSON object per line, in this order:
   {"type": "header", "format": ..., "version": 1, "ledger": "sha256:...", "keys": [...], ...}
   {"type": "event", "position", "originator_id", "originator_version", "topic", "state" (base64 of
-   the stored bytes), "link" (hex; absent for events after the chain head, backups only)}
-  {"type": "checkpoint", "seq", "position", "events", "link", "signed_at", "key_id", "signature"}
-     (right after the event it closes)
+   the stored bytes), "leaf" (hex: its RFC 9162 leaf hash, written with the event)}
+  {"type": "checkpoint", "tree_size", "note" (the C2SP signed note), "signed_at", "key_id"}
+     (right after the event that closes its tree size)
   {"type": "row", "table", "values"}  (backups only: personal key-store rows)
-  {"type": "trailer", "events", "checkpoints", "rows", "head": {"position", "link"}, "sha256"}
+  {"type": "trailer", "events", "checkpoints", "rows", "head": {"position", "size", "root"}, "sha256"}
+A reader recomputes every leaf and the tree as it goes, and checks each checkpoint's signature and
+root against the tree of that size.
 The trailer's sha256 covers every byte before it, so truncation and corruption are both caught.
 Files may be gzip-compressed (backups are); the reader recognises gzip by its magic bytes.
 """
@@ -25,11 +27,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 
+from ledger.merkle import Frontier, leaf_hash
 from projections.audit.auditkey import ALGORITHM, AuditPublicKey, b64
-from projections.audit.chain import Checkpoint
-from projections.audit.chainhash import GENESIS, ledger_identity, next_link
 from projections.audit.database import StoredRow
 from projections.audit.errors import AuditError, FileFormatError
+from projections.audit.note import NoteError
+from projections.audit.tree import StoredCheckpoint, open_checkpoint
 from projections.audit.verify import TrustedKeys
 
 EXPORT_FORMAT = "immunize-audit-export"
@@ -56,7 +59,7 @@ class LogFileWriter:
         self.checkpoints = 0
         self.rows: dict[str, int] = {}
         self.head_position = 0
-        self.head_link = GENESIS
+        self.frontier = Frontier()
         self._buffer: list[bytes] = []
         self._buffered = 0
 
@@ -94,12 +97,11 @@ class LogFileWriter:
             }
         )
 
-    def event(self, row: StoredRow, link: bytes | None) -> None:
+    def event(self, row: StoredRow, leaf: bytes) -> None:
         # Formatted directly (the hot path): the same compact JSON json.dumps gives for these fields.
-        tail = "}\n"
-        if link is not None:
-            tail = f',"link":"{link.hex()}"}}\n'
-            self.head_position, self.head_link = row.position, link
+        tail = f',"leaf":"{leaf.hex()}"}}\n'
+        self.frontier.append(leaf)
+        self.head_position = row.position
         data = (
             f'{{"type":"event","position":{int(row.position)},"originator_id":{self._json_text(row.originator_id)},'
             f'"originator_version":{int(row.originator_version)},"topic":{self._json_text(row.topic)},'
@@ -108,17 +110,14 @@ class LogFileWriter:
         self._emit(data)
         self.events += 1
 
-    def checkpoint(self, cp: Checkpoint) -> None:
+    def checkpoint(self, cp: StoredCheckpoint) -> None:
         self._write(
             {
                 "type": "checkpoint",
-                "seq": cp.seq,
-                "position": cp.position,
-                "events": cp.events,
-                "link": cp.link.hex(),
+                "tree_size": cp.tree_size,
+                "note": cp.checkpoint.note,
                 "signed_at": cp.signed_at,
                 "key_id": cp.key_id,
-                "signature": b64(cp.signature),
             }
         )
         self.checkpoints += 1
@@ -134,7 +133,11 @@ class LogFileWriter:
             "events": self.events,
             "checkpoints": self.checkpoints,
             "rows": self.rows,
-            "head": {"position": self.head_position, "link": self.head_link.hex()},
+            "head": {
+                "position": self.head_position,
+                "size": self.frontier.size,
+                "root": self.frontier.root().hex(),
+            },
             "sha256": self._hash.hexdigest(),
         }
         self._out.write(_dumps(body))
@@ -152,13 +155,13 @@ class Header:
 class EventItem:
     line: int
     row: StoredRow
-    link: bytes | None
+    leaf: bytes
 
 
 @dataclass(frozen=True)
 class CheckpointItem:
     line: int
-    checkpoint: Checkpoint
+    checkpoint: StoredCheckpoint
 
 
 @dataclass(frozen=True)
@@ -174,7 +177,8 @@ class Trailer:
     events: int
     checkpoints: int
     head_position: int
-    head_link: bytes
+    head_size: int
+    head_root: bytes
 
 
 Item = EventItem | CheckpointItem | RowItem | Trailer
@@ -284,15 +288,13 @@ class LogFileReader:
         self.header = header = self._read_header()
         assert self.trusted is not None
         backup = self._expected_format == BACKUP_FORMAT
-        link = GENESIS
+        frontier = Frontier()
         count = 0
         checkpoints = 0
         last_position = 0
-        last_chained_event = 0
-        unchained_seen = False
         rows_seen = False
-        last_seq = 0
-        last_cp_position = 0
+        last_size = 0
+        keys = list(self.trusted.keys.values())
         while True:
             data = self._next_line()
             if data is None:
@@ -322,59 +324,46 @@ class LogFileReader:
                     _field(obj, "topic", str, line),
                     _bytes(obj, "state", line),
                 )
-                if count == 0 and ledger_identity(row) != header.ledger:
+                leaf = leaf_hash(
+                    row.position, row.originator_id, row.originator_version, row.topic, row.state
+                )
+                if count == 0 and "sha256:" + leaf.hex() != header.ledger:
                     raise FileFormatError(
                         "the first event does not give the ledger identity named in the header "
                         f"({header.ledger}): the file is forged or from another ledger",
                         line,
                     )
-                stated: bytes | None = _bytes(obj, "link", line, "hex") if "link" in obj else None
-                if stated is None:
-                    if not backup:
-                        raise FileFormatError(f"event at position {position} has no chain link", line)
-                    unchained_seen = True
-                else:
-                    if unchained_seen:
-                        raise FileFormatError("a chained event follows an unchained one", line)
-                    link = next_link(link, row)
-                    if stated != link:
-                        raise FileFormatError(
-                            f"event at position {position} does not match its chain link: "
-                            "the event was altered, or an event before it was removed, inserted or reordered",
-                            line,
-                        )
-                    last_chained_event = position
+                if _bytes(obj, "leaf", line, "hex") != leaf:
+                    raise FileFormatError(
+                        f"event at position {position} does not match its leaf hash: the event was altered",
+                        line,
+                    )
+                frontier.append(leaf)
                 count += 1
                 last_position = position
-                yield EventItem(line, row, stated)
+                yield EventItem(line, row, leaf)
             elif kind == "checkpoint":
-                cp = Checkpoint(
-                    _field(obj, "seq", int, line),
-                    _field(obj, "position", int, line),
-                    _field(obj, "events", int, line),
-                    _bytes(obj, "link", line, "hex"),
-                    _field(obj, "signed_at", str, line),
-                    _field(obj, "key_id", str, line),
-                    _bytes(obj, "signature", line),
-                )
-                where = f"checkpoint #{cp.seq} (position {cp.position})"
-                if unchained_seen or cp.position != last_chained_event or cp.seq != last_seq + 1:
+                size = _field(obj, "tree_size", int, line)
+                note = _field(obj, "note", str, line)
+                where = f"the checkpoint of tree size {size}"
+                if size != count or size <= last_size:
                     raise FileFormatError(
-                        f"{where} is out of place: it must follow the event it closes", line
+                        f"{where} is out of place: it must follow the event that closes it", line
                     )
-                key = self.trusted.keys.get(cp.key_id)
-                if key is None:
-                    raise FileFormatError(f"{where} is signed by key {cp.key_id}, which is not trusted", line)
-                if not key.verify(cp.signature, cp.message(header.ledger or "")):
-                    raise FileFormatError(f"{where} has a bad signature", line)
-                if cp.link != link or cp.events != count:
-                    raise FileFormatError(
-                        f"{where} does not match the chain recomputed from the events", line
-                    )
-                last_seq = cp.seq
-                last_cp_position = cp.position
+                try:
+                    cp = open_checkpoint(note, header.ledger or "", keys, where)
+                except (NoteError, AuditError) as exc:
+                    raise FileFormatError(str(exc), line) from exc
+                if cp.tree_size != size or cp.root != frontier.root():
+                    raise FileFormatError(f"{where} does not match the tree recomputed from the events", line)
+                last_size = size
                 checkpoints += 1
-                yield CheckpointItem(line, cp)
+                yield CheckpointItem(
+                    line,
+                    StoredCheckpoint(
+                        cp, _field(obj, "signed_at", str, line), _field(obj, "key_id", str, line)
+                    ),
+                )
             elif kind == "row" and backup:
                 rows_seen = True
                 table = _field(obj, "table", str, line)
@@ -386,13 +375,14 @@ class LogFileReader:
         obj = self._parse(data)
         head = obj.get("head")
         if not isinstance(head, dict):
-            raise FileFormatError("the trailer has no chain head", trailer_line)
+            raise FileFormatError("the trailer has no tree head", trailer_line)
         trailer = Trailer(
             trailer_line,
             _field(obj, "events", int, trailer_line),
             _field(obj, "checkpoints", int, trailer_line),
             _field(head, "position", int, trailer_line),
-            _bytes(head, "link", trailer_line, "hex"),
+            _field(head, "size", int, trailer_line),
+            _bytes(head, "root", trailer_line, "hex"),
         )
         if obj.get("sha256") != self._hash.hexdigest():
             raise FileFormatError(
@@ -404,10 +394,14 @@ class LogFileReader:
                 f"the file holds {count} and {checkpoints}",
                 trailer_line,
             )
-        if trailer.head_link != link or trailer.head_position != last_chained_event:
-            raise FileFormatError("the trailer's chain head does not match the events", trailer_line)
-        if last_cp_position != last_chained_event:
-            raise FileFormatError("the chained events are not closed by a signed checkpoint", trailer_line)
+        if (trailer.head_size, trailer.head_root, trailer.head_position) != (
+            frontier.size,
+            frontier.root(),
+            last_position,
+        ):
+            raise FileFormatError("the trailer's tree head does not match the events", trailer_line)
+        if not backup and last_size != count:
+            raise FileFormatError("the export's events are not closed by a signed checkpoint", trailer_line)
         if self._next_line() is not None:
             raise FileFormatError("there is data after the trailer", self.line)
         yield trailer

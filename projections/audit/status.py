@@ -1,21 +1,20 @@
-"""What the auditor page shows: the ledger identity, chain head, checkpoints, keys, last verification."""
+"""What the auditor page shows: the ledger identity, tree head, checkpoints, keys, last verification."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
-from projections.audit.auditkey import b64
-from projections.audit.chain import (
-    Checkpoint,
+from projections.audit.database import Database
+from projections.audit.tree import (
+    StoredCheckpoint,
     Verification,
-    chain_head,
+    head,
     last_verification,
+    ledger_identity,
     load_checkpoints,
     load_public_keys,
 )
-from projections.audit.chainhash import ledger_identity
-from projections.audit.database import Database
 
 
 @dataclass(frozen=True)
@@ -24,10 +23,10 @@ class AuditStatus:
 
     ledger: str | None
     events: int
-    chained: int
+    tree_size: int
     head_position: int
-    head_link: str
-    checkpoints: list[Checkpoint]
+    head_root: str
+    checkpoints: list[StoredCheckpoint]
     keys: dict[str, str]  # key id -> public key PEM
     last_verification: Verification | None
 
@@ -37,17 +36,15 @@ class AuditStatus:
         return {
             "ledger": self.ledger,
             "events": self.events,
-            "chained": self.chained,
-            "head": {"position": self.head_position, "link": self.head_link},
+            "tree_size": self.tree_size,
+            "head": {"position": self.head_position, "root": self.head_root},
             "checkpoints": [
                 {
-                    "seq": c.seq,
-                    "position": c.position,
-                    "events": c.events,
-                    "link": c.link.hex(),
+                    "tree_size": c.tree_size,
+                    "root": c.checkpoint.root.hex(),
                     "signed_at": c.signed_at,
                     "key_id": c.key_id,
-                    "signature": b64(c.signature),
+                    "note": c.checkpoint.note,
                 }
                 for c in self.checkpoints
             ],
@@ -68,14 +65,13 @@ class AuditStatus:
 
 def audit_status(db: Database) -> AuditStatus:
     """Read the audit state of `db`."""
-    first = db.first_event()
-    head = chain_head(db)
+    tree = head(db)
     return AuditStatus(
-        ledger=ledger_identity(first) if first is not None else None,
+        ledger=ledger_identity(db),
         events=db.count_events(),
-        chained=head.events,
-        head_position=head.position,
-        head_link=head.link.hex(),
+        tree_size=tree.size,
+        head_position=tree.last_position,
+        head_root=tree.frontier.root().hex(),
         checkpoints=load_checkpoints(db),
         keys={key_id: key.pem for key_id, key in load_public_keys(db).items()},
         last_verification=last_verification(db),

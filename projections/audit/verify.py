@@ -1,17 +1,19 @@
-"""`audit verify`: replay the whole log against its stored chain and signed checkpoints.
+"""`audit verify`: the whole log against its write-time leaves, the tree, and the signed checkpoints.
 
-The walk compares the log and the chain position by position and stops at the FIRST position
-where they disagree, naming what it looks like from where each event now sits:
-
-| the log's event at p is chained... | the chain's event for p is in the log... | verdict   |
-|------------------------------------|------------------------------------------|-----------|
-| here (same originator and version) | here                                     | altered   |
-| at another position                | at another position                      | reordered |
-| nowhere                            | at another position (shifted)            | inserted  |
-| at another position (shifted)      | nowhere                                  | removed   |
-| nowhere                            | nowhere                                  | altered   |
-
-A chain table rewritten together with the log is caught by the signed checkpoints.
+One pass, in position order, reading the events and the leaf rows side by side (memory stays flat):
+1. every event's leaf hash is recomputed and compared with the leaf written in its own transaction;
+   the FIRST position where they disagree is named, with what it looks like:
+   altered (same position, other bytes), removed (a leaf whose event is gone), inserted (an event
+   no leaf was written for, or that pushed the others along), reordered (an event that was written
+   at another position);
+2. the tree is rebuilt from the recomputed leaves; every stored tile node and the stored tree head
+   must match it;
+3. at each stored checkpoint's size the recomputed root must equal the signed root, the signature
+   must verify with a trusted key, and the consistency proof from the previous checkpoint (built
+   from the stored tiles) must verify;
+4. an auditor's trusted checkpoint (`--trusted-checkpoint`), saved earlier from outside the
+   database, must be a prefix of today's tree: a history recomputed from scratch is caught here,
+   because nobody can produce a different tree with that signed root.
 """
 
 from __future__ import annotations
@@ -19,18 +21,15 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
+from ledger.merkle import Frontier, ProofError, consistency_path, leaf_hash, verify_consistency
+from ledger.transparency import StoredTree, iter_leaf_batches
 from projections.audit.auditkey import AuditPublicKey
-from projections.audit.chain import (
-    Checkpoint,
-    chain_position_of,
-    chained_events,
-    load_checkpoints,
-)
-from projections.audit.chainhash import GENESIS, ledger_identity, next_link
 from projections.audit.database import PAGE_SIZE, Database, StoredRow
 from projections.audit.errors import AuditError, TamperingDetected
+from projections.audit.note import Checkpoint, NoteError
+from projections.audit.tree import StoredCheckpoint, head, load_checkpoints, open_checkpoint, tables
 
-ChainRow = tuple[int, str, int, bytes]
+LOOKAHEAD = 2000  # how far the diagnosis looks for a moved event (only after a mismatch)
 
 
 @dataclass(frozen=True)
@@ -41,13 +40,23 @@ class TrustedKeys:
     pinned: bool
 
 
-@dataclass(frozen=True)
-class ChainedEvent:
-    """One verified event: the stored row, its recomputed link, and the checkpoint closing at it, if any."""
+def trusted_keys(db: Database, pinned: list[AuditPublicKey]) -> TrustedKeys:
+    """The pinned keys when there are any, else (with a warning) the keys the database records."""
+    if pinned:
+        return TrustedKeys({key.key_id: key for key in pinned}, True)
+    from projections.audit.tree import load_public_keys
 
-    row: StoredRow
-    link: bytes
-    checkpoint: Checkpoint | None
+    return TrustedKeys(load_public_keys(db), False)
+
+
+def _leaf(row: StoredRow, position: int | None = None) -> bytes:
+    return leaf_hash(
+        row.position if position is None else position,
+        row.originator_id,
+        row.originator_version,
+        row.topic,
+        row.state,
+    )
 
 
 @dataclass
@@ -58,216 +67,274 @@ class WalkState:
     position: int = 0
     ledger: str | None = None
     checkpoints_checked: int = 0
-    checkpoints: list[Checkpoint] = field(default_factory=list)
+    frontier: Frontier = field(default_factory=Frontier)
 
 
-def _finding(
-    db: Database, position: int, log_row: StoredRow | None, chain_row: ChainRow | None
+@dataclass(frozen=True)
+class VerifiedEvent:
+    """One verified event: the stored row, its leaf index and hash, and the checkpoint closing at it."""
+
+    row: StoredRow
+    index: int
+    leaf: bytes
+    checkpoint: StoredCheckpoint | None
+
+
+class _Leaves:
+    """The stored leaves as one stream of (index, position, hash), with look-ahead for diagnosis."""
+
+    def __init__(self, db: Database) -> None:
+        self._batches = iter_leaf_batches(db, tables(db))
+        self._buffer: list[tuple[int, int, bytes]] = []
+        self._at = 0
+
+    def _fill(self, need: int) -> None:
+        while len(self._buffer) - self._at < need:
+            batch = next(self._batches, None)
+            if batch is None:
+                return
+            if self._at > 4096:
+                del self._buffer[: self._at]
+                self._at = 0
+            self._buffer.extend(
+                (batch.first_index + n, p, batch.hash_at(batch.first_index + n))
+                for n, p in enumerate(batch.positions)
+            )
+
+    def peek(self, ahead: int = 0) -> tuple[int, int, bytes] | None:
+        self._fill(ahead + 1)
+        i = self._at + ahead
+        return self._buffer[i] if i < len(self._buffer) else None
+
+    def take(self) -> tuple[int, int, bytes] | None:
+        item = self.peek()
+        if item is not None:
+            self._at += 1
+        return item
+
+
+def _diagnose(
+    db: Database, leaves: _Leaves, leaf: tuple[int, int, bytes] | None, row: StoredRow | None
 ) -> TamperingDetected:
-    """Name what happened at the first position where the log and its chain disagree."""
-    log_elsewhere: int | None = None
-    log_known = chain_present = False
-    if log_row is not None:
-        chained_at = chain_position_of(db, log_row.originator_id, log_row.originator_version)
-        log_elsewhere = chained_at if chained_at != position else None
-        log_known = chained_at is not None
-    chain_elsewhere: int | None = None
-    if chain_row is not None:
-        now_at = db.position_of(chain_row[1], chain_row[2])
-        chain_elsewhere = now_at if now_at != position else None
-        chain_present = now_at is not None
-
-    if log_row is not None and chain_row is not None:
-        describe = f"{log_row.originator_id} version {log_row.originator_version}"
-        if (log_row.originator_id, log_row.originator_version) == (chain_row[1], chain_row[2]):
-            kind, what = "altered", f"the event stored there ({describe}) no longer matches its chain link"
-        elif log_known and chain_present:
-            kind = "reordered"
-            what = f"the event now there ({describe}) was chained at position {log_elsewhere}"
-        elif chain_present:
-            kind = "inserted"
-            what = (
-                f"an event that was never chained ({describe}) sits there; the event chained there "
-                f"moved to position {chain_elsewhere}"
-            )
-        elif log_known:
-            kind = "removed"
-            what = (
-                f"the event chained there ({chain_row[1]} version {chain_row[2]}) is gone and later "
-                "events were moved up"
-            )
+    """Name what happened at the first place where the events and their leaves disagree."""
+    if leaf is None:
+        assert row is not None
+        return TamperingDetected(
+            f"tampering at position {row.position}: event inserted - no leaf was written for the event stored there "
+            f"({row.originator_id} version {row.originator_version}): it was added behind the log's back",
+            row.position,
+            "inserted",
+        )
+    index, position, stored = leaf
+    later = list(db.read_events(position - 1 if row is None else row.position - 1, LOOKAHEAD))
+    if row is None or row.position > position:
+        if any(_leaf(r, position) == stored for r in later):
+            kind, what = "reordered", "the event written there now sits at a later position"
         else:
-            kind, what = "altered", f"the event stored there ({describe}) was replaced"
-    elif chain_row is not None:
-        if chain_elsewhere is not None:
-            kind = "reordered"
-            what = f"the event chained there ({chain_row[1]} version {chain_row[2]}) moved to position {chain_elsewhere}"
-        else:
-            kind = "removed"
-            what = f"the event chained there ({chain_row[1]} version {chain_row[2]}) is missing from the log"
+            kind, what = "removed", f"the event written there (leaf {index}) is missing from the log"
+        return TamperingDetected(f"tampering at position {position}: event {kind} - {what}", position, kind)
+    if row.position < position:
+        return TamperingDetected(
+            f"tampering at position {row.position}: event inserted - no leaf was written for the event stored there "
+            f"({row.originator_id} version {row.originator_version})",
+            row.position,
+            "inserted",
+        )
+    # Same position, other bytes: was it moved here, pushed along by an insertion, or edited?
+    moved_from = None
+    for ahead in range(1, LOOKAHEAD):
+        other = leaves.peek(ahead)
+        if other is None:
+            break
+        if _leaf(row, other[1]) == other[2]:
+            moved_from = other[1]
+            break
+    if moved_from is not None:
+        kind, what = "reordered", f"the event now there was written at position {moved_from}"
+    elif len(later) > 1 and _leaf(later[1], position) == stored:
+        kind = "inserted"
+        what = (
+            f"an event no leaf was written for ({row.originator_id} version {row.originator_version}) "
+            "sits there and pushed the later events along"
+        )
     else:
-        assert log_row is not None
-        describe = f"{log_row.originator_id} version {log_row.originator_version}"
-        if log_elsewhere is not None:
-            kind, what = (
-                "reordered",
-                f"the event now there ({describe}) was chained at position {log_elsewhere}",
-            )
-        else:
-            kind, what = (
-                "inserted",
-                f"an event that was never chained ({describe}) sits inside the chained history",
-            )
+        kind = "altered"
+        what = (
+            f"the event stored there ({row.originator_id} version {row.originator_version}) "
+            f"no longer matches its leaf (leaf {index})"
+        )
     return TamperingDetected(f"tampering at position {position}: event {kind} - {what}", position, kind)
 
 
 def _check_checkpoint(
-    checkpoint: Checkpoint, link: bytes, events: int, ledger: str, trusted: TrustedKeys
+    cp: Checkpoint,
+    where: str,
+    frontier: Frontier,
+    state: WalkState,
+    trusted: TrustedKeys,
+    previous: Checkpoint | None,
+    tree: StoredTree,
+    signed: bool = True,
 ) -> None:
-    where = f"signed checkpoint #{checkpoint.seq} at position {checkpoint.position}"
-    key = trusted.keys.get(checkpoint.key_id)
-    if key is None:
+    if signed:
+        try:
+            open_checkpoint(cp.note, state.ledger or "", list(trusted.keys.values()), where)
+        except (NoteError, AuditError) as exc:
+            raise TamperingDetected(f"{exc}", cp.tree_size, "bad-checkpoint") from exc
+    if frontier.root() != cp.root:
         raise TamperingDetected(
-            f"{where} is signed by key {checkpoint.key_id}, which is not a trusted audit key "
-            "(pass the ledger's public key with --public-key)",
-            checkpoint.position,
-            "unknown-key",
-        )
-    if not key.verify(checkpoint.signature, checkpoint.message(ledger)):
-        raise TamperingDetected(
-            f"{where} has a bad signature: the checkpoint record was altered",
-            checkpoint.position,
-            "bad-signature",
-        )
-    if checkpoint.link != link or checkpoint.events != events:
-        raise TamperingDetected(
-            f"{where} does not match the recomputed chain: the log and its chain table were both rewritten "
-            f"at or before position {checkpoint.position}",
-            checkpoint.position,
+            f"{where} (tree size {cp.tree_size}) does not match the tree recomputed from the events: "
+            f"the history up to leaf {cp.tree_size - 1} was rewritten",
+            cp.tree_size,
             "rewritten",
         )
-
-
-def _chain_rows(db: Database, after: int, upto: int) -> list[ChainRow]:
-    return [
-        (int(r[0]), str(r[1]), int(r[2]), bytes(r[3]))
-        for r in db.execute(
-            f"SELECT position, originator_id, originator_version, link FROM {db.table('audit_chain')} "
-            "WHERE position > ? AND position <= ? ORDER BY position",
-            (after, upto),
-        )
-    ]
-
-
-def ledger_of(db: Database) -> str | None:
-    """The ledger identity from the first stored event (which the walk has just verified)."""
-    first = db.first_event()
-    return ledger_identity(first) if first is not None else None
-
-
-def _first_break(db: Database, log_page: list[StoredRow], chain_page: list[ChainRow]) -> TamperingDetected:
-    """Merge two pages covering the same positions whose positions differ; name the first difference."""
-    for log_row, chain_row in zip(log_page, chain_page, strict=False):
-        if log_row.position < chain_row[0]:
-            return _finding(db, log_row.position, log_row, None)
-        if log_row.position > chain_row[0]:
-            return _finding(db, chain_row[0], None, chain_row)
-    if len(log_page) > len(chain_page):
-        row = log_page[len(chain_page)]
-        return _finding(db, row.position, row, None)
-    chain_row = chain_page[len(log_page)]
-    return _finding(db, chain_row[0], None, chain_row)
-
-
-def walk_pages(
-    db: Database,
-    trusted: TrustedKeys,
-    state: WalkState | None = None,
-    on_progress: Callable[[int], None] | None = None,
-    collect: bool = True,
-) -> Iterator[list[ChainedEvent]]:
-    """Yield the chained events page by page, verified; raise TamperingDetected at the first break.
-
-    Each page of the log is read with the chain rows of the same position range: when their
-    positions pair up (the normal case) the links are recomputed in a tight loop; otherwise the
-    two pages are merged to find the first position that differs.
-    """
-    state = state if state is not None else WalkState()
-    checkpoints = load_checkpoints(db)
-    state.checkpoints = checkpoints
-    if not checkpoints:
-        return
-    for number, (earlier, later) in enumerate(zip([None, *checkpoints], checkpoints, strict=False), start=1):
-        if later.seq != number or (earlier is not None and later.position <= earlier.position):
+    if previous is not None and previous.tree_size < cp.tree_size:
+        try:
+            path = consistency_path(tree.subtree, previous.tree_size, cp.tree_size)
+            verify_consistency(previous.tree_size, cp.tree_size, previous.root, cp.root, path)
+        except (ProofError, ValueError) as exc:
             raise TamperingDetected(
-                f"signed checkpoint #{number} is missing or out of order: the checkpoint table was altered",
-                later.position,
-                "rewritten",
-            )
-    head = checkpoints[-1]
-    by_position = {cp.position: cp for cp in checkpoints}
-    chain_table = db.table("audit_chain")
-    previous = GENESIS
-    last = 0
-    while True:
-        log_page = db.read_events(last, PAGE_SIZE, upto=head.position)
-        if not log_page:
-            rest = chained_events(db, last, 1)
-            if rest:
-                raise _finding(db, rest[0][0], None, rest[0])
-            break
-        upto = log_page[-1].position
-        # Only positions and links in the normal case; whole chain rows once something differs.
-        pairs = db.execute(
-            f"SELECT position, link FROM {chain_table} WHERE position > ? AND position <= ? ORDER BY position",
-            (last, upto),
-        )
-        if len(pairs) != len(log_page) or any(
-            row.position != pair[0] for row, pair in zip(log_page, pairs, strict=True)
-        ):
-            raise _first_break(db, log_page, _chain_rows(db, last, upto))
-        page: list[ChainedEvent] = []
-        events = state.events
-        for row, pair in zip(log_page, pairs, strict=True):
-            link = next_link(previous, row)
-            if link != pair[1]:
-                raise _finding(db, row.position, row, _chain_rows(db, row.position - 1, row.position)[0])
-            events += 1
-            checkpoint = by_position.pop(row.position, None) if row.position in by_position else None
-            if checkpoint is not None:
-                state.ledger = state.ledger or ledger_of(db)
-                _check_checkpoint(checkpoint, link, events, state.ledger or "", trusted)
-                state.checkpoints_checked += 1
-            if collect:
-                page.append(ChainedEvent(row, link, checkpoint))
-            previous = link
-        if state.ledger is None:
-            state.ledger = ledger_of(db)
-        state.events = events
-        state.position = upto
-        last = upto
-        if on_progress is not None:
-            on_progress(len(log_page))
-        yield page
-    if by_position:
-        orphan = min(by_position.values(), key=lambda cp: cp.seq)
-        raise TamperingDetected(
-            f"signed checkpoint #{orphan.seq} names position {orphan.position}, which is not in the chain: "
-            "the chain table was altered",
-            orphan.position,
-            "rewritten",
-        )
+                f"{where} is not consistent with the checkpoint of size {previous.tree_size}: {exc}",
+                cp.tree_size,
+                "inconsistent",
+            ) from exc
 
 
-def walk_chain(
+def walk(
     db: Database,
     trusted: TrustedKeys,
     state: WalkState | None = None,
     on_progress: Callable[[int], None] | None = None,
-) -> Iterator[ChainedEvent]:
-    """Yield every chained event in order, verified; raise TamperingDetected at the first break."""
-    for page in walk_pages(db, trusted, state, on_progress):
-        yield from page
+    trusted_checkpoint: Checkpoint | None = None,
+    collect: bool = True,
+) -> Iterator[list[VerifiedEvent]]:
+    """Yield the verified events page by page; raise TamperingDetected at the first break."""
+    state = state if state is not None else WalkState()
+    stored_head = head(db)
+    checkpoints = load_checkpoints(db)
+    if not trusted.keys and checkpoints:
+        raise AuditError("no audit public key is known: pass the ledger's public key with --public-key")
+    pending = list(checkpoints)
+    tree = StoredTree(db, tables(db))
+    leaves = _Leaves(db)
+    frontier = state.frontier
+    closed: list[tuple[int, int, bytes]] = []
+    nodes_table = tables(db).nodes
+    previous: Checkpoint | None = None
+    last = 0
+    first = True
+    while True:
+        page = db.read_events(last, PAGE_SIZE)
+        if not page:
+            break
+        if first:
+            from projections.audit.tree import ledger_identity
+
+            state.ledger = ledger_identity(db)
+            first = False
+        out: list[VerifiedEvent] = []
+        for row in page:
+            leaf = leaves.peek()
+            if leaf is None or leaf[1] != row.position:
+                raise _diagnose(db, leaves, leaf, row)
+            computed = _leaf(row)
+            if computed != leaf[2]:
+                raise _diagnose(db, leaves, leaf, row)
+            leaves.take()
+            frontier.append(computed, closed)
+            checkpoint: StoredCheckpoint | None = None
+            size = frontier.size
+            if pending and pending[0].tree_size == size:
+                checkpoint = pending.pop(0)
+                _check_checkpoint(
+                    checkpoint.checkpoint,
+                    f"signed checkpoint of tree size {size}",
+                    frontier,
+                    state,
+                    trusted,
+                    previous,
+                    tree,
+                )
+                previous = checkpoint.checkpoint
+                state.checkpoints_checked += 1
+            if trusted_checkpoint is not None and trusted_checkpoint.tree_size == size:
+                _check_checkpoint(
+                    trusted_checkpoint,
+                    "the trusted checkpoint",
+                    frontier,
+                    state,
+                    trusted,
+                    None,
+                    tree,
+                    signed=False,
+                )
+            if collect:
+                out.append(VerifiedEvent(row, size - 1, computed, checkpoint))
+        if closed:
+            _check_nodes(db, nodes_table, closed)
+            closed.clear()
+        last = page[-1].position
+        state.events = frontier.size
+        state.position = last
+        if on_progress is not None:
+            on_progress(len(page))
+        yield out
+    rest = leaves.peek()
+    if rest is not None:
+        raise _diagnose(db, leaves, rest, None)
+    if pending:
+        cp = pending[0]
+        raise TamperingDetected(
+            f"the signed checkpoint of tree size {cp.tree_size} is larger than the log ({frontier.size} events): "
+            "events were removed from the end of the log",
+            cp.tree_size,
+            "removed",
+        )
+    if trusted_checkpoint is not None and trusted_checkpoint.tree_size > frontier.size:
+        raise TamperingDetected(
+            f"the trusted checkpoint has {trusted_checkpoint.tree_size} leaves but the log only {frontier.size}: "
+            "history was removed or rewritten",
+            trusted_checkpoint.tree_size,
+            "rewritten",
+        )
+    if (stored_head.size, stored_head.frontier.hashes) != (frontier.size, frontier.hashes) or (
+        frontier.size and stored_head.last_position != state.position
+    ):
+        raise TamperingDetected(
+            f"the stored tree head (size {stored_head.size}) does not match the tree recomputed from the log "
+            f"({frontier.size} events): the tree tables were altered",
+            state.position,
+            "tree-head",
+        )
+    extra = db.execute(f"SELECT COUNT(*) FROM {nodes_table}")[0][0]
+    expected = sum(frontier.size >> level for level in range(8, 64, 8))
+    if int(extra) != expected:
+        raise TamperingDetected(
+            f"the tree holds {extra} stored tile nodes where the log gives {expected}: the tree tables were altered",
+            state.position,
+            "tree-nodes",
+        )
+
+
+def _check_nodes(db: Database, nodes_table: str, closed: list[tuple[int, int, bytes]]) -> None:
+    by_level: dict[int, list[tuple[int, bytes]]] = {}
+    for level, index, value in closed:
+        by_level.setdefault(level, []).append((index, value))
+    for level, items in by_level.items():
+        rows = db.execute(
+            f"SELECT idx, hash FROM {nodes_table} WHERE level = ? AND idx >= ? AND idx <= ? ORDER BY idx",
+            (level, items[0][0], items[-1][0]),
+        )
+        stored = {int(r[0]): bytes(r[1]) for r in rows}
+        for index, value in items:
+            if stored.get(index) != value:
+                first_leaf = index << level
+                raise TamperingDetected(
+                    f"the stored tile node at level {level}, index {index} (leaves from {first_leaf}) does not match "
+                    "the events: the tree tables were altered",
+                    first_leaf,
+                    "tree-nodes",
+                )
 
 
 @dataclass(frozen=True)
@@ -278,49 +345,38 @@ class VerifyReport:
     events: int
     position: int
     checkpoints: int
-    unchained: int
     pinned: bool
+    trusted_size: int | None = None
 
     def summary(self) -> str:
-        if not self.checkpoints:
-            return (
-                f"no checkpoint yet: {self.unchained} events are not chained "
-                "(run `immunize audit checkpoint`)"
-            )
         text = (
-            f"intact: {self.events} events up to position {self.position} match the chain and "
-            f"{self.checkpoints} signed checkpoints"
+            f"intact: {self.events} events up to position {self.position} match the leaves written with them, "
+            f"the tree and {self.checkpoints} signed checkpoints (each consistent with the one before)"
         )
-        if self.unchained:
-            text += f"; {self.unchained} newer events are not chained yet (run `immunize audit checkpoint`)"
+        if self.trusted_size is not None:
+            text += f"; the log extends the trusted checkpoint of tree size {self.trusted_size}"
         if not self.pinned:
             text += "; WARNING: checkpoints were checked against the key recorded in the database, not a pinned key"
         return text
 
 
-def trusted_keys(db: Database, pinned: list[AuditPublicKey]) -> TrustedKeys:
-    """The pinned keys when there are any, else (with a warning) the keys the database records."""
-    if pinned:
-        return TrustedKeys({key.key_id: key for key in pinned}, True)
-    from projections.audit.chain import load_public_keys
-
-    return TrustedKeys(load_public_keys(db), False)
-
-
 def verify(
-    db: Database, trusted: TrustedKeys, on_progress: Callable[[int], None] | None = None
+    db: Database,
+    trusted: TrustedKeys,
+    on_progress: Callable[[int], None] | None = None,
+    trusted_checkpoint: Checkpoint | None = None,
 ) -> VerifyReport:
-    """Verify the whole log; raise TamperingDetected naming the first broken position."""
+    """Verify the whole log; raise TamperingDetected naming the first broken position or checkpoint."""
     if not db.events_table_exists():
         raise AuditError("the ledger database has no events table yet: there is nothing to verify")
     state = WalkState()
-    for _ in walk_pages(db, trusted, state, on_progress, collect=False):
+    for _ in walk(db, trusted, state, on_progress, trusted_checkpoint, collect=False):
         pass
-    unchained = int(
-        db.execute(
-            f"SELECT COUNT(*) FROM {db.events_table} WHERE {db.position_column} > ?", (state.position,)
-        )[0][0]
-    )
     return VerifyReport(
-        state.ledger, state.events, state.position, state.checkpoints_checked, unchained, trusted.pinned
+        state.ledger,
+        state.events,
+        state.position,
+        state.checkpoints_checked,
+        trusted.pinned,
+        trusted_checkpoint.tree_size if trusted_checkpoint is not None else None,
     )

@@ -80,12 +80,12 @@ def test_the_operations_view_refreshes_itself_and_shows_the_lag(seeded_app: Flas
 
 def test_the_auditor_verifies_the_chain_and_downloads_the_export(seeded_app: Flask, tmp_path: Path) -> None:
     from keys.settings import DEVELOPMENT_PASSPHRASE
-    from projections.audit import AuditKey, Database, extend_chain
+    from projections.audit import AuditKey, Database, make_checkpoints
 
     platform = seeded_app.extensions["immunize"].platform
     key, _ = AuditKey.load_or_create(platform.key_dir, DEVELOPMENT_PASSPHRASE.encode())
     with Database(platform.store) as db:
-        extend_chain(db, key, datetime.now(UTC).replace(microsecond=0))
+        make_checkpoints(db, key, datetime.now(UTC).replace(microsecond=0))
     client = seeded_app.test_client()
     sign_in_as(client, "auditor")
     assert "audit.never" not in client.get("/audit/").get_data(as_text=True)

@@ -1,7 +1,9 @@
-"""Stories of tamper evidence: the chain, signed checkpoints, and `audit verify` on SQLite and PostgreSQL.
+"""Stories of tamper evidence on SQLite and PostgreSQL: leaves written with every event, the tree, signed
+checkpoints, and `audit verify`.
 
 Each tampering story edits the database directly with SQL, as an intruder with database access
-would, and expects verify to name the FIRST broken position and what it looks like.
+would, right after a write and with no checkpoint run, and expects verify to name the FIRST broken
+position and what it looks like.
 """
 
 from __future__ import annotations
@@ -18,19 +20,22 @@ from rich.console import Console
 
 from cli.main import _register, immunize
 from ledger.application import Ledger
+from ledger.merkle import leaf_hash
 from projections.audit import (
     AuditError,
     AuditKey,
     Database,
     TamperingDetected,
     audit_status,
-    extend_chain,
+    head,
+    make_checkpoints,
     progress_bar,
     trusted_keys,
     verify,
 )
-from projections.audit.chainhash import GENESIS, ledger_identity, next_link
 from projections.audit.database import DEFAULT_APP_NAME
+from projections.audit.tree import tables
+from tests.integration.projections.rfc9162 import tree_hash
 from tests.integration.projections.test_audit_fixtures import (
     NOW,
     alter,
@@ -47,38 +52,40 @@ from tests.integration.projections.test_audit_fixtures import (
 __all__ = ["audit_key", "store_url"]  # fixtures used here
 
 
-def chained(url: str, key: AuditKey, interval: int = 7) -> Database:
-    """A ledger of 25 events (5 tallies, 4 counts each), chained with a checkpoint every `interval`."""
+def written(url: str) -> Database:
+    """A ledger of 25 events (5 tallies, 4 counts each): leaves written with them, no checkpoint run."""
     fill(url).close()
-    db = database(url)
-    extend_chain(db, key, NOW, interval)
-    return db
+    return database(url)
 
 
-def test_an_untouched_log_verifies_with_every_checkpoint(store_url: str, audit_key: AuditKey) -> None:
-    db = chained(store_url, audit_key)
-    report = verify(db, trusted_keys(db, [audit_key.public]))
-    assert (report.events, report.position, report.checkpoints, report.unchained) == (25, 25, 4, 0)
-    status = audit_status(db)
-    assert [c.position for c in status.checkpoints] == [7, 14, 21, 25]
-    # The links are the documented chain: SHA-256(previous || canonical event), from 32 zero bytes.
-    link = GENESIS
-    for row in events_of(db):
-        link = next_link(link, row)
-    assert status.head_link == link.hex()
-    assert report.ledger == ledger_identity(events_of(db)[0]) == status.ledger
+def leaves_of(db: Database) -> list[bytes]:
+    """Every event's leaf, recomputed here from the documented encoding (not the stored leaves)."""
+    return [
+        leaf_hash(r.position, r.originator_id, r.originator_version, r.topic, r.state) for r in events_of(db)
+    ]
+
+
+def test_every_event_has_its_leaf_as_soon_as_it_is_written(store_url: str) -> None:
+    db = written(store_url)
+    tree = head(db)
+    assert (tree.size, tree.last_position) == (25, 25)
+    # The stored head is the RFC 9162 tree of the documented leaves (computed by the test's own code).
+    assert tree.frontier.root() == tree_hash(leaves_of(db))
+    report = verify(db, trusted_keys(db, []))
+    assert (report.events, report.position, report.checkpoints) == (25, 25, 0)
     db.close()
 
 
-def test_new_events_stay_unchained_until_the_next_checkpoint(store_url: str, audit_key: AuditKey) -> None:
-    db = chained(store_url, audit_key)
-    fill(store_url, aggregates=2, rounds=1, prefix="late").close()
-    report = verify(db, trusted_keys(db, [audit_key.public]))
-    assert (report.events, report.unchained) == (25, 4)
-    assert "4 newer events are not chained yet" in report.summary()
-    result = extend_chain(db, audit_key, NOW, 7)
-    assert (result.chained, [c.position for c in result.checkpoints]) == (4, [28, 29])
-    assert verify(db, trusted_keys(db, [audit_key.public])).events == 29
+def test_a_batch_is_one_leaf_row_and_later_saves_extend_the_tree(store_url: str, audit_key: AuditKey) -> None:
+    db = written(store_url)
+    assert db.execute(f"SELECT COUNT(*) FROM {tables(db).leaves}")[0][0] == 1
+    app = fill(store_url, aggregates=300, rounds=0, prefix="late")  # 300 more events: a tile closes at 256
+    app.close()
+    assert head(db).size == 325
+    assert db.execute(f"SELECT level, idx FROM {tables(db).nodes}") == [(8, 0)]
+    assert head(db).frontier.root() == tree_hash(leaves_of(db))
+    make_checkpoints(db, audit_key, NOW)
+    assert verify(db, trusted_keys(db, [audit_key.public])).checkpoints == 1
     db.close()
 
 
@@ -93,7 +100,7 @@ TAMPERING: list[tuple[str, Callable[[Database], None], int, str]] = [
 
 
 @pytest.mark.parametrize(("story", "tamper", "position", "kind"), TAMPERING, ids=[t[0] for t in TAMPERING])
-def test_verify_names_the_first_tampered_position(
+def test_verify_names_the_first_tampered_position_with_no_checkpoint_run(
     store_url: str,
     audit_key: AuditKey,
     story: str,
@@ -101,7 +108,7 @@ def test_verify_names_the_first_tampered_position(
     position: int,
     kind: str,
 ) -> None:
-    db = chained(store_url, audit_key)
+    db = written(store_url)
     tamper(db)
     with pytest.raises(TamperingDetected) as caught:
         verify(db, trusted_keys(db, [audit_key.public]))
@@ -112,7 +119,7 @@ def test_verify_names_the_first_tampered_position(
 
 
 def test_two_changes_are_reported_at_the_first(store_url: str, audit_key: AuditKey) -> None:
-    db = chained(store_url, audit_key)
+    db = written(store_url)
     alter(db, 20)
     remove(db, 4)
     with pytest.raises(TamperingDetected) as caught:
@@ -121,53 +128,100 @@ def test_two_changes_are_reported_at_the_first(store_url: str, audit_key: AuditK
     db.close()
 
 
-def test_a_checkpoint_with_a_bad_signature_is_caught(store_url: str, audit_key: AuditKey) -> None:
-    db = chained(store_url, audit_key)
-    db.execute(
-        f"UPDATE {db.table('audit_checkpoints')} SET signed_at = ? WHERE seq = 2",
-        ("2020-01-01T00:00:00+00:00",),
-    )
+def test_an_event_appended_behind_the_recorders_back_is_caught(store_url: str, audit_key: AuditKey) -> None:
+    db = written(store_url)
+    insert(db, 26)  # after the end: no leaf was written for it
     with pytest.raises(TamperingDetected) as caught:
-        verify(db, trusted_keys(db, [audit_key.public]))
-    assert (caught.value.position, caught.value.tampering) == (14, "bad-signature")
-    assert "checkpoint #2" in str(caught.value)
+        verify(db, trusted_keys(db, []))
+    assert (caught.value.position, caught.value.tampering) == (26, "inserted")
     db.close()
 
 
-def test_a_deleted_checkpoint_is_caught(store_url: str, audit_key: AuditKey) -> None:
-    db = chained(store_url, audit_key)
-    db.execute(f"DELETE FROM {db.table('audit_checkpoints')} WHERE seq = 2")
-    with pytest.raises(TamperingDetected, match="checkpoint #2 is missing") as caught:
-        verify(db, trusted_keys(db, [audit_key.public]))
-    assert caught.value.tampering == "rewritten"
+def test_a_leaf_rewritten_to_match_an_altered_event_is_caught_by_the_tree(store_url: str) -> None:
+    """The intruder alters event 9 and rewrites its stored leaf: the stored tree head no longer agrees."""
+    db = written(store_url)
+    alter(db, 9)
+    t = tables(db)
+    first, hashes = db.execute(f"SELECT first_index, hashes FROM {t.leaves}")[0]
+    row = events_of(db)[8]
+    forged = bytes(hashes)[: 8 * 32] + leaf_hash(*row) + bytes(hashes)[9 * 32 :]
+    db.execute(f"UPDATE {t.leaves} SET hashes = ? WHERE first_index = ?", (forged, first))
+    with pytest.raises(TamperingDetected) as caught:
+        verify(db, trusted_keys(db, []))
+    assert caught.value.tampering == "tree-head"
     db.close()
 
 
-def test_rewriting_the_chain_with_the_log_is_caught_by_the_signed_checkpoint(
+def test_a_signed_checkpoint_catches_a_history_recomputed_in_the_database(
     store_url: str, audit_key: AuditKey
 ) -> None:
-    """An intruder alters event 9 and recomputes every later link: only the key could hide that."""
-    db = chained(store_url, audit_key)
+    """The intruder alters event 9 and recomputes every leaf and the head: only the signature disagrees."""
+    db = written(store_url)
+    make_checkpoints(db, audit_key, NOW)
     alter(db, 9)
-    rows = events_of(db)
-    link = GENESIS
-    for row in rows:
-        link = next_link(link, row)
-        db.execute(f"UPDATE {db.table('audit_chain')} SET link = ? WHERE position = ?", (link, row.position))
+    _recompute_tree(db)
     with pytest.raises(TamperingDetected) as caught:
         verify(db, trusted_keys(db, [audit_key.public]))
-    assert (caught.value.position, caught.value.tampering) == (14, "rewritten")
+    assert (caught.value.position, caught.value.tampering) == (25, "rewritten")
+    assert "tree size 25" in str(caught.value)
+    db.close()
+
+
+def _recompute_tree(db: Database) -> None:
+    """What an intruder with database access (but not the audit key) can do: rebuild the tree tables."""
+    from ledger.transparency import append_leaves
+
+    t = tables(db)
+    rows = events_of(db)
+    with db.transaction():
+        for table in (t.leaves, t.nodes, t.head):
+            db.execute(f"DELETE FROM {table}")
+        append_leaves(db, t, [(r.position, r) for r in rows])
+
+
+def test_a_checkpoint_with_a_bad_signature_is_caught(store_url: str, audit_key: AuditKey) -> None:
+    db = written(store_url)
+    make_checkpoints(db, audit_key, NOW)
+    note = db.execute(f"SELECT note FROM {db.table('transparency_checkpoints')}")[0][0]
+    forged = note.replace("\n25\n", "\n24\n")
+    db.execute(f"UPDATE {db.table('transparency_checkpoints')} SET note = ?", (forged,))
+    with pytest.raises(TamperingDetected) as caught:
+        verify(db, trusted_keys(db, [audit_key.public]))
+    assert (caught.value.position, caught.value.tampering) == (25, "bad-checkpoint")
+    assert "bad signature" in str(caught.value)
     db.close()
 
 
 def test_checkpoints_signed_by_another_key_are_not_trusted(store_url: str, audit_key: AuditKey) -> None:
-    db = chained(store_url, audit_key)
+    db = written(store_url)
+    make_checkpoints(db, audit_key, NOW)
     stranger = AuditKey.generate()
-    with pytest.raises(TamperingDetected) as caught:
+    with pytest.raises(TamperingDetected, match="not signed by a trusted audit key") as caught:
         verify(db, trusted_keys(db, [stranger.public]))
-    assert caught.value.tampering == "unknown-key"
+    assert caught.value.tampering == "bad-checkpoint"
     # Without a pinned key, the database's own key is used, and the report says so.
     assert "not a pinned key" in verify(db, trusted_keys(db, [])).summary()
+    db.close()
+
+
+def test_checkpoints_every_interval_and_on_demand_are_kept_and_consistent(
+    store_url: str, audit_key: AuditKey
+) -> None:
+    db = written(store_url)
+    run = make_checkpoints(db, audit_key, NOW, interval=10)
+    assert [c.tree_size for c in run.signed] == [10, 20, 25]
+    again = make_checkpoints(db, audit_key, NOW, interval=10)
+    assert again.signed == []
+    assert again.latest is not None
+    assert again.latest.tree_size == 25
+    fill(store_url, aggregates=2, rounds=5, prefix="more").close()  # 12 more: 37
+    # Not on demand and not yet 60 s later: only the multiple of 10 is signed.
+    later = make_checkpoints(db, audit_key, NOW, interval=10, on_demand=False)
+    assert [c.tree_size for c in later.signed] == [30]
+    report = verify(db, trusted_keys(db, [audit_key.public]))
+    assert report.checkpoints == 4
+    status = audit_status(db)
+    assert [c.tree_size for c in status.checkpoints] == [10, 20, 25, 30]
     db.close()
 
 
@@ -191,32 +245,58 @@ def test_the_memory_store_cannot_be_audited() -> None:
         database("memory://")
 
 
-def test_cli_checkpoint_then_verify_then_tamper(store_url: str, tmp_path: Path) -> None:
-    """The commands an operator runs: exit 0 while intact, 2 naming the position once tampered."""
-    fill(store_url).close()
-    _register()
-    env = {
-        "IMMUNIZE_DATABASE_URL": store_url,
+def _cli_env(url: str, tmp_path: Path) -> dict[str, str]:
+    return {
+        "IMMUNIZE_DATABASE_URL": url,
         "IMMUNIZE_KEY_DIR": str(tmp_path / "keys"),
         "IMMUNIZE_KEY_PASSPHRASE": "test passphrase",
     }
+
+
+def test_cli_flip_a_byte_right_after_a_write_exits_2_naming_the_position(
+    store_url: str, tmp_path: Path
+) -> None:
+    """The auditor's drill from the issue: seed, flip one byte, verify: no checkpoint was ever run."""
+    fill(store_url).close()
+    _register()
+    env = _cli_env(store_url, tmp_path)
     runner = CliRunner()
-    made = runner.invoke(immunize, ["audit", "checkpoint", "--interval", "10"], env=env)
-    assert made.exit_code == 0, made.output
-    assert "chained 25 events, signed 3 checkpoints" in made.output
-    published = runner.invoke(immunize, ["audit", "public-key"], env=env)
-    assert published.exit_code == 0
-    assert published.output.split("\n", 1)[1] == (tmp_path / "keys/audit/ledger-audit-public.pem").read_text()
     ok = runner.invoke(immunize, ["audit", "verify"], env=env)
     assert ok.exit_code == 0, ok.output
     assert "intact: 25 events" in ok.output
     with database(store_url) as db:
+        col = db.position_column
+        (state,) = db.execute(f"SELECT state FROM {db.events_table} WHERE {col} = 17")[0]
+        flipped = bytes(state)[:3] + bytes([bytes(state)[3] ^ 1]) + bytes(state)[4:]
+        db.execute(f"UPDATE {db.events_table} SET state = ? WHERE {col} = 17", (flipped,))
+    broken = runner.invoke(immunize, ["audit", "verify"], env=env)
+    assert broken.exit_code == 2, broken.output
+    assert "tampering at position 17: event altered" in broken.output
+    assert "Traceback" not in broken.output
+    status = runner.invoke(immunize, ["audit", "status"], env=env)
+    assert "FAILED: tampering at position 17" in status.output
+
+
+def test_cli_checkpoint_prints_a_signed_note_and_verify_then_tamper(store_url: str, tmp_path: Path) -> None:
+    fill(store_url).close()
+    _register()
+    env = _cli_env(store_url, tmp_path)
+    runner = CliRunner()
+    made = runner.invoke(immunize, ["audit", "checkpoint"], env=env)
+    assert made.exit_code == 0, made.output
+    lines = made.stdout.split("\n")
+    assert lines[0].startswith("immunize.vn/ledger/sha256:")
+    assert lines[1] == "25"
+    assert lines[3] == ""
+    assert lines[4].startswith("\u2014 immunize.vn/ledger/")
+    published = runner.invoke(immunize, ["audit", "public-key"], env=env)
+    assert published.exit_code == 0
+    assert published.stdout.split("\n", 1)[1] == (tmp_path / "keys/audit/ledger-audit-public.pem").read_text()
+    with database(store_url) as db:
         swap(db, 3, 4)
     broken = runner.invoke(immunize, ["audit", "verify"], env=env)
     assert broken.exit_code == 2
-    assert "tampering at position 3: event reordered" in broken.output
-    status = runner.invoke(immunize, ["audit", "status"], env=env)
-    assert "FAILED: tampering at position 3" in status.output
+    assert "tampering at position 3: event reordered" in broken.stderr
 
 
 def test_long_runs_show_events_per_second_on_a_terminal() -> None:

@@ -21,8 +21,8 @@ from projections.audit import (
     AuditKey,
     FileFormatError,
     TamperingDetected,
-    extend_chain,
     load_export,
+    make_checkpoints,
     rebuild_all,
     trusted_keys,
     write_export,
@@ -47,10 +47,10 @@ __all__ = ["audit_key", "store_url"]
 
 
 def exported(url: str, key: AuditKey, path: Path) -> Path:
-    """25 tiny events, chained (checkpoint every 10), exported to `path`."""
+    """25 tiny events, checkpoints at 10, 20 and 25, exported to `path`."""
     fill(url).close()
     with database(url) as db:
-        extend_chain(db, key, NOW, 10)
+        make_checkpoints(db, key, NOW, interval=10)
         with path.open("wb") as out:
             write_export(db, out, trusted_keys(db, [key.public]), NOW)
     return path
@@ -70,7 +70,7 @@ def test_an_export_replays_to_the_same_events_and_digests(
     path = exported(store_url, audit_key, tmp_path / "export.jsonl")
     lines = lines_of(path)
     assert [line["type"] for line in lines[:2]] == ["header", "event"]
-    assert [line["position"] for line in lines if line["type"] == "checkpoint"] == [10, 20, 25]
+    assert [line["tree_size"] for line in lines if line["type"] == "checkpoint"] == [10, 20, 25]
     assert lines[-1]["type"] == "trailer"
     assert lines[-1]["events"] == 25
     assert lines[0]["keys"][0]["key_id"] == audit_key.public.key_id  # type: ignore[index]
@@ -90,7 +90,7 @@ def test_an_export_replays_to_the_same_events_and_digests(
 def test_a_tampered_log_is_never_exported(store_url: str, audit_key: AuditKey, tmp_path: Path) -> None:
     fill(store_url).close()
     with database(store_url) as db:
-        extend_chain(db, audit_key, NOW, 10)
+        make_checkpoints(db, audit_key, NOW, interval=10)
         alter(db, 17)
         with pytest.raises(TamperingDetected, match="position 17"):
             write_export(db, io.BytesIO(), trusted_keys(db, [audit_key.public]), NOW)
@@ -118,9 +118,11 @@ def _drop_event(lines: list[dict[str, object]]) -> None:
 
 def _forge_signature(lines: list[dict[str, object]]) -> None:
     checkpoint = next(line for line in lines if line["type"] == "checkpoint")
-    signature = bytearray(base64.b64decode(str(checkpoint["signature"])))
-    signature[0] ^= 1
-    checkpoint["signature"] = base64.b64encode(bytes(signature)).decode()
+    body, _, signature_line = str(checkpoint["note"]).partition("\n\n")
+    name, blob = signature_line.rstrip("\n").rsplit(" ", 1)
+    signature = bytearray(base64.b64decode(blob))
+    signature[10] ^= 1
+    checkpoint["note"] = f"{body}\n\n{name} {base64.b64encode(bytes(signature)).decode()}\n"
 
 
 def _edit_header(lines: list[dict[str, object]]) -> None:
@@ -133,9 +135,9 @@ def _other_ledger(lines: list[dict[str, object]]) -> None:
 
 DAMAGE = [
     ("header of another ledger", _other_ledger, 2, "does not give the ledger identity"),
-    ("altered event", _damage_state, 6, "does not match its chain link"),
-    ("reordered events", _swap, 4, "removed, inserted or reordered"),
-    ("removed event", _drop_event, 5, "does not match its chain link"),
+    ("altered event", _damage_state, 6, "does not match its leaf hash"),
+    ("reordered events", _swap, 5, "reordered or duplicated"),
+    ("removed event", _drop_event, 11, "out of place"),
     ("forged checkpoint signature", _forge_signature, 12, "bad signature"),
     ("edited header", _edit_header, 30, "checksum does not match"),
     ("truncated file", lambda lines: lines.pop(), 29, "truncated"),
@@ -179,7 +181,7 @@ def test_an_export_checked_against_the_wrong_published_key_is_refused(
     path = exported(f"sqlite:///{tmp_path / 'ledger.db'}", audit_key, tmp_path / "export.jsonl")
     workdir = tmp_path / "replay"
     workdir.mkdir()
-    with pytest.raises(FileFormatError, match="not trusted"):
+    with pytest.raises(FileFormatError, match="not signed by a trusted audit key"):
         load_export(path, workdir, [AuditKey.generate().public])
 
 
@@ -228,7 +230,7 @@ def test_event_lines_are_the_compact_json_of_their_fields() -> None:
     writer = LogFileWriter(out)
     row = StoredRow(7, "3adb4aea-864b-46ec-a47f-24d35e67dc6a", 2, 'ledger.x:Việt "Nam"', b"\x00\xffstate")
     writer.event(row, b"\x01" * 32)
-    writer.event(row._replace(position=8), None)
+    writer.event(row._replace(position=8), b"\x02" * 32)
     writer.trailer()
     expected = [
         {
@@ -238,7 +240,7 @@ def test_event_lines_are_the_compact_json_of_their_fields() -> None:
             "originator_version": 2,
             "topic": row.topic,
             "state": base64.b64encode(row.state).decode(),
-            "link": "01" * 32,
+            "leaf": "01" * 32,
         },
         {
             "type": "event",
@@ -247,6 +249,7 @@ def test_event_lines_are_the_compact_json_of_their_fields() -> None:
             "originator_version": 2,
             "topic": row.topic,
             "state": base64.b64encode(row.state).decode(),
+            "leaf": "02" * 32,
         },
     ]
     assert out.getvalue().splitlines(keepends=True)[:2] == [

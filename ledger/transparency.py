@@ -1,0 +1,464 @@
+"""The transparency log, written at event-write time: every event gets its Merkle leaf in the
+transaction that stores it (RFC 9162 hashing, see ledger.merkle).
+
+Three tables beside the events table, derived only from committed rows:
+- `<events>_merkle_leaves`: one row per write transaction: the leaf index of its first event, the
+  positions (notification ids) and the leaf hashes of its events, packed;
+- `<events>_merkle_nodes`: the hash of every complete subtree whose level is a multiple of 8, stored
+  as it closes (one row per 256 leaves), so that a proof reads O(log n) rows;
+- `<events>_merkle_head`: one row: tree size, last position, and the right edge of the tree
+  (one hash per set bit of the size), which the next transaction extends.
+
+The recorders below subclass eventsourcing's SQLite and PostgreSQL application recorders and append
+the leaves after the events' INSERT, in the same transaction: a crash leaves both or neither. On
+PostgreSQL the library's table lock already serialises writers; the head row is also updated with a
+compare-and-set on the size, so a writer that slipped past the lock aborts (IntegrityError, which
+the ledger retries) instead of forking the tree. Positions must increase with the leaf index; a
+transaction whose events would sit before the tree's last position is refused.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from eventsourcing.persistence import IntegrityError, InterfaceError, OperationalError, StoredEvent
+from eventsourcing.postgres import PostgresApplicationRecorder
+from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
+from eventsourcing.utils import Environment, retry
+from psycopg.sql import SQL
+
+from ledger.merkle import HASH_SIZE, TILE_HEIGHT, Frontier, leaf_hash, node_hash, originator_text
+
+_POSITION = struct.Struct(">q")
+BLOCK = 1 << TILE_HEIGHT
+
+
+class Run(Protocol):
+    """SQL with `?` placeholders on either store: `query` returns rows, `many` runs executemany."""
+
+    def query(self, sql: str, params: Sequence[Any] = (), /) -> Sequence[Sequence[Any]]: ...
+
+    def many(self, sql: str, rows: Sequence[Sequence[Any]], /) -> None: ...
+
+
+class StoredLike(Protocol):
+    """A stored event as the recorder sees it (eventsourcing's StoredEvent, or a raw row)."""
+
+    @property
+    def originator_id(self) -> Any: ...
+    @property
+    def originator_version(self) -> int: ...
+    @property
+    def topic(self) -> str: ...
+    @property
+    def state(self) -> bytes: ...
+
+
+@dataclass(frozen=True)
+class TreeTables:
+    """The qualified names of the three tree tables of one events table."""
+
+    leaves: str
+    nodes: str
+    head: str
+    blob: str
+    bigint: str
+
+    @classmethod
+    def for_store(cls, kind: str, events_table: str, schema: str = "public") -> TreeTables:
+        """Names for SQLite (`stored_events`) or PostgreSQL (`<app>_events` in `schema`)."""
+        base = events_table + "_merkle_"
+        if kind == "sqlite":
+            return cls(base + "leaves", base + "nodes", base + "head", "BLOB", "INTEGER")
+        prefix = '"' + schema.replace('"', '""') + '".'
+        return cls(
+            prefix + f'"{base}leaves"', prefix + f'"{base}nodes"', prefix + f'"{base}head"', "BYTEA", "BIGINT"
+        )
+
+    def create_statements(self) -> list[str]:
+        b, i = self.blob, self.bigint
+        return [
+            f"CREATE TABLE IF NOT EXISTS {self.leaves} (first_index {i} PRIMARY KEY, "
+            f"first_position {i} NOT NULL UNIQUE, count {i} NOT NULL, positions {b} NOT NULL, "
+            f"hashes {b} NOT NULL)",
+            f"CREATE TABLE IF NOT EXISTS {self.nodes} (level {i} NOT NULL, idx {i} NOT NULL, "
+            f"hash {b} NOT NULL, PRIMARY KEY (level, idx))",
+            f"CREATE TABLE IF NOT EXISTS {self.head} (id {i} PRIMARY KEY CHECK (id = 1), size {i} NOT NULL, "
+            f"last_position {i} NOT NULL, frontier {b} NOT NULL)",
+        ]
+
+
+@dataclass(frozen=True)
+class TreeHead:
+    """The stored state of the tree after the last committed write transaction."""
+
+    size: int
+    last_position: int
+    frontier: Frontier
+
+
+def read_head(run: Run, tables: TreeTables) -> TreeHead:
+    rows = run.query(f"SELECT size, last_position, frontier FROM {tables.head} WHERE id = 1")
+    if not rows:
+        return TreeHead(0, 0, Frontier())
+    size, last, frontier = rows[0]
+    return TreeHead(int(size), int(last), Frontier.unpack(int(size), bytes(frontier)))
+
+
+def append_leaves(run: Run, tables: TreeTables, events: Sequence[tuple[int, StoredLike]]) -> TreeHead:
+    """Append the leaves of `events` (position, stored event) to the tree, inside the caller's transaction."""
+    if not events:
+        return read_head(run, tables)
+    ordered = sorted(events, key=lambda item: item[0])
+    head = read_head(run, tables)
+    if ordered[0][0] <= head.last_position:
+        raise IntegrityError(
+            f"event position {ordered[0][0]} is not after the transparency log's last position "
+            f"{head.last_position}: the log order would fork"
+        )
+    frontier = head.frontier.copy()
+    closed: list[tuple[int, int, bytes]] = []
+    leaves = [
+        leaf_hash(position, originator_text(e.originator_id), e.originator_version, e.topic, e.state)
+        for position, e in ordered
+    ]
+    frontier.extend(leaves, closed)
+    positions = b"".join(_POSITION.pack(position) for position, _ in ordered)
+    run.many(
+        f"INSERT INTO {tables.leaves} (first_index, first_position, count, positions, hashes) "
+        "VALUES (?, ?, ?, ?, ?)",
+        [(head.size, ordered[0][0], len(ordered), positions, b"".join(leaves))],
+    )
+    if closed:
+        run.many(f"INSERT INTO {tables.nodes} (level, idx, hash) VALUES (?, ?, ?)", closed)
+    last = ordered[-1][0]
+    if head.size == 0:
+        run.many(
+            f"INSERT INTO {tables.head} (id, size, last_position, frontier) VALUES (1, ?, ?, ?)",
+            [(frontier.size, last, frontier.pack())],
+        )
+    else:
+        updated = run.query(
+            f"UPDATE {tables.head} SET size = ?, last_position = ?, frontier = ? WHERE id = 1 AND size = ? "
+            "RETURNING size",
+            (frontier.size, last, frontier.pack(), head.size),
+        )
+        if not updated:
+            raise IntegrityError("another transaction extended the transparency log at the same time")
+    return TreeHead(frontier.size, last, frontier)
+
+
+class _Row:
+    """A stored event read back from the events table (for the one-off backfill of older stores)."""
+
+    __slots__ = ("originator_id", "originator_version", "state", "topic")
+
+    def __init__(self, originator_id: Any, originator_version: int, topic: str, state: bytes) -> None:
+        self.originator_id = originator_id
+        self.originator_version = originator_version
+        self.topic = topic
+        self.state = state
+
+
+def backfill(run: Run, tables: TreeTables, events_table: str, position_column: str, page: int = 5000) -> int:
+    """Append leaves for events stored before this store had a transparency log (an upgrade).
+
+    Only events after the tree's last position can lack leaves (every newer write adds its own in
+    its transaction), so this reads nothing when there is nothing to do beyond one indexed lookup.
+    Run inside one transaction that holds the writers' lock.
+    """
+    added = 0
+    while True:
+        head = read_head(run, tables)
+        rows = run.query(
+            f"SELECT {position_column}, originator_id, originator_version, topic, state FROM {events_table} "
+            f"WHERE {position_column} > ? ORDER BY {position_column} LIMIT {int(page)}",
+            (head.last_position,),
+        )
+        if not rows:
+            return added
+        append_leaves(run, tables, [(int(r[0]), _Row(r[1], int(r[2]), str(r[3]), bytes(r[4]))) for r in rows])
+        added += len(rows)
+
+
+# ---- reading the tree (proofs, verification) ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LeafBatch:
+    """One write transaction's leaves: indexes first_index .. first_index + len(positions) - 1."""
+
+    first_index: int
+    positions: list[int]
+    hashes: bytes
+
+    def hash_at(self, index: int) -> bytes:
+        offset = (index - self.first_index) * HASH_SIZE
+        return self.hashes[offset : offset + HASH_SIZE]
+
+
+def _batch(row: Sequence[Any]) -> LeafBatch:
+    first, count, positions, hashes = int(row[0]), int(row[1]), bytes(row[2]), bytes(row[3])
+    if len(positions) != 8 * count or len(hashes) != HASH_SIZE * count:
+        raise ValueError(f"the transparency log's leaf row at index {first} is damaged")
+    return LeafBatch(first, [p for (p,) in _POSITION.iter_unpack(positions)], hashes)
+
+
+def leaf_batches(run: Run, tables: TreeTables, start: int, end: int) -> list[LeafBatch]:
+    """The leaf rows that hold the leaves [start, end)."""
+    rows = run.query(
+        f"SELECT first_index, count, positions, hashes FROM {tables.leaves} "
+        f"WHERE first_index >= COALESCE((SELECT MAX(first_index) FROM {tables.leaves} WHERE first_index <= ?), 0) "
+        "AND first_index < ? ORDER BY first_index",
+        (start, end),
+    )
+    return [_batch(row) for row in rows]
+
+
+def iter_leaf_batches(run: Run, tables: TreeTables, page: int = 500) -> Iterator[LeafBatch]:
+    """Every leaf row in index order, read in pages (memory stays flat)."""
+    after = -1
+    while True:
+        rows = run.query(
+            f"SELECT first_index, count, positions, hashes FROM {tables.leaves} WHERE first_index > ? "
+            f"ORDER BY first_index LIMIT {int(page)}",
+            (after,),
+        )
+        for row in rows:
+            yield _batch(row)
+        if len(rows) < page:
+            return
+        after = int(rows[-1][0])
+
+
+def leaf_hashes(run: Run, tables: TreeTables, start: int, end: int) -> list[bytes]:
+    """The stored leaf hashes of leaves [start, end)."""
+    found: list[bytes] = []
+    for batch in leaf_batches(run, tables, start, end):
+        lo = max(start, batch.first_index)
+        hi = min(end, batch.first_index + len(batch.positions))
+        found.extend(batch.hash_at(i) for i in range(lo, hi))
+    if len(found) != end - start:
+        raise ValueError(f"the transparency log has no leaves {start}..{end - 1}")
+    return found
+
+
+def locate(run: Run, tables: TreeTables, position: int) -> tuple[int, bytes] | None:
+    """(leaf index, leaf hash) of the event at `position`, or None when no leaf has that position."""
+    rows = run.query(
+        f"SELECT first_index, count, positions, hashes FROM {tables.leaves} WHERE first_position <= ? "
+        "ORDER BY first_position DESC LIMIT 1",
+        (position,),
+    )
+    if not rows:
+        return None
+    batch = _batch(rows[0])
+    try:
+        offset = batch.positions.index(position)
+    except ValueError:
+        return None
+    index = batch.first_index + offset
+    return index, batch.hash_at(index)
+
+
+class StoredTree:
+    """Hashes of complete subtrees, from the stored leaves and tile nodes, read a block at a time.
+
+    A node at level L is folded from at most 256 stored hashes at level 8 * (L // 8): the leaves
+    themselves below level 8, stored nodes above. Blocks and folded nodes are kept, so one proof
+    reads about one block per 8 levels: O(log n) rows.
+    """
+
+    def __init__(self, run: Run, tables: TreeTables) -> None:
+        self._run = run
+        self._tables = tables
+        self._blocks: dict[tuple[int, int], list[bytes]] = {}
+        self._memo: dict[tuple[int, int], bytes] = {}
+
+    def _fetch(self, base: int, start: int, end: int) -> list[bytes]:
+        """Stored hashes at a base level from `start`, up to `end` (fewer when the tree ends first)."""
+        if base == 0:
+            found: list[bytes] = []
+            for batch in leaf_batches(self._run, self._tables, start, end):
+                lo = max(start + len(found), batch.first_index)
+                hi = min(end, batch.first_index + len(batch.positions))
+                found.extend(batch.hash_at(i) for i in range(lo, hi))
+            return found
+        rows = self._run.query(
+            f"SELECT idx, hash FROM {self._tables.nodes} WHERE level = ? AND idx >= ? AND idx < ? ORDER BY idx",
+            (base, start, end),
+        )
+        hashes: list[bytes] = []
+        for n, row in enumerate(rows):
+            if int(row[0]) != start + n:
+                break
+            hashes.append(bytes(row[1]))
+        return hashes
+
+    def _base(self, base: int, index: int) -> bytes:
+        block = index >> TILE_HEIGHT
+        hashes = self._blocks.setdefault((base, block), [])
+        start = block << TILE_HEIGHT
+        if index - start >= len(hashes):
+            hashes.extend(self._fetch(base, start + len(hashes), start + BLOCK))
+        if index - start >= len(hashes):
+            raise ValueError(f"the transparency log has no stored hash for node {index} at level {base}")
+        return hashes[index - start]
+
+    def subtree(self, level: int, index: int) -> bytes:
+        """The hash of the complete subtree covering leaves [index << level, (index + 1) << level)."""
+        key = (level, index)
+        found = self._memo.get(key)
+        if found is None:
+            if level % TILE_HEIGHT == 0:
+                found = self._base(level, index)
+            else:
+                found = node_hash(self.subtree(level - 1, 2 * index), self.subtree(level - 1, 2 * index + 1))
+            self._memo[key] = found
+        return found
+
+
+# ---- the recorders ---------------------------------------------------------------------------------
+
+
+class _SQLiteRun:
+    def __init__(self, cursor: SQLiteCursor) -> None:
+        self._c = cursor
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[Sequence[Any]]:
+        self._c.execute(sql, tuple(params))
+        return list(self._c.fetchall())
+
+    def many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        self._c.executemany(sql, rows)
+
+
+class _PgRun:
+    def __init__(self, cursor: Any) -> None:
+        self._c = cursor
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[Sequence[Any]]:
+        self._c.execute(sql.replace("?", "%s"), tuple(params))
+        return [tuple(r.values()) if isinstance(r, dict) else r for r in self._c.fetchall()]
+
+    def many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        sql = sql.replace("?", "%s")
+        if len(rows) == 1:
+            self._c.execute(sql, tuple(rows[0]))
+        else:
+            self._c.executemany(sql, rows)
+
+
+class SQLiteTransparencyRecorder(SQLiteApplicationRecorder):
+    """eventsourcing's SQLite recorder, plus the events' Merkle leaves in the same transaction."""
+
+    @property
+    def tree_tables(self) -> TreeTables:
+        return TreeTables.for_store("sqlite", self.events_table_name)
+
+    def construct_create_table_statements(self) -> list[str]:
+        return [*super().construct_create_table_statements(), *self.tree_tables.create_statements()]
+
+    def create_table(self) -> None:
+        super().create_table()
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(f"SELECT MAX(rowid) FROM {self.events_table_name}")
+            newest = c.fetchone()[0]
+            behind = newest is not None and newest > read_head(_SQLiteRun(c), self.tree_tables).last_position
+        if behind:
+            with self.datastore.transaction(commit=True) as c:
+                backfill(_SQLiteRun(c), self.tree_tables, self.events_table_name, "rowid")
+
+    def _insert_events(
+        self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        ids = super()._insert_events(c, stored_events, **kwargs)
+        assert ids is not None
+        # The INSERT above took SQLite's write lock: the head read below is the latest committed one.
+        append_leaves(_SQLiteRun(c), self.tree_tables, list(zip(ids, stored_events, strict=True)))
+        return ids
+
+
+class PostgresTransparencyRecorder(PostgresApplicationRecorder):
+    """eventsourcing's PostgreSQL recorder, plus the events' Merkle leaves in the same transaction.
+
+    `insert_events` is the library's (table lock, NOTIFY, INSERT ... RETURNING, in a pipeline) with
+    the leaves appended before the commit. Unlike the library's, an error after the INSERT is not
+    caught inside the transaction: it rolls the events back with the leaves.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.tree_tables = TreeTables.for_store("postgres", self.events_table_name, self.datastore.schema)
+        self.sql_create_statements.extend(SQL(s).format() for s in self.tree_tables.create_statements())
+
+    def create_table(self) -> None:
+        super().create_table()
+        events = f'"{self.datastore.schema}"."{self.events_table_name}"'
+        with self.datastore.transaction(commit=False) as curs:
+            newest = _PgRun(curs).query(f"SELECT MAX(notification_id) FROM {events}")[0][0]
+            behind = newest is not None and newest > read_head(_PgRun(curs), self.tree_tables).last_position
+        if behind:
+            with self.datastore.transaction(commit=True) as curs:
+                self._lock_table(curs)
+                backfill(_PgRun(curs), self.tree_tables, events, "notification_id")
+
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
+        if not stored_events:
+            return []
+        with (
+            self.datastore.get_connection() as conn,
+            conn.pipeline() as pipeline,
+            conn.transaction(),
+            conn.cursor() as curs,
+        ):
+            self._insert_stored_events(curs, stored_events, **kwargs)
+            pipeline.sync()
+            ids = list(self._fetch_ids_after_insert_events(curs, stored_events, **kwargs) or [])
+            append_leaves(_PgRun(curs), self.tree_tables, list(zip(ids, stored_events, strict=True)))
+        return ids
+
+
+RECORDER_TOPICS = {
+    "sqlite": "ledger.transparency:SQLiteTransparencyRecorder",
+    "postgres": "ledger.transparency:PostgresTransparencyRecorder",
+}
+
+
+_MODULE_KINDS = {"eventsourcing.sqlite": "sqlite", "eventsourcing.postgres": "postgres"}
+
+
+def with_transparency(env: Environment) -> Environment:
+    """An application's settings with the transparency recorder chosen (unless a recorder is already set)."""
+    kind = _MODULE_KINDS.get(env.get("PERSISTENCE_MODULE") or "")
+    if kind is not None and not env.get("APPLICATION_RECORDER_TOPIC"):
+        env.update(transparency_env(kind))
+    return env
+
+
+def transparency_env(kind: str) -> dict[str, str]:
+    """The eventsourcing setting that makes an application's recorder write the Merkle leaves."""
+    topic = RECORDER_TOPICS.get(kind)
+    return {"APPLICATION_RECORDER_TOPIC": topic} if topic else {}
+
+
+__all__ = [
+    "BLOCK",
+    "LeafBatch",
+    "PostgresTransparencyRecorder",
+    "SQLiteTransparencyRecorder",
+    "StoredTree",
+    "TreeHead",
+    "TreeTables",
+    "append_leaves",
+    "iter_leaf_batches",
+    "leaf_batches",
+    "leaf_hashes",
+    "locate",
+    "read_head",
+    "transparency_env",
+]
