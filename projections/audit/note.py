@@ -60,7 +60,7 @@ class NoteVerifier:
     @classmethod
     def parse(cls, text: str) -> NoteVerifier:
         """Read a verifier key string, or say what is wrong with it."""
-        parts = text.strip().split("+")
+        parts = text.strip().split("+", 2)  # the key name has no "+"; the base64 key may
         if len(parts) != 3 or not parts[0]:
             raise NoteError("a verifier key must look like <name>+<hex key hash>+<base64 key>")
         name, hash_hex, key_b64 = parts
