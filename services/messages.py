@@ -302,6 +302,22 @@ ERROR_MESSAGES: Final[dict[str, dict[str, str]]] = {
         "vi": "Nhật ký không còn khớp với chuỗi kiểm toán: có dấu hiệu bị sửa. Báo ngay cho kiểm toán viên.",
         "en": "The log no longer matches its audit chain: it may have been tampered with. Tell the auditor now.",
     },
+    "audit_proof_request_invalid": {
+        "vi": "Yêu cầu bằng chứng không hợp lệ (vị trí hoặc kích thước cây). Kiểm tra các số rồi thử lại.",
+        "en": "The proof request is not possible (position or tree size). Check the numbers and try again.",
+    },
+    "audit_proof_not_available": {
+        "vi": "Sổ công khai chưa có điểm kiểm tra cho bản ghi này. Thử lại sau một phút.",
+        "en": "The public log has no checkpoint covering this record yet. Try again in a minute.",
+    },
+    "audit_checkpoint_invalid": {
+        "vi": "Điểm kiểm tra (checkpoint) bị hỏng, thiếu hoặc không được ký bằng khóa kiểm toán tin cậy.",
+        "en": "The checkpoint is damaged, truncated, or not signed by a trusted audit key.",
+    },
+    "audit_proof_invalid": {
+        "vi": "Tệp bằng chứng bị hỏng hoặc bằng chứng không khớp với điểm kiểm tra đã ký.",
+        "en": "The proof file is damaged, or its proof does not match its signed checkpoint.",
+    },
     "audit_file_invalid": {
         "vi": "Tệp xuất hoặc sao lưu bị hỏng, thiếu hoặc của sổ khác.",
         "en": "The export or backup file is damaged, truncated, or from another ledger.",

@@ -51,6 +51,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         province,
         public,
         staff,
+        transparency,
     )
 
     app = Flask(__name__)
@@ -114,7 +115,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             "principal": g.get("principal"),
         }
 
-    for module in (public, auth, citizen, staff, province, privacy, operations, audit, api):
+    for module in (public, auth, citizen, staff, province, privacy, operations, audit, api, transparency):
         app.register_blueprint(module.bp)
     app.register_blueprint(places.bp)
     app.register_blueprint(apidocs.bp)

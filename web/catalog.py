@@ -290,6 +290,10 @@ CATALOG: dict[str, dict[str, str]] = {
     "book.doses": {"vi": "Các mũi đã tiêm", "en": "Doses given"},
     "book.no_doses": {"vi": "Chưa có mũi tiêm nào.", "en": "No dose recorded yet."},
     "book.mixed": {"vi": "tiêm trộn", "en": "mixed"},
+    "book.log_proof": {
+        "vi": "Bằng chứng mũi tiêm có trong sổ công khai (tải về)",
+        "en": "Proof that this record is in the public log (download)",
+    },
     "book.reactions": {"vi": "Phản ứng sau tiêm", "en": "Reactions after a dose"},
     "book.certificate": {"vi": "Chứng nhận tiêm chủng", "en": "Vaccination certificate"},
     "book.report_reaction": {"vi": "Báo phản ứng sau tiêm", "en": "Report a reaction"},

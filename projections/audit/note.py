@@ -31,6 +31,9 @@ MAX_NOTE_BYTES = 64 * 1024  # untrusted notes are bounded
 class NoteError(AuditError):
     """A checkpoint note that is malformed, truncated, forged or signed by nobody trusted."""
 
+    code = "audit_checkpoint_invalid"
+    kind = "invalid"
+
 
 def origin_of(ledger: str) -> str:
     """The checkpoint origin (and key name) of a ledger: immunize.vn/ledger/<ledger identity>."""

@@ -24,6 +24,9 @@ MAX_PATH = 64
 class ProofFileError(AuditError):
     """A proof file that is malformed, or whose proof or checkpoint does not hold."""
 
+    code = "audit_proof_invalid"
+    kind = "invalid"
+
 
 @dataclass(frozen=True)
 class CheckedProof:

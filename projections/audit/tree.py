@@ -31,7 +31,17 @@ MAX_POSITION = 2**63 - 1
 
 
 class ProofRequestError(AuditError):
-    """A proof was asked for something the tree does not hold (position, size): nothing was done."""
+    """A proof asked for something impossible (a size larger than the other, position 0): nothing was done."""
+
+    code = "audit_proof_request_invalid"
+    kind = "invalid"
+
+
+class ProofNotAvailable(ProofRequestError):
+    """A well-formed proof request for what the tree does not hold (yet): a position, a signed size."""
+
+    code = "audit_proof_not_available"
+    kind = "not_found"
 
 
 def tables(db: Database) -> TreeTables:
@@ -246,11 +256,11 @@ def _proof_checkpoint(db: Database, tree_size: int | None) -> StoredCheckpoint:
     if tree_size is None:
         latest = latest_checkpoint(db)
         if latest is None:
-            raise ProofRequestError("no checkpoint is signed yet: run `immunize audit checkpoint` first")
+            raise ProofNotAvailable("no checkpoint is signed yet: run `immunize audit checkpoint` first")
         return latest
     found = checkpoint_of_size(db, tree_size)
     if found is None:
-        raise ProofRequestError(
+        raise ProofNotAvailable(
             f"there is no signed checkpoint of tree size {tree_size}: proofs are given against signed sizes"
         )
     return found
@@ -264,10 +274,10 @@ def inclusion_proof(db: Database, position: int, tree_size: int | None = None) -
     size = stored.tree_size
     found = locate(db, tables(db), position)
     if found is None:
-        raise ProofRequestError(f"there is no event at position {position} in the log")
+        raise ProofNotAvailable(f"there is no event at position {position} in the log")
     index, leaf = found
     if index >= size:
-        raise ProofRequestError(
+        raise ProofNotAvailable(
             f"position {position} (leaf {index}) is beyond the checkpoint's tree of {size} leaves: "
             "wait for the next checkpoint or ask for a later tree size"
         )
@@ -291,7 +301,7 @@ def consistency_proof(db: Database, old_size: int, new_size: int) -> dict[str, A
         raise ProofRequestError("the old size must be at least 1")
     current = head(db).size
     if new_size > current:
-        raise ProofRequestError(f"the new size {new_size} is beyond the tree, which has {current} leaves")
+        raise ProofNotAvailable(f"the new size {new_size} is beyond the tree, which has {current} leaves")
     tree = StoredTree(db, tables(db))
     try:
         path = consistency_path(tree.subtree, old_size, new_size)

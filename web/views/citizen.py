@@ -6,11 +6,13 @@ the phone's family is 'not found' (no hint that they exist).
 
 from __future__ import annotations
 
+import json
+
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask.wrappers import Response
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from services import certificates, citizen
+from services import certificates, citizen, transparency
 from services.people import FamilyMember, parse_id
 from web import forms
 from web.context import ctx
@@ -79,6 +81,17 @@ def person(person_id: str) -> str:
     who = member(person_id)
     book = citizen.health_book(ctx().backend, parse_id(person_id))
     return render_template("citizen_person.html", person=who, book=book)
+
+
+@bp.get("/people/<person_id>/doses/<dose_id>/proof.json")
+@allow(Role.CITIZEN)
+def dose_proof(person_id: str, dose_id: str) -> Response:
+    """The proof that a dose is in the public transparency log, as a JSON download."""
+    member(person_id)
+    proof = transparency.dose_proof(ctx().backend, parse_id(person_id), parse_id(dose_id))
+    response = Response(json.dumps(proof, indent=2), mimetype="application/json")
+    response.headers["Content-Disposition"] = f'attachment; filename="dose-{proof["position"]}-proof.json"'
+    return response
 
 
 @bp.route("/people/<person_id>/reaction", methods=["GET", "POST"])

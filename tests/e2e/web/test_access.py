@@ -38,6 +38,7 @@ EXPECTED: dict[str, set[str]] = {
     "citizen.declaration": {"citizen"},
     "citizen.certificate": {"citizen"},
     "citizen.certificate_file": {"citizen"},
+    "citizen.dose_proof": {"citizen"},
     "staff.desk": {"staff"},
     "staff.find": {"staff"},
     "staff.register": {"staff"},
@@ -51,6 +52,9 @@ EXPECTED: dict[str, set[str]] = {
     "audit.overview": {"auditor"},
     "audit.verify": {"auditor"},
     "audit.export": {"auditor"},
+    "transparency.checkpoint": PUBLIC,
+    "transparency.inclusion": PUBLIC,
+    "transparency.consistency": PUBLIC,
     "api.openapi_document": PUBLIC,
     "api.session_info": PUBLIC,
     "api.otp_request": PUBLIC,
@@ -104,6 +108,7 @@ EXPECTED: dict[str, set[str]] = {
 
 ARGUMENTS = {
     "person_id": str(uuid.UUID(int=7)),
+    "dose_id": str(uuid.UUID(int=8)),
     "fmt": "png",
     "filename": "style.css",
     "code": "01",
