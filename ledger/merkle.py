@@ -20,6 +20,8 @@ import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
+from ledger.errors import LedgerError
+
 HASH_SIZE = 32
 EMPTY_ROOT = hashlib.sha256(b"").digest()
 _LONG = struct.Struct(">q")
@@ -32,8 +34,11 @@ _sha256 = hashlib.sha256
 TILE_HEIGHT = 8
 
 
-class ProofError(ValueError):
+class ProofError(LedgerError):
     """A proof or a tree size that cannot be right (the message says which)."""
+
+    code = "merkle_proof_invalid"
+    kind = "invalid"
 
 
 def originator_text(value: object) -> str:

@@ -30,9 +30,19 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 from eventsourcing.utils import Environment, retry
 from psycopg.sql import SQL
 
+from ledger.errors import LedgerError
 from ledger.merkle import HASH_SIZE, TILE_HEIGHT, Frontier, leaf_hash, node_hash, originator_text
 
 _POSITION = struct.Struct(">q")
+
+
+class TreeDamaged(LedgerError):
+    """The stored tree tables are missing rows or hold damaged ones (tampering, or a broken restore)."""
+
+    code = "transparency_log_damaged"
+    kind = "conflict"
+
+
 BLOCK = 1 << TILE_HEIGHT
 
 
@@ -203,7 +213,9 @@ class LeafBatch:
 def _batch(row: Sequence[Any]) -> LeafBatch:
     first, count, positions, hashes = int(row[0]), int(row[1]), bytes(row[2]), bytes(row[3])
     if len(positions) != 8 * count or len(hashes) != HASH_SIZE * count:
-        raise ValueError(f"the transparency log's leaf row at index {first} is damaged")
+        raise TreeDamaged(
+            f"the transparency log's leaf row at index {first} is damaged: run `immunize audit verify`"
+        )
     return LeafBatch(first, [p for (p,) in _POSITION.iter_unpack(positions)], hashes)
 
 
@@ -242,7 +254,9 @@ def leaf_hashes(run: Run, tables: TreeTables, start: int, end: int) -> list[byte
         hi = min(end, batch.first_index + len(batch.positions))
         found.extend(batch.hash_at(i) for i in range(lo, hi))
     if len(found) != end - start:
-        raise ValueError(f"the transparency log has no leaves {start}..{end - 1}")
+        raise TreeDamaged(
+            f"the transparency log has no leaves {start}..{end - 1}: run `immunize audit verify`"
+        )
     return found
 
 
@@ -305,7 +319,7 @@ class StoredTree:
         if index - start >= len(hashes):
             hashes.extend(self._fetch(base, start + len(hashes), start + BLOCK))
         if index - start >= len(hashes):
-            raise ValueError(f"the transparency log has no stored hash for node {index} at level {base}")
+            raise TreeDamaged(f"the transparency log has no stored hash for node {index} at level {base}")
         return hashes[index - start]
 
     def subtree(self, level: int, index: int) -> bytes:

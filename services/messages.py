@@ -302,6 +302,14 @@ ERROR_MESSAGES: Final[dict[str, dict[str, str]]] = {
         "vi": "Nhật ký không còn khớp với chuỗi kiểm toán: có dấu hiệu bị sửa. Báo ngay cho kiểm toán viên.",
         "en": "The log no longer matches its audit chain: it may have been tampered with. Tell the auditor now.",
     },
+    "transparency_log_damaged": {
+        "vi": "Bảng cây Merkle của sổ công khai bị thiếu hoặc hỏng. Chạy kiểm tra (audit verify) và báo kiểm toán viên.",
+        "en": "The public log's Merkle tables are missing rows or damaged. Run `immunize audit verify` and tell the auditor.",
+    },
+    "merkle_proof_invalid": {
+        "vi": "Bằng chứng Merkle không đúng (kích thước cây, đường dẫn hoặc mã băm gốc).",
+        "en": "The Merkle proof does not hold (tree size, path or root hash).",
+    },
     "audit_proof_request_invalid": {
         "vi": "Yêu cầu bằng chứng không hợp lệ (vị trí hoặc kích thước cây). Kiểm tra các số rồi thử lại.",
         "en": "The proof request is not possible (position or tree size). Check the numbers and try again.",

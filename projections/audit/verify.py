@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from ledger.merkle import Frontier, ProofError, consistency_path, leaf_hash, verify_consistency
-from ledger.transparency import StoredTree, iter_leaf_batches
+from ledger.transparency import StoredTree, TreeDamaged, iter_leaf_batches
 from projections.audit.auditkey import AuditPublicKey
 from projections.audit.database import PAGE_SIZE, Database, StoredRow
 from projections.audit.errors import AuditError, TamperingDetected
@@ -192,7 +192,7 @@ def _check_checkpoint(
         try:
             path = consistency_path(tree.subtree, previous.tree_size, cp.tree_size)
             verify_consistency(previous.tree_size, cp.tree_size, previous.root, cp.root, path)
-        except (ProofError, ValueError) as exc:
+        except (ProofError, TreeDamaged) as exc:
             raise TamperingDetected(
                 f"{where} is not consistent with the checkpoint of size {previous.tree_size}: {exc}",
                 cp.tree_size,
@@ -370,8 +370,15 @@ def verify(
     if not db.events_table_exists():
         raise AuditError("the ledger database has no events table yet: there is nothing to verify")
     state = WalkState()
-    for _ in walk(db, trusted, state, on_progress, trusted_checkpoint, collect=False):
-        pass
+    try:
+        for _ in walk(db, trusted, state, on_progress, trusted_checkpoint, collect=False):
+            pass
+    except (TreeDamaged, ProofError) as exc:
+        raise TamperingDetected(
+            f"the tree tables are damaged after position {state.position}: {exc}",
+            state.position,
+            "tree-damaged",
+        ) from exc
     return VerifyReport(
         state.ledger,
         state.events,

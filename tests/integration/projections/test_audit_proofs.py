@@ -327,5 +327,5 @@ def test_verify_checks_every_checkpoint_against_the_tree(store_url: str, audit_k
     db.execute(f"DELETE FROM {tables(db).nodes}")
     with pytest.raises(TamperingDetected) as caught:
         verify(db, trusted_keys(db, [audit_key.public]))
-    assert caught.value.kind in {"tree-nodes", "inconsistent"}
+    assert caught.value.tampering in {"tree-nodes", "inconsistent"}
     db.close()
