@@ -298,3 +298,21 @@ def test_the_installed_command_reads_standard_input(files) -> None:  # type: ign
     )
     assert garbage.returncode == 1
     assert garbage.stdout.decode().startswith("INVALID (base45)")
+
+
+def test_a_reader_that_stops_early_gets_no_traceback(files) -> None:  # type: ignore[no-untyped-def]
+    command = Path(sys.executable).with_name("dcc-verify")
+    reader = subprocess.Popen(["head", "-c", "0"], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL)
+    assert reader.stdin is not None
+    reader.wait(timeout=60)  # the reader is gone before anything is written: every write meets a closed pipe
+    done = subprocess.run(
+        [str(command), "--certificate", str(files["dsc"]), "--at", AT, "--verbose", issue(DSC)],
+        stdout=reader.stdin,
+        stderr=subprocess.PIPE,
+        timeout=60,
+        check=False,
+    )
+    reader.stdin.close()
+    assert "Traceback" not in done.stderr.decode()
+    assert "BrokenPipeError" not in done.stderr.decode()
+    assert done.returncode == 141
