@@ -223,6 +223,10 @@ class Supervisor:
         self.max_restart_delay = max_restart_delay
         self.runners: dict[str, ViewRunner] = {}
         self.restarts: dict[str, int] = {}
+        # Failures in a row (the backoff's exponent): a runner that ran longer than max_restart_delay
+        # before stopping starts afresh, so one failover a day does not leave views 30 s late forever.
+        self._streak: dict[str, int] = {}
+        self._started_at: dict[str, float] = {}
         self.errors: list[tuple[str, BaseException]] = []
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._watch, name="view-supervisor", daemon=True)
@@ -235,6 +239,7 @@ class Supervisor:
         runner = ViewRunner(
             self.app, group, self.store, page_size=self.page_size, poll_interval=self.poll_interval
         )
+        self._started_at[self._name(group)] = time.monotonic()
         self.runners[self._name(group)] = runner.start()
 
     def start(self) -> Supervisor:
@@ -255,13 +260,16 @@ class Supervisor:
                 if name not in next_start:
                     error = runner.error or RuntimeError("stopped")
                     self.errors.append((name, error))
-                    count = self.restarts.get(name, 0)
+                    if time.monotonic() - self._started_at.get(name, 0.0) > self.max_restart_delay:
+                        self._streak[name] = 0
+                    count = self._streak.get(name, 0)
                     delay = min(self.restart_delay * (2**count), self.max_restart_delay)
                     next_start[name] = time.monotonic() + delay
                     log.warning("view %s stopped (%s); restarting in %.1f s", name, error, delay)
                 elif time.monotonic() >= next_start[name]:
                     del next_start[name]
                     self.restarts[name] = self.restarts.get(name, 0) + 1
+                    self._streak[name] = self._streak.get(name, 0) + 1
                     try:
                         self._start_runner(group)
                     except Exception as exc:  # the database may still be away: try again later

@@ -254,9 +254,7 @@ class Drill:
             figures.notes.append(f"audit checkpoint before the kill failed: {checkpoint.stderr.strip()}")
         saved = self.workdir / f"checkpoint-before-round-{number}.txt"
         saved.write_text(checkpoint.stdout)
-        views = run_views(
-            self.reader, self.store, poll_interval=0.05, restart_delay=0.2, max_restart_delay=2.0
-        )
+        views = run_views(self.reader, self.store, poll_interval=0.05)  # the supervisor's own restart delays
         writers = [Writer(self, f"w{i}") for i in range(self.writers)]
         try:
             for writer in writers:
