@@ -227,3 +227,18 @@ def correct(ledger: Ledger, person_id: UUID, correction: Correction, *, staff: S
         )
     else:
         raise RecordNotFound(f"There is no correction of {correction.field!r}.")
+
+
+def declarations_visible_at(backend: Backend, person_id: UUID, site_id: UUID | str, *, today: date) -> bool:
+    """Whether staff of `site_id` see the person's health declarations (issue 12: declarations go to the
+    site the person is booked at). A person with a coming appointment (booked or arrived, today or later)
+    has their declarations shown at that site only; a walk-in with none is shown at the desk that has
+    them in front of it."""
+    from services.campaign import CampaignService
+
+    coming = [
+        a
+        for a in CampaignService(backend.ledger, backend.views).my_appointments(person_id)
+        if a.status in ("booked", "arrived") and a.day >= today.isoformat()
+    ]
+    return not coming or any(a.site_id == str(site_id) for a in coming)

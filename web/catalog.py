@@ -386,6 +386,10 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "Optional: the number the person signs in with to see their health book.",
     },
     "desk.find": {"vi": "Tìm", "en": "Find"},
+    "desk.declarations_elsewhere": {
+        "vi": "Người này có lịch hẹn ở điểm tiêm khác: khai báo y tế được gửi đến điểm tiêm đó.",
+        "en": "This person is booked at another site: their health declarations go to that site.",
+    },
     "desk.record_dose": {"vi": "Ghi nhận mũi tiêm", "en": "Record a dose"},
     "desk.no_lots": {
         "vi": "Điểm tiêm chưa có lô vắc xin còn hạn.",

@@ -98,3 +98,18 @@ def show_number(value: object, lang: str, decimals: int = 0) -> str:
     if lang == "vi":
         text = text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
     return text
+
+
+def show_moment(value: object, lang: str) -> str:
+    """A stored instant (aware datetime or ISO text) in Viet Nam time: 30/08/2021 14:05 or 30 Aug 2021 14:05."""
+    if value is None or value == "":
+        return ""
+    moment = value if isinstance(value, datetime) else None
+    if moment is None:
+        try:
+            moment = datetime.fromisoformat(str(value))
+        except ValueError:
+            return str(value)
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(VIETNAM_TIME)
+    return f"{show_date(moment.date(), lang)} {moment:%H:%M}"

@@ -74,6 +74,11 @@ def show_date(value: object) -> str:
     return formats.show_date(value, current_language())
 
 
+def show_moment(value: object) -> str:
+    """Template filter `moment`: a date and time in Viet Nam time, in the page's language."""
+    return formats.show_moment(value, current_language())
+
+
 def show_number(value: object, decimals: int = 0) -> str:
     """Template filter `num`: 4.259 / 2.254,1 in Vietnamese, 4,259 / 2,254.1 in English."""
     return formats.show_number(value, current_language(), decimals)
@@ -92,6 +97,8 @@ def install(app: Flask) -> None:
 
     app.add_template_filter(show_date, "day")
     app.add_template_filter(show_number, "num")
+    app.add_template_filter(show_moment, "moment")
+    app.add_template_filter(places.ward_name, "ward")
     app.add_template_filter(formats.typed_date, "typed_date")
     app.add_template_global(places.address, "address")
     app.add_template_global(notices.pending, "notices")

@@ -68,6 +68,16 @@ def address(province_code: str = "", district_code: str = "", ward_code: str = "
     )
 
 
+def ward_name(code: str) -> str:
+    """Template filter `ward`: "Phường Phúc Xá, Ba Đình" for a GSO ward code (the code itself if unknown)."""
+    ref = _ref()
+    ward = ref.wards.get(str(code))
+    if ward is None:
+        return str(code)
+    district = ref.districts.get(ward.district_code)
+    return f"{ward.full_name}, {district.name}" if district is not None else ward.full_name
+
+
 def _collation(place: Place) -> tuple[str, str]:
     """Vietnamese names in a stable order a person can scan (đ after d, tones ignored first)."""
     import unicodedata

@@ -89,6 +89,9 @@ def _person_page(person_id: str, error: str = "", status: int = 200) -> tuple[st
         lots=lots,
         error=error,
         site=desk.site(backend, staff.site_id),
+        declarations_here=desk.declarations_visible_at(
+            backend, parse_id(person_id), staff.site_id, today=ctx().clock().date()
+        ),
         today=ctx().clock().date().isoformat(),
         form_key="desk-" + uuid.uuid4().hex,
     ), status

@@ -188,3 +188,28 @@ def test_a_declaration_must_say_something_and_is_shown_in_the_book_and_at_the_de
     at_desk = page(desk.get(f"/desk/people/{person_id}"))
     assert "Khai báo y tế" in at_desk
     assert "Ho khan" in at_desk
+
+
+def test_a_declaration_goes_to_the_site_the_person_is_booked_at(tmp_path: Path) -> None:
+    from ledger.values import Actor
+    from ledger.values import Role as LedgerRole
+    from tests.e2e.web.test_campaign import setup
+
+    client, service, site_id, _lot = setup(tmp_path)
+    planned = service.plan_day(site_id, service.ledger.today(), actor=Actor("t", LedgerRole.SYSTEM))
+    person_id = planned.sessions[0]["appointments"][0]["person_id"]
+    service.ledger.declare_health(
+        person_id=UUID(person_id),
+        symptoms="Sốt nhẹ hôm qua",
+        exposure="",
+        travel="",
+        actor=Actor("t", LedgerRole.SYSTEM),
+        idempotency_key="declared",
+    )
+    sign_in_as(client, "staff", site_id=site_id)
+    booked_here = page(client.get(f"/desk/people/{person_id}"))
+    assert "Sốt nhẹ hôm qua" in booked_here
+    sign_in_as(client, "staff", site_id=str(UUID(int=5)))
+    elsewhere = page(client.get(f"/desk/people/{person_id}"))
+    assert "Sốt nhẹ hôm qua" not in elsewhere
+    assert "khai báo y tế được gửi đến điểm tiêm đó" in elsewhere
