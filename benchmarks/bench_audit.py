@@ -7,8 +7,11 @@ chain hashes). On each store it measures, over the whole log:
   raw read        SELECT of every stored event in pages of 5,000 (the baseline)
   (read-only operations: best of 3 runs, because the machine is shared; the others run once)
   es read         eventsourcing's recorder.select_notifications in pages of 1,000
-  chain+sign      `audit checkpoint`: compute and store every link, sign a checkpoint every 10,000
-  verify          `audit verify`: replay the log against chain and checkpoints
+  (the leaves are written with the events while the log is built, as the ledger's recorder does)
+  checkpoints     sign a checkpoint at every 10,000 leaves (roots read from the stored tiles)
+  verify          `audit verify`: every leaf, the tree, every checkpoint and their consistency
+  proof           one inclusion proof of a random position (median and p99 of 300), and one
+                  consistency proof between random sizes, read from the stored tiles
   export          `audit export` to a file
   backup          `immunize backup` (gzip JSON Lines)
   restore         `immunize restore` of that backup into an empty store of the same kind
@@ -36,7 +39,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from ledger.application import Ledger
 from ledger.demo import seed_demo
 from ledger.settings import parse_database_url
-from projections.audit import AuditKey, Database, extend_chain, trusted_keys, verify, write_export
+from projections.audit import (
+    AuditKey,
+    Database,
+    consistency_proof,
+    inclusion_proof,
+    make_checkpoints,
+    trusted_keys,
+    verify,
+    write_export,
+)
 from projections.audit.database import StoredRow, create_events_table
 from projections.backup import restore_backup, write_backup
 
@@ -104,6 +116,32 @@ def es_read(url: str) -> int:
     return count
 
 
+def proofs(db: Database, total: int, count: int = 300) -> tuple[float, float, float]:
+    """Median and p99 of inclusion proofs for random positions, and the median consistency proof, in ms."""
+    import random
+
+    rng = random.Random(7)
+    positions = [row[0] for row in db.execute(f"SELECT {db.position_column} FROM {db.events_table}")]
+    inclusion: list[float] = []
+    for position in rng.sample(positions, min(count, len(positions))):
+        began = time.perf_counter()
+        inclusion_proof(db, position)
+        inclusion.append((time.perf_counter() - began) * 1000)
+    consistency: list[float] = []
+    for _ in range(count // 3):
+        old = rng.randrange(1, total)
+        began = time.perf_counter()
+        consistency_proof(db, old, total)
+        consistency.append((time.perf_counter() - began) * 1000)
+    inclusion.sort()
+    consistency.sort()
+    return (
+        inclusion[len(inclusion) // 2],
+        inclusion[int(len(inclusion) * 0.99)],
+        consistency[len(consistency) // 2],
+    )
+
+
 def bench(kind: str, url: str, restore_url: str, people: int, events: int, workdir: Path) -> None:
     key = AuditKey.generate()
     began = time.perf_counter()
@@ -115,9 +153,10 @@ def bench(kind: str, url: str, restore_url: str, people: int, events: int, workd
     rates["raw read"] = total / timed(lambda: raw_read(url), REPEAT)
     rates["es read"] = total / timed(lambda: es_read(url), REPEAT)
     with Database(settings) as db:
-        rates["chain+sign"] = total / timed(lambda: extend_chain(db, key, NOW))
+        rates["checkpoints"] = total / timed(lambda: make_checkpoints(db, key, NOW))
         trusted = trusted_keys(db, [key.public])
         rates["verify"] = total / timed(lambda: verify(db, trusted), REPEAT)
+        proof_times = proofs(db, total)
         export = workdir / f"{kind}-export.jsonl"
 
         def export_once() -> None:
@@ -141,6 +180,11 @@ def bench(kind: str, url: str, restore_url: str, people: int, events: int, workd
         print(f"  {name:<12} {rate:>12,.0f} {rate / baseline:>11.1%}")
     print(
         f"  export {export.stat().st_size / total:.0f} bytes/event, backup {backup.stat().st_size / total:.0f} bytes/event"
+    )
+    print(
+        "  inclusion proof at {:,} events: median {:.2f} ms, p99 {:.2f} ms; consistency proof median {:.2f} ms".format(
+            total, *proof_times
+        )
     )
 
 

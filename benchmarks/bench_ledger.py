@@ -11,6 +11,11 @@ and then, alone:
   register         people/s of Ledger.register_people (sealing national ID, name, date of birth, phone)
   record_dose      doses/s and p50/p99 latency, one command and one transaction per dose
 
+Then the cost of the transparency log: two fresh stores, one written by the ledger as it is (every
+event's Merkle leaf in its own transaction) and one by the same ledger with the library's plain
+recorder (no leaves: the ledger before the transparency log), recording the same dose batches in
+alternating rounds.
+
 With --log-size N (e.g. 1000000) it then builds two more stores, one with a small log (~10,000 events)
 and one padded to N events, and records the same dose batches on both in alternating rounds.
 
@@ -383,8 +388,58 @@ def run_store(store: str, new_url: Callable[[str], str], args: argparse.Namespac
     finally:
         raw.close()
         ledger.close()
+    ingest_cost(store, new_url, args, root)
     if args.log_size:
         log_size_phase(store, new_url, args, root)
+
+
+PLAIN_RECORDERS = {
+    "sqlite": "eventsourcing.sqlite:SQLiteApplicationRecorder",
+    "postgres": "eventsourcing.postgres:PostgresApplicationRecorder",
+}
+
+
+def ingest_cost(store: str, new_url: Callable[[str], str], args: argparse.Namespace, root: Path) -> None:
+    """record_doses with the Merkle leaves written at write time vs the library's plain recorder."""
+    urls = {"with leaves": new_url("leaves"), "plain": new_url("plain")}
+    ledgers = {
+        "with leaves": Ledger(urls["with leaves"], clock=lambda: NOW, key_dir=root / "keys"),
+        "plain": Ledger(
+            urls["plain"],
+            clock=lambda: NOW,
+            key_dir=root / "keys",
+            env={"APPLICATION_RECORDER_TOPIC": PLAIN_RECORDERS[store]},
+        ),
+    }
+    try:
+        setups = {name: campaign(app) for name, app in ledgers.items()}
+        people = {
+            name: register(store, app, args.people, args.batch, f"register ({name})")
+            for name, app in ledgers.items()
+        }
+        took = dict.fromkeys(ledgers, 0.0)
+        for start in range(0, args.people, args.batch):
+            for name in ("with leaves", "plain") if (start // args.batch) % 2 else ("plain", "with leaves"):
+                chunk = people[name][start : start + args.batch]
+                requests = [
+                    DoseRequest(p, 1, PRODUCT, setups[name].lot, date(2021, 8, 2), setups[name].site)
+                    for p in chunk
+                ]
+                t = time.perf_counter()
+                ledgers[name].record_doses(
+                    requests, actor=setups[name].actor, idempotency_key=f"bench-{uuid.uuid4()}"
+                )
+                took[name] += time.perf_counter() - t
+        for name in ledgers:
+            report(store, f"record_doses ({args.batch}/txn), {name}", args.people, took[name], "doses")
+        print(
+            f"  {store:<10} => transparency log ingest cost: record_doses {took['with leaves'] / took['plain'] - 1:+.1%} "
+            "time with the leaves written at write time",
+            flush=True,
+        )
+    finally:
+        for app in ledgers.values():
+            app.close()
 
 
 def log_size_phase(store: str, new_url: Callable[[str], str], args: argparse.Namespace, root: Path) -> None:

@@ -21,6 +21,7 @@ from projections.audit import (
     rebuild_all,
     trusted_keys,
 )
+from projections.audit.checkpointer import start_checkpointer
 from projections.backup import master_key_problem, restore_backup, write_backup
 
 # --- audit, backup, restore (tamper evidence, exports for auditors, portable backups) -------------
@@ -183,6 +184,7 @@ def projections_run(
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     supervisor = run_views(reader, store, selected, poll_interval=poll_interval)
+    checkpointer = start_checkpointer(settings, lambda text: click.echo(text, err=True))
     click.echo(f"following {settings.redacted_url} with {', '.join(selected)}; Ctrl-C to stop", err=True)
     try:
         while not stop.wait(status_every or 1.0):
@@ -195,6 +197,8 @@ def projections_run(
     except KeyboardInterrupt:
         pass
     finally:
+        if checkpointer is not None:
+            checkpointer.stop()
         supervisor.stop()
         store.close()
         reader.close()

@@ -106,3 +106,32 @@ class Checkpointer:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=5)
+
+
+def start_checkpointer(settings: StoreSettings, say: Callable[[str], None]) -> Checkpointer | None:
+    """The running service's checkpointer, when this installation has an audit key (never created here).
+
+    The key comes from IMMUNIZE_KEY_DIR, decrypted with IMMUNIZE_KEY_PASSPHRASE (the development one for
+    a development key store); without a usable key the service runs on and says why once.
+    """
+    from keys.errors import KeysError
+    from keys.settings import key_dir_from_environment, passphrase_from_environment
+    from keys.store import KeyStore
+    from projections.audit.auditkey import PRIVATE_FILE
+    from projections.audit.errors import AuditError
+
+    key_dir = key_dir_from_environment()
+    if settings.kind == "memory" or not (key_dir / "audit" / PRIVATE_FILE).exists():
+        say("transparency log: no audit key here, checkpoints are not signed by this process")
+        return None
+    try:
+        keystore = KeyStore(key_dir)
+        development = keystore.exists() and keystore.manifest().development
+        key = AuditKey.load(key_dir, passphrase_from_environment(development=development))
+    except (KeysError, AuditError) as exc:
+        say(f"transparency log: checkpoints are not signed by this process: {exc}")
+        return None
+    checkpointer = Checkpointer(settings, key, on_error=lambda exc: say(f"transparency log: {exc}"))
+    checkpointer.start()
+    say("transparency log: a checkpoint is signed every 10,000 events and every 60 s while events arrive")
+    return checkpointer
