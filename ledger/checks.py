@@ -11,7 +11,7 @@ from datetime import date, datetime
 from typing import TypeVar
 from uuid import UUID
 
-from ledger.errors import BirthDateInFuture, InvalidInput
+from ledger.errors import BirthDateInFuture, DoseNumberInvalid, InvalidInput
 from ledger.values import PartialDate, Sex
 
 T = TypeVar("T")
@@ -78,7 +78,7 @@ def quantity(value: object) -> int:
 def dose_number(value: object) -> int:
     """A dose's number in the series."""
     if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 20:
-        raise InvalidInput("The dose number must be a whole number from 1 to 20.")
+        raise DoseNumberInvalid("The dose number must be a whole number from 1 to 20.", value=str(value)[:10])
     return value
 
 

@@ -50,6 +50,12 @@ class NationalIdInvalid(InvalidInput):
     code = "national_id_invalid"
 
 
+class DoseNumberInvalid(InvalidInput):
+    """A dose number is not a whole number from 1 to 20 (params: value)."""
+
+    code = "dose_number_invalid"
+
+
 class WardUnknown(InvalidInput):
     """The ward code is not in the GSO list (params: ward_code)."""
 

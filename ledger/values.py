@@ -121,7 +121,10 @@ class PartialDate:
 
     def __post_init__(self) -> None:
         if not 1900 <= self.year <= 2100:
-            raise InvalidInput(f"The year {self.year} is out of range: use a four-digit year from 1900.")
+            raise DateInvalid(
+                f"The year {self.year} is out of range: use a four-digit year from 1900.",
+                value=str(self.year),
+            )
         if self.month is None and self.day is not None:
             raise InvalidInput("A date with a day needs a month: use YYYY, YYYY-MM or YYYY-MM-DD.")
         try:

@@ -57,6 +57,10 @@ ERROR_MESSAGES: Final[dict[str, dict[str, str]]] = {
         "vi": "Số CCCD gồm 12 chữ số (CMND cũ: 9 chữ số), bắt đầu bằng 0 và mã tỉnh. Kiểm tra lại thẻ.",
         "en": "A CCCD number has 12 digits (old CMND: 9), starting with 0 and a province code. Check the card.",
     },
+    "dose_number_invalid": {
+        "vi": "Số mũi {value} không hợp lệ: nhập số nguyên từ 1 đến 20.",
+        "en": "Dose number {value} is not valid: type a whole number from 1 to 20.",
+    },
     "ward_unknown": {
         "vi": "Mã phường/xã {ward_code} không tồn tại. Chọn phường/xã trong danh sách, ví dụ 00001 (Phúc Xá).",
         "en": "There is no ward with code {ward_code}. Choose the ward from the list, e.g. 00001 (Phúc Xá).",

@@ -268,3 +268,14 @@ def test_voiding_another_site_s_dose_says_whom_to_ask(world: World) -> None:
     assert (response.status_code, response.get_json()["error"]) == (403, "dose_of_another_site")
     assert response.get_json()["message"].startswith("Mũi tiêm này do điểm tiêm khác thực hiện.")
     assert len(world.ledger.person_record(world.person).doses) == 1
+
+
+def test_a_dose_number_out_of_range_from_an_api_client_is_named(world: World) -> None:
+    client, _ = api_client(world.app, world.site)
+    response = client.post(
+        f"/api/v1/desk/people/{world.person}/doses",
+        json={"lot_id": str(world.lot), "dose_number": 25, "given_on": "2021-09-15"},
+        headers={"Accept-Language": "vi"},
+    )
+    assert (response.status_code, response.get_json()["error"]) == (400, "dose_number_invalid")
+    assert response.get_json()["message"] == "Số mũi 25 không hợp lệ: nhập số nguyên từ 1 đến 20."
