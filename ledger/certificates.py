@@ -50,6 +50,7 @@ from ledger.errors import (
     RuleViolation,
     StoreError,
 )
+from ledger.rules import split_name
 from ledger.values import Actor, NationalId, PersonalData, Role
 
 CERTIFICATE_INDEX_NAMESPACE = uuid5(NAMESPACE_URL, "https://immunize.invalid/ledger/certificate-index")
@@ -232,17 +233,6 @@ class WithdrawnCertificate:
 
 # The reason recorded when a correction makes an earlier certificate wrong (the health book explains it).
 REASON_CORRECTED = "record corrected"
-
-
-def split_name(full_name: str) -> tuple[str, str]:
-    """Family name and given names of a Vietnamese full name written family name first.
-
-    The first word is the family name (Nguyễn, Trần, Lê, ...); the rest are middle and given names.
-    Rare two-word family names (Tôn Nữ, Âu Dương) cannot be told apart from a middle name in one string,
-    so they come out as family name plus given names; the transliteration is the same either way.
-    """
-    family, _, given = " ".join(full_name.split()).partition(" ")
-    return family, given
 
 
 def vaccination_record(ledger: Ledger, person: Person) -> VaccinationRecord:
