@@ -464,6 +464,10 @@ ERROR_MESSAGES: Final[dict[str, dict[str, str]]] = {
         "vi": "Không tìm thấy người này trong gia đình của bạn.",
         "en": "This person is not in your family.",
     },
+    "not_in_province": {
+        "vi": "Không tìm thấy người này trong tỉnh của bạn. Kiểm tra lại số giấy tờ.",
+        "en": "No such person in your province. Check the ID number.",
+    },
     "register_first": {
         "vi": "Hãy đăng ký bản thân trước, rồi thêm người phụ thuộc.",
         "en": "Register yourself first, then add dependants.",

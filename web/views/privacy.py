@@ -7,45 +7,31 @@ seconds (ledger.personaldata rechecks cached keys). National ID numbers travel o
 
 from __future__ import annotations
 
-import uuid
-
 from flask import Blueprint, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from ledger.errors import LedgerError, PersonNotFound
 from ledger.records import PersonRecord
-from ledger.values import Actor
-from ledger.values import Role as LedgerRole
+from services import privacy
+from services.privacy import ProvinceOfficer
 from web.context import ctx
-from web.errors import BadInput, NotFound
+from web.errors import USER_ERRORS, BadInput
 from web.i18n import message_for
 from web.notices import confirm
 from web.readlog import readlog, record_read
-from web.roles import Principal, Role, allow, current_principal
+from web.roles import Role, allow, current_principal
 
 bp = Blueprint("privacy", __name__)
 
 
-def officer() -> Principal:
+def officer() -> ProvinceOfficer:
     principal = current_principal()
     assert principal is not None  # enforce_access guarantees it
-    return principal
-
-
-def officer_actor(principal: Principal) -> Actor:
-    return Actor(actor_id=principal.subject, role=LedgerRole.PROVINCE_OFFICER)
+    return ProvinceOfficer(username=principal.subject, province_code=principal.province_code)
 
 
 def _record_in_my_province(person_id: str) -> PersonRecord:
-    """The person's record, if they live in the officer's province (NotFound otherwise: no probing)."""
-    try:
-        pid = uuid.UUID(person_id)
-        record: PersonRecord = ctx().platform.ledger.person_record(pid)
-    except (ValueError, PersonNotFound) as exc:
-        raise NotFound("no such person", key="error.person_not_found") from exc
-    if record.province_code != officer().province_code and not record.erased:
-        raise NotFound("no such person in your province", key="error.person_not_found")
-    return record
+    """The person's record, if they live in the officer's province (not found otherwise: no probing)."""
+    return privacy.person_in_province(ctx().backend.ledger, person_id, officer())
 
 
 def _page(person_id: str, error: str = "", status: int = 200) -> tuple[str, int]:
@@ -59,14 +45,10 @@ def _page(person_id: str, error: str = "", status: int = 200) -> tuple[str, int]
 def find() -> WerkzeugResponse | tuple[str, int]:
     number = (request.form.get("national_id") or "").strip()
     try:
-        record = ctx().platform.ledger.person_by_national_id(number)
-    except (LedgerError, ValueError):
-        return render_template(
-            "province_person.html",
-            person=None,
-            error=message_for(NotFound("no such person", key="error.person_not_found")),
-        ), 404
-    return redirect(url_for("privacy.person", person_id=str(record.person_id)))
+        person_id = privacy.find_in_province(ctx().backend.ledger, number, officer())
+    except USER_ERRORS as exc:
+        return render_template("province_person.html", person=None, error=message_for(exc)), 404
+    return redirect(url_for("privacy.person", person_id=str(person_id)))
 
 
 @bp.get("/province/people/<person_id>")
@@ -86,14 +68,9 @@ def erase(person_id: str) -> WerkzeugResponse | tuple[str, int]:
     if not reason:
         return _page(person_id, message_for(BadInput(key="error.erase_reason")), 400)
     try:
-        ctx().platform.ledger.erase_person(
-            person_id=record.person_id,
-            reason=reason,
-            actor=officer_actor(officer()),
-            idempotency_key=f"web-erase:{record.person_id}",
-        )
-    except LedgerError as exc:
-        return _page(person_id, str(exc), 400)
+        privacy.erase(ctx().backend.ledger, str(record.person_id), officer(), reason=reason)
+    except USER_ERRORS as exc:
+        return _page(person_id, message_for(exc), 400)
     confirm("done.erased")
     return redirect(url_for("privacy.person", person_id=person_id))
 

@@ -279,3 +279,23 @@ def test_a_dose_number_out_of_range_from_an_api_client_is_named(world: World) ->
     )
     assert (response.status_code, response.get_json()["error"]) == (400, "dose_number_invalid")
     assert response.get_json()["message"] == "Số mũi 25 không hợp lệ: nhập số nguyên từ 1 đến 20."
+
+
+def test_a_province_officer_finds_and_erases_only_people_of_their_province(world: World) -> None:
+    saigon = world.app.test_client()
+    sign_in_as(saigon, "province", province_code="79")
+    found = saigon.post(
+        "/province/people/find", data={"national_id": "001185012345"}, headers={"Accept-Language": "vi"}
+    )
+    assert found.status_code == 404
+    assert "Không tìm thấy người này trong tỉnh của bạn." in found.get_data(as_text=True)
+    erase = saigon.post(
+        f"/province/people/{world.person}/erase", data={"confirm": "erase", "reason": "request"}
+    )
+    assert erase.status_code == 404
+    assert not world.ledger.person_record(world.person).erased
+    hanoi = world.app.test_client()
+    sign_in_as(hanoi, "province", province_code="01")
+    found = hanoi.post("/province/people/find", data={"national_id": "001185012345"})
+    assert found.status_code == 302
+    assert found.headers["Location"].endswith(f"/province/people/{world.person}")
