@@ -170,7 +170,7 @@ def record_dose(ledger: Ledger, person_id: UUID, form: DoseForm, *, staff: Staff
     lot = ledger.get_lot(form.lot_id)
     number = form.dose_number
     if number is None:
-        number = ledger.person_record(person_id).next_dose_number
+        number = ledger.get_person(person_id).next_dose_number  # the domain's count; nothing decrypted
     recorded = ledger.record_dose(
         person_id=person_id,
         dose_number=number,
