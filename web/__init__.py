@@ -35,6 +35,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from web.outbox import sender_from_config
     from web.pictures import PictureReader
     from web.platform import Platform
+    from web.public_cache import PublicCache
     from web.readlog import ReadLog
     from web.store import SqlStore
     from web.views import (
@@ -95,6 +96,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
 
     app.extensions["immunize_reads"] = ReadLog(tables)
+    app.extensions["immunize_public_cache"] = PublicCache(float(app.config.get("PUBLIC_CACHE_SECONDS", 5.0)))
     decodes, wait = app.config["PICTURE_DECODES"]
     app.extensions["immunize_pictures"] = PictureReader(concurrent=int(decodes), wait_seconds=float(wait))
 

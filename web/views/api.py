@@ -104,7 +104,11 @@ def signout() -> Response:
 @bp.get("/statistics")
 @allow(Role.PUBLIC)
 def statistics() -> Response:
-    return jsonify(dashboards.statistics(ctx().backend).as_json())
+    from web.public_cache import conditional
+    from web.views.public import PAGE_MAX_AGE, cached_statistics
+
+    stats, tag = cached_statistics()  # computed at most once per interval, shared with the page
+    return conditional(tag, lambda: jsonify(stats.as_json()), max_age=PAGE_MAX_AGE)
 
 
 @bp.post("/verify")

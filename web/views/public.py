@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from collections.abc import Callable, Hashable
+
+from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
 from flask.wrappers import Response
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from services import dashboards, trust
-from web import charts
+from services import dashboards, public_pages, trust
+from web import charts, i18n
 from web.context import ctx
 from web.errors import USER_ERRORS, BadInput, status_for
 from web.i18n import LANGUAGES, message_for
 from web.pictures import PictureReader
+from web.public_cache import conditional, digest, public_cache
 from web.roles import Role, allow
 from web.views.auth import safe_next
 
@@ -41,11 +44,49 @@ def language() -> WerkzeugResponse:
     return redirect(safe_next(request.form.get("next")) or url_for("public.home"))
 
 
+PAGE_MAX_AGE = 10  # seconds a browser may show the statistics page before asking again (then 304)
+LIST_MAX_AGE = 300  # trust and revocation lists: each is signed with its own next-update
+
+
+def cached_statistics() -> tuple[dashboards.Statistics, str]:
+    """The statistics (computed at most once per interval, or when their view moved) and their tag."""
+    backend = ctx().backend
+    entry = public_cache().get(
+        "statistics",
+        lambda: public_pages.statistics_position(backend),
+        lambda: dashboards.statistics(backend),
+        lambda stats: repr(stats).encode(),
+    )
+    return entry.value, entry.etag
+
+
 @bp.get("/statistics")
 @allow(Role.PUBLIC)
-def statistics() -> str:
-    stats = dashboards.statistics(ctx().backend)
-    return render_template("statistics.html", stats=stats, charts=charts.statistics_charts(stats))
+def statistics() -> Response:
+    stats, tag = cached_statistics()
+    lang = i18n.current_language()  # the charts' labels and numbers are in the page's language
+    chart_entry = public_cache().get(
+        f"statistics-charts-{lang}",
+        lambda: tag,
+        lambda: charts.statistics_charts(stats),
+        lambda _: tag.encode(),
+    )
+    principal = g.get("principal")
+    if session.get("_flashes"):
+        # A notice waits for this page: it is shown once, so this response is never a 304.
+        return Response(render_template("statistics.html", stats=stats, charts=chart_entry.value))
+    # The page carries the visitor's language, header and form token besides the figures: the tag
+    # covers those, and is weak (the token's signature differs byte for byte, its meaning does not).
+    who = f"{principal.role}:{principal.subject}" if principal is not None else "-"
+    page_tag = digest(f"{tag}|{lang}|{who}".encode())
+    return conditional(
+        page_tag,
+        lambda: Response(render_template("statistics.html", stats=stats, charts=chart_entry.value)),
+        max_age=PAGE_MAX_AGE,
+        private=True,
+        weak=True,
+        vary="Cookie",
+    )
 
 
 def read_certificate_input() -> str:
@@ -79,19 +120,38 @@ def verify() -> tuple[str, int]:
 @bp.get("/trust-list")
 @allow(Role.PUBLIC)
 def trust_list() -> Response:
-    return _download(trust.trust_list_file(ctx().backend, now=ctx().clock()))
+    # A new list at most hourly (services.trust keeps it): the hour is its version here.
+    now = ctx().clock()
+    return _cached_download(
+        "trust-list",
+        lambda: int(now.timestamp() // 3600),
+        lambda: trust.trust_list_file(ctx().backend, now=now),
+    )
 
 
 @bp.get("/trust-anchor")
 @allow(Role.PUBLIC)
 def trust_anchor() -> Response:
-    return _download(trust.trust_anchor_file(ctx().backend))
+    return _cached_download("trust-anchor", lambda: 0, lambda: trust.trust_anchor_file(ctx().backend))
 
 
 @bp.get("/revocation-list")
 @allow(Role.PUBLIC)
 def revocation_list() -> Response:
-    return _download(trust.revocation_list_file(ctx().backend, now=ctx().clock()))
+    backend, now = ctx().backend, ctx().clock()
+    return _cached_download(
+        "revocation-list",
+        lambda: (public_pages.ledger_head(backend), int(now.timestamp() // 3600)),
+        lambda: trust.revocation_list_file(backend, now=now),
+    )
+
+
+def _cached_download(
+    name: str, version: Callable[[], Hashable], produce: Callable[[], trust.Download]
+) -> Response:
+    """A signed public file, made at most once per interval (or when its version moved); ETag, 304."""
+    entry = public_cache().get(name, version, produce, lambda download: download.data)
+    return conditional(entry.etag, lambda: _download(entry.value), max_age=LIST_MAX_AGE)
 
 
 def _download(download: trust.Download) -> Response:

@@ -72,9 +72,17 @@ def checkpoint() -> Response:
     """The latest signed checkpoint (C2SP signed note), text/plain."""
 
     def produce() -> Response:
-        response = Response(transparency.latest_note(ctx().backend), mimetype="text/plain")
-        response.headers["Cache-Control"] = LATEST
-        return response
+        import time
+
+        from web.public_cache import conditional, public_cache
+
+        backend = ctx().backend
+        # Read at most once per interval (a checkpoint is signed apart from the events: every interval
+        # is a new version); served with ETag and 304 (serving: issue 14).
+        entry = public_cache().get(
+            "checkpoint", time.monotonic, lambda: transparency.latest_note(backend), str.encode
+        )
+        return conditional(entry.etag, lambda: Response(entry.value, mimetype="text/plain"), max_age=10)
 
     return _call(produce)
 

@@ -1,0 +1,147 @@
+"""Public pages are computed at most once per interval (or when their view moved), with ETag and 304."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+
+from keys.development import ensure_development_keys
+from ledger.application import Ledger
+from ledger.demo import seed_demo
+from projections.registry import catch_up_views
+from services import dashboards, trust
+from tests.e2e.web.conftest import make_app
+from web.public_cache import PublicCache
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def setup(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Flask, Ledger, Clock, dict[str, int]]:
+    ensure_development_keys(tmp_path / "keys", datetime.now(UTC), warn=lambda line: None)
+    ledger = Ledger("memory://", key_dir=tmp_path / "lk")
+    seed_demo(ledger, people=40, seed=3)
+    app = make_app(tmp_path, ledger)
+    catch_up_views(ledger, app.extensions["immunize"].platform.views)
+    clock = Clock()
+    app.extensions["immunize_public_cache"] = PublicCache(interval=5.0, clock=clock)
+    calls = {"statistics": 0, "revocation": 0, "trust": 0}
+
+    def counting(name: str, real: Any) -> Any:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            calls[name] += 1
+            return real(*args, **kwargs)
+
+        return wrapper
+
+    monkeypatch.setattr(dashboards, "statistics", counting("statistics", dashboards.statistics))
+    monkeypatch.setattr(trust, "revocation_list_file", counting("revocation", trust.revocation_list_file))
+    monkeypatch.setattr(trust, "trust_list_file", counting("trust", trust.trust_list_file))
+    return app, ledger, clock, calls
+
+
+def test_a_second_statistics_request_is_served_from_the_cache_and_304_on_its_tag(setup: Any) -> None:
+    app, _ledger, _clock, calls = setup
+    client = app.test_client()
+    first = client.get("/statistics")
+    assert first.status_code == 200
+    assert calls["statistics"] == 1
+    tag = first.headers["ETag"]
+    assert first.headers["Cache-Control"].startswith("private, max-age=")
+    second = client.get("/statistics")
+    assert second.status_code == 200
+    assert calls["statistics"] == 1
+    assert second.headers["ETag"] == tag
+    again = client.get("/statistics", headers={"If-None-Match": tag})
+    assert again.status_code == 304
+    assert again.get_data() == b""
+    assert again.headers["ETag"] == tag
+    assert calls["statistics"] == 1
+    # The JSON API shares the same computation, with its own strong tag.
+    api = client.get("/api/v1/statistics")
+    assert calls["statistics"] == 1
+    assert not api.headers["ETag"].startswith("W/")
+    assert client.get("/api/v1/statistics", headers={"If-None-Match": api.headers["ETag"]}).status_code == 304
+
+
+def test_another_language_is_another_tag(setup: Any) -> None:
+    app, _ledger, _clock, calls = setup
+    client = app.test_client()
+    vi = client.get("/statistics", headers={"Accept-Language": "vi"})
+    en = app.test_client().get(
+        "/statistics", headers={"Accept-Language": "en", "If-None-Match": vi.headers["ETag"]}
+    )
+    assert en.status_code == 200
+    assert en.headers["ETag"] != vi.headers["ETag"]
+    assert calls["statistics"] == 1
+
+
+def test_the_statistics_are_recomputed_only_after_the_interval_and_only_if_the_view_moved(setup: Any) -> None:
+    app, ledger, clock, calls = setup
+    client = app.test_client()
+    before = client.get("/api/v1/statistics")
+    clock.now += 10  # the interval passed, the view did not move: the same figures, not recomputed
+    assert client.get("/api/v1/statistics").headers["ETag"] == before.headers["ETag"]
+    assert calls["statistics"] == 1
+    seed_demo(ledger, people=10, seed=4)
+    catch_up_views(ledger, app.extensions["immunize"].platform.views)
+    clock.now += 1  # the view moved, the interval since the last look has not passed: still cached
+    assert client.get("/api/v1/statistics").get_json() == before.get_json()
+    assert calls["statistics"] == 1
+    clock.now += 5
+    after = client.get("/api/v1/statistics", headers={"If-None-Match": before.headers["ETag"]})
+    assert after.status_code == 200
+    assert calls["statistics"] == 2
+    assert after.headers["ETag"] != before.headers["ETag"]
+    assert after.get_json()["total_doses"] > before.get_json()["total_doses"]
+
+
+def test_trust_and_revocation_lists_are_signed_once_and_answer_304(setup: Any) -> None:
+    app, _ledger, clock, calls = setup
+    client = app.test_client()
+    for path, name in (("/revocation-list", "revocation"), ("/trust-list", "trust")):
+        first = client.get(path)
+        assert first.status_code == 200
+        assert first.headers["Cache-Control"].startswith("public, max-age=")
+        tag = first.headers["ETag"]
+        assert not tag.startswith("W/")
+        second = client.get(path, headers={"If-None-Match": tag})
+        assert second.status_code == 304
+        clock.now += 10  # interval passed, nothing moved: the same bytes, the same tag
+        third = client.get(path)
+        assert third.get_data() == first.get_data()
+        assert third.headers["ETag"] == tag
+        assert calls[name] == 1
+
+
+def test_a_pending_notice_is_never_answered_304(setup: Any) -> None:
+    app, _ledger, _clock, _calls = setup
+    client = app.test_client()
+    tag = client.get("/statistics").headers["ETag"]
+    with client.session_transaction() as session:
+        session["_flashes"] = [("notice", '{"key": "notice.saved", "params": {}}')]
+    assert client.get("/statistics", headers={"If-None-Match": tag}).status_code == 200
+
+
+def test_the_first_request_waits_and_later_ones_never_compute_twice_at_once() -> None:
+    clock = Clock()
+    cache = PublicCache(interval=5.0, clock=clock)
+    versions = iter(range(100))
+    entry = cache.get("x", lambda: next(versions), lambda: b"one", bytes)
+    assert entry.value == b"one"
+    clock.now += 6
+    lock = cache._lock("x")
+    with lock:  # another thread is refreshing: the previous value is served meanwhile
+        assert cache.get("x", lambda: next(versions), lambda: b"two", bytes).value == b"one"
+    assert cache.get("x", lambda: next(versions), lambda: b"two", bytes).value == b"two"
+    assert cache.computations["x"] == 2

@@ -1,0 +1,120 @@
+"""Public pages computed at most once per interval, served with a strong ETag, Cache-Control and 304.
+
+A surge hits the public pages first (the statistics page was computed on every request: ~90/s on two
+cores). Each cached item keeps its value, a digest of it (the ETag) and the version it was computed at
+(a view's position). When the interval has passed, one request asks for the version (one indexed row):
+if it moved the value is recomputed, otherwise the old one is kept for another interval. While one
+thread recomputes, the others go on serving the previous value; only the very first request waits.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from flask import current_app, request
+from flask.wrappers import Response
+
+T = TypeVar("T")
+
+DEFAULT_INTERVAL = 5.0  # seconds; PUBLIC_CACHE_SECONDS overrides it
+
+
+@dataclass(frozen=True)
+class Cached(Generic[T]):
+    value: T
+    etag: str  # hex digest of the value's bytes (strong: same tag, same bytes)
+    version: Hashable
+
+
+def digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()[:32]
+
+
+class PublicCache:
+    """Named cached values; `computations` counts recomputations per name (tests and the bench read it)."""
+
+    def __init__(
+        self, interval: float = DEFAULT_INTERVAL, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.interval = interval
+        self.clock = clock
+        self.computations: dict[str, int] = {}
+        self._entries: dict[str, Cached[Any]] = {}
+        self._checked: dict[str, float] = {}
+        self._locks: dict[str, threading.Lock] = {}
+        self._guard = threading.Lock()
+
+    def _lock(self, name: str) -> threading.Lock:
+        with self._guard:
+            return self._locks.setdefault(name, threading.Lock())
+
+    def _fresh(self, name: str) -> bool:
+        checked = self._checked.get(name)
+        return checked is not None and self.clock() - checked < self.interval
+
+    def get(
+        self,
+        name: str,
+        version: Callable[[], Hashable],
+        compute: Callable[[], T],
+        to_bytes: Callable[[T], bytes],
+    ) -> Cached[T]:
+        entry: Cached[T] | None = self._entries.get(name)
+        if entry is not None and self._fresh(name):
+            return entry
+        lock = self._lock(name)
+        if entry is not None:
+            if not lock.acquire(blocking=False):
+                return entry  # another request is refreshing it: the previous value meanwhile
+        else:
+            lock.acquire()
+        try:
+            entry = self._entries.get(name)
+            if entry is not None and self._fresh(name):
+                return entry
+            current = version()
+            if entry is None or entry.version != current:
+                value = compute()
+                entry = Cached(value, digest(to_bytes(value)), current)
+                self.computations[name] = self.computations.get(name, 0) + 1
+                self._entries[name] = entry
+            self._checked[name] = self.clock()
+            return entry
+        finally:
+            lock.release()
+
+
+def public_cache() -> PublicCache:
+    cache: PublicCache = current_app.extensions["immunize_public_cache"]
+    return cache
+
+
+def cache_control(max_age: int, *, private: bool = False) -> str:
+    scope = "private" if private else "public"
+    return f"{scope}, max-age={max_age}, must-revalidate"
+
+
+def conditional(
+    etag: str,
+    produce: Callable[[], Response],
+    *,
+    max_age: int,
+    private: bool = False,
+    weak: bool = False,
+    vary: str = "",
+) -> Response:
+    """304 if the client already holds this tag; otherwise `produce()` (not called on a 304)."""
+    if request.if_none_match and request.if_none_match.contains_weak(etag):
+        response = Response(status=304)
+    else:
+        response = produce()
+    response.set_etag(etag, weak=weak)
+    response.headers["Cache-Control"] = cache_control(max_age, private=private)
+    if vary:
+        response.vary.add(vary)
+    return response
