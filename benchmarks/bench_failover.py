@@ -74,6 +74,7 @@ def main() -> int:
         "rejoin_s": round(bad.rejoin_s, 2),
         "rewound": bad.rewound,
         "audit_verified": bad.audit_verified,
+        "checkpoint_consistent": bad.checkpoint_consistent,
         "digests_equal": bad.digests_equal,
         "writer_errors": len(bad.writer_errors),
         "rounds": len(rounds),

@@ -71,6 +71,8 @@ class Figures:
     old_leader: str = ""
     new_leader: str = ""
     audit_verified: bool = False
+    # `audit verify --trusted-checkpoint` with the checkpoint signed before the kill: today's log extends it
+    checkpoint_consistent: bool = False
     digests_equal: bool = False
     retried_unavailable: int = 0  # commands that hit PrimaryUnavailable and were sent again (same key)
     writer_errors: list[str] = field(default_factory=list)
@@ -317,8 +319,10 @@ class Drill:
         figures.digests_equal = rebuild(self.reader, self.store) == live
 
         checkpoint = self.immunize("audit", "checkpoint", "--development")
-        verify = self.immunize("audit", "verify", *self.trusted_checkpoint_options(saved))
+        trusted = self.trusted_checkpoint_options(saved)
+        verify = self.immunize("audit", "verify", *trusted)
         figures.audit_verified = checkpoint.returncode == 0 and verify.returncode == 0
+        figures.checkpoint_consistent = figures.audit_verified and bool(trusted)
         if not figures.audit_verified:
             figures.notes.append(
                 f"audit: {checkpoint.stderr.strip()} {verify.stdout.strip()} {verify.stderr.strip()}"

@@ -70,6 +70,7 @@ def test_a_failover_loses_nothing_and_applies_nothing_twice(ha_cluster: HaCluste
     assert figures.new_leader != figures.old_leader
     # failover_s (kill -> first write; goal <= 30 s) is reported, not asserted: no timing in tests.
     assert figures.audit_verified, figures.notes
+    assert figures.checkpoint_consistent  # the checkpoint signed before the kill is extended, not rewritten
     assert figures.digests_equal
 
 
