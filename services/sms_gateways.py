@@ -9,12 +9,12 @@ the reference it gave the first time and sends nothing (the HTTP adapter passes 
 from __future__ import annotations
 
 import hashlib
+import http.client
 import json
 import os
 import sys
 import threading
-import urllib.error
-import urllib.request
+import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -125,11 +125,13 @@ class FileGateway:
 
 class HttpGateway:
     """POSTs `{"to", "text", "encoding", "reference"}` as JSON with a bearer token and the
-    `Idempotency-Key` header; expects `{"id": ...}` back. Keeps connections per thread short-lived
-    (urllib); timeouts and 5xx/429 are transient."""
+    `Idempotency-Key` header; expects `{"id": ...}` back. One kept-alive connection per sender thread;
+    timeouts, connection failures and 5xx/429 are transient."""
 
     def __init__(self, url: str, token: str, *, timeout: float = 10.0) -> None:
-        if not url.startswith(("https://", "http://127.0.0.1", "http://localhost", "http://[::1]")):
+        parts = urllib.parse.urlsplit(url)
+        local = parts.hostname in ("127.0.0.1", "localhost", "::1")
+        if parts.scheme != "https" and not (parts.scheme == "http" and local):
             raise GatewayRefused(
                 f"The SMS gateway URL {url!r} must use https (plain http only to this machine): fix "
                 "IMMUNIZE_SMS_GATEWAY_URL."
@@ -137,31 +139,62 @@ class HttpGateway:
         self.url = url
         self.token = token
         self.timeout = timeout
+        self._parts = parts
+        self._local = threading.local()
+        self._open: list[http.client.HTTPConnection] = []
+        self._lock = threading.Lock()
+
+    def _connection(self) -> http.client.HTTPConnection:
+        conn: http.client.HTTPConnection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            kind = (
+                http.client.HTTPSConnection if self._parts.scheme == "https" else http.client.HTTPConnection
+            )
+            conn = kind(self._parts.hostname or "", self._parts.port, timeout=self.timeout)
+            self._local.conn = conn
+            with self._lock:
+                self._open.append(conn)
+        return conn
+
+    def close(self) -> None:
+        """Close every kept-alive connection (call when the sender stops)."""
+        with self._lock:
+            for conn in self._open:
+                conn.close()
+            self._open.clear()
+
+    def _drop(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+        self._local.conn = None
 
     def send(self, sms: Sms, idempotency_key: str) -> str:
         body = json.dumps(
             {"to": sms.to, "text": sms.text, "encoding": sms.encoding, "reference": str(sms.message_id)},
             ensure_ascii=False,
         ).encode("utf-8")
-        request = urllib.request.Request(  # noqa: S310 (scheme checked in __init__)
-            self.url,
-            data=body,
-            method="POST",
-            headers={
-                "Content-Type": "application/json; charset=utf-8",
-                "Authorization": f"Bearer {self.token}",
-                "Idempotency-Key": idempotency_key,
-            },
-        )
+        headers = {
+            "Content-Type": "application/json; charset=utf-8",
+            "Authorization": f"Bearer {self.token}",
+            "Idempotency-Key": idempotency_key,
+        }
+        path = self._parts.path or "/"
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310 (scheme checked)
-                data = response.read(MAX_RESPONSE + 1)
-        except urllib.error.HTTPError as exc:
-            if exc.code == 429 or exc.code >= 500:
-                raise GatewayUnavailable(f"The SMS gateway answered {exc.code}: will retry.") from None
-            raise GatewayRefused(f"The SMS gateway refused the message ({exc.code}).") from None
-        except (urllib.error.URLError, TimeoutError, OSError) as exc:
+            conn = self._connection()
+            conn.request("POST", path, body=body, headers=headers)
+            response = conn.getresponse()
+            data = response.read(MAX_RESPONSE + 1)
+            status = response.status
+            if response.will_close:
+                self._drop()
+        except (http.client.HTTPException, OSError) as exc:
+            self._drop()
             raise GatewayUnavailable(f"The SMS gateway cannot be reached ({exc}): will retry.") from None
+        if status == 429 or status >= 500:
+            raise GatewayUnavailable(f"The SMS gateway answered {status}: will retry.")
+        if status >= 400:
+            raise GatewayRefused(f"The SMS gateway refused the message ({status}).")
         if len(data) > MAX_RESPONSE:
             raise GatewayRefused("The SMS gateway's answer is too large.")
         try:

@@ -34,12 +34,13 @@ def plan_people(s: Story, n: int) -> None:
 
 
 def test_messages_go_once_through_the_http_gateway_and_failures_are_retried_with_backoff(
-    sqlite_story: Story, gateway: FakeGateway
+    sqlite_story: Story, gateway: FakeGateway, request: pytest.FixtureRequest
 ) -> None:
     s = sqlite_story
     plan_people(s, 3)
     gateway.fail_next = 2
     http = HttpGateway(gateway.url, gateway.token)
+    request.addfinalizer(http.close)
     first = s.service.send_pending(http, backoff=timedelta(minutes=5))
     assert (first.sent, first.retrying) == (1, 2)
     # Not due yet: the backoff holds them back.
@@ -107,7 +108,11 @@ def test_a_sender_killed_mid_batch_sends_nothing_twice_and_loses_nothing(
         gateway.on_accept = None
 
         # Another sender picks up: the open attempt is resent under its own key, the rest go once.
-        report = s.service.send_pending(HttpGateway(gateway.url, gateway.token), batch=10)
+        http = HttpGateway(gateway.url, gateway.token)
+        try:
+            report = s.service.send_pending(http, batch=10)
+        finally:
+            http.close()
         # The interrupted batch (messages 11-20) is resumed under its recorded keys: the five the
         # gateway had accepted (11-15) are recognised, not sent again; then the last batch goes out.
         assert report.sent == 20
