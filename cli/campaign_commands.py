@@ -18,12 +18,15 @@ from uuid import UUID
 import click
 
 from cli.ledger_context import open_ledger
+from ledger.application import Ledger
 from ledger.campaign.errors import CampaignInputInvalid
 from ledger.campaign.values import MessageKind, Session, parse_opening_days
 from ledger.errors import InvalidInput
 from ledger.values import Actor, Role
+from projections.campaign_queries import all_site_ids
 from projections.store import open_view_store
 from services.campaign import CampaignService
+from services.campaign_demo import seed_campaign
 from services.sms_gateways import Gateway, gateway_from_settings
 
 
@@ -75,6 +78,19 @@ def _day(text: str) -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise CampaignInputInvalid(f"The date {text!r} is not a date: use YYYY-MM-DD.") from None
+
+
+def seed_campaign_demo(ledger: Ledger) -> list[str]:
+    """Campaign demo data on a freshly seeded demo ledger (nothing when campaign sites exist already)."""
+    store = open_view_store(ledger.store)
+    try:
+        service = CampaignService(ledger, store)
+        service.refresh()
+        if service.sites():
+            return []
+        return seed_campaign(service, all_site_ids(store))
+    finally:
+        store.close()
 
 
 # ---- sites -------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from datetime import date
 
 import click
 
+from cli.campaign_commands import seed_campaign_demo
 from cli.ledger_context import open_ledger
 from ledger.demo import CAMPAIGN_START, MAX_PEOPLE, seed_demo
 from ledger.errors import IdempotencyKeyReused, InvalidInput, LedgerError, PersonNotFound
@@ -57,6 +58,7 @@ def demo_seed(people: int, seed: int, as_json: bool) -> None:
     with open_ledger() as ledger:
         try:
             summary = seed_demo(ledger, people=people, seed=seed, start=CAMPAIGN_START)
+            campaign_lines = seed_campaign_demo(ledger)
         except IdempotencyKeyReused:
             raise LedgerError(
                 f"This database was already seeded with seed {seed} and a different --people: "
@@ -65,7 +67,7 @@ def demo_seed(people: int, seed: int, as_json: bool) -> None:
     if as_json:
         _echo_json(summary.as_json())
     else:
-        for line in summary.lines():
+        for line in [*summary.lines(), *campaign_lines]:
             click.echo(line)
 
 

@@ -155,6 +155,10 @@ def _seed(ledger: Any, people: int) -> None:
     summary = demo.seed_demo(ledger, people=people)
     for line in summary.lines():
         _say(f"  {line}")
+    from cli.campaign_commands import seed_campaign_demo
+
+    for line in seed_campaign_demo(ledger):
+        _say(f"  {line}")
 
 
 def _start_projections(app: Any, ledger: Any) -> Any:

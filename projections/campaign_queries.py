@@ -102,6 +102,14 @@ def sites(store: ViewStore, *, province: str | None = None, ward: str | None = N
     return [_site(r) for r in _rows(store, sql + " ORDER BY s.province, s.name, s.site_id", *params)]
 
 
+def all_site_ids(store: ViewStore) -> list[UUID]:
+    """Every vaccination site (campaign or not), by code."""
+    return [
+        UUID(str(r[0]))
+        for r in _rows(store, f"SELECT site_id FROM {_t(store, 'operations_sites')} ORDER BY code")
+    ]
+
+
 def site(store: ViewStore, site_id: UUID | str) -> SiteRow | None:
     """One campaign site, or None."""
     rows = _rows(

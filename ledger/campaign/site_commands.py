@@ -83,6 +83,51 @@ class CampaignSiteCommands(CampaignBase):
 
         return UUID(self.run_command("add_campaign_site", idempotency_key, args, attempt)["site_id"])
 
+    def set_up_sessions(
+        self,
+        *,
+        site_id: UUID,
+        address: str,
+        actor: Actor,
+        idempotency_key: str,
+        sessions: Sequence[Session] = DEFAULT_SESSIONS,
+        opening_days: Sequence[int] = EVERY_DAY,
+    ) -> None:
+        """Give a site registered before campaign operations its schedule (sessions, opening days)."""
+        site = self.get_site(checks.as_uuid(site_id, "site"))
+        address = checks.text(address, "address", 300, required=False)
+        ordered = check_sessions(sessions)
+        days = tuple(sorted(set(opening_days)))
+        permissions.require_site_manager(actor, site.province_code, site.id)
+        args = {
+            "site": site.id,
+            "address": address,
+            "sessions": [s.as_list() for s in ordered],
+            "days": list(days),
+            "actor": actor,
+        }
+
+        def attempt(at: datetime) -> Outcome:
+            current = self.get_site(site.id)
+            schedule = SiteSchedule(  # type: ignore[call-arg]
+                id=schedule_id(current.id),
+                actor=actor,
+                at=at,
+                site_id=current.id,
+                name=current.name,
+                ward_code=current.ward_code,
+                province_code=current.province_code,
+                address=address,
+                sessions=[s.as_list() for s in ordered],
+                opening_days=list(days),
+            )
+            total = sum(s.capacity for s in ordered)
+            if current.capacity_per_day != total:
+                current.change_capacity(capacity_per_day=total, actor=actor, at=at)
+            return Outcome([current, schedule], {})
+
+        self.run_command("set_up_sessions", idempotency_key, args, attempt)
+
     def change_sessions(
         self,
         *,
