@@ -80,7 +80,7 @@ def _day(text: str) -> date:
         raise CampaignInputInvalid(f"The date {text!r} is not a date: use YYYY-MM-DD.") from None
 
 
-def seed_campaign_demo(ledger: Ledger) -> list[str]:
+def seed_campaign_demo(ledger: Ledger, *, doses: bool = False) -> list[str]:
     """Campaign demo data on a freshly seeded demo ledger (nothing when campaign sites exist already)."""
     store = open_view_store(ledger.store)
     try:
@@ -88,7 +88,7 @@ def seed_campaign_demo(ledger: Ledger) -> list[str]:
         service.refresh()
         if service.sites():
             return []
-        return seed_campaign(service, all_site_ids(store))
+        return seed_campaign(service, all_site_ids(store), doses=doses)
     finally:
         store.close()
 

@@ -157,7 +157,7 @@ def _seed(ledger: Any, people: int) -> None:
         _say(f"  {line}")
     from cli.campaign_commands import seed_campaign_demo
 
-    for line in seed_campaign_demo(ledger):
+    for line in seed_campaign_demo(ledger, doses=True):
         _say(f"  {line}")
 
 

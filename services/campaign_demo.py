@@ -15,8 +15,11 @@ DEMO = Actor("demo-campaign", Role.SYSTEM)
 PRODUCTS = ("EU/1/20/1528", "EU/1/21/1529", "BBIBP-CorV", "EU/1/20/1507")
 
 
-def seed_campaign(service: CampaignService, site_ids: list[UUID], *, people: int = 200) -> list[str]:
-    """Set up the first demo sites for campaign operations (idempotent: keys derived from the day)."""
+def seed_campaign(
+    service: CampaignService, site_ids: list[UUID], *, people: int = 200, doses: bool = False
+) -> list[str]:
+    """Set up the first demo sites for campaign operations (idempotent: keys derived from the day);
+    with `doses`, a few of today's appointments are checked in and vaccinated."""
     ledger = service.ledger
     today = ledger.today()
     sites = site_ids[:2]
@@ -68,7 +71,7 @@ def seed_campaign(service: CampaignService, site_ids: list[UUID], *, people: int
     plan = service.day(sites[0], today) if sites else None
     lots = dict((product, lot) for lot, product, _ in service.lots_at(sites[0])) if sites else {}
     vaccinator = Actor("demo-vaccinator", Role.VACCINATOR, sites[0]) if sites else DEMO
-    for session in plan.sessions if plan else []:
+    for session in plan.sessions if plan and doses else []:
         for a in session.appointments[:3]:
             try:
                 service.check_in(a.appointment_id, actor=vaccinator)
