@@ -299,3 +299,15 @@ def test_a_province_officer_finds_and_erases_only_people_of_their_province(world
     found = hanoi.post("/province/people/find", data={"national_id": "001185012345"})
     assert found.status_code == 302
     assert found.headers["Location"].endswith(f"/province/people/{world.person}")
+
+
+def test_a_citizen_registering_themselves_gets_the_same_sentences(world: World) -> None:
+    client = world.app.test_client()
+    sign_in_as(client, "citizen", phone="0987654321")
+    form = {**walk_in(), "national_id": "001190000777", "full_name": "Phạm Thu Hà", "sex": "female"}
+    del form["phone"]
+    _, text = page_text(client, "/me/register", {**form, "ward_code": "99999"}, "vi")
+    assert "Mã phường/xã 99999 không tồn tại." in text
+    _, text = page_text(client, "/me/register", {**form, "date_of_birth": "01/01/2099"}, "en")
+    assert "The date of birth 01/01/2099 is in the future (today is 01/10/2021)." in text
+    assert world.ledger.find_person("001190000777") is None
