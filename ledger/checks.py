@@ -11,7 +11,7 @@ from datetime import date, datetime
 from typing import TypeVar
 from uuid import UUID
 
-from ledger.errors import BirthDateInFuture, DoseNumberInvalid, InvalidInput
+from ledger.errors import BirthDateInFuture, DoseNumberInvalid, InvalidInput, TextEmpty, TextTooLong
 from ledger.values import PartialDate, Sex
 
 T = TypeVar("T")
@@ -24,9 +24,11 @@ def text(value: object, what: str, limit: int = 2_000, *, required: bool = True)
         raise InvalidInput(f"The {what} must be text.")
     stripped = value.strip()
     if required and not stripped:
-        raise InvalidInput(f"The {what} is empty: fill it in.")
+        raise TextEmpty(f"The {what} is empty: fill it in.", what=what)
     if len(stripped) > limit:
-        raise InvalidInput(f"The {what} is longer than {limit} characters: shorten it.")
+        raise TextTooLong(
+            f"The {what} is longer than {limit} characters: shorten it.", what=what, limit=limit
+        )
     return stripped
 
 

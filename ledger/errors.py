@@ -50,6 +50,18 @@ class NationalIdInvalid(InvalidInput):
     code = "national_id_invalid"
 
 
+class TextEmpty(InvalidInput):
+    """A required text (a reason, symptoms, a site name) is empty (params: what, the field in English)."""
+
+    code = "text_empty"
+
+
+class TextTooLong(InvalidInput):
+    """A text is longer than its limit (params: what, limit)."""
+
+    code = "text_too_long"
+
+
 class DoseNumberInvalid(InvalidInput):
     """A dose number is not a whole number from 1 to 20 (params: value)."""
 

@@ -57,6 +57,14 @@ ERROR_MESSAGES: Final[dict[str, dict[str, str]]] = {
         "vi": "Số CCCD gồm 12 chữ số (CMND cũ: 9 chữ số), bắt đầu bằng 0 và mã tỉnh. Kiểm tra lại thẻ.",
         "en": "A CCCD number has 12 digits (old CMND: 9), starting with 0 and a province code. Check the card.",
     },
+    "text_empty": {
+        "vi": "Mục {what} đang trống: hãy điền vào.",
+        "en": "The {what} is empty: fill it in.",
+    },
+    "text_too_long": {
+        "vi": "Mục {what} dài quá {limit} ký tự: hãy rút gọn.",
+        "en": "The {what} is longer than {limit} characters: shorten it.",
+    },
     "dose_number_invalid": {
         "vi": "Số mũi {value} không hợp lệ: nhập số nguyên từ 1 đến 20.",
         "en": "Dose number {value} is not valid: type a whole number from 1 to 20.",
@@ -568,6 +576,18 @@ ERROR_MESSAGES: Final[dict[str, dict[str, str]]] = {
 }
 
 
+# The ledger names a text field in English (`what`); the Vietnamese sentence names it in Vietnamese.
+FIELD_NAMES_VI: Final[dict[str, str]] = {
+    "reason": "lý do",
+    "symptoms": "triệu chứng",
+    "vaccinator id": "mã người tiêm",
+    "lot number": "số lô",
+    "manufacturer": "nhà sản xuất",
+    "site code": "mã điểm tiêm",
+    "site name": "tên điểm tiêm",
+}
+
+
 def _value(value: object) -> str:
     """A value as a message shows it: dates dd/mm/yyyy, everything else as text."""
     if isinstance(value, datetime):
@@ -584,8 +604,11 @@ def render(code: str, lang: str, params: dict[str, object]) -> str | None:
     if entry is None:
         return None
     text = entry.get(lang) or entry["en"]
+    values = {k: _value(v) for k, v in params.items()}
+    if lang == "vi" and "what" in values:
+        values["what"] = FIELD_NAMES_VI.get(values["what"], values["what"])
     try:
-        return text.format(**{k: _value(v) for k, v in params.items()})
+        return text.format(**values)
     except (KeyError, IndexError, ValueError):
         return None
 

@@ -109,3 +109,13 @@ def test_a_web_error_with_a_specific_key_is_named_by_it() -> None:
     error = BadInput("the field reason is empty", key="error.field_missing", field="reason")
     assert error_code(error) == "field_missing"
     assert status_for(error) == 400
+
+
+def test_a_text_field_is_named_in_the_page_s_language() -> None:
+    from ledger.checks import text
+    from ledger.errors import TextEmpty
+
+    with pytest.raises(TextEmpty) as caught:
+        text("  ", "reason", 500)
+    assert message(caught.value, "vi") == "Mục lý do đang trống: hãy điền vào."
+    assert message(caught.value, "en") == "The reason is empty: fill it in."
