@@ -63,6 +63,21 @@ def _int(value: str | None, name: str) -> int:
     return number
 
 
+def _seconds(value: str | None, default: float) -> float:
+    """IMMUNIZE_PUBLIC_CACHE_SECONDS: 0 to 3600 seconds."""
+    if not value:
+        return default
+    try:
+        number = float(value)
+    except ValueError:
+        number = -1.0
+    if not 0 <= number <= 3600:
+        raise ConfigurationError(
+            "IMMUNIZE_PUBLIC_CACHE_SECONDS must be a number of seconds from 0 to 3600, e.g. 5"
+        )
+    return number
+
+
 def settings_from_environment(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
     """Flask config values for this environment; `create_app(config)` overrides any of them."""
     environ = os.environ if environ is None else environ
@@ -96,4 +111,11 @@ def settings_from_environment(environ: Mapping[str, str] | None = None) -> dict[
         "SIGNIN_BACKOFF_PER_CLIENT": (20, 3600),
         "OPERATIONS_REFRESH_SECONDS": 15,
         "PROXY_HOPS": _int(environ.get("IMMUNIZE_PROXY_HOPS"), "IMMUNIZE_PROXY_HOPS"),
+        # Serving (issue 14): public pages' cache interval; admission per route class ("slots,queue,wait").
+        "PUBLIC_CACHE_SECONDS": _seconds(environ.get("IMMUNIZE_PUBLIC_CACHE_SECONDS"), 5.0),
+        "ADMISSION": (environ.get("IMMUNIZE_ADMISSION") or "1").strip().lower() not in ("0", "false", "no"),
+        **{
+            f"ADMISSION_{kind}": environ.get(f"IMMUNIZE_ADMISSION_{kind}") or ""
+            for kind in ("PUBLIC", "CITIZEN", "STAFF")
+        },
     }

@@ -1,0 +1,129 @@
+"""Admission control: a full route class is shed at once with Retry-After; staff are still admitted."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from werkzeug.test import Client
+
+from tests.e2e.web.conftest import make_app
+from web.admission import Admission, Limit, RouteClass, limits_from_config, route_class
+from web.errors import ConfigurationError
+
+
+class Blocking:
+    """A WSGI app whose requests to /block... wait until released (they hold their class's slot)."""
+
+    def __init__(self) -> None:
+        self.release = threading.Event()
+        self.entered = threading.Semaphore(0)
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        path = environ["PATH_INFO"]
+        if "block" in path:
+            self.entered.release()
+            self.release.wait(30)
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [b"ok"]
+
+
+def test_paths_fall_into_their_classes() -> None:
+    assert route_class("/statistics") is RouteClass.PUBLIC
+    assert route_class("/api/v1/statistics") is RouteClass.PUBLIC
+    assert route_class("/api/v1/campaign/priority-list/00001") is RouteClass.PUBLIC
+    assert route_class("/desk/people/x/doses") is RouteClass.STAFF
+    assert route_class("/api/v1/desk/people/x/doses") is RouteClass.STAFF
+    assert route_class("/staff/today") is RouteClass.STAFF
+    assert route_class("/me/people/x/certificate") is RouteClass.CITIZEN
+    assert route_class("/mexico") is RouteClass.PUBLIC  # a prefix is a whole path segment
+
+
+def test_a_full_public_class_is_shed_at_once_while_staff_are_still_admitted() -> None:
+    inner = Blocking()
+    limits = {
+        RouteClass.PUBLIC: Limit(slots=2, queue=1, wait=30.0),
+        RouteClass.STAFF: Limit(slots=2, queue=0, wait=0.0),
+        RouteClass.CITIZEN: Limit(slots=1, queue=0, wait=0.0),
+    }
+    admission = Admission(inner, limits, retry_after=3)
+    results: list[int] = []
+
+    def call(path: str) -> None:
+        response = Client(admission).get(path)
+        results.append(response.status_code)
+        response.close()
+
+    holders = [threading.Thread(target=call, args=(f"/statistics/block{i}",)) for i in range(2)]
+    for thread in holders:
+        thread.start()
+    for _ in holders:
+        assert inner.entered.acquire(timeout=10)  # both public slots are taken
+    waiter = threading.Thread(target=call, args=("/statistics/block-queued",))
+    waiter.start()
+    for _ in range(1000):  # the third one sits in the queue (no sleep-based timing: poll the count)
+        if admission.gates[RouteClass.PUBLIC].waiting == 1:
+            break
+        threading.Event().wait(0.01)
+    assert admission.gates[RouteClass.PUBLIC].waiting == 1
+
+    shed = Client(admission).get("/statistics")
+    assert shed.status_code == 503
+    assert shed.headers["Retry-After"] == "3"
+    assert shed.headers["Cache-Control"] == "no-store"
+    assert "try again" in shed.get_data(as_text=True)
+    api = Client(admission).get("/api/v1/statistics")
+    assert api.status_code == 503
+    assert api.get_json()["route_class"] == "public"
+
+    staff = Client(admission).post("/api/v1/desk/people/p/doses")
+    assert staff.status_code == 200  # staff recording a dose is never shed because the public is full
+    assert Client(admission).get("/health").status_code == 200
+
+    inner.release.set()
+    for thread in [*holders, waiter]:
+        thread.join(10)
+    assert sorted(results) == [200, 200, 200]  # the queued one was served once a slot was free
+    stats = admission.stats()
+    assert stats["public"]["shed"] == 2
+    assert stats["public"]["admitted"] == 3
+    assert stats["staff"]["shed"] == 0
+    assert Client(admission).get("/statistics").status_code == 200  # slots were given back
+
+
+def test_a_queued_request_is_shed_when_its_wait_runs_out() -> None:
+    inner = Blocking()
+    admission = Admission(inner, {RouteClass.PUBLIC: Limit(slots=1, queue=5, wait=0.05)})
+    holder = threading.Thread(target=lambda: Client(admission).get("/block").close())
+    holder.start()
+    assert inner.entered.acquire(timeout=10)
+    response = Client(admission).get("/statistics")
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "1"
+    inner.release.set()
+    holder.join(10)
+
+
+def test_limits_from_the_environment_are_checked() -> None:
+    assert limits_from_config({"ADMISSION_STAFF": "3,9,2.5"})[RouteClass.STAFF] == Limit(3, 9, 2.5)
+    with pytest.raises(ConfigurationError, match="slots,queue,wait"):
+        limits_from_config({"ADMISSION_PUBLIC": "four"})
+    with pytest.raises(ConfigurationError, match="slots"):
+        limits_from_config({"ADMISSION_PUBLIC": "0,1,1"})
+
+
+def test_the_app_is_served_through_admission(tmp_path: Path) -> None:
+    app = make_app(tmp_path, ADMISSION_PUBLIC="1,0,0")
+    admission = app.extensions["immunize_admission"]
+    assert app.test_client().get("/health").status_code == 200
+    assert app.test_client().get("/").status_code == 200
+    assert admission.stats()["public"]["admitted"] == 1
+
+
+def test_the_test_client_gives_slots_back(tmp_path: Path) -> None:
+    app = make_app(tmp_path, ADMISSION_PUBLIC="1,0,0")
+    for _ in range(3):
+        assert app.test_client().get("/").status_code == 200
