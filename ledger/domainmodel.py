@@ -654,6 +654,47 @@ class Person(Aggregate):
     def _phone_corrected(self, actor: Actor, at: datetime, phone: PersonalData | None, reason: str) -> None:
         self.phone = phone
 
+    # ---- a national ID typed by the citizen, held until staff see the card ----------------------
+
+    class NationalIdHeld(Aggregate.Event):
+        """A citizen typed this national ID when registering online; it waits for the card (issue 12, item 10)."""
+
+        actor: Actor
+        at: datetime
+        national_id: PersonalData
+
+    def hold_national_id(self, *, national_id: PersonalData, actor: Actor, at: datetime) -> None:
+        """Keep a self-declared national ID aside until staff confirm it against the ID card."""
+        self._require_not_erased()
+        self._national_id_held(actor=actor, at=at, national_id=national_id)
+
+    @event(NationalIdHeld)
+    def _national_id_held(self, actor: Actor, at: datetime, national_id: PersonalData) -> None:
+        self.held_national_id: PersonalData | None = national_id
+
+    class NationalIdConfirmed(Aggregate.Event):
+        """Staff saw the ID card: the held national ID becomes the person's."""
+
+        actor: Actor
+        at: datetime
+
+    def confirm_national_id(self, *, actor: Actor, at: datetime) -> None:
+        self._require_not_erased()
+        if self.pending_national_id is None:
+            raise RuleViolation("This person has no national ID number waiting for confirmation.")
+        self._national_id_confirmed(actor=actor, at=at)
+
+    @event(NationalIdConfirmed)
+    def _national_id_confirmed(self, actor: Actor, at: datetime) -> None:
+        self.national_id = self.held_national_id
+        self.held_national_id = None
+
+    @property
+    def pending_national_id(self) -> PersonalData | None:
+        """The held national ID (None when there is none, or the person was registered before holding)."""
+        held: PersonalData | None = getattr(self, "held_national_id", None)
+        return held
+
     # ---- erasure ------------------------------------------------------------------------------
 
     class Erased(Aggregate.Event):

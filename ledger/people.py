@@ -21,6 +21,7 @@ from ledger.errors import (
     NationalIdInvalid,
     PersonErasedError,
     PersonNotFound,
+    RuleViolation,
 )
 from ledger.records import PersonRecord, PersonRequest
 from ledger.rules import check_name_transliterable
@@ -134,9 +135,17 @@ class PeopleCommands(LedgerBase):
         # the national-ID claims its first attempt made, outside the events' transaction, as its own.
         ids = [self.new_id() for _ in checked]
 
+        # A number typed online by a citizen is held, not claimed, until staff see the card at the first
+        # visit: the same answer whether it is free or taken, and no phone can take it (issue 12, item 10).
+        held = permissions.national_id_is_held(actor)
+
         def attempt(at: datetime) -> Outcome:
             undo: list[Callable[[], None]] = []
-            claims = [(c.number, person_id) for c, person_id in zip(checked, ids, strict=True) if c.number]
+            claims = (
+                []
+                if held
+                else [(c.number, person_id) for c, person_id in zip(checked, ids, strict=True) if c.number]
+            )
             try:
                 self._claim_national_ids(claims, at)
                 undo.append(lambda: self.keys.release_national_ids(claims))
@@ -150,7 +159,9 @@ class PeopleCommands(LedgerBase):
                             id=person_id,
                             actor=actor,
                             at=at,
-                            national_id=PersonalData(person_id, c.number) if c.number is not None else None,
+                            national_id=PersonalData(person_id, c.number)
+                            if c.number is not None and not held
+                            else None,
                             full_name=PersonalData(person_id, c.name),
                             date_of_birth=PersonalData(person_id, c.dob.isoformat()),
                             birth_year=c.dob.year,
@@ -162,6 +173,10 @@ class PeopleCommands(LedgerBase):
                             guardian_id=c.guardian_id,
                         )
                     )
+                    if held and c.number is not None:
+                        people[-1].hold_national_id(  # type: ignore[attr-defined]
+                            national_id=PersonalData(person_id, c.number), actor=actor, at=at
+                        )
                     if c.guardian_id is not None:
                         guardian = guardians.get(c.guardian_id)
                         where = f"person {index + 1} of the batch: " if len(checked) > 1 else ""
@@ -200,6 +215,27 @@ class PeopleCommands(LedgerBase):
                 raise ConflictError(
                     "Someone registered this national ID number at the same moment: look it up and try again."
                 )
+
+    def confirm_national_id(self, *, person_id: UUID, actor: Actor, idempotency_key: str) -> None:
+        """Staff saw the ID card: the number the citizen typed becomes theirs (one person per number)."""
+        person_id = checks.as_uuid(person_id, "person")
+        permissions.require_staff(actor, "health staff confirm an ID card")
+
+        def attempt(at: datetime) -> Outcome:
+            person = self.get_person(person_id)
+            held = person.pending_national_id
+            if held is None or held.text is None:
+                raise RuleViolation("This person has no national ID number waiting for confirmation.")
+            claims = [(held.text, person_id)]
+            self._claim_national_ids(claims, at)
+            try:
+                person.confirm_national_id(actor=actor, at=at)
+            except BaseException:
+                self.keys.release_national_ids(claims)
+                raise
+            return Outcome([person], {})
+
+        self.run_command("confirm_national_id", idempotency_key, {"p": person_id, "actor": actor}, attempt)
 
     def link_dependant(
         self, *, guardian_id: UUID, dependant_id: UUID, relationship: str, actor: Actor, idempotency_key: str

@@ -118,3 +118,8 @@ def require_revoker(actor: Actor) -> None:
     """Revoking a certificate: health staff or the system."""
     if not actor.role.is_staff:
         raise NotPermitted("Only health staff or the system may revoke a certificate.")
+
+
+def national_id_is_held(actor: Actor) -> bool:
+    """A national ID typed by a citizen or guardian online is held until staff see the card."""
+    return actor.role in (Role.CITIZEN, Role.GUARDIAN)

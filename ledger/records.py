@@ -128,6 +128,7 @@ class PersonRecord:
     version: int = field(default=0, compare=False)
     declarations: tuple[Declaration, ...] = ()  # newest last
     next_dose_number: int = field(default=1, compare=False)  # Person.next_dose_number, computed once
+    claimed_national_id: str | None = None  # typed online, waiting for staff to see the card
 
     @classmethod
     def of(cls, person: Person) -> PersonRecord:
@@ -151,6 +152,7 @@ class PersonRecord:
             version=person.version,
             declarations=tuple(person.health_declarations),
             next_dose_number=person.next_dose_number,
+            claimed_national_id=person.pending_national_id.text if person.pending_national_id else None,
         )
 
     def as_json(self) -> dict[str, Any]:

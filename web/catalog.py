@@ -232,6 +232,16 @@ CATALOG: dict[str, dict[str, str]] = {
         "vi": "Đã đăng ký {name}. Sổ sức khỏe đã sẵn sàng.",
         "en": "{name} is registered. The health book is ready.",
     },
+    "done.registered_held": {
+        "vi": "Đã đăng ký {name}. Hãy mang CCCD/CMND khi đi tiêm lần đầu: nhân viên y tế sẽ xác nhận số giấy tờ.",
+        "en": "{name} is registered. Please bring your ID card to your first vaccination: "
+        "staff will confirm the ID number.",
+    },
+    "desk.held_id": {
+        "vi": "Số giấy tờ người dân tự khai, chờ đối chiếu với CCCD/CMND: {number}",
+        "en": "ID number the person typed, waiting to be checked against the card: {number}",
+    },
+    "desk.confirm_id": {"vi": "Đã xem thẻ: xác nhận số giấy tờ", "en": "Card seen: confirm the ID number"},
     "done.dependant": {
         "vi": "Đã thêm {name} vào gia đình của bạn.",
         "en": "{name} was added to your family.",

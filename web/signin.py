@@ -63,6 +63,11 @@ def _limit(bucket: str, setting: str) -> None:
     ctx().accounts.hit(bucket, int(limit), int(window), _now())
 
 
+def limit_registrations(phone: str) -> None:
+    """Registrations from one signed-in phone are rate-limited (no probing or hoarding of IDs)."""
+    _limit("register-phone:" + ctx().accounts.key_for("phone", phone), "RATE_REGISTER_PER_PHONE")
+
+
 def request_code(raw_phone: str, *, client: str) -> str:
     """Send a one-time code to this phone; remembers the phone in the session for the next step."""
     phone = normalise_phone(raw_phone)

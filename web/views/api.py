@@ -130,6 +130,7 @@ def family() -> Response:
 @bp.post("/me/dependants")
 @allow(Role.CITIZEN)
 def add_dependant() -> Response:
+    signin.limit_registrations(_phone())
     person_id = citizen.add_dependant(ctx().backend, _phone(), forms.person_form(body(), dependant=True))
     return jsonify({"id": str(person_id)})
 

@@ -16,11 +16,11 @@ from services import certificates, citizen, transparency
 from services.people import FamilyMember, parse_id
 from web import forms
 from web.context import ctx
-from web.errors import USER_ERRORS
+from web.errors import USER_ERRORS, status_for
 from web.i18n import message_for
 from web.notices import confirm
 from web.roles import Role, allow
-from web.signin import session_phone
+from web.signin import limit_registrations, session_phone
 
 bp = Blueprint("citizen", __name__, url_prefix="/me")
 
@@ -42,18 +42,25 @@ def home() -> str:
 
 @bp.route("/register", methods=["GET", "POST"])
 @allow(Role.CITIZEN)
-def register() -> str | WerkzeugResponse:
-    error = ""
+def register() -> tuple[str, int] | WerkzeugResponse:
+    error, status = "", 200
     ledger = ctx().backend.ledger
     if request.method == "POST":
         try:
-            person_id = citizen.register_self(ledger, phone(), forms.person_form(request.form))
+            limit_registrations(phone())
+            form = forms.person_form(request.form)
+            person_id = citizen.register_self(ledger, phone(), form)
         except USER_ERRORS as exc:
-            error = message_for(exc)
+            error, status = message_for(exc), status_for(exc)
         else:
-            confirm("done.registered_self", person=str(person_id))
+            # The same words whether the number was free or taken: it is held until the card is seen.
+            confirm(
+                "done.registered_held" if form.national_id else "done.registered_self", person=str(person_id)
+            )
             return redirect(url_for("citizen.home"))
-    return render_template("citizen_register.html", error=error, groups=citizen.priority_groups(ledger))
+    return render_template(
+        "citizen_register.html", error=error, groups=citizen.priority_groups(ledger)
+    ), status
 
 
 @bp.route("/dependants/new", methods=["GET", "POST"])
@@ -63,6 +70,7 @@ def add_dependant() -> str | WerkzeugResponse:
     backend = ctx().backend
     if request.method == "POST":
         try:
+            limit_registrations(phone())
             person_id = citizen.add_dependant(
                 backend, phone(), forms.person_form(request.form, dependant=True)
             )

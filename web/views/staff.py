@@ -15,7 +15,7 @@ from services.desk import StaffMember
 from services.people import parse_id
 from web import forms, phonechange
 from web.context import ctx
-from web.errors import USER_ERRORS
+from web.errors import USER_ERRORS, status_for
 from web.i18n import message_for
 from web.notices import confirm
 from web.readlog import record_read
@@ -83,9 +83,11 @@ def _person_page(person_id: str, error: str = "", status: int = 200) -> tuple[st
     book = citizen.health_book(backend, parse_id(person_id))
     record_read(person_id)  # who read whose health book, for the auditor (issue 12, item 1)
     lots = desk.site_lots(backend, staff.site_id, today=ctx().clock().date())
+    held_id = backend.ledger.person_record(parse_id(person_id)).claimed_national_id
     return render_template(
         "staff_person.html",
         book=book,
+        held_id=held_id,
         lots=lots,
         error=error,
         site=desk.site(backend, staff.site_id),
@@ -143,6 +145,20 @@ def correct(person_id: str) -> tuple[str, int] | WerkzeugResponse:
     return redirect(url_for("staff.person", person_id=person_id))
 
 
+@bp.post("/people/<person_id>/national-id/confirm")
+@allow(Role.STAFF)
+def confirm_national_id(person_id: str) -> tuple[str, int] | WerkzeugResponse:
+    """Staff saw the ID card: the number the citizen typed online becomes theirs (issue 12, item 10)."""
+    try:
+        ctx().backend.ledger.confirm_national_id(
+            person_id=parse_id(person_id), actor=me().actor, idempotency_key=f"desk-confirm-id:{person_id}"
+        )
+    except USER_ERRORS as exc:
+        return _person_page(person_id, message_for(exc), status_for(exc))
+    confirm("done.correction", person=person_id)
+    return redirect(url_for("staff.person", person_id=person_id))
+
+
 def _phone_confirm_page(person_id: str, sent_to: str, error: str = "", status: int = 200) -> tuple[str, int]:
     return render_template(
         "staff_phone_confirm.html", person_id=person_id, sent_to=sent_to, error=error
@@ -155,6 +171,6 @@ def confirm_phone(person_id: str) -> tuple[str, int] | WerkzeugResponse:
     try:
         phonechange.confirm(parse_id(person_id), request.form.get("code", ""), staff=me())
     except USER_ERRORS as exc:
-        return _phone_confirm_page(person_id, "", message_for(exc), getattr(exc, "status", 400))
+        return _phone_confirm_page(person_id, "", message_for(exc), status_for(exc))
     confirm("done.correction", person=person_id)
     return redirect(url_for("staff.person", person_id=person_id))

@@ -80,6 +80,7 @@ EXPECTED: dict[str, set[str]] = {
     "privacy.find": {"province"},
     "privacy.reads": {"auditor"},
     "staff.confirm_phone": {"staff"},
+    "staff.confirm_national_id": {"staff"},
     "api.desk_phone_confirm": {"staff"},
     "privacy.person": {"province"},
     "privacy.erase": {"province"},
