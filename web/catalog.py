@@ -233,9 +233,10 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "{name} is registered. The health book is ready.",
     },
     "done.registered_held": {
-        "vi": "Đã đăng ký {name}. Hãy mang CCCD/CMND khi đi tiêm lần đầu: nhân viên y tế sẽ xác nhận số giấy tờ.",
-        "en": "{name} is registered. Please bring your ID card to your first vaccination: "
-        "staff will confirm the ID number.",
+        "vi": "Đã đăng ký {name}. Sổ sức khỏe đã sẵn sàng. Hãy mang CCCD/CMND khi đi tiêm lần đầu: "
+        "nhân viên y tế sẽ xác nhận số giấy tờ.",
+        "en": "{name} is registered. The health book is ready. Please bring your ID card to your first "
+        "vaccination: staff will confirm the ID number.",
     },
     "desk.held_id": {
         "vi": "Số giấy tờ người dân tự khai, chờ đối chiếu với CCCD/CMND: {number}",

@@ -145,7 +145,7 @@ def correct(person_id: str) -> tuple[str, int] | WerkzeugResponse:
     return redirect(url_for("staff.person", person_id=person_id))
 
 
-@bp.post("/people/<person_id>/national-id/confirm")
+@bp.post("/people/<person_id>/id-card/confirm")
 @allow(Role.STAFF)
 def confirm_national_id(person_id: str) -> tuple[str, int] | WerkzeugResponse:
     """Staff saw the ID card: the number the citizen typed online becomes theirs (issue 12, item 10)."""

@@ -90,3 +90,8 @@ def csrf_token(client: FlaskClient) -> str:
 
 def fixed_clock() -> datetime:
     return datetime(2026, 11, 22, 3, 0, tzinfo=UTC)
+
+
+def person_holding(ledger: Ledger, national_id: str) -> Any:
+    """The person who typed this national ID online (held until staff see the card: issue 12, item 10)."""
+    return next(r for r in ledger.list_people(limit=100_000) if r.claimed_national_id == national_id)

@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 
 from ledger.application import Ledger
 from ledger.demo import seed_demo
-from tests.e2e.web.conftest import make_app
+from tests.e2e.web.conftest import make_app, person_holding
 from web.outbox import MemorySender
 
 
@@ -232,6 +232,6 @@ def test_a_new_citizen_registers_themselves_with_the_phone_they_proved(seeded: t
         },
     )
     assert response.status_code == 302, response.get_data(as_text=True)
-    record = ledger.person_by_national_id("001190123456")
+    record = person_holding(ledger, "001190123456")
     assert record.phone == "0399888777"
     assert "Phạm Thị Hồng" in client.get("/me/").get_data(as_text=True)

@@ -14,7 +14,7 @@ from ledger.application import Ledger
 from ledger.demo import seed_demo
 from ledger.domainmodel import Person
 from services import desk
-from tests.e2e.web.conftest import make_app, sign_in_as
+from tests.e2e.web.conftest import make_app, person_holding, sign_in_as
 from tests.e2e.web.test_staff import a_site_with_lots
 
 # Phường Phúc Xá (00001), Quận Ba Đình (001), Thành phố Hà Nội (01)
@@ -60,7 +60,7 @@ def test_a_citizen_registers_with_a_priority_group_code_and_an_address_from_the_
     client = citizen(app, "0399000111")
     response = client.post("/me/register", data={**PERSON, "national_id": "001190000111"})
     assert response.status_code == 302, page(response)
-    record = ledger.person_by_national_id("001190000111")
+    record = person_holding(ledger, "001190000111")
     assert record.priority_group == "HEALTH_WORKER"
     assert record.ward_code == "00001"
     assert record.date_of_birth == "1990-02-03"  # typed dd/mm/yyyy, stored ISO
@@ -89,7 +89,7 @@ def test_a_citizen_adds_a_dependant_with_a_relationship(app: Flask, seeded: tupl
         },
     )
     assert response.status_code == 302, page(response)
-    guardian = ledger.person_by_national_id("001190000222")
+    guardian = person_holding(ledger, "001190000222")
     added = [e for e in ledger.events.get(guardian.person_id) if isinstance(e, Person.DependantAdded)]
     assert [e.relationship for e in added] == ["grandparent"]
     dependant = ledger.person_record(added[0].dependant_id)
@@ -169,7 +169,7 @@ def test_a_declaration_must_say_something_and_is_shown_in_the_book_and_at_the_de
     site = a_site_with_lots(app)
     client = citizen(app, "0399000555")
     assert client.post("/me/register", data={**PERSON, "national_id": "001190000555"}).status_code == 302
-    person_id = str(ledger.person_by_national_id("001190000555").person_id)
+    person_id = str(person_holding(ledger, "001190000555").person_id)
     url = f"/me/people/{person_id}/declaration"
     empty = page(client.post(url, data={"symptoms": "", "travel": ""}))
     assert "Hãy ghi triệu chứng, hoặc đánh dấu «Không có triệu chứng»." in empty

@@ -104,12 +104,12 @@ def test_staff_confirm_a_held_id_against_the_card_at_the_first_visit(world: dict
         as_text=True
     )
     assert FREE in page  # staff compare the held number with the card
-    confirmed = desk.post(f"/desk/people/{honest.person_id}/national-id/confirm", data={})
+    confirmed = desk.post(f"/desk/people/{honest.person_id}/id-card/confirm", data={})
     assert confirmed.status_code == 302
     assert ledger.person_by_national_id(FREE).person_id == honest.person_id
     impostor = next(r for r in held if r.claimed_national_id == TAKEN)
     refused = desk.post(
-        f"/desk/people/{impostor.person_id}/national-id/confirm", data={}, headers={"Accept-Language": "en"}
+        f"/desk/people/{impostor.person_id}/id-card/confirm", data={}, headers={"Accept-Language": "en"}
     )
     assert refused.status_code == 409
     assert ledger.person_by_national_id(TAKEN).person_id == world["owner"]
