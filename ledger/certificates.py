@@ -476,6 +476,25 @@ def certificate_for_download(
     otherwise a new one is issued and supersedes it. The reused HC1 is read back with the verifier.
     """
     at = now if now is not None else ledger.now()
+    found = reusable_certificate(ledger, person, signer, now=at, renew_before=renew_before)
+    if found is not None:
+        return found
+    return issue_certificate(
+        ledger, _person_id(ledger, person), signer, now=at, random_bytes=random_bytes, validity=validity
+    )
+
+
+def reusable_certificate(
+    ledger: Ledger,
+    person: UUID | str,
+    signer: DocumentSigner,
+    *,
+    now: datetime | None = None,
+    renew_before: timedelta = timedelta(days=30),
+) -> IssueResult | None:
+    """The person's current certificate if it still says the right thing, else None; writes nothing
+    (pages that only look use this: no GET issues a certificate, issue 12 item 11)."""
+    at = now if now is not None else ledger.now()
     person_id = _person_id(ledger, person)
     subject = ledger.get_person(person_id)
     record = vaccination_record(ledger, subject)
@@ -507,7 +526,7 @@ def certificate_for_download(
                 signed=signed,
                 superseded_uci=None,
             )
-    return issue_certificate(ledger, person_id, signer, now=at, random_bytes=random_bytes, validity=validity)
+    return None
 
 
 def revoke_current_certificate(

@@ -17,12 +17,13 @@ from ledger.certificates import (
     IssueResult,
     certificate_for_download,
     issue_certificate,
+    reusable_certificate,
     revoke_current_certificate,
 )
 from ledger.errors import PersonErasedError
 from ledger.values import Actor
 from services.backend import Backend
-from services.errors import CertificateUncheckable, NoDoseYet, UnknownFormat
+from services.errors import CertificateNotIssued, CertificateUncheckable, NoDoseYet, UnknownFormat
 from services.trust import Download, passphrase, trust
 from verifier import VerificationError, verify
 
@@ -59,19 +60,26 @@ class CurrentCertificate:
         return data
 
 
-def _issue(backend: Backend, person_id: UUID, now: datetime) -> IssueResult:
+def _issue(backend: Backend, person_id: UUID, now: datetime, *, issue: bool = False) -> IssueResult:
+    """The current certificate; with issue=True a new one when none is current (only on a POST)."""
     person = backend.ledger.get_person(person_id)
     if person.erased or person.full_name.erased:
         raise PersonErasedError("This record was erased.")
     if not person.active_doses:
         raise NoDoseYet("No dose yet, so no certificate.")
     signer = load_current_signer(backend.key_dir, passphrase(backend), now)
-    return certificate_for_download(backend.ledger, person_id, signer, now=now)
+    if issue:
+        return certificate_for_download(backend.ledger, person_id, signer, now=now)
+    found = reusable_certificate(backend.ledger, person_id, signer, now=now)
+    if found is None:
+        raise CertificateNotIssued("There is no current certificate: ask for one first.")
+    return found
 
 
-def current(backend: Backend, person_id: UUID, *, now: datetime) -> CurrentCertificate:
-    """The person's current certificate (issuing one supersedes the old)."""
-    issued = _issue(backend, person_id, now)
+def current(backend: Backend, person_id: UUID, *, now: datetime, issue: bool = False) -> CurrentCertificate:
+    """The person's current certificate; `issue=True` (a POST) issues one when none is current,
+    superseding the old; otherwise CertificateNotIssued."""
+    issued = _issue(backend, person_id, now, issue=issue)
     vaccines = backend.reference.vaccines
     record = backend.ledger.person_record(
         person_id

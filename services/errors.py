@@ -56,6 +56,13 @@ class NoDoseYet(ServiceError):
     code = "no_dose_yet"
 
 
+class CertificateNotIssued(ServiceError):
+    """No current certificate: the citizen asks for one (POST); a page that only looks never issues."""
+
+    code = "certificate_not_issued"
+    kind = "conflict"
+
+
 class UnknownFormat(ServiceError):
     """A certificate was asked for in a format other than png, svg or pdf (params: fmt)."""
 

@@ -480,6 +480,10 @@ ERROR_MESSAGES: Final[dict[str, dict[str, str]]] = {
         "vi": "Hãy đăng ký bản thân trước, rồi thêm người phụ thuộc.",
         "en": "Register yourself first, then add dependants.",
     },
+    "certificate_not_issued": {
+        "vi": "Chưa có chứng nhận hiện hành. Bấm «Lấy chứng nhận» để được cấp.",
+        "en": "There is no current certificate yet. Press “Get the certificate” to have it issued.",
+    },
     "no_dose_yet": {
         "vi": "Chưa có mũi tiêm nào nên chưa có chứng nhận.",
         "en": "No dose yet, so no certificate.",

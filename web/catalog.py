@@ -232,6 +232,11 @@ CATALOG: dict[str, dict[str, str]] = {
         "vi": "Đã đăng ký {name}. Sổ sức khỏe đã sẵn sàng.",
         "en": "{name} is registered. The health book is ready.",
     },
+    "certificate.get": {"vi": "Lấy chứng nhận", "en": "Get the certificate"},
+    "certificate.get_help": {
+        "vi": "Chưa có chứng nhận cho hồ sơ hiện tại. Bấm nút để được cấp chứng nhận có mã QR.",
+        "en": "There is no certificate for the current record yet. Press the button to have one issued with its QR code.",
+    },
     "done.registered_held": {
         "vi": "Đã đăng ký {name}. Sổ sức khỏe đã sẵn sàng. Hãy mang CCCD/CMND khi đi tiêm lần đầu: "
         "nhân viên y tế sẽ xác nhận số giấy tờ.",

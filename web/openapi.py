@@ -80,7 +80,14 @@ PATHS: dict[str, dict[str, Any]] = {
         )
     },
     "/me/people/{person_id}/certificate": {
-        "get": _op("The current certificate: HC1, status green/yellow", "citizen", params=PERSON)
+        "get": _op(
+            "The current certificate: HC1, status green/yellow (409 until one is issued)",
+            "citizen",
+            params=PERSON,
+        ),
+        "post": _op(
+            "Issue the certificate when none is current (reads never issue)", "citizen", params=PERSON
+        ),
     },
     "/desk/find": {
         "post": _op("Find a person by national ID or certificate", "staff", body={"national_id": S, "hc1": S})

@@ -172,6 +172,15 @@ def certificate(person_id: str) -> Response:
     return jsonify(certificates.current(ctx().backend, parse_id(person_id), now=ctx().clock()).as_json())
 
 
+@bp.post("/me/people/<person_id>/certificate")
+@allow(Role.CITIZEN)
+def issue_certificate(person_id: str) -> Response:
+    """Issue the certificate when none is current (reads never issue)."""
+    _family_member(person_id)
+    issued = certificates.current(ctx().backend, parse_id(person_id), now=ctx().clock(), issue=True)
+    return jsonify(issued.as_json())
+
+
 # staff -----------------------------------------------------------------------------------------------
 @bp.post("/desk/find")
 @allow(Role.STAFF)

@@ -13,6 +13,7 @@ from flask.wrappers import Response
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from services import certificates, citizen, transparency
+from services.errors import CertificateNotIssued
 from services.people import FamilyMember, parse_id
 from web import forms
 from web.context import ctx
@@ -150,8 +151,20 @@ def declaration(person_id: str) -> str | WerkzeugResponse:
 @allow(Role.CITIZEN)
 def certificate(person_id: str) -> str:
     who = member(person_id)
-    cert = certificates.current(ctx().backend, parse_id(person_id), now=ctx().clock())
+    try:
+        cert = certificates.current(ctx().backend, parse_id(person_id), now=ctx().clock())
+    except CertificateNotIssued:  # looking never issues: the page offers the button
+        return render_template("citizen_certificate_issue.html", person=who, person_id=person_id)
     return render_template("citizen_certificate.html", person=who, cert=cert)
+
+
+@bp.post("/people/<person_id>/certificate")
+@allow(Role.CITIZEN)
+def issue_certificate(person_id: str) -> WerkzeugResponse:
+    """Ask for the certificate: issued when none is current (an explicit action, never a GET)."""
+    member(person_id)
+    certificates.current(ctx().backend, parse_id(person_id), now=ctx().clock(), issue=True)
+    return redirect(url_for("citizen.certificate", person_id=person_id))
 
 
 @bp.get("/people/<person_id>/certificate.<fmt>")

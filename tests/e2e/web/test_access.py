@@ -80,6 +80,8 @@ EXPECTED: dict[str, set[str]] = {
     "privacy.find": {"province"},
     "privacy.reads": {"auditor"},
     "staff.confirm_phone": {"staff"},
+    "citizen.issue_certificate": {"citizen"},
+    "api.issue_certificate": {"citizen"},
     "staff.confirm_national_id": {"staff"},
     "api.desk_phone_confirm": {"staff"},
     "privacy.person": {"province"},

@@ -213,6 +213,9 @@ def test_a_citizen_signs_in_and_downloads_a_certificate_that_dcc_verify_accepts(
     page.get_by_role("link", name=holder.full_name).click()
     page.get_by_role("link", name="Chứng nhận tiêm chủng").click()
     page.wait_for_url("**/certificate")
+    page.get_by_role("button", name="Lấy chứng nhận").click()  # issuing is an explicit action
+    page.wait_for_url("**/certificate")
+    page.wait_for_load_state()
     assert page.locator("#cert-status").inner_text() in ("Thẻ xanh", "Thẻ vàng")
     assert page.locator("figure.qr img").evaluate("img => img.naturalWidth") > 0
     shot(page, "citizen-certificate")
