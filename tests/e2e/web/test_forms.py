@@ -213,3 +213,14 @@ def test_a_declaration_goes_to_the_site_the_person_is_booked_at(tmp_path: Path) 
     elsewhere = page(client.get(f"/desk/people/{person_id}"))
     assert "Sốt nhẹ hôm qua" not in elsewhere
     assert "khai báo y tế được gửi đến điểm tiêm đó" in elsewhere
+
+
+def test_the_desk_title_is_plain_text(app: Flask) -> None:
+    import re
+
+    site = a_site_with_lots(app)
+    client = app.test_client()
+    sign_in_as(client, "staff", site_id=site.id)
+    title = re.search(r"<title>(.*?)</title>", page(client.get("/desk/")), re.S)
+    assert title is not None
+    assert title.group(1) == "Bàn tiêm · Tiêm chủng COVID-19"
