@@ -103,12 +103,25 @@ def _serve(app: Any, host: str, port: int, threads: int) -> None:
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 256))
 @click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Worker processes (gunicorn, more than 1; one per core is a good start). 1: waitress in this process.",
+)
+@click.option(
+    "--followers/--no-followers",
+    default=False,
+    show_default=True,
+    help="Also start the projections follower (`immunize projections run`) as its own process.",
+)
+@click.option(
     "--allow-development",
     is_flag=True,
     help="Start even with development keys, a weak passphrase or secret, or the console/file sender.",
 )
-def serve(host: str, port: int, threads: int, allow_development: bool) -> None:
-    """Serve the web app with waitress (production: refuses to start on development settings)."""
+def serve(host: str, port: int, threads: int, workers: int, followers: bool, allow_development: bool) -> None:
+    """Serve the web app with waitress, or gunicorn workers (production: refuses development settings)."""
     from web import create_app
     from web.config import settings_from_environment
     from web.production import production_problems
@@ -125,7 +138,24 @@ def serve(host: str, port: int, threads: int, allow_development: bool) -> None:
         _say("WARNING: immunize serve --allow-development: DEVELOPMENT settings, not for real people's data:")
         for problem in problems:
             _say(f"- WARNING: {problem}")
-    _serve(create_app({"HSTS_SECONDS": 31_536_000}), host, port, threads)
+    production = {"HSTS_SECONDS": 31_536_000}
+    if workers > 1 and (settings.get("IMMUNIZE_DATABASE_URL") or "memory://").startswith("memory"):
+        _say("immunize serve: several workers need a shared store: set IMMUNIZE_DATABASE_URL (PostgreSQL).")
+        sys.exit(1)
+    from cli.multiprocess import serve_with_workers, start_followers, stop_process
+
+    follower = start_followers() if followers else None
+    if follower is not None:
+        _say(f"- Projections follower started as process {follower.pid}.")
+    try:
+        if workers > 1:
+            _say(f"Serving on http://{host}:{port} with {workers} gunicorn workers x {threads} threads")
+            serve_with_workers(lambda: create_app(production), host, port, workers, threads)
+        else:
+            _serve(create_app(production), host, port, threads)
+    finally:
+        if follower is not None:
+            stop_process(follower)
 
 
 def _step(what: str, action: Any) -> Any:

@@ -1,0 +1,74 @@
+"""`immunize serve --workers N`: gunicorn's pre-fork workers, and the projections follower beside them.
+
+Why gunicorn: one Python process serves one core at most (the GIL), and waitress is one process.
+gunicorn is a process manager and a server in one: it forks N workers, restarts one that dies or
+hangs (`timeout`), and stops them gracefully, with no other system piece to install. Each worker
+builds its own app after the fork (no `preload`), so every worker opens its own pooled database
+connections (a connection pool must never cross a fork). Its `gthread` workers keep a thread pool per
+process: admission control (web.admission) bounds each route class inside each worker.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from web.errors import ConfigurationError
+
+
+def gunicorn_options(host: str, port: int, workers: int, threads: int) -> dict[str, Any]:
+    return {
+        "bind": f"{host}:{port}",
+        "workers": workers,
+        "worker_class": "gthread",
+        "threads": threads,
+        "timeout": 60,  # a worker silent this long is killed and replaced
+        "graceful_timeout": 20,
+        "keepalive": 5,
+        "backlog": 256,  # connections the kernel holds; beyond admission's queues they are refused
+        "preload_app": False,
+        "accesslog": None,  # web.security logs one line per request without personal data
+        "proc_name": "immunize",
+        "control_socket_disable": True,  # no socket in $HOME: stop it with SIGTERM like any service
+    }
+
+
+def serve_with_workers(
+    make_app: Callable[[], Any], host: str, port: int, workers: int, threads: int
+) -> None:  # pragma: no cover - exercised through the CLI in a subprocess
+    try:
+        from gunicorn.app.base import BaseApplication
+    except ImportError as exc:
+        raise ConfigurationError("gunicorn is not installed: run `make .venv/.installed`") from exc
+
+    class _Application(BaseApplication):  # type: ignore[misc]
+        def load_config(self) -> None:
+            for name, value in gunicorn_options(host, port, workers, threads).items():
+                self.cfg.set(name, value)
+
+        def load(self) -> Any:
+            return make_app()
+
+    _Application().run()
+
+
+def start_followers(environ: Mapping[str, str] | None = None) -> subprocess.Popen[bytes]:
+    """`immunize projections run` as its own process (it also signs the transparency checkpoints)."""
+    return subprocess.Popen(
+        [sys.executable, "-c", "from cli.main import main; main()", "projections", "run"],
+        env=dict(environ if environ is not None else os.environ),
+    )
+
+
+def stop_process(process: subprocess.Popen[bytes], timeout: float = 10.0) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
