@@ -20,6 +20,7 @@ from web.context import ctx
 from web.errors import USER_ERRORS, status_for
 from web.i18n import message_for
 from web.notices import confirm
+from web.public_cache import conditional, digest
 from web.roles import Role, allow
 from web.signin import limit_registrations, session_phone
 
@@ -172,6 +173,12 @@ def issue_certificate(person_id: str) -> WerkzeugResponse:
 def certificate_file(person_id: str, fmt: str) -> Response:
     member(person_id)
     download = certificates.certificate_file(ctx().backend, parse_id(person_id), fmt, now=ctx().clock())
-    response = Response(download.data, mimetype=download.mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{download.filename}"'
-    return response
+
+    def produce() -> Response:
+        response = Response(download.data, mimetype=download.mimetype)
+        response.headers["Content-Disposition"] = f'attachment; filename="{download.filename}"'
+        return response
+
+    # The same certificate is the same bytes: a strong tag, kept a day by the holder's browser only
+    # (a new dose supersedes it; the old one stays valid meanwhile), 304 when it already has them.
+    return conditional(digest(download.data), produce, max_age=86_400, private=True, vary="Cookie")

@@ -233,3 +233,24 @@ def test_after_a_key_rotation_a_download_is_signed_with_the_new_key(world: dict[
         [certificate.public_bytes(Encoding.DER) for _, certificate in documents]
     )
     assert verify(after["hc1"], trust, now=datetime.now(UTC)).kid == new_kid
+
+
+def test_a_certificate_download_has_a_strong_private_tag_and_answers_304(world: dict[str, Any]) -> None:
+    client = citizen(world)
+    pid = world["holder"].person_id
+    client.post(f"/api/v1/me/people/{pid}/certificate")
+    first = client.get(f"/me/people/{pid}/certificate.png")
+    tag = first.headers["ETag"]
+    assert not tag.startswith("W/")
+    assert first.headers["Cache-Control"].startswith("private, max-age=86400")
+    again = client.get(f"/me/people/{pid}/certificate.png", headers={"If-None-Match": tag})
+    assert again.status_code == 304
+    assert again.get_data() == b""
+    other = client.get(f"/me/people/{pid}/certificate.svg", headers={"If-None-Match": tag})
+    assert other.status_code == 200  # another format, other bytes, another tag
+    stranger = world["app"].test_client()
+    assert stranger.get(f"/me/people/{pid}/certificate.png", headers={"If-None-Match": tag}).status_code in (
+        302,
+        401,
+        403,
+    )
