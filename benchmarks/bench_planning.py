@@ -148,6 +148,7 @@ def copy_queue(db: Path, table: str, target: Path) -> None:
     conn.commit()
     conn.execute("DETACH DATABASE ledger")
     conn.execute("CREATE INDEX bench_queue_i ON bench_queue (status, ward)")
+    conn.execute("CREATE UNIQUE INDEX bench_queue_id ON bench_queue (registration_id)")
     conn.execute(
         "CREATE TABLE bench_appointments (id TEXT PRIMARY KEY, registration_id TEXT, site_id TEXT, session TEXT)"
     )

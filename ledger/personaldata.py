@@ -148,6 +148,7 @@ class KeyTable(Protocol):
     """Where wrapped data keys and national ID claims live (same database as the events)."""
 
     def load(self, owner: UUID) -> bytes | None: ...
+    def load_many(self, owners: list[UUID]) -> dict[UUID, bytes]: ...
     def store_many(self, items: list[tuple[UUID, bytes]]) -> None: ...
     def delete(self, owner: UUID) -> None: ...
     def claim_many(self, items: list[tuple[bytes, UUID]], now: datetime) -> dict[bytes, UUID]: ...
@@ -168,6 +169,9 @@ class MemoryKeyTable:
 
     def load(self, owner: UUID) -> bytes | None:
         return self.keys.get(owner)
+
+    def load_many(self, owners: list[UUID]) -> dict[UUID, bytes]:
+        return {owner: self.keys[owner] for owner in owners if owner in self.keys}
 
     def store_many(self, items: list[tuple[UUID, bytes]]) -> None:
         with self.lock:
@@ -264,6 +268,23 @@ class SqlKeyTable:
     def load(self, owner: UUID) -> bytes | None:
         value = self._one(f"SELECT wrapped FROM {self.keys} WHERE owner = ?", (owner.hex,))
         return None if value is None else bytes(value)
+
+    def load_many(self, owners: list[UUID]) -> dict[UUID, bytes]:
+        """Several wrapped keys in one query per 500 owners."""
+        found: dict[UUID, bytes] = {}
+        with self._transaction(False) as cursor:
+            for start in range(0, len(owners), 500):
+                chunk = [o.hex for o in owners[start : start + 500]]
+                marks = ", ".join([self._p] * len(chunk))
+                cursor.execute(
+                    f"SELECT owner, wrapped FROM {self.keys} WHERE owner IN ({marks})", tuple(chunk)
+                )
+                for row in cursor.fetchall():
+                    owner, wrapped = (
+                        (row[0], row[1]) if isinstance(row, tuple | list) else tuple(dict(row).values())
+                    )
+                    found[UUID(hex=str(owner))] = bytes(wrapped)
+        return found
 
     def store_many(self, items: list[tuple[UUID, bytes]]) -> None:
         if not items:
@@ -393,6 +414,19 @@ class KeyRing:
         self.table.store_many([(owner, self.master.wrap(owner, key)) for owner, key in fresh])
         for owner, key in fresh:  # owners are new random ids: nobody else wrote a key for them
             self._remember(owner, key)
+
+    def prefetch(self, owners: Iterable[UUID]) -> None:
+        """Load the keys of many people in a few queries (a batch that seals for each of them)."""
+        now = self._monotonic()
+        wanted = [
+            o
+            for o in dict.fromkeys(owners)
+            if (c := self._cache.get(o)) is None or now - c[1] >= self._recheck
+        ]
+        if not wanted:
+            return
+        for owner, wrapped in self.table.load_many(wanted).items():
+            self._remember(owner, self.master.unwrap(owner, wrapped))
 
     def key(self, owner: UUID) -> bytes | None:
         """The person's data key, or None once erased (or never created)."""

@@ -84,6 +84,7 @@ class PlanCommands(CampaignBase, DoseCommands):
             if plan.day_closed:
                 raise RuleViolation(f"The day {day.isoformat()} is closed: plan another day.")
             registrations = self.many(Registration, [b.registration_id for b in bookings])
+            self.keys.prefetch(b.person_id for b in bookings)  # each message is sealed with its person's key
             appointments: list[Appointment] = []
             saved: list[Aggregate] = [plan]
             skipped = 0
