@@ -18,6 +18,7 @@ SCRIPTS = [
     "bench_verify.py",
     "bench_web.py",
     "bench_failover.py",
+    "bench_planning.py",
 ]
 
 
