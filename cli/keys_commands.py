@@ -188,7 +188,12 @@ def migrate_command(key_dir: Path, now: datetime, new_passphrase: bool) -> None:
         target = os.environ.get(NEW_PASSPHRASE_ENV) or click.prompt(
             "New key passphrase (at least 12 characters)", hide_input=True, confirmation_prompt=True, err=True
         )
-    rewritten = store.migrate(_passphrase(store), target)
+    secret = _passphrase(store)
+    rewritten = store.migrate(secret, target)
+    from projections.audit.auditkey import PRIVATE_FILE, migrate_audit_key
+
+    if migrate_audit_key(key_dir, secret, target.encode("utf-8") if target is not None else None):
+        rewritten.append(f"audit/{PRIVATE_FILE}")
     if not rewritten:
         click.echo(f"Every key in {store.path} is already protected with the current settings.")
         return

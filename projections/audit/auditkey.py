@@ -17,10 +17,13 @@ from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from keys.errors import KeysError
+from keys.protection import protect, unprotect
 from projections.audit.errors import AuditError
 
 ALGORITHM = "Ed25519"
-PRIVATE_FILE = "ledger-audit-key.pem"
+PRIVATE_FILE = "ledger-audit-key.json"  # keys.protection: PBKDF2-SHA256 600,000 rounds + AES-256-GCM
+LEGACY_PRIVATE_FILE = "ledger-audit-key.pem"  # PKCS#8, 2,048 rounds: `immunize keys migrate` rewrites it
 PUBLIC_FILE = "ledger-audit-public.pem"
 
 
@@ -95,11 +98,11 @@ class AuditKey:
         directory = key_dir / "audit"
         directory.mkdir(parents=True, exist_ok=True, mode=0o700)
         private_path = directory / PRIVATE_FILE
-        data = self.private.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.BestAvailableEncryption(passphrase),
-        )
+        if (directory / LEGACY_PRIVATE_FILE).exists():
+            raise AuditError(
+                f"an audit key already exists at {directory / LEGACY_PRIVATE_FILE}: it is never overwritten"
+            )
+        data = protect(self.private, passphrase)
         try:
             fd = os.open(private_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         except FileExistsError as exc:
@@ -114,7 +117,7 @@ class AuditKey:
     @classmethod
     def load(cls, key_dir: Path, passphrase: bytes) -> AuditKey:
         """Decrypt the audit key of `key_dir`, or say why it cannot be used."""
-        path = key_dir / "audit" / PRIVATE_FILE
+        path = private_key_path(key_dir)
         try:
             data = path.read_bytes()
         except FileNotFoundError as exc:
@@ -124,8 +127,8 @@ class AuditKey:
         except OSError as exc:
             raise AuditError(f"cannot read the audit key {path}: {exc.strerror}") from exc
         try:
-            key = serialization.load_pem_private_key(data, password=passphrase)
-        except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
+            key = unprotect(data, passphrase, where=str(path))
+        except (KeysError, ValueError, TypeError, UnsupportedAlgorithm) as exc:
             raise AuditError(
                 f"the audit key {path} cannot be decrypted: check IMMUNIZE_KEY_PASSPHRASE"
             ) from exc
@@ -136,11 +139,38 @@ class AuditKey:
     @classmethod
     def load_or_create(cls, key_dir: Path, passphrase: bytes) -> tuple[AuditKey, bool]:
         """The audit key of `key_dir`, created on first use; the flag says whether it was created."""
-        if (key_dir / "audit" / PRIVATE_FILE).exists():
+        if private_key_path(key_dir).exists():
             return cls.load(key_dir, passphrase), False
         key = cls.generate()
         key.save(key_dir, passphrase)
         return key, True
+
+
+def private_key_path(key_dir: Path) -> Path:
+    """The audit key file: the protected one, or the legacy PEM of an installation not yet migrated."""
+    directory = key_dir / "audit"
+    if not (directory / PRIVATE_FILE).exists() and (directory / LEGACY_PRIVATE_FILE).exists():
+        return directory / LEGACY_PRIVATE_FILE
+    return directory / PRIVATE_FILE
+
+
+def migrate_audit_key(key_dir: Path, passphrase: bytes, new_passphrase: bytes | None = None) -> bool:
+    """Rewrite a legacy (or re-passphrased) audit key in the protected container; True if rewritten."""
+    path = private_key_path(key_dir)
+    if not path.exists() or (path.name == PRIVATE_FILE and new_passphrase is None):
+        return False
+    key = AuditKey.load(key_dir, passphrase)
+    temporary = path.with_name(f".{PRIVATE_FILE}.tmp")
+    temporary.unlink(missing_ok=True)
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(protect(key.private, new_passphrase or passphrase))
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, path.with_name(PRIVATE_FILE))
+    if path.name == LEGACY_PRIVATE_FILE:
+        path.unlink()
+    return True
 
 
 def local_public_key(key_dir: Path) -> AuditPublicKey | None:

@@ -117,11 +117,11 @@ def start_checkpointer(settings: StoreSettings, say: Callable[[str], None]) -> C
     from keys.errors import KeysError
     from keys.settings import key_dir_from_environment, passphrase_from_environment
     from keys.store import KeyStore
-    from projections.audit.auditkey import PRIVATE_FILE
+    from projections.audit.auditkey import private_key_path
     from projections.audit.errors import AuditError
 
     key_dir = key_dir_from_environment()
-    if settings.kind == "memory" or not (key_dir / "audit" / PRIVATE_FILE).exists():
+    if settings.kind == "memory" or not private_key_path(key_dir).exists():
         say("transparency log: no audit key here, checkpoints are not signed by this process")
         return None
     try:

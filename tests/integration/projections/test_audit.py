@@ -228,9 +228,10 @@ def test_checkpoints_every_interval_and_on_demand_are_kept_and_consistent(
 def test_the_audit_key_is_stored_encrypted_and_private(tmp_path: Path) -> None:
     key, created = AuditKey.load_or_create(tmp_path, b"correct horse")
     assert created
-    path = tmp_path / "audit" / "ledger-audit-key.pem"
+    path = tmp_path / "audit" / "ledger-audit-key.json"
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
-    assert path.read_bytes().startswith(b"-----BEGIN ENCRYPTED PRIVATE KEY-----")
+    assert b'"kdf": "pbkdf2-sha256"' in path.read_bytes()  # keys.protection (issue 12, item 8)
+    assert b"PRIVATE KEY" not in path.read_bytes()
     again, created_again = AuditKey.load_or_create(tmp_path, b"correct horse")
     assert not created_again
     assert again.public.key_id == key.public.key_id
@@ -314,3 +315,35 @@ def test_long_runs_show_events_per_second_on_a_terminal() -> None:
 
 def test_the_audited_table_is_the_real_ledgers() -> None:
     assert Ledger.name == DEFAULT_APP_NAME
+
+
+def test_a_legacy_audit_key_is_read_then_rewritten_by_keys_migrate(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 12, item 8: an audit key written as PKCS#8 PEM (2,048 rounds) keeps working and is migrated."""
+    from datetime import UTC, datetime
+
+    from cryptography.hazmat.primitives import serialization
+
+    from keys.store import KeyStore
+
+    passphrase = "correct horse battery staple"
+    KeyStore(tmp_path).init(passphrase, datetime(2026, 11, 22, tzinfo=UTC))
+    key = AuditKey.generate()
+    (tmp_path / "audit").mkdir(mode=0o700)
+    legacy = tmp_path / "audit" / "ledger-audit-key.pem"
+    legacy.write_bytes(
+        key.private.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.BestAvailableEncryption(passphrase.encode()),
+        )
+    )
+    assert AuditKey.load(tmp_path, passphrase.encode()).public.key_id == key.public.key_id
+    monkeypatch.setenv("IMMUNIZE_KEY_PASSPHRASE", passphrase)
+    _register()
+    result = CliRunner().invoke(immunize, ["keys", "migrate", "--key-dir", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "audit/ledger-audit-key.json" in result.output
+    assert not legacy.exists()
+    assert AuditKey.load(tmp_path, passphrase.encode()).public.key_id == key.public.key_id
