@@ -133,6 +133,9 @@ PATHS: dict[str, dict[str, Any]] = {
             body={"field": S, "value": S, "dose_id": S, "reason": S},
         )
     },
+    "/desk/people/{person_id}/id-card/confirm": {
+        "post": _op("Confirm the ID number a citizen typed online, against the card", "staff", params=PERSON)
+    },
     "/desk/people/{person_id}/phone/confirm": {
         "post": _op(
             "Confirm a phone change with the code sent to the new number",

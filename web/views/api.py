@@ -254,6 +254,16 @@ def desk_correction(person_id: str) -> Response | tuple[Response, int]:
     return jsonify({"ok": True})
 
 
+@bp.post("/desk/people/<person_id>/id-card/confirm")
+@allow(Role.STAFF)
+def desk_id_card_confirm(person_id: str) -> Response:
+    """Staff saw the ID card: the number the citizen typed online becomes theirs (409 if it is taken)."""
+    ctx().backend.ledger.confirm_national_id(
+        person_id=parse_id(person_id), actor=_staff().actor, idempotency_key=f"api-confirm-id:{person_id}"
+    )
+    return jsonify({"ok": True})
+
+
 @bp.post("/desk/people/<person_id>/phone/confirm")
 @allow(Role.STAFF)
 def desk_phone_confirm(person_id: str) -> Response:

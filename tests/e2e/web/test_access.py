@@ -84,6 +84,7 @@ EXPECTED: dict[str, set[str]] = {
     "api.issue_certificate": {"citizen"},
     "staff.confirm_national_id": {"staff"},
     "api.desk_phone_confirm": {"staff"},
+    "api.desk_id_card_confirm": {"staff"},
     "privacy.person": {"province"},
     "privacy.erase": {"province"},
     "api.operations": {"response"},

@@ -122,3 +122,13 @@ def test_registrations_are_rate_limited_per_phone(world: dict[str, Any]) -> None
     assert statuses[:5] == [302] * 5
     assert statuses[5] == 429
     assert UUID(int=0) is not None
+
+
+def test_the_api_confirms_a_held_id_too(world: dict[str, Any]) -> None:
+    app, ledger = world["app"], world["ledger"]
+    register(citizen(app, "0399000005"), FREE)
+    held = next(r for r in ledger.list_people(limit=50) if r.claimed_national_id == FREE)
+    desk = app.test_client()
+    sign_in_as(desk, "staff", site_id=str(world["site"]))
+    assert desk.post(f"/api/v1/desk/people/{held.person_id}/id-card/confirm", json={}).status_code == 200
+    assert ledger.person_by_national_id(FREE).person_id == held.person_id
