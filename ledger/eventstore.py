@@ -5,7 +5,7 @@ Everything else in the ledger uses the library's public API (`repository.get`, `
   e.g. for write-time audit hashing);
 - `save` without the library's per-object runtime-Protocol checks;
 - loading many aggregates in one SELECT;
-- the tables of per-person keys, which live in the ledger's own database;
+- opening the per-person key tables (ledger.keytables) in the ledger's own database;
 - the library's read failures, turned into ledger errors.
 """
 
@@ -27,9 +27,11 @@ from eventsourcing.persistence import (
 )
 from eventsourcing.utils import Environment
 
+from ledger.database import Database
 from ledger.errors import LedgerError, StoreError
 from ledger.failover import follow_primary
-from ledger.personaldata import KeyRing, MemoryKeyTable, SqlKeyTable
+from ledger.keytables import MemoryKeyTable, SqlKeyTable
+from ledger.personaldata import KeyRing
 from ledger.settings import StoreSettings
 from ledger.transparency import with_transparency
 
@@ -52,6 +54,7 @@ class EventStore(Application[UUID]):
 
     store: StoreSettings
     keys: KeyRing
+    _database: Database | None = None
 
     def construct_factory(self, env: Environment) -> InfrastructureFactory[Any]:
         """The persistence (popo, SQLite or PostgreSQL recorders) from `PERSISTENCE_MODULE`.
@@ -81,21 +84,18 @@ class EventStore(Application[UUID]):
 
     def key_table(self) -> MemoryKeyTable | SqlKeyTable:
         """The per-person key tables, in the ledger's own database (memory for the in-memory store)."""
-        datastore = getattr(self.recorder, "datastore", None)
-        if datastore is None:
+        if getattr(self.recorder, "datastore", None) is None:
             return MemoryKeyTable()
-        if self.store.kind == "postgres":
-            schema = datastore.schema
+        self._database = Database.shared(self.store)
+        return SqlKeyTable(self._database)
 
-            def pg_transaction(commit: bool) -> Any:
-                return datastore.transaction(commit=commit)
-
-            return SqlKeyTable(pg_transaction, "%s", "BYTEA", lambda name: f'"{schema}".{name}')
-
-        def sqlite_transaction(commit: bool) -> Any:
-            return datastore.transaction(commit=commit)
-
-        return SqlKeyTable(sqlite_transaction, "?", "BLOB", sqlite=True)
+    def close(self) -> None:
+        """Close the event store and release this ledger's use of the process's Database."""
+        super().close()
+        database: Database | None = getattr(self, "_database", None)
+        if database is not None:
+            self._database = None
+            database.close()
 
     def exists(self, aggregate_id: UUID) -> bool:
         """True if any event of that aggregate is stored."""

@@ -1,4 +1,3 @@
-# ruff: noqa: S608  -- SQL text holds only this module's constant table names; values are always bound.
 """Personal data at rest: per-person AES-GCM keys held outside the events (crypto-shredding).
 
 - Each person has a random 256-bit data key. `PersonalData` values are sealed with it (AES-GCM, the
@@ -22,32 +21,27 @@ import hashlib
 import hmac
 import os
 import secrets
-import sqlite3
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Protocol
 from uuid import UUID
 
-import psycopg
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from eventsourcing.persistence import PersistenceError, Transcoding
+from eventsourcing.persistence import Transcoding
 
 from ledger.errors import KeyStoreError
+from ledger.keytables import INDEX_TABLE, KEYS_TABLE, KeyTable, MemoryKeyTable, SqlKeyTable
 from ledger.values import PersonalData
 
 MASTER_KEY_VARIABLE = "IMMUNIZE_MASTER_KEY"
 KEY_DIR_VARIABLE = "IMMUNIZE_KEY_DIR"
 KEY_FILE_NAME = "master.key"
-KEYS_TABLE = "ledger_person_keys"
-INDEX_TABLE = "ledger_national_ids"
 # A claim on a national ID whose person never got saved (a crash between claim and save) is stale
 # after this long and may be taken over; concurrent registrations see a fresh claim and fail.
 STALE_CLAIM = timedelta(minutes=5)
@@ -55,6 +49,18 @@ STALE_CLAIM = timedelta(minutes=5)
 # (another web worker, the CLI) takes effect here within seconds.
 RECHECK_SECONDS = 2.0
 _NONCE = 12
+
+__all__ = [
+    "INDEX_TABLE",
+    "KEYS_TABLE",
+    "KeyRing",
+    "KeyTable",
+    "MasterKey",
+    "MemoryKeyTable",
+    "PersonalDataAsSealed",
+    "SqlKeyTable",
+    "load_master_key",
+]
 
 
 def _b64(data: bytes) -> str:
@@ -139,229 +145,6 @@ def load_master_key(key_dir: Path | None, environ: dict[str, str] | None = None)
         return MasterKey(base64.b64decode(text, validate=True))
     except (binascii.Error, ValueError) as exc:
         raise KeyStoreError(f"The master key file {path} is damaged: restore it from backup.") from exc
-
-
-# ---- storage of wrapped keys and the national ID index ---------------------------------------
-
-
-class KeyTable(Protocol):
-    """Where wrapped data keys and national ID claims live (same database as the events)."""
-
-    def load(self, owner: UUID) -> bytes | None: ...
-    def load_many(self, owners: list[UUID]) -> dict[UUID, bytes]: ...
-    def store_many(self, items: list[tuple[UUID, bytes]]) -> None: ...
-    def delete(self, owner: UUID) -> None: ...
-    def claim_many(self, items: list[tuple[bytes, UUID]], now: datetime) -> dict[bytes, UUID]: ...
-    def take_over(self, digest: bytes, stale: UUID, person_id: UUID, now: datetime) -> bool: ...
-    def claimed_at(self, digest: bytes) -> datetime | None: ...
-    def lookup(self, digest: bytes) -> UUID | None: ...
-    def release(self, digest: bytes, person_id: UUID) -> None: ...
-    def release_person(self, person_id: UUID) -> None: ...
-
-
-class MemoryKeyTable:
-    """Dicts, for the in-memory store."""
-
-    def __init__(self) -> None:
-        self.keys: dict[UUID, bytes] = {}
-        self.claims: dict[bytes, tuple[UUID, datetime]] = {}
-        self.lock = threading.Lock()
-
-    def load(self, owner: UUID) -> bytes | None:
-        return self.keys.get(owner)
-
-    def load_many(self, owners: list[UUID]) -> dict[UUID, bytes]:
-        return {owner: self.keys[owner] for owner in owners if owner in self.keys}
-
-    def store_many(self, items: list[tuple[UUID, bytes]]) -> None:
-        with self.lock:
-            for owner, wrapped in items:
-                self.keys.setdefault(owner, wrapped)
-
-    def delete(self, owner: UUID) -> None:
-        with self.lock:
-            self.keys.pop(owner, None)
-
-    def claim_many(self, items: list[tuple[bytes, UUID]], now: datetime) -> dict[bytes, UUID]:
-        with self.lock:
-            for digest, person_id in items:
-                self.claims.setdefault(digest, (person_id, now))
-            return {digest: self.claims[digest][0] for digest, _ in items}
-
-    def take_over(self, digest: bytes, stale: UUID, person_id: UUID, now: datetime) -> bool:
-        with self.lock:
-            if self.claims.get(digest, (None,))[0] != stale:
-                return False
-            self.claims[digest] = (person_id, now)
-            return True
-
-    def claimed_at(self, digest: bytes) -> datetime | None:
-        existing = self.claims.get(digest)
-        return existing[1] if existing else None
-
-    def lookup(self, digest: bytes) -> UUID | None:
-        existing = self.claims.get(digest)
-        return existing[0] if existing else None
-
-    def release(self, digest: bytes, person_id: UUID) -> None:
-        with self.lock:
-            if self.claims.get(digest, (None,))[0] == person_id:
-                del self.claims[digest]
-
-    def release_person(self, person_id: UUID) -> None:
-        with self.lock:
-            for digest in [d for d, (p, _) in self.claims.items() if p == person_id]:
-                del self.claims[digest]
-
-
-class SqlKeyTable:
-    """The two tables in the event store's own database (SQLite or PostgreSQL), through its datastore."""
-
-    def __init__(
-        self,
-        transaction: Callable[[bool], AbstractContextManager[Any]],
-        placeholder: str,
-        blob_type: str,
-        qualify: Callable[[str], str] = lambda name: name,
-        *,
-        sqlite: bool = False,
-    ) -> None:
-        self._raw_transaction = transaction
-        self._sqlite = sqlite
-        self._p = placeholder
-        self.keys = qualify(KEYS_TABLE)
-        self.index = qualify(INDEX_TABLE)
-        with self._transaction(True) as cursor:
-            cursor.execute(
-                f"CREATE TABLE IF NOT EXISTS {self.keys} (owner TEXT PRIMARY KEY, wrapped {blob_type} NOT NULL)"
-            )
-            cursor.execute(
-                f"CREATE TABLE IF NOT EXISTS {self.index} (digest {blob_type} PRIMARY KEY, "
-                "person_id TEXT NOT NULL, claimed_at TEXT NOT NULL)"
-            )
-
-    @contextmanager
-    def _transaction(self, commit: bool) -> Iterator[Any]:
-        """A cursor in a transaction; database failures become one clear KeyStoreError."""
-        try:
-            with self._raw_transaction(commit) as cursor:
-                yield cursor
-        except (PersistenceError, sqlite3.Error, psycopg.Error) as exc:
-            raise KeyStoreError(
-                f"The personal-data key tables cannot be used ({exc}): check the database."
-            ) from exc
-
-    def _one(self, sql: str, params: tuple[Any, ...]) -> Any:
-        with self._transaction(False) as cursor:
-            cursor.execute(sql.replace("?", self._p), params)
-            row = cursor.fetchone()
-        if row is None:
-            return None
-        return row[0] if isinstance(row, tuple | list) else next(iter(dict(row).values()))
-
-    def _write(self, sql: str, params: tuple[Any, ...]) -> int:
-        with self._transaction(True) as cursor:
-            cursor.execute(sql.replace("?", self._p), params)
-            # eventsourcing wraps sqlite3 cursors (no rowcount); psycopg cursors have it directly.
-            return int(getattr(cursor, "sqlite_cursor", cursor).rowcount)
-
-    def load(self, owner: UUID) -> bytes | None:
-        value = self._one(f"SELECT wrapped FROM {self.keys} WHERE owner = ?", (owner.hex,))
-        return None if value is None else bytes(value)
-
-    def load_many(self, owners: list[UUID]) -> dict[UUID, bytes]:
-        """Several wrapped keys in one query per 500 owners."""
-        found: dict[UUID, bytes] = {}
-        with self._transaction(False) as cursor:
-            for start in range(0, len(owners), 500):
-                chunk = [o.hex for o in owners[start : start + 500]]
-                marks = ", ".join([self._p] * len(chunk))
-                cursor.execute(
-                    f"SELECT owner, wrapped FROM {self.keys} WHERE owner IN ({marks})", tuple(chunk)
-                )
-                for row in cursor.fetchall():
-                    owner, wrapped = (
-                        (row[0], row[1]) if isinstance(row, tuple | list) else tuple(dict(row).values())
-                    )
-                    found[UUID(hex=str(owner))] = bytes(wrapped)
-        return found
-
-    def store_many(self, items: list[tuple[UUID, bytes]]) -> None:
-        if not items:
-            return
-        with self._transaction(True) as cursor:
-            cursor.executemany(
-                f"INSERT INTO {self.keys} (owner, wrapped) VALUES (?, ?) ON CONFLICT (owner) DO NOTHING".replace(
-                    "?", self._p
-                ),
-                [(owner.hex, wrapped) for owner, wrapped in items],
-            )
-
-    def delete(self, owner: UUID) -> None:
-        if not self._sqlite:
-            self._write(f"DELETE FROM {self.keys} WHERE owner = ?", (owner.hex,))
-            return
-        # SQLite keeps deleted rows in free pages and old page images in the WAL: overwrite the
-        # freed space (secure_delete) and fold the WAL back into the file and truncate it, so the
-        # wrapped key is gone from disk, not just from the table (issue 12, item 6).
-        with self._transaction(True) as cursor:
-            cursor.execute("PRAGMA secure_delete = ON")
-            cursor.execute(f"DELETE FROM {self.keys} WHERE owner = ?", (owner.hex,))
-        self.checkpoint()
-
-    def checkpoint(self) -> None:
-        """SQLite: copy the WAL into the database file and truncate it (best effort while readers run)."""
-        if self._sqlite:
-            with self._transaction(False) as cursor:
-                cursor.execute("PRAGMA secure_delete = ON")
-                cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-
-    def claim_many(self, items: list[tuple[bytes, UUID]], now: datetime) -> dict[bytes, UUID]:
-        if not items:
-            return {}
-        holders: dict[bytes, UUID] = {}
-        with self._transaction(True) as cursor:
-            cursor.executemany(
-                f"INSERT INTO {self.index} (digest, person_id, claimed_at) VALUES (?, ?, ?) "
-                "ON CONFLICT (digest) DO NOTHING".replace("?", self._p),
-                [(digest, person_id.hex, now.isoformat()) for digest, person_id in items],
-            )
-            for start in range(0, len(items), 500):
-                chunk = [digest for digest, _ in items[start : start + 500]]
-                marks = ",".join([self._p] * len(chunk))
-                cursor.execute(f"SELECT digest, person_id FROM {self.index} WHERE digest IN ({marks})", chunk)
-                for row in cursor.fetchall():
-                    values = list(row.values()) if isinstance(row, dict) else list(row)
-                    holders[bytes(values[0])] = UUID(values[1])
-        return holders
-
-    def take_over(self, digest: bytes, stale: UUID, person_id: UUID, now: datetime) -> bool:
-        return (
-            self._write(
-                f"UPDATE {self.index} SET person_id = ?, claimed_at = ? WHERE digest = ? AND person_id = ?",
-                (person_id.hex, now.isoformat(), digest, stale.hex),
-            )
-            == 1
-        )
-
-    def claimed_at(self, digest: bytes) -> datetime | None:
-        value = self._one(f"SELECT claimed_at FROM {self.index} WHERE digest = ?", (digest,))
-        return None if value is None else datetime.fromisoformat(value)
-
-    def lookup(self, digest: bytes) -> UUID | None:
-        value = self._one(f"SELECT person_id FROM {self.index} WHERE digest = ?", (digest,))
-        return None if value is None else UUID(value)
-
-    def release(self, digest: bytes, person_id: UUID) -> None:
-        self._write(f"DELETE FROM {self.index} WHERE digest = ? AND person_id = ?", (digest, person_id.hex))
-
-    def release_person(self, person_id: UUID) -> None:
-        with self._transaction(True) as cursor:
-            if self._sqlite:
-                cursor.execute("PRAGMA secure_delete = ON")
-            cursor.execute(
-                f"DELETE FROM {self.index} WHERE person_id = ?".replace("?", self._p), (person_id.hex,)
-            )
 
 
 # ---- the key ring: data keys with a cache, and the national ID index ---------------------------

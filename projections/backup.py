@@ -18,13 +18,12 @@ import binascii
 import gzip
 import re
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
-from ledger.personaldata import INDEX_TABLE, KEYS_TABLE, SqlKeyTable
+from ledger.keytables import INDEX_TABLE, KEYS_TABLE, key_tables_ddl
 from ledger.settings import StoreSettings
 from projections.audit.auditkey import AuditPublicKey
 from projections.audit.database import DEFAULT_APP_NAME, Database, StoredRow, create_events_table
@@ -160,21 +159,8 @@ def write_backup(
 
 def _key_table_on(db: Database) -> None:
     """Create the ledger's key-store tables with the ledger's own DDL, on this connection."""
-
-    @contextmanager
-    def transaction(_commit: bool) -> Iterator[Any]:
-        if db._sqlite is not None:
-            yield db._sqlite.cursor()
-        else:
-            assert db._pg is not None
-            with db._pg.cursor() as cursor:
-                yield cursor
-
-    if db.kind == "postgres":
-        schema = db.settings.schema or "public"
-        SqlKeyTable(transaction, "%s", "BYTEA", lambda name: f'"{schema}".{name}')
-    else:
-        SqlKeyTable(transaction, "?", "BLOB")
+    for statement in key_tables_ddl(db.table, db.blob):
+        db.execute(statement)
 
 
 def check_target_empty(db: Database, backup_ledger: str | None, extra_tables: Sequence[str] = ()) -> None:

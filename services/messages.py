@@ -32,6 +32,10 @@ ERROR_MESSAGES: Final[dict[str, dict[str, str]]] = {
         "vi": "Cơ sở dữ liệu tạm thời không phản hồi. Thử lại sau ít phút; chưa có gì được ghi.",
         "en": "The database is not answering. Try again in a few minutes; nothing was recorded.",
     },
+    "database_unavailable": {
+        "vi": "Cơ sở dữ liệu tạm thời không phản hồi hoặc từ chối thao tác. Thử lại sau ít phút; chưa có gì được ghi.",
+        "en": "The database is not answering or refused the change. Try again in a few minutes; nothing was recorded.",
+    },
     "primary_unavailable": {
         "vi": "Máy chủ cơ sở dữ liệu đang chuyển đổi dự phòng. Gửi lại sau ít giây; mũi tiêm không bị ghi hai lần.",
         "en": "The database is failing over. Submit again in a few seconds; nothing is ever recorded twice.",
