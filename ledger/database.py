@@ -22,7 +22,8 @@ from eventsourcing.persistence import InterfaceError, OperationalError, Persiste
 from psycopg.rows import tuple_row
 
 from ledger.errors import StoreError
-from ledger.settings import StoreSettings
+from ledger.failover import follow_primary
+from ledger.settings import StoreSettings, prepare_sqlite_file
 
 Row = tuple[Any, ...]
 Params = Sequence[Any]
@@ -148,14 +149,15 @@ class Database:
         self._single: sqlite3.Connection | None = None
         self._pg: Any = None
         self.schema = ""
+        self._search_path = ""
         if settings.kind == "postgres":
             from eventsourcing.postgres import PostgresDatastore
 
             try:
                 self._pg = PostgresDatastore(
                     dbname=settings.dbname,
-                    host=settings.host,
-                    port=settings.port,
+                    host=settings.libpq_host,
+                    port=settings.libpq_port,
                     user=settings.user,
                     password=settings.password,
                     pool_size=pool_size,
@@ -164,15 +166,16 @@ class Database:
                 )
             except PersistenceError as exc:
                 raise DatabaseError(f"Cannot open the database {settings.redacted_url}: {exc}.") from exc
+            follow_primary(self._pg, settings)  # a multi-host URL: tables are written on the primary
             self.schema = self._pg.schema
+            # Unqualified names (the web's tables) resolve in the ledger's schema first.
+            quoted = '"' + self.schema.replace('"', '""') + '"'
+            self._search_path = (
+                "" if self.schema == "public" else f"SET LOCAL search_path TO {quoted}, public"
+            )
         elif settings.kind == "sqlite":
             assert settings.sqlite_path is not None
-            try:
-                settings.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
-            except OSError as exc:
-                raise DatabaseError(
-                    f"Cannot create the directory of {settings.sqlite_path}: {exc.strerror}."
-                ) from exc
+            prepare_sqlite_file(settings.sqlite_path)  # mode 0600 before SQLite creates it
             self._uri = f"file:{settings.sqlite_path}"
         else:
             # One connection for everything: shared-cache memory databases lock table by table.
@@ -218,12 +221,18 @@ class Database:
         return conn
 
     def _connection(self) -> sqlite3.Connection:
+        """This thread's idle connection: a transaction opened inside another (a key read while a
+        view is written) gets a connection of its own instead of a nested BEGIN."""
         if self._single is not None:
             return self._single
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = self._connect()
-            self._local.conn = conn
+        mine: list[sqlite3.Connection] | None = getattr(self._local, "conns", None)
+        if mine is None:
+            mine = self._local.conns = []
+        for conn in mine:
+            if not conn.in_transaction:
+                return conn
+        conn = self._connect()
+        mine.append(conn)
         return conn
 
     # ---- transactions ----------------------------------------------------------------------------
@@ -234,10 +243,19 @@ class Database:
         if self._pg is not None:
             try:
                 with self._pg.get_connection() as conn, conn.transaction(force_rollback=not write):
-                    yield Cursor(conn.cursor(row_factory=tuple_row), "postgres", conn)
+                    cursor = conn.cursor(row_factory=tuple_row)
+                    if self._search_path:
+                        cursor.execute(self._search_path)
+                    yield Cursor(cursor, "postgres", conn)
             except (OperationalError, InterfaceError, psycopg.OperationalError) as exc:
                 raise DatabaseError(f"The database {self.where} is unavailable: {exc}.") from exc
             except psycopg.Error as exc:
+                raise DatabaseError(f"The database {self.where} refused a statement: {exc}.") from exc
+            except PersistenceError as exc:
+                # The pool wraps driver errors in eventsourcing's classes; a PersistenceError raised by
+                # the caller itself (a view's tracking IntegrityError: exactly-once) passes unchanged.
+                if not isinstance(exc.__cause__, psycopg.Error):
+                    raise
                 raise DatabaseError(f"The database {self.where} refused a statement: {exc}.") from exc
             return
         conn = self._connection()

@@ -13,7 +13,21 @@ import pytest
 
 from tests.postgres_cluster import ClusterUnavailable, ServerAddress, ThrowawayCluster
 
-STORES = ["memory", "sqlite", "postgres"]
+STORES = ["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+POSTGRES_FIXTURES = {"postgres_server", "postgres_url"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test that reaches PostgreSQL carries the `postgres` marker, so `-m "not postgres"` runs
+    without starting a server: tests that ask for a PostgreSQL fixture, and every parametrized case
+    whose parameter is "postgres" (stores chosen inside a fixture with getfixturevalue)."""
+    for item in items:
+        uses = POSTGRES_FIXTURES.intersection(getattr(item, "fixturenames", ()))
+        callspec = getattr(item, "callspec", None)
+        params = callspec.params.values() if callspec is not None else ()
+        if uses or any(isinstance(value, str) and value == "postgres" for value in params):
+            item.add_marker(pytest.mark.postgres)
+
 
 # Key files are protected with 600,000 PBKDF2 rounds; tests choose a cheaper cost (keys.protection).
 os.environ.setdefault("IMMUNIZE_KEY_KDF_ROUNDS", "1000")

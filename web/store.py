@@ -6,17 +6,13 @@ in-memory SQLite database). Tables are prefixed `web_` so they never meet the le
 
 from __future__ import annotations
 
-import sqlite3
-import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
-import psycopg
-
+from ledger.database import Cursor, Database, DatabaseError
 from ledger.errors import ConfigurationError as LedgerConfigurationError
-from ledger.settings import StoreSettings, prepare_sqlite_file
+from ledger.settings import StoreSettings
 from web.errors import ConfigurationError, WebError
 
 SCHEMA = (
@@ -74,83 +70,52 @@ class StoreError(WebError):
 
 
 class SqlStore:
-    """A tiny SQL runner over sqlite3 or psycopg; statements use `?` placeholders."""
+    """The web's tables on the one storage module (ledger.database); statements use `?` placeholders.
+
+    Table names are written unqualified: on PostgreSQL the Database puts its schema first on the
+    search path, so they land in the ledger's schema.
+    """
 
     def __init__(self, settings: StoreSettings) -> None:
         self.kind = settings.kind
-        self._lock = threading.Lock()
-        self._memory: sqlite3.Connection | None = None
-        self._sqlite_path: Path | None = None
-        self._pg_conninfo = ""
-        if settings.kind == "memory":
-            self._memory = sqlite3.connect(":memory:", check_same_thread=False)
-        elif settings.kind == "sqlite":
-            assert settings.sqlite_path is not None
-            self._sqlite_path = settings.sqlite_path
-            try:
-                prepare_sqlite_file(settings.sqlite_path)  # mode 0600 before SQLite creates it
-            except LedgerConfigurationError as exc:
-                raise ConfigurationError(str(exc)) from exc
-        elif settings.kind == "postgres":
-            # Every host of a multi-host URL, and target_session_attrs (staff accounts live on the primary).
-            self._pg_conninfo = psycopg.conninfo.make_conninfo(**settings.connection_kwargs())
-            self._pg_schema = settings.schema
-        else:  # pragma: no cover - parse_database_url allows nothing else
-            raise ConfigurationError(f"unknown store kind {settings.kind!r}")
+        try:
+            self.db = Database.shared(settings)
+        except (DatabaseError, LedgerConfigurationError) as exc:
+            raise ConfigurationError(str(exc)) from exc
         self.create_tables()
 
     @contextmanager
-    def _cursor(self) -> Iterator[Any]:
+    def _cursor(self, write: bool = True) -> Iterator[Cursor]:
         try:
-            if self._memory is not None:
-                with self._lock:
-                    cur = self._memory.cursor()
-                    try:
-                        yield cur
-                        self._memory.commit()
-                    except BaseException:
-                        self._memory.rollback()
-                        raise
-            elif self._sqlite_path is not None:
-                conn = sqlite3.connect(self._sqlite_path, timeout=10)
-                try:
-                    with conn:
-                        yield conn.cursor()
-                finally:
-                    conn.close()
-            else:
-                with psycopg.connect(self._pg_conninfo) as pg:
-                    if self._pg_schema:
-                        pg.execute(f'SET search_path TO "{self._pg_schema}"')
-                    with pg.cursor() as pcur:
-                        yield pcur
-        except (sqlite3.Error, psycopg.Error) as exc:
-            raise StoreError(f"the accounts database failed: {type(exc).__name__}") from exc
-
-    def _sql(self, statement: str) -> str:
-        return statement.replace("?", "%s") if self.kind == "postgres" else statement
+            with self.db.transaction(write=write) as cursor:
+                yield cursor
+        except DatabaseError as exc:
+            cause = exc.__cause__
+            raise StoreError(f"the accounts database failed: {type(cause or exc).__name__}") from exc
 
     def execute(self, statement: str, params: Sequence[Any] = ()) -> int:
         """Run one statement in its own transaction; return the affected row count."""
         with self._cursor() as cur:
-            cur.execute(self._sql(statement), tuple(params))
-            return int(cur.rowcount or 0)
+            cur.execute(statement, tuple(params))
+            return cur.rowcount
 
     def transaction(self, statements: Sequence[tuple[str, Sequence[Any]]]) -> None:
         """Run several statements in one transaction: all of them or none."""
         with self._cursor() as cur:
             for statement, params in statements:
-                cur.execute(self._sql(statement), tuple(params))
+                cur.execute(statement, tuple(params))
 
     def query(self, statement: str, params: Sequence[Any] = ()) -> list[Row]:
-        with self._cursor() as cur:
-            cur.execute(self._sql(statement), tuple(params))
-            return [tuple(row) for row in cur.fetchall()]
+        """The rows of one statement (UPDATE/DELETE ... RETURNING commit what they change)."""
+        read_only = statement.lstrip()[:6].upper() == "SELECT"
+        with self._cursor(write=not read_only) as cur:
+            cur.execute(statement, tuple(params))
+            return cur.fetchall()
 
     def create_tables(self) -> None:
-        for statement in SCHEMA:
-            self.execute(statement)
+        with self._cursor() as cur:
+            for statement in SCHEMA:
+                cur.execute(statement)
 
     def close(self) -> None:
-        if self._memory is not None:
-            self._memory.close()
+        self.db.close()
