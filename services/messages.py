@@ -298,10 +298,6 @@ ERROR_MESSAGES: Final[dict[str, dict[str, str]]] = {
         "vi": "Số liệu tổng hợp tạm thời chưa sẵn sàng. Thử lại sau ít phút.",
         "en": "The figures are not available right now. Try again in a few minutes.",
     },
-    "view_store_unavailable": {
-        "vi": "Cơ sở dữ liệu số liệu tạm thời không phản hồi. Thử lại sau ít phút.",
-        "en": "The figures database is not answering. Try again in a few minutes.",
-    },
     "person_not_in_view": {
         "vi": "Sổ sức khỏe của người này chưa được cập nhật. Thử lại sau ít giây.",
         "en": "This person's health book is not up to date yet. Try again in a few seconds.",
