@@ -71,6 +71,7 @@ class Tally:
     shed_at: list[float] = field(default_factory=list)
     errors: int = 0
     timeouts: int = 0  # of the errors: no answer within --timeout
+    backlog: int = 0  # of the errors: no connection free in the client (--connections all busy)
     offered: int = 0
 
 
@@ -187,7 +188,8 @@ async def run_load(
             tally.errors += 1
             return
         if answer is None:
-            tally.errors += 1  # client_backlog: no connection free
+            tally.errors += 1
+            tally.backlog += 1
             return
         status = answer[0]
         done = time.monotonic()
@@ -423,6 +425,7 @@ def main() -> None:
                 "shed": t.shed,
                 "errors": t.errors,
                 "timeouts": t.timeouts,
+                "backlog": t.backlog,
             }
         )
 
@@ -481,11 +484,11 @@ def main() -> None:
         f"surge: steady {args.steady_rps}/s, x{args.factor}, phases {args.phases} s, {args.workers} workers, load {summary['load_average']:.1f}"
     )
     print(
-        f"{'phase':<7} {'class':<7} {'offered/s':>9} {'served/s':>9} {'p50 ms':>7} {'p99 ms':>7} {'shed':>6} {'errors':>6} {'timeouts':>8}"
+        f"{'phase':<7} {'class':<7} {'offered/s':>9} {'served/s':>9} {'p50 ms':>7} {'p99 ms':>7} {'shed':>6} {'errors':>6} {'timeouts':>8} {'backlog':>7}"
     )
     for row in rows:
         print(
-            f"{row['phase']:<7} {row['class']:<7} {row['offered_rps']:>9} {row['served_rps']:>9} {row['p50_ms']!s:>7} {row['p99_ms']!s:>7} {row['shed']:>6} {row['errors']:>6} {row['timeouts']:>8}"
+            f"{row['phase']:<7} {row['class']:<7} {row['offered_rps']:>9} {row['served_rps']:>9} {row['p50_ms']!s:>7} {row['p99_ms']!s:>7} {row['shed']:>6} {row['errors']:>6} {row['timeouts']:>8} {row['backlog']:>7}"
         )
     print({k: v for k, v in summary.items() if k != "rows"})
 
