@@ -318,3 +318,65 @@ def priority_page() -> str:
     ward = request.args.get("ward", "").strip()
     found = service().priority_list(ward) if ward else None
     return render_template("campaign_priority.html", ward=ward, found=found)
+
+
+@pages.get("/me/vaccination/<person_id>")
+@allow(Role.CITIZEN)
+def my_vaccination(person_id: str) -> str:
+    pid, _ = _family_actor(person_id)
+    s = service()
+    groups = sorted(ctx().backend.reference.priority_groups.values(), key=lambda g: g.rank)
+    return render_template(
+        "campaign_citizen.html",
+        person_id=person_id,
+        registrations=s.my_registrations(pid),
+        appointments=[a for a in s.my_appointments(pid) if a.status in ("booked", "arrived")],
+        groups=groups,
+    )
+
+
+@pages.post("/me/vaccination/<person_id>/register")
+@allow(Role.CITIZEN)
+def my_register(person_id: str) -> BaseResponse:
+    pid, actor = _family_actor(person_id)
+    service().register(
+        person=pid,
+        group=request.form.get("priority_group", ""),
+        actor=actor,
+        language=request.form.get("language", "vi"),
+    )
+    return redirect(url_for("campaign.my_vaccination", person_id=person_id))
+
+
+@pages.post("/me/vaccination/<person_id>/appointments/<appointment_id>/cancel")
+@allow(Role.CITIZEN)
+def my_cancel_page(person_id: str, appointment_id: str) -> BaseResponse:
+    _, actor = _family_actor(person_id)
+    service().cancel_appointment(appointment_id, actor=actor, reason="cancelled online")
+    return redirect(url_for("campaign.my_vaccination", person_id=person_id))
+
+
+@pages.get("/province/campaign")
+@allow(Role.PROVINCE)
+def province_page() -> str:
+    who = _principal()
+    s = service()
+    sites = s.sites(province=who.province_code)
+    ids = {x.site_id for x in sites}
+    stock = [r for r in s.stock() if r.site_id in ids]
+    return render_template("campaign_province.html", sites=sites, stock=stock, today=s.ledger.today())
+
+
+@pages.post("/province/campaign/plan")
+@allow(Role.PROVINCE)
+def province_plan() -> BaseResponse:
+    site_id = request.form.get("site_id", "")
+    days = 7 if request.form.get("week") else 1
+    start = _day(request.form.get("date", ""))
+    actor = staff_actor(site_id)
+    s = service()
+    if days == 1:
+        s.plan_day(site_id, start, actor=actor)
+    else:
+        s.plan_week(site_id, start, actor=actor)
+    return redirect(url_for("campaign.province_page"))

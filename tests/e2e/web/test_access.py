@@ -108,6 +108,11 @@ EXPECTED: dict[str, set[str]] = {
     "campaign.today_check_in": {"staff"},
     "campaign.today_dose": {"staff"},
     "campaign.priority_page": PUBLIC,
+    "campaign.my_vaccination": {"citizen"},
+    "campaign.my_register": {"citizen"},
+    "campaign.my_cancel_page": {"citizen"},
+    "campaign.province_page": {"province"},
+    "campaign.province_plan": {"province"},
 }
 
 ARGUMENTS = {

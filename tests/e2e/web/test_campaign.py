@@ -140,3 +140,44 @@ def test_the_gateway_posts_replies_with_its_shared_secret(tmp_path: Path) -> Non
     assert unknown.status_code == 200
     assert unknown.get_json() == {"outcome": "unknown_phone"}
     assert service.ledger.recorder.max_notification_id() == head
+
+
+def test_a_citizen_sees_their_place_books_nothing_twice_and_cancels_on_the_page(tmp_path: Path) -> None:
+    client, service, site_id, _ = setup(tmp_path)
+    person = service.person_id("001085000000")
+    service.plan_day(site_id, service.ledger.today(), actor=SYSTEM)
+    sign_in_as(client, "citizen", phone="0912340000")
+    page = client.get(f"/me/vaccination/{person}")
+    assert page.status_code == 200, page.get_data(as_text=True)[:500]
+    html = page.get_data(as_text=True)
+    assert "BBIBP-CorV" in html  # the appointment
+    assert 'name="priority_group"' not in html  # already registered: no second registration offered
+    token = client.get("/api/v1/session").get_json()["csrf_token"]
+    [appointment] = [a for a in service.my_appointments(person) if a.status == "booked"]
+    cancelled = client.post(
+        f"/me/vaccination/{person}/appointments/{appointment.appointment_id}/cancel",
+        data={"csrf_token": token},
+    )
+    assert cancelled.status_code == 302
+    html = client.get(f"/me/vaccination/{person}").get_data(as_text=True)
+    assert "đang chờ xếp lịch" in html  # back in the queue, with a place shown
+    # Someone else's record is not this phone's.
+    other = service.person_id("001085000001")
+    assert client.get(f"/me/vaccination/{other}").status_code in (403, 404)
+
+
+def test_a_province_officer_sees_sites_and_stock_and_plans_from_the_page(tmp_path: Path) -> None:
+    client, service, site_id, _ = setup(tmp_path)
+    sign_in_as(client, "province", province_code="01")
+    html = client.get("/province/campaign").get_data(as_text=True)
+    assert "Trạm Y tế Phúc Xá" in html
+    assert "morning 07:30–11:30: 3" in html
+    token = client.get("/api/v1/session").get_json()["csrf_token"]
+    today = service.ledger.today().isoformat()
+    planned = client.post(
+        "/province/campaign/plan", data={"csrf_token": token, "site_id": site_id, "date": today}
+    )
+    assert planned.status_code == 302
+    day = service.day(site_id, service.ledger.today())
+    assert day is not None
+    assert len(day.sessions[0].appointments) == 3
