@@ -17,6 +17,8 @@ from datetime import date, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
+from eventsourcing.persistence import IntegrityError
+
 from ledger.application import Ledger
 from ledger.campaign.errors import CampaignInputInvalid, GatewayError, NoStock, RegistrationNotFound
 from ledger.campaign.message_commands import DeliveryOutcome, Outgoing, ReplyResult
@@ -123,7 +125,17 @@ class CampaignService:
         self.store = store
 
     def refresh(self) -> None:
-        """Bring the campaign and operations views up to the log (reads then see every write so far)."""
+        """Bring the campaign and operations views up to the log (reads then see every write so far).
+
+        A projections follower may be applying the same pages at the same moment: the view's position
+        then refuses the second writer's page (IntegrityError, rolled back), and catching up again
+        resumes from the position the follower reached."""
+        for _ in range(5):
+            try:
+                catch_up_views(self.ledger, self.store, VIEWS)
+                return
+            except IntegrityError:
+                continue
         catch_up_views(self.ledger, self.store, VIEWS)
 
     # ---- sites -----------------------------------------------------------------------------------
