@@ -74,9 +74,30 @@ def canonical(position: int, originator_id: str, version: int, topic: str, state
     )
 
 
+_LEAF_HEAD = struct.Struct(">BqI")  # 0x00, position, originator id length
+_LEAF_MIDDLE = struct.Struct(">qI")  # version, topic length
+
+
 def leaf_hash(position: int, originator_id: str, version: int, topic: str, state: bytes) -> bytes:
-    """SHA-256(0x00 || canonical(event)): the RFC 9162 leaf hash of one stored event."""
-    return _sha256(b"\x00" + canonical(position, originator_id, version, topic, state)).digest()
+    """SHA-256(0x00 || canonical(event)): the RFC 9162 leaf hash of one stored event.
+
+    The same bytes as `canonical`, packed with fewer calls (this runs once per event on every write
+    and every verification); a test checks the two agree.
+    """
+    originator = originator_id.encode()
+    topic_bytes = topic.encode()
+    return _sha256(
+        b"".join(
+            (
+                _LEAF_HEAD.pack(0, position, len(originator)),
+                originator,
+                _LEAF_MIDDLE.pack(version, len(topic_bytes)),
+                topic_bytes,
+                _LEN8.pack(len(state)),
+                state,
+            )
+        )
+    ).digest()
 
 
 def node_hash(left: bytes, right: bytes) -> bytes:

@@ -112,6 +112,14 @@ class _Leaves:
             self._at += 1
         return item
 
+    def window(self, count: int) -> list[tuple[int, int, bytes]]:
+        """The next `count` leaves (fewer when the stored leaves end), not consumed."""
+        self._fill(count)
+        return self._buffer[self._at : self._at + count]
+
+    def skip(self, count: int) -> None:
+        self._at += count
+
 
 def _diagnose(
     db: Database, leaves: _Leaves, leaf: tuple[int, int, bytes] | None, row: StoredRow | None
@@ -233,19 +241,29 @@ def walk(
             state.ledger = ledger_identity(db)
             first = False
         out: list[VerifiedEvent] = []
-        for row in page:
-            leaf = leaves.peek()
+        window = leaves.window(len(page))
+        append = frontier.append
+        # Hot loop: one leaf per event, compared with the leaf written with it; the rare checkpoint
+        # sizes are looked up by a single comparison.
+        next_check = pending[0].tree_size if pending else -1
+        trusted_size = trusted_checkpoint.tree_size if trusted_checkpoint is not None else -1
+        for offset, row in enumerate(page):
+            leaf = window[offset] if offset < len(window) else None
             if leaf is None or leaf[1] != row.position:
+                leaves.skip(offset)
                 raise _diagnose(db, leaves, leaf, row)
-            computed = _leaf(row)
+            computed = leaf_hash(
+                row.position, row.originator_id, row.originator_version, row.topic, row.state
+            )
             if computed != leaf[2]:
+                leaves.skip(offset)
                 raise _diagnose(db, leaves, leaf, row)
-            leaves.take()
-            frontier.append(computed, closed)
+            append(computed, closed)
             checkpoint: StoredCheckpoint | None = None
             size = frontier.size
-            if pending and pending[0].tree_size == size:
+            if size == next_check:
                 checkpoint = pending.pop(0)
+                next_check = pending[0].tree_size if pending else -1
                 _check_checkpoint(
                     checkpoint.checkpoint,
                     f"signed checkpoint of tree size {size}",
@@ -257,7 +275,8 @@ def walk(
                 )
                 previous = checkpoint.checkpoint
                 state.checkpoints_checked += 1
-            if trusted_checkpoint is not None and trusted_checkpoint.tree_size == size:
+            if size == trusted_size:
+                assert trusted_checkpoint is not None
                 _check_checkpoint(
                     trusted_checkpoint,
                     "the trusted checkpoint",
@@ -270,6 +289,7 @@ def walk(
                 )
             if collect:
                 out.append(VerifiedEvent(row, size - 1, computed, checkpoint))
+        leaves.skip(len(page))
         if closed:
             _check_nodes(db, nodes_table, closed)
             closed.clear()
