@@ -199,15 +199,35 @@ def backfill(run: Run, tables: TreeTables, events_table: str, position_column: s
 
 @dataclass(frozen=True)
 class LeafBatch:
-    """One write transaction's leaves: indexes first_index .. first_index + len(positions) - 1."""
+    """One write transaction's leaves: indexes first_index .. first_index + count - 1 (positions packed)."""
 
     first_index: int
-    positions: list[int]
+    count: int
+    packed_positions: bytes
     hashes: bytes
+
+    @property
+    def positions(self) -> list[int]:
+        return [p for (p,) in _POSITION.iter_unpack(self.packed_positions)]
 
     def hash_at(self, index: int) -> bytes:
         offset = (index - self.first_index) * HASH_SIZE
         return self.hashes[offset : offset + HASH_SIZE]
+
+    def offset_of(self, position: int) -> int | None:
+        """Where `position` sits in this batch (binary search over the packed, increasing positions)."""
+        lo, hi = 0, self.count
+        packed = self.packed_positions
+        while lo < hi:
+            mid = (lo + hi) // 2
+            (found,) = _POSITION.unpack_from(packed, 8 * mid)
+            if found == position:
+                return mid
+            if found < position:
+                lo = mid + 1
+            else:
+                hi = mid
+        return None
 
 
 def _batch(row: Sequence[Any]) -> LeafBatch:
@@ -216,7 +236,7 @@ def _batch(row: Sequence[Any]) -> LeafBatch:
         raise TreeDamaged(
             f"the transparency log's leaf row at index {first} is damaged: run `immunize audit verify`"
         )
-    return LeafBatch(first, [p for (p,) in _POSITION.iter_unpack(positions)], hashes)
+    return LeafBatch(first, count, positions, hashes)
 
 
 def leaf_batches(run: Run, tables: TreeTables, start: int, end: int) -> list[LeafBatch]:
@@ -251,7 +271,7 @@ def leaf_hashes(run: Run, tables: TreeTables, start: int, end: int) -> list[byte
     found: list[bytes] = []
     for batch in leaf_batches(run, tables, start, end):
         lo = max(start, batch.first_index)
-        hi = min(end, batch.first_index + len(batch.positions))
+        hi = min(end, batch.first_index + batch.count)
         found.extend(batch.hash_at(i) for i in range(lo, hi))
     if len(found) != end - start:
         raise TreeDamaged(
@@ -270,9 +290,8 @@ def locate(run: Run, tables: TreeTables, position: int) -> tuple[int, bytes] | N
     if not rows:
         return None
     batch = _batch(rows[0])
-    try:
-        offset = batch.positions.index(position)
-    except ValueError:
+    offset = batch.offset_of(position)
+    if offset is None:
         return None
     index = batch.first_index + offset
     return index, batch.hash_at(index)
@@ -298,7 +317,7 @@ class StoredTree:
             found: list[bytes] = []
             for batch in leaf_batches(self._run, self._tables, start, end):
                 lo = max(start + len(found), batch.first_index)
-                hi = min(end, batch.first_index + len(batch.positions))
+                hi = min(end, batch.first_index + batch.count)
                 found.extend(batch.hash_at(i) for i in range(lo, hi))
             return found
         rows = self._run.query(

@@ -81,41 +81,40 @@ class VerifiedEvent:
 
 
 class _Leaves:
-    """The stored leaves as one stream of (index, position, hash), with look-ahead for diagnosis."""
+    """The stored leaves as one stream (positions and hashes in parallel lists), with look-ahead."""
 
     def __init__(self, db: Database) -> None:
         self._batches = iter_leaf_batches(db, tables(db))
-        self._buffer: list[tuple[int, int, bytes]] = []
+        self._first = 0  # leaf index of _positions[0]
+        self._positions: list[int] = []
+        self._hashes: list[bytes] = []
         self._at = 0
 
     def _fill(self, need: int) -> None:
-        while len(self._buffer) - self._at < need:
+        while len(self._positions) - self._at < need:
             batch = next(self._batches, None)
             if batch is None:
                 return
             if self._at > 4096:
-                del self._buffer[: self._at]
+                del self._positions[: self._at]
+                del self._hashes[: self._at]
+                self._first += self._at
                 self._at = 0
-            self._buffer.extend(
-                (batch.first_index + n, p, batch.hash_at(batch.first_index + n))
-                for n, p in enumerate(batch.positions)
-            )
+            self._positions.extend(batch.positions)
+            raw = batch.hashes
+            self._hashes.extend([raw[i : i + 32] for i in range(0, len(raw), 32)])
 
     def peek(self, ahead: int = 0) -> tuple[int, int, bytes] | None:
         self._fill(ahead + 1)
         i = self._at + ahead
-        return self._buffer[i] if i < len(self._buffer) else None
+        if i >= len(self._positions):
+            return None
+        return self._first + i, self._positions[i], self._hashes[i]
 
-    def take(self) -> tuple[int, int, bytes] | None:
-        item = self.peek()
-        if item is not None:
-            self._at += 1
-        return item
-
-    def window(self, count: int) -> list[tuple[int, int, bytes]]:
-        """The next `count` leaves (fewer when the stored leaves end), not consumed."""
+    def window(self, count: int) -> tuple[list[int], list[bytes]]:
+        """Positions and hashes of the next `count` leaves (fewer when the stored leaves end), not consumed."""
         self._fill(count)
-        return self._buffer[self._at : self._at + count]
+        return self._positions[self._at : self._at + count], self._hashes[self._at : self._at + count]
 
     def skip(self, count: int) -> None:
         self._at += count
@@ -241,23 +240,29 @@ def walk(
             state.ledger = ledger_identity(db)
             first = False
         out: list[VerifiedEvent] = []
-        window = leaves.window(len(page))
+        positions, hashes = leaves.window(len(page))
+        if positions != [row.position for row in page]:
+            # Find the first place where the positions differ; diagnose it there.
+            for offset, row in enumerate(page):
+                if (
+                    offset >= len(positions)
+                    or positions[offset] != row.position
+                    or _leaf(row) != hashes[offset]
+                ):
+                    leaves.skip(offset)
+                    raise _diagnose(db, leaves, leaves.peek(), row)
         append = frontier.append
         # Hot loop: one leaf per event, compared with the leaf written with it; the rare checkpoint
         # sizes are looked up by a single comparison.
         next_check = pending[0].tree_size if pending else -1
         trusted_size = trusted_checkpoint.tree_size if trusted_checkpoint is not None else -1
         for offset, row in enumerate(page):
-            leaf = window[offset] if offset < len(window) else None
-            if leaf is None or leaf[1] != row.position:
-                leaves.skip(offset)
-                raise _diagnose(db, leaves, leaf, row)
             computed = leaf_hash(
                 row.position, row.originator_id, row.originator_version, row.topic, row.state
             )
-            if computed != leaf[2]:
+            if computed != hashes[offset]:
                 leaves.skip(offset)
-                raise _diagnose(db, leaves, leaf, row)
+                raise _diagnose(db, leaves, leaves.peek(), row)
             append(computed, closed)
             checkpoint: StoredCheckpoint | None = None
             size = frontier.size
