@@ -250,19 +250,24 @@ def leaf_batches(run: Run, tables: TreeTables, start: int, end: int) -> list[Lea
     return [_batch(row) for row in rows]
 
 
-def iter_leaf_batches(run: Run, tables: TreeTables, page: int = 500) -> Iterator[LeafBatch]:
-    """Every leaf row in index order, read in pages (memory stays flat)."""
+def iter_leaf_batches(run: Run, tables: TreeTables, window: int = 20_000) -> Iterator[LeafBatch]:
+    """Every leaf row in index order, read by windows of leaf indexes (memory stays flat whether a
+    row holds one leaf or a batch of thousands)."""
     after = -1
     while True:
         rows = run.query(
-            f"SELECT first_index, count, positions, hashes FROM {tables.leaves} WHERE first_index > ? "
-            f"ORDER BY first_index LIMIT {int(page)}",
-            (after,),
+            f"SELECT first_index, count, positions, hashes FROM {tables.leaves} "
+            "WHERE first_index > ? AND first_index <= ? ORDER BY first_index",
+            (after, after + window),
         )
+        if not rows:
+            more = run.query(f"SELECT MIN(first_index) FROM {tables.leaves} WHERE first_index > ?", (after,))
+            if not more or more[0][0] is None:
+                return
+            after = int(more[0][0]) - 1
+            continue
         for row in rows:
             yield _batch(row)
-        if len(rows) < page:
-            return
         after = int(rows[-1][0])
 
 

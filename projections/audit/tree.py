@@ -105,6 +105,15 @@ def create_tables(db: Database) -> None:
 
 
 def _has_checkpoints(db: Database) -> bool:
+    if getattr(db, "_has_checkpoints", False):  # tables are never dropped: one look per connection
+        return True
+    found = _look_for_checkpoints(db)
+    if found:
+        db._has_checkpoints = True  # type: ignore[attr-defined]
+    return found
+
+
+def _look_for_checkpoints(db: Database) -> bool:
     name = db.table("transparency_checkpoints")
     if db.kind == "sqlite":
         return bool(
