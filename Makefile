@@ -4,13 +4,28 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-fast check lint typecheck bench system-deps clean
+.PHONY: run test test-fast check lint typecheck bench system-deps clean lock
 
-$(STAMP): pyproject.toml
+LOCK := requirements.lock
+
+# Every dependency from the lock file, each checked against its hashes; then the project itself,
+# editable, without resolving anything again; `pip check` stops when the lock is out of date.
+$(STAMP): pyproject.toml $(LOCK)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev,pictures]'
+	$(BIN)/pip install --quiet --require-hashes -r $(LOCK)
+	$(BIN)/pip install --quiet --no-deps -e .
+	$(BIN)/pip check  # a dependency pyproject.toml asks for but the lock lacks: run `make lock`
 	touch $(STAMP)
+
+# Re-resolve the dependencies of pyproject.toml (with the dev and pictures extras) into the lock
+# file, with hashes. Run it after adding or changing a dependency, and commit both files.
+lock:
+	$(PYTHON) -m venv .venv-lock
+	.venv-lock/bin/pip install --quiet pip-tools
+	.venv-lock/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
+		--extra dev --extra pictures --no-emit-index-url --no-emit-find-links --no-emit-trusted-host \
+		--output-file $(LOCK) pyproject.toml
 
 # Seeds the demo campaign on first start, creates development keys, serves http://127.0.0.1:$(PORT)
 # (`make run PORT=8080` for another port).
@@ -40,4 +55,4 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py
 
 clean:
-	rm -rf $(VENV) var/ .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .venv-lock var/ .pytest_cache .mypy_cache .ruff_cache
