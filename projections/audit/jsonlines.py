@@ -1,7 +1,8 @@
 """The JSON Lines format shared by audit exports and backups: writer and strict, bounded reader.
 
 One JSON object per line, in this order:
-  {"type": "header", "format": ..., "version": 1, "ledger": "sha256:...", "keys": [...], ...}
+  {"type": "header", "format": ..., "version": 2, "ledger": "sha256:...", "keys": [...], ...}
+  (version 2: Merkle leaves and signed notes; version 1 files carried hash-chain links)
   {"type": "event", "position", "originator_id", "originator_version", "topic", "state" (base64 of
    the stored bytes), "leaf" (hex: its RFC 9162 leaf hash, written with the event)}
   {"type": "checkpoint", "tree_size", "note" (the C2SP signed note), "signed_at", "key_id"}
@@ -37,7 +38,7 @@ from projections.audit.verify import TrustedKeys
 
 EXPORT_FORMAT = "immunize-audit-export"
 BACKUP_FORMAT = "immunize-backup"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 # Untrusted input is bounded: no line (one stored event) may exceed this many bytes.
 MAX_LINE_BYTES = 16 * 1024 * 1024
 _CHUNK = 256 * 1024
@@ -255,7 +256,9 @@ class LogFileReader:
             raise FileFormatError(f"the file is a {fmt!r}, not an {self._expected_format!r} file", self.line)
         if obj.get("version") != FORMAT_VERSION:
             raise FileFormatError(
-                f"format version {obj.get('version')!r} is not supported (expected 1)", self.line
+                f"format version {obj.get('version')!r} is not supported (expected {FORMAT_VERSION}; "
+                "files of version 1 were written before the transparency log: export again)",
+                self.line,
             )
         ledger = obj.get("ledger")
         if ledger is not None and not isinstance(ledger, str):

@@ -255,3 +255,14 @@ def test_event_lines_are_the_compact_json_of_their_fields() -> None:
     assert out.getvalue().splitlines(keepends=True)[:2] == [
         json.dumps(e, separators=(",", ":"), ensure_ascii=False).encode() + b"\n" for e in expected
     ]
+
+
+def test_an_export_from_before_the_transparency_log_is_refused_with_what_to_do(tmp_path: Path) -> None:
+    old = tmp_path / "old.jsonl"
+    old.write_bytes(
+        b'{"type":"header","format":"immunize-audit-export","version":1,"ledger":null,"keys":[]}\n'
+    )
+    workdir = tmp_path / "replay"
+    workdir.mkdir()
+    with pytest.raises(FileFormatError, match="written before the transparency log: export again"):
+        load_export(old, workdir, [])

@@ -111,3 +111,37 @@ def test_a_writer_killed_mid_batch_leaves_no_event_without_its_leaf(store_url: s
     with database(store_url) as db:
         assert head(db).size == count + 1
         assert verify(db, trusted_keys(db, [])).events == count + 1
+
+
+def test_a_store_written_before_the_transparency_log_gets_its_leaves_on_first_open(store_url: str) -> None:
+    """An upgrade: events written by the library's plain recorder get their leaves, once, in one
+    transaction, when the ledger's recorder first opens the store; then verify sees one tree."""
+    from eventsourcing.application import Application
+
+    from ledger.settings import parse_database_url
+
+    settings = parse_database_url(store_url)
+    plain_topic = {
+        "sqlite": "eventsourcing.sqlite:SQLiteApplicationRecorder",
+        "postgres": "eventsourcing.postgres:PostgresApplicationRecorder",
+    }[settings.kind]
+
+    class Old(Application[object]):
+        name = "Ledger"
+
+    old = Old(env={**settings.eventsourcing_env(), "APPLICATION_RECORDER_TOPIC": plain_topic})
+    old.save(*[Tally(f"old{i}") for i in range(40)])
+    old.close()
+    with database(store_url) as db:
+        assert db.count_events() == 40
+    app = tiny_ledger(store_url)  # the recorder with leaves: backfills
+    app.save(Tally("new"))
+    app.close()
+    with database(store_url) as db:
+        rows = events_of(db)
+        assert head(db).size == 41
+        leaves = [
+            leaf_hash(r.position, r.originator_id, r.originator_version, r.topic, r.state) for r in rows
+        ]
+        assert head(db).frontier.root() == tree_hash(leaves)
+        assert verify(db, trusted_keys(db, [])).events == 41
