@@ -69,7 +69,7 @@ class Tally:
     served_at: list[float] = field(default_factory=list)  # completion times, s from start
     shed: int = 0
     shed_at: list[float] = field(default_factory=list)
-    errors: int = 0
+    errors: int = 0  # other 5xx, failed connections, time-outs, no connection free
     timeouts: int = 0  # of the errors: no answer within --timeout
     backlog: int = 0  # of the errors: no connection free in the client (--connections all busy)
     offered: int = 0
@@ -179,7 +179,15 @@ async def run_load(
         tally = tallies[(phase, request.route_class)]
         began = time.monotonic()
         try:
-            answer = await exchange(pool, request, timeout)
+            idle_before = len(pool.idle)
+            try:
+                answer = await exchange(pool, request, timeout)
+            except (ConnectionError, asyncio.IncompleteReadError):
+                if not idle_before:
+                    raise
+                # A kept-alive connection the server closed while idle (its keep-alive time ran out):
+                # a browser retries such a request once on a new connection, and so do we.
+                answer = await exchange(pool, request, timeout)
         except TimeoutError:
             tally.errors += 1
             tally.timeouts += 1
