@@ -36,6 +36,7 @@ COMMAND_MODULES = (
     "cli.audit_commands",  # audit checkpoint/verify/prove/consistency/check-proof/export/replay
     "cli.web_commands",  # serve, run
     "cli.campaign_commands",  # site, registration, plan, appointment, messages, stock
+    "cli.simulate_commands",  # simulate
 )
 
 

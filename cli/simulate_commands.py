@@ -1,0 +1,96 @@
+"""`immunize simulate`: a deterministic campaign in miniature through the service layer, with a summary."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from cli.ledger_context import open_ledger
+from projections.store import open_view_store
+from services.simulation.campaign import CAMPAIGN_START, Tally, check_arguments, simulate
+
+
+@click.command("simulate")
+@click.option(
+    "--scale", type=float, default=0.0001, show_default=True, help="Share of Viet Nam's population."
+)
+@click.option("--days", type=int, default=120, show_default=True, help="Days of campaign to simulate.")
+@click.option("--seed", type=int, default=1, show_default=True, help="Same seed, same ledger digest.")
+@click.option(
+    "--start", default=CAMPAIGN_START.isoformat(), show_default=True, help="First day (YYYY-MM-DD)."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+def simulate_command(scale: float, days: int, seed: int, start: str, as_json: bool) -> None:
+    """Simulate a national campaign on IMMUNIZE_DATABASE_URL: people, sites, deliveries, registrations,
+    plans, no-shows, doses, reactions; prints what it did and the ledger digest."""
+    first_day = check_arguments(scale, days, start)  # one clear line before anything is written
+    console = Console(stderr=True)
+    with open_ledger() as ledger:
+        store = open_view_store(ledger.store)
+        try:
+            with Progress(
+                TextColumn("simulating"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("days  {task.fields[events]} events  {task.fields[rate]} events/s"),
+                TimeElapsedColumn(),
+                console=console,
+                disable=as_json and not console.is_terminal,
+            ) as bar:
+                task = bar.add_task("simulate", total=days, events=0, rate="-")
+
+                def advance(day: int, events: int) -> None:
+                    elapsed = bar.tasks[0].elapsed or 0.0
+                    rate = f"{events / elapsed:,.0f}" if elapsed else "-"
+                    bar.update(task, completed=day, events=f"{events:,}", rate=rate)
+
+                tally = simulate(
+                    ledger, store, scale=scale, days=days, seed=seed, start=first_day, progress=advance
+                )
+        finally:
+            store.close()
+    if as_json:
+        click.echo(json.dumps(tally.as_json(), ensure_ascii=False, indent=2))
+        return
+    Console().print(summary_table(tally, ledger.reference.provinces))
+
+
+def summary_table(tally: Tally, provinces: Mapping[str, object]) -> Table:
+    """The run in one table: population, operations, doses, reactions, coverage by province."""
+    data = tally.as_json()
+    table = Table(title=f"Simulated campaign: seed {tally.seed}, scale {tally.scale:g}, {tally.days} days "
+                  f"from {tally.start.isoformat()}")  # fmt: skip
+    table.add_column("what")
+    table.add_column("count", justify="right")
+    rows: list[tuple[str, str]] = [
+        ("people (dependants)", f"{tally.people:,} ({tally.dependants:,})"),
+        ("households (one phone each)", f"{tally.households:,}"),
+        ("sites / lots delivered", f"{tally.sites:,} / {tally.lots:,}"),
+        ("doses delivered", ", ".join(f"{k} {v:,}" for k, v in data["delivered_by_product"].items()) or "0"),
+        ("registrations", f"{tally.registrations:,}"),
+        ("appointments", f"{tally.appointments:,}"),
+        ("no-shows", f"{tally.no_shows:,}"),
+        ("doses", f"{tally.doses:,}"),
+        ("doses by number", ", ".join(f"dose {k}: {v:,}" for k, v in data["doses_by_number"].items()) or "0"),
+        ("doses by product", ", ".join(f"{k}: {v:,}" for k, v in data["doses_by_product"].items()) or "0"),
+        ("people vaccinated", f"{data['people_vaccinated']:,}"),
+        ("reactions", ", ".join(f"{k} {v:,}" for k, v in data["reactions"].items())),
+        ("serious reactions followed up", f"{tally.follow_ups:,}"),
+        ("certificates issued", f"{tally.certificates:,}"),
+        ("events / seconds / events per s", f"{tally.events:,} / {tally.seconds:.1f} / {tally.events_per_second:,.0f}"),
+        ("ledger digest", tally.digest),
+    ]  # fmt: skip
+    for what, count in rows:
+        table.add_row(what, count)
+    for code, pct in tally.coverage().items():
+        name = getattr(provinces.get(code), "name", code)
+        table.add_row(f"coverage {code} {name}", f"{pct:.1f}% of {tally.population[code]:,}")
+    return table
+
+
+COMMANDS: list[click.Command] = [simulate_command]

@@ -1,0 +1,1 @@
+"""`immunize simulate`: a deterministic national campaign in miniature, driven through the service layer."""

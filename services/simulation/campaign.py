@@ -1,0 +1,546 @@
+"""The campaign day by day: deliveries, registrations by priority, planning, attendance, doses, reactions.
+
+Every write goes through the same calls the web and the CLI use: `CampaignService` (sites, registrations,
+planning, the daily job, check-in, doses from appointments), `services.citizen` (reaction reports) and
+the ledger's batch registration (`register_people`, what the import path uses). Time is the simulated
+day (the ledger's clock is set to it) and every random choice and aggregate id comes from the seed, so
+the same seed gives the same ledger, hence the same view digests.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from ledger.application import Ledger
+from ledger.campaign.errors import NoStock
+from ledger.campaign.values import Session
+from ledger.errors import InvalidInput, LedgerError
+from ledger.records import PersonRequest
+from ledger.values import Actor, Role
+from projections.registry import catch_up_views, digests
+from projections.statistics import Statistics as StatisticsView
+from projections.store import ViewStore
+from services.campaign import CampaignService
+from services.citizen import report_reaction
+from services.people import ReactionForm
+from services.simulation.population import Household, PopulationMaker, Resident
+
+# Viet Nam's campaign began on 8 March 2021 (first doses to health workers).
+CAMPAIGN_START = date(2021, 3, 8)
+MAX_DAYS = 730
+BATCH = 500
+OFFICER = Actor("simulated-province-officer", Role.PROVINCE_OFFICER)
+SYSTEM = Actor("simulated-registration", Role.SYSTEM)
+
+# Deliveries in the real order of arrival (AstraZeneca via COVAX first, then Sinopharm, Moderna, Pfizer),
+# as national doses per week from a day of the campaign on. Approximations, compressed so that a 120-day
+# run sees all four products; the real 2021 arrivals were slower at first (about 4 million doses by July).
+DELIVERIES: list[tuple[int, str, int]] = [
+    (0, "EU/1/21/1529", 150_000),  # AstraZeneca
+    (42, "EU/1/21/1529", 400_000),
+    (49, "BBIBP-CorV", 300_000),  # Sinopharm
+    (77, "EU/1/20/1507", 400_000),  # Moderna
+    (91, "EU/1/20/1528", 600_000),  # Pfizer-BioNTech
+    (150, "EU/1/20/1528", 2_000_000),
+    (150, "BBIBP-CorV", 1_500_000),
+    (180, "EU/1/21/1529", 1_500_000),
+]
+SHELF_LIFE = timedelta(days=180)
+# When each priority rank may register (day of the campaign): health workers first, the elderly from
+# about the third month, everyone else last (MoH Decision 3355/QĐ-BYT order).
+OPENS: dict[int, int] = {1: 0, 2: 14, 3: 14, 4: 14, 5: 35, 6: 35, 7: 35, 8: 35, 9: 56}
+OPENS_LATER = 84  # ranks 10-15
+OPENS_LAST = 112  # rank 16, OTHER
+REGISTER_PER_DAY = 0.05  # share of the eligible, not yet registered, who register on a given day
+NO_SHOW = 0.08
+# Reactions per dose reported through the health book: mild common, serious about 1 in 10,000.
+REACTIONS = [("mild", 0.06), ("moderate", 0.004), ("serious", 0.0001)]
+SYMPTOMS = {"mild": "đau tại chỗ tiêm, sốt nhẹ", "moderate": "sốt 39°C, đau cơ", "serious": "phản vệ độ II"}
+PEOPLE_PER_SITE = 600
+BOX = 1  # a province store ships each week's whole doses (at small scales a box would never fill)
+
+
+@dataclass
+class Tally:
+    """What the simulation did, counted as it went (checked against the projections in the tests)."""
+
+    seed: int
+    scale: float
+    days: int
+    start: date
+    people: int = 0
+    dependants: int = 0
+    households: int = 0
+    sites: int = 0
+    lots: int = 0
+    delivered: Counter[str] = field(default_factory=Counter)
+    registrations: int = 0
+    appointments: int = 0
+    no_shows: int = 0
+    doses_by_number: Counter[int] = field(default_factory=Counter)
+    doses_by_product: Counter[str] = field(default_factory=Counter)
+    reactions: Counter[str] = field(default_factory=Counter)
+    follow_ups: int = 0
+    certificates: int = 0
+    population: Counter[str] = field(default_factory=Counter)  # simulated people per province
+    vaccinated: Counter[str] = field(default_factory=Counter)  # people with a first dose, per province
+    events: int = 0
+    seconds: float = 0.0
+    digest: str = ""
+    view_digests: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def doses(self) -> int:
+        return sum(self.doses_by_number.values())
+
+    @property
+    def events_per_second(self) -> float:
+        return self.events / self.seconds if self.seconds else 0.0
+
+    def coverage(self) -> dict[str, float]:
+        """% of each province's simulated population with at least one dose (one decimal)."""
+        return {
+            code: round(100 * self.vaccinated[code] / n, 1)
+            for code, n in sorted(self.population.items())
+            if n
+        }
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "seed": self.seed,
+            "scale": self.scale,
+            "days": self.days,
+            "start": self.start.isoformat(),
+            "people": self.people,
+            "dependants": self.dependants,
+            "households": self.households,
+            "sites": self.sites,
+            "lots": self.lots,
+            "delivered_by_product": dict(sorted(self.delivered.items())),
+            "registrations": self.registrations,
+            "appointments": self.appointments,
+            "no_shows": self.no_shows,
+            "doses": self.doses,
+            "doses_by_number": {str(k): v for k, v in sorted(self.doses_by_number.items())},
+            "doses_by_product": dict(sorted(self.doses_by_product.items())),
+            "people_vaccinated": sum(self.vaccinated.values()),
+            "reactions": {s: self.reactions[s] for s, _ in REACTIONS},
+            "serious_followed_up": self.follow_ups,
+            "certificates": self.certificates,
+            "coverage_pct": self.coverage(),
+            "events": self.events,
+            "seconds": round(self.seconds, 2),
+            "events_per_second": round(self.events_per_second, 1),
+            "digest": self.digest,
+        }
+
+
+def check_arguments(scale: float, days: int, start: date | str) -> date:
+    """The start day, or InvalidInput with one sentence for a bad argument."""
+    if not 0 < scale <= 1:
+        raise InvalidInput(
+            f"The scale {scale} is out of range: use a number above 0 and at most 1 (e.g. 0.0001)."
+        )
+    if not 1 <= days <= MAX_DAYS:
+        raise InvalidInput(f"The number of days {days} is out of range: use 1 to {MAX_DAYS}.")
+    if isinstance(start, date):
+        return start
+    try:
+        return date.fromisoformat(str(start).strip())
+    except ValueError:
+        raise InvalidInput(
+            f"The start day {start!r} is not a date: use YYYY-MM-DD, e.g. 2021-03-08."
+        ) from None
+
+
+@contextmanager
+def simulated_time(ledger: Ledger, seed: int) -> Iterator[Callable[[datetime], None]]:
+    """The ledger's clock and id source become parameters while simulating (restored afterwards)."""
+    previous_clock, previous_ids = ledger.clock, ledger.new_id
+    ids = random.Random(f"ids:{seed}")
+    now = [datetime(2021, 1, 1, tzinfo=UTC)]
+    ledger.clock = lambda: now[0]
+    ledger.new_id = lambda: UUID(int=ids.getrandbits(128), version=4)
+
+    def set_now(moment: datetime) -> None:
+        now[0] = moment
+
+    try:
+        yield set_now
+    finally:
+        ledger.clock, ledger.new_id = previous_clock, previous_ids
+
+
+def ledger_digest(store: ViewStore) -> tuple[str, dict[str, str]]:
+    """One SHA-256 over every view's digest: what an auditor's replay of the log must reproduce."""
+    per_view = digests(store)
+    text = "".join(f"{name} {value}\n" for name, value in sorted(per_view.items()))
+    return hashlib.sha256(text.encode()).hexdigest(), per_view
+
+
+@dataclass
+class _Person:
+    person_id: UUID
+    resident: Resident
+    site_id: UUID
+    registered: bool = False
+    vaccinated: bool = False
+
+
+def simulate(
+    ledger: Ledger,
+    store: ViewStore,
+    *,
+    scale: float,
+    days: int,
+    seed: int,
+    start: date | str = CAMPAIGN_START,
+    progress: Callable[[int, int], None] | None = None,
+) -> Tally:
+    """Run the campaign; `progress(day, events so far)` is called after each simulated day."""
+    first_day = check_arguments(scale, days, start)
+    began = time.perf_counter()
+    before = ledger.recorder.max_notification_id() or 0
+    with simulated_time(ledger, seed) as set_now:
+        run = _Run(ledger, store, random.Random(seed), Tally(seed, scale, days, first_day), set_now)
+        run.setup()
+        for offset in range(days):
+            run.day(offset)
+            if progress is not None:
+                progress(offset + 1, (ledger.recorder.max_notification_id() or 0) - before)
+    tally = run.tally
+    tally.events = (ledger.recorder.max_notification_id() or 0) - before
+    tally.seconds = time.perf_counter() - began
+    catch_up_views(ledger, store)
+    tally.digest, tally.view_digests = ledger_digest(store)
+    return tally
+
+
+def statistics_totals(store: ViewStore) -> dict[str, Any]:
+    """The statistics projection's own counts, in the tally's terms: read from its view before the
+    public page suppresses small cells (the public total is checked separately)."""
+    view = StatisticsView.recorder(store)
+
+    def rows(columns: str, table: str) -> list[tuple[Any, ...]]:
+        sql = f"SELECT {columns} FROM {view.t(table)}"  # noqa: S608 - fixed names of the view's own tables
+        with store.transaction(write=False) as cursor:
+            return [tuple(r) for r in cursor.stream(sql)]
+
+    by_product = {p: int(n) for p, n in rows("product, n", "by_product") if int(n)}
+    by_severity = {s: int(n) for s, n in rows("severity, n", "reactions")}
+    by_number: Counter[str] = Counter()
+    first: Counter[str] = Counter()
+    for province, number, _adult, n in rows(
+        f"SELECT province, dose_number, adult, n FROM {view.t('by_province')}"
+    ):
+        by_number[str(number)] += int(n)
+        if str(number) == "1":
+            first[province] += int(n)
+    return {
+        "doses": sum(by_product.values()),
+        "doses_by_number": {k: v for k, v in sorted(by_number.items()) if v},
+        "doses_by_product": dict(sorted(by_product.items())),
+        "reactions": {s: by_severity.get(s, 0) for s, _ in REACTIONS},
+        "people_vaccinated_by_province": {k: v for k, v in sorted(first.items()) if v},
+    }
+
+
+def tally_totals(tally: Tally) -> dict[str, Any]:
+    """The tally in the same terms as `statistics_totals`."""
+    data = tally.as_json()
+    return {
+        "doses": data["doses"],
+        "doses_by_number": data["doses_by_number"],
+        "doses_by_product": data["doses_by_product"],
+        "reactions": data["reactions"],
+        "people_vaccinated_by_province": {k: v for k, v in sorted(tally.vaccinated.items()) if v},
+    }
+
+
+class _Run:
+    """The simulation's state between days."""
+
+    def __init__(
+        self,
+        ledger: Ledger,
+        store: ViewStore,
+        rng: random.Random,
+        tally: Tally,
+        set_now: Callable[[datetime], None],
+    ) -> None:
+        self.ledger = ledger
+        self.service = CampaignService(ledger, store)
+        self.rng = rng
+        self.tally = tally
+        self.set_now = set_now
+        self.start = tally.start
+        self.people: list[_Person] = []
+        self.sites: dict[str, list[tuple[UUID, str]]] = {}  # province -> (site id, ward)
+        self.site_province: dict[UUID, str] = {}
+        self.lots: dict[tuple[UUID, str], list[list[Any]]] = defaultdict(list)  # [lot id, left, expiry]
+        self.owed: dict[tuple[str, str], float] = defaultdict(float)  # (province, product)
+        self.waiting: Counter[UUID] = Counter()  # registered for a first dose, not yet given, per site
+        self.by_id: dict[UUID, _Person] = {}
+        self.planned: set[tuple[UUID, date]] = set()  # (site, day) with appointments
+        self.products = sorted({product for _, product, _ in DELIVERIES})
+        ranks = {g.code: g.rank for g in ledger.reference.priority_groups.values()}
+        self.rank = ranks
+
+    def key(self, *parts: object) -> str:
+        return ":".join(["simulate", str(self.tally.seed), *map(str, parts)])
+
+    def at(self, day: date, hour: int) -> None:
+        """Set the clock to `hour` o'clock in Viet Nam (UTC+7) on `day`."""
+        self.set_now(datetime(day.year, day.month, day.day, tzinfo=UTC) + timedelta(hours=hour - 7))
+
+    # ---- day 0: population and sites ------------------------------------------------------------
+
+    def setup(self) -> None:
+        self.at(self.start - timedelta(days=1), 9)
+        maker = PopulationMaker(self.ledger.reference, self.rng, self.start)
+        for province, count in maker.counts(self.tally.scale).items():
+            wards = maker.wards[province]
+            n_sites = max(1, round(count / PEOPLE_PER_SITE))
+            site_wards = self.rng.sample(wards, min(len(wards), n_sites))
+            # People live in the sites' wards and a few around them (a site serves its neighbourhood).
+            home_wards = site_wards + self.rng.sample(wards, min(len(wards), n_sites))
+            for n, ward in enumerate(site_wards):
+                self.add_site(province, n, ward.code, ward.full_name)
+            households = maker.households(province, count, home_wards)
+            self.register(province, households)
+            self.tally.population[province] += count
+
+    def add_site(self, province: str, n: int, ward: str, ward_name: str) -> None:
+        morning = self.rng.choice([10, 15, 20, 25])
+        row = self.service.add_site(
+            code=f"SIM-{province}-{n + 1:03d}",
+            name=f"Trạm Y tế {ward_name}",
+            ward_code=ward,
+            address=f"Số {self.rng.randint(1, 200)} đường Lê Lợi, {ward_name}",
+            sessions=[
+                Session("morning", "07:30", "11:30", morning),
+                Session("afternoon", "13:30", "16:30", max(5, morning - 5)),
+            ],
+            actor=OFFICER,
+            idempotency_key=self.key("site", province, n),
+        )
+        site_id = UUID(str(row.site_id))
+        self.sites.setdefault(province, []).append((site_id, ward))
+        self.site_province[site_id] = province
+        self.tally.sites += 1
+
+    def site_for(self, resident: Resident) -> UUID:
+        local = self.sites[resident.province]
+        for site_id, ward in local:
+            if ward == resident.ward:
+                return site_id
+        return local[self.rng.randrange(len(local))][0]
+
+    def register(self, province: str, households: list[Household]) -> None:
+        """Heads first (each with the family's phone), then their dependants, in batches."""
+        heads = [h.head for h in households]
+        head_ids: list[UUID] = []
+        for first in range(0, len(heads), BATCH):
+            chunk = households[first : first + BATCH]
+            requests = [self.request(h.head, h.phone) for h in chunk]
+            head_ids += self.ledger.register_people(
+                requests, actor=SYSTEM, idempotency_key=self.key("heads", province, first)
+            )
+        dependants: list[tuple[Resident, PersonRequest]] = []
+        for household, head_id in zip(households, head_ids, strict=True):
+            for resident, relationship in household.others:
+                dependants.append((resident, self.request(resident, None, head_id, relationship)))
+        dependant_ids: list[UUID] = []
+        for first in range(0, len(dependants), BATCH):
+            dependant_ids += self.ledger.register_people(
+                [r for _, r in dependants[first : first + BATCH]],
+                actor=SYSTEM,
+                idempotency_key=self.key("dependants", province, first),
+            )
+        residents = heads + [r for r, _ in dependants]
+        for person_id, resident in zip(head_ids + dependant_ids, residents, strict=True):
+            person = _Person(person_id, resident, self.site_for(resident))
+            self.people.append(person)
+            self.by_id[person_id] = person
+        self.tally.households += len(households)
+        self.tally.people += len(residents)
+        self.tally.dependants += len(dependants)
+
+    @staticmethod
+    def request(
+        r: Resident, phone: str | None, guardian: UUID | None = None, relationship: str | None = None
+    ) -> PersonRequest:
+        return PersonRequest(
+            r.national_id,
+            r.full_name,
+            r.born.isoformat(),
+            r.sex,
+            phone,
+            r.ward,
+            r.group,
+            guardian,
+            relationship,
+        )
+
+    # ---- each day --------------------------------------------------------------------------------
+
+    def day(self, offset: int) -> None:
+        today = self.start + timedelta(days=offset)
+        self.at(today, 6)
+        # The daily job: yesterday's no-shows released and re-queued, next doses registered when due,
+        # reminders for tomorrow, day-1 and day-7 check-ins.
+        tasks = self.service.run_day(today)
+        self.tally.no_shows += tasks.no_shows
+        self.tally.registrations += tasks.next_doses_registered
+        if offset % 7 == 0:
+            self.deliver(today, offset)
+        self.registrations(today, offset)
+        self.at(today, 7)
+        self.attend(today)
+        self.at(today, 17)
+        self.plan(today + timedelta(days=1))
+
+    def deliver(self, today: date, offset: int) -> None:
+        """This week's doses, shared among provinces by population; a province's store ships whole doses
+        to its site with the longest queue; fractions carry over to the next week."""
+        weekly: Counter[str] = Counter()
+        for since, product, doses in DELIVERIES:
+            if offset >= since:
+                weekly[product] = doses  # a later line for the same product replaces the rate
+        total_population = sum(self.tally.population.values())
+        for product, doses in sorted(weekly.items()):
+            scaled = doses * self.tally.scale
+            for province, sites in sorted(self.sites.items()):
+                self.owed[(province, product)] += scaled * self.tally.population[province] / total_population
+                whole = int(self.owed[(province, product)])
+                if whole < BOX:
+                    continue  # less than one dose this week: carried to the next
+                self.owed[(province, product)] -= whole
+                site_id = max(sites, key=lambda s: self.waiting[s[0]])[0]
+                n = len(self.lots[(site_id, product)])
+                expiry = today + SHELF_LIFE
+                lot_id = self.ledger.receive_lot(
+                    product=product,
+                    lot_number=f"{product.split('/')[-1][:4].upper()}-{offset:03d}{n:02d}",
+                    expiry=expiry,
+                    site_id=site_id,
+                    quantity=whole,
+                    actor=Actor("simulated-store", Role.SITE_STAFF, site_id),
+                    idempotency_key=self.key("lot", site_id, product, offset),
+                )
+                self.lots[(site_id, product)].append([lot_id, whole, expiry])
+                self.tally.lots += 1
+                self.tally.delivered[product] += whole
+
+    def registrations(self, today: date, offset: int) -> None:
+        """Adults of the groups open today register for a first dose at their site, some each day."""
+        for person in self.people:
+            if person.registered:
+                continue
+            resident = person.resident
+            rank = self.rank.get(resident.group, 16)
+            opens = OPENS.get(rank, OPENS_LAST if rank >= 16 else OPENS_LATER)
+            if offset < opens or resident.age_on(today) < 18 or self.rng.random() >= REGISTER_PER_DAY:
+                continue
+            try:
+                self.service.register(
+                    person=person.person_id,
+                    group=resident.group,
+                    site_id=person.site_id,
+                    actor=SYSTEM,
+                    language="en" if self.rng.random() < 0.03 else "vi",
+                    idempotency_key=self.key("registration", person.person_id),
+                )
+            except LedgerError:
+                continue  # refused (e.g. already registered): the person stays out of the queue
+            person.registered = True
+            self.waiting[person.site_id] += 1
+            self.tally.registrations += 1
+
+    def plan(self, day: date) -> None:
+        """Tomorrow's sessions at every site holding vaccine (a site without any is not planned: the
+        planner would refuse it with NoStock, and its queue waits for the next delivery)."""
+        for province in sorted(self.sites):
+            for site_id, _ in self.sites[province]:
+                if not any(
+                    lot[1] > 0 and lot[2] >= day for p in self.products for lot in self.lots[(site_id, p)]
+                ):
+                    continue
+                try:
+                    planned = self.service.plan_day(site_id, day, actor=OFFICER)
+                except NoStock:
+                    continue
+                self.tally.appointments += planned.booked_now
+                if any(s["appointments"] for s in planned.sessions):
+                    self.planned.add((site_id, day))
+
+    def lot_for(self, site_id: UUID, product: str, today: date) -> UUID | None:
+        """First expiring first out, among the site's lots with doses left."""
+        for lot in sorted(self.lots[(site_id, product)], key=lambda x: x[2]):
+            if lot[1] > 0 and lot[2] >= today:
+                lot[1] -= 1
+                return UUID(str(lot[0]))
+        return None
+
+    def attend(self, today: date) -> None:
+        for province in sorted(self.sites):
+            for site_id, _ in self.sites[province]:
+                if (site_id, today) not in self.planned:
+                    continue
+                plan = self.service.day(site_id, today)
+                if plan is None:
+                    continue
+                vaccinator = Actor(f"simulated-vaccinator-{province}", Role.VACCINATOR, site_id)
+                for session in plan.sessions:
+                    for a in session.appointments:
+                        if a.status != "booked" or self.rng.random() < NO_SHOW:
+                            continue  # a no-show: released and re-queued when the day is closed
+                        self.vaccinate(a, site_id, today, vaccinator)
+
+    def vaccinate(self, a: Any, site_id: UUID, today: date, vaccinator: Actor) -> None:
+        lot_id = self.lot_for(site_id, a.product, today)
+        if lot_id is None:
+            return
+        self.service.check_in(a.appointment_id, actor=vaccinator)
+        dose_id = self.service.record_dose(a.appointment_id, lot_id=lot_id, actor=vaccinator)
+        self.tally.doses_by_number[a.dose_number] += 1
+        self.tally.doses_by_product[a.product] += 1
+        person = self.by_id[UUID(a.person_id)]
+        if a.dose_number == 1 and not person.vaccinated:
+            person.vaccinated = True
+            self.waiting[person.site_id] -= 1
+            self.tally.vaccinated[person.resident.province] += 1
+        roll = self.rng.random()
+        for severity, rate in REACTIONS:
+            if roll < rate:
+                self.react(person, dose_id, today, severity, vaccinator)
+                break
+            roll -= rate
+
+    def react(self, person: _Person, dose_id: UUID, today: date, severity: str, staff: Actor) -> None:
+        reaction_id = report_reaction(
+            self.ledger,
+            person.person_id,
+            ReactionForm(onset=today, symptoms=SYMPTOMS[severity], severity=severity, dose_id=dose_id),
+            actor=staff,
+        )
+        self.tally.reactions[severity] += 1
+        if severity == "serious":
+            self.ledger.record_follow_up(
+                person_id=person.person_id,
+                reaction_id=reaction_id,
+                outcome="Đã hồi phục sau theo dõi 24 giờ (recovered after 24 h observation)",
+                resolved=True,
+                actor=staff,
+                idempotency_key=self.key("follow-up", reaction_id),
+            )
+            self.tally.follow_ups += 1
