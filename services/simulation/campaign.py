@@ -239,9 +239,7 @@ def statistics_totals(store: ViewStore) -> dict[str, Any]:
     by_severity = {s: int(n) for s, n in rows("severity, n", "reactions")}
     by_number: Counter[str] = Counter()
     first: Counter[str] = Counter()
-    for province, number, _adult, n in rows(
-        f"SELECT province, dose_number, adult, n FROM {view.t('by_province')}"
-    ):
+    for province, number, _adult, n in rows("province, dose_number, adult, n", "by_province"):
         by_number[str(number)] += int(n)
         if str(number) == "1":
             first[province] += int(n)
