@@ -6,6 +6,7 @@ suppressed by the projection (None means fewer than 5).
 
 from __future__ import annotations
 
+import os
 import uuid
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta, timezone
@@ -15,6 +16,7 @@ from ledger.errors import LedgerError
 from ledger.values import Actor, Role
 from projections.queries import operations_overview, public_statistics
 from services.backend import Backend
+from services.simulation.scale import population_scale, scale_note, scaled_reference
 
 VIETNAM_TIME = timezone(timedelta(hours=7), "ICT")
 NEAR_EXPIRY = timedelta(days=30)
@@ -92,7 +94,10 @@ def statistics(backend: Backend) -> Statistics:
             views = backend.public_views
         except LedgerError:  # the replica is away or was promoted: the primary answers instead
             behind = None
-    stats = public_statistics(views, reference_data=backend.reference)
+    scale = population_scale(os.environ)  # a simulated ledger (immunize simulate, immunize run's demo)
+    stats = public_statistics(views, reference_data=scaled_reference(backend.reference, scale))
+    if scale != 1:
+        stats.notes.append(scale_note(scale))
     first = next((cell.value for number, cell in stats.by_dose_number if number == 1), None)
     rates = [rate for _severity, _cell, rate in stats.reactions if rate is not None]
     return Statistics(

@@ -30,7 +30,16 @@ def test_immunize_run_starts_a_seeded_server_and_prints_the_demo_sign_in(tmp_pat
         "IMMUNIZE_KEY_DIR": str(tmp_path / "keys"),
     }
     env.pop("IMMUNIZE_SECRET_KEY", None)
-    command = [str(Path(sys.executable).with_name("immunize")), "run", "--port", str(port), "--people", "60"]
+    command = [
+        str(Path(sys.executable).with_name("immunize")),
+        "run",
+        "--port",
+        str(port),
+        "--scale",
+        "0.00002",
+        "--days",
+        "150",
+    ]
     log = tmp_path / "run.log"
     with log.open("w") as output:
         process = subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT, cwd=tmp_path)
