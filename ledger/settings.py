@@ -18,6 +18,7 @@ Users never set PERSISTENCE_MODULE and friends by hand.
 from __future__ import annotations
 
 import os
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,11 +48,19 @@ def prepare_sqlite_file(path: Path) -> None:
 
     SQLite gives its -wal and -shm files the mode of the database file, so creating that one 0600
     before SQLite does covers them; files made by an earlier version are tightened here too.
+
+    An existing database is never opened here: closing any descriptor of a file drops every POSIX
+    lock this process holds on it (fcntl semantics, sqlite.org/howtocorrupt.html 2.2), including
+    the locks of a connection that is already open in this process (a Ledger beside a
+    LedgerReader, the projections runner beside its audit signer). Another process then believes
+    it is the database's last user, checkpoints and deletes the -wal under a live writer, and the
+    file ends up "not a database". A new file is made under a private name and linked into place,
+    so no descriptor of the real file is ever closed. chmod opens nothing and takes no lock.
     """
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        descriptor = os.open(path, os.O_RDWR | os.O_CREAT, SQLITE_FILE_MODE)
-        os.close(descriptor)
+        if not path.exists():
+            _create_private_file(path)
         for suffix in SQLITE_COMPANIONS:
             companion = path.with_name(path.name + suffix)
             if companion.exists() and (companion.stat().st_mode & 0o777) != SQLITE_FILE_MODE:
@@ -60,6 +69,19 @@ def prepare_sqlite_file(path: Path) -> None:
         raise ConfigurationError(
             f"cannot create the database file {path}: {exc.strerror}; choose a writable IMMUNIZE_DATABASE_URL"
         ) from exc
+
+
+def _create_private_file(path: Path) -> None:
+    """An empty file at `path`, mode 0600, unless another process or thread made one first."""
+    staging = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(8)}.new")
+    descriptor = os.open(staging, os.O_RDWR | os.O_CREAT | os.O_EXCL, SQLITE_FILE_MODE)
+    os.close(descriptor)  # nobody else knows this name, so no lock of anyone's is dropped
+    try:
+        os.link(staging, path)  # atomic, and refuses to replace a file that appeared meanwhile
+    except FileExistsError:
+        pass
+    finally:
+        os.unlink(staging)
 
 
 @dataclass(frozen=True)
