@@ -580,6 +580,28 @@ ERROR_MESSAGES: Final[dict[str, dict[str, str]]] = {
 }
 
 
+# Not errors: the /verify page's verdict on an authentic certificate under Viet Nam's CertLogic rules
+# (verifier/rulesets/VN, applied by verifier.acceptance); rule_* are RuleOutcome.reason codes.
+VERDICT_MESSAGES: Final[dict[str, dict[str, str]]] = {
+    "certificate_accepted": {
+        "vi": "Xác thực — được chấp nhận: {level} theo quy tắc của {country}.",
+        "en": "Authentic — accepted: {level} under the rules of {country}.",
+    },
+    "certificate_not_accepted_by_rules": {
+        "vi": "Xác thực — không được chấp nhận: quy tắc {rule} ({description})",
+        "en": "Authentic — not accepted: rule {rule} ({description})",
+    },
+    "card_green": {"vi": "thẻ xanh", "en": "green card"},
+    "card_yellow": {"vi": "thẻ vàng", "en": "yellow card"},
+    "rule_passed": {"vi": "đạt", "en": "passed"},
+    "rule_failed": {"vi": "không đạt", "en": "failed"},
+    "rule_raised": {
+        "vi": "không đạt (quy tắc không tính được)",
+        "en": "failed (the rule could not be evaluated)",
+    },
+    "rule_open": {"vi": "chưa quyết định", "en": "open (did not decide)"},
+}
+
 # The ledger names a text field in English (`what`); the Vietnamese sentence names it in Vietnamese.
 FIELD_NAMES_VI: Final[dict[str, str]] = {
     "reason": "lý do",
@@ -628,3 +650,9 @@ def message(error: BaseException, lang: str = "vi") -> str | None:
             if text is not None:
                 return text
     return None
+
+
+def verdict(code: str, lang: str, **params: object) -> str:
+    """A sentence of VERDICT_MESSAGES in `lang` (English if `lang` is neither), its values filled in."""
+    entry = VERDICT_MESSAGES[code]
+    return (entry.get(lang) or entry["en"]).format(**{k: _value(v) for k, v in params.items()})

@@ -13,15 +13,16 @@ from keys.certificates import der
 from keys.publish import issue_revocation_list, issue_trust_list
 from keys.settings import passphrase_from_environment
 from keys.store import KeyStore
-from ledger.status import status_of_numbers
 from services.backend import Backend
 from services.errors import (
     CertificateNotAccepted,
     KeysMissing,
     NoPersonForCertificate,
 )
+from services.messages import verdict
 from services.people import parse_id
 from verifier import TrustList, VerificationError, verify
+from verifier.acceptance import RuleOutcome, assess_levels
 from verifier.trustlist import uci_hash
 
 LIST_LIFETIME = timedelta(hours=1)
@@ -37,8 +38,32 @@ class Download:
 
 
 @dataclass(frozen=True)
+class RuleLine:
+    """One of Viet Nam's rules applied to the certificate, as the page and dcc-verify list them."""
+
+    rule: str  # the rule's identifier (VR-VN-0002)
+    status: str  # passed, failed or open
+    reason: str  # rule_passed, rule_failed, rule_raised or rule_open (its sentence in services.messages)
+    description: str  # the rule's own description in the page's language
+    outcome: str  # the status as a sentence in the page's language
+
+    def as_json(self) -> dict[str, str]:
+        return {
+            "rule": self.rule,
+            "status": self.status,
+            "reason": self.reason,
+            "description": self.description,
+        }
+
+
+@dataclass(frozen=True)
 class Verdict:
-    """The answer to 'is this certificate valid?': who and which dose, or why not (a verifier reason)."""
+    """The answer to 'is this certificate valid?': who and which dose, or why not (a verifier reason).
+
+    `valid` means authentic (signature, trust list, revocation, schema); `accepted` that Viet Nam's
+    CertLogic rules shipped with the verifier (verifier/rulesets/VN, with its value sets) give it a
+    card, `status` (green or yellow) being the best level whose rules all pass, as dcc-verify says.
+    """
 
     valid: bool
     reason: str = ""  # the verifier's reason when not valid (revoked, expired, signature, ...)
@@ -48,19 +73,25 @@ class Verdict:
     name_transliterated: str = ""
     date_of_birth: str = ""
     dose: str = ""  # "2/2"
-    status: str = ""  # green or yellow (ledger.status, from dn/sd)
+    status: str = ""  # green or yellow: the level reached under the VN rules ("" when not accepted)
     uci: str = ""
+    accepted: bool = False
+    summary: str = ""  # one sentence in the page's language: the level, or the rule that kept it out
+    rules: tuple[RuleLine, ...] = ()  # the deciding level's rules, each with its outcome
 
     def as_json(self) -> dict[str, object]:
         if not self.valid:
             return {"valid": False, "reason": self.reason, "message": self.message}
         return {
             "valid": True,
+            "accepted": self.accepted,
             "name": self.name,
             "name_transliterated": self.name_transliterated,
             "date_of_birth": self.date_of_birth,
             "dose": self.dose,
-            "status": self.status,
+            "status": self.status or None,
+            "summary": self.summary,
+            "rules": [line.as_json() for line in self.rules],
             "uci": self.uci,
         }
 
@@ -95,9 +126,13 @@ def trust(backend: Backend, now: datetime, *, revocation: bool = False) -> Trust
     return trusted
 
 
-def verify_certificate(backend: Backend, hc1: str, *, now: datetime, revocation: bool = True) -> Verdict:
+def verify_certificate(
+    backend: Backend, hc1: str, *, now: datetime, revocation: bool = True, language: str = "vi"
+) -> Verdict:
     """The verdict on an HC1 string. Revoked certificates are refused (reason `revoked`; superseded ones
-    stay valid), as offline verifiers with the revocation list refuse them."""
+    stay valid), as offline verifiers with the revocation list refuse them. An authentic certificate is
+    then judged by the verifier's acceptance with Viet Nam's shipped rules and value sets (the same rule
+    as dcc-verify: one place), in `language` (vi or en)."""
     try:
         result = verify(hc1, trust(backend, now, revocation=revocation), now=now)
     except VerificationError as exc:
@@ -105,15 +140,58 @@ def verify_certificate(backend: Backend, hc1: str, *, now: datetime, revocation:
     dcc = result.dcc
     name = dcc.get("nam", {})
     vaccination = (dcc.get("v") or [{}])[0]
-    dn, sd = int(vaccination.get("dn", 0)), int(vaccination.get("sd", 0))
+    dn, sd = vaccination.get("dn", 0), vaccination.get("sd", 0)
+    decision = assess_levels(
+        dcc,
+        result.kind,
+        now,
+        language=language,
+        issued_at=result.issued_at,
+        expires_at=result.expires_at,
+        kid=result.kid,
+    )
+    # The rules shown: those of the level reached, else of the last level tried (why not even that one).
+    shown = next((a for level, a in decision.levels if level == decision.level), decision.levels[-1][1])
     return Verdict(
         valid=True,
         name=f"{name.get('fn', '')} {name.get('gn', '')}".strip(),
         name_transliterated=f"{name.get('fnt', '')} {name.get('gnt', '')}".strip(),
         date_of_birth=str(dcc.get("dob", "")),
-        dose=f"{dn}/{sd}" if dn else "",
-        status=status_of_numbers(dn, sd).colour.value,
-        uci=str(vaccination.get("ci", "")),
+        dose=f"{dn}/{sd}" if isinstance(dn, int) and isinstance(sd, int) and dn else "",
+        status=decision.level or "",
+        uci=str(result.certificate_id or ""),
+        accepted=decision.level is not None,
+        summary=_summary(decision.level, shown.outcomes, shown.country, language),
+        rules=tuple(_line(outcome, language) for outcome in shown.outcomes),
+    )
+
+
+def _text(code: str, language: str, **params: object) -> str:
+    return verdict(code, language, **params)
+
+
+def _line(outcome: RuleOutcome, language: str) -> RuleLine:
+    return RuleLine(
+        rule=outcome.rule.identifier,
+        status=outcome.status,
+        reason=outcome.reason,
+        description=outcome.rule.description(language),
+        outcome=_text(outcome.reason, language),
+    )
+
+
+def _summary(level: str | None, outcomes: tuple[RuleOutcome, ...], country: str, language: str) -> str:
+    if level is not None:
+        return _text(
+            "certificate_accepted", language, level=_text(f"card_{level}", language), country=country
+        )
+    deciding = [o for o in outcomes if o.status == "failed"] or [o for o in outcomes if o.status == "open"]
+    first = deciding[0]
+    return _text(
+        "certificate_not_accepted_by_rules",
+        language,
+        rule=first.rule.identifier,
+        description=first.rule.description(language),
     )
 
 

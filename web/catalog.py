@@ -367,6 +367,11 @@ CATALOG: dict[str, dict[str, str]] = {
     "verify.paste": {"vi": "Hoặc dán chuỗi HC1:", "en": "Or paste the HC1: text"},
     "verify.check": {"vi": "Kiểm tra", "en": "Check"},
     "verify.valid": {"vi": "Chứng nhận hợp lệ", "en": "Valid certificate"},
+    "verify.not_accepted": {
+        "vi": "Chứng nhận xác thực nhưng không được chấp nhận",
+        "en": "Authentic certificate, not accepted",
+    },
+    "verify.rules": {"vi": "Quy tắc của Việt Nam", "en": "Viet Nam's rules"},
     "verify.invalid": {"vi": "Chứng nhận không hợp lệ", "en": "Certificate not valid"},
     "reason.prefix": {"vi": "Đây không phải chứng nhận HC1.", "en": "This is not an HC1 certificate."},
     "reason.base45": {"vi": "Nội dung mã bị hỏng.", "en": "The code's content is damaged."},

@@ -18,6 +18,7 @@ from services.people import FamilyMember, parse_id
 from web import forms, openapi, phonechange, signin
 from web.context import ctx
 from web.errors import BadInput
+from web.i18n import current_language
 from web.readlog import record_read
 from web.roles import SIGNED_IN_ROLES, Principal, Role, allow, current_principal, end_session
 from web.views.public import MAX_HC1_LENGTH
@@ -117,7 +118,8 @@ def verify() -> Response:
     hc1 = str(body().get("hc1", "")).strip()
     if not hc1 or len(hc1) > MAX_HC1_LENGTH:
         raise BadInput('send {"hc1": "HC1:..."}', key="error.hc1_missing")
-    return jsonify(trust.verify_certificate(ctx().backend, hc1, now=ctx().clock()).as_json())
+    verdict = trust.verify_certificate(ctx().backend, hc1, now=ctx().clock(), language=current_language())
+    return jsonify(verdict.as_json())
 
 
 # citizen ---------------------------------------------------------------------------------------------

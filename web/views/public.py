@@ -111,7 +111,9 @@ def verify() -> tuple[str, int]:
     status = 200
     if request.method == "POST":
         try:
-            result = trust.verify_certificate(ctx().backend, read_certificate_input(), now=ctx().clock())
+            result = trust.verify_certificate(
+                ctx().backend, read_certificate_input(), now=ctx().clock(), language=i18n.current_language()
+            )
         except USER_ERRORS as exc:
             error, status = message_for(exc), status_for(exc)
     return render_template("verify.html", result=result, error=error), status
