@@ -81,6 +81,8 @@ def summary_table(tally: Tally, provinces: Mapping[str, object]) -> Table:
         ("people vaccinated", f"{data['people_vaccinated']:,}"),
         ("reactions", ", ".join(f"{k} {v:,}" for k, v in data["reactions"].items())),
         ("serious reactions followed up", f"{tally.follow_ups:,}"),
+        ("messages queued (appointments, reminders, check-ins)",
+         ", ".join(f"{k} {v:,}" for k, v in data["messages_by_kind"].items()) or "0"),
         ("certificates issued", f"{tally.certificates:,}"),
         ("events / seconds / events per s", f"{tally.events:,} / {tally.seconds:.1f} / {tally.events_per_second:,.0f}"),
         ("ledger digest", tally.digest),

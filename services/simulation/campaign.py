@@ -26,6 +26,7 @@ from ledger.campaign.values import Session
 from ledger.errors import InvalidInput, LedgerError
 from ledger.records import PersonRequest
 from ledger.values import Actor, Role
+from projections import campaign_queries
 from projections.registry import catch_up_views, digests
 from projections.statistics import Statistics as StatisticsView
 from projections.store import ViewStore
@@ -91,6 +92,7 @@ class Tally:
     reactions: Counter[str] = field(default_factory=Counter)
     follow_ups: int = 0
     certificates: int = 0
+    messages: Counter[str] = field(default_factory=Counter)  # queued in the outbox, by kind
     population: Counter[str] = field(default_factory=Counter)  # simulated people per province
     vaccinated: Counter[str] = field(default_factory=Counter)  # people with a first dose, per province
     events: int = 0
@@ -136,6 +138,7 @@ class Tally:
             "reactions": {s: self.reactions[s] for s, _ in REACTIONS},
             "serious_followed_up": self.follow_ups,
             "certificates": self.certificates,
+            "messages_by_kind": dict(sorted(self.messages.items())),
             "coverage_pct": self.coverage(),
             "events": self.events,
             "seconds": round(self.seconds, 2),
@@ -221,6 +224,7 @@ def simulate(
     tally.events = (ledger.recorder.max_notification_id() or 0) - before
     tally.seconds = time.perf_counter() - began
     catch_up_views(ledger, store)
+    tally.messages.update(row.kind for row in campaign_queries.messages(store, limit=10_000_000))
     tally.digest, tally.view_digests = ledger_digest(store)
     return tally
 

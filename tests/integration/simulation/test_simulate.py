@@ -66,6 +66,7 @@ def test_same_seed_same_ledger_and_three_counts_agree(tmp_path: Path) -> None:
     assert first.doses > 20
     assert set(first.doses_by_product) <= {"EU/1/21/1529", "BBIBP-CorV"}  # only these had arrived
     assert any(pct > 0 for pct in first.coverage().values())
+    assert first.messages["appointment"] == first.appointments  # each booking texted once
 
     # The simulator's tally equals the public statistics projection's counts (and the page's total).
     assert published == tally_totals(first)
