@@ -34,6 +34,7 @@ from ledger.campaign.values import (
     plan_id,
 )
 from ledger.errors import NotPermitted, PersonNotFound, SiteNotFound
+from ledger.records import PersonRecord
 from ledger.values import Actor, Role
 from projections import campaign_queries as q
 from projections.registry import catch_up_views
@@ -318,6 +319,14 @@ class CampaignService:
         """A site's day as planned, every appointment with its status (the staff's today page)."""
         self.refresh()
         return q.day_plan(self.store, _uuid(site_id, "site"), day)
+
+    def names(self, day: q.DayRow | None) -> dict[str, str]:
+        """The names of the people on a day's list, by person id (one batched read; "[erased]" when erased)."""
+        ids = [UUID(a.person_id) for s in (day.sessions if day else []) for a in s.appointments]
+        return {
+            str(pid): PersonRecord.of(person).display_name
+            for pid, person in self.ledger.get_people(ids).items()
+        }
 
     def plan_week(
         self, site_id: str | UUID, start: date | str, *, actor: Actor, days: int = 7

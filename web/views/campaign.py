@@ -295,7 +295,7 @@ def today_page() -> str:
     today = s.ledger.today()
     day = s.day(who.site_id, today) if who.site_id else None
     lots = s.lots_at(who.site_id) if who.site_id else []
-    return render_template("campaign_today.html", day=day, today=today, lots=lots)
+    return render_template("campaign_today.html", day=day, today=today, lots=lots, names=s.names(day))
 
 
 @pages.post("/staff/today/<appointment_id>/check-in")

@@ -14,6 +14,7 @@ from ledger.values import Actor
 from ledger.values import Role as LedgerRole
 from services.campaign import CampaignService
 from tests.e2e.web.conftest import make_app, sign_in_as
+from web.formats import show_date
 
 SYSTEM = Actor("test", LedgerRole.SYSTEM)
 
@@ -67,6 +68,15 @@ def test_site_staff_see_todays_list_check_people_in_and_record_the_dose(tmp_path
     html = page.get_data(as_text=True)
     assert html.count("BBIBP-CorV") >= 3
     assert "morning 07:30–11:30 · 3/3" in html
+    # People by name, never by a piece of their id; the day as the page's language writes dates.
+    assert html.count("Trần Thị Lan") == 3
+    person_id = planned.sessions[0]["appointments"][0]["person_id"]
+    assert f">{person_id[:8]}<" not in html
+    english = client.get("/staff/today", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert show_date(today, "en") in english
+    assert today.strftime("%d/%m/%Y") not in english
+    vietnamese = client.get("/staff/today", headers={"Accept-Language": "vi"}).get_data(as_text=True)
+    assert show_date(today, "vi") in vietnamese
     token = client.get("/api/v1/session").get_json()["csrf_token"]
     assert client.post(f"/staff/today/{first}/check-in", data={"csrf_token": token}).status_code == 302
     assert (
