@@ -10,8 +10,14 @@ from urllib.parse import urlsplit
 
 import psycopg
 import pytest
+from hypothesis import settings
 
 from tests.postgres_cluster import ClusterUnavailable, ServerAddress, ThrowawayCluster
+
+# Property tests are deterministic (the same examples every run) and carry no time limit: the
+# machine is shared, and a per-example deadline is a timing assertion in disguise.
+settings.register_profile("project", derandomize=True, deadline=None, print_blob=True)
+settings.load_profile("project")
 
 STORES = ["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 POSTGRES_FIXTURES = {"postgres_server", "postgres_url"}
