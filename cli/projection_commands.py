@@ -4,19 +4,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import click
 
-from keys.settings import key_dir_from_environment
-from ledger.settings import StoreSettings, parse_database_url, store_settings
+from cli.audit_commands import _now, _pinned, _settings
+from ledger.settings import StoreSettings
 from projections.audit import (
     AuditPublicKey,
     Database,
     atomic_output,
-    local_public_key,
     progress_bar,
     rebuild_all,
     trusted_keys,
@@ -26,22 +24,6 @@ from projections.backup import master_key_problem, restore_backup, write_backup
 
 # --- audit, backup, restore (tamper evidence, exports for auditors, portable backups) -------------
 # The work is in projections/audit/ and projections/backup.py; these commands only translate.
-
-
-def _audit_database_url(value: str | None) -> StoreSettings:
-    return parse_database_url(value) if value else store_settings()
-
-
-def _audit_pinned(public_keys: tuple[Path, ...]) -> list[AuditPublicKey]:
-    """--public-key files, else this installation's own audit public key (if it has one)."""
-    if public_keys:
-        return [AuditPublicKey.from_file(path) for path in public_keys]
-    local = local_public_key(key_dir_from_environment())
-    return [local] if local is not None else []
-
-
-def _audit_now() -> datetime:
-    return datetime.now(UTC).replace(microsecond=0)
 
 
 _database_option = click.option(
@@ -82,10 +64,10 @@ def _create_web_tables(settings: StoreSettings) -> None:
 )
 def backup_command(database_url: str | None, public_keys: tuple[Path, ...], out: Path) -> None:
     """Back up the ledger (events, audit chain, personal key store) to one portable file."""
-    with Database(_audit_database_url(database_url)) as db:
-        trusted = trusted_keys(db, _audit_pinned(public_keys))
+    with Database(_settings(database_url)) as db:
+        trusted = trusted_keys(db, _pinned(public_keys))
         with atomic_output(out) as handle, progress_bar("backing up", db.count_events()) as advance:
-            summary = write_backup(db, handle, trusted, _audit_now(), advance, BACKUP_EXTRA_TABLES)
+            summary = write_backup(db, handle, trusted, _now(), advance, BACKUP_EXTRA_TABLES)
     rows = ", ".join(f"{n} {t}" for t, n in summary.rows.items()) or "no key-store rows"
     click.echo(
         f"backed up ledger {summary.ledger}: {summary.events} events ({summary.chained} chained), "
@@ -102,7 +84,7 @@ def restore_command(
     database_url: str | None, backup_file: Path, public_keys: tuple[Path, ...], no_rebuild: bool
 ) -> None:
     """Restore a backup into an EMPTY store, all or nothing, then rebuild the projections."""
-    settings = _audit_database_url(database_url)
+    settings = _settings(database_url)
     pinned = [AuditPublicKey.from_file(path) for path in public_keys]
     with progress_bar("restoring", None) as advance:
         summary = restore_backup(
@@ -177,7 +159,7 @@ def projections_run(
     from projections.registry import run_views, view_classes, view_status
     from projections.store import open_view_store
 
-    settings = _audit_database_url(database_url)
+    settings = _settings(database_url)
     selected = [view.name for view in view_classes(names)]
     reader = _projection_reader(settings)
     store = open_view_store(settings)
@@ -225,7 +207,7 @@ def projections_rebuild(database_url: str | None, names: tuple[str, ...]) -> Non
     from projections.registry import rebuild, view_classes
     from projections.store import open_view_store
 
-    settings = _audit_database_url(database_url)
+    settings = _settings(database_url)
     selected = [view.name for view in view_classes(names)]
     reader = _projection_reader(settings)
     store = open_view_store(settings)
@@ -248,7 +230,7 @@ def projections_digest(database_url: str | None, names: tuple[str, ...]) -> None
     from projections.registry import digests
     from projections.store import open_view_store
 
-    store = open_view_store(_audit_database_url(database_url))
+    store = open_view_store(_settings(database_url))
     try:
         for name, value in digests(store, names).items():
             click.echo(f"{name} {value}")
@@ -264,7 +246,7 @@ def projections_status(database_url: str | None, as_json: bool) -> None:
     from projections.registry import view_status
     from projections.store import open_view_store
 
-    settings = _audit_database_url(database_url)
+    settings = _settings(database_url)
     reader = _projection_reader(settings)
     store = open_view_store(settings)
     try:
