@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import shutil
+import sqlite3
 from collections.abc import Iterator
+from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -33,6 +36,22 @@ def make_app(tmp_path: Path, ledger: Ledger | None = None, **extra: Any) -> Flas
         config["LEDGER"] = ledger
     config.update(extra)
     return create_app(config)
+
+
+def copy_seeded(template: Path, dest: Path) -> Path:
+    """A private copy of a seeded directory, so that a test that writes never changes what others read.
+
+    SQLite files go through SQLite's backup API (a consistent copy even while the template is open in
+    WAL mode); everything else (key directories) is copied as files.
+    """
+    shutil.copytree(template, dest, ignore=shutil.ignore_patterns("*.db", "*.db-wal", "*.db-shm"))
+    for database in template.glob("*.db"):
+        with (
+            closing(sqlite3.connect(database)) as source,
+            closing(sqlite3.connect(dest / database.name)) as target,
+        ):
+            source.backup(target)
+    return dest
 
 
 @pytest.fixture

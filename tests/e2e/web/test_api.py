@@ -18,7 +18,7 @@ from tests.e2e.web.conftest import make_app
 from web.roles import Role
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture  # per test, not per module: tests write to it
 def world(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     base = tmp_path_factory.mktemp("api")
     ledger = Ledger("memory://", key_dir=base / "lk")

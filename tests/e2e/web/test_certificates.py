@@ -24,7 +24,7 @@ from verifier import TrustList
 from web.formats import show_date
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture  # per test, not per module: tests write to it
 def world(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     base = tmp_path_factory.mktemp("certs")
     ensure_development_keys(base / "keys", datetime.now(UTC), warn=lambda line: None)

@@ -26,7 +26,7 @@ class Clock:
         return self.now
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture  # per test, not per module: tests write to it
 def seeded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Ledger, Path]:
     base = tmp_path_factory.mktemp("citizen")
     ledger = Ledger("memory://", key_dir=base / "lk")

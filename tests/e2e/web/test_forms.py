@@ -28,7 +28,7 @@ PERSON = {
 }
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture  # per test, not per module: tests write to it
 def seeded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Ledger, Path]:
     base = tmp_path_factory.mktemp("forms")
     ledger = Ledger("memory://", key_dir=base / "lk")

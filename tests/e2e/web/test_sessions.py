@@ -24,7 +24,7 @@ PASSWORD = "correct horse battery"
 NEW_PASSWORD = "a brand new passphrase"
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture  # per test, not per module: tests write to it
 def seeded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Ledger, Path]:
     base = tmp_path_factory.mktemp("sessions")
     ledger = Ledger("memory://", key_dir=base / "lk")

@@ -11,19 +11,31 @@ from flask import Flask
 from ledger.application import Ledger
 from ledger.demo import seed_demo
 from projections.registry import catch_up_views
-from tests.e2e.web.conftest import make_app, sign_in_as
+from tests.e2e.web.conftest import copy_seeded, make_app, sign_in_as
 
 
 @pytest.fixture(scope="module")
-def seeded_app(tmp_path_factory: pytest.TempPathFactory) -> Flask:
-    """A SQLite ledger (the audit chain needs a real database) with a seeded campaign, projections caught up."""
+def seeded_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite ledger (the audit chain needs a real database) with a seeded campaign, projections caught up.
+
+    Seeded once per module and never handed to a test: each test gets its own copy (`seeded_app`).
+    """
     base = tmp_path_factory.mktemp("views")
     url = f"sqlite:///{base / 'ledger.db'}"
     ledger = Ledger(url, key_dir=base / "lk")
     seed_demo(ledger, people=80, seed=4)
     app = make_app(base, ledger, IMMUNIZE_DATABASE_URL=url, WTF_CSRF_ENABLED=False)
     catch_up_views(ledger, app.extensions["immunize"].platform.views)
-    return app
+    return base
+
+
+@pytest.fixture
+def seeded_app(seeded_template: Path, tmp_path: Path) -> Flask:
+    """A private copy of the seeded template: tests here write events and checkpoints."""
+    base = copy_seeded(seeded_template, tmp_path / "views")
+    url = f"sqlite:///{base / 'ledger.db'}"
+    ledger = Ledger(url, key_dir=base / "lk")
+    return make_app(base, ledger, IMMUNIZE_DATABASE_URL=url, WTF_CSRF_ENABLED=False)
 
 
 def test_the_statistics_page_shows_every_province_and_hides_small_counts(seeded_app: Flask) -> None:
