@@ -17,6 +17,7 @@ Users never set PERSISTENCE_MODULE and friends by hand.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 from collections.abc import Mapping
@@ -80,6 +81,10 @@ def _create_private_file(path: Path) -> None:
         os.link(staging, path)  # atomic, and refuses to replace a file that appeared meanwhile
     except FileExistsError:
         pass
+    except OSError:
+        # A file system without hard links: create it in place, never touching one that appeared.
+        with contextlib.suppress(FileExistsError):
+            os.close(os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, SQLITE_FILE_MODE))
     finally:
         os.unlink(staging)
 
