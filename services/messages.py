@@ -591,6 +591,10 @@ VERDICT_MESSAGES: Final[dict[str, dict[str, str]]] = {
         "vi": "Xác thực — không được chấp nhận: quy tắc {rule} ({description})",
         "en": "Authentic — not accepted: rule {rule} ({description})",
     },
+    "certificate_missed_level": {
+        "vi": "Chưa đạt {level}: quy tắc {rule} ({description})",
+        "en": "Not a {level}: rule {rule} ({description})",
+    },
     "card_green": {"vi": "thẻ xanh", "en": "green card"},
     "card_yellow": {"vi": "thẻ vàng", "en": "yellow card"},
     "rule_passed": {"vi": "đạt", "en": "passed"},

@@ -22,7 +22,7 @@ from services.errors import (
 from services.messages import verdict
 from services.people import parse_id
 from verifier import TrustList, VerificationError, verify
-from verifier.acceptance import RuleOutcome, assess_levels
+from verifier.acceptance import Acceptance, RuleOutcome, assess_levels
 from verifier.trustlist import uci_hash
 
 LIST_LIFETIME = timedelta(hours=1)
@@ -161,7 +161,8 @@ def verify_certificate(
         status=decision.level or "",
         uci=str(result.certificate_id or ""),
         accepted=decision.level is not None,
-        summary=_summary(decision.level, shown.outcomes, shown.country, language),
+        summary=_summary(decision.level, shown.outcomes, shown.country, language)
+        + _missed(decision.levels, decision.level, language),
         rules=tuple(_line(outcome, language) for outcome in shown.outcomes),
     )
 
@@ -185,11 +186,29 @@ def _summary(level: str | None, outcomes: tuple[RuleOutcome, ...], country: str,
         return _text(
             "certificate_accepted", language, level=_text(f"card_{level}", language), country=country
         )
-    deciding = [o for o in outcomes if o.status == "failed"] or [o for o in outcomes if o.status == "open"]
-    first = deciding[0]
+    first = _deciding(outcomes)
     return _text(
         "certificate_not_accepted_by_rules",
         language,
+        rule=first.rule.identifier,
+        description=first.rule.description(language),
+    )
+
+
+def _deciding(outcomes: tuple[RuleOutcome, ...]) -> RuleOutcome:
+    return ([o for o in outcomes if o.status == "failed"] or [o for o in outcomes if o.status == "open"])[0]
+
+
+def _missed(levels: tuple[tuple[str, Acceptance], ...], level: str | None, language: str) -> str:
+    """A lower card says which rule of the better one it missed, as dcc-verify's headline does."""
+    if level is None or len(levels) < 2:
+        return ""
+    better, acceptance = levels[0]
+    first = _deciding(acceptance.outcomes)
+    return " " + _text(
+        "certificate_missed_level",
+        language,
+        level=_text(f"card_{better}", language),
         rule=first.rule.identifier,
         description=first.rule.description(language),
     )

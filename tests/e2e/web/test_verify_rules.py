@@ -86,6 +86,7 @@ def test_a_first_dose_of_two_is_yellow_and_says_which_green_rule_it_missed(
     assert verdict["dose"] == "1/2"
     english = page(public, hc1, "en")
     assert "Authentic — accepted: yellow card under the rules of VN" in english
+    assert "Not a green card: rule VR-VN-0101" in english  # which green rule it missed, as dcc-verify says
     assert "Yellow" in english
 
 
