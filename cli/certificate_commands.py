@@ -13,12 +13,11 @@ from pathlib import Path
 
 import click
 
-from cli.ledger_context import open_ledger
+from cli.ledger_context import open_ledger, revoked_ucis_caught_up
 from credentials.errors import RenderingError
 from credentials.pdf import certificate_pdf
 from credentials.qr import png_bytes, qr_matrix, svg_text, write_picture
 from keys.signing import signer_from_environment
-from ledger.certificates import withdrawn_certificates
 from ledger.values import Actor, Role
 from services import certificates
 
@@ -116,10 +115,9 @@ def revoke_command(national_id: str, reason: str, actor_id: str) -> None:
 
 @certificate.command("withdrawn")
 def withdrawn_command() -> None:
-    """Print every superseded or revoked UCI, one a line (the input of the revocation list)."""
-    with open_ledger() as ledger:
-        for item in withdrawn_certificates(ledger):
-            click.echo(item.uci)
+    """Print every revoked UCI, one a line (the revocation list's input), from the certificate index view."""
+    for uci in revoked_ucis_caught_up():
+        click.echo(uci)
 
 
 COMMANDS: list[click.Command] = [certificate]

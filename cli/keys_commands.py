@@ -268,12 +268,10 @@ def trust_list_command(key_dir: Path, now: datetime, out_file: Path, next_update
 
 
 def revoked_ucis_from_ledger() -> list[str]:
-    """The superseded and revoked UCIs recorded in the ledger on IMMUNIZE_DATABASE_URL."""
-    from cli.ledger_context import open_ledger
-    from ledger.certificates import withdrawn_certificates
+    """The revoked UCIs of the ledger on IMMUNIZE_DATABASE_URL, from its `certificate_index` view (caught up)."""
+    from cli.ledger_context import revoked_ucis_caught_up
 
-    with open_ledger() as ledger:
-        return sorted({withdrawn.uci for withdrawn in withdrawn_certificates(ledger)})
+    return revoked_ucis_caught_up()
 
 
 @keys.command("revocation-list")

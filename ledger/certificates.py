@@ -10,14 +10,13 @@ Booster policy: a certificate superseded by a later dose (or renewed under a new
 truth and stays valid: a printed 2/2 certificate keeps verifying after dose 3. Only a certificate
 whose content became wrong (a corrected name or date of birth, a voided or corrected dose) or that
 was issued by mistake is revoked, always with a reason; revoked UCIs alone go on the revocation list
-(`withdrawn_certificates`).
+(read from the `certificate_index` projection: `projections.queries.revoked_ucis`).
 """
 
 from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
@@ -220,15 +219,6 @@ class IssueResult:
     record: VaccinationRecord  # what the certificate was built from (the PDF lists every dose)
     signed: IssuedCertificate  # the credentials result (the DCC itself), for the pictures and the PDF
     superseded_uci: str | None
-
-
-@dataclass(frozen=True)
-class WithdrawnCertificate:
-    """A UCI verifiers must refuse: it was revoked (wrong data, or issued by mistake)."""
-
-    uci: str
-    withdrawn_at: datetime
-    reason: str  # the revocation reason
 
 
 # The reason recorded when a correction makes an earlier certificate wrong (the health book explains it).
@@ -560,31 +550,3 @@ def revoke_current_certificate(
     args = {"p": person_id, "why": why, "actor": actor}
     result = ledger.run_command("revoke_certificate", idempotency_key or uuid4().hex, args, attempt, at=now)
     return str(result["uci"])
-
-
-def _topic(cls: type) -> str:
-    return f"{cls.__module__}:{cls.__qualname__}"
-
-
-def withdrawn_certificates(ledger: Ledger, page_size: int = 1000) -> Iterator[WithdrawnCertificate]:
-    """Every revoked UCI, in log order (for `immunize keys revocation-list`); superseded ones stay valid.
-
-    Read from the log until a projection serves it: topics are stored in clear, so only the
-    certificate events are fetched and decoded.
-    """
-    topics = [_topic(Certificate.Revoked)]
-    position = 0
-    while True:
-        try:
-            page = ledger.recorder.select_notifications(
-                position, page_size, topics=topics, inclusive_of_start=False
-            )
-        except PersistenceError as exc:
-            raise StoreError(f"The ledger database failed while reading ({exc}): try again later.") from exc
-        if not page:
-            return
-        for notification in page:
-            domain_event = ledger.mapper.to_domain_event(notification)
-            if isinstance(domain_event, Certificate.Revoked):
-                yield WithdrawnCertificate(domain_event.uci, domain_event.at, domain_event.reason)
-        position = page[-1].id

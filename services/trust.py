@@ -13,6 +13,8 @@ from keys.certificates import der
 from keys.publish import issue_revocation_list, issue_trust_list
 from keys.settings import passphrase_from_environment
 from keys.store import KeyStore
+from projections.queries import revoked_ucis
+from projections.registry import catch_up_views
 from services.backend import Backend
 from services.errors import (
     CertificateNotAccepted,
@@ -111,6 +113,12 @@ def passphrase(backend: Backend) -> bytes:
     return passphrase_from_environment(development=key_store(backend).manifest().development)
 
 
+def withdrawn_ucis(backend: Backend) -> list[str]:
+    """The revoked UCIs, from the `certificate_index` projection caught up first (the one read side)."""
+    catch_up_views(backend.ledger, backend.views, ["certificate_index"])
+    return revoked_ucis(backend.views)
+
+
 def trust(backend: Backend, now: datetime, *, revocation: bool = False) -> TrustList:
     """Every DSC of the key store (the trust-list file), and with `revocation` the withdrawn UCIs."""
     store = key_store(backend)
@@ -120,7 +128,7 @@ def trust(backend: Backend, now: datetime, *, revocation: bool = False) -> Trust
         caches = backend.caches
         with caches.lock:
             if caches.revoked_hashes is None or caches.revoked_hashes[0] != head:  # re-read after new events
-                hashes = frozenset(uci_hash(u) for u in backend.read.withdrawn_ucis())
+                hashes = frozenset(uci_hash(u) for u in withdrawn_ucis(backend))
                 caches.revoked_hashes = (head, hashes)
             trusted.revoked = caches.revoked_hashes[1]
     return trusted
@@ -247,7 +255,7 @@ def revocation_list_file(backend: Backend, *, now: datetime) -> Download:
     with caches.lock:
         cached = caches.revocation_list
         if cached is None or now - cached[0] > LIST_LIFETIME or cached[1] != head:
-            ucis = sorted(backend.read.withdrawn_ucis())
+            ucis = sorted(withdrawn_ucis(backend))
             if cached is None or now - cached[0] > LIST_LIFETIME or ucis != cached[2]:
                 data = issue_revocation_list(backend.key_dir, passphrase(backend), ucis, now)
                 cached = (now, head, ucis, data)

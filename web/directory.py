@@ -203,13 +203,6 @@ class Directory:
             self.lots[aggregate_id].site_id = str(event.site_id)
 
     # queries --------------------------------------------------------------------------------------------
-    def withdrawn_ucis(self) -> list[str]:
-        """Revoked UCIs (what `ledger.certificates.withdrawn_certificates` lists), caught up."""
-        self.refresh()
-        return sorted(
-            str(r[0]) for r in self.store.query("SELECT uci FROM web_certificates WHERE withdrawn = 1")
-        )
-
     def person_for_uci(self, uci: str) -> str | None:
         self.refresh()
         rows = self.store.query("SELECT person_id FROM web_certificates WHERE uci = ?", (uci,))

@@ -22,9 +22,11 @@ from ledger.certificates import (
     issue_certificate,
     revoke_current_certificate,
     split_name,
-    withdrawn_certificates,
 )
 from ledger.errors import IdempotencyKeyReused, PersonErasedError, PersonNotFound, RuleViolation
+from projections.queries import revoked_certificates
+from projections.registry import catch_up_views
+from projections.store import open_view_store
 from tests.integration.ledger.conftest import ADMIN, NOW, PFIZER, Campaign, Clock, make_campaign
 from tests.unit.credentials.decode import decode, verify_signature
 from verifier import TrustList, verify
@@ -32,6 +34,16 @@ from verifier.errors import RevokedError
 
 NATIONAL_ID = "001085012345"
 STAFF = ADMIN
+
+
+def withdrawn(ledger: Ledger) -> list[tuple[str, str | None]]:
+    """The revoked UCIs with their reasons, from the certificate index view caught up (the one read side)."""
+    store = open_view_store(ledger.store)
+    try:
+        catch_up_views(ledger, store, ["certificate_index"])
+        return [(entry.uci, entry.reason) for entry in revoked_certificates(store)]
+    finally:
+        store.close()
 
 
 @pytest.fixture(scope="module")
@@ -98,9 +110,7 @@ def test_the_next_dose_supersedes_the_certificate_which_stays_valid(
     assert (second.dose_number, second.series_doses) == (2, 2)
     assert second.superseded_uci == first.uci
     assert decode(second.hc1).dcc["v"][0]["mp"] == PFIZER
-    assert (
-        list(withdrawn_certificates(campaign.ledger)) == []
-    )  # booster policy: the 1/2 still tells the truth
+    assert withdrawn(campaign.ledger) == []  # booster policy: the 1/2 still tells the truth
     current = current_certificate(campaign.ledger, NATIONAL_ID)
     assert current is not None
     assert current.uci == second.uci
@@ -121,9 +131,7 @@ def test_a_name_correction_issues_a_new_certificate_with_the_new_name(
     second = issue_certificate(campaign.ledger, person, pki.document_signer)
     assert decode(second.hc1).dcc["nam"] == {"fn": "Đặng", "fnt": "DANG", "gn": "Văn Đức", "gnt": "VAN<DUC"}
     # the first one carries the wrong name: revoked, with the reason the health book explains
-    assert [(w.uci, w.reason) for w in withdrawn_certificates(campaign.ledger)] == [
-        (first.uci, REASON_CORRECTED)
-    ]
+    assert withdrawn(campaign.ledger) == [(first.uci, REASON_CORRECTED)]
 
 
 def test_revoking_puts_the_uci_on_the_list_and_leaves_no_current_certificate(
@@ -139,9 +147,7 @@ def test_revoking_puts_the_uci_on_the_list_and_leaves_no_current_certificate(
     )
 
     assert current_certificate(campaign.ledger, person) is None
-    assert [(w.uci, w.reason) for w in withdrawn_certificates(campaign.ledger)] == [
-        (issued.uci, "issued in error")
-    ]
+    assert withdrawn(campaign.ledger) == [(issued.uci, "issued in error")]
     with pytest.raises(CertificateNotFound):
         revoke_current_certificate(campaign.ledger, person, reason="again", actor=STAFF)
     # A new certificate after a revocation supersedes nothing.
@@ -244,7 +250,7 @@ def test_the_certificate_history_survives_reopening_the_store(
         current = current_certificate(reopened, NATIONAL_ID)
         assert current is not None
         assert (current.uci, current.hc1.value, current.status) == (second.uci, second.hc1, Status.YELLOW)
-        assert list(withdrawn_certificates(reopened)) == []  # a renewal supersedes; the first stays valid
+        assert withdrawn(reopened) == []  # a renewal supersedes; the first stays valid
         assert get_certificate(reopened, first.certificate_id).superseded_by == second.uci
     finally:
         reopened.close()
@@ -265,7 +271,7 @@ def test_downloading_again_gives_the_same_certificate_until_something_changes(
     again = certificate_for_download(campaign.ledger, NATIONAL_ID, pki.document_signer)
     assert (again.uci, again.hc1, again.status) == (first.uci, first.hc1, Status.YELLOW)
     assert again.signed.dcc == first.signed.dcc  # read back with the verifier, for the PDF
-    assert list(withdrawn_certificates(campaign.ledger)) == []
+    assert withdrawn(campaign.ledger) == []
 
     campaign.ledger.correct_name(
         person_id=person, full_name="Nguyễn Thị Anh", reason="typo", actor=STAFF, idempotency_key="fix"
@@ -303,7 +309,7 @@ def revocation_checked(pki: InMemoryPKI, ledger: Ledger, tmp_path: Path, name: s
     trust_file.write_bytes(
         build_trust_list(pki.csca_signer, [pki.document_signer.certificate_der], 1, now, dt.timedelta(days=7))
     )
-    ucis = [w.uci for w in withdrawn_certificates(ledger)]
+    ucis = [uci for uci, _reason in withdrawn(ledger)]
     revocation_file.write_bytes(build_revocation_list(pki.csca_signer, ucis, 1, now, dt.timedelta(days=7)))
     return TrustList.load(trust_file, pki.csca_der, revocation_list=revocation_file)
 
@@ -331,7 +337,7 @@ def test_a_booster_leaves_the_earlier_certificate_valid_and_a_correction_revokes
         person_id=person, date_of_birth="1985-03-12", reason="typo", actor=STAFF, idempotency_key="dob"
     )
     corrected = issue_certificate(ledger, person, pki.document_signer)
-    assert sorted((w.uci, w.reason) for w in withdrawn_certificates(ledger)) == sorted(
+    assert sorted(withdrawn(ledger)) == sorted(
         [(complete.uci, REASON_CORRECTED), (booster.uci, REASON_CORRECTED)]
     )
     trust = revocation_checked(pki, ledger, tmp_path, "after-correction")
@@ -362,5 +368,5 @@ def test_voiding_a_dose_revokes_only_the_certificate_that_names_it(
     )
     again = issue_certificate(ledger, person, pki.document_signer)
     assert again.dose_number == 1
-    assert [(w.uci, w.reason) for w in withdrawn_certificates(ledger)] == [(second.uci, REASON_CORRECTED)]
-    assert first.uci not in {w.uci for w in withdrawn_certificates(ledger)}
+    assert withdrawn(ledger) == [(second.uci, REASON_CORRECTED)]
+    assert first.uci not in {uci for uci, _reason in withdrawn(ledger)}

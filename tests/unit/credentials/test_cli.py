@@ -148,3 +148,51 @@ def test_a_superseded_certificate_still_verifies_and_a_revoked_one_is_refused_wi
     assert verify(old, trust, now=now).dcc["v"][0]["dn"] == 2  # superseded, still true, still valid
     with pytest.raises(RevokedError):
         verify(new, trust, now=now)
+
+
+def test_the_withdrawn_command_and_the_revocation_list_agree_with_the_certificate_index_after_a_revoke(
+    runner: CliRunner, vaccinated: dict[str, object], tmp_path: Path
+) -> None:
+    """Both read the one read side (the `certificate_index` view), caught up after the revoke."""
+    import hashlib
+    import os
+
+    from cryptography import x509
+
+    from cli.keys_commands import COMMANDS as KEYS_COMMANDS
+    from ledger.application import Ledger
+    from projections.queries import revoked_ucis
+    from projections.registry import catch_up_views
+    from projections.store import open_view_store
+    from tests.unit.keys.cose_reader import read_verified
+
+    group = FriendlyGroup("immunize")
+    for command in [*CERTIFICATE_COMMANDS, *KEYS_COMMANDS]:
+        group.add_command(command)
+    national_id = str(vaccinated["national_id"])
+    assert runner.invoke(group, ["certificate", "withdrawn"]).output.split() == []  # the view starts empty
+    issued = runner.invoke(group, ["certificate", "issue", national_id, "--hc1"])
+    assert issued.exit_code == 0, issued.output
+    revoked = runner.invoke(group, ["certificate", "revoke", national_id, "--reason", "issued in error"])
+    assert revoked.exit_code == 0, revoked.output
+    uci = revoked.output.strip().removeprefix("Revoked ")
+
+    withdrawn = runner.invoke(group, ["certificate", "withdrawn"])  # the view was behind: caught up first
+    assert withdrawn.exit_code == 0, withdrawn.output
+    revocation_file = tmp_path / "revoked.cose"
+    listed = runner.invoke(group, ["keys", "revocation-list", "--out", str(revocation_file)])
+    assert listed.exit_code == 0, listed.output
+
+    ledger = Ledger(os.environ["IMMUNIZE_DATABASE_URL"], key_dir=tmp_path / "keys")
+    store = open_view_store(ledger.store)
+    try:
+        assert catch_up_views(ledger, store, ["certificate_index"]) == 0  # nothing left to catch up
+        in_view = revoked_ucis(store)
+    finally:
+        store.close()
+        ledger.close()
+    assert in_view == [uci]
+    assert withdrawn.output.split() == in_view
+    csca = x509.load_pem_x509_certificate((tmp_path / "keys" / "csca.crt.pem").read_bytes())
+    _, payload = read_verified(revocation_file.read_bytes(), csca)
+    assert payload["hashes"] == sorted(hashlib.sha256(u.encode()).digest()[:16] for u in in_view)
