@@ -15,8 +15,7 @@ import click
 
 from cli.ledger_context import open_ledger, revoked_ucis_caught_up
 from credentials.errors import RenderingError
-from credentials.pdf import certificate_pdf
-from credentials.qr import png_bytes, qr_matrix, svg_text, write_picture
+from credentials.qr import DEFAULT_SCALE, png_bytes, qr_matrix, svg_text, write_picture
 from keys.signing import signer_from_environment
 from ledger.values import Actor, Role
 from services import certificates
@@ -79,13 +78,15 @@ def issue_command(
             validity=timedelta(days=validity_days),
             idempotency_key=f"cli-{uuid.uuid4().hex}",
         )
+        # Rendered once, after the issuing transaction committed: downloads read these files.
+        files = certificates.keep_files(ledger, result)
     matrix = qr_matrix(result.hc1)
     if png_file is not None:
-        write_picture(png_file, png_bytes(matrix, scale))
+        write_picture(png_file, files["png"] if scale == DEFAULT_SCALE else png_bytes(matrix, scale))
     if svg_file is not None:
-        write_picture(svg_file, svg_text(matrix, scale))
+        write_picture(svg_file, files["svg"] if scale == DEFAULT_SCALE else svg_text(matrix, scale).encode())
     if pdf_file is not None:
-        write_picture(pdf_file, certificate_pdf(result.signed, result.record))
+        write_picture(pdf_file, files["pdf"])
     if show_hc1:
         click.echo(result.hc1)
     else:

@@ -4,12 +4,14 @@ its pictures (PNG, SVG) and printable PDF. The ledger decides reuse (`certificat
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from uuid import UUID
 
 from credentials import qr
 from credentials.pdf import certificate_pdf
+from credentials.qr import png_bytes, qr_matrix, svg_text
 from keys.signer import DocumentSigner
 from keys.signing import load_current_signer
 from ledger.application import Ledger
@@ -22,13 +24,14 @@ from ledger.certificates import (
 )
 from ledger.errors import PersonErasedError
 from ledger.values import Actor
+from services import certificate_files
 from services.backend import Backend
 from services.errors import CertificateNotIssued, CertificateUncheckable, NoDoseYet, UnknownFormat
 from services.trust import Download, passphrase, trust
 from verifier import VerificationError, verify
 
-RENDERED_CACHE_SIZE = 256
 FORMATS = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf"}
+STORED_FORMATS = ("hc1", "png", "svg", "pdf")  # rendered once at issue time, read on download
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,8 @@ def current(backend: Backend, person_id: UUID, *, now: datetime, issue: bool = F
     """The person's current certificate; `issue=True` (a POST) issues one when none is current,
     superseding the old; otherwise CertificateNotIssued."""
     issued = _issue(backend, person_id, now, issue=issue)
+    if issue:  # the issuing transaction has committed: render its files once, for every download after
+        keep_files(backend.ledger, issued, check=lambda hc1: _check(backend, hc1, now))
     vaccines = backend.reference.vaccines
     record = backend.ledger.person_record(
         person_id
@@ -107,35 +112,51 @@ def current(backend: Backend, person_id: UUID, *, now: datetime, issue: bool = F
 
 
 def certificate_file(backend: Backend, person_id: UUID, fmt: str, *, now: datetime) -> Download:
-    """The certificate as PNG, SVG or PDF. Pictures of a current certificate never change: the last few
-    hundred are kept (a surge of downloads then costs a ledger read, not a PDF drawing each time)."""
+    """The certificate as PNG, SVG or PDF: a read of the files stored when it was issued (no signing,
+    no drawing). A certificate issued before files were stored is rendered once, here, and kept."""
     if fmt not in FORMATS:
         raise UnknownFormat("Certificates come as .png, .svg or .pdf.", fmt=fmt[:10])
-    issued = _issue(backend, person_id, now)
-    key = (issued.uci, fmt)
-    caches = backend.caches
-    with caches.lock:
-        rendered = caches.rendered.get(key)
-    if rendered is None:
-        rendered = (_render(backend, issued, fmt, now), FORMATS[fmt])
-        with caches.lock:
-            if len(caches.rendered) >= RENDERED_CACHE_SIZE:
-                caches.rendered.pop(next(iter(caches.rendered)))
-            caches.rendered[key] = rendered
-    return Download(rendered[0], f"certificate.{fmt}", rendered[1])
+    issued = _issue(backend, person_id, now)  # erased, revoked, superseded or old-key: refused here
+    found = certificate_files.load(backend.ledger, issued.uci, fmt)
+    if found is None:
+        files = keep_files(backend.ledger, issued, check=lambda hc1: _check(backend, hc1, now))
+        return Download(files[fmt], f"certificate.{fmt}", FORMATS[fmt])
+    return Download(found.data, f"certificate.{fmt}", FORMATS[fmt])
 
 
-def _render(backend: Backend, issued: IssueResult, fmt: str, now: datetime) -> bytes:
-    if fmt == "png":
-        return qr.hc1_png(issued.hc1)
-    if fmt == "svg":
-        return qr.hc1_svg(issued.hc1).encode("utf-8")
-    # What is printed is checked: the HC1 is read back by the verifier first.
+def render_files(issued: IssueResult, check: Callable[[str], None] | None = None) -> dict[str, bytes]:
+    """HC1, PNG, SVG and PDF of a certificate (the QR matrix is computed once for both pictures).
+    `check` reads the HC1 back before the PDF is printed (what is printed is checked)."""
+    matrix = qr_matrix(issued.hc1)
+    if check is not None:
+        check(issued.hc1)
+    return {
+        "hc1": issued.hc1.encode("ascii"),
+        "png": png_bytes(matrix, qr.DEFAULT_SCALE),
+        "svg": svg_text(matrix, qr.DEFAULT_SCALE).encode("utf-8"),
+        "pdf": certificate_pdf(issued.signed, issued.record),
+    }
+
+
+def keep_files(
+    ledger: Ledger, issued: IssueResult, check: Callable[[str], None] | None = None
+) -> dict[str, bytes]:
+    """Render a certificate's files once and store them (content-addressed, sealed with the person's key);
+    a certificate whose files are already stored is not rendered again."""
+    if certificate_files.complete(ledger, issued.uci, STORED_FORMATS):
+        stored = {fmt: certificate_files.load(ledger, issued.uci, fmt) for fmt in STORED_FORMATS}
+        if all(found is not None for found in stored.values()):
+            return {fmt: found.data for fmt, found in stored.items() if found is not None}
+    files = render_files(issued, check)
+    certificate_files.store(ledger, issued.person_id, issued.uci, files)
+    return files
+
+
+def _check(backend: Backend, hc1: str, now: datetime) -> None:
     try:
-        verify(issued.hc1, trust(backend, now), now=now)
+        verify(hc1, trust(backend, now), now=now)
     except VerificationError as exc:
         raise CertificateUncheckable(f"The certificate could not be checked before printing: {exc}") from exc
-    return certificate_pdf(issued.signed, issued.record)
 
 
 def issue_new(

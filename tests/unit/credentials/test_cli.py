@@ -81,6 +81,31 @@ def test_issue_prints_the_hc1_and_writes_png_svg_and_pdf(
     assert str(vaccinated["full_name"]) in page_text(pdf.read_bytes())
 
 
+def test_issue_stores_its_rendered_files_for_downloads(
+    runner: CliRunner, immunize: click.Group, vaccinated: dict[str, object], tmp_path: Path
+) -> None:
+    from ledger.application import Ledger
+    from services import certificate_files
+
+    png = tmp_path / "qr.png"
+    result = runner.invoke(
+        immunize, ["certificate", "issue", str(vaccinated["national_id"]), "--hc1", "--png", str(png)]
+    )
+    assert result.exit_code == 0, result.output
+    hc1 = result.output.strip()
+    uci = decode(hc1).dcc["v"][0]["ci"]
+    ledger = Ledger()  # another process's view of the same store
+    try:
+        stored = {fmt: certificate_files.load(ledger, uci, fmt) for fmt in ("hc1", "png", "svg", "pdf")}
+    finally:
+        ledger.close()
+    assert all(found is not None for found in stored.values())
+    assert stored["hc1"] is not None
+    assert stored["hc1"].data.decode() == hc1
+    assert stored["png"] is not None
+    assert stored["png"].data == png.read_bytes()
+
+
 def test_a_second_issue_supersedes_and_revoke_withdraws(
     runner: CliRunner, immunize: click.Group, vaccinated: dict[str, object]
 ) -> None:
