@@ -4,7 +4,7 @@ its pictures (PNG, SVG) and printable PDF. The ledger decides reuse (`certificat
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from uuid import UUID
@@ -18,10 +18,12 @@ from ledger.application import Ledger
 from ledger.certificates import (
     IssueResult,
     certificate_for_download,
+    current_certificate,
     issue_certificate,
     reusable_certificate,
     revoke_current_certificate,
 )
+from ledger.domainmodel import Person
 from ledger.errors import PersonErasedError
 from ledger.values import Actor
 from services import certificate_files
@@ -181,3 +183,39 @@ def revoke(ledger: Ledger, person: UUID | str, *, reason: str, actor: Actor, ide
     return revoke_current_certificate(
         ledger, person, reason=reason, actor=actor, idempotency_key=idempotency_key
     )
+
+
+def registered_people(ledger: Ledger, page: int = 1000) -> Iterator[UUID]:
+    """Every registered person's id, in registration order (read from the log a page at a time)."""
+    topic = f"{Person.Registered.__module__}:{Person.Registered.__qualname__}"
+    after = 0
+    while found := ledger.originators(topic, after, page):
+        for _, person_id in found:
+            yield person_id
+        after = found[-1][0]
+
+
+def reissue(
+    ledger: Ledger, person_id: UUID, signer: DocumentSigner, *, now: datetime, validity: timedelta
+) -> str:
+    """Bring one person's current certificate up to date (after a key rotation or a rule change):
+    "skipped" when it already is (signed with the current key, still true, files stored), "rendered" when only
+    its files were missing, "reissued" when a new one superseded it, "none" when there is nothing to re-issue.
+    Safe to repeat: the re-issue's idempotency key is the superseded UCI, so an interrupted run resumes."""
+    current = current_certificate(ledger, person_id)
+    if current is None:
+        return "none"
+    person = ledger.get_person(person_id)
+    if person.erased or person.full_name.erased or not person.active_doses:
+        return "none"
+    found = reusable_certificate(ledger, person_id, signer, now=now)
+    if found is not None:
+        if certificate_files.complete(ledger, found.uci, STORED_FORMATS):
+            return "skipped"
+        keep_files(ledger, found)
+        return "rendered"
+    issued = issue_certificate(
+        ledger, person_id, signer, now=now, validity=validity, idempotency_key=f"reissue-{current.uci}"
+    )
+    keep_files(ledger, issued)
+    return "reissued"

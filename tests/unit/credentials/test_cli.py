@@ -221,3 +221,45 @@ def test_the_withdrawn_command_and_the_revocation_list_agree_with_the_certificat
     csca = x509.load_pem_x509_certificate((tmp_path / "keys" / "csca.crt.pem").read_bytes())
     _, payload = read_verified(revocation_file.read_bytes(), csca)
     assert payload["hashes"] == sorted(hashlib.sha256(u.encode()).digest()[:16] for u in in_view)
+
+
+def test_reissue_all_after_a_key_rotation_then_a_second_run_does_nothing(
+    runner: CliRunner, immunize: click.Group, tmp_path: Path
+) -> None:
+    from keys.settings import DEVELOPMENT_PASSPHRASE
+    from keys.store import KeyStore
+
+    seeded = runner.invoke(immunize, ["demo", "seed", "--people", "12", "--seed", "5"])
+    assert seeded.exit_code == 0, seeded.output
+    people = json.loads(runner.invoke(immunize, ["person", "list", "--json", "--limit", "100"]).output)
+    holders = [p for p in people if p["doses"] and p["national_id"]][:3]
+    assert len(holders) == 3
+    old = {}
+    for person in holders:
+        issued = runner.invoke(immunize, ["certificate", "issue", str(person["national_id"]), "--hc1"])
+        assert issued.exit_code == 0, issued.output
+        old[person["national_id"]] = issued.output.strip()
+    KeyStore(tmp_path / "keys").rotate(DEVELOPMENT_PASSPHRASE, datetime.now(UTC))
+
+    first = runner.invoke(immunize, ["certificate", "reissue", "--all", "--workers", "2"])
+    assert first.exit_code == 0, first.output
+    assert "Re-issued 3," in first.output
+    assert "failed 0" in first.output
+    second = runner.invoke(immunize, ["certificate", "reissue", "--all"])
+    assert second.exit_code == 0, second.output
+    assert "Re-issued 0, re-rendered 0, already current 3," in second.output
+    from ledger.application import Ledger
+    from ledger.certificates import current_certificate
+    from services import certificate_files
+
+    new_kid = KeyStore(tmp_path / "keys").current_signer(DEVELOPMENT_PASSPHRASE, datetime.now(UTC)).kid
+    ledger = Ledger()
+    try:
+        for national_id, hc1 in old.items():
+            current = current_certificate(ledger, str(national_id))
+            assert current is not None
+            assert current.uci != decode(hc1).dcc["v"][0]["ci"]  # superseded by the re-issue
+            assert current.kid == new_kid.hex()
+            assert certificate_files.complete(ledger, current.uci, ("hc1", "png", "svg", "pdf"))
+    finally:
+        ledger.close()
