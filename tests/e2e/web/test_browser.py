@@ -38,7 +38,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     ledger = Ledger("memory://", key_dir=base / "lk")
     seed_demo(ledger, people=60, seed=11)
     outbox = base / "outbox.jsonl"
-    app = make_app(base, ledger, MESSAGE_SENDER="file", OUTBOX_FILE=str(outbox))
+    # The stories write and then read public pages at once: no freshness interval for the public cache
+    # (its staleness is tested on its own in test_public_cache).
+    app = make_app(base, ledger, MESSAGE_SENDER="file", OUTBOX_FILE=str(outbox), PUBLIC_CACHE_SECONDS=0)
     platform = app.extensions["immunize"].platform
     platform.directory.refresh()
     site = sorted(platform.directory.sites.values(), key=lambda s: s.code)[0]
