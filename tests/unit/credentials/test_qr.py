@@ -19,6 +19,7 @@ from credentials.qr import hc1_png, hc1_svg, png_bytes, qr_matrix, svg_text
 from credentials.qrencode import ALPHANUMERIC, encode
 from credentials.qrtables import ALIGNMENT_POSITIONS, BLOCKS_Q, FORMAT_Q, VERSION_INFO
 from keys.signing import InMemoryPKI
+from tests.qr_reader import QR_ONLY
 from tests.unit.credentials.conftest import ASTRAZENECA, NOW, PFIZER, dose, record
 
 
@@ -44,7 +45,7 @@ def pixels(png: bytes) -> tuple[tuple[int, int], bytes]:
 
 
 def read_qr(png: bytes) -> list[str]:
-    return [result.text for result in zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))]
+    return [result.text for result in zxingcpp.read_barcodes(Image.open(io.BytesIO(png)), formats=QR_ONLY)]
 
 
 def random_text(rng: random.Random, length: int) -> str:
