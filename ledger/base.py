@@ -21,6 +21,7 @@ from ledger.failover import Reconnect
 from ledger.personaldata import KeyRing, load_master_key
 from ledger.reference import Reference, reference
 from ledger.settings import StoreSettings, parse_database_url, prepare_sqlite_file, store_settings
+from ledger.topics import register_moved_topics
 from ledger.transcodings import register_ledger_transcodings
 
 T = TypeVar("T")
@@ -77,6 +78,7 @@ class LedgerBase(CommandRunner):
         """The library's transcodings plus dates, actors and sealed personal data."""
         super().register_transcodings(transcoder)
         register_ledger_transcodings(transcoder, self.keys)
+        register_moved_topics()  # events stored under a moved class's old topic still load
 
     # ---- loading aggregates --------------------------------------------------------------------
 

@@ -1,7 +1,7 @@
 """The certificate index: every certificate issued (by UCI), the current one per person, the superseded
 ones (still valid: a later dose was given) and the revoked ones that feed the revocation list.
 
-Built from the events of `ledger/certificates.py`: `Certificate.Issued` (a new current certificate),
+Built from the events of `ledger/certificate_model.py`: `Certificate.Issued` (a new current certificate),
 `Certificate.Superseded` and `Certificate.Revoked` (both carry the UCI, so no lookup is needed).
 The HC1 text is personal data and is not kept here. When a person is erased their certificates stay
 listed by UCI (a revoked UCI must stay on the revocation list) but lose the link to the person.
@@ -10,7 +10,7 @@ A superseded certificate may later be revoked (a correction made it wrong): the 
 
 from __future__ import annotations
 
-from ledger.certificates import Certificate
+from ledger.certificate_model import Certificate
 from ledger.domainmodel import Person
 from projections.projection import Batch, ViewProjection, handles
 from projections.recorder import Table

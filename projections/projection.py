@@ -13,8 +13,8 @@ from typing import Any, ClassVar, TypeVar
 
 from eventsourcing.persistence import Tracking
 from eventsourcing.projection import Projection
-from eventsourcing.utils import get_topic
 
+from ledger.topics import stored_topics
 from projections.recorder import Table, ViewRecorder
 from projections.store import Cursor, Row, ViewStore
 
@@ -136,7 +136,10 @@ class ViewProjection(Projection[ViewRecorder]):
                 for event_class in getattr(attribute, "_handles", ()):
                     handlers[event_class] = (*handlers.get(event_class, ()), attribute)
         cls._handlers = handlers
-        cls.handled_topics = frozenset(get_topic(event_class) for event_class in handlers)
+        # events stored before a class moved keep its old topic (ledger.topics)
+        cls.handled_topics = frozenset(
+            topic for event_class in handlers for topic in stored_topics(event_class)
+        )
 
     def __init__(self, view: ViewRecorder) -> None:
         super().__init__(view)

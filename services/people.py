@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from uuid import UUID
 
-from ledger.certificates import Certificate
+from ledger.certificate_model import Certificate
 from ledger.domainmodel import Declaration, Dose, Reaction
 from ledger.records import PersonRecord
 from ledger.reference import Reference

@@ -17,8 +17,9 @@ from typing import Any
 from uuid import UUID
 
 from ledger.application import Ledger
-from ledger.certificates import Certificate
+from ledger.certificate_model import Certificate
 from ledger.domainmodel import Person, VaccinationSite, VaccineLot
+from ledger.topics import stored_topics
 from web.store import SqlStore
 
 PAGE = 1000
@@ -26,10 +27,6 @@ INDEX_POSITION = "directory"
 INDEX_KEY_CHECK = "directory-phone-key"
 
 Statement = tuple[str, tuple[Any, ...]]
-
-
-def _topic(cls: type) -> str:
-    return f"{cls.__module__}:{cls.__qualname__}"
 
 
 @dataclass
@@ -84,7 +81,7 @@ class Directory:
 
     # reading the log -------------------------------------------------------------------------------
     def _pages(self, start: int, topics: tuple[type, ...]) -> Any:
-        names = [_topic(t) for t in topics]
+        names = [name for t in topics for name in stored_topics(t)]  # old topics of moved classes too
         while True:
             page = self.ledger.recorder.select_notifications(
                 start, PAGE, topics=names, inclusive_of_start=False

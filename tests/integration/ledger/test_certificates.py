@@ -12,18 +12,17 @@ from credentials import InvalidRecordError, Status
 from keys.lists import build_revocation_list, build_trust_list
 from keys.signing import InMemoryPKI, generate_test_pki
 from ledger.application import Ledger
+from ledger.certificate_model import REASON_CORRECTED, CertificateNotFound
 from ledger.certificates import (
-    REASON_CORRECTED,
-    CertificateNotFound,
     certificate_for_download,
     certificates_of,
     current_certificate,
     get_certificate,
     issue_certificate,
     revoke_current_certificate,
-    split_name,
 )
 from ledger.errors import IdempotencyKeyReused, PersonErasedError, PersonNotFound, RuleViolation
+from ledger.rules import split_name
 from projections.queries import revoked_certificates
 from projections.registry import catch_up_views
 from projections.store import open_view_store

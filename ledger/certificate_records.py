@@ -1,0 +1,68 @@
+"""What a certificate says, built from a person's ledger history: the `VaccinationRecord` handed to
+`credentials.issue`, and a keyed hash of it (`record_basis`) that tells whether a stored certificate
+still tells the truth after a correction.
+"""
+
+from __future__ import annotations
+
+import json
+
+from credentials import DoseRecord, InvalidRecordError, VaccinationRecord
+from ledger.application import Ledger
+from ledger.certificate_model import Certificate
+from ledger.domainmodel import Person
+from ledger.errors import PersonErasedError
+from ledger.rules import split_name
+
+
+def vaccination_record(ledger: Ledger, person: Person) -> VaccinationRecord:
+    """The input of credentials.issue, built from a person's ledger history (valid doses only, oldest first)."""
+    if person.erased or person.full_name.erased or person.date_of_birth.erased:
+        raise PersonErasedError("This person was erased: no certificate can be issued for them.")
+    family, given = split_name(person.full_name.text)
+    doses: list[DoseRecord] = []
+    for dose in person.active_doses:
+        vaccine = ledger.reference.vaccines.get(dose.product)
+        if vaccine is None:
+            raise InvalidRecordError(
+                f"Unknown vaccine code {dose.product!r} on dose {dose.dose_number}: correct the dose first."
+            )
+        lot = ledger.get_lot(dose.lot_id)
+        doses.append(
+            DoseRecord(mp=dose.product, ma=lot.manufacturer, vp=vaccine.vp, date=dose.administered_on)
+        )
+    return VaccinationRecord(
+        family_name=family,
+        given_names=given,
+        date_of_birth=person.date_of_birth.text,
+        doses=tuple(doses),
+    )
+
+
+def record_basis(ledger: Ledger, record: VaccinationRecord) -> str:
+    """A keyed hash of everything a certificate says about the person: equal when nothing changed."""
+    canonical = json.dumps(
+        [
+            record.family_name,
+            record.given_names,
+            record.date_of_birth,
+            [[d.mp, d.ma, d.vp, d.date.isoformat(), d.country] for d in record.doses],
+        ],
+        ensure_ascii=False,
+    )
+    return ledger.keys.master.fingerprint(b"certificate-basis:" + canonical.encode("utf-8"))
+
+
+def still_true(ledger: Ledger, certificate: Certificate, person: Person, record: VaccinationRecord) -> bool:
+    """Whether `certificate` still says what the record says up to its dose (name, birth date, doses)."""
+    dose_ids = [dose.dose_id for dose in person.active_doses]
+    if certificate.dose_id not in dose_ids:
+        return False  # its dose was voided
+    upto = dose_ids.index(certificate.dose_id) + 1
+    then = VaccinationRecord(
+        family_name=record.family_name,
+        given_names=record.given_names,
+        date_of_birth=record.date_of_birth,
+        doses=record.doses[:upto],
+    )
+    return certificate.basis == record_basis(ledger, then)
