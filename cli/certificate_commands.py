@@ -6,27 +6,33 @@ The ledger is IMMUNIZE_DATABASE_URL; the signing key is the key store's current 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from collections import Counter
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, as_completed, wait
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from uuid import UUID
 
 import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from cli.ledger_context import open_ledger, revoked_ucis_caught_up
-from credentials.errors import RenderingError
+from credentials import IssuedCertificate, VaccinationRecord
+from credentials.errors import CredentialError, RenderingError
 from credentials.qr import DEFAULT_SCALE, png_bytes, qr_matrix, svg_text, write_picture
+from credentials.series import rules_fingerprint
+from keys.settings import key_dir_from_environment
 from keys.signer import DocumentSigner
 from keys.signing import signer_from_environment
 from ledger.application import Ledger
 from ledger.errors import LedgerError
 from ledger.values import Actor, Role
-from services import certificates
+from services import certificate_files, certificates
+from services.certificate_files import Entry
+from services.certificate_render import DocumentCertificates, catch_up_index, render_pending
+from services.certificate_render import follow as follow_log
 
 REISSUE_BATCH = 200  # people per task handed to a worker
 
@@ -89,6 +95,7 @@ def issue_command(
             idempotency_key=f"cli-{uuid.uuid4().hex}",
         )
         # Rendered once, after the issuing transaction committed: downloads read these files.
+        certificates.mark_issued(ledger, result)
         files = certificates.keep_files(ledger, result)
     matrix = qr_matrix(result.hc1)
     if png_file is not None:
@@ -116,18 +123,21 @@ def _start_worker(now: datetime) -> None:
     _worker["signer"] = signer_from_environment(now)
 
 
-def _reissue_batch(ids: list[str], now: datetime, validity_days: int) -> Counter[str]:
+def _reissue_batch(entries: list[Entry], now: datetime, validity_days: int, rules: str) -> Counter[str]:
     ledger = _worker["ledger"]
     signer = _worker["signer"]
     assert isinstance(ledger, Ledger)
     assert isinstance(signer, DocumentSigner)
     counts: Counter[str] = Counter()
-    for hex_id in ids:
+    for entry in entries:
         try:
             outcome = certificates.reissue(
-                ledger, UUID(hex=hex_id), signer, now=now, validity=timedelta(days=validity_days)
+                ledger, entry, signer, now=now, validity=timedelta(days=validity_days), rules=rules
             )
-        except LedgerError:  # one person's bad record must not stop a national run; counted, retried next run
+        except (
+            LedgerError,
+            CredentialError,
+        ):  # one bad record must not stop a national run; retried next run
             outcome = "failed"
         counts[outcome] += 1
     return counts
@@ -146,35 +156,89 @@ def _reissue_batch(ids: list[str], now: datetime, validity_days: int) -> Counter
     help="Days the new certificates are valid.",
 )
 def reissue_command(everyone: bool, workers: int, validity_days: int) -> None:
-    """Re-issue and re-render every current certificate not signed with the current key (after a key rotation
-    or a rule change). Resumable: a second run skips what is already done."""
+    """Re-issue and re-render every current certificate signed with an old key, near expiry, corrected since,
+    or numbered or coloured differently by today's rules (after a key rotation or a rule change).
+    Resumable: a second run skips what is already done."""
     now = datetime.now(UTC)
+    rules = rules_fingerprint()
+    totals: Counter[str] = Counter()
+    columns = (TextColumn("Re-issuing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with open_ledger() as ledger:
         if ledger.store.kind == "memory":
             raise RenderingError("Re-issuing needs a stored ledger: set IMMUNIZE_DATABASE_URL.")
-        ids = [person_id.hex for person_id in certificates.registered_people(ledger)]
-    batches = [ids[i : i + REISSUE_BATCH] for i in range(0, len(ids), REISSUE_BATCH)]
-    totals: Counter[str] = Counter()
-    columns = (TextColumn("Re-issuing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=Console(stderr=True)) as progress:
-        task = progress.add_task("reissue", total=len(ids))
-        if workers == 1:
-            _start_worker(now)
-            for batch in batches:
-                totals.update(_reissue_batch(batch, now, validity_days))
-                progress.advance(task, len(batch))
-        else:
-            with ProcessPoolExecutor(workers, initializer=_start_worker, initargs=(now,)) as pool:
-                futures = {
-                    pool.submit(_reissue_batch, batch, now, validity_days): len(batch) for batch in batches
-                }
-                for future in as_completed(futures):
-                    totals.update(future.result())
-                    progress.advance(task, futures[future])
+        catch_up_index(ledger)  # certificates issued before the index existed, or while no renderer ran
+        total = certificate_files.count_current(ledger)
+        pages = certificate_files.current_entries(ledger, page=REISSUE_BATCH)  # streamed, never all ids
+        with Progress(*columns, console=Console(stderr=True)) as progress:
+            task = progress.add_task("reissue", total=total)
+            if workers == 1:
+                _start_worker(now)
+                for batch in pages:
+                    totals.update(_reissue_batch(batch, now, validity_days, rules))
+                    progress.advance(task, len(batch))
+            else:
+                with ProcessPoolExecutor(workers, initializer=_start_worker, initargs=(now,)) as pool:
+                    running: dict[Future[Counter[str]], int] = {}
+                    for batch in pages:
+                        running[pool.submit(_reissue_batch, batch, now, validity_days, rules)] = len(batch)
+                        if len(running) >= 2 * workers:  # a bounded window: memory stays flat at any size
+                            done, _ = wait(running, return_when=FIRST_COMPLETED)
+                            for future in done:
+                                totals.update(future.result())
+                                progress.advance(task, running.pop(future))
+                    for future in as_completed(running):
+                        totals.update(future.result())
+                        progress.advance(task, running[future])
     click.echo(
-        f"Re-issued {totals['reissued']}, re-rendered {totals['rendered']}, already current {totals['skipped']}, "
-        f"without a certificate {totals['none']}, failed {totals['failed']} (of {len(ids)} people)."
+        f"Re-issued {totals['reissued']}, re-rendered {totals['rendered']}, checked under new rules "
+        f"{totals['checked']}, already current {totals['skipped']}, without a certificate {totals['none']}, "
+        f"failed {totals['failed']} (of {sum(totals.values())} certificates)."
     )
+
+
+def _render(hc1: str, signed: IssuedCertificate, record: VaccinationRecord) -> dict[str, bytes]:
+    return certificates.render_files(hc1, signed, record)
+
+
+@certificate.command("render")
+@click.option("--follow", is_flag=True, help="Keep following the ledger until stopped (Ctrl-C or SIGTERM).")
+@click.option(
+    "--poll-interval",
+    type=click.FloatRange(min=0.05, max=60),
+    default=0.5,
+    show_default=True,
+    help="How often to look for new certificates when idle.",
+)
+def render_command(follow: bool, poll_interval: float) -> None:
+    """Render once the files (HC1, PNG, SVG, PDF) of every current certificate not stored yet; with --follow
+    keep doing it as certificates are issued (safe to kill at any moment: each certificate's files and
+    its mark are stored together, so a killed job is rendered again)."""
+    import signal
+    import threading
+
+    key_dir = key_dir_from_environment()
+    totals: Counter[str] = Counter()
+    with open_ledger() as ledger:
+        if not follow:
+            catch_up_index(ledger)
+            documents = DocumentCertificates(key_dir)
+            while True:
+                rendered, failed = render_pending(ledger, documents, _render, limit=200)
+                totals.update(rendered=rendered, failed=failed)
+                if rendered == 0:
+                    break
+            click.echo(f"Rendered {totals['rendered']}, failed {totals['failed']}.")
+            return
+        stop = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        click.echo("Rendering certificates as they are issued; Ctrl-C to stop.", err=True)
+
+        def report(applied: int, rendered: int, failed: int) -> None:
+            totals.update(rendered=rendered, failed=failed)
+
+        with contextlib.suppress(KeyboardInterrupt):
+            follow_log(ledger, key_dir, _render, stop=stop, poll=poll_interval, on_pass=report)
+    click.echo(f"Rendered {totals['rendered']}, failed {totals['failed']}.", err=True)
 
 
 @certificate.command("revoke")

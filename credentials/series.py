@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
 from enum import StrEnum
 
 from credentials.errors import InvalidRecordError
 from credentials.record import DoseRecord
-from credentials.valuesets import VaccineProduct, product
+from credentials.valuesets import VaccineProduct, product, products
 
 
 class Status(StrEnum):
@@ -62,3 +64,15 @@ def latest_dose(doses: tuple[DoseRecord, ...]) -> LatestDose:
     else:
         dn, sd, status = given, (1 if primary == 1 else given), Status.GREEN
     return LatestDose(dose=doses[-1], product=checked[-1], dose_number=dn, series_doses=sd, status=status)
+
+
+NUMBERING_VERSION = "ehn-dose-numbering-1"  # bump when `latest_dose`'s logic changes
+
+
+def rules_fingerprint() -> str:
+    """A short fingerprint of the rules that number doses and colour a certificate (this module's logic and
+    each product's primary series): stored with every certificate, so a rule change that alters only the
+    status is found by `immunize certificate reissue --all` (a different fingerprint means: check again)."""
+    table = sorted((mp, known.primary_doses) for mp, known in products().items())
+    text = json.dumps([NUMBERING_VERSION, table], separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]

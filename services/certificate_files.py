@@ -1,14 +1,20 @@
-# ruff: noqa: S608  -- SQL text holds only this module's constant table name; values are always bound.
-"""Rendered certificates (HC1, PNG, SVG, PDF), stored once at issue time and read on download.
+# ruff: noqa: S608  -- SQL text holds only this module's constant table names; values are always bound.
+"""Rendered certificates (HC1, PNG, SVG, PDF), rendered once off the request and read on download.
 
-Why a table in the ledger's own database (through ledger.database) rather than files on disk: every
-web worker and every host on the same IMMUNIZE_DATABASE_URL sees the same renderings with no shared
-volume to configure, writes are transactional, and PostgreSQL backups carry them with the ledger.
+Two tables in the ledger's own database (through ledger.database), so every web worker and every host on
+the same IMMUNIZE_DATABASE_URL sees the same files with no shared volume, writes are transactional, and
+PostgreSQL backups carry them with the ledger:
 
-Each rendering is content-addressed: its key is the SHA-256 of its bytes (the download's strong ETag).
-The bytes hold personal data (name, birth date), so they are sealed at rest with the person's own data
-key (AES-GCM, ledger.personaldata): erasing the person shreds their renderings too.
-`memory://` ledgers keep renderings in a dict attached to the Ledger object.
+- `certificate_renderings`: the files. Each is content-addressed (its key is the SHA-256 of its bytes, the
+  download's strong ETag). The bytes hold personal data (name, birth date), so they are sealed at rest with
+  the person's own data key (AES-GCM, ledger.personaldata): erasing the person shreds them.
+- `certificate_rendering_index`: one row per certificate (no personal data) saying whose it is (the person
+  and the holder whose phone signs in for them), whether it is the one to hand out (`state`: current,
+  stale after a correction, superseded, revoked; it only moves forward, so the issuing request's mark
+  and the renderer's replay of the log can arrive in either order), what it says (kid, status, dn/sd,
+  the numbering rules' fingerprint, expiry) and whether its files are stored (the render queue).
+
+A download is one indexed read of both (`download`): no ledger aggregate, no key file, no signature check.
 """
 
 from __future__ import annotations
@@ -17,16 +23,25 @@ import hashlib
 import os
 import threading
 import weakref
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from uuid import UUID
 
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from ledger.application import Ledger
-from ledger.database import Database
+from ledger.database import Cursor, Database
 
 TABLE = "certificate_renderings"
+INDEX = "certificate_rendering_index"
+POSITIONS = "certificate_rendering_positions"
 _NONCE = 12
+
+# The index's states, in the only order a certificate moves through them (a rank never goes down,
+# except stale -> current when an issuing request found the certificate still true).
+CURRENT, STALE, SUPERSEDED, REVOKED = "current", "stale", "superseded", "revoked"
+RANK = {CURRENT: 0, STALE: 1, SUPERSEDED: 2, REVOKED: 3}
 
 
 @dataclass(frozen=True)
@@ -37,75 +52,83 @@ class Rendering:
     sha256: str
 
 
+@dataclass(frozen=True)
+class Entry:
+    """What the index says of one certificate (no personal data)."""
+
+    uci: str
+    certificate_id: UUID
+    person_id: UUID
+    holder_id: UUID
+    kid: str
+    status: str
+    dose_number: int
+    series_doses: int
+    rules: str
+    expires_at: str  # ISO 8601
+    state: str = CURRENT
+    rendered: bool = False
+
+
+@dataclass(frozen=True)
+class Found:
+    """A download's one read: the current certificate of a person, whose phone may have it, and the
+    sealed file of the asked format (None when it is not rendered yet)."""
+
+    uci: str
+    holder_id: UUID
+    sha256: str | None
+    sealed: bytes | None
+    person_id: UUID
+
+
 def content_hash(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-class _SqlRows:
+class _Tables:
+    """The three tables on one Database (created on first use)."""
+
     def __init__(self, db: Database) -> None:
         self.db = db
-        self.name = db.table(TABLE)
+        self.files = db.table(TABLE)
+        self.index = db.table(INDEX)
+        self.positions = db.table(POSITIONS)
         db.script(
             [
-                f"CREATE TABLE IF NOT EXISTS {self.name} (sha256 TEXT PRIMARY KEY, uci TEXT NOT NULL, "
-                f"fmt TEXT NOT NULL, person_id TEXT NOT NULL, sealed {db.blob} NOT NULL, UNIQUE (uci, fmt))"
+                f"CREATE TABLE IF NOT EXISTS {self.files} (sha256 TEXT PRIMARY KEY, uci TEXT NOT NULL, "
+                f"fmt TEXT NOT NULL, person_id TEXT NOT NULL, sealed {db.blob} NOT NULL, UNIQUE (uci, fmt))",
+                f"CREATE INDEX IF NOT EXISTS {_plain(TABLE + '_person')} ON {self.files} (person_id)",
+                f"CREATE TABLE IF NOT EXISTS {self.index} (uci TEXT PRIMARY KEY, certificate_id TEXT NOT NULL, "
+                "person_id TEXT NOT NULL, holder_id TEXT NOT NULL, state TEXT NOT NULL, state_rank INTEGER "
+                "NOT NULL, kid TEXT NOT NULL, status TEXT NOT NULL, dose_number INTEGER NOT NULL, "
+                "series_doses INTEGER NOT NULL, rules TEXT NOT NULL, expires_at TEXT NOT NULL, "
+                "rendered INTEGER NOT NULL DEFAULT 0, seen INTEGER NOT NULL DEFAULT 0)",
+                f"CREATE INDEX IF NOT EXISTS {_plain(INDEX + '_person')} ON {self.index} (person_id, uci)",
+                f"CREATE INDEX IF NOT EXISTS {_plain(INDEX + '_queue')} ON {self.index} "
+                "(state_rank, rendered, uci)",
+                f"CREATE TABLE IF NOT EXISTS {self.positions} (name TEXT PRIMARY KEY, position BIGINT NOT NULL)",
             ]
         )
 
-    def put(self, rows: list[tuple[str, str, str, str, bytes]]) -> None:
-        with self.db.transaction(write=True) as cursor:  # all formats of a certificate, or none
-            cursor.executemany(
-                f"INSERT INTO {self.name} (sha256, uci, fmt, person_id, sealed) VALUES (?, ?, ?, ?, ?) "
-                "ON CONFLICT DO NOTHING",
-                rows,
-            )
 
-    def get(self, uci: str, fmt: str) -> tuple[str, str, bytes] | None:
-        found = self.db.query(
-            f"SELECT sha256, person_id, sealed FROM {self.name} WHERE uci = ? AND fmt = ?", (uci, fmt)
-        )
-        if not found:
-            return None
-        sha, person, sealed = found[0]
-        return str(sha), str(person), bytes(sealed)
-
-    def has_all(self, uci: str, formats: tuple[str, ...]) -> bool:
-        found = self.db.query(f"SELECT COUNT(*) FROM {self.name} WHERE uci = ?", (uci,))
-        return int(found[0][0]) >= len(formats)
+def _plain(name: str) -> str:
+    """An index's name: never schema-qualified (PostgreSQL puts it in its table's schema)."""
+    return '"' + name + '"'
 
 
-class _MemoryRows:
-    def __init__(self) -> None:
-        self.rows: dict[tuple[str, str], tuple[str, str, bytes]] = {}
-        self.lock = threading.Lock()
-
-    def put(self, rows: list[tuple[str, str, str, str, bytes]]) -> None:
-        with self.lock:
-            for sha, uci, fmt, person, sealed in rows:
-                self.rows.setdefault((uci, fmt), (sha, person, sealed))
-
-    def get(self, uci: str, fmt: str) -> tuple[str, str, bytes] | None:
-        return self.rows.get((uci, fmt))
-
-    def has_all(self, uci: str, formats: tuple[str, ...]) -> bool:
-        return all((uci, fmt) in self.rows for fmt in formats)
-
-
-_tables: weakref.WeakKeyDictionary[Ledger, _SqlRows | _MemoryRows] = weakref.WeakKeyDictionary()
+_tables: weakref.WeakKeyDictionary[Ledger, _Tables] = weakref.WeakKeyDictionary()
 _tables_lock = threading.Lock()
 
 
-def _rows(ledger: Ledger) -> _SqlRows | _MemoryRows:
+def tables(ledger: Ledger) -> _Tables:
+    """The ledger's rendering tables (a memory ledger gets an in-memory SQLite database of its own)."""
     with _tables_lock:
         found = _tables.get(ledger)
         if found is None:
-            if ledger.store.kind == "memory":
-                found = _MemoryRows()
-            else:
-                db = Database.shared(ledger.store)
-                weakref.finalize(ledger, db.close)  # this ledger's use of the process's pool ends with it
-                found = _SqlRows(db)
-            _tables[ledger] = found
+            db = Database.shared(ledger.store)
+            weakref.finalize(ledger, db.close)  # this ledger's use of the process's pool ends with it
+            found = _tables[ledger] = _Tables(db)
         return found
 
 
@@ -114,40 +137,238 @@ def _aad(person_id: UUID, uci: str, fmt: str) -> bytes:
     return person_id.bytes + f"|{uci}|{fmt}".encode()
 
 
-def store(ledger: Ledger, person_id: UUID, uci: str, files: dict[str, bytes]) -> dict[str, str]:
-    """Seal and keep a certificate's files (format -> bytes); returns format -> SHA-256. Nothing is
-    kept when the person has no data key (erased)."""
+def seal(key: bytes, person_id: UUID, uci: str, fmt: str, data: bytes) -> bytes:
+    nonce = os.urandom(_NONCE)
+    return nonce + AESGCM(key).encrypt(nonce, data, _aad(person_id, uci, fmt))
+
+
+def open_sealed(key: bytes, person_id: UUID, uci: str, fmt: str, sealed: bytes) -> bytes | None:
+    try:
+        return AESGCM(key).decrypt(sealed[:_NONCE], sealed[_NONCE:], _aad(person_id, uci, fmt))
+    except InvalidTag:  # a row moved, or a key that is not this person's: never served
+        return None
+
+
+def _file_rows(
+    ledger: Ledger, person_id: UUID, uci: str, files: dict[str, bytes]
+) -> list[tuple[object, ...]]:
     key = ledger.keys.key(person_id)
     if key is None:
+        return []
+    return [
+        (content_hash(data), uci, fmt, person_id.hex, seal(key, person_id, uci, fmt, data))
+        for fmt, data in files.items()
+    ]
+
+
+def _insert_files(t: _Tables, cursor: Cursor, rows: Sequence[tuple[object, ...]]) -> None:
+    cursor.executemany(
+        f"INSERT INTO {t.files} (sha256, uci, fmt, person_id, sealed) VALUES (?, ?, ?, ?, ?) "
+        "ON CONFLICT DO NOTHING",
+        rows,
+    )
+
+
+def store(ledger: Ledger, person_id: UUID, uci: str, files: dict[str, bytes]) -> dict[str, str]:
+    """Seal and keep a certificate's files (format -> bytes) and mark it rendered, in one transaction (all
+    formats or none); returns format -> SHA-256. Nothing is kept when the person has no data key (erased)."""
+    rows = _file_rows(ledger, person_id, uci, files)
+    if not rows:
         return {}
-    aead = AESGCM(key)
-    rows = []
-    hashes = {}
-    for fmt, data in files.items():
-        nonce = os.urandom(_NONCE)
-        sha = content_hash(data)
-        hashes[fmt] = sha
-        rows.append(
-            (sha, uci, fmt, person_id.hex, nonce + aead.encrypt(nonce, data, _aad(person_id, uci, fmt)))
-        )
-    _rows(ledger).put(rows)
-    return hashes
+    t = tables(ledger)
+    with t.db.transaction(write=True) as cursor:
+        _insert_files(t, cursor, rows)
+        cursor.execute(f"UPDATE {t.index} SET rendered = 1 WHERE uci = ?", (uci,))
+    return {str(row[2]): str(row[0]) for row in rows}
 
 
 def load(ledger: Ledger, uci: str, fmt: str) -> Rendering | None:
     """The stored file of that certificate and format, or None (never rendered, or its owner erased)."""
-    found = _rows(ledger).get(uci, fmt)
-    if found is None:
+    t = tables(ledger)
+    found = t.db.query(
+        f"SELECT sha256, person_id, sealed FROM {t.files} WHERE uci = ? AND fmt = ?", (uci, fmt)
+    )
+    if not found:
         return None
-    sha, person, sealed = found
-    owner = UUID(hex=person)
+    sha, person, sealed = found[0]
+    owner = UUID(hex=str(person))
     key = ledger.keys.key(owner)
-    if key is None:
-        return None
-    data = AESGCM(key).decrypt(sealed[:_NONCE], sealed[_NONCE:], _aad(owner, uci, fmt))
-    return Rendering(data, sha)
+    data = None if key is None else open_sealed(key, owner, uci, fmt, bytes(sealed))
+    return None if data is None else Rendering(data, str(sha))
 
 
 def complete(ledger: Ledger, uci: str, formats: tuple[str, ...]) -> bool:
     """Whether every format of that certificate is stored (a re-render skips it)."""
-    return _rows(ledger).has_all(uci, formats)
+    t = tables(ledger)
+    found = t.db.query(f"SELECT COUNT(*) FROM {t.files} WHERE uci = ?", (uci,))
+    return int(found[0][0]) >= len(formats)
+
+
+# ---- the index --------------------------------------------------------------------------------------
+
+
+def _upsert(t: _Tables, cursor: Cursor, entry: Entry, state: str) -> None:
+    """Insert the certificate's row, or move an existing one forward to `state` (never back)."""
+    cursor.execute(
+        f"INSERT INTO {t.index} (uci, certificate_id, person_id, holder_id, state, state_rank, kid, status, "
+        "dose_number, series_doses, rules, expires_at, rendered) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0) "
+        "ON CONFLICT (uci) DO NOTHING",
+        (
+            entry.uci,
+            entry.certificate_id.hex,
+            entry.person_id.hex,
+            entry.holder_id.hex,
+            state,
+            RANK[state],
+            entry.kid,
+            entry.status,
+            entry.dose_number,
+            entry.series_doses,
+            entry.rules,
+            entry.expires_at,
+        ),
+    )
+    _advance(t, cursor, entry.uci, state)
+
+
+def _advance(t: _Tables, cursor: Cursor, uci: str, state: str) -> None:
+    cursor.execute(
+        f"UPDATE {t.index} SET state = ?, state_rank = ? WHERE uci = ? AND state_rank < ?",
+        (state, RANK[state], uci, RANK[state]),
+    )
+
+
+def mark_issued(ledger: Ledger, entry: Entry, superseded_uci: str | None) -> None:
+    """An issuing request's mark, right after its transaction committed: this certificate is the one to
+    hand out (a stale one found still true becomes current again) and the one it replaced is not. The
+    renderer replays the same from the log, so a crash between the commit and this mark loses nothing."""
+    t = tables(ledger)
+    with t.db.transaction(write=True) as cursor:
+        _upsert(t, cursor, entry, CURRENT)
+        cursor.execute(
+            f"UPDATE {t.index} SET state = ?, state_rank = ? WHERE uci = ? AND state = ?",
+            (CURRENT, RANK[CURRENT], entry.uci, STALE),
+        )
+        if superseded_uci is not None:
+            _advance(t, cursor, superseded_uci, SUPERSEDED)
+
+
+def mark(ledger: Ledger, uci: str, state: str) -> None:
+    """Move one certificate forward (superseded, revoked) at once, e.g. right after a revocation committed."""
+    t = tables(ledger)
+    with t.db.transaction(write=True) as cursor:
+        _advance(t, cursor, uci, state)
+
+
+def download(ledger: Ledger, person_id: UUID, fmt: str) -> Found | None:
+    """The one read a download makes: the person's current certificate and its stored file of `fmt`
+    (indexed on person and state, then on UCI and format), or None when the person has none."""
+    t = tables(ledger)
+    rows = t.db.query(
+        f"SELECT i.uci, i.holder_id, f.sha256, f.sealed FROM {t.index} i LEFT JOIN {t.files} f "
+        "ON f.uci = i.uci AND f.fmt = ? WHERE i.person_id = ? AND i.state_rank = 0 "
+        "ORDER BY i.expires_at DESC LIMIT 1",  # one row: a newer one supersedes
+        (fmt, person_id.hex),
+    )
+    if not rows:
+        return None
+    uci, holder, sha, sealed = rows[0]
+    return Found(
+        str(uci),
+        UUID(hex=str(holder)),
+        None if sha is None else str(sha),
+        None if sealed is None else bytes(sealed),
+        person_id,
+    )
+
+
+def unsealed(ledger: Ledger, found: Found, fmt: str) -> bytes | None:
+    """The file's bytes (None once the person is erased: their key is gone)."""
+    if found.sealed is None:
+        return None
+    key = ledger.keys.key(found.person_id)
+    return None if key is None else open_sealed(key, found.person_id, found.uci, fmt, found.sealed)
+
+
+def entry(ledger: Ledger, uci: str) -> Entry | None:
+    """The index row of one certificate."""
+    t = tables(ledger)
+    rows = t.db.query(
+        f"SELECT {_COLUMNS} FROM {t.index} WHERE uci = ?",
+        (uci,),
+    )
+    return _entry(rows[0]) if rows else None
+
+
+_COLUMNS = (
+    "uci, certificate_id, person_id, holder_id, kid, status, dose_number, series_doses, rules, expires_at, "
+    "state, rendered"
+)
+
+
+def _entry(row: Sequence[object]) -> Entry:
+    uci, certificate, person, holder, kid, status, dn, sd, rules, expires, state, rendered = row
+    return Entry(
+        str(uci),
+        UUID(hex=str(certificate)),
+        UUID(hex=str(person)),
+        UUID(hex=str(holder)),
+        str(kid),
+        str(status),
+        int(str(dn)),
+        int(str(sd)),
+        str(rules),
+        str(expires),
+        str(state),
+        bool(rendered),
+    )
+
+
+def current_entries(
+    ledger: Ledger, after: tuple[str, str] = ("", ""), page: int = 1000
+) -> Iterator[list[Entry]]:
+    """Every current (or stale: corrected since) certificate, a page at a time in (person, UCI) order
+    (keyset pagination: each page is one indexed range read, whatever the table's size, and `after`
+    resumes where an interrupted run stopped)."""
+    t = tables(ledger)
+    person, uci = after
+    while True:
+        rows = t.db.query(
+            f"SELECT {_COLUMNS} FROM {t.index} WHERE state_rank <= 1 AND (person_id > ? OR "
+            "(person_id = ? AND uci > ?)) ORDER BY person_id, uci LIMIT ?",
+            (person, person, uci, page),
+        )
+        if not rows:
+            return
+        found = [_entry(row) for row in rows]
+        yield found
+        person, uci = found[-1].person_id.hex, found[-1].uci
+
+
+def count_current(ledger: Ledger) -> int:
+    """How many certificates are current (or stale): a re-issue's total."""
+    t = tables(ledger)
+    return int(t.db.query(f"SELECT COUNT(*) FROM {t.index} WHERE state_rank <= 1")[0][0])
+
+
+def pending(ledger: Ledger, limit: int, *, after: str = "") -> list[Entry]:
+    """Current certificates whose files are not stored yet (the render queue), in UCI order."""
+    t = tables(ledger)
+    rows = t.db.query(
+        f"SELECT {_COLUMNS} FROM {t.index} WHERE state_rank = 0 AND rendered = 0 AND uci > ? "
+        "ORDER BY uci LIMIT ?",
+        (after, limit),
+    )
+    return [_entry(row) for row in rows]
+
+
+def set_rules(ledger: Ledger, uci: str, rules: str) -> None:
+    """Record that a certificate was checked under the current numbering rules and still says the same."""
+    t = tables(ledger)
+    t.db.execute(f"UPDATE {t.index} SET rules = ? WHERE uci = ?", (rules, uci))
+
+
+def position(ledger: Ledger, name: str) -> int:
+    t = tables(ledger)
+    rows = t.db.query(f"SELECT position FROM {t.positions} WHERE name = ?", (name,))
+    return int(rows[0][0]) if rows else 0

@@ -4,36 +4,57 @@ its pictures (PNG, SVG) and printable PDF. The ledger decides reuse (`certificat
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from uuid import UUID
 
-from credentials import qr
+from credentials import IssuedCertificate, VaccinationRecord, qr
 from credentials.pdf import certificate_pdf
 from credentials.qr import png_bytes, qr_matrix, svg_text
+from credentials.series import latest_dose, rules_fingerprint
 from keys.signer import DocumentSigner
 from keys.signing import load_current_signer
 from ledger.application import Ledger
 from ledger.certificates import (
     IssueResult,
     certificate_for_download,
-    current_certificate,
     issue_certificate,
     reusable_certificate,
     revoke_current_certificate,
+    vaccination_record,
 )
 from ledger.domainmodel import Person
 from ledger.errors import PersonErasedError
+from ledger.phone import normalise_phone
 from ledger.values import Actor
 from services import certificate_files
 from services.backend import Backend
-from services.errors import CertificateNotIssued, CertificateUncheckable, NoDoseYet, UnknownFormat
-from services.trust import Download, passphrase, trust
+from services.certificate_files import REVOKED, Entry, content_hash
+from services.certificate_render import holder_of, render_one
+from services.errors import (
+    CertificateNotIssued,
+    CertificateUncheckable,
+    NoDoseYet,
+    NotInFamily,
+    UnknownFormat,
+)
+from services.trust import passphrase, trust
 from verifier import VerificationError, verify
 
 FORMATS = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf"}
 STORED_FORMATS = ("hc1", "png", "svg", "pdf")  # rendered once at issue time, read on download
+
+
+@dataclass(frozen=True)
+class CertificateDownload:
+    """A stored certificate file to hand out, with its SHA-256 (the strong ETag)."""
+
+    data: bytes
+    filename: str
+    mimetype: str
+    sha256: str
 
 
 @dataclass(frozen=True)
@@ -65,7 +86,9 @@ class CurrentCertificate:
         return data
 
 
-def _issue(backend: Backend, person_id: UUID, now: datetime, *, issue: bool = False) -> IssueResult:
+def _issue(
+    backend: Backend, person_id: UUID, now: datetime, *, issue: bool = False
+) -> tuple[Person, IssueResult]:
     """The current certificate; with issue=True a new one when none is current (only on a POST)."""
     person = backend.ledger.get_person(person_id)
     if person.erased or person.full_name.erased:
@@ -74,19 +97,39 @@ def _issue(backend: Backend, person_id: UUID, now: datetime, *, issue: bool = Fa
         raise NoDoseYet("No dose yet, so no certificate.")
     signer = load_current_signer(backend.key_dir, passphrase(backend), now)
     if issue:
-        return certificate_for_download(backend.ledger, person_id, signer, now=now)
+        return person, certificate_for_download(backend.ledger, person_id, signer, now=now)
     found = reusable_certificate(backend.ledger, person_id, signer, now=now)
     if found is None:
         raise CertificateNotIssued("There is no current certificate: ask for one first.")
-    return found
+    return person, found
+
+
+def index_entry(issued: IssueResult, holder: UUID, rules: str | None = None) -> Entry:
+    """The rendering index's row of a certificate just issued (or found current) under today's rules."""
+    return Entry(
+        uci=issued.uci,
+        certificate_id=issued.certificate_id,
+        person_id=issued.person_id,
+        holder_id=holder,
+        kid=issued.kid.hex(),
+        status=str(issued.status),
+        dose_number=issued.dose_number,
+        series_doses=issued.series_doses,
+        rules=rules_fingerprint() if rules is None else rules,
+        expires_at=issued.expires_at.isoformat(),
+    )
 
 
 def current(backend: Backend, person_id: UUID, *, now: datetime, issue: bool = False) -> CurrentCertificate:
     """The person's current certificate; `issue=True` (a POST) issues one when none is current,
     superseding the old; otherwise CertificateNotIssued."""
-    issued = _issue(backend, person_id, now, issue=issue)
-    if issue:  # the issuing transaction has committed: render its files once, for every download after
-        keep_files(backend.ledger, issued, check=lambda hc1: _check(backend, hc1, now))
+    person, issued = _issue(backend, person_id, now, issue=issue)
+    if issue:
+        # The issuing transaction has committed (its Certificate.Issued event is the renderer's queue):
+        # mark it as the one to hand out at once; the renderer draws its files off the request.
+        certificate_files.mark_issued(
+            backend.ledger, index_entry(issued, holder_of(person)), issued.superseded_uci
+        )
     vaccines = backend.reference.vaccines
     record = backend.ledger.person_record(
         person_id
@@ -113,43 +156,88 @@ def current(backend: Backend, person_id: UUID, *, now: datetime, issue: bool = F
     )
 
 
-def certificate_file(backend: Backend, person_id: UUID, fmt: str, *, now: datetime) -> Download:
-    """The certificate as PNG, SVG or PDF: a read of the files stored when it was issued (no signing,
-    no drawing). A certificate issued before files were stored is rendered once, here, and kept."""
+def file_for_phone(backend: Backend, phone: str, person_id: UUID, fmt: str) -> CertificateDownload | None:
+    """The stored PNG, SVG or PDF of a person's current certificate, for the signed-in phone: one indexed
+    read of the rendering and its holder, and the phone index for the caller (no ledger aggregate, no key
+    file, no signature check, no drawing). None when nothing is stored yet (the caller then takes the
+    full path, `certificate_file`). A person the phone does not sign in for is 'not found'."""
     if fmt not in FORMATS:
         raise UnknownFormat("Certificates come as .png, .svg or .pdf.", fmt=fmt[:10])
-    issued = _issue(backend, person_id, now)  # erased, revoked, superseded or old-key: refused here
-    found = certificate_files.load(backend.ledger, issued.uci, fmt)
-    if found is None:
-        files = keep_files(backend.ledger, issued, check=lambda hc1: _check(backend, hc1, now))
-        return Download(files[fmt], f"certificate.{fmt}", FORMATS[fmt])
-    return Download(found.data, f"certificate.{fmt}", FORMATS[fmt])
+    found = certificate_files.download(backend.ledger, person_id, fmt)
+    if found is None or found.sealed is None:
+        return None
+    if backend.phone_key is None or found.holder_id not in backend.read.people_with_phone(
+        backend.phone_key(normalise_phone(phone))
+    ):
+        raise NotInFamily("No such person in your family.")
+    data = certificate_files.unsealed(backend.ledger, found, fmt)
+    if data is None:  # erased since: the key is gone
+        raise PersonErasedError("This record was erased.")
+    return CertificateDownload(data, f"certificate.{fmt}", FORMATS[fmt], found.sha256 or content_hash(data))
 
 
-def render_files(issued: IssueResult, check: Callable[[str], None] | None = None) -> dict[str, bytes]:
+_inflight: dict[str, threading.Lock] = {}
+_inflight_lock = threading.Lock()
+
+
+def certificate_file(backend: Backend, person_id: UUID, fmt: str, *, now: datetime) -> CertificateDownload:
+    """The certificate as PNG, SVG or PDF when the renderer has not stored it yet (just issued, or issued
+    before files were stored): checked in full, rendered once here (one request per certificate draws it,
+    the others wait for it: single-flight in this process; another process's copy is the same file and the
+    store keeps the first) and stored, so every later download is a plain read."""
+    if fmt not in FORMATS:
+        raise UnknownFormat("Certificates come as .png, .svg or .pdf.", fmt=fmt[:10])
+    person, issued = _issue(backend, person_id, now)  # erased, revoked, superseded or old-key: refused here
+    with _inflight_lock:
+        lock = _inflight.setdefault(issued.uci, threading.Lock())
+    with lock:
+        try:
+            found = certificate_files.load(backend.ledger, issued.uci, fmt)
+            if found is None:
+                certificate_files.mark_issued(backend.ledger, index_entry(issued, holder_of(person)), None)
+                files = keep_files(backend.ledger, issued, check=lambda hc1: _check(backend, hc1, now))
+                return CertificateDownload(
+                    files[fmt], f"certificate.{fmt}", FORMATS[fmt], content_hash(files[fmt])
+                )
+        finally:
+            with _inflight_lock:
+                _inflight.pop(issued.uci, None)
+    return CertificateDownload(found.data, f"certificate.{fmt}", FORMATS[fmt], found.sha256)
+
+
+def render_files(
+    hc1: str,
+    signed: IssuedCertificate,
+    record: VaccinationRecord,
+    check: Callable[[str], None] | None = None,
+    formats: tuple[str, ...] = STORED_FORMATS,
+) -> dict[str, bytes]:
     """HC1, PNG, SVG and PDF of a certificate (the QR matrix is computed once for both pictures).
     `check` reads the HC1 back before the PDF is printed (what is printed is checked)."""
-    matrix = qr_matrix(issued.hc1)
+    matrix = qr_matrix(hc1)
     if check is not None:
-        check(issued.hc1)
-    return {
-        "hc1": issued.hc1.encode("ascii"),
-        "png": png_bytes(matrix, qr.DEFAULT_SCALE),
-        "svg": svg_text(matrix, qr.DEFAULT_SCALE).encode("utf-8"),
-        "pdf": certificate_pdf(issued.signed, issued.record),
-    }
+        check(hc1)
+    files = {"hc1": hc1.encode("ascii"), "png": png_bytes(matrix, qr.DEFAULT_SCALE)}
+    if "svg" in formats:
+        files["svg"] = svg_text(matrix, qr.DEFAULT_SCALE).encode("utf-8")
+    if "pdf" in formats:
+        files["pdf"] = certificate_pdf(signed, record)
+    return files
 
 
 def keep_files(
-    ledger: Ledger, issued: IssueResult, check: Callable[[str], None] | None = None
+    ledger: Ledger,
+    issued: IssueResult,
+    check: Callable[[str], None] | None = None,
+    formats: tuple[str, ...] = STORED_FORMATS,
 ) -> dict[str, bytes]:
     """Render a certificate's files once and store them (content-addressed, sealed with the person's key);
     a certificate whose files are already stored is not rendered again."""
-    if certificate_files.complete(ledger, issued.uci, STORED_FORMATS):
-        stored = {fmt: certificate_files.load(ledger, issued.uci, fmt) for fmt in STORED_FORMATS}
+    if certificate_files.complete(ledger, issued.uci, formats):
+        stored = {fmt: certificate_files.load(ledger, issued.uci, fmt) for fmt in formats}
         if all(found is not None for found in stored.values()):
             return {fmt: found.data for fmt, found in stored.items() if found is not None}
-    files = render_files(issued, check)
+    files = render_files(issued.hc1, issued.signed, issued.record, check, formats)
     certificate_files.store(ledger, issued.person_id, issued.uci, files)
     return files
 
@@ -177,45 +265,79 @@ def issue_new(
     )
 
 
-def revoke(ledger: Ledger, person: UUID | str, *, reason: str, actor: Actor, idempotency_key: str) -> str:
-    """Revoke the person's current certificate (issued with wrong data or by mistake); returns its UCI,
-    which goes on the revocation list."""
-    return revoke_current_certificate(
-        ledger, person, reason=reason, actor=actor, idempotency_key=idempotency_key
+def mark_issued(ledger: Ledger, issued: IssueResult) -> None:
+    """Put a certificate issued outside a request (the CLI) in the rendering index as the current one."""
+    certificate_files.mark_issued(
+        ledger, index_entry(issued, holder_of(ledger.get_person(issued.person_id))), issued.superseded_uci
     )
 
 
-def registered_people(ledger: Ledger, page: int = 1000) -> Iterator[UUID]:
-    """Every registered person's id, in registration order (read from the log a page at a time)."""
-    topic = f"{Person.Registered.__module__}:{Person.Registered.__qualname__}"
-    after = 0
-    while found := ledger.originators(topic, after, page):
-        for _, person_id in found:
-            yield person_id
-        after = found[-1][0]
+def revoke(ledger: Ledger, person: UUID | str, *, reason: str, actor: Actor, idempotency_key: str) -> str:
+    """Revoke the person's current certificate (issued with wrong data or by mistake); returns its UCI,
+    which goes on the revocation list. Its files stop being served at once (the renderer replays the
+    same from the log, should this process stop between the commit and the mark)."""
+    uci = revoke_current_certificate(
+        ledger, person, reason=reason, actor=actor, idempotency_key=idempotency_key
+    )
+    certificate_files.mark(ledger, uci, REVOKED)
+    return uci
+
+
+RENEW_BEFORE = timedelta(days=30)  # a certificate this close to expiry is renewed (as a download would)
 
 
 def reissue(
-    ledger: Ledger, person_id: UUID, signer: DocumentSigner, *, now: datetime, validity: timedelta
+    ledger: Ledger,
+    entry: Entry,
+    signer: DocumentSigner,
+    *,
+    now: datetime,
+    validity: timedelta,
+    rules: str,
+    formats: tuple[str, ...] = STORED_FORMATS,
 ) -> str:
-    """Bring one person's current certificate up to date (after a key rotation or a rule change):
-    "skipped" when it already is (signed with the current key, still true, files stored), "rendered" when only
-    its files were missing, "reissued" when a new one superseded it, "none" when there is nothing to re-issue.
-    Safe to repeat: the re-issue's idempotency key is the superseded UCI, so an interrupted run resumes."""
-    current = current_certificate(ledger, person_id)
-    if current is None:
-        return "none"
-    person = ledger.get_person(person_id)
+    """Bring one current certificate (a row of the rendering index) up to date after a key rotation, a rule
+    change or near expiry: "skipped" when it already is, "checked" when the numbering rules changed but
+    its dose number, series and status did not, "rendered" when only its files were missing, "reissued"
+    when a new one superseded it, "none" when its person can have none (erased, no valid dose).
+
+    Safe to repeat: the re-issue's idempotency key is the superseded UCI, so an interrupted run resumes.
+    What is compared needs no ledger read for a certificate that is already current: the index row holds
+    its kid, rules fingerprint and expiry. The new certificate is not read back here: `issue` already
+    checked it with the verifier before it was stored (see docs/performance.md)."""
+    expires = datetime.fromisoformat(entry.expires_at)
+    renew = entry.kid != signer.kid.hex() or expires - RENEW_BEFORE <= now or entry.state != "current"
+    if not renew and entry.rules != rules:
+        person = ledger.get_person(entry.person_id)
+        if person.erased or not person.active_doses:
+            return "none"
+        latest = latest_dose(vaccination_record(ledger, person).doses)
+        said = (entry.dose_number, entry.series_doses, entry.status)
+        if (latest.dose_number, latest.series_doses, str(latest.status)) != said:
+            renew = True  # the rules now number or colour this dose differently: a new certificate says so
+        else:
+            certificate_files.set_rules(ledger, entry.uci, rules)
+            if entry.rendered:
+                return "checked"
+    if not renew:
+        if entry.rendered:
+            return "skipped"
+        return "rendered" if _render_stored(ledger, entry, formats, signer) else "none"
+    person = ledger.get_person(entry.person_id)
     if person.erased or person.full_name.erased or not person.active_doses:
         return "none"
-    found = reusable_certificate(ledger, person_id, signer, now=now)
-    if found is not None:
-        if certificate_files.complete(ledger, found.uci, STORED_FORMATS):
-            return "skipped"
-        keep_files(ledger, found)
-        return "rendered"
     issued = issue_certificate(
-        ledger, person_id, signer, now=now, validity=validity, idempotency_key=f"reissue-{current.uci}"
+        ledger, entry.person_id, signer, now=now, validity=validity, idempotency_key=f"reissue-{entry.uci}"
     )
-    keep_files(ledger, issued)
+    certificate_files.mark_issued(ledger, index_entry(issued, entry.holder_id, rules), issued.superseded_uci)
+    keep_files(ledger, issued, formats=formats)
     return "reissued"
+
+
+def _render_stored(ledger: Ledger, entry: Entry, formats: tuple[str, ...], signer: DocumentSigner) -> bool:
+    return render_one(
+        ledger,
+        lambda kid: signer.certificate_der,  # not renewed: it was signed with the current key
+        entry,
+        lambda hc1, signed, record: render_files(hc1, signed, record, formats=formats),
+    )

@@ -20,7 +20,7 @@ from web.context import ctx
 from web.errors import USER_ERRORS, status_for
 from web.i18n import message_for
 from web.notices import confirm
-from web.public_cache import conditional, digest
+from web.public_cache import conditional
 from web.roles import Role, allow
 from web.signin import limit_registrations, session_phone
 
@@ -171,14 +171,20 @@ def issue_certificate(person_id: str) -> WerkzeugResponse:
 @bp.get("/people/<person_id>/certificate.<fmt>")
 @allow(Role.CITIZEN)
 def certificate_file(person_id: str, fmt: str) -> Response:
-    member(person_id)
-    download = certificates.certificate_file(ctx().backend, parse_id(person_id), fmt, now=ctx().clock())
+    backend = ctx().backend
+    # A read of the stored file (the caller's phone must sign in for its holder); only a certificate the
+    # renderer has not stored yet takes the full path: family check, certificate check, rendered once.
+    download = certificates.file_for_phone(backend, phone(), parse_id(person_id), fmt)
+    if download is None:
+        member(person_id)
+        download = certificates.certificate_file(backend, parse_id(person_id), fmt, now=ctx().clock())
 
     def produce() -> Response:
         response = Response(download.data, mimetype=download.mimetype)
         response.headers["Content-Disposition"] = f'attachment; filename="{download.filename}"'
         return response
 
-    # The same certificate is the same bytes: a strong tag, kept a day by the holder's browser only
-    # (a new dose supersedes it; the old one stays valid meanwhile), 304 when it already has them.
-    return conditional(digest(download.data), produce, max_age=86_400, private=True, vary="Cookie")
+    # The same certificate is the same bytes: a strong tag (their SHA-256, stored with them), kept a day
+    # by the holder's browser only (a new dose supersedes it; the old one stays valid meanwhile), 304
+    # when it already has them.
+    return conditional(download.sha256[:32], produce, max_age=86_400, private=True, vary="Cookie")

@@ -250,7 +250,7 @@ def test_reissue_all_after_a_key_rotation_then_a_second_run_does_nothing(
     assert "failed 0" in first.output
     second = runner.invoke(immunize, ["certificate", "reissue", "--all"])
     assert second.exit_code == 0, second.output
-    assert "Re-issued 0, re-rendered 0, already current 3," in second.output
+    assert "Re-issued 0, re-rendered 0, checked under new rules 0, already current 3," in second.output
     from ledger.application import Ledger
     from ledger.certificates import current_certificate
     from services import certificate_files
