@@ -31,8 +31,11 @@ from credentials.selfcheck import read_back
 from credentials.series import Status
 from keys.store import KeyStore
 from ledger.application import Ledger
-from ledger.certificates import Certificate, get_certificate, vaccination_record
+from ledger.certificate_model import Certificate
+from ledger.certificate_records import vaccination_record
+from ledger.certificates import get_certificate
 from ledger.domainmodel import Person
+from ledger.topics import stored_topics
 from services import certificate_files
 from services.certificate_files import CURRENT, REVOKED, STALE, SUPERSEDED, Entry, tables
 
@@ -46,10 +49,6 @@ CORRECTIONS = (Person.NameCorrected, Person.DateOfBirthCorrected, Person.DoseCor
 TOPICS = (Certificate.Issued, Certificate.Superseded, Certificate.Revoked, Person.Erased, *CORRECTIONS)
 
 
-def _topic(cls: type) -> str:
-    return f"{cls.__module__}:{cls.__qualname__}"
-
-
 def holder_of(person: Person) -> UUID:
     """Whose phone signs in for this person: their guardian's for a dependant, else their own."""
     guardian = getattr(person, "guardian_id", None)
@@ -61,7 +60,7 @@ def catch_up_index(ledger: Ledger, *, page: int = PAGE) -> int:
     many events were applied. Safe to run in several processes at once (every change is idempotent and
     only moves forward; the position never goes back)."""
     t = tables(ledger)
-    names = [_topic(cls) for cls in TOPICS]
+    names = [topic for cls in TOPICS for topic in stored_topics(cls)]  # events stored before a class moved
     applied = 0
     while True:
         start = certificate_files.position(ledger, LOG_POSITION)

@@ -17,13 +17,13 @@ from credentials.series import latest_dose, rules_fingerprint
 from keys.signer import DocumentSigner
 from keys.signing import load_current_signer
 from ledger.application import Ledger
+from ledger.certificate_records import vaccination_record
 from ledger.certificates import (
     IssueResult,
     certificate_for_download,
     issue_certificate,
     reusable_certificate,
     revoke_current_certificate,
-    vaccination_record,
 )
 from ledger.domainmodel import Person
 from ledger.errors import PersonErasedError
