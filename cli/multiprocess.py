@@ -64,6 +64,14 @@ def start_followers(environ: Mapping[str, str] | None = None) -> subprocess.Pope
     )
 
 
+def start_renderer(environ: Mapping[str, str] | None = None) -> subprocess.Popen[bytes]:
+    """`immunize certificate render --follow` as its own process (certificate files, off the request)."""
+    return subprocess.Popen(
+        [sys.executable, "-c", "from cli.main import main; main()", "certificate", "render", "--follow"],
+        env=dict(environ if environ is not None else os.environ),
+    )
+
+
 def stop_process(process: subprocess.Popen[bytes], timeout: float = 10.0) -> None:
     if process.poll() is None:
         process.send_signal(signal.SIGTERM)

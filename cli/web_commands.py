@@ -118,7 +118,8 @@ def _serve(app: Any, host: str, port: int, threads: int) -> None:
     "--followers/--no-followers",
     default=False,
     show_default=True,
-    help="Also start the projections follower (`immunize projections run`) as its own process.",
+    help="Also start the projections follower (`immunize projections run`) and the certificate renderer "
+    "(`immunize certificate render --follow`), each as its own process.",
 )
 @click.option(
     "--allow-development",
@@ -147,11 +148,14 @@ def serve(host: str, port: int, threads: int, workers: int, followers: bool, all
     if workers > 1 and (settings.get("IMMUNIZE_DATABASE_URL") or "memory://").startswith("memory"):
         _say("immunize serve: several workers need a shared store: set IMMUNIZE_DATABASE_URL (PostgreSQL).")
         sys.exit(1)
-    from cli.multiprocess import serve_with_workers, start_followers, stop_process
+    from cli.multiprocess import serve_with_workers, start_followers, start_renderer, stop_process
 
     follower = start_followers() if followers else None
     if follower is not None:
         _say(f"- Projections follower started as process {follower.pid}.")
+    renderer = start_renderer() if followers else None
+    if renderer is not None:
+        _say(f"- Certificate renderer started as process {renderer.pid}.")
     try:
         if workers > 1:
             _say(f"Serving on http://{host}:{port} with {workers} gunicorn workers x {threads} threads")
@@ -161,6 +165,8 @@ def serve(host: str, port: int, threads: int, workers: int, followers: bool, all
     finally:
         if follower is not None:
             stop_process(follower)
+        if renderer is not None:
+            stop_process(renderer)
 
 
 def _step(what: str, action: Any) -> Any:
