@@ -62,14 +62,16 @@ def test_serve_runs_several_workers_and_a_follower_and_stops_them_all(tmp_path: 
         children = _children(server.pid)
         followers = [pid for pid, cmd in children if "projections run" in cmd]
         workers = [pid for pid, cmd in children if " serve " in cmd]
+        renderers = [pid for pid, cmd in children if "certificate render --follow" in cmd]
         assert len(followers) == 1
+        assert len(renderers) == 1
         assert len(workers) == 2
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/statistics", timeout=10) as response:
             assert response.headers["ETag"]
         server.send_signal(signal.SIGTERM)
         server.wait(60)
         assert server.returncode == 0
-        for pid in [*followers, *workers]:
+        for pid in [*followers, *renderers, *workers]:
             assert (
                 not Path(f"/proc/{pid}").exists() or "Z" in Path(f"/proc/{pid}/stat").read_text().split()[2]
             )
