@@ -48,7 +48,7 @@ from tests.fake_sms_gateway import FakeGateway
 NOW = datetime(2021, 8, 1, 3, 0, tzinfo=UTC)  # Sunday 1 August 2021, 10:00 in Hà Nội
 DAY = date(2021, 8, 2)
 PROVINCE = "01"
-OFFICER = Actor("bench-officer", Role.PROVINCE_OFFICER)
+OFFICER = Actor("bench-officer", Role.PROVINCE_OFFICER, province_code=PROVINCE)
 SYSTEM = Actor("bench", Role.SYSTEM)
 PRODUCTS = ("EU/1/21/1529", "EU/1/20/1528", "BBIBP-CorV")
 

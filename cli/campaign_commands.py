@@ -52,7 +52,17 @@ def _actor(actor_id: str, role: str, site: str | None = None) -> Actor:
         raise InvalidInput(
             f"--actor-site {site!r} is not a site id: copy it from `immunize site list`."
         ) from None
-    return Actor(actor_id, Role(role), site_id)
+    context = click.get_current_context(silent=True)
+    province = context.meta.get(PROVINCE_META) if context is not None else None
+    return Actor(actor_id, Role(role), site_id, province or None)
+
+
+PROVINCE_META = "immunize.actor_province"
+
+
+def _keep_province(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    """--actor-province goes to the context, so every command's `_actor` carries it."""
+    ctx.meta[PROVINCE_META] = value
 
 
 ROLE = click.Choice([r.value for r in Role])
@@ -60,6 +70,14 @@ actor_options = [
     click.option("--actor", "actor_id", default="cli-operator", show_default=True, help="Who is acting."),
     click.option("--role", default=Role.PROVINCE_OFFICER.value, type=ROLE, show_default=True),
     click.option("--actor-site", default=None, help="The acting staff's own site (site staff, vaccinators)."),
+    click.option(
+        "--actor-province",
+        default=None,
+        envvar="IMMUNIZE_ACTOR_PROVINCE",
+        expose_value=False,
+        callback=_keep_province,
+        help="The acting province officer's province (GSO code): they act only there.",
+    ),
 ]
 
 
@@ -67,7 +85,7 @@ F = TypeVar("F", bound=Any)
 
 
 def with_actor(f: F) -> F:
-    """Add --actor, --role and --actor-site to a command."""
+    """Add --actor, --role, --actor-site and --actor-province to a command."""
     for option in reversed(actor_options):
         f = option(f)
     return f

@@ -48,6 +48,7 @@ class LedgerBase(CommandRunner):
         self.new_id = new_id  # aggregate ids: random by default, seeded in demos and tests
         self._site_cache: dict[UUID, VaccinationSite] = {}
         self._lot_cache: dict[UUID, VaccineLot] = {}
+        self._untracked_lots: set[UUID] = set()  # lots received at a site: no stock record, ever
         self.reference = reference_data or reference()
         if key_dir is None and self.store.kind == "sqlite":
             assert self.store.sqlite_path is not None

@@ -6,8 +6,13 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from uuid import UUID
 
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.domain import Aggregate
+
 from ledger import checks, permissions
 from ledger.base import LedgerBase
+from ledger.campaign.stock import SiteLotStock
+from ledger.campaign.values import lot_stock_id
 from ledger.commands import Outcome
 from ledger.domainmodel import Person, VaccinationSite, VaccineLot
 from ledger.errors import (
@@ -20,6 +25,7 @@ from ledger.errors import (
     PersonErasedError,
     PersonNotFound,
 )
+from ledger.eventstore import reading
 from ledger.records import DoseRecorded, DoseRequest
 from ledger.rules import check_lot_at_site
 from ledger.values import Actor, PartialDate
@@ -27,6 +33,37 @@ from ledger.values import Actor, PartialDate
 
 class DoseCommands(LedgerBase):
     """Record, correct and void doses."""
+
+    def stock_record(self, lot_id: UUID) -> SiteLotStock | None:
+        """The stock record of a site lot allocated from a province store, read afresh; None for a lot
+        received straight at a site (remembered: such a lot never gets one)."""
+        if lot_id in self._untracked_lots:
+            return None
+        try:
+            with reading():
+                found: Aggregate = self.repository.get(lot_stock_id(lot_id))
+        except AggregateNotFoundError:
+            if len(self._untracked_lots) > 100_000:
+                self._untracked_lots.clear()
+            self._untracked_lots.add(lot_id)
+            return None
+        return found if isinstance(found, SiteLotStock) else None
+
+    def draw_stock(self, draws: Sequence[tuple[UUID, date]], actor: Actor, at: datetime) -> list[Aggregate]:
+        """Doses (lot, day) drawn from their site allocations, in the dose's transaction; returns the
+        stock records to save with it (none for lots received straight at a site)."""
+        counts: dict[tuple[UUID, date], int] = {}
+        for key in draws:
+            counts[key] = counts.get(key, 0) + 1
+        records: dict[UUID, SiteLotStock] = {}
+        for (lot_id, day), n in counts.items():
+            if lot_id not in records:
+                found = self.stock_record(lot_id)
+                if found is None:
+                    continue
+                records[lot_id] = found
+            records[lot_id].draw(day=day, doses=n, actor=actor, at=at)
+        return list(records.values())
 
     def record_dose(
         self,
@@ -122,7 +159,8 @@ class DoseCommands(LedgerBase):
                 "dose_ids": "".join(r.dose_id.hex for r in results),
                 "mixed": "".join("1" if r.mixed_products else "0" for r in results),
             }
-            return Outcome(list(people.values()), compact)
+            drawn = self.draw_stock([(r.lot_id, r.administered_on) for r in batch], actor, at)
+            return Outcome([*people.values(), *drawn], compact)
 
         result = self.run_command(command, idempotency_key, args, attempt)
         if "doses" in result:  # receipts written before the compact form
@@ -158,10 +196,19 @@ class DoseCommands(LedgerBase):
         if item.site_id not in sites:
             sites[item.site_id] = self._cached(self._site_cache, item.site_id, self.get_site)
         permissions.require_at_site(actor, item.site_id)
+        permissions.require_in_province(actor, sites[item.site_id].province_code)
         if item.lot_id not in lots:
             lots[item.lot_id] = self._cached(self._lot_cache, item.lot_id, self.get_lot)
         lot = lots[item.lot_id]
-        check_lot_at_site(lot_number=lot.lot_number, lot_site_id=lot.site_id, site_id=item.site_id)
+        stock = self.stock_record(lot.id)
+        check_lot_at_site(
+            lot_number=lot.lot_number,
+            lot_site_id=lot.site_id,
+            site_id=item.site_id,
+            day=day,
+            expiry=lot.expiry,
+            available=stock.available_on(day) if stock is not None else None,
+        )
         if lot.product != vaccine.mp:
             lot_vaccine = self.reference.vaccines.get(lot.product)
             raise LotWrongProduct(
@@ -287,7 +334,8 @@ class DoseCommands(LedgerBase):
 
         def attempt(at: datetime) -> Outcome:
             person = self.get_person(person_id)
-            permissions.require_may_void(actor, person.dose(dose_id).site_id)
+            dose_site = person.dose(dose_id).site_id
+            permissions.require_may_void(actor, dose_site, self.get_site(dose_site).province_code)
             person.void_dose(dose_id=dose_id, reason=reason, actor=actor, at=at)
             return Outcome([person], {})
 

@@ -167,6 +167,13 @@ class NotAtOwnSite(NotPermitted):
     code = "not_at_own_site"
 
 
+class OutsideProvince(NotPermitted):
+    """A province officer acted for a site or store of another province, or has no province
+    (params: province, actor_province)."""
+
+    code = "outside_province"
+
+
 class DoseOfAnotherSite(NotPermitted):
     """A site-bound actor tried to void a dose given at another site."""
 

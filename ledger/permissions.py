@@ -2,7 +2,8 @@
 
 Each function raises NotPermitted with one sentence, or returns. The use cases call them before
 acting; the domain model keeps only invariants (a dose's sequence, an erased person stays erased).
-Site-bound rules (a vaccinator acts only at their own site) live here too, so the web, the CLI and
+Site-bound rules (a vaccinator acts only at their own site) and province limits (a province officer
+acts only for their own province's sites and store) live here too, so the web, the CLI, the API and
 batch imports all get the same answer.
 """
 
@@ -10,7 +11,13 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from ledger.errors import DoseOfAnotherSite, IdentityOfAnotherSite, NotAtOwnSite, NotPermitted
+from ledger.errors import (
+    DoseOfAnotherSite,
+    IdentityOfAnotherSite,
+    NotAtOwnSite,
+    NotPermitted,
+    OutsideProvince,
+)
 from ledger.values import Actor, Role
 
 SITE_REGISTRARS = (Role.PROVINCE_OFFICER, Role.ADMIN, Role.SYSTEM)
@@ -40,6 +47,29 @@ def require_at_site(actor: Actor, site_id: UUID) -> None:
     """A site-bound actor (site staff, vaccinator) acts only at their own site."""
     if actor.role.is_site_bound and actor.site_id != site_id:
         raise NotAtOwnSite(f"A {actor.role.value} may only act at their own site: sign in at site {site_id}.")
+
+
+def require_in_province(actor: Actor, province_code: str) -> None:
+    """A province officer acts only in their own province (an officer with no province in none);
+    administrators and the system act nationwide; other roles are limited by their own rules."""
+    if actor.role is Role.PROVINCE_OFFICER and actor.province_code != province_code:
+        mine = actor.province_code or "none"
+        raise OutsideProvince(
+            f"A province officer acts only in their own province ({mine}), not in province {province_code}: "
+            "sign in as an officer of that province.",
+            province=province_code,
+            actor_province=mine,
+        )
+
+
+def in_reach(actor: Actor, *, province_code: str, site_id: UUID | None = None) -> bool:
+    """Whether the actor may see or act for a site (or a province store when `site_id` is None):
+    site-bound staff their own site, a province officer their province, national roles everything."""
+    if actor.role.is_site_bound:
+        return site_id is not None and actor.site_id == site_id
+    if actor.role is Role.PROVINCE_OFFICER:
+        return actor.province_code == province_code
+    return actor.role in (Role.ADMIN, Role.SYSTEM)
 
 
 def require_may_register(actor: Actor, guardian_id: UUID | None) -> None:
@@ -93,13 +123,16 @@ def require_may_correct(
         )
 
 
-def require_may_void(actor: Actor, dose_site_id: UUID) -> None:
-    """Void a dose: staff; a site-bound actor only a dose given at their own site (issue 12, item 1)."""
+def require_may_void(actor: Actor, dose_site_id: UUID, dose_province: str | None = None) -> None:
+    """Void a dose: staff; a site-bound actor only a dose given at their own site (issue 12, item 1);
+    a province officer only a dose given in their province (issue 13)."""
     require_staff(actor, "vaccination staff void doses")
     if actor.role.is_site_bound and actor.site_id != dose_site_id:
         raise DoseOfAnotherSite(
             "That dose was given at another site: ask that site or a province officer to void it."
         )
+    if dose_province is not None:
+        require_in_province(actor, dose_province)
 
 
 def require_follow_up_recorder(actor: Actor) -> None:

@@ -6,20 +6,51 @@ the web never re-implement them.
 
 from __future__ import annotations
 
+from datetime import date
 from uuid import UUID
 
 from credentials.errors import InvalidRecordError
 from credentials.transliteration import transliterate
+from ledger.campaign.errors import LotExhausted, StockLotExpired
 from ledger.errors import LotNotAtSite, NameNotTransliterable
 
 
-def check_lot_at_site(*, lot_number: str, lot_site_id: UUID, site_id: UUID) -> None:
-    """A dose is recorded from a lot held at the site recording it (stock is counted per site)."""
+def check_lot_at_site(
+    *,
+    lot_number: str,
+    lot_site_id: UUID,
+    site_id: UUID,
+    day: date | None = None,
+    expiry: date | None = None,
+    available: int | None = None,
+    doses: int = 1,
+) -> None:
+    """A dose is recorded from a lot allocated to the site recording it, not exhausted and not expired
+    on the dose's day (stock is counted per site). `available` is what the site's allocation still
+    holds for that day (ledger.campaign.stock); None for a lot received at the site before stock was
+    tracked, where only the site is checked."""
     if lot_site_id != site_id:
         raise LotNotAtSite(
             f"Lot {lot_number} is held at another site, not at the site recording this dose: "
-            "pick one of this site's lots, or transfer the lot first.",
+            "pick one of this site's lots, or ask the province to allocate one.",
             lot_number=lot_number,
+        )
+    if available is None:
+        return
+    if day is not None and expiry is not None and day > expiry:
+        raise StockLotExpired(
+            f"Lot {lot_number} expired on {expiry.isoformat()}, before {day.isoformat()}: do not use it; "
+            "record the lot actually used.",
+            lot_number=lot_number,
+            expiry=expiry,
+        )
+    if available < doses:
+        raise LotExhausted(
+            f"Lot {lot_number} has {available} doses left at this site, fewer than {doses}: "
+            "record the lot actually used, or ask the province for an allocation.",
+            lot_number=lot_number,
+            available=max(available, 0),
+            asked=doses,
         )
 
 

@@ -5,15 +5,29 @@ from __future__ import annotations
 from datetime import date, datetime
 from uuid import UUID
 
+from eventsourcing.application import AggregateNotFoundError
+
 from ledger import checks, permissions
 from ledger.base import LedgerBase
+from ledger.campaign.values import lot_stock_id
 from ledger.commands import Outcome
 from ledger.domainmodel import VaccinationSite, VaccineLot
+from ledger.errors import RuleViolation
+from ledger.eventstore import reading
 from ledger.values import Actor, normalise_name
 
 
 class SiteCommands(LedgerBase):
     """Register sites, receive and move lots, change capacity."""
+
+    def maybe_stock_tracked(self, lot_id: UUID) -> bool:
+        """Whether a lot was allocated from a province store (it has a stock record)."""
+        try:
+            with reading():
+                self.repository.get(lot_stock_id(lot_id))
+        except AggregateNotFoundError:
+            return False
+        return True
 
     def register_site(
         self,
@@ -31,6 +45,7 @@ class SiteCommands(LedgerBase):
         ward = self.reference.ward(ward_code)
         checks.capacity(capacity_per_day)
         permissions.require_site_registrar(actor)
+        permissions.require_in_province(actor, ward.province_code)
         args = {"code": code, "name": name, "ward": ward.code, "capacity": capacity_per_day, "actor": actor}
 
         def attempt(at: datetime) -> Outcome:
@@ -69,6 +84,7 @@ class SiteCommands(LedgerBase):
         permissions.require_staff(actor, "staff receive vaccine lots")
         site = self.get_site(site_id)
         permissions.require_at_site(actor, site.id)
+        permissions.require_in_province(actor, site.province_code)
         args = {
             "product": vaccine.mp,
             "lot": lot_number,
@@ -99,9 +115,16 @@ class SiteCommands(LedgerBase):
         """Move a lot to another site."""
         permissions.require_staff(actor, "staff move vaccine lots")
         site = self.get_site(site_id)
+        permissions.require_in_province(actor, site.province_code)
 
         def attempt(at: datetime) -> Outcome:
             lot = self.get_lot(lot_id)
+            permissions.require_in_province(actor, self.get_site(lot.site_id).province_code)
+            if self.maybe_stock_tracked(lot.id):
+                raise RuleViolation(
+                    f"Lot {lot.lot_number} was allocated from a province store: its doses stay counted at "
+                    "that site; allocate from the store to the other site instead."
+                )
             lot.transfer(site_id=site.id, actor=actor, at=at)
             return Outcome([lot], {})
 
@@ -116,6 +139,7 @@ class SiteCommands(LedgerBase):
         checks.capacity(capacity_per_day)
         permissions.require_capacity_editor(actor)
         permissions.require_at_site(actor, checks.as_uuid(site_id, "site"))
+        permissions.require_in_province(actor, self.get_site(site_id).province_code)
 
         def attempt(at: datetime) -> Outcome:
             site = self.get_site(site_id)

@@ -68,11 +68,14 @@ class Role(StrEnum):
 
 @dataclass(frozen=True)
 class Actor:
-    """Who did something: an account id, the role they acted in, and their site (staff only)."""
+    """Who did something: an account id, the role they acted in, their site (site staff) and their
+    province (a province officer's reach, issue 13; None for national roles and for events stored
+    before actors carried one)."""
 
     actor_id: str
     role: Role
     site_id: UUID | None = None
+    province_code: str | None = None
 
     def __post_init__(self) -> None:
         if not self.actor_id or len(self.actor_id) > 100:

@@ -541,6 +541,38 @@ ERROR_MESSAGES: Final[dict[str, dict[str, str]]] = {
         "vi": "Người này đã có lịch tiêm ngày {day}. Đổi lịch đó thay vì đặt thêm.",
         "en": "This person already has an appointment on {day}. Move it instead of booking another.",
     },
+    "outside_province": {
+        "vi": "Cán bộ tỉnh chỉ làm việc trong tỉnh của mình ({actor_province}), không phải tỉnh {province}. Đăng nhập bằng tài khoản của tỉnh đó.",
+        "en": "A province officer works only in their own province ({actor_province}), not in province {province}. Sign in as an officer of that province.",
+    },
+    "stock_quantity_invalid": {
+        "vi": "Số lượng không hợp lệ ({value}): số liều, số lọ và số liều mỗi lọ là số nguyên dương, tính theo lọ nguyên. Đếm lại theo nhãn lọ.",
+        "en": "That quantity is not valid ({value}): doses, vials and doses per vial are positive whole numbers, in whole vials. Count again from the vial label.",
+    },
+    "allocation_exceeds_store": {
+        "vi": "Lô {lot_number} chỉ còn {available} liều trong kho, ít hơn {asked} liều muốn phân bổ. Phân bổ tối đa {available} liều.",
+        "en": "Lot {lot_number} has only {available} doses left in the store, fewer than the {asked} asked. Allocate at most {available}.",
+    },
+    "stock_lot_expired": {
+        "vi": "Lô {lot_number} đã hết hạn ngày {expiry}. Không nhận, không phân bổ, không tiêm lô này; ghi hủy do hết hạn.",
+        "en": "Lot {lot_number} expired on {expiry}. Do not receive, allocate or use it; write it off as expired.",
+    },
+    "lot_exhausted": {
+        "vi": "Lô {lot_number} tại điểm tiêm chỉ còn {available} liều, ít hơn {asked}. Ghi đúng lô đã dùng hoặc xin tỉnh phân bổ thêm.",
+        "en": "Lot {lot_number} has {available} doses left at this site, fewer than {asked}. Record the lot actually used, or ask the province for more.",
+    },
+    "lot_not_expired": {
+        "vi": "Lô {lot_number} còn dùng được đến ngày {expiry}. Chỉ ghi hủy do hết hạn sau ngày đó.",
+        "en": "Lot {lot_number} is usable until {expiry}. Write it off as expired only after that day.",
+    },
+    "store_lot_not_found": {
+        "vi": "Không có lô này trong kho của tỉnh. Kiểm tra mã lô hoặc nhập lô vào kho trước.",
+        "en": "There is no such lot in the province store. Check the lot id, or receive the lot first.",
+    },
+    "allocation_other_province": {
+        "vi": "Lô {lot_number} thuộc kho tỉnh {province}, còn điểm tiêm thuộc tỉnh {site_province}. Chỉ phân bổ cho điểm tiêm cùng tỉnh.",
+        "en": "Lot {lot_number} is in the store of province {province}; the site is in province {site_province}. Allocate only to sites of the same province.",
+    },
     "no_stock": {
         "vi": "{site} không còn vắc xin cho ngày {day}. Phân bổ lô vắc xin cho điểm tiêm rồi lập kế hoạch lại.",
         "en": "{site} has no vaccine in stock for {day}. Allocate a lot to the site, then plan again.",

@@ -70,6 +70,10 @@ class CampaignBase(LedgerBase):
                         found[aggregate.id] = aggregate
         return found
 
+    def site_province(self, site_id: UUID) -> str:
+        """The province of a site (never changes, so read through the site cache)."""
+        return self._cached(self._site_cache, site_id, self.get_site).province_code
+
     def schedule(self, site_id: UUID) -> SiteSchedule:
         """The site's schedule (a site registered before campaign operations has none yet)."""
         found = self.maybe(SiteSchedule, schedule_id(site_id))

@@ -6,7 +6,10 @@ from ledger.campaign.message_commands import MessageCommands
 from ledger.campaign.plan_commands import PlanCommands
 from ledger.campaign.registration_commands import RegistrationCommands
 from ledger.campaign.site_commands import CampaignSiteCommands
+from ledger.campaign.stock_commands import StockCommands
 
 
-class CampaignCommands(CampaignSiteCommands, RegistrationCommands, PlanCommands, MessageCommands):
-    """Sites and sessions, registrations, day plans and appointments, the outbox and replies."""
+class CampaignCommands(
+    CampaignSiteCommands, RegistrationCommands, PlanCommands, MessageCommands, StockCommands
+):
+    """Sites and sessions, registrations, day plans and appointments, the outbox and replies, stock."""

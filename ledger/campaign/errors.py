@@ -91,3 +91,53 @@ class GatewayError(CampaignError):
 
     code = "sms_gateway_error"
     kind = "unavailable"
+
+
+# ---- vaccine stock (ledger/campaign/stock.py) ----------------------------------------------------
+
+
+class StockQuantityInvalid(CampaignInputInvalid):
+    """Doses, vials or doses per vial are not a sane whole number (params: what, value)."""
+
+    code = "stock_quantity_invalid"
+
+
+class AllocationExceedsStore(CampaignError, RuleViolation):
+    """An allocation asks for more doses than the store lot holds (params: lot_number, available, asked)."""
+
+    code = "allocation_exceeds_store"
+    kind = "conflict"
+
+
+class StockLotExpired(CampaignError, RuleViolation):
+    """The lot has expired: it is neither allocated nor used (params: lot_number, expiry)."""
+
+    code = "stock_lot_expired"
+    kind = "conflict"
+
+
+class LotExhausted(CampaignError, RuleViolation):
+    """The site's allocation of the lot has fewer doses left than asked (params: lot_number, available, asked)."""
+
+    code = "lot_exhausted"
+    kind = "conflict"
+
+
+class LotNotExpired(CampaignError, RuleViolation):
+    """A write-off of expired doses before the lot's expiry (params: lot_number, expiry)."""
+
+    code = "lot_not_expired"
+    kind = "conflict"
+
+
+class StoreLotNotFound(CampaignError, NotFound):
+    """No lot with that id in any province store."""
+
+    code = "store_lot_not_found"
+
+
+class AllocationOtherProvince(CampaignError, RuleViolation):
+    """A store lot allocated to a site of another province (params: lot_number, province, site_province)."""
+
+    code = "allocation_other_province"
+    kind = "forbidden"

@@ -1,8 +1,8 @@
 """Who may do what in campaign operations (the ledger's own checks are in ledger.permissions).
 
 Province officers manage sites; site staff and vaccinators work their own site's day; citizens and
-guardians register, move and cancel for themselves and their dependants. The actor carries no
-province yet, so a province officer's reach is every province until accounts carry one (issue 12).
+guardians register, move and cancel for themselves and their dependants. A province officer's reach
+is the province the actor carries (`Actor.province_code`): none without one.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 from uuid import UUID
 
 from ledger.errors import NotPermitted
-from ledger.permissions import acts_for
+from ledger.permissions import acts_for, require_in_province
 from ledger.values import Actor, Role
 
 MANAGERS = (Role.PROVINCE_OFFICER, Role.ADMIN, Role.SYSTEM)
@@ -20,6 +20,7 @@ def require_site_manager(actor: Actor, province_code: str, site_id: UUID | None 
     """Add a site, change its sessions, pause it, plan its days: a province officer or administrator
     (site staff may change their own site's sessions and plan its days)."""
     if actor.role in MANAGERS:
+        require_in_province(actor, province_code)
         return
     if actor.role is Role.SITE_STAFF and site_id is not None and actor.site_id == site_id:
         return
@@ -29,9 +30,12 @@ def require_site_manager(actor: Actor, province_code: str, site_id: UUID | None 
     )
 
 
-def require_site_worker(actor: Actor, site_id: UUID) -> None:
-    """Check people in, record no-shows, cancel a session: staff of that site, or a manager."""
+def require_site_worker(actor: Actor, site_id: UUID, province_code: str | None = None) -> None:
+    """Check people in, record no-shows, cancel a session: staff of that site, or a manager (a province
+    officer of the site's province, when the caller knows it)."""
     if actor.role in MANAGERS:
+        if province_code is not None:
+            require_in_province(actor, province_code)
         return
     if actor.role.is_site_bound and actor.site_id == site_id:
         return

@@ -285,7 +285,7 @@ class PlanCommands(CampaignBase, DoseCommands):
         and are told; returns the registrations released (to re-book them)."""
         site_id = checks.as_uuid(site_id, "site")
         reason = checks.text(reason, "reason", 500)
-        permissions.require_site_worker(actor, site_id)
+        permissions.require_site_worker(actor, site_id, self.site_province(site_id))
 
         def attempt(at: datetime) -> Outcome:
             schedule = self.schedule(site_id)
@@ -326,7 +326,7 @@ class PlanCommands(CampaignBase, DoseCommands):
 
         def attempt(at: datetime) -> Outcome:
             plan = self.plan(pid)
-            permissions.require_site_worker(actor, plan.site_id)
+            permissions.require_site_worker(actor, plan.site_id, self.site_province(plan.site_id))
             plan.check_in(aid, today=self.today(), actor=actor, at=at)
             return Outcome([plan], {})
 
@@ -336,7 +336,7 @@ class PlanCommands(CampaignBase, DoseCommands):
         """End of the day: booked people who did not get their dose are no-shows, released back to the
         queue with their original priority; returns how many."""
         site_id = checks.as_uuid(site_id, "site")
-        permissions.require_site_worker(actor, site_id)
+        permissions.require_site_worker(actor, site_id, self.site_province(site_id))
 
         def attempt(at: datetime) -> Outcome:
             plan = self.maybe(DayPlan, day_plan_id(site_id, day))
@@ -413,7 +413,8 @@ class PlanCommands(CampaignBase, DoseCommands):
             current.link_dose(aid, dose_id, actor=actor, at=at)
             reg = self.registration(a.registration_id)
             reg.fulfil(dose_id=dose_id, actor=actor, at=at)
-            return Outcome([person, current, reg], {"dose": dose_id.hex})
+            drawn = self.draw_stock([(lid, today)], actor, at)
+            return Outcome([person, current, reg, *drawn], {"dose": dose_id.hex})
 
         result = self.run_command(
             "record_appointment_dose",

@@ -39,7 +39,9 @@ from services.simulation.population import Household, PopulationMaker, Resident
 CAMPAIGN_START = date(2021, 3, 8)
 MAX_DAYS = 730
 BATCH = 500
-OFFICER = Actor("simulated-province-officer", Role.PROVINCE_OFFICER)
+def officer(province: str) -> Actor:
+    """The province's officer: province officers act only in their own province (issue 13)."""
+    return Actor(f"simulated-officer-{province}", Role.PROVINCE_OFFICER, province_code=province)
 SYSTEM = Actor("simulated-registration", Role.SYSTEM)
 
 # Deliveries in the real order of arrival (AstraZeneca via COVAX first, then Sinopharm, Moderna, Pfizer),
@@ -332,7 +334,7 @@ class _Run:
                 Session("morning", "07:30", "11:30", morning),
                 Session("afternoon", "13:30", "16:30", max(5, morning - 5)),
             ],
-            actor=OFFICER,
+            actor=officer(province),
             idempotency_key=self.key("site", province, n),
         )
         site_id = UUID(str(row.site_id))
@@ -478,7 +480,7 @@ class _Run:
                 ):
                     continue
                 try:
-                    planned = self.service.plan_day(site_id, day, actor=OFFICER)
+                    planned = self.service.plan_day(site_id, day, actor=officer(province))
                 except NoStock:
                     continue
                 self.tally.appointments += planned.booked_now

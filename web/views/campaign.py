@@ -71,7 +71,7 @@ def staff_actor(site_id: str | UUID | None = None) -> Actor:
             raise NotPermitted(
                 f"Province officers manage their own province's sites (yours: {who.province_code})."
             )
-        return Actor(who.subject, LedgerRole.PROVINCE_OFFICER)
+        return Actor(who.subject, LedgerRole.PROVINCE_OFFICER, province_code=who.province_code or None)
     raise NotPermitted("Only site staff and province officers do this.")
 
 

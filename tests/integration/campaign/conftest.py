@@ -20,7 +20,7 @@ from services.campaign import CampaignService
 # Sunday 1 August 2021, 10:00 in Viet Nam.
 NOW = datetime(2021, 8, 1, 3, 0, tzinfo=UTC)
 MONDAY = date(2021, 8, 2)
-OFFICER = Actor("officer-01", Role.PROVINCE_OFFICER)
+OFFICER = Actor("officer-01", Role.PROVINCE_OFFICER, province_code="01")
 ADMIN = Actor("admin-1", Role.ADMIN)
 ASTRAZENECA = "EU/1/21/1529"
 PFIZER = "EU/1/20/1528"

@@ -1,0 +1,345 @@
+"""Vaccine stock: a lot shipped to a province store, allocated to sites, drawn by doses, wasted, expired.
+
+Two aggregates, so that the busy path (a dose drawing from its site's allocation) never contends
+with other sites:
+
+- `StoreLot` (one per shipment line): the lot as received at the province's store, and what left it
+  (allocations to the province's sites, expired doses written off). Never allocates more than it
+  holds, never an expired lot.
+- `SiteLotStock` (one per allocation, id `lot_stock_id(site lot id)`): the doses a site received
+  from a store lot, as a `VaccineLot` at that site (so lot pickers, certificates and the operations
+  view keep working unchanged), and what became of them: doses drawn by recorded doses, vials opened,
+  doses left in opened vials wasted at the end of their day, doses written off at expiry.
+
+Doses are counted in doses; a multi-dose vial is opened when a dose needs it, and what is left in it
+at the end of its day is wasted (`close_vials`). For each site lot, at every moment:
+allocated = used + wasted + remaining, remaining >= 0, and for each store lot
+received = allocated + written off + available, available >= 0.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, event
+
+from ledger.campaign.errors import (
+    AllocationExceedsStore,
+    LotExhausted,
+    LotNotExpired,
+    StockLotExpired,
+    StockQuantityInvalid,
+)
+from ledger.values import Actor
+
+MAX_DOSES = 10_000_000  # one shipment line: a sanity bound (a national delivery is a few million)
+MAX_DOSES_PER_VIAL = 50
+
+
+def check_doses_per_vial(doses_per_vial: object) -> int:
+    """Doses in one vial: 1 (single-dose) to 50."""
+    if isinstance(doses_per_vial, bool) or not isinstance(doses_per_vial, int):
+        raise StockQuantityInvalid(
+            f"Doses per vial must be a whole number, not {doses_per_vial!r}: read it from the vial label.",
+            what="doses_per_vial",
+            value=doses_per_vial,
+        )
+    if not 1 <= doses_per_vial <= MAX_DOSES_PER_VIAL:
+        raise StockQuantityInvalid(
+            f"Doses per vial must be 1 to {MAX_DOSES_PER_VIAL}, not {doses_per_vial}: read it from the vial label.",
+            what="doses_per_vial",
+            value=doses_per_vial,
+        )
+    return doses_per_vial
+
+
+def check_doses(doses: object, doses_per_vial: int) -> int:
+    """A number of doses in whole vials: at least one vial, at most MAX_DOSES."""
+    if isinstance(doses, bool) or not isinstance(doses, int) or not 1 <= doses <= MAX_DOSES:
+        raise StockQuantityInvalid(
+            f"The number of doses must be 1 to {MAX_DOSES:,}, not {doses!r}: count the doses again.",
+            what="doses",
+            value=doses,
+        )
+    if doses % doses_per_vial:
+        raise StockQuantityInvalid(
+            f"{doses} doses is not a whole number of vials of {doses_per_vial} doses: count whole vials.",
+            what="whole_vials",
+            value=doses,
+        )
+    return doses
+
+
+class StoreLot(Aggregate):
+    """A lot received at a province's store, and what left it."""
+
+    id: UUID
+
+    class Received(Aggregate.Created):
+        """A shipment line arrived at the province store."""
+
+        actor: Actor
+        at: datetime
+        province_code: str
+        product: str  # vaccines.csv mp_code
+        manufacturer: str  # vaccines.csv ma_code
+        lot_number: str
+        expiry: date
+        doses: int
+        doses_per_vial: int
+
+    @event(Received)
+    def __init__(
+        self,
+        actor: Actor,
+        at: datetime,
+        province_code: str,
+        product: str,
+        manufacturer: str,
+        lot_number: str,
+        expiry: date,
+        doses: int,
+        doses_per_vial: int,
+    ) -> None:
+        self.province_code = province_code
+        self.product = product
+        self.manufacturer = manufacturer
+        self.lot_number = lot_number
+        self.expiry = expiry
+        self.received = doses
+        self.doses_per_vial = doses_per_vial
+        self.allocated = 0
+        self.written_off = 0
+        self.allocations: dict[UUID, int] = {}  # site id -> doses
+
+    @property
+    def available(self) -> int:
+        """Doses still in the store."""
+        return self.received - self.allocated - self.written_off
+
+    def usable_on(self, day: date) -> bool:
+        """A lot can be used up to and including its expiry date."""
+        return day <= self.expiry
+
+    class Allocated(Aggregate.Event):
+        """Doses left the store for a site (as the site lot `site_lot_id`)."""
+
+        actor: Actor
+        at: datetime
+        site_id: UUID
+        site_lot_id: UUID
+        doses: int
+
+    def allocate(
+        self, *, site_id: UUID, site_lot_id: UUID, doses: int, day: date, actor: Actor, at: datetime
+    ) -> None:
+        """Send whole vials to a site: never more than the store holds, never an expired lot."""
+        check_doses(doses, self.doses_per_vial)
+        if not self.usable_on(day):
+            raise StockLotExpired(
+                f"Lot {self.lot_number} expired on {self.expiry.isoformat()}: do not allocate it; "
+                "write it off as expired.",
+                lot_number=self.lot_number,
+                expiry=self.expiry,
+            )
+        if doses > self.available:
+            raise AllocationExceedsStore(
+                f"Lot {self.lot_number} has {self.available} doses left in the store, fewer than the "
+                f"{doses} asked: allocate at most {self.available}.",
+                lot_number=self.lot_number,
+                available=self.available,
+                asked=doses,
+            )
+        self._allocated(actor=actor, at=at, site_id=site_id, site_lot_id=site_lot_id, doses=doses)
+
+    @event(Allocated)
+    def _allocated(self, actor: Actor, at: datetime, site_id: UUID, site_lot_id: UUID, doses: int) -> None:
+        self.allocated += doses
+        self.allocations[site_id] = self.allocations.get(site_id, 0) + doses
+
+    class WrittenOff(Aggregate.Event):
+        """Doses left in the store after the lot's expiry were written off as wasted."""
+
+        actor: Actor
+        at: datetime
+        doses: int
+
+    def write_off_expired(self, *, day: date, actor: Actor, at: datetime) -> int:
+        """Write off what is left in the store once the lot has expired; returns the doses written off."""
+        if self.usable_on(day):
+            raise LotNotExpired(
+                f"Lot {self.lot_number} is usable until {self.expiry.isoformat()}: write it off after that day.",
+                lot_number=self.lot_number,
+                expiry=self.expiry,
+            )
+        left = self.available
+        if left > 0:
+            self._written_off(actor=actor, at=at, doses=left)
+        return left
+
+    @event(WrittenOff)
+    def _written_off(self, actor: Actor, at: datetime, doses: int) -> None:
+        self.written_off += doses
+
+
+class SiteLotStock(Aggregate):
+    """A site's allocation of a store lot: doses used, vials opened, doses wasted, doses left."""
+
+    id: UUID  # lot_stock_id(site_lot_id)
+
+    class Allocated(Aggregate.Created):
+        """A site received doses of a store lot (the site lot is a VaccineLot saved with this)."""
+
+        actor: Actor
+        at: datetime
+        store_lot_id: UUID
+        site_lot_id: UUID
+        site_id: UUID
+        province_code: str
+        product: str
+        lot_number: str
+        expiry: date
+        doses: int
+        doses_per_vial: int
+
+    @event(Allocated)
+    def __init__(
+        self,
+        actor: Actor,
+        at: datetime,
+        store_lot_id: UUID,
+        site_lot_id: UUID,
+        site_id: UUID,
+        province_code: str,
+        product: str,
+        lot_number: str,
+        expiry: date,
+        doses: int,
+        doses_per_vial: int,
+    ) -> None:
+        self.store_lot_id = store_lot_id
+        self.site_lot_id = site_lot_id
+        self.site_id = site_id
+        self.province_code = province_code
+        self.product = product
+        self.lot_number = lot_number
+        self.expiry = expiry
+        self.allocated = doses
+        self.doses_per_vial = doses_per_vial
+        self.used = 0
+        self.wasted_open = 0  # left in an opened vial at the end of its day
+        self.wasted_expired = 0
+        self.vials_opened = 0
+        self.open: dict[str, int] = {}  # day (ISO) -> doses left in vials opened that day
+
+    @property
+    def wasted(self) -> int:
+        """Doses wasted: left in opened vials, or expired."""
+        return self.wasted_open + self.wasted_expired
+
+    @property
+    def remaining(self) -> int:
+        """Doses still at the site (sealed vials and opened ones not yet closed)."""
+        return self.allocated - self.used - self.wasted
+
+    def available_on(self, day: date) -> int:
+        """Doses a dose on `day` may draw: sealed vials and vials opened that day (0 after expiry)."""
+        if day > self.expiry:
+            return 0
+        other_days = sum(n for d, n in self.open.items() if d != day.isoformat())
+        return self.remaining - other_days
+
+    class Drawn(Aggregate.Event):
+        """Recorded doses drew from this allocation (opening vials when the open ones ran out)."""
+
+        actor: Actor
+        at: datetime
+        day: date
+        doses: int
+        vials_opened: int
+
+    def draw(self, *, day: date, doses: int, actor: Actor, at: datetime) -> None:
+        """Doses given on `day` come from here: refuse after expiry or beyond what is left."""
+        if day > self.expiry:
+            raise StockLotExpired(
+                f"Lot {self.lot_number} expired on {self.expiry.isoformat()}, before {day.isoformat()}: "
+                "do not use it; record the lot actually used.",
+                lot_number=self.lot_number,
+                expiry=self.expiry,
+            )
+        available = self.available_on(day)
+        if doses > available:
+            raise LotExhausted(
+                f"Lot {self.lot_number} has {available} doses left at this site, fewer than {doses}: "
+                "record the lot actually used, or ask the province for an allocation.",
+                lot_number=self.lot_number,
+                available=available,
+                asked=doses,
+            )
+        already_open = self.open.get(day.isoformat(), 0)
+        short = max(0, doses - already_open)
+        vials = -(-short // self.doses_per_vial)
+        self._drawn(actor=actor, at=at, day=day, doses=doses, vials_opened=vials)
+
+    @event(Drawn)
+    def _drawn(self, actor: Actor, at: datetime, day: date, doses: int, vials_opened: int) -> None:
+        key = day.isoformat()
+        self.used += doses
+        self.vials_opened += vials_opened
+        left = self.open.get(key, 0) + vials_opened * self.doses_per_vial - doses
+        if left:
+            self.open[key] = left
+        else:
+            self.open.pop(key, None)
+
+    @property
+    def open_doses(self) -> int:
+        """Doses left in opened vials, all days."""
+        return sum(self.open.values())
+
+    class VialsClosed(Aggregate.Event):
+        """At the end of the sessions up to `day`, what was left in opened vials was wasted."""
+
+        actor: Actor
+        at: datetime
+        day: date
+        wasted: int
+
+    def close_vials(self, *, day: date, actor: Actor, at: datetime) -> int:
+        """Waste what is left in vials opened on `day` or before; returns the doses wasted (0: no event)."""
+        wasted = sum(n for d, n in self.open.items() if d <= day.isoformat())
+        if wasted:
+            self._vials_closed(actor=actor, at=at, day=day, wasted=wasted)
+        return wasted
+
+    @event(VialsClosed)
+    def _vials_closed(self, actor: Actor, at: datetime, day: date, wasted: int) -> None:
+        for key in [d for d in self.open if d <= day.isoformat()]:
+            del self.open[key]
+        self.wasted_open += wasted
+
+    class WrittenOff(Aggregate.Event):
+        """The doses left at the site after the lot's expiry were written off as wasted."""
+
+        actor: Actor
+        at: datetime
+        doses: int
+
+    def write_off_expired(self, *, day: date, actor: Actor, at: datetime) -> int:
+        """After expiry: close opened vials, then write off the sealed rest; returns the doses wasted."""
+        if day <= self.expiry:
+            raise LotNotExpired(
+                f"Lot {self.lot_number} is usable until {self.expiry.isoformat()}: write it off after that day.",
+                lot_number=self.lot_number,
+                expiry=self.expiry,
+            )
+        wasted = self.close_vials(day=day, actor=actor, at=at)
+        left = self.remaining
+        if left > 0:
+            self._written_off(actor=actor, at=at, doses=left)
+        return wasted + left
+
+    @event(WrittenOff)
+    def _written_off(self, actor: Actor, at: datetime, doses: int) -> None:
+        self.wasted_expired += doses
