@@ -1,7 +1,10 @@
 """Reads of the campaign view (and the operations view's lots) as plain dataclasses.
 
 Stock of a product at a site on a day = doses of its lots there that are not expired on that day,
-minus the doses given from them, minus the appointments still booked for it (not yet given).
+minus the doses given from them, minus the appointments still booked for it (not yet given). Lots
+allocated from a province store are counted from the stock view (sealed vials: opened ones are
+wasted at the end of their day, and wasted doses are gone); lots received straight at a site from
+the operations view's lots and lot use.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from typing import Any
 from uuid import UUID
 
 from ledger.campaign.planning import Candidate
+from projections import stock_queries
 from projections.store import Row, ViewStore
 
 
@@ -466,12 +470,12 @@ class StockRow:
 
 def stock(store: ViewStore, day: date, *, site_id: UUID | str | None = None) -> list[StockRow]:
     """Stock per site and product on `day`."""
-    where, params = ("WHERE l.site_id = ?", [str(site_id)]) if site_id is not None else ("", [])
+    where, params = ("AND l.site_id = ?", [str(site_id)]) if site_id is not None else ("", [])
     lots = _rows(
         store,
         f"SELECT l.site_id, l.product, l.expiry, l.quantity - COALESCE(u.n, 0) "
         f"FROM {_t(store, 'operations_lots')} l LEFT JOIN {_t(store, 'operations_lot_use')} u "
-        f"ON u.lot_id = l.lot_id {where}",
+        f"ON u.lot_id = l.lot_id WHERE l.lot_id NOT IN ({stock_queries.tracked_lot_ids(store)}) {where}",
         *params,
     )
     on_hand: dict[tuple[str, str], int] = {}
@@ -481,6 +485,11 @@ def stock(store: ViewStore, day: date, *, site_id: UUID | str | None = None) -> 
         target = on_hand if str(expiry) >= day.isoformat() else expired
         target[key] = target.get(key, 0) + max(0, int(left))
         on_hand.setdefault(key, 0)
+    tracked = stock_queries.usable_at(store, day, site_id=str(site_id) if site_id is not None else None)
+    for key, (usable, gone) in tracked.items():
+        on_hand[key] = on_hand.get(key, 0) + usable
+        if gone:
+            expired[key] = expired.get(key, 0) + gone
     where_a = "AND site_id = ?" if site_id is not None else ""
     booked = {
         (str(r[0]), str(r[1])): int(r[2])
@@ -505,6 +514,8 @@ def lots_at(store: ViewStore, site_id: UUID | str, day: date) -> list[tuple[str,
         for r in _rows(
             store,
             f"SELECT lot_id, product, lot_number FROM {_t(store, 'operations_lots')} WHERE site_id = ? AND expiry >= ? "
+            f"AND lot_id NOT IN (SELECT site_lot_id FROM {_t(store, 'stock_site_lots')} "
+            "WHERE allocated - used - wasted_open - wasted_expired <= 0) "
             "ORDER BY expiry, lot_number",
             str(site_id),
             day.isoformat(),

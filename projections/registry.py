@@ -22,9 +22,17 @@ from projections.operations import Operations
 from projections.projection import ViewProjection
 from projections.runner import Supervisor, catch_up
 from projections.statistics import Statistics
+from projections.stock import StockView
 from projections.store import ViewStore
 
-VIEWS: tuple[type[ViewProjection], ...] = (HealthBook, Statistics, Operations, CertificateIndex, CampaignView)
+VIEWS: tuple[type[ViewProjection], ...] = (
+    HealthBook,
+    Statistics,
+    Operations,
+    CertificateIndex,
+    CampaignView,
+    StockView,
+)
 VIEW_NAMES = tuple(view.name for view in VIEWS)
 
 RebuildProgress = Callable[[str, int, int, int], None]  # (views, position, events read, head)

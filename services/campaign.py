@@ -40,8 +40,9 @@ from projections import campaign_queries as q
 from projections.registry import catch_up_views
 from projections.store import ViewStore
 from services.sms_gateways import Gateway, GatewayUnavailable, Sms
+from services.stock import StockService
 
-VIEWS = ("operations", "campaign")
+VIEWS = ("operations", "campaign", "stock")
 SCHEDULER = Actor("campaign-scheduler", Role.SYSTEM)
 
 
@@ -471,6 +472,8 @@ class CampaignService:
         no_shows = 0
         for _, site_id, plan_day_text in q.plans_before(self.store, today):
             no_shows += self.close_day(site_id, date.fromisoformat(plan_day_text), actor=SCHEDULER)
+        # Vials opened before today and not used up are wasted; expired doses are written off.
+        StockService(self.ledger, self.store).end_of_day(today - timedelta(days=1), actor=SCHEDULER)
         due = [p for p, _, _, _ in q.last_doses_without_next(self.store, today - timedelta(days=120))]
         registered = 0
         for start in range(0, len(due), 500):

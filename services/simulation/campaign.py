@@ -39,9 +39,13 @@ from services.simulation.population import Household, PopulationMaker, Resident
 CAMPAIGN_START = date(2021, 3, 8)
 MAX_DAYS = 730
 BATCH = 500
+
+
 def officer(province: str) -> Actor:
     """The province's officer: province officers act only in their own province (issue 13)."""
     return Actor(f"simulated-officer-{province}", Role.PROVINCE_OFFICER, province_code=province)
+
+
 SYSTEM = Actor("simulated-registration", Role.SYSTEM)
 
 # Deliveries in the real order of arrival (AstraZeneca via COVAX first, then Sinopharm, Moderna, Pfizer),

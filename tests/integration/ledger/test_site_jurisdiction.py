@@ -15,7 +15,8 @@ from ledger.errors import NotPermitted
 from ledger.values import Actor, Role
 from tests.integration.ledger.conftest import Campaign
 
-OFFICER = Actor("officer-1", Role.PROVINCE_OFFICER)
+OFFICER = Actor("officer-1", Role.PROVINCE_OFFICER, province_code="01")  # the site's province (Hà Nội)
+HCM_OFFICER = Actor("officer-79", Role.PROVINCE_OFFICER, province_code="79")
 
 
 def given_at_the_other_site(campaign: Campaign) -> tuple[object, object]:
@@ -49,6 +50,14 @@ def test_the_giving_site_and_a_province_officer_may_void(memory_campaign: Campai
     )
     other_person = memory_campaign.register(national_id="001085099999")
     other_dose = memory_campaign.dose(other_person, 1, date(2021, 8, 1))
+    with pytest.raises(NotPermitted, match="only in their own province"):  # issue 13: province limits
+        memory_campaign.ledger.void_dose(
+            person_id=other_person,
+            dose_id=other_dose.dose_id,
+            reason="typed twice",
+            actor=HCM_OFFICER,
+            idempotency_key="v3-hcm",
+        )
     memory_campaign.ledger.void_dose(
         person_id=other_person,
         dose_id=other_dose.dose_id,
