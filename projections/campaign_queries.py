@@ -665,53 +665,247 @@ def last_doses_without_next(store: ViewStore, since: date) -> list[tuple[UUID, i
     return [(UUID(str(r[0])), int(r[1]), str(r[2]), str(r[3])) for r in rows]
 
 
-# ---- the public priority list -------------------------------------------------------------------
+# ---- the public priority list, a person's place, the places a booked person may move to -----------
+
+SMALL_COUNT = 5  # counts 1 to 4 are shown as "< 5": in a small ward a count could name a person
+LOOK_AHEAD_DAYS = 14  # how far the priority list and the move page look for the next open places
+_ORDER = "CASE WHEN dose_number >= 2 THEN 0 ELSE 1 END, priority_rank, queued_at, registration_id"
+
+
+def shown_count(n: int) -> int | None:
+    """A count as public output shows it: None stands for 1 to 4 (suppressed), else the count."""
+    return None if 0 < n < SMALL_COUNT else n
+
+
+@dataclass(frozen=True)
+class Cutoff:
+    """How far the next day's free places reach in a ward's queue (the last person they reach)."""
+
+    later_dose: bool  # the places end among people due for a second or later dose
+    rank: int
+    group: str
+    registered_on: str  # the registration date (Viet Nam day) of the last person reached
 
 
 @dataclass(frozen=True)
 class PriorityList:
-    """Per ward: waiting people per priority group, and where the next session's cut-off falls."""
+    """Per ward: waiting people per priority group, and where the next day's places end."""
 
     ward: str
-    groups: list[tuple[int, str, int]]  # (rank, group code, waiting)
+    groups: list[tuple[int, str, int]]  # (rank, group code, waiting): raw, suppress before showing
     waiting: int
-    next_day: str | None
-    free_places: int  # in the ward's next planned-or-open day
-    cutoff_rank: int | None  # the last rank reached by the free places (None: everyone fits)
+    next_day: str | None  # the next day with free places at an open site of the ward (None: none soon)
+    free_places: int  # free places on that day
+    cutoff: Cutoff | None  # None: everyone waiting and due fits in those places
+    later_doses: int  # waiting people due for a second or later dose (they come first)
+
+    @property
+    def cutoff_rank(self) -> int | None:
+        """The rank the next day's places end in (None: everyone fits)."""
+        return self.cutoff.rank if self.cutoff else None
+
+    @property
+    def suppressed(self) -> bool:
+        """Some count is small enough to be shown as "< 5" only."""
+        return any(shown_count(n) is None for _, _, n in self.groups) or shown_count(self.later_doses) is None
+
+    @property
+    def waiting_at_least(self) -> int:
+        """What the total may say without undoing the suppression (the sum of what is shown, plus one
+        for each suppressed group): exact when nothing is suppressed."""
+        return sum(n if shown_count(n) is not None else 1 for _, _, n in self.groups)
+
+    def as_json(self) -> dict[str, Any]:
+        """The public JSON form: counts 1 to 4 are the string "<5", the total a lower bound then."""
+        cut = self.cutoff
+        return {
+            "ward": self.ward,
+            "waiting": self.waiting if not self.suppressed else None,
+            "waiting_at_least": self.waiting_at_least,
+            "groups": [
+                {"rank": r, "group": g, "waiting": shown_count(n) if shown_count(n) is not None else "<5"}
+                for r, g, n in self.groups
+            ],
+            "later_doses": shown_count(self.later_doses)
+            if shown_count(self.later_doses) is not None
+            else "<5",
+            "next_day": self.next_day,
+            "places_next_day": self.free_places,
+            "cutoff": None
+            if cut is None
+            else {
+                "later_dose": cut.later_dose,
+                "rank": cut.rank,
+                "group": cut.group,
+                "registered_on": cut.registered_on,
+            },
+        }
+
+
+@dataclass(frozen=True)
+class SessionPlace:
+    """A session of a site-day with its free places (what a person may move to)."""
+
+    site_id: str
+    site_name: str
+    address: str
+    day: str
+    session: str
+    start: str
+    end: str
+    free: int
+
+    @property
+    def key(self) -> str:
+        """One form value for the choice: site|day|session."""
+        return f"{self.site_id}|{self.day}|{self.session}"
+
+
+def session_places(
+    store: ViewStore, ward_sites: Sequence[SiteRow], first: date, last: date
+) -> list[SessionPlace]:
+    """Every session with free places at these (open) sites from `first` to `last`, by day, site, start
+    time: the site's sessions where the day is not planned yet, the plan's own sessions where it is
+    (cancelled sessions and closed days have none)."""
+    from ledger.campaign.values import parse_opening_days
+
+    if not ward_sites:
+        return []
+    ids = [s.site_id for s in ward_sites]
+    condition, as_array = store.in_list("site_id", len(ids))
+    args = [ids] if as_array else ids
+    plans = {
+        (str(r[1]), str(r[2])): (str(r[0]), bool(r[3]))
+        for r in _rows(
+            store,
+            f"SELECT plan_id, site_id, day, closed FROM {_t(store, 'campaign_plans')} "
+            f"WHERE day >= ? AND day <= ? AND {condition}",
+            first.isoformat(),
+            last.isoformat(),
+            *args,
+        )
+    }
+    planned_sessions: dict[str, list[tuple[str, str, str, int, bool]]] = {}
+    taken: dict[tuple[str, str], int] = {}
+    if plans:
+        plan_ids = [p for p, _ in plans.values()]
+        pcond, parray = store.in_list("plan_id", len(plan_ids))
+        pargs = [plan_ids] if parray else plan_ids
+        for r in _rows(
+            store,
+            f"SELECT plan_id, name, start_time, end_time, capacity, cancelled FROM "
+            f"{_t(store, 'campaign_sessions')} WHERE {pcond} ORDER BY position",
+            *pargs,
+        ):
+            planned_sessions.setdefault(str(r[0]), []).append(
+                (str(r[1]), str(r[2]), str(r[3]), int(r[4]), bool(r[5]))
+            )
+        for r in _rows(
+            store,
+            f"SELECT plan_id, session, count(*) FROM {_t(store, 'campaign_appointments')} "
+            f"WHERE status IN ('booked', 'arrived', 'done') AND {pcond} GROUP BY plan_id, session",
+            *pargs,
+        ):
+            taken[(str(r[0]), str(r[1]))] = int(r[2])
+    found: list[SessionPlace] = []
+    day = first
+    while day <= last:
+        for site_row in ward_sites:
+            if site_row.status != "open":
+                continue
+            plan = plans.get((site_row.site_id, day.isoformat()))
+            if plan is None:
+                if day.weekday() not in parse_opening_days(site_row.opening_days):
+                    continue
+                sessions = [
+                    (x["name"], x["start"], x["end"], int(x["capacity"]), False) for x in site_row.sessions
+                ]
+                used: dict[str, int] = {}
+            else:
+                plan_id, closed = plan
+                if closed:
+                    continue
+                sessions = planned_sessions.get(plan_id, [])
+                used = {name: taken.get((plan_id, name), 0) for name, *_ in sessions}
+            for name, start, end, capacity, cancelled in sessions:
+                free = capacity - used.get(name, 0)
+                if not cancelled and free > 0:
+                    found.append(
+                        SessionPlace(
+                            site_row.site_id,
+                            site_row.name,
+                            site_row.address,
+                            day.isoformat(),
+                            name,
+                            start,
+                            end,
+                            free,
+                        )
+                    )
+        day = date.fromordinal(day.toordinal() + 1)
+    found.sort(key=lambda p: (p.day, p.start, p.site_name, p.site_id))
+    return found
 
 
 def priority_list(store: ViewStore, ward: str, day: date) -> PriorityList:
-    """The public list for a ward (counts only; the cut-off is where the ward's free places end)."""
+    """The public list for a ward from `day`: counts per group, and how far the next day with free
+    places reaches in the queue, in planning order (later doses, then rank, then registration time),
+    among those due by then. No ids, names or numbers leave this function."""
+    regs = _t(store, "campaign_registrations")
     rows = _rows(
         store,
-        f"SELECT priority_rank, priority_group, count(*) FROM {_t(store, 'campaign_registrations')} "
+        f"SELECT priority_rank, priority_group, count(*) FROM {regs} "
         "WHERE status = 'waiting' AND ward = ? GROUP BY priority_rank, priority_group ORDER BY priority_rank",
         ward,
     )
     groups = [(int(r[0]), str(r[1]), int(r[2])) for r in rows]
     later = _rows(
-        store,
-        f"SELECT count(*) FROM {_t(store, 'campaign_registrations')} "
-        "WHERE status = 'waiting' AND ward = ? AND dose_number >= 2",
-        ward,
+        store, f"SELECT count(*) FROM {regs} WHERE status = 'waiting' AND ward = ? AND dose_number >= 2", ward
     )
-    second_doses = int(later[0][0]) if later else 0
-    ward_sites = sites(store, ward=ward)
-    free = sum(s.capacity_per_day for s in ward_sites if s.status == "open")
+    later_doses = int(later[0][0]) if later else 0
     waiting = sum(n for _, _, n in groups)
-    cutoff: int | None = None
-    left = free - second_doses
-    if waiting > free:
-        for rank, _, n in groups:
-            left -= n
-            if left < 0:
-                cutoff = rank
-                break
-    return PriorityList(ward, groups, waiting, day.isoformat() if ward_sites else None, free, cutoff)
+    ward_sites = [s for s in sites(store, ward=ward) if s.status == "open"]
+    start = date.fromordinal(
+        day.toordinal() + 1
+    )  # today's list is already set: the next day is from tomorrow
+    places = session_places(store, ward_sites, start, date.fromordinal(start.toordinal() + LOOK_AHEAD_DAYS))
+    if not places:
+        return PriorityList(ward, groups, waiting, None, 0, None, later_doses)
+    next_day = places[0].day
+    free = sum(p.free for p in places if p.day == next_day)
+    reached = _rows(
+        store,
+        f"SELECT dose_number, priority_rank, priority_group, queued_at FROM {regs} "
+        f"WHERE status = 'waiting' AND ward = ? AND due_on <= ? ORDER BY {_ORDER} LIMIT 1 OFFSET ?",
+        ward,
+        next_day,
+        free - 1,
+    )
+    beyond = _rows(
+        store,
+        f"SELECT count(*) FROM {regs} WHERE status = 'waiting' AND ward = ? AND due_on <= ?",
+        ward,
+        next_day,
+    )
+    cutoff: Cutoff | None = None
+    if reached and int(beyond[0][0]) > free:
+        number, rank, group, queued = reached[0]
+        cutoff = Cutoff(int(number) >= 2, int(rank), str(group), _vn_day(str(queued)))
+    return PriorityList(ward, groups, waiting, next_day, free, cutoff, later_doses)
+
+
+def _vn_day(moment: str) -> str:
+    """The Viet Nam calendar day (UTC+7) of a stored UTC moment."""
+    from datetime import timedelta
+
+    at = datetime.fromisoformat(moment)
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=UTC)
+    return (at + timedelta(hours=7)).date().isoformat()
 
 
 def queue_position(store: ViewStore, registration_id: UUID | str) -> int | None:
-    """How many waiting registrations of the same area come before this one (0 = first), or None."""
+    """How many waiting registrations of the same ward come before this one (0 = first), or None."""
     regs = _t(store, "campaign_registrations")
     rows = _rows(
         store,
@@ -740,3 +934,13 @@ def queue_position(store: ViewStore, registration_id: UUID | str) -> int | None:
     )
     del site_id
     return int(ahead[0][0]) if ahead else 0
+
+
+def waiting_in_ward(store: ViewStore, ward: str) -> int:
+    """How many people wait in a ward's queue (for "your place: 12 of 40")."""
+    rows = _rows(
+        store,
+        f"SELECT count(*) FROM {_t(store, 'campaign_registrations')} WHERE status = 'waiting' AND ward = ?",
+        ward,
+    )
+    return int(rows[0][0]) if rows else 0

@@ -20,7 +20,12 @@ from uuid import UUID, uuid4
 from eventsourcing.persistence import IntegrityError
 
 from ledger.application import Ledger
-from ledger.campaign.errors import CampaignInputInvalid, GatewayError, NoStock, RegistrationNotFound
+from ledger.campaign.errors import (
+    AppointmentNotFound,
+    CampaignInputInvalid,
+    GatewayError,
+    NoStock,
+)
 from ledger.campaign.message_commands import DeliveryOutcome, Outgoing, ReplyResult
 from ledger.campaign.messages import Message
 from ledger.campaign.planning import SessionPlaces, plan_day
@@ -107,6 +112,17 @@ class DeliveryReport:
     failed: int = 0
     batches: int = 0
     errors: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class QueuePlace:
+    """A registration and its place in the ward's queue (position 1 = next; None when not waiting)."""
+
+    registration: q.RegistrationRow
+    position: int | None
+    waiting: int
+    next_day: str | None
+    in_next_day: bool
 
 
 @dataclass(frozen=True)
@@ -395,7 +411,7 @@ class CampaignService:
         self.refresh()
         found = q.appointment(self.store, _uuid(appointment_id, "appointment"))
         if found is None:
-            raise RegistrationNotFound(f"No appointment {appointment_id}: check the id.")
+            raise AppointmentNotFound(f"No appointment {appointment_id}: check the id.")
         return found
 
     def cancel_appointment(
@@ -418,6 +434,7 @@ class CampaignService:
         """Move an appointment to another session, day or site."""
         a = self._appointment(appointment_id)
         the_day = check_day(day, self.ledger.today())
+        self._check_move_stock(a, _uuid(site_id, "site"), the_day)
         return self.ledger.move_appointment(
             plan_id=UUID(a.plan_id),
             appointment_id=UUID(a.appointment_id),
@@ -497,6 +514,79 @@ class CampaignService:
                 )
         self.refresh()
         return DayTasks(no_shows, registered, reminders, checkins)
+
+    # ---- the citizen: where an appointment may move, a person's place in the queue ----------------
+
+    def move_options(
+        self, appointment_id: str | UUID, *, days: int = q.LOOK_AHEAD_DAYS
+    ) -> list[q.SessionPlace]:
+        """The sessions a booked appointment may move to: free places from today (or the day the dose
+        is due) for `days` days, at its site or another open site of the same ward with the vaccine in
+        stock; the appointment's own session is left out."""
+        a = self._appointment(appointment_id)
+        if a.status != "booked":
+            return []
+        current = q.site(self.store, a.site_id)
+        if current is None:
+            return []
+        today = self.ledger.today()
+        due = next(
+            (
+                date.fromisoformat(r.due_on)
+                for r in q.registrations_of_person(self.store, a.person_id)
+                if r.registration_id == a.registration_id
+            ),
+            today,
+        )
+        first = max(today, due)
+        ward_sites = [s for s in q.sites(self.store, ward=current.ward) if s.status == "open"]
+        stocked = {
+            s.site_id
+            for s in ward_sites
+            if s.site_id == a.site_id
+            or any(
+                r.product == a.product and r.free > 0 for r in q.stock(self.store, first, site_id=s.site_id)
+            )
+        }
+        places = q.session_places(
+            self.store, [s for s in ward_sites if s.site_id in stocked], first, first + timedelta(days=days)
+        )
+        return [p for p in places if (p.site_id, p.day, p.session) != (a.site_id, a.day, a.session)]
+
+    def _check_move_stock(self, a: q.AppointmentRow, site_id: UUID, day: date) -> None:
+        """A move to another site needs the appointment's vaccine free there (its own site holds it)."""
+        if str(site_id) == a.site_id:
+            return
+        rows = q.stock(self.store, day, site_id=site_id)
+        if not any(r.product == a.product and r.free > 0 for r in rows):
+            target = q.site(self.store, site_id)
+            raise NoStock(
+                f"{target.name if target else site_id} has no {a.product} free for {day.isoformat()}: choose "
+                "another site or day.",
+                site=target.name if target else str(site_id),
+                day=day,
+            )
+
+    def queue_places(self, person_id: UUID) -> list[QueuePlace]:
+        """A person's registrations with their place in their ward's queue (1 = next), how many wait
+        there, and whether the next day's places reach them (an estimate: planning decides)."""
+        self.refresh()
+        today = self.ledger.today()
+        found = []
+        lists: dict[str, q.PriorityList] = {}
+        for r in q.registrations_of_person(self.store, person_id):
+            ahead = q.queue_position(self.store, r.registration_id)
+            if ahead is None:
+                found.append(QueuePlace(r, None, 0, None, False))
+                continue
+            if r.ward not in lists:
+                lists[r.ward] = q.priority_list(self.store, r.ward, today)
+            ward = lists[r.ward]
+            reached = ward.next_day is not None and ahead < ward.free_places and r.due_on <= ward.next_day
+            found.append(
+                QueuePlace(r, ahead + 1, q.waiting_in_ward(self.store, r.ward), ward.next_day, reached)
+            )
+        return found
 
     # ---- stock and the public list ---------------------------------------------------------------
 

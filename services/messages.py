@@ -593,6 +593,26 @@ ERROR_MESSAGES: Final[dict[str, dict[str, str]]] = {
         "vi": "Không tìm thấy lịch hẹn này. Tải lại danh sách.",
         "en": "This appointment was not found. Reload the list.",
     },
+    "move_same_session": {
+        "vi": "Đây đã là lịch hẹn hiện tại (ngày {day}). Chọn buổi hoặc ngày khác.",
+        "en": "That is already the appointment (on {day}). Choose another session or day.",
+    },
+    "move_outside_ward": {
+        "vi": "{site} không thuộc phường/xã {ward} của lịch hẹn. Chọn điểm tiêm trong phường/xã đó, hoặc hủy "
+        "lịch rồi đăng ký ở phường/xã khác.",
+        "en": "{site} is not in ward {ward} of the appointment. Choose a site of that ward, or cancel and "
+        "register in the other ward.",
+    },
+    "move_not_due": {
+        "vi": "Mũi {dose_number} chưa đến hạn trước ngày {due_on}. Chọn ngày từ {due_on} trở đi.",
+        "en": "Dose {dose_number} is not due before {due_on}. Choose {due_on} or a later day.",
+    },
+    "appointment_closed": {
+        "vi": "Lịch hẹn này không còn hiệu lực (đã đến, đã tiêm, đã hủy hoặc vắng mặt) nên không đổi hay hủy "
+        "được nữa. Tải lại trang để xem lịch hiện tại.",
+        "en": "This appointment is no longer open (arrived, vaccinated, cancelled or missed), so it cannot be "
+        "moved or cancelled. Reload the page to see the current one.",
+    },
     "message_not_found": {
         "vi": "Không tìm thấy tin nhắn này. Tải lại danh sách.",
         "en": "This message was not found. Reload the list.",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ledger.campaign.message_commands import MessageCommands
+from ledger.campaign.move_commands import MoveCommands
 from ledger.campaign.plan_commands import PlanCommands
 from ledger.campaign.registration_commands import RegistrationCommands
 from ledger.campaign.site_commands import CampaignSiteCommands
@@ -10,6 +11,11 @@ from ledger.campaign.stock_commands import StockCommands
 
 
 class CampaignCommands(
-    CampaignSiteCommands, RegistrationCommands, PlanCommands, MessageCommands, StockCommands
+    CampaignSiteCommands,
+    RegistrationCommands,
+    MoveCommands,
+    PlanCommands,
+    MessageCommands,
+    StockCommands,
 ):
-    """Sites and sessions, registrations, day plans and appointments, the outbox and replies, stock."""
+    """Sites and sessions, registrations, day plans and appointments (moves), the outbox and replies, stock."""

@@ -141,3 +141,32 @@ class AllocationOtherProvince(CampaignError, RuleViolation):
 
     code = "allocation_other_province"
     kind = "forbidden"
+
+
+class MoveToSameSession(CampaignError, RuleViolation):
+    """A move to the session the person already holds (params: session, day)."""
+
+    code = "move_same_session"
+    kind = "conflict"
+
+
+class MoveOutsideWard(CampaignError, RuleViolation):
+    """A move to a site outside the booked site's ward (params: site, ward)."""
+
+    code = "move_outside_ward"
+    kind = "conflict"
+
+
+class MoveNotDue(CampaignError, RuleViolation):
+    """A move to a day before the dose is due (params: dose_number, due_on)."""
+
+    code = "move_not_due"
+    kind = "conflict"
+
+
+class AppointmentClosed(CampaignError, RuleViolation):
+    """The appointment is no longer booked (arrived, done, cancelled, no-show): it cannot be moved or
+    cancelled (params: status)."""
+
+    code = "appointment_closed"
+    kind = "conflict"

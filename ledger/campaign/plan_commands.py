@@ -1,4 +1,4 @@
-"""Use cases: booking a site-day, moving and cancelling appointments, cancelling a session, check-in,
+"""Use cases: booking a site-day, cancelling appointments, cancelling a session, check-in,
 no-shows at the day's end, and recording the dose given at an appointment.
 
 Every change saves the day plan, the registrations it touches and the messages it causes in one
@@ -44,7 +44,7 @@ class Booked:
 
 
 class PlanCommands(CampaignBase, DoseCommands):
-    """Book, move, cancel, check in, close the day, record the dose."""
+    """Book, cancel, check in, close the day, record the dose (moving is in move_commands)."""
 
     def _open_plan(self, schedule: SiteSchedule, day: date, actor: Actor, at: datetime) -> DayPlan:
         """The day's plan, opened with the site's current sessions when it does not exist yet."""
@@ -198,85 +198,6 @@ class PlanCommands(CampaignBase, DoseCommands):
             {"plan": pid, "a": aid, "why": reason, "w": withdraw, "actor": actor},
             attempt,
         )
-
-    def move_appointment(
-        self,
-        *,
-        plan_id: UUID,
-        appointment_id: UUID,
-        site_id: UUID,
-        day: date,
-        session: str,
-        actor: Actor,
-        idempotency_key: str,
-    ) -> UUID:
-        """Move an appointment to another day, session or site (one transaction); returns the new id."""
-        pid = checks.as_uuid(plan_id, "plan")
-        aid = checks.as_uuid(appointment_id, "appointment")
-        new_site = checks.as_uuid(site_id, "site")
-        if day < self.today():
-            raise RuleViolation(f"{day.isoformat()} is in the past: choose today or a later day.")
-        target_schedule = self.schedule(new_site)
-
-        def attempt(at: datetime) -> Outcome:
-            old = self.plan(pid)
-            a = old.appointment(aid)
-            person = self.get_person(a.person_id)
-            permissions.require_registrant(actor, person.id, person.guardian_id)
-            reg = self.registration(a.registration_id)
-            if reg.due_on > day:
-                raise RuleViolation(
-                    f"Dose {reg.dose_number} is not due before {reg.due_on.isoformat()}: choose a later day."
-                )
-            old.cancel(aid, reason="moved", actor=actor, at=at)
-            reg.release(appointment_id=aid, reason="moved", actor=actor, at=at)
-            target = (
-                old
-                if old.id == day_plan_id(new_site, day)
-                else self._open_plan(self.schedule(new_site), day, actor, at)
-            )
-            moved = Appointment(
-                new_appointment_id(target.id, reg.id, reg.bookings),
-                reg.id,
-                reg.person_id,
-                session,
-                reg.priority_rank,
-                reg.dose_number,
-                a.product,
-            )
-            target.book([moved], actor=actor, at=at)
-            reg.book(
-                appointment_id=moved.appointment_id,
-                plan_id=target.id,
-                site_id=new_site,
-                day=day,
-                session=session,
-                actor=actor,
-                at=at,
-            )
-            saved: list[Aggregate] = [old, reg] if target is old else [old, target, reg]
-            message = self.message(
-                person_id=person.id,
-                kind=MessageKind.CHANGE,
-                text=appointment_text(
-                    MessageKind.CHANGE, self.visit(target_schedule, target, moved), reg.language
-                ),
-                language=reg.language,
-                cause=moved.appointment_id,
-                actor=actor,
-                at=at,
-                appointment_id=moved.appointment_id,
-            )
-            saved.append(message)
-            return Outcome(saved, {"a": moved.appointment_id.hex})
-
-        result = self.run_command(
-            "move_appointment",
-            idempotency_key,
-            {"plan": pid, "a": aid, "site": new_site, "day": day, "s": session, "actor": actor},
-            attempt,
-        )
-        return UUID(hex=str(result["a"]))
 
     def cancel_session(
         self, *, site_id: UUID, day: date, session: str, reason: str, actor: Actor, idempotency_key: str

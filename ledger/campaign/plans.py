@@ -13,7 +13,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from ledger.campaign.errors import AlreadyBooked, AppointmentNotFound, SessionUnavailable
+from ledger.campaign.errors import AlreadyBooked, AppointmentClosed, AppointmentNotFound, SessionUnavailable
 from ledger.campaign.values import AppointmentStatus, Session
 from ledger.errors import RuleViolation
 from ledger.values import Actor
@@ -184,7 +184,10 @@ class DayPlan(Aggregate):
         """Cancel one booked appointment; returns it as it was."""
         a = self.appointment(appointment_id)
         if a.status is not AppointmentStatus.BOOKED:
-            raise RuleViolation(f"This appointment is {a.status.value}: it can no longer be cancelled.")
+            raise AppointmentClosed(
+                f"This appointment is {a.status.value}: it can no longer be cancelled or moved.",
+                status=a.status.value,
+            )
         self._cancelled(actor=actor, at=at, appointment_id=appointment_id, reason=reason)
         return a
 

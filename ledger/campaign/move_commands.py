@@ -1,0 +1,133 @@
+"""Use case: a person (or a guardian, or staff on their behalf) moves their appointment.
+
+A move is the person's own request: planning never moves anyone already told. In one transaction
+the old place is freed (`AppointmentCancelled`, reason "moved"), the new one is taken on the target
+day's plan (`AppointmentsBooked`), the registration follows (`Released` then `Booked`, keeping its
+original queue time) and one "change" message goes to the outbox. Where a person may move to: another
+session or day at the same site, or a site of the same ward (the place they registered for).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate
+
+from ledger import checks
+from ledger.campaign import permissions
+from ledger.campaign.errors import DayInPast, MoveNotDue, MoveOutsideWard, MoveToSameSession
+from ledger.campaign.plan_commands import PlanCommands
+from ledger.campaign.plans import Appointment
+from ledger.campaign.texts import appointment_text
+from ledger.campaign.values import MessageKind
+from ledger.campaign.values import appointment_id as new_appointment_id
+from ledger.campaign.values import plan_id as day_plan_id
+from ledger.commands import Outcome
+from ledger.values import Actor
+
+
+class MoveCommands(PlanCommands):
+    """Move an appointment to another session, day or site of the ward."""
+
+    def move_appointment(
+        self,
+        *,
+        plan_id: UUID,
+        appointment_id: UUID,
+        site_id: UUID,
+        day: date,
+        session: str,
+        actor: Actor,
+        idempotency_key: str,
+    ) -> UUID:
+        """Move a booked appointment (one transaction, one "change" message); returns the new id."""
+        pid = checks.as_uuid(plan_id, "plan")
+        aid = checks.as_uuid(appointment_id, "appointment")
+        new_site = checks.as_uuid(site_id, "site")
+        session = checks.text(session, "session", 40)
+        today = self.today()
+        if day < today:
+            raise DayInPast(
+                f"{day.isoformat()} is in the past (today is {today.isoformat()}): choose today or a later day.",
+                day=day,
+                today=today,
+            )
+        target_schedule = self.schedule(new_site)
+
+        def attempt(at: datetime) -> Outcome:
+            old = self.plan(pid)
+            a = old.appointment(aid)
+            person = self.get_person(a.person_id)
+            permissions.require_registrant(actor, person.id, person.guardian_id)
+            if old.site_id == new_site and old.day == day and a.session == session:
+                raise MoveToSameSession(
+                    "That is already the appointment: choose another session or day.",
+                    session=session,
+                    day=day,
+                )
+            old_schedule = self.schedule(old.site_id)
+            if target_schedule.ward_code != old_schedule.ward_code:
+                raise MoveOutsideWard(
+                    f"{target_schedule.name} is not in the ward of the booked site: choose a site of that "
+                    "ward, or cancel and register for the other ward.",
+                    site=target_schedule.name,
+                    ward=old_schedule.ward_code,
+                )
+            reg = self.registration(a.registration_id)
+            if reg.due_on > day:
+                raise MoveNotDue(
+                    f"Dose {reg.dose_number} is not due before {reg.due_on.isoformat()}: choose a later day.",
+                    dose_number=reg.dose_number,
+                    due_on=reg.due_on,
+                )
+            old.cancel(aid, reason="moved", actor=actor, at=at)
+            reg.release(appointment_id=aid, reason="moved", actor=actor, at=at)
+            target = (
+                old
+                if old.id == day_plan_id(new_site, day)
+                else self._open_plan(target_schedule, day, actor, at)
+            )
+            moved = Appointment(
+                new_appointment_id(target.id, reg.id, reg.bookings),
+                reg.id,
+                reg.person_id,
+                session,
+                reg.priority_rank,
+                reg.dose_number,
+                a.product,
+            )
+            target.book([moved], actor=actor, at=at)
+            reg.book(
+                appointment_id=moved.appointment_id,
+                plan_id=target.id,
+                site_id=new_site,
+                day=day,
+                session=session,
+                actor=actor,
+                at=at,
+            )
+            saved: list[Aggregate] = [old, reg] if target is old else [old, target, reg]
+            saved.append(
+                self.message(
+                    person_id=person.id,
+                    kind=MessageKind.CHANGE,
+                    text=appointment_text(
+                        MessageKind.CHANGE, self.visit(target_schedule, target, moved), reg.language
+                    ),
+                    language=reg.language,
+                    cause=moved.appointment_id,
+                    actor=actor,
+                    at=at,
+                    appointment_id=moved.appointment_id,
+                )
+            )
+            return Outcome(saved, {"a": moved.appointment_id.hex})
+
+        result = self.run_command(
+            "move_appointment",
+            idempotency_key,
+            {"plan": pid, "a": aid, "site": new_site, "day": day, "s": session, "actor": actor},
+            attempt,
+        )
+        return UUID(hex=str(result["a"]))
