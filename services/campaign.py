@@ -553,6 +553,10 @@ class CampaignService:
         )
         return [p for p in places if (p.site_id, p.day, p.session) != (a.site_id, a.day, a.session)]
 
+    def appointment(self, appointment_id: str | UUID) -> q.AppointmentRow:
+        """One appointment as listed, or AppointmentNotFound."""
+        return self._appointment(appointment_id)
+
     def _check_move_stock(self, a: q.AppointmentRow, site_id: UUID, day: date) -> None:
         """A move to another site needs the appointment's vaccine free there (its own site holds it)."""
         if str(site_id) == a.site_id:

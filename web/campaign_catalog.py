@@ -26,13 +26,9 @@ CAMPAIGN_CATALOG: dict[str, dict[str, str]] = {
     "campaign.rank": {"vi": "Thứ tự", "en": "Rank"},
     "campaign.group": {"vi": "Nhóm ưu tiên", "en": "Priority group"},
     "campaign.waiting": {"vi": "Số người chờ", "en": "People waiting"},
-    "campaign.cutoff": {
-        "vi": "Các chỗ của ngày tiêm tới dừng ở nhóm ưu tiên thứ",
-        "en": "The next day's places end within priority rank",
-    },
     "campaign.everyone_fits": {
-        "vi": "Mọi người đang chờ đều có chỗ trong ngày tiêm tới.",
-        "en": "Everyone waiting fits in the next day's places.",
+        "vi": "Mọi người đang chờ và đã đến hạn đều có chỗ trong ngày này.",
+        "en": "Everyone waiting and due fits in that day's places.",
     },
     "campaign.my_vaccination": {"vi": "Lịch tiêm của tôi", "en": "My vaccination"},
     "campaign.appointment": {"vi": "Lịch hẹn", "en": "Appointment"},
@@ -48,10 +44,178 @@ CAMPAIGN_CATALOG: dict[str, dict[str, str]] = {
     "campaign.site": {"vi": "Điểm tiêm", "en": "Site"},
     "campaign.sessions": {"vi": "Buổi tiêm", "en": "Sessions"},
     "campaign.plan": {"vi": "Lập kế hoạch tiêm", "en": "Plan"},
-    "campaign.date": {"vi": "Ngày (YYYY-MM-DD)", "en": "Date (YYYY-MM-DD)"},
-    "campaign.whole_week": {"vi": "Cả tuần từ ngày này", "en": "The whole week from this day"},
+    "campaign.date": {"vi": "Ngày bắt đầu", "en": "First day"},
+    "campaign.whole_week": {
+        "vi": "Cả tuần (7 ngày từ ngày này)",
+        "en": "A whole week (7 days from this day)",
+    },
     "campaign.stock": {"vi": "Tồn kho vắc xin", "en": "Vaccine stock"},
     "campaign.on_hand": {"vi": "Còn (chưa hết hạn)", "en": "On hand (unexpired)"},
     "campaign.booked": {"vi": "Đã hẹn", "en": "Booked"},
     "campaign.free": {"vi": "Còn trống", "en": "Free"},
+    # ---- issue 13, second wave: the citizen's page, moving, the list, staff and province pages ----
+    "campaign.when": {"vi": "Thời gian", "en": "When"},
+    "campaign.session.morning": {"vi": "Buổi sáng", "en": "Morning"},
+    "campaign.session.afternoon": {"vi": "Buổi chiều", "en": "Afternoon"},
+    "campaign.session.evening": {"vi": "Buổi tối", "en": "Evening"},
+    "campaign.move": {"vi": "Đổi lịch", "en": "Move"},
+    "campaign.move_title": {"vi": "Đổi lịch tiêm", "en": "Move the appointment"},
+    "campaign.now_booked": {"vi": "Lịch hiện tại", "en": "Booked now"},
+    "campaign.choose_session": {
+        "vi": "Chọn buổi tiêm còn chỗ (tại điểm tiêm này hoặc điểm khác cùng phường/xã)",
+        "en": "Choose a session with places (at this site or another site of the ward)",
+    },
+    "campaign.free_places": {"vi": "còn {count} chỗ", "en": "{count} places free"},
+    "campaign.move_help": {
+        "vi": "Lịch cũ được hủy và bạn nhận tin nhắn lịch mới. Bạn giữ nguyên thứ tự ưu tiên.",
+        "en": "The old appointment is cancelled and a message gives the new one. Your priority stays.",
+    },
+    "campaign.move_confirm": {"vi": "Đổi sang buổi đã chọn", "en": "Move to the chosen session"},
+    "campaign.no_other_places": {
+        "vi": "Chưa có buổi tiêm nào khác còn chỗ trong 2 tuần tới ở phường/xã này. Bạn có thể giữ lịch, hoặc "
+        "hủy lịch và giữ thứ tự trong hàng chờ.",
+        "en": "No other session has places in the next 2 weeks in this ward. Keep the appointment, or cancel "
+        "it and keep your place in the queue.",
+    },
+    "campaign.withdraw_too": {
+        "vi": "Rút khỏi hàng chờ (không muốn được xếp lịch lại)",
+        "en": "Leave the queue too (do not book me again)",
+    },
+    "campaign.queue": {"vi": "Đăng ký và thứ tự chờ", "en": "Registration and place in the queue"},
+    "campaign.not_registered": {
+        "vi": "Chưa đăng ký tiêm. Đăng ký bên dưới để được xếp lịch.",
+        "en": "Not registered yet. Register below to be given an appointment.",
+    },
+    "campaign.your_place": {
+        "vi": "Thứ tự chờ: {position} / {waiting} người đang chờ ở {ward}.",
+        "en": "Place in the queue: {position} of {waiting} people waiting in {ward}.",
+    },
+    "campaign.due_from": {"vi": "Đến hạn tiêm từ {day}.", "en": "Due from {day}."},
+    "campaign.in_next_day": {
+        "vi": "Dự kiến có lịch trong ngày tiêm tới ({day}); tin nhắn sẽ báo giờ và địa điểm.",
+        "en": "Expected to be booked on the next day ({day}); a message will give the time and place.",
+    },
+    "campaign.after_next_day": {
+        "vi": "Ngày tiêm tới ({day}) chưa đến lượt bạn; bạn sẽ nhận tin nhắn khi có lịch.",
+        "en": "The next day ({day}) does not reach you yet; a message will come when you are booked.",
+    },
+    "campaign.see_priority_list": {
+        "vi": "Xem danh sách ưu tiên của phường/xã",
+        "en": "See the ward's priority list",
+    },
+    "campaign.where": {"vi": "Nơi muốn tiêm", "en": "Where"},
+    "campaign.where_help": {
+        "vi": "Bạn được xếp lịch tại các điểm tiêm của nơi đã chọn, theo thứ tự ưu tiên.",
+        "en": "You are booked at the sites of the place chosen, in priority order.",
+    },
+    "campaign.any_site_home": {
+        "vi": "Bất kỳ điểm tiêm nào ở nơi ở ({ward})",
+        "en": "Any site where I live ({ward})",
+    },
+    "campaign.any_site_in": {"vi": "Bất kỳ điểm tiêm nào ở {ward}", "en": "Any site in {ward}"},
+    "campaign.done.registered": {
+        "vi": "Đã đăng ký tiêm mũi {number} cho {name}. Tin nhắn sẽ báo lịch tiêm.",
+        "en": "{name} is registered for dose {number}. A message will give the appointment.",
+    },
+    "campaign.done.cancelled": {
+        "vi": "Đã hủy lịch tiêm của {name}. {name} vẫn giữ thứ tự trong hàng chờ.",
+        "en": "The appointment of {name} is cancelled. {name} keeps their place in the queue.",
+    },
+    "campaign.done.withdrawn": {
+        "vi": "Đã hủy lịch tiêm và rút {name} khỏi hàng chờ.",
+        "en": "The appointment is cancelled and {name} has left the queue.",
+    },
+    "campaign.done.moved": {
+        "vi": "Đã đổi lịch tiêm của {name}. Tin nhắn lịch mới đang được gửi.",
+        "en": "The appointment of {name} is moved. A message with the new one is on its way.",
+    },
+    "campaign.done.checked_in": {"vi": "Đã ghi nhận người đến.", "en": "Checked in."},
+    "campaign.done.dose": {
+        "vi": "Đã ghi nhận mũi tiêm theo lịch hẹn.",
+        "en": "The dose is recorded for the appointment.",
+    },
+    "campaign.done.closed": {
+        "vi": "Đã kết thúc ngày tiêm: {count} người không đến được đưa lại hàng chờ với thứ tự cũ.",
+        "en": "The day is closed: {count} people who did not come are back in the queue with their priority.",
+    },
+    "campaign.done.planned": {
+        "vi": "Đã lập kế hoạch {days} ngày: {booked} lịch hẹn mới, {waiting} người còn chờ.",
+        "en": "Planned {days} days: {booked} new appointments, {waiting} people still waiting.",
+    },
+    "campaign.nobody": {"vi": "Chưa có ai trong buổi này.", "en": "Nobody booked in this session."},
+    "campaign.no_lot": {
+        "vi": "Điểm tiêm không còn lô {product} còn hạn.",
+        "en": "The site holds no unexpired lot of {product}.",
+    },
+    "campaign.day_closed": {
+        "vi": "Ngày tiêm đã kết thúc; người không đến đã được đưa lại hàng chờ.",
+        "en": "The day is closed; people who did not come are back in the queue.",
+    },
+    "campaign.close_day": {"vi": "Kết thúc ngày tiêm", "en": "Close the day"},
+    "campaign.close_confirm": {
+        "vi": "Tôi xác nhận: ai còn trong danh sách mà chưa tiêm là không đến",
+        "en": "I confirm: whoever is still on the list without a dose did not come",
+    },
+    "campaign.province_title": {"vi": "Kế hoạch tiêm của tỉnh", "en": "The province's vaccination plan"},
+    "campaign.no_sites": {"vi": "Tỉnh chưa có điểm tiêm nào.", "en": "The province has no site yet."},
+    "campaign.site_status.open": {"vi": "đang hoạt động", "en": "open"},
+    "campaign.site_status.paused": {"vi": "tạm dừng", "en": "paused"},
+    "campaign.span": {"vi": "Lập kế hoạch cho", "en": "Plan"},
+    "campaign.one_day": {"vi": "Một ngày", "en": "One day"},
+    "campaign.stock_page": {"vi": "Xem tồn kho và phân bổ lô", "en": "See stock and lot allocation"},
+    "campaign.stock_line": {
+        "vi": "còn trống {free} (trong kho {on_hand}, đã hẹn {booked})",
+        "en": "{free} free ({on_hand} on hand, {booked} booked)",
+    },
+    "campaign.priority_intro": {
+        "vi": "Số người đang chờ tiêm theo nhóm ưu tiên, và ngày tiêm tới dự kiến đến lượt ai. Không có "
+        "thông tin cá nhân.",
+        "en": "People waiting per priority group, and whom the next day is expected to reach. No personal data.",
+    },
+    "campaign.choose_ward": {"vi": "Chọn phường/xã", "en": "Choose the ward"},
+    "campaign.next_day_places": {
+        "vi": "Ngày tiêm tới: {day}, còn {places} chỗ.",
+        "en": "Next vaccination day: {day}, {places} places.",
+    },
+    "campaign.cutoff_group": {
+        "vi": "Dự kiến đến nhóm {rank} ({group}), người đăng ký đến ngày {registered}.",
+        "en": "Expected to reach group {rank} ({group}), people registered up to {registered}.",
+    },
+    "campaign.cutoff_later_doses": {
+        "vi": "Dự kiến chỉ đủ cho người đến hạn mũi 2 trở lên, đăng ký đến ngày {registered}.",
+        "en": "Expected to reach only people due for a second or later dose, registered up to {registered}.",
+    },
+    "campaign.no_places_soon": {
+        "vi": "Chưa có điểm tiêm nào của phường/xã này còn chỗ trong 2 tuần tới.",
+        "en": "No site of this ward has places in the next 2 weeks.",
+    },
+    "campaign.waiting_by_group": {
+        "vi": "Số người chờ theo nhóm ưu tiên",
+        "en": "People waiting by priority group",
+    },
+    "campaign.later_doses": {
+        "vi": "Trong đó {count} người đến hạn mũi 2 trở lên (được xếp lịch trước).",
+        "en": "Of these, {count} are due for a second or later dose (booked first).",
+    },
+    "campaign.small_counts": {
+        "vi": 'Số từ 1 đến {small_minus} hiện là "< {small}" để không ai bị nhận ra; tổng khi đó là số tối thiểu.',
+        "en": 'Counts of 1 to {small_minus} show as "< {small}" so that nobody can be recognised; the total is then a minimum.',
+    },
+    "campaign.your_family_places": {"vi": "Thứ tự của gia đình bạn", "en": "Your family's places"},
+    "error.campaign_place_choice": {
+        "vi": "Nơi muốn tiêm đã chọn không có trong danh sách. Chọn lại trong danh sách.",
+        "en": "The place chosen is not in the list. Choose one from the list.",
+    },
+    "error.campaign_slot_choice": {
+        "vi": "Chưa chọn buổi tiêm mới. Chọn một buổi trong danh sách rồi bấm đổi lịch.",
+        "en": "No new session chosen. Choose one from the list, then move.",
+    },
+    "error.campaign_close_confirm": {
+        "vi": "Hãy đánh dấu ô xác nhận trước khi kết thúc ngày tiêm.",
+        "en": "Tick the confirmation box before closing the day.",
+    },
+    "nav.today": {"vi": "Hôm nay", "en": "Today"},
+    "nav.campaign_plan": {"vi": "Kế hoạch tiêm", "en": "Planning"},
+    "nav.priority": {"vi": "Thứ tự ưu tiên", "en": "Priority list"},
+    "nav.vaccination": {"vi": "Đăng ký và lịch tiêm", "en": "Register and appointments"},
 }

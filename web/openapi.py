@@ -209,7 +209,8 @@ PATHS: dict[str, dict[str, Any]] = {
     "/campaign/stock": {"get": _op("Stock per site and product (?site=ID)", "staff, province, response")},
     "/campaign/priority-list/{ward_code}": {
         "get": _op(
-            "A ward's waiting people per priority group and the next day's cut-off",
+            'A ward\'s waiting people per priority group (counts 1-4 as "<5"), the next day with places '
+            "and how far they reach (cutoff: rank, group, registered_on)",
             "public",
             params=("ward_code",),
         )
@@ -232,10 +233,20 @@ PATHS: dict[str, dict[str, Any]] = {
     },
     "/me/people/{person_id}/appointments/{appointment_id}/move": {
         "post": _op(
-            "Move an appointment to another site, day or session",
+            "Move an appointment to another session, day or site of the ward (errors: move_same_session, "
+            "move_outside_ward, move_not_due, session_unavailable, no_stock, campaign_day_in_past, "
+            "appointment_closed); the person is told by a 'change' message",
             "citizen",
             params=("person_id", "appointment_id"),
             body={"site_id": S, "date": S, "session": S},
+        )
+    },
+    "/me/people/{person_id}/appointments/{appointment_id}/move-options": {
+        "get": _op(
+            "The sessions the appointment may move to: [{site_id, site_name, address, date, session, start, "
+            "end, free}] (free places, the same ward, the vaccine in stock, 2 weeks ahead)",
+            "citizen",
+            params=("person_id", "appointment_id"),
         )
     },
 }

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hmac
 import os
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 from uuid import UUID
@@ -19,14 +20,18 @@ from flask import Blueprint, current_app, jsonify, redirect, render_template, re
 from flask.wrappers import Response
 from werkzeug.wrappers import Response as BaseResponse
 
-from ledger.campaign.errors import CampaignInputInvalid
+from ledger.campaign.errors import AppointmentNotFound, CampaignInputInvalid
 from ledger.errors import NotPermitted
 from ledger.values import Actor
 from ledger.values import Role as LedgerRole
+from projections import campaign_queries as q
 from services import citizen
 from services.campaign import CampaignService
-from web import signin
+from web import forms, signin
 from web.context import ctx
+from web.errors import USER_ERRORS, BadInput, error_code, status_for
+from web.i18n import message_for
+from web.notices import confirm
 from web.roles import Principal, Role, allow, current_principal
 
 api = Blueprint("campaign_api", __name__, url_prefix="/api/v1")
@@ -80,6 +85,14 @@ def _family_actor(person_id: str) -> tuple[UUID, Actor]:
     guardian = member.guardian_id
     actor = Actor(guardian, LedgerRole.GUARDIAN) if guardian else Actor(member.id, LedgerRole.CITIZEN)
     return UUID(member.id), actor
+
+
+def _own_appointment(person_id: UUID, appointment_id: str) -> q.AppointmentRow:
+    """The appointment, when it is this family member's; anyone else's is 'not found'."""
+    found = service().appointment(appointment_id)
+    if found.person_id != str(person_id):
+        raise AppointmentNotFound("No such appointment for this person: reload the page.")
+    return found
 
 
 # ---- the SMS gateway -------------------------------------------------------------------------------
@@ -209,16 +222,8 @@ def stock() -> Response:
 @api.get("/campaign/priority-list/<ward_code>")
 @allow(Role.PUBLIC)
 def priority_list(ward_code: str) -> Response:
-    found = service().priority_list(ward_code)
-    return jsonify(
-        {
-            "ward": found.ward,
-            "waiting": found.waiting,
-            "groups": [{"rank": r, "group": g, "waiting": n} for r, g, n in found.groups],
-            "places_per_day": found.free_places,
-            "cutoff_rank": found.cutoff_rank,
-        }
-    )
+    """Counts per group (1 to 4 shown as "<5"), the next day with places and how far they reach."""
+    return jsonify(service().priority_list(ward_code).as_json())
 
 
 # ---- the citizen ---------------------------------------------------------------------------------
@@ -264,7 +269,8 @@ def my_appointments(person_id: str) -> Response:
 @api.post("/me/people/<person_id>/appointments/<appointment_id>/cancel")
 @allow(Role.CITIZEN)
 def my_cancel(person_id: str, appointment_id: str) -> Response:
-    _, actor = _family_actor(person_id)
+    pid, actor = _family_actor(person_id)
+    _own_appointment(pid, appointment_id)
     service().cancel_appointment(appointment_id, actor=actor, reason=str(_body().get("reason", "")))
     return jsonify({"status": "cancelled"})
 
@@ -273,7 +279,8 @@ def my_cancel(person_id: str, appointment_id: str) -> Response:
 @allow(Role.CITIZEN)
 def my_move(person_id: str, appointment_id: str) -> Response:
     data = _body()
-    _, actor = _family_actor(person_id)
+    pid, actor = _family_actor(person_id)
+    _own_appointment(pid, appointment_id)
     new = service().move_appointment(
         appointment_id,
         site_id=str(data.get("site_id", "")),
@@ -284,99 +291,393 @@ def my_move(person_id: str, appointment_id: str) -> Response:
     return jsonify({"appointment_id": str(new)})
 
 
+@api.get("/me/people/<person_id>/appointments/<appointment_id>/move-options")
+@allow(Role.CITIZEN)
+def my_move_options(person_id: str, appointment_id: str) -> Response:
+    """The sessions this appointment may move to (free places, same ward, vaccine in stock)."""
+    pid, _ = _family_actor(person_id)
+    _own_appointment(pid, appointment_id)
+    return jsonify(
+        [
+            {
+                "site_id": p.site_id,
+                "site_name": p.site_name,
+                "address": p.address,
+                "date": p.day,
+                "session": p.session,
+                "start": p.start,
+                "end": p.end,
+                "free": p.free,
+            }
+            for p in service().move_options(appointment_id)
+        ]
+    )
+
+
 # ---- pages ---------------------------------------------------------------------------------------
+#
+# Each page form comes back with what was typed and one sentence next to the field it is about when
+# something is wrong (the error's code names the field); success is confirmed on the next page.
+
+# Which form field an error is about (its message is shown next to that field).
+FIELD_OF_ERROR = {
+    "priority_group_unknown": "priority_group",
+    "site_not_found": "place",
+    "ward_unknown": "place",
+    "campaign_place_choice": "place",
+    "already_registered": "priority_group",
+    "campaign_day_in_past": "date",
+    "date_invalid": "date",
+    "campaign_input_invalid": "date",
+    "site_closed": "date",
+    "no_stock": "site_id",
+    "move_same_session": "slot",
+    "move_outside_ward": "slot",
+    "move_not_due": "slot",
+    "session_unavailable": "slot",
+    "campaign_slot_choice": "slot",
+    "lot_not_at_site": "lot_id",
+    "lot_expired": "lot_id",
+}
 
 
-@pages.get("/staff/today")
-@allow(Role.STAFF)
-def today_page() -> str:
-    who = _principal()
+def _failed(exc: Exception) -> tuple[str, str, int]:
+    """(sentence, field it is about, HTTP status) of an error a person can act on."""
+    return message_for(exc), FIELD_OF_ERROR.get(error_code(exc), ""), status_for(exc)
+
+
+@dataclass(frozen=True)
+class Visit:
+    """An appointment as the citizen's page shows it: where, when, which dose."""
+
+    appointment_id: str
+    day: date
+    session: str
+    start: str
+    end: str
+    site_name: str
+    address: str
+    dose_number: int
+    product: str
+    status: str
+
+
+def _visits(s: CampaignService, person_id: UUID) -> list[Visit]:
+    found = []
+    for a in s.my_appointments(person_id):
+        if a.status not in ("booked", "arrived"):
+            continue
+        site = q.site(s.store, a.site_id)
+        plan = s.day(a.site_id, date.fromisoformat(a.day))
+        times = next(
+            ((x.start, x.end) for x in (plan.sessions if plan else []) if x.name == a.session), ("", "")
+        )
+        found.append(
+            Visit(
+                a.appointment_id,
+                date.fromisoformat(a.day),
+                a.session,
+                times[0],
+                times[1],
+                site.name if site else "",
+                site.address if site else "",
+                a.dose_number,
+                a.product,
+                a.status,
+            )
+        )
+    return found
+
+
+def _places(s: CampaignService, person_id: UUID) -> tuple[str, list[tuple[str, list[q.SiteRow]]]]:
+    """The person's home ward, and the campaign sites of their province by ward (for "where")."""
+    person = s.ledger.get_person(person_id)
+    by_ward: dict[str, list[q.SiteRow]] = {}
+    for site in s.sites(province=person.province_code):
+        if site.status == "open":
+            by_ward.setdefault(site.ward, []).append(site)
+    home = person.ward_code
+    order = sorted(by_ward, key=lambda w: (w != home, w))
+    return home, [(w, by_ward[w]) for w in order]
+
+
+def _citizen_page(person_id: str, *, error: str = "", field: str = "", status: int = 200) -> tuple[str, int]:
+    pid, _ = _family_actor(person_id)
+    who = citizen.member(ctx().backend, signin.session_phone(), person_id)
     s = service()
-    today = s.ledger.today()
-    day = s.day(who.site_id, today) if who.site_id else None
-    lots = s.lots_at(who.site_id) if who.site_id else []
-    return render_template("campaign_today.html", day=day, today=today, lots=lots, names=s.names(day))
-
-
-@pages.post("/staff/today/<appointment_id>/check-in")
-@allow(Role.STAFF)
-def today_check_in(appointment_id: str) -> BaseResponse:
-    service().check_in(appointment_id, actor=staff_actor())
-    return redirect(url_for("campaign.today_page"))
-
-
-@pages.post("/staff/today/<appointment_id>/dose")
-@allow(Role.STAFF)
-def today_dose(appointment_id: str) -> BaseResponse:
-    service().record_dose(appointment_id, lot_id=request.form.get("lot_id", ""), actor=staff_actor())
-    return redirect(url_for("campaign.today_page"))
-
-
-@pages.get("/priority")
-@allow(Role.PUBLIC)
-def priority_page() -> str:
-    ward = request.args.get("ward", "").strip()
-    found = service().priority_list(ward) if ward else None
-    return render_template("campaign_priority.html", ward=ward, found=found)
+    groups = sorted(ctx().backend.reference.priority_groups.values(), key=lambda g: g.rank)
+    places = s.queue_places(pid)
+    home, wards = _places(s, pid)
+    open_registration = any(p.registration.status in ("waiting", "booked") for p in places)
+    return render_template(
+        "campaign_citizen.html",
+        person=who,
+        visits=_visits(s, pid),
+        places=places,
+        groups=groups,
+        home_ward=home,
+        wards=wards,
+        can_register=not open_registration,
+        today_iso=s.ledger.today().isoformat(),
+        error=error,
+        error_field=field,
+    ), status
 
 
 @pages.get("/me/vaccination/<person_id>")
 @allow(Role.CITIZEN)
-def my_vaccination(person_id: str) -> str:
-    pid, _ = _family_actor(person_id)
-    s = service()
-    groups = sorted(ctx().backend.reference.priority_groups.values(), key=lambda g: g.rank)
-    return render_template(
-        "campaign_citizen.html",
-        person_id=person_id,
-        registrations=s.my_registrations(pid),
-        appointments=[a for a in s.my_appointments(pid) if a.status in ("booked", "arrived")],
-        groups=groups,
-    )
+def my_vaccination(person_id: str) -> tuple[str, int]:
+    return _citizen_page(person_id)
+
+
+def _preference(value: str) -> tuple[str | None, str | None]:
+    """(site id, ward code) from the "where" choice: "" (home ward), "ward:CODE" or "site:ID"."""
+    value = value.strip()
+    if not value:
+        return None, None
+    kind, _, code = value.partition(":")
+    if kind == "site" and code:
+        return code, None
+    if kind == "ward" and code:
+        return None, code
+    raise BadInput("choose the place from the list", key="error.campaign_place_choice", field="place")
 
 
 @pages.post("/me/vaccination/<person_id>/register")
 @allow(Role.CITIZEN)
-def my_register(person_id: str) -> BaseResponse:
+def my_register(person_id: str) -> tuple[str, int] | BaseResponse:
     pid, actor = _family_actor(person_id)
-    service().register(
-        person=pid,
-        group=request.form.get("priority_group", ""),
-        actor=actor,
-        language=request.form.get("language", "vi"),
-    )
+    try:
+        site_id, ward_code = _preference(request.form.get("place", ""))
+        language = request.form.get("language", "vi")
+        if language not in ("vi", "en"):
+            raise BadInput("choose a language", key="error.field_choice", field="language")
+        made = service().register(
+            person=pid,
+            group=request.form.get("priority_group", "")[:40],
+            site_id=site_id,
+            ward_code=ward_code,
+            actor=actor,
+            language=language,
+        )
+    except USER_ERRORS as exc:
+        error, field, status = _failed(exc)
+        return _citizen_page(person_id, error=error, field=field, status=status)
+    confirm("campaign.done.registered", person=person_id, number=made.dose_number)
     return redirect(url_for("campaign.my_vaccination", person_id=person_id))
 
 
 @pages.post("/me/vaccination/<person_id>/appointments/<appointment_id>/cancel")
 @allow(Role.CITIZEN)
-def my_cancel_page(person_id: str, appointment_id: str) -> BaseResponse:
-    _, actor = _family_actor(person_id)
-    service().cancel_appointment(appointment_id, actor=actor, reason="cancelled online")
+def my_cancel_page(person_id: str, appointment_id: str) -> tuple[str, int] | BaseResponse:
+    pid, actor = _family_actor(person_id)
+    withdraw = request.form.get("withdraw") == "1"
+    try:
+        _own_appointment(pid, appointment_id)
+        service().cancel_appointment(
+            appointment_id, actor=actor, reason="cancelled online", withdraw=withdraw
+        )
+    except USER_ERRORS as exc:
+        error, field, status = _failed(exc)
+        return _citizen_page(person_id, error=error, field=field, status=status)
+    confirm("campaign.done.withdrawn" if withdraw else "campaign.done.cancelled", person=person_id)
     return redirect(url_for("campaign.my_vaccination", person_id=person_id))
+
+
+def _slot(value: str) -> tuple[str, date, str]:
+    """(site id, day, session) from a "site|YYYY-MM-DD|session" choice."""
+    parts = value.split("|")
+    if len(parts) != 3 or not all(parts):
+        raise BadInput("choose a session from the list", key="error.campaign_slot_choice", field="slot")
+    try:
+        day = date.fromisoformat(parts[1])
+    except ValueError:
+        raise BadInput(
+            "choose a session from the list", key="error.campaign_slot_choice", field="slot"
+        ) from None
+    return parts[0], day, parts[2]
+
+
+@pages.route("/me/vaccination/<person_id>/appointments/<appointment_id>/move", methods=["GET", "POST"])
+@allow(Role.CITIZEN)
+def my_move_page(person_id: str, appointment_id: str) -> tuple[str, int] | BaseResponse:
+    pid, actor = _family_actor(person_id)
+    who = citizen.member(ctx().backend, signin.session_phone(), person_id)
+    s = service()
+    _own_appointment(pid, appointment_id)
+    error, field, status = "", "", 200
+    if request.method == "POST":
+        try:
+            site_id, day, session = _slot(request.form.get("slot", "")[:200])
+            s.move_appointment(appointment_id, site_id=site_id, day=day, session=session, actor=actor)
+        except USER_ERRORS as exc:
+            error, field, status = _failed(exc)
+        else:
+            confirm("campaign.done.moved", person=person_id)
+            return redirect(url_for("campaign.my_vaccination", person_id=person_id))
+    current = next((v for v in _visits(s, pid) if v.appointment_id == appointment_id), None)
+    options = s.move_options(appointment_id)
+    by_day: dict[str, list[q.SessionPlace]] = {}
+    for option in options:
+        by_day.setdefault(option.day, []).append(option)
+    return render_template(
+        "campaign_move.html",
+        person=who,
+        current=current,
+        appointment_id=appointment_id,
+        by_day=[(date.fromisoformat(d), xs) for d, xs in by_day.items()],
+        error=error,
+        error_field=field,
+    ), status
+
+
+@pages.get("/priority")
+@allow(Role.PUBLIC)
+def priority_page() -> tuple[str, int]:
+    ward = request.args.get("ward_code", request.args.get("ward", "")).strip()[:5]
+    found, error, status = None, "", 200
+    if ward:
+        try:
+            found = service().priority_list(ward)
+        except USER_ERRORS as exc:
+            error, _, status = _failed(exc)
+    mine: list[tuple[str, Any]] = []
+    who = current_principal()
+    if found is not None and who is not None and who.role is Role.CITIZEN:
+        s = service()
+        for member in citizen.family(ctx().backend, signin.session_phone()):
+            for place in s.queue_places(UUID(member.id)):
+                if place.position is not None and place.registration.ward == found.ward:
+                    mine.append((member.full_name, place))
+    return render_template(
+        "campaign_priority.html", ward=ward, found=found, error=error, mine=mine, small=q.SMALL_COUNT
+    ), status
+
+
+# ---- site staff: today's list --------------------------------------------------------------------
+
+
+def _today_page(*, error: str = "", field: str = "", failed: str = "", status: int = 200) -> tuple[str, int]:
+    who = _principal()
+    s = service()
+    today = s.ledger.today()
+    day = s.day(who.site_id, today) if who.site_id else None
+    lots = s.lots_at(who.site_id) if who.site_id else []
+    site = q.site(s.store, who.site_id) if who.site_id else None
+    return render_template(
+        "campaign_today.html",
+        day=day,
+        today=today,
+        lots=lots,
+        names=s.names(day),
+        site=site,
+        error=error,
+        error_field=field,
+        failed=failed,
+    ), status
+
+
+@pages.get("/staff/today")
+@allow(Role.STAFF)
+def today_page() -> tuple[str, int]:
+    return _today_page()
+
+
+@pages.post("/staff/today/<appointment_id>/check-in")
+@allow(Role.STAFF)
+def today_check_in(appointment_id: str) -> tuple[str, int] | BaseResponse:
+    try:
+        service().check_in(appointment_id, actor=staff_actor())
+    except USER_ERRORS as exc:
+        error, field, status = _failed(exc)
+        return _today_page(error=error, field=field, failed=appointment_id, status=status)
+    confirm("campaign.done.checked_in")
+    return redirect(url_for("campaign.today_page") + f"#a-{appointment_id}")
+
+
+@pages.post("/staff/today/<appointment_id>/dose")
+@allow(Role.STAFF)
+def today_dose(appointment_id: str) -> tuple[str, int] | BaseResponse:
+    try:
+        lot = request.form.get("lot_id", "").strip()
+        if not lot:
+            raise BadInput("choose the lot", key="error.field_missing", field="lot_id")
+        service().record_dose(appointment_id, lot_id=lot, actor=staff_actor())
+    except USER_ERRORS as exc:
+        error, field, status = _failed(exc)
+        return _today_page(error=error, field=field or "lot_id", failed=appointment_id, status=status)
+    confirm("campaign.done.dose")
+    return redirect(url_for("campaign.today_page") + f"#a-{appointment_id}")
+
+
+@pages.post("/staff/today/close")
+@allow(Role.STAFF)
+def today_close() -> tuple[str, int] | BaseResponse:
+    who = _principal()
+    try:
+        if request.form.get("confirm") != "1":
+            raise BadInput("tick the box to confirm", key="error.campaign_close_confirm", field="confirm")
+        s = service()
+        missing = s.close_day(who.site_id, s.ledger.today(), actor=staff_actor(who.site_id))
+    except USER_ERRORS as exc:
+        error, field, status = _failed(exc)
+        return _today_page(error=error, field=field, failed="close", status=status)
+    confirm("campaign.done.closed", count=missing)
+    return redirect(url_for("campaign.today_page"))
+
+
+# ---- province officers: sites and capacity, planning -------------------------------------------------
+
+
+def _province_page(*, error: str = "", field: str = "", status: int = 200) -> tuple[str, int]:
+    who = _principal()
+    s = service()
+    sites = s.sites(province=who.province_code)
+    names = {x.site_id: x.name for x in sites}
+    stock = [r for r in s.stock() if r.site_id in names]
+    stock_page = next(
+        (
+            e
+            for e in ("stock.page", "stock.overview", "stock.province", "operations.stock")
+            if e in current_app.view_functions
+        ),
+        None,
+    )
+    return render_template(
+        "campaign_province.html",
+        sites=sites,
+        names=names,
+        stock=stock,
+        stock_page=stock_page,
+        today=s.ledger.today(),
+        error=error,
+        error_field=field,
+    ), status
 
 
 @pages.get("/province/campaign")
 @allow(Role.PROVINCE)
-def province_page() -> str:
-    who = _principal()
-    s = service()
-    sites = s.sites(province=who.province_code)
-    ids = {x.site_id for x in sites}
-    stock = [r for r in s.stock() if r.site_id in ids]
-    return render_template("campaign_province.html", sites=sites, stock=stock, today=s.ledger.today())
+def province_page() -> tuple[str, int]:
+    return _province_page()
 
 
 @pages.post("/province/campaign/plan")
 @allow(Role.PROVINCE)
-def province_plan() -> BaseResponse:
-    site_id = request.form.get("site_id", "")
-    days = 7 if request.form.get("week") else 1
-    start = _day(request.form.get("date", ""))
-    actor = staff_actor(site_id)
-    s = service()
-    if days == 1:
-        s.plan_day(site_id, start, actor=actor)
-    else:
-        s.plan_week(site_id, start, actor=actor)
+def province_plan() -> tuple[str, int] | BaseResponse:
+    site_id = request.form.get("site_id", "").strip()[:64]
+    week = request.form.get("span") == "week"
+    try:
+        start = forms.day(request.form, "date")
+        assert start is not None  # required: forms.day raised otherwise
+        actor = staff_actor(site_id)
+        s = service()
+        planned = (
+            s.plan_week(site_id, start, actor=actor) if week else [s.plan_day(site_id, start, actor=actor)]
+        )
+    except USER_ERRORS as exc:
+        error, field, status = _failed(exc)
+        return _province_page(error=error, field=field, status=status)
+    booked = sum(p.booked_now for p in planned)
+    waiting = planned[-1].waiting if planned else 0
+    confirm("campaign.done.planned", days=len(planned), booked=booked, waiting=waiting)
     return redirect(url_for("campaign.province_page"))

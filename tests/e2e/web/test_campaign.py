@@ -67,7 +67,7 @@ def test_site_staff_see_todays_list_check_people_in_and_record_the_dose(tmp_path
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert html.count("BBIBP-CorV") >= 3
-    assert "morning 07:30–11:30 · 3/3" in html
+    assert "Buổi sáng 07:30–11:30 · 3/3" in html
     # People by name, never by a piece of their id; the day as the page's language writes dates.
     assert html.count("Trần Thị Lan") == 3
     person_id = planned.sessions[0]["appointments"][0]["person_id"]
@@ -123,15 +123,23 @@ def test_a_province_officer_plans_only_their_provinces_sites(tmp_path: Path) -> 
 def test_the_public_priority_list_shows_counts_only(tmp_path: Path) -> None:
     client, _, _, _ = setup(tmp_path)
     body = client.get("/api/v1/campaign/priority-list/00001").get_json()
-    assert body["waiting"] == 4
-    assert body["groups"] == [{"rank": 1, "group": "HEALTH_WORKER", "waiting": 4}]
-    assert body["places_per_day"] == 3
-    assert body["cutoff_rank"] == 1
-    page = client.get("/priority?ward=00001").get_data(as_text=True)
-    assert "HEALTH_WORKER" in page
+    # 4 people wait: a count that small is shown as "<5", and the total does not undo it.
+    assert body["waiting"] is None
+    assert body["waiting_at_least"] == 1
+    assert body["groups"] == [{"rank": 1, "group": "HEALTH_WORKER", "waiting": "<5"}]
+    assert body["places_next_day"] == 3
+    assert body["cutoff"]["rank"] == 1
+    assert body["cutoff"]["group"] == "HEALTH_WORKER"
+    page = client.get("/priority?ward_code=00001").get_data(as_text=True)
+    assert "Nhân viên y tế" in page  # the group by its name in the page's language
+    assert "&lt; 5" in page
+    assert ">4<" not in page
     assert "Trần" not in page
     assert "0912" not in page
     assert client.get("/api/v1/campaign/priority-list/99999").status_code == 400
+    unknown = client.get("/priority?ward_code=99999")
+    assert unknown.status_code == 400
+    assert "Mã phường/xã 99999 không tồn tại" in unknown.get_data(as_text=True)
 
 
 def test_the_gateway_posts_replies_with_its_shared_secret(tmp_path: Path) -> None:
@@ -181,7 +189,7 @@ def test_a_province_officer_sees_sites_and_stock_and_plans_from_the_page(tmp_pat
     sign_in_as(client, "province", province_code="01")
     html = client.get("/province/campaign").get_data(as_text=True)
     assert "Trạm Y tế Phúc Xá" in html
-    assert "morning 07:30–11:30: 3" in html
+    assert "Buổi sáng 07:30–11:30: 3" in html
     token = client.get("/api/v1/session").get_json()["csrf_token"]
     today = service.ledger.today().isoformat()
     planned = client.post(
