@@ -520,7 +520,7 @@ class CampaignService:
     def move_options(
         self, appointment_id: str | UUID, *, days: int = q.LOOK_AHEAD_DAYS
     ) -> list[q.SessionPlace]:
-        """The sessions a booked appointment may move to: free places from today (or the day the dose
+        """The sessions a booked appointment may move to: free places from tomorrow (or the day the dose
         is due) for `days` days, at its site or another open site of the same ward with the vaccine in
         stock; the appointment's own session is left out."""
         a = self._appointment(appointment_id)
@@ -538,7 +538,7 @@ class CampaignService:
             ),
             today,
         )
-        first = max(today, due)
+        first = max(today + timedelta(days=1), due)  # today's list is already set at the site
         ward_sites = [s for s in q.sites(self.store, ward=current.ward) if s.status == "open"]
         stocked = {
             s.site_id

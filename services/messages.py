@@ -582,7 +582,7 @@ ERROR_MESSAGES: Final[dict[str, dict[str, str]]] = {
         "en": "{site} does not work on {day} (paused, or not an opening day). Choose another day.",
     },
     "session_unavailable": {
-        "vi": "Buổi {session} ngày {day} đã đủ chỗ, đã hủy hoặc không có. Chọn buổi hoặc ngày khác.",
+        "vi": "Buổi tiêm đã chọn ({session}, ngày {day}) vừa hết chỗ, đã hủy hoặc không có. Chọn buổi hoặc ngày khác.",
         "en": "The {session} session of {day} is full, cancelled or does not exist. Choose another.",
     },
     "registration_not_found": {

@@ -72,9 +72,9 @@ CAMPAIGN_CATALOG: dict[str, dict[str, str]] = {
     },
     "campaign.move_confirm": {"vi": "Đổi sang buổi đã chọn", "en": "Move to the chosen session"},
     "campaign.no_other_places": {
-        "vi": "Chưa có buổi tiêm nào khác còn chỗ trong 2 tuần tới ở phường/xã này. Bạn có thể giữ lịch, hoặc "
+        "vi": "Chưa có buổi tiêm nào khác còn chỗ trong 7 ngày tới ở phường/xã này. Bạn có thể giữ lịch, hoặc "
         "hủy lịch và giữ thứ tự trong hàng chờ.",
-        "en": "No other session has places in the next 2 weeks in this ward. Keep the appointment, or cancel "
+        "en": "No other session has places in the next 7 days in this ward. Keep the appointment, or cancel "
         "it and keep your place in the queue.",
     },
     "campaign.withdraw_too": {
@@ -218,4 +218,6 @@ CAMPAIGN_CATALOG: dict[str, dict[str, str]] = {
     "nav.campaign_plan": {"vi": "Kế hoạch tiêm", "en": "Planning"},
     "nav.priority": {"vi": "Thứ tự ưu tiên", "en": "Priority list"},
     "nav.vaccination": {"vi": "Đăng ký và lịch tiêm", "en": "Register and appointments"},
+    "field.first_day": {"vi": "Ngày bắt đầu", "en": "First day"},
+    "campaign.sessions_free": {"vi": "{count} buổi còn chỗ", "en": "{count} sessions with places"},
 }

@@ -28,9 +28,10 @@ from projections import campaign_queries as q
 from services import citizen
 from services.campaign import CampaignService
 from web import forms, signin
+from web.catalog import CATALOG
 from web.context import ctx
 from web.errors import USER_ERRORS, BadInput, error_code, status_for
-from web.i18n import message_for
+from web.i18n import message_for, translate
 from web.notices import confirm
 from web.roles import Principal, Role, allow, current_principal
 
@@ -328,6 +329,7 @@ FIELD_OF_ERROR = {
     "already_registered": "priority_group",
     "campaign_day_in_past": "date",
     "date_invalid": "date",
+    "field_missing": "date",
     "campaign_input_invalid": "date",
     "site_closed": "date",
     "no_stock": "site_id",
@@ -341,8 +343,22 @@ FIELD_OF_ERROR = {
 }
 
 
+@pages.app_template_filter("product")
+def product_name(code: str) -> str:
+    """A vaccine product code (EU/1/20/1528) as people call it (Comirnaty); the code when unknown."""
+    from web.charts import short_vaccine_name
+
+    vaccine = ctx().backend.reference.vaccines.get(str(code))
+    return short_vaccine_name(vaccine.mp_display or vaccine.name) if vaccine else str(code)
+
+
 def _failed(exc: Exception) -> tuple[str, str, int]:
     """(sentence, field it is about, HTTP status) of an error a person can act on."""
+    params = getattr(exc, "params", None)
+    if isinstance(params, dict) and isinstance(params.get("session"), str):
+        key = f"campaign.session.{params['session']}"
+        if key in CATALOG:  # "morning" as the page's language says it
+            params["session"] = translate(key).lower()
     return message_for(exc), FIELD_OF_ERROR.get(error_code(exc), ""), status_for(exc)
 
 
@@ -516,7 +532,7 @@ def my_move_page(person_id: str, appointment_id: str) -> tuple[str, int] | BaseR
             confirm("campaign.done.moved", person=person_id)
             return redirect(url_for("campaign.my_vaccination", person_id=person_id))
     current = next((v for v in _visits(s, pid) if v.appointment_id == appointment_id), None)
-    options = s.move_options(appointment_id)
+    options = s.move_options(appointment_id, days=7)
     by_day: dict[str, list[q.SessionPlace]] = {}
     for option in options:
         by_day.setdefault(option.day, []).append(option)
@@ -667,7 +683,7 @@ def province_plan() -> tuple[str, int] | BaseResponse:
     site_id = request.form.get("site_id", "").strip()[:64]
     week = request.form.get("span") == "week"
     try:
-        start = forms.day(request.form, "date")
+        start = forms.day(request.form, "first_day")
         assert start is not None  # required: forms.day raised otherwise
         actor = staff_actor(site_id)
         s = service()

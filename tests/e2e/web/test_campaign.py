@@ -193,7 +193,7 @@ def test_a_province_officer_sees_sites_and_stock_and_plans_from_the_page(tmp_pat
     token = client.get("/api/v1/session").get_json()["csrf_token"]
     today = service.ledger.today().isoformat()
     planned = client.post(
-        "/province/campaign/plan", data={"csrf_token": token, "site_id": site_id, "date": today}
+        "/province/campaign/plan", data={"csrf_token": token, "site_id": site_id, "first_day": today}
     )
     assert planned.status_code == 302
     day = service.day(site_id, service.ledger.today())
