@@ -1,6 +1,7 @@
-"""Campaign operations from a shell: `immunize site|registration|plan|appointment|messages|stock`.
+"""Campaign operations from a shell: `immunize site|registration|plan|appointment|messages` (stock: cli/stock_commands.py).
 
-Operators act as `--actor` (default "cli-operator") in `--role` (default province_officer). Every
+Operators act as `--actor` (default "cli-operator") in `--role` (default province_officer), of
+`--actor-province` (or IMMUNIZE_ACTOR_PROVINCE: a province officer acts only there). Every
 command goes through services.campaign, like the web pages and the API.
 """
 
@@ -506,24 +507,7 @@ def messages_reply(phone: str, text: str, as_json: bool) -> None:
         )
 
 
-# ---- stock -------------------------------------------------------------------------------------
+# `immunize stock ...` is in cli/stock_commands.py.
 
 
-@click.command("stock")
-@click.option("--site", "site_id", default=None)
-@click.option("--date", "day", default=None, help="Stock on this day (default today).")
-@click.option("--json", "as_json", is_flag=True)
-def stock(site_id: str | None, day: str | None, as_json: bool) -> None:
-    """Stock per site and product: on hand (unexpired), booked, free, expired."""
-    with campaign_service() as service:
-        rows = service.stock(site_id=site_id, day=_day(day) if day else None)
-    if as_json:
-        _echo_json([r.as_json() for r in rows])
-        return
-    for r in rows:
-        click.echo(
-            f"{r.site_id}  {r.product:<14} on hand {r.on_hand:>7}  booked {r.booked:>6}  free {r.free:>7}"
-        )
-
-
-COMMANDS = (site, registration, plan, appointment, messages, stock)
+COMMANDS = (site, registration, plan, appointment, messages)

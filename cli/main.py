@@ -35,7 +35,8 @@ COMMAND_MODULES = (
     "cli.projection_commands",  # projections run/rebuild/digest, backup, restore
     "cli.audit_commands",  # audit checkpoint/verify/prove/consistency/check-proof/export/replay
     "cli.web_commands",  # serve, run
-    "cli.campaign_commands",  # site, registration, plan, appointment, messages, stock
+    "cli.campaign_commands",  # site, registration, plan, appointment, messages
+    "cli.stock_commands",  # stock, stock receive/allocate/lots/close-day/end-of-day
     "cli.simulate_commands",  # simulate
 )
 
