@@ -224,3 +224,33 @@ def usable_at(
 def tracked_lot_ids(store: ViewStore) -> str:
     """SQL for the ids of the site lots that came from a store (for excluding them from other sums)."""
     return f"SELECT site_lot_id FROM {store.table('stock_site_lots')}"
+
+
+@dataclass(frozen=True)
+class SiteName:
+    """A site a lot may be allocated to (every registered site, from the operations view)."""
+
+    site_id: str
+    code: str
+    name: str
+    province: str
+
+
+def sites(store: ViewStore, *, province: str | None = None, site_id: str | None = None) -> list[SiteName]:
+    """Registered sites of a province (or one site), by name."""
+    clauses, params = [], []
+    if province is not None:
+        clauses.append("province = ?")
+        params.append(province)
+    if site_id is not None:
+        clauses.append("site_id = ?")
+        params.append(site_id)
+    where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+    return [
+        SiteName(str(r[0]), str(r[1]), str(r[2]), str(r[3]))
+        for r in _rows(
+            store,
+            f"SELECT site_id, code, name, province FROM {store.table('operations_sites')} {where} ORDER BY name, code",
+            *params,
+        )
+    ]

@@ -52,6 +52,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         province,
         public,
         staff,
+        stock,
         transparency,
     )
 
@@ -123,6 +124,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(apidocs.bp)
     app.register_blueprint(campaign.api)
     app.register_blueprint(campaign.pages)
+    app.register_blueprint(stock.api)
+    app.register_blueprint(stock.pages)
     csrf.exempt(campaign.sms_inbound)  # the SMS gateway authenticates with its shared secret instead
     hops = int(app.config.get("PROXY_HOPS") or 0)
     if hops:

@@ -811,3 +811,7 @@ CATALOG: dict[str, dict[str, str]] = {
 from web.campaign_catalog import CAMPAIGN_CATALOG  # noqa: E402 (the campaign pages keep their texts apart)
 
 CATALOG.update(CAMPAIGN_CATALOG)
+
+from web.stock_catalog import STOCK_CATALOG  # noqa: E402 (the stock pages keep their texts apart)
+
+CATALOG.update(STOCK_CATALOG)

@@ -38,6 +38,7 @@ def _op(
 
 
 S = {"type": "string"}
+N = {"type": "integer"}
 PERSON = ("person_id",)
 PATHS: dict[str, dict[str, Any]] = {
     "/openapi.json": {"get": _op("This document", "public")},
@@ -207,6 +208,44 @@ PATHS: dict[str, dict[str, Any]] = {
         )
     },
     "/campaign/stock": {"get": _op("Stock per site and product (?site=ID)", "staff, province, response")},
+    "/stock/lots": {
+        "get": _op(
+            "Store lots, site allocations and allocation vs use within the caller's reach (?site=ID)",
+            "staff (own site), province (own province)",
+        )
+    },
+    "/stock/shipments": {
+        "post": _op(
+            "A shipment line arrives at the officer's province store (doses or vials; doses per vial from "
+            "the label); header Idempotency-Key makes a retry one write",
+            "province",
+            body={
+                "province": S,
+                "product": S,
+                "lot_number": S,
+                "expiry": S,
+                "doses_per_vial": N,
+                "doses": N,
+                "vials": N,
+            },
+        )
+    },
+    "/stock/allocations": {
+        "post": _op(
+            "Allocate whole vials of a store lot to a site of the same province (never more than the store "
+            "holds, never an expired lot)",
+            "province",
+            body={"lot_id": S, "site_id": S, "doses": N, "vials": N},
+        )
+    },
+    "/stock/sites/{site_id}/close-day": {
+        "post": _op(
+            "End of the day's sessions: doses left in opened vials are recorded as wasted",
+            "staff (own site), province",
+            params=("site_id",),
+            body={"date": S},
+        )
+    },
     "/campaign/priority-list/{ward_code}": {
         "get": _op(
             'A ward\'s waiting people per priority group (counts 1-4 as "<5"), the next day with places '

@@ -217,6 +217,12 @@ def record_dose(appointment_id: str) -> Response:
 def stock() -> Response:
     who = _principal()
     site = who.site_id if who.role is Role.STAFF else request.args.get("site")
+    if who.role is Role.PROVINCE:  # a province officer sees their own province's sites only (issue 13)
+        if site:
+            staff_actor(site)
+        else:
+            mine = {x.site_id for x in service().sites(province=who.province_code)}
+            return jsonify([r.as_json() for r in service().stock() if r.site_id in mine])
     return jsonify([r.as_json() for r in service().stock(site_id=site or None)])
 
 

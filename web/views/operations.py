@@ -1,4 +1,5 @@
-"""The response center's operations view: refreshes itself (meta refresh, no script) and shows lag."""
+"""The response center's operations view: refreshes itself (meta refresh, no script) and shows lag;
+vaccine allocation against use per province and product (services.stock)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from services import dashboards
 from services.people import parse_id
+from services.stock import StockService
 from web import charts, forms, stock
 from web.context import ctx
 from web.errors import USER_ERRORS
@@ -24,9 +26,11 @@ bp = Blueprint("operations", __name__, url_prefix="/operations")
 @allow(Role.RESPONSE)
 def dashboard() -> str:
     data = dashboards.operations(ctx().backend, now=ctx().clock())
+    backend = ctx().backend
     return render_template(
         "operations.html",
         data=data,
+        allocation=StockService(backend.ledger, backend.views).allocation_vs_use(),
         stock=stock.filtered(data.lots, request.args),
         charts=charts.operations_charts(data, today=ctx().clock().astimezone(VIETNAM_TIME).date()),
         refresh=int(current_app.config["OPERATIONS_REFRESH_SECONDS"]),
