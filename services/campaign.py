@@ -29,7 +29,7 @@ from ledger.campaign.errors import (
 from ledger.campaign.message_commands import DeliveryOutcome, Outgoing, ReplyResult
 from ledger.campaign.messages import Message
 from ledger.campaign.planning import SessionPlaces, plan_day
-from ledger.campaign.registration_commands import RegistrationMade
+from ledger.campaign.registration_commands import RegistrationEntry, RegistrationMade
 from ledger.campaign.values import (
     EVERY_DAY,
     MessageKind,
@@ -40,6 +40,7 @@ from ledger.campaign.values import (
 )
 from ledger.errors import NotPermitted, PersonNotFound, SiteNotFound
 from ledger.records import PersonRecord
+from ledger.reference import Vaccine
 from ledger.values import Actor, Role
 from projections import campaign_queries as q
 from projections.registry import catch_up_views
@@ -239,6 +240,15 @@ class CampaignService:
             language=language,
             actor=actor,
             idempotency_key=idempotency_key or str(uuid4()),
+        )
+
+    def register_many(
+        self, entries: Sequence[RegistrationEntry], *, actor: Actor, idempotency_key: str
+    ) -> list[RegistrationMade]:
+        """Register many people for their next dose in one transaction (an import, a site's list, the
+        simulator); people already registered are left out of the result. Batches of 5,000 at most."""
+        return self.ledger.register_many_for_vaccination(
+            entries, actor=actor, idempotency_key=idempotency_key
         )
 
     def registrations(self, site_id: str | UUID) -> list[q.RegistrationRow]:
@@ -474,6 +484,27 @@ class CampaignService:
             idempotency_key=_key("dose", a.appointment_id),
         )
 
+    def record_session_doses(
+        self,
+        site_id: str | UUID,
+        day: date,
+        doses: Sequence[tuple[str | UUID, str | UUID]],
+        *,
+        actor: Actor,
+        vaccinator_id: str | None = None,
+    ) -> list[UUID]:
+        """Check in and record the doses of many appointments of one site-day together (a session's
+        list entered at its end): (appointment id, lot id) pairs; all or nothing; returns the dose ids."""
+        site_uuid = _uuid(site_id, "site")
+        pairs = [(_uuid(a, "appointment"), _uuid(lot, "lot")) for a, lot in doses]
+        return self.ledger.record_session_doses(
+            plan_id=plan_id(site_uuid, day),
+            doses=pairs,
+            vaccinator_id=vaccinator_id,
+            actor=actor,
+            idempotency_key=_key("session-doses", site_uuid, day, pairs),
+        )
+
     def close_day(self, site_id: str | UUID, day: date, *, actor: Actor) -> int:
         """End of a site's day: no-shows released and re-queued with their original priority."""
         site_uuid = _uuid(site_id, "site")
@@ -491,7 +522,14 @@ class CampaignService:
             no_shows += self.close_day(site_id, date.fromisoformat(plan_day_text), actor=SCHEDULER)
         # Vials opened before today and not used up are wasted; expired doses are written off.
         StockService(self.ledger, self.store).end_of_day(today - timedelta(days=1), actor=SCHEDULER)
-        due = [p for p, _, _, _ in q.last_doses_without_next(self.store, today - timedelta(days=120))]
+        vaccines = self.ledger.reference.vaccines
+        due = [
+            p
+            for p, number, product, given in q.last_doses_without_next(
+                self.store, today - timedelta(days=120)
+            )
+            if _may_be_due(vaccines.get(product), number, date.fromisoformat(given), today)
+        ]
         registered = 0
         for start in range(0, len(due), 500):
             chunk = due[start : start + 500]
@@ -722,6 +760,16 @@ def _deliver(gateway: Gateway, o: Outgoing) -> DeliveryOutcome:
     except GatewayError as exc:
         return DeliveryOutcome(o.message_id, o.attempt_id, None, str(exc))
     return DeliveryOutcome(o.message_id, o.attempt_id, reference)
+
+
+def _may_be_due(vaccine: Vaccine | None, number: int, given: date, today: date) -> bool:
+    """Whether a next primary dose may be due today (the ledger decides; this only spares it loading
+    people whose interval has not passed yet, or whose series is complete)."""
+    if vaccine is None:
+        return True
+    if number >= vaccine.doses_in_primary_series:
+        return False
+    return given + timedelta(days=vaccine.min_interval_days or 0) <= today
 
 
 def _uuid(value: object, what: str) -> UUID:

@@ -24,10 +24,11 @@ from ledger.campaign.plans import Appointment, DayPlan
 from ledger.campaign.registrations import Registration
 from ledger.campaign.sites import SiteSchedule
 from ledger.campaign.texts import appointment_text, cancel_text
-from ledger.campaign.values import MessageKind, RegistrationStatus
+from ledger.campaign.values import AppointmentStatus, MessageKind, RegistrationStatus
 from ledger.campaign.values import appointment_id as new_appointment_id
 from ledger.campaign.values import plan_id as day_plan_id
 from ledger.commands import Outcome
+from ledger.domainmodel import Person, VaccineLot
 from ledger.doses import DoseCommands
 from ledger.errors import RuleViolation
 from ledger.records import DoseRequest
@@ -278,6 +279,106 @@ class PlanCommands(CampaignBase, DoseCommands):
         )
         return int(result["n"])
 
+    def _give(
+        self,
+        plan: DayPlan,
+        a: Appointment,
+        person: Person,
+        reg: Registration,
+        lot: VaccineLot,
+        interval: int | None,
+        vaccinator: str,
+        today: date,
+        actor: Actor,
+        at: datetime,
+    ) -> UUID:
+        """The dose given at an appointment: on the person, linked on the plan, the registration fulfilled."""
+        self._check_birth(person, today)
+        previous = person.active_doses[-1].product if person.active_doses else None
+        dose_id = self.new_id()
+        person.administer_dose(
+            dose_id=dose_id,
+            dose_number=a.dose_number,
+            product=lot.product,
+            lot_id=lot.id,
+            lot_number=lot.lot_number,
+            administered_on=today,
+            site_id=plan.site_id,
+            vaccinator_id=vaccinator,
+            min_interval_days=self._interval(previous, lot.product) if previous else interval,
+            actor=actor,
+            at=at,
+        )
+        plan.link_dose(a.appointment_id, dose_id, actor=actor, at=at)
+        reg.fulfil(dose_id=dose_id, actor=actor, at=at)
+        return dose_id
+
+    def record_session_doses(
+        self,
+        *,
+        plan_id: UUID,
+        doses: Sequence[tuple[UUID, UUID]],
+        actor: Actor,
+        idempotency_key: str,
+        vaccinator_id: str | None = None,
+    ) -> list[UUID]:
+        """Many people of one site-day checked in and given their dose, in one transaction (a session's
+        list entered together at its end): `doses` is (appointment id, lot id) pairs, each checked as
+        `check_in` + `record_appointment_dose` check one; any refusal refuses the whole list. Returns
+        the dose ids in the order given."""
+        pid = checks.as_uuid(plan_id, "plan")
+        checks.batch_size(len(doses), "dose", "doses")
+        pairs = [(checks.as_uuid(a, "appointment"), checks.as_uuid(lot, "lot")) for a, lot in doses]
+        if len({a for a, _ in pairs}) != len(pairs):
+            raise RuleViolation("The same appointment appears twice in this list: record each dose once.")
+        today = self.today()
+        plan = self.plan(pid)
+        if plan.day != today:
+            raise RuleViolation(
+                f"These appointments are for {plan.day.isoformat()}, not today: record the doses at the desk."
+            )
+        lots: dict[UUID, VaccineLot] = {}
+        checked: list[tuple[Appointment, VaccineLot, int | None, str]] = []
+        for aid, lid in pairs:
+            a = plan.appointment(aid)
+            lot = lots.get(lid) or self.get_lot(lid)
+            request = DoseRequest(
+                person_id=a.person_id,
+                dose_number=a.dose_number,
+                product=lot.product,
+                lot_id=lid,
+                administered_on=today,
+                site_id=plan.site_id,
+                vaccinator_id=vaccinator_id,
+            )
+            _item, interval, vaccinator = self._check_dose(request, actor, today, lots, {})
+            checked.append((a, lots[lid], interval, vaccinator))
+
+        def attempt(at: datetime) -> Outcome:
+            current = self.plan(pid)
+            people = self.get_people([a.person_id for a, _, _, _ in checked])
+            regs = self.many(Registration, [a.registration_id for a, _, _, _ in checked])
+            ids: list[UUID] = []
+            for a, lot, interval, vaccinator in checked:
+                permissions.require_site_worker(actor, current.site_id)
+                if current.appointment(a.appointment_id).status is AppointmentStatus.BOOKED:
+                    current.check_in(a.appointment_id, today=today, actor=actor, at=at)
+                person = people.get(a.person_id) or self.get_person(a.person_id)
+                reg = regs.get(a.registration_id) or self.registration(a.registration_id)
+                ids.append(self._give(current, a, person, reg, lot, interval, vaccinator, today, actor, at))
+            drawn = self.draw_stock([(lot.id, today) for _, lot, _, _ in checked], actor, at)
+            saved: list[Aggregate] = [current, *people.values(), *regs.values(), *drawn]
+            return Outcome(saved, {"doses": "".join(i.hex for i in ids)})
+
+        result = self.run_command(
+            "record_session_doses",
+            idempotency_key,
+            {"plan": pid, "doses": pairs, "v": vaccinator_id, "actor": actor},
+            attempt,
+        )
+        text = str(result["doses"])
+        return [UUID(hex=text[i : i + 32]) for i in range(0, len(text), 32)]
+
     def record_appointment_dose(
         self,
         *,
@@ -315,25 +416,8 @@ class PlanCommands(CampaignBase, DoseCommands):
         def attempt(at: datetime) -> Outcome:
             current = self.plan(pid)
             person = self.get_person(a.person_id)
-            self._check_birth(person, today)
-            previous = person.active_doses[-1].product if person.active_doses else None
-            dose_id = self.new_id()
-            person.administer_dose(
-                dose_id=dose_id,
-                dose_number=a.dose_number,
-                product=lot.product,
-                lot_id=lid,
-                lot_number=lot.lot_number,
-                administered_on=today,
-                site_id=current.site_id,
-                vaccinator_id=vaccinator,
-                min_interval_days=self._interval(previous, lot.product) if previous else interval,
-                actor=actor,
-                at=at,
-            )
-            current.link_dose(aid, dose_id, actor=actor, at=at)
             reg = self.registration(a.registration_id)
-            reg.fulfil(dose_id=dose_id, actor=actor, at=at)
+            dose_id = self._give(current, a, person, reg, lot, interval, vaccinator, today, actor, at)
             drawn = self.draw_stock([(lid, today)], actor, at)
             return Outcome([person, current, reg, *drawn], {"dose": dose_id.hex})
 

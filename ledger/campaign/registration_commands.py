@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from uuid import UUID
 
+from eventsourcing.domain import Aggregate
+
 from ledger import checks
 from ledger.campaign import permissions
 from ledger.campaign.base import CampaignBase
@@ -17,7 +19,8 @@ from ledger.campaign.texts import next_dose_text
 from ledger.campaign.values import Language, MessageKind, RegistrationStatus, registration_id, schedule_id
 from ledger.commands import Outcome
 from ledger.domainmodel import Person
-from ledger.errors import PersonErasedError, SiteNotFound
+from ledger.errors import InvalidInput, PersonErasedError, PersonNotFound, SiteNotFound
+from ledger.reference import Ward
 from ledger.values import Actor, Role
 
 SYSTEM = Actor("campaign-scheduler", Role.SYSTEM)
@@ -32,6 +35,17 @@ class RegistrationMade:
     dose_number: int
     due_on: date
     renewed: bool
+
+
+@dataclass(frozen=True)
+class RegistrationEntry:
+    """One person of a batch registration (`register_many_for_vaccination`)."""
+
+    person_id: UUID
+    priority_group: str
+    site_id: UUID | None = None
+    ward_code: str | None = None
+    language: str = "vi"
 
 
 class RegistrationCommands(CampaignBase):
@@ -83,55 +97,130 @@ class RegistrationCommands(CampaignBase):
         }
 
         def attempt(at: datetime) -> Outcome:
-            current = self.get_person(person_id)
-            number, previous, earliest = self.next_dose(current)
-            today = self.today()
-            due = max(today, earliest) if earliest else today
-            if schedule is not None:
-                home_ward, province = schedule.ward_code, schedule.province_code
-            elif ward is not None:
-                home_ward, province = ward.code, ward.province_code
-            else:
-                home_ward, province = current.ward_code, current.province_code
-            reg_id = registration_id(current.id, number)
-            existing = self.maybe(Registration, reg_id)
-            if existing is not None:
-                if existing.status is not RegistrationStatus.WITHDRAWN:
-                    raise AlreadyRegistered(
-                        f"This person is already registered for dose {number} ({existing.status.value}): "
-                        "see their place in the queue instead of registering again.",
-                        dose_number=number,
-                    )
-                existing.renew(
-                    priority_group=group.code,
-                    priority_rank=group.rank,
-                    site_id=site,
-                    language=lang.value,
-                    actor=actor,
-                    at=at,
-                )
-                made = RegistrationMade(reg_id, current.id, number, existing.due_on, True)
-                return Outcome([existing], _result(made))
-            registration = Registration(  # type: ignore[call-arg]
-                id=reg_id,
-                actor=actor,
-                at=at,
-                person_id=current.id,
-                dose_number=number,
-                priority_group=group.code,
-                priority_rank=group.rank,
-                ward_code=home_ward,
-                province_code=province,
-                site_id=site,
-                previous_product=previous,
-                due_on=due,
-                language=lang.value,
-                automatic=False,
+            registration, made = self._registration(
+                self.get_person(person_id), group.code, group.rank, lang, site, schedule, ward, actor, at
             )
-            made = RegistrationMade(reg_id, current.id, number, due, False)
             return Outcome([registration], _result(made))
 
         return _made(self.run_command("register_for_vaccination", idempotency_key, args, attempt))
+
+    def _registration(
+        self,
+        current: Person,
+        group: str,
+        rank: int,
+        lang: Language,
+        site: UUID | None,
+        schedule: SiteSchedule | None,
+        ward: Ward | None,
+        actor: Actor,
+        at: datetime,
+    ) -> tuple[Registration, RegistrationMade]:
+        """The registration for a person's next dose (a withdrawn one renewed), or AlreadyRegistered."""
+        number, previous, earliest = self.next_dose(current)
+        today = self.today()
+        due = max(today, earliest) if earliest else today
+        if schedule is not None:
+            home_ward, province = schedule.ward_code, schedule.province_code
+        elif ward is not None:
+            home_ward, province = ward.code, ward.province_code
+        else:
+            home_ward, province = current.ward_code, current.province_code
+        reg_id = registration_id(current.id, number)
+        existing = self.maybe(Registration, reg_id)
+        if existing is not None:
+            if existing.status is not RegistrationStatus.WITHDRAWN:
+                raise AlreadyRegistered(
+                    f"This person is already registered for dose {number} ({existing.status.value}): "
+                    "see their place in the queue instead of registering again.",
+                    dose_number=number,
+                )
+            existing.renew(
+                priority_group=group,
+                priority_rank=rank,
+                site_id=site,
+                language=lang.value,
+                actor=actor,
+                at=at,
+            )
+            return existing, RegistrationMade(reg_id, current.id, number, existing.due_on, True)
+        registration = Registration(  # type: ignore[call-arg]
+            id=reg_id,
+            actor=actor,
+            at=at,
+            person_id=current.id,
+            dose_number=number,
+            priority_group=group,
+            priority_rank=rank,
+            ward_code=home_ward,
+            province_code=province,
+            site_id=site,
+            previous_product=previous,
+            due_on=due,
+            language=lang.value,
+            automatic=False,
+        )
+        return registration, RegistrationMade(reg_id, current.id, number, due, False)
+
+    def register_many_for_vaccination(
+        self, entries: Sequence[RegistrationEntry], *, actor: Actor, idempotency_key: str
+    ) -> list[RegistrationMade]:
+        """Register many people for their next dose in one transaction (a site's paper list typed in, an
+        import, the simulator): the same checks as one registration each. A person already registered
+        for their next dose is left out of the result; any other refusal refuses the whole batch."""
+        checks.batch_size(len(entries), "registration", "registrations")
+        checked: list[tuple[UUID, str, int, Language, UUID | None, str | None]] = []
+        for entry in entries:
+            if not isinstance(entry, RegistrationEntry):
+                raise InvalidInput("Each registration must be a RegistrationEntry.")
+            group = self.reference.priority_group(entry.priority_group)
+            ward = self.reference.ward(entry.ward_code) if entry.ward_code is not None else None
+            checked.append(
+                (
+                    checks.as_uuid(entry.person_id, "person"),
+                    group.code,
+                    group.rank,
+                    checks.as_enum(Language, entry.language, "language"),
+                    checks.as_uuid(entry.site_id, "site") if entry.site_id is not None else None,
+                    ward.code if ward else None,
+                )
+            )
+        if len({c[0] for c in checked}) != len(checked):
+            raise InvalidInput("The same person appears twice in this batch: register each person once.")
+        schedules = self.many(SiteSchedule, [schedule_id(c[4]) for c in checked if c[4] is not None])
+        for c in checked:
+            if c[4] is not None and schedule_id(c[4]) not in schedules:
+                raise SiteNotFound(f"No vaccination site {c[4]}: choose a site from `immunize site list`.")
+        args = {
+            "entries": [[c[0], c[1], c[4], c[5], c[3].value] for c in checked],
+            "actor": actor,
+        }
+
+        def attempt(at: datetime) -> Outcome:
+            people = self.get_people([c[0] for c in checked])
+            saved: list[Aggregate] = []
+            made: list[RegistrationMade] = []
+            for person_id, group, rank, lang, site, ward_code in checked:
+                person = people.get(person_id)
+                if person is None:
+                    raise PersonNotFound(f"No person {person_id}: register the person first.")
+                permissions.require_registrant(actor, person.id, person.guardian_id)
+                if person.erased:
+                    raise PersonErasedError("This person was erased: register them again if they come back.")
+                schedule = schedules.get(schedule_id(site)) if site is not None else None
+                ward = self.reference.ward(ward_code) if ward_code is not None else None
+                try:
+                    registration, one = self._registration(
+                        person, group, rank, lang, site, schedule, ward, actor, at
+                    )
+                except AlreadyRegistered:
+                    continue
+                saved.append(registration)
+                made.append(one)
+            return Outcome(saved, {"made": [_result(m) for m in made]})
+
+        result = self.run_command("register_many_for_vaccination", idempotency_key, args, attempt)
+        return [_made(m) for m in result["made"]]
 
     def withdraw_registration(
         self, *, registration_id: UUID, reason: str, actor: Actor, idempotency_key: str

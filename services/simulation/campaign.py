@@ -22,8 +22,9 @@ from uuid import UUID
 
 from ledger.application import Ledger
 from ledger.campaign.errors import NoStock
+from ledger.campaign.registration_commands import RegistrationEntry
 from ledger.campaign.values import Session
-from ledger.errors import InvalidInput, LedgerError
+from ledger.errors import InvalidInput
 from ledger.records import PersonRequest
 from ledger.values import Actor, Role
 from projections import campaign_queries
@@ -39,6 +40,7 @@ from services.simulation.population import Household, PopulationMaker, Resident
 CAMPAIGN_START = date(2021, 3, 8)
 MAX_DAYS = 730
 BATCH = 500
+REGISTER_BATCH = 1_000
 
 
 def officer(province: str) -> Actor:
@@ -450,7 +452,9 @@ class _Run:
                 self.tally.delivered[product] += whole
 
     def registrations(self, today: date, offset: int) -> None:
-        """Adults of the groups open today register for a first dose at their site, some each day."""
+        """Adults of the groups open today register for a first dose at their site, some each day (in
+        batches: one transaction per thousand, through the service's batch registration)."""
+        entries: list[tuple[_Person, RegistrationEntry]] = []
         for person in self.people:
             if person.registered:
                 continue
@@ -459,20 +463,23 @@ class _Run:
             opens = OPENS.get(rank, OPENS_LAST if rank >= 16 else OPENS_LATER)
             if offset < opens or resident.age_on(today) < 18 or self.rng.random() >= REGISTER_PER_DAY:
                 continue
-            try:
-                self.service.register(
-                    person=person.person_id,
-                    group=resident.group,
-                    site_id=person.site_id,
-                    actor=SYSTEM,
-                    language="en" if self.rng.random() < 0.03 else "vi",
-                    idempotency_key=self.key("registration", person.person_id),
-                )
-            except LedgerError:
-                continue  # refused (e.g. already registered): the person stays out of the queue
-            person.registered = True
-            self.waiting[person.site_id] += 1
-            self.tally.registrations += 1
+            language = "en" if self.rng.random() < 0.03 else "vi"
+            entries.append(
+                (person, RegistrationEntry(person.person_id, resident.group, person.site_id, None, language))
+            )
+        for first in range(0, len(entries), REGISTER_BATCH):
+            chunk = entries[first : first + REGISTER_BATCH]
+            made = self.service.register_many(
+                [entry for _, entry in chunk],
+                actor=SYSTEM,
+                idempotency_key=self.key("registrations", offset, first),
+            )
+            registered = {m.person_id for m in made}  # one already registered stays out of the queue
+            for person, _ in chunk:
+                if person.person_id in registered:
+                    person.registered = True
+                    self.waiting[person.site_id] += 1
+                    self.tally.registrations += 1
 
     def plan(self, day: date) -> None:
         """Tomorrow's sessions at every site holding vaccine (a site without any is not planned: the
@@ -500,6 +507,8 @@ class _Run:
         return None
 
     def attend(self, today: date) -> None:
+        """Each planned site's day: who came (8% do not), each given a dose of the site's first expiring
+        lot; the session's list is entered at once (`record_session_doses`, one transaction per site-day)."""
         for province in sorted(self.sites):
             for site_id, _ in self.sites[province]:
                 if (site_id, today) not in self.planned:
@@ -508,18 +517,24 @@ class _Run:
                 if plan is None:
                     continue
                 vaccinator = Actor(f"simulated-vaccinator-{province}", Role.VACCINATOR, site_id)
+                came: list[tuple[Any, UUID]] = []
                 for session in plan.sessions:
                     for a in session.appointments:
                         if a.status != "booked" or self.rng.random() < NO_SHOW:
                             continue  # a no-show: released and re-queued when the day is closed
-                        self.vaccinate(a, site_id, today, vaccinator)
+                        lot_id = self.lot_for(site_id, a.product, today)
+                        if lot_id is not None:
+                            came.append((a, lot_id))
+                if not came:
+                    continue
+                dose_ids = self.service.record_session_doses(
+                    site_id, today, [(a.appointment_id, lot_id) for a, lot_id in came], actor=vaccinator
+                )
+                for (a, _), dose_id in zip(came, dose_ids, strict=True):
+                    self.vaccinated_at(a, dose_id, today, vaccinator)
 
-    def vaccinate(self, a: Any, site_id: UUID, today: date, vaccinator: Actor) -> None:
-        lot_id = self.lot_for(site_id, a.product, today)
-        if lot_id is None:
-            return
-        self.service.check_in(a.appointment_id, actor=vaccinator)
-        dose_id = self.service.record_dose(a.appointment_id, lot_id=lot_id, actor=vaccinator)
+    def vaccinated_at(self, a: Any, dose_id: UUID, today: date, vaccinator: Actor) -> None:
+        """Count a dose given; a reaction follows at the realistic rates."""
         self.tally.doses_by_number[a.dose_number] += 1
         self.tally.doses_by_product[a.product] += 1
         person = self.by_id[UUID(a.person_id)]
