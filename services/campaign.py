@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -142,6 +143,21 @@ class CampaignService:
     def __init__(self, ledger: Ledger, store: ViewStore) -> None:
         self.ledger = ledger
         self.store = store
+        self._held = False
+
+    @contextmanager
+    def caught_up_once(self) -> Iterator[None]:
+        """Many calls as one batch (every site's day planned, every site's list read): the views are
+        brought up to the log once before and once after, not around each call. Inside, reads see the
+        views as they were at the start: a call's own writes are not read back (a plan returns its
+        `booked_now`, but its sessions as they were). The ledger still re-checks every write."""
+        self.refresh()
+        self._held = True
+        try:
+            yield
+        finally:
+            self._held = False
+            self.refresh()
 
     def refresh(self) -> None:
         """Bring the campaign and operations views up to the log (reads then see every write so far).
@@ -149,6 +165,8 @@ class CampaignService:
         A projections follower may be applying the same pages at the same moment: the view's position
         then refuses the second writer's page (IntegrityError, rolled back), and catching up again
         resumes from the position the follower reached."""
+        if self._held:
+            return
         for _ in range(5):
             try:
                 catch_up_views(self.ledger, self.store, VIEWS)

@@ -482,21 +482,22 @@ class _Run:
                     self.tally.registrations += 1
 
     def plan(self, day: date) -> None:
-        """Tomorrow's sessions at every site holding vaccine (a site without any is not planned: the
-        planner would refuse it with NoStock, and its queue waits for the next delivery)."""
-        for province in sorted(self.sites):
-            for site_id, _ in self.sites[province]:
-                if not any(
-                    lot[1] > 0 and lot[2] >= day for p in self.products for lot in self.lots[(site_id, p)]
-                ):
-                    continue
-                try:
-                    planned = self.service.plan_day(site_id, day, actor=officer(province))
-                except NoStock:
-                    continue
-                self.tally.appointments += planned.booked_now
-                if any(s["appointments"] for s in planned.sessions):
-                    self.planned.add((site_id, day))
+        """Tomorrow's sessions at every site holding vaccine, as one batch (a site without any is not
+        planned: the planner would refuse it with NoStock, and its queue waits for the next delivery)."""
+        with self.service.caught_up_once():
+            for province in sorted(self.sites):
+                for site_id, _ in self.sites[province]:
+                    if not any(
+                        lot[1] > 0 and lot[2] >= day for p in self.products for lot in self.lots[(site_id, p)]
+                    ):
+                        continue
+                    try:
+                        planned = self.service.plan_day(site_id, day, actor=officer(province))
+                    except NoStock:
+                        continue
+                    self.tally.appointments += planned.booked_now
+                    if planned.booked_now or any(s["appointments"] for s in planned.sessions):
+                        self.planned.add((site_id, day))
 
     def lot_for(self, site_id: UUID, product: str, today: date) -> UUID | None:
         """First expiring first out, among the site's lots with doses left."""
@@ -509,6 +510,10 @@ class _Run:
     def attend(self, today: date) -> None:
         """Each planned site's day: who came (8% do not), each given a dose of the site's first expiring
         lot; the session's list is entered at once (`record_session_doses`, one transaction per site-day)."""
+        with self.service.caught_up_once():
+            self.attend_sites(today)
+
+    def attend_sites(self, today: date) -> None:
         for province in sorted(self.sites):
             for site_id, _ in self.sites[province]:
                 if (site_id, today) not in self.planned:
