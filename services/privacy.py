@@ -33,7 +33,9 @@ class ProvinceOfficer:
 
     @property
     def actor(self) -> Actor:
-        return Actor(actor_id=self.username, role=Role.PROVINCE_OFFICER)
+        return Actor(
+            actor_id=self.username, role=Role.PROVINCE_OFFICER, province_code=self.province_code or None
+        )
 
 
 def person_in_province(ledger: Ledger, person_id: str, officer: ProvinceOfficer) -> PersonRecord:

@@ -153,18 +153,18 @@ class StockService:
         returns the doses wasted. Run again, it writes nothing."""
         site = str(_uuid(site_id, "site"))
         self.refresh()
-        open_lots = [
-            UUID(r.site_lot_id) for r in sq.site_lots(self.store, site_ids=[site]) if r.open_doses > 0
-        ]
-        if not open_lots:
+        rows = [r for r in sq.site_lots(self.store, site_ids=[site]) if r.open_doses > 0]
+        if not rows:
             self.ledger.get_site(UUID(site))  # an unknown site is still an error
             return 0
+        # The key names each lot's state: a vial opened after an earlier close is closed too.
+        state = sorted((r.site_lot_id, r.used, r.open_doses) for r in rows)
         return self.ledger.close_vials(
             site_id=UUID(site),
             day=day,
-            lot_ids=open_lots,
+            lot_ids=[UUID(r.site_lot_id) for r in rows],
             actor=actor,
-            idempotency_key=_key("close", site, day, sorted(open_lots)),
+            idempotency_key=_key("close", site, day, state),
         )
 
     def end_of_day(self, day: date, *, actor: Actor = DAY_CLOSER) -> dict[str, int]:

@@ -376,3 +376,33 @@ def test_planning_refuses_a_site_whose_only_lot_is_used_up(story: Story) -> None
     s.service.register(person=waiting, group="HEALTH_WORKER", site_id=site, actor=ADMIN)
     with pytest.raises(NoStock):
         s.service.plan_day(site, MONDAY, actor=OFFICER)
+
+
+def test_a_vial_opened_after_the_day_was_closed_is_closed_too(sqlite_story: Story) -> None:
+    s = sqlite_story
+    stock = StockService(s.ledger, s.store)
+    lot = stock.receive(
+        province_code="01",
+        product=ASTRAZENECA,
+        lot_number="ABV-0806",
+        expiry=EXPIRY,
+        doses_per_vial=10,
+        vials=2,
+        actor=OFFICER,
+    )
+    site_lot = stock.allocate(store_lot_id=lot, site_id=s.site_id, vials=2, actor=OFFICER)
+    day = date(2021, 8, 1)
+    for person in (s.person(), s.person()):
+        s.ledger.record_dose(
+            person_id=person,
+            dose_number=1,
+            product=ASTRAZENECA,
+            lot_id=site_lot,
+            administered_on=day,
+            site_id=s.site_id,
+            actor=s.vaccinator,
+            idempotency_key=s.key(),
+        )
+        assert stock.close_day(s.site_id, day, actor=s.vaccinator) == 9
+    [row] = stock.picture(OFFICER).site_lots
+    assert (row.used, row.wasted, row.vials_opened, row.remaining) == (2, 18, 2, 0)
