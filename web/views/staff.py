@@ -82,7 +82,7 @@ def _person_page(person_id: str, error: str = "", status: int = 200) -> tuple[st
     staff = me()
     book = citizen.health_book(backend, parse_id(person_id))
     record_read(person_id)  # who read whose health book, for the auditor (issue 12, item 1)
-    lots = desk.site_lots(backend, staff.site_id, today=ctx().clock().date())
+    lots = desk.site_lots(backend, staff.site_id, today=backend.ledger.today())
     held_id = backend.ledger.person_record(parse_id(person_id)).claimed_national_id
     return render_template(
         "staff_person.html",
@@ -92,9 +92,9 @@ def _person_page(person_id: str, error: str = "", status: int = 200) -> tuple[st
         error=error,
         site=desk.site(backend, staff.site_id),
         declarations_here=desk.declarations_visible_at(
-            backend, parse_id(person_id), staff.site_id, today=ctx().clock().date()
+            backend, parse_id(person_id), staff.site_id, today=backend.ledger.today()
         ),
-        today=ctx().clock().date().isoformat(),
+        today=backend.ledger.today().isoformat(),
         form_key="desk-" + uuid.uuid4().hex,
     ), status
 
