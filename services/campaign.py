@@ -627,6 +627,25 @@ class CampaignService:
                 day=day,
             )
 
+    def change_capacity(self, site_id: str | UUID, capacities: dict[str, int], *, actor: Actor) -> q.SiteRow:
+        """New capacities for some of a site's sessions (times and opening days stay); days already
+        planned keep theirs."""
+        site_uuid = _uuid(site_id, "site")
+        schedule = self.ledger.schedule(site_uuid)
+        sessions = [
+            Session(x.name, x.start, x.end, capacities.get(x.name, x.capacity)) for x in schedule.sessions
+        ]
+        self.ledger.change_sessions(
+            site_id=site_uuid,
+            sessions=sessions,
+            opening_days=schedule.opening_days,
+            actor=actor,
+            idempotency_key=_key(
+                "capacity", site_uuid, [s.as_list() for s in sessions], schedule.opening_days
+            ),
+        )
+        return self.site(site_uuid)
+
     def queue_places(self, person_id: UUID) -> list[QueuePlace]:
         """A person's registrations with their place in their ward's queue (1 = next), how many wait
         there, and whether the next day's places reach them (an estimate: planning decides)."""

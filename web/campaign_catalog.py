@@ -220,4 +220,16 @@ CAMPAIGN_CATALOG: dict[str, dict[str, str]] = {
     "nav.vaccination": {"vi": "Đăng ký và lịch tiêm", "en": "Register and appointments"},
     "field.first_day": {"vi": "Ngày bắt đầu", "en": "First day"},
     "campaign.sessions_free": {"vi": "{count} buổi còn chỗ", "en": "{count} sessions with places"},
+    "campaign.change_capacity": {"vi": "Đổi số chỗ mỗi buổi", "en": "Change the places per session"},
+    "campaign.capacity_of": {
+        "vi": "{session} {start}–{end}: số chỗ",
+        "en": "{session} {start}–{end}: places",
+    },
+    "campaign.capacity_help": {
+        "vi": "Từ 1 đến 2.000 người mỗi buổi. Các ngày đã lập kế hoạch giữ số chỗ cũ.",
+        "en": "1 to 2,000 people per session. Days already planned keep their places.",
+    },
+    "campaign.save_capacity": {"vi": "Lưu số chỗ", "en": "Save the places"},
+    "campaign.done.capacity": {"vi": "Đã lưu số chỗ mỗi buổi.", "en": "The places per session are saved."},
+    "field.capacity": {"vi": "Số chỗ", "en": "Places"},
 }

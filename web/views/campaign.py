@@ -703,3 +703,32 @@ def province_plan() -> tuple[str, int] | BaseResponse:
     waiting = planned[-1].waiting if planned else 0
     confirm("campaign.done.planned", days=len(planned), booked=booked, waiting=waiting)
     return redirect(url_for("campaign.province_page"))
+
+
+@pages.post("/province/campaign/sites/<site_id>/capacity")
+@allow(Role.PROVINCE)
+def province_capacity(site_id: str) -> tuple[str, int] | BaseResponse:
+    """New capacities per session of one site (1 to 2,000 each); each field's error is beside it."""
+    from ledger.campaign.values import check_capacity
+
+    field = ""
+    try:
+        actor = staff_actor(site_id)
+        s = service()
+        capacities: dict[str, int] = {}
+        for session in s.site(site_id).sessions:
+            name = str(session["name"])
+            field = f"capacity-{site_id}-{name}"
+            typed = request.form.get(f"capacity-{name}", "").strip()[:10]
+            if not typed.lstrip("-").isdigit():
+                raise BadInput(
+                    "the capacity is not a whole number", key="error.number_invalid", field="capacity"
+                )
+            capacities[name] = check_capacity(typed)
+        field = ""
+        s.change_capacity(site_id, capacities, actor=actor)
+    except USER_ERRORS as exc:
+        error, _, status = _failed(exc)
+        return _province_page(error=error, field=field, status=status)
+    confirm("campaign.done.capacity")
+    return redirect(url_for("campaign.province_page") + f"#site-{site_id}")

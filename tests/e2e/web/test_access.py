@@ -114,6 +114,7 @@ EXPECTED: dict[str, set[str]] = {
     "campaign_api.my_move_options": {"citizen"},
     "campaign.my_move_page": {"citizen"},
     "campaign.today_close": {"staff"},
+    "campaign.province_capacity": {"province"},
     "campaign.today_page": {"staff"},
     "campaign.today_check_in": {"staff"},
     "campaign.today_dose": {"staff"},

@@ -95,7 +95,7 @@ ACCESSIBILITY_PROBLEMS = """() => {
   for (const svg of document.querySelectorAll('svg')) if (!svg.getAttribute('aria-label')) problems.push('unnamed chart');
   if (!document.documentElement.lang) problems.push('no lang');
   if (document.querySelectorAll('h1').length !== 1) problems.push('h1 count ' + document.querySelectorAll('h1').length);
-  for (const b of document.querySelectorAll('button')) if (!b.innerText.trim()) problems.push('empty button');
+  for (const b of document.querySelectorAll('button')) if (!b.textContent.trim()) problems.push('empty button');  // textContent: a button folded in <details> has no innerText
   return problems;
 }"""
 

@@ -251,6 +251,27 @@ def test_a_citizen_registers_is_planned_moves_and_cancels_on_a_phone(
     page.goto(world["url"] + "/priority?ward_code=00001")
     assert "Đỗ Thị Mai: Thứ tự chờ: " in page.locator("section").inner_text()  # her own place, signed in
 
+    # Her grandson, a dependant she manages, is registered from his own page; nobody else's page opens.
+    page.goto(world["url"] + "/me/")
+    page.get_by_role("link", name="Thêm người phụ thuộc").click()
+    page.get_by_label("Quan hệ với bạn").select_option(label="Khác")
+    fill_person(page, "Đỗ Minh Khôi", "05/06/2012", None, "OTHER")
+    page.get_by_role("button", name="Thêm người phụ thuộc").click()
+    page.wait_for_url("**/me/")
+    page.get_by_role("link", name="Đỗ Minh Khôi").click()
+    page.get_by_role("link", name="Đăng ký và lịch tiêm").click()
+    page.get_by_label("Nhóm ưu tiên").select_option(value="OTHER")
+    page.get_by_role("button", name="Đăng ký tiêm").click()
+    assert page.get_by_role("status").inner_text() == (
+        "Đã đăng ký tiêm mũi 1 cho Đỗ Minh Khôi. Tin nhắn sẽ báo lịch tiêm."
+    )
+    shot(page, "campaign-8b-dependant-registered")
+    stranger = person(world, 4, "00001")
+    answer = page.goto(world["url"] + f"/me/vaccination/{stranger}")
+    assert answer is not None
+    assert answer.status == 404
+    assert "Không tìm thấy người này trong gia đình của bạn." in page.content()
+
 
 def test_staff_check_in_record_the_dose_and_close_the_day(world: dict[str, Any], page: Any) -> None:
     service: CampaignService = world["service"]
@@ -315,6 +336,23 @@ def test_an_officer_plans_a_day_and_a_week_and_bad_dates_say_what_is_wrong(
     assert "Buổi sáng 07:30–11:30: 2" in page.locator("ul.sites").inner_text()
     shot(page, "campaign-13-province")
     fits_a_phone(page)
+
+    # Places per session: 1 to 2,000; the wrong one says so beside itself and keeps what was typed.
+    card = page.locator(f"#site-{truc_bach}")
+    card.get_by_text("Đổi số chỗ mỗi buổi").click()
+    card.get_by_label("Buổi sáng 07:30–11:30: số chỗ").fill("2500")
+    card.get_by_role("button", name="Lưu số chỗ").click()
+    card = page.locator(f"#site-{truc_bach}")
+    field_error = card.locator(f"#capacity-{truc_bach}-morning-error").inner_text()
+    assert field_error.startswith("Số chỗ mỗi buổi phải từ 1 đến 2000, không phải 2500.")
+    assert card.get_by_label("Buổi sáng 07:30–11:30: số chỗ").input_value() == "2500"
+    shot(page, "campaign-13b-capacity-too-large")
+    card.get_by_label("Buổi sáng 07:30–11:30: số chỗ").fill("0")
+    card.get_by_role("button", name="Lưu số chỗ").click()
+    assert "không phải 0" in page.locator(f"#capacity-{truc_bach}-morning-error").inner_text()
+    page.locator(f"#site-{truc_bach}").get_by_label("Buổi sáng 07:30–11:30: số chỗ").fill("2")
+    page.locator(f"#site-{truc_bach}").get_by_role("button", name="Lưu số chỗ").click()
+    assert page.get_by_role("status").inner_text() == "Đã lưu số chỗ mỗi buổi."
 
     page.get_by_label("Điểm tiêm", exact=True).select_option(label="Trạm Y tế Phường Trúc Bạch")
     page.get_by_label("Ngày bắt đầu").fill("01/01/2020")
