@@ -12,9 +12,9 @@ from typing import Any, TypeVar
 
 import click
 
+from cli.errors import ReportingGroup
 from keys.certificates import DEFAULT_DSC_GRACE, DEFAULT_DSC_SIGNING_PERIOD, KID_LENGTH
 from keys.development import ensure_development_keys
-from keys.errors import KeysError
 from keys.publish import (
     export_certificates,
     issue_revocation_list,
@@ -28,16 +28,6 @@ from keys.store import REVOCATION_REASONS, REVOKED, DocumentRecord, KeyStore
 F = TypeVar("F", bound=Callable[..., Any])
 
 ALGORITHM_CHOICE = click.Choice(["ES256", "PS256"], case_sensitive=False)
-
-
-class KeysGroup(click.Group):
-    """The `keys` group: a KeysError becomes one line on stderr and exit status 1, even when run alone."""
-
-    def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except KeysError as exc:
-            raise click.ClickException(str(exc)) from exc
 
 
 def _parse_now(_ctx: click.Context, _param: click.Parameter, value: str | None) -> datetime:
@@ -101,7 +91,7 @@ def _days(value: int) -> timedelta:
     return timedelta(days=value)
 
 
-@click.group(cls=KeysGroup)
+@click.group(cls=ReportingGroup)
 def keys() -> None:
     """Signing keys: CSCA, document signing certificates, trust list and revocation list."""
 

@@ -2,28 +2,23 @@
 
 from __future__ import annotations
 
-import sys
-from typing import Any
-
 import click
 
-from web.errors import USER_ERRORS  # every project error (services.errors.PROJECT_ERRORS) and the web's
+from cli.errors import DEFAULT_LANGUAGE, LANGUAGE_ENV, ReportingGroup
 
 
-class FriendlyGroup(click.Group):
-    """A click group that turns the project's errors into one clear line and exit status 1."""
-
-    def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except USER_ERRORS as exc:
-            click.echo(f"Error: {exc}", err=True)
-            sys.exit(1)
-
-
-@click.group(cls=FriendlyGroup)
+@click.group(cls=ReportingGroup)
 @click.version_option(package_name="immunize")
-def immunize() -> None:
+@click.option(
+    "--lang",
+    type=click.Choice(["vi", "en"], case_sensitive=False),
+    envvar=LANGUAGE_ENV,
+    default=DEFAULT_LANGUAGE,
+    show_default=True,
+    show_envvar=True,
+    help="Language of error messages: vi (Vietnamese) or en (English).",
+)
+def immunize(lang: str) -> None:
     """Event-sourced immunization ledger with signed QR certificates."""
 
 

@@ -9,13 +9,13 @@ import click
 import pytest
 from click.testing import CliRunner
 
+from cli.errors import ReportingGroup
 from cli.ledger_commands import COMMANDS
-from cli.main import FriendlyGroup
 
 
 @pytest.fixture
 def immunize() -> click.Group:
-    group = FriendlyGroup("immunize")
+    group = ReportingGroup("immunize")
     for command in COMMANDS:
         group.add_command(command)
     return group
@@ -26,6 +26,7 @@ def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
     monkeypatch.setenv("IMMUNIZE_DATABASE_URL", f"sqlite:///{tmp_path / 'var' / 'ledger.db'}")
     monkeypatch.delenv("IMMUNIZE_MASTER_KEY", raising=False)
     monkeypatch.delenv("IMMUNIZE_KEY_DIR", raising=False)
+    monkeypatch.setenv("IMMUNIZE_LANGUAGE", "en")  # these tests read the English sentences
     return CliRunner()
 
 
@@ -129,10 +130,10 @@ def test_register_and_record_a_dose_from_the_shell(runner: CliRunner, immunize: 
 
 
 @pytest.mark.parametrize(
-    ("args", "message"),
+    ("args", "message", "status"),
     [
-        (["person", "show", "123"], "12 digits (CCCD) or 9 digits (CMND)"),
-        (["person", "show", "001085012345"], "No person is registered"),
+        (["person", "show", "123"], "12 digits (CCCD) or 9 digits (CMND)", 3),
+        (["person", "show", "001085012345"], "No person is registered", 4),
         (
             [
                 "person",
@@ -149,6 +150,7 @@ def test_register_and_record_a_dose_from_the_shell(runner: CliRunner, immunize: 
                 "00001",
             ],
             "not a real date",
+            3,
         ),
         (
             [
@@ -168,14 +170,15 @@ def test_register_and_record_a_dose_from_the_shell(runner: CliRunner, immunize: 
                 "nope",
             ],
             "--lot and --site must be ids",
+            3,
         ),
     ],
 )
 def test_errors_are_one_line_and_exit_non_zero(
-    runner: CliRunner, immunize: click.Group, args: list[str], message: str
+    runner: CliRunner, immunize: click.Group, args: list[str], message: str, status: int
 ) -> None:
     result = runner.invoke(immunize, args)
-    assert result.exit_code == 1
+    assert result.exit_code == status
     assert message in result.output
     assert len(result.output.strip().splitlines()) == 1
     assert "Traceback" not in result.output
@@ -186,7 +189,7 @@ def test_reseeding_with_other_parameters_is_refused_clearly(runner: CliRunner, i
     again = runner.invoke(immunize, ["demo", "seed", "--people", "20", "--seed", "2"])
     assert again.exit_code == 0  # the same seed twice: idempotent
     other = runner.invoke(immunize, ["demo", "seed", "--people", "25", "--seed", "2"])
-    assert other.exit_code == 1
+    assert other.exit_code == 3  # invalid
     assert "use another --seed or a fresh database" in other.output
 
 
@@ -240,8 +243,8 @@ def test_the_cli_cannot_record_a_dose_from_another_site_s_lot(
     ledger.close()
     args = ["dose", "record", "--person", str(person), "--lot", str(saigon_lot), "--date", "2021-08-02"]
     refused = runner.invoke(immunize, [*args, "--site", str(hanoi)])
-    assert refused.exit_code == 1
-    assert "Lot PF-HCM is held at another site" in refused.output
+    assert refused.exit_code == 5  # forbidden
+    assert "Lot PF-HCM is not held at this site" in refused.output
     recorded = runner.invoke(immunize, [*args, "--site", str(saigon)])
     assert recorded.exit_code == 0, recorded.output
     assert recorded.output.startswith("dose 1 recorded")  # no --number: the person's next dose

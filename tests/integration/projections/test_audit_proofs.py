@@ -153,6 +153,7 @@ def _env(url: str, tmp_path: Path) -> dict[str, str]:
         "IMMUNIZE_DATABASE_URL": url,
         "IMMUNIZE_KEY_DIR": str(tmp_path / "keys"),
         "IMMUNIZE_KEY_PASSPHRASE": "test passphrase",
+        "IMMUNIZE_LANGUAGE": "en",
     }
 
 
@@ -221,22 +222,24 @@ def test_cli_prove_consistency_and_check_proof(store_url: str, tmp_path: Path) -
 
 
 @pytest.mark.parametrize(
-    ("args", "message"),
+    ("args", "message", "status"),
     [
-        (["audit", "prove", "99999", "--json"], "no event at position 99999"),
-        (["audit", "prove", "3", "--json", "--tree-size", "4"], "no signed checkpoint of tree size 4"),
-        (["audit", "consistency", "20", "10", "--json"], "old size 20 is larger than the new size 10"),
-        (["audit", "consistency", "1", "99", "--json"], "beyond the tree"),
+        (["audit", "prove", "99999", "--json"], "no event at position 99999", 4),
+        (["audit", "prove", "3", "--json", "--tree-size", "4"], "no signed checkpoint of tree size 4", 4),
+        (["audit", "consistency", "20", "10", "--json"], "old size 20 is larger than the new size 10", 3),
+        (["audit", "consistency", "1", "99", "--json"], "beyond the tree", 4),
     ],
 )
-def test_cli_bad_input_is_one_line_and_exit_1(tmp_path: Path, args: list[str], message: str) -> None:
+def test_cli_bad_input_is_one_line_and_exit_by_kind(
+    tmp_path: Path, args: list[str], message: str, status: int
+) -> None:
     url = f"sqlite:///{tmp_path / 'ledger.db'}"
     fill(url).close()
     _register()
     runner = CliRunner()
     assert runner.invoke(immunize, ["audit", "checkpoint"], env=_env(url, tmp_path)).exit_code == 0
     result = runner.invoke(immunize, args, env=_env(url, tmp_path))
-    assert result.exit_code == 1
+    assert result.exit_code == status
     assert result.stderr.count("\n") == 1
     assert message in result.stderr
     assert "Traceback" not in result.output
@@ -294,7 +297,7 @@ def test_a_malformed_trusted_checkpoint_is_one_line(tmp_path: Path, content: byt
     bad = tmp_path / "bad.txt"
     bad.write_bytes(content)
     result = runner.invoke(immunize, ["audit", "verify", "--trusted-checkpoint", str(bad)], env=env)
-    assert result.exit_code == 1
+    assert result.exit_code == 3  # invalid
     assert message in result.stderr
     assert result.stderr.count("\n") == 1
 
@@ -313,7 +316,7 @@ def test_a_trusted_checkpoint_signed_by_another_key_is_refused(tmp_path: Path) -
     path = tmp_path / "forged.txt"
     path.write_text(forged.note)
     result = runner.invoke(immunize, ["audit", "verify", "--trusted-checkpoint", str(path)], env=env)
-    assert result.exit_code == 1
+    assert result.exit_code == 3  # invalid
     assert "not signed by a trusted audit key" in result.stderr
     with database(url) as db:
         assert db.execute(f"SELECT COUNT(*) FROM {tables(db).leaves}")[0][0] == 1

@@ -150,7 +150,11 @@ def test_the_cli_drill_prints_the_same_digests(
         )
     _register()
     runner = CliRunner()
-    env = {"IMMUNIZE_DATABASE_URL": source, "IMMUNIZE_KEY_DIR": str(tmp_path / "master")}
+    env = {
+        "IMMUNIZE_DATABASE_URL": source,
+        "IMMUNIZE_KEY_DIR": str(tmp_path / "master"),
+        "IMMUNIZE_LANGUAGE": "en",
+    }
     backup = tmp_path / "b.gz"
     made = runner.invoke(immunize, ["backup", "--out", str(backup)], env=env)
     assert made.exit_code == 0, made.output
@@ -161,7 +165,7 @@ def test_the_cli_drill_prints_the_same_digests(
     with database(target) as db:
         assert db.execute("SELECT username, role FROM web_accounts") == [("nurse.lan", "site_staff")]
     again = runner.invoke(immunize, ["restore", str(backup), "--database-url", target], env=env)
-    assert again.exit_code == 1
+    assert again.exit_code == 7
     assert "already holds this ledger" in again.output
 
 
@@ -282,12 +286,14 @@ def test_the_cli_says_in_one_line_what_is_wrong_with_a_file(tmp_path: Path) -> N
     notes.write_text("hello\n")
     _register()
     result = CliRunner().invoke(
-        immunize, ["restore", str(notes), "--database-url", f"sqlite:///{tmp_path / 't.db'}"]
+        immunize,
+        ["restore", str(notes), "--database-url", f"sqlite:///{tmp_path / 't.db'}"],
+        env={"IMMUNIZE_LANGUAGE": "en"},
     )
-    assert result.exit_code == 1
+    assert result.exit_code == 3
     assert result.output == f"Error: {notes} is not a gzip file: it is not an immunize backup\n"
-    replay = CliRunner().invoke(immunize, ["audit", "replay", str(notes)])
-    assert replay.exit_code == 1
+    replay = CliRunner().invoke(immunize, ["--lang", "en", "audit", "replay", str(notes)])
+    assert replay.exit_code == 3
     assert replay.output == "Error: line 1: the line is not valid JSON: the file is corrupt\n"
 
 

@@ -127,9 +127,13 @@ def test_the_command_refuses_bad_arguments_before_writing(tmp_path: Path) -> Non
     result = CliRunner().invoke(
         immunize,
         ["simulate", "--scale", "-1"],
-        env={"IMMUNIZE_DATABASE_URL": f"sqlite:///{db}", "IMMUNIZE_KEY_DIR": str(tmp_path / "keys")},
+        env={
+            "IMMUNIZE_DATABASE_URL": f"sqlite:///{db}",
+            "IMMUNIZE_KEY_DIR": str(tmp_path / "keys"),
+            "IMMUNIZE_LANGUAGE": "en",
+        },
     )
-    assert result.exit_code == 1
+    assert result.exit_code == 3  # invalid
     assert result.output.strip().splitlines() == [
         "Error: The scale -1.0 is out of range: use a number above 0 and at most 1 (e.g. 0.0001)."
     ]

@@ -14,8 +14,8 @@ from click.testing import CliRunner
 from PIL import Image
 
 from cli.certificate_commands import COMMANDS as CERTIFICATE_COMMANDS
+from cli.errors import ReportingGroup
 from cli.ledger_commands import COMMANDS as LEDGER_COMMANDS
-from cli.main import FriendlyGroup
 from keys.development import ensure_development_keys
 from tests.qr_reader import QR_ONLY
 from tests.unit.credentials.decode import decode
@@ -24,7 +24,7 @@ from tests.unit.credentials.pdfread import images, page_text
 
 @pytest.fixture
 def immunize() -> click.Group:
-    group = FriendlyGroup("immunize")
+    group = ReportingGroup("immunize")
     for command in [*LEDGER_COMMANDS, *CERTIFICATE_COMMANDS]:
         group.add_command(command)
     return group
@@ -127,18 +127,18 @@ def test_a_second_issue_supersedes_and_revoke_withdraws(
 
 
 @pytest.mark.parametrize(
-    ("arguments", "message"),
+    ("arguments", "message", "status"),
     [
-        (["certificate", "issue", "12345"], "12 digits"),
-        (["certificate", "issue", "079999999999"], "No person is registered"),
-        (["certificate", "issue", "079999999999", "--png", "/no/such/folder/qr.png"], "does not exist"),
+        (["certificate", "issue", "12345"], "12 digits", 3),
+        (["certificate", "issue", "079999999999"], "No person is registered", 4),
+        (["certificate", "issue", "079999999999", "--png", "/no/such/folder/qr.png"], "does not exist", 7),
     ],
 )
 def test_errors_are_one_line(
-    runner: CliRunner, immunize: click.Group, arguments: list[str], message: str
+    runner: CliRunner, immunize: click.Group, arguments: list[str], message: str, status: int
 ) -> None:
-    result = runner.invoke(immunize, arguments)
-    assert result.exit_code == 1
+    result = runner.invoke(immunize, arguments, env={"IMMUNIZE_LANGUAGE": "en"})
+    assert result.exit_code == status
     assert message in result.output
     assert len(result.output.strip().splitlines()) == 1
     assert "Traceback" not in result.output
@@ -152,7 +152,7 @@ def test_a_superseded_certificate_still_verifies_and_a_revoked_one_is_refused_wi
     from verifier import TrustList, verify
     from verifier.errors import RevokedError
 
-    group = FriendlyGroup("immunize")
+    group = ReportingGroup("immunize")
     for command in [*CERTIFICATE_COMMANDS, *KEYS_COMMANDS]:
         group.add_command(command)
     national_id = str(vaccinated["national_id"])
@@ -194,7 +194,7 @@ def test_the_withdrawn_command_and_the_revocation_list_agree_with_the_certificat
     from projections.store import open_view_store
     from tests.unit.keys.cose_reader import read_verified
 
-    group = FriendlyGroup("immunize")
+    group = ReportingGroup("immunize")
     for command in [*CERTIFICATE_COMMANDS, *KEYS_COMMANDS]:
         group.add_command(command)
     national_id = str(vaccinated["national_id"])

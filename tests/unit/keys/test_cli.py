@@ -24,7 +24,11 @@ def key_dir(tmp_path: Path) -> Path:
 
 
 def run(*args: str, passphrase: str | None = PASSPHRASE, key_dir: Path | None = None) -> Result:
-    env = {"IMMUNIZE_KEY_PASSPHRASE": passphrase or "", "IMMUNIZE_KEY_DIR": str(key_dir) if key_dir else ""}
+    env = {
+        "IMMUNIZE_KEY_PASSPHRASE": passphrase or "",
+        "IMMUNIZE_KEY_DIR": str(key_dir) if key_dir else "",
+        "IMMUNIZE_LANGUAGE": "en",
+    }
     return CliRunner().invoke(keys, list(args), env=env)
 
 
@@ -45,7 +49,7 @@ def test_init_creates_a_key_store_in_the_key_dir_from_the_environment(key_dir: P
 def test_init_without_a_passphrase_fails_in_one_line(key_dir: Path) -> None:
     result = run("init", "--key-dir", str(key_dir), passphrase=None)
 
-    assert result.exit_code == 1
+    assert result.exit_code == 7  # unavailable: the key store cannot be opened
     assert result.output.strip().splitlines() == [
         "Error: IMMUNIZE_KEY_PASSPHRASE is not set: set it to the passphrase that protects the signing keys "
         "(for a new key store, choose one and keep it in your secret manager)"
@@ -53,12 +57,12 @@ def test_init_without_a_passphrase_fails_in_one_line(key_dir: Path) -> None:
     assert not (key_dir / "manifest.json").exists()
 
 
-def test_a_wrong_passphrase_is_one_line_and_exit_1(key_dir: Path) -> None:
+def test_a_wrong_passphrase_is_one_line_and_exit_7(key_dir: Path) -> None:
     run("init", "--key-dir", str(key_dir), "--now", NOW)
 
     result = run("rotate", "--key-dir", str(key_dir), "--now", LATER, passphrase="guess")
 
-    assert result.exit_code == 1
+    assert result.exit_code == 7  # unavailable: the key store cannot be opened
     assert len(result.output.strip().splitlines()) == 1
     assert "set IMMUNIZE_KEY_PASSPHRASE to the passphrase the keys were created with" in result.output
 
@@ -66,7 +70,7 @@ def test_a_wrong_passphrase_is_one_line_and_exit_1(key_dir: Path) -> None:
 def test_no_keys_yet_says_to_run_init(key_dir: Path) -> None:
     result = run("list", "--key-dir", str(key_dir))
 
-    assert result.exit_code == 1
+    assert result.exit_code == 7  # unavailable: the key store cannot be opened
     assert "run `immunize keys init`" in result.output
 
 

@@ -157,11 +157,12 @@ def test_keys_migrate_can_move_a_weak_passphrase_to_a_strong_one(
         )
     monkeypatch.setenv("IMMUNIZE_KEY_PASSPHRASE", "weak")
     monkeypatch.setenv("IMMUNIZE_NEW_KEY_PASSPHRASE", "short")
+    monkeypatch.setenv("IMMUNIZE_LANGUAGE", "en")
     _register()
     refused = CliRunner().invoke(
         immunize, ["keys", "migrate", "--key-dir", str(store.path), "--new-passphrase"]
     )
-    assert refused.exit_code == 1
+    assert refused.exit_code == 3  # invalid
     assert "at least 12" in refused.output
     monkeypatch.setenv("IMMUNIZE_NEW_KEY_PASSPHRASE", PASSPHRASE)
     result = CliRunner().invoke(
