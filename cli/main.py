@@ -6,6 +6,8 @@ import click
 
 from cli.errors import DEFAULT_LANGUAGE, LANGUAGE_ENV, ReportingGroup
 
+FriendlyGroup = ReportingGroup  # its earlier name, which tests building a partial group still import
+
 
 @click.group(cls=ReportingGroup)
 @click.version_option(package_name="immunize")

@@ -32,6 +32,7 @@ def immunize() -> click.Group:
 def url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     url = f"sqlite:///{tmp_path / 'var' / 'ledger.db'}"
     monkeypatch.setenv("IMMUNIZE_DATABASE_URL", url)
+    monkeypatch.setenv("IMMUNIZE_LANGUAGE", "en")  # the refusals below are read in English
     monkeypatch.delenv("IMMUNIZE_MASTER_KEY", raising=False)
     monkeypatch.delenv("IMMUNIZE_KEY_DIR", raising=False)
     monkeypatch.delenv("IMMUNIZE_ACTOR_PROVINCE", raising=False)
@@ -90,27 +91,27 @@ def test_receive_allocate_and_see_from_the_cli(url: str, immunize: click.Group) 
     assert allocated.exit_code == 0, allocated.output
     site_lot = json.loads(allocated.output)["site_lot_id"]
 
-    # Hồ Chí Minh City's officer: one line, exit 1, nothing written.
+    # Hồ Chí Minh City's officer: one line, exit 5 (forbidden), nothing written.
     before = head(url)
     hcm = ["--actor", "officer-hcm", "--role", "province_officer", "--actor-province", "79"]
     refused = runner.invoke(
         immunize, ["stock", "allocate", "--lot", lot, "--site", str(hanoi), "--doses", "10", *hcm]
     )
-    assert refused.exit_code == 1
+    assert refused.exit_code == 5
     assert refused.output.strip().splitlines() == [
-        "Error: A province officer acts only in their own province (79), not in province 01: "
-        "sign in as an officer of that province."
+        "Error: A province officer works only in their own province (79), not in province 01. "
+        "Sign in as an officer of that province."
     ]
     other = runner.invoke(
         immunize, ["stock", "allocate", "--lot", lot, "--site", str(saigon), "--doses", "10", *officer]
     )
-    assert other.exit_code == 1
-    assert "allocate to a site of the same province" in other.output
+    assert other.exit_code == 5  # forbidden
+    assert "Allocate only to sites of the same province" in other.output
     over = runner.invoke(
         immunize, ["stock", "allocate", "--lot", lot, "--site", str(hanoi), "--doses", "40", *officer]
     )
-    assert over.exit_code == 1
-    assert "has 30 doses left in the store, fewer than the 40 asked" in over.output
+    assert over.exit_code == 6  # conflict
+    assert "has only 30 doses left in the store, fewer than the 40 asked" in over.output
     assert "Traceback" not in refused.output + other.output + over.output
     assert head(url) == before
 
