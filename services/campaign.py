@@ -617,6 +617,7 @@ class CampaignService:
         """A move to another site needs the appointment's vaccine free there (its own site holds it)."""
         if str(site_id) == a.site_id:
             return
+        self.site(site_id)  # an unknown site is "not found", not "no stock"
         rows = q.stock(self.store, day, site_id=site_id)
         if not any(r.product == a.product and r.free > 0 for r in rows):
             target = q.site(self.store, site_id)

@@ -3,7 +3,9 @@ planning through the API (province-bound), and the SMS gateway's inbound replies
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
 from uuid import UUID
 
 from flask.testing import FlaskClient
@@ -199,3 +201,46 @@ def test_a_province_officer_sees_sites_and_stock_and_plans_from_the_page(tmp_pat
     day = service.day(site_id, service.ledger.today())
     assert day is not None
     assert len(day.sessions[0].appointments) == 3
+
+
+def test_the_api_moves_an_appointment_to_an_offered_session_and_names_each_refusal(tmp_path: Path) -> None:
+    client, service, site_id, _ = setup(tmp_path)
+    person = service.person_id("001085000000")
+    today = service.ledger.today()
+    service.plan_day(site_id, today, actor=SYSTEM)
+    [appointment] = [a for a in service.my_appointments(person) if a.status == "booked"]
+    sign_in_as(client, "citizen", phone="0912340000")
+    token = client.get("/api/v1/session").get_json()["csrf_token"]
+    base = f"/api/v1/me/people/{person}/appointments/{appointment.appointment_id}"
+    offered = client.get(f"{base}/move-options").get_json()
+    assert offered
+    assert {o["date"] for o in offered} >= {(today + timedelta(days=1)).isoformat()}
+    assert all(o["free"] > 0 for o in offered)
+    assert set(offered[0]) == {"site_id", "site_name", "address", "date", "session", "start", "end", "free"}
+
+    def move(**body: str) -> Any:
+        return client.post(f"{base}/move", json=body, headers={"X-CSRFToken": token})
+
+    head = service.ledger.recorder.max_notification_id()
+    past = move(site_id=site_id, date="2020-01-01", session="morning")
+    assert (past.status_code, past.get_json()["error"]) == (400, "campaign_day_in_past")
+    same = move(site_id=site_id, date=today.isoformat(), session="morning")
+    assert (same.status_code, same.get_json()["error"]) == (409, "move_same_session")
+    unknown = move(site_id=str(UUID(int=9)), date=today.isoformat(), session="morning")
+    assert unknown.status_code == 404
+    assert service.ledger.recorder.max_notification_id() == head  # nothing written by a refusal
+    chosen = offered[0]
+    moved = move(site_id=chosen["site_id"], date=chosen["date"], session=chosen["session"])
+    assert moved.status_code == 200
+    new_id = moved.get_json()["appointment_id"]
+    assert service.appointment(new_id).day == chosen["date"]
+    assert [m.kind for m in service.messages(kind="change")] == ["change"]
+    # Another family's appointment is not found from this phone.
+    other = service.person_id("001085000001")
+    [theirs] = [a for a in service.my_appointments(other) if a.status == "booked"]
+    stranger = client.post(
+        f"/api/v1/me/people/{person}/appointments/{theirs.appointment_id}/move",
+        json={"site_id": site_id, "date": chosen["date"], "session": "morning"},
+        headers={"X-CSRFToken": token},
+    )
+    assert stranger.status_code == 404

@@ -334,6 +334,8 @@ def test_an_officer_plans_a_day_and_a_week_and_bad_dates_say_what_is_wrong(
     page.get_by_role("link", name="Kế hoạch tiêm").click()
     assert page.get_by_role("heading", level=1).inner_text() == "Kế hoạch tiêm của tỉnh"
     assert "Buổi sáng 07:30–11:30: 2" in page.locator("ul.sites").inner_text()
+    # Stock has its own pages (receive, allocate): this page links there.
+    assert page.get_by_role("link", name="Xem tồn kho và phân bổ lô").get_attribute("href") == "/stock"
     shot(page, "campaign-13-province")
     fits_a_phone(page)
 
@@ -433,5 +435,46 @@ def test_the_priority_list_works_without_javascript(world: dict[str, Any], brows
         assert page.locator("table.priority").count() == 1
         assert page.get_by_role("heading", level=2).first.inner_text().startswith("Phường Phúc Xá")
         shot(page, "campaign-17-priority-no-js")
+    finally:
+        context.close()
+
+
+def test_a_citizen_moves_and_cancels_without_javascript(world: dict[str, Any], browser: Any) -> None:
+    from ledger.campaign.planning import Booking
+    from ledger.campaign.values import registration_id
+
+    service: CampaignService = world["service"]
+    ledger: Ledger = world["ledger"]
+    me = person(world, 65, "00001")
+    day = ledger.today() + timedelta(days=3)
+    school = world["sites"]["VN-01-0102"]
+    ledger.book_day(
+        site_id=UUID(school),
+        day=day,
+        bookings=[Booking(registration_id(me, 1), me, "afternoon", 1, PFIZER, 1)],
+        actor=SYSTEM,
+        idempotency_key="no-js-booking",
+    )
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, locale="vi-VN", java_script_enabled=False
+    )
+    try:
+        page = context.new_page()
+        sign_in_citizen(page, world, "0977000065")
+        page.goto(world["url"] + f"/me/vaccination/{me}")
+        assert "Buổi chiều 13:30–16:30" in page.locator("section.appointment").inner_text()
+        page.get_by_role("link", name="Đổi lịch").click()
+        later = day + timedelta(days=1)
+        page.locator("summary", has_text=vi(later)).click()  # <details> opens without script
+        page.locator(f"input[value='{school}|{later.isoformat()}|morning']").check()
+        page.get_by_role("button", name="Đổi sang buổi đã chọn").click()
+        assert page.get_by_role("status").inner_text().startswith("Đã đổi lịch tiêm của Phạm")
+        assert f"Lịch hẹn: {vi(later)}" in page.locator("section.appointment").inner_text()
+        page.get_by_label("Rút khỏi hàng chờ").check()
+        page.get_by_role("button", name="Hủy lịch").click()
+        assert "rút" in page.get_by_role("status").inner_text()
+        assert [p.registration.status for p in service.queue_places(me)] == ["withdrawn"]
+        assert page.get_by_role("button", name="Đăng ký tiêm").count() == 1  # may register again
+        shot(page, "campaign-18-no-js-moved-and-withdrawn")
     finally:
         context.close()
