@@ -31,6 +31,7 @@ def dashboard() -> str:
         "operations.html",
         data=data,
         allocation=StockService(backend.ledger, backend.views).allocation_vs_use(),
+        vaccine_names={v.mp: v.name for v in backend.reference.vaccines.values()},
         stock=stock.filtered(data.lots, request.args),
         charts=charts.operations_charts(data, today=ctx().clock().astimezone(VIETNAM_TIME).date()),
         refresh=int(current_app.config["OPERATIONS_REFRESH_SECONDS"]),

@@ -158,6 +158,7 @@ def _page(error: str = "", status: int = 200, form: dict[str, str] | None = None
         sites=sites,
         site_names=names,
         vaccines=vaccines,
+        names={v.mp: v.name for v in vaccines},
         officer=who.role is LedgerRole.PROVINCE_OFFICER,
         province=who.province_code,
         today=backend.ledger.today(),
