@@ -29,6 +29,8 @@ from keys.store import KeyStore
 from ledger.application import Ledger
 from ledger.certificates import issue_certificate
 from ledger.demo import seed_demo
+from projections.store import open_view_store
+from services.people import list_people
 
 NATIONAL = 75_000_000
 
@@ -76,7 +78,11 @@ def main() -> None:
         ledger = Ledger(f"sqlite:///{base / 'ledger.db'}", key_dir=base / "lk")
         seed_demo(ledger, people=args.people, seed=1)
         signer = store.current_signer(DEVELOPMENT_PASSPHRASE, now)
-        people = [r.person_id for r in ledger.list_people(limit=args.people * 2) if r.doses]
+        people = [
+            r.person_id
+            for r in list_people(ledger, open_view_store(ledger.store), limit=args.people * 2)
+            if r.doses
+        ]
         for pid in people:
             issue_certificate(ledger, pid, signer, now=now, idempotency_key=f"bench-{pid}")
         key = ec.generate_private_key(ec.SECP256R1())

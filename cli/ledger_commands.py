@@ -18,8 +18,9 @@ from ledger.demo import CAMPAIGN_START, MAX_PEOPLE, seed_demo
 from ledger.errors import IdempotencyKeyReused, InvalidInput, LedgerError, PersonNotFound
 from ledger.records import PersonRecord
 from ledger.values import Actor, Role
+from projections.store import open_view_store
 from services import desk
-from services.people import PersonForm
+from services.people import PersonForm, list_people
 
 
 def _echo_json(data: object) -> None:
@@ -85,7 +86,11 @@ def person() -> None:
 def person_list(limit: int, as_json: bool) -> None:
     """List registered people in registration order (national IDs masked)."""
     with open_ledger() as ledger:
-        records = ledger.list_people(limit=limit)
+        store = open_view_store(ledger.store)
+        try:
+            records = list_people(ledger, store, limit=limit)  # the people_directory view, caught up
+        finally:
+            store.close()
     if as_json:
         _echo_json([r.as_json() for r in records])
         return

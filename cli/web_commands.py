@@ -188,9 +188,10 @@ def _ensure_keys(key_dir: Path, now: datetime) -> None:
 
 def _seed(app: Any, ledger: Any, scale: float, days: int) -> None:
     """On first start, a simulated campaign (immunize simulate) at the demo's scale."""
+    from services.people import list_people
     from services.simulation.campaign import simulate
 
-    if ledger.list_people(limit=1):
+    if list_people(ledger, app.extensions["immunize"].platform.views, limit=1):
         _say("- Ledger already has people: not seeding.")
         return
     _say(f"- Simulating the demo campaign (first start: scale {scale:g}, {days} days) ...")
@@ -209,9 +210,12 @@ def _start_projections(app: Any, ledger: Any) -> Any:
     """Follow the log with every projection in background threads (supervised: restarted on errors)."""
     from projections.registry import run_views
 
-    supervisor = run_views(ledger, app.extensions["immunize"].platform.views)
+    platform = app.extensions["immunize"].platform
+    # The keyed phone index too: this process holds the web's key and opens personal data.
+    supervisor = run_views(ledger, platform.views, keys=platform.view_keys)
     _say(
-        "- Projections follower started in the background (health book, statistics, operations, certificates)."
+        "- Projections follower started in the background (health book, statistics, operations, certificates, "
+        "sites and lots, people directory, phone index)."
     )
     return supervisor
 
@@ -242,12 +246,11 @@ def _demo_accounts(app: Any, ledger: Any) -> list[tuple[str, str, str]]:
 
     platform = app.extensions["immunize"].platform
     accounts = app.extensions["immunize"].accounts
-    platform.directory.refresh()
-    sites = sorted(platform.directory.sites.values(), key=lambda s: s.code)
+    platform.read.refresh()
+    sites = platform.read.sites()  # by code
     site = sites[0] if sites else None
     if site is not None:
         _fresh_demo_lot(ledger, site.id)
-        platform.directory.refresh()
     created = []
     for role, username in DEMO_ACCOUNTS.items():
         password = secrets.token_urlsafe(12)
@@ -285,9 +288,10 @@ def _fresh_demo_lot(ledger: Any, site_id: str) -> None:
 
 def _demo_citizen(app: Any) -> str | None:
     """A demo phone number with a vaccinated person behind it (printed for development sign-in)."""
+    from services.people import list_people
+
     platform = app.extensions["immunize"].platform
-    ledger = platform.ledger
-    for record in ledger.list_people(limit=5_000):
+    for record in list_people(platform.ledger, platform.views, limit=5_000):
         if record.phone and record.doses and not record.guardian_id and not record.erased:
             return str(record.phone)
     return None

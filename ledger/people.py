@@ -283,12 +283,3 @@ class PeopleCommands(LedgerBase):
         guardian = self.get_person(guardian_id)
         people = self.get_people(guardian.dependant_ids)
         return [PersonRecord.of(people[d]) for d in guardian.dependant_ids if d in people]
-
-    def list_people(self, limit: int = 100, after: int = 0) -> list[PersonRecord]:
-        """People in registration order, read from the log (until a projection serves this)."""
-        if limit < 1:
-            raise InvalidInput("The limit must be at least 1.")
-        topic = f"{Person.Registered.__module__}:{Person.Registered.__qualname__}"
-        ids = [person_id for _, person_id in self.originators(topic, after, limit)]
-        people = self.get_people(ids)
-        return [PersonRecord.of(people[i]) for i in ids if i in people]

@@ -4,17 +4,24 @@ A view class lists its tables and marks its handlers with `@handles(EventClass, 
 has no handler for are skipped without being decoded, but their position is still recorded. All
 writes of a page are queued on a `Batch` and flushed with `executemany` just before the position is
 recorded, in the same transaction: a page is applied entirely, once, or not at all.
+
+A view has a `version`: bump it when its tables or handlers change, and every store rebuilds the
+view on its next start (projections.recorder). A keyed view (`keyed = True`, the phone index) is
+built with a key held by the web process (`ViewKeys`); a new key rebuilds it the same way.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any, ClassVar, TypeVar
 
 from eventsourcing.persistence import Tracking
 from eventsourcing.projection import Projection
 
 from ledger.topics import stored_topics
+from projections.errors import ProjectionError
 from projections.recorder import Table, ViewRecorder
 from projections.store import Cursor, Row, ViewStore
 
@@ -30,6 +37,29 @@ def handles(*event_classes: type) -> Callable[[F], F]:
         return method
 
     return mark
+
+
+# Any valid number: the check value depends only on the key (it tells keys apart, reveals no phone).
+KEY_PROBE = "0900000000"
+
+
+@dataclass(frozen=True)
+class ViewKeys:
+    """Keys that keyed views are built with: `phone` turns a stored phone number into the web's
+    keyed handle (HMAC under the web secret), or None for a number that is not one."""
+
+    phone: Callable[[str], str | None]
+
+    def check(self) -> str:
+        """A check value of the key: a new key gives a new value (so the keyed views are rebuilt)."""
+        return hashlib.sha256((self.phone(KEY_PROBE) or "").encode()).hexdigest()[:32]
+
+
+class ViewNeedsKey(ProjectionError):
+    """A keyed view was asked for where its key is not held (only the web process holds it)."""
+
+    code = "view_needs_key"
+    kind = "unavailable"
 
 
 class Batch:
@@ -123,6 +153,8 @@ class ViewProjection(Projection[ViewRecorder]):
     """A view of the ledger: tables, handlers per event class, and how to apply a page of events."""
 
     name: str = ""
+    version: ClassVar[int] = 1  # bump when tables or handlers change: the view is rebuilt on next start
+    keyed: ClassVar[bool] = False  # built with a key of the web process (ViewKeys)
     tables: ClassVar[Sequence[Table]] = ()
     _handlers: ClassVar[dict[type, tuple[Handler, ...]]] = {}
     handled_topics: ClassVar[frozenset[str]] = frozenset()
@@ -146,9 +178,17 @@ class ViewProjection(Projection[ViewRecorder]):
         self.store = view.store
 
     @classmethod
-    def recorder(cls, store: ViewStore) -> ViewRecorder:
-        """This view's recorder (its tables and tracking) in `store`."""
-        return ViewRecorder(store, cls.name, cls.tables)
+    def recorder(cls, store: ViewStore, keys: ViewKeys | None = None) -> ViewRecorder:
+        """This view's recorder (its tables, tracking and version) in `store`."""
+        key_check = keys.check() if (cls.keyed and keys is not None) else None
+        return ViewRecorder(store, cls.name, cls.tables, version=cls.version, key_check=key_check)
+
+    @classmethod
+    def open(cls, store: ViewStore, keys: ViewKeys | None = None) -> ViewProjection:
+        """The view ready to apply events in `store` (a keyed view needs its keys)."""
+        if cls.keyed:
+            raise ViewNeedsKey(f"The view {cls.name} is built with the web's key: run it in the web process.")
+        return cls(cls.recorder(store))
 
     def t(self, table: str) -> str:
         """The full name of one of this view's tables."""

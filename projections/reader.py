@@ -36,6 +36,8 @@ class LedgerReader(Ledger):
 
     # The same name, so the same tables (PostgreSQL names them after the application) and settings.
     name = Ledger.name
+    # Keyed views (the phone index) need personal data opened: projections.runner refuses them here.
+    opens_personal_data = False
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         """The ledger's transcodings, then the sealed-personal-data one in place of the decrypting one."""

@@ -4,6 +4,12 @@ The position (the last notification id of the ledger processed) lives in the vie
 table, written in the same transaction as the view's rows: a crash loses both or neither, and a
 position that is not greater than the recorded one raises `IntegrityError`, rolling the update back
 (exactly-once). Each view has its own tracking table, so views rebuild independently.
+
+Each view also has a row in `view_versions`: the version of its code and, for a keyed view (the
+phone index), a check value of its key. When either differs from what built the tables, the tables
+are dropped and created empty, and the next catch-up replays the log into them: a new view version
+or a new key rebuilds the view on the next start, without anyone running `projections rebuild`.
+A view built before versions were recorded counts as version 1.
 """
 
 from __future__ import annotations
@@ -39,14 +45,32 @@ class Table:
         raise KeyError(column)
 
 
-class ViewRecorder(TrackingRecorder):
-    """The tables of one view plus its tracking table, in a `ViewStore` shared with the ledger."""
+VERSIONS_TABLE = "view_versions"
 
-    def __init__(self, store: ViewStore, view_name: str, tables: Sequence[Table]) -> None:
+
+class ViewRecorder(TrackingRecorder):
+    """The tables of one view plus its tracking table, in a `ViewStore` shared with the ledger.
+
+    `version` is the view's code version; `key_check` a non-secret check value of a keyed view's
+    key (None: not known here, e.g. a status page that never builds the view, so not compared).
+    """
+
+    def __init__(
+        self,
+        store: ViewStore,
+        view_name: str,
+        tables: Sequence[Table],
+        *,
+        version: int = 1,
+        key_check: str | None = None,
+    ) -> None:
         self.store = store
         self.view_name = view_name
         self.tables = tuple(tables)
+        self.version = version
+        self.key_check = key_check
         self.tracking_table = store.table(f"{view_name}_tracking")
+        self.versions_table = store.table(VERSIONS_TABLE)
         self._names: dict[str, str] = {}
         self._upsert_tracking = (
             f"INSERT INTO {self.tracking_table} (application_name, notification_id) VALUES (?, ?) "
@@ -76,14 +100,34 @@ class ViewRecorder(TrackingRecorder):
         return bool(row and row[0])
 
     def create_table(self) -> None:
-        """Create the view's tables and tracking table if they do not exist.
+        """Create the view's tables and tracking table if they do not exist; drop and recreate them
+        (empty, position 0) when they were built by another version of the view or another key.
 
         Checked first without DDL: on PostgreSQL even `CREATE INDEX IF NOT EXISTS` locks the table,
         which would wait on (or deadlock with) a runner writing to it.
         """
-        if self.exists():
+        if self.exists() and self._is_current(self._recorded()):
             return
         with self.store.transaction(write=True) as cursor:
+            cursor.execute(
+                f"CREATE TABLE IF NOT EXISTS {self.versions_table} "
+                "(view_name TEXT PRIMARY KEY, version INTEGER NOT NULL, key_check TEXT NOT NULL)"
+            )
+            # One process at a time decides (the row is locked on PostgreSQL; SQLite's write
+            # transaction is exclusive), so two processes starting together do not drop twice.
+            cursor.execute(
+                f"INSERT INTO {self.versions_table} (view_name, version, key_check) VALUES (?, 1, '') "
+                "ON CONFLICT (view_name) DO NOTHING",
+                (self.view_name,),
+            )
+            lock = " FOR UPDATE" if self.store.dialect == "postgres" else ""
+            cursor.execute(
+                f"SELECT version, key_check FROM {self.versions_table} WHERE view_name = ?{lock}",
+                (self.view_name,),
+            )
+            row = cursor.fetchone()
+            if not self._is_current((int(row[0]), str(row[1])) if row else None):
+                self._drop(cursor)
             cursor.execute(
                 f"CREATE TABLE IF NOT EXISTS {self.tracking_table} "
                 "(application_name TEXT PRIMARY KEY, notification_id BIGINT NOT NULL)"
@@ -99,13 +143,49 @@ class ViewRecorder(TrackingRecorder):
                     cursor.execute(
                         f"CREATE INDEX IF NOT EXISTS {index_name} ON {self.t(table.name)} ({', '.join(index)})"
                     )
+            if self.key_check is None:
+                cursor.execute(
+                    f"UPDATE {self.versions_table} SET version = ? WHERE view_name = ?",
+                    (self.version, self.view_name),
+                )
+            else:
+                cursor.execute(
+                    f"UPDATE {self.versions_table} SET version = ?, key_check = ? WHERE view_name = ?",
+                    (self.version, self.key_check, self.view_name),
+                )
+
+    def _recorded(self) -> tuple[int, str] | None:
+        """(version, key check) the tables were built with; None when no row says (built before versions)."""
+        with self.store.transaction(write=False) as cursor:
+            if self.store.dialect == "postgres":
+                cursor.execute("SELECT to_regclass(?) IS NOT NULL", (self.versions_table,))
+            else:
+                cursor.execute(
+                    "SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = ?",
+                    (VERSIONS_TABLE,),
+                )
+            found = cursor.fetchone()
+            if not (found and found[0]):
+                return None
+            cursor.execute(
+                f"SELECT version, key_check FROM {self.versions_table} WHERE view_name = ?", (self.view_name,)
+            )
+            row = cursor.fetchone()
+        return (int(row[0]), str(row[1])) if row else None
+
+    def _is_current(self, recorded: tuple[int, str] | None) -> bool:
+        version, key_check = recorded or (1, "")
+        return version == self.version and (self.key_check is None or key_check == self.key_check)
+
+    def _drop(self, cursor: Cursor) -> None:
+        cursor.execute(f"DROP TABLE IF EXISTS {self.tracking_table}")
+        for table in self.tables:
+            cursor.execute(f"DROP TABLE IF EXISTS {self.t(table.name)}")
 
     def drop_tables(self) -> None:
         """Drop the view's tables and its position (the first step of a rebuild)."""
         with self.store.transaction(write=True) as cursor:
-            cursor.execute(f"DROP TABLE IF EXISTS {self.tracking_table}")
-            for table in self.tables:
-                cursor.execute(f"DROP TABLE IF EXISTS {self.t(table.name)}")
+            self._drop(cursor)
 
     def record_tracking(self, cursor: Cursor, tracking: Tracking) -> None:
         """Record the position inside the caller's transaction; raise IntegrityError if not ahead."""

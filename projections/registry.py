@@ -2,6 +2,11 @@
 
 These are the functions other areas call: the web app and CLI (`run_views`, `view_status`), the
 auditor's replay (`rebuild`, `digests` on a fresh store filled from an export).
+
+`VIEWS` are built by anyone from the log with personal data sealed (`immunize projections run`).
+`KEYED_VIEWS` (the phone index) need the web's key and personal data opened: they are built only
+where `keys` (projections.projection.ViewKeys) are given, i.e. in the web process. Every view has a
+version; a new version, or a new key for a keyed view, rebuilds it on the next catch-up or start.
 """
 
 from __future__ import annotations
@@ -19,8 +24,11 @@ from projections.digest import digest
 from projections.errors import ProjectionError
 from projections.health_book import HealthBook
 from projections.operations import Operations
-from projections.projection import ViewProjection
+from projections.people_directory import PeopleDirectory
+from projections.phone_index import PhoneIndex
+from projections.projection import ViewKeys, ViewProjection
 from projections.runner import Supervisor, catch_up
+from projections.sites import SitesAndLots
 from projections.statistics import Statistics
 from projections.stock import StockView
 from projections.store import ViewStore
@@ -32,8 +40,12 @@ VIEWS: tuple[type[ViewProjection], ...] = (
     CertificateIndex,
     CampaignView,
     StockView,
+    SitesAndLots,
+    PeopleDirectory,
 )
-VIEW_NAMES = tuple(view.name for view in VIEWS)
+KEYED_VIEWS: tuple[type[ViewProjection], ...] = (PhoneIndex,)
+VIEW_NAMES = tuple(view.name for view in VIEWS)  # what `projections run` and `rebuild` build by default
+KEYED_VIEW_NAMES = tuple(view.name for view in KEYED_VIEWS)
 
 RebuildProgress = Callable[[str, int, int, int], None]  # (views, position, events read, head)
 
@@ -45,27 +57,44 @@ class UnknownView(ProjectionError):
     kind = "not_found"
 
 
-def view_classes(names: Sequence[str] | None = None) -> tuple[type[ViewProjection], ...]:
-    """The views with these names (all of them for None), or an error listing the names."""
+def view_classes(
+    names: Sequence[str] | None = None, *, keyed: bool = False
+) -> tuple[type[ViewProjection], ...]:
+    """The views with these names (for None: every unkeyed view, and the keyed ones when `keyed`),
+    or an error listing the names."""
     if not names:
-        return VIEWS
-    by_name = {view.name: view for view in VIEWS}
+        return (*VIEWS, *KEYED_VIEWS) if keyed else VIEWS
+    by_name = {view.name: view for view in (*VIEWS, *KEYED_VIEWS)}
     unknown = [n for n in names if n not in by_name]
     if unknown:
-        raise UnknownView(f"There is no view {unknown[0]!r}: use one of {', '.join(VIEW_NAMES)}.")
+        raise UnknownView(
+            f"There is no view {unknown[0]!r}: use one of {', '.join(VIEW_NAMES + KEYED_VIEW_NAMES)}."
+        )
     return tuple(by_name[n] for n in names)
 
 
 def run_views(
-    app: Application[Any], store: ViewStore, names: Sequence[str] | None = None, **options: Any
+    app: Application[Any],
+    store: ViewStore,
+    names: Sequence[str] | None = None,
+    *,
+    keys: ViewKeys | None = None,
+    **options: Any,
 ) -> Supervisor:
-    """Start every view (or those named) following the ledger live, supervised; `.stop()` to end."""
-    return Supervisor(app, view_classes(names), store, **options).start()
+    """Start every view (or those named; the keyed ones too when `keys` are given) following the
+    ledger live, supervised; `.stop()` to end."""
+    return Supervisor(app, view_classes(names, keyed=keys is not None), store, keys=keys, **options).start()
 
 
-def catch_up_views(app: Application[Any], store: ViewStore, names: Sequence[str] | None = None) -> int:
+def catch_up_views(
+    app: Application[Any],
+    store: ViewStore,
+    names: Sequence[str] | None = None,
+    *,
+    keys: ViewKeys | None = None,
+) -> int:
     """Bring views up to the ledger's current head, synchronously (each page decoded once); return events read."""
-    return catch_up(app, [view(view.recorder(store)) for view in view_classes(names)])
+    return catch_up(app, [view.open(store, keys) for view in view_classes(names, keyed=keys is not None)])
 
 
 def rebuild(
@@ -74,15 +103,16 @@ def rebuild(
     names: Sequence[str] | None = None,
     *,
     progress: RebuildProgress | None = None,
+    keys: ViewKeys | None = None,
 ) -> dict[str, str]:
     """Drop each view (or those named), replay the whole log into it, and return its digest."""
     head = app.recorder.max_notification_id() or 0
-    classes = view_classes(names)
+    classes = view_classes(names, keyed=keys is not None)
     projections = []
     for view_class in classes:
-        recorder = view_class.recorder(store)
-        recorder.drop_tables()
-        projections.append(view_class(recorder))
+        projection = view_class.open(store, keys)
+        projection.view.drop_tables()
+        projections.append(projection)
     label = "+".join(c.name for c in classes)
 
     def report(position: int, read: int) -> None:

@@ -21,7 +21,7 @@ from eventsourcing.application import Application
 from eventsourcing.persistence import Notification, Tracking
 
 from projections.follow import DEFAULT_PAGE_SIZE, DEFAULT_POLL_INTERVAL, PollingFollower, open_follower
-from projections.projection import ViewProjection
+from projections.projection import ViewKeys, ViewNeedsKey, ViewProjection
 from projections.store import ViewStore
 
 log = logging.getLogger(__name__)
@@ -58,6 +58,16 @@ def apply_page_to_views(
         positions[name] = todo[-1].id
 
 
+def check_reader(app: Application[Any], projections: Sequence[ViewProjection]) -> None:
+    """A keyed view (the phone index) reads personal data: refuse a reader that keeps it sealed."""
+    keyed = [p.name for p in projections if p.keyed]
+    if keyed and not getattr(app, "opens_personal_data", True):
+        raise ViewNeedsKey(
+            f"The view {keyed[0]} needs personal data opened: it is built by the web process, not by "
+            "`immunize projections run`."
+        )
+
+
 def catch_up(
     app: Application[Any],
     projection: ViewProjection | Sequence[ViewProjection],
@@ -69,6 +79,7 @@ def catch_up(
     """Apply the log to one view (or several, decoding each page once) from its position up to
     `until` (default: the head now); return the number of events read."""
     projections = [projection] if isinstance(projection, ViewProjection) else list(projection)
+    check_reader(app, projections)
     for p in projections:
         p.view.create_table()
     head = app.recorder.max_notification_id() if until is None else until
@@ -103,11 +114,13 @@ class ViewRunner:
         *,
         page_size: int = DEFAULT_PAGE_SIZE,
         poll_interval: float = DEFAULT_POLL_INTERVAL,
+        keys: ViewKeys | None = None,
     ) -> None:
         classes = [projection_classes] if isinstance(projection_classes, type) else list(projection_classes)
         self.app = app
         self.name = "+".join(c.name for c in classes)
-        self.projections = [c(c.recorder(store)) for c in classes]
+        self.projections = [c.open(store, keys) for c in classes]
+        check_reader(app, self.projections)
         for projection in self.projections:
             projection.view.create_table()
         self.projection = self.projections[0]
@@ -212,9 +225,11 @@ class Supervisor:
         poll_interval: float = DEFAULT_POLL_INTERVAL,
         restart_delay: float = 0.5,
         max_restart_delay: float = 30.0,
+        keys: ViewKeys | None = None,
     ) -> None:
         self.app = app
         self.store = store
+        self.keys = keys
         classes = tuple(projection_classes)
         self.groups = [classes] if shared_reading else [(c,) for c in classes]
         self.page_size = page_size
@@ -237,7 +252,12 @@ class Supervisor:
 
     def _start_runner(self, group: Sequence[type[ViewProjection]]) -> None:
         runner = ViewRunner(
-            self.app, group, self.store, page_size=self.page_size, poll_interval=self.poll_interval
+            self.app,
+            group,
+            self.store,
+            page_size=self.page_size,
+            poll_interval=self.poll_interval,
+            keys=self.keys,
         )
         self._started_at[self._name(group)] = time.monotonic()
         self.runners[self._name(group)] = runner.start()

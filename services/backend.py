@@ -1,4 +1,5 @@
-"""What the use cases work on: the ledger, the projections' views, the key directory, the read side.
+"""What the use cases work on: the ledger, the projections' views, the key directory, the read side
+(services.read_side: sites, lots, people, phones and UCIs, all from the projections' views).
 
 The web holds one Backend per process (web.platform opens it lazily); the CLI builds one per command.
 Services take the Backend, or only the ledger when that is all a use case needs.
@@ -7,63 +8,16 @@ Services take the Backend, or only the ledger when that is all a use case needs.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
-from typing import Protocol
-from uuid import UUID
 
 from ledger.application import Ledger
 from ledger.reference import Reference
 from ledger.settings import StoreSettings
 from projections.store import ViewStore
-
-
-class SiteRow(Protocol):
-    """A vaccination site as the read side lists it."""
-
-    @property
-    def id(self) -> str: ...
-    @property
-    def code(self) -> str: ...
-    @property
-    def name(self) -> str: ...
-    @property
-    def ward_code(self) -> str: ...
-    @property
-    def province_code(self) -> str: ...
-    @property
-    def capacity_per_day(self) -> int: ...
-
-
-class LotRow(Protocol):
-    """A vaccine lot as the read side lists it (where it is held now)."""
-
-    @property
-    def id(self) -> str: ...
-    @property
-    def product(self) -> str: ...
-    @property
-    def lot_number(self) -> str: ...
-    @property
-    def expiry(self) -> date: ...
-    @property
-    def site_id(self) -> str: ...
-    @property
-    def quantity(self) -> int: ...
-
-
-class ReadSide(Protocol):
-    """What the pages look up that the ledger has no query for: sites, lots, phone and UCI indexes."""
-
-    @property
-    def sites(self) -> Mapping[str, SiteRow]: ...
-    @property
-    def lots(self) -> Mapping[str, LotRow]: ...
-    def refresh(self) -> None: ...
-    def people_with_phone(self, key: str) -> list[UUID]: ...
-    def person_for_uci(self, uci: str) -> str | None: ...
+from services.read_side import ReadSide
 
 
 @dataclass

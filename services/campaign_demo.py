@@ -10,6 +10,7 @@ from ledger.campaign.values import Session
 from ledger.errors import LedgerError
 from ledger.values import Actor, Role
 from services.campaign import CampaignService
+from services.people import list_people
 
 DEMO = Actor("demo-campaign", Role.SYSTEM)
 PRODUCTS = ("EU/1/20/1528", "EU/1/21/1529", "BBIBP-CorV", "EU/1/20/1507")
@@ -42,7 +43,7 @@ def seed_campaign(
                 idempotency_key=f"demo-campaign-lot-{site_id}-{product}",
             )
     registered = 0
-    for n, record in enumerate(ledger.list_people(limit=people)):
+    for n, record in enumerate(list_people(ledger, service.store, limit=people)):
         person = ledger.get_person(record.person_id)
         if person.erased:
             continue

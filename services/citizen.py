@@ -21,8 +21,8 @@ from services.people import (
     PersonForm,
     ReactionForm,
     default_priority_group,
-    family_member,
     health_book_of,
+    phone_family,
 )
 
 
@@ -39,20 +39,9 @@ def priority_groups(ledger: Ledger) -> list[PriorityGroupChoice]:
 
 
 def family(backend: Backend, phone: str) -> list[FamilyMember]:
-    """The people this phone signs in for: each registered holder and the dependants they manage."""
-    if backend.phone_key is None:
-        return []
-    key = backend.phone_key(normalise_phone(phone))
-    people: list[FamilyMember] = []
-    for person_id in backend.read.people_with_phone(key):
-        record = backend.ledger.person_record(person_id)
-        if record.erased:
-            continue
-        people.append(family_member(record, backend.reference, "self"))
-        for dependant in backend.ledger.dependants(person_id):
-            if not dependant.erased:
-                people.append(family_member(dependant, backend.reference, "dependant"))
-    return people
+    """The people this phone signs in for: each registered holder and the dependants they manage
+    (the phone index and the people directory, services.people.phone_family)."""
+    return phone_family(backend, phone)
 
 
 def member(backend: Backend, phone: str, person_id: str) -> FamilyMember:
@@ -110,7 +99,7 @@ def health_book(backend: Backend, person_id: UUID) -> HealthBook:
     """The person's record, read from the ledger (a page right after a write must show it)."""
     record = backend.ledger.person_record(person_id)
     backend.read.refresh()
-    names = {site_id: s.name for site_id, s in backend.read.sites.items()}
+    names = backend.read.site_names([str(d.site_id) for d in record.doses])
     return health_book_of(record, backend.reference, names, certificates_of(backend.ledger, person_id))
 
 

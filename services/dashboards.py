@@ -203,7 +203,8 @@ def operations(backend: Backend, *, now: datetime) -> Operations:
     """Targets, doses per day, stock, open serious reactions, projection lag."""
     today = now.astimezone(VIETNAM_TIME).date()
     overview = operations_overview(backend.ledger, backend.views, today=today, now=now)
-    site_names = {site_id: site.name for site_id, site in backend.read.sites.items()}
+    backend.read.refresh()
+    site_names = {site.id: site.name for site in backend.read.sites()}
     provinces = backend.reference.provinces
     per_day: dict[str, int] = {}
     for site_day in overview.site_days:
@@ -306,7 +307,7 @@ def province_overview(backend: Backend, province_code: str, *, today: date) -> P
     """The province's sites and the lots held at them, expired and near-expiry lots flagged."""
     backend.read.refresh()
     province = backend.reference.provinces.get(province_code)
-    sites = [s for s in backend.read.sites.values() if s.province_code == province_code]
+    sites = backend.read.sites(province=province_code)
     names = {s.id: s.name for s in sites}
     lots = [
         ProvinceLot(
@@ -318,8 +319,7 @@ def province_overview(backend: Backend, province_code: str, *, today: date) -> P
             expired=lot.expiry < today,
             near_expiry=today <= lot.expiry <= today + NEAR_EXPIRY,
         )
-        for lot in backend.read.lots.values()
-        if lot.site_id in names
+        for lot in backend.read.lots(site_ids=list(names))
     ]
     return ProvinceOverview(
         province_code=province_code,

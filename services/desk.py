@@ -15,8 +15,8 @@ from ledger.application import Ledger
 from ledger.phone import normalise_phone
 from ledger.values import Actor, Role
 from services.backend import Backend
-from services.errors import CorrectionDoseMissing, RecordNotFound
-from services.people import PersonForm, default_priority_group, parse_id
+from services.errors import CorrectionDoseMissing, NoOneWithPhone, RecordNotFound
+from services.people import FamilyMember, PersonForm, default_priority_group, parse_id, phone_family
 
 
 def fresh_key(prefix: str = "desk") -> str:
@@ -103,8 +103,9 @@ class Correction:
 
 
 def site(backend: Backend, site_id: UUID) -> SiteSummary:
+    """The staff member's site, from the sites_and_lots view."""
     backend.read.refresh()
-    found = backend.read.sites.get(str(site_id))
+    found = backend.read.site(str(site_id))
     if found is None:
         return SiteSummary(id=str(site_id), name=str(site_id), code="", province_code="")
     return SiteSummary(id=found.id, name=found.name, code=found.code, province_code=found.province_code)
@@ -124,14 +125,26 @@ def site_lots(backend: Backend, site_id: UUID, *, today: date) -> list[LotChoice
             lot_number=lot.lot_number,
             expiry=lot.expiry.isoformat(),
         )
-        for lot in backend.read.lots.values()
-        if lot.site_id == wanted and lot.expiry >= today
+        for lot in backend.read.lots(site_ids=[wanted])
+        if lot.expiry >= today
     ]
     return sorted(lots, key=lambda lot: lot.label)
 
 
 def find_by_national_id(ledger: Ledger, national_id: str) -> UUID:
+    """The person registered with this national ID (the ledger's own keyed index: one person per number)."""
     return ledger.person_by_national_id(national_id.strip()).person_id
+
+
+def find_by_phone(backend: Backend, phone: str) -> list[FamilyMember]:
+    """Everyone a phone number reaches: its holders and the dependants they manage (a child has no ID
+    card; a parent gives their number). Read from the phone index and the people directory."""
+    people = phone_family(backend, phone)
+    if not people:
+        raise NoOneWithPhone(
+            "No one is registered with that phone number: check it, or find them by ID card."
+        )
+    return people
 
 
 def register(

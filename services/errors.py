@@ -82,6 +82,13 @@ class CertificateNotAccepted(ServiceError):
     code = "certificate_not_accepted"
 
 
+class NoOneWithPhone(ServiceError):
+    """No holder of that phone number (nor a dependant of one) is registered."""
+
+    code = "no_one_with_phone"
+    kind = "not_found"
+
+
 class NoPersonForCertificate(ServiceError):
     """The certificate verified but names nobody in this ledger."""
 

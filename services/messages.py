@@ -306,6 +306,10 @@ ERROR_MESSAGES: Final[dict[str, dict[str, str]]] = {
         "vi": "Không có bảng số liệu tên này.",
         "en": "There is no view with that name.",
     },
+    "view_needs_key": {
+        "vi": "Bảng chỉ mục số điện thoại chỉ được dựng trong tiến trình web (cần khóa của web). Chạy `immunize web serve`.",
+        "en": "The phone index is built only by the web process (it needs the web's key). Run `immunize web serve`.",
+    },
     "audit_error": {
         "vi": "Chuỗi kiểm toán chưa sẵn sàng. Báo quản trị hệ thống.",
         "en": "The audit chain is not ready. Tell the administrator.",
@@ -499,6 +503,10 @@ ERROR_MESSAGES: Final[dict[str, dict[str, str]]] = {
     "certificate_not_accepted": {
         "vi": "Chứng nhận xuất trình không hợp lệ, nên không tìm được người. Tìm bằng số CCCD.",
         "en": "The certificate shown is not valid, so nobody was found. Search by national ID number.",
+    },
+    "no_one_with_phone": {
+        "vi": "Không có ai đăng ký với số điện thoại này. Kiểm tra lại số, hoặc tìm bằng CCCD.",
+        "en": "No one is registered with that phone number: check it, or find them by ID card.",
     },
     "no_person_for_certificate": {
         "vi": "Chứng nhận hợp lệ nhưng không thuộc hồ sơ nào ở đây. Tìm bằng số CCCD.",

@@ -7,11 +7,18 @@ from dataclasses import dataclass
 from datetime import date
 from uuid import UUID
 
+from ledger.application import Ledger
 from ledger.certificate_model import Certificate
 from ledger.domainmodel import Declaration, Dose, Reaction
+from ledger.errors import InvalidInput
+from ledger.phone import normalise_phone
 from ledger.records import PersonRecord
 from ledger.reference import Reference
 from ledger.status import VaccinationStatus, vaccination_status
+from projections import directory_queries
+from projections.registry import catch_up_views
+from projections.store import ViewStore
+from services.backend import Backend
 from services.errors import RecordNotFound
 
 
@@ -34,6 +41,50 @@ class PersonForm:
     national_id: str | None = None
     priority_group: str | None = None  # None: the lowest-ranked group (everyone else)
     relationship: str | None = None  # dependants only
+
+
+def records(ledger: Ledger, person_ids: Sequence[UUID]) -> dict[UUID, PersonRecord]:
+    """The records of these people, loaded together (personal data opened, or "[erased]")."""
+    people = ledger.get_people(person_ids)
+    return {person_id: PersonRecord.of(person) for person_id, person in people.items()}
+
+
+def list_people(ledger: Ledger, views: ViewStore, *, limit: int = 100, after: int = 0) -> list[PersonRecord]:
+    """People in registration order, from the people directory view (caught up first): the `limit`
+    first after registration number `after`. The records come from the ledger (names opened)."""
+    if limit < 1:
+        raise InvalidInput("The limit must be at least 1.")
+    catch_up_views(ledger, views, ["people_directory"])
+    entries = directory_queries.people(views, after=after, limit=limit)
+    found = records(ledger, [e.person_id for e in entries])
+    return [found[e.person_id] for e in entries if e.person_id in found]
+
+
+def phone_family(backend: Backend, phone: str) -> list[FamilyMember]:
+    """The holders of this phone and the dependants each manages, holder first, erased people left out.
+
+    Read from the views: the phone index (the web's keyed handle of the number, never the number)
+    finds the holders, the people directory their dependants; names and doses come from the ledger
+    (opened only now). Caught up first: a holder registered a moment ago is found at once.
+    """
+    if backend.phone_key is None:
+        return []
+    key = backend.phone_key(normalise_phone(phone))
+    backend.read.refresh()
+    holders = backend.read.people_with_phone(key)
+    dependants = backend.read.dependants_of(holders)
+    found = records(backend.ledger, [*holders, *(d.person_id for d in dependants)])
+    people: list[FamilyMember] = []
+    for holder in holders:
+        record = found.get(holder)
+        if record is None or record.erased:
+            continue
+        people.append(family_member(record, backend.reference, "self"))
+        for entry in dependants:
+            dependant = found.get(entry.person_id)
+            if entry.guardian_id == holder and dependant is not None and not dependant.erased:
+                people.append(family_member(dependant, backend.reference, "dependant"))
+    return people
 
 
 def default_priority_group(reference: Reference) -> str:

@@ -227,6 +227,7 @@ def person_for_certificate(backend: Backend, hc1: str, *, now: datetime) -> str:
     verdict = verify_certificate(backend, hc1, now=now, revocation=False)
     if not verdict.valid:
         raise CertificateNotAccepted(verdict.message, reason=verdict.reason)
+    backend.read.refresh()
     person_id = backend.read.person_for_uci(verdict.uci)
     if person_id is None:
         raise NoPersonForCertificate("No person in this ledger has that certificate.")

@@ -81,7 +81,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         ledger=app.config.get("LEDGER"),
         views=app.config.get("VIEW_STORE"),
         phone_key=lambda phone: accounts.key_for("phone", phone),
-        tables=tables,
         replica=replica_settings({"IMMUNIZE_REPLICA_URL": app.config.get("IMMUNIZE_REPLICA_URL") or ""}),
     )
     app.extensions["immunize"] = WebContext(

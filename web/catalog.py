@@ -401,6 +401,12 @@ CATALOG: dict[str, dict[str, str]] = {
     # staff desk
     "desk.by_id": {"vi": "Tìm theo số CCCD/CMND", "en": "Find by national ID"},
     "desk.by_qr": {"vi": "Tìm theo mã QR", "en": "Find by QR code"},
+    "desk.by_phone": {"vi": "Tìm theo số điện thoại", "en": "Find by phone number"},
+    "desk.by_phone_help": {
+        "vi": "Người đăng ký bằng số này và người phụ thuộc của họ (trẻ em chưa có CCCD).",
+        "en": "The people registered with this number and their dependants (children without an ID card).",
+    },
+    "desk.found": {"vi": "{count} người dùng số này", "en": "{count} people use this number"},
     "desk.register": {"vi": "Đăng ký người mới", "en": "Register a new person"},
     "desk.phone_help": {
         "vi": "Không bắt buộc: số này dùng để người dân đăng nhập xem sổ sức khỏe.",

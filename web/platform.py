@@ -1,5 +1,6 @@
 """What one web process serves, opened on first use: the ledger, the projections' views, the key
-directory and the read side. The pages and the API call services.* with `platform.backend`."""
+directory and the read side (the views; the phone index keyed with the web's key). The pages and the
+API call services.* with `platform.backend`."""
 
 from __future__ import annotations
 
@@ -8,15 +9,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ledger.application import Ledger
-from ledger.errors import PhoneInvalid
 from ledger.failover import check_replica
-from ledger.phone import normalise_phone
 from ledger.settings import StoreSettings
+from projections.projection import ViewKeys
 from projections.registry import view_classes
 from projections.store import ViewStore, open_view_store
 from services.backend import Backend
-from web.directory import Directory
-from web.store import SqlStore
+from services.read_side import ReadSide, phone_view_keys
 
 
 class Platform:
@@ -30,12 +29,11 @@ class Platform:
         ledger: Ledger | None = None,
         views: ViewStore | None = None,
         phone_key: Callable[[str], str] | None = None,
-        tables: SqlStore | None = None,
         replica: StoreSettings | None = None,
     ) -> None:
         self.store, self.key_dir, self.phone_key = store, key_dir, phone_key
         self.replica = replica  # IMMUNIZE_REPLICA_URL: the public statistics read there
-        self._ledger, self._views, self._tables = ledger, views, tables
+        self._ledger, self._views = ledger, views
         self._backend: Backend | None = None
         self._lock = threading.RLock()
 
@@ -47,10 +45,11 @@ class Platform:
                     self._ledger = Ledger(self.store.url, key_dir=self.key_dir)
                 if self._views is None:
                     self._views = open_view_store(self.store)
-                    for view_class in view_classes():
-                        view_class.recorder(self._views).create_table()  # empty views read as zeros
-                tables = self._tables or SqlStore(self.store)
-                read = Directory(self._ledger, self._index_key, tables)
+                keys = self.view_keys
+                for view_class in view_classes(keyed=keys is not None):
+                    # Empty views read as zeros; a view of another version or key is rebuilt here.
+                    view_class.recorder(self._views, keys).create_table()
+                read = ReadSide(self._ledger, self._views, keys)
                 self._backend = Backend(
                     self.store, self.key_dir, self._ledger, self._views, read, self.phone_key
                 )
@@ -61,13 +60,10 @@ class Platform:
                     self._backend.replica_staleness = lambda: check_replica(replica)
             return self._backend
 
-    def _index_key(self, phone: str) -> str | None:
-        """The phone index's key of a stored number (one normaliser: numbers stored before it count too)."""
-        try:
-            national = normalise_phone(phone)
-        except PhoneInvalid:
-            return None
-        return self.phone_key(national) if self.phone_key else None
+    @property
+    def view_keys(self) -> ViewKeys | None:
+        """The keys of the keyed views (the phone index: the web's HMAC of each stored number)."""
+        return phone_view_keys(self.phone_key)
 
     @property
     def ledger(self) -> Ledger:
@@ -78,7 +74,5 @@ class Platform:
         return self.backend.views
 
     @property
-    def directory(self) -> Directory:
-        read = self.backend.read
-        assert isinstance(read, Directory)
-        return read
+    def read(self) -> ReadSide:
+        return self.backend.read

@@ -41,22 +41,12 @@ SCHEMA = (
         failures INTEGER NOT NULL,
         last_at DOUBLE PRECISION NOT NULL,
         blocked_until DOUBLE PRECISION NOT NULL)""",
-    """CREATE TABLE IF NOT EXISTS web_phone_index (
-        phone_key TEXT NOT NULL,
-        person_id TEXT NOT NULL,
-        PRIMARY KEY (phone_key, person_id))""",
-    "CREATE INDEX IF NOT EXISTS web_phone_person ON web_phone_index (person_id)",
-    """CREATE TABLE IF NOT EXISTS web_certificates (
-        uci TEXT PRIMARY KEY,
-        person_id TEXT NOT NULL,
-        withdrawn INTEGER NOT NULL DEFAULT 0)""",
-    "CREATE INDEX IF NOT EXISTS web_certificates_withdrawn ON web_certificates (withdrawn)",
-    """CREATE TABLE IF NOT EXISTS web_positions (
-        name TEXT PRIMARY KEY,
-        position BIGINT NOT NULL)""",
-    """CREATE TABLE IF NOT EXISTS web_settings (
-        name TEXT PRIMARY KEY,
-        value TEXT NOT NULL)""",
+    # The phone and certificate indexes, their positions and key check were web/directory.py's; the
+    # projections' views serve them now (phone_index, certificate_index): the old tables go.
+    "DROP TABLE IF EXISTS web_phone_index",
+    "DROP TABLE IF EXISTS web_certificates",
+    "DROP TABLE IF EXISTS web_positions",
+    "DROP TABLE IF EXISTS web_settings",
 )
 
 Row = tuple[Any, ...]

@@ -10,12 +10,13 @@ from ledger.application import Ledger
 from ledger.demo import seed_demo
 from ledger.values import Actor, Role
 from services import certificate_files
+from tests.people import listed
 
 
 def test_files_round_trip_and_are_shredded_by_erasure(database_url: str, tmp_path: Path) -> None:
     ledger = Ledger(database_url, key_dir=tmp_path / "lk")
     seed_demo(ledger, people=3, seed=2)
-    person = ledger.list_people(limit=10)[0].person_id
+    person = listed(ledger, limit=10)[0].person_id
     files = {"hc1": b"HC1:example", "png": b"\x89PNG fake picture"}
     hashes = certificate_files.store(ledger, person, "URN:UVCI:01:VN:TEST", files)
     assert hashes["png"] == hashlib.sha256(files["png"]).hexdigest()

@@ -41,11 +41,18 @@ def desk_page() -> str:
 @bp.post("/find")
 @allow(Role.STAFF)
 def find() -> tuple[str, int] | WerkzeugResponse:
-    """National IDs travel in the POST body only, never in a URL; the answer is an opaque person id."""
+    """National IDs and phones travel in the POST body only, never in a URL; the answer is an opaque
+    person id, or the list of the people a phone reaches (its holders and their dependants)."""
     backend = ctx().backend
     try:
         if request.form.get("national_id"):
             person_id = str(desk.find_by_national_id(backend.ledger, request.form["national_id"]))
+        elif request.form.get("phone"):
+            found = desk.find_by_phone(backend, request.form["phone"])
+            if len(found) > 1:
+                site = desk.site(backend, me().site_id)
+                return render_template("staff_desk.html", site=site, error="", found=found), 200
+            person_id = found[0].id
         else:
             person_id = trust.person_for_certificate(backend, read_certificate_input(), now=ctx().clock())
     except USER_ERRORS as exc:

@@ -15,6 +15,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from ledger.application import Ledger
+from tests.people import listed
 from web import create_app
 
 SECRET = "test-secret-key-" + "x" * 40
@@ -113,4 +114,4 @@ def fixed_clock() -> datetime:
 
 def person_holding(ledger: Ledger, national_id: str) -> Any:
     """The person who typed this national ID online (held until staff see the card: issue 12, item 10)."""
-    return next(r for r in ledger.list_people(limit=100_000) if r.claimed_national_id == national_id)
+    return next(r for r in listed(ledger, limit=100_000) if r.claimed_national_id == national_id)

@@ -15,6 +15,7 @@ from ledger.demo import seed_demo
 from ledger.values import Actor
 from ledger.values import Role as LedgerRole
 from tests.e2e.web.conftest import make_app
+from tests.people import listed
 from web.roles import Role
 
 
@@ -24,9 +25,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     ledger = Ledger("memory://", key_dir=base / "lk")
     seed_demo(ledger, people=40, seed=9)
     app = make_app(base, ledger)
-    directory = app.extensions["immunize"].platform.directory
-    directory.refresh()
-    site = sorted(directory.sites.values(), key=lambda s: s.code)[0]
+    read = app.extensions["immunize"].platform.read  # the sites_and_lots view
+    read.refresh()
+    site = read.sites()[0]  # by code
     lot = ledger.receive_lot(
         product="EU/1/21/1529",
         lot_number="API-1",
@@ -58,7 +59,7 @@ def test_staff_record_a_dose_through_the_api(world: dict[str, Any]) -> None:
     lots = client.get("/api/v1/desk/lots").get_json()["lots"]
     assert [lot["lot_number"] for lot in lots] == ["API-1"]
     ledger: Ledger = world["ledger"]
-    person = next(r for r in ledger.list_people(limit=100) if r.national_id and not r.doses)
+    person = next(r for r in listed(ledger, limit=100) if r.national_id and not r.doses)
     found = client.post(
         "/api/v1/desk/find", json={"national_id": person.national_id}, headers=headers
     ).get_json()
@@ -93,7 +94,7 @@ def test_staff_record_a_dose_through_the_api(world: dict[str, Any]) -> None:
 def test_a_citizen_manages_the_family_through_the_api(world: dict[str, Any]) -> None:
     app = world["app"]
     ledger: Ledger = world["ledger"]
-    holder = next(r for r in ledger.list_people(limit=100) if r.phone and not r.guardian_id and r.doses)
+    holder = next(r for r in listed(ledger, limit=100) if r.phone and not r.guardian_id and r.doses)
     client = app.test_client()
     sent = client.post("/api/v1/auth/otp", json={"phone": holder.phone}, headers=csrf(client))
     assert sent.status_code == 200
@@ -153,8 +154,8 @@ def test_the_province_officer_sees_only_their_provinces_sites(world: dict[str, A
         headers=csrf(client),
     )
     data = client.get("/api/v1/province").get_json()
-    directory = app.extensions["immunize"].platform.directory
-    expected = {s.code for s in directory.sites.values() if s.province_code == site.province_code}
+    read = app.extensions["immunize"].platform.read
+    expected = {s.code for s in read.sites() if s.province_code == site.province_code}
     assert {s["code"] for s in data["sites"]} == expected
     assert "API-1" in {lot["lot_number"] for lot in data["lots"]}
     page = client.get("/province/").get_data(as_text=True)

@@ -22,6 +22,7 @@ from ledger.values import Actor
 from ledger.values import Role as LedgerRole
 from tests.e2e.web.browser_harness import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, live_server
 from tests.e2e.web.conftest import make_app, person_holding
+from tests.people import listed
 from web.roles import Role
 
 pytestmark = pytest.mark.browser
@@ -42,8 +43,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     # (its staleness is tested on its own in test_public_cache).
     app = make_app(base, ledger, MESSAGE_SENDER="file", OUTBOX_FILE=str(outbox), PUBLIC_CACHE_SECONDS=0)
     platform = app.extensions["immunize"].platform
-    platform.directory.refresh()
-    site = sorted(platform.directory.sites.values(), key=lambda s: s.code)[0]
+    platform.read.refresh()
+    site = platform.read.sites()[0]  # by code
     ledger.receive_lot(
         product="EU/1/20/1528",
         lot_number="BROWSER-1",
@@ -133,7 +134,7 @@ def test_the_public_home_switches_language_without_javascript_help(world: dict[s
 
 def test_a_staff_member_records_a_dose(world: dict[str, Any], page: Any) -> None:
     ledger: Ledger = world["ledger"]
-    person = next(r for r in ledger.list_people(limit=200) if r.national_id and not r.doses and not r.erased)
+    person = next(r for r in listed(ledger, limit=200) if r.national_id and not r.doses and not r.erased)
     page.goto(world["url"] + "/signin/staff")
     page.get_by_label("Tên đăng nhập").fill("nurse.browser")
     page.get_by_label("Mật khẩu").fill(STAFF_PASSWORD)
@@ -173,7 +174,7 @@ def test_the_public_statistics_page_works_without_javascript(world: dict[str, An
         assert page.locator("svg.chart").count() >= 4
         assert page.locator("table.provinces tbody tr").count() == 63
         total = int(page.locator("#total-doses").inner_text().replace(",", ""))
-        assert total == sum(len(r.doses) for r in world["ledger"].list_people(limit=1000))
+        assert total == sum(len(r.doses) for r in listed(world["ledger"], limit=1000))
         shot(page, "public-statistics")
     finally:
         context.close()
@@ -199,7 +200,7 @@ def test_a_citizen_signs_in_and_downloads_a_certificate_that_dcc_verify_accepts(
     ledger: Ledger = world["ledger"]
     holder = next(
         r
-        for r in ledger.list_people(limit=200)
+        for r in listed(ledger, limit=200)
         if r.phone and len(r.doses) >= 2 and not r.guardian_id and not r.erased
     )
     page.goto(world["url"] + "/")

@@ -28,6 +28,7 @@ from ledger.values import Actor
 from ledger.values import Role as LedgerRole
 from services import certificate_files, certificate_render
 from tests.e2e.web.conftest import make_app, sign_in_as
+from tests.people import listed
 
 FORMATS = ("png", "svg", "pdf")
 DRAWING = ("qr_matrix", "png_bytes", "svg_text", "certificate_pdf")
@@ -39,7 +40,7 @@ def store(tmp_path: Path) -> dict[str, Any]:
     path = tmp_path / "ledger.db"
     ledger = Ledger(f"sqlite:///{path}", key_dir=tmp_path / "lk")
     seed_demo(ledger, people=20, seed=3)
-    adults = [r for r in ledger.list_people(limit=100) if r.phone and len(r.doses) >= 1 and not r.guardian_id]
+    adults = [r for r in listed(ledger, limit=100) if r.phone and len(r.doses) >= 1 and not r.guardian_id]
     holder, other = adults[0], next(r for r in adults if r.phone != adults[0].phone)
     return {"base": tmp_path, "url": f"sqlite:///{path}", "ledger": ledger, "holder": holder, "other": other}
 

@@ -13,6 +13,7 @@ from keys.development import ensure_development_keys
 from ledger.application import Ledger
 from ledger.demo import seed_demo
 from tests.e2e.web.conftest import make_app, sign_in_as
+from tests.people import listed
 
 
 @pytest.fixture
@@ -21,7 +22,7 @@ def world(tmp_path: Path) -> dict[str, Any]:
     ledger = Ledger("memory://", key_dir=tmp_path / "lk")
     seed_demo(ledger, people=12, seed=3)
     app = make_app(tmp_path, ledger, WTF_CSRF_ENABLED=False)
-    holder = next(r for r in ledger.list_people(limit=100) if r.phone and r.doses and not r.guardian_id)
+    holder = next(r for r in listed(ledger, limit=100) if r.phone and r.doses and not r.guardian_id)
     client = app.test_client()
     sign_in_as(client, "citizen", phone=holder.phone)
     return {"ledger": ledger, "holder": holder, "client": client}

@@ -20,6 +20,7 @@ from ledger.demo import seed_demo
 from ledger.values import Actor
 from ledger.values import Role as LedgerRole
 from tests.e2e.web.conftest import make_app, sign_in_as
+from tests.people import listed
 from tests.qr_reader import QR_ONLY
 from verifier import TrustList
 from web.formats import show_date
@@ -32,9 +33,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     ledger = Ledger("memory://", key_dir=base / "lk")
     seed_demo(ledger, people=40, seed=8)
     app = make_app(base, ledger, WTF_CSRF_ENABLED=False)
-    holder = next(
-        r for r in ledger.list_people(limit=100) if r.phone and len(r.doses) >= 1 and not r.guardian_id
-    )
+    holder = next(r for r in listed(ledger, limit=100) if r.phone and len(r.doses) >= 1 and not r.guardian_id)
     return {"app": app, "ledger": ledger, "holder": holder, "base": base}
 
 
@@ -121,9 +120,7 @@ def test_staff_find_a_person_by_scanning_their_qr_picture(world: dict[str, Any])
 def test_a_new_dose_supersedes_the_certificate_and_the_old_one_stays_valid(world: dict[str, Any]) -> None:
     app: Flask = world["app"]
     ledger: Ledger = world["ledger"]
-    person = next(
-        r for r in ledger.list_people(limit=100) if r.phone and len(r.doses) == 1 and not r.guardian_id
-    )
+    person = next(r for r in listed(ledger, limit=100) if r.phone and len(r.doses) == 1 and not r.guardian_id)
     client = world["app"].test_client()
     sign_in_as(client, "citizen", phone=person.phone)
     old = client.post(f"/api/v1/me/people/{person.person_id}/certificate").get_json()
@@ -158,9 +155,9 @@ def test_a_new_dose_supersedes_the_certificate_and_the_old_one_stays_valid(world
     assert uci_hash(new["uci"]) not in revocation.data
     from services.trust import withdrawn_ucis
 
-    listed = withdrawn_ucis(app.extensions["immunize"].platform.backend)  # the certificate index view
-    assert old["uci"] not in listed
-    assert new["uci"] not in listed
+    revoked = withdrawn_ucis(app.extensions["immunize"].platform.backend)  # the certificate index view
+    assert old["uci"] not in revoked
+    assert new["uci"] not in revoked
     public = app.test_client()
     assert public.post("/api/v1/verify", json={"hc1": old["hc1"]}).get_json()["valid"] is True
     assert public.post("/api/v1/verify", json={"hc1": new["hc1"]}).get_json()["valid"] is True

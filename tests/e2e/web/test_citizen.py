@@ -13,6 +13,7 @@ from flask.testing import FlaskClient
 from ledger.application import Ledger
 from ledger.demo import seed_demo
 from tests.e2e.web.conftest import make_app, person_holding
+from tests.people import listed
 from web.outbox import MemorySender
 
 
@@ -35,7 +36,7 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Ledger, Path]:
 
 
 def a_vaccinated_holder(ledger: Ledger) -> Any:
-    return next(r for r in ledger.list_people(limit=100) if r.phone and r.doses and not r.guardian_id)
+    return next(r for r in listed(ledger, limit=100) if r.phone and r.doses and not r.guardian_id)
 
 
 def last_code(app: Flask) -> str:
@@ -134,7 +135,7 @@ def test_asking_for_codes_is_rate_limited_per_phone(seeded: tuple[Ledger, Path])
 def test_a_citizen_cannot_open_someone_elses_health_book(seeded: tuple[Ledger, Path]) -> None:
     ledger, base = seeded
     app = make_app(base, ledger, WTF_CSRF_ENABLED=False)
-    holders = [r for r in ledger.list_people(limit=100) if r.phone and not r.guardian_id]
+    holders = [r for r in listed(ledger, limit=100) if r.phone and not r.guardian_id]
     me, other = holders[0], next(h for h in holders if h.phone != holders[0].phone)
     client = app.test_client()
     sign_in_with_code(client, app, me.phone)

@@ -20,6 +20,7 @@ from ledger.values import Role as LedgerRole
 from services import citizen
 from services.people import FamilyMember
 from tests.e2e.web.conftest import make_app
+from tests.people import listed
 from web.roles import Role
 
 PASSWORD = "correct horse battery"
@@ -40,11 +41,11 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Ledger, Path]:
 
 def a_site_with_lots(app: Flask) -> Any:
     """A demo site, given a fresh lot today (the demo campaign's own lots expired in 2022)."""
-    directory = app.extensions["immunize"].platform.directory
-    directory.refresh()
-    site = sorted(directory.sites.values(), key=lambda s: s.code)[0]
+    read = app.extensions["immunize"].platform.read  # the sites_and_lots view
+    read.refresh()
+    site = read.sites()[0]  # by code
     receive_fresh_lot(app.extensions["immunize"].platform.ledger, site.id)
-    directory.refresh()
+    read.refresh()
     return site
 
 
@@ -105,7 +106,7 @@ def test_staff_find_a_person_by_national_id_and_record_the_next_dose(seeded: tup
     app = make_app(base, ledger, WTF_CSRF_ENABLED=False)
     site = a_site_with_lots(app)
     client = staff_client(app, site.id)
-    person = next(r for r in ledger.list_people(limit=100) if r.national_id and not r.doses)
+    person = next(r for r in listed(ledger, limit=100) if r.national_id and not r.doses)
     found = client.post("/desk/find", data={"national_id": person.national_id})
     assert found.status_code == 302
     location = found.headers["Location"]
@@ -113,9 +114,9 @@ def test_staff_find_a_person_by_national_id_and_record_the_next_dose(seeded: tup
     page = client.get(location)
     assert page.status_code == 200
     html = page.get_data(as_text=True)
-    directory = app.extensions["immunize"].platform.directory
-    here = [lot for lot in directory.lots.values() if lot.site_id == site.id]
-    elsewhere = [lot for lot in directory.lots.values() if lot.site_id != site.id]
+    lots = app.extensions["immunize"].platform.read.lots()
+    here = [lot for lot in lots if lot.site_id == site.id]
+    elsewhere = [lot for lot in lots if lot.site_id != site.id]
     today_date = app.extensions["immunize"].clock().date()
     assert [lot.id for lot in here if lot.expiry >= today_date]
     assert all(lot.id in html for lot in here if lot.expiry >= today_date)
@@ -144,9 +145,8 @@ def test_a_lot_of_another_site_is_refused(seeded: tuple[Ledger, Path]) -> None:
     app = make_app(base, ledger, WTF_CSRF_ENABLED=False)
     site = a_site_with_lots(app)
     client = staff_client(app, site.id)
-    directory = app.extensions["immunize"].platform.directory
-    other_lot = next(lot for lot in directory.lots.values() if lot.site_id != site.id)
-    person = next(r for r in ledger.list_people(limit=100) if r.national_id and not r.doses)
+    other_lot = next(lot for lot in app.extensions["immunize"].platform.read.lots() if lot.site_id != site.id)
+    person = next(r for r in listed(ledger, limit=100) if r.national_id and not r.doses)
     today = app.extensions["immunize"].clock().date().isoformat()
     response = client.post(
         f"/desk/people/{person.person_id}/doses",
@@ -167,7 +167,7 @@ def test_a_correction_needs_a_reason_and_is_recorded(seeded: tuple[Ledger, Path]
     # lean on the dose an earlier test recorded in a shared ledger
     person = next(
         r
-        for r in ledger.list_people(limit=100)
+        for r in listed(ledger, limit=100)
         if r.national_id and any(str(dose.site_id) == site.id for dose in r.doses)
     )
     url = f"/desk/people/{person.person_id}/corrections"
@@ -211,7 +211,7 @@ def test_staff_record_a_reaction_at_the_desk(seeded: tuple[Ledger, Path]) -> Non
     app = make_app(base, ledger, WTF_CSRF_ENABLED=False)
     site = a_site_with_lots(app)
     client = staff_client(app, site.id)
-    person = next(r for r in ledger.list_people(limit=100) if r.doses and not r.erased)
+    person = next(r for r in listed(ledger, limit=100) if r.doses and not r.erased)
     dose = person.doses[-1]
     response = client.post(
         f"/desk/people/{person.person_id}/reactions",

@@ -12,6 +12,7 @@ from ledger.application import Ledger
 from ledger.demo import seed_demo
 from projections.registry import catch_up_views
 from tests.e2e.web.conftest import copy_seeded, make_app, sign_in_as
+from tests.people import listed
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +57,7 @@ def test_the_statistics_page_shows_every_province_and_hides_small_counts(seeded_
     assert "Reactions by severity" in html
     # nothing personal on a public page
     ledger: Ledger = seeded_app.extensions["immunize"].platform.ledger
-    for record in ledger.list_people(limit=20):
+    for record in listed(ledger, limit=20):
         assert record.full_name not in html
         assert (record.national_id or "-") not in html
 
@@ -75,7 +76,7 @@ def test_the_operations_view_refreshes_itself_and_shows_the_lag(seeded_app: Flas
     assert all(entry["behind"] == 0 for entry in lag)
     # new events put the views behind, and the page says by how much
     ledger: Ledger = seeded_app.extensions["immunize"].platform.ledger
-    person = next(r for r in ledger.list_people(limit=100) if r.national_id and not r.erased)
+    person = next(r for r in listed(ledger, limit=100) if r.national_id and not r.erased)
     from ledger.values import Actor, Role
 
     ledger.declare_health(

@@ -8,6 +8,7 @@ from pathlib import Path
 from ledger.application import Ledger
 from ledger.demo import seed_demo
 from tests.integration.ledger.conftest import Clock, open_ledger
+from tests.people import listed
 
 # A clock after the campaign, so every planned dose lies in the past.
 LATE = Clock()
@@ -15,7 +16,7 @@ LATE.now = LATE.now.replace(year=2022, month=12)
 
 
 def everyone(ledger: Ledger) -> list[dict[str, object]]:
-    return [r.as_json() for r in ledger.list_people(limit=100_000)]
+    return [r.as_json() for r in listed(ledger, limit=100_000)]
 
 
 def test_the_same_seed_gives_the_same_campaign(tmp_path: Path) -> None:
@@ -32,7 +33,7 @@ def test_the_same_seed_gives_the_same_campaign(tmp_path: Path) -> None:
 def test_the_campaign_has_the_shape_issue_2_asks_for(tmp_path: Path) -> None:
     ledger = open_ledger("memory://", LATE, tmp_path / "keys")
     summary = seed_demo(ledger, people=1_000, seed=1)
-    people = ledger.list_people(limit=100_000)
+    people = listed(ledger, limit=100_000)
     assert len(people) == summary.people
     dose_counts = Counter(len(p.doses) for p in people)
     assert set(dose_counts) == {0, 1, 2, 3}

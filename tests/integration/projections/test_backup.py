@@ -31,6 +31,7 @@ from projections.backup import master_key_problem, restore_backup, write_backup
 from projections.registry import rebuild
 from projections.store import open_view_store
 from tests.integration.projections.test_audit_fixtures import NOW, audit_key, database, events_of, fill
+from tests.people import listed
 from web.store import SqlStore
 
 __all__ = ["audit_key"]
@@ -123,7 +124,7 @@ def test_the_whole_drill_restores_the_same_ledger(
     # The restored ledger is a working ledger: personal data opens with the same master key,
     # and new events continue after the restored positions.
     copy = ledger_on(target, tmp_path)
-    someone = ledger.list_people(limit=1)[0]
+    someone = listed(ledger, limit=1)[0]
     assert copy.person_record(someone.person_id).full_name == someone.full_name
     head = copy.recorder.max_notification_id()
     seed_demo(copy, people=2, seed=3)

@@ -1,0 +1,111 @@
+"""The read side the pages, the API and the CLI look things up in: the projections' views.
+
+Sites and lots (`sites_and_lots`), the people directory (`people_directory`), the phone index
+(`phone_index`, keyed with the web's key) and UCI -> person (`certificate_index`). `refresh()` brings
+these four views up to the ledger's head in one pass (each page of the log decoded once), and does
+nothing but ask the head when nothing was written since the last refresh: a page that calls it from
+three services refreshes the views at most once. A process that also runs the views in the
+background (`immunize web serve`) is fine: a page that finds a view already advanced by the runner
+reads on from there.
+
+Which pages read the ledger's aggregate instead, and why, is said once in services.citizen.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from uuid import UUID
+
+from eventsourcing.persistence import IntegrityError
+
+from ledger.application import Ledger
+from ledger.errors import PhoneInvalid
+from ledger.phone import normalise_phone
+from projections import directory_queries as q
+from projections.directory_queries import DirectoryEntry, LotEntry, SiteEntry
+from projections.projection import ViewKeys
+from projections.queries import certificate_by_uci
+from projections.registry import catch_up_views
+from projections.store import ViewStore
+
+READ_VIEWS = ("sites_and_lots", "people_directory", "certificate_index")
+KEYED_READ_VIEWS = ("phone_index",)
+
+
+def phone_view_keys(phone_key: Callable[[str], str] | None) -> ViewKeys | None:
+    """The phone index's key from the web's: a stored number is normalised first (numbers stored
+    before the one normaliser count too); one that is not a Vietnamese number is not indexed."""
+    if phone_key is None:
+        return None
+    key = phone_key
+
+    def stored(phone: str) -> str | None:
+        try:
+            return key(normalise_phone(phone))
+        except PhoneInvalid:
+            return None
+
+    return ViewKeys(phone=stored)
+
+
+@dataclass
+class ReadSide:
+    """Lookups in the directory views; `refresh()` first when the page must see the latest writes."""
+
+    ledger: Ledger
+    views: ViewStore
+    keys: ViewKeys | None = None
+    refreshes: int = 0  # catch-ups that found something new (tests count them per page)
+    _position: int = -1
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return READ_VIEWS + (KEYED_READ_VIEWS if self.keys is not None else ())
+
+    def refresh(self) -> None:
+        """Bring the read views up to the ledger's head (nothing but one query when they are there)."""
+        head = self.ledger.recorder.max_notification_id() or 0
+        with self._lock:
+            if head <= self._position:
+                return
+            for attempt in range(3):
+                try:
+                    catch_up_views(self.ledger, self.views, self.names, keys=self.keys)
+                    break
+                except IntegrityError:
+                    # The background runner applied the same page first: read on from its position.
+                    if attempt == 2:
+                        raise
+            self._position = head
+            self.refreshes += 1
+
+    # sites and lots ----------------------------------------------------------------------------
+    def site(self, site_id: str) -> SiteEntry | None:
+        return q.sites_by_id(self.views, [site_id]).get(site_id)
+
+    def sites(self, *, province: str | None = None) -> list[SiteEntry]:
+        return q.sites(self.views, province=province)
+
+    def site_names(self, site_ids: Sequence[str]) -> dict[str, str]:
+        return {site_id: site.name for site_id, site in q.sites_by_id(self.views, site_ids).items()}
+
+    def lots(self, *, site_ids: Sequence[str] | None = None) -> list[LotEntry]:
+        return q.lots(self.views, site_ids=site_ids)
+
+    # people ------------------------------------------------------------------------------------
+    def people(self, *, after: int = 0, limit: int = 100) -> list[DirectoryEntry]:
+        return q.people(self.views, after=after, limit=limit)
+
+    def dependants_of(self, guardian_ids: Sequence[UUID]) -> list[DirectoryEntry]:
+        return q.dependants_of(self.views, guardian_ids)
+
+    def people_with_phone(self, key: str) -> list[UUID]:
+        """The holders of the phone with this keyed handle (the web's HMAC of the 0XXXXXXXXX form)."""
+        return q.people_with_phone(self.views, key)
+
+    def person_for_uci(self, uci: str) -> str | None:
+        entry = certificate_by_uci(self.views, uci)
+        return entry.person_id if entry is not None and entry.person_id else None
