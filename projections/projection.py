@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, TypeVar
 
-from eventsourcing.persistence import Tracking
+from eventsourcing.persistence import IntegrityError, Tracking
 from eventsourcing.projection import Projection
 
 from ledger.topics import stored_topics
@@ -60,6 +60,15 @@ class ViewNeedsKey(ProjectionError):
 
     code = "view_needs_key"
     kind = "unavailable"
+
+
+class ViewMovedOn(IntegrityError):
+    """Another reader of the log (the background runner, another process) applied events to this view
+    since the caller read its position: `position` is where the view is now."""
+
+    def __init__(self, view: str, position: int) -> None:
+        super().__init__(f"View {view} is already at position {position}.")
+        self.position = position
 
 
 class Batch:
@@ -206,10 +215,23 @@ class ViewProjection(Projection[ViewRecorder]):
         """Apply one event and record its position (what eventsourcing's ProjectionRunner calls)."""
         self.process_page([domain_event], tracking)
 
-    def process_page(self, events: Sequence[Any], tracking: Tracking) -> None:
-        """Apply a page of events (those this view handles) and record `tracking`, in one transaction."""
+    def process_page(self, events: Sequence[Any], tracking: Tracking, *, after: int | None = None) -> None:
+        """Apply a page of events (those this view handles) and record `tracking`, in one transaction.
+
+        `after` is the position the caller read before the page: if the view is elsewhere now (another
+        reader applied events meanwhile) nothing is applied and `ViewMovedOn` says where it is.
+        """
         handlers = self._handlers
         with self.store.transaction(write=True) as cursor:
+            if after is not None:
+                cursor.execute(
+                    f"SELECT notification_id FROM {self.view.tracking_table} WHERE application_name = ?",
+                    (tracking.application_name,),
+                )
+                row = cursor.fetchone()
+                position = int(row[0]) if row else 0
+                if position != after:
+                    raise ViewMovedOn(self.name, position)
             batch = Batch(self.store, cursor)
             if events:
                 self.prefetch(events, batch)

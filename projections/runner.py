@@ -21,7 +21,7 @@ from eventsourcing.application import Application
 from eventsourcing.persistence import Notification, Tracking
 
 from projections.follow import DEFAULT_PAGE_SIZE, DEFAULT_POLL_INTERVAL, PollingFollower, open_follower
-from projections.projection import ViewKeys, ViewNeedsKey, ViewProjection
+from projections.projection import ViewKeys, ViewMovedOn, ViewNeedsKey, ViewProjection
 from projections.store import ViewStore
 
 log = logging.getLogger(__name__)
@@ -37,6 +37,32 @@ def apply_page(app: Application[Any], projection: ViewProjection, page: Sequence
     projection.process_page(events, Tracking(app.name, page[-1].id))
 
 
+def _apply_after(
+    app: Application[Any],
+    projection: ViewProjection,
+    positions: dict[str, int],
+    page: Sequence[Notification],
+    decoded: dict[int, Any],
+) -> None:
+    """Apply the events of `page` past the view's position, checked inside the page's transaction:
+    when another reader (the background runner, a page catching up) got there first, read on from
+    where it left the view, so nothing is applied twice."""
+    name = projection.name
+    wanted = projection.handled_topics
+    while True:
+        todo = [n for n in page if n.id > positions[name]]
+        if not todo:
+            return
+        events = [decoded[n.id] for n in todo if n.topic in wanted]
+        try:
+            projection.process_page(events, Tracking(app.name, todo[-1].id), after=positions[name])
+        except ViewMovedOn as moved:
+            positions[name] = moved.position
+            continue
+        positions[name] = todo[-1].id
+        return
+
+
 def apply_page_to_views(
     app: Application[Any],
     projections: Sequence[ViewProjection],
@@ -48,14 +74,7 @@ def apply_page_to_views(
     to_domain_event = app.mapper.to_domain_event
     decoded = {n.id: to_domain_event(n) for n in page if n.topic in topics}
     for projection in projections:
-        name = projection.name
-        todo = [n for n in page if n.id > positions[name]]
-        if not todo:
-            continue
-        wanted = projection.handled_topics
-        events = [decoded[n.id] for n in todo if n.topic in wanted]
-        projection.process_page(events, Tracking(app.name, todo[-1].id))
-        positions[name] = todo[-1].id
+        _apply_after(app, projection, positions, page, decoded)
 
 
 def check_reader(app: Application[Any], projections: Sequence[ViewProjection]) -> None:
@@ -91,10 +110,7 @@ def catch_up(
         page = [n for n in follower.next_page() if n.id <= head]
         if not page:
             break
-        if len(projections) == 1:
-            apply_page(app, projections[0], page)
-        else:
-            apply_page_to_views(app, projections, positions, page)
+        apply_page_to_views(app, projections, positions, page)
         position = page[-1].id
         applied += len(page)
         if progress is not None:

@@ -5,8 +5,8 @@ Sites and lots (`sites_and_lots`), the people directory (`people_directory`), th
 these four views up to the ledger's head in one pass (each page of the log decoded once), and does
 nothing but ask the head when nothing was written since the last refresh: a page that calls it from
 three services refreshes the views at most once. A process that also runs the views in the
-background (`immunize web serve`) is fine: a page that finds a view already advanced by the runner
-reads on from there.
+background (`immunize web serve`, `immunize run`) is fine: each page's position is checked inside its
+transaction, so a page the runner applied first is skipped, never applied twice.
 
 Which pages read the ledger's aggregate instead, and why, is said once in services.citizen.
 """
@@ -17,8 +17,6 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from uuid import UUID
-
-from eventsourcing.persistence import IntegrityError
 
 from ledger.application import Ledger
 from ledger.errors import PhoneInvalid
@@ -71,14 +69,8 @@ class ReadSide:
         with self._lock:
             if head <= self._position:
                 return
-            for attempt in range(3):
-                try:
-                    catch_up_views(self.ledger, self.views, self.names, keys=self.keys)
-                    break
-                except IntegrityError:
-                    # The background runner applied the same page first: read on from its position.
-                    if attempt == 2:
-                        raise
+            # A page the background runner applied first is not applied again (projections.runner).
+            catch_up_views(self.ledger, self.views, self.names, keys=self.keys)
             self._position = head
             self.refreshes += 1
 

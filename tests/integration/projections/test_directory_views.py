@@ -20,6 +20,7 @@ from projections.phone_index import PhoneIndex
 from projections.projection import ViewKeys, ViewNeedsKey
 from projections.reader import LedgerReader
 from projections.registry import catch_up_views, digests, rebuild
+from projections.runner import apply_page_to_views
 from projections.sites import SitesAndLots
 from projections.store import ViewStore, open_view_store
 from tests.integration.projections.campaign import (
@@ -199,6 +200,24 @@ def test_a_new_view_version_rebuilds_the_view_on_the_next_catch_up(
     assert store.query(
         f"SELECT version FROM {store.table('view_versions')} WHERE view_name = 'sites_and_lots'"
     ) == [(2,)]
+
+
+def test_a_page_another_reader_applied_first_is_not_applied_twice(
+    ledger: Ledger, store: ViewStore, campaign: Campaign
+) -> None:
+    """The web's page-time catch-up and the background runner read the same log: whoever comes second
+    finds the view moved on (checked inside its transaction) and reads on from there."""
+    view = SitesAndLots.open(store)
+    view.view.create_table()
+    positions = {view.name: 0}  # read before the other reader ran
+    catch_up_views(ledger, store, ["sites_and_lots"])  # the other reader
+    fresh = digests(store, ["sites_and_lots"])
+    page = ledger.recorder.select_notifications(0, 1000, inclusive_of_start=False)
+
+    apply_page_to_views(ledger, [view], positions, page)
+
+    assert positions[view.name] == page[-1].id
+    assert digests(store, ["sites_and_lots"]) == fresh
 
 
 def test_the_keyed_view_is_refused_without_its_key_or_with_the_sealed_reader(

@@ -108,12 +108,12 @@ class FlakyTally(Tally):
     failures_left = 1
     pages_seen = 0
 
-    def process_page(self, events: Any, tracking: Tracking) -> None:
+    def process_page(self, events: Any, tracking: Tracking, *, after: int | None = None) -> None:
         type(self).pages_seen += 1
         if type(self).pages_seen == 3 and type(self).failures_left:
             type(self).failures_left -= 1
             raise ConnectionError("the database went away")
-        super().process_page(events, tracking)
+        super().process_page(events, tracking, after=after)
 
 
 def test_the_supervisor_restarts_a_failed_view_which_resumes_without_loss(
