@@ -21,6 +21,7 @@ from ledger.application import Ledger
 from ledger.demo import seed_demo
 from services import certificate_files, certificates
 from services.certificate_render import catch_up_index
+from tests.people import listed
 
 VALIDITY = timedelta(days=365)
 
@@ -32,7 +33,7 @@ def issued(tmp_path: Path) -> dict[str, Any]:
     signer = KeyStore(tmp_path / "keys").current_signer(DEVELOPMENT_PASSPHRASE, now)
     ledger = Ledger(f"sqlite:///{tmp_path / 'ledger.db'}", key_dir=tmp_path / "lk")
     seed_demo(ledger, people=30, seed=4)
-    people = [r for r in ledger.list_people(limit=200) if r.doses][:6]
+    people = [r for r in listed(ledger, limit=200) if r.doses][:6]
     for record in people:
         result = certificates.issue_new(
             ledger,

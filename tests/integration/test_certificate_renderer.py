@@ -21,6 +21,7 @@ from ledger.application import Ledger
 from ledger.demo import seed_demo
 from services import certificate_files, certificates
 from services.certificate_files import tables
+from tests.people import listed
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -43,7 +44,7 @@ def setup(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Ledger, list
     ledger = Ledger()
     seed_demo(ledger, people=40, seed=6)
     ucis = []
-    for record in [r for r in ledger.list_people(limit=200) if r.doses][:12]:
+    for record in [r for r in listed(ledger, limit=200) if r.doses][:12]:
         issued = certificates.issue_new(
             ledger,
             record.person_id,

@@ -22,6 +22,7 @@ from services.campaign import CampaignService
 from tests.e2e.web.browser_harness import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, live_server
 from tests.e2e.web.conftest import make_app
 from tests.e2e.web.test_browser import fill_person, shot, sign_in_citizen
+from tests.people import listed
 from web.roles import Role
 
 pytestmark = pytest.mark.browser
@@ -190,7 +191,7 @@ def test_a_citizen_registers_is_planned_moves_and_cancels_on_a_phone(
 
     # Planned: the Phúc Xá health station's morning tomorrow.
     me = service.person_id(
-        next(m for m in service.ledger.list_people(limit=1000) if m.full_name == "Đỗ Thị Mai").person_id
+        next(m for m in listed(service.ledger, limit=1000) if m.full_name == "Đỗ Thị Mai").person_id
     )
     service.plan_day(world["sites"]["VN-01-0101"], tomorrow, actor=SYSTEM)
     page.reload()
