@@ -62,9 +62,12 @@ class ViewNeedsKey(ProjectionError):
     kind = "unavailable"
 
 
-class ViewMovedOn(IntegrityError):
+class ViewMovedOn(ProjectionError, IntegrityError):
     """Another reader of the log (the background runner, another process) applied events to this view
-    since the caller read its position: `position` is where the view is now."""
+    since the caller read its position: `position` is where the view is now (the caller reads on)."""
+
+    code = "view_moved_on"
+    kind = "conflict"
 
     def __init__(self, view: str, position: int) -> None:
         super().__init__(f"View {view} is already at position {position}.")

@@ -306,6 +306,10 @@ ERROR_MESSAGES: Final[dict[str, dict[str, str]]] = {
         "vi": "Không có bảng số liệu tên này.",
         "en": "There is no view with that name.",
     },
+    "view_moved_on": {
+        "vi": "Bảng số liệu vừa được cập nhật bởi tiến trình khác. Thử lại.",
+        "en": "The view was just updated by another process. Try again.",
+    },
     "view_needs_key": {
         "vi": "Bảng chỉ mục số điện thoại chỉ được dựng trong tiến trình web (cần khóa của web). Chạy `immunize web serve`.",
         "en": "The phone index is built only by the web process (it needs the web's key). Run `immunize web serve`.",

@@ -95,9 +95,13 @@ class ReadSide:
         return q.dependants_of(self.views, guardian_ids)
 
     def people_with_phone(self, key: str) -> list[UUID]:
-        """The holders of the phone with this keyed handle (the web's HMAC of the 0XXXXXXXXX form)."""
+        """The holders of the phone with this keyed handle (the web's HMAC of the 0XXXXXXXXX form);
+        refreshed first: a citizen signs in right after registering."""
+        self.refresh()
         return q.people_with_phone(self.views, key)
 
     def person_for_uci(self, uci: str) -> str | None:
+        """The person a certificate was issued to (refreshed first: a certificate issued a moment ago)."""
+        self.refresh()
         entry = certificate_by_uci(self.views, uci)
         return entry.person_id if entry is not None and entry.person_id else None
