@@ -96,6 +96,28 @@ class Cursor:
         if rows:
             self._cursor.executemany(self._sql(sql), [tuple(r) for r in rows])
 
+    def insert_rows(self, table: str, columns: Sequence[str], rows: Sequence[Params]) -> None:
+        """Bulk insert into `table` (already quoted/qualified): COPY on PostgreSQL, several times faster
+        than INSERTs for the audit's restores and replays; executemany on SQLite, whose INSERTs are as
+        fast. Part of this transaction like any other statement."""
+        if not rows:
+            return
+        names = ", ".join(columns)
+        if self._dialect == "postgres":
+            with self._cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        marks = ", ".join("?" * len(columns))
+        # table and column names are the caller's own constants, never input
+        self._cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)  # noqa: S608
+
+    def results(self) -> list[Row]:
+        """The rows of the last statement; none for a statement that returns no rows (an INSERT, DDL)."""
+        if self._cursor.description is None:
+            return []
+        return self.fetchall()
+
     @property
     def rowcount(self) -> int:
         """Rows the last statement changed."""

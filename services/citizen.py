@@ -4,6 +4,7 @@ reactions. The signed-in phone is the only key: a person outside its family is '
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from uuid import UUID
 
@@ -103,15 +104,40 @@ def health_book(backend: Backend, person_id: UUID) -> HealthBook:
     return health_book_of(record, backend.reference, names, certificates_of(backend.ledger, person_id))
 
 
-def report_reaction(ledger: Ledger, person_id: UUID, form: ReactionForm, *, actor: Actor) -> UUID:
-    """A reaction after a dose, reported by the person, their guardian or staff."""
+def reaction_key(ledger: Ledger, person_id: UUID, form: ReactionForm, actor: Actor) -> str:
+    """The idempotency key of a reaction report, derived from the request itself: the same report of the
+    same person (onset, symptoms as typed, severity, dose) by the same reporter is one report, however
+    often the form is sent again (a double tap, a browser resend, a client's retry after a timeout).
+    A keyed hash (the master key's): the receipt's id in the log must not let anyone test guesses of the
+    symptoms."""
+    request = json.dumps(
+        [
+            str(person_id),
+            form.onset.isoformat(),
+            form.symptoms,
+            form.severity,
+            str(form.dose_id or ""),
+            actor.actor_id,
+            actor.role.value,
+            str(actor.site_id or ""),
+        ],
+        ensure_ascii=False,
+    )
+    return "reaction-" + ledger.keys.master.fingerprint(b"reaction-request:" + request.encode("utf-8"))
+
+
+def report_reaction(
+    ledger: Ledger, person_id: UUID, form: ReactionForm, *, actor: Actor, idempotency_key: str | None = None
+) -> UUID:
+    """A reaction after a dose, reported by the person, their guardian or staff; a retried report returns
+    the first one's id and records nothing more (the key is the caller's, else `reaction_key`)."""
     return ledger.report_reaction(
         person_id=person_id,
         onset=form.onset,
         symptoms=form.symptoms,
         severity=form.severity,
         actor=actor,
-        idempotency_key=fresh_key("reaction"),
+        idempotency_key=idempotency_key or reaction_key(ledger, person_id, form, actor),
         dose_id=form.dose_id,
     )
 

@@ -6,7 +6,6 @@ transaction (the outbox pattern with the event store as the outbox).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from datetime import datetime
 from typing import TypeVar
@@ -16,7 +15,7 @@ from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
 
 from ledger.base import LedgerBase
-from ledger.campaign.errors import CampaignInputInvalid, RegistrationNotFound
+from ledger.campaign.errors import RegistrationNotFound
 from ledger.campaign.messages import Message
 from ledger.campaign.plans import Appointment, DayPlan
 from ledger.campaign.registrations import Registration
@@ -25,26 +24,12 @@ from ledger.campaign.sms import segment
 from ledger.campaign.texts import Visit
 from ledger.campaign.values import Language, MessageKind, message_id, schedule_id
 from ledger.domainmodel import Person
-from ledger.errors import SiteNotFound
+from ledger.errors import PhoneInvalid, SiteNotFound
 from ledger.eventstore import reading
+from ledger.phone import international
 from ledger.values import Actor, PersonalData
 
 T = TypeVar("T")
-_PHONE_DIGITS = re.compile(r"\+?[0-9]{9,15}")
-
-
-def canonical_phone(text: str) -> str:
-    """One form for a Vietnamese number: `+84 912 345 678`, `0912345678` and `84912345678` are one."""
-    digits = re.sub(r"[\s.\-()]", "", text) if isinstance(text, str) else ""
-    if not _PHONE_DIGITS.fullmatch(digits):
-        raise CampaignInputInvalid(f"{text!r} is not a phone number: use 9 to 15 digits, e.g. 0912345678.")
-    if digits.startswith("+"):
-        return digits
-    if digits.startswith("84") and len(digits) >= 11:
-        return "+" + digits
-    if digits.startswith("0"):
-        return "+84" + digits[1:]
-    return "+" + digits
 
 
 class CampaignBase(LedgerBase):
@@ -99,8 +84,10 @@ class CampaignBase(LedgerBase):
         return found
 
     def phone_digest(self, phone: str) -> str:
-        """A keyed hash of the phone number (to match a reply to its sender without decrypting)."""
-        return self.keys.master.fingerprint(b"phone:" + canonical_phone(phone).encode("ascii"))
+        """A keyed hash of a Vietnamese mobile number typed in any form (ledger.phone; PhoneInvalid for
+        anything else), to match a reply to its sender without decrypting."""
+        # +84XXXXXXXXX: the form digests were always taken of, so attempts recorded before still match.
+        return self.keys.master.fingerprint(b"phone:" + international(phone).encode("ascii"))
 
     def message(
         self,
@@ -141,7 +128,12 @@ class CampaignBase(LedgerBase):
             guardian = guardians.get(person.guardian_id)
             if guardian is not None and not guardian.erased and guardian.phone is not None:
                 phone = guardian.phone.value
-        return canonical_phone(phone) if phone else None
+        if not phone:
+            return None
+        try:
+            return international(phone)
+        except PhoneInvalid:
+            return None  # a number stored before numbers were checked, not a Vietnamese mobile: no SMS
 
     @staticmethod
     def visit(schedule: SiteSchedule, plan: DayPlan, appointment: Appointment) -> Visit:

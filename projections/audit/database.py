@@ -1,13 +1,15 @@
-"""Raw SQL access to the ledger's own database (SQLite or PostgreSQL) for the audit tools.
+"""The audit tools' access to the ledger's own database (SQLite or PostgreSQL), on `ledger.database`.
 
 The audit reads the stored events exactly as eventsourcing wrote them (no decoding, no decryption)
 and keeps its chain in tables of the same database. SQLite's table is `stored_events` (the
-notification id is its rowid); PostgreSQL's is `<application name>_events`.
+notification id is its rowid); PostgreSQL's is `<application name>_events`. Connections, placeholders,
+schema names and COPY are the storage module's (`ledger.database.Database`), not the audit's own.
 """
 
 from __future__ import annotations
 
 import sqlite3
+import threading
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -16,6 +18,8 @@ from typing import Any, NamedTuple
 import psycopg
 from eventsourcing.persistence import IntegrityError as EventSourcingIntegrityError
 
+from ledger.database import Cursor, DatabaseError
+from ledger.database import Database as StoreDatabase
 from ledger.settings import StoreSettings
 from ledger.transparency import TreeTables, append_leaves, transparency_env
 from projections.audit.errors import AuditError
@@ -51,81 +55,75 @@ def canonical_originator_id(value: object) -> str:
         return text
 
 
-def _quote(identifier: str) -> str:
-    return '"' + identifier.replace('"', '""') + '"'
-
-
 class Database:
-    """One connection to the ledger database; SQL is written with `?` placeholders for both stores."""
+    """The audit's access to the ledger database, on the project's one storage module
+    (`ledger.database.Database`, shared per process: one pool, portable `?` placeholders, schema-qualified
+    names). Statements outside `transaction()` run each in its own short transaction; inside it they share
+    one, which commits or rolls back as a whole. Database failures become AuditError (one sentence)."""
 
     def __init__(self, settings: StoreSettings, app_name: str = DEFAULT_APP_NAME) -> None:
+        if settings.kind not in ("sqlite", "postgres"):
+            raise AuditError(
+                f"the audit needs a SQLite or PostgreSQL store, not {settings.kind!r}: "
+                "set IMMUNIZE_DATABASE_URL to sqlite:///... or postgresql://..."
+            )
         self.settings = settings
         self.kind = settings.kind
         self.app_name = app_name
-        self._sqlite: sqlite3.Connection | None = None
-        self._pg: psycopg.Connection[Any] | None = None
         try:
-            if settings.kind == "sqlite":
-                assert settings.sqlite_path is not None
-                self._sqlite = sqlite3.connect(str(settings.sqlite_path), isolation_level=None, timeout=30)
-                self.events_table = self.events_table_name = "stored_events"
-                self.position_column = "rowid"
-                self.prefix = ""
-            elif settings.kind == "postgres":
-                # Every host of a multi-host URL (the audit writes its tables on the primary).
-                conninfo = psycopg.conninfo.make_conninfo(**settings.connection_kwargs())
-                self._pg = psycopg.connect(conninfo, autocommit=True)
-                schema = settings.schema or "public"
-                self.prefix = _quote(schema) + "."
-                self.events_table_name = app_name.lower() + "_events"
-                self.events_table = self.prefix + _quote(self.events_table_name)
-                self.position_column = "notification_id"
-            else:
-                raise AuditError(
-                    f"the audit needs a SQLite or PostgreSQL store, not {settings.kind!r}: "
-                    "set IMMUNIZE_DATABASE_URL to sqlite:///... or postgresql://..."
-                )
-        except (sqlite3.Error, psycopg.Error) as exc:
+            self.store = StoreDatabase.shared(settings)
+        except DatabaseError as exc:
             raise AuditError(f"cannot open the ledger database {settings.redacted_url}: {exc}") from exc
-        self.blob = "BLOB" if self.kind == "sqlite" else "BYTEA"
+        self.blob = self.store.blob
+        if self.kind == "sqlite":
+            self.events_table = self.events_table_name = "stored_events"  # the notification id is its rowid
+            self.position_column = "rowid"
+        else:
+            self.events_table_name = app_name.lower() + "_events"
+            self.events_table = self.store.table(self.events_table_name)
+            self.position_column = "notification_id"
         # PostgreSQL prints a uuid in the canonical form itself: no UUID object per row.
         self._originator_text = "originator_id" if self.kind == "sqlite" else "originator_id::text"
-        self._in_transaction = False
+        self._local = threading.local()  # this thread's open transaction, if any
+        self._closed = False
 
     # -- plumbing -----------------------------------------------------------------------------
     def table(self, name: str) -> str:
         """The qualified name of one of the audit's own tables."""
-        return self.prefix + _quote(name)
+        return self.store.table(name)
 
-    def _sql(self, statement: str) -> str:
-        return statement if self.kind == "sqlite" else statement.replace("?", "%s")
+    @contextmanager
+    def _cursor(self, statement: str = "") -> Iterator[Cursor]:
+        """The open transaction's cursor, or a transaction of its own for this one statement (read-only
+        for a plain SELECT, so page after page of a verify never holds SQLite's write lock)."""
+        current: Cursor | None = getattr(self._local, "cursor", None)
+        if current is not None:
+            yield current
+            return
+        try:
+            with self.store.transaction(write=not _reads_only(statement)) as cursor:
+                yield cursor
+        except DatabaseError as exc:
+            raise AuditError(f"the ledger database refused an audit query: {exc}") from exc
 
     def execute(self, statement: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         """Run one statement and return every row it produced (an empty list for writes)."""
-        try:
-            if self._sqlite is not None:
-                cursor = self._sqlite.execute(statement, tuple(params))
-                return cursor.fetchall()
-            assert self._pg is not None
-            with self._pg.cursor() as pg_cursor:
-                pg_cursor.execute(self._sql(statement), tuple(params))
-                return pg_cursor.fetchall() if pg_cursor.description is not None else []
-        except (sqlite3.Error, psycopg.Error) as exc:
-            raise AuditError(f"the ledger database refused an audit query: {exc}") from exc
+        with self._cursor(statement) as cursor:
+            try:
+                cursor.execute(statement, params)
+                return cursor.results()
+            except (sqlite3.Error, psycopg.Error) as exc:
+                raise AuditError(f"the ledger database refused an audit query: {exc}") from exc
 
     def executemany(self, statement: str, rows: Sequence[Sequence[Any]]) -> None:
         """Run one statement for many rows."""
         if not rows:
             return
-        try:
-            if self._sqlite is not None:
-                self._sqlite.executemany(statement, rows)
-                return
-            assert self._pg is not None
-            with self._pg.cursor() as pg_cursor:
-                pg_cursor.executemany(self._sql(statement), rows)
-        except (sqlite3.Error, psycopg.Error) as exc:
-            raise AuditError(f"the ledger database refused an audit write: {exc}") from exc
+        with self._cursor() as cursor:
+            try:
+                cursor.executemany(statement, rows)
+            except (sqlite3.Error, psycopg.Error) as exc:
+                raise AuditError(f"the ledger database refused an audit write: {exc}") from exc
 
     # The ledger.transparency `Run` protocol: the tree's own reads and writes go through here too.
     def query(self, statement: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
@@ -135,56 +133,37 @@ class Database:
         self.executemany(statement, rows)
 
     def insert_rows(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
-        """Bulk insert: executemany on SQLite, COPY on PostgreSQL (several times faster than INSERTs)."""
+        """Bulk insert (COPY on PostgreSQL: `ledger.database.Cursor.insert_rows`)."""
         if not rows:
             return
-        if self._sqlite is not None:
-            self.executemany(
-                f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})", rows
-            )
-            return
-        assert self._pg is not None
-        try:
-            with (
-                self._pg.cursor() as pg_cursor,
-                pg_cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy,
-            ):
-                for row in rows:
-                    copy.write_row(row)
-        except psycopg.Error as exc:
-            raise AuditError(f"the ledger database refused an audit write: {exc}") from exc
+        with self._cursor() as cursor:
+            try:
+                cursor.insert_rows(table, columns, rows)
+            except (sqlite3.Error, psycopg.Error) as exc:
+                raise AuditError(f"the ledger database refused an audit write: {exc}") from exc
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        """All or nothing: everything written inside commits together or not at all."""
-        if self._sqlite is not None:
-            self._sqlite.execute("BEGIN IMMEDIATE")
-            self._in_transaction = True
-            try:
-                yield
-            except BaseException:
-                self._sqlite.execute("ROLLBACK")
-                raise
-            else:
-                self._sqlite.execute("COMMIT")
-            finally:
-                self._in_transaction = False
+        """All or nothing: everything written inside commits together or not at all (a transaction
+        opened inside another joins it)."""
+        if getattr(self._local, "cursor", None) is not None:
+            yield
             return
-        assert self._pg is not None
         try:
-            with self._pg.transaction():
-                self._in_transaction = True
-                yield
-        except psycopg.Error as exc:
+            with self.store.transaction(write=True) as cursor:
+                self._local.cursor = cursor
+                try:
+                    yield
+                finally:
+                    self._local.cursor = None
+        except DatabaseError as exc:
             raise AuditError(f"the ledger database refused to commit: {exc}") from exc
-        finally:
-            self._in_transaction = False
 
     def close(self) -> None:
-        if self._sqlite is not None:
-            self._sqlite.close()
-        if self._pg is not None:
-            self._pg.close()
+        """Release this use of the shared storage (its pool closes with its last user)."""
+        if not self._closed:
+            self._closed = True
+            self.store.close()
 
     def __enter__(self) -> Database:
         return self
@@ -306,6 +285,12 @@ class Database:
             f"GREATEST((SELECT MAX(notification_id) FROM {self.events_table}), 1))",
             (self.events_table,),
         )
+
+
+def _reads_only(statement: str) -> bool:
+    """A plain SELECT (not `SELECT setval(...)`, which moves a sequence)."""
+    head = statement.lstrip()[:6].upper()
+    return head == "SELECT" and "setval(" not in statement
 
 
 def _sqlite_originator(originator_id: str) -> str:
