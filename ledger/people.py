@@ -133,6 +133,13 @@ class PeopleCommands(LedgerBase):
 
         # The same ids on every attempt: a retry after a lost connection (ledger/failover.py) then finds
         # the national-ID claims its first attempt made, outside the events' transaction, as its own.
+        # Why outside: the events are written by eventsourcing's recorder on its own connection and in its
+        # own transaction (PostgreSQL: after its table lock), and the data keys must exist before `save`
+        # seals the events with them. Writing claims and keys in that transaction means passing them to the
+        # recorder (the transparency recorders' insert hook, ledger/transparency.py) as SQL on its cursor,
+        # with the duplicate check inside it, plus a separate path for the in-memory recorder. A failed save
+        # releases both (`undo`); only a crash between claim and save leaves a claim, which blocks the number
+        # for STALE_CLAIM (5 minutes) and is then taken over, and an unused wrapped key for an id with no events.
         ids = [self.new_id() for _ in checked]
 
         # A number typed online by a citizen is held, not claimed, until staff see the card at the first
