@@ -121,6 +121,10 @@ class LedgerBase(CommandRunner):
                         found[aggregate.id] = aggregate
         return found
 
+    def known_lot(self, lot_id: UUID) -> VaccineLot:
+        """A lot as certificates read it (product, manufacturer: fixed when it was received, so cached)."""
+        return self._cached(self._lot_cache, as_uuid(lot_id, "lot"), self.get_lot)
+
     @staticmethod
     def _cached(cache: dict[UUID, T], key: UUID, load: Callable[[UUID], T]) -> T:
         """Sites and lots as dose checks read them: existence, product, lot number and expiry never

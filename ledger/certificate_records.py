@@ -27,7 +27,7 @@ def vaccination_record(ledger: Ledger, person: Person) -> VaccinationRecord:
             raise InvalidRecordError(
                 f"Unknown vaccine code {dose.product!r} on dose {dose.dose_number}: correct the dose first."
             )
-        lot = ledger.get_lot(dose.lot_id)
+        lot = ledger.known_lot(dose.lot_id)  # its manufacturer never changes: read once per process
         doses.append(
             DoseRecord(mp=dose.product, ma=lot.manufacturer, vp=vaccine.vp, date=dose.administered_on)
         )

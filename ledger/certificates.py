@@ -9,6 +9,7 @@ what the first one wrote and the log does not grow.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from uuid import UUID, uuid4
@@ -19,6 +20,7 @@ from eventsourcing.persistence import PersistenceError
 
 from credentials import (
     DEFAULT_VALIDITY,
+    CredentialError,
     DocumentSigner,
     IssuedCertificate,
     Status,
@@ -38,7 +40,9 @@ from ledger.certificate_model import (
 )
 from ledger.certificate_records import record_basis, still_true, vaccination_record
 from ledger.commands import Outcome
-from ledger.errors import InvalidInput, PersonErasedError, PersonNotFound, StoreError
+from ledger.domainmodel import Person
+from ledger.errors import InvalidInput, LedgerError, PersonErasedError, PersonNotFound, StoreError
+from ledger.eventstore import reading
 from ledger.values import Actor, NationalId, PersonalData, Role
 
 CERTIFICATE_SERVICE = Actor("certificate-service", Role.SYSTEM)
@@ -140,6 +144,169 @@ def _issued(
     )
 
 
+def _issue_for(
+    ledger: Ledger,
+    subject: Person,
+    index: CertificateIndex | None,
+    certificate: Callable[[UUID], Certificate],
+    signer: DocumentSigner,
+    *,
+    at: datetime,
+    random_bytes: RandomBytes,
+    validity: timedelta,
+    actor: Actor,
+    self_check: bool = True,
+) -> tuple[list[Aggregate], IssueResult]:
+    """Sign a certificate for `subject`'s latest dose, link it as current, supersede the current one and
+    revoke every earlier one a correction made wrong: the changed aggregates (not saved) and the result."""
+    person_id = subject.id
+    record = vaccination_record(ledger, subject)
+    signed = issue(
+        record, signer, now=at, random_bytes=random_bytes, validity=validity, self_check=self_check
+    )
+    latest = subject.active_doses[-1]
+    new = Certificate(
+        id=ledger.new_id(),  # type: ignore[call-arg]
+        actor=actor,
+        at=at,
+        person_id=person_id,
+        uci=signed.uvci,
+        kid=signed.kid.hex(),
+        issued_at=signed.issued_at,
+        expires_at=signed.expires_at,
+        status=signed.status.value,
+        dose_id=latest.dose_id,
+        dose_number=signed.dose_number,
+        series_doses=signed.series_doses,
+        hc1=PersonalData(person_id, signed.hc1),
+        basis=record_basis(ledger, record),
+    )
+    changed: list[Aggregate] = [new]
+    superseded: str | None = None
+    if index is None:
+        index = CertificateIndex(id=index_id(person_id), person_id=person_id)  # type: ignore[call-arg]
+    else:
+        for earlier_id in index.certificate_ids:
+            earlier = certificate(earlier_id)
+            if earlier.withdrawn:
+                continue
+            touched = False
+            if earlier_id == index.current_id:
+                earlier.supersede(by_uci=signed.uvci, actor=actor, at=at)
+                superseded, touched = earlier.uci, True
+            if not still_true(ledger, earlier, subject, record):
+                earlier.revoke(reason=REASON_CORRECTED, actor=actor, at=at)
+                touched = True
+            if touched:
+                changed.append(earlier)
+    index.link(new.id)
+    changed.append(index)
+    result = IssueResult(
+        certificate_id=new.id,
+        person_id=person_id,
+        uci=signed.uvci,
+        hc1=signed.hc1,
+        status=signed.status,
+        dose_number=signed.dose_number,
+        series_doses=signed.series_doses,
+        issued_at=signed.issued_at,
+        expires_at=signed.expires_at,
+        kid=signed.kid,
+        record=record,
+        signed=signed,
+        superseded_uci=superseded,
+    )
+    return changed, result
+
+
+def issue_certificates(
+    ledger: Ledger,
+    person_ids: Sequence[UUID],
+    signer: DocumentSigner,
+    *,
+    now: datetime,
+    idempotency_key: str,
+    validity: timedelta = DEFAULT_VALIDITY,
+    actor: Actor = CERTIFICATE_SERVICE,
+    random_bytes: RandomBytes = os.urandom,
+    read_back_every: int = 1,
+) -> tuple[list[IssueResult], dict[UUID, str]]:
+    """Issue a new certificate for each of several people in ONE command (one transaction): a national
+    re-issue after a key rotation or a rule change (`immunize certificate reissue --all`). Each person is
+    done exactly as `issue_certificate` does it; the people, their certificate indexes and earlier
+    certificates are read in three queries for the whole batch instead of several reads per person.
+
+    A person who cannot have one (erased, no dose, a record the DCC cannot hold) is left out and named in
+    the second value (person id -> the error's code); the others are still issued. `read_back_every`:
+    the issuer's verifier read-back runs on the first certificate of the batch and on every n-th after it
+    (see docs/performance.md: a faulty signer or encoder fails every certificate, so the first one of each
+    batch catches it; a retried batch returns what was stored, its certificates read back by `reread`).
+    """
+    ids = list(dict.fromkeys(person_ids))
+    issued: list[IssueResult] = []
+    refused: dict[UUID, str] = {}
+
+    def attempt(at: datetime) -> Outcome:
+        issued.clear()
+        refused.clear()
+        with reading():
+            people = ledger.get_people(ids)
+            indexes = {
+                a.person_id: a
+                for a in ledger.load_many([index_id(pid) for pid in ids])
+                if isinstance(a, CertificateIndex)
+            }
+            earlier = {
+                a.id: a
+                for a in ledger.load_many([c for index in indexes.values() for c in index.certificate_ids])
+                if isinstance(a, Certificate)
+            }
+        changed: list[Aggregate] = []
+        for number, person_id in enumerate(ids):
+            subject = people.get(person_id)
+            try:
+                if subject is None:
+                    raise PersonNotFound(f"No person {person_id}: check the id.")
+                if subject.erased or subject.full_name.erased or not subject.active_doses:
+                    raise PersonErasedError("This person was erased or has no valid dose: no certificate.")
+                aggregates, result = _issue_for(
+                    ledger,
+                    subject,
+                    indexes.get(person_id),
+                    lambda cid: earlier[cid] if cid in earlier else get_certificate(ledger, cid),
+                    signer,
+                    at=at,
+                    random_bytes=random_bytes,
+                    validity=validity,
+                    actor=actor,
+                    self_check=number % max(1, read_back_every) == 0,
+                )
+            except (LedgerError, CredentialError) as exc:
+                refused[person_id] = str(getattr(exc, "code", type(exc).__name__))
+                continue
+            changed += aggregates
+            issued.append(result)
+        summary = [[r.person_id.hex, r.certificate_id.hex, r.superseded_uci] for r in issued]
+        return Outcome(changed, {"issued": summary, "refused": {p.hex: why for p, why in refused.items()}})
+
+    args = {
+        "people": [p.hex for p in ids],
+        "kid": signer.kid.hex(),
+        "validity": validity.total_seconds(),
+        "actor": actor,
+    }
+    result = ledger.run_command("issue_certificates", idempotency_key, args, attempt, at=now)
+    mine = [[r.person_id.hex, r.certificate_id.hex, r.superseded_uci] for r in issued]
+    if issued and mine == result["issued"]:
+        return issued, refused
+    # A retried batch: hand back what the first run issued.
+    again = [
+        _issued(ledger, get_certificate(ledger, UUID(hex=cid)), signer, now, superseded)
+        for _, cid, superseded in result["issued"]
+    ]
+    return again, {UUID(hex=p): why for p, why in result["refused"].items()}
+
+
 def issue_certificate(
     ledger: Ledger,
     person: UUID | str,
@@ -166,64 +333,21 @@ def issue_certificate(
     def attempt(at: datetime) -> Outcome:
         issued.clear()
         subject = ledger.get_person(person_id)
-        record = vaccination_record(ledger, subject)
-        signed = issue(record, signer, now=at, random_bytes=random_bytes, validity=validity)
-        latest = subject.active_doses[-1]
-        certificate = Certificate(
-            id=ledger.new_id(),  # type: ignore[call-arg]
-            actor=actor,
+        changed, result = _issue_for(
+            ledger,
+            subject,
+            _index(ledger, person_id),
+            lambda earlier_id: get_certificate(ledger, earlier_id),
+            signer,
             at=at,
-            person_id=person_id,
-            uci=signed.uvci,
-            kid=signed.kid.hex(),
-            issued_at=signed.issued_at,
-            expires_at=signed.expires_at,
-            status=signed.status.value,
-            dose_id=latest.dose_id,
-            dose_number=signed.dose_number,
-            series_doses=signed.series_doses,
-            hc1=PersonalData(person_id, signed.hc1),
-            basis=record_basis(ledger, record),
+            random_bytes=random_bytes,
+            validity=validity,
+            actor=actor,
         )
-        index = _index(ledger, person_id)
-        changed: list[Aggregate] = [certificate]
-        superseded: str | None = None
-        if index is None:
-            index = CertificateIndex(id=index_id(person_id), person_id=person_id)  # type: ignore[call-arg]
-        else:
-            for earlier_id in index.certificate_ids:
-                earlier = get_certificate(ledger, earlier_id)
-                if earlier.withdrawn:
-                    continue
-                touched = False
-                if earlier_id == index.current_id:
-                    earlier.supersede(by_uci=signed.uvci, actor=actor, at=at)
-                    superseded, touched = earlier.uci, True
-                if not still_true(ledger, earlier, subject, record):
-                    earlier.revoke(reason=REASON_CORRECTED, actor=actor, at=at)
-                    touched = True
-                if touched:
-                    changed.append(earlier)
-        index.link(certificate.id)
-        changed.append(index)
-        issued.append(
-            IssueResult(
-                certificate_id=certificate.id,
-                person_id=person_id,
-                uci=signed.uvci,
-                hc1=signed.hc1,
-                status=signed.status,
-                dose_number=signed.dose_number,
-                series_doses=signed.series_doses,
-                issued_at=signed.issued_at,
-                expires_at=signed.expires_at,
-                kid=signed.kid,
-                record=record,
-                signed=signed,
-                superseded_uci=superseded,
-            )
+        issued.append(result)
+        return Outcome(
+            changed, {"certificate_id": result.certificate_id.hex, "superseded_uci": result.superseded_uci}
         )
-        return Outcome(changed, {"certificate_id": certificate.id.hex, "superseded_uci": superseded})
 
     args = {"p": person_id, "kid": signer.kid.hex(), "validity": validity.total_seconds(), "actor": actor}
     result = ledger.run_command("issue_certificate", idempotency_key or uuid4().hex, args, attempt, at=now)

@@ -253,6 +253,24 @@ def mark_issued(ledger: Ledger, entry: Entry, superseded_uci: str | None) -> Non
             _advance(t, cursor, superseded_uci, SUPERSEDED)
 
 
+def store_issued(ledger: Ledger, issued: Sequence[tuple[Entry, str | None, dict[str, bytes]]]) -> None:
+    """Certificates just issued outside a request (a re-issue batch): each marked current (the one it
+    replaced superseded) and its files stored and marked rendered, all in one transaction."""
+    t = tables(ledger)
+    rows = [
+        (entry, replaced, _file_rows(ledger, entry.person_id, entry.uci, files))
+        for entry, replaced, files in issued
+    ]
+    with t.db.transaction(write=True) as cursor:
+        for entry, replaced, files in rows:
+            _upsert(t, cursor, entry, CURRENT)
+            if replaced is not None:
+                _advance(t, cursor, replaced, SUPERSEDED)
+            if files:
+                _insert_files(t, cursor, files)
+                cursor.execute(f"UPDATE {t.index} SET rendered = 1 WHERE uci = ?", (entry.uci,))
+
+
 def mark(ledger: Ledger, uci: str, state: str) -> None:
     """Move one certificate forward (superseded, revoked) at once, e.g. right after a revocation committed."""
     t = tables(ledger)

@@ -5,6 +5,7 @@ its pictures (PNG, SVG) and printable PDF. The ledger decides reuse (`certificat
 from __future__ import annotations
 
 import threading
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -22,6 +23,7 @@ from ledger.certificates import (
     IssueResult,
     certificate_for_download,
     issue_certificate,
+    issue_certificates,
     reusable_certificate,
     revoke_current_certificate,
 )
@@ -284,6 +286,95 @@ def revoke(ledger: Ledger, person: UUID | str, *, reason: str, actor: Actor, ide
 
 
 RENEW_BEFORE = timedelta(days=30)  # a certificate this close to expiry is renewed (as a download would)
+# The issuer's verifier read-back runs on the first certificate of each re-issue batch and every n-th after
+# it (docs/performance.md: a faulty signer or encoder fails every certificate, so sampling still catches it).
+READ_BACK_EVERY = 50
+NOTHING_TO_ISSUE = {"person_erased", "person_not_found"}
+
+
+def _decide(ledger: Ledger, entry: Entry, signer: DocumentSigner, *, now: datetime, rules: str) -> str:
+    """What a current certificate needs: "renew", "render", "checked", "skipped" or "none"."""
+    expires = datetime.fromisoformat(entry.expires_at)
+    renew = entry.kid != signer.kid.hex() or expires - RENEW_BEFORE <= now or entry.state != "current"
+    checked = False
+    if not renew and entry.rules != rules:
+        person = ledger.get_person(entry.person_id)
+        if person.erased or not person.active_doses:
+            return "none"
+        latest = latest_dose(vaccination_record(ledger, person).doses)
+        said = (entry.dose_number, entry.series_doses, entry.status)
+        if (latest.dose_number, latest.series_doses, str(latest.status)) != said:
+            renew = True  # the rules now number or colour this dose differently: a new certificate says so
+        else:
+            certificate_files.set_rules(ledger, entry.uci, rules)
+            checked = True
+    if renew:
+        return "renew"
+    if not entry.rendered:
+        return "render"
+    return "checked" if checked else "skipped"
+
+
+def reissue_batch(
+    ledger: Ledger,
+    entries: list[Entry],
+    signer: DocumentSigner,
+    *,
+    now: datetime,
+    validity: timedelta,
+    rules: str,
+    formats: tuple[str, ...] = STORED_FORMATS,
+    read_back_every: int = READ_BACK_EVERY,
+) -> Counter[str]:
+    """Bring a page of current certificates (rows of the rendering index) up to date after a key rotation,
+    a rule change or near expiry. Outcomes counted: "skipped" (already current), "checked" (the numbering
+    rules changed but its dose number, series and status did not), "rendered" (only its files were
+    missing), "reissued" (a new one superseded it), "none" (its person can have none), "failed".
+
+    Whatever is already current costs no ledger read: the index row holds its kid, rules fingerprint and
+    expiry. Those to renew are issued in one ledger command (`issue_certificates`: one transaction, three
+    reads for the whole batch), and their index marks and files are stored in one more transaction.
+    Safe to repeat: the batch's idempotency key is derived from the UCIs it supersedes, and what is done is
+    skipped, so an interrupted run resumes."""
+    outcomes: Counter[str] = Counter()
+    renew: list[Entry] = []
+    for entry in entries:
+        decision = _decide(ledger, entry, signer, now=now, rules=rules)
+        if decision == "renew":
+            renew.append(entry)
+        elif decision == "render":
+            ok = _render_stored(ledger, entry, formats, signer)
+            outcomes["rendered" if ok else "none"] += 1
+        else:
+            outcomes[decision] += 1
+    if not renew:
+        return outcomes
+    key = "reissue-" + content_hash("|".join(sorted(e.uci for e in renew)).encode())[:40]
+    issued, refused = issue_certificates(
+        ledger,
+        [e.person_id for e in renew],
+        signer,
+        now=now,
+        validity=validity,
+        idempotency_key=key,
+        read_back_every=read_back_every,
+    )
+    holders = {e.person_id: e.holder_id for e in renew}
+    certificate_files.store_issued(
+        ledger,
+        [
+            (
+                index_entry(result, holders[result.person_id], rules),
+                result.superseded_uci,
+                render_files(result.hc1, result.signed, result.record, formats=formats),
+            )
+            for result in issued
+        ],
+    )
+    outcomes["reissued"] += len(issued)
+    for code in refused.values():
+        outcomes["none" if code in NOTHING_TO_ISSUE else "failed"] += 1
+    return outcomes
 
 
 def reissue(
@@ -296,42 +387,11 @@ def reissue(
     rules: str,
     formats: tuple[str, ...] = STORED_FORMATS,
 ) -> str:
-    """Bring one current certificate (a row of the rendering index) up to date after a key rotation, a rule
-    change or near expiry: "skipped" when it already is, "checked" when the numbering rules changed but
-    its dose number, series and status did not, "rendered" when only its files were missing, "reissued"
-    when a new one superseded it, "none" when its person can have none (erased, no valid dose).
-
-    Safe to repeat: the re-issue's idempotency key is the superseded UCI, so an interrupted run resumes.
-    What is compared needs no ledger read for a certificate that is already current: the index row holds
-    its kid, rules fingerprint and expiry. The new certificate is not read back here: `issue` already
-    checked it with the verifier before it was stored (see docs/performance.md)."""
-    expires = datetime.fromisoformat(entry.expires_at)
-    renew = entry.kid != signer.kid.hex() or expires - RENEW_BEFORE <= now or entry.state != "current"
-    if not renew and entry.rules != rules:
-        person = ledger.get_person(entry.person_id)
-        if person.erased or not person.active_doses:
-            return "none"
-        latest = latest_dose(vaccination_record(ledger, person).doses)
-        said = (entry.dose_number, entry.series_doses, entry.status)
-        if (latest.dose_number, latest.series_doses, str(latest.status)) != said:
-            renew = True  # the rules now number or colour this dose differently: a new certificate says so
-        else:
-            certificate_files.set_rules(ledger, entry.uci, rules)
-            if entry.rendered:
-                return "checked"
-    if not renew:
-        if entry.rendered:
-            return "skipped"
-        return "rendered" if _render_stored(ledger, entry, formats, signer) else "none"
-    person = ledger.get_person(entry.person_id)
-    if person.erased or person.full_name.erased or not person.active_doses:
-        return "none"
-    issued = issue_certificate(
-        ledger, entry.person_id, signer, now=now, validity=validity, idempotency_key=f"reissue-{entry.uci}"
+    """`reissue_batch` for one certificate: its one outcome."""
+    outcomes = reissue_batch(
+        ledger, [entry], signer, now=now, validity=validity, rules=rules, formats=formats
     )
-    certificate_files.mark_issued(ledger, index_entry(issued, entry.holder_id, rules), issued.superseded_uci)
-    keep_files(ledger, issued, formats=formats)
-    return "reissued"
+    return next(outcomes.elements())
 
 
 def _render_stored(ledger: Ledger, entry: Entry, formats: tuple[str, ...], signer: DocumentSigner) -> bool:
