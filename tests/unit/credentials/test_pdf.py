@@ -63,3 +63,16 @@ def test_a_missing_font_says_how_to_install_it(pki: InMemoryPKI, tmp_path: Path)
     certificate = issue(person, pki.document_signer, now=NOW)
     with pytest.raises(RenderingError, match="apt-get install fonts-dejavu-core"):
         certificate_pdf(certificate, person, font_dir=tmp_path)
+
+
+def test_the_cut_down_fonts_print_every_vietnamese_letter_and_other_text_gets_the_full_fonts(
+    pki: InMemoryPKI,
+) -> None:
+    from credentials.pdf import FONT_DIR, _font_paths, _fonts_for
+
+    letters = "ÀÁẢÃẠĂẰẮẲẴẶÂẦẤẨẪẬĐÈÉẺẼẸÊỀẾỂỄỆÌÍỈĨỊÒÓỎÕỌÔỒỐỔỖỘƠỜỚỞỠỢÙÚỦŨỤƯỪỨỬỮỰỲÝỶỸỴ"
+    assert _fonts_for(FONT_DIR, [letters, letters.lower()]) != _font_paths(FONT_DIR)  # the cut copies
+    assert _fonts_for(FONT_DIR, ["Ωμέγα"]) == _font_paths(FONT_DIR)  # not in them: the full fonts
+    person = record(dose(ASTRAZENECA, "2021-08-01"), family="Đặng", given="Thị Ỹ Ưng Ngọc Ẩn")
+    text = page_text(certificate_pdf(issue(person, pki.document_signer, now=NOW), person))
+    assert "Đặng Thị Ỹ Ưng Ngọc Ẩn" in text
