@@ -49,6 +49,15 @@ class DoseCommands(LedgerBase):
             return None
         return found if isinstance(found, SiteLotStock) else None
 
+    def give_back_stock(self, lot_id: UUID, day: date, actor: Actor, at: datetime) -> list[Aggregate]:
+        """A voided (or re-lotted) dose gives its dose back to its site allocation; returns the stock
+        record to save with the correction (none for a lot received straight at a site)."""
+        found = self.stock_record(lot_id)
+        if found is None:
+            return []
+        found.give_back(day=day, doses=1, actor=actor, at=at)
+        return [found]
+
     def draw_stock(self, draws: Sequence[tuple[UUID, date]], actor: Actor, at: datetime) -> list[Aggregate]:
         """Doses (lot, day) drawn from their site allocations, in the dose's transaction; returns the
         stock records to save with it (none for lots received straight at a site)."""
@@ -180,8 +189,11 @@ class DoseCommands(LedgerBase):
         today: date,
         lots: dict[UUID, VaccineLot],
         sites: dict[UUID, VaccinationSite],
+        *,
+        drawing: bool = True,
     ) -> tuple[DoseRequest, int | None, str]:
-        """Checks that need no person: product, lot, site, dates, who records where."""
+        """Checks that need no person: product, lot, site, dates, who records where (`drawing`: the dose
+        takes a dose from the lot's stock, so the lot must still hold one)."""
         if not isinstance(item, DoseRequest):
             raise InvalidInput("Each dose must be a DoseRequest.")
         checks.dose_number(item.dose_number)
@@ -200,7 +212,7 @@ class DoseCommands(LedgerBase):
         if item.lot_id not in lots:
             lots[item.lot_id] = self._cached(self._lot_cache, item.lot_id, self.get_lot)
         lot = lots[item.lot_id]
-        stock = self.stock_record(lot.id)
+        stock = self.stock_record(lot.id) if drawing else None
         check_lot_at_site(
             lot_number=lot.lot_number,
             lot_site_id=lot.site_id,
@@ -305,8 +317,15 @@ class DoseCommands(LedgerBase):
                 vaccinator_id=vaccinator_id if vaccinator_id is not None else current.vaccinator_id,
             )
             lots: dict[UUID, VaccineLot] = {}
-            _, _, vaccinator = self._check_dose(item, actor, self.today(), lots, {})
+            relotted = item.lot_id != current.lot_id
+            _, _, vaccinator = self._check_dose(item, actor, self.today(), lots, {}, drawing=relotted)
             self._check_birth(person, item.administered_on)
+            stock: list[Aggregate] = []
+            if relotted:
+                stock = [
+                    *self.give_back_stock(current.lot_id, current.administered_on, actor, at),
+                    *self.draw_stock([(item.lot_id, item.administered_on)], actor, at),
+                ]
             person.correct_dose(
                 dose_id=dose_id,
                 product=item.product,
@@ -319,7 +338,7 @@ class DoseCommands(LedgerBase):
                 actor=actor,
                 at=at,
             )
-            return Outcome([person], {})
+            return Outcome([person, *stock], {})
 
         self.run_command("correct_dose", idempotency_key, args, attempt)
 
@@ -336,8 +355,10 @@ class DoseCommands(LedgerBase):
             person = self.get_person(person_id)
             dose_site = person.dose(dose_id).site_id
             permissions.require_may_void(actor, dose_site, self.get_site(dose_site).province_code)
+            dose = person.dose(dose_id)
             person.void_dose(dose_id=dose_id, reason=reason, actor=actor, at=at)
-            return Outcome([person], {})
+            given_back = self.give_back_stock(dose.lot_id, dose.administered_on, actor, at)
+            return Outcome([person, *given_back], {})
 
         self.run_command(
             "void_dose",

@@ -61,7 +61,7 @@ class StockView(ViewProjection):
     """Province store lots and site allocations with their balances."""
 
     name = "stock"
-    version = 1  # bump when the tables or handlers change: the view is then rebuilt from the log
+    version = 1  # bump when the tables or handlers change (Returned, added later, had no events before it)
     tables = TABLES
 
     @handles(StoreLot.Received)
@@ -133,6 +133,17 @@ class StockView(ViewProjection):
             "WHERE record_id = ?",
             e.wasted,
             e.wasted,
+            str(e.originator_id),
+        )
+
+    @handles(SiteLotStock.Returned)
+    def _on_returned(self, e: SiteLotStock.Returned, batch: Batch) -> None:
+        batch.execute(
+            f"UPDATE {self.t('site_lots')} SET used = used - ?, wasted_open = wasted_open + ?, "
+            "open_doses = open_doses + ? WHERE record_id = ?",
+            e.doses,
+            e.wasted,
+            e.doses - e.wasted,
             str(e.originator_id),
         )
 

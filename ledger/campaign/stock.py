@@ -232,6 +232,7 @@ class SiteLotStock(Aggregate):
         self.wasted_expired = 0
         self.vials_opened = 0
         self.open: dict[str, int] = {}  # day (ISO) -> doses left in vials opened that day
+        self.closed_through = ""  # the last day (ISO) whose opened vials were closed
 
     @property
     def wasted(self) -> int:
@@ -318,6 +319,38 @@ class SiteLotStock(Aggregate):
         for key in [d for d in self.open if d <= day.isoformat()]:
             del self.open[key]
         self.wasted_open += wasted
+        self.closed_through = max(self.closed_through, day.isoformat())
+
+    class Returned(Aggregate.Event):
+        """A dose record was voided (or moved to another lot): the dose was not drawn from here after
+        all. It went back to the vial opened that day, or, when that day's vials were already closed,
+        to what was wasted (`wasted`: the vial's leftover really was one dose more)."""
+
+        actor: Actor
+        at: datetime
+        day: date
+        doses: int
+        wasted: int
+
+    def give_back(self, *, day: date, doses: int, actor: Actor, at: datetime) -> None:
+        """Undo `doses` drawn on `day` (never more than were used)."""
+        if not 1 <= doses <= self.used:
+            raise LotExhausted(
+                f"Lot {self.lot_number} has {self.used} doses used here, fewer than the {doses} given back.",
+                lot_number=self.lot_number,
+                available=self.used,
+                asked=doses,
+            )
+        wasted = doses if day.isoformat() <= self.closed_through else 0
+        self._returned(actor=actor, at=at, day=day, doses=doses, wasted=wasted)
+
+    @event(Returned)
+    def _returned(self, actor: Actor, at: datetime, day: date, doses: int, wasted: int) -> None:
+        key = day.isoformat()
+        self.used -= doses
+        self.wasted_open += wasted
+        if doses > wasted:
+            self.open[key] = self.open.get(key, 0) + doses - wasted
 
     class WrittenOff(Aggregate.Event):
         """The doses left at the site after the lot's expiry were written off as wasted."""

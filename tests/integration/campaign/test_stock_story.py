@@ -252,9 +252,32 @@ def test_a_dose_draws_only_what_its_site_was_allocated(story: Story) -> None:
         )
 
     dose(people[0])
-    dose(people[1])
+    given = dose(people[1])
     refused = unchanged(s, lambda: dose(people[2]), LotExhausted)
     assert refused.params == {"lot_number": "ABV-0805", "available": 0, "asked": 1}
+    [row] = stock.picture(s.vaccinator).site_lots
+    assert (row.used, row.remaining) == (2, 0)
+
+    # Correcting who gave a dose from the lot's last dose draws nothing more.
+    s.ledger.correct_dose(
+        person_id=people[1],
+        dose_id=given.dose_id,  # type: ignore[attr-defined]
+        reason="vaccinator typed wrong",
+        vaccinator_id="nurse-2",
+        actor=s.vaccinator,
+        idempotency_key=s.key(),
+    )
+    # Recorded for the wrong person: voided (the dose goes back), then recorded for the right one.
+    s.ledger.void_dose(
+        person_id=people[1],
+        dose_id=given.dose_id,  # type: ignore[attr-defined]
+        reason="wrong person",
+        actor=s.vaccinator,
+        idempotency_key=s.key(),
+    )
+    [row] = stock.picture(s.vaccinator).site_lots
+    assert (row.used, row.open_doses, row.remaining) == (1, 1, 1)
+    dose(people[2])
     [row] = stock.picture(s.vaccinator).site_lots
     assert (row.used, row.remaining) == (2, 0)
 

@@ -78,6 +78,18 @@ def test_a_ten_dose_vial_opened_for_three_people_wastes_seven_at_the_end_of_the_
     assert site.close_vials(day=DAY, actor=OFFICER, at=AT) == 0  # nothing left open: no event
 
 
+def test_a_voided_dose_goes_back_to_its_vial_or_to_the_waste_once_the_day_is_closed() -> None:
+    site = allocate(store_lot(), SITE_A, 20)
+    site.draw(day=DAY, doses=2, actor=OFFICER, at=AT)
+    site.give_back(day=DAY, doses=1, actor=OFFICER, at=AT)  # typed twice: one dose was not drawn
+    assert (site.used, site.open_doses, site.remaining) == (1, 9, 19)
+    assert site.close_vials(day=DAY, actor=OFFICER, at=AT) == 9
+    site.give_back(day=DAY, doses=1, actor=OFFICER, at=AT)  # after closing: the leftover was one more
+    assert (site.used, site.wasted, site.open_doses, site.remaining) == (0, 10, 0, 10)
+    with pytest.raises(LotExhausted):
+        site.give_back(day=DAY, doses=1, actor=OFFICER, at=AT)  # nothing used is left to give back
+
+
 def test_a_vial_opened_yesterday_is_not_used_today() -> None:
     site = allocate(store_lot(), SITE_A, 20)
     site.draw(day=DAY, doses=1, actor=OFFICER, at=AT)
@@ -172,6 +184,7 @@ STEP = st.one_of(
     st.tuples(st.just("allocate"), st.integers(0, 1), st.integers(1, 6)),  # site, vials
     st.tuples(st.just("draw"), st.integers(0, 1), st.integers(1, 25)),  # site, doses
     st.tuples(st.just("close"), st.integers(0, 1), st.just(0)),
+    st.tuples(st.just("give_back"), st.integers(0, 1), st.integers(1, 3)),  # site, doses
     st.tuples(st.just("next_day"), st.just(0), st.just(0)),
     st.tuples(st.just("expire"), st.just(0), st.just(0)),
 )
@@ -198,6 +211,8 @@ def test_stock_never_negative_and_every_dose_is_accounted_for(
                 sites[which].append(allocate(store, (SITE_A, SITE_B)[which], n * per_vial, day))
             elif action == "draw" and sites[which] and not expired:
                 sites[which][-1].draw(day=day, doses=n, actor=OFFICER, at=AT)
+            elif action == "give_back" and sites[which]:
+                sites[which][-1].give_back(day=day, doses=n, actor=OFFICER, at=AT)
             elif action == "close":
                 for s in sites[which]:
                     s.close_vials(day=day, actor=OFFICER, at=AT)
