@@ -29,7 +29,7 @@ def gunicorn_options(host: str, port: int, workers: int, threads: int) -> dict[s
         "timeout": 60,  # a worker silent this long is killed and replaced
         "graceful_timeout": 20,
         "keepalive": 5,
-        "backlog": 256,  # connections the kernel holds; beyond admission's queues they are refused
+        "backlog": 2048,  # connections the kernel holds until a worker accepts them (then admission decides)
         "preload_app": False,
         "accesslog": None,  # web.security logs one line per request without personal data
         "proc_name": "immunize",

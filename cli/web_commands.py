@@ -106,7 +106,12 @@ def _serve(app: Any, host: str, port: int, threads: int) -> None:
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
-@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 256))
+@click.option(
+    "--threads",
+    default=0,
+    type=click.IntRange(0, 512),
+    help="Threads per worker (default 0: enough for every admission slot and queue place).",
+)
 @click.option(
     "--workers",
     default=1,
@@ -149,7 +154,16 @@ def serve(host: str, port: int, threads: int, workers: int, followers: bool, all
         _say("immunize serve: several workers need a shared store: set IMMUNIZE_DATABASE_URL (PostgreSQL).")
         sys.exit(1)
     from cli.multiprocess import serve_with_workers, start_followers, start_renderer, stop_process
+    from web.admission import limits_from_config, threads_needed
 
+    needed = threads_needed(limits_from_config(settings))
+    if threads == 0:
+        threads = needed
+    elif threads < needed and settings.get("ADMISSION", True):
+        _say(
+            f"- WARNING: {threads} threads per worker is fewer than admission's slots and queues ({needed}):"
+            " requests beyond them wait in the server's queue, where they cannot be shed."
+        )
     follower = start_followers() if followers else None
     if follower is not None:
         _say(f"- Projections follower started as process {follower.pid}.")

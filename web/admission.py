@@ -1,17 +1,22 @@
 """Admission control: bounded concurrency and queues per route class, shed at once with Retry-After.
 
-A surge of the public (statistics, verify, trust lists) must not take the threads that staff need to
-record doses. Each class (public, citizen, staff) has its own slots (requests in progress) and its own
-queue (requests waiting for a slot, for at most `wait` seconds). When both are full, or the wait ran
-out, the request is answered `503` with `Retry-After` at once instead of queueing until a time-out.
-The classes never share slots, so a full public class never sheds staff; and the server's threads
-must exceed the public and citizen slots together, so staff always find a thread (see README).
+A surge of the public (statistics, verify, trust lists) must not take the threads or the CPU that
+staff need to record doses. Each class (public, citizen, staff) has its own slots (requests in
+progress) and its own queue (requests waiting for a slot, for at most `wait` seconds). When both are
+full, or the wait ran out, the request is answered `503` with `Retry-After` at once instead of
+queueing until a time-out. On top of that, public and citizen requests are admitted only while the
+worker has fewer than `shared` requests of any class in progress: one worker process runs one core
+at most (the GIL), so every request in progress beyond a few only makes all of them slower. Staff
+requests are not held back by `shared`: staff take the CPU first, the public what is left, and a
+full public class never sheds staff. The server's threads must cover every slot and queue place
+(`threads_needed`), otherwise requests wait in the server's own queue, where no one can shed them.
 """
 
 from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -71,72 +76,104 @@ class Limit:
 
 
 DEFAULT_LIMITS: Mapping[RouteClass, Limit] = {
-    RouteClass.PUBLIC: Limit(slots=4, queue=16, wait=1.0),
-    RouteClass.CITIZEN: Limit(slots=4, queue=16, wait=2.0),
-    RouteClass.STAFF: Limit(slots=8, queue=64, wait=10.0),
+    # Public pages come from the public cache (a few ms each): a short queue, a short wait, so that
+    # what is served stays fast and the excess is told at once to come back.
+    RouteClass.PUBLIC: Limit(slots=2, queue=4, wait=0.15),
+    RouteClass.CITIZEN: Limit(slots=2, queue=4, wait=0.5),
+    RouteClass.STAFF: Limit(slots=4, queue=16, wait=5.0),
 }
+DEFAULT_SHARED = 3  # public and citizen requests are admitted while fewer than this are in progress
+
+
+def threads_needed(limits: Mapping[RouteClass, Limit] | None = None) -> int:
+    """Server threads per worker so that every request reaches admission at once (slots + queues,
+    and one to spare for /health)."""
+    chosen = limits or DEFAULT_LIMITS
+    return sum(limit.slots + limit.queue for limit in chosen.values()) + 1
 
 
 class _Gate:
+    """One class's counts (the admission's condition guards them)."""
+
     def __init__(self, limit: Limit) -> None:
         self.limit = limit
-        self.free = threading.BoundedSemaphore(limit.slots)
-        self.lock = threading.Lock()
+        self.running = 0
         self.waiting = 0
         self.admitted = 0
         self.shed = 0
 
-    def enter(self) -> bool:
-        if self.free.acquire(blocking=False):
-            with self.lock:
-                self.admitted += 1
-            return True
-        with self.lock:
-            if self.waiting >= self.limit.queue:
-                self.shed += 1
-                return False
-            self.waiting += 1
-        try:
-            entered = self.limit.wait > 0 and self.free.acquire(timeout=self.limit.wait)
-        finally:
-            with self.lock:
-                self.waiting -= 1
-                if entered:
-                    self.admitted += 1
-                else:
-                    self.shed += 1
-        return bool(entered)
-
-    def leave(self) -> None:
-        self.free.release()
-
 
 class Admission:
-    """WSGI middleware: `Admission(app.wsgi_app, limits)`; `stats()` for the benchmark and operators."""
+    """WSGI middleware: `Admission(app.wsgi_app, limits, shared=3)`; `stats()` for the benchmark and
+    operators."""
 
     def __init__(
-        self, app: WSGIApp, limits: Mapping[RouteClass, Limit] | None = None, *, retry_after: int = 1
+        self,
+        app: WSGIApp,
+        limits: Mapping[RouteClass, Limit] | None = None,
+        *,
+        shared: int = DEFAULT_SHARED,
+        retry_after: int = 1,
     ) -> None:
+        if shared < 1:
+            raise ConfigurationError(f"the shared admission bound must be at least 1, not {shared}")
         self.app = app
         self.retry_after = retry_after
+        self.shared = shared
         self.gates = {
             kind: _Gate((limits or DEFAULT_LIMITS).get(kind, DEFAULT_LIMITS[kind])) for kind in RouteClass
         }
+        self._changed = threading.Condition()
+        self._running = 0  # requests of every class in progress
+
+    def _may_enter(self, kind: RouteClass, gate: _Gate) -> bool:
+        if gate.running >= gate.limit.slots:
+            return False
+        return kind is RouteClass.STAFF or self._running < self.shared
+
+    def enter(self, kind: RouteClass) -> bool:
+        """Take a slot of this class (waiting at most the class's `wait`), or say it is shed."""
+        gate = self.gates[kind]
+        with self._changed:
+            if not self._may_enter(kind, gate):
+                if gate.waiting >= gate.limit.queue or gate.limit.wait <= 0:
+                    gate.shed += 1
+                    return False
+                gate.waiting += 1
+                deadline = time.monotonic() + gate.limit.wait
+                try:
+                    while not self._may_enter(kind, gate):
+                        left = deadline - time.monotonic()
+                        if left <= 0:
+                            gate.shed += 1
+                            return False
+                        self._changed.wait(left)
+                finally:
+                    gate.waiting -= 1
+            gate.running += 1
+            gate.admitted += 1
+            self._running += 1
+            return True
+
+    def leave(self, kind: RouteClass) -> None:
+        with self._changed:
+            self.gates[kind].running -= 1
+            self._running -= 1
+            self._changed.notify_all()
 
     def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         path = str(environ.get("PATH_INFO") or "/")
         if path in UNLIMITED:
             return self.app(environ, start_response)
         kind = route_class(path)
-        gate = self.gates[kind]
-        if not gate.enter():
+        if not self.enter(kind):
             return self._shed(path, kind, start_response)
         try:
             # Flask builds the whole response inside this call (the view, the template, the signing);
             # what is left is handing the bytes to the socket, which the server's own threads bound.
             return self.app(environ, start_response)
         finally:
-            gate.leave()
+            self.leave(kind)
 
     def _shed(self, path: str, kind: RouteClass, start_response: StartResponse) -> list[bytes]:
         sentence = "The service is busy right now; please try again in a moment."
@@ -158,10 +195,16 @@ class Admission:
         return [body]
 
     def stats(self) -> dict[str, dict[str, int]]:
-        return {
-            str(kind): {"admitted": gate.admitted, "shed": gate.shed, "waiting": gate.waiting}
-            for kind, gate in self.gates.items()
-        }
+        with self._changed:
+            return {
+                str(kind): {
+                    "admitted": gate.admitted,
+                    "shed": gate.shed,
+                    "waiting": gate.waiting,
+                    "running": gate.running,
+                }
+                for kind, gate in self.gates.items()
+            }
 
 
 def limits_from_config(config: Mapping[str, Any]) -> dict[RouteClass, Limit]:
@@ -180,3 +223,17 @@ def limits_from_config(config: Mapping[str, Any]) -> dict[RouteClass, Limit]:
             ) from None
         limits[kind] = Limit(slots, queue, wait)
     return limits
+
+
+def shared_from_config(config: Mapping[str, Any]) -> int:
+    """ADMISSION_SHARED: public and citizen requests admitted while fewer are in progress (default 3)."""
+    text = str(config.get("ADMISSION_SHARED") or "").strip()
+    if not text:
+        return DEFAULT_SHARED
+    try:
+        shared = int(text)
+    except ValueError:
+        shared = 0
+    if shared < 1:
+        raise ConfigurationError(f"ADMISSION_SHARED must be a whole number of requests, 1 or more, not {text!r}")
+    return shared

@@ -117,6 +117,6 @@ def settings_from_environment(environ: Mapping[str, str] | None = None) -> dict[
         "ADMISSION": (environ.get("IMMUNIZE_ADMISSION") or "1").strip().lower() not in ("0", "false", "no"),
         **{
             f"ADMISSION_{kind}": environ.get(f"IMMUNIZE_ADMISSION_{kind}") or ""
-            for kind in ("PUBLIC", "CITIZEN", "STAFF")
+            for kind in ("PUBLIC", "CITIZEN", "STAFF", "SHARED")
         },
     }

@@ -1,8 +1,17 @@
-"""Vietnamese and English: one catalog, a switch kept in the session, Accept-Language as first guess."""
+"""Vietnamese and English: one catalog, a switch kept in a preference cookie, Accept-Language as first guess.
+
+The switch is a plain link (`?lang=en` on any page: the choice is remembered in a cookie and the page
+is shown again without the parameter). It changes nothing but the visitor's own preference, so it
+needs no form and no CSRF token: the public pages then carry nothing of the visitor's session and can
+be cached by shared caches (`Vary: Cookie, Accept-Language`). The older POST /language still works.
+"""
 
 from __future__ import annotations
 
-from flask import Flask, g, has_request_context, request, session
+from urllib.parse import urlencode
+
+from flask import Flask, current_app, g, has_request_context, redirect, request, session
+from werkzeug.wrappers import Response
 
 from services import messages
 from web import formats
@@ -11,11 +20,13 @@ from web.errors import WebError
 
 LANGUAGES = ("vi", "en")
 DEFAULT_LANGUAGE = "vi"
+COOKIE = "immunize_lang"
+COOKIE_MAX_AGE = 365 * 24 * 3600
 
 
 def choose_language() -> str:
-    """The session's choice, else the browser's best match, else Vietnamese."""
-    chosen = session.get("lang")
+    """The visitor's choice (cookie, then session), else the browser's best match, else Vietnamese."""
+    chosen = request.cookies.get(COOKIE) or session.get("lang")
     if chosen in LANGUAGES:
         return str(chosen)
     best = request.accept_languages.best_match(LANGUAGES)
@@ -46,6 +57,31 @@ def translate(key: str, lang: str | None = None, **params: object) -> str:
 
 
 t = translate
+
+
+def remember(response: Response, lang: str) -> Response:
+    """Keep the visitor's language in its own cookie (a preference, not a credential)."""
+    response.set_cookie(
+        COOKIE,
+        lang,
+        max_age=COOKIE_MAX_AGE,
+        secure=bool(current_app.config.get("SESSION_COOKIE_SECURE", True)),
+        httponly=True,
+        samesite="Lax",
+    )
+    return response
+
+
+def switch_by_link() -> Response | None:
+    """`GET /any/page?lang=en`: remember the language and show the page again without the parameter."""
+    lang = request.args.get("lang")
+    if request.method != "GET" or lang not in LANGUAGES or request.path.startswith("/api/"):
+        return None
+    rest = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"]
+    target = request.path + ("?" + urlencode(rest) if rest else "")
+    response = redirect(target, code=303)
+    response.headers["Cache-Control"] = "no-store"
+    return remember(response, str(lang))
 
 
 def field_label(name: object, lang: str | None = None) -> str:
@@ -95,6 +131,7 @@ def install(app: Flask) -> None:
     """Template filters and helpers for the page's language, dates, numbers and address pickers."""
     from web import charts, notices, places
 
+    app.before_request(switch_by_link)
     app.add_template_filter(show_date, "day")
     app.add_template_filter(show_number, "num")
     app.add_template_filter(show_moment, "moment")

@@ -115,6 +115,7 @@ def conditional(
         response = produce()
     response.set_etag(etag, weak=weak)
     response.headers["Cache-Control"] = cache_control(max_age, private=private)
-    if vary:
-        response.vary.add(vary)
+    for header in vary.split(","):
+        if header.strip():
+            response.vary.add(header.strip())
     return response

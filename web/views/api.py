@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, current_app, jsonify, request
 from flask.wrappers import Response
 from flask_wtf.csrf import generate_csrf
 
@@ -105,11 +105,17 @@ def signout() -> Response:
 @bp.get("/statistics")
 @allow(Role.PUBLIC)
 def statistics() -> Response:
-    from web.public_cache import conditional
+    from web.public_cache import conditional, public_cache
     from web.views.public import PAGE_MAX_AGE, cached_statistics
 
     stats, tag = cached_statistics()  # computed at most once per interval, shared with the page
-    return conditional(tag, lambda: jsonify(stats.as_json()), max_age=PAGE_MAX_AGE)
+    body = public_cache().get(  # and serialised once per version, not per request
+        "statistics-json",
+        lambda: tag,
+        lambda: current_app.json.dumps(stats.as_json()).encode("utf-8"),
+        lambda data: data,
+    )
+    return conditional(tag, lambda: Response(body.value, mimetype="application/json"), max_age=PAGE_MAX_AGE)
 
 
 @bp.post("/verify")

@@ -39,9 +39,11 @@ def health() -> Response:
 @allow(Role.PUBLIC)
 def language() -> WerkzeugResponse:
     chosen = request.form.get("lang", "")
+    response = redirect(safe_next(request.form.get("next")) or url_for("public.home"))
     if chosen in LANGUAGES:
         session["lang"] = chosen
-    return redirect(safe_next(request.form.get("next")) or url_for("public.home"))
+        i18n.remember(response, chosen)  # the cookie is read first (the link switch sets it too)
+    return response
 
 
 PAGE_MAX_AGE = 10  # seconds a browser may show the statistics page before asking again (then 304)
@@ -75,8 +77,23 @@ def statistics() -> Response:
     if session.get("_flashes"):
         # A notice waits for this page: it is shown once, so this response is never a 304.
         return Response(render_template("statistics.html", stats=stats, charts=chart_entry.value))
-    # The page carries the visitor's language, header and form token besides the figures: the tag
-    # covers those, and is weak (the token's signature differs byte for byte, its meaning does not).
+    if principal is None:
+        # A visitor without a sign-in sees the same bytes as every other in this language: rendered
+        # once per language and version, public, cacheable by shared caches keyed on the language.
+        page = public_cache().get(
+            f"statistics-page-{lang}",
+            lambda: tag,
+            lambda: render_template("statistics.html", stats=stats, charts=chart_entry.value).encode(),
+            lambda data: data,
+        )
+        return conditional(
+            page.etag,
+            lambda: Response(page.value, mimetype="text/html"),
+            max_age=PAGE_MAX_AGE,
+            vary="Cookie, Accept-Language",
+        )
+    # A signed-in visitor's page carries their header and sign-out form token besides the figures: the
+    # tag covers those, and is weak (the token's signature differs byte for byte, its meaning does not).
     who = f"{principal.role}:{principal.subject}" if principal is not None else "-"
     page_tag = digest(f"{tag}|{lang}|{who}".encode())
     return conditional(

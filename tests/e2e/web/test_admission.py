@@ -11,7 +11,15 @@ import pytest
 from werkzeug.test import Client
 
 from tests.e2e.web.conftest import make_app
-from web.admission import Admission, Limit, RouteClass, limits_from_config, route_class
+from web.admission import (
+    Admission,
+    Limit,
+    RouteClass,
+    limits_from_config,
+    route_class,
+    shared_from_config,
+    threads_needed,
+)
 from web.errors import ConfigurationError
 
 
@@ -107,7 +115,75 @@ def test_a_queued_request_is_shed_when_its_wait_runs_out() -> None:
     holder.join(10)
 
 
+def test_staff_take_the_worker_first_and_the_public_gets_what_is_left() -> None:
+    """With `shared` requests in progress, the public waits (then is shed) while staff still enter."""
+    inner = Blocking()
+    limits = {
+        RouteClass.PUBLIC: Limit(slots=4, queue=0, wait=0.0),
+        RouteClass.STAFF: Limit(slots=3, queue=0, wait=0.0),
+        RouteClass.CITIZEN: Limit(slots=4, queue=0, wait=0.0),
+    }
+    admission = Admission(inner, limits, shared=2)
+    holders = [
+        threading.Thread(target=lambda p=p: Client(admission).post(p).close())
+        for p in ("/api/v1/desk/people/a/doses/block", "/api/v1/desk/people/b/doses/block")
+    ]
+    for thread in holders:
+        thread.start()
+    for _ in holders:
+        assert inner.entered.acquire(timeout=10)  # two staff requests in progress: the shared bound
+    assert Client(admission).get("/statistics").status_code == 503  # public slots free, worker busy
+    assert Client(admission).get("/api/v1/me/family").status_code == 503  # citizens share it too
+    assert Client(admission).post("/api/v1/desk/people/c/doses").status_code == 200  # staff: not bounded
+    inner.release.set()
+    for thread in holders:
+        thread.join(10)
+    assert Client(admission).get("/statistics").status_code == 200
+    stats = admission.stats()
+    assert stats["staff"]["shed"] == 0
+    assert stats["public"]["shed"] == 1
+    assert stats["citizen"]["shed"] == 1
+    assert all(kind["running"] == 0 for kind in stats.values())
+
+
+def test_a_queued_public_request_enters_when_a_staff_request_ends() -> None:
+    inner = Blocking()
+    limits = {
+        RouteClass.PUBLIC: Limit(slots=2, queue=1, wait=30.0),
+        RouteClass.STAFF: Limit(slots=2, queue=0, wait=0.0),
+    }
+    admission = Admission(inner, limits, shared=1)
+    results: list[int] = []
+    staff = threading.Thread(target=lambda: Client(admission).post("/desk/block").close())
+    staff.start()
+    assert inner.entered.acquire(timeout=10)
+    waiter = threading.Thread(target=lambda: results.append(Client(admission).get("/statistics").status_code))
+    waiter.start()
+    for _ in range(1000):
+        if admission.gates[RouteClass.PUBLIC].waiting == 1:
+            break
+        threading.Event().wait(0.01)
+    assert admission.gates[RouteClass.PUBLIC].waiting == 1
+    inner.release.set()
+    staff.join(10)
+    waiter.join(10)
+    assert results == [200]
+
+
+def test_the_server_threads_cover_every_slot_and_queue_place() -> None:
+    limits = {
+        RouteClass.PUBLIC: Limit(2, 4, 0.1),
+        RouteClass.CITIZEN: Limit(2, 4, 0.5),
+        RouteClass.STAFF: Limit(4, 16, 5.0),
+    }
+    assert threads_needed(limits) == 2 + 4 + 2 + 4 + 4 + 16 + 1
+
+
 def test_limits_from_the_environment_are_checked() -> None:
+    assert shared_from_config({}) == 3
+    assert shared_from_config({"ADMISSION_SHARED": "5"}) == 5
+    with pytest.raises(ConfigurationError, match="ADMISSION_SHARED"):
+        shared_from_config({"ADMISSION_SHARED": "0"})
     assert limits_from_config({"ADMISSION_STAFF": "3,9,2.5"})[RouteClass.STAFF] == Limit(3, 9, 2.5)
     with pytest.raises(ConfigurationError, match="slots,queue,wait"):
         limits_from_config({"ADMISSION_PUBLIC": "four"})

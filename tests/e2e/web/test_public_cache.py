@@ -57,11 +57,18 @@ def test_a_second_statistics_request_is_served_from_the_cache_and_304_on_its_tag
     assert first.status_code == 200
     assert calls["statistics"] == 1
     tag = first.headers["ETag"]
-    assert first.headers["Cache-Control"].startswith("private, max-age=")
+    # A visitor without a sign-in gets the page every such visitor gets in this language: shared
+    # caches may keep it (keyed on the language cookie and Accept-Language), and it sets no cookie.
+    assert first.headers["Cache-Control"].startswith("public, max-age=")
+    assert not tag.startswith("W/")
+    assert {"Cookie", "Accept-Language"} <= set(first.headers["Vary"].replace(" ", "").split(","))
+    assert "Set-Cookie" not in first.headers
+    assert "csrf_token" not in first.get_data(as_text=True)
     second = client.get("/statistics")
     assert second.status_code == 200
     assert calls["statistics"] == 1
     assert second.headers["ETag"] == tag
+    assert second.get_data() == first.get_data()
     again = client.get("/statistics", headers={"If-None-Match": tag})
     assert again.status_code == 304
     assert again.get_data() == b""
@@ -122,6 +129,44 @@ def test_trust_and_revocation_lists_are_signed_once_and_answer_304(setup: Any) -
         assert third.get_data() == first.get_data()
         assert third.headers["ETag"] == tag
         assert calls[name] == 1
+
+
+def test_a_signed_in_visitors_page_stays_private(setup: Any) -> None:
+    from tests.e2e.web.conftest import sign_in_as
+
+    app, _ledger, _clock, _calls = setup
+    client = app.test_client()
+    sign_in_as(client, "citizen")
+    page = client.get("/statistics")
+    assert page.status_code == 200
+    assert page.headers["Cache-Control"].startswith("private, max-age=")
+    assert page.headers["ETag"].startswith("W/")
+    assert "csrf_token" in page.get_data(as_text=True)  # the sign-out form
+
+
+def test_the_language_link_remembers_the_choice_and_pages_stay_public(setup: Any) -> None:
+    app, _ledger, _clock, calls = setup
+    client = app.test_client()
+    vi = client.get("/statistics")
+    assert '<html lang="vi">' in vi.get_data(as_text=True)
+    assert 'href="?lang=en"' in vi.get_data(as_text=True)  # a link: no form, no token
+    switch = client.get("/statistics?lang=en")
+    assert switch.status_code == 303
+    assert switch.headers["Location"].endswith("/statistics")
+    assert "immunize_lang=en" in switch.headers["Set-Cookie"]
+    assert switch.headers["Cache-Control"] == "no-store"
+    en = client.get("/statistics")  # the cookie rides along now
+    assert '<html lang="en">' in en.get_data(as_text=True)
+    assert en.headers["Cache-Control"].startswith("public, max-age=")
+    assert en.headers["ETag"] != vi.headers["ETag"]
+    assert calls["statistics"] == 1  # the figures once; the page once per language
+    other = app.test_client()
+    other.set_cookie("immunize_lang", "en")
+    assert other.get("/statistics").get_data() == en.get_data()
+    assert client.get("/verify?lang=xx").status_code == 200  # an unknown language is ignored
+    kept = client.get("/verify?lang=vi&x=1")
+    assert kept.status_code == 303
+    assert kept.headers["Location"].endswith("/verify?x=1")
 
 
 def test_a_pending_notice_is_never_answered_304(setup: Any) -> None:
