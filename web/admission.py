@@ -78,8 +78,8 @@ class Limit:
 DEFAULT_LIMITS: Mapping[RouteClass, Limit] = {
     # Public pages come from the public cache (a few ms each): a short queue, a short wait, so that
     # what is served stays fast and the excess is told at once to come back.
-    RouteClass.PUBLIC: Limit(slots=2, queue=4, wait=0.15),
-    RouteClass.CITIZEN: Limit(slots=2, queue=4, wait=0.5),
+    RouteClass.PUBLIC: Limit(slots=2, queue=4, wait=0.1),
+    RouteClass.CITIZEN: Limit(slots=2, queue=4, wait=0.25),
     RouteClass.STAFF: Limit(slots=4, queue=16, wait=5.0),
 }
 DEFAULT_SHARED = 3  # public and citizen requests are admitted while fewer than this are in progress
