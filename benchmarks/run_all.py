@@ -6,6 +6,7 @@ aim of the project, the lines of its script that carry a ratio to a baseline (th
 "vs", "ratio" or "%"), and the surge benchmark's JSON summary.
 
     .venv/bin/python benchmarks/run_all.py [--only bench_web.py ...] [--surge-phases 20,40,20]
+        [--surge-scale 0.00002]
 """
 
 from __future__ import annotations
@@ -23,11 +24,12 @@ SCRIPTS: list[tuple[str, str, list[str]]] = [
     ("catch-up vs raw read", "bench_projections.py", []),
     ("audit verify / export vs raw read", "bench_audit.py", []),
     ("issue vs bare sign", "bench_credentials.py", []),
+    ("certificate re-issue per core vs bare sign", "bench_reissue.py", []),
     ("verify vs bare ES256", "bench_verify.py", []),
     ("pages vs /health", "bench_web.py", []),
     ("failover: lost, duplicates, time to first write", "bench_failover.py", []),
     ("plan a province-day", "bench_planning.py", []),
-    ("downloads and pages under a 6x surge", "bench_surge.py", ["--json"]),
+    ("downloads, health books, doses and public pages under a 6x surge", "bench_surge.py", ["--json"]),
 ]
 RATIO = re.compile(r"×|\bx\b|\d\.?\d*x\b|\bvs\b|ratio|%", re.IGNORECASE)
 MAX_LINES = 12
@@ -57,8 +59,23 @@ def summary_lines(script: str, output: str) -> list[str]:
             return ["(no JSON summary)"]
         keys = ("steady_rps", "surge_rps_offered", "surge_rps_served", "p99_ms_served", "errors", "shed")
         first = ", ".join(f"{k} {data.get(k)}" for k in keys)
-        rest = f"recovered_s {data.get('recovered_s')}, phases {data.get('phases_s')} s, load {data.get('load_average')}"
-        return [first, rest]
+        second = ", ".join(
+            f"{k} {data.get(k)}"
+            for k in ("recovered_s", "acknowledged_doses", "lost_doses", "shed_without_retry_after")
+        )
+        worst = {
+            phase["phase"]: phase["p99_ms"] for phase in data.get("phases", []) if isinstance(phase, dict)
+        }
+        third = (
+            f"p99 ms per phase {worst} (goal 200), {data.get('store')}, scale {data.get('scale')}"
+            f" ({data.get('people')} people), phases {data.get('phases_s')} s, load {data.get('load_average')}"
+        )
+        downloads = ", ".join(
+            f"{row['phase']} {row['served_rps']}/s p99 {row['p99_ms']} ms"
+            for row in data.get("routes", [])
+            if isinstance(row, dict) and row.get("route") == "certificate file"
+        )
+        return [first, second, third, f"certificate downloads: {downloads or '(none)'}"]
     found = [
         line.strip() for line in output.splitlines() if RATIO.search(line) and not line.startswith("===")
     ]
@@ -71,6 +88,9 @@ def main() -> int:
     parser.add_argument(
         "--surge-phases", default="20,40,20", help="bench_surge's phases (the issue's: 60,120,60)"
     )
+    parser.add_argument(
+        "--surge-scale", default="0.00002", help="bench_surge's simulator scale (the issue's: 0.001)"
+    )
     args = parser.parse_args()
     here = Path(__file__).resolve().parent
     failed = []
@@ -82,7 +102,15 @@ def main() -> int:
             table.append((aim, script, ["(no such benchmark yet)"]))
             continue
         if script == "bench_surge.py":
-            arguments = [*arguments, "--phases", args.surge_phases]
+            arguments = [
+                *arguments,
+                "--phases",
+                args.surge_phases,
+                "--scale",
+                args.surge_scale,
+                "--days",
+                "30",
+            ]
         print(f"\n=== {script} ===", flush=True)
         code, output = run(here, script, arguments)
         if code != 0:
