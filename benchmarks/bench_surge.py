@@ -486,7 +486,9 @@ class Doses:
         )
 
 
-def build_world(args: argparse.Namespace, workdir: Path, store: Store) -> tuple[dict[str, str], Any, dict[str, Any]]:
+def build_world(
+    args: argparse.Namespace, workdir: Path, store: Store
+) -> tuple[dict[str, str], Any, dict[str, Any]]:
     """Keys, the simulated campaign, the bench's site, people and staff account (before serving)."""
     env = {
         **os.environ,
@@ -496,12 +498,15 @@ def build_world(args: argparse.Namespace, workdir: Path, store: Store) -> tuple[
         "IMMUNIZE_MESSAGE_SENDER": "file",
         "IMMUNIZE_OUTBOX_FILE": str(workdir / "outbox.jsonl"),
         "IMMUNIZE_STAFF_PASSWORD": "bench-surge-" + os.urandom(8).hex(),
-        "IMMUNIZE_KEY_PASSPHRASE": os.environ.get("IMMUNIZE_KEY_PASSPHRASE") or "bench-surge-" + os.urandom(8).hex(),
+        "IMMUNIZE_KEY_PASSPHRASE": os.environ.get("IMMUNIZE_KEY_PASSPHRASE")
+        or "bench-surge-" + os.urandom(8).hex(),
     }
     began = time.monotonic()
     immunize(env, "keys", "init", "--development")
     simulated = json.loads(
-        immunize(env, "simulate", "--scale", str(args.scale), "--days", str(args.days), "--seed", "1", "--json")
+        immunize(
+            env, "simulate", "--scale", str(args.scale), "--days", str(args.days), "--seed", "1", "--json"
+        )
     )
     sys.path.insert(0, str(ROOT))
     sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -552,9 +557,9 @@ def the_mix(
         (0.05, lambda r: Request("public", "revocation list", "GET", "/revocation-list")),
         (
             0.12,
-            lambda r: (lambda c: Request("citizen", "health book", "GET", f"/api/v1/me/people/{c[0]}", headers=c[1]))(
-                r.choice(citizens)
-            ),
+            lambda r: (
+                lambda c: Request("citizen", "health book", "GET", f"/api/v1/me/people/{c[0]}", headers=c[1])
+            )(r.choice(citizens)),
         ),
         (
             0.08,
@@ -566,9 +571,20 @@ def the_mix(
         ),
         (
             0.12,
-            lambda r: Request("staff", "health book (desk)", "GET", f"/api/v1/desk/people/{r.choice(readable)}", headers={"Cookie": staff["Cookie"]}),
+            lambda r: Request(
+                "staff",
+                "health book (desk)",
+                "GET",
+                f"/api/v1/desk/people/{r.choice(readable)}",
+                headers={"Cookie": staff["Cookie"]},
+            ),
         ),
-        (0.18 - dose_share, lambda r: Request("staff", "lots", "GET", "/api/v1/desk/lots", headers={"Cookie": staff["Cookie"]})),
+        (
+            0.18 - dose_share,
+            lambda r: Request(
+                "staff", "lots", "GET", "/api/v1/desk/lots", headers={"Cookie": staff["Cookie"]}
+            ),
+        ),
         (dose_share, lambda r: doses.request(staff)),
     ]
     weights = [w for w, _ in weighted]
@@ -588,7 +604,9 @@ def warm_up(port: int, pick: Callable[[random.Random], Request | None], count: i
         pool = Pool("127.0.0.1", port, 8)
         try:
             for _ in range(count // 8):
-                batch = [r for r in (pick(rng) for _ in range(8)) if r is not None and r.route != "record dose"]
+                batch = [
+                    r for r in (pick(rng) for _ in range(8)) if r is not None and r.route != "record dose"
+                ]
                 await asyncio.gather(*(send(pool, r, 60) for r in batch), return_exceptions=True)
         finally:
             pool.close()
@@ -717,7 +735,9 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="a smoke run: phases 10,20,10 s, scale 0.00002")
     parser.add_argument("--store", choices=("postgresql", "sqlite"), default="postgresql")
-    parser.add_argument("--scale", type=float, default=None, help="immunize simulate --scale (default 0.0001)")
+    parser.add_argument(
+        "--scale", type=float, default=None, help="immunize simulate --scale (default 0.0001)"
+    )
     parser.add_argument("--days", type=int, default=None, help="immunize simulate --days (default 120)")
     parser.add_argument("--steady-rps", type=float, default=20.0)
     parser.add_argument("--factor", type=float, default=6.0)
@@ -740,15 +760,23 @@ def parse_args() -> argparse.Namespace:
         if len(args.phase_seconds) != 3:
             raise ValueError
     except ValueError:
-        raise SystemExit(f"bench_surge: --phases takes three numbers of seconds like 60,120,60, not {text!r}") from None
+        raise SystemExit(
+            f"bench_surge: --phases takes three numbers of seconds like 60,120,60, not {text!r}"
+        ) from None
     if min(args.phase_seconds) <= 0 or sum(args.phase_seconds) > 1800:
-        raise SystemExit("bench_surge: each phase must last more than 0 s, all three together at most 1,800 s")
+        raise SystemExit(
+            "bench_surge: each phase must last more than 0 s, all three together at most 1,800 s"
+        )
     if not 0 < args.steady_rps * args.factor <= 5000:
-        raise SystemExit("bench_surge: the surge rate (steady-rps x factor) must be from 0 to 5,000 requests/s")
+        raise SystemExit(
+            "bench_surge: the surge rate (steady-rps x factor) must be from 0 to 5,000 requests/s"
+        )
     if not 0 < args.scale <= 0.01:
         raise SystemExit("bench_surge: --scale must be above 0 and at most 0.01 (970,000 people)")
     if not 1 <= args.citizens <= 15:
-        raise SystemExit("bench_surge: --citizens must be from 1 to 15 (the one-time codes' limit per address)")
+        raise SystemExit(
+            "bench_surge: --citizens must be from 1 to 15 (the one-time codes' limit per address)"
+        )
     if not 0 <= args.dose_share <= 0.18:
         raise SystemExit("bench_surge: --dose-share must be from 0 to 0.18")
     return args

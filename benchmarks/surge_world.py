@@ -105,7 +105,12 @@ def prepare(url: str, key_dir: Path, *, citizens: int, waiting: int, seed: int =
         ledger.record_doses(
             [
                 DoseRequest(
-                    person_id=ids[n], dose_number=1, product=PRODUCT, lot_id=lot, administered_on=given, site_id=site
+                    person_id=ids[n],
+                    dose_number=1,
+                    product=PRODUCT,
+                    lot_id=lot,
+                    administered_on=given,
+                    site_id=site,
                 )
                 for n in range(first, min(citizens, first + BATCH))
             ],

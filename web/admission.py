@@ -235,5 +235,7 @@ def shared_from_config(config: Mapping[str, Any]) -> int:
     except ValueError:
         shared = 0
     if shared < 1:
-        raise ConfigurationError(f"ADMISSION_SHARED must be a whole number of requests, 1 or more, not {text!r}")
+        raise ConfigurationError(
+            f"ADMISSION_SHARED must be a whole number of requests, 1 or more, not {text!r}"
+        )
     return shared
