@@ -14,9 +14,11 @@ from uuid import UUID
 
 from ledger.errors import LedgerError
 from ledger.values import Actor, Role
+from projections import stock_queries as sq
 from projections.queries import operations_overview, public_statistics
 from services.backend import Backend
 from services.simulation.scale import population_scale, scale_note, scaled_reference
+from services.stock import StockService
 
 VIETNAM_TIME = timezone(timedelta(hours=7), "ICT")
 NEAR_EXPIRY = timedelta(days=30)
@@ -206,6 +208,10 @@ def operations(backend: Backend, *, now: datetime) -> Operations:
     backend.read.refresh()
     site_names = {site.id: site.name for site in backend.read.sites()}
     provinces = backend.reference.provinces
+    # A lot allocated from a province store counts what its stock record says is left (waste included).
+    stock = StockService(backend.ledger, backend.views)
+    stock.refresh()
+    tracked = {r.site_lot_id: r.remaining for r in sq.site_lots(backend.views)}
     per_day: dict[str, int] = {}
     for site_day in overview.site_days:
         per_day[site_day.day] = per_day.get(site_day.day, 0) + site_day.doses
@@ -231,7 +237,7 @@ def operations(backend: Backend, *, now: datetime) -> Operations:
                 vaccine=_vaccine_name(backend, lot.product),
                 lot_number=lot.lot_number,
                 expiry=lot.expiry,
-                quantity=lot.remaining,
+                quantity=tracked.get(lot.lot_id, lot.remaining),
                 near_expiry=lot.near_expiry,
                 expired=lot.expired,
                 site=site_names.get(lot.site_id, ""),

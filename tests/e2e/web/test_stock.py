@@ -240,7 +240,7 @@ def test_the_operations_view_shows_allocation_against_use_per_province(tmp_path:
     stock = StockService(backend.ledger, backend.views)
     from datetime import date
 
-    stock.deliver(
+    site_lots = stock.deliver(
         province_code="01",
         product=AZ,
         lot_number="ABV-DEMO",
@@ -250,8 +250,34 @@ def test_the_operations_view_shows_allocation_against_use_per_province(tmp_path:
         actor=SYSTEM,
         key="demo",
     )
+    ledger: Ledger = backend.ledger
+    person = ledger.register_person(
+        national_id="001085011111",
+        full_name="Lê Văn Tám",
+        date_of_birth="1960",
+        sex="male",
+        phone=None,
+        ward_code="00001",
+        priority_group="OTHER",
+        actor=SYSTEM,
+        idempotency_key="p",
+    )
+    ledger.record_dose(
+        person_id=person,
+        dose_number=1,
+        product=AZ,
+        lot_id=site_lots[hanoi],
+        administered_on=ledger.today(),
+        site_id=hanoi,
+        actor=SYSTEM,
+        idempotency_key="d",
+    )
+    assert stock.close_day(hanoi, ledger.today(), actor=SYSTEM) == 9
     sign_in_as(client, "response")
     html = client.get("/operations/?refresh=off").get_data(as_text=True)
     table = html[html.index('id="allocation"') :]
     assert "Phân bổ và sử dụng" in html
-    assert re.search(r">01</td>.*?>40</td>.*?>0</td>.*?>40</td>", table, re.S)
+    # province, vaccine, received 40, in store 0, allocated 40, used 1, wasted 9, left at sites 30
+    assert re.search(r">01</td>.*?>40</td>.*?>0</td>.*?>40</td>.*?>1</td>.*?>9</td>.*?>30</td>", table, re.S)
+    lots = html[html.index('class="stock"') : html.index('id="allocation"')]
+    assert re.search(r"ABV-DEMO.*?>30</td>", lots, re.S)  # the lot's stock line counts the waste too
