@@ -114,10 +114,11 @@ class DoseCommands(LedgerBase):
         lots: dict[UUID, VaccineLot] = {}
         sites: dict[UUID, VaccinationSite] = {}
         checked: list[tuple[DoseRequest, int | None, str]] = []
+        stocks: dict[UUID, SiteLotStock | None] = {}
         for index, item in enumerate(batch):
             where = f"dose {index + 1} of the batch: " if len(batch) > 1 else ""
             try:
-                checked.append(self._check_dose(item, actor, today, lots, sites))
+                checked.append(self._check_dose(item, actor, today, lots, sites, stocks=stocks))
             except LedgerError as exc:
                 raise exc.again(where) from exc
         # The fingerprint's input, built by hand: str(UUID) and json's default hook are slow per dose.
@@ -191,6 +192,7 @@ class DoseCommands(LedgerBase):
         sites: dict[UUID, VaccinationSite],
         *,
         drawing: bool = True,
+        stocks: dict[UUID, SiteLotStock | None] | None = None,
     ) -> tuple[DoseRequest, int | None, str]:
         """Checks that need no person: product, lot, site, dates, who records where (`drawing`: the dose
         takes a dose from the lot's stock, so the lot must still hold one)."""
@@ -212,7 +214,14 @@ class DoseCommands(LedgerBase):
         if item.lot_id not in lots:
             lots[item.lot_id] = self._cached(self._lot_cache, item.lot_id, self.get_lot)
         lot = lots[item.lot_id]
-        stock = self.stock_record(lot.id) if drawing else None
+        stock = None
+        if drawing:  # read once per lot of a batch (`stocks`); the draw in the transaction re-checks
+            if stocks is None:
+                stock = self.stock_record(lot.id)
+            elif lot.id in stocks:
+                stock = stocks[lot.id]
+            else:
+                stock = stocks[lot.id] = self.stock_record(lot.id)
         check_lot_at_site(
             lot_number=lot.lot_number,
             lot_site_id=lot.site_id,
