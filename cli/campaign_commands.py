@@ -277,6 +277,28 @@ def plan_day(site_id: str, day: str, as_json: bool, actor_id: str, role: str, ac
         _print_day(planned.as_json())
 
 
+@plan.command("province")
+@click.option("--province", required=True, help="GSO province code, e.g. 01 (Hà Nội).")
+@click.option("--date", "day", required=True, help="YYYY-MM-DD, today or later.")
+@click.option("--json", "as_json", is_flag=True)
+@with_actor
+def plan_province(
+    province: str, day: str, as_json: bool, actor_id: str, role: str, actor_site: str | None
+) -> None:
+    """Plan one day at every site of a province in one run (again: writes nothing new)."""
+    with campaign_service() as service:
+        planned = service.plan_province_day(province, _day(day), actor=_actor(actor_id, role, actor_site))
+    if as_json:
+        _echo_json(planned.as_json())
+        return
+    for s in planned.sites:
+        click.echo(
+            f"{s.site_id}  {s.status:<8} {s.taken:>5}/{s.capacity:<5} booked now {s.booked_now:>5}  "
+            f"waiting {s.waiting:>6}  {s.name}"
+        )
+    click.echo(f"{planned.province} {planned.date}: {planned.booked_now} appointments booked now")
+
+
 @plan.command("week")
 @click.option("--site", "site_id", required=True)
 @click.option("--start", required=True, help="First day, YYYY-MM-DD.")

@@ -57,13 +57,13 @@ TABLES = (
             "automatic BIGINT NOT NULL",
         ),
         ("registration_id",),
-        indexes=(("status", "ward"), ("status", "site_id"), ("person_id",)),
+        indexes=(("status", "ward"), ("status", "site_id"), ("person_id",), ("status", "province")),
     ),
     Table(
         "plans",
         ("plan_id TEXT NOT NULL", "site_id TEXT NOT NULL", "day TEXT NOT NULL", "closed BIGINT NOT NULL"),
         ("plan_id",),
-        indexes=(("site_id", "day"),),
+        indexes=(("site_id", "day"), ("day",)),
     ),
     Table(
         "sessions",

@@ -263,6 +263,84 @@ def busy_people(store: ViewStore, day: date, people: Sequence[UUID]) -> set[UUID
     return busy
 
 
+def province_candidates(
+    store: ViewStore, province: str, day: date
+) -> list[tuple[str | None, str, Candidate]]:
+    """Every waiting registration of a province due on or before `day`, with its preferred site (or
+    None) and its ward: a province's planning input in one indexed query."""
+    rows = _rows(
+        store,
+        "SELECT registration_id, person_id, dose_number, priority_rank, queued_at, due_on, previous_product, "
+        f"site_id, ward FROM {_t(store, 'campaign_registrations')} WHERE status = 'waiting' AND province = ? "
+        "AND due_on <= ?",
+        province,
+        day.isoformat(),
+    )
+    return [
+        (
+            str(r[7]) if r[7] else None,
+            str(r[8]),
+            Candidate(
+                UUID(str(r[0])),
+                UUID(str(r[1])),
+                int(r[2]),
+                int(r[3]),
+                datetime.fromisoformat(str(r[4])),
+                date.fromisoformat(str(r[5])),
+                str(r[6]) if r[6] else None,
+            ),
+        )
+        for r in rows
+    ]
+
+
+def busy_on(store: ViewStore, day: date) -> set[UUID]:
+    """Everyone holding an appointment on `day`, anywhere."""
+    rows = _rows(
+        store,
+        f"SELECT DISTINCT person_id FROM {_t(store, 'campaign_appointments')} WHERE day = ? "
+        "AND status IN ('booked', 'arrived', 'done')",
+        day.isoformat(),
+    )
+    return {UUID(str(r[0])) for r in rows}
+
+
+@dataclass(frozen=True)
+class PlannedSession:
+    """A session of a planned day: capacity, places held, cancelled or not."""
+
+    name: str
+    capacity: int
+    taken: int
+    cancelled: bool
+
+
+def plans_of_day(store: ViewStore, day: date) -> dict[str, tuple[bool, list[PlannedSession]]]:
+    """Every plan of `day` by site id: (closed, its sessions with places held), in two queries."""
+    taken = {
+        (str(r[0]), str(r[1])): int(r[2])
+        for r in _rows(
+            store,
+            f"SELECT plan_id, session, count(*) FROM {_t(store, 'campaign_appointments')} WHERE day = ? "
+            "AND status IN ('booked', 'arrived', 'done') GROUP BY plan_id, session",
+            day.isoformat(),
+        )
+    }
+    plans: dict[str, tuple[bool, list[PlannedSession]]] = {}
+    for site_id, plan, closed, name, capacity, cancelled in _rows(
+        store,
+        f"SELECT p.site_id, p.plan_id, p.closed, s.name, s.capacity, s.cancelled FROM {_t(store, 'campaign_plans')} p "
+        f"JOIN {_t(store, 'campaign_sessions')} s ON s.plan_id = p.plan_id WHERE p.day = ? "
+        "ORDER BY p.site_id, s.position",
+        day.isoformat(),
+    ):
+        entry = plans.setdefault(str(site_id), (bool(closed), []))
+        entry[1].append(
+            PlannedSession(str(name), int(capacity), taken.get((str(plan), str(name)), 0), bool(cancelled))
+        )
+    return plans
+
+
 # ---- plans ------------------------------------------------------------------------------------
 
 

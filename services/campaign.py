@@ -46,6 +46,7 @@ from ledger.values import Actor, Role
 from projections import campaign_queries as q
 from projections.registry import catch_up_views
 from projections.store import ViewStore
+from services.province_planning import ProvinceDay, plan_province
 from services.sms_gateways import Gateway, GatewayUnavailable, Sms
 from services.stock import StockService
 
@@ -343,6 +344,10 @@ class CampaignService:
             booked_now = len(booked.appointment_ids)
             self.refresh()
         return self._planned(site_uuid, the_day, result.waiting, booked_now)
+
+    def plan_province_day(self, province: str, day: date | str, *, actor: Actor) -> ProvinceDay:
+        """Plan a day at every site of a province in one run (see services.province_planning)."""
+        return plan_province(self.ledger, self.store, self.refresh, province, day, actor=actor)
 
     def _planned(self, site_id: UUID, day: date, waiting: int, booked_now: int) -> PlannedDay:
         plan = q.day_plan(self.store, site_id, day, holding_only=True)

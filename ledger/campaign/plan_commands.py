@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
@@ -24,13 +25,13 @@ from ledger.campaign.plans import Appointment, DayPlan
 from ledger.campaign.registrations import Registration
 from ledger.campaign.sites import SiteSchedule
 from ledger.campaign.texts import appointment_text, cancel_text
-from ledger.campaign.values import AppointmentStatus, MessageKind, RegistrationStatus
+from ledger.campaign.values import AppointmentStatus, Language, MessageKind, RegistrationStatus, schedule_id
 from ledger.campaign.values import appointment_id as new_appointment_id
 from ledger.campaign.values import plan_id as day_plan_id
 from ledger.commands import Outcome
 from ledger.domainmodel import Person, VaccineLot
 from ledger.doses import DoseCommands
-from ledger.errors import RuleViolation
+from ledger.errors import RuleViolation, SiteNotFound
 from ledger.records import DoseRequest
 from ledger.values import Actor
 
@@ -42,6 +43,16 @@ class Booked:
     plan_id: UUID
     appointment_ids: tuple[UUID, ...]
     skipped: int
+
+
+def _booked(result: dict[str, Any]) -> Booked:
+    """A booking command's result back as Booked."""
+    ids = str(result["a"])
+    return Booked(
+        UUID(hex=str(result["plan"])),
+        tuple(UUID(hex=ids[i : i + 32]) for i in range(0, len(ids), 32)),
+        int(result["s"]),
+    )
 
 
 class PlanCommands(CampaignBase, DoseCommands):
@@ -82,74 +93,147 @@ class PlanCommands(CampaignBase, DoseCommands):
         def attempt(at: datetime) -> Outcome:
             current = self.schedule(site_id)
             plan = self._open_plan(current, day, actor, at)
-            if plan.day_closed:
-                raise RuleViolation(f"The day {day.isoformat()} is closed: plan another day.")
             registrations = self.many(Registration, [b.registration_id for b in bookings])
-            self.keys.prefetch(b.person_id for b in bookings)  # each message is sealed with its person's key
-            appointments: list[Appointment] = []
-            saved: list[Aggregate] = [plan]
-            skipped = 0
-            for b in bookings:
-                reg = registrations.get(b.registration_id)
-                if reg is not None and reg.status is RegistrationStatus.BOOKED:
-                    raise AlreadyBooked(
-                        f"This person already has an appointment (on {reg.booked_day.isoformat()}): move it "
-                        "instead of booking another; nothing was booked.",
-                        day=reg.booked_day,
-                    )
-                if (
-                    reg is None
-                    or reg.status is not RegistrationStatus.WAITING
-                    or reg.due_on > day
-                    or reg.person_id != b.person_id
-                ):
-                    skipped += 1
-                    continue
-                a = Appointment(
-                    new_appointment_id(plan.id, reg.id, reg.bookings),
-                    reg.id,
-                    reg.person_id,
-                    b.session,
-                    reg.priority_rank,
-                    reg.dose_number,
-                    b.product,
+            booked, saved = self._book_into(current, plan, bookings, registrations, actor, at, strict=True)
+            # Each message is sealed with its person's key when saved, right after this: load them now.
+            self.keys.prefetch(b.person_id for b in bookings)
+            return Outcome(saved, booked)
+
+        return _booked(self.run_command("book_day", idempotency_key, args, attempt))
+
+    def book_days(
+        self,
+        *,
+        day: date,
+        sites: Sequence[tuple[UUID, Sequence[Booking]]],
+        actor: Actor,
+        idempotency_key: str,
+    ) -> list[Booked]:
+        """Book several sites' day at once (a province's planning run): one transaction for all of them,
+        each site still its own DayPlan with its own rules. A booking the store shows as taken in the
+        meantime (a stale read) is skipped, not doubled; returns one Booked per site, in order."""
+        site_ids = [checks.as_uuid(s, "site") for s, _ in sites]
+        if len(set(site_ids)) != len(site_ids):
+            raise RuleViolation("A site appears twice in one planning run: plan each site once.")
+        if day < self.today():
+            raise RuleViolation(f"{day.isoformat()} is in the past: plan today or a later day.")
+        schedules = self.many(SiteSchedule, [schedule_id(s) for s in site_ids])
+        for sid in site_ids:
+            found = schedules.get(schedule_id(sid))
+            if found is None:
+                raise SiteNotFound(f"No vaccination site {sid} with sessions: check the site id.")
+            permissions.require_site_manager(actor, found.province_code, sid)
+        args = {
+            "day": day,
+            "b": "".join(
+                f"{sid.hex}:" + "".join(f"{b.registration_id.hex}{b.session}|{b.product};" for b in bookings)
+                for sid, (_, bookings) in zip(site_ids, sites, strict=True)
+            ),
+            "actor": actor,
+        }
+        everyone = [b for _, bookings in sites for b in bookings]
+
+        def attempt(at: datetime) -> Outcome:
+            current = self.many(SiteSchedule, [schedule_id(s) for s in site_ids])
+            plans = self.many(DayPlan, [day_plan_id(s, day) for s in site_ids])
+            registrations = self.many(Registration, [b.registration_id for b in everyone])
+            saved: list[Aggregate] = []
+            results: list[dict[str, Any]] = []
+            for sid, (_, bookings) in zip(site_ids, sites, strict=True):
+                schedule = current[schedule_id(sid)]
+                plan = plans.get(day_plan_id(sid, day)) or self._open_plan(schedule, day, actor, at)
+                booked, aggregates = self._book_into(
+                    schedule, plan, bookings, registrations, actor, at, strict=False
                 )
-                reg.book(
-                    appointment_id=a.appointment_id,
-                    plan_id=plan.id,
-                    site_id=site_id,
-                    day=day,
-                    session=b.session,
-                    actor=actor,
-                    at=at,
+                saved.extend(aggregates)
+                results.append(booked)
+            # Keys are cached for seconds only (an erasure elsewhere is noticed): load them just
+            # before the save seals each message with its person's key.
+            self.keys.prefetch(b.person_id for b in everyone)
+            return Outcome(saved, {"sites": results})
+
+        result = self.run_command("book_days", idempotency_key, args, attempt)
+        return [_booked(r) for r in result["sites"]]
+
+    def _book_into(
+        self,
+        schedule: SiteSchedule,
+        plan: DayPlan,
+        bookings: Sequence[Booking],
+        registrations: dict[UUID, Registration],
+        actor: Actor,
+        at: datetime,
+        *,
+        strict: bool,
+    ) -> tuple[dict[str, Any], list[Aggregate]]:
+        """Book into one site-day: each registration re-checked (waiting, due, the same person), its
+        appointment, its Booked event and its appointment message. `strict` refuses a booking whose
+        person is already booked elsewhere (a direct booking); otherwise it is skipped as stale."""
+        day = plan.day
+        if plan.day_closed:
+            raise RuleViolation(f"The day {day.isoformat()} is closed: plan another day.")
+        appointments: list[Appointment] = []
+        saved: list[Aggregate] = [plan]
+        texts: dict[tuple[str, int, Language], str] = {}  # one text per session, dose and language
+        skipped = 0
+        for b in bookings:
+            reg = registrations.get(b.registration_id)
+            if strict and reg is not None and reg.status is RegistrationStatus.BOOKED:
+                raise AlreadyBooked(
+                    f"This person already has an appointment (on {reg.booked_day.isoformat()}): move it "
+                    "instead of booking another; nothing was booked.",
+                    day=reg.booked_day,
                 )
-                appointments.append(a)
-                saved.append(reg)
-                message = self.message(
+            if (
+                reg is None
+                or reg.status is not RegistrationStatus.WAITING
+                or reg.due_on > day
+                or reg.person_id != b.person_id
+            ):
+                skipped += 1
+                continue
+            a = Appointment(
+                new_appointment_id(plan.id, reg.id, reg.bookings),
+                reg.id,
+                reg.person_id,
+                b.session,
+                reg.priority_rank,
+                reg.dose_number,
+                b.product,
+            )
+            reg.book(
+                appointment_id=a.appointment_id,
+                plan_id=plan.id,
+                site_id=schedule.site_id,
+                day=day,
+                session=b.session,
+                actor=actor,
+                at=at,
+            )
+            appointments.append(a)
+            saved.append(reg)
+            key = (b.session, reg.dose_number, reg.language)
+            text = texts.get(key)
+            if text is None:
+                text = texts[key] = appointment_text(
+                    MessageKind.APPOINTMENT, self.visit(schedule, plan, a), reg.language
+                )
+            saved.append(
+                self.message(
                     person_id=reg.person_id,
                     kind=MessageKind.APPOINTMENT,
-                    text=appointment_text(
-                        MessageKind.APPOINTMENT, self.visit(current, plan, a), reg.language
-                    ),
+                    text=text,
                     language=reg.language,
                     cause=a.appointment_id,
                     actor=actor,
                     at=at,
                     appointment_id=a.appointment_id,
                 )
-                saved.append(message)
-            plan.book(appointments, actor=actor, at=at)
-            return Outcome(
-                saved,
-                {"plan": plan.id.hex, "a": "".join(a.appointment_id.hex for a in appointments), "s": skipped},
             )
-
-        result = self.run_command("book_day", idempotency_key, args, attempt)
-        ids = str(result["a"])
-        return Booked(
-            UUID(hex=str(result["plan"])),
-            tuple(UUID(hex=ids[i : i + 32]) for i in range(0, len(ids), 32)),
-            int(result["s"]),
+        plan.book(appointments, actor=actor, at=at)
+        return (
+            {"plan": plan.id.hex, "a": "".join(a.appointment_id.hex for a in appointments), "s": skipped},
+            saved,
         )
 
     def cancel_appointment(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
 # TS 23.038 section 6.2.1: the default alphabet (positions 0x00-0x7F), with ESC (0x1B) left out.
 GSM7_BASIC = frozenset(
@@ -52,6 +53,7 @@ def ucs2_units(text: str) -> int:
     return len(text.encode("utf-16-be")) // 2
 
 
+@lru_cache(maxsize=4096)  # planning sends one text to hundreds of people: split it once
 def segment(text: str) -> Segments:
     """Split `text` into SMS parts in the cheapest encoding that loses nothing (NFC first, so a
     decomposed Vietnamese letter is one UCS-2 unit, not two)."""

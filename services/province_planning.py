@@ -1,0 +1,189 @@
+"""Planning one day for every site of a province in one run (`immunize plan province`).
+
+Planning site by site reads the queue, books and catches the views up once per site; at a
+province's scale (hundreds of sites, hundreds of thousands of registrations) those round trips are
+most of the time. Here the views are caught up once, the province's whole queue, stock, open plans
+and busy people are read in a few indexed queries, the pure planner fills each site in turn (one
+shared set of people already booked, so nobody gets two places), and the bookings are written
+through `Ledger.book_days`, a few dozen sites per transaction. Each site-day is still its own
+`DayPlan` aggregate with its own rules, and the ledger re-checks every booking against the
+registrations. The idempotency key of each batch is derived from what it books, so a retried run
+writes nothing twice and planning the same day again with nothing new writes nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from ledger.application import Ledger
+from ledger.campaign.errors import SiteClosed
+from ledger.campaign.planning import Booking, Candidate, SessionPlaces, plan_day
+from ledger.campaign.sites import SiteSchedule
+from ledger.campaign.values import allowed_products, check_day, schedule_id
+from ledger.values import Actor
+from projections import campaign_queries as q
+from projections.store import ViewStore
+
+SITES_PER_BATCH = 8  # about 3,200 appointments and 6,400 aggregates per transaction at 2 x 200
+
+
+@dataclass(frozen=True)
+class SiteDay:
+    """One site's result in a province run."""
+
+    site_id: str
+    name: str
+    status: str  # "planned", "closed" (not open that day, paused, or the day closed), "no_stock"
+    capacity: int
+    taken: int  # places held after this run
+    booked_now: int
+    waiting: int  # due people of the site's area still without a place
+
+    def as_json(self) -> dict[str, Any]:
+        """{"site_id", "name", "status", "capacity", "taken", "booked_now", "waiting"}."""
+        return {
+            "site_id": self.site_id,
+            "name": self.name,
+            "status": self.status,
+            "capacity": self.capacity,
+            "taken": self.taken,
+            "booked_now": self.booked_now,
+            "waiting": self.waiting,
+        }
+
+
+@dataclass(frozen=True)
+class ProvinceDay:
+    """A province's day after planning: every site, and the totals."""
+
+    province: str
+    date: str
+    sites: list[SiteDay]
+
+    @property
+    def booked_now(self) -> int:
+        """Appointments (and appointment messages) written by this run."""
+        return sum(s.booked_now for s in self.sites)
+
+    def as_json(self) -> dict[str, Any]:
+        """{"province", "date", "booked_now", "taken", "capacity", "sites": [...]}."""
+        return {
+            "province": self.province,
+            "date": self.date,
+            "booked_now": self.booked_now,
+            "taken": sum(s.taken for s in self.sites),
+            "capacity": sum(s.capacity for s in self.sites),
+            "sites": [s.as_json() for s in self.sites],
+        }
+
+
+def _key(*parts: object) -> str:
+    return "campaign:" + hashlib.sha256("|".join(str(p) for p in parts).encode()).hexdigest()
+
+
+def plan_province(
+    ledger: Ledger,
+    store: ViewStore,
+    refresh: Callable[[], None],
+    province: str,
+    day: date | str,
+    *,
+    actor: Actor,
+    sites_per_batch: int = SITES_PER_BATCH,
+) -> ProvinceDay:
+    """Plan `day` at every campaign site of `province` (see the module's docstring)."""
+    code = ledger.reference.province(province).code
+    the_day = check_day(day, ledger.today())
+    refresh()
+    sites = q.sites(store, province=code)
+    schedules = ledger.many(SiteSchedule, [schedule_id(UUID(s.site_id)) for s in sites])
+    existing = q.plans_of_day(store, the_day)
+    by_site: dict[str, list[Candidate]] = {}
+    by_ward: dict[str, list[Candidate]] = {}
+    for preferred, ward, candidate in q.province_candidates(store, code, the_day):
+        if preferred is not None:
+            by_site.setdefault(preferred, []).append(candidate)
+        else:
+            by_ward.setdefault(ward, []).append(candidate)
+    stock: dict[str, dict[str, int]] = {}
+    for row in q.stock(store, the_day):
+        stock.setdefault(row.site_id, {})[row.product] = row.free
+    busy = q.busy_on(store, the_day)
+    reference = ledger.reference
+    cache: dict[str | None, tuple[str, ...]] = {}
+
+    def allowed(previous: str | None) -> tuple[str, ...]:
+        if previous not in cache:
+            cache[previous] = allowed_products(previous, reference)
+        return cache[previous]
+
+    results: list[SiteDay] = []
+    to_book: list[tuple[UUID, tuple[Booking, ...]]] = []
+    keys: list[tuple[object, ...]] = []
+    for site in sites:
+        schedule = schedules.get(schedule_id(UUID(site.site_id)))
+        planned = existing.get(site.site_id)
+        capacity = sum(int(s["capacity"]) for s in site.sessions)
+        if schedule is None:
+            continue  # not a campaign site yet (no sessions)
+        if planned is not None:
+            closed, held = planned
+            sessions = [SessionPlaces(s.name, s.capacity, s.taken, s.cancelled) for s in held]
+            capacity = sum(s.capacity for s in held)
+            if closed:
+                results.append(
+                    SiteDay(site.site_id, site.name, "closed", capacity, sum(s.taken for s in held), 0, 0)
+                )
+                continue
+        else:
+            try:
+                schedule.check_open_on(the_day)
+            except SiteClosed:
+                results.append(SiteDay(site.site_id, site.name, "closed", capacity, 0, 0, 0))
+                continue
+            sessions = [SessionPlaces(s.name, s.capacity) for s in schedule.sessions]
+        candidates = by_site.get(site.site_id, []) + by_ward.get(site.ward, [])
+        mine = {c.person_id for c in candidates} & busy
+        site_stock = stock.get(site.site_id, {})
+        result = plan_day(the_day, sessions, candidates, site_stock, allowed, mine)
+        busy.update(b.person_id for b in result.bookings)
+        free = sum(s.free for s in sessions)
+        taken = sum(s.taken for s in sessions)
+        if not result.bookings and candidates and free and not any(n > 0 for n in site_stock.values()):
+            results.append(SiteDay(site.site_id, site.name, "no_stock", capacity, taken, 0, result.waiting))
+            continue
+        results.append(
+            SiteDay(site.site_id, site.name, "planned", capacity, taken, len(result.bookings), result.waiting)
+        )
+        if result.bookings or planned is None:
+            to_book.append((UUID(site.site_id), result.bookings))
+            keys.append(
+                (
+                    site.site_id,
+                    planned,
+                    [(b.registration_id, b.session, b.product) for b in result.bookings],
+                )
+            )
+    booked: dict[str, int] = {}
+    for start in range(0, len(to_book), sites_per_batch):
+        batch = to_book[start : start + sites_per_batch]
+        done = ledger.book_days(
+            day=the_day,
+            sites=batch,
+            actor=actor,
+            idempotency_key=_key("plan-province", code, the_day, keys[start : start + sites_per_batch]),
+        )
+        for (site_id, _), outcome in zip(batch, done, strict=True):
+            booked[str(site_id)] = len(outcome.appointment_ids)
+    final = []
+    for s in results:
+        n = booked.get(s.site_id, 0) if s.status == "planned" else 0
+        final.append(
+            SiteDay(s.site_id, s.name, s.status, s.capacity, s.taken + n, n, s.waiting + s.booked_now - n)
+        )
+    return ProvinceDay(code, the_day.isoformat(), final)
