@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -27,7 +27,7 @@ from ledger.campaign.errors import (
     GatewayError,
     NoStock,
 )
-from ledger.campaign.message_commands import DeliveryOutcome, Outgoing, ReplyResult
+from ledger.campaign.message_commands import AttemptBatch, DeliveryOutcome, Outgoing, ReplyResult
 from ledger.campaign.messages import Message
 from ledger.campaign.planning import SessionPlaces, plan_day
 from ledger.campaign.registration_commands import RegistrationEntry, RegistrationMade
@@ -736,41 +736,63 @@ class CampaignService:
         workers: int = 1,
         on_batch: Callable[[int], None] | None = None,
     ) -> DeliveryReport:
-        """Deliver every message due now, in batches: attempts recorded, then the gateway called (with
-        the attempt id as idempotency key), then the outcomes recorded. Stops when nothing is due."""
+        """Deliver every message due now, in batches: attempts recorded, then the gateway called (the
+        attempt id as idempotency key, at most `workers` calls at once), then the outcomes recorded in
+        one transaction. While one batch is with the gateway the next batch's attempts are recorded
+        and the previous batch's outcomes (two batches in flight at most). Stops when nothing is due,
+        or when a whole batch failed (the gateway is down: the next run retries after the backoff)."""
         report = DeliveryReport()
-        pool = ThreadPoolExecutor(max_workers=workers) if workers > 1 else None
+        pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sms-sender")
+        flight: tuple[AttemptBatch, list[Future[DeliveryOutcome]]] | None = None
+        started = 0
+        stopping = False
+        queue: list[UUID] = []
         try:
-            while max_batches is None or report.batches < max_batches:
-                self.refresh()
-                ids = q.due_message_ids(self.store, self.ledger.now(), limit=batch)
-                if not ids:
+            while True:
+                current: tuple[AttemptBatch, list[Future[DeliveryOutcome]]] | None = None
+                while not stopping and (max_batches is None or started < max_batches):
+                    if not queue:
+                        # Read the next few batches' ids at once: the view is caught up less often
+                        # (a message handled since is refused by its aggregate, never sent twice).
+                        self.refresh()
+                        busy = set(flight[0].messages) if flight is not None else set()
+                        due = q.due_message_ids(self.store, self.ledger.now(), limit=batch * 5 + len(busy))
+                        queue = [i for i in due if i not in busy]
+                    ids, queue = queue[:batch], queue[batch:]
+                    if not ids:
+                        break
+                    attempts = self.ledger.start_attempt_batch(ids)
+                    if attempts.outgoing:
+                        started += 1
+                        current = (attempts, [pool.submit(_deliver, gateway, o) for o in attempts.outgoing])
+                        break
+                    # every one of them failed at once (no number): look for more
+                if flight is not None:
+                    outcomes = [f.result() for f in flight[1]]
+                    self.ledger.record_outcomes(outcomes, backoff=backoff, loaded=flight[0].messages)
+                    report.batches += 1
+                    for o in outcomes:
+                        if o.gateway_ref is not None:
+                            report.sent += 1
+                        else:
+                            report.retrying += 1
+                            report.errors.append(o.error)
+                    if on_batch is not None:
+                        on_batch(report.sent)
+                    if all(o.gateway_ref is None for o in outcomes):
+                        stopping = True  # the gateway is down: finish what is in flight, then stop
+                if current is None:
                     break
-                outgoing = self.ledger.start_attempts(ids)
-                if not outgoing:
-                    break
-                if pool is not None:
-                    outcomes = list(pool.map(lambda o: _deliver(gateway, o), outgoing))
-                else:
-                    outcomes = [_deliver(gateway, o) for o in outgoing]
-                self.ledger.record_outcomes(outcomes, backoff=backoff)
-                report.batches += 1
-                for o in outcomes:
-                    if o.gateway_ref is not None:
-                        report.sent += 1
-                    else:
-                        report.retrying += 1
-                        report.errors.append(o.error)
-                if on_batch is not None:
-                    on_batch(report.sent)
-                if all(o.gateway_ref is None for o in outcomes):
-                    break  # the gateway is down: the next run retries after the backoff
+                flight = current
         finally:
-            if pool is not None:
-                pool.shutdown()
+            pool.shutdown()
         self.refresh()
-        report.failed = len(q.messages(self.store, status="failed", limit=100_000))
+        report.failed = self.failed_count()
         return report
+
+    def failed_count(self) -> int:
+        """Messages given up on (shown to operators)."""
+        return len(q.messages(self.store, status="failed", limit=100_000))
 
     def reply(self, phone: str, text: str) -> ReplyResult:
         """A reply from a phone (the gateway's inbound call, or `immunize messages reply`)."""

@@ -5,16 +5,35 @@ POST /sms with `Authorization: Bearer <token>`, `Idempotency-Key` and JSON `{"to
 nothing is "sent" twice. It only listens on 127.0.0.1 and stops when the test ends. Failures can be
 injected (`fail_next`), and `on_accept` lets a test act at the moment a message is accepted (for
 example, kill the sender before it hears the answer).
+
+It is an asyncio server (HTTP/1.1 with keep-alive, many connections on one event loop) in a thread
+of the test's process, or in a process of its own for the benchmark
+(`python -m tests.fake_sms_gateway`, which prints its URL and answers `GET /stats` with the counts):
+http.server's thread per connection and e-mail header parser held a real gateway's rate down to a
+few hundred requests a second, which made it the bottleneck of what it was meant to measure.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
+import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+MAX_BODY = 64 * 1024
+MAX_HEAD = 16 * 1024
+REASONS = {
+    200: "OK",
+    400: "Bad Request",
+    401: "Unauthorized",
+    404: "Not Found",
+    413: "Too Large",
+    503: "Busy",
+}
 
 
 @dataclass
@@ -39,73 +58,152 @@ class FakeGateway:
     on_accept: Callable[[Received], None] | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
     by_key: dict[str, str] = field(default_factory=dict)
-    server: ThreadingHTTPServer | None = None
+    port: int = 0
+    _loop: asyncio.AbstractEventLoop | None = None
+    _server: asyncio.base_events.Server | None = None
+    _thread: threading.Thread | None = None
+    _writers: set[asyncio.StreamWriter] = field(default_factory=set)
 
     @property
     def url(self) -> str:
-        assert self.server is not None
-        _host, port = self.server.server_address[:2]
-        return f"http://127.0.0.1:{port}/sms"
+        assert self.port, "start the gateway first"
+        return f"http://127.0.0.1:{self.port}/sms"
+
+    # ---- the protocol ----------------------------------------------------------------------
+
+    def handle(
+        self, method: str, path: str, headers: dict[str, str], raw: bytes
+    ) -> tuple[int, dict[str, Any]]:
+        """One request: (status, JSON body)."""
+        if method == "GET" and path == "/stats":
+            with self.lock:
+                return 200, {"accepted": len(self.accepted), "duplicates": self.duplicates}
+        if method != "POST" or path != "/sms":
+            return 404, {"error": "not found"}
+        if headers.get("authorization") != f"Bearer {self.token}":
+            return 401, {"error": "unauthorized"}
+        key = headers.get("idempotency-key", "")
+        if not key:
+            return 400, {"error": "Idempotency-Key required"}
+        try:
+            body = json.loads(raw)
+            received = Received(key, body["to"], body["text"], body["encoding"], body["reference"])
+        except (ValueError, KeyError, TypeError):
+            return 400, {"error": "bad json"}
+        with self.lock:
+            if self.fail_next > 0:
+                self.fail_next -= 1
+                return 503, {"error": "busy"}
+            if key in self.by_key:
+                self.duplicates += 1
+                return 200, {"id": self.by_key[key]}
+            reference = f"fake-{len(self.accepted) + 1}"
+            self.accepted.append(received)
+            self.by_key[key] = reference
+        if self.on_accept is not None:
+            self.on_accept(received)
+        return 200, {"id": reference}
+
+    async def _connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self._writers.add(writer)
+        try:
+            while True:
+                try:
+                    head = await reader.readuntil(b"\r\n\r\n")
+                except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError):
+                    return
+                lines = head.decode("latin-1").split("\r\n")
+                method, path, _version = [*lines[0].split(" "), "", "", ""][:3]
+                headers = {}
+                for line in lines[1:]:
+                    name, sep, value = line.partition(":")
+                    if sep:
+                        headers[name.strip().lower()] = value.strip()
+                length = int(headers.get("content-length", "0") or 0)
+                if length > MAX_BODY:
+                    status, answer = 413, {"error": "too large"}
+                    raw = b""
+                else:
+                    raw = await reader.readexactly(length) if length else b""
+                    status, answer = self.handle(method, path, headers, raw)
+                data = json.dumps(answer).encode()
+                close = headers.get("connection", "").lower() == "close" or status == 413
+                writer.write(
+                    f"HTTP/1.1 {status} {REASONS.get(status, 'Error')}\r\nContent-Type: application/json\r\n"
+                    f"Content-Length: {len(data)}\r\n{'Connection: close' if close else 'Connection: keep-alive'}"
+                    "\r\n\r\n".encode()
+                    + data
+                )
+                await writer.drain()
+                if close:
+                    return
+        except (ConnectionError, asyncio.IncompleteReadError):
+            return  # the sender went away (a test killed it)
+        finally:
+            self._writers.discard(writer)
+            writer.close()
+
+    # ---- running it ------------------------------------------------------------------------
+
+    async def serve(self, port: int = 0) -> asyncio.base_events.Server:
+        """Listen on 127.0.0.1 (a free port by default) in the running event loop."""
+        self._server = await asyncio.start_server(
+            self._connection, "127.0.0.1", port, limit=MAX_HEAD, backlog=512
+        )
+        self.port = self._server.sockets[0].getsockname()[1]
+        return self._server
 
     def start(self) -> FakeGateway:
-        gateway = self
+        """Serve from a thread of this process (tests)."""
+        ready = threading.Event()
+        loop = asyncio.new_event_loop()
+        self._loop = loop
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
+        def run() -> None:
+            asyncio.set_event_loop(loop)
+            loop.run_until_complete(self.serve())
+            ready.set()
+            loop.run_forever()
 
-            def log_message(self, format: str, *args: Any) -> None:
-                return
-
-            def _answer(self, status: int, body: dict[str, Any]) -> None:
-                data = json.dumps(body).encode()
-                try:
-                    self.send_response(status)
-                    self.send_header("Content-Type", "application/json")
-                    self.send_header("Content-Length", str(len(data)))
-                    self.end_headers()
-                    self.wfile.write(data)
-                except OSError:
-                    self.close_connection = True  # the sender went away (a test killed it)
-
-            def do_POST(self) -> None:
-                length = int(self.headers.get("Content-Length", "0"))
-                raw = self.rfile.read(min(length, 64 * 1024))
-                if self.headers.get("Authorization") != f"Bearer {gateway.token}":
-                    self._answer(401, {"error": "unauthorized"})
-                    return
-                key = self.headers.get("Idempotency-Key", "")
-                if not key:
-                    self._answer(400, {"error": "Idempotency-Key required"})
-                    return
-                try:
-                    body = json.loads(raw)
-                except ValueError:
-                    self._answer(400, {"error": "bad json"})
-                    return
-                with gateway.lock:
-                    if gateway.fail_next > 0:
-                        gateway.fail_next -= 1
-                        self._answer(503, {"error": "busy"})
-                        return
-                    if key in gateway.by_key:
-                        gateway.duplicates += 1
-                        self._answer(200, {"id": gateway.by_key[key]})
-                        return
-                    reference = f"fake-{len(gateway.accepted) + 1}"
-                    received = Received(key, body["to"], body["text"], body["encoding"], body["reference"])
-                    gateway.accepted.append(received)
-                    gateway.by_key[key] = reference
-                if gateway.on_accept is not None:
-                    gateway.on_accept(received)
-                self._answer(200, {"id": reference})
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self._thread = threading.Thread(target=run, name="fake-sms-gateway", daemon=True)
+        self._thread.start()
+        ready.wait(10)
         return self
 
     def stop(self) -> None:
-        if self.server is not None:
-            self.server.shutdown()
-            self.server.server_close()
-            self.server = None
+        loop, server = self._loop, self._server
+        if loop is None or server is None:
+            return
+
+        async def close() -> None:
+            server.close()
+            for writer in list(self._writers):
+                writer.close()
+            await server.wait_closed()
+            await asyncio.sleep(0)  # let the connections' tasks see their end
+
+        asyncio.run_coroutine_threadsafe(close(), loop).result(10)
+        loop.call_soon_threadsafe(loop.stop)
+        if self._thread is not None:
+            self._thread.join(10)
+        loop.close()
+        self._loop = self._server = self._thread = None
+
+
+def main() -> None:
+    """`python -m tests.fake_sms_gateway [TOKEN]`: serve in this process until stdin closes or SIGTERM;
+    prints the URL on the first line."""
+    gateway = FakeGateway(token=sys.argv[1] if len(sys.argv) > 1 else "test-token")
+
+    async def run() -> None:
+        server = await gateway.serve()
+        print(gateway.url, flush=True)
+        async with server:
+            await server.serve_forever()
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(run())
+
+
+if __name__ == "__main__":
+    main()

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from uuid import UUID, uuid4
 
 from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError
 
 from ledger import checks
 from ledger.campaign.base import CampaignBase
@@ -49,6 +50,14 @@ class Outgoing:
     to: str
     text: str
     encoding: str
+
+
+@dataclass(frozen=True)
+class AttemptBatch:
+    """What `start_attempt_batch` gives: what to send, and the messages as saved."""
+
+    outgoing: list[Outgoing]
+    messages: dict[UUID, Message]
 
 
 @dataclass(frozen=True)
@@ -90,6 +99,11 @@ class MessageCommands(CampaignBase):
         (open attempts are resumed with their own id, so the gateway sees the same key); returns what
         to send. Messages already sent or failed, or not yet due for a retry, are left out; a message
         to someone with no number (or erased) fails at once."""
+        return self.start_attempt_batch(message_ids).outgoing
+
+    def start_attempt_batch(self, message_ids: Sequence[UUID]) -> AttemptBatch:
+        """`start_attempts`, also keeping the messages as saved, so that recording the outcomes does
+        not load them again."""
         at = self.now()
         messages = [
             m
@@ -101,6 +115,8 @@ class MessageCommands(CampaignBase):
         guardians = self.get_people(
             [p.guardian_id for p in people.values() if p.guardian_id is not None and p.phone is None]
         )
+        # Numbers and texts are sealed with each person's key: load the keys in a few queries.
+        self.keys.prefetch([*people, *guardians])
         outgoing: list[Outgoing] = []
         changed: list[Aggregate] = []
         for m in messages:
@@ -127,7 +143,7 @@ class MessageCommands(CampaignBase):
             outgoing.append(Outgoing(m.id, attempt, phone, text, m.encoding))
         if changed:
             self.save(*changed)  # before any gateway call: a crash after this resends under the same key
-        return outgoing
+        return AttemptBatch(outgoing, {m.id: m for m in messages})
 
     def recipients(self, person_ids: Sequence[UUID]) -> dict[UUID, str | None]:
         """The number each person's messages go to now (theirs, or their guardian's), None if none."""
@@ -137,30 +153,48 @@ class MessageCommands(CampaignBase):
         )
         return {pid: self.phone_of(p, guardians) for pid, p in people.items()}
 
-    def record_outcomes(self, outcomes: Sequence[DeliveryOutcome], *, backoff: timedelta) -> None:
+    def record_outcomes(
+        self,
+        outcomes: Sequence[DeliveryOutcome],
+        *,
+        backoff: timedelta,
+        loaded: dict[UUID, Message] | None = None,
+    ) -> None:
         """Record delivered or failed attempts in one transaction; a failure is retried after
-        `backoff` × 2^(attempts-1)."""
+        `backoff` × 2^(attempts-1). `loaded` are the messages as `start_attempt_batch` saved them: used
+        as they are, and read again only if someone changed one of them in the meantime."""
         at = self.now()
-        messages = self.many(Message, [o.message_id for o in outcomes])
-        changed: list[Aggregate] = []
-        for o in outcomes:
-            m = messages.get(o.message_id)
-            if m is None or m.open_attempt != o.attempt_id:
-                continue
-            if o.gateway_ref is not None:
-                m.delivered(attempt_id=o.attempt_id, gateway_ref=o.gateway_ref, actor=SENDER, at=at)
+        for fresh in (False, True):
+            if fresh or loaded is None:
+                messages = self.many(Message, [o.message_id for o in outcomes])
             else:
-                wait = backoff * (2 ** max(0, m.attempts - 1))
-                m.failed(
-                    attempt_id=o.attempt_id,
-                    error=o.error or "refused",
-                    next_try_at=at + wait,
-                    actor=SENDER,
-                    at=at,
-                )
-            changed.append(m)
-        if changed:
-            self.save(*changed)
+                messages = {o.message_id: loaded[o.message_id] for o in outcomes if o.message_id in loaded}
+            changed: list[Aggregate] = []
+            for o in outcomes:
+                m = messages.get(o.message_id)
+                if m is None or m.open_attempt != o.attempt_id:
+                    continue
+                if o.gateway_ref is not None:
+                    m.delivered(attempt_id=o.attempt_id, gateway_ref=o.gateway_ref, actor=SENDER, at=at)
+                else:
+                    wait = backoff * (2 ** max(0, m.attempts - 1))
+                    m.failed(
+                        attempt_id=o.attempt_id,
+                        error=o.error or "refused",
+                        next_try_at=at + wait,
+                        actor=SENDER,
+                        at=at,
+                    )
+                changed.append(m)
+            if not changed:
+                return
+            try:
+                self.save(*changed)
+                return
+            except IntegrityError:
+                if fresh or loaded is None:
+                    raise
+                continue  # another sender moved one of them: read them again and record what still applies
 
     def queue_reminders(self, plans: Sequence[UUID], *, idempotency_key: str) -> int:
         """The reminder the day before, for every booked appointment of these plans; returns how many."""
