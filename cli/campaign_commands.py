@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import json
 import os
+import random
+import signal
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 from uuid import UUID
@@ -28,6 +31,7 @@ from projections.campaign_queries import all_site_ids
 from projections.store import open_view_store
 from services.campaign import CampaignService
 from services.campaign_demo import seed_campaign
+from services.outbox_sender import ResidentSender, SenderSettings
 from services.sms_gateways import Gateway, gateway_from_settings
 
 
@@ -474,21 +478,46 @@ def configured_gateway() -> Gateway:
 
 @messages.command("send")
 @click.option("--batch", type=click.IntRange(1, 5_000), default=200, show_default=True)
-@click.option("--workers", type=click.IntRange(1, 32), default=4, show_default=True)
+@click.option(
+    "--workers", type=click.IntRange(1, 32), default=4, show_default=True, help="Gateway calls at once."
+)
 @click.option(
     "--backoff",
     type=click.IntRange(1, 86_400),
     default=30,
     show_default=True,
-    help="Seconds before a first retry (doubles).",
+    help="Seconds before a failed message's first retry (doubles, with jitter).",
+)
+@click.option(
+    "--follow",
+    is_flag=True,
+    help="Keep running: deliver messages as they appear and run the daily job; stop with SIGTERM or Ctrl-C.",
+)
+@click.option(
+    "--poll",
+    type=click.FloatRange(0.05, 3_600),
+    default=2.0,
+    show_default=True,
+    help="With --follow: seconds between looks at an empty outbox.",
+)
+@click.option(
+    "--daily-at",
+    default="08:00",
+    show_default=True,
+    help="With --follow: Viet Nam time of the daily job (reminders, check-ins, no-shows), or 'off'.",
 )
 @click.option("--json", "as_json", is_flag=True)
-def messages_send(batch: int, workers: int, backoff: int, as_json: bool) -> None:
-    """Deliver the pending messages through IMMUNIZE_MESSAGE_SENDER."""
+def messages_send(
+    batch: int, workers: int, backoff: int, follow: bool, poll: float, daily_at: str, as_json: bool
+) -> None:
+    """Deliver the pending messages through IMMUNIZE_MESSAGE_SENDER (once, or resident with --follow)."""
     gateway = configured_gateway()
+    if follow:
+        _follow(gateway, batch, workers, backoff, poll, _daily_time(daily_at), as_json)
+        return
     with campaign_service() as service:
         report = service.send_pending(
-            gateway, batch=batch, workers=workers, backoff=timedelta(seconds=backoff)
+            gateway, batch=batch, workers=workers, backoff=timedelta(seconds=backoff), jitter=random.random
         )
     body = {
         "sent": report.sent,
@@ -500,6 +529,56 @@ def messages_send(batch: int, workers: int, backoff: int, as_json: bool) -> None
         _echo_json(body)
     else:
         click.echo(f"sent {report.sent}, to retry {report.retrying}, failed {report.failed}")
+
+
+def _daily_time(text: str) -> time | None:
+    if text.strip().lower() == "off":
+        return None
+    try:
+        return time.fromisoformat(text.strip())
+    except ValueError:
+        raise CampaignInputInvalid(
+            f"--daily-at {text!r} is not a time: use HH:MM (e.g. 08:00) or off."
+        ) from None
+
+
+def _follow(
+    gateway: Gateway,
+    batch: int,
+    workers: int,
+    backoff: int,
+    poll: float,
+    daily_at: time | None,
+    as_json: bool,
+) -> None:
+    """The resident sender until SIGTERM or Ctrl-C (what is in flight is finished and recorded first)."""
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    settings = SenderSettings(
+        batch=batch, workers=workers, backoff=timedelta(seconds=backoff), poll=poll, daily_at=daily_at
+    )
+
+    def say(line: str) -> None:
+        click.echo(f"immunize sender: {line}", err=True)
+
+    with campaign_service() as service:
+        say(f"delivering as messages appear (every {poll:g} s when idle); stop with SIGTERM or Ctrl-C")
+        tally = ResidentSender(service, gateway, settings, stop=stop, report=say).run()
+    close = getattr(gateway, "close", None)
+    if callable(close):
+        close()
+    body = {
+        "sent": tally.sent,
+        "retrying": tally.retrying,
+        "rounds": tally.rounds,
+        "failures": tally.failures,
+        "daily_runs": [d.isoformat() for d in tally.daily_runs],
+    }
+    if as_json:
+        _echo_json(body)
+    else:
+        say(f"stopped: sent {tally.sent} in {tally.rounds} rounds")
 
 
 @messages.command("reply")

@@ -72,6 +72,15 @@ def start_renderer(environ: Mapping[str, str] | None = None) -> subprocess.Popen
     )
 
 
+def start_sender(environ: Mapping[str, str] | None = None) -> subprocess.Popen[bytes]:
+    """`immunize messages send --follow` as its own process: the outbox delivered as messages appear,
+    and the campaign's daily job (reminders, check-ins) run on schedule."""
+    return subprocess.Popen(
+        [sys.executable, "-c", "from cli.main import main; main()", "messages", "send", "--follow"],
+        env=dict(environ if environ is not None else os.environ),
+    )
+
+
 def stop_process(process: subprocess.Popen[bytes], timeout: float = 10.0) -> None:
     if process.poll() is None:
         process.send_signal(signal.SIGTERM)

@@ -123,8 +123,9 @@ def _serve(app: Any, host: str, port: int, threads: int) -> None:
     "--followers/--no-followers",
     default=False,
     show_default=True,
-    help="Also start the projections follower (`immunize projections run`) and the certificate renderer "
-    "(`immunize certificate render --follow`), each as its own process.",
+    help="Also start the projections follower (`immunize projections run`), the certificate renderer "
+    "(`immunize certificate render --follow`) and the SMS sender (`immunize messages send --follow`), each "
+    "as its own process.",
 )
 @click.option(
     "--allow-development",
@@ -153,7 +154,13 @@ def serve(host: str, port: int, threads: int, workers: int, followers: bool, all
     if workers > 1 and (settings.get("IMMUNIZE_DATABASE_URL") or "memory://").startswith("memory"):
         _say("immunize serve: several workers need a shared store: set IMMUNIZE_DATABASE_URL (PostgreSQL).")
         sys.exit(1)
-    from cli.multiprocess import serve_with_workers, start_followers, start_renderer, stop_process
+    from cli.multiprocess import (
+        serve_with_workers,
+        start_followers,
+        start_renderer,
+        start_sender,
+        stop_process,
+    )
     from web.admission import limits_from_config, threads_needed
 
     needed = threads_needed(limits_from_config(settings))
@@ -170,6 +177,9 @@ def serve(host: str, port: int, threads: int, workers: int, followers: bool, all
     renderer = start_renderer() if followers else None
     if renderer is not None:
         _say(f"- Certificate renderer started as process {renderer.pid}.")
+    sender = start_sender() if followers else None
+    if sender is not None:
+        _say(f"- SMS sender (immunize messages send --follow) started as process {sender.pid}.")
     try:
         if workers > 1:
             _say(f"Serving on http://{host}:{port} with {workers} gunicorn workers x {threads} threads")
@@ -177,6 +187,8 @@ def serve(host: str, port: int, threads: int, workers: int, followers: bool, all
         else:
             _serve(create_app(production), host, port, threads)
     finally:
+        if sender is not None:
+            stop_process(sender)
         if follower is not None:
             stop_process(follower)
         if renderer is not None:

@@ -735,12 +735,15 @@ class CampaignService:
         max_batches: int | None = None,
         workers: int = 1,
         on_batch: Callable[[int], None] | None = None,
+        jitter: Callable[[], float] | None = None,
     ) -> DeliveryReport:
         """Deliver every message due now, in batches: attempts recorded, then the gateway called (the
         attempt id as idempotency key, at most `workers` calls at once), then the outcomes recorded in
         one transaction. While one batch is with the gateway the next batch's attempts are recorded
         and the previous batch's outcomes (two batches in flight at most). Stops when nothing is due,
-        or when a whole batch failed (the gateway is down: the next run retries after the backoff)."""
+        or when a whole batch failed (the gateway is down: the next run retries after the backoff).
+        A failed message waits `backoff` x 2^(attempts-1), spread by `jitter` (see
+        Ledger.record_outcomes)."""
         report = DeliveryReport()
         pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sms-sender")
         flight: tuple[AttemptBatch, list[Future[DeliveryOutcome]]] | None = None
@@ -769,7 +772,9 @@ class CampaignService:
                     # every one of them failed at once (no number): look for more
                 if flight is not None:
                     outcomes = [f.result() for f in flight[1]]
-                    self.ledger.record_outcomes(outcomes, backoff=backoff, loaded=flight[0].messages)
+                    self.ledger.record_outcomes(
+                        outcomes, backoff=backoff, loaded=flight[0].messages, jitter=jitter
+                    )
                     report.batches += 1
                     for o in outcomes:
                         if o.gateway_ref is not None:

@@ -8,7 +8,7 @@ from what caused them, so running the day's job twice queues each message once.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from uuid import UUID, uuid4
@@ -37,6 +37,7 @@ from ledger.values import Actor, PersonalData, Role, Severity
 SENDER = Actor("sms-sender", Role.SYSTEM)
 GATEWAY = Actor("sms-gateway", Role.SYSTEM)
 SCHEDULER = Actor("campaign-scheduler", Role.SYSTEM)
+MAX_BACKOFF = timedelta(hours=6)  # a retry is never put off longer than this
 MAX_REPLY = 480  # three SMS parts: longer replies are cut, not refused
 log = logging.getLogger("immunize.campaign.replies")
 
@@ -159,10 +160,14 @@ class MessageCommands(CampaignBase):
         *,
         backoff: timedelta,
         loaded: dict[UUID, Message] | None = None,
+        jitter: Callable[[], float] | None = None,
     ) -> None:
         """Record delivered or failed attempts in one transaction; a failure is retried after
-        `backoff` × 2^(attempts-1). `loaded` are the messages as `start_attempt_batch` saved them: used
-        as they are, and read again only if someone changed one of them in the meantime."""
+        `backoff` × 2^(attempts-1), capped at MAX_BACKOFF; with `jitter` (a number in [0, 1) each
+        call: the randomness, a parameter) the wait is drawn between half of that and all of it, so
+        messages that failed together do not all come back at the same moment ("equal jitter").
+        `loaded` are the messages as `start_attempt_batch` saved them: used as they are, and read
+        again only if someone changed one of them in the meantime."""
         at = self.now()
         for fresh in (False, True):
             if fresh or loaded is None:
@@ -177,7 +182,9 @@ class MessageCommands(CampaignBase):
                 if o.gateway_ref is not None:
                     m.delivered(attempt_id=o.attempt_id, gateway_ref=o.gateway_ref, actor=SENDER, at=at)
                 else:
-                    wait = backoff * (2 ** max(0, m.attempts - 1))
+                    wait = min(backoff * (2 ** max(0, m.attempts - 1)), MAX_BACKOFF)
+                    if jitter is not None:
+                        wait = wait / 2 + wait / 2 * min(max(jitter(), 0.0), 1.0)
                     m.failed(
                         attempt_id=o.attempt_id,
                         error=o.error or "refused",

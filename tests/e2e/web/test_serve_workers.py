@@ -1,4 +1,5 @@
-"""`immunize serve --workers 2 --followers`: gunicorn workers and a follower process, stopped by SIGTERM."""
+"""`immunize serve --workers 2 --followers`: gunicorn workers, a follower and a sender process, stopped by
+SIGTERM."""
 
 from __future__ import annotations
 
@@ -63,15 +64,17 @@ def test_serve_runs_several_workers_and_a_follower_and_stops_them_all(tmp_path: 
         followers = [pid for pid, cmd in children if "projections run" in cmd]
         workers = [pid for pid, cmd in children if " serve " in cmd]
         renderers = [pid for pid, cmd in children if "certificate render --follow" in cmd]
+        senders = [pid for pid, cmd in children if "messages send --follow" in cmd]
         assert len(followers) == 1
         assert len(renderers) == 1
+        assert len(senders) == 1  # the SMS sender runs beside the follower
         assert len(workers) == 2
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/statistics", timeout=10) as response:
             assert response.headers["ETag"]
         server.send_signal(signal.SIGTERM)
         server.wait(60)
         assert server.returncode == 0
-        for pid in [*followers, *renderers, *workers]:
+        for pid in [*followers, *renderers, *senders, *workers]:
             assert (
                 not Path(f"/proc/{pid}").exists() or "Z" in Path(f"/proc/{pid}/stat").read_text().split()[2]
             )

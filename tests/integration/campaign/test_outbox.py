@@ -3,21 +3,29 @@ backoff, and never sent twice nor lost when the sender is killed mid-batch; repl
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
 import sys
 import threading
 from collections import Counter
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
+from time import sleep
+from uuid import UUID
 
 import pytest
 
+from ledger.campaign.messages import Message
 from ledger.domainmodel import Person
+from services.outbox_sender import ResidentSender, SenderSettings
 from services.sms_gateways import FileGateway, GatewayRefused, HttpGateway, Sms, gateway_from_settings
 from tests.fake_sms_gateway import FakeGateway, Received
 from tests.integration.campaign.conftest import ADMIN, MONDAY, OFFICER, Clock, Story, make_story
+
+MAIN = [sys.executable, "-c", "from cli.main import main; main()"]
 
 
 @pytest.fixture
@@ -191,3 +199,122 @@ def test_check_in_replies_become_reaction_reports_and_serious_ones_are_flagged(
     head = s.ledger.recorder.max_notification_id()
     assert s.service.reply("0999999999", "3 đau").outcome == "unknown_phone"
     assert s.ledger.recorder.max_notification_id() == head
+
+
+class Steps:
+    """The resident sender's time: each pause moves the story's clock on, and the script's steps run
+    between rounds; it says stop after the last step."""
+
+    def __init__(self, s: Story, steps: list[Callable[[], None]]) -> None:
+        self.s = s
+        self.steps = steps
+        self.pauses: list[float] = []
+
+    def __call__(self, seconds: float) -> bool:
+        self.pauses.append(seconds)
+        self.s.clock.now += timedelta(seconds=max(seconds, 61))  # past any backoff of the story
+        if not self.steps:
+            return True
+        self.steps.pop(0)()
+        return False
+
+
+def test_the_resident_sender_retries_with_backoff_and_jitter_and_sends_the_daily_messages_on_time(
+    sqlite_story: Story, gateway: FakeGateway, request: pytest.FixtureRequest
+) -> None:
+    s = sqlite_story
+    s.clock.now = datetime(2021, 8, 1, 0, 30, tzinfo=UTC)  # Sunday 07:30 in Viet Nam: before the daily job
+    plan_people(s, 3)
+    gateway.fail_next = 3
+    http = HttpGateway(gateway.url, gateway.token)
+    request.addfinalizer(http.close)
+    settings = SenderSettings(
+        batch=10, workers=2, backoff=timedelta(seconds=60), poll=1.0, daily_at=time(8, 0)
+    )
+
+    def monday_doses() -> None:
+        s.clock.now = datetime(2021, 8, 2, 2, 0, tzinfo=UTC)  # Monday 09:00: the appointments' day
+        for message in s.service.messages(kind="appointment"):
+            assert message.appointment_id is not None
+            s.service.check_in(message.appointment_id, actor=s.vaccinator)
+            product = s.service._appointment(message.appointment_id).product
+            s.service.record_dose(message.appointment_id, lot_id=s.lots[product], actor=s.vaccinator)
+
+    def tuesday_morning() -> None:
+        s.clock.now = datetime(2021, 8, 3, 1, 30, tzinfo=UTC)  # Tuesday 08:30: day 1 after the doses
+
+    def backoff_was_jittered() -> None:
+        # Round 1 (07:30, before the daily job) failed: each message waits 60 s with equal jitter
+        # (half of it, plus half of it x 0.5 = 45 s).
+        ids = [UUID(m.message_id) for m in s.service.messages(kind="appointment")]
+        waits = {m.next_try_at for m in s.ledger.many(Message, ids).values()}
+        assert waits == {datetime(2021, 8, 1, 0, 30, 45, tzinfo=UTC)}
+
+    def sunday_after_eight() -> None:
+        s.clock.now = datetime(2021, 8, 1, 1, 30, tzinfo=UTC)  # Sunday 08:30: the daily job is due
+
+    steps = Steps(s, [backoff_was_jittered, sunday_after_eight, monday_doses, tuesday_morning])
+    sender = ResidentSender(s.service, http, settings, wait=steps, random=lambda: 0.5)
+    tally = sender.run()
+
+    # After the failed round the sender paused longer (poll 1 s x 2, jittered to 1.5 s), then polled
+    # at its pace again once the gateway took messages.
+    assert steps.pauses[:2] == [pytest.approx(1.5), 1.0]
+    kinds = Counter(m.kind for m in s.service.messages(status="sent"))
+    # Sunday's daily job queued the reminders of Monday's appointments; Tuesday's queued the day-1
+    # check-ins of Monday's doses; each went out as soon as it was queued.
+    assert (kinds["appointment"], kinds["reminder"], kinds["checkin_day1"]) == (3, 3, 3)
+    assert [d.isoformat() for d in tally.daily_runs] == ["2021-08-01", "2021-08-02", "2021-08-03"]
+    assert len([r for r in gateway.accepted if r.text.startswith("Nhắc lịch")]) == 3
+    assert len(gateway.accepted) == len({r.key for r in gateway.accepted}) == 9
+    assert (tally.sent, tally.failures) == (9, 1)
+    assert s.service.messages(status="pending") == []
+
+
+def test_the_resident_sender_delivers_messages_as_they_appear_and_stops_on_sigterm(
+    clock: Clock, tmp_path: Path, gateway: FakeGateway
+) -> None:
+    url = f"sqlite:///{tmp_path / 'ledger.db'}"
+    s = make_story(url, clock, tmp_path / "keys", morning=20, afternoon=10)
+    env = {
+        **os.environ,
+        "IMMUNIZE_DATABASE_URL": url,
+        "IMMUNIZE_KEY_DIR": str(tmp_path / "keys"),
+        "IMMUNIZE_MESSAGE_SENDER": "gateway",
+        "IMMUNIZE_SMS_GATEWAY_URL": gateway.url,
+        "IMMUNIZE_SMS_GATEWAY_TOKEN": gateway.token,
+    }
+
+    def until(n: int) -> None:
+        for _ in range(600):
+            if len(gateway.accepted) >= n:
+                return
+            sleep(0.1)
+        raise AssertionError(f"the sender delivered {len(gateway.accepted)} of {n}")
+
+    sender = None
+    try:
+        plan_people(s, 3)
+        sender = subprocess.Popen(
+            [*MAIN, "messages", "send", "--follow", "--poll", "0.2", "--daily-at", "off", "--json"],
+            env=env,
+            cwd=Path(__file__).resolve().parents[3],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        until(3)
+        plan_people(s, 2)  # new appointments while it runs: it finds their messages by itself
+        until(5)
+        sender.send_signal(signal.SIGTERM)
+        out, err = sender.communicate(timeout=60)
+        assert sender.returncode == 0, err.decode()
+        assert json.loads(out)["sent"] == 5
+        assert "Traceback" not in err.decode()
+        assert len(gateway.accepted) == len({r.key for r in gateway.accepted}) == 5
+        assert {m.status for m in s.service.messages()} == {"sent"}
+    finally:
+        if sender is not None and sender.poll() is None:
+            sender.kill()
+            sender.wait()
+        s.store.close()
+        s.ledger.close()
