@@ -176,17 +176,22 @@ def test_plan_province_from_the_shell(tmp_path: Path, monkeypatch: pytest.Monkey
     runner = CliRunner()
     # The CLI's clock is the real one: plan a day that is still ahead of it.
     day = (date.today() + timedelta(days=7 - date.today().weekday())).isoformat()
-    first = runner.invoke(group, ["plan", "province", "--province", "01", "--date", day, "--json"])
+    plan = ["plan", "province", "--province", "01", "--date", day, "--actor-province", "01"]
+    first = runner.invoke(group, [*plan, "--json"])
     assert first.exit_code == 0, first.output
     body = json.loads(first.output)
     assert (body["province"], body["date"], body["booked_now"], body["capacity"]) == ("01", day, 3, 3)
     [site] = body["sites"]
     assert (site["status"], site["taken"], site["waiting"]) == ("planned", 3, 1)
-    again = runner.invoke(group, ["plan", "province", "--province", "01", "--date", day, "--json"])
+    again = runner.invoke(group, [*plan, "--json"])
     assert json.loads(again.output)["booked_now"] == 0
-    shown = runner.invoke(group, ["plan", "day", "--site", site["site_id"], "--date", day, "--json"])
+    shown = runner.invoke(
+        group, ["plan", "day", "--site", site["site_id"], "--date", day, "--actor-province", "01", "--json"]
+    )
     assert sum(len(x["appointments"]) for x in json.loads(shown.output)["sessions"]) == 3
-    bad = runner.invoke(group, ["plan", "province", "--province", "99", "--date", day])
+    bad = runner.invoke(
+        group, ["plan", "province", "--province", "99", "--date", day, "--actor-province", "01"]
+    )
     assert bad.exit_code != 0
     assert "Traceback" not in bad.output
     assert "province code" in bad.output
