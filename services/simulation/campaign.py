@@ -35,6 +35,7 @@ from services.campaign import CampaignService
 from services.citizen import report_reaction
 from services.people import ReactionForm
 from services.simulation.population import Household, PopulationMaker, Resident
+from services.stock import StockService
 
 # Viet Nam's campaign began on 8 March 2021 (first doses to health workers).
 CAMPAIGN_START = date(2021, 3, 8)
@@ -438,15 +439,18 @@ class _Run:
                 site_id = max(sites, key=lambda s: self.waiting[s[0]])[0]
                 n = len(self.lots[(site_id, product)])
                 expiry = today + SHELF_LIFE
-                lot_id = self.ledger.receive_lot(
+                # Through the province store (issue 13): received there, then allocated to the site,
+                # so the stock view and the operations view show allocation against use.
+                lot_id = StockService(self.ledger, self.service.store).deliver(
+                    province_code=province,
                     product=product,
                     lot_number=f"{product.split('/')[-1][:4].upper()}-{offset:03d}{n:02d}",
                     expiry=expiry,
-                    site_id=site_id,
-                    quantity=whole,
-                    actor=Actor("simulated-store", Role.SITE_STAFF, site_id),
-                    idempotency_key=self.key("lot", site_id, product, offset),
-                )
+                    doses_per_vial=1,  # single-dose counting: the simulator keeps its own per-lot tally
+                    allocations={site_id: whole},
+                    actor=officer(province),
+                    key=self.key("lot", site_id, product, offset),
+                )[site_id]
                 self.lots[(site_id, product)].append([lot_id, whole, expiry])
                 self.tally.lots += 1
                 self.tally.delivered[product] += whole
