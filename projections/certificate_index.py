@@ -20,6 +20,7 @@ class CertificateIndex(ViewProjection):
     """Certificates by UCI with their person, dose, status (current, superseded, revoked) and dates."""
 
     name = "certificate_index"
+    version = 2  # 2: `seq`, the order of issue (the health book lists certificates newest first)
     tables = (
         Table(
             "certificates",
@@ -37,18 +38,27 @@ class CertificateIndex(ViewProjection):
                 "changed_on TEXT",
                 "reason TEXT",
                 "superseded_by TEXT",
+                "seq BIGINT NOT NULL",
             ),
             ("uci",),
             indexes=(("person_id",), ("status",)),
         ),
     )
 
+    def _next_seq(self, batch: Batch) -> int:
+        memo = batch.memo.setdefault("certificate_index", {})
+        if "seq" not in memo:
+            [row] = batch.query(f"SELECT COALESCE(MAX(seq), 0) FROM {self.t('certificates')}")
+            memo["seq"] = int(row[0])
+        memo["seq"] += 1
+        return int(memo["seq"])
+
     @handles(Certificate.Issued)
     def _on_issued(self, e: Certificate.Issued, batch: Batch) -> None:
         batch.insert(
             f"INSERT INTO {self.t('certificates')} (uci, certificate_id, person_id, dose_id, dose_number, "
-            "series_doses, colour, issued_on, expires_on, status, changed_on, reason, superseded_by) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'current', NULL, NULL, NULL)",
+            "series_doses, colour, issued_on, expires_on, status, changed_on, reason, superseded_by, seq) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'current', NULL, NULL, NULL, ?)",
             e.uci,
             str(e.originator_id),
             str(e.person_id),
@@ -58,6 +68,7 @@ class CertificateIndex(ViewProjection):
             str(e.status),
             e.issued_at.date().isoformat(),
             e.expires_at.date().isoformat(),
+            self._next_seq(batch),
         )
 
     @handles(Certificate.Superseded)

@@ -19,6 +19,7 @@ class HealthBook(ViewProjection):
     """One row per person, their doses, reactions and the summary of their health declarations."""
 
     name = "health_book"
+    version = 2  # 2: doses carry their lot id and vaccinator (the pages read the health book from here)
     tables = (
         Table(
             "people",
@@ -47,7 +48,9 @@ class HealthBook(ViewProjection):
                 "dose_number INTEGER NOT NULL",
                 "product TEXT NOT NULL",
                 "lot_number TEXT NOT NULL",
+                "lot_id TEXT NOT NULL",
                 "site_id TEXT NOT NULL",
+                "vaccinator_id TEXT NOT NULL",
                 "day TEXT NOT NULL",
                 "mixed_products INTEGER NOT NULL",
                 "voided INTEGER NOT NULL",
@@ -98,15 +101,18 @@ class HealthBook(ViewProjection):
     @handles(Person.DoseAdministered)
     def _on_dose(self, e: Person.DoseAdministered, batch: Batch) -> None:
         batch.insert(
-            f"INSERT INTO {self.t('doses')} (dose_id, person_id, seq, dose_number, product, lot_number, site_id, "
-            "day, mixed_products, voided, corrections) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0)",
+            f"INSERT INTO {self.t('doses')} (dose_id, person_id, seq, dose_number, product, lot_number, lot_id, "
+            "site_id, vaccinator_id, day, mixed_products, voided, corrections) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0)",
             str(e.dose_id),
             str(e.originator_id),
             e.originator_version,
             e.dose_number,
             e.product,
             e.lot_number,
+            str(e.lot_id),
             str(e.site_id),
+            e.vaccinator_id,
             e.administered_on.isoformat(),
             int(e.mixed_products),
         )
@@ -114,11 +120,13 @@ class HealthBook(ViewProjection):
     @handles(Person.DoseCorrected)
     def _on_corrected(self, e: Person.DoseCorrected, batch: Batch) -> None:
         batch.execute(
-            f"UPDATE {self.t('doses')} SET product = ?, lot_number = ?, site_id = ?, day = ?, mixed_products = ?, "
-            "corrections = corrections + 1 WHERE dose_id = ?",
+            f"UPDATE {self.t('doses')} SET product = ?, lot_number = ?, lot_id = ?, site_id = ?, vaccinator_id = ?, "
+            "day = ?, mixed_products = ?, corrections = corrections + 1 WHERE dose_id = ?",
             e.product,
             e.lot_number,
+            str(e.lot_id),
             str(e.site_id),
+            e.vaccinator_id,
             e.administered_on.isoformat(),
             int(e.mixed_products),
             str(e.dose_id),

@@ -1,5 +1,21 @@
 """The citizen's health book: who a phone signs in for, registering self and dependants, declarations,
 reactions. The signed-in phone is the only key: a person outside its family is 'not found'.
+
+Where a health book is read from (the one place this is said; README "Projections" points here).
+Every page that shows one (the citizen's person page, the family list, the staff desk's person page,
+`GET /api/v1/desk/people/<id>` and `GET /api/v1/me/people/<id>`) reads:
+
+- doses, their numbers, lots and sites, the green/yellow status and every certificate from the
+  projections (`health_book`, `certificate_index`, site names from `sites_and_lots`). The page first
+  catches those views up to the ledger's head (`backend.read.refresh()`), so a write made a moment
+  ago (a dose just recorded, a correction, a certificate just issued) is on the page at once, without
+  reading the doses from the aggregate;
+- identity (name, date of birth, national ID, sex, ward), reactions and health declarations from the
+  ledger's Person aggregate, because they are the person's sealed personal data: no view stores them,
+  so they are opened only when a page shows them and erasure (crypto-shredding) reaches them at once.
+  `next_dose_number` also comes from there: the domain is the one place that computes it.
+
+No page reads doses or certificates from the aggregate any more.
 """
 
 from __future__ import annotations
@@ -9,7 +25,6 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from ledger.application import Ledger
-from ledger.certificates import certificates_of
 from ledger.phone import normalise_phone
 from ledger.values import Actor, Role
 from services.backend import Backend
@@ -97,11 +112,13 @@ def add_dependant(backend: Backend, phone: str, form: PersonForm) -> UUID:
 
 
 def health_book(backend: Backend, person_id: UUID) -> HealthBook:
-    """The person's record, read from the ledger (a page right after a write must show it)."""
-    record = backend.ledger.person_record(person_id)
+    """The person's health book: doses, status and certificates from the views caught up to the head
+    (a write made a moment ago shows), identity, reactions and declarations opened from the ledger."""
     backend.read.refresh()
-    names = backend.read.site_names([str(d.site_id) for d in record.doses])
-    return health_book_of(record, backend.reference, names, certificates_of(backend.ledger, person_id))
+    record = backend.ledger.person_record(person_id)
+    doses = backend.read.doses_of(person_id)
+    names = backend.read.site_names(sorted({d.site_id for d in doses}))
+    return health_book_of(record, backend.reference, doses, names, backend.read.certificates_of(person_id))
 
 
 def reaction_key(ledger: Ledger, person_id: UUID, form: ReactionForm, actor: Actor) -> str:

@@ -8,14 +8,14 @@ from datetime import date
 from uuid import UUID
 
 from ledger.application import Ledger
-from ledger.certificate_model import Certificate
-from ledger.domainmodel import Declaration, Dose, Reaction
+from ledger.domainmodel import Declaration, Reaction
 from ledger.errors import InvalidInput
 from ledger.phone import normalise_phone
 from ledger.records import PersonRecord
 from ledger.reference import Reference
 from ledger.status import VaccinationStatus, vaccination_status
 from projections import directory_queries
+from projections.book_queries import BookCertificate, BookDose
 from projections.registry import catch_up_views
 from projections.store import ViewStore
 from services.backend import Backend
@@ -79,11 +79,12 @@ def phone_family(backend: Backend, phone: str) -> list[FamilyMember]:
         record = found.get(holder)
         if record is None or record.erased:
             continue
-        people.append(family_member(record, backend.reference, "self"))
+        people.append(family_member(record, backend.reference, "self", backend.read.doses_of(holder)))
         for entry in dependants:
             dependant = found.get(entry.person_id)
             if entry.guardian_id == holder and dependant is not None and not dependant.erased:
-                people.append(family_member(dependant, backend.reference, "dependant"))
+                doses = backend.read.doses_of(entry.person_id)
+                people.append(family_member(dependant, backend.reference, "dependant", doses))
     return people
 
 
@@ -92,10 +93,10 @@ def default_priority_group(reference: Reference) -> str:
     return max(reference.priority_groups.values(), key=lambda g: g.rank).code
 
 
-def status_of(record: PersonRecord, reference: Reference) -> VaccinationStatus:
-    """The person's green/yellow/none status (ledger.status, the one rule)."""
-    doses = sorted(record.doses, key=lambda d: d.administered_on)
-    return vaccination_status([d.product for d in doses], reference.vaccines)
+def status_of(doses: Sequence[BookDose], reference: Reference) -> VaccinationStatus:
+    """The green/yellow/none status of these doses (ledger.status, the one rule), oldest first."""
+    ordered = sorted(doses, key=lambda d: d.day)
+    return vaccination_status([d.product for d in ordered], reference.vaccines)
 
 
 @dataclass(frozen=True)
@@ -115,15 +116,18 @@ class FamilyMember:
         return dict(self.__dict__)
 
 
-def family_member(record: PersonRecord, reference: Reference, relation: str) -> FamilyMember:
-    status = status_of(record, reference)
+def family_member(
+    record: PersonRecord, reference: Reference, relation: str, doses: Sequence[BookDose]
+) -> FamilyMember:
+    """A family line: the name from the ledger, the doses and status from the health-book view."""
+    status = status_of(doses, reference)
     return FamilyMember(
         id=str(record.person_id),
         full_name=record.display_name,
         date_of_birth=record.date_of_birth,
         relation=relation,
         guardian_id=str(record.guardian_id) if record.guardian_id else None,
-        doses=len(record.doses),
+        doses=len(doses),
         status=status.colour.value,
         status_reason=status.reason.value,
     )
@@ -187,8 +191,8 @@ class CertificateLine:
 
 @dataclass(frozen=True)
 class HealthBook:
-    """One person's record as citizen and staff pages show it (read from the ledger: the page must show
-    a write just made; never the phone number)."""
+    """One person's record as citizen and staff pages show it (never the phone number); which part is read
+    from the views and which from the ledger is said in services.citizen."""
 
     id: str
     national_id: str | None
@@ -222,18 +226,18 @@ class HealthBook:
         return data
 
 
-def dose_line(dose: Dose, reference: Reference, site_names: dict[str, str]) -> DoseLine:
+def dose_line(dose: BookDose, reference: Reference, site_names: dict[str, str]) -> DoseLine:
     vaccine = reference.vaccines.get(dose.product)
     return DoseLine(
-        dose_id=str(dose.dose_id),
+        dose_id=dose.dose_id,
         dose_number=dose.dose_number,
         product=dose.product,
         vaccine=vaccine.name if vaccine is not None else dose.product,
-        lot_id=str(dose.lot_id),
+        lot_id=dose.lot_id,
         lot_number=dose.lot_number,
-        date=dose.administered_on.isoformat(),
-        site_id=str(dose.site_id),
-        site_name=site_names.get(str(dose.site_id), ""),
+        date=dose.day.isoformat(),
+        site_id=dose.site_id,
+        site_name=site_names.get(dose.site_id, ""),
         vaccinator_id=dose.vaccinator_id,
         mixed_products=dose.mixed_products,
     )
@@ -263,31 +267,29 @@ def declaration_line(declaration: Declaration) -> DeclarationLine:
     )
 
 
-def certificate_line(certificate: Certificate) -> CertificateLine:
-    if certificate.withdrawn:
-        state = "revoked"
-    elif certificate.superseded_by:
-        state = "superseded"
-    else:
-        state = "current"
+def certificate_line(certificate: BookCertificate) -> CertificateLine:
+    revoked = certificate.status == "revoked"
     return CertificateLine(
         uci=certificate.uci,
         dose_number=certificate.dose_number,
         series_doses=certificate.series_doses,
-        issued_on=certificate.issued_at.date().isoformat(),
-        state=state,
-        reason=certificate.revoked_reason,
-        revoked_on=certificate.revoked_at.date().isoformat() if certificate.revoked_at else None,
+        issued_on=certificate.issued_on,
+        state=certificate.status,
+        reason=certificate.reason if revoked else None,
+        revoked_on=certificate.changed_on if revoked else None,
     )
 
 
 def health_book_of(
     record: PersonRecord,
     reference: Reference,
+    doses: Sequence[BookDose],
     site_names: dict[str, str],
-    certificates: Sequence[Certificate] = (),
+    certificates: Sequence[BookCertificate] = (),
 ) -> HealthBook:
-    status = status_of(record, reference)
+    """The page's health book: identity, reactions and declarations from the ledger record (sealed
+    personal data, opened here); doses, status and certificates from the views (services.citizen)."""
+    status = status_of(doses, reference)
     return HealthBook(
         id=str(record.person_id),
         national_id=record.national_id,
@@ -300,10 +302,10 @@ def health_book_of(
         priority_group=record.priority_group,
         guardian_id=str(record.guardian_id) if record.guardian_id else None,
         dependant_ids=tuple(str(d) for d in record.dependant_ids),
-        doses=tuple(dose_line(d, reference, site_names) for d in record.doses),
+        doses=tuple(dose_line(d, reference, site_names) for d in doses),
         reactions=tuple(reaction_line(r) for r in record.reactions),
         declarations=tuple(declaration_line(d) for d in record.declarations),
-        certificates=tuple(certificate_line(c) for c in reversed(certificates)),
+        certificates=tuple(certificate_line(c) for c in certificates),  # newest first
         erased=record.erased,
         status=status.colour.value,
         status_reason=status.reason.value,

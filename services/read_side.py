@@ -1,8 +1,8 @@
 """The read side the pages, the API and the CLI look things up in: the projections' views.
 
 Sites and lots (`sites_and_lots`), the people directory (`people_directory`), the phone index
-(`phone_index`, keyed with the web's key) and UCI -> person (`certificate_index`). `refresh()` brings
-these four views up to the ledger's head in one pass (each page of the log decoded once), and does
+(`phone_index`, keyed with the web's key), certificates (`certificate_index`) and doses (`health_book`).
+`refresh()` brings these views up to the ledger's head in one pass (each page of the log decoded once), and does
 nothing but ask the head when nothing was written since the last refresh: a page that calls it from
 three services refreshes the views at most once. A process that also runs the views in the
 background (`immunize web serve`, `immunize run`) is fine: each page's position is checked inside its
@@ -21,14 +21,16 @@ from uuid import UUID
 from ledger.application import Ledger
 from ledger.errors import PhoneInvalid
 from ledger.phone import normalise_phone
+from projections import book_queries
 from projections import directory_queries as q
+from projections.book_queries import BookCertificate, BookDose
 from projections.directory_queries import DirectoryEntry, LotEntry, SiteEntry
 from projections.projection import ViewKeys
 from projections.queries import certificate_by_uci
 from projections.registry import catch_up_views
 from projections.store import ViewStore
 
-READ_VIEWS = ("sites_and_lots", "people_directory", "certificate_index")
+READ_VIEWS = ("sites_and_lots", "people_directory", "certificate_index", "health_book")
 KEYED_READ_VIEWS = ("phone_index",)
 
 
@@ -99,6 +101,13 @@ class ReadSide:
         refreshed first: a citizen signs in right after registering."""
         self.refresh()
         return q.people_with_phone(self.views, key)
+
+    # health books --------------------------------------------------------------------------------
+    def doses_of(self, person_id: UUID) -> list[BookDose]:
+        return book_queries.doses_of(self.views, person_id)
+
+    def certificates_of(self, person_id: UUID) -> list[BookCertificate]:
+        return book_queries.certificates_of(self.views, person_id)
 
     def person_for_uci(self, uci: str) -> str | None:
         """The person a certificate was issued to (refreshed first: a certificate issued a moment ago)."""

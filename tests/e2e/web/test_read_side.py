@@ -231,3 +231,50 @@ def test_a_staff_page_refreshes_the_views_at_most_once(seeded: tuple[Ledger, Pat
     assert page.status_code == 200
     assert "Đỗ Văn Sửa" in page.get_data(as_text=True)
     assert read.refreshes == before + 1  # the site, the lots and the names: one catch-up for the page
+
+
+def test_the_health_book_pages_read_the_views_caught_up_to_the_write_just_made(
+    seeded: tuple[Ledger, Path],
+) -> None:
+    """A dose recorded at the desk is on the next page at once (the views are caught up to the head
+    before reading), and what the page lists is the health_book view's, not the aggregate's."""
+    ledger, base = seeded
+    app = make_app(base, ledger, WTF_CSRF_ENABLED=False)
+    read = app.extensions["immunize"].platform.read
+    read.refresh()
+    site = read.sites()[0]
+    lot = ledger.receive_lot(
+        product="EU/1/20/1528",
+        lot_number="RS-BOOK-1",
+        expiry=ledger.today() + timedelta(days=90),
+        site_id=UUID(site.id),
+        quantity=100,
+        actor=SYSTEM,
+        idempotency_key="rs-book-lot",
+    )
+    client = staff_client(app, site.id)
+    person = next(r for r in listed(ledger) if r.national_id and not r.doses and not r.erased)
+    today = app.extensions["immunize"].clock().date().isoformat()
+    recorded = client.post(
+        f"/desk/people/{person.person_id}/doses",
+        data={"lot_id": str(lot), "dose_number": "1", "given_on": today, "idempotency_key": "rs-book-1"},
+    )
+    assert recorded.status_code == 302
+
+    book = client.get(f"/api/v1/desk/people/{person.person_id}").get_json()
+    assert [(d["dose_number"], d["lot_number"], d["lot_id"]) for d in book["doses"]] == [
+        (1, "RS-BOOK-1", str(lot))
+    ]
+    assert book["status"] == "yellow"
+
+    # the view is the source: its row, changed behind the app's back, is what the pages show
+    views = app.extensions["immunize"].platform.views
+    views.execute(
+        f"UPDATE {view_table(app, 'health_book_doses')} SET lot_number = ? WHERE person_id = ?",
+        ("RS-FROM-VIEW", str(person.person_id)),
+    )
+    assert [
+        d["lot_number"] for d in client.get(f"/api/v1/desk/people/{person.person_id}").get_json()["doses"]
+    ] == ["RS-FROM-VIEW"]
+    assert "RS-FROM-VIEW" in client.get(f"/desk/people/{person.person_id}").get_data(as_text=True)
+    assert [d.lot_number for d in ledger.person_record(person.person_id).doses] == ["RS-BOOK-1"]

@@ -1,0 +1,90 @@
+"""Read functions for the health-book pages: one person's doses (`health_book` view) and certificates
+(`certificate_index` view), as rows the service layer turns into what the page shows.
+
+Nothing personal is here: identity, reactions' and declarations' own words are opened from the
+ledger by the caller (services.citizen says which page reads what, and why).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from uuid import UUID
+
+from projections.certificate_index import CertificateIndex
+from projections.health_book import HealthBook
+from projections.store import ViewStore
+
+
+@dataclass(frozen=True)
+class BookDose:
+    """A dose that counts (voided doses are left out), numbered as the ledger numbers it."""
+
+    dose_id: str
+    dose_number: int
+    product: str
+    lot_id: str
+    lot_number: str
+    day: date
+    site_id: str
+    vaccinator_id: str
+    mixed_products: bool
+
+
+@dataclass(frozen=True)
+class BookCertificate:
+    """A certificate the person was given: current, superseded (still valid) or revoked (with why)."""
+
+    uci: str
+    dose_number: int
+    series_doses: int
+    issued_on: str
+    status: str
+    reason: str | None
+    changed_on: str | None
+
+
+def doses_of(store: ViewStore, person_id: UUID) -> list[BookDose]:
+    """The person's doses that count, in the order given."""
+    table = HealthBook.recorder(store).t("doses")
+    rows = store.query(
+        f"SELECT dose_id, dose_number, product, lot_id, lot_number, day, site_id, vaccinator_id, mixed_products "
+        f"FROM {table} WHERE person_id = ? AND voided = 0 ORDER BY seq",
+        (str(person_id),),
+    )
+    return [
+        BookDose(
+            str(r[0]),
+            int(r[1]),
+            str(r[2]),
+            str(r[3]),
+            str(r[4]),
+            date.fromisoformat(str(r[5])),
+            str(r[6]),
+            str(r[7]),
+            bool(r[8]),
+        )
+        for r in rows
+    ]
+
+
+def certificates_of(store: ViewStore, person_id: UUID) -> list[BookCertificate]:
+    """Every certificate the person was given, newest first."""
+    table = CertificateIndex.recorder(store).t("certificates")
+    rows = store.query(
+        f"SELECT uci, dose_number, series_doses, issued_on, status, reason, changed_on FROM {table} "
+        "WHERE person_id = ? ORDER BY seq DESC",
+        (str(person_id),),
+    )
+    return [
+        BookCertificate(
+            str(r[0]),
+            int(r[1] or 0),
+            int(r[2] or 0),
+            str(r[3]),
+            str(r[4]),
+            r[5] and str(r[5]),
+            r[6] and str(r[6]),
+        )
+        for r in rows
+    ]
