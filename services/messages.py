@@ -311,8 +311,8 @@ ERROR_MESSAGES: Final[dict[str, dict[str, str]]] = {
         "en": "The view was just updated by another process. Try again.",
     },
     "view_needs_key": {
-        "vi": "Bảng chỉ mục số điện thoại chỉ được dựng trong tiến trình web (cần khóa của web). Chạy `immunize web serve`.",
-        "en": "The phone index is built only by the web process (it needs the web's key). Run `immunize web serve`.",
+        "vi": "Bảng chỉ mục số điện thoại chỉ được dựng trong tiến trình web (cần khóa của web). Nó được dựng khi chạy `immunize serve` hoặc `immunize run`.",
+        "en": "The phone index is built only by the web process (it needs the web's key). It is built by `immunize serve` or `immunize run`.",
     },
     "audit_error": {
         "vi": "Chuỗi kiểm toán chưa sẵn sàng. Báo quản trị hệ thống.",
