@@ -219,7 +219,7 @@ CAMPAIGN_CATALOG: dict[str, dict[str, str]] = {
     "nav.priority": {"vi": "Thứ tự ưu tiên", "en": "Priority list"},
     "nav.vaccination": {"vi": "Đăng ký và lịch tiêm", "en": "Register and appointments"},
     "field.first_day": {"vi": "Ngày bắt đầu", "en": "First day"},
-    "campaign.sessions_free": {"vi": "{count} buổi còn chỗ", "en": "{count} sessions with places"},
+    "campaign.sessions_free": {"vi": "{count} buổi còn chỗ", "en": "sessions with places: {count}"},
     "campaign.change_capacity": {"vi": "Đổi số chỗ mỗi buổi", "en": "Change the places per session"},
     "campaign.capacity_of": {
         "vi": "{session} {start}–{end}: số chỗ",
