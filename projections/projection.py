@@ -227,8 +227,11 @@ class ViewProjection(Projection[ViewRecorder]):
         handlers = self._handlers
         with self.store.transaction(write=True) as cursor:
             if after is not None:
+                # FOR UPDATE on PostgreSQL: a second reader applying the same page waits here until
+                # the first commits, then sees the new position (SQLite's writers are serial already).
+                lock = " FOR UPDATE" if self.store.dialect == "postgres" else ""
                 cursor.execute(
-                    f"SELECT notification_id FROM {self.view.tracking_table} WHERE application_name = ?",
+                    f"SELECT notification_id FROM {self.view.tracking_table} WHERE application_name = ?{lock}",
                     (tracking.application_name,),
                 )
                 row = cursor.fetchone()

@@ -18,7 +18,7 @@ from types import TracebackType
 from typing import Any
 
 from eventsourcing.application import Application
-from eventsourcing.persistence import Notification, Tracking
+from eventsourcing.persistence import IntegrityError, Notification, Tracking
 
 from projections.follow import DEFAULT_PAGE_SIZE, DEFAULT_POLL_INTERVAL, PollingFollower, open_follower
 from projections.projection import ViewKeys, ViewMovedOn, ViewNeedsKey, ViewProjection
@@ -58,6 +58,14 @@ def _apply_after(
             projection.process_page(events, Tracking(app.name, todo[-1].id), after=positions[name])
         except ViewMovedOn as moved:
             positions[name] = moved.position
+            continue
+        except IntegrityError:
+            # The view's first page, which has no position row to lock yet: the other reader's
+            # commit made ours fail on the position's key. Read on from where it left the view.
+            now = projection.view.max_tracking_id(app.name) or 0
+            if now <= positions[name]:
+                raise
+            positions[name] = now
             continue
         positions[name] = todo[-1].id
         return
