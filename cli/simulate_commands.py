@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Mapping
+from datetime import UTC, date, datetime, timedelta
 
 import click
 from rich.console import Console
@@ -11,7 +13,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from cli.ledger_context import open_ledger
-from projections.store import open_view_store
+from ledger.application import Ledger
+from projections.store import ViewStore, open_view_store
+from services.backend import Backend
 from services.simulation.campaign import CAMPAIGN_START, Tally, check_arguments, simulate
 
 
@@ -33,6 +37,7 @@ def simulate_command(scale: float, days: int, seed: int, start: str, as_json: bo
     with open_ledger() as ledger:
         store = open_view_store(ledger.store)
         try:
+            backend = certificate_backend(ledger, store, first_day)
             with Progress(
                 TextColumn("simulating"),
                 BarColumn(),
@@ -50,7 +55,14 @@ def simulate_command(scale: float, days: int, seed: int, start: str, as_json: bo
                     bar.update(task, completed=day, events=f"{events:,}", rate=rate)
 
                 tally = simulate(
-                    ledger, store, scale=scale, days=days, seed=seed, start=first_day, progress=advance
+                    ledger,
+                    store,
+                    scale=scale,
+                    days=days,
+                    seed=seed,
+                    start=first_day,
+                    progress=advance,
+                    certificates=backend,
                 )
         finally:
             store.close()
@@ -58,6 +70,22 @@ def simulate_command(scale: float, days: int, seed: int, start: str, as_json: bo
         click.echo(json.dumps(tally.as_json(), ensure_ascii=False, indent=2))
         return
     Console().print(summary_table(tally, ledger.reference.provinces))
+
+
+def certificate_backend(ledger: Ledger, store: ViewStore, first_day: date) -> Backend:
+    """The backend the certificate service signs with: IMMUNIZE_KEY_DIR. When no key store exists there
+    yet, development keys are created dated from the day before the campaign (certificates are signed
+    on the simulated days; a later `immunize run` or `serve` adds a key for today)."""
+    from keys.development import ensure_development_keys
+    from keys.store import KeyStore
+    from web.config import key_dir
+    from web.platform import Platform
+
+    keys = key_dir(os.environ)
+    if not KeyStore(keys).exists():
+        before = first_day - timedelta(days=1)
+        ensure_development_keys(keys, datetime(before.year, before.month, before.day, tzinfo=UTC))
+    return Platform(ledger.store, keys, ledger=ledger, views=store).backend
 
 
 def summary_table(tally: Tally, provinces: Mapping[str, object]) -> Table:
@@ -89,6 +117,8 @@ def summary_table(tally: Tally, provinces: Mapping[str, object]) -> Table:
     ]  # fmt: skip
     for what, count in rows:
         table.add_row(what, count)
+    for note in tally.notes:
+        table.add_row("note", note)
     for code, pct in tally.coverage().items():
         name = getattr(provinces.get(code), "name", code)
         table.add_row(f"coverage {code} {name}", f"{pct:.1f}% of {tally.population[code]:,}")

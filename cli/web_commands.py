@@ -6,7 +6,7 @@ import os
 import secrets
 import sys
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -221,15 +221,18 @@ def _seed(app: Any, ledger: Any, scale: float, days: int) -> None:
         _say("- Ledger already has people: not seeding.")
         return
     _say(f"- Simulating the demo campaign (first start: scale {scale:g}, {days} days) ...")
-    tally = simulate(ledger, app.extensions["immunize"].platform.views, scale=scale, days=days, seed=1)
+    platform = app.extensions["immunize"].platform
+    tally = simulate(ledger, platform.views, scale=scale, days=days, seed=1, certificates=platform.backend)
     data = tally.as_json()
     _say(
         f"  Demo campaign seeded in {tally.seconds:.1f} s ({tally.events_per_second:,.0f} events/s): "
         f"{tally.people:,} people ({tally.dependants:,} dependants) in {tally.households:,} families, "
         f"{tally.sites} sites, {tally.registrations:,} registrations, {tally.appointments:,} appointments, "
         f"{tally.no_shows:,} no-shows, {tally.doses:,} doses {data['doses_by_product']}, "
-        f"reactions {data['reactions']}"
+        f"reactions {data['reactions']}, {tally.certificates:,} certificates"
     )
+    for note in tally.notes:
+        _say(f"  {note}")
 
 
 def _start_projections(app: Any, ledger: Any) -> Any:
@@ -350,7 +353,14 @@ def run(host: str, port: int, scale: float, days: int) -> None:
     os.environ.setdefault("IMMUNIZE_POPULATION_SCALE", f"{scale:g}")
     keys = key_dir(os.environ)
     _say("immunize run: DEVELOPMENT start (demo data, development keys, plain HTTP on localhost)")
-    _step("Development keys", lambda: _ensure_keys(keys, now))
+    # A first start dates its development keys from before the demo campaign, so the simulated days can
+    # sign their certificates; a key for today is added once the campaign is seeded.
+    from keys.store import KeyStore
+    from services.simulation.campaign import CAMPAIGN_START
+
+    first_start = not KeyStore(keys).exists()
+    campaign_eve = datetime.combine(CAMPAIGN_START - timedelta(days=1), datetime.min.time(), UTC)
+    _step("Development keys", lambda: _ensure_keys(keys, campaign_eve if first_start else now))
     try:
         from web import create_app
 
@@ -360,6 +370,8 @@ def run(host: str, port: int, scale: float, days: int) -> None:
         _say(f"- The web app cannot start: {exc}")
         sys.exit(1)
     _step("Demo campaign", lambda: _seed(app, ledger, scale, days))
+    if first_start:
+        _step("Development keys for today", lambda: _ensure_keys(keys, now))
     _step("Projections", lambda: _start_projections(app, ledger))
     _step("Audit chain", lambda: _start_audit_chain(keys, app.extensions["immunize"].platform.store.url))
     accounts = _step("Demo staff accounts", lambda: _demo_accounts(app, ledger)) or []

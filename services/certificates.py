@@ -4,6 +4,7 @@ its pictures (PNG, SVG) and printable PDF. The ledger decides reuse (`certificat
 
 from __future__ import annotations
 
+import os
 import threading
 from collections import Counter
 from collections.abc import Callable
@@ -15,6 +16,7 @@ from credentials import IssuedCertificate, VaccinationRecord, qr
 from credentials.pdf import certificate_pdf
 from credentials.qr import png_bytes, qr_matrix, svg_text
 from credentials.series import latest_dose, rules_fingerprint
+from credentials.uvci import RandomBytes
 from keys.signer import DocumentSigner
 from keys.signing import load_current_signer
 from ledger.application import Ledger
@@ -89,7 +91,12 @@ class CurrentCertificate:
 
 
 def _issue(
-    backend: Backend, person_id: UUID, now: datetime, *, issue: bool = False
+    backend: Backend,
+    person_id: UUID,
+    now: datetime,
+    *,
+    issue: bool = False,
+    random_bytes: RandomBytes = os.urandom,
 ) -> tuple[Person, IssueResult]:
     """The current certificate; with issue=True a new one when none is current (only on a POST)."""
     person = backend.ledger.get_person(person_id)
@@ -99,7 +106,9 @@ def _issue(
         raise NoDoseYet("No dose yet, so no certificate.")
     signer = load_current_signer(backend.key_dir, passphrase(backend), now)
     if issue:
-        return person, certificate_for_download(backend.ledger, person_id, signer, now=now)
+        return person, certificate_for_download(
+            backend.ledger, person_id, signer, now=now, random_bytes=random_bytes
+        )
     found = reusable_certificate(backend.ledger, person_id, signer, now=now)
     if found is None:
         raise CertificateNotIssued("There is no current certificate: ask for one first.")
@@ -122,10 +131,18 @@ def index_entry(issued: IssueResult, holder: UUID, rules: str | None = None) -> 
     )
 
 
-def current(backend: Backend, person_id: UUID, *, now: datetime, issue: bool = False) -> CurrentCertificate:
+def current(
+    backend: Backend,
+    person_id: UUID,
+    *,
+    now: datetime,
+    issue: bool = False,
+    random_bytes: RandomBytes = os.urandom,
+) -> CurrentCertificate:
     """The person's current certificate; `issue=True` (a POST) issues one when none is current,
-    superseding the old; otherwise CertificateNotIssued."""
-    person, issued = _issue(backend, person_id, now, issue=issue)
+    superseding the old; otherwise CertificateNotIssued. `random_bytes` draws the UCI (the simulator
+    passes a seeded source, so the same seed gives the same certificate index)."""
+    person, issued = _issue(backend, person_id, now, issue=issue, random_bytes=random_bytes)
     if issue:
         # The issuing transaction has committed (its Certificate.Issued event is the renderer's queue):
         # mark it as the one to hand out at once; the renderer draws its files off the request.

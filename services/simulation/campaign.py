@@ -20,6 +20,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
+from keys.errors import KeysError
 from ledger.application import Ledger
 from ledger.campaign.errors import NoStock
 from ledger.campaign.registration_commands import RegistrationEntry
@@ -28,9 +29,12 @@ from ledger.errors import InvalidInput
 from ledger.records import PersonRequest
 from ledger.values import Actor, Role
 from projections import campaign_queries
+from projections.certificate_index import CertificateIndex
 from projections.registry import catch_up_views, digests
 from projections.statistics import Statistics as StatisticsView
 from projections.store import ViewStore
+from services import certificates
+from services.backend import Backend
 from services.campaign import CampaignService
 from services.citizen import report_reaction
 from services.people import ReactionForm
@@ -40,7 +44,7 @@ from services.stock import StockService
 # Viet Nam's campaign began on 8 March 2021 (first doses to health workers).
 CAMPAIGN_START = date(2021, 3, 8)
 MAX_DAYS = 730
-BATCH = 500
+BATCH = 2_000
 REGISTER_BATCH = 1_000
 
 
@@ -76,6 +80,9 @@ NO_SHOW = 0.08
 REACTIONS = [("mild", 0.06), ("moderate", 0.004), ("serious", 0.0001)]
 SYMPTOMS = {"mild": "đau tại chỗ tiêm, sốt nhẹ", "moderate": "sốt 39°C, đau cơ", "serious": "phản vệ độ II"}
 PEOPLE_PER_SITE = 600
+# Who asks for their certificate on the evening of a dose (the citizen's page or the health book app):
+# most people finishing the primary series, a few after a first dose.
+ASKS_CERTIFICATE = {"series_complete": 0.5, "otherwise": 0.1}
 BOX = 1  # a province store ships each week's whole doses (at small scales a box would never fill)
 
 
@@ -101,6 +108,7 @@ class Tally:
     reactions: Counter[str] = field(default_factory=Counter)
     follow_ups: int = 0
     certificates: int = 0
+    notes: list[str] = field(default_factory=list)  # what the run could not do, one sentence each
     messages: Counter[str] = field(default_factory=Counter)  # queued in the outbox, by kind
     population: Counter[str] = field(default_factory=Counter)  # simulated people per province
     vaccinated: Counter[str] = field(default_factory=Counter)  # people with a first dose, per province
@@ -147,6 +155,7 @@ class Tally:
             "reactions": {s: self.reactions[s] for s, _ in REACTIONS},
             "serious_followed_up": self.follow_ups,
             "certificates": self.certificates,
+            "notes": self.notes,
             "messages_by_kind": dict(sorted(self.messages.items())),
             "coverage_pct": self.coverage(),
             "events": self.events,
@@ -217,13 +226,17 @@ def simulate(
     seed: int,
     start: date | str = CAMPAIGN_START,
     progress: Callable[[int, int], None] | None = None,
+    certificates: Backend | None = None,
 ) -> Tally:
-    """Run the campaign; `progress(day, events so far)` is called after each simulated day."""
+    """Run the campaign; `progress(day, events so far)` is called after each simulated day. With
+    `certificates` (the web's backend: its key directory signs), people ask for their certificate after
+    a dose through the certificate service, as the citizen's page does."""
     first_day = check_arguments(scale, days, start)
     began = time.perf_counter()
     before = ledger.recorder.max_notification_id() or 0
     with simulated_time(ledger, seed) as set_now:
         run = _Run(ledger, store, random.Random(seed), Tally(seed, scale, days, first_day), set_now)
+        run.backend = certificates
         run.setup()
         for offset in range(days):
             run.day(offset)
@@ -265,6 +278,14 @@ def statistics_totals(store: ViewStore) -> dict[str, Any]:
     }
 
 
+def certificates_in_index(store: ViewStore) -> int:
+    """How many certificates the `certificate_index` projection holds (current, superseded or revoked)."""
+    view = CertificateIndex.recorder(store)
+    sql = f"SELECT count(*) FROM {view.t('certificates')}"  # noqa: S608 - the view's own table name
+    with store.transaction(write=False) as cursor:
+        return int(next(iter(cursor.stream(sql)))[0])
+
+
 def tally_totals(tally: Tally) -> dict[str, Any]:
     """The tally in the same terms as `statistics_totals`."""
     data = tally.as_json()
@@ -303,6 +324,10 @@ class _Run:
         self.by_id: dict[UUID, _Person] = {}
         self.planned: set[tuple[UUID, date]] = set()  # (site, day) with appointments
         self.products = sorted({product for _, product, _ in DELIVERIES})
+        self.backend: Backend | None = None
+        self.uci_source = random.Random(f"uci:{tally.seed}")  # UCIs from the seed: the same index
+        self.asking: list[tuple[UUID, date]] = []  # people asking for their certificate this evening
+        self.issued: set[str] = set()  # UCIs handed out
         ranks = {g.code: g.rank for g in ledger.reference.priority_groups.values()}
         self.rank = ranks
 
@@ -316,18 +341,21 @@ class _Run:
     # ---- day 0: population and sites ------------------------------------------------------------
 
     def setup(self) -> None:
+        """Every province's sites first (each added site is read back from the views, cheap while the
+        log is short), then its households, registered in batches."""
         self.at(self.start - timedelta(days=1), 9)
         maker = PopulationMaker(self.ledger.reference, self.rng, self.start)
+        homes: dict[str, tuple[int, list[Any]]] = {}
         for province, count in maker.counts(self.tally.scale).items():
             wards = maker.wards[province]
             n_sites = max(1, round(count / PEOPLE_PER_SITE))
             site_wards = self.rng.sample(wards, min(len(wards), n_sites))
             # People live in the sites' wards and a few around them (a site serves its neighbourhood).
-            home_wards = site_wards + self.rng.sample(wards, min(len(wards), n_sites))
+            homes[province] = (count, site_wards + self.rng.sample(wards, min(len(wards), n_sites)))
             for n, ward in enumerate(site_wards):
                 self.add_site(province, n, ward.code, ward.full_name)
-            households = maker.households(province, count, home_wards)
-            self.register(province, households)
+        for province, (count, home_wards) in homes.items():
+            self.register(province, maker.households(province, count, home_wards))
             self.tally.population[province] += count
 
     def add_site(self, province: str, n: int, ward: str, ward_name: str) -> None:
@@ -419,6 +447,8 @@ class _Run:
         self.attend(today)
         self.at(today, 17)
         self.plan(today + timedelta(days=1))
+        self.at(today, 20)
+        self.certify()
 
     def deliver(self, today: date, offset: int) -> None:
         """This week's doses, shared among provinces by population; a province's store ships whole doses
@@ -551,12 +581,43 @@ class _Run:
             person.vaccinated = True
             self.waiting[person.site_id] -= 1
             self.tally.vaccinated[person.resident.province] += 1
+        vaccine = self.ledger.reference.vaccines.get(a.product)
+        complete = vaccine is not None and a.dose_number >= vaccine.doses_in_primary_series
+        share = ASKS_CERTIFICATE["series_complete" if complete else "otherwise"]
+        if self.rng.random() < share:
+            self.asking.append((person.person_id, today))
         roll = self.rng.random()
         for severity, rate in REACTIONS:
             if roll < rate:
                 self.react(person, dose_id, today, severity, vaccinator)
                 break
             roll -= rate
+
+    def certify(self) -> None:
+        """This evening's certificate requests, through the certificate service as the citizen's page
+        asks (a POST: issued when none is current; its files are drawn later by the renderer)."""
+        asking, self.asking = self.asking, []
+        if self.backend is None:
+            return
+        for person_id, _day in asking:
+            try:
+                issued = certificates.current(
+                    self.backend,
+                    person_id,
+                    now=self.ledger.now(),
+                    issue=True,
+                    random_bytes=self.uci_source.randbytes,
+                )
+            except KeysError as exc:  # keys made after the campaign's dates cannot sign in 2021
+                self.tally.notes.append(
+                    f"No certificates were issued: the key directory cannot sign on "
+                    f"{self.ledger.today().isoformat()} ({exc}); `immunize run` creates development keys "
+                    "dated from the campaign's start on first start."
+                )
+                self.backend = None
+                return
+            self.issued.add(issued.uci)
+            self.tally.certificates = len(self.issued)
 
     def react(self, person: _Person, dose_id: UUID, today: date, severity: str, staff: Actor) -> None:
         reaction_id = report_reaction(

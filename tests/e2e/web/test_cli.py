@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import socket
@@ -68,6 +69,9 @@ def test_immunize_run_starts_a_seeded_server_and_prints_the_demo_sign_in(tmp_pat
     text = log.read_text()
     assert "DEVELOPMENT KEYS" in text
     assert "Demo campaign seeded" in text
+    # Keys dated from before the campaign signed the simulated certificates; a key for today was added.
+    assert re.search(r"\b[1-9][0-9,]* certificates\b", text), text
+    assert "Development keys for today:" not in text  # that step printed no error
     assert "username demo.staff" in text
     assert "citizen   phone 0" in text
     assert "Traceback" not in text

@@ -4,12 +4,17 @@ the exported log on a fresh store - agree."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from cli.main import _register, immunize
+from keys.development import ensure_development_keys
 from ledger.application import Ledger
 from ledger.errors import InvalidInput
 from ledger.settings import parse_database_url
@@ -17,12 +22,14 @@ from projections.queries import public_statistics
 from projections.store import open_view_store
 from services.simulation.campaign import (
     Tally,
+    certificates_in_index,
     check_arguments,
     ledger_digest,
     simulate,
     statistics_totals,
     tally_totals,
 )
+from web.platform import Platform
 
 SCALE = 0.00002  # about 1,950 people in 63 provinces
 DAYS = 75  # AstraZeneca from day 0, Sinopharm from day 49
@@ -32,9 +39,15 @@ def _run(tmp_path: Path, name: str, seed: int) -> tuple[str, Tally, dict[str, ob
     url = f"sqlite:///{tmp_path / name / 'ledger.db'}"
     ledger = Ledger(url, key_dir=tmp_path / name / "keys")
     store = open_view_store(ledger.store)
+    # Signing keys dated from before the campaign (certificates are signed on the simulated days), each
+    # run its own: the digest must not depend on the key (no signature or kid is in any view).
+    signing = tmp_path / name / "signing"
+    ensure_development_keys(signing, datetime(2021, 3, 1, tzinfo=UTC), warn=lambda _line: None)
+    backend = Platform(ledger.store, signing, ledger=ledger, views=store).backend
     try:
-        tally = simulate(ledger, store, scale=SCALE, days=DAYS, seed=seed)
+        tally = simulate(ledger, store, scale=SCALE, days=DAYS, seed=seed, certificates=backend)
         totals = statistics_totals(store)
+        assert certificates_in_index(store) == tally.certificates
         assert public_statistics(store).total_doses.value == tally.doses  # the page's own total
     finally:
         store.close()
@@ -67,6 +80,8 @@ def test_same_seed_same_ledger_and_three_counts_agree(tmp_path: Path) -> None:
     assert set(first.doses_by_product) <= {"EU/1/21/1529", "BBIBP-CorV"}  # only these had arrived
     assert any(pct > 0 for pct in first.coverage().values())
     assert first.messages["appointment"] == first.appointments  # each booking texted once
+    assert first.certificates > 0  # asked for after doses, through the certificate service
+    assert first.notes == []
 
     # The simulator's tally equals the public statistics projection's counts (and the page's total).
     assert published == tally_totals(first)
@@ -103,6 +118,7 @@ def test_same_seed_same_ledger_and_three_counts_agree(tmp_path: Path) -> None:
     try:
         assert ledger_digest(replayed)[0] == first.digest
         assert statistics_totals(replayed) == published
+        assert certificates_in_index(replayed) == first.certificates
     finally:
         replayed.close()
 
@@ -138,3 +154,38 @@ def test_the_command_refuses_bad_arguments_before_writing(tmp_path: Path) -> Non
         "Error: The scale -1.0 is out of range: use a number above 0 and at most 1 (e.g. 0.0001)."
     ]
     assert not db.exists()
+
+
+@pytest.mark.parametrize(
+    ("arguments", "line"),
+    [
+        (["--scale", "0"], "Error: The scale 0.0 is out of range: use a number above 0 and at most 1 (e.g. 0.0001)."),
+        (["--scale", "1.01"], "Error: The scale 1.01 is out of range: use a number above 0 and at most 1 (e.g. 0.0001)."),
+        (["--days", "0"], "Error: The number of days 0 is out of range: use 1 to 730."),
+        (["--days", "-3"], "Error: The number of days -3 is out of range: use 1 to 730."),
+        (["--start", "2021-02-30"], "Error: The start day '2021-02-30' is not a date: use YYYY-MM-DD, e.g. 2021-03-08."),
+        (["--start", "soon"], "Error: The start day 'soon' is not a date: use YYYY-MM-DD, e.g. 2021-03-08."),
+    ],
+)  # fmt: skip
+def test_the_installed_command_says_one_line_for_a_bad_argument(
+    tmp_path: Path, arguments: list[str], line: str
+) -> None:
+    """Through the real `immunize` executable: one line on stderr, exit 1, no traceback, nothing written."""
+    db = tmp_path / "ledger.db"
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "immunize"), "simulate", *arguments],
+        env={
+            **os.environ,
+            "IMMUNIZE_DATABASE_URL": f"sqlite:///{db}",
+            "IMMUNIZE_KEY_DIR": str(tmp_path / "k"),
+        },
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [line]
+    assert result.stdout == ""
+    assert not db.exists()
+    assert not (tmp_path / "k").exists()
