@@ -14,6 +14,7 @@ import click
 
 from cli.campaign_commands import seed_campaign_demo
 from cli.ledger_context import open_ledger
+from cli.web_commands import DEMO_DAYS, DEMO_SCALE
 from ledger.demo import CAMPAIGN_START, MAX_PEOPLE, seed_demo
 from ledger.errors import IdempotencyKeyReused, InvalidInput, LedgerError, PersonNotFound
 from ledger.records import PersonRecord
@@ -21,6 +22,8 @@ from ledger.values import Actor, Role
 from projections.store import open_view_store
 from services import desk
 from services.people import PersonForm, list_people
+from services.simulation.campaign import CAMPAIGN_START as SIMULATION_START
+from services.simulation.campaign import check_arguments
 
 
 def _echo_json(data: object) -> None:
@@ -46,16 +49,28 @@ def demo() -> None:
 
 @demo.command("seed")
 @click.option(
+    "--scale",
+    type=float,
+    default=None,
+    help=f"Share of Viet Nam's population the simulated campaign draws (default {DEMO_SCALE:g}, as immunize run).",
+)
+@click.option("--days", type=int, default=None, help=f"Days of campaign to simulate (default {DEMO_DAYS}).")
+@click.option(
     "--people",
     type=click.IntRange(1, MAX_PEOPLE),
-    default=2_000,
-    show_default=True,
-    help="Adults to register.",
+    default=None,
+    help="Instead of the simulator: a small fixed population of N adults with doses (seconds; for tests).",
 )
 @click.option("--seed", type=int, default=1, show_default=True, help="Same seed, same campaign.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
-def demo_seed(people: int, seed: int, as_json: bool) -> None:
-    """Seed a deterministic demo campaign from the Viet Nam reference data (idempotent per seed)."""
+def demo_seed(scale: float | None, days: int | None, people: int | None, seed: int, as_json: bool) -> None:
+    """Seed the demo: the simulated campaign of `immunize run` (immunize simulate at the demo's scale), or
+    with --people a small fixed population (idempotent per seed)."""
+    if people is None:
+        _simulated_demo(scale, days, seed, as_json)
+        return
+    if scale is not None or days is not None:
+        raise InvalidInput("--people seeds the small fixed population: leave out --scale and --days.")
     with open_ledger() as ledger:
         try:
             summary = seed_demo(ledger, people=people, seed=seed, start=CAMPAIGN_START)
@@ -70,6 +85,33 @@ def demo_seed(people: int, seed: int, as_json: bool) -> None:
     else:
         for line in [*summary.lines(), *campaign_lines]:
             click.echo(line)
+
+
+def _simulated_demo(scale: float | None, days: int | None, seed: int, as_json: bool) -> None:
+    """The simulated demo campaign on an empty ledger (a ledger with people is left as it is)."""
+    from cli.simulate_commands import run_simulation
+
+    the_scale = DEMO_SCALE if scale is None else scale
+    the_days = DEMO_DAYS if days is None else days
+    check_arguments(the_scale, the_days, SIMULATION_START)  # one clear line before anything is opened
+    with open_ledger() as ledger:
+        store = open_view_store(ledger.store)
+        try:
+            seeded = bool(list_people(ledger, store, limit=1))
+        finally:
+            store.close()
+    if seeded:
+        click.echo(
+            "This database already has people: nothing seeded (use a fresh IMMUNIZE_DATABASE_URL).", err=True
+        )
+        return
+    run_simulation(the_scale, the_days, seed, SIMULATION_START, as_json)
+    if not as_json:
+        click.echo(
+            f"Public coverage figures compare with the population at this scale: set "
+            f"IMMUNIZE_POPULATION_SCALE={the_scale:g} when serving (immunize run sets it).",
+            err=True,
+        )
 
 
 # ---- person ------------------------------------------------------------------------------------

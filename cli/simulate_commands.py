@@ -31,8 +31,14 @@ from services.simulation.campaign import CAMPAIGN_START, Tally, check_arguments,
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 def simulate_command(scale: float, days: int, seed: int, start: str, as_json: bool) -> None:
     """Simulate a national campaign on IMMUNIZE_DATABASE_URL: people, sites, deliveries, registrations,
-    plans, no-shows, doses, reactions; prints what it did and the ledger digest."""
-    first_day = check_arguments(scale, days, start)  # one clear line before anything is written
+    plans, no-shows, doses, reactions, certificates; prints what it did and the ledger digest."""
+    run_simulation(scale, days, seed, start, as_json)
+
+
+def run_simulation(scale: float, days: int, seed: int, start: str | date, as_json: bool) -> Tally:
+    """`immunize simulate` and `immunize demo seed`: the arguments checked (one clear line before
+    anything is written), a progress bar on stderr, then the summary table or JSON on stdout."""
+    first_day = check_arguments(scale, days, start)
     console = Console(stderr=True)
     with open_ledger() as ledger:
         store = open_view_store(ledger.store)
@@ -68,8 +74,9 @@ def simulate_command(scale: float, days: int, seed: int, start: str, as_json: bo
             store.close()
     if as_json:
         click.echo(json.dumps(tally.as_json(), ensure_ascii=False, indent=2))
-        return
-    Console().print(summary_table(tally, ledger.reference.provinces))
+    else:
+        Console().print(summary_table(tally, ledger.reference.provinces))
+    return tally
 
 
 def certificate_backend(ledger: Ledger, store: ViewStore, first_day: date) -> Backend:

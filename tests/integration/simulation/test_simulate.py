@@ -4,6 +4,7 @@ the exported log on a fresh store - agree."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -189,3 +190,34 @@ def test_the_installed_command_says_one_line_for_a_bad_argument(
     assert result.stdout == ""
     assert not db.exists()
     assert not (tmp_path / "k").exists()
+
+
+def test_demo_seed_runs_the_simulator_once_and_people_keeps_the_small_fixture(tmp_path: Path) -> None:
+    _register()
+    env = {
+        "IMMUNIZE_DATABASE_URL": f"sqlite:///{tmp_path / 'ledger.db'}",
+        "IMMUNIZE_KEY_DIR": str(tmp_path / "keys"),
+    }
+    runner = CliRunner()
+    seeded = runner.invoke(
+        immunize, ["demo", "seed", "--scale", "0.000005", "--days", "20", "--json"], env=env
+    )
+    assert seeded.exit_code == 0, seeded.output
+    summary = json.loads(seeded.output[seeded.output.index("{") :])
+    assert summary["people"] > 100
+    assert summary["sites"] >= 63
+    assert summary["scale"] == 0.000005
+    again = runner.invoke(immunize, ["demo", "seed"], env=env)
+    assert again.exit_code == 0
+    assert "already has people: nothing seeded" in again.output
+    listed = runner.invoke(immunize, ["person", "list", "--json", "--limit", "100000"], env=env)
+    assert len(json.loads(listed.output)) == summary["people"]  # nothing added by the second run
+
+    mixed = runner.invoke(immunize, ["demo", "seed", "--people", "5", "--days", "3"], env=env)
+    assert mixed.exit_code == 1
+    assert mixed.output.strip().splitlines() == [
+        "Error: --people seeds the small fixed population: leave out --scale and --days."
+    ]
+    bad = runner.invoke(immunize, ["demo", "seed", "--scale", "2"], env=env)
+    assert bad.exit_code == 1
+    assert "scale 2.0 is out of range" in bad.output
