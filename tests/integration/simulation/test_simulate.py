@@ -171,25 +171,25 @@ def test_the_command_refuses_bad_arguments_before_writing(tmp_path: Path) -> Non
 def test_the_installed_command_says_one_line_for_a_bad_argument(
     tmp_path: Path, arguments: list[str], line: str
 ) -> None:
-    """Through the real `immunize` executable: one line on stderr, exit 1, no traceback, nothing written."""
+    """Through the real `immunize` executable: one line on stderr, exit 3 (invalid input), no traceback,
+    nothing written; in English when asked, and in Vietnamese by default with the English sentence kept."""
     db = tmp_path / "ledger.db"
-    result = subprocess.run(
-        [str(Path(sys.executable).parent / "immunize"), "simulate", *arguments],
-        env={
-            **os.environ,
-            "IMMUNIZE_DATABASE_URL": f"sqlite:///{db}",
-            "IMMUNIZE_KEY_DIR": str(tmp_path / "k"),
-        },
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert result.returncode == 1
-    assert result.stderr.strip().splitlines() == [line]
-    assert result.stdout == ""
-    assert not db.exists()
-    assert not (tmp_path / "k").exists()
+    command = [str(Path(sys.executable).parent / "immunize"), "simulate", *arguments]
+    base = {**os.environ, "IMMUNIZE_DATABASE_URL": f"sqlite:///{db}", "IMMUNIZE_KEY_DIR": str(tmp_path / "k")}
+    base.pop("IMMUNIZE_LANGUAGE", None)
+    for env, expected in [({**base, "IMMUNIZE_LANGUAGE": "en"}, line), (base, None)]:
+        result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120, check=False)
+        assert result.returncode == 3
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1
+        if expected is not None:
+            assert lines == [expected]
+        else:  # Vietnamese first, the precise English sentence after it
+            assert lines[0].startswith("Lỗi: ")
+            assert lines[0].endswith(f"({line.removeprefix('Error: ')})")
+        assert result.stdout == ""
+        assert not db.exists()
+        assert not (tmp_path / "k").exists()
 
 
 def test_demo_seed_runs_the_simulator_once_and_people_keeps_the_small_fixture(tmp_path: Path) -> None:
@@ -214,10 +214,10 @@ def test_demo_seed_runs_the_simulator_once_and_people_keeps_the_small_fixture(tm
     assert len(json.loads(listed.output)) == summary["people"]  # nothing added by the second run
 
     mixed = runner.invoke(immunize, ["demo", "seed", "--people", "5", "--days", "3"], env=env)
-    assert mixed.exit_code == 1
-    assert mixed.output.strip().splitlines() == [
-        "Error: --people seeds the small fixed population: leave out --scale and --days."
-    ]
+    assert mixed.exit_code == 3
+    said = mixed.output.strip().splitlines()
+    assert len(said) == 1
+    assert "--people seeds the small fixed population: leave out --scale and --days." in said[0]
     bad = runner.invoke(immunize, ["demo", "seed", "--scale", "2"], env=env)
-    assert bad.exit_code == 1
+    assert bad.exit_code == 3
     assert "scale 2.0 is out of range" in bad.output
