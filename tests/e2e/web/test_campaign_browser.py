@@ -176,6 +176,7 @@ def test_a_citizen_registers_is_planned_moves_and_cancels_on_a_phone(
     error = page.locator("#priority_group-error")
     assert "Nhóm ưu tiên NOT_A_GROUP không có trong danh mục" in error.inner_text()
     assert page.get_by_label("Nhóm ưu tiên").get_attribute("aria-invalid") == "true"
+    assert page.evaluate("document.activeElement.id") == "priority_group"  # the keyboard is on it
     assert page.locator("#place option:checked").inner_text() == "Trường THCS Phúc Xá"  # kept
     shot(page, "campaign-2-citizen-unknown-group")
 
@@ -349,6 +350,7 @@ def test_an_officer_plans_a_day_and_a_week_and_bad_dates_say_what_is_wrong(
     field_error = card.locator(f"#capacity-{truc_bach}-morning-error").inner_text()
     assert field_error.startswith("Số chỗ mỗi buổi phải từ 1 đến 2000, không phải 2500.")
     assert card.get_by_label("Buổi sáng 07:30–11:30: số chỗ").input_value() == "2500"
+    assert page.evaluate("document.activeElement.id") == f"capacity-{truc_bach}-morning"
     shot(page, "campaign-13b-capacity-too-large")
     card.get_by_label("Buổi sáng 07:30–11:30: số chỗ").fill("0")
     card.get_by_role("button", name="Lưu số chỗ").click()

@@ -56,8 +56,8 @@ def other_site(s: Story, code: str, ward: str, *, stock: bool) -> str:
     return site.site_id
 
 
-def test_a_person_moves_to_an_offered_session_and_is_told_once(sqlite_story: Story) -> None:
-    s = sqlite_story
+def test_a_person_moves_to_an_offered_session_and_is_told_once(story: Story) -> None:
+    s = story  # on memory, SQLite and PostgreSQL
     first, second, third = book(s, 3)  # Monday: morning 2 places, afternoon 1
     me = Actor(str(first), Role.CITIZEN)
     appointment = mine(s, first)
