@@ -1,4 +1,4 @@
-"""`reissue --all`'s unit of work on a real SQLite ledger: a rule change that alters only a certificate's
+"""`reissue --all`'s unit of work on every store (memory, SQLite, PostgreSQL): a rule change that alters only a certificate's
 status is found (the rules' fingerprint is stored with each certificate) and re-issued; one that alters
 nothing is only recorded as checked; the index is streamed a page at a time (keyset) and resumable."""
 
@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import Counter
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -27,11 +28,11 @@ VALIDITY = timedelta(days=365)
 
 
 @pytest.fixture
-def issued(tmp_path: Path) -> dict[str, Any]:
+def issued(database_url: str, tmp_path: Path) -> Iterator[dict[str, Any]]:
     now = datetime.now(UTC)
     ensure_development_keys(tmp_path / "keys", now, warn=lambda line: None)
     signer = KeyStore(tmp_path / "keys").current_signer(DEVELOPMENT_PASSPHRASE, now)
-    ledger = Ledger(f"sqlite:///{tmp_path / 'ledger.db'}", key_dir=tmp_path / "lk")
+    ledger = Ledger(database_url, key_dir=tmp_path / "lk")
     seed_demo(ledger, people=30, seed=4)
     people = [r for r in listed(ledger, limit=200) if r.doses][:6]
     for record in people:
@@ -45,7 +46,8 @@ def issued(tmp_path: Path) -> dict[str, Any]:
         )
         certificates.mark_issued(ledger, result)
         certificates.keep_files(ledger, result, formats=("hc1", "png"))
-    return {"ledger": ledger, "signer": signer, "now": now, "people": people}
+    yield {"ledger": ledger, "signer": signer, "now": now, "people": people}
+    ledger.close()
 
 
 def run(issued: dict[str, Any], rules: str) -> Counter[str]:
