@@ -123,14 +123,22 @@ def _start_worker(now: datetime) -> None:
     _worker["signer"] = signer_from_environment(now)
 
 
-def _reissue_batch(entries: list[Entry], now: datetime, validity_days: int, rules: str) -> Counter[str]:
+def _reissue_batch(
+    entries: list[Entry], now: datetime, validity_days: int, rules: str, formats: tuple[str, ...]
+) -> Counter[str]:
     ledger = _worker["ledger"]
     signer = _worker["signer"]
     assert isinstance(ledger, Ledger)
     assert isinstance(signer, DocumentSigner)
     try:
         return certificates.reissue_batch(
-            ledger, entries, signer, now=now, validity=timedelta(days=validity_days), rules=rules
+            ledger,
+            entries,
+            signer,
+            now=now,
+            validity=timedelta(days=validity_days),
+            rules=rules,
+            formats=formats,
         )
     except (LedgerError, CredentialError):  # a batch the store refused: counted, and retried by the next run
         return Counter(failed=len(entries))
@@ -148,12 +156,20 @@ def _reissue_batch(entries: list[Entry], now: datetime, validity_days: int, rule
     show_default=True,
     help="Days the new certificates are valid.",
 )
-def reissue_command(everyone: bool, workers: int, validity_days: int) -> None:
+@click.option(
+    "--pdf/--no-pdf",
+    default=False,
+    show_default=True,
+    help="Also print each new PDF now (10x slower); by default the renderer prints them in the background "
+    "(`immunize certificate render`), or a first download does, once.",
+)
+def reissue_command(everyone: bool, workers: int, validity_days: int, pdf: bool) -> None:
     """Re-issue and re-render every current certificate signed with an old key, near expiry, corrected since,
     or numbered or coloured differently by today's rules (after a key rotation or a rule change).
     Resumable: a second run skips what is already done."""
     now = datetime.now(UTC)
     rules = rules_fingerprint()
+    formats = certificates.STORED_FORMATS if pdf else ("hc1", "png", "svg")
     totals: Counter[str] = Counter()
     columns = (TextColumn("Re-issuing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with open_ledger() as ledger:
@@ -167,13 +183,15 @@ def reissue_command(everyone: bool, workers: int, validity_days: int) -> None:
             if workers == 1:
                 _start_worker(now)
                 for batch in pages:
-                    totals.update(_reissue_batch(batch, now, validity_days, rules))
+                    totals.update(_reissue_batch(batch, now, validity_days, rules, formats))
                     progress.advance(task, len(batch))
             else:
                 with ProcessPoolExecutor(workers, initializer=_start_worker, initargs=(now,)) as pool:
                     running: dict[Future[Counter[str]], int] = {}
                     for batch in pages:
-                        running[pool.submit(_reissue_batch, batch, now, validity_days, rules)] = len(batch)
+                        running[pool.submit(_reissue_batch, batch, now, validity_days, rules, formats)] = len(
+                            batch
+                        )
                         if len(running) >= 2 * workers:  # a bounded window: memory stays flat at any size
                             done, _ = wait(running, return_when=FIRST_COMPLETED)
                             for future in done:

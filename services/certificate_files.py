@@ -37,6 +37,7 @@ TABLE = "certificate_renderings"
 INDEX = "certificate_rendering_index"
 POSITIONS = "certificate_rendering_positions"
 _NONCE = 12
+ALL_FORMATS = frozenset({"hc1", "png", "svg", "pdf"})  # a certificate is rendered when all four are stored
 
 # The index's states, in the only order a certificate moves through them (a rank never goes down,
 # except stale -> current when an issuing request found the certificate still true).
@@ -170,15 +171,17 @@ def _insert_files(t: _Tables, cursor: Cursor, rows: Sequence[tuple[object, ...]]
 
 
 def store(ledger: Ledger, person_id: UUID, uci: str, files: dict[str, bytes]) -> dict[str, str]:
-    """Seal and keep a certificate's files (format -> bytes) and mark it rendered, in one transaction (all
-    formats or none); returns format -> SHA-256. Nothing is kept when the person has no data key (erased)."""
+    """Seal and keep a certificate's files (format -> bytes) and, when they are all four, mark it rendered,
+    in one transaction (these formats or none); returns format -> SHA-256. Nothing is kept when the person
+    has no data key (erased)."""
     rows = _file_rows(ledger, person_id, uci, files)
     if not rows:
         return {}
     t = tables(ledger)
     with t.db.transaction(write=True) as cursor:
         _insert_files(t, cursor, rows)
-        cursor.execute(f"UPDATE {t.index} SET rendered = 1 WHERE uci = ?", (uci,))
+        if files.keys() >= ALL_FORMATS:
+            cursor.execute(f"UPDATE {t.index} SET rendered = 1 WHERE uci = ?", (uci,))
     return {str(row[2]): str(row[0]) for row in rows}
 
 
@@ -255,7 +258,8 @@ def mark_issued(ledger: Ledger, entry: Entry, superseded_uci: str | None) -> Non
 
 def store_issued(ledger: Ledger, issued: Sequence[tuple[Entry, str | None, dict[str, bytes]]]) -> None:
     """Certificates just issued outside a request (a re-issue batch): each marked current (the one it
-    replaced superseded) and its files stored and marked rendered, all in one transaction."""
+    replaced superseded) and its files stored, all in one transaction. One stored without its PDF stays
+    in the render queue: the renderer draws the rest in the background (or a first download does, once)."""
     t = tables(ledger)
     rows = [
         (entry, replaced, _file_rows(ledger, entry.person_id, entry.uci, files))
@@ -268,7 +272,8 @@ def store_issued(ledger: Ledger, issued: Sequence[tuple[Entry, str | None, dict[
                 _advance(t, cursor, replaced, SUPERSEDED)
             if files:
                 _insert_files(t, cursor, files)
-                cursor.execute(f"UPDATE {t.index} SET rendered = 1 WHERE uci = ?", (entry.uci,))
+                if {str(row[2]) for row in files} >= ALL_FORMATS:
+                    cursor.execute(f"UPDATE {t.index} SET rendered = 1 WHERE uci = ?", (entry.uci,))
 
 
 def mark(ledger: Ledger, uci: str, state: str) -> None:

@@ -309,7 +309,15 @@ READ_BACK_EVERY = 50
 NOTHING_TO_ISSUE = {"person_erased", "person_not_found"}
 
 
-def _decide(ledger: Ledger, entry: Entry, signer: DocumentSigner, *, now: datetime, rules: str) -> str:
+def _decide(
+    ledger: Ledger,
+    entry: Entry,
+    signer: DocumentSigner,
+    *,
+    now: datetime,
+    rules: str,
+    formats: tuple[str, ...],
+) -> str:
     """What a current certificate needs: "renew", "render", "checked", "skipped" or "none"."""
     expires = datetime.fromisoformat(entry.expires_at)
     renew = entry.kid != signer.kid.hex() or expires - RENEW_BEFORE <= now or entry.state != "current"
@@ -327,7 +335,7 @@ def _decide(ledger: Ledger, entry: Entry, signer: DocumentSigner, *, now: dateti
             checked = True
     if renew:
         return "renew"
-    if not entry.rendered:
+    if not entry.rendered and not certificate_files.complete(ledger, entry.uci, formats):
         return "render"
     return "checked" if checked else "skipped"
 
@@ -356,7 +364,7 @@ def reissue_batch(
     outcomes: Counter[str] = Counter()
     renew: list[Entry] = []
     for entry in entries:
-        decision = _decide(ledger, entry, signer, now=now, rules=rules)
+        decision = _decide(ledger, entry, signer, now=now, rules=rules, formats=formats)
         if decision == "renew":
             renew.append(entry)
         elif decision == "render":
