@@ -157,19 +157,19 @@ def _reissue_batch(
     help="Days the new certificates are valid.",
 )
 @click.option(
-    "--pdf/--no-pdf",
-    default=False,
-    show_default=True,
-    help="Also print each new PDF now (10x slower); by default the renderer prints them in the background "
-    "(`immunize certificate render`), or a first download does, once.",
+    "--all-formats",
+    is_flag=True,
+    help="Also draw each new SVG and PDF now (about 30x slower). By default only the HC1 and the PNG (the QR "
+    "a phone shows) are stored at once; the renderer (`immunize certificate render`) draws the rest in the "
+    "background, or a first download does, once.",
 )
-def reissue_command(everyone: bool, workers: int, validity_days: int, pdf: bool) -> None:
+def reissue_command(everyone: bool, workers: int, validity_days: int, all_formats: bool) -> None:
     """Re-issue and re-render every current certificate signed with an old key, near expiry, corrected since,
     or numbered or coloured differently by today's rules (after a key rotation or a rule change).
     Resumable: a second run skips what is already done."""
     now = datetime.now(UTC)
     rules = rules_fingerprint()
-    formats = certificates.STORED_FORMATS if pdf else ("hc1", "png", "svg")
+    formats = certificates.STORED_FORMATS if all_formats else ("hc1", "png")
     totals: Counter[str] = Counter()
     columns = (TextColumn("Re-issuing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with open_ledger() as ledger:

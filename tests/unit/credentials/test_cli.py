@@ -263,7 +263,7 @@ def test_reissue_all_after_a_key_rotation_then_a_second_run_does_nothing(
             assert current is not None
             assert current.uci != decode(hc1).dcc["v"][0]["ci"]  # superseded by the re-issue
             assert current.kid == new_kid.hex()
-            assert certificate_files.complete(ledger, current.uci, ("hc1", "png", "svg"))
+            assert certificate_files.complete(ledger, current.uci, ("hc1", "png"))
             assert certificate_files.load(ledger, current.uci, "pdf") is None  # left to the renderer
         rendered = runner.invoke(immunize, ["certificate", "render"])
         assert rendered.exit_code == 0, rendered.output
