@@ -81,6 +81,7 @@ class Found:
     sha256: str | None
     sealed: bytes | None
     person_id: UUID
+    kid: str
 
 
 def content_hash(data: bytes) -> str:
@@ -288,20 +289,21 @@ def download(ledger: Ledger, person_id: UUID, fmt: str) -> Found | None:
     (indexed on person and state, then on UCI and format), or None when the person has none."""
     t = tables(ledger)
     rows = t.db.query(
-        f"SELECT i.uci, i.holder_id, f.sha256, f.sealed FROM {t.index} i LEFT JOIN {t.files} f "
+        f"SELECT i.uci, i.holder_id, f.sha256, f.sealed, i.kid FROM {t.index} i LEFT JOIN {t.files} f "
         "ON f.uci = i.uci AND f.fmt = ? WHERE i.person_id = ? AND i.state_rank = 0 "
         "ORDER BY i.expires_at DESC LIMIT 1",  # one row: a newer one supersedes
         (fmt, person_id.hex),
     )
     if not rows:
         return None
-    uci, holder, sha, sealed = rows[0]
+    uci, holder, sha, sealed, kid = rows[0]
     return Found(
         str(uci),
         UUID(hex=str(holder)),
         None if sha is None else str(sha),
         None if sealed is None else bytes(sealed),
         person_id,
+        str(kid),
     )
 
 

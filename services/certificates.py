@@ -10,6 +10,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from uuid import UUID
 
 from credentials import IssuedCertificate, VaccinationRecord, qr
@@ -19,6 +20,7 @@ from credentials.series import latest_dose, rules_fingerprint
 from credentials.uvci import RandomBytes
 from keys.signer import DocumentSigner
 from keys.signing import load_current_signer
+from keys.store import DocumentRecord, KeyStore
 from ledger.application import Ledger
 from ledger.certificate_records import vaccination_record
 from ledger.certificates import (
@@ -175,7 +177,9 @@ def current(
     )
 
 
-def file_for_phone(backend: Backend, phone: str, person_id: UUID, fmt: str) -> CertificateDownload | None:
+def file_for_phone(
+    backend: Backend, phone: str, person_id: UUID, fmt: str, *, now: datetime
+) -> CertificateDownload | None:
     """The stored PNG, SVG or PDF of a person's current certificate, for the signed-in phone: one indexed
     read of the rendering and its holder, and the phone index for the caller (no ledger aggregate, no key
     file, no signature check, no drawing). None when nothing is stored yet (the caller then takes the
@@ -183,8 +187,8 @@ def file_for_phone(backend: Backend, phone: str, person_id: UUID, fmt: str) -> C
     if fmt not in FORMATS:
         raise UnknownFormat("Certificates come as .png, .svg or .pdf.", fmt=fmt[:10])
     found = certificate_files.download(backend.ledger, person_id, fmt)
-    if found is None or found.sealed is None:
-        return None
+    if found is None or found.sealed is None or found.kid not in _trusted_kids(backend.key_dir, now):
+        return None  # not stored yet, or signed with a key verifiers no longer trust: the full path decides
     if backend.phone_key is None or found.holder_id not in backend.read.people_with_phone(
         backend.phone_key(normalise_phone(phone))
     ):
@@ -193,6 +197,25 @@ def file_for_phone(backend: Backend, phone: str, person_id: UUID, fmt: str) -> C
     if data is None:  # erased since: the key is gone
         raise PersonErasedError("This record was erased.")
     return CertificateDownload(data, f"certificate.{fmt}", FORMATS[fmt], found.sha256 or content_hash(data))
+
+
+_manifests: dict[Path, tuple[int, tuple[DocumentRecord, ...]]] = {}
+_manifests_lock = threading.Lock()
+
+
+def _trusted_kids(key_dir: Path, now: datetime) -> frozenset[str]:
+    """The DSCs verifiers trust at `now` (not revoked, not expired): a certificate signed by another is not
+    handed out. The key store's public manifest is read again only when the file changed (one stat)."""
+    path = KeyStore(key_dir).manifest_path
+    try:
+        stamp = path.stat().st_mtime_ns
+    except OSError:
+        return frozenset()
+    with _manifests_lock:
+        known = _manifests.get(path)
+        if known is None or known[0] != stamp:
+            known = _manifests[path] = (stamp, KeyStore(key_dir).manifest().documents)
+    return frozenset(record.kid.hex() for record in known[1] if record.trusted_at(now))
 
 
 _inflight: dict[str, threading.Lock] = {}

@@ -174,7 +174,7 @@ def certificate_file(person_id: str, fmt: str) -> Response:
     backend = ctx().backend
     # A read of the stored file (the caller's phone must sign in for its holder); only a certificate the
     # renderer has not stored yet takes the full path: family check, certificate check, rendered once.
-    download = certificates.file_for_phone(backend, phone(), parse_id(person_id), fmt)
+    download = certificates.file_for_phone(backend, phone(), parse_id(person_id), fmt, now=ctx().clock())
     if download is None:
         member(person_id)
         download = certificates.certificate_file(backend, parse_id(person_id), fmt, now=ctx().clock())

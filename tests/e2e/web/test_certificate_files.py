@@ -317,3 +317,26 @@ def test_a_revoked_certificate_is_not_served(store: dict[str, Any]) -> None:
     render_queued(store)  # and once the renderer has replayed the revocation too
     for fmt in FORMATS:
         assert later.get(f"/me/people/{pid}/certificate.{fmt}").status_code != 200
+
+
+def test_a_certificate_signed_with_a_revoked_key_is_not_served(store: dict[str, Any]) -> None:
+    from keys.settings import DEVELOPMENT_PASSPHRASE
+    from keys.store import KeyStore
+
+    holder = store["holder"]
+    pid = holder.person_id
+    client = citizen(fresh_app(store), holder.phone)
+    client.post(f"/api/v1/me/people/{pid}/certificate")
+    render_queued(store)
+    assert client.get(f"/me/people/{pid}/certificate.png").status_code == 200
+    keys = KeyStore(store["base"] / "keys")
+    now = datetime.now(UTC)
+    old = keys.current_signer(DEVELOPMENT_PASSPHRASE, now).kid
+    keys.rotate(DEVELOPMENT_PASSPHRASE, now)
+    assert client.get(f"/me/people/{pid}/certificate.png").status_code == 200  # rotated: still trusted
+    keys.revoke(old, "compromise", now)
+    for fmt in FORMATS:  # the stored files are not handed out; the citizen asks for a new certificate
+        assert (
+            citizen(fresh_app(store), holder.phone).get(f"/me/people/{pid}/certificate.{fmt}").status_code
+            != 200
+        )
