@@ -232,4 +232,17 @@ CAMPAIGN_CATALOG: dict[str, dict[str, str]] = {
     "campaign.save_capacity": {"vi": "Lưu số chỗ", "en": "Save the places"},
     "campaign.done.capacity": {"vi": "Đã lưu số chỗ mỗi buổi.", "en": "The places per session are saved."},
     "field.capacity": {"vi": "Số chỗ", "en": "Places"},
+    "campaign.cancel_title": {"vi": "Hủy lịch tiêm", "en": "Cancel the appointment"},
+    "campaign.cancel_explain": {
+        "vi": "Chỗ của bạn được trả lại cho người khác. Bạn vẫn giữ thứ tự trong hàng chờ và sẽ nhận lịch mới, "
+        "trừ khi chọn rút khỏi hàng chờ.",
+        "en": "Your place goes to someone else. You keep your place in the queue and get a new appointment, "
+        "unless you choose to leave the queue.",
+    },
+    "campaign.cancel_confirm": {"vi": "Xác nhận hủy lịch", "en": "Yes, cancel it"},
+    "campaign.cancel_nothing": {
+        "vi": "Lịch hẹn này không còn để hủy (đã đến, đã tiêm hoặc đã hủy).",
+        "en": "This appointment can no longer be cancelled (arrived, vaccinated or cancelled).",
+    },
+    "campaign.keep": {"vi": "Giữ lịch và quay lại", "en": "Keep it and go back"},
 }

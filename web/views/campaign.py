@@ -489,6 +489,19 @@ def my_register(person_id: str) -> tuple[str, int] | BaseResponse:
     return redirect(url_for("campaign.my_vaccination", person_id=person_id))
 
 
+@pages.get("/me/vaccination/<person_id>/appointments/<appointment_id>/cancel")
+@allow(Role.CITIZEN)
+def my_cancel_confirm(person_id: str, appointment_id: str) -> tuple[str, int]:
+    """Cancelling asks once more, showing what is cancelled (a stray tap on a phone cancels nothing)."""
+    pid, _ = _family_actor(person_id)
+    who = citizen.member(ctx().backend, signin.session_phone(), person_id)
+    _own_appointment(pid, appointment_id)
+    visit = next((v for v in _visits(service(), pid) if v.appointment_id == appointment_id), None)
+    return render_template(
+        "campaign_cancel.html", person=who, visit=visit, appointment_id=appointment_id
+    ), 200
+
+
 @pages.post("/me/vaccination/<person_id>/appointments/<appointment_id>/cancel")
 @allow(Role.CITIZEN)
 def my_cancel_page(person_id: str, appointment_id: str) -> tuple[str, int] | BaseResponse:

@@ -122,6 +122,7 @@ EXPECTED: dict[str, set[str]] = {
     "campaign.my_vaccination": {"citizen"},
     "campaign.my_register": {"citizen"},
     "campaign.my_cancel_page": {"citizen"},
+    "campaign.my_cancel_confirm": {"citizen"},
     "campaign.province_page": {"province"},
     "campaign.province_plan": {"province"},
 }

@@ -242,7 +242,10 @@ def test_a_citizen_registers_is_planned_moves_and_cancels_on_a_phone(
 
     # Cancel: back in the queue with the original priority, told by message.
     page.goto(world["url"] + f"/me/vaccination/{me}")
-    page.get_by_role("button", name="Hủy lịch").click()
+    page.get_by_role("link", name="Hủy lịch").click()  # asks once more, showing what is cancelled
+    assert vi(later) in page.locator("p.current").inner_text()
+    shot(page, "campaign-7b-cancel-confirm")
+    page.get_by_role("button", name="Xác nhận hủy lịch").click()
     assert page.get_by_role("status").inner_text() == (
         "Đã hủy lịch tiêm của Đỗ Thị Mai. Đỗ Thị Mai vẫn giữ thứ tự trong hàng chờ."
     )
@@ -473,8 +476,9 @@ def test_a_citizen_moves_and_cancels_without_javascript(world: dict[str, Any], b
         page.get_by_role("button", name="Đổi sang buổi đã chọn").click()
         assert page.get_by_role("status").inner_text().startswith("Đã đổi lịch tiêm của Phạm")
         assert f"Lịch hẹn: {vi(later)}" in page.locator("section.appointment").inner_text()
+        page.get_by_role("link", name="Hủy lịch").click()
         page.get_by_label("Rút khỏi hàng chờ").check()
-        page.get_by_role("button", name="Hủy lịch").click()
+        page.get_by_role("button", name="Xác nhận hủy lịch").click()
         assert "rút" in page.get_by_role("status").inner_text()
         assert [p.registration.status for p in service.queue_places(me)] == ["withdrawn"]
         assert page.get_by_role("button", name="Đăng ký tiêm").count() == 1  # may register again
