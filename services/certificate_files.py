@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
+import time
 import weakref
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -31,7 +32,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from ledger.application import Ledger
-from ledger.database import Cursor, Database
+from ledger.database import Cursor, Database, DatabaseError
 
 TABLE = "certificate_renderings"
 INDEX = "certificate_rendering_index"
@@ -96,22 +97,27 @@ class _Tables:
         self.files = db.table(TABLE)
         self.index = db.table(INDEX)
         self.positions = db.table(POSITIONS)
-        db.script(
-            [
-                f"CREATE TABLE IF NOT EXISTS {self.files} (sha256 TEXT PRIMARY KEY, uci TEXT NOT NULL, "
-                f"fmt TEXT NOT NULL, person_id TEXT NOT NULL, sealed {db.blob} NOT NULL, UNIQUE (uci, fmt))",
-                f"CREATE INDEX IF NOT EXISTS {_plain(TABLE + '_person')} ON {self.files} (person_id)",
-                f"CREATE TABLE IF NOT EXISTS {self.index} (uci TEXT PRIMARY KEY, certificate_id TEXT NOT NULL, "
-                "person_id TEXT NOT NULL, holder_id TEXT NOT NULL, state TEXT NOT NULL, state_rank INTEGER "
-                "NOT NULL, kid TEXT NOT NULL, status TEXT NOT NULL, dose_number INTEGER NOT NULL, "
-                "series_doses INTEGER NOT NULL, rules TEXT NOT NULL, expires_at TEXT NOT NULL, "
-                "rendered INTEGER NOT NULL DEFAULT 0, seen INTEGER NOT NULL DEFAULT 0)",
-                f"CREATE INDEX IF NOT EXISTS {_plain(INDEX + '_person')} ON {self.index} (person_id, uci)",
-                f"CREATE INDEX IF NOT EXISTS {_plain(INDEX + '_queue')} ON {self.index} "
-                "(state_rank, rendered, uci)",
-                f"CREATE TABLE IF NOT EXISTS {self.positions} (name TEXT PRIMARY KEY, position BIGINT NOT NULL)",
-            ]
-        )
+        schema = [
+            f"CREATE TABLE IF NOT EXISTS {self.files} (sha256 TEXT PRIMARY KEY, uci TEXT NOT NULL, "
+            f"fmt TEXT NOT NULL, person_id TEXT NOT NULL, sealed {db.blob} NOT NULL, UNIQUE (uci, fmt))",
+            f"CREATE INDEX IF NOT EXISTS {_plain(TABLE + '_person')} ON {self.files} (person_id)",
+            f"CREATE TABLE IF NOT EXISTS {self.index} (uci TEXT PRIMARY KEY, certificate_id TEXT NOT NULL, "
+            "person_id TEXT NOT NULL, holder_id TEXT NOT NULL, state TEXT NOT NULL, state_rank INTEGER "
+            "NOT NULL, kid TEXT NOT NULL, status TEXT NOT NULL, dose_number INTEGER NOT NULL, "
+            "series_doses INTEGER NOT NULL, rules TEXT NOT NULL, expires_at TEXT NOT NULL, "
+            "rendered INTEGER NOT NULL DEFAULT 0, seen INTEGER NOT NULL DEFAULT 0)",
+            f"CREATE INDEX IF NOT EXISTS {_plain(INDEX + '_person')} ON {self.index} (person_id, uci)",
+            f"CREATE INDEX IF NOT EXISTS {_plain(INDEX + '_queue')} ON {self.index} "
+            "(state_rank, rendered, uci)",
+            f"CREATE TABLE IF NOT EXISTS {self.positions} (name TEXT PRIMARY KEY, position BIGINT NOT NULL)",
+        ]
+        try:
+            db.script(schema)
+        except DatabaseError:
+            # PostgreSQL: two processes starting at once (web workers, the renderer) may race on CREATE
+            # TABLE IF NOT EXISTS (a duplicate type); the other one created the tables, so once more.
+            time.sleep(0.2)
+            db.script(schema)
 
 
 def _plain(name: str) -> str:
