@@ -42,7 +42,18 @@ def store(tmp_path: Path) -> dict[str, Any]:
     seed_demo(ledger, people=20, seed=3)
     adults = [r for r in listed(ledger, limit=100) if r.phone and len(r.doses) >= 1 and not r.guardian_id]
     holder, other = adults[0], next(r for r in adults if r.phone != adults[0].phone)
-    return {"base": tmp_path, "url": f"sqlite:///{path}", "ledger": ledger, "holder": holder, "other": other}
+    people = listed(ledger, limit=100)
+    dependant = next(r for r in people if r.guardian_id and r.doses)
+    guardian = next(r for r in people if r.person_id == dependant.guardian_id)
+    return {
+        "base": tmp_path,
+        "url": f"sqlite:///{path}",
+        "ledger": ledger,
+        "holder": holder,
+        "other": other,
+        "dependant": dependant,
+        "guardian": guardian,
+    }
 
 
 def fresh_app(store: dict[str, Any], **extra: Any) -> Flask:
@@ -153,6 +164,22 @@ def test_a_citizen_gets_only_their_household_certificates(
         assert staff.get(f"/me/people/{pid}/certificate.{fmt}").status_code in (302, 401, 403)
     assert counter.drawn() == dict.fromkeys(DRAWING, 0)
     assert counter.calls.get("sign", 0) == 0
+
+
+def test_a_guardian_downloads_their_dependants_certificate_and_no_one_else_does(
+    store: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dependant, guardian = store["dependant"], store["guardian"]
+    pid = dependant.person_id
+    stranger = next(p for p in (store["holder"], store["other"]) if p.phone != guardian.phone)
+    citizen(fresh_app(store), guardian.phone).post(f"/api/v1/me/people/{pid}/certificate")
+    render_queued(store)
+    counter = Counter(monkeypatch)
+    app = fresh_app(store)
+    response = citizen(app, guardian.phone).get(f"/me/people/{pid}/certificate.png")
+    assert response.status_code == 200
+    assert counter.calls == {}  # the household's holder, read from the stored rendering: a pure read
+    assert citizen(app, stranger.phone).get(f"/me/people/{pid}/certificate.png").status_code == 404
 
 
 def test_a_download_before_the_renderer_draws_once_for_concurrent_requests(
