@@ -99,14 +99,15 @@ class ViewRecorder(TrackingRecorder):
             row = cursor.fetchone()
         return bool(row and row[0])
 
-    def create_table(self) -> None:
+    def create_table(self, *, rebuild_stale: bool = True) -> None:
         """Create the view's tables and tracking table if they do not exist; drop and recreate them
-        (empty, position 0) when they were built by another version of the view or another key.
+        (empty, position 0) when they were built by another version of the view or another key
+        (unless `rebuild_stale` is False: readers such as `digest` and `status` change nothing).
 
         Checked first without DDL: on PostgreSQL even `CREATE INDEX IF NOT EXISTS` locks the table,
         which would wait on (or deadlock with) a runner writing to it.
         """
-        if self.exists() and self._is_current(self._recorded()):
+        if self.exists() and (not rebuild_stale or self._is_current(self._recorded())):
             return
         with self.store.transaction(write=True) as cursor:
             cursor.execute(

@@ -129,7 +129,7 @@ def digests(store: ViewStore, names: Sequence[str] | None = None) -> dict[str, s
     result: dict[str, str] = {}
     for view_class in view_classes(names):
         recorder = view_class.recorder(store)
-        recorder.create_table()
+        recorder.create_table(rebuild_stale=False)  # a reader: a stale view is rebuilt by a runner
         result[view_class.name] = digest(recorder)
     return result
 
@@ -158,7 +158,7 @@ def view_status(
     lags: list[ViewLag] = []
     for view_class in view_classes(names):
         recorder = view_class.recorder(store)
-        recorder.create_table()
+        recorder.create_table(rebuild_stale=False)  # a reader: a stale view is rebuilt by a runner
         position = recorder.max_tracking_id(app.name) or 0
         seconds = 0.0
         if position < head:
