@@ -159,13 +159,41 @@ def report_reaction(
     )
 
 
-def declare_health(ledger: Ledger, person_id: UUID, form: DeclarationForm, *, actor: Actor) -> UUID:
-    """A health declaration before a visit."""
+def declaration_key(ledger: Ledger, person_id: UUID, form: DeclarationForm, actor: Actor) -> str:
+    """The idempotency key of a health declaration, derived from the request and Viet Nam's day: the same
+    declaration sent again the same day is one declaration; tomorrow's, before another visit, is new.
+    A keyed hash, like `reaction_key`."""
+    request = json.dumps(
+        [
+            str(person_id),
+            ledger.today().isoformat(),
+            form.symptoms,
+            form.exposure,
+            form.travel,
+            actor.actor_id,
+            actor.role.value,
+            str(actor.site_id or ""),
+        ],
+        ensure_ascii=False,
+    )
+    return "declaration-" + ledger.keys.master.fingerprint(b"declaration-request:" + request.encode("utf-8"))
+
+
+def declare_health(
+    ledger: Ledger,
+    person_id: UUID,
+    form: DeclarationForm,
+    *,
+    actor: Actor,
+    idempotency_key: str | None = None,
+) -> UUID:
+    """A health declaration before a visit; sent again the same day it is recorded once (the key is the
+    caller's, else `declaration_key`)."""
     return ledger.declare_health(
         person_id=person_id,
         symptoms=form.symptoms,
         exposure="yes" if form.exposure else "",
         travel=form.travel,
         actor=actor,
-        idempotency_key=fresh_key("declaration"),
+        idempotency_key=idempotency_key or declaration_key(ledger, person_id, form, actor),
     )

@@ -1,9 +1,10 @@
-"""A reaction report sent again (a double tap, a browser resend, an API client's retry) is recorded once:
-its idempotency key is derived from the request, not drawn at random."""
+"""A reaction report or a health declaration sent again (a double tap, a browser resend, an API client's
+retry) is recorded once: its idempotency key is derived from the request, not drawn at random."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from uuid import UUID
 
@@ -22,8 +23,10 @@ TODAY = datetime(2021, 10, 1, 3, 0, tzinfo=UTC)
 PHONE = "0912345678"
 
 
-def vaccinated(tmp_path: Path) -> tuple[Ledger, UUID, UUID, StaffMember]:
-    ledger = Ledger("memory://", key_dir=tmp_path / "lk", clock=lambda: TODAY)
+def vaccinated(
+    tmp_path: Path, clock: Callable[[], datetime] = lambda: TODAY
+) -> tuple[Ledger, UUID, UUID, StaffMember]:
+    ledger = Ledger("memory://", key_dir=tmp_path / "lk", clock=clock)
     site = ledger.register_site(
         code="S", name="Trạm Y tế Phúc Xá", ward_code="00001", capacity_per_day=10, actor=ADMIN,
         idempotency_key="s",
@@ -96,3 +99,18 @@ def test_the_key_is_the_request_the_reporter_and_never_the_symptoms_in_clear(tmp
             idempotency_key="client-42",
         )
     assert len(reactions(ledger, person)) == 3
+
+
+def test_a_declaration_sent_twice_the_same_day_is_one_and_the_next_days_is_another(tmp_path: Path) -> None:
+    now = [TODAY]
+    ledger, person, _, _ = vaccinated(tmp_path, lambda: now[0])
+    app = make_app(tmp_path, ledger, CLOCK=lambda: now[0], WTF_CSRF_ENABLED=False)
+    client = app.test_client()
+    sign_in_as(client, "citizen", phone=PHONE)
+    form = {"symptoms": "", "no_symptoms": "on", "travel": "", "no_travel": "on"}
+    for _ in range(2):
+        assert client.post(f"/me/people/{person}/declaration", data=form).status_code == 302
+    assert len(ledger.person_record(person).declarations) == 1
+    now[0] = TODAY + timedelta(days=1)  # before the next visit
+    assert client.post(f"/me/people/{person}/declaration", data=form).status_code == 302
+    assert len(ledger.person_record(person).declarations) == 2
