@@ -55,6 +55,7 @@ class LedgerBase(CommandRunner):
             key_dir = self.store.sqlite_path.parent / "keys"
         elif key_dir is None and self.store.kind == "postgres":
             key_dir = Path("var") / "keys"
+        self.key_dir = key_dir  # where the master key file is (a worker process opens the same ledger)
         self.keys = KeyRing(load_master_key(key_dir))
         if self.store.kind == "sqlite":
             assert self.store.sqlite_path is not None

@@ -345,9 +345,13 @@ class CampaignService:
             self.refresh()
         return self._planned(site_uuid, the_day, result.waiting, booked_now)
 
-    def plan_province_day(self, province: str, day: date | str, *, actor: Actor) -> ProvinceDay:
+    def plan_province_day(
+        self, province: str, day: date | str, *, actor: Actor, workers: int = 1
+    ) -> ProvinceDay:
         """Plan a day at every site of a province in one run (see services.province_planning)."""
-        return plan_province(self.ledger, self.store, self.refresh, province, day, actor=actor)
+        return plan_province(
+            self.ledger, self.store, self.refresh, province, day, actor=actor, workers=workers
+        )
 
     def _planned(self, site_id: UUID, day: date, waiting: int, booked_now: int) -> PlannedDay:
         plan = q.day_plan(self.store, site_id, day, holding_only=True)

@@ -14,9 +14,12 @@ writes nothing twice and planning the same day again with nothing new writes not
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -95,8 +98,10 @@ def plan_province(
     *,
     actor: Actor,
     sites_per_batch: int = SITES_PER_BATCH,
+    workers: int = 1,
 ) -> ProvinceDay:
-    """Plan `day` at every campaign site of `province` (see the module's docstring)."""
+    """Plan `day` at every campaign site of `province` (see the module's docstring); with `workers`
+    > 1 the batches are written by that many processes at once (see `_write`)."""
     code = ledger.reference.province(province).code
     the_day = check_day(day, ledger.today())
     refresh()
@@ -169,17 +174,14 @@ def plan_province(
                     [(b.registration_id, b.session, b.product) for b in result.bookings],
                 )
             )
-    booked: dict[str, int] = {}
-    for start in range(0, len(to_book), sites_per_batch):
-        batch = to_book[start : start + sites_per_batch]
-        done = ledger.book_days(
-            day=the_day,
-            sites=batch,
-            actor=actor,
-            idempotency_key=_key("plan-province", code, the_day, keys[start : start + sites_per_batch]),
+    batches = [
+        (
+            to_book[start : start + sites_per_batch],
+            _key("plan-province", code, the_day, keys[start : start + sites_per_batch]),
         )
-        for (site_id, _), outcome in zip(batch, done, strict=True):
-            booked[str(site_id)] = len(outcome.appointment_ids)
+        for start in range(0, len(to_book), sites_per_batch)
+    ]
+    booked = _write(ledger, the_day, batches, actor, workers)
     final = []
     for s in results:
         n = booked.get(s.site_id, 0) if s.status == "planned" else 0
@@ -187,3 +189,60 @@ def plan_province(
             SiteDay(s.site_id, s.name, s.status, s.capacity, s.taken + n, n, s.waiting + s.booked_now - n)
         )
     return ProvinceDay(code, the_day.isoformat(), final)
+
+
+Batch = tuple[list[tuple[UUID, tuple[Booking, ...]]], str]
+
+
+def _write(ledger: Ledger, day: date, batches: list[Batch], actor: Actor, workers: int) -> dict[str, int]:
+    """Write the batches; returns the appointments booked per site id.
+
+    Building and encoding events is Python work that holds one core; with `workers` > 1 (a SQLite
+    file or PostgreSQL, more than one batch) the batches go to that many worker processes, each with
+    its own ledger on the same store and the same time, so both cores work while the store
+    serialises the short inserts. Each batch is still one transaction with its own idempotency key:
+    a worker that dies leaves its batches unwritten or whole, and the run can simply be repeated."""
+    booked: dict[str, int] = {}
+    if workers <= 1 or len(batches) <= 1 or ledger.store.kind == "memory":
+        for batch in batches:
+            booked.update(_book(ledger, day, batch, actor))
+        return booked
+    context = multiprocessing.get_context("spawn")  # a pool of connections must never cross a fork
+    with ProcessPoolExecutor(
+        max_workers=min(workers, len(batches)),
+        mp_context=context,
+        initializer=_open_worker,
+        initargs=(ledger.store.url, str(ledger.key_dir) if ledger.key_dir else None, ledger.now()),
+    ) as pool:
+        futures = [pool.submit(_book_in_worker, day, batch, actor) for batch in batches]
+        for future in futures:
+            booked.update(future.result())
+    return booked
+
+
+def _book(ledger: Ledger, day: date, batch: Batch, actor: Actor) -> list[tuple[str, int]]:
+    sites, key = batch
+    done = ledger.book_days(day=day, sites=sites, actor=actor, idempotency_key=key)
+    return [
+        (str(site_id), len(outcome.appointment_ids))
+        for (site_id, _), outcome in zip(sites, done, strict=True)
+    ]
+
+
+_WORKER: Ledger | None = None
+
+
+def _open_worker(url: str, key_dir: str | None, at: datetime) -> None:
+    """A worker process's ledger: the same store and keys, and the run's time."""
+    global _WORKER
+    _WORKER = Ledger(
+        url,
+        clock=lambda: at,
+        key_dir=Path(key_dir) if key_dir else None,
+        env={"SQLITE_LOCK_TIMEOUT": "60"},  # the other worker's insert may hold the file's write lock
+    )
+
+
+def _book_in_worker(day: date, batch: Batch, actor: Actor) -> list[tuple[str, int]]:
+    assert _WORKER is not None, "the worker's ledger is opened by its initializer"
+    return _book(_WORKER, day, batch, actor)

@@ -19,6 +19,7 @@ from ledger.campaign.planning import Booking
 from ledger.campaign.values import Session, registration_id
 from ledger.errors import InvalidInput, NotPermitted
 from ledger.values import Actor, Role
+from services.province_planning import plan_province
 from tests.integration.campaign.conftest import ADMIN, ASTRAZENECA, MONDAY, OFFICER, Clock, Story, make_story
 
 
@@ -195,3 +196,33 @@ def test_plan_province_from_the_shell(tmp_path: Path, monkeypatch: pytest.Monkey
     assert bad.exit_code != 0
     assert "Traceback" not in bad.output
     assert "province code" in bad.output
+
+
+def test_worker_processes_write_the_same_province_day(sqlite_story: Story) -> None:
+    s = sqlite_story
+    second = add_site(s, "VN-01-0002", "00001", morning=1, afternoon=1)
+    third = add_site(s, "VN-01-0003", "00004", morning=2, afternoon=1)
+    for ward, n in (("00001", 6), ("00004", 4)):
+        for _ in range(n):
+            s.service.register(person=s.person(ward_code=ward), group="HEALTH_WORKER", actor=ADMIN)
+            s.clock.now += timedelta(seconds=1)
+    # One site per batch, two worker processes (spawned, each with its own ledger on the same file).
+    planned = plan_province(
+        s.ledger, s.store, s.service.refresh, "01", MONDAY, actor=OFFICER, sites_per_batch=1, workers=2
+    )
+    assert planned.booked_now == 3 + 2 + 3
+    by_site = {d.site_id: d.booked_now for d in planned.sites}
+    assert by_site == {str(s.site_id): 3, str(second): 2, str(third): 3}
+    people: list[str] = []
+    for site in (s.site_id, second, third):
+        day = s.service.day(site, MONDAY)
+        assert day is not None
+        people += [a.person_id for session in day.sessions for a in session.appointments]
+    assert len(people) == len(set(people)) == 8
+    assert len(s.service.messages(kind="appointment")) == 8
+    head = s.ledger.recorder.max_notification_id()
+    again = plan_province(
+        s.ledger, s.store, s.service.refresh, "01", MONDAY, actor=OFFICER, sites_per_batch=1, workers=2
+    )
+    assert again.booked_now == 0
+    assert s.ledger.recorder.max_notification_id() == head
