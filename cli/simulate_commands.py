@@ -118,6 +118,8 @@ def summary_table(tally: Tally, provinces: Mapping[str, object]) -> Table:
         ("serious reactions followed up", f"{tally.follow_ups:,}"),
         ("messages queued (appointments, reminders, check-ins)",
          ", ".join(f"{k} {v:,}" for k, v in data["messages_by_kind"].items()) or "0"),
+        ("messages sent (simulated phones)", f"{tally.messages_sent:,}"),
+        ("check-in replies", ", ".join(f"{k} {v:,}" for k, v in data["replies"].items()) or "0"),
         ("certificates issued", f"{tally.certificates:,}"),
         ("events / seconds / events per s", f"{tally.events:,} / {tally.seconds:.1f} / {tally.events_per_second:,.0f}"),
         ("ledger digest", tally.digest),

@@ -38,6 +38,7 @@ from services.backend import Backend
 from services.campaign import CampaignService
 from services.citizen import report_reaction
 from services.people import ReactionForm
+from services.simulation.phones import SimulatedPhones
 from services.simulation.population import Household, PopulationMaker, Resident
 from services.stock import StockService
 
@@ -82,6 +83,9 @@ SYMPTOMS = {"mild": "đau tại chỗ tiêm, sốt nhẹ", "moderate": "sốt 39
 PEOPLE_PER_SITE = 600
 # Who asks for their certificate on the evening of a dose (the citizen's page or the health book app):
 # most people finishing the primary series, a few after a first dose.
+# Share of people who answer the day-1 check-in text (the rest ignore it; a reaction is then reported in
+# the health book instead).
+REPLIES_TO_CHECKIN = 0.4
 ASKS_CERTIFICATE = {"series_complete": 0.5, "otherwise": 0.1}
 BOX = 1  # a province store ships each week's whole doses (at small scales a box would never fill)
 
@@ -110,6 +114,8 @@ class Tally:
     certificates: int = 0
     notes: list[str] = field(default_factory=list)  # what the run could not do, one sentence each
     messages: Counter[str] = field(default_factory=Counter)  # queued in the outbox, by kind
+    messages_sent: int = 0  # delivered through the sender to the simulated phones
+    replies: Counter[str] = field(default_factory=Counter)  # SMS replies by what they became
     population: Counter[str] = field(default_factory=Counter)  # simulated people per province
     vaccinated: Counter[str] = field(default_factory=Counter)  # people with a first dose, per province
     events: int = 0
@@ -157,6 +163,8 @@ class Tally:
             "certificates": self.certificates,
             "notes": self.notes,
             "messages_by_kind": dict(sorted(self.messages.items())),
+            "messages_sent": self.messages_sent,
+            "replies": dict(sorted(self.replies.items())),
             "coverage_pct": self.coverage(),
             "events": self.events,
             "seconds": round(self.seconds, 2),
@@ -213,6 +221,7 @@ class _Person:
     person_id: UUID
     resident: Resident
     site_id: UUID
+    phone: str | None  # the household's phone (a dependant's check-ins go to the head's)
     registered: bool = False
     vaccinated: bool = False
 
@@ -328,6 +337,8 @@ class _Run:
         self.uci_source = random.Random(f"uci:{tally.seed}")  # UCIs from the seed: the same index
         self.asking: list[tuple[UUID, date]] = []  # people asking for their certificate this evening
         self.issued: set[str] = set()  # UCIs handed out
+        self.phones = SimulatedPhones()
+        self.replies: dict[date, list[tuple[str, str]]] = {}  # day -> (phone, text) replies to send
         ranks = {g.code: g.rank for g in ledger.reference.priority_groups.values()}
         self.rank = ranks
 
@@ -406,8 +417,11 @@ class _Run:
                 idempotency_key=self.key("dependants", province, first),
             )
         residents = heads + [r for r, _ in dependants]
-        for person_id, resident in zip(head_ids + dependant_ids, residents, strict=True):
-            person = _Person(person_id, resident, self.site_for(resident))
+        phones = [h.phone for h in households] + [
+            household.phone for household in households for _ in household.others
+        ]
+        for person_id, resident, phone in zip(head_ids + dependant_ids, residents, phones, strict=True):
+            person = _Person(person_id, resident, self.site_for(resident), phone)
             self.people.append(person)
             self.by_id[person_id] = person
         self.tally.households += len(households)
@@ -444,6 +458,7 @@ class _Run:
             self.deliver(today, offset)
         self.registrations(today, offset)
         self.at(today, 7)
+        self.text_and_reply(today)
         self.attend(today)
         self.at(today, 17)
         self.plan(today + timedelta(days=1))
@@ -587,11 +602,20 @@ class _Run:
         if self.rng.random() < share:
             self.asking.append((person.person_id, today))
         roll = self.rng.random()
-        for severity, rate in REACTIONS:
+        severity = None
+        for level, rate in REACTIONS:
             if roll < rate:
-                self.react(person, dose_id, today, severity, vaccinator)
+                severity = level
                 break
             roll -= rate
+        tomorrow = today + timedelta(days=1)
+        answers = self.rng.random() < REPLIES_TO_CHECKIN and person.phone is not None
+        if severity == "mild" and answers and person.phone is not None:
+            self.replies.setdefault(tomorrow, []).append((person.phone, f"2 {SYMPTOMS['mild']}"))
+        elif severity is not None:  # reported in the health book (a serious one by the site's staff)
+            self.react(person, dose_id, today, severity, vaccinator)
+        elif answers and person.phone is not None:
+            self.replies.setdefault(tomorrow, []).append((person.phone, "1"))
 
     def certify(self) -> None:
         """This evening's certificate requests, through the certificate service as the citizen's page
@@ -618,6 +642,23 @@ class _Run:
                 return
             self.issued.add(issued.uci)
             self.tally.certificates = len(self.issued)
+
+    def text_and_reply(self, today: date) -> None:
+        """The morning's texts go out (appointments, reminders, next doses due, this morning's day-1 and
+        day-7 check-ins) through the outbox's sender; then the replies to yesterday's doses' day-1
+        check-ins come back through the reply path ("1" fine, "2 <symptoms>" a mild reaction), counted
+        by what the reply path made of them (a family phone answers its latest open check-in)."""
+        report = self.service.send_pending(self.phones, batch=1_000)
+        self.tally.messages_sent += report.sent
+        replies, self.replies = (
+            self.replies.get(today, []),
+            {day: r for day, r in self.replies.items() if day > today},
+        )
+        for phone, text in replies:
+            result = self.service.reply(phone, text)
+            self.tally.replies[result.outcome] += 1
+            if result.outcome in ("mild", "serious"):
+                self.tally.reactions[result.outcome] += 1
 
     def react(self, person: _Person, dose_id: UUID, today: date, severity: str, staff: Actor) -> None:
         reaction_id = report_reaction(
