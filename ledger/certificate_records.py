@@ -1,13 +1,24 @@
 """What a certificate says, built from a person's ledger history: the `VaccinationRecord` handed to
-`credentials.issue`, and a keyed hash of it (`record_basis`) that tells whether a stored certificate
-still tells the truth after a correction.
+`credentials.issue`, a keyed hash of it (`record_basis`) that tells whether a stored certificate
+still tells the truth after a correction, and what issuing hands back (`IssueResult`).
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
 
-from credentials import DoseRecord, InvalidRecordError, VaccinationRecord
+from credentials import (
+    DocumentSigner,
+    DoseRecord,
+    InvalidRecordError,
+    IssuedCertificate,
+    Status,
+    VaccinationRecord,
+    reread,
+)
 from ledger.application import Ledger
 from ledger.certificate_model import Certificate
 from ledger.domainmodel import Person
@@ -66,3 +77,50 @@ def still_true(ledger: Ledger, certificate: Certificate, person: Person, record:
         doses=record.doses[:upto],
     )
     return certificate.basis == record_basis(ledger, then)
+
+
+@dataclass(frozen=True)
+class IssueResult:
+    """What `issue_certificate` hands back: the HC1 to show, what it says, and what it replaced."""
+
+    certificate_id: UUID
+    person_id: UUID
+    uci: str
+    hc1: str
+    status: Status
+    dose_number: int
+    series_doses: int
+    issued_at: datetime
+    expires_at: datetime
+    kid: bytes
+    record: VaccinationRecord  # what the certificate was built from (the PDF lists every dose)
+    signed: IssuedCertificate  # the credentials result (the DCC itself), for the pictures and the PDF
+    superseded_uci: str | None
+
+
+def stored_result(
+    ledger: Ledger,
+    certificate: Certificate,
+    signer: DocumentSigner,
+    at: datetime,
+    superseded: str | None,
+) -> IssueResult:
+    """The IssueResult of a certificate already stored (a reused one, or a retried request's)."""
+    if certificate.hc1.value is None:
+        raise PersonErasedError("This person was erased: their certificate is gone.")
+    record = vaccination_record(ledger, ledger.get_person(certificate.person_id))
+    return IssueResult(
+        certificate_id=certificate.id,
+        person_id=certificate.person_id,
+        uci=certificate.uci,
+        hc1=certificate.hc1.value,
+        status=certificate.status,
+        dose_number=certificate.dose_number,
+        series_doses=certificate.series_doses,
+        issued_at=certificate.issued_at,
+        expires_at=certificate.expires_at,
+        kid=bytes.fromhex(certificate.kid),
+        record=record,
+        signed=reread(certificate.hc1.value, signer, at),
+        superseded_uci=superseded,
+    )

@@ -10,27 +10,28 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from uuid import UUID, uuid4
 
-from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import PersistenceError
 
 from credentials import (
     DEFAULT_VALIDITY,
     CredentialError,
     DocumentSigner,
-    IssuedCertificate,
-    Status,
-    VaccinationRecord,
     issue,
     reread,
 )
 from credentials.uvci import RandomBytes
 from ledger import permissions
 from ledger.application import Ledger
+from ledger.certificate_lookups import (
+    certificates_of,
+    current_certificate,
+    get_certificate,
+    index_of,
+    person_id_of,
+)
 from ledger.certificate_model import (
     REASON_CORRECTED,
     Certificate,
@@ -38,110 +39,35 @@ from ledger.certificate_model import (
     CertificateNotFound,
     index_id,
 )
-from ledger.certificate_records import record_basis, still_true, vaccination_record
+from ledger.certificate_records import (
+    IssueResult,
+    record_basis,
+    still_true,
+    stored_result,
+    vaccination_record,
+)
 from ledger.commands import Outcome
 from ledger.domainmodel import Person
-from ledger.errors import InvalidInput, LedgerError, PersonErasedError, PersonNotFound, StoreError
+from ledger.errors import InvalidInput, LedgerError, PersonErasedError, PersonNotFound
 from ledger.eventstore import reading
-from ledger.values import Actor, NationalId, PersonalData, Role
+from ledger.values import Actor, PersonalData, Role
 
 CERTIFICATE_SERVICE = Actor("certificate-service", Role.SYSTEM)
 
-
-@dataclass(frozen=True)
-class IssueResult:
-    """What `issue_certificate` hands back: the HC1 to show, what it says, and what it replaced."""
-
-    certificate_id: UUID
-    person_id: UUID
-    uci: str
-    hc1: str
-    status: Status
-    dose_number: int
-    series_doses: int
-    issued_at: datetime
-    expires_at: datetime
-    kid: bytes
-    record: VaccinationRecord  # what the certificate was built from (the PDF lists every dose)
-    signed: IssuedCertificate  # the credentials result (the DCC itself), for the pictures and the PDF
-    superseded_uci: str | None
-
-
-def _person_id(ledger: Ledger, person: UUID | str) -> UUID:
-    """A person id, or the id registered under a national ID number."""
-    if isinstance(person, UUID):
-        return person
-    found = ledger.find_person(NationalId(person).number)
-    if found is None:
-        raise PersonNotFound(
-            "No person is registered with that national ID number: check it or register them."
-        )
-    return found
-
-
-def _load(ledger: Ledger, aggregate_id: UUID) -> Aggregate | None:
-    try:
-        aggregate: Aggregate = ledger.repository.get(aggregate_id)
-    except AggregateNotFoundError:
-        return None
-    except PersistenceError as exc:
-        raise StoreError(f"The ledger database failed while reading ({exc}): try again later.") from exc
-    return aggregate
-
-
-def _index(ledger: Ledger, person_id: UUID) -> CertificateIndex | None:
-    index = _load(ledger, index_id(person_id))
-    return index if isinstance(index, CertificateIndex) else None
-
-
-def get_certificate(ledger: Ledger, certificate_id: UUID) -> Certificate:
-    """The Certificate aggregate with that id."""
-    certificate = _load(ledger, certificate_id)
-    if not isinstance(certificate, Certificate):
-        raise CertificateNotFound(f"No certificate {certificate_id}: check the id.")
-    return certificate
-
-
-def current_certificate(ledger: Ledger, person: UUID | str) -> Certificate | None:
-    """The person's current (not withdrawn) certificate, or None."""
-    index = _index(ledger, _person_id(ledger, person))
-    if index is None or index.current_id is None:
-        return None
-    return get_certificate(ledger, index.current_id)
-
-
-def certificates_of(ledger: Ledger, person: UUID | str) -> list[Certificate]:
-    """Every certificate the person was given, oldest first (superseded ones stay valid; revoked ones say why)."""
-    index = _index(ledger, _person_id(ledger, person))
-    return [] if index is None else [get_certificate(ledger, c) for c in index.certificate_ids]
-
-
-def _issued(
-    ledger: Ledger,
-    certificate: Certificate,
-    signer: DocumentSigner,
-    at: datetime,
-    superseded: str | None,
-) -> IssueResult:
-    """The IssueResult of a certificate already stored (a reused one, or a retried request's)."""
-    if certificate.hc1.value is None:
-        raise PersonErasedError("This person was erased: their certificate is gone.")
-    record = vaccination_record(ledger, ledger.get_person(certificate.person_id))
-    return IssueResult(
-        certificate_id=certificate.id,
-        person_id=certificate.person_id,
-        uci=certificate.uci,
-        hc1=certificate.hc1.value,
-        status=certificate.status,
-        dose_number=certificate.dose_number,
-        series_doses=certificate.series_doses,
-        issued_at=certificate.issued_at,
-        expires_at=certificate.expires_at,
-        kid=bytes.fromhex(certificate.kid),
-        record=record,
-        signed=reread(certificate.hc1.value, signer, at),
-        superseded_uci=superseded,
-    )
+# The lookups (ledger.certificate_lookups) and IssueResult (ledger.certificate_records) are re-exported:
+# callers import the certificate API from here.
+__all__ = [
+    "CERTIFICATE_SERVICE",
+    "IssueResult",
+    "certificate_for_download",
+    "certificates_of",
+    "current_certificate",
+    "get_certificate",
+    "issue_certificate",
+    "issue_certificates",
+    "reusable_certificate",
+    "revoke_current_certificate",
+]
 
 
 def _issue_for(
@@ -301,7 +227,7 @@ def issue_certificates(
         return issued, refused
     # A retried batch: hand back what the first run issued.
     again = [
-        _issued(ledger, get_certificate(ledger, UUID(hex=cid)), signer, now, superseded)
+        stored_result(ledger, get_certificate(ledger, UUID(hex=cid)), signer, now, superseded)
         for _, cid, superseded in result["issued"]
     ]
     return again, {UUID(hex=p): why for p, why in result["refused"].items()}
@@ -327,7 +253,7 @@ def issue_certificate(
     `idempotency_key` returns the certificate the first request issued (without a key, each call is
     a new request).
     """
-    person_id = _person_id(ledger, person)
+    person_id = person_id_of(ledger, person)
     issued: list[IssueResult] = []
 
     def attempt(at: datetime) -> Outcome:
@@ -336,7 +262,7 @@ def issue_certificate(
         changed, result = _issue_for(
             ledger,
             subject,
-            _index(ledger, person_id),
+            index_of(ledger, person_id),
             lambda earlier_id: get_certificate(ledger, earlier_id),
             signer,
             at=at,
@@ -355,7 +281,7 @@ def issue_certificate(
         return issued[0]
     # A retried request: hand back what the first one issued.
     certificate = get_certificate(ledger, UUID(hex=result["certificate_id"]))
-    return _issued(ledger, certificate, signer, now or ledger.now(), result["superseded_uci"])
+    return stored_result(ledger, certificate, signer, now or ledger.now(), result["superseded_uci"])
 
 
 def certificate_for_download(
@@ -379,7 +305,7 @@ def certificate_for_download(
     if found is not None:
         return found
     return issue_certificate(
-        ledger, _person_id(ledger, person), signer, now=at, random_bytes=random_bytes, validity=validity
+        ledger, person_id_of(ledger, person), signer, now=at, random_bytes=random_bytes, validity=validity
     )
 
 
@@ -394,10 +320,10 @@ def reusable_certificate(
     """The person's current certificate if it still says the right thing, else None; writes nothing
     (pages that only look use this: no GET issues a certificate, issue 12 item 11)."""
     at = now if now is not None else ledger.now()
-    person_id = _person_id(ledger, person)
+    person_id = person_id_of(ledger, person)
     subject = ledger.get_person(person_id)
     record = vaccination_record(ledger, subject)
-    index = _index(ledger, person_id)
+    index = index_of(ledger, person_id)
     if index is not None and index.current_id is not None:
         current = get_certificate(ledger, index.current_id)
         reusable = (
@@ -445,10 +371,10 @@ def revoke_current_certificate(
     if not why or len(why) > 500:
         raise InvalidInput("Give a reason of 1 to 500 characters for revoking the certificate.")
     permissions.require_revoker(actor)
-    person_id = _person_id(ledger, person)
+    person_id = person_id_of(ledger, person)
 
     def attempt(at: datetime) -> Outcome:
-        index = _index(ledger, person_id)
+        index = index_of(ledger, person_id)
         if index is None or index.current_id is None:
             raise CertificateNotFound("This person has no current certificate to revoke.")
         certificate = get_certificate(ledger, index.current_id)
