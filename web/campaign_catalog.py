@@ -245,4 +245,5 @@ CAMPAIGN_CATALOG: dict[str, dict[str, str]] = {
         "en": "This appointment can no longer be cancelled (arrived, vaccinated or cancelled).",
     },
     "campaign.keep": {"vi": "Giữ lịch và quay lại", "en": "Keep it and go back"},
+    "campaign.upcoming": {"vi": "Lịch tiêm sắp tới", "en": "Next appointment"},
 }

@@ -411,6 +411,16 @@ def _visits(s: CampaignService, person_id: UUID) -> list[Visit]:
     return found
 
 
+@pages.app_template_global("upcoming_visits")
+def upcoming_visits(person_id: str) -> list[Visit]:
+    """Template global: a family member's booked or arrived appointments (the health book shows the next
+    one); empty when the campaign has none for them."""
+    try:
+        return _visits(service(), UUID(str(person_id)))
+    except ValueError:
+        return []
+
+
 def _places(s: CampaignService, person_id: UUID) -> tuple[str, list[tuple[str, list[q.SiteRow]]]]:
     """The person's home ward, and the campaign sites of their province by ward (for "where")."""
     person = s.ledger.get_person(person_id)

@@ -234,6 +234,11 @@ def test_a_citizen_registers_is_planned_moves_and_cancels_on_a_phone(
     assert len(changes) == 1
     assert "Lịch tiêm vắc xin đã thay đổi" in changes[0].text
     shot(page, "campaign-7-moved")
+    page.goto(world["url"] + f"/me/people/{me}")  # the health book shows the next appointment too
+    assert (
+        f"Lịch tiêm sắp tới: Buổi sáng 07:30–11:30, {vi(later)} · Trường THCS Phúc Xá"
+        in page.locator("#upcoming").inner_text()
+    )
 
     # The public list shows her own place when she is signed in, and no one else's data.
     page.goto(world["url"] + "/priority?ward_code=00001")
