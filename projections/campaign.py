@@ -117,7 +117,13 @@ TABLES = (
             "parts BIGINT NOT NULL",
         ),
         ("message_id",),
-        indexes=(("status", "next_try_at"), ("phone_digest",), ("person_id",), ("kind",)),
+        indexes=(
+            ("status", "next_try_at"),
+            ("phone_digest",),
+            ("person_id",),
+            ("kind",),
+            ("status", "queued_at", "message_id"),  # the sender's due query, oldest first
+        ),
     ),
     Table(
         "replies",

@@ -670,15 +670,26 @@ def messages(
 
 
 def due_message_ids(store: ViewStore, now: datetime, *, limit: int = 500) -> list[UUID]:
-    """Messages to (re)try now: pending and due, or left "sending" by a sender that stopped."""
-    rows = _rows(
+    """Messages to (re)try now: those left "sending" by a sender that stopped first (resumed under
+    their key), then the pending ones that are due, oldest first. Two queries, so that the second
+    walks the (status, queued_at, message_id) index and stops at `limit` instead of sorting every
+    pending message of a province (about 100 ms a call at 120,000)."""
+    sending = _rows(
         store,
-        f"SELECT message_id FROM {_t(store, 'campaign_messages')} "
-        "WHERE (status = 'pending' AND (next_try_at IS NULL OR next_try_at <= ?)) OR status = 'sending' "
+        f"SELECT message_id FROM {_t(store, 'campaign_messages')} WHERE status = 'sending' "
         "ORDER BY queued_at, message_id LIMIT ?",
-        now.astimezone(UTC).isoformat(),
         limit,
     )
+    rows = list(sending)
+    if len(rows) < limit:
+        rows += _rows(
+            store,
+            f"SELECT message_id FROM {_t(store, 'campaign_messages')} "
+            "WHERE status = 'pending' AND (next_try_at IS NULL OR next_try_at <= ?) "
+            "ORDER BY queued_at, message_id LIMIT ?",
+            now.astimezone(UTC).isoformat(),
+            limit - len(rows),
+        )
     return [UUID(str(r[0])) for r in rows]
 
 
