@@ -224,6 +224,8 @@ def test_the_api_and_the_other_province(tmp_path: Path) -> None:
         ).status_code
         == 403
     )
+    closing = client.post(f"/api/v1/stock/sites/{hanoi}/close-day", json={}, headers=headers)
+    assert closing.status_code == 403  # another site's vials, let alone another province's
     sign_in_as(client, "staff", site_id=str(hanoi))
     mine = client.get("/api/v1/stock/lots").get_json()
     assert [s["lot_number"] for s in mine["site_lots"]] == ["PF-1"]
