@@ -21,6 +21,7 @@ from ledger.failover import Reconnect
 from ledger.personaldata import KeyRing, load_master_key
 from ledger.reference import Reference, reference
 from ledger.settings import StoreSettings, parse_database_url, prepare_sqlite_file, store_settings
+from ledger.stock_records import StockRecords
 from ledger.topics import register_moved_topics
 from ledger.transcodings import register_ledger_transcodings
 
@@ -48,7 +49,7 @@ class LedgerBase(CommandRunner):
         self.new_id = new_id  # aggregate ids: random by default, seeded in demos and tests
         self._site_cache: dict[UUID, VaccinationSite] = {}
         self._lot_cache: dict[UUID, VaccineLot] = {}
-        self._untracked_lots: set[UUID] = set()  # lots received at a site: no stock record, ever
+        self._stock_records: StockRecords | None = None
         self.reference = reference_data or reference()
         if key_dir is None and self.store.kind == "sqlite":
             assert self.store.sqlite_path is not None
@@ -93,6 +94,13 @@ class LedgerBase(CommandRunner):
         if not isinstance(aggregate, kind):
             raise missing
         return aggregate
+
+    @property
+    def stock_records(self) -> StockRecords:
+        """Site lots' stock records, read through their own snapshots (ledger.stock_records)."""
+        if self._stock_records is None:
+            self._stock_records = StockRecords(self)
+        return self._stock_records
 
     def get_person(self, person_id: UUID) -> Person:
         """The Person aggregate (personal data decrypted, or erased values)."""

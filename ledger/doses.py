@@ -6,13 +6,11 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
 
 from ledger import checks, permissions
 from ledger.base import LedgerBase
 from ledger.campaign.stock import SiteLotStock
-from ledger.campaign.values import lot_stock_id
 from ledger.commands import Outcome
 from ledger.domainmodel import Person, VaccinationSite, VaccineLot
 from ledger.errors import (
@@ -25,7 +23,6 @@ from ledger.errors import (
     PersonErasedError,
     PersonNotFound,
 )
-from ledger.eventstore import reading
 from ledger.records import DoseRecorded, DoseRequest
 from ledger.rules import check_lot_at_site
 from ledger.values import Actor, PartialDate
@@ -36,18 +33,8 @@ class DoseCommands(LedgerBase):
 
     def stock_record(self, lot_id: UUID) -> SiteLotStock | None:
         """The stock record of a site lot allocated from a province store, read afresh; None for a lot
-        received straight at a site (remembered: such a lot never gets one)."""
-        if lot_id in self._untracked_lots:
-            return None
-        try:
-            with reading():
-                found: Aggregate = self.repository.get(lot_stock_id(lot_id))
-        except AggregateNotFoundError:
-            if len(self._untracked_lots) > 100_000:
-                self._untracked_lots.clear()
-            self._untracked_lots.add(lot_id)
-            return None
-        return found if isinstance(found, SiteLotStock) else None
+        received straight at a site."""
+        return self.stock_records.get(lot_id)
 
     def give_back_stock(self, lot_id: UUID, day: date, actor: Actor, at: datetime) -> list[Aggregate]:
         """A voided (or re-lotted) dose gives its dose back to its site allocation; returns the stock
@@ -58,16 +45,24 @@ class DoseCommands(LedgerBase):
         found.give_back(day=day, doses=1, actor=actor, at=at)
         return [found]
 
-    def draw_stock(self, draws: Sequence[tuple[UUID, date]], actor: Actor, at: datetime) -> list[Aggregate]:
+    def draw_stock(
+        self,
+        draws: Sequence[tuple[UUID, date]],
+        actor: Actor,
+        at: datetime,
+        read: dict[UUID, SiteLotStock | None] | None = None,
+    ) -> list[Aggregate]:
         """Doses (lot, day) drawn from their site allocations, in the dose's transaction; returns the
-        stock records to save with it (none for lots received straight at a site)."""
+        stock records to save with it (none for lots received straight at a site). `read`: records the
+        command's checks just loaded, used once (taken out: a retry after a conflict reads afresh; a
+        stale one is refused by the store at save, which is what triggers that retry)."""
         counts: dict[tuple[UUID, date], int] = {}
         for key in draws:
             counts[key] = counts.get(key, 0) + 1
         records: dict[UUID, SiteLotStock] = {}
         for (lot_id, day), n in counts.items():
             if lot_id not in records:
-                found = self.stock_record(lot_id)
+                found = read.pop(lot_id) if read is not None and lot_id in read else self.stock_record(lot_id)
                 if found is None:
                     continue
                 records[lot_id] = found
@@ -169,7 +164,7 @@ class DoseCommands(LedgerBase):
                 "dose_ids": "".join(r.dose_id.hex for r in results),
                 "mixed": "".join("1" if r.mixed_products else "0" for r in results),
             }
-            drawn = self.draw_stock([(r.lot_id, r.administered_on) for r in batch], actor, at)
+            drawn = self.draw_stock([(r.lot_id, r.administered_on) for r in batch], actor, at, stocks)
             return Outcome([*people.values(), *drawn], compact)
 
         result = self.run_command(command, idempotency_key, args, attempt)

@@ -78,7 +78,7 @@ class StockCommands(CampaignBase):
 
     def site_stock(self, site_lot_id: UUID) -> SiteLotStock | None:
         """The stock record of a site lot allocated from a store (None for a lot received at the site)."""
-        return self.maybe(SiteLotStock, lot_stock_id(checks.as_uuid(site_lot_id, "lot")))
+        return self.stock_records.get(checks.as_uuid(site_lot_id, "lot"))
 
     def receive_shipment(
         self,

@@ -18,7 +18,7 @@ from ledger.campaign.errors import (
     StockLotExpired,
     StockQuantityInvalid,
 )
-from ledger.campaign.values import Session
+from ledger.campaign.values import Session, lot_stock_id
 from ledger.errors import DoseOfAnotherSite, NotPermitted, OutsideProvince, SiteNotFound
 from ledger.values import Actor, Role
 from projections.registry import digests, rebuild
@@ -429,3 +429,40 @@ def test_a_vial_opened_after_the_day_was_closed_is_closed_too(sqlite_story: Stor
         assert stock.close_day(s.site_id, day, actor=s.vaccinator) == 9
     [row] = stock.picture(OFFICER).site_lots
     assert (row.used, row.wasted, row.vials_opened, row.remaining) == (2, 18, 2, 0)
+
+
+def test_a_busy_lot_read_through_its_snapshots_is_the_lot_replayed_in_full(story: Story) -> None:
+    """Stock records keep their own snapshots (ledger/stock_records.py): what a dose reads must be
+    exactly what replaying every event gives, before and after snapshots are taken."""
+    s = story
+    stock = StockService(s.ledger, s.store)
+    lot = stock.receive(
+        province_code="01",
+        product=ASTRAZENECA,
+        lot_number="ABV-0807",
+        expiry=EXPIRY,
+        doses_per_vial=10,
+        vials=5,
+        actor=OFFICER,
+    )
+    site_lot = stock.allocate(store_lot_id=lot, site_id=s.site_id, vials=5, actor=OFFICER)
+    for n in range(27):  # one dose per command: 27 events on the record, snapshots at 10 and 20
+        person = s.person()
+        s.ledger.record_dose(
+            person_id=person,
+            dose_number=1,
+            product=ASTRAZENECA,
+            lot_id=site_lot,
+            administered_on=date(2021, 7, 31) if n < 15 else date(2021, 8, 1),
+            site_id=s.site_id,
+            actor=s.vaccinator,
+            idempotency_key=s.key(),
+        )
+        if n == 14:
+            stock.close_day(s.site_id, date(2021, 7, 31), actor=s.vaccinator)
+    fast = s.ledger.stock_records.get(site_lot)
+    full = s.ledger.repository.get(lot_stock_id(site_lot))  # the ledger's repository: no snapshots
+    assert fast is not None
+    state = ("used", "wasted_open", "vials_opened", "open", "closed_through", "version")
+    assert [getattr(fast, k) for k in state] == [getattr(full, k) for k in state]
+    assert (fast.used, fast.wasted_open, fast.remaining) == (27, 5, 18)
