@@ -110,6 +110,7 @@ def summary_table(tally: Tally, provinces: Mapping[str, object]) -> Table:
         ("registrations", f"{tally.registrations:,}"),
         ("appointments", f"{tally.appointments:,}"),
         ("no-shows", f"{tally.no_shows:,}"),
+        ("turned away at the desk", ", ".join(f"{k} {v:,}" for k, v in data["turned_away"].items()) or "0"),
         ("doses", f"{tally.doses:,}"),
         ("doses by number", ", ".join(f"dose {k}: {v:,}" for k, v in data["doses_by_number"].items()) or "0"),
         ("doses by product", ", ".join(f"{k}: {v:,}" for k, v in data["doses_by_product"].items()) or "0"),

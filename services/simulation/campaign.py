@@ -25,7 +25,7 @@ from ledger.application import Ledger
 from ledger.campaign.errors import NoStock
 from ledger.campaign.registration_commands import RegistrationEntry
 from ledger.campaign.values import Session
-from ledger.errors import InvalidInput
+from ledger.errors import InvalidInput, LedgerError
 from ledger.records import PersonRequest
 from ledger.values import Actor, Role
 from projections import campaign_queries
@@ -116,6 +116,7 @@ class Tally:
     messages: Counter[str] = field(default_factory=Counter)  # queued in the outbox, by kind
     messages_sent: int = 0  # delivered through the sender to the simulated phones
     replies: Counter[str] = field(default_factory=Counter)  # SMS replies by what they became
+    turned_away: Counter[str] = field(default_factory=Counter)  # refused at the desk, by the error's code
     population: Counter[str] = field(default_factory=Counter)  # simulated people per province
     vaccinated: Counter[str] = field(default_factory=Counter)  # people with a first dose, per province
     events: int = 0
@@ -165,6 +166,7 @@ class Tally:
             "messages_by_kind": dict(sorted(self.messages.items())),
             "messages_sent": self.messages_sent,
             "replies": dict(sorted(self.replies.items())),
+            "turned_away": dict(sorted(self.turned_away.items())),
             "coverage_pct": self.coverage(),
             "events": self.events,
             "seconds": round(self.seconds, 2),
@@ -581,11 +583,31 @@ class _Run:
                             came.append((a, lot_id))
                 if not came:
                     continue
-                dose_ids = self.service.record_session_doses(
-                    site_id, today, [(a.appointment_id, lot_id) for a, lot_id in came], actor=vaccinator
-                )
+                try:
+                    dose_ids = self.service.record_session_doses(
+                        site_id, today, [(a.appointment_id, lot_id) for a, lot_id in came], actor=vaccinator
+                    )
+                except LedgerError:  # the list is all or nothing: the desk enters each person then
+                    self.one_by_one(site_id, came, today, vaccinator)
+                    continue
                 for (a, _), dose_id in zip(came, dose_ids, strict=True):
                     self.vaccinated_at(a, dose_id, today, vaccinator)
+
+    def one_by_one(self, site_id: UUID, came: list[tuple[Any, UUID]], today: date, vaccinator: Actor) -> None:
+        """A list the ledger refused as a whole, entered person by person (the single-item calls): who is
+        refused (e.g. a mixed schedule's stricter interval not yet passed) is turned away, counted by
+        reason, and their dose goes back to the lot."""
+        for a, lot_id in came:
+            try:
+                self.service.check_in(a.appointment_id, actor=vaccinator)
+                dose_id = self.service.record_dose(a.appointment_id, lot_id=lot_id, actor=vaccinator)
+            except LedgerError as exc:
+                self.tally.turned_away[getattr(exc, "code", type(exc).__name__)] += 1
+                for lot in self.lots[(site_id, a.product)]:
+                    if lot[0] == lot_id:
+                        lot[1] += 1
+                continue
+            self.vaccinated_at(a, dose_id, today, vaccinator)
 
     def vaccinated_at(self, a: Any, dose_id: UUID, today: date, vaccinator: Actor) -> None:
         """Count a dose given; a reaction follows at the realistic rates."""
