@@ -4,9 +4,9 @@ A `SiteLotStock` gets one event per dose command, so a lot of 10,000 doses given
 10,000 events, and replaying them all on every dose made single-dose recording fall from 46 to 6
 doses/s after 4,000 doses (measured). The ledger has no snapshots (they would add a query to every
 aggregate read), so stock records keep their own: a snapshot store used by this repository only,
-written when a loaded record is `EVERY` events past its last snapshot. A snapshot is a cache: it
-is written outside the command's transaction, never exported, and a record without one is replayed
-in full, with the same result.
+written when a loaded record is `EVERY` events past its last snapshot, and an in-memory cache that
+reads only the events stored since. Both are caches: a snapshot is written outside the command's
+transaction and never exported, and a record without one is replayed in full, with the same result.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from ledger.campaign.values import lot_stock_id
 from ledger.eventstore import reading
 
 EVERY = 10
+CACHED = 5_000  # records kept in memory (a province's busy lots)
 
 
 class StockRecords:
@@ -31,8 +32,14 @@ class StockRecords:
         self.app = app
         recorder = app.factory.aggregate_recorder(purpose="snapshots")
         self.snapshots = app.factory.event_store(mapper=app.mapper, recorder=recorder)
+        # A cached record is brought up to date with the events stored after it (one query: other
+        # processes' draws included), then copied, so a refused command leaves the cache as it was.
         self.repository: Repository[UUID] = Repository(
-            event_store=app.events, snapshot_store=self.snapshots, cache_maxsize=None
+            event_store=app.events,
+            snapshot_store=self.snapshots,
+            cache_maxsize=CACHED,
+            fastforward=True,
+            deepcopy_from_cache=True,
         )
         self.untracked: set[UUID] = set()  # lots received at a site: no stock record, ever
         self.taken: dict[UUID, int] = {}  # record id -> version of the last snapshot this process wrote

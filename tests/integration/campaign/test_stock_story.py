@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, timedelta
+from pathlib import Path
 from uuid import UUID
 
 import pytest
 
+from ledger.application import Ledger
 from ledger.campaign.errors import (
     AllocationExceedsStore,
     AllocationOtherProvince,
@@ -466,3 +468,49 @@ def test_a_busy_lot_read_through_its_snapshots_is_the_lot_replayed_in_full(story
     state = ("used", "wasted_open", "vials_opened", "open", "closed_through", "version")
     assert [getattr(fast, k) for k in state] == [getattr(full, k) for k in state]
     assert (fast.used, fast.wasted_open, fast.remaining) == (27, 5, 18)
+
+
+def test_two_ledger_processes_count_one_lot_down_together(sqlite_story: Story, tmp_path: Path) -> None:
+    """Another Ledger on the same file (another web worker): each one's cached record catches up with
+    the other's draws, so the lot is never over-drawn."""
+    s = sqlite_story
+    stock = StockService(s.ledger, s.store)
+    lot = stock.receive(
+        province_code="01",
+        product=ASTRAZENECA,
+        lot_number="ABV-0808",
+        expiry=EXPIRY,
+        doses_per_vial=1,
+        doses=6,
+        actor=OFFICER,
+    )
+    site_lot = stock.allocate(store_lot_id=lot, site_id=s.site_id, doses=5, actor=OFFICER)
+    other = Ledger(s.ledger.store.url, clock=s.clock, key_dir=tmp_path / "keys")
+    try:
+        people = [s.person() for _ in range(6)]
+        for n, person in enumerate(people[:5]):
+            (s.ledger if n % 2 else other).record_dose(
+                person_id=person,
+                dose_number=1,
+                product=ASTRAZENECA,
+                lot_id=site_lot,
+                administered_on=date(2021, 8, 1),
+                site_id=s.site_id,
+                actor=s.vaccinator,
+                idempotency_key=s.key(),
+            )
+        for ledger in (s.ledger, other):
+            with pytest.raises(LotExhausted):
+                ledger.record_dose(
+                    person_id=people[5],
+                    dose_number=1,
+                    product=ASTRAZENECA,
+                    lot_id=site_lot,
+                    administered_on=date(2021, 8, 1),
+                    site_id=s.site_id,
+                    actor=s.vaccinator,
+                    idempotency_key=s.key(),
+                )
+        assert (s.ledger.stock_records.get(site_lot).used, other.stock_records.get(site_lot).used) == (5, 5)  # type: ignore[union-attr]
+    finally:
+        other.close()
