@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
 import uuid
 from collections import Counter
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, as_completed, wait
@@ -211,6 +212,24 @@ def _render(hc1: str, signed: IssuedCertificate, record: VaccinationRecord) -> d
     return certificates.render_files(hc1, signed, record)
 
 
+def start_renderer_thread(ledger: Ledger, key_dir: Path) -> threading.Event:
+    """The renderer in a background thread of this process (`immunize run`, a single `immunize serve`
+    without --followers): certificate files drawn off the request, corrections reaching the index.
+    Set the returned event to stop it."""
+    stop = threading.Event()
+
+    def loop() -> None:
+        while not stop.is_set():
+            try:
+                follow_log(ledger, key_dir, _render, stop=stop)
+            except Exception as exc:  # a database hiccup: log one line, start again (as the projections do)
+                click.echo(f"certificate renderer restarted after: {type(exc).__name__}: {exc}", err=True)
+                stop.wait(2.0)
+
+    threading.Thread(target=loop, name="certificate-renderer", daemon=True).start()
+    return stop
+
+
 @certificate.command("render")
 @click.option("--follow", is_flag=True, help="Keep following the ledger until stopped (Ctrl-C or SIGTERM).")
 @click.option(
@@ -225,7 +244,6 @@ def render_command(follow: bool, poll_interval: float) -> None:
     keep doing it as certificates are issued (safe to kill at any moment: each certificate's files and
     its mark are stored together, so a killed job is rendered again)."""
     import signal
-    import threading
 
     key_dir = key_dir_from_environment()
     totals: Counter[str] = Counter()

@@ -185,7 +185,13 @@ def serve(host: str, port: int, threads: int, workers: int, followers: bool, all
             _say(f"Serving on http://{host}:{port} with {workers} gunicorn workers x {threads} threads")
             serve_with_workers(lambda: create_app(production), host, port, workers, threads)
         else:
-            _serve(create_app(production), host, port, threads)
+            app = create_app(production)
+            if not followers:  # one process and no renderer process: it renders in a thread of its own
+                from cli.certificate_commands import start_renderer_thread
+                from web.config import key_dir
+
+                start_renderer_thread(app.extensions["immunize"].platform.ledger, key_dir(os.environ))
+            _serve(app, host, port, threads)
     finally:
         if sender is not None:
             stop_process(sender)
@@ -247,6 +253,13 @@ def _start_projections(app: Any, ledger: Any) -> Any:
         "sites and lots, people directory, phone index)."
     )
     return supervisor
+
+
+def _start_renderer_thread(ledger: Any, keys: Path) -> None:
+    from cli.certificate_commands import start_renderer_thread
+
+    start_renderer_thread(ledger, keys)
+    _say("- Certificate renderer started in the background (files drawn once, off the request).")
 
 
 def _start_audit_chain(key_dir: Path, settings_url: str) -> None:
@@ -373,6 +386,7 @@ def run(host: str, port: int, scale: float, days: int) -> None:
     if first_start:
         _step("Development keys for today", lambda: _ensure_keys(keys, now))
     _step("Projections", lambda: _start_projections(app, ledger))
+    _step("Certificate renderer", lambda: _start_renderer_thread(ledger, keys))
     _step("Audit chain", lambda: _start_audit_chain(keys, app.extensions["immunize"].platform.store.url))
     accounts = _step("Demo staff accounts", lambda: _demo_accounts(app, ledger)) or []
     phone = _step("Demo citizen", lambda: _demo_citizen(app))

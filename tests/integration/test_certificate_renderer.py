@@ -121,3 +121,19 @@ def test_a_renderer_killed_at_any_moment_leaves_nothing_half_stored(
     assert formats_stored(ledger) == dict.fromkeys(ucis, (4, 1))
     for uci in ucis:
         assert certificate_files.load(ledger, uci, "pdf") is not None
+
+
+def test_a_single_process_renders_in_a_thread_of_its_own(
+    setup: tuple[Ledger, list[str], dict[str, str]], tmp_path: Path
+) -> None:
+    from cli.certificate_commands import start_renderer_thread
+
+    ledger, ucis, _ = setup
+    stop = start_renderer_thread(ledger, tmp_path / "keys")  # what `immunize run` and a lone `serve` start
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and formats_stored(ledger) != dict.fromkeys(ucis, (4, 1)):
+            time.sleep(0.2)
+    finally:
+        stop.set()
+    assert formats_stored(ledger) == dict.fromkeys(ucis, (4, 1))
