@@ -565,7 +565,12 @@ def the_mix(
     readable = [pid for pid, _ in world.citizens]
     weighted: list[tuple[float, Callable[[random.Random], Request | None]]] = [
         (0.25, lambda r: Request("public", "statistics page", "GET", "/statistics")),
-        (0.05, lambda r: Request("public", "statistics page", "GET", "/statistics?lang=en")),
+        (  # a visitor who chose English (the language link's cookie)
+            0.05,
+            lambda r: Request(
+                "public", "statistics page", "GET", "/statistics", headers={"Cookie": "immunize_lang=en"}
+            ),
+        ),
         (0.15, lambda r: Request("public", "statistics JSON", "GET", "/api/v1/statistics")),
         (0.05, lambda r: Request("public", "revocation list", "GET", "/revocation-list")),
         (
