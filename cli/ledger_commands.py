@@ -52,7 +52,7 @@ def demo() -> None:
     "--scale",
     type=float,
     default=None,
-    help=f"Share of Viet Nam's population the simulated campaign draws (default {DEMO_SCALE:g}, as immunize run).",
+    help=f"Share of Viet Nam's population the simulated campaign draws (default {DEMO_SCALE:.5f}, as immunize run).",
 )
 @click.option("--days", type=int, default=None, help=f"Days of campaign to simulate (default {DEMO_DAYS}).")
 @click.option(
