@@ -53,7 +53,8 @@ def citizen_phone() -> str | Response:
             error = message_for(exc)
         else:
             return redirect(url_for("auth.citizen_code"))
-    return render_template("signin_citizen.html", error=error), (400 if error else 200)  # type: ignore[return-value]
+    typed = request.form.get("phone", "")[:20] if error else ""
+    return render_template("signin_citizen.html", error=error, phone=typed), (400 if error else 200)  # type: ignore[return-value]
 
 
 @bp.route("/signin/citizen/code", methods=["GET", "POST"])
@@ -89,9 +90,15 @@ def staff() -> str | Response:
         else:
             target = safe_next(request.form.get("next")) or url_for(flow.HOME_BY_ROLE[principal.role])
             return redirect(target)
-    return render_template(  # type: ignore[return-value]
-        "signin_staff.html", error=error, next=safe_next(request.values.get("next"))
-    ), status
+    return (
+        render_template(  # type: ignore[return-value]
+            "signin_staff.html",
+            error=error,
+            next=safe_next(request.values.get("next")),
+            username=request.form.get("username", "")[:40] if error else "",
+        ),
+        status,
+    )
 
 
 @bp.post("/signout")
