@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
+from ledger.commands import VIETNAM_TIME
 from ledger.domainmodel import Declaration, Dose, Person, Reaction
 from ledger.values import ERASED_TEXT
 
@@ -97,7 +98,7 @@ def _reaction_json(r: Reaction) -> dict[str, Any]:
 def _declaration_json(d: Declaration) -> dict[str, Any]:
     return {
         "declaration_id": str(d.declaration_id),
-        "declared_on": d.declared_at.date().isoformat(),
+        "declared_on": d.declared_at.astimezone(VIETNAM_TIME).date().isoformat(),  # the day in Viet Nam
         "symptoms": d.symptoms.text,
         "exposure": d.exposure.text,
         "travel": d.travel.text,

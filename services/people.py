@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from uuid import UUID
 
-from ledger.application import Ledger
+from ledger.application import VIETNAM_TIME, Ledger
 from ledger.domainmodel import Declaration, Reaction
 from ledger.errors import InvalidInput
 from ledger.phone import normalise_phone
@@ -258,7 +258,9 @@ def reaction_line(reaction: Reaction) -> ReactionLine:
 def declaration_line(declaration: Declaration) -> DeclarationLine:
     return DeclarationLine(
         declaration_id=str(declaration.declaration_id),
-        declared_on=declaration.declared_at.date().isoformat(),
+        declared_on=declaration.declared_at.astimezone(VIETNAM_TIME)
+        .date()
+        .isoformat(),  # the day in Viet Nam
         symptoms=declaration.symptoms.text,
         exposure=declaration.exposure.text,
         travel=declaration.travel.text,

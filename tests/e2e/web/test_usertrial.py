@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from flask import Flask
 
 from ledger.application import Ledger
-from tests.e2e.web.conftest import make_app
+from tests.e2e.web.conftest import make_app, person_holding, sign_in_as
 
 
 @pytest.fixture
@@ -33,3 +34,31 @@ def test_a_wrong_password_keeps_the_username_in_the_form(app: Flask) -> None:
     page = response.get_data(as_text=True)
     assert 'value="nobody.here"' in page
     assert "wrong password" not in page  # the password is never echoed
+
+
+# 18:30 UTC on 30 November is 01:30 on 1 December in Viet Nam (UTC+7).
+AFTER_MIDNIGHT_IN_VIETNAM = datetime(2026, 11, 30, 18, 30, tzinfo=UTC)
+PERSON = {
+    "full_name": "Trần Văn Bình",
+    "date_of_birth": "28/02/1990",
+    "sex": "male",
+    "national_id": "001090000111",
+    "province_code": "01",
+    "district_code": "001",
+    "ward_code": "00001",
+}
+
+
+def test_a_health_declaration_after_midnight_in_viet_nam_is_dated_that_day(tmp_path: Path) -> None:
+    ledger = Ledger("memory://", key_dir=tmp_path / "lk", clock=lambda: AFTER_MIDNIGHT_IN_VIETNAM)
+    client = make_app(tmp_path, ledger, WTF_CSRF_ENABLED=False).test_client()
+    sign_in_as(client, "citizen", phone="0912000111")
+    assert client.post("/me/register", data=PERSON).status_code == 302
+    person_id = person_holding(ledger, PERSON["national_id"]).person_id
+    response = client.post(
+        f"/me/people/{person_id}/declaration", data={"no_symptoms": "yes", "no_travel": "yes"}
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    book = client.get(f"/me/people/{person_id}").get_data(as_text=True)
+    assert "01/12/2026" in book  # the day it is in Viet Nam
+    assert "30/11/2026" not in book  # not the day it still is in UTC
