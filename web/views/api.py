@@ -221,7 +221,7 @@ def desk_register() -> Response:
 @bp.get("/desk/lots")
 @allow(Role.STAFF)
 def lots() -> Response:
-    lots = desk.site_lots(ctx().backend, _staff().site_id, today=ctx().clock().date())
+    lots = desk.site_lots(ctx().backend, _staff().site_id, today=ctx().backend.ledger.today())
     return jsonify({"lots": [asdict(lot) for lot in lots]})
 
 
@@ -284,7 +284,7 @@ def desk_phone_confirm(person_id: str) -> Response:
 @allow(Role.PROVINCE)
 def province() -> Response:
     overview = dashboards.province_overview(
-        ctx().backend, principal().province_code, today=ctx().clock().date()
+        ctx().backend, principal().province_code, today=ctx().backend.ledger.today()
     )
     return jsonify(overview.as_json())
 

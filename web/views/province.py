@@ -16,5 +16,7 @@ bp = Blueprint("province", __name__, url_prefix="/province")
 def overview() -> str:
     principal = current_principal()
     assert principal is not None
-    data = dashboards.province_overview(ctx().backend, principal.province_code, today=ctx().clock().date())
+    data = dashboards.province_overview(
+        ctx().backend, principal.province_code, today=ctx().backend.ledger.today()
+    )
     return render_template("province.html", data=data)

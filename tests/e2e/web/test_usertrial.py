@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
+from uuid import UUID
 
 import pytest
 from flask import Flask
 
 from ledger.application import Ledger
+from ledger.demo import seed_demo
+from ledger.values import Actor
+from ledger.values import Role as LedgerRole
 from tests.e2e.web.conftest import make_app, person_holding, sign_in_as
 
 
@@ -62,3 +66,31 @@ def test_a_health_declaration_after_midnight_in_viet_nam_is_dated_that_day(tmp_p
     book = client.get(f"/me/people/{person_id}").get_data(as_text=True)
     assert "01/12/2026" in book  # the day it is in Viet Nam
     assert "30/11/2026" not in book  # not the day it still is in UTC
+
+
+def test_a_lot_that_expired_yesterday_in_viet_nam_is_flagged_expired_after_midnight(tmp_path: Path) -> None:
+    now = [datetime(2026, 11, 29, 3, 0, tzinfo=UTC)]
+    ledger = Ledger("memory://", key_dir=tmp_path / "lk", clock=lambda: now[0])
+    seed_demo(ledger, people=12, seed=3)
+    app = make_app(tmp_path, ledger, WTF_CSRF_ENABLED=False)
+    read = app.extensions["immunize"].platform.read
+    read.refresh()
+    site = read.sites()[0]
+    ledger.receive_lot(
+        product="EU/1/20/1528",
+        lot_number="LAST-DAY-30-11",
+        expiry=date(2026, 11, 30),
+        site_id=UUID(site.id),
+        quantity=100,
+        actor=Actor("test-setup", LedgerRole.SYSTEM),
+        idempotency_key="last-day-lot",
+    )
+    now[0] = AFTER_MIDNIGHT_IN_VIETNAM  # 1 December in Viet Nam: the lot expired yesterday
+    client = app.test_client()
+    sign_in_as(client, "province", province_code=site.province_code)
+    lots = client.get("/api/v1/province").get_json()["lots"]
+    ours = next(lot for lot in lots if lot["lot_number"] == "LAST-DAY-30-11")
+    assert ours["expired"] is True
+    page = client.get("/province/").get_data(as_text=True)
+    row = page[page.index("LAST-DAY-30-11") :].split("</tr>")[0]
+    assert "badge red" in row
