@@ -40,7 +40,6 @@ from ledger.campaign.values import (
     plan_id,
 )
 from ledger.errors import NotPermitted, PersonNotFound, SiteNotFound
-from ledger.records import PersonRecord
 from ledger.reference import Vaccine
 from ledger.values import Actor, Role
 from projections import campaign_queries as q
@@ -377,10 +376,7 @@ class CampaignService:
     def names(self, day: q.DayRow | None) -> dict[str, str]:
         """The names of the people on a day's list, by person id (one batched read; "[erased]" when erased)."""
         ids = [UUID(a.person_id) for s in (day.sessions if day else []) for a in s.appointments]
-        return {
-            str(pid): PersonRecord.of(person).display_name
-            for pid, person in self.ledger.get_people(ids).items()
-        }
+        return {str(pid): name for pid, name in self.ledger.person_names(ids).items()}
 
     def plan_week(
         self, site_id: str | UUID, start: date | str, *, actor: Actor, days: int = 7
