@@ -593,11 +593,14 @@ def _follow(
 @messages.command("reply")
 @click.argument("phone")
 @click.argument("text")
+@click.option(
+    "--message-id", default=None, help="The gateway's id of the message: given again, it is recorded once."
+)
 @click.option("--json", "as_json", is_flag=True)
-def messages_reply(phone: str, text: str, as_json: bool) -> None:
+def messages_reply(phone: str, text: str, message_id: str | None, as_json: bool) -> None:
     """A reply from PHONE (as the gateway would pass it): 1, 2 or "3 <text>" answer a check-in."""
     with campaign_service() as service:
-        result = service.reply(phone, text)
+        result = service.reply(phone, text, message_id=message_id)
     body = {
         "outcome": result.outcome,
         "person_id": str(result.person_id) if result.person_id else None,

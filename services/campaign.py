@@ -9,6 +9,7 @@ a retried plan writes nothing twice, and planning the same day again with nothin
 from __future__ import annotations
 
 import hashlib
+import json
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -40,6 +41,7 @@ from ledger.campaign.values import (
     plan_id,
 )
 from ledger.errors import NotPermitted, PersonNotFound, SiteNotFound
+from ledger.phone import international
 from ledger.reference import Vaccine
 from ledger.values import Actor, Role
 from projections import campaign_queries as q
@@ -799,19 +801,19 @@ class CampaignService:
         """Messages given up on (shown to operators)."""
         return len(q.messages(self.store, status="failed", limit=100_000))
 
-    def reply(self, phone: str, text: str) -> ReplyResult:
-        """A reply from a phone (the gateway's inbound call, or `immunize messages reply`)."""
+    def reply(
+        self, phone: str, text: str, *, message_id: str | None = None, received_at: str | None = None
+    ) -> ReplyResult:
+        """A reply from a phone (the gateway's inbound call, or `immunize messages reply`). A gateway that
+        delivers the same message again (a retry after a timeout) records it once: see `reply_key`."""
         if not isinstance(text, str) or len(text) > 2_000:
             raise CampaignInputInvalid("The reply must be text of at most 2,000 characters.")
         digest = self.ledger.phone_digest(phone)
+        key = reply_key(self.ledger, phone, text, message_id=message_id, received_at=received_at)
         self.refresh()
         checkin, person = q.latest_checkin(self.store, digest)
         result = self.ledger.receive_reply(
-            phone=phone,
-            text=text,
-            checkin_id=checkin,
-            person_id=person,
-            idempotency_key=str(uuid4()),
+            phone=phone, text=text, checkin_id=checkin, person_id=person, idempotency_key=key
         )
         self.refresh()
         return result
@@ -820,6 +822,33 @@ class CampaignService:
         """Replies kept for a human, oldest first."""
         self.refresh()
         return q.kept_replies(self.store)
+
+
+MAX_GATEWAY_FIELD = 200
+
+
+def reply_key(
+    ledger: Ledger, phone: str, text: str, *, message_id: str | None = None, received_at: str | None = None
+) -> str:
+    """The idempotency key of an inbound SMS, from what identifies the delivery: the gateway's message id
+    when it gives one, else the sender, the text and the gateway's timestamp (the same words from the same
+    phone at the same instant are one message). A keyed hash (the master key's): the receipt id sits in
+    clear in the log and must not let anyone test guesses of a number or a reply. With neither (the CLI,
+    the simulator: each call is one message by construction) every call is a new message.
+
+    Not the check-in the reply answers: that is looked up when the reply arrives and moves on once the
+    first delivery answered it, so a retry would not find the same one."""
+    for value, what in ((message_id, "message_id"), (received_at, "received_at")):
+        if value is not None and (not isinstance(value, str) or len(value) > MAX_GATEWAY_FIELD):
+            raise CampaignInputInvalid(f"The gateway's {what} must be text of at most 200 characters.")
+    if message_id is not None and message_id.strip():
+        request = ["id", message_id.strip()]
+    elif received_at is not None and received_at.strip():
+        request = ["at", international(phone), text, received_at.strip()]
+    else:
+        return f"sms-reply-{uuid4()}"
+    canonical = json.dumps(request, ensure_ascii=False).encode("utf-8")
+    return "sms-reply-" + ledger.keys.master.fingerprint(b"sms-inbound:" + canonical)
 
 
 def _deliver(gateway: Gateway, o: Outgoing) -> DeliveryOutcome:

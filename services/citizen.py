@@ -21,15 +21,18 @@ No page reads doses or certificates from the aggregate any more.
 from __future__ import annotations
 
 import json
+import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from uuid import UUID
 
 from ledger.application import Ledger
+from ledger.errors import IdempotencyKeyReused
 from ledger.phone import normalise_phone
 from ledger.values import Actor, Role
 from services.backend import Backend
-from services.desk import fresh_key
-from services.errors import NotInFamily, RegisterFirst
+from services.errors import AlreadyRegisteredToday, NotInFamily, RegisterFirst
 from services.people import (
     DeclarationForm,
     FamilyMember,
@@ -75,40 +78,81 @@ def acting_for(person: FamilyMember) -> Actor:
     return Actor(actor_id=person.id, role=Role.CITIZEN)
 
 
-def register_self(ledger: Ledger, phone: str, form: PersonForm) -> UUID:
-    """Register the signed-in phone's holder (the phone comes from the sign-in, never from the form)."""
-    return ledger.register_person(
-        national_id=form.national_id,
-        full_name=form.full_name,
-        date_of_birth=form.date_of_birth,
-        sex=form.sex,
-        phone=normalise_phone(phone),
-        ward_code=form.ward_code,
-        priority_group=form.priority_group or default_priority_group(ledger.reference),
-        actor=Actor(actor_id="web-citizen", role=Role.CITIZEN),
-        idempotency_key=fresh_key("citizen"),
+def registration_key(ledger: Ledger, registrant: str, form: PersonForm) -> str:
+    """The idempotency key of a registration from the citizen's pages or API, derived from the request:
+    the same registrant (the signed-in phone for oneself, the guardian for a dependant) registering the
+    same name and date of birth on the same day (Viet Nam's) is registering one person, however often
+    the form is sent (a double tap, a browser resend, an API client's retry). Sent again with other
+    details (another ward, a corrected ID number) it is refused with `AlreadyRegisteredToday`, not a
+    second person. Tomorrow it is a new request; two children of one name born the same day are told
+    apart by staff at the desk. A keyed hash (the master key's): receipt ids are in clear in the log and must not let anyone
+    test guesses of a name, a birth date or a number."""
+    request = json.dumps(
+        [registrant, _folded(form.full_name), str(form.date_of_birth).strip(), ledger.today().isoformat()],
+        ensure_ascii=False,
+    )
+    return "registration-" + ledger.keys.master.fingerprint(
+        b"registration-request:" + request.encode("utf-8")
     )
 
 
+def _folded(name: object) -> str:
+    """A name as a person would tell it apart: NFC, single spaces, case ignored ("nguyễn  văn an" is
+    "Nguyễn Văn An")."""
+    return " ".join(unicodedata.normalize("NFC", str(name)).split()).casefold()
+
+
+@contextmanager
+def _registered_once() -> Iterator[None]:
+    """The same registration sent again with other details is refused in the citizen's words."""
+    try:
+        yield
+    except IdempotencyKeyReused:
+        raise AlreadyRegisteredToday(
+            "This person (the same name and date of birth) was already registered from this phone today: "
+            "find them in your family list; staff correct other details at the visit."
+        ) from None
+
+
+def register_self(ledger: Ledger, phone: str, form: PersonForm) -> UUID:
+    """Register the signed-in phone's holder (the phone comes from the sign-in, never from the form);
+    the same registration sent twice gives one person (`registration_key`)."""
+    own_phone = normalise_phone(phone)
+    with _registered_once():
+        return ledger.register_person(
+            idempotency_key=registration_key(ledger, "self:" + own_phone, form),
+            national_id=form.national_id,
+            full_name=form.full_name,
+            date_of_birth=form.date_of_birth,
+            sex=form.sex,
+            phone=own_phone,
+            ward_code=form.ward_code,
+            priority_group=form.priority_group or default_priority_group(ledger.reference),
+            actor=Actor(actor_id="web-citizen", role=Role.CITIZEN),
+        )
+
+
 def add_dependant(backend: Backend, phone: str, form: PersonForm) -> UUID:
-    """Add a dependant under the phone's first registered holder."""
+    """Add a dependant under the phone's first registered holder; the same guardian adding the same
+    name and date of birth twice the same day gives one dependant (`registration_key`)."""
     guardians = [p for p in family(backend, phone) if not p.guardian_id]
     if not guardians:
         raise RegisterFirst("Register yourself first.")
     guardian_id = UUID(guardians[0].id)
-    return backend.ledger.register_person(
-        national_id=form.national_id,
-        full_name=form.full_name,
-        date_of_birth=form.date_of_birth,
-        sex=form.sex,
-        phone=None,
-        ward_code=form.ward_code,
-        priority_group=form.priority_group or default_priority_group(backend.reference),
-        actor=Actor(actor_id=str(guardian_id), role=Role.GUARDIAN),
-        idempotency_key=fresh_key("citizen"),
-        guardian_id=guardian_id,
-        relationship=form.relationship or "child",
-    )
+    with _registered_once():
+        return backend.ledger.register_person(
+            idempotency_key=registration_key(backend.ledger, f"guardian:{guardian_id}", form),
+            national_id=form.national_id,
+            full_name=form.full_name,
+            date_of_birth=form.date_of_birth,
+            sex=form.sex,
+            phone=None,
+            ward_code=form.ward_code,
+            priority_group=form.priority_group or default_priority_group(backend.reference),
+            actor=Actor(actor_id=str(guardian_id), role=Role.GUARDIAN),
+            guardian_id=guardian_id,
+            relationship=form.relationship or "child",
+        )
 
 
 def health_book(backend: Backend, person_id: UUID) -> HealthBook:

@@ -50,6 +50,14 @@ class RegisterFirst(ServiceError):
     kind = "not_found"
 
 
+class AlreadyRegisteredToday(ServiceError):
+    """The same registrant registered the same name and date of birth today, with other details: the
+    form was sent again after a change; one person, not a second (services.citizen.registration_key)."""
+
+    code = "already_registered_today"
+    kind = "conflict"
+
+
 class NoDoseYet(ServiceError):
     """No dose is recorded, so there is no certificate to show."""
 

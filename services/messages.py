@@ -484,6 +484,12 @@ ERROR_MESSAGES: Final[dict[str, dict[str, str]]] = {
         "vi": "Không tìm thấy người này trong tỉnh của bạn. Kiểm tra lại số giấy tờ.",
         "en": "No such person in your province. Check the ID number.",
     },
+    "already_registered_today": {
+        "vi": "Người này (cùng họ tên và ngày sinh) đã được đăng ký từ số điện thoại này hôm nay. "
+        "Hãy xem trong danh sách gia đình; nhân viên y tế sẽ sửa các thông tin khác khi tiêm.",
+        "en": "This person (the same name and date of birth) was already registered from this phone today. "
+        "Find them in your family list; staff correct other details at the visit.",
+    },
     "register_first": {
         "vi": "Hãy đăng ký bản thân trước, rồi thêm người phụ thuộc.",
         "en": "Register yourself first, then add dependants.",

@@ -152,9 +152,10 @@ PATHS: dict[str, dict[str, Any]] = {
     "/sms/inbound": {
         "post": {
             **_op(
-                "A reply from a phone, pushed by the SMS gateway (X-Gateway-Secret: the shared secret)",
+                "A reply from a phone, pushed by the SMS gateway (X-Gateway-Secret: the shared secret); "
+                "message_id or received_at (the gateway's) required: a message delivered twice is recorded once",
                 "gateway",
-                body={"from": S, "text": S},
+                body={"from": S, "text": S, "message_id": S, "received_at": S},
             ),
             "security": [{"gatewaySecret": []}],
         }

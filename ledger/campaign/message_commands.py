@@ -281,7 +281,8 @@ class MessageCommands(CampaignBase):
             log.warning("SMS reply from a phone that is not in the outbox (number not logged); ignored")
             return ReplyResult("unknown_phone")
         parsed = parse_reply(text)
-        args = {"p": person_id, "m": checkin_id, "t": text}
+        # Not the check-in: a gateway's retry finds another one once the first delivery answered it.
+        args = {"p": person_id, "t": text}
 
         def attempt(at: datetime) -> Outcome:
             person = self.get_person(person_id)

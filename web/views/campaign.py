@@ -102,7 +102,9 @@ def _own_appointment(person_id: UUID, appointment_id: str) -> q.AppointmentRow:
 @api.post("/sms/inbound")
 @allow(Role.PUBLIC)
 def sms_inbound() -> Response | tuple[Response, int]:
-    """A reply from a phone, pushed by the gateway: {"from": "+8491...", "text": "3 sốt cao"}."""
+    """A reply from a phone, pushed by the gateway: {"from": "+8491...", "text": "3 sốt cao",
+    "message_id": "<the gateway's id>", "received_at": "<the gateway's timestamp>"} (one of the last two
+    at least: a message delivered twice is recorded once)."""
     secret = (
         os.environ.get("IMMUNIZE_SMS_INBOUND_SECRET") or current_app.config.get("SMS_INBOUND_SECRET") or ""
     )
@@ -116,7 +118,19 @@ def sms_inbound() -> Response | tuple[Response, int]:
     if (request.content_length or 0) > MAX_INBOUND:
         return jsonify({"error": "too_large", "message": "A reply is at most 4 KiB."}), 413
     data = _body()
-    result = service().reply(str(data.get("from", "")), str(data.get("text", "")))
+    message_id, received_at = data.get("message_id"), data.get("received_at")
+    if message_id in (None, "") and received_at in (None, ""):
+        # Without one of them a gateway's retry of the same message cannot be told from a new message.
+        raise CampaignInputInvalid(
+            "Send the gateway's message id (message_id) or its timestamp (received_at) with each reply, "
+            "so that a message delivered twice is recorded once."
+        )
+    result = service().reply(
+        str(data.get("from", "")),
+        str(data.get("text", "")),
+        message_id=None if message_id is None else str(message_id),
+        received_at=None if received_at is None else str(received_at),
+    )
     return jsonify({"outcome": result.outcome})
 
 

@@ -154,7 +154,7 @@ def test_the_gateway_posts_replies_with_its_shared_secret(tmp_path: Path) -> Non
     assert wrong.status_code == 403
     unknown = client.post(
         "/api/v1/sms/inbound",
-        json={"from": "0999999999", "text": "3 sốt"},
+        json={"from": "0999999999", "text": "3 sốt", "message_id": "gw-1"},
         headers={"X-Gateway-Secret": "gateway-shared-secret"},
     )
     assert unknown.status_code == 200
