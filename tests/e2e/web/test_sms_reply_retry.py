@@ -115,6 +115,7 @@ def test_the_key_is_keyed_and_shows_neither_number_nor_text_nor_id(
     assert at == reply_key(s.ledger, "84912345678", "3 sốt", received_at="1627953302")
     assert at != reply_key(s.ledger, "0912345678", "3 sốt ", received_at="1627953302")
     for key in (by_id, at):
-        assert "912345678" not in key and "sốt" not in key and "gw-1" not in key
+        for clear in ("912345678", "sốt", "gw-1"):
+            assert clear not in key
     # The CLI and the simulator give neither: each call is a new message.
     assert reply_key(s.ledger, "0912345678", "1") != reply_key(s.ledger, "0912345678", "1")
