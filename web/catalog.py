@@ -428,7 +428,7 @@ CATALOG: dict[str, dict[str, str]] = {
     "desk.reason": {"vi": "Lý do", "en": "Reason"},
     "desk.next_person": {"vi": "Người tiếp theo", "en": "Next person"},
     "correct.full_name": {"vi": "Họ tên", "en": "Name"},
-    "correct.sex": {"vi": "Giới tính (female/male/other)", "en": "Sex (female/male/other)"},
+    "correct.sex": {"vi": "Giới tính (nữ, nam hoặc khác)", "en": "Sex (female, male or other)"},
     "correct.date_of_birth": {"vi": "Ngày sinh", "en": "Date of birth"},
     "correct.phone": {"vi": "Số điện thoại", "en": "Phone"},
     "correct.void_dose": {"vi": "Hủy một mũi ghi nhầm", "en": "Void a dose recorded by mistake"},
@@ -729,6 +729,10 @@ CATALOG: dict[str, dict[str, str]] = {
     "error.field_too_long": {
         "vi": "«{field}» quá dài. Hãy rút ngắn rồi gửi lại.",
         "en": "“{field}” is too long. Shorten it and send again.",
+    },
+    "error.sex_typed": {
+        "vi": "«{field}»: gõ nữ, nam hoặc khác.",
+        "en": "“{field}”: type female, male or other.",
     },
     "error.field_choice": {
         "vi": "Hãy chọn «{field}» trong danh sách.",

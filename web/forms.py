@@ -136,11 +136,33 @@ def dose_form(data: Mapping[str, Any]) -> DoseForm:
     )
 
 
+# The correction's value is typed: staff at a Vietnamese desk type the sex in Vietnamese (with or without
+# accents), as the person page shows it; the codes themselves are accepted too (API clients).
+TYPED_SEXES = {
+    "nữ": "female",
+    "nu": "female",
+    "female": "female",
+    "nam": "male",
+    "male": "male",
+    "khác": "other",
+    "khac": "other",
+    "other": "other",
+}
+
+
 def correction_form(data: Mapping[str, Any]) -> Correction:
     dose_id = text(data, "dose_id", required=False, limit=64)
+    field = choice(data, "field", CORRECTION_FIELDS)
+    value = text(data, "value", required=False, limit=200)
+    if field == "sex":
+        if value.lower() not in TYPED_SEXES:
+            raise BadInput("type female, male or other", key="error.sex_typed", field="sex")
+        value = TYPED_SEXES[value.lower()]
+    elif field == "date_of_birth" and value:
+        value = parse_birth_date(value)  # typed dd/mm/yyyy (or the year) as on every other form
     return Correction(
-        field=choice(data, "field", CORRECTION_FIELDS),
-        value=text(data, "value", required=False, limit=200),
+        field=field,
+        value=value,
         reason=text(data, "reason", limit=500),
         dose_id=parse_id(dose_id) if dose_id else None,
     )

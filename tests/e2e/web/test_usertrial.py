@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from uuid import UUID
 
@@ -14,6 +14,8 @@ from ledger.demo import seed_demo
 from ledger.values import Actor
 from ledger.values import Role as LedgerRole
 from tests.e2e.web.conftest import make_app, person_holding, sign_in_as
+from tests.e2e.web.test_staff import a_site_with_lots, staff_client
+from tests.people import listed
 
 
 @pytest.fixture
@@ -94,3 +96,45 @@ def test_a_lot_that_expired_yesterday_in_viet_nam_is_flagged_expired_after_midni
     page = client.get("/province/").get_data(as_text=True)
     row = page[page.index("LAST-DAY-30-11") :].split("</tr>")[0]
     assert "badge red" in row
+
+
+def test_staff_correct_a_birth_date_typed_as_on_every_other_form_and_a_sex_in_vietnamese(
+    tmp_path: Path,
+) -> None:
+    ledger = Ledger("memory://", key_dir=tmp_path / "lk")
+    seed_demo(ledger, people=40, seed=5)
+    app = make_app(tmp_path, ledger, WTF_CSRF_ENABLED=False)
+    site = a_site_with_lots(app)
+    client = staff_client(app, site.id)
+    person = next(
+        r
+        for r in listed(ledger, limit=100)
+        if r.national_id and any(str(dose.site_id) == site.id for dose in r.doses)
+    )
+    url = f"/desk/people/{person.person_id}/corrections"
+    form = client.get(f"/desk/people/{person.person_id}").get_data(as_text=True)
+    assert "female/male/other" not in form  # the Vietnamese page names the choices in Vietnamese
+    response = client.post(url, data={"field": "date_of_birth", "value": "27/02/1990", "reason": "nhập nhầm"})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    assert ledger.person_record(person.person_id).date_of_birth == "1990-02-27"
+    new_sex = "male" if ledger.person_record(person.person_id).sex != "male" else "female"
+    typed = {"male": "Nam", "female": "nữ"}[new_sex]
+    response = client.post(url, data={"field": "sex", "value": typed, "reason": "nhập nhầm"})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    assert ledger.person_record(person.person_id).sex == new_sex
+    response = client.post(url, data={"field": "sex", "value": "không rõ", "reason": "nhập nhầm"})
+    assert response.status_code == 400
+    assert "Giới tính" in response.get_data(as_text=True)  # the sentence names the field
+
+
+def test_the_dose_forms_lot_picker_shows_the_expiry_as_a_vietnamese_date(tmp_path: Path) -> None:
+    ledger = Ledger("memory://", key_dir=tmp_path / "lk")
+    seed_demo(ledger, people=12, seed=3)
+    app = make_app(tmp_path, ledger, WTF_CSRF_ENABLED=False)
+    site = a_site_with_lots(app)
+    client = staff_client(app, site.id)
+    person = next(iter(listed(ledger, limit=10)))
+    page = client.get(f"/desk/people/{person.person_id}").get_data(as_text=True)
+    expiry = ledger.today() + timedelta(days=180)  # the fresh lot of a_site_with_lots
+    assert f"FRESH-1 · {expiry:%d/%m/%Y}" in page
+    assert expiry.isoformat() not in page
