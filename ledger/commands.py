@@ -30,6 +30,16 @@ from ledger.failover import Reconnect
 
 RECEIPT_NAMESPACE = uuid5(NAMESPACE_URL, "https://immunize.invalid/ledger/idempotency-receipt")
 VIETNAM_TIME = timezone(timedelta(hours=7), "ICT")  # dose dates are local dates (no DST in Viet Nam)
+
+
+def vietnam_day(at: datetime) -> date:
+    """The day it is in Viet Nam at that moment: every "today" (the ledger's, the pages', the CLI's)
+    is this one; the UTC date is a day behind from 17:00 to 24:00 UTC."""
+    if at.tzinfo is None:
+        raise InvalidInput("The clock gave a time without a timezone: pass a timezone-aware clock.")
+    return at.astimezone(VIETNAM_TIME).date()
+
+
 MAX_ATTEMPTS = 8
 
 
@@ -82,7 +92,7 @@ class CommandRunner(EventStore):
 
     def today(self) -> date:
         """Today's date in Viet Nam (dose dates are local dates)."""
-        return self.now().astimezone(VIETNAM_TIME).date()
+        return vietnam_day(self.now())
 
     def run_command(
         self,

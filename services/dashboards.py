@@ -9,9 +9,10 @@ from __future__ import annotations
 import os
 import uuid
 from dataclasses import asdict, dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from uuid import UUID
 
+from ledger.commands import vietnam_day
 from ledger.errors import LedgerError
 from ledger.values import Actor, Role
 from projections import stock_queries as sq
@@ -20,7 +21,6 @@ from services.backend import Backend
 from services.simulation.scale import population_scale, scale_note, scaled_reference
 from services.stock import StockService
 
-VIETNAM_TIME = timezone(timedelta(hours=7), "ICT")
 NEAR_EXPIRY = timedelta(days=30)
 
 
@@ -203,7 +203,7 @@ def _vaccine_name(backend: Backend, mp: str) -> str:
 
 def operations(backend: Backend, *, now: datetime) -> Operations:
     """Targets, doses per day, stock, open serious reactions, projection lag."""
-    today = now.astimezone(VIETNAM_TIME).date()
+    today = vietnam_day(now)
     overview = operations_overview(backend.ledger, backend.views, today=today, now=now)
     backend.read.refresh()
     site_names = {site.id: site.name for site in backend.read.sites()}

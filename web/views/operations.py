@@ -8,13 +8,13 @@ import uuid
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as WerkzeugResponse
 
+from ledger.commands import vietnam_day
 from services import dashboards
 from services.people import parse_id
 from services.stock import StockService
 from web import charts, forms, stock
 from web.context import ctx
 from web.errors import USER_ERRORS
-from web.formats import VIETNAM_TIME
 from web.i18n import message_for
 from web.notices import confirm
 from web.roles import Role, allow, current_principal
@@ -33,7 +33,7 @@ def dashboard() -> str:
         allocation=StockService(backend.ledger, backend.views).allocation_vs_use(),
         vaccine_names={v.mp: v.name for v in backend.reference.vaccines.values()},
         stock=stock.filtered(data.lots, request.args),
-        charts=charts.operations_charts(data, today=ctx().clock().astimezone(VIETNAM_TIME).date()),
+        charts=charts.operations_charts(data, today=vietnam_day(ctx().clock())),
         refresh=int(current_app.config["OPERATIONS_REFRESH_SECONDS"]),
     )
 
