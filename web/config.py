@@ -107,6 +107,7 @@ def settings_from_environment(environ: Mapping[str, str] | None = None) -> dict[
         "RATE_OTP_PER_PHONE": (3, 900),
         "RATE_OTP_PER_CLIENT": (20, 900),
         "RATE_REGISTER_PER_PHONE": (5, 3600),  # people registered (self and dependants) per phone
+        "RATE_STAFF_LOOKUPS": (60, 600),  # desk lookups by national ID or phone per staff account
         # Staff sign-in: (free failures, longest wait in seconds); the wait doubles from 2 s.
         "SIGNIN_BACKOFF_PER_USER": (5, 900),
         "SIGNIN_BACKOFF_PER_CLIENT": (20, 3600),

@@ -91,7 +91,12 @@ PATHS: dict[str, dict[str, Any]] = {
         ),
     },
     "/desk/find": {
-        "post": _op("Find a person by national ID or certificate", "staff", body={"national_id": S, "hc1": S})
+        "post": _op(
+            "Find a person by national ID or certificate ({id}), or everyone a phone reaches ({people}); "
+            "lookups by number are logged for the auditor (a keyed digest, never the number) and rate-limited",
+            "staff",
+            body={"national_id": S, "phone": S, "hc1": S},
+        )
     },
     "/desk/people": {
         "post": _op(

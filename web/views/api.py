@@ -19,7 +19,7 @@ from web import forms, openapi, phonechange, signin
 from web.context import ctx
 from web.errors import BadInput
 from web.i18n import current_language
-from web.readlog import record_read
+from web.readlog import record_read, staff_lookup
 from web.roles import SIGNED_IN_ROLES, Principal, Role, allow, current_principal, end_session
 from web.views.public import MAX_HC1_LENGTH
 
@@ -196,7 +196,14 @@ def find() -> Response:
     data = body()
     backend = ctx().backend
     if data.get("national_id"):
-        person_id = str(desk.find_by_national_id(backend.ledger, str(data["national_id"])))
+        with staff_lookup("national_id", str(data["national_id"])) as lookup:
+            person_id = str(desk.find_by_national_id(backend.ledger, str(data["national_id"])))
+            lookup.found = 1
+    elif data.get("phone"):
+        with staff_lookup("phone", str(data["phone"])) as lookup:
+            people = desk.find_by_phone(backend, str(data["phone"]))
+            lookup.found = len(people)
+        return jsonify({"people": [p.as_json() for p in people]})
     else:
         hc1 = str(data.get("hc1", "")).strip()
         if not hc1 or len(hc1) > MAX_HC1_LENGTH:

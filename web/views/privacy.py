@@ -17,7 +17,7 @@ from web.context import ctx
 from web.errors import USER_ERRORS, BadInput
 from web.i18n import message_for
 from web.notices import confirm
-from web.readlog import readlog, record_read
+from web.readlog import lookup_digest, readlog, record_read
 from web.roles import Role, allow, current_principal
 
 bp = Blueprint("privacy", __name__)
@@ -80,6 +80,13 @@ def erase(person_id: str) -> WerkzeugResponse | tuple[str, int]:
 def reads() -> str:
     """Who read which health book when: newest first, or for one person id (typed, so POST)."""
     person_id = (request.form.get("person_id") or "").strip() if request.method == "POST" else ""
+    number = (request.form.get("number") or "").strip()[:20] if request.method == "POST" else ""
+    # Who looked up a number: the digests it may have been logged under (typed as a phone or an ID).
+    digests = (lookup_digest("phone", number), lookup_digest("national_id", number)) if number else ()
     return render_template(
-        "audit_reads.html", reads=readlog().recent(person_id=person_id), person_id=person_id
+        "audit_reads.html",
+        reads=readlog().recent(person_id=person_id),
+        person_id=person_id,
+        lookups=readlog().lookups(digests=digests),
+        number_given=bool(number),
     )

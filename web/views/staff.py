@@ -18,7 +18,7 @@ from web.context import ctx
 from web.errors import USER_ERRORS, status_for
 from web.i18n import message_for
 from web.notices import confirm
-from web.readlog import record_read
+from web.readlog import record_read, staff_lookup
 from web.roles import Role, allow, current_principal
 from web.views.public import read_certificate_input
 
@@ -46,9 +46,13 @@ def find() -> tuple[str, int] | WerkzeugResponse:
     backend = ctx().backend
     try:
         if request.form.get("national_id"):
-            person_id = str(desk.find_by_national_id(backend.ledger, request.form["national_id"]))
+            with staff_lookup("national_id", request.form["national_id"]) as lookup:
+                person_id = str(desk.find_by_national_id(backend.ledger, request.form["national_id"]))
+                lookup.found = 1
         elif request.form.get("phone"):
-            found = desk.find_by_phone(backend, request.form["phone"])
+            with staff_lookup("phone", request.form["phone"]) as lookup:
+                found = desk.find_by_phone(backend, request.form["phone"])
+                lookup.found = len(found)
             if len(found) > 1:
                 site = desk.site(backend, me().site_id)
                 return render_template("staff_desk.html", site=site, error="", found=found), 200
@@ -57,7 +61,8 @@ def find() -> tuple[str, int] | WerkzeugResponse:
             person_id = trust.person_for_certificate(backend, read_certificate_input(), now=ctx().clock())
     except USER_ERRORS as exc:
         site = desk.site(backend, me().site_id)
-        return render_template("staff_desk.html", site=site, error=message_for(exc)), 404
+        status = 429 if status_for(exc) == 429 else 404
+        return render_template("staff_desk.html", site=site, error=message_for(exc)), status
     return redirect(url_for("staff.person", person_id=person_id))
 
 
