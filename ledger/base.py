@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -103,7 +104,17 @@ class LedgerBase(CommandRunner):
     def stock_records(self) -> StockRecords:
         """Site lots' stock records, read through their own snapshots (ledger.stock_records)."""
         if self._stock_records is None:
-            self._stock_records = StockRecords(self)
+            # Its snapshot table is created on first use; on PostgreSQL two processes doing that at
+            # once race on CREATE TABLE IF NOT EXISTS (a duplicate pg_type row): the loser retries.
+            for attempt in range(5):
+                try:
+                    self._stock_records = StockRecords(self)
+                    break
+                except PersistenceError:
+                    if attempt == 4:
+                        raise
+                    time.sleep(0.05 * (attempt + 1))
+        assert self._stock_records is not None
         return self._stock_records
 
     def get_person(self, person_id: UUID) -> Person:
