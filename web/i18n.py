@@ -78,7 +78,8 @@ def switch_by_link() -> Response | None:
     if request.method != "GET" or lang not in LANGUAGES or request.path.startswith("/api/"):
         return None
     rest = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"]
-    target = request.path + ("?" + urlencode(rest) if rest else "")
+    # "//host/..." would be read by a browser as another site: the page is always on this one.
+    target = "/" + request.path.lstrip("/") + ("?" + urlencode(rest) if rest else "")
     response = redirect(target, code=303)
     response.headers["Cache-Control"] = "no-store"
     return remember(response, str(lang))

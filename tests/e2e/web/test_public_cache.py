@@ -167,6 +167,9 @@ def test_the_language_link_remembers_the_choice_and_pages_stay_public(setup: Any
     kept = client.get("/verify?lang=vi&x=1")
     assert kept.status_code == 303
     assert kept.headers["Location"].endswith("/verify?x=1")
+    elsewhere = client.get("//evil.example/x?lang=en")
+    assert elsewhere.status_code == 303
+    assert not elsewhere.headers["Location"].startswith("//")  # never another site
 
 
 def test_a_pending_notice_is_never_answered_304(setup: Any) -> None:
