@@ -30,6 +30,7 @@ SCRIPTS: list[tuple[str, str, list[str]]] = [
     ("failover: lost, duplicates, time to first write", "bench_failover.py", []),
     ("plan a province-day, outbox delivery, the today page", "bench_planning.py", []),
     ("doses from a store lot vs a lot received at the site", "bench_stock.py", []),
+    ("the site staff's today page at 400 appointments", "bench_today.py", []),
     ("downloads, health books, doses and public pages under a 6x surge", "bench_surge.py", ["--json"]),
 ]
 RATIO = re.compile(r"×|\bx\b|\d\.?\d*x\b|\bvs\b|ratio|%", re.IGNORECASE)
