@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta, timezone
+from contextlib import suppress
+from datetime import date, datetime
 
+from ledger.commands import VIETNAM_TIME
 from web.errors import BadInput
 
 # dd/mm/yyyy, also with '-' or '.' between the parts and one-digit days or months (3/9/2021)
@@ -14,7 +16,6 @@ _ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 _ISO_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 _YEAR = re.compile(r"^(\d{4})$")
 
-VIETNAM_TIME = timezone(timedelta(hours=7), "ICT")  # no daylight saving: a fixed offset is exact
 MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
@@ -56,8 +57,12 @@ def show_date(value: object, lang: str) -> str:
     """A stored date (date, datetime, 'yyyy-mm-dd', 'yyyy-mm' or 'yyyy') for reading: 30/08/2021 or 30 Aug 2021."""
     if value is None or value == "":
         return ""
+    if isinstance(value, str) and len(value) > 10 and _ISO.match(value[:10]):
+        with suppress(ValueError):  # a stored moment ('2021-08-30T20:00:00+00:00') reads as a datetime
+            value = datetime.fromisoformat(value)
     if isinstance(value, datetime):
-        value = value.date()
+        # a moment is shown as the day it was in Viet Nam: 20:00 UTC is already tomorrow there
+        value = value.astimezone(VIETNAM_TIME).date() if value.tzinfo else value.date()
     if isinstance(value, date):
         year, month, day = value.year, value.month, value.day
     else:

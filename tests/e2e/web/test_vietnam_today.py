@@ -128,3 +128,13 @@ def test_the_operations_chart_ends_on_viet_nams_day(world: World) -> None:
     assert 'text-anchor="end" fill="#1a1a1a">01/12/2026</text>' in html
     assert ">18/11/2026</text>" in html
     assert ">30/11/2026</text>" not in html
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_a_moment_is_shown_as_the_day_it_was_in_viet_nam(lang: str) -> None:
+    # a certificate issued or a reaction reported at 18:00 UTC happened on Viet Nam's next day
+    assert show_date(EVENING_UTC, lang) == show_date(VN_DAY, lang)
+    assert show_date(EVENING_UTC.isoformat(), lang) == show_date(VN_DAY, lang)
+    # a date or a moment without a timezone is shown as it is
+    assert show_date(EVENING_UTC.replace(tzinfo=None), lang) == show_date(UTC_DAY, lang)
+    assert show_date("2026-11-30", lang) == show_date(UTC_DAY, lang)
