@@ -593,9 +593,13 @@ def operations_overview(
     now: datetime,
     near_expiry_days: int = 30,
     recent_days: int = 14,
+    reference: Reference | None = None,
 ) -> OperationsOverview:
-    """Targets, doses per site per day (last `recent_days`), lots in stock, open follow-ups, view lag."""
-    ref = ledger.reference
+    """Targets, doses per site per day (last `recent_days`), lots in stock, open follow-ups, view lag.
+
+    `reference`: the population the targets are measured against (a simulated ledger's scaled one, as
+    the public statistics use); by default the ledger's."""
+    ref = reference or ledger.reference
     stats = Statistics.recorder(store)
     view = Operations.recorder(store)
     rows = _rows(store, f"SELECT dose_number, adult, n FROM {stats.t('by_province')} WHERE dose_number = '1'")

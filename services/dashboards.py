@@ -204,7 +204,14 @@ def _vaccine_name(backend: Backend, mp: str) -> str:
 def operations(backend: Backend, *, now: datetime) -> Operations:
     """Targets, doses per day, stock, open serious reactions, projection lag."""
     today = vietnam_day(now)
-    overview = operations_overview(backend.ledger, backend.views, today=today, now=now)
+    scale = population_scale(os.environ)  # the demo's targets against the population statistics use
+    overview = operations_overview(
+        backend.ledger,
+        backend.views,
+        today=today,
+        now=now,
+        reference=scaled_reference(backend.reference, scale),
+    )
     backend.read.refresh()
     site_names = {site.id: site.name for site in backend.read.sites()}
     provinces = backend.reference.provinces

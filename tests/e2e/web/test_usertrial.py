@@ -12,6 +12,8 @@ from flask import Flask
 from ledger.application import Ledger
 from ledger.demo import seed_demo
 from ledger.values import Actor
+from projections.registry import catch_up_views
+from services import dashboards
 from ledger.values import Role as LedgerRole
 from tests.e2e.web.conftest import make_app, person_holding, sign_in_as
 from tests.e2e.web.test_staff import a_site_with_lots, staff_client
@@ -138,3 +140,23 @@ def test_the_dose_forms_lot_picker_shows_the_expiry_as_a_vietnamese_date(tmp_pat
     expiry = ledger.today() + timedelta(days=180)  # the fresh lot of a_site_with_lots
     assert f"FRESH-1 · {expiry:%d/%m/%Y}" in page
     assert expiry.isoformat() not in page
+
+
+def test_the_operations_targets_use_the_population_the_public_statistics_use(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # immunize run's demo sets IMMUNIZE_POPULATION_SCALE: statistics said 20.2% had a first dose while the
+    # operations view said 0.0% of the same target (measured against the whole GSO population)
+    monkeypatch.setenv("IMMUNIZE_POPULATION_SCALE", "0.000001")
+    ledger = Ledger("memory://", key_dir=tmp_path / "lk")
+    seed_demo(ledger, people=40, seed=5)
+    app = make_app(tmp_path, ledger)
+    backend = app.extensions["immunize"].platform.backend
+    catch_up_views(ledger, app.extensions["immunize"].platform.views)
+    stats = dashboards.statistics(backend)
+    population = sum(max(1, round(p.population * 0.000001)) for p in backend.reference.provinces.values())
+    expected = round(100.0 * stats.people_vaccinated / population, 2)
+    assert expected > 1
+    ops = dashboards.operations(backend, now=datetime.now(UTC))
+    everyone = next(t for t in ops.targets if t.key == "population_first_dose_q1_2022")
+    assert round(everyone.current_pct, 2) == expected
