@@ -140,6 +140,10 @@ class PeopleCommands(LedgerBase):
         # with the duplicate check inside it, plus a separate path for the in-memory recorder. A failed save
         # releases both (`undo`); only a crash between claim and save leaves a claim, which blocks the number
         # for STALE_CLAIM (5 minutes) and is then taken over, and an unused wrapped key for an id with no events.
+        # Why not take such a claim over at once, when its person has no events: a registration in flight (its
+        # claim written, its save not yet done, or re-run by failover with the same ids) looks exactly the
+        # same, and taking its claim would let both save one number. Only a time bound tells them apart here;
+        # inside the events' transaction (above) the check would need none.
         ids = [self.new_id() for _ in checked]
 
         # A number typed online by a citizen is held, not claimed, until staff see the card at the first
