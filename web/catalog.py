@@ -138,7 +138,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "No phone change is waiting. Enter the new number again.",
     },
     "audit.reads_title": {"vi": "Nhân viên xem sổ sức khỏe", "en": "Staff reads of health books"},
-    "audit.reads_when": {"vi": "Thời điểm (UTC)", "en": "When (UTC)"},
+    "audit.reads_when": {"vi": "Thời điểm (giờ Việt Nam)", "en": "When (Viet Nam time)"},
     "audit.reads_who": {"vi": "Nhân viên", "en": "Staff member"},
     "audit.reads_role": {"vi": "Vai trò", "en": "Role"},
     "audit.reads_site": {"vi": "Điểm tiêm", "en": "Site"},
