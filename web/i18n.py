@@ -137,6 +137,7 @@ def install(app: Flask) -> None:
     app.add_template_filter(show_number, "num")
     app.add_template_filter(show_moment, "moment")
     app.add_template_filter(places.ward_name, "ward")
+    app.add_template_filter(places.province_name, "province")
     app.add_template_filter(formats.typed_date, "typed_date")
     app.add_template_global(places.address, "address")
     app.add_template_global(notices.pending, "notices")

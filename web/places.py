@@ -68,6 +68,12 @@ def address(province_code: str = "", district_code: str = "", ward_code: str = "
     )
 
 
+def province_name(code: str) -> str:
+    """Template filter `province`: "Hà Nội" for a GSO province code (the code itself if unknown)."""
+    province = _ref().provinces.get(str(code))
+    return province.name if province is not None else str(code)
+
+
 def ward_name(code: str) -> str:
     """Template filter `ward`: "Phường Phúc Xá, Ba Đình" for a GSO ward code (the code itself if unknown)."""
     ref = _ref()

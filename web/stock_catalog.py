@@ -5,7 +5,6 @@ from __future__ import annotations
 STOCK_CATALOG: dict[str, dict[str, str]] = {
     "nav.stock": {"vi": "Kho vắc xin", "en": "Vaccine stock"},
     "stock.title": {"vi": "Kho vắc xin", "en": "Vaccine stock"},
-    "stock.province": {"vi": "tỉnh {code}", "en": "province {code}"},
     "stock.receive": {
         "vi": "Nhập lô vắc xin vào kho tỉnh",
         "en": "Receive a shipment into the province store",

@@ -27,3 +27,12 @@ def test_the_audit_reads_time_column_says_viet_nam_time_as_its_cells_are(
     page = auditor.get("/audit/reads", headers={"Accept-Language": language}).get_data(as_text=True)
     assert header in page
     assert "(UTC)" not in page
+
+
+def test_the_stock_page_names_the_officers_province(app: Flask) -> None:
+    officer = app.test_client()
+    sign_in_as(officer, "province", province_code="01")
+    page = officer.get("/stock").get_data(as_text=True)
+    heading = page[page.index("<h1>") : page.index("</h1>")]
+    assert "Hà Nội" in heading
+    assert "01" not in heading
