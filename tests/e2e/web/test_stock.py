@@ -280,6 +280,8 @@ def test_the_operations_view_shows_allocation_against_use_per_province(tmp_path:
     table = html[html.index('id="allocation"') :]
     assert "Phân bổ và sử dụng" in html
     # province, vaccine, received 40, in store 0, allocated 40, used 1, wasted 9, left at sites 30
-    assert re.search(r">Hà Nội</td>.*?>40</td>.*?>0</td>.*?>40</td>.*?>1</td>.*?>9</td>.*?>30</td>", table, re.S)
+    assert re.search(
+        r">Hà Nội</td>.*?>40</td>.*?>0</td>.*?>40</td>.*?>1</td>.*?>9</td>.*?>30</td>", table, re.S
+    )
     lots = html[html.index('class="stock"') : html.index('id="allocation"')]
     assert re.search(r"ABV-DEMO.*?>30</td>", lots, re.S)  # the lot's stock line counts the waste too
