@@ -35,6 +35,13 @@ def health() -> Response:
     return Response("ok\n", mimetype="text/plain")
 
 
+@bp.get("/favicon.ico")
+@allow(Role.PUBLIC)
+def favicon() -> WerkzeugResponse:
+    """Browsers and tools ask for /favicon.ico whatever the page links: send them to our own icon."""
+    return redirect(url_for("static", filename="favicon.svg"), code=301)
+
+
 @bp.post("/language")
 @allow(Role.PUBLIC)
 def language() -> WerkzeugResponse:

@@ -17,6 +17,7 @@ EXPECTED: dict[str, set[str]] = {
     "static": PUBLIC,
     "public.home": PUBLIC,
     "public.health": PUBLIC,
+    "public.favicon": PUBLIC,
     "public.language": PUBLIC,
     "public.statistics": PUBLIC,
     "public.verify": PUBLIC,

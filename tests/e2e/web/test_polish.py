@@ -36,3 +36,13 @@ def test_the_stock_page_names_the_officers_province(app: Flask) -> None:
     heading = page[page.index("<h1>") : page.index("</h1>")]
     assert "Hà Nội" in heading
     assert "01" not in heading
+
+
+def test_pages_link_an_icon_and_favicon_ico_finds_it(app: Flask) -> None:
+    client = app.test_client()
+    page = client.get("/").get_data(as_text=True)
+    assert 'rel="icon" href="/static/favicon.svg"' in page
+    with client.get("/favicon.ico", follow_redirects=True) as answer:
+        assert answer.status_code == 200
+        assert answer.mimetype == "image/svg+xml"
+        assert answer.get_data(as_text=True).startswith("<svg")
