@@ -19,6 +19,7 @@ from projections.audit import (
     write_export,
 )
 from projections.audit.auditkey import AuditPublicKey
+from projections.audit.verify import UNPINNED_WARNING
 from services.backend import Backend
 from services.errors import AuditNeedsDatabase
 
@@ -38,9 +39,11 @@ class CheckpointLine:
 @dataclass(frozen=True)
 class VerificationLine:
     ok: bool
-    message: str
+    message: str  # as recorded, in English (the page words it in its own language from the fields below)
     at: str
     position: int
+    events: int = 0
+    pinned: bool = True  # checkpoints checked against a pinned key, not only the one in the database
 
 
 @dataclass(frozen=True)
@@ -86,7 +89,14 @@ def overview(backend: Backend) -> AuditOverview:
         ),
         last_verification=None
         if last is None
-        else VerificationLine(last.ok, last.message, last.verified_at, last.position),
+        else VerificationLine(
+            last.ok,
+            last.message,
+            last.verified_at,
+            last.position,
+            last.events,
+            UNPINNED_WARNING not in last.message,
+        ),
     )
 
 

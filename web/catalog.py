@@ -524,6 +524,21 @@ CATALOG: dict[str, dict[str, str]] = {
     "audit.ok": {"vi": "Toàn vẹn", "en": "Intact"},
     "audit.broken": {"vi": "Phát hiện thay đổi", "en": "Tampering found"},
     "audit.never": {"vi": "Chưa kiểm tra lần nào.", "en": "Not verified yet."},
+    "audit.intact_line": {
+        "vi": "{events} sự kiện, đến vị trí {position}, khớp với các lá ghi cùng chúng, với cây và với "
+        "các mốc đã ký (mỗi mốc khớp với mốc trước).",
+        "en": "{events} events, up to position {position}, match the leaves written with them, the tree "
+        "and the signed checkpoints (each consistent with the one before).",
+    },
+    "audit.unpinned": {
+        "vi": "Cảnh báo: các mốc được kiểm tra bằng khóa ghi trong cơ sở dữ liệu, không phải một khóa đã ghim.",
+        "en": "Warning: the checkpoints were checked against the key recorded in the database, not a pinned key.",
+    },
+    "audit.broken_line": {
+        "vi": "Chuỗi kiểm toán không khớp từ vị trí {position}: dữ liệu đã bị thay đổi sau khi ghi.",
+        "en": "The audit chain does not match from position {position}: data was changed after it was written.",
+    },
+    "audit.broken_detail": {"vi": "Chi tiết kỹ thuật (tiếng Anh)", "en": "Technical details"},
     "audit.verify_now": {"vi": "Kiểm tra ngay", "en": "Verify now"},
     "audit.checkpoints": {"vi": "Điểm kiểm tra đã ký", "en": "Signed checkpoints"},
     "audit.position": {"vi": "Vị trí", "en": "Position"},

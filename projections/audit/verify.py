@@ -362,6 +362,12 @@ def _check_nodes(db: Database, nodes_table: str, closed: list[tuple[int, int, by
                 )
 
 
+# The summary's warning when no key was pinned; the audit page looks for it to say the same in its language.
+UNPINNED_WARNING = (
+    "; WARNING: checkpoints were checked against the key recorded in the database, not a pinned key"
+)
+
+
 @dataclass(frozen=True)
 class VerifyReport:
     """The outcome of a successful verification."""
@@ -381,7 +387,7 @@ class VerifyReport:
         if self.trusted_size is not None:
             text += f"; the log extends the trusted checkpoint of tree size {self.trusted_size}"
         if not self.pinned:
-            text += "; WARNING: checkpoints were checked against the key recorded in the database, not a pinned key"
+            text += UNPINNED_WARNING
         return text
 
 
