@@ -12,6 +12,7 @@ from datetime import date
 from uuid import UUID
 
 from projections.people_directory import PeopleDirectory
+from projections.declared_id_index import DeclaredIdIndex
 from projections.phone_index import PhoneIndex
 from projections.sites import SitesAndLots
 from projections.store import Row, ViewStore
@@ -180,4 +181,11 @@ def people_with_phone(store: ViewStore, phone_key: str) -> list[UUID]:
     """The holders whose phone has this keyed handle (ViewKeys.phone of the number)."""
     table = PhoneIndex.recorder(store).t("phones")
     rows = store.query(f"SELECT person_id FROM {table} WHERE phone_key = ? ORDER BY person_id", (phone_key,))
+    return [UUID(str(r[0])) for r in rows]
+
+
+def people_declaring_id(store: ViewStore, id_key: str) -> list[UUID]:
+    """The people holding (not yet confirmed) a national ID with this keyed handle (ViewKeys.national_id)."""
+    table = DeclaredIdIndex.recorder(store).t("declared_ids")
+    rows = store.query(f"SELECT person_id FROM {table} WHERE id_key = ? ORDER BY person_id", (id_key,))
     return [UUID(str(r[0])) for r in rows]

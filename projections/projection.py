@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar, TypeVar
 
 from eventsourcing.persistence import IntegrityError, Tracking
@@ -46,9 +46,11 @@ KEY_PROBE = "0900000000"
 @dataclass(frozen=True)
 class ViewKeys:
     """Keys that keyed views are built with: `phone` turns a stored phone number into the web's
-    keyed handle (HMAC under the web secret), or None for a number that is not one."""
+    keyed handle (HMAC under the web secret), or None for a number that is not one; `national_id`
+    does the same for a national ID number (the same secret, another purpose: the check covers both)."""
 
     phone: Callable[[str], str | None]
+    national_id: Callable[[str], str | None] = field(default=lambda _number: None)
 
     def check(self) -> str:
         """A check value of the key: a new key gives a new value (so the keyed views are rebuilt)."""

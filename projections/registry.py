@@ -20,6 +20,7 @@ from eventsourcing.application import Application
 
 from projections.campaign import CampaignView
 from projections.certificate_index import CertificateIndex
+from projections.declared_id_index import DeclaredIdIndex
 from projections.digest import digest
 from projections.errors import ProjectionError
 from projections.health_book import HealthBook
@@ -43,7 +44,7 @@ VIEWS: tuple[type[ViewProjection], ...] = (
     SitesAndLots,
     PeopleDirectory,
 )
-KEYED_VIEWS: tuple[type[ViewProjection], ...] = (PhoneIndex,)
+KEYED_VIEWS: tuple[type[ViewProjection], ...] = (PhoneIndex, DeclaredIdIndex)
 VIEW_NAMES = tuple(view.name for view in VIEWS)  # what `projections run` and `rebuild` build by default
 KEYED_VIEW_NAMES = tuple(view.name for view in KEYED_VIEWS)
 

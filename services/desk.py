@@ -12,11 +12,20 @@ from datetime import date
 from uuid import UUID
 
 from ledger.application import Ledger
+from ledger.errors import PersonNotFound
 from ledger.phone import normalise_phone
-from ledger.values import Actor, Role
+from ledger.values import Actor, NationalId, Role
 from services.backend import Backend
 from services.errors import CorrectionDoseMissing, NoOneWithPhone, RecordNotFound
-from services.people import FamilyMember, PersonForm, default_priority_group, parse_id, phone_family
+from services.people import (
+    FamilyMember,
+    PersonForm,
+    default_priority_group,
+    family_member,
+    parse_id,
+    phone_family,
+    records,
+)
 
 
 def fresh_key(prefix: str = "desk") -> str:
@@ -134,6 +143,35 @@ def site_lots(backend: Backend, site_id: UUID, *, today: date) -> list[LotChoice
 def find_by_national_id(ledger: Ledger, national_id: str) -> UUID:
     """The person registered with this national ID (the ledger's own keyed index: one person per number)."""
     return ledger.person_by_national_id(national_id.strip()).person_id
+
+
+@dataclass(frozen=True)
+class IdSearch:
+    """What a national ID finds at the desk: its confirmed owner (`person_id`), or else the people who
+    typed it when registering online (`declared`, not yet confirmed: staff check the card)."""
+
+    person_id: UUID | None
+    declared: list[FamilyMember]
+
+
+def search_national_id(backend: Backend, national_id: str) -> IdSearch:
+    """The confirmed owner of this number (the ledger's claim index), or the people who declared it online
+    (the declared-ID index, keyed with the web's key), erased people left out; PersonNotFound for neither."""
+    try:
+        return IdSearch(find_by_national_id(backend.ledger, national_id), [])
+    except PersonNotFound as not_found:
+        keys = backend.read.keys
+        handle = keys.national_id(NationalId(national_id.strip()).number) if keys is not None else None
+        held = backend.read.people_declaring_id(handle) if handle else []
+        found = records(backend.ledger, held)
+        declared = [
+            family_member(found[p], backend.reference, "self", backend.read.doses_of(p))
+            for p in held
+            if p in found and not found[p].erased
+        ]
+        if not declared:
+            raise not_found
+        return IdSearch(None, declared)
 
 
 def find_by_phone(backend: Backend, phone: str) -> list[FamilyMember]:

@@ -31,7 +31,7 @@ from projections.registry import catch_up_views
 from projections.store import ViewStore
 
 READ_VIEWS = ("sites_and_lots", "people_directory", "certificate_index", "health_book")
-KEYED_READ_VIEWS = ("phone_index",)
+KEYED_READ_VIEWS = ("phone_index", "declared_id_index")
 
 
 def phone_view_keys(phone_key: Callable[[str], str] | None) -> ViewKeys | None:
@@ -47,7 +47,11 @@ def phone_view_keys(phone_key: Callable[[str], str] | None) -> ViewKeys | None:
         except PhoneInvalid:
             return None
 
-    return ViewKeys(phone=stored)
+    def national_id(number: str) -> str | None:
+        # Another purpose than a phone's ("national_id:" cannot start a normalised phone number).
+        return key("national_id:" + number)
+
+    return ViewKeys(phone=stored, national_id=national_id)
 
 
 @dataclass
@@ -101,6 +105,12 @@ class ReadSide:
         refreshed first: a citizen signs in right after registering."""
         self.refresh()
         return q.people_with_phone(self.views, key)
+
+    def people_declaring_id(self, key: str) -> list[UUID]:
+        """The people who typed this national ID online, not yet confirmed (ViewKeys.national_id handle);
+        refreshed first: the citizen may have registered a moment ago."""
+        self.refresh()
+        return q.people_declaring_id(self.views, key)
 
     # health books --------------------------------------------------------------------------------
     def doses_of(self, person_id: UUID) -> list[BookDose]:

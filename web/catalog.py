@@ -420,6 +420,17 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "The people registered with this number and their dependants (children without an ID card).",
     },
     "desk.found": {"vi": "{count} người dùng số này", "en": "{count} people use this number"},
+    "desk.declared_found": {
+        "vi": "Số giấy tờ do người dân tự khai khi đăng ký trực tuyến, chưa xác nhận ({count} người)",
+        "en": "ID declared online, not yet confirmed ({count} people)",
+    },
+    "desk.declared_help": {
+        "vi": "Hãy xem CCCD/CMND trước khi tiêm, rồi bấm “Đã xem thẻ: xác nhận số giấy tờ” trên trang của người đó. "
+        "Nếu nhiều người cùng khai số này, chỉ xác nhận cho đúng chủ thẻ. Không đăng ký người mới.",
+        "en": "Check the ID card before the dose, then press “Card seen: confirm the ID number” on the person's page. "
+        "If several people declared this number, confirm it only for the card's owner. Do not register them again.",
+    },
+    "desk.declared_badge": {"vi": "Chưa xác nhận", "en": "Not confirmed"},
     "desk.register": {"vi": "Đăng ký người mới", "en": "Register a new person"},
     "desk.phone_help": {
         "vi": "Không bắt buộc: số này dùng để người dân đăng nhập xem sổ sức khỏe.",

@@ -197,8 +197,11 @@ def find() -> Response:
     backend = ctx().backend
     if data.get("national_id"):
         with staff_lookup("national_id", str(data["national_id"])) as lookup:
-            person_id = str(desk.find_by_national_id(backend.ledger, str(data["national_id"])))
-            lookup.found = 1
+            search = desk.search_national_id(backend, str(data["national_id"]))
+            lookup.found = len(search.declared) or 1
+        if search.person_id is None:  # typed online, not confirmed: check the card, then confirm
+            return jsonify({"people": [p.as_json() for p in search.declared], "national_id_confirmed": False})
+        person_id = str(search.person_id)
     elif data.get("phone"):
         with staff_lookup("phone", str(data["phone"])) as lookup:
             people = desk.find_by_phone(backend, str(data["phone"]))

@@ -47,8 +47,14 @@ def find() -> tuple[str, int] | WerkzeugResponse:
     try:
         if request.form.get("national_id"):
             with staff_lookup("national_id", request.form["national_id"]) as lookup:
-                person_id = str(desk.find_by_national_id(backend.ledger, request.form["national_id"]))
-                lookup.found = 1
+                search = desk.search_national_id(backend, request.form["national_id"])
+                lookup.found = len(search.declared) or 1
+            if search.person_id is None:  # typed online, not confirmed: the nurse checks the card
+                site = desk.site(backend, me().site_id)
+                return render_template(
+                    "staff_desk.html", site=site, error="", found=search.declared, declared=True
+                ), 200
+            person_id = str(search.person_id)
         elif request.form.get("phone"):
             with staff_lookup("phone", request.form["phone"]) as lookup:
                 found = desk.find_by_phone(backend, request.form["phone"])
