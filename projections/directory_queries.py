@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from datetime import date
 from uuid import UUID
 
-from projections.people_directory import PeopleDirectory
 from projections.declared_id_index import DeclaredIdIndex
+from projections.people_directory import PeopleDirectory
 from projections.phone_index import PhoneIndex
 from projections.sites import SitesAndLots
 from projections.store import Row, ViewStore
