@@ -93,6 +93,8 @@ PATHS: dict[str, dict[str, Any]] = {
     "/desk/find": {
         "post": _op(
             "Find a person by national ID or certificate ({id}), or everyone a phone reaches ({people}); "
+            "a national ID only declared online, not yet confirmed against the card, answers "
+            "{people, national_id_confirmed: false} (check the card, then POST .../id-card/confirm); "
             "lookups by number are logged for the auditor (a keyed digest, never the number) and rate-limited",
             "staff",
             body={"national_id": S, "phone": S, "hc1": S},
