@@ -165,7 +165,12 @@ def search_national_id(backend: Backend, national_id: str) -> IdSearch:
         held = backend.read.people_declaring_id(handle) if handle else []
         found = records(backend.ledger, held)
         declared = [
-            family_member(found[p], backend.reference, "self", backend.read.doses_of(p))
+            family_member(
+                found[p],
+                backend.reference,
+                "dependant" if found[p].guardian_id else "self",  # a guardian may type a child's ID
+                backend.read.doses_of(p),
+            )
             for p in held
             if p in found and not found[p].erased
         ]

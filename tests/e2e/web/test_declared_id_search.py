@@ -8,14 +8,16 @@ yet confirmed, and the person's page offers the confirmation against the card.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
 
+from ledger.application import Ledger
 from ledger.values import Actor
 from ledger.values import Role as LedgerRole
-from tests.e2e.web.conftest import sign_in_as
+from tests.e2e.web.conftest import make_app, sign_in_as
 from tests.e2e.web.test_register_claims import FREE, TAKEN, citizen, register, world  # noqa: F401
 from tests.people import listed
 
@@ -116,3 +118,37 @@ def test_an_erased_person_is_not_found_by_their_declared_id(world: dict[str, Any
     assert "Đỗ Văn Xoá" not in gone.get_data(as_text=True)
     views = app.extensions["immunize"].platform.views
     assert views.query(f"SELECT person_id FROM {views.table('declared_id_index_declared_ids')}") == []
+
+
+def test_a_new_web_secret_rebuilds_the_declared_id_index(tmp_path: Path) -> None:
+    """Keyed like phone_index: a new secret gives new handles, the view is rebuilt from the log, and a
+    handle made with the old secret finds nobody."""
+    url = f"sqlite:///{tmp_path / 'ledger.db'}"
+    ledger = Ledger(url, key_dir=tmp_path / "lk")
+    site = ledger.register_site(
+        code="VN-01-0001",
+        name="Trạm Y tế Phúc Xá",
+        ward_code="00001",
+        capacity_per_day=300,
+        actor=Actor("admin", LedgerRole.ADMIN),
+        idempotency_key="site",
+    )
+    first = make_app(tmp_path, ledger, IMMUNIZE_DATABASE_URL=url, WTF_CSRF_ENABLED=False)
+    register(citizen(first, "0399000017"), FREE, name="Vũ Thị Khoá")
+    assert staff(first, site).post("/desk/find", data={"national_id": FREE}).status_code == 200
+    old_keys = first.extensions["immunize"].platform.read.keys
+    assert old_keys is not None
+    old_handle = old_keys.national_id(FREE)
+    assert old_handle
+
+    second = make_app(
+        tmp_path,
+        ledger,
+        IMMUNIZE_DATABASE_URL=url,
+        WTF_CSRF_ENABLED=False,
+        IMMUNIZE_SECRET_KEY="another-secret-" + "y" * 40,
+    )
+    page = staff(second, site).post("/desk/find", data={"national_id": FREE}, headers=EN)
+    assert page.status_code == 200
+    assert "Vũ Thị Khoá" in page.get_data(as_text=True)
+    assert second.extensions["immunize"].platform.read.people_declaring_id(old_handle) == []
