@@ -282,6 +282,23 @@ def _start_audit_chain(key_dir: Path, settings_url: str) -> None:
     checkpointer.start()
 
 
+def _start_sender() -> Any:
+    """The outbox delivered as `serve --followers` does, to the console by default: the demo's appointment
+    texts appear here, each number masked (services.sms_gateways.ConsoleGateway)."""
+    from cli.multiprocess import start_sender
+
+    kind = os.environ.setdefault("IMMUNIZE_MESSAGE_SENDER", "console")
+    in_memory = os.environ.get("IMMUNIZE_DATABASE_URL", "").startswith("memory:")
+    if kind == "memory" or in_memory:  # held by this process only: another process cannot deliver them
+        _say("- SMS sender: not started (messages or ledger held in memory by this process).")
+        return None
+    sender = start_sender()
+    _say(
+        f"- SMS sender (immunize messages send --follow, {kind}) started as process {sender.pid}: texts appear here."
+    )
+    return sender
+
+
 def _demo_accounts(app: Any, ledger: Any) -> list[tuple[str, str, str]]:
     """(Re)create the demo staff accounts with fresh random passwords; returned to be printed once."""
     from web.roles import Role
@@ -390,6 +407,7 @@ def run(host: str, port: int, scale: float, days: int) -> None:
     _step("Audit chain", lambda: _start_audit_chain(keys, app.extensions["immunize"].platform.store.url))
     accounts = _step("Demo staff accounts", lambda: _demo_accounts(app, ledger)) or []
     phone = _step("Demo citizen", lambda: _demo_citizen(app))
+    sender = _step("SMS sender", _start_sender)
     _say("")
     _say("Demo sign-in (development only; passwords are new on every start and shown only here):")
     for role, username, password in accounts:
@@ -398,7 +416,13 @@ def run(host: str, port: int, scale: float, days: int) -> None:
         _say(f"  citizen   phone {phone}  (the one-time code is printed here, by the console outbox)")
     _say("")
     threading.current_thread().name = "immunize-web"
-    _serve(app, host, port, threads=8)
+    try:
+        _serve(app, host, port, threads=8)
+    finally:
+        if sender is not None:
+            from cli.multiprocess import stop_process
+
+            stop_process(sender)
 
 
 COMMANDS: list[click.Command] = [serve, run, staff]

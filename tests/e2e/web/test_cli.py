@@ -59,6 +59,10 @@ def test_immunize_run_starts_a_seeded_server_and_prints_the_demo_sign_in(tmp_pat
                 assert response.status == 200
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/trust-list", timeout=10) as response:
                 assert len(response.read()) > 100
+            while "immunize sender: delivering" not in log.read_text():  # the sender process has started
+                assert process.poll() is None, log.read_text()
+                assert time.monotonic() < deadline, log.read_text()
+                time.sleep(0.5)
         finally:
             process.send_signal(signal.SIGINT)
             try:
@@ -74,6 +78,10 @@ def test_immunize_run_starts_a_seeded_server_and_prints_the_demo_sign_in(tmp_pat
     assert "Development keys for today:" not in text  # that step printed no error
     assert "username demo.staff" in text
     assert "citizen   phone 0" in text
+    # The outbox is delivered to the console as `serve --followers` does, each number masked.
+    assert "- SMS sender (immunize messages send --follow, console) started as process" in text
+    assert "immunize sender: delivering as messages appear" in text
+    assert not re.search(r"\[sms\] to \+?[0-9]{9,}", text), text
     assert "Traceback" not in text
     assert (tmp_path / "keys" / "web-secret-key").exists()
 
