@@ -431,6 +431,10 @@ CATALOG: dict[str, dict[str, str]] = {
         "If several people declared this number, confirm it only for the card's owner. Do not register them again.",
     },
     "desk.declared_badge": {"vi": "Chưa xác nhận", "en": "Not confirmed"},
+    "desk.id_missing_hint": {
+        "vi": "Người dân đã tự đăng ký trực tuyến? Hãy tìm theo số điện thoại họ đã dùng trước khi đăng ký mới.",
+        "en": "Did they register online? Find them by the phone number they used before registering them anew.",
+    },
     "desk.register": {"vi": "Đăng ký người mới", "en": "Register a new person"},
     "desk.phone_help": {
         "vi": "Không bắt buộc: số này dùng để người dân đăng nhập xem sổ sức khỏe.",

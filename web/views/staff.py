@@ -68,7 +68,11 @@ def find() -> tuple[str, int] | WerkzeugResponse:
     except USER_ERRORS as exc:
         site = desk.site(backend, me().site_id)
         status = 429 if status_for(exc) == 429 else 404
-        return render_template("staff_desk.html", site=site, error=message_for(exc)), status
+        # Not found by ID: before registering anew, try the phone (the citizen may have typed it wrong online).
+        id_missing = status == 404 and bool(request.form.get("national_id"))
+        return render_template(
+            "staff_desk.html", site=site, error=message_for(exc), id_missing=id_missing
+        ), status
     return redirect(url_for("staff.person", person_id=person_id))
 
 

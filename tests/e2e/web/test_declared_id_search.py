@@ -91,6 +91,9 @@ def test_a_stranger_id_finds_nobody_and_the_number_is_not_stored_in_clear(world:
     missing = desk.post("/desk/find", data={"national_id": STRANGER}, headers=EN)
     assert missing.status_code == 404
     assert "not yet confirmed" not in missing.get_data(as_text=True)
+    # The typed number stays in the box, and the nurse is pointed to the phone before registering anew.
+    assert f'value="{STRANGER}"' in missing.get_data(as_text=True)
+    assert "Find them by the phone number they used" in missing.get_data(as_text=True)
     assert desk.post("/api/v1/desk/find", json={"national_id": STRANGER}).status_code == 404
 
     views = app.extensions["immunize"].platform.views
