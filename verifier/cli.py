@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, NoReturn
 
+from verifier import texts
 from verifier.errors import TrustListError, VerificationError
 from verifier.pipeline import DEFAULT_CLOCK_SKEW, VerificationResult, verify
 from verifier.trustlist import DEFAULT_GRACE, TrustList, newest_good
@@ -123,7 +124,7 @@ def _main(argv: Sequence[str] | None) -> int:
         text = _certificate_text(args)
         result = verify(text, trust, now=now, clock_skew=timedelta(minutes=args.clock_skew))
     except VerificationError as error:
-        _report_invalid(error, args.json)
+        _report_invalid(error, args.json, args.language)
         return EXIT_INVALID
     outcome = _accept(acceptance_rules, result, args, now)
     _report_valid(result, outcome, args.json, args.verbose)
@@ -288,29 +289,41 @@ def _write(text: str) -> None:
     sys.stdout.write(text + "\n")
 
 
-def _report_invalid(error: VerificationError, as_json: bool) -> None:
+def _report_invalid(error: VerificationError, as_json: bool, language: str = "en") -> None:
     if as_json:
         _write(
             json.dumps({"valid": False, "reason": error.reason, "message": str(error)}, ensure_ascii=False)
         )
     else:
-        _write(f"INVALID ({error.reason}): {error}")
+        _write(texts.invalid(error.reason, str(error), language))
 
 
-def _headline(outcome: _Outcome) -> str:
+def _summary(acceptance: Any, language: str) -> str:
+    """acceptance.summary() in the output's language: accepted, or the first rule that kept it out."""
+    deciding = acceptance.failed or acceptance.open
+    if not deciding:
+        return texts.accepted_all(len(acceptance.outcomes), acceptance.country, language)
+    first = deciding[0]
+    return texts.kept_out(
+        first.status, first.rule.identifier, first.rule.description(acceptance.language), language
+    )
+
+
+def _headline(outcome: _Outcome, language: str = "en") -> str:
     acceptance = outcome.acceptance
     if not outcome.accepted:
-        summary: str = acceptance.summary()  # "authentic — not accepted: rule … (…)"
-        return summary
+        return _summary(acceptance, language)  # "authentic — not accepted: rule … (…)"
     if outcome.level is None:
-        return f"VALID — {acceptance.summary()}"
-    headline = f"VALID: {outcome.level} — authentic, accepted by the rules of {acceptance.country}"
+        return texts.valid_summary(_summary(acceptance, language), language)
+    headline = texts.valid_level(outcome.level, acceptance.country, language)
     if outcome.levels and len(outcome.levels) > 1:
         missed = outcome.levels[0][1]
         reason = (missed.failed or missed.open)[0]
-        headline += (
-            f" (not {outcome.levels[0][0]}: rule {reason.rule.identifier} "
-            f"({reason.rule.description(acceptance.language)}))"
+        headline += texts.not_level(
+            outcome.levels[0][0],
+            reason.rule.identifier,
+            reason.rule.description(acceptance.language),
+            language,
         )
     return headline
 
@@ -362,20 +375,18 @@ def _report_valid(result: VerificationResult, outcome: _Outcome, as_json: bool, 
             report["details"] = _details(result)
         _write(json.dumps(report, ensure_ascii=False, default=str))
         return
-    _write(_headline(outcome))
-    _write(f"Name: {native}" + (f" ({standard})" if standard else ""))
-    _write(f"Date of birth: {result.dcc.get('dob', '')}")
+    language = acceptance.language
+    _write(_headline(outcome, language))
+    _write(texts.name_line(native, standard, language))
+    _write(texts.birth_line(str(result.dcc.get("dob", "")), language))
     if acceptance.entry_count > 1:
-        _write(
-            f"The rules looked at entry {acceptance.entry_index + 1} of {acceptance.entry_count} "
-            "(the most recent) of this certificate."
-        )
+        _write(texts.entry_line(acceptance.entry_index + 1, acceptance.entry_count, language))
     for warning in result.warnings:
-        _write(f"Warning: {warning}")
+        _write(texts.warning_line(warning, language))
     if verbose:
         for line in _rule_lines(outcome):
             detail = f" — {line['detail']}" if "detail" in line else ""
-            _write(f"Rule {line['rule']}: {line['status']} ({line['description']}){detail}")
+            _write(texts.rule_line(line["rule"], line["status"], line["description"], detail, language))
         for key, value in _details(result).items():
             _write(
                 f"{key}: {json.dumps(value, ensure_ascii=False, default=str) if not isinstance(value, str) else value}"

@@ -173,7 +173,9 @@ def test_an_authentic_certificate_a_rule_keeps_out_is_not_accepted_never_invalid
     code, out, _ = run(
         capsys, "--certificate", str(files["dsc"]), "--at", AT, *rules, "--language", "vi", issue(DSC)
     )
-    assert out.splitlines()[0] == "authentic — not accepted: rule VR-XX-0001 (Cần tiêm mũi nhắc lại.)"
+    assert (
+        out.splitlines()[0] == "xác thực — không được chấp nhận: quy tắc VR-XX-0001 (Cần tiêm mũi nhắc lại.)"
+    )
     code, out, _ = run(
         capsys, "--certificate", str(files["dsc"]), "--at", AT, *rules, issue(DSC, sample_dcc(dn=3))
     )
@@ -193,7 +195,8 @@ def test_viet_nam_cards_from_the_shipped_certlogic_rules(capsys, files) -> None:
     code, out, _ = run(capsys, *trust, "--language", "vi", issue(DSC, unknown_vaccine))
     assert code == 3
     assert out.splitlines()[0] == (
-        "authentic — not accepted: rule VR-VN-0003 (Tên vắc xin phải thuộc bộ giá trị của EU (vaccines-covid-19-names).)"
+        "xác thực — không được chấp nhận: quy tắc VR-VN-0003 "
+        "(Tên vắc xin phải thuộc bộ giá trị của EU (vaccines-covid-19-names).)"
     )
 
 
@@ -316,3 +319,22 @@ def test_a_reader_that_stops_early_gets_no_traceback(files) -> None:  # type: ig
     assert "Traceback" not in done.stderr.decode()
     assert "BrokenPipeError" not in done.stderr.decode()
     assert done.returncode == 141
+
+
+def test_the_vietnamese_output_is_vietnamese(capsys, files) -> None:  # type: ignore[no-untyped-def]
+    trust = ["--certificate", str(files["dsc"]), "--at", AT, "--language", "vi"]
+    code, out, _ = run(capsys, *trust, issue(DSC, sample_dcc(dn=2, sd=2)))
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0] == "HỢP LỆ: thẻ xanh — xác thực, được chấp nhận theo quy tắc của VN"
+    assert lines[1].startswith("Họ tên: ")
+    assert lines[2].startswith("Ngày sinh: ")
+    for english in ("VALID", "authentic", "accepted", "Name", "Date of birth", "green"):
+        assert english not in out
+    code, out, _ = run(capsys, *trust, "HC1:not base45 at all")
+    assert code == 1
+    assert out.startswith("KHÔNG HỢP LỆ (base45): Phần sau HC1: không phải base45 hợp lệ. (")
+    code, out, _ = run(
+        capsys, "--certificate", str(files["dsc"]), "--at", AT, issue(DSC, sample_dcc(dn=2, sd=2))
+    )
+    assert out.splitlines()[0] == "VALID: green — authentic, accepted by the rules of VN"  # English unchanged
