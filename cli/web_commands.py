@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import signal
 import sys
 import threading
 from datetime import UTC, datetime, timedelta
@@ -416,6 +417,8 @@ def run(host: str, port: int, scale: float, days: int) -> None:
         _say(f"  citizen   phone {phone}  (the one-time code is printed here, by the console outbox)")
     _say("")
     threading.current_thread().name = "immunize-web"
+    # SIGTERM stops like Ctrl-C, so that the sender process is stopped too and not left behind.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         _serve(app, host, port, threads=8)
     finally:

@@ -64,7 +64,7 @@ def test_immunize_run_starts_a_seeded_server_and_prints_the_demo_sign_in(tmp_pat
                 assert time.monotonic() < deadline, log.read_text()
                 time.sleep(0.5)
         finally:
-            process.send_signal(signal.SIGINT)
+            process.send_signal(signal.SIGTERM)  # as a service manager stops it
             try:
                 process.wait(timeout=15)
             except subprocess.TimeoutExpired:
@@ -82,6 +82,12 @@ def test_immunize_run_starts_a_seeded_server_and_prints_the_demo_sign_in(tmp_pat
     assert "- SMS sender (immunize messages send --follow, console) started as process" in text
     assert "immunize sender: delivering as messages appear" in text
     assert not re.search(r"\[sms\] to \+?[0-9]{9,}", text), text
+    # SIGTERM stops it as Ctrl-C does, and its sender process with it (not left behind).
+    assert "immunize sender: stopped" in text
+    sender = re.search(r"console\) started as process ([0-9]+)", text)
+    assert sender is not None
+    with pytest.raises(ProcessLookupError):
+        os.kill(int(sender.group(1)), 0)
     assert "Traceback" not in text
     assert (tmp_path / "keys" / "web-secret-key").exists()
 
