@@ -249,17 +249,8 @@ class DoseCommands(LedgerBase):
         return item, vaccine.min_interval_days, vaccinator
 
     def _interval(self, previous_product: str, product: str) -> int | None:
-        """Minimum days between doses: the stricter of the two products' primary-series intervals."""
-        intervals = [
-            v
-            for v in (
-                self.reference.vaccines[p].min_interval_days
-                for p in (previous_product, product)
-                if p in self.reference.vaccines
-            )
-            if v is not None
-        ]
-        return max(intervals) if intervals else None
+        """Minimum days between doses (`Reference.min_days_between`)."""
+        return self.reference.min_days_between(previous_product, product)
 
     @staticmethod
     def _check_birth(person: Person, day: date) -> None:

@@ -127,6 +127,17 @@ class Reference:
                 product=str(mp)[:40],
             ) from None
 
+    def min_days_between(self, previous: str, product: str) -> int | None:
+        """The fewest days between a dose of `previous` and a next dose of `product`: the stricter of
+        the two products' primary-series intervals (None when neither has one). The one rule for the
+        dose check and the planner."""
+        intervals = [
+            v
+            for v in (self.vaccines[p].min_interval_days for p in (previous, product) if p in self.vaccines)
+            if v is not None
+        ]
+        return max(intervals) if intervals else None
+
     def province(self, code: str) -> Province:
         """The province with that GSO code."""
         try:

@@ -38,6 +38,7 @@ from ledger.campaign.values import (
     Session,
     allowed_products,
     check_day,
+    extra_wait_days,
     plan_id,
 )
 from ledger.errors import NotPermitted, PersonNotFound, SiteNotFound
@@ -318,7 +319,15 @@ class CampaignService:
                 cache[previous] = allowed_products(previous, reference)
             return cache[previous]
 
-        result = plan_day(the_day, sessions, candidates, stock, allowed, busy)
+        result = plan_day(
+            the_day,
+            sessions,
+            candidates,
+            stock,
+            allowed,
+            busy,
+            wait=lambda p, q: extra_wait_days(p, q, reference),
+        )
         free_places = sum(s.free for s in sessions)
         if not result.bookings and candidates and free_places and not any(n > 0 for n in stock.values()):
             raise NoStock(

@@ -27,7 +27,7 @@ from ledger.application import Ledger
 from ledger.campaign.errors import SiteClosed
 from ledger.campaign.planning import Booking, Candidate, SessionPlaces, plan_day
 from ledger.campaign.sites import SiteSchedule
-from ledger.campaign.values import allowed_products, check_day, schedule_id
+from ledger.campaign.values import allowed_products, check_day, extra_wait_days, schedule_id
 from ledger.values import Actor
 from projections import campaign_queries as q
 from projections.store import ViewStore
@@ -155,7 +155,15 @@ def plan_province(
         candidates = by_site.get(site.site_id, []) + by_ward.get(site.ward, [])
         mine = {c.person_id for c in candidates} & busy
         site_stock = stock.get(site.site_id, {})
-        result = plan_day(the_day, sessions, candidates, site_stock, allowed, mine)
+        result = plan_day(
+            the_day,
+            sessions,
+            candidates,
+            site_stock,
+            allowed,
+            mine,
+            wait=lambda p, q: extra_wait_days(p, q, reference),
+        )
         busy.update(b.person_id for b in result.bookings)
         free = sum(s.free for s in sessions)
         taken = sum(s.taken for s in sessions)

@@ -9,7 +9,7 @@ session or day at the same site, or a site of the same ward (the place they regi
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
@@ -20,7 +20,7 @@ from ledger.campaign.errors import DayInPast, MoveNotDue, MoveOutsideWard, MoveT
 from ledger.campaign.plan_commands import PlanCommands
 from ledger.campaign.plans import Appointment
 from ledger.campaign.texts import appointment_text
-from ledger.campaign.values import MessageKind
+from ledger.campaign.values import MessageKind, extra_wait_days
 from ledger.campaign.values import appointment_id as new_appointment_id
 from ledger.campaign.values import plan_id as day_plan_id
 from ledger.commands import Outcome
@@ -75,11 +75,14 @@ class MoveCommands(PlanCommands):
                     ward=old_schedule.ward_code,
                 )
             reg = self.registration(a.registration_id)
-            if reg.due_on > day:
+            due_on = reg.due_on
+            if reg.previous_product is not None:  # the booked product may be a mix with a longer interval
+                due_on += timedelta(days=extra_wait_days(reg.previous_product, a.product, self.reference))
+            if due_on > day:
                 raise MoveNotDue(
-                    f"Dose {reg.dose_number} is not due before {reg.due_on.isoformat()}: choose a later day.",
+                    f"Dose {reg.dose_number} is not due before {due_on.isoformat()}: choose a later day.",
                     dose_number=reg.dose_number,
-                    due_on=reg.due_on,
+                    due_on=due_on,
                 )
             old.cancel(aid, reason="moved", actor=actor, at=at)
             reg.release(appointment_id=aid, reason="moved", actor=actor, at=at)

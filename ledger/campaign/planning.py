@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from uuid import UUID
 
 
@@ -78,12 +78,16 @@ def plan_day(
     stock: Mapping[str, int],
     allowed: Callable[[str | None], Sequence[str]],
     busy: Iterable[UUID] = (),
+    *,
+    wait: Callable[[str, str], int] | None = None,
 ) -> DayPlanResult:
     """Fill the free places of `sessions` from `candidates`, in planning order.
 
     `stock` is the doses of each product still free for booking at the site on that day;
     `allowed(previous_product)` lists the products a dose may use, preferred first; `busy` holds the
-    people who already have an appointment that day (anywhere).
+    people who already have an appointment that day (anywhere); `wait(previous_product, product)` is
+    the extra days after a candidate's due day before that product may follow (a mix of products with
+    different intervals: `ledger.campaign.values.extra_wait_days`; None: no product waits longer).
     """
     names = [s.name for s in sessions]
     free = [s.free for s in sessions]
@@ -100,7 +104,7 @@ def plan_day(
         if session_index >= len(free):
             waiting += 1
             continue
-        product = _product(candidate, remaining, allowed)
+        product = _product(candidate, day, remaining, allowed, wait)
         if product is None:
             waiting += 1
             continue
@@ -121,10 +125,15 @@ def plan_day(
 
 
 def _product(
-    candidate: Candidate, remaining: dict[str, int], allowed: Callable[[str | None], Sequence[str]]
+    candidate: Candidate,
+    day: date,
+    remaining: dict[str, int],
+    allowed: Callable[[str | None], Sequence[str]],
+    wait: Callable[[str, str], int] | None,
 ) -> str | None:
-    """The product for this candidate: the first allowed one in stock; for a first dose, the product
-    with the most doses left (spreads stock; ties by code)."""
+    """The product for this candidate: the first allowed one in stock (and whose interval after the
+    previous dose has passed on `day`); for a first dose, the product with the most doses left
+    (spreads stock; ties by code)."""
     if candidate.previous_product is None:
         best: str | None = None
         for product in allowed(None):
@@ -132,7 +141,11 @@ def _product(
             if n > 0 and (best is None or n > remaining[best]):
                 best = product
         return best
-    for product in allowed(candidate.previous_product):
-        if remaining.get(product, 0) > 0:
-            return product
+    previous = candidate.previous_product
+    for product in allowed(previous):
+        if remaining.get(product, 0) <= 0:
+            continue
+        if wait is not None and candidate.due_on + timedelta(days=wait(previous, product)) > day:
+            continue  # a mix with a stricter interval: not yet on this day
+        return product
     return None

@@ -262,6 +262,15 @@ def allowed_products(previous: str | None, reference: Reference) -> tuple[str, .
     return tuple(dict.fromkeys([previous, *same_platform, *mixes]))
 
 
+def extra_wait_days(previous: str, product: str, reference: Reference) -> int:
+    """Days after a registration's due day before `product` may follow `previous`. The due day counts
+    the previous product's own interval; a mix waits for the stricter of the two
+    (`Reference.min_days_between`), e.g. Moderna (28 days) after Pfizer (21 days) waits 7 more."""
+    own = reference.vaccines[previous].min_interval_days if previous in reference.vaccines else None
+    needed = reference.min_days_between(previous, product)
+    return max(0, (needed or 0) - (own or 0))
+
+
 def check_day(value: object, today: date, what: str = "day") -> date:
     """A day to plan or book: a real date, today or later."""
     if isinstance(value, date):

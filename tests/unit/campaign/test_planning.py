@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ledger.campaign.planning import Candidate, SessionPlaces, plan_day
-from ledger.campaign.values import allowed_products
+from ledger.campaign.values import allowed_products, extra_wait_days
 from ledger.reference import reference
 
 DAY = date(2021, 8, 2)
@@ -198,3 +198,43 @@ def test_sessions_fill_in_order_morning_first() -> None:
     result = plan_day(DAY, sessions, queue, {"BBIBP-CorV": 100}, allowed)
     assert [b.session for b in result.bookings] == ["morning", "morning", "afternoon", "afternoon"]
     assert result.waiting == 1
+
+
+def wait(previous: str, product: str) -> int:
+    return extra_wait_days(previous, product, REF)
+
+
+def test_a_mix_with_a_longer_interval_waits_for_it() -> None:
+    # Pfizer's second dose is due 21 days after the first; Moderna (28 days) after Pfizer is an
+    # allowed mix, but the ledger's dose check asks for the stricter interval: 7 more days.
+    t = datetime(2021, 7, 1, tzinfo=UTC)
+    pfizer_second = Candidate(UUID(int=1), UUID(int=11), 2, 5, t, DAY, "EU/1/20/1528")
+    only_moderna = {"EU/1/20/1507": 10}
+    sessions = [SessionPlaces("morning", 10)]
+    early = plan_day(DAY, sessions, [pfizer_second], only_moderna, allowed, wait=wait)
+    assert early.bookings == ()
+    assert early.waiting == 1
+    week_later = plan_day(
+        DAY + timedelta(days=7), sessions, [pfizer_second], only_moderna, allowed, wait=wait
+    )
+    assert [(b.registration_id, b.product) for b in week_later.bookings] == [(UUID(int=1), "EU/1/20/1507")]
+    # its own product needs no extra wait
+    own = plan_day(DAY, sessions, [pfizer_second], {"EU/1/20/1528": 1}, allowed, wait=wait)
+    assert [b.product for b in own.bookings] == ["EU/1/20/1528"]
+
+
+@settings(max_examples=150, deadline=None)
+@given(candidates(), sessions_strategy, stock_strategy, busy_strategy)
+def test_every_booking_keeps_the_ledgers_interval_between_products(
+    queue: list[Candidate], sessions: list[SessionPlaces], stock: dict[str, int], busy: set[UUID]
+) -> None:
+    result = plan_day(DAY, sessions, queue, stock, allowed, busy, wait=wait)
+    by_id = {c.registration_id: c for c in queue}
+    for booking in result.bookings:
+        candidate = by_id[booking.registration_id]
+        if candidate.previous_product is None:
+            continue
+        own = REF.vaccines[candidate.previous_product].min_interval_days or 0
+        needed = REF.min_days_between(candidate.previous_product, booking.product) or 0
+        # the due day counts the previous product's own interval; the booked day leaves the stricter one
+        assert candidate.due_on - timedelta(days=own) + timedelta(days=needed) <= DAY
