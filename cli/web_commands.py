@@ -186,6 +186,9 @@ def serve(host: str, port: int, threads: int, workers: int, followers: bool, all
             _say(f"Serving on http://{host}:{port} with {workers} gunicorn workers x {threads} threads")
             serve_with_workers(lambda: create_app(production), host, port, workers, threads)
         else:
+            # gunicorn's arbiter stops on SIGTERM and returns; waitress does not: make SIGTERM (what a
+            # service manager sends) stop like Ctrl-C, so the `finally` below stops the child processes.
+            signal.signal(signal.SIGTERM, signal.default_int_handler)
             app = create_app(production)
             if not followers:  # one process and no renderer process: it renders in a thread of its own
                 from cli.certificate_commands import start_renderer_thread

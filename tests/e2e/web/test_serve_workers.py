@@ -3,6 +3,7 @@ SIGTERM."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -96,3 +97,47 @@ def test_several_workers_refuse_an_in_memory_ledger(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "several workers need a shared store" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.skipif(not Path("/proc").exists(), reason="reads the process table from /proc")
+def test_one_process_with_followers_stops_them_on_sigterm(tmp_path: Path) -> None:
+    # a service manager stops `immunize serve --followers` (waitress, one process) with SIGTERM: the
+    # follower, renderer and sender must not be left running
+    port = _free_port()
+    env = {
+        **os.environ,
+        "IMMUNIZE_KEY_DIR": str(tmp_path / "keys"),
+        "IMMUNIZE_DATABASE_URL": f"sqlite:///{tmp_path / 'ledger.db'}",
+        "IMMUNIZE_SECURE_COOKIES": "0",
+    }
+    command = [sys.executable, "-c", "from cli.main import main; main()", "serve", "--followers"]
+    command += ["--allow-development", "--port", str(port)]
+    server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    children: list[int] = []
+    try:
+        deadline = time.monotonic() + 60
+        status = 0
+        while time.monotonic() < deadline and not status:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2) as response:
+                    status = response.status
+            except OSError:
+                time.sleep(0.2)
+        assert status == 200
+        children = [
+            pid for pid, cmd in _children(server.pid) if "--follow" in cmd or "projections run" in cmd
+        ]
+        assert len(children) == 3  # follower, renderer, sender
+        server.send_signal(signal.SIGTERM)
+        server.wait(60)
+        for pid in children:
+            assert (
+                not Path(f"/proc/{pid}").exists() or "Z" in Path(f"/proc/{pid}/stat").read_text().split()[2]
+            )
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait()
+        for pid in children:  # never leave them behind, even when the test fails
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
