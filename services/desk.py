@@ -6,17 +6,25 @@ into a ledger command with the staff member as actor and returns what the page s
 
 from __future__ import annotations
 
+import json
+import unicodedata
 import uuid
 from dataclasses import dataclass
 from datetime import date
 from uuid import UUID
 
 from ledger.application import Ledger
-from ledger.errors import PersonNotFound
+from ledger.errors import IdempotencyKeyReused, InvalidInput, PersonNotFound
 from ledger.phone import normalise_phone
 from ledger.values import Actor, NationalId, Role
 from services.backend import Backend
-from services.errors import CorrectionDoseMissing, NoOneWithPhone, RecordNotFound
+from services.errors import (
+    AlreadyRegisteredAtDesk,
+    CorrectionDoseMissing,
+    NationalIdDeclaredOnline,
+    NoOneWithPhone,
+    RecordNotFound,
+)
 from services.people import (
     FamilyMember,
     PersonForm,
@@ -215,9 +223,66 @@ def register(
     )
 
 
-def register_at_site(ledger: Ledger, form: PersonForm, *, phone: str | None, staff: StaffMember) -> UUID:
-    """Staff register a walk-in (phone optional: it links the citizen's sign-in)."""
-    return register(ledger, form, phone=phone, actor=staff.actor)
+def register_at_site(backend: Backend, form: PersonForm, *, phone: str | None, staff: StaffMember) -> UUID:
+    """Staff register a walk-in (phone optional: it links the citizen's sign-in). Refused, writing nothing,
+    when the number was declared online by someone not yet confirmed (`NationalIdDeclaredOnline`): that is
+    most likely the same citizen, and a second record would claim the number and leave theirs
+    unconfirmable. The same form sent again gives the same person (`desk_registration_key`)."""
+    ledger = backend.ledger
+    _refuse_if_declared_online(backend, form.national_id)
+    try:
+        return register(
+            ledger, form, phone=phone, actor=staff.actor, idempotency_key=desk_registration_key(ledger, staff, form)
+        )
+    except IdempotencyKeyReused:
+        raise AlreadyRegisteredAtDesk(
+            "This person (the same name, date of birth and ID number) was already registered at this desk "
+            "today: find them by their ID number and correct other details on their page."
+        ) from None
+
+
+def _refuse_if_declared_online(backend: Backend, national_id: str | None) -> None:
+    """Raise NationalIdDeclaredOnline if the number has no confirmed owner and someone (not erased)
+    declared it online. A number with a confirmed owner is left to the ledger's claim (a resend of this
+    very registration is answered with its person; anyone else is a duplicate); a malformed one to the
+    ledger's own check, which says what is wrong with it."""
+    keys = backend.read.keys
+    if not national_id or not national_id.strip() or keys is None:
+        return
+    try:
+        number = NationalId(national_id.strip()).number
+    except InvalidInput:
+        return
+    try:
+        find_by_national_id(backend.ledger, number)
+        return
+    except PersonNotFound:
+        pass
+    handle = keys.national_id(number)
+    held = backend.read.people_declaring_id(handle) if handle else []
+    if any(not r.erased for r in records(backend.ledger, held).values()):
+        raise NationalIdDeclaredOnline(
+            "Someone registered online with this ID number (not yet confirmed): do not register again; "
+            "find them by this number, open their record, check the card and confirm the number."
+        )
+
+
+def desk_registration_key(ledger: Ledger, staff: StaffMember, form: PersonForm) -> str:
+    """The idempotency key of a desk registration, derived from the request (as
+    services.citizen.registration_key for the citizen's): the same staff account at the same site
+    registering the same name, date of birth and national ID on the same day (Viet Nam's) is registering
+    one person, so a resent form gets the first answer rather than "already registered". The ID is in the
+    key (unlike the citizen's): the desk requires it and claims it, so two people with one name and birth
+    date at one desk are told apart by their cards. A keyed hash (the master key's): receipt ids are in
+    clear in the log and must not let anyone test guesses of a name, a birth date or a number."""
+    name = " ".join(unicodedata.normalize("NFC", str(form.full_name)).split()).casefold()
+    number = "".join(str(form.national_id or "").split())
+    request = json.dumps(
+        [f"desk:{staff.site_id}:{staff.username}", name, str(form.date_of_birth).strip(), number,
+         ledger.today().isoformat()],
+        ensure_ascii=False,
+    )  # fmt: skip
+    return "desk-registration-" + ledger.keys.master.fingerprint(b"desk-registration-request:" + request.encode("utf-8"))
 
 
 def record_dose(ledger: Ledger, person_id: UUID, form: DoseForm, *, staff: StaffMember) -> DoseResult:

@@ -58,6 +58,23 @@ class AlreadyRegisteredToday(ServiceError):
     kind = "conflict"
 
 
+class NationalIdDeclaredOnline(ServiceError):
+    """Staff tried to register a walk-in with a national ID that someone declared online and staff have
+    not confirmed yet: the citizen most likely registered themselves; registering again would make a
+    second person and leave the first one's number unconfirmable (services.desk.register_at_site)."""
+
+    code = "national_id_declared_online"
+    kind = "conflict"
+
+
+class AlreadyRegisteredAtDesk(ServiceError):
+    """The same desk registration (staff account, name, date of birth, ID, day) was sent again with other
+    details: one person, not a second (services.desk.desk_registration_key)."""
+
+    code = "already_registered_at_desk"
+    kind = "conflict"
+
+
 class NoDoseYet(ServiceError):
     """No dose is recorded, so there is no certificate to show."""
 

@@ -490,6 +490,18 @@ ERROR_MESSAGES: Final[dict[str, dict[str, str]]] = {
         "en": "This person (the same name and date of birth) was already registered from this phone today. "
         "Find them in your family list; staff correct other details at the visit.",
     },
+    "national_id_declared_online": {
+        "vi": "Đã có người tự đăng ký trực tuyến với số giấy tờ này (chưa xác nhận). Đừng đăng ký lại: "
+        "hãy tìm người đó theo số giấy tờ, mở hồ sơ, xem thẻ rồi bấm xác nhận số giấy tờ.",
+        "en": "Someone registered online with this ID number (not yet confirmed). Do not register again: "
+        "find them by this number, open their record, check the card and confirm the number.",
+    },
+    "already_registered_at_desk": {
+        "vi": "Người này (cùng họ tên, ngày sinh và số giấy tờ) đã được đăng ký tại quầy hôm nay. "
+        "Hãy tìm họ theo số giấy tờ và sửa các thông tin khác trên trang của họ.",
+        "en": "This person (the same name, date of birth and ID number) was already registered at this desk "
+        "today. Find them by their ID number and correct other details on their page.",
+    },
     "register_first": {
         "vi": "Hãy đăng ký bản thân trước, rồi thêm người phụ thuộc.",
         "en": "Register yourself first, then add dependants.",

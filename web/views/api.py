@@ -220,7 +220,7 @@ def find() -> Response:
 def desk_register() -> Response:
     data = body()
     person_id = desk.register_at_site(
-        ctx().backend.ledger,
+        ctx().backend,
         forms.person_form(data),
         phone=str(data.get("phone") or "").strip() or None,
         staff=_staff(),

@@ -12,6 +12,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from services import citizen, desk, trust
 from services.desk import StaffMember
+from services.errors import NationalIdDeclaredOnline
 from services.people import parse_id
 from web import forms, phonechange
 from web.context import ctx
@@ -80,23 +81,28 @@ def find() -> tuple[str, int] | WerkzeugResponse:
 @allow(Role.STAFF)
 def register() -> tuple[str, int] | WerkzeugResponse:
     """Register someone who walked in without a record; national IDs travel in the POST body only."""
-    error = ""
+    error, error_field, status = "", "", 200
     backend = ctx().backend
     if request.method == "POST":
         try:
             person_id = desk.register_at_site(
-                backend.ledger,
+                backend,
                 forms.person_form(request.form),
                 phone=request.form.get("phone", "").strip() or None,
                 staff=me(),
             )
         except USER_ERRORS as exc:
             error = message_for(exc)
+            # Declared online: said beside the ID field, the form kept as typed (409, nothing written).
+            declared = isinstance(exc, NationalIdDeclaredOnline)
+            error_field, status = ("national_id", 409) if declared else ("", 400)
         else:
             confirm("done.registered_desk", person=str(person_id))
             return redirect(url_for("staff.person", person_id=person_id))
     groups = citizen.priority_groups(backend.ledger)
-    return render_template("staff_register.html", error=error, groups=groups), (400 if error else 200)
+    return render_template(
+        "staff_register.html", error=error, error_field=error_field, groups=groups
+    ), status
 
 
 def _person_page(person_id: str, error: str = "", status: int = 200) -> tuple[str, int]:

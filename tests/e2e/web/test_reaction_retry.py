@@ -36,14 +36,14 @@ def vaccinated(
         actor=ADMIN, idempotency_key="l",
     )  # fmt: skip
     nurse = StaffMember("nurse.lan", site)
-    person = desk.register_at_site(
+    person = desk.register(
         ledger,
         PersonForm(
             full_name="Trần Văn Bình", date_of_birth="1970", sex="male", ward_code="00001",
             national_id="001070012345",
         ),
         phone=PHONE,
-        staff=nurse,
+        actor=nurse.actor,
     )  # fmt: skip
     dose = desk.record_dose(ledger, person, DoseForm(lot_id=lot, given_on=date(2021, 9, 20)), staff=nurse)
     return ledger, person, dose.dose_id, nurse

@@ -66,7 +66,7 @@ def test_the_desk_records_the_next_dose_and_the_status_follows_the_one_rule(tmp_
     backend = app.extensions["immunize"].backend
     nurse = StaffMember("nurse.lan", site)
     person = desk.register_at_site(
-        ledger,
+        backend,
         PersonForm(
             full_name="Trần Văn Bình",
             date_of_birth="1970",
