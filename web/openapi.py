@@ -102,7 +102,9 @@ PATHS: dict[str, dict[str, Any]] = {
     },
     "/desk/people": {
         "post": _op(
-            "Register a person at the staff member's desk",
+            "Register a person at the staff member's desk (409 national_id_declared_online when a citizen"
+            " declared the number online: find and confirm them instead; the same request sent again"
+            " answers the same id)",
             "staff",
             body={
                 "full_name": S,
