@@ -232,7 +232,11 @@ def register_at_site(backend: Backend, form: PersonForm, *, phone: str | None, s
     _refuse_if_declared_online(backend, form.national_id)
     try:
         return register(
-            ledger, form, phone=phone, actor=staff.actor, idempotency_key=desk_registration_key(ledger, staff, form)
+            ledger,
+            form,
+            phone=phone,
+            actor=staff.actor,
+            idempotency_key=desk_registration_key(ledger, staff, form),
         )
     except IdempotencyKeyReused:
         raise AlreadyRegisteredAtDesk(
@@ -282,7 +286,9 @@ def desk_registration_key(ledger: Ledger, staff: StaffMember, form: PersonForm) 
          ledger.today().isoformat()],
         ensure_ascii=False,
     )  # fmt: skip
-    return "desk-registration-" + ledger.keys.master.fingerprint(b"desk-registration-request:" + request.encode("utf-8"))
+    return "desk-registration-" + ledger.keys.master.fingerprint(
+        b"desk-registration-request:" + request.encode("utf-8")
+    )
 
 
 def record_dose(ledger: Ledger, person_id: UUID, form: DoseForm, *, staff: StaffMember) -> DoseResult:

@@ -100,9 +100,7 @@ def register() -> tuple[str, int] | WerkzeugResponse:
             confirm("done.registered_desk", person=str(person_id))
             return redirect(url_for("staff.person", person_id=person_id))
     groups = citizen.priority_groups(backend.ledger)
-    return render_template(
-        "staff_register.html", error=error, error_field=error_field, groups=groups
-    ), status
+    return render_template("staff_register.html", error=error, error_field=error_field, groups=groups), status
 
 
 def _person_page(person_id: str, error: str = "", status: int = 200) -> tuple[str, int]:

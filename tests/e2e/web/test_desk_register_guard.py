@@ -147,8 +147,6 @@ def test_the_desk_key_follows_the_request_and_shows_nothing_in_clear(world: dict
     )
     assert key != desk.desk_registration_key(ledger, mai, base)
     assert key != desk.desk_registration_key(ledger, lan, replace(base, national_id=FREE))
-    assert key != desk.desk_registration_key(
-        ledger, lan, replace(base, date_of_birth="1991-05-07")
-    )
+    assert key != desk.desk_registration_key(ledger, lan, replace(base, date_of_birth="1991-05-07"))
     for clear in (TAKEN, "1991-05-06", "Trần", "nurse.lan"):
         assert clear not in key
