@@ -83,7 +83,13 @@ def issue(
 
 def reread(hc1: str, signer: DocumentSigner, now: dt.datetime) -> IssuedCertificate:
     """A certificate issued earlier with `signer`, verified again at `now` and described as when it was issued."""
-    result = read_back(hc1, signer.certificate_der, now)
+    return reread_with(hc1, signer.certificate_der, now)
+
+
+def reread_with(hc1: str, certificate_der: bytes, now: dt.datetime) -> IssuedCertificate:
+    """The same as `reread`, with only the signer's certificate (DER) at hand: the verifier trusts that DSC
+    alone (the check that what is printed is what was signed)."""
+    result = read_back(hc1, certificate_der, now)
     entry = result.dcc["v"][0]
     dose_number, series_doses = int(entry["dn"]), int(entry["sd"])
     return IssuedCertificate(

@@ -27,8 +27,7 @@ from uuid import UUID
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from credentials import IssuedCertificate, VaccinationRecord
-from credentials.selfcheck import read_back
-from credentials.series import Status
+from credentials.issuer import reread_with
 from keys.store import KeyStore
 from ledger.application import Ledger
 from ledger.certificate_model import Certificate
@@ -135,20 +134,7 @@ class DocumentCertificates:
 def signed_from_hc1(hc1: str, certificate_der: bytes, at: datetime) -> IssuedCertificate:
     """The certificate an HC1 holds, read back with the verifier trusting only its DSC (the check that
     what is printed is what was signed; `at` is the time it was issued)."""
-    result = read_back(hc1, certificate_der, at)
-    entry = result.dcc["v"][0]
-    dose_number, series_doses = int(entry["dn"]), int(entry["sd"])
-    return IssuedCertificate(
-        hc1=hc1,
-        uvci=str(entry["ci"]),
-        dcc=result.dcc,
-        status=Status.GREEN if dose_number >= series_doses else Status.YELLOW,
-        dose_number=dose_number,
-        series_doses=series_doses,
-        kid=result.kid,
-        issued_at=result.issued_at,
-        expires_at=result.expires_at,
-    )
+    return reread_with(hc1, certificate_der, at)
 
 
 def record_of(ledger: Ledger, certificate: Certificate) -> VaccinationRecord:
