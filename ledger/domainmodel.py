@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date, datetime
-from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
@@ -27,6 +26,9 @@ from ledger.errors import (
     ReactionNotFound,
     RuleViolation,
 )
+from ledger.receipt_model import Receipt as Receipt  # moved by issue 11; importable from here as before
+from ledger.site_model import VaccinationSite as VaccinationSite
+from ledger.site_model import VaccineLot as VaccineLot
 from ledger.values import Actor, PersonalData, Severity, Sex
 
 
@@ -716,135 +718,3 @@ class Person(Aggregate):
     def _require_not_erased(self) -> None:
         if self.erased:
             raise PersonErasedError("This person was erased: register them again if they come back.")
-
-
-class VaccinationSite(Aggregate):
-    """A vaccination site: where doses are given, with a daily capacity."""
-
-    id: UUID  # given by the application
-
-    class Registered(Aggregate.Created):
-        """A vaccination site was registered."""
-
-        actor: Actor
-        at: datetime
-        code: str
-        name: str
-        ward_code: str
-        province_code: str
-        capacity_per_day: int
-
-    @event(Registered)
-    def __init__(
-        self,
-        actor: Actor,
-        at: datetime,
-        code: str,
-        name: str,
-        ward_code: str,
-        province_code: str,
-        capacity_per_day: int,
-    ) -> None:
-        self.code = code
-        self.name = name
-        self.ward_code = ward_code
-        self.province_code = province_code
-        self.capacity_per_day = capacity_per_day
-
-    class CapacityChanged(Aggregate.Event):
-        """The site's daily capacity changed."""
-
-        actor: Actor
-        at: datetime
-        capacity_per_day: int
-
-    def change_capacity(self, *, capacity_per_day: int, actor: Actor, at: datetime) -> None:
-        """Change the daily capacity."""
-        self._capacity_changed(actor=actor, at=at, capacity_per_day=capacity_per_day)
-
-    @event(CapacityChanged)
-    def _capacity_changed(self, actor: Actor, at: datetime, capacity_per_day: int) -> None:
-        self.capacity_per_day = capacity_per_day
-
-
-class VaccineLot(Aggregate):
-    """A lot of one vaccine product: manufacturer, expiry, and the site holding it."""
-
-    id: UUID  # given by the application
-
-    class Received(Aggregate.Created):
-        """A vaccine lot was received at a site."""
-
-        actor: Actor
-        at: datetime
-        product: str  # vaccines.csv mp_code
-        manufacturer: str  # vaccines.csv ma_code
-        lot_number: str
-        expiry: date
-        site_id: UUID
-        quantity: int
-
-    @event(Received)
-    def __init__(
-        self,
-        actor: Actor,
-        at: datetime,
-        product: str,
-        manufacturer: str,
-        lot_number: str,
-        expiry: date,
-        site_id: UUID,
-        quantity: int,
-    ) -> None:
-        self.product = product
-        self.manufacturer = manufacturer
-        self.lot_number = lot_number
-        self.expiry = expiry
-        self.site_id = site_id
-        self.quantity = quantity
-
-    def usable_on(self, day: date) -> bool:
-        """A lot can be used up to and including its expiry date."""
-        return day <= self.expiry
-
-    class Transferred(Aggregate.Event):
-        """The lot moved to another site."""
-
-        actor: Actor
-        at: datetime
-        site_id: UUID
-
-    def transfer(self, *, site_id: UUID, actor: Actor, at: datetime) -> None:
-        """Move the lot to another site."""
-        if site_id == self.site_id:
-            raise RuleViolation("The lot is already at that site.")
-        self._transferred(actor=actor, at=at, site_id=site_id)
-
-    @event(Transferred)
-    def _transferred(self, actor: Actor, at: datetime, site_id: UUID) -> None:
-        self.site_id = site_id
-
-
-class Receipt(Aggregate):
-    """Proof that a command ran, kept under the id uuid5(namespace, idempotency key).
-
-    Saved in the same transaction as the command's own events, so a retry finds it and returns
-    `result` without writing anything. `fingerprint` is a keyed hash of the command's arguments,
-    so reusing a key for different arguments is detected without storing the arguments.
-    """
-
-    id: UUID  # uuid5(namespace, idempotency key)
-
-    class Issued(Aggregate.Created):
-        """A command with an idempotency key was applied."""
-
-        at: datetime
-        command: str
-        fingerprint: str
-        result: dict[str, Any]
-
-    @event(Issued)
-    def __init__(self, at: datetime, command: str, fingerprint: str, result: dict[str, Any]) -> None:
-        self.command = command
-        self.fingerprint = fingerprint
-        self.result = result

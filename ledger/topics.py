@@ -9,6 +9,8 @@ every old one.
 Moves so far:
 - issue 11 split `ledger/certificates.py`: `Certificate` and `CertificateIndex` (and their events)
   moved to `ledger.certificate_model`.
+- issue 11 split `ledger/domainmodel.py`: `VaccinationSite` and `VaccineLot` (and their events) moved
+  to `ledger.site_model`, `Receipt` to `ledger.receipt_model`.
 """
 
 from __future__ import annotations
@@ -17,11 +19,16 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.utils import get_topic, register_topic
 
 from ledger.certificate_model import Certificate, CertificateIndex
+from ledger.receipt_model import Receipt
+from ledger.site_model import VaccinationSite, VaccineLot
 
 # old topic of an aggregate class -> the class it names now (its nested event classes follow it)
 MOVED_AGGREGATES: dict[str, type[Aggregate]] = {
     "ledger.certificates:Certificate": Certificate,
     "ledger.certificates:CertificateIndex": CertificateIndex,
+    "ledger.domainmodel:VaccinationSite": VaccinationSite,
+    "ledger.domainmodel:VaccineLot": VaccineLot,
+    "ledger.domainmodel:Receipt": Receipt,
 }
 
 
