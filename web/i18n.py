@@ -8,7 +8,7 @@ be cached by shared caches (`Vary: Cookie, Accept-Language`). The older POST /la
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from flask import Flask, current_app, g, has_request_context, redirect, request, session
 from werkzeug.wrappers import Response
@@ -78,8 +78,11 @@ def switch_by_link() -> Response | None:
     if request.method != "GET" or lang not in LANGUAGES or request.path.startswith("/api/"):
         return None
     rest = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"]
-    # "//host/..." would be read by a browser as another site: the page is always on this one.
-    target = "/" + request.path.lstrip("/") + ("?" + urlencode(rest) if rest else "")
+    # "//host/..." would be read by a browser as another site, and so would "/\\host" or "/<tab>/host"
+    # (browsers turn a backslash into a slash and drop tabs): the path goes back percent-encoded, with one
+    # leading slash, so the page is always on this one.
+    path = quote(request.path, safe="/:@!$&'()*+,;=-._~").lstrip("/")
+    target = "/" + path + ("?" + urlencode(rest) if rest else "")
     response = redirect(target, code=303)
     response.headers["Cache-Control"] = "no-store"
     return remember(response, str(lang))

@@ -170,6 +170,15 @@ def test_the_language_link_remembers_the_choice_and_pages_stay_public(setup: Any
     elsewhere = client.get("//evil.example/x?lang=en")
     assert elsewhere.status_code == 303
     assert not elsewhere.headers["Location"].startswith("//")  # never another site
+    for trick in ("/%5Cevil.example/x", "/%09/evil.example/x", "/%5C/evil.example"):
+        # a browser reads "/\\host" as "//host" and drops tabs: the Location keeps them encoded
+        moved = client.get(f"{trick}?lang=en")
+        assert moved.status_code == 303
+        location = moved.headers["Location"]
+        assert location.startswith("/"), location
+        assert location[1:2] not in ("/", "\\", "\t"), location
+        assert "\\" not in location, location
+        assert "\t" not in location, location
 
 
 def test_a_pending_notice_is_never_answered_304(setup: Any) -> None:
