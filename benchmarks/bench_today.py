@@ -66,6 +66,7 @@ def main() -> None:
     parser.add_argument(
         "--profile", choices=("page", "names"), help="print a cProfile of the page (or the names) instead"
     )
+    parser.add_argument("--sort", default="cumulative", help="the profile's order (cumulative, tottime)")
     parser.add_argument("--html", help="also write the page to this file (to compare two versions)")
     args = parser.parse_args()
     capacity = (args.people + 1) // 2
@@ -135,7 +136,7 @@ def main() -> None:
             for _ in range(10):
                 page() if args.profile == "page" else service.names(service.day(site.site_id, DAY))
             profiler.disable()
-            pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
+            pstats.Stats(profiler).sort_stats(args.sort).print_stats(40)
             return
 
         page_ms = median_ms(page, args.repeat)

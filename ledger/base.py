@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -31,6 +32,11 @@ from ledger.values import ERASED_TEXT, PersonalData
 
 T = TypeVar("T")
 _NAME_EVENTS = (Person.Registered, Person.NameCorrected, Person.Erased)  # what person_names reads
+# The sealed `full_name` as the current encoder writes it (compact JSON, this key order). Only the name
+# events' top level has a "full_name" key (every nested value is a typed object), so one match is it.
+_SEALED_NAME = re.compile(
+    rb'"full_name":\{"_type_":"personal_data","_data_":\{"o":"([0-9a-f]{32})","c":"([A-Za-z0-9+/=]*)"\}\}'
+)
 
 
 class LedgerBase(CommandRunner):
@@ -178,11 +184,16 @@ class LedgerBase(CommandRunner):
         return {pid: ERASED_TEXT if name is None else name.text for pid, name in names.items()}
 
     def _sealed_name(self, stored: StoredEvent) -> PersonalData:
-        """The `full_name` of a stored name event, still sealed (decrypted when read). The state is read
-        as plain JSON when it has the current shape (the library's decoder calls back into Python for
-        every nested object, 12 per registration); anything else (an upcast class version, an older
-        form) goes through the full decoder."""
-        state = json.loads(stored.state)
+        """The `full_name` of a stored name event, still sealed (decrypted when read). When the state has
+        the current shape its sealed name is matched by a pattern (else read as plain JSON: the library's
+        decoder calls back into Python for every nested object, 12 per registration); anything else (an
+        upcast class version, an older form) goes through the full decoder."""
+        raw = stored.state
+        if b'"class_version"' not in raw and raw.count(b'"full_name"') == 1:
+            found = _SEALED_NAME.search(raw)
+            if found is not None:  # 0.8 us instead of 12 us for json.loads of the whole state
+                return self.keys.open({"o": found[1].decode(), "c": found[2].decode()})
+        state = json.loads(raw)
         field = state.get("full_name")
         if (
             "class_version" not in state

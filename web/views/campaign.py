@@ -18,6 +18,8 @@ from uuid import UUID
 
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
 from flask.wrappers import Response
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
 from werkzeug.wrappers import Response as BaseResponse
 
 from ledger.campaign.errors import AppointmentNotFound, CampaignInputInvalid
@@ -27,7 +29,7 @@ from ledger.values import Role as LedgerRole
 from projections import campaign_queries as q
 from services import citizen
 from services.campaign import CampaignService
-from web import forms, signin
+from web import forms, signin, today_cards
 from web.catalog import CATALOG
 from web.context import ctx
 from web.errors import USER_ERRORS, BadInput, error_code, status_for
@@ -623,12 +625,34 @@ def _today_page(*, error: str = "", field: str = "", failed: str = "", status: i
     day = s.day(who.site_id, today) if who.site_id else None
     lots = s.lots_at(who.site_id) if who.site_id else []
     site = q.site(s.store, who.site_id) if who.site_id else None
+    cards: list[Markup] = []
+    if day is not None:
+        names = s.names(day)
+        page = today_cards.CardPage(
+            words={
+                k: translate(f"campaign.{k}") for k in ("person", "dose", "check_in", "lot", "record_dose")
+            },
+            status_text={k: translate(f"campaign.status.{k}") for k in today_cards.STATUSES},
+            product_name=product_name,
+            no_lot=lambda product: translate("campaign.no_lot", product=product),
+            lots=lots,
+            token=generate_csrf(),
+            person_url=url_for("staff.person", person_id="PERSON"),
+            actions={
+                "check-in": url_for("campaign.today_check_in", appointment_id="APPOINTMENT"),
+                "dose": url_for("campaign.today_dose", appointment_id="APPOINTMENT"),
+            },
+            closed=day.closed,
+            failed=failed,
+            error=error,
+            chosen_lot=request.form.get("lot_id", "") if failed else "",
+        )
+        cards = [today_cards.render(x.appointments, names, page) for x in day.sessions]
     return render_template(
         "campaign_today.html",
         day=day,
         today=today,
-        lots=lots,
-        names=s.names(day),
+        cards=cards,
         site=site,
         error=error,
         error_field=field,
