@@ -395,6 +395,26 @@ def appointment_check_in(appointment_id: str, actor_id: str, role: str, actor_si
     click.echo("Checked in.")
 
 
+@appointment.command("no-show")
+@click.argument("appointment_id")
+@with_actor
+def appointment_no_show(appointment_id: str, actor_id: str, role: str, actor_site: str | None) -> None:
+    """The person did not come (before the day is closed): re-queued with their priority."""
+    with campaign_service() as service:
+        service.mark_no_show(appointment_id, actor=_actor(actor_id, role, actor_site))
+    click.echo("Marked as not come; back in the queue.")
+
+
+@appointment.command("came-late")
+@click.argument("appointment_id")
+@with_actor
+def appointment_came_late(appointment_id: str, actor_id: str, role: str, actor_site: str | None) -> None:
+    """Undo today's no-show: the person came late (checked in on the same appointment)."""
+    with campaign_service() as service:
+        service.record_late_arrival(appointment_id, actor=_actor(actor_id, role, actor_site))
+    click.echo("Late arrival recorded: checked in.")
+
+
 @appointment.command("dose")
 @click.argument("appointment_id")
 @click.option("--lot", "lot_id", required=True)

@@ -340,6 +340,14 @@ class CampaignView(ViewProjection):
     def _on_dose_linked(self, e: DayPlan.DoseLinked, batch: Batch) -> None:
         self._appointment(batch, str(e.appointment_id), "done", str(e.dose_id))
 
+    @handles(DayPlan.NoShowMarked)
+    def _on_no_show(self, e: DayPlan.NoShowMarked, batch: Batch) -> None:
+        self._appointment(batch, str(e.appointment_id), "no_show")
+
+    @handles(DayPlan.LateArrivalRecorded)
+    def _on_late_arrival(self, e: DayPlan.LateArrivalRecorded, batch: Batch) -> None:
+        self._appointment(batch, str(e.appointment_id), "arrived")
+
     @handles(DayPlan.DayClosed)
     def _on_closed(self, e: DayPlan.DayClosed, batch: Batch) -> None:
         batch.execute(f"UPDATE {self.t('plans')} SET closed = 1 WHERE plan_id = ?", str(e.originator_id))

@@ -246,7 +246,8 @@ def candidates(store: ViewStore, site_id: str, ward: str, day: date) -> list[Can
 
 
 def busy_people(store: ViewStore, day: date, people: Sequence[UUID]) -> set[UUID]:
-    """Of these people, those holding an appointment on `day` anywhere."""
+    """Of these people, those holding an appointment on `day` anywhere, or marked as not come that day
+    (a no-show during the day is not booked again for the same day by a re-plan)."""
     busy: set[UUID] = set()
     ids = [str(p) for p in people]
     for start in range(0, len(ids), 500):
@@ -255,7 +256,7 @@ def busy_people(store: ViewStore, day: date, people: Sequence[UUID]) -> set[UUID
         rows = _rows(
             store,
             f"SELECT DISTINCT person_id FROM {_t(store, 'campaign_appointments')} WHERE day = ? "
-            f"AND status IN ('booked', 'arrived', 'done') AND {condition}",
+            f"AND status IN ('booked', 'arrived', 'done', 'no_show') AND {condition}",
             day.isoformat(),
             *([chunk] if as_array else chunk),
         )
@@ -295,11 +296,11 @@ def province_candidates(
 
 
 def busy_on(store: ViewStore, day: date) -> set[UUID]:
-    """Everyone holding an appointment on `day`, anywhere."""
+    """Everyone holding an appointment on `day`, anywhere (or marked as not come that day)."""
     rows = _rows(
         store,
         f"SELECT DISTINCT person_id FROM {_t(store, 'campaign_appointments')} WHERE day = ? "
-        "AND status IN ('booked', 'arrived', 'done')",
+        "AND status IN ('booked', 'arrived', 'done', 'no_show')",
         day.isoformat(),
     )
     return {UUID(str(r[0])) for r in rows}

@@ -499,6 +499,26 @@ class CampaignService:
             idempotency_key=_key("check-in", a.appointment_id),
         )
 
+    def mark_no_show(self, appointment_id: str | UUID, *, actor: Actor) -> None:
+        """The person did not come (said during the day): released and re-queued with their priority."""
+        a = self._appointment(appointment_id)
+        self.ledger.mark_no_show(
+            plan_id=UUID(a.plan_id),
+            appointment_id=UUID(a.appointment_id),
+            actor=actor,
+            idempotency_key=_key("no-show", a.appointment_id),
+        )
+
+    def record_late_arrival(self, appointment_id: str | UUID, *, actor: Actor) -> None:
+        """The person marked as not come turned up later the same day: checked in on the appointment."""
+        a = self._appointment(appointment_id)
+        self.ledger.record_late_arrival(
+            plan_id=UUID(a.plan_id),
+            appointment_id=UUID(a.appointment_id),
+            actor=actor,
+            idempotency_key=_key("came-late", a.appointment_id),
+        )
+
     def record_dose(
         self,
         appointment_id: str | UUID,

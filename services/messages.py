@@ -643,6 +643,32 @@ ERROR_MESSAGES: Final[dict[str, dict[str, str]]] = {
         "en": "This appointment is no longer open (arrived, vaccinated, cancelled or missed), so it cannot be "
         "moved or cancelled. Reload the page to see the current one.",
     },
+    "attendance_not_open": {
+        "vi": "Danh sách ngày {day} đã đóng hoặc không phải của hôm nay: chỉ ghi vắng mặt hay đến muộn trong "
+        "chính ngày đó, trước khi đóng ngày.",
+        "en": "The list of {day} is closed or not today's: no-shows and late arrivals are recorded on the day "
+        "itself, before it is closed.",
+    },
+    "no_show_not_booked": {
+        "vi": 'Chỉ ghi "không đến" cho người đã hẹn mà chưa đến; lịch này đã ở trạng thái khác. Tải lại danh '
+        "sách.",
+        "en": "Only a booked person who has not arrived can be marked as not come; this appointment is past "
+        "that. Reload the list.",
+    },
+    "no_show_vaccinated_today": {
+        "vi": "Người này đã được tiêm ngày {day} nên không thể ghi là không đến.",
+        "en": "This person was vaccinated on {day}, so they cannot be marked as not come.",
+    },
+    "late_arrival_not_no_show": {
+        "vi": 'Lịch hẹn này không ở trạng thái vắng mặt: hãy bấm "Đã đến" thay vì "Đến muộn".',
+        "en": 'This appointment is not a no-show: use "Check in" instead of "Came late".',
+    },
+    "late_arrival_rebooked": {
+        "vi": "Sau khi ghi vắng mặt, người này đã có lịch mới hoặc đăng ký đã thay đổi: ghi mũi tiêm hôm nay "
+        "tại bàn tiêm.",
+        "en": "Since the no-show this person was booked again or their registration changed: record today's "
+        "dose at the desk.",
+    },
     "message_not_found": {
         "vi": "Không tìm thấy tin nhắn này. Tải lại danh sách.",
         "en": "This message was not found. Reload the list.",

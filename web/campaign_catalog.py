@@ -17,6 +17,8 @@ CAMPAIGN_CATALOG: dict[str, dict[str, str]] = {
     "campaign.status.no_show": {"vi": "Không đến", "en": "No-show"},
     "campaign.check_in": {"vi": "Đã đến", "en": "Check in"},
     "campaign.lot": {"vi": "Lô", "en": "Lot"},
+    "campaign.no_show": {"vi": "Không đến", "en": "Did not come"},
+    "campaign.came_late": {"vi": "Đến muộn", "en": "Came late"},
     "campaign.record_dose": {"vi": "Ghi nhận mũi tiêm", "en": "Record the dose"},
     "campaign.priority_list": {"vi": "Danh sách ưu tiên theo phường/xã", "en": "Priority list by ward"},
     "campaign.ward_code": {"vi": "Mã phường/xã", "en": "Ward code"},
@@ -130,6 +132,14 @@ CAMPAIGN_CATALOG: dict[str, dict[str, str]] = {
         "en": "The appointment of {name} is moved. A message with the new one is on its way.",
     },
     "campaign.done.checked_in": {"vi": "Đã ghi nhận người đến.", "en": "Checked in."},
+    "campaign.done.no_show": {
+        "vi": "Đã ghi không đến; người này trở lại hàng chờ với thứ tự ưu tiên cũ.",
+        "en": "Marked as not come; the person is back in the queue with their priority.",
+    },
+    "campaign.done.came_late": {
+        "vi": "Đã ghi nhận người đến muộn; lịch hẹn hôm nay được giữ lại.",
+        "en": "Late arrival recorded; today's appointment is theirs again.",
+    },
     "campaign.done.dose": {
         "vi": "Đã ghi nhận mũi tiêm theo lịch hẹn.",
         "en": "The dose is recorded for the appointment.",

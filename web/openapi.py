@@ -209,6 +209,22 @@ PATHS: dict[str, dict[str, Any]] = {
     "/campaign/appointments/{appointment_id}/check-in": {
         "post": _op("The person arrived", "staff", params=("appointment_id",), body={})
     },
+    "/campaign/appointments/{appointment_id}/no-show": {
+        "post": _op(
+            "The person did not come (before the day is closed): released and re-queued with their priority",
+            "staff (own site)",
+            params=("appointment_id",),
+            body={},
+        )
+    },
+    "/campaign/appointments/{appointment_id}/came-late": {
+        "post": _op(
+            "Undo today's no-show: the person came late (checked in on the same appointment)",
+            "staff (own site)",
+            params=("appointment_id",),
+            body={},
+        )
+    },
     "/campaign/appointments/{appointment_id}/dose": {
         "post": _op(
             "Record the dose given at the appointment",

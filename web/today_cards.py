@@ -48,6 +48,7 @@ def render(appointments: Iterable[AppointmentRow], names: Mapping[str, str], pag
     person_before, _, person_after = str(escape(page.person_url)).partition("PERSON")
     actions = {k: str(escape(v)).partition("APPOINTMENT") for k, v in page.actions.items()}
     check_in, dose = actions["check-in"], actions["dose"]
+    no_show, came_late = actions.get("no-show"), actions.get("came-late")
     products: dict[str, str] = {}
     options: dict[str, str] = {}
     lots_of: dict[str, list[tuple[str, str]]] = {}
@@ -75,6 +76,16 @@ def render(appointments: Iterable[AppointmentRow], names: Mapping[str, str], pag
             parts.append(
                 f'<form method="post" action="{check_in[0]}{aid}{check_in[2]}" class="inline">\n'
                 f'{hidden}<button type="submit">{words["check_in"]}</button></form>\n'
+            )
+        if a.status == "booked" and not page.closed and no_show is not None:
+            parts.append(
+                f'<form method="post" action="{no_show[0]}{aid}{no_show[2]}" class="inline">\n'
+                f'{hidden}<button type="submit" class="secondary">{words["no_show"]}</button></form>\n'
+            )
+        if a.status == "no_show" and not page.closed and came_late is not None:
+            parts.append(
+                f'<form method="post" action="{came_late[0]}{aid}{came_late[2]}" class="inline">\n'
+                f'{hidden}<button type="submit">{words["came_late"]}</button></form>\n'
             )
         if a.status in ("booked", "arrived") and not page.closed:
             if a.product in options:

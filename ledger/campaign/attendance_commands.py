@@ -1,5 +1,5 @@
-"""Use cases on the day itself: check-in, no-shows at the day's end, and recording the dose given at
-an appointment (one, or a session's at once).
+"""Use cases on the day itself: check-in, no-shows (one person during the day, undone if they come late;
+everyone left at the day's end), and recording the dose given at an appointment (one, or a session's).
 
 Every change saves the day plan, the registrations it touches, the person and the stock in one
 transaction.
@@ -16,6 +16,7 @@ from eventsourcing.domain import Aggregate
 from ledger import checks
 from ledger.campaign import permissions
 from ledger.campaign.base import CampaignBase
+from ledger.campaign.errors import LateArrivalRebooked, NoShowVaccinatedToday
 from ledger.campaign.plans import Appointment, DayPlan
 from ledger.campaign.registrations import Registration
 from ledger.campaign.values import AppointmentStatus, RegistrationStatus
@@ -68,6 +69,75 @@ class AttendanceCommands(CampaignBase, DoseCommands):
             "close_day", idempotency_key, {"site": site_id, "day": day, "actor": actor}, attempt
         )
         return int(result["n"])
+
+    def mark_no_show(
+        self, *, plan_id: UUID, appointment_id: UUID, actor: Actor, idempotency_key: str
+    ) -> None:
+        """A booked person did not come, said before the day is closed (the staff's "did not come"):
+        released back to the queue with their original priority, as the day's end does. Refused for
+        someone vaccinated that day (at the desk), for another site's list, on another day."""
+        pid = checks.as_uuid(plan_id, "plan")
+        aid = checks.as_uuid(appointment_id, "appointment")
+
+        def attempt(at: datetime) -> Outcome:
+            plan = self.plan(pid)
+            permissions.require_site_worker(actor, plan.site_id, self.site_province(plan.site_id))
+            a = plan.appointment(aid)
+            person = self.get_person(a.person_id)
+            if any(d.administered_on == plan.day for d in person.active_doses):
+                raise NoShowVaccinatedToday(
+                    f"This person was vaccinated on {plan.day.isoformat()}: they came, so they cannot be "
+                    "marked as not come.",
+                    day=plan.day,
+                )
+            plan.mark_no_show(aid, today=self.today(), actor=actor, at=at)
+            reg = self.registration(a.registration_id)
+            saved: list[Aggregate] = [plan]
+            if reg.status is RegistrationStatus.BOOKED and reg.appointment_id == aid:
+                reg.release(appointment_id=aid, reason="no_show", actor=actor, at=at)
+                saved.append(reg)
+            return Outcome(saved, {})
+
+        self.run_command("mark_no_show", idempotency_key, {"plan": pid, "a": aid, "actor": actor}, attempt)
+
+    def record_late_arrival(
+        self, *, plan_id: UUID, appointment_id: UUID, actor: Actor, idempotency_key: str
+    ) -> None:
+        """Undo today's no-show: the person came late. They are checked in, and their registration holds
+        this appointment again (refused if it moved on meanwhile, or if the place was given away)."""
+        pid = checks.as_uuid(plan_id, "plan")
+        aid = checks.as_uuid(appointment_id, "appointment")
+
+        def attempt(at: datetime) -> Outcome:
+            plan = self.plan(pid)
+            permissions.require_site_worker(actor, plan.site_id, self.site_province(plan.site_id))
+            a = plan.appointment(aid)
+            plan.check_attendance_open(self.today())
+            reg = self.registration(a.registration_id)
+            if a.status is AppointmentStatus.NO_SHOW and reg.status is not RegistrationStatus.WAITING:
+                booked = reg.booked_day if reg.status is RegistrationStatus.BOOKED else None
+                raise LateArrivalRebooked(
+                    f"Since the no-show this person's registration is {reg.status.value}"
+                    + (f" (a new appointment on {booked.isoformat()})" if booked else "")
+                    + ": record today's dose at the desk.",
+                    status=reg.status.value,
+                    day=booked or "",
+                )
+            plan.arrive_late(aid, today=self.today(), actor=actor, at=at)
+            reg.book(
+                appointment_id=aid,
+                plan_id=pid,
+                site_id=plan.site_id,
+                day=plan.day,
+                session=a.session,
+                actor=actor,
+                at=at,
+            )
+            return Outcome([plan, reg], {})
+
+        self.run_command(
+            "record_late_arrival", idempotency_key, {"plan": pid, "a": aid, "actor": actor}, attempt
+        )
 
     def _give(
         self,

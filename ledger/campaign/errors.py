@@ -170,3 +170,41 @@ class AppointmentClosed(CampaignError, RuleViolation):
 
     code = "appointment_closed"
     kind = "conflict"
+
+
+class AttendanceNotOpen(CampaignError, RuleViolation):
+    """A no-show or a late arrival recorded on a day that is not today, or after the day was closed
+    (params: day, closed)."""
+
+    code = "attendance_not_open"
+    kind = "conflict"
+
+
+class NoShowNotBooked(CampaignError, RuleViolation):
+    """Only a booked appointment (not checked in, not vaccinated, not cancelled) can be marked as not
+    come (params: status)."""
+
+    code = "no_show_not_booked"
+    kind = "conflict"
+
+
+class NoShowVaccinatedToday(CampaignError, RuleViolation):
+    """The person was already vaccinated that day (at the desk): they did come (params: day)."""
+
+    code = "no_show_vaccinated_today"
+    kind = "conflict"
+
+
+class LateArrivalNotNoShow(CampaignError, RuleViolation):
+    """ "Came late" undoes a no-show marked that day only (params: status)."""
+
+    code = "late_arrival_not_no_show"
+    kind = "conflict"
+
+
+class LateArrivalRebooked(CampaignError, RuleViolation):
+    """The person's registration moved on since the no-show (booked again, vaccinated, withdrawn), so the
+    appointment cannot be given back (params: status, day: the new appointment's day or '')."""
+
+    code = "late_arrival_rebooked"
+    kind = "conflict"

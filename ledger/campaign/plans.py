@@ -13,7 +13,15 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from ledger.campaign.errors import AlreadyBooked, AppointmentClosed, AppointmentNotFound, SessionUnavailable
+from ledger.campaign.errors import (
+    AlreadyBooked,
+    AppointmentClosed,
+    AppointmentNotFound,
+    AttendanceNotOpen,
+    LateArrivalNotNoShow,
+    NoShowNotBooked,
+    SessionUnavailable,
+)
 from ledger.campaign.values import AppointmentStatus, Session
 from ledger.errors import RuleViolation
 from ledger.values import Actor
@@ -296,6 +304,76 @@ class DayPlan(Aggregate):
         self.day_closed = True
         for hex_id in no_shows:
             self._set(UUID(hex=hex_id), AppointmentStatus.NO_SHOW)
+
+    # ---- a no-show during the day, undone if the person comes late -----------------------------
+
+    class NoShowMarked(Aggregate.Event):
+        """Staff marked a booked person as not come, before the day's end (their place is free)."""
+
+        actor: Actor
+        at: datetime
+        appointment_id: UUID
+
+    def mark_no_show(self, appointment_id: UUID, *, today: date, actor: Actor, at: datetime) -> Appointment:
+        """A booked person did not come (today, before the day is closed); returns the appointment."""
+        a = self.appointment(appointment_id)
+        self.check_attendance_open(today)
+        if a.status is not AppointmentStatus.BOOKED:
+            raise NoShowNotBooked(
+                f"This appointment is {a.status.value}: only a booked person can be marked as not come.",
+                status=a.status.value,
+            )
+        self._no_show(actor=actor, at=at, appointment_id=appointment_id)
+        return a
+
+    @event(NoShowMarked)
+    def _no_show(self, actor: Actor, at: datetime, appointment_id: UUID) -> None:
+        self._set(appointment_id, AppointmentStatus.NO_SHOW)
+
+    class LateArrivalRecorded(Aggregate.Event):
+        """A person marked as not come turned up later the same day: arrived, their place held again."""
+
+        actor: Actor
+        at: datetime
+        appointment_id: UUID
+
+    def arrive_late(self, appointment_id: UUID, *, today: date, actor: Actor, at: datetime) -> Appointment:
+        """Undo today's no-show: the person is here (the place must still be free)."""
+        a = self.appointment(appointment_id)
+        self.check_attendance_open(today)
+        if a.status is not AppointmentStatus.NO_SHOW:
+            raise LateArrivalNotNoShow(
+                f"This appointment is {a.status.value}, not a no-show: check the person in instead.",
+                status=a.status.value,
+            )
+        if a.session in self.cancelled_sessions or self.taken(a.session) >= self.session(a.session).capacity:
+            raise SessionUnavailable(
+                f"The {a.session} session of {self.day.isoformat()} has no free place any more: record the "
+                "dose at the desk.",
+                session=a.session,
+                day=self.day,
+            )
+        if any(h.person_id == a.person_id and h.status.holds_seat for h in self.appointments.values()):
+            raise AlreadyBooked(
+                f"This person has another appointment on {self.day.isoformat()}: use that one.", day=self.day
+            )
+        self._came_late(actor=actor, at=at, appointment_id=appointment_id)
+        return a
+
+    @event(LateArrivalRecorded)
+    def _came_late(self, actor: Actor, at: datetime, appointment_id: UUID) -> None:
+        self._set(appointment_id, AppointmentStatus.ARRIVED)
+
+    def check_attendance_open(self, today: date) -> None:
+        """Refuses a no-show or late arrival on another day than `today`, or once the day is closed."""
+        if self.day_closed or today != self.day:
+            raise AttendanceNotOpen(
+                f"The list of {self.day.isoformat()} is "
+                + ("closed" if self.day_closed else f"not today's ({today.isoformat()})")
+                + ": no-shows and late arrivals are recorded on the day itself, before it is closed.",
+                day=self.day,
+                closed=self.day_closed,
+            )
 
     def _set(self, appointment_id: UUID, status: AppointmentStatus) -> None:
         self.appointments[appointment_id] = replace(self.appointments[appointment_id], status=status)

@@ -221,6 +221,20 @@ def check_in(appointment_id: str) -> Response:
     return jsonify({"status": "arrived"})
 
 
+@api.post("/campaign/appointments/<appointment_id>/no-show")
+@allow(Role.STAFF)
+def no_show(appointment_id: str) -> Response:
+    service().mark_no_show(appointment_id, actor=staff_actor())
+    return jsonify({"status": "no_show"})
+
+
+@api.post("/campaign/appointments/<appointment_id>/came-late")
+@allow(Role.STAFF)
+def came_late(appointment_id: str) -> Response:
+    service().record_late_arrival(appointment_id, actor=staff_actor())
+    return jsonify({"status": "arrived"})
+
+
 @api.post("/campaign/appointments/<appointment_id>/dose")
 @allow(Role.STAFF)
 def record_dose(appointment_id: str) -> Response:
@@ -630,7 +644,8 @@ def _today_page(*, error: str = "", field: str = "", failed: str = "", status: i
         names = s.names(day)
         page = today_cards.CardPage(
             words={
-                k: translate(f"campaign.{k}") for k in ("person", "dose", "check_in", "lot", "record_dose")
+                k: translate(f"campaign.{k}")
+                for k in ("person", "dose", "check_in", "lot", "record_dose", "no_show", "came_late")
             },
             status_text={k: translate(f"campaign.status.{k}") for k in today_cards.STATUSES},
             product_name=product_name,
@@ -641,6 +656,8 @@ def _today_page(*, error: str = "", field: str = "", failed: str = "", status: i
             actions={
                 "check-in": url_for("campaign.today_check_in", appointment_id="APPOINTMENT"),
                 "dose": url_for("campaign.today_dose", appointment_id="APPOINTMENT"),
+                "no-show": url_for("campaign.today_no_show", appointment_id="APPOINTMENT"),
+                "came-late": url_for("campaign.today_came_late", appointment_id="APPOINTMENT"),
             },
             closed=day.closed,
             failed=failed,
@@ -675,6 +692,30 @@ def today_check_in(appointment_id: str) -> tuple[str, int] | BaseResponse:
         error, field, status = _failed(exc)
         return _today_page(error=error, field=field, failed=appointment_id, status=status)
     confirm("campaign.done.checked_in")
+    return redirect(url_for("campaign.today_page") + f"#a-{appointment_id}")
+
+
+@pages.post("/staff/today/<appointment_id>/no-show")
+@allow(Role.STAFF)
+def today_no_show(appointment_id: str) -> tuple[str, int] | BaseResponse:
+    try:
+        service().mark_no_show(appointment_id, actor=staff_actor())
+    except USER_ERRORS as exc:
+        error, field, status = _failed(exc)
+        return _today_page(error=error, field=field, failed=appointment_id, status=status)
+    confirm("campaign.done.no_show")
+    return redirect(url_for("campaign.today_page") + f"#a-{appointment_id}")
+
+
+@pages.post("/staff/today/<appointment_id>/came-late")
+@allow(Role.STAFF)
+def today_came_late(appointment_id: str) -> tuple[str, int] | BaseResponse:
+    try:
+        service().record_late_arrival(appointment_id, actor=staff_actor())
+    except USER_ERRORS as exc:
+        error, field, status = _failed(exc)
+        return _today_page(error=error, field=field, failed=appointment_id, status=status)
+    confirm("campaign.done.came_late")
     return redirect(url_for("campaign.today_page") + f"#a-{appointment_id}")
 
 
