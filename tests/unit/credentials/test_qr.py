@@ -1,4 +1,5 @@
-"""QR pictures: the fast encoder makes segno's very symbol, the PNG is segno's picture, and a real reader gets the HC1 back."""
+"""QR pictures: the fast encoder makes segno's very symbol (its mask scorer gives segno's score for any matrix), the PNG
+is segno's picture, and a real reader gets the text back."""
 
 from __future__ import annotations
 
@@ -6,9 +7,11 @@ import io
 import random
 import re
 
+import numpy as np
 import pytest
 import segno
 import segno.consts
+import segno.encoder
 import zxingcpp
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -16,7 +19,7 @@ from PIL import Image
 
 from credentials import RenderingError, issue
 from credentials.qr import hc1_png, hc1_svg, png_bytes, qr_matrix, svg_text
-from credentials.qrencode import ALPHANUMERIC, encode
+from credentials.qrencode import ALPHANUMERIC, _penalties, encode
 from credentials.qrtables import ALIGNMENT_POSITIONS, BLOCKS_Q, FORMAT_Q, VERSION_INFO
 from keys.signing import InMemoryPKI
 from tests.qr_reader import QR_ONLY
@@ -155,3 +158,51 @@ def test_silly_picture_sizes_are_refused(certificates: list[str]) -> None:
         png_bytes(matrix, scale=0)
     with pytest.raises(RenderingError, match="scale"):
         svg_text(matrix, scale=1000)
+
+
+def segno_penalties(lanes: np.ndarray) -> list[int]:
+    """segno's own penalty score of each of the eight matrices held bitwise in `lanes` (bit k = matrix k)."""
+    size = lanes.shape[0]
+    return [
+        segno.encoder.evaluate_mask([bytearray(row) for row in (lanes >> k) & 1], size, size)
+        for k in range(8)
+    ]
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    st.integers(min_value=21, max_value=101),
+    st.sampled_from([0.5, 0.2, 0.8]),
+    st.integers(min_value=0, max_value=2**32 - 1),
+)
+def test_the_mask_scorer_gives_segnos_score_for_any_matrix(size: int, dark_share: float, seed: int) -> None:
+    # Random modules, some far from half dark, so that runs, blocks and 1:1:3:1:1 patterns (overlapping
+    # ones too) are common: every rule and segno's N3 search order are compared, for all eight at once.
+    rng = np.random.default_rng(seed)
+    lanes = np.packbits(rng.random((size, size, 8)) < dark_share, axis=2, bitorder="little")[:, :, 0]
+    assert _penalties(lanes) == segno_penalties(lanes)
+
+
+def test_overlapping_finder_like_patterns_are_counted_as_segno_counts_them() -> None:
+    # 1011101 patterns starting 4 and 6 modules after another (segno resumes its search 7 modules after a
+    # counted one), with and without light modules around them.
+    lines = [
+        "0000101110111010000",
+        "00001011101011101000000",
+        "1011101110111011101",
+        "10111010111010111010000",
+        "1111011101110111010000",
+    ]
+    size = 23
+    lanes = np.zeros((size, size), dtype=np.uint8)
+    for k, line in enumerate(lines):
+        bits = np.array([int(c) for c in line.ljust(size, "0")], dtype=np.uint8)
+        lanes[2 * k] |= bits << k  # in rows, for mask k
+        lanes[:, 2 * k + 11] |= bits << (7 - k)  # and in columns, for another
+    assert _penalties(lanes) == segno_penalties(lanes)
+
+
+@settings(max_examples=12, deadline=None)
+@given(st.text(alphabet=ALPHANUMERIC, min_size=1, max_size=900))
+def test_zxing_reads_back_the_png_of_any_alphanumeric_text(text: str) -> None:
+    assert read_qr(png_bytes(encode(text))) == [text]
