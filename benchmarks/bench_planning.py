@@ -10,17 +10,15 @@
                         same selection in plain SQL on a copy of the queue table (per site: SELECT
                         ... ORDER BY ... LIMIT capacity, then UPDATE and INSERT the appointment
                         rows), in one transaction.
-  outbox delivery       messages/s through the HTTP adapter to the local fake gateway (its own
-                        process), attempts and outcomes recorded in the ledger (goal >= 500/s).
-                        Baseline: the same POSTs to the same gateway with nothing recorded.
   the site's today page the read of one site's day at 400 appointments (goal <= 100 ms); baseline:
                         a bare SELECT of the same rows.
 
 Setup (people, registrations, lots) is not timed. `--scale 0.1` runs a tenth (30 sites, 20,000
 registrations) for a quick look. SQLite file in a temporary directory.
 
-Usage: .venv/bin/python benchmarks/bench_planning.py [--scale 1.0] [--messages 5000] [--workers 8]
-       [--plan-workers 1]
+Outbox delivery is measured by benchmarks/bench_outbox.py.
+
+Usage: .venv/bin/python benchmarks/bench_planning.py [--scale 1.0] [--plan-workers 1]
 """
 
 from __future__ import annotations
@@ -28,12 +26,10 @@ from __future__ import annotations
 import argparse
 import sqlite3
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -49,9 +45,7 @@ from ledger.values import Actor, Role
 from projections import campaign_queries as q
 from projections.store import open_view_store
 from services.campaign import CampaignService
-from services.sms_gateways import HttpGateway, Sms
 
-ROOT = Path(__file__).resolve().parents[1]
 NOW = datetime(2021, 8, 1, 3, 0, tzinfo=UTC)  # Sunday 1 August 2021, 10:00 in Hà Nội
 DAY = date(2021, 8, 2)
 PROVINCE = "01"
@@ -197,10 +191,6 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--scale", type=float, default=1.0, help="1.0 = 300 sites, 200,000 registrations")
     parser.add_argument(
-        "--messages", type=int, default=5_000, help="messages delivered in the outbox measure"
-    )
-    parser.add_argument("--workers", type=int, default=8, help="sender threads calling the gateway")
-    parser.add_argument(
         "--plan-workers", type=int, default=1, help="processes writing the province's batches (1: this one)"
     )
     args = parser.parse_args()
@@ -257,41 +247,6 @@ def main() -> None:
             f"    planning again (nothing new): the province {again_s * 1000:.0f} ms, one site "
             f"{site_again_s * 1000:.0f} ms; 0 events written"
         )
-
-        # ---- outbox delivery ----
-        gateway = subprocess.Popen(
-            [sys.executable, "-m", "tests.fake_sms_gateway", "bench-token"],
-            cwd=ROOT,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        try:
-            assert gateway.stdout is not None
-            http = HttpGateway(gateway.stdout.readline().strip(), "bench-token")
-            n = min(args.messages, booked)
-            batch = 200
-            began = time.perf_counter()
-            report = service.send_pending(
-                http, batch=batch, workers=args.workers, max_batches=max(1, n // batch)
-            )
-            send_s = time.perf_counter() - began
-            sms = [
-                Sms(uuid.uuid4(), "+84912345678", "Lịch tiêm vắc xin: mũi 1", "UCS-2")
-                for _ in range(report.sent)
-            ]
-            began = time.perf_counter()
-            with ThreadPoolExecutor(args.workers) as pool:
-                list(pool.map(lambda m: http.send(m, str(uuid.uuid4())), sms))
-            raw_s = time.perf_counter() - began
-            http.close()
-        finally:
-            gateway.terminate()
-            gateway.wait(10)
-        print(
-            f"  outbox delivery: {report.sent / send_s:,.0f} messages/s ({report.sent:,} in {send_s:.1f} s, "
-            f"{args.workers} sender threads, batches of {batch}); goal >= 500/s"
-        )
-        print(f"    bare POSTs to the same gateway: {len(sms) / raw_s:,.0f}/s  (ratio {raw_s / send_s:.2f})")
 
         # ---- the site's today page ----
         site_id = site_ids[0]
