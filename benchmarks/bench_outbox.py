@@ -159,7 +159,7 @@ http = HttpGateway({gateway!r}, "bench-token")
 print("ready", flush=True)
 sys.stdin.readline()
 began = time.perf_counter()
-report = service.send_pending(http, batch={batch}, workers={workers})
+report = service.send_pending(http, batch={batch}, workers={workers}, shard={shard})
 print(json.dumps({{"sent": report.sent, "seconds": time.perf_counter() - began}}), flush=True)
 http.close(); store.close(); ledger.close()
 """
@@ -182,13 +182,14 @@ def deliver(
                     gateway=gateway,
                     batch=batch,
                     workers=workers,
+                    shard=(i, senders) if senders > 1 else None,
                 ),
             ],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
         )
-        for _ in range(senders)
+        for i in range(senders)
     ]
     try:
         for child in children:

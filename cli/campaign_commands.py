@@ -24,6 +24,7 @@ import click
 from cli.ledger_context import open_ledger
 from ledger.application import Ledger
 from ledger.campaign.errors import CampaignInputInvalid
+from ledger.campaign.quiet_hours import QuietHours
 from ledger.campaign.values import MessageKind, Session, parse_opening_days
 from ledger.errors import InvalidInput
 from ledger.values import Actor, Role
@@ -535,18 +536,48 @@ def configured_gateway() -> Gateway:
     show_default=True,
     help="With --follow: Viet Nam time of the daily job (reminders, check-ins, no-shows), or 'off'.",
 )
+@click.option(
+    "--quiet-hours",
+    default=None,
+    help="Viet Nam time when only cancelled or changed appointments are texted, HH:MM-HH:MM or 'off' "
+    "[default: IMMUNIZE_SMS_QUIET_HOURS, else 21:00-07:00].",
+)
+@click.option(
+    "--shard",
+    default=None,
+    metavar="I/N",
+    help="Run as sender I of N (0-based): each reads its own part of the outbox, so N senders share it.",
+)
 @click.option("--json", "as_json", is_flag=True)
 def messages_send(
-    batch: int, workers: int, backoff: int, follow: bool, poll: float, daily_at: str, as_json: bool
+    batch: int,
+    workers: int,
+    backoff: int,
+    follow: bool,
+    poll: float,
+    daily_at: str,
+    quiet_hours: str | None,
+    shard: str | None,
+    as_json: bool,
 ) -> None:
     """Deliver the pending messages through IMMUNIZE_MESSAGE_SENDER (once, or resident with --follow)."""
+    quiet = QuietHours.parse(
+        quiet_hours if quiet_hours is not None else os.environ.get("IMMUNIZE_SMS_QUIET_HOURS")
+    )
+    part = _shard(shard)
     gateway = configured_gateway()
     if follow:
-        _follow(gateway, batch, workers, backoff, poll, _daily_time(daily_at), as_json)
+        _follow(gateway, batch, workers, backoff, poll, _daily_time(daily_at), quiet, part, as_json)
         return
     with campaign_service() as service:
         report = service.send_pending(
-            gateway, batch=batch, workers=workers, backoff=timedelta(seconds=backoff), jitter=random.random
+            gateway,
+            batch=batch,
+            workers=workers,
+            backoff=timedelta(seconds=backoff),
+            jitter=random.random,
+            quiet=quiet,
+            shard=part,
         )
     body = {
         "sent": report.sent,
@@ -558,6 +589,21 @@ def messages_send(
         _echo_json(body)
     else:
         click.echo(f"sent {report.sent}, to retry {report.retrying}, failed {report.failed}")
+
+
+def _shard(text: str | None) -> tuple[int, int] | None:
+    if text is None:
+        return None
+    index, sep, count = text.strip().partition("/")
+    try:
+        i, n = int(index), int(count)
+    except ValueError:
+        i, n = -1, 0
+    if not sep or not 1 <= n <= 16 or not 0 <= i < n:
+        raise CampaignInputInvalid(
+            f"--shard {text!r} is not I/N with 0 <= I < N <= 16: use e.g. 0/2 and 1/2 for two senders."
+        )
+    return (i, n)
 
 
 def _daily_time(text: str) -> time | None:
@@ -578,6 +624,8 @@ def _follow(
     backoff: int,
     poll: float,
     daily_at: time | None,
+    quiet: QuietHours | None,
+    shard: tuple[int, int] | None,
     as_json: bool,
 ) -> None:
     """The resident sender until SIGTERM or Ctrl-C (what is in flight is finished and recorded first)."""
@@ -585,14 +633,23 @@ def _follow(
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
     settings = SenderSettings(
-        batch=batch, workers=workers, backoff=timedelta(seconds=backoff), poll=poll, daily_at=daily_at
+        batch=batch,
+        workers=workers,
+        backoff=timedelta(seconds=backoff),
+        poll=poll,
+        daily_at=daily_at,
+        quiet=quiet,
+        shard=shard,
     )
 
     def say(line: str) -> None:
         click.echo(f"immunize sender: {line}", err=True)
 
     with campaign_service() as service:
-        say(f"delivering as messages appear (every {poll:g} s when idle); stop with SIGTERM or Ctrl-C")
+        say(
+            f"delivering as messages appear (every {poll:g} s when idle; quiet hours "
+            f"{quiet.describe() if quiet else 'off'}); stop with SIGTERM or Ctrl-C"
+        )
         tally = ResidentSender(service, gateway, settings, stop=stop, report=say).run()
     close = getattr(gateway, "close", None)
     if callable(close):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from uuid import UUID
 
-from ledger.campaign.messages import InboundReply, Message
+from ledger.campaign.messages import ATTEMPT_LEASE, InboundReply, Message
 from ledger.campaign.plans import Appointment, DayPlan
 from ledger.campaign.registrations import Registration
 from ledger.campaign.sites import SiteSchedule
@@ -377,9 +377,10 @@ class CampaignView(ViewProjection):
     @handles(Message.AttemptStarted)
     def _on_attempt(self, e: Message.AttemptStarted, batch: Batch) -> None:
         batch.execute(
-            f"UPDATE {self.t('messages')} SET status = 'sending', attempts = attempts + 1, phone_digest = ? "
-            "WHERE message_id = ?",
+            f"UPDATE {self.t('messages')} SET status = 'sending', attempts = attempts + 1, phone_digest = ?, "
+            "next_try_at = ? WHERE message_id = ?",
             e.phone_digest or None,
+            (e.at + ATTEMPT_LEASE).isoformat(),  # when another sender may resume it (its sender died)
             str(e.originator_id),
         )
 

@@ -10,7 +10,7 @@ the operations view's lots and lot use.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -670,25 +670,48 @@ def messages(
     ]
 
 
-def due_message_ids(store: ViewStore, now: datetime, *, limit: int = 500) -> list[UUID]:
-    """Messages to (re)try now: those left "sending" by a sender that stopped first (resumed under
-    their key), then the pending ones that are due, oldest first. Two queries, so that the second
-    walks the (status, queued_at, message_id) index and stops at `limit` instead of sorting every
-    pending message of a province (about 100 ms a call at 120,000)."""
-    sending = _rows(
-        store,
-        f"SELECT message_id FROM {_t(store, 'campaign_messages')} WHERE status = 'sending' "
-        "ORDER BY queued_at, message_id LIMIT ?",
-        limit,
+def due_message_ids(
+    store: ViewStore,
+    now: datetime,
+    *,
+    limit: int = 500,
+    kinds: Collection[str] | None = None,
+    shard: tuple[int, int] | None = None,
+) -> list[UUID]:
+    """Messages to (re)try now: those left "sending" by a sender that stopped (their lease ran out:
+    resumed under their key), then the pending ones that are due, oldest first. Two queries, so that
+    the second walks the (status, queued_at, message_id) index and stops at `limit` instead of sorting
+    every pending message of a province (about 100 ms a call at 120,000). `kinds` keeps only those
+    kinds (quiet hours); `shard` (i, n) only the messages of sender i of n (by the id's first hex
+    digit, so n senders read disjoint parts of the outbox)."""
+    at = now.astimezone(UTC).isoformat()
+    extra, params = "", []
+    if kinds is not None:
+        extra += f" AND kind IN ({', '.join('?' for _ in sorted(kinds)) or 'NULL'})"
+        params += sorted(kinds)
+    if shard is not None:
+        index, count = shard
+        digits = [d for d in "0123456789abcdef" if int(d, 16) % count == index]
+        extra += f" AND substr(message_id, 1, 1) IN ({', '.join('?' for _ in digits) or 'NULL'})"
+        params += digits
+    table = _t(store, "campaign_messages")
+    rows = list(
+        _rows(
+            store,
+            f"SELECT message_id FROM {table} WHERE status = 'sending' "
+            f"AND (next_try_at IS NULL OR next_try_at <= ?){extra} ORDER BY queued_at, message_id LIMIT ?",
+            at,
+            *params,
+            limit,
+        )
     )
-    rows = list(sending)
     if len(rows) < limit:
         rows += _rows(
             store,
-            f"SELECT message_id FROM {_t(store, 'campaign_messages')} "
-            "WHERE status = 'pending' AND (next_try_at IS NULL OR next_try_at <= ?) "
-            "ORDER BY queued_at, message_id LIMIT ?",
-            now.astimezone(UTC).isoformat(),
+            f"SELECT message_id FROM {table} WHERE status = 'pending' "
+            f"AND (next_try_at IS NULL OR next_try_at <= ?){extra} ORDER BY queued_at, message_id LIMIT ?",
+            at,
+            *params,
             limit - len(rows),
         )
     return [UUID(str(r[0])) for r in rows]

@@ -31,6 +31,7 @@ from ledger.campaign.errors import (
 from ledger.campaign.message_commands import AttemptBatch, DeliveryOutcome, Outgoing, ReplyResult
 from ledger.campaign.messages import Message
 from ledger.campaign.planning import SessionPlaces, plan_day
+from ledger.campaign.quiet_hours import QuietHours
 from ledger.campaign.registration_commands import RegistrationEntry, RegistrationMade
 from ledger.campaign.values import (
     EVERY_DAY,
@@ -767,6 +768,8 @@ class CampaignService:
         workers: int = 1,
         on_batch: Callable[[int], None] | None = None,
         jitter: Callable[[], float] | None = None,
+        quiet: QuietHours | None = None,
+        shard: tuple[int, int] | None = None,
     ) -> DeliveryReport:
         """Deliver every message due now, in batches: attempts recorded, then the gateway called (the
         attempt id as idempotency key, at most `workers` calls at once), then the outcomes recorded in
@@ -774,13 +777,17 @@ class CampaignService:
         and the previous batch's outcomes (two batches in flight at most). Stops when nothing is due,
         or when a whole batch failed (the gateway is down: the next run retries after the backoff).
         A failed message waits `backoff` x 2^(attempts-1), spread by `jitter` (see
-        Ledger.record_outcomes)."""
+        Ledger.record_outcomes). In `quiet` hours (Viet Nam's night) only the urgent kinds go out; the
+        others wait for the morning. With `shard` (i, n) this sender reads only its part of the outbox:
+        n senders (processes) then work on disjoint batches; the claim of each batch in the ledger keeps
+        any overlap from sending twice."""
         report = DeliveryReport()
         pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sms-sender")
         flight: tuple[AttemptBatch, list[Future[DeliveryOutcome]]] | None = None
         started = 0
         stopping = False
         queue: list[UUID] = []
+        passed: set[UUID] = set()
         try:
             while True:
                 current: tuple[AttemptBatch, list[Future[DeliveryOutcome]]] | None = None
@@ -790,12 +797,22 @@ class CampaignService:
                         # (a message handled since is refused by its aggregate, never sent twice).
                         self.refresh()
                         busy = set(flight[0].messages) if flight is not None else set()
-                        due = q.due_message_ids(self.store, self.ledger.now(), limit=batch * 5 + len(busy))
-                        queue = [i for i in due if i not in busy]
+                        now = self.ledger.now()
+                        due = q.due_message_ids(
+                            self.store,
+                            now,
+                            limit=batch * 5 + len(busy),
+                            kinds=quiet.kinds_now(now) if quiet is not None else None,
+                            shard=shard,
+                        )
+                        queue = [i for i in due if i not in busy and i not in passed]
                     ids, queue = queue[:batch], queue[batch:]
                     if not ids:
                         break
-                    attempts = self.ledger.start_attempt_batch(ids)
+                    attempts = self.ledger.start_attempt_batch(ids, quiet=quiet)
+                    # Those neither sent nor failed now (held by another sender, or not due after all)
+                    # are not read again in this run.
+                    passed.update(set(ids) - set(attempts.messages))
                     if attempts.outgoing:
                         started += 1
                         current = (attempts, [pool.submit(_deliver, gateway, o) for o in attempts.outgoing])

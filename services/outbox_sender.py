@@ -9,8 +9,11 @@ is down, or the store fails, the sender itself pauses longer each time (poll x 2
 runs the campaign's daily job first (`CampaignService.run_day`: no-shows of earlier days released,
 next doses due registered, tomorrow's reminders and the day-1 and day-7 check-ins queued), so those
 messages go out on schedule; the job is idempotent, so a restart running it again queues nothing
-twice. It stops between rounds when asked (SIGTERM sets `stop`); what is in flight is finished and
-recorded first.
+twice. At night in Viet Nam (`quiet`, 21:00-07:00 by default) it delivers only the urgent kinds (a
+cancelled or changed appointment: ledger.campaign.quiet_hours); the rest goes out when the quiet hours
+end. It stops between rounds when asked (SIGTERM sets `stop`); what is in flight is finished and
+recorded first. Several senders may run at once (`shard` i of n reads its own part of the outbox; the
+ledger's claim of each batch keeps any overlap from sending twice).
 
 Time and randomness are parameters: the ledger's clock, `wait(seconds)` (returns True to stop) and
 `random()` (a number in [0, 1)), so tests drive it step by step.
@@ -27,6 +30,7 @@ from datetime import date, time, timedelta
 
 from eventsourcing.persistence import PersistenceError
 
+from ledger.campaign.quiet_hours import QuietHours
 from ledger.commands import VIETNAM_TIME
 from ledger.errors import LedgerError
 from services.campaign import CampaignService
@@ -45,6 +49,8 @@ class SenderSettings:
     poll: float = 2.0  # seconds between looks at the outbox when it was empty
     max_pause: float = 300.0  # the longest pause after repeated failures
     daily_at: time | None = time(8, 0)  # Viet Nam time of the daily job; None: never
+    quiet: QuietHours | None = field(default_factory=QuietHours)  # None: deliver at any hour
+    shard: tuple[int, int] | None = None  # (i, n): this sender's part of the outbox
 
 
 @dataclass
@@ -120,6 +126,8 @@ class ResidentSender:
                 workers=self.settings.workers,
                 backoff=self.settings.backoff,
                 jitter=self.random,
+                quiet=self.settings.quiet,
+                shard=self.settings.shard,
             )
         except (LedgerError, PersistenceError) as exc:
             # One line, no personal data; the open attempts are resumed under their keys next round.

@@ -21,6 +21,7 @@ from ledger.campaign.base import CampaignBase
 from ledger.campaign.errors import MessageNotFound
 from ledger.campaign.messages import InboundReply, Message, MessageStatus
 from ledger.campaign.plans import DayPlan
+from ledger.campaign.quiet_hours import QuietHours
 from ledger.campaign.registrations import Registration
 from ledger.campaign.texts import appointment_text, checkin_text
 from ledger.campaign.values import (
@@ -102,27 +103,41 @@ class MessageCommands(CampaignBase):
         to someone with no number (or erased) fails at once."""
         return self.start_attempt_batch(message_ids).outgoing
 
-    def start_attempt_batch(self, message_ids: Sequence[UUID]) -> AttemptBatch:
+    def start_attempt_batch(
+        self, message_ids: Sequence[UUID], *, quiet: QuietHours | None = None
+    ) -> AttemptBatch:
         """`start_attempts`, also keeping the messages as saved, so that recording the outcomes does
-        not load them again."""
+        not load them again. In `quiet` hours only the urgent kinds are claimed; the others wait.
+
+        Recording the attempts is the sender's claim on the batch: if another sender recorded an
+        attempt on one of these messages in the meantime, the store refuses the whole transaction; the
+        messages are then read again and the batch is claimed without the ones now held by the other
+        sender (two senders never both win a message, so several can share one outbox)."""
+        ids = list(message_ids)
+        for tries in range(5):
+            try:
+                return self._claim(ids, quiet)
+            except IntegrityError:
+                if tries == 4:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _claim(self, message_ids: list[UUID], quiet: QuietHours | None) -> AttemptBatch:
         at = self.now()
         messages = [
             m
-            for m in self.many(Message, list(message_ids)).values()
+            for m in self.many(Message, message_ids).values()
             if m.status not in (MessageStatus.SENT, MessageStatus.FAILED)
+            and (quiet is None or quiet.may_send(m.kind.value, at))
+            and not m.held_by_another(at)
             and (m.open_attempt is not None or m.next_try_at is None or m.next_try_at <= at)
         ]
-        people = self.get_people([m.person_id for m in messages])
-        guardians = self.get_people(
-            [p.guardian_id for p in people.values() if p.guardian_id is not None and p.phone is None]
-        )
-        # Numbers and texts are sealed with each person's key: load the keys in a few queries.
-        self.keys.prefetch([*people, *guardians])
+        # Only the numbers are needed: read without rebuilding the people (sealed, decrypted here).
+        numbers = self.contact_numbers([m.person_id for m in messages])
         outgoing: list[Outgoing] = []
         changed: list[Aggregate] = []
         for m in messages:
-            person = people.get(m.person_id)
-            phone = self.phone_of(person, guardians) if person is not None else None
+            phone = numbers.get(m.person_id)
             text = m.text.value
             if phone is None or text is None:
                 attempt = m.start_attempt(attempt_id=uuid4(), phone_digest="", actor=SENDER, at=at)
@@ -135,12 +150,10 @@ class MessageCommands(CampaignBase):
                 )
                 changed.append(m)
                 continue
-            before = m.open_attempt
             attempt = m.start_attempt(
                 attempt_id=uuid4(), phone_digest=self.phone_digest(phone), actor=SENDER, at=at
             )
-            if before is None:
-                changed.append(m)
+            changed.append(m)
             outgoing.append(Outgoing(m.id, attempt, phone, text, m.encoding))
         if changed:
             self.save(*changed)  # before any gateway call: a crash after this resends under the same key
@@ -148,11 +161,7 @@ class MessageCommands(CampaignBase):
 
     def recipients(self, person_ids: Sequence[UUID]) -> dict[UUID, str | None]:
         """The number each person's messages go to now (theirs, or their guardian's), None if none."""
-        people = self.get_people(list(person_ids))
-        guardians = self.get_people(
-            [p.guardian_id for p in people.values() if p.guardian_id is not None and p.phone is None]
-        )
-        return {pid: self.phone_of(p, guardians) for pid, p in people.items()}
+        return self.contact_numbers(list(person_ids))
 
     def record_outcomes(
         self,

@@ -2,9 +2,12 @@
 
 Delivery is recorded as events too. A sender records `AttemptStarted` (with a fresh attempt id)
 before it calls the gateway and passes that id as the gateway's idempotency key; `Delivered` or
-`AttemptFailed` follows. A sender killed between the call and the record leaves an open attempt: the
-next sender resends with the same attempt id, so the gateway recognises the retry and nothing goes
-out twice; nothing is lost because the message stays pending until `Delivered`.
+`AttemptFailed` follows. Recording the attempt is also the sender's claim on the message: two senders
+writing the same message's next event cannot both succeed (the store refuses the second), so several
+senders can work on one outbox. A sender killed between the call and the record leaves an open
+attempt: once its lease (ATTEMPT_LEASE) has run out, the next sender resends with the same attempt id,
+so the gateway recognises the retry and nothing goes out twice; nothing is lost because the message
+stays pending until `Delivered`. Within the lease the attempt is left to the sender that holds it.
 
 The text is personal data (sealed with the person's key). The phone number is looked up when the
 message is sent (the person's current number, or their guardian's), so planning never decrypts a
@@ -14,7 +17,7 @@ number, so a reply can be matched to its person without decrypting anything.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from uuid import UUID
 
@@ -25,6 +28,10 @@ from ledger.errors import RuleViolation
 from ledger.values import Actor, PersonalData
 
 MAX_ATTEMPTS = 6  # then the message is failed and shown to an operator
+# How long an open attempt belongs to the sender that started it. Past it, the sender is taken to have
+# died and another resumes the attempt under the same key: at worst the gateway sees the key twice and
+# answers the first reference, so this trades a repeated call against how soon a crash is recovered.
+ATTEMPT_LEASE = timedelta(minutes=5)
 
 
 class MessageStatus(StrEnum):
@@ -82,6 +89,7 @@ class Message(Aggregate):
         self.status = MessageStatus.PENDING
         self.attempts = 0
         self.open_attempt: UUID | None = None
+        self.attempt_started_at: datetime | None = None
         self.next_try_at: datetime | None = at
         self.last_error = ""
         self.answer: str | None = None
@@ -94,18 +102,31 @@ class Message(Aggregate):
         attempt_id: UUID
         phone_digest: str
 
+    def held_by_another(self, at: datetime) -> bool:
+        """True while an open attempt is within its lease (its sender may still be calling the gateway)."""
+        return (
+            self.open_attempt is not None
+            and self.attempt_started_at is not None
+            and at < self.attempt_started_at + ATTEMPT_LEASE
+        )
+
     def start_attempt(self, *, attempt_id: UUID, phone_digest: str, actor: Actor, at: datetime) -> UUID:
-        """Record an attempt before the gateway call; an open attempt is resumed with its own id."""
+        """Record an attempt before the gateway call; an open attempt whose lease ran out is resumed
+        with its own id (`held_by_another` says whether it may be)."""
         if self.status in (MessageStatus.SENT, MessageStatus.FAILED):
             raise RuleViolation(f"This message is already {self.status.value}.")
+        if self.held_by_another(at):
+            raise RuleViolation("Another sender is delivering this message.")
         if self.open_attempt is not None:
-            return self.open_attempt  # a sender died mid-call: resend with the same key
+            # Its sender died mid-call: resend with the same key, recorded again (a claim, and a new lease).
+            attempt_id = self.open_attempt
         self._attempt_started(actor=actor, at=at, attempt_id=attempt_id, phone_digest=phone_digest)
         return attempt_id
 
     @event(AttemptStarted)
     def _attempt_started(self, actor: Actor, at: datetime, attempt_id: UUID, phone_digest: str) -> None:
         self.open_attempt = attempt_id
+        self.attempt_started_at = at
         self.phone_digest = phone_digest
         self.attempts += 1
         self.status = MessageStatus.SENDING

@@ -18,7 +18,7 @@ from uuid import UUID
 
 import pytest
 
-from ledger.campaign.messages import Message
+from ledger.campaign.messages import ATTEMPT_LEASE, Message
 from ledger.domainmodel import Person
 from services.outbox_sender import ResidentSender, SenderSettings
 from services.sms_gateways import FileGateway, GatewayRefused, HttpGateway, Sms, gateway_from_settings
@@ -80,6 +80,7 @@ def test_a_sender_killed_mid_batch_sends_nothing_twice_and_loses_nothing(
             "IMMUNIZE_MESSAGE_SENDER": "gateway",
             "IMMUNIZE_SMS_GATEWAY_URL": gateway.url,
             "IMMUNIZE_SMS_GATEWAY_TOKEN": gateway.token,
+            "IMMUNIZE_SMS_QUIET_HOURS": "off",  # the child runs on the real clock, at any hour
         }
         env.pop("IMMUNIZE_KEY_DIR", None)
         killed = threading.Event()
@@ -120,14 +121,26 @@ def test_a_sender_killed_mid_batch_sends_nothing_twice_and_loses_nothing(
         recorded = len(s.service.messages(status="sent"))
         assert 0 <= recorded <= 15
 
-        # Another sender picks up: every open attempt is resent under its recorded key, so the ones
-        # the gateway had accepted (up to message 15) are recognised, not sent again; the rest go once.
+        # The killed sender's open attempts (recorded before it called the gateway) are its own until
+        # their lease runs out: another sender started at once leaves them alone and sends only the
+        # messages nobody had attempted yet.
+        ids = [UUID(m.message_id) for m in s.service.messages()]
+        open_attempts = [m for m in s.ledger.many(Message, ids).values() if m.open_attempt is not None]
+        assert len(open_attempts) >= 15 - recorded  # every one the gateway took and nobody recorded
+        s.clock.now = datetime.now(UTC)  # the child process ran on the real clock
         http = HttpGateway(gateway.url, gateway.token)
         try:
+            early = s.service.send_pending(http, batch=10)
+            assert early.sent == 30 - recorded - len(open_attempts)
+            assert gateway.duplicates == 0
+            # Once the lease has run out, every open attempt is resent under its recorded key, so the
+            # ones the gateway had accepted (up to message 15) are recognised, not sent again; the
+            # rest go once.
+            s.clock.now += ATTEMPT_LEASE + timedelta(seconds=1)
             report = s.service.send_pending(http, batch=10)
         finally:
             http.close()
-        assert report.sent == 30 - recorded
+        assert report.sent == len(open_attempts)
         per_message = Counter(r.reference for r in gateway.accepted)
         messages = s.service.messages()
         assert len(gateway.accepted) == 30
@@ -283,6 +296,7 @@ def test_the_resident_sender_delivers_messages_as_they_appear_and_stops_on_sigte
         "IMMUNIZE_MESSAGE_SENDER": "gateway",
         "IMMUNIZE_SMS_GATEWAY_URL": gateway.url,
         "IMMUNIZE_SMS_GATEWAY_TOKEN": gateway.token,
+        "IMMUNIZE_SMS_QUIET_HOURS": "off",  # the child runs on the real clock, at any hour
     }
 
     def until(n: int) -> None:

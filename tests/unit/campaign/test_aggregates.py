@@ -8,7 +8,7 @@ from uuid import UUID, uuid4
 import pytest
 
 from ledger.campaign.errors import AlreadyBooked, AlreadyRegistered, SiteClosed
-from ledger.campaign.messages import MAX_ATTEMPTS, Message, MessageStatus
+from ledger.campaign.messages import ATTEMPT_LEASE, MAX_ATTEMPTS, Message, MessageStatus
 from ledger.campaign.plans import Appointment, DayPlan
 from ledger.campaign.registrations import Registration
 from ledger.campaign.sites import SiteSchedule
@@ -198,11 +198,21 @@ def test_a_message_resumes_an_open_attempt_with_the_same_key_and_gives_up_after_
     )
     sender = Actor("sms-sender", Role.SYSTEM)
     first = m.start_attempt(attempt_id=uuid4(), phone_digest="d", actor=sender, at=AT)
-    # The sender died after calling the gateway: the next one resends under the same key.
-    assert m.start_attempt(attempt_id=uuid4(), phone_digest="d", actor=sender, at=AT) == first
-    m.failed(attempt_id=first, error="503", next_try_at=AT, actor=sender, at=AT)
+    # Within its lease the attempt belongs to the sender that started it (it may still be calling).
+    assert m.held_by_another(AT + ATTEMPT_LEASE - timedelta(seconds=1))
+    with pytest.raises(RuleViolation, match="Another sender"):
+        m.start_attempt(
+            attempt_id=uuid4(), phone_digest="d", actor=sender, at=AT + ATTEMPT_LEASE - timedelta(seconds=1)
+        )
+    # The sender died after calling the gateway: once the lease ran out the next one resends under
+    # the same key, recorded again (its claim, and another call counted).
+    later = AT + ATTEMPT_LEASE
+    assert not m.held_by_another(later)
+    assert m.start_attempt(attempt_id=uuid4(), phone_digest="d", actor=sender, at=later) == first
+    assert (m.attempts, m.attempt_started_at) == (2, later)
+    m.failed(attempt_id=first, error="503", next_try_at=AT, actor=sender, at=later)
     assert m.status is MessageStatus.PENDING
-    for _ in range(MAX_ATTEMPTS - 1):
+    for _ in range(MAX_ATTEMPTS - 2):
         attempt = m.start_attempt(attempt_id=uuid4(), phone_digest="d", actor=sender, at=AT)
         m.failed(attempt_id=attempt, error="503", next_try_at=AT, actor=sender, at=AT)
     assert m.status.value == "failed"

@@ -1,0 +1,74 @@
+"""Quiet hours: no campaign SMS delivered at night in Viet Nam (by default 21:00-07:00, Asia/Ho_Chi_Minh).
+
+A message due at night waits until the quiet hours end, except the kinds a person must get at once
+(`URGENT`): a cancelled or changed appointment. Those are the messages whose delay does harm: a
+session cancelled in the evening for 07:30 the next morning, or a moved appointment, would otherwise
+reach the person only after they left home. They are also rare (a person's own change, a site's
+cancelled session) and are the confirmation of an "HUY" the person has just texted, awake. Everything
+else (appointments from planning, reminders, next dose due, day-1 and day-7 check-ins) can wait for the
+morning without harm. Sign-in codes do not go through this outbox: a person asks for one and waits for
+it, at any hour.
+
+Time is a parameter (the moment is given): the rule is pure.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, time
+
+from ledger.campaign.errors import CampaignInputInvalid
+from ledger.campaign.values import MessageKind
+from ledger.commands import VIETNAM_TIME
+
+URGENT = frozenset({MessageKind.CANCEL.value, MessageKind.CHANGE.value})
+DEFAULT = "21:00-07:00"
+
+
+@dataclass(frozen=True)
+class QuietHours:
+    """From `start` to `end` (Viet Nam time; may run past midnight) only `urgent` kinds are delivered."""
+
+    start: time = time(21, 0)
+    end: time = time(7, 0)
+    urgent: frozenset[str] = URGENT
+
+    def contains(self, moment: datetime) -> bool:
+        """True when `moment` (any time zone) falls in the quiet hours in Viet Nam."""
+        local = moment.astimezone(VIETNAM_TIME).time()
+        if self.start <= self.end:
+            return self.start <= local < self.end
+        return local >= self.start or local < self.end
+
+    def may_send(self, kind: str, moment: datetime) -> bool:
+        """True when a message of this kind may be delivered at `moment`."""
+        return kind in self.urgent or not self.contains(moment)
+
+    def kinds_now(self, moment: datetime) -> frozenset[str] | None:
+        """The kinds that may be delivered at `moment`: None for every kind (outside quiet hours)."""
+        return self.urgent if self.contains(moment) else None
+
+    def describe(self) -> str:
+        """As configured: "21:00-07:00"."""
+        return f"{self.start:%H:%M}-{self.end:%H:%M}"
+
+    @classmethod
+    def parse(cls, text: str | None) -> QuietHours | None:
+        """ "HH:MM-HH:MM" (Viet Nam time), "off" (or empty: none); CampaignInputInvalid otherwise."""
+        value = (text if text is not None else DEFAULT).strip().lower()
+        if value in ("off", "", "none"):
+            return None
+        start, sep, end = value.partition("-")
+        try:
+            if not sep:
+                raise ValueError
+            first, last = time.fromisoformat(start.strip()), time.fromisoformat(end.strip())
+        except ValueError:
+            raise CampaignInputInvalid(
+                f"The SMS quiet hours {text!r} are not HH:MM-HH:MM: use e.g. 21:00-07:00, or off."
+            ) from None
+        if first == last:
+            raise CampaignInputInvalid(
+                f"The SMS quiet hours {text!r} start and end at the same time: use e.g. 21:00-07:00, or off."
+            )
+        return cls(first, last)
