@@ -23,7 +23,7 @@ import click
 
 from cli.ledger_context import open_ledger
 from ledger.application import Ledger
-from ledger.campaign.errors import CampaignInputInvalid
+from ledger.campaign.errors import CampaignInputInvalid, SenderShardInvalid
 from ledger.campaign.quiet_hours import QuietHours
 from ledger.campaign.values import MessageKind, Session, parse_opening_days
 from ledger.errors import InvalidInput
@@ -600,8 +600,9 @@ def _shard(text: str | None) -> tuple[int, int] | None:
     except ValueError:
         i, n = -1, 0
     if not sep or not 1 <= n <= 16 or not 0 <= i < n:
-        raise CampaignInputInvalid(
-            f"--shard {text!r} is not I/N with 0 <= I < N <= 16: use e.g. 0/2 and 1/2 for two senders."
+        raise SenderShardInvalid(
+            f"--shard {text!r} is not I/N with 0 <= I < N <= 16: use e.g. 0/2 and 1/2 for two senders.",
+            value=text,
         )
     return (i, n)
 
@@ -675,7 +676,8 @@ def _follow(
 )
 @click.option("--json", "as_json", is_flag=True)
 def messages_reply(phone: str, text: str, message_id: str | None, as_json: bool) -> None:
-    """A reply from PHONE (as the gateway would pass it): 1, 2 or "3 <text>" answer a check-in."""
+    """A reply from PHONE (as the gateway would pass it): 1, 2 or "3 <text>" answer a check-in; "HUY"
+    (or "HUY 2" from a family's list) cancels an upcoming appointment."""
     with campaign_service() as service:
         result = service.reply(phone, text, message_id=message_id)
     body = {
@@ -693,6 +695,9 @@ def messages_reply(phone: str, text: str, message_id: str | None, as_json: bool)
                 "no_reaction": "Recorded: no reaction.",
                 "mild": "Recorded: a mild reaction.",
                 "serious": "Recorded: a serious reaction, flagged for follow-up.",
+                "cancelled": "Cancelled the appointment; the confirmation text is queued.",
+                "asked_which": "This phone has several appointments: the numbered list is queued.",
+                "nothing_to_cancel": "No upcoming appointment for this phone: told so.",
             }[result.outcome]
         )
 

@@ -1057,3 +1057,47 @@ def waiting_in_ward(store: ViewStore, ward: str) -> int:
         ward,
     )
     return int(rows[0][0]) if rows else 0
+
+
+def people_texted_at(store: ViewStore, phone_digest: str) -> list[tuple[UUID, str]]:
+    """(person id, language of their latest message) of the people whose messages went to that phone
+    (matched by the keyed digest recorded at each attempt: a family shares a guardian's number)."""
+    rows = _rows(
+        store,
+        f"SELECT person_id, language, queued_at FROM {_t(store, 'campaign_messages')} WHERE phone_digest = ? "
+        "ORDER BY queued_at DESC",
+        phone_digest,
+    )
+    found: dict[str, str] = {}
+    for person, language, _ in rows:
+        found.setdefault(str(person), str(language))
+    return [(UUID(p), language) for p, language in sorted(found.items())]
+
+
+def upcoming_appointments(store: ViewStore, person_ids: Sequence[UUID], today: date) -> list[AppointmentRow]:
+    """The booked appointments of these people from `today` on, soonest first."""
+    if not person_ids:
+        return []
+    marks = ", ".join("?" for _ in person_ids)
+    rows = _rows(
+        store,
+        f"SELECT {_APPOINTMENT_COLUMNS} FROM {_t(store, 'campaign_appointments')} "
+        f"WHERE person_id IN ({marks}) AND status = 'booked' AND day >= ? ORDER BY day, seq, appointment_id",
+        *[str(p) for p in person_ids],
+        today.isoformat(),
+    )
+    return [_appointment(r) for r in rows]
+
+
+def latest_answer(store: ViewStore, person_ids: Sequence[UUID]) -> UUID | None:
+    """The latest answer to a text ("which appointment?") queued for any of these people."""
+    if not person_ids:
+        return None
+    marks = ", ".join("?" for _ in person_ids)
+    rows = _rows(
+        store,
+        f"SELECT message_id FROM {_t(store, 'campaign_messages')} WHERE kind = 'sms_answer' "
+        f"AND person_id IN ({marks}) ORDER BY queued_at DESC, message_id LIMIT 1",
+        *[str(p) for p in person_ids],
+    )
+    return UUID(str(rows[0][0])) if rows else None

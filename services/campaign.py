@@ -28,7 +28,13 @@ from ledger.campaign.errors import (
     GatewayError,
     NoStock,
 )
-from ledger.campaign.message_commands import AttemptBatch, DeliveryOutcome, Outgoing, ReplyResult
+from ledger.campaign.message_commands import (
+    AttemptBatch,
+    DeliveryOutcome,
+    Outgoing,
+    ReplyResult,
+    parse_cancel,
+)
 from ledger.campaign.messages import Message
 from ledger.campaign.planning import SessionPlaces, plan_day
 from ledger.campaign.quiet_hours import QuietHours
@@ -50,6 +56,7 @@ from projections import campaign_queries as q
 from projections.registry import catch_up_views
 from projections.store import ViewStore
 from services.province_planning import ProvinceDay, plan_province
+from services.sms_cancel import cancel_by_sms
 from services.sms_gateways import Gateway, GatewayUnavailable, Sms
 from services.stock import StockService
 
@@ -460,9 +467,16 @@ class CampaignService:
         return found
 
     def cancel_appointment(
-        self, appointment_id: str | UUID, *, actor: Actor, reason: str = "", withdraw: bool = False
+        self,
+        appointment_id: str | UUID,
+        *,
+        actor: Actor,
+        reason: str = "",
+        withdraw: bool = False,
+        idempotency_key: str | None = None,
     ) -> None:
-        """The person (or staff) cancels an appointment."""
+        """The person (or staff) cancels an appointment (on a page, through the API, or by texting "HUY":
+        then the key is the received text's)."""
         a = self._appointment(appointment_id)
         self.ledger.cancel_appointment(
             plan_id=UUID(a.plan_id),
@@ -470,7 +484,7 @@ class CampaignService:
             reason=reason,
             withdraw=withdraw,
             actor=actor,
-            idempotency_key=_key("cancel", a.appointment_id),
+            idempotency_key=idempotency_key or _key("cancel", a.appointment_id),
         )
 
     def move_appointment(
@@ -856,6 +870,11 @@ class CampaignService:
             raise CampaignInputInvalid("The reply must be text of at most 2,000 characters.")
         digest = self.ledger.phone_digest(phone)
         key = reply_key(self.ledger, phone, text, message_id=message_id, received_at=received_at)
+        cancel = parse_cancel(text)
+        if cancel is not None:
+            result = cancel_by_sms(self, phone, text, cancel, key)
+            self.refresh()
+            return result
         self.refresh()
         checkin, person = q.latest_checkin(self.store, digest)
         result = self.ledger.receive_reply(

@@ -677,6 +677,14 @@ ERROR_MESSAGES: Final[dict[str, dict[str, str]]] = {
         "vi": "Cổng SMS không gửi được tin. Tin vẫn trong hàng đợi và sẽ được gửi lại.",
         "en": "The SMS gateway did not take the message. It stays in the outbox and will be retried.",
     },
+    "sms_quiet_hours_invalid": {
+        "vi": "Giờ yên lặng SMS {value} không đúng dạng GIỜ:PHÚT-GIỜ:PHÚT. Dùng ví dụ 21:00-07:00, hoặc off để tắt.",
+        "en": "The SMS quiet hours {value} are not HH:MM-HH:MM. Use e.g. 21:00-07:00, or off.",
+    },
+    "sms_sender_shard_invalid": {
+        "vi": "Phần hàng đợi {value} không đúng dạng I/N (0 ≤ I < N ≤ 16). Dùng ví dụ 0/2 và 1/2 cho hai tiến trình gửi.",
+        "en": "The sender's part {value} is not I/N with 0 <= I < N <= 16. Use e.g. 0/2 and 1/2 for two senders.",
+    },
     "sms_gateway_unavailable": {
         "vi": "Không kết nối được cổng SMS. Tin sẽ được gửi lại sau.",
         "en": "The SMS gateway cannot be reached. Messages will be retried later.",

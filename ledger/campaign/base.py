@@ -133,7 +133,12 @@ class CampaignBase(LedgerBase):
 
     def contact_numbers(self, person_ids: Sequence[UUID]) -> dict[UUID, str | None]:
         """The number each person's messages go to now (theirs, or their guardian's; None when erased
-        or none), without rebuilding the people.
+        or none), without rebuilding the people (see `texted_via`)."""
+        return {pid: number for pid, (number, _) in self.texted_via(person_ids).items()}
+
+    def texted_via(self, person_ids: Sequence[UUID]) -> dict[UUID, tuple[str | None, UUID | None]]:
+        """(number, guardian) for each person: the number their messages go to now (None when erased or
+        none), and the guardian's id when that number is the guardian's (a child without a phone).
 
         The sender needs only the number, so of each person's stream only the events that set it (the
         registration, a corrected number, erasure) are decoded; the number is decrypted once, when
@@ -142,19 +147,20 @@ class CampaignBase(LedgerBase):
         guardians = self._contacts(
             [c.guardian_id for c in found.values() if c.phone is None and c.guardian_id is not None]
         )
-        numbers: dict[UUID, str | None] = {}
+        numbers: dict[UUID, tuple[str | None, UUID | None]] = {}
         for pid, contact in found.items():
-            numbers[pid] = None
+            numbers[pid] = (None, None)
             if contact.erased:
                 continue
             phone = contact.phone.value if contact.phone is not None else None
+            via: UUID | None = None
             if phone is None and contact.guardian_id is not None:
                 guardian = guardians.get(contact.guardian_id)
                 if guardian is not None and not guardian.erased and guardian.phone is not None:
-                    phone = guardian.phone.value
+                    phone, via = guardian.phone.value, contact.guardian_id
             # A number stored before numbers were checked, not a Vietnamese mobile: no SMS.
             with contextlib.suppress(PhoneInvalid):
-                numbers[pid] = international(phone) if phone else None
+                numbers[pid] = (international(phone), via) if phone else (None, None)
         return numbers
 
     def _contacts(self, person_ids: list[UUID]) -> dict[UUID, _Contact]:

@@ -27,6 +27,18 @@ class CapacityInvalid(CampaignInputInvalid):
     code = "session_capacity_invalid"
 
 
+class QuietHoursInvalid(CampaignInputInvalid):
+    """The SMS quiet hours are not HH:MM-HH:MM or off (params: value)."""
+
+    code = "sms_quiet_hours_invalid"
+
+
+class SenderShardInvalid(CampaignInputInvalid):
+    """A sender's part of the outbox is not I/N with 0 <= I < N <= 16 (params: value)."""
+
+    code = "sms_sender_shard_invalid"
+
+
 class DayInPast(CampaignInputInvalid):
     """A day to plan or book is before today (params: day, today)."""
 

@@ -8,10 +8,12 @@ from what caused them, so running the day's job twice queues each message once.
 from __future__ import annotations
 
 import logging
+import re
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from uuid import UUID, uuid4
+from uuid import UUID, uuid4, uuid5
 
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
@@ -31,7 +33,7 @@ from ledger.campaign.values import (
     message_id,
     registration_id,
 )
-from ledger.commands import Outcome
+from ledger.commands import RECEIPT_NAMESPACE, Outcome, check_key
 from ledger.errors import NotPermitted
 from ledger.values import Actor, PersonalData, Role, Severity
 
@@ -40,6 +42,7 @@ GATEWAY = Actor("sms-gateway", Role.SYSTEM)
 SCHEDULER = Actor("campaign-scheduler", Role.SYSTEM)
 MAX_BACKOFF = timedelta(hours=6)  # a retry is never put off longer than this
 MAX_REPLY = 480  # three SMS parts: longer replies are cut, not refused
+ANSWER_NS = UUID("3c1f6f0e-6a43-4d6e-9a53-5b0f2f7b9d21")  # answers to texts: from the received text's key
 log = logging.getLogger("immunize.campaign.replies")
 
 
@@ -74,11 +77,37 @@ class DeliveryOutcome:
 
 @dataclass(frozen=True)
 class ReplyResult:
-    """What a reply became: "no_reaction", "mild", "serious", "kept" (for a human) or "unknown_phone"."""
+    """What a reply became: "no_reaction", "mild", "serious", "kept" (for a human), "unknown_phone", or
+    for an "HUY" (services.sms_cancel): "cancelled", "asked_which", "nothing_to_cancel"."""
 
     outcome: str
     person_id: UUID | None = None
     reaction_id: UUID | None = None
+
+
+@dataclass(frozen=True)
+class CancelWord:
+    """A text asking to cancel an appointment: "HUY", or "HUY 2" (the second of a numbered list)."""
+
+    choice: int | None
+
+
+_CANCEL = re.compile(r"HUY(?:\s+LICH(?:\s+TIEM)?)?\s*(\d{1,2})?")
+
+
+def parse_cancel(text: str) -> CancelWord | None:
+    """ "HUY", "huy", "Huỷ", "HỦY", "hủy lịch", "HUY 2", "huy2": people type with or without diacritics
+    and in any case, so the marks are dropped (NFD, then the combining marks, đ as d) before matching;
+    a full stop or exclamation mark at the end is ignored. None for anything else (kept for a human)."""
+    decomposed = unicodedata.normalize("NFD", str(text)[:MAX_REPLY])
+    plain = (
+        "".join(ch for ch in decomposed if not unicodedata.combining(ch)).replace("đ", "d").replace("Đ", "D")
+    )
+    words = " ".join(plain.upper().split()).rstrip(".! ")
+    found = _CANCEL.fullmatch(words)
+    if found is None:
+        return None
+    return CancelWord(int(found.group(1)) if found.group(1) else None)
 
 
 def parse_reply(text: str) -> tuple[str, str] | None:
@@ -334,6 +363,32 @@ class MessageCommands(CampaignBase):
         result = self.run_command("receive_reply", idempotency_key, args, attempt)
         reaction = result.get("r")
         return ReplyResult(str(result["o"]), person_id, UUID(hex=str(reaction)) if reaction else None)
+
+    def reply_receipt(self, idempotency_key: str) -> dict[str, object] | None:
+        """What an inbound text with this key already became ({"command", ...its result}), or None when
+        it was never handled: a gateway's retry is answered from this, never decided again."""
+        receipt = self.receipt(uuid5(RECEIPT_NAMESPACE, check_key(idempotency_key)))
+        return None if receipt is None else {"command": receipt.command, **receipt.result}
+
+    def answer_sms(
+        self, *, person_id: UUID, text: str, language: Language, outcome: str, idempotency_key: str
+    ) -> None:
+        """Queue the answer to a text a person sent (at most one per received text: its key), sealed with
+        the person's key; `outcome` is what the text became, kept in the receipt for a retry."""
+
+        def attempt(at: datetime) -> Outcome:
+            message = self.message(
+                person_id=person_id,
+                kind=MessageKind.SMS_ANSWER,
+                text=text,
+                language=language,
+                cause=uuid5(ANSWER_NS, idempotency_key),
+                actor=GATEWAY,
+                at=at,
+            )
+            return Outcome([message], {"o": outcome, "p": person_id.hex})
+
+        self.run_command("answer_sms", idempotency_key, {"p": person_id, "t": text, "o": outcome}, attempt)
 
     def handle_reply(self, *, reply_id: UUID, note: str, actor: Actor, idempotency_key: str) -> None:
         """Staff dealt with a kept reply."""

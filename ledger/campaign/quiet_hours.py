@@ -1,10 +1,11 @@
 """Quiet hours: no campaign SMS delivered at night in Viet Nam (by default 21:00-07:00, Asia/Ho_Chi_Minh).
 
 A message due at night waits until the quiet hours end, except the kinds a person must get at once
-(`URGENT`): a cancelled or changed appointment. Those are the messages whose delay does harm: a
-session cancelled in the evening for 07:30 the next morning, or a moved appointment, would otherwise
-reach the person only after they left home. They are also rare (a person's own change, a site's
-cancelled session) and are the confirmation of an "HUY" the person has just texted, awake. Everything
+(`URGENT`): a cancelled or changed appointment, and the answer to a text the person has just sent.
+Those are the messages whose delay does harm: a session cancelled in the evening for 07:30 the next
+morning, or a moved appointment, would otherwise reach the person only after they left home. They are
+also rare (a person's own change, a site's cancelled session), and a cancellation or an answer ("which
+appointment?") to an "HUY" the person has just texted finds them awake and waiting for it. Everything
 else (appointments from planning, reminders, next dose due, day-1 and day-7 check-ins) can wait for the
 morning without harm. Sign-in codes do not go through this outbox: a person asks for one and waits for
 it, at any hour.
@@ -14,14 +15,16 @@ Time is a parameter (the moment is given): the rule is pure.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, time
 
-from ledger.campaign.errors import CampaignInputInvalid
+from ledger.campaign.errors import QuietHoursInvalid
 from ledger.campaign.values import MessageKind
 from ledger.commands import VIETNAM_TIME
 
-URGENT = frozenset({MessageKind.CANCEL.value, MessageKind.CHANGE.value})
+_HH_MM = re.compile(r"[0-2][0-9]:[0-5][0-9]")
+URGENT = frozenset({MessageKind.CANCEL.value, MessageKind.CHANGE.value, MessageKind.SMS_ANSWER.value})
 DEFAULT = "21:00-07:00"
 
 
@@ -54,21 +57,22 @@ class QuietHours:
 
     @classmethod
     def parse(cls, text: str | None) -> QuietHours | None:
-        """ "HH:MM-HH:MM" (Viet Nam time), "off" (or empty: none); CampaignInputInvalid otherwise."""
+        """HH:MM-HH:MM (Viet Nam time), or "off" (or empty) for none; QuietHoursInvalid otherwise."""
         value = (text if text is not None else DEFAULT).strip().lower()
         if value in ("off", "", "none"):
             return None
         start, sep, end = value.partition("-")
         try:
-            if not sep:
+            if not sep or not all(_HH_MM.fullmatch(part.strip()) for part in (start, end)):
                 raise ValueError
             first, last = time.fromisoformat(start.strip()), time.fromisoformat(end.strip())
         except ValueError:
-            raise CampaignInputInvalid(
-                f"The SMS quiet hours {text!r} are not HH:MM-HH:MM: use e.g. 21:00-07:00, or off."
+            raise QuietHoursInvalid(
+                f"The SMS quiet hours {text!r} are not HH:MM-HH:MM: use e.g. 21:00-07:00, or off.", value=text
             ) from None
         if first == last:
-            raise CampaignInputInvalid(
-                f"The SMS quiet hours {text!r} start and end at the same time: use e.g. 21:00-07:00, or off."
+            raise QuietHoursInvalid(
+                f"The SMS quiet hours {text!r} start and end at the same time: use e.g. 21:00-07:00, or off.",
+                value=text,
             )
         return cls(first, last)

@@ -97,3 +97,35 @@ def checkin_text(days_after: int, language: Language) -> str:
         f"Sau mũi tiêm {when}, bạn thấy thế nào? Trả lời 1 nếu bình thường, 2 nếu phản ứng nhẹ, "
         "3 kèm mô tả nếu phản ứng nặng."
     )
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One appointment an "HUY" could cancel, as the list numbers it."""
+
+    day: date
+    start: str
+    site_name: str
+
+
+MAX_CHOICE_SITE = 28  # a list of up to five stays within a few SMS parts
+
+
+def cancel_choice_text(choices: list[Choice], language: Language) -> str:
+    """The numbered list sent when one phone holds several appointments (a family): which one?"""
+    items = "; ".join(
+        f"{n}) {c.day.strftime('%d/%m')} {c.start} {_short(c.site_name, MAX_CHOICE_SITE)}"
+        for n, c in enumerate(choices, start=1)
+    )
+    numbers = " hoặc ".join(f"HUY {n}" for n in range(1, len(choices) + 1))
+    if language is Language.EN:
+        numbers = " or ".join(f"HUY {n}" for n in range(1, len(choices) + 1))
+        return f"This number has {len(choices)} vaccination appointments: {items}. Reply {numbers} to cancel that one."
+    return f"Số này có {len(choices)} lịch tiêm: {items}. Nhắn {numbers} để hủy lịch đó."
+
+
+def nothing_to_cancel_text(language: Language) -> str:
+    """An "HUY" from a known phone with no upcoming appointment."""
+    if language is Language.EN:
+        return "There is no upcoming vaccination appointment for this number to cancel."
+    return "Số này không có lịch tiêm sắp tới nào để hủy."

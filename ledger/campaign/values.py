@@ -112,6 +112,7 @@ class MessageKind(StrEnum):
     NEXT_DOSE_DUE = "next_dose_due"
     CHECKIN_DAY1 = "checkin_day1"
     CHECKIN_DAY7 = "checkin_day7"
+    SMS_ANSWER = "sms_answer"  # the answer to a text the person sent (e.g. "HUY": which appointment?)
 
     @property
     def is_checkin(self) -> bool:

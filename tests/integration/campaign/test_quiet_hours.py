@@ -1,0 +1,80 @@
+"""No campaign SMS at night in Viet Nam: messages due in the quiet hours wait for the morning, except a
+cancelled or changed appointment, which goes at once (the sender's clock is the story's)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, datetime, time, timedelta
+
+import pytest
+
+from ledger.campaign.quiet_hours import QuietHours
+from services.outbox_sender import ResidentSender, SenderSettings
+from services.sms_gateways import HttpGateway
+from tests.fake_sms_gateway import FakeGateway
+from tests.integration.campaign.conftest import ADMIN, MONDAY, OFFICER, Story
+
+NIGHT = QuietHours()  # 21:00-07:00 in Viet Nam
+
+
+def at_vn(day: int, hour: int, minute: int = 0) -> datetime:
+    """August 2021, that day and time in Viet Nam, as the UTC moment the clock gives."""
+    return datetime(2021, 8, day, hour, minute, tzinfo=UTC) - timedelta(hours=7)
+
+
+def test_messages_wait_for_the_morning_but_a_cancelled_appointment_goes_at_once(
+    story: Story, request: pytest.FixtureRequest
+) -> None:
+    s = story
+    gateway = FakeGateway().start()
+    request.addfinalizer(gateway.stop)
+    http = HttpGateway(gateway.url, gateway.token)
+    request.addfinalizer(http.close)
+
+    s.clock.now = at_vn(1, 10)  # Sunday 10:00: the day's appointments go out at once
+    first = s.person()
+    s.service.register(person=first, group="HEALTH_WORKER", actor=ADMIN)
+    s.service.plan_day(s.site_id, MONDAY, actor=OFFICER)
+    assert s.service.send_pending(http, quiet=NIGHT).sent == 1
+
+    s.clock.now = at_vn(1, 22)  # Sunday 22:00: two more people planned, one told earlier cancels
+    for _ in range(2):
+        s.service.register(person=s.person(), group="HEALTH_WORKER", actor=ADMIN)
+    s.service.plan_day(s.site_id, MONDAY, actor=OFFICER)
+    [told] = [a for a in s.service.my_appointments(first) if a.status == "booked"]
+    s.service.cancel_appointment(told.appointment_id, actor=ADMIN, reason="cannot come")
+    night = s.service.send_pending(http, quiet=NIGHT)
+    assert night.sent == 1
+    assert [r.text.startswith("Lịch tiêm ngày") and "đã bị hủy" in r.text for r in gateway.accepted] == [
+        False,
+        True,
+    ]
+    assert Counter(m.kind for m in s.service.messages(status="pending")) == {"appointment": 2}
+
+    s.clock.now = at_vn(2, 6, 59)  # Monday 06:59: still night
+    assert s.service.send_pending(http, quiet=NIGHT).sent == 0
+    s.clock.now = at_vn(2, 7, 0)  # 07:00: the morning's first round sends what waited
+    assert s.service.send_pending(http, quiet=NIGHT).sent == 2
+    assert s.service.messages(status="pending") == []
+    assert len(gateway.accepted) == len({r.key for r in gateway.accepted}) == 4
+
+
+def test_the_resident_sender_keeps_quiet_at_night_unless_told_otherwise(
+    story: Story, request: pytest.FixtureRequest
+) -> None:
+    s = story
+    gateway = FakeGateway().start()
+    request.addfinalizer(gateway.stop)
+    http = HttpGateway(gateway.url, gateway.token)
+    request.addfinalizer(http.close)
+    s.clock.now = at_vn(1, 23, 30)
+    s.service.register(person=s.person(), group="HEALTH_WORKER", actor=ADMIN)
+    s.service.plan_day(s.site_id, MONDAY, actor=OFFICER)
+
+    def one_round(settings: SenderSettings) -> int:
+        sender = ResidentSender(s.service, http, settings, wait=lambda _: True)
+        return sender.run().sent
+
+    assert one_round(SenderSettings(daily_at=None)) == 0  # quiet hours by default
+    assert one_round(SenderSettings(daily_at=None, quiet=QuietHours(time(23, 45), time(6, 0)))) == 1
+    assert len(gateway.accepted) == 1
