@@ -539,8 +539,9 @@ def configured_gateway() -> Gateway:
 @click.option(
     "--quiet-hours",
     default=None,
-    help="Viet Nam time when only cancelled or changed appointments are texted, HH:MM-HH:MM or 'off' "
-    "[default: IMMUNIZE_SMS_QUIET_HOURS, else 21:00-07:00].",
+    help="Viet Nam time when only cancelled or changed appointments (and answers to texts) go out, "
+    "HH:MM-HH:MM or 'off' [default: IMMUNIZE_SMS_QUIET_HOURS, else 21:00-07:00 with the gateway sender, "
+    "off with console or file, which reach no phone].",
 )
 @click.option(
     "--shard",
@@ -561,9 +562,10 @@ def messages_send(
     as_json: bool,
 ) -> None:
     """Deliver the pending messages through IMMUNIZE_MESSAGE_SENDER (once, or resident with --follow)."""
-    quiet = QuietHours.parse(
-        quiet_hours if quiet_hours is not None else os.environ.get("IMMUNIZE_SMS_QUIET_HOURS")
-    )
+    configured = quiet_hours if quiet_hours is not None else os.environ.get("IMMUNIZE_SMS_QUIET_HOURS")
+    if configured is None and os.environ.get("IMMUNIZE_MESSAGE_SENDER", "console") != "gateway":
+        configured = "off"  # the console and file senders reach no phone (development, `immunize run`)
+    quiet = QuietHours.parse(configured)
     part = _shard(shard)
     gateway = configured_gateway()
     if follow:

@@ -4,6 +4,9 @@ shards read disjoint parts of the outbox and together deliver each message once.
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
 from collections import Counter
 from collections.abc import Iterator
@@ -164,3 +167,34 @@ def test_the_sender_reads_the_number_a_message_goes_to_without_rebuilding_people
             erased: None,
         }
     )
+
+
+@pytest.mark.parametrize(
+    ("option", "sentence"),
+    [
+        (["--quiet-hours", "25:00-07:00"], "The SMS quiet hours 25:00-07:00 are not HH:MM-HH:MM."),
+        (["--shard", "2/2"], "The sender's part 2/2 is not I/N with 0 <= I < N <= 16."),
+    ],
+)
+def test_a_bad_quiet_hours_or_shard_option_gets_one_sentence(
+    tmp_path: Path, option: list[str], sentence: str
+) -> None:
+    env = {
+        **os.environ,
+        "IMMUNIZE_DATABASE_URL": f"sqlite:///{tmp_path / 'ledger.db'}",
+        "IMMUNIZE_KEY_DIR": str(tmp_path / "keys"),
+        "IMMUNIZE_LANGUAGE": "en",
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", "from cli.main import main; main()", "messages", "send", *option],
+        env=env,
+        cwd=Path(__file__).resolve().parents[3],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 3, done.stderr
+    assert "Traceback" not in done.stderr
+    assert done.stderr.strip().splitlines() == [done.stderr.strip()]
+    assert sentence in done.stderr
