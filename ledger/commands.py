@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
@@ -69,7 +69,7 @@ class Outcome:
     `undo` steps run if the save fails (e.g. release national ID claims made outside the event log).
     """
 
-    aggregates: list[Aggregate]
+    aggregates: Sequence[Aggregate | Aggregate.Event]  # an event alone: see EventStore.save
     result: dict[str, Any]
     undo: list[Callable[[], None]] = field(default_factory=list)
 

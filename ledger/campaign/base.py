@@ -17,7 +17,7 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import StoredEvent
-from eventsourcing.utils import resolve_topic
+from eventsourcing.utils import get_topic, resolve_topic
 
 from ledger.base import LedgerBase
 from ledger.campaign.errors import RegistrationNotFound
@@ -35,6 +35,7 @@ from ledger.phone import international
 from ledger.values import Actor, PersonalData
 
 T = TypeVar("T")
+_MESSAGE_TOPIC = get_topic(Message)
 
 
 @dataclass
@@ -129,6 +130,39 @@ class CampaignBase(LedgerBase):
             parts=parts.count,
             appointment_id=appointment_id,
             dose_id=dose_id,
+        )
+
+    def queued_message(
+        self,
+        *,
+        person_id: UUID,
+        kind: MessageKind,
+        text: str,
+        language: Language,
+        cause: UUID,
+        actor: Actor,
+        at: datetime,
+        timestamp: datetime,
+        appointment_id: UUID | None = None,
+    ) -> Message.Queued:
+        """The `Queued` event of the message `message()` would create, built directly (bulk booking: no
+        aggregate is needed to save a new message; the store refuses it if that message exists)."""
+        parts = segment(text)
+        return Message.Queued(  # type: ignore[call-arg]
+            originator_id=message_id(cause, kind.value, 0),
+            originator_version=1,
+            timestamp=timestamp,
+            originator_topic=_MESSAGE_TOPIC,
+            actor=actor,
+            at=at,
+            person_id=person_id,
+            kind=kind.value,
+            text=PersonalData(person_id, "".join(parts.parts)),
+            language=language.value,
+            encoding=parts.encoding,
+            parts=parts.count,
+            appointment_id=appointment_id,
+            dose_id=None,
         )
 
     def contact_numbers(self, person_ids: Sequence[UUID]) -> dict[UUID, str | None]:

@@ -18,6 +18,7 @@ from eventsourcing.domain import Aggregate
 from ledger import checks
 from ledger.campaign import permissions
 from ledger.campaign.base import CampaignBase
+from ledger.campaign.booking_records import RegistrationFacts, booked_event, read_facts
 from ledger.campaign.errors import AlreadyBooked
 from ledger.campaign.planning import Booking
 from ledger.campaign.plans import Appointment, DayPlan
@@ -89,7 +90,7 @@ class BookingCommands(CampaignBase):
         def attempt(at: datetime) -> Outcome:
             current = self.schedule(site_id)
             plan = self._open_plan(current, day, actor, at)
-            registrations = self.many(Registration, [b.registration_id for b in bookings])
+            registrations = self._registration_facts([b.registration_id for b in bookings])
             booked, saved = self._book_into(current, plan, bookings, registrations, actor, at, strict=True)
             # Each message is sealed with its person's key when saved, right after this: load them now.
             self.keys.prefetch(b.person_id for b in bookings)
@@ -132,8 +133,8 @@ class BookingCommands(CampaignBase):
         def attempt(at: datetime) -> Outcome:
             current = self.many(SiteSchedule, [schedule_id(s) for s in site_ids])
             plans = self.many(DayPlan, [day_plan_id(s, day) for s in site_ids])
-            registrations = self.many(Registration, [b.registration_id for b in everyone])
-            saved: list[Aggregate] = []
+            registrations = self._registration_facts([b.registration_id for b in everyone])
+            saved: list[Aggregate | Aggregate.Event] = []
             results: list[dict[str, Any]] = []
             for sid, (_, bookings) in zip(site_ids, sites, strict=True):
                 schedule = current[schedule_id(sid)]
@@ -151,30 +152,41 @@ class BookingCommands(CampaignBase):
         result = self.run_command("book_days", idempotency_key, args, attempt)
         return [_booked(r) for r in result["sites"]]
 
+    def _registration_facts(self, ids: list[UUID]) -> dict[UUID, RegistrationFacts]:
+        """What booking needs of each registration, read from its stored events (booking_records)."""
+        unique = list(dict.fromkeys(ids))
+        return read_facts(self.streams(unique), lambda rest: self.many(Registration, rest), unique)
+
     def _book_into(
         self,
         schedule: SiteSchedule,
         plan: DayPlan,
         bookings: Sequence[Booking],
-        registrations: dict[UUID, Registration],
+        registrations: dict[UUID, RegistrationFacts],
         actor: Actor,
         at: datetime,
         *,
         strict: bool,
-    ) -> tuple[dict[str, Any], list[Aggregate]]:
+    ) -> tuple[dict[str, Any], list[Aggregate | Aggregate.Event]]:
         """Book into one site-day: each registration re-checked (waiting, due, the same person), its
         appointment, its Booked event and its appointment message. `strict` refuses a booking whose
-        person is already booked elsewhere (a direct booking); otherwise it is skipped as stale."""
+        person is already booked elsewhere (a direct booking); otherwise it is skipped as stale.
+
+        The Booked and Queued events are built directly (ledger.campaign.booking_records), at the
+        registration's next version and the message's first: a registration changed since it was
+        read, or a message already queued, makes the store refuse the save, and the command retries."""
         day = plan.day
         if plan.day_closed:
             raise RuleViolation(f"The day {day.isoformat()} is closed: plan another day.")
         appointments: list[Appointment] = []
-        saved: list[Aggregate] = [plan]
+        saved: list[Aggregate | Aggregate.Event] = [plan]
         texts: dict[tuple[str, int, Language], str] = {}  # one text per session, dose and language
         skipped = 0
+        timestamp = Registration.Booked.create_timestamp()
         for b in bookings:
             reg = registrations.get(b.registration_id)
             if strict and reg is not None and reg.status is RegistrationStatus.BOOKED:
+                assert reg.booked_day is not None, "a booked registration has its day"
                 raise AlreadyBooked(
                     f"This person already has an appointment (on {reg.booked_day.isoformat()}): move it "
                     "instead of booking another; nothing was booked.",
@@ -197,17 +209,21 @@ class BookingCommands(CampaignBase):
                 reg.dose_number,
                 b.product,
             )
-            reg.book(
-                appointment_id=a.appointment_id,
-                plan_id=plan.id,
-                site_id=schedule.site_id,
-                day=day,
-                session=b.session,
-                actor=actor,
-                at=at,
+            # The same event Registration.book records (waiting and due were checked just above).
+            saved.append(
+                booked_event(
+                    reg,
+                    appointment_id=a.appointment_id,
+                    plan_id=plan.id,
+                    site_id=schedule.site_id,
+                    day=day,
+                    session=b.session,
+                    actor=actor,
+                    at=at,
+                    timestamp=timestamp,
+                )
             )
             appointments.append(a)
-            saved.append(reg)
             key = (b.session, reg.dose_number, reg.language)
             text = texts.get(key)
             if text is None:
@@ -215,7 +231,7 @@ class BookingCommands(CampaignBase):
                     MessageKind.APPOINTMENT, self.visit(schedule, plan, a), reg.language
                 )
             saved.append(
-                self.message(
+                self.queued_message(
                     person_id=reg.person_id,
                     kind=MessageKind.APPOINTMENT,
                     text=text,
@@ -223,6 +239,7 @@ class BookingCommands(CampaignBase):
                     cause=a.appointment_id,
                     actor=actor,
                     at=at,
+                    timestamp=timestamp,
                     appointment_id=a.appointment_id,
                 )
             )
