@@ -13,29 +13,28 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, cast
+from typing import Any, ClassVar, cast
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
 from eventsourcing.domain import Aggregate, CanMutateAggregate
 from eventsourcing.persistence import (
     InfrastructureFactory,
-    JSONTranscoder,
+    Mapper,
     MapperDeserialisationError,
     PersistenceError,
     Recording,
     StoredEvent,
-    Transcoder,
 )
 from eventsourcing.utils import Environment
 
 from ledger.database import Database
 from ledger.errors import LedgerError, StoreError
+from ledger.event_encoding import EventShape, FastMapper
 from ledger.failover import follow_primary
 from ledger.keytables import MemoryKeyTable, SqlKeyTable
 from ledger.personaldata import KeyRing
 from ledger.settings import StoreSettings
-from ledger.transcodings import FastJSONTranscoder
 from ledger.transparency import with_transparency
 
 
@@ -57,6 +56,7 @@ class EventStore(Application[UUID]):
 
     store: StoreSettings
     keys: KeyRing
+    event_shapes: ClassVar[tuple[EventShape, ...]] = ()  # classes written without the transcoder
     _database: Database | None = None
 
     def construct_factory(self, env: Environment) -> InfrastructureFactory[Any]:
@@ -71,14 +71,12 @@ class EventStore(Application[UUID]):
             follow_primary(factory.datastore, self.store)  # type: ignore[attr-defined]
         return factory
 
-    def construct_transcoder(self) -> Transcoder:
-        """The library's JSON transcoder, with its encoding done faster (same bytes: FastJSONTranscoder)."""
-        transcoder = self.factory.transcoder()
-        if type(transcoder) is JSONTranscoder:
-            transcoder = FastJSONTranscoder()
-        if isinstance(transcoder, JSONTranscoder):
-            self.register_transcodings(transcoder)
-        return transcoder
+    def construct_mapper(self) -> Mapper[UUID]:
+        """The library's mapper, writing the classes of `event_shapes` directly (ledger.event_encoding)."""
+        mapper = self.factory.mapper(transcoder=self.construct_transcoder(), mapper_class=FastMapper)
+        assert isinstance(mapper, FastMapper)
+        mapper.use(self.keys, self.event_shapes)
+        return mapper
 
     def save(self, *objs: Any, **kwargs: Any) -> list[Recording[UUID]]:
         """Save aggregates' pending events in one transaction (the library's save, minus its per-object

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import JSONTranscoder, Transcoding, TranscodingNotRegisteredError
+from eventsourcing.persistence import JSONTranscoder, Transcoding
 
 from ledger.personaldata import KeyRing, PersonalDataAsSealed
 from ledger.values import Actor, Role
@@ -52,50 +51,3 @@ def register_ledger_transcodings(transcoder: JSONTranscoder, keys: KeyRing) -> N
     transcoder.register(DateAsISO())
     transcoder.register(ActorAsList())
     transcoder.register(PersonalDataAsSealed(keys))
-
-
-_PLAIN = frozenset({str, int, float, bool, type(None)})
-
-
-class FastJSONTranscoder(JSONTranscoder):
-    """The library's JSON transcoder, encoding the same bytes faster.
-
-    The library hands every value the json module cannot encode (UUIDs, times, actors, sealed data)
-    to a Python `default` callback, one C-to-Python round trip each: about a fifth of booking a
-    province's day went there. Here the event's state is first turned into plain JSON values in one
-    Python pass (each registered type by its transcoding, as the callback would), then encoded by
-    the json module's C encoder alone. The output is byte-for-byte the library's (a test re-encodes
-    every event of a demo store with both); decoding is the library's own.
-    """
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._plain = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
-
-    def encode(self, obj: Any) -> bytes:
-        return self._plain.encode(self._native(obj)).encode("utf8")
-
-    def _native(self, o: Any) -> Any:
-        # What json encodes natively (str, int, float, bool, None and their subclasses, dicts, lists,
-        # tuples) stays itself; anything else goes through its transcoding, exactly as `default` does.
-        kind = type(o)
-        if kind in _PLAIN:
-            return o
-        if kind is dict:
-            return {k: v if type(v) in _PLAIN else self._native(v) for k, v in o.items()}
-        if kind is list or kind is tuple:
-            return [v if type(v) in _PLAIN else self._native(v) for v in o]
-        if isinstance(o, str | int | float):
-            return o  # e.g. a StrEnum member: json writes it as its plain value, never through `default`
-        if isinstance(o, dict):
-            return {k: self._native(v) for k, v in o.items()}
-        if isinstance(o, list | tuple):
-            return [self._native(v) for v in o]
-        transcoding = self.types.get(kind)
-        if transcoding is None:
-            raise TranscodingNotRegisteredError(
-                f"Object of type {kind} is not serializable. Please define and register "
-                "a custom transcoding for this type."
-            )
-        data = transcoding.encode(o)
-        return {"_type_": transcoding.name, "_data_": data if type(data) in _PLAIN else self._native(data)}

@@ -20,6 +20,7 @@ from eventsourcing.persistence import StoredEvent
 from eventsourcing.utils import get_topic, resolve_topic
 
 from ledger.base import LedgerBase
+from ledger.campaign.booking_records import BOOKED_SHAPE, QUEUED_SHAPE
 from ledger.campaign.errors import RegistrationNotFound
 from ledger.campaign.messages import Message
 from ledger.campaign.plans import Appointment, DayPlan
@@ -47,6 +48,8 @@ class _Contact:
 
 class CampaignBase(LedgerBase):
     """Loading schedules, plans and registrations; building messages."""
+
+    event_shapes = (BOOKED_SHAPE, QUEUED_SHAPE)  # two events per appointment: written directly
 
     def maybe(self, kind: type[T], aggregate_id: UUID) -> T | None:
         """The aggregate with that id, or None when there is none (or it is of another type)."""

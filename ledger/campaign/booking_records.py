@@ -28,8 +28,10 @@ from uuid import UUID
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.utils import get_topic
 
+from ledger.campaign.messages import Message
 from ledger.campaign.registrations import Registration
 from ledger.campaign.values import Language, RegistrationStatus
+from ledger.event_encoding import EventShape
 from ledger.values import Actor
 
 _REGISTERED = get_topic(Registration.Registered)
@@ -45,6 +47,38 @@ _STATUS = {
     _RENEWED: RegistrationStatus.WAITING,
     _FULFILLED: RegistrationStatus.DONE,
 }
+
+# The two events each appointment writes, encoded without the transcoder (ledger.event_encoding).
+BOOKED_SHAPE = EventShape(
+    Registration.Booked,
+    (
+        ("timestamp", "datetime"),
+        ("actor", "actor"),
+        ("at", "datetime"),
+        ("appointment_id", "uuid"),
+        ("plan_id", "uuid"),
+        ("site_id", "uuid"),
+        ("day", "date"),
+        ("session", "str"),
+    ),
+)
+QUEUED_SHAPE = EventShape(
+    Message.Queued,
+    (
+        ("timestamp", "datetime"),
+        ("originator_topic", "str"),
+        ("actor", "actor"),
+        ("at", "datetime"),
+        ("person_id", "uuid"),
+        ("kind", "str"),
+        ("text", "sealed"),
+        ("language", "str"),
+        ("encoding", "str"),
+        ("parts", "int"),
+        ("appointment_id", "uuid?"),
+        ("dose_id", "uuid?"),
+    ),
+)
 
 
 @dataclass(frozen=True)
