@@ -265,6 +265,16 @@ def _print_day(body: dict[str, object]) -> None:
     for s in body["sessions"]:  # type: ignore[attr-defined]
         click.echo(f"  {s['name']} {s['start']}-{s['end']}: {len(s['appointments'])}/{s['capacity']}")
     click.echo(f"  still waiting: {body['waiting']}")
+    for group in body.get("waiting_reasons", []):  # type: ignore[attr-defined]
+        what = (
+            f" (dose {group['dose_number']}, {group['product'] or 'any product'})"
+            if group["dose_number"]
+            else ""
+        )
+        click.echo(f"    {group['count']}: {group['reason'].replace('_', ' ')}{what}")
+    later = body.get("not_due_yet") or {}
+    if later.get("count"):  # type: ignore[attr-defined]
+        click.echo(f"  registered, not due yet: {later['count']} (first due {later['first_due']})")  # type: ignore[index]
 
 
 @plan.command("day")

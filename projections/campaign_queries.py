@@ -295,6 +295,34 @@ def province_candidates(
     ]
 
 
+def not_yet_due(store: ViewStore, site_id: str, ward: str, day: date) -> tuple[int, date | None]:
+    """Waiting registrations of the site's area whose dose is due only after `day`: how many, and
+    the first day one of them is due."""
+    rows = _rows(
+        store,
+        f"SELECT count(*), min(due_on) FROM {_t(store, 'campaign_registrations')} WHERE status = 'waiting' "
+        f"AND due_on > ? AND {_area(store)}",
+        day.isoformat(),
+        site_id,
+        ward,
+    )
+    count, first = rows[0] if rows else (0, None)
+    return int(count or 0), date.fromisoformat(str(first)) if first else None
+
+
+def waiting_counts(store: ViewStore, province: str, day: date) -> dict[tuple[str | None, str], int]:
+    """How many registrations of a province wait and are due on `day`, by (preferred site or None,
+    ward): the "waiting" of sites with no free place, without reading each registration."""
+    rows = _rows(
+        store,
+        f"SELECT site_id, ward, count(*) FROM {_t(store, 'campaign_registrations')} WHERE status = 'waiting' "
+        "AND province = ? AND due_on <= ? GROUP BY site_id, ward",
+        province,
+        day.isoformat(),
+    )
+    return {(str(r[0]) if r[0] else None, str(r[1])): int(r[2]) for r in rows}
+
+
 def busy_on(store: ViewStore, day: date) -> set[UUID]:
     """Everyone holding an appointment on `day`, anywhere (or marked as not come that day)."""
     rows = _rows(

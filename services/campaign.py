@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
 from uuid import UUID, uuid4
@@ -79,14 +79,22 @@ class PlannedDay:
     waiting: int
     booked_now: int
     closed: bool = False
+    # Why the `waiting` due people have no place: groups whose counts add up to `waiting`
+    # (ledger.campaign.planning.WaitingGroup.as_json), largest first.
+    waiting_reasons: tuple[dict[str, Any], ...] = ()
+    not_due: int = 0  # registered in the site's area but not due by this day (not in `waiting`)
+    first_due: str | None = None  # the earliest day one of them is due
 
     def as_json(self) -> dict[str, Any]:
-        """{"site_id", "date", "sessions": [...], "waiting"}."""
+        """{"site_id", "date", "sessions": [...], "waiting", "waiting_reasons": [{"reason", "count",
+        "dose_number", "product"}], "not_due_yet": {"count", "first_due"}}."""
         return {
             "site_id": self.site_id,
             "date": self.date,
             "sessions": self.sessions,
             "waiting": self.waiting,
+            "waiting_reasons": list(self.waiting_reasons),
+            "not_due_yet": {"count": self.not_due, "first_due": self.first_due},
         }
 
 
@@ -361,7 +369,14 @@ class CampaignService:
             )
             booked_now = len(booked.appointment_ids)
             self.refresh()
-        return self._planned(site_uuid, the_day, result.waiting, booked_now)
+        not_due, first_due = q.not_yet_due(self.store, site.site_id, site.ward, the_day)
+        planned = self._planned(site_uuid, the_day, result.waiting, booked_now)
+        return replace(
+            planned,
+            waiting_reasons=tuple(g.as_json() for g in result.reasons),
+            not_due=not_due,
+            first_due=first_due.isoformat() if first_due else None,
+        )
 
     def plan_province_day(
         self, province: str, day: date | str, *, actor: Actor, workers: int = 1

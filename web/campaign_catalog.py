@@ -152,6 +152,26 @@ CAMPAIGN_CATALOG: dict[str, dict[str, str]] = {
         "vi": "Đã lập kế hoạch {days} ngày: {booked} lịch hẹn mới, {waiting} người còn chờ.",
         "en": "Planned {days} days: {booked} new appointments, {waiting} people still waiting.",
     },
+    "campaign.waiting.capacity_full": {
+        "vi": "{count} người chờ vì các buổi đã hết chỗ.",
+        "en": "{count} people wait because every session is full.",
+    },
+    "campaign.waiting.no_stock": {
+        "vi": "{count} người chờ mũi {dose} vì điểm tiêm hết vắc xin {product} cho mũi này.",
+        "en": "{count} people wait for dose {dose}: the site has no {product} left for it.",
+    },
+    "campaign.waiting.not_due_yet": {
+        "vi": "{count} người chờ mũi {dose}: vắc xin còn ở điểm tiêm ({product}) cần khoảng cách dài hơn sau mũi trước.",
+        "en": "{count} people wait for dose {dose}: the vaccine in stock ({product}) needs a longer interval after their last dose.",
+    },
+    "campaign.waiting.site_closed": {
+        "vi": "{count} người chờ vì điểm tiêm không tiêm ngày này (các buổi đã bị hủy).",
+        "en": "{count} people wait because the site does not vaccinate that day (its sessions were cancelled).",
+    },
+    "campaign.waiting.registered_not_due": {
+        "vi": "Ngoài ra {count} người đã đăng ký nhưng chưa đến hạn tiêm (sớm nhất {day}).",
+        "en": "Besides, {count} registered people are not due yet (the first on {day}).",
+    },
     "campaign.nobody": {"vi": "Chưa có ai trong buổi này.", "en": "Nobody booked in this session."},
     "campaign.no_lot": {
         "vi": "Điểm tiêm không còn lô {product} còn hạn.",

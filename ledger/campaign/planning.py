@@ -12,6 +12,7 @@ then by registration time; ties by registration id, so the same input gives the 
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -63,12 +64,40 @@ class Booking:
     priority_rank: int
 
 
+CAPACITY_FULL = "capacity_full"  # every session's places are taken
+NO_STOCK = "no_stock"  # no dose of a product this dose may use is free at the site
+NOT_DUE_YET = "not_due_yet"  # the product in stock needs a longer interval after the previous dose
+SITE_CLOSED = "site_closed"  # the site does not vaccinate that day (closed, paused, sessions cancelled)
+
+
+@dataclass(frozen=True)
+class WaitingGroup:
+    """Due people left without a place for one reason: for no_stock and not_due_yet, which dose and
+    which product (None: any product a first dose may use)."""
+
+    reason: str
+    count: int
+    dose_number: int | None = None
+    product: str | None = None
+
+    def as_json(self) -> dict[str, str | int | None]:
+        """{"reason", "count", "dose_number", "product"}."""
+        return {
+            "reason": self.reason,
+            "count": self.count,
+            "dose_number": self.dose_number,
+            "product": self.product,
+        }
+
+
 @dataclass(frozen=True)
 class DayPlanResult:
-    """The new bookings, and how many due candidates are still waiting after them."""
+    """The new bookings, how many due candidates are still waiting after them, and why (groups whose
+    counts add up to `waiting`, largest first)."""
 
     bookings: tuple[Booking, ...]
     waiting: int
+    reasons: tuple[WaitingGroup, ...] = ()
 
 
 def plan_day(
@@ -95,6 +124,12 @@ def plan_day(
     taken_people = set(busy)
     bookings: list[Booking] = []
     waiting = 0
+    why: Counter[tuple[str, int | None, str | None]] = Counter()
+    full = (
+        (SITE_CLOSED, None, None)
+        if sessions and all(s.cancelled for s in sessions)
+        else (CAPACITY_FULL, None, None)
+    )
     session_index = 0
     for candidate in sorted(candidates, key=lambda c: c.order):
         if candidate.due_on > day or candidate.person_id in taken_people:
@@ -103,10 +138,12 @@ def plan_day(
             session_index += 1
         if session_index >= len(free):
             waiting += 1
+            why[full] += 1
             continue
         product = _product(candidate, day, remaining, allowed, wait)
         if product is None:
             waiting += 1
+            why[_why(candidate, remaining, allowed)] += 1
             continue
         remaining[product] -= 1
         free[session_index] -= 1
@@ -121,7 +158,22 @@ def plan_day(
                 priority_rank=candidate.priority_rank,
             )
         )
-    return DayPlanResult(tuple(bookings), waiting)
+    reasons = tuple(WaitingGroup(r, n, d, p) for (r, d, p), n in why.most_common())
+    return DayPlanResult(tuple(bookings), waiting, reasons)
+
+
+def _why(
+    candidate: Candidate, remaining: dict[str, int], allowed: Callable[[str | None], Sequence[str]]
+) -> tuple[str, int | None, str | None]:
+    """Why no product was found for a due candidate: a product in stock whose interval after the
+    previous dose has not passed (not due yet for it), else no stock of any product it may use."""
+    if candidate.previous_product is None:
+        return (NO_STOCK, candidate.dose_number, None)
+    products = allowed(candidate.previous_product)
+    for product in products:
+        if remaining.get(product, 0) > 0:
+            return (NOT_DUE_YET, candidate.dose_number, product)
+    return (NO_STOCK, candidate.dose_number, products[0] if products else candidate.previous_product)
 
 
 def _product(

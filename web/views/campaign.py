@@ -804,6 +804,22 @@ def province_plan() -> tuple[str, int] | BaseResponse:
     booked = sum(p.booked_now for p in planned)
     waiting = planned[-1].waiting if planned else 0
     confirm("campaign.done.planned", days=len(planned), booked=booked, waiting=waiting)
+    if planned:  # why the last day's people still wait, one line per group
+        vaccines = s.ledger.reference.vaccines
+        for group in planned[-1].waiting_reasons:
+            product = group["product"]
+            confirm(
+                f"campaign.waiting.{group['reason']}",
+                count=group["count"],
+                dose=group["dose_number"] or 0,
+                product=vaccines[product].name if product in vaccines else str(product or ""),
+            )
+        if planned[-1].not_due:
+            confirm(
+                "campaign.waiting.registered_not_due",
+                count=planned[-1].not_due,
+                day=str(planned[-1].first_due),
+            )
     return redirect(url_for("campaign.province_page"))
 
 

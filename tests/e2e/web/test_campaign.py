@@ -113,9 +113,12 @@ def test_a_province_officer_plans_only_their_provinces_sites(tmp_path: Path) -> 
     body = client.post(
         f"/api/v1/campaign/sites/{site_id}/plan", json={"date": today}, headers={"X-CSRFToken": token}
     ).get_json()
-    assert set(body) == {"site_id", "date", "sessions", "waiting"}
+    assert set(body) == {"site_id", "date", "sessions", "waiting", "waiting_reasons", "not_due_yet"}
     assert len(body["sessions"][0]["appointments"]) == 3
     assert body["waiting"] == 1
+    assert body["waiting_reasons"] == [
+        {"reason": "capacity_full", "count": 1, "dose_number": None, "product": None}
+    ]
     stock = client.get(f"/api/v1/campaign/stock?site={site_id}").get_json()
     assert stock == [
         {"site_id": site_id, "product": "BBIBP-CorV", "on_hand": 10, "booked": 3, "free": 7, "expired": 0}
@@ -201,6 +204,12 @@ def test_a_province_officer_sees_sites_and_stock_and_plans_from_the_page(tmp_pat
     day = service.day(site_id, service.ledger.today())
     assert day is not None
     assert len(day.sessions[0].appointments) == 3
+    again = service.plan_day(site_id, service.ledger.today(), actor=SYSTEM)  # writes nothing new
+    html = client.get("/province/campaign").get_data(as_text=True)
+    assert f"{again.waiting} người còn chờ." in html
+    for group in again.waiting_reasons:  # each group's reason is on the page, in Vietnamese
+        assert group["reason"] == "capacity_full"
+        assert f"{group['count']} người chờ vì các buổi đã hết chỗ." in html
 
 
 def test_the_api_moves_an_appointment_to_an_offered_session_and_names_each_refusal(tmp_path: Path) -> None:

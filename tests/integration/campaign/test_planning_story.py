@@ -48,7 +48,7 @@ def test_a_day_is_planned_by_due_dose_then_rank_then_time_and_planning_again_wri
 
     planned = s.service.plan_day(s.site_id, MONDAY, actor=OFFICER)
     body = planned.as_json()
-    assert set(body) == {"site_id", "date", "sessions", "waiting"}
+    assert set(body) == {"site_id", "date", "sessions", "waiting", "waiting_reasons", "not_due_yet"}
     assert [x["name"] for x in body["sessions"]] == ["morning", "afternoon"]
     booked = [
         (x["name"], a["person_id"], a["dose_number"]) for x in body["sessions"] for a in x["appointments"]

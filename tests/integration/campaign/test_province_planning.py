@@ -190,6 +190,9 @@ def test_plan_province_from_the_shell(tmp_path: Path, monkeypatch: pytest.Monkey
         group, ["plan", "day", "--site", site["site_id"], "--date", day, "--actor-province", "01", "--json"]
     )
     assert sum(len(x["appointments"]) for x in json.loads(shown.output)["sessions"]) == 3
+    assert json.loads(shown.output)["waiting_reasons"] == [  # why the one left waits
+        {"reason": "capacity_full", "count": 1, "dose_number": None, "product": None}
+    ]
     bad = runner.invoke(
         group, ["plan", "province", "--province", "99", "--date", day, "--actor-province", "01"]
     )

@@ -10,7 +10,16 @@ from uuid import UUID
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ledger.campaign.planning import Candidate, SessionPlaces, plan_day
+from ledger.campaign.planning import (
+    CAPACITY_FULL,
+    NO_STOCK,
+    NOT_DUE_YET,
+    SITE_CLOSED,
+    Candidate,
+    SessionPlaces,
+    WaitingGroup,
+    plan_day,
+)
 from ledger.campaign.values import allowed_products, extra_wait_days
 from ledger.reference import reference
 
@@ -186,6 +195,10 @@ def test_no_stock_means_nobody_is_booked() -> None:
     result = plan_day(DAY, [SessionPlaces("morning", 10)], queue, {}, allowed)
     assert result.bookings == ()
     assert result.waiting == 3
+    assert result.reasons == (WaitingGroup(NO_STOCK, 3, 1, None),)
+    second = Candidate(UUID(int=9), UUID(int=109), 2, 1, t, DAY, "EU/1/20/1528")
+    only_az = plan_day(DAY, [SessionPlaces("morning", 10)], [second], {"EU/1/21/1529": 5}, allowed)
+    assert only_az.reasons == (WaitingGroup(NO_STOCK, 1, 2, "EU/1/20/1528"),)
 
 
 def test_sessions_fill_in_order_morning_first() -> None:
@@ -198,6 +211,10 @@ def test_sessions_fill_in_order_morning_first() -> None:
     result = plan_day(DAY, sessions, queue, {"BBIBP-CorV": 100}, allowed)
     assert [b.session for b in result.bookings] == ["morning", "morning", "afternoon", "afternoon"]
     assert result.waiting == 1
+    assert result.reasons == (WaitingGroup(CAPACITY_FULL, 1),)
+    cancelled = [SessionPlaces("morning", 3, cancelled=True), SessionPlaces("afternoon", 2, cancelled=True)]
+    closed = plan_day(DAY, cancelled, queue, {"BBIBP-CorV": 100}, allowed)
+    assert closed.reasons == (WaitingGroup(SITE_CLOSED, 5),)
 
 
 def wait(previous: str, product: str) -> int:
@@ -214,6 +231,7 @@ def test_a_mix_with_a_longer_interval_waits_for_it() -> None:
     early = plan_day(DAY, sessions, [pfizer_second], only_moderna, allowed, wait=wait)
     assert early.bookings == ()
     assert early.waiting == 1
+    assert early.reasons == (WaitingGroup(NOT_DUE_YET, 1, 2, "EU/1/20/1507"),)
     week_later = plan_day(
         DAY + timedelta(days=7), sessions, [pfizer_second], only_moderna, allowed, wait=wait
     )
@@ -238,3 +256,30 @@ def test_every_booking_keeps_the_ledgers_interval_between_products(
         needed = REF.min_days_between(candidate.previous_product, booking.product) or 0
         # the due day counts the previous product's own interval; the booked day leaves the stricter one
         assert candidate.due_on - timedelta(days=own) + timedelta(days=needed) <= DAY
+
+
+@settings(max_examples=150, deadline=None)
+@given(candidates(), sessions_strategy, stock_strategy, busy_strategy)
+def test_the_reasons_account_for_everyone_still_waiting_and_are_true(
+    queue: list[Candidate], sessions: list[SessionPlaces], stock: dict[str, int], busy: set[UUID]
+) -> None:
+    result = plan_day(DAY, sessions, queue, stock, allowed, busy, wait=wait)
+    assert sum(g.count for g in result.reasons) == result.waiting
+    assert [g.count for g in result.reasons] == sorted((g.count for g in result.reasons), reverse=True)
+    free_after = sum(s.free for s in sessions) - len(result.bookings)
+    used = Counter(b.product for b in result.bookings)
+    left = {p: n - used[p] for p, n in stock.items() if n > 0}
+    for g in result.reasons:
+        assert g.count > 0
+        if g.reason in (CAPACITY_FULL, SITE_CLOSED):
+            assert free_after == 0  # places run out, never come back within one plan
+        if g.reason == SITE_CLOSED:
+            assert all(s.cancelled for s in sessions)
+        if g.reason == NO_STOCK:
+            needed = allowed(None) if g.product is None else (g.product,)
+            assert all(left.get(p, 0) == 0 for p in needed)
+        if g.reason == NOT_DUE_YET:
+            assert g.product is not None
+            assert stock.get(g.product, 0) > 0  # it was in stock, but its interval had not passed
+            assert g.dose_number is not None
+            assert g.dose_number >= 2
