@@ -14,7 +14,7 @@ from uuid import UUID, uuid4
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import JSONTranscoder, PersistenceError, StoredEvent
-from eventsourcing.utils import resolve_topic
+from eventsourcing.utils import get_topic, resolve_topic
 
 from ledger.checks import as_uuid
 from ledger.commands import CommandRunner, utc_now
@@ -22,6 +22,7 @@ from ledger.domainmodel import Person, VaccinationSite, VaccineLot
 from ledger.errors import LedgerError, LotNotFound, PersonNotFound, SiteNotFound, StoreError
 from ledger.eventstore import reading
 from ledger.failover import Reconnect
+from ledger.keytables import SqlKeyTable
 from ledger.personaldata import KeyRing, load_master_key
 from ledger.reference import Reference, reference
 from ledger.settings import StoreSettings, parse_database_url, prepare_sqlite_file, store_settings
@@ -80,13 +81,37 @@ class LedgerBase(CommandRunner):
     def _open(self, settings: dict[str, str]) -> None:
         try:
             super().__init__(env=settings)
-            self.keys.attach(self.key_table())
+            table = self.key_table()
+            self.keys.attach(table)
+            if isinstance(table, SqlKeyTable) and not table.holds_backfilled():
+                self._backfill_holds(table)
         except PersistenceError as exc:
             if getattr(self, "factory", None) is not None:
                 self.factory.close()  # its pool's threads would keep trying
             raise StoreError(
                 f"The ledger database {self.store.redacted_url} cannot be opened: {exc}"
             ) from exc
+
+    def _backfill_holds(self, table: SqlKeyTable) -> None:
+        """A store from before the holds table: add the numbers people typed online and staff have not
+        confirmed yet (erased people left out), so that a new registration checks them too (ledger.claims).
+        Read once per store; a marker row says it was done."""
+        after = 0
+        while True:
+            page = self.originators(get_topic(Person.NationalIdHeld), after, 1000)
+            if not page:
+                break
+            after = page[-1][0]
+            people = self.get_people([person_id for _, person_id in page])
+            table.add_holds(
+                [
+                    (self.keys.national_id_digest(held.text), person.id)
+                    for person in people.values()
+                    if not person.erased and (held := person.pending_national_id) is not None and held.text
+                ],
+                done=False,
+            )
+        table.add_holds([], done=True)
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         """The library's transcodings plus dates, actors and sealed personal data."""

@@ -23,10 +23,12 @@ from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, PersistenceError
 
+from ledger.claims import WithEvents, written_with_events
 from ledger.domainmodel import Receipt
 from ledger.errors import ConflictError, IdempotencyKeyReused, InvalidInput, StoreError
 from ledger.eventstore import EventStore, reading
 from ledger.failover import Reconnect
+from ledger.keytables import MemoryKeyTable
 
 RECEIPT_NAMESPACE = uuid5(NAMESPACE_URL, "https://immunize.invalid/ledger/idempotency-receipt")
 VIETNAM_TIME = timezone(timedelta(hours=7), "ICT")  # dose dates are local dates (no DST in Viet Nam)
@@ -72,6 +74,8 @@ class Outcome:
     aggregates: Sequence[Aggregate | Aggregate.Event]  # an event alone: see EventStore.save
     result: dict[str, Any]
     undo: list[Callable[[], None]] = field(default_factory=list)
+    # Rows written in the events' own transaction (new people's keys, national-ID claims: ledger.claims).
+    with_events: WithEvents | None = None
 
 
 Attempt = Callable[[datetime], Outcome]
@@ -148,7 +152,7 @@ class CommandRunner(EventStore):
     def _save_outcome(self, outcome: Outcome, receipt: Receipt, attempt_number: int) -> bool:
         """Save one attempt's events and receipt; False means "stale: read again and retry"."""
         try:
-            self.save(*outcome.aggregates, receipt)
+            self._save_with_events(outcome, receipt)
         except IntegrityError:
             for undo in outcome.undo:
                 undo()
@@ -163,6 +167,25 @@ class CommandRunner(EventStore):
                 undo()
             raise
         return True
+
+    def _save_with_events(self, outcome: Outcome, receipt: Receipt) -> None:
+        """Save the events and receipt, with the outcome's keys and claims in the same transaction."""
+        writes = outcome.with_events
+        if writes is None:
+            self.save(*outcome.aggregates, receipt)
+            return
+        owners = [owner for owner, _ in writes.keys]
+        saved = False
+        try:
+            table = self.keys.table
+            if isinstance(table, MemoryKeyTable):  # no transaction: one lock across check and save
+                table.write_with_events(writes, self.exists, lambda: self.save(*outcome.aggregates, receipt))
+            else:
+                with written_with_events(writes):
+                    self.save(*outcome.aggregates, receipt)
+            saved = True
+        finally:
+            self.keys.settle(owners, saved=saved)
 
     def receipt(self, receipt_id: UUID) -> Receipt | None:
         """The receipt of an earlier command, or None."""

@@ -148,6 +148,16 @@ class DuplicateNationalId(LedgerError):
     kind = "conflict"
 
 
+class NationalIdDeclaredOnline(LedgerError):
+    """Staff tried to register someone with a national ID that someone declared online and staff have
+    not confirmed yet: the citizen most likely registered themselves; registering again would make a
+    second person and leave the first one's number unconfirmable. Checked in the events' transaction
+    (ledger.claims), so a registration online at the same moment cannot slip between check and write."""
+
+    code = "national_id_declared_online"
+    kind = "conflict"
+
+
 class RuleViolation(LedgerError):
     """A business rule refused the command: nothing was written."""
 

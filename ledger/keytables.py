@@ -8,17 +8,23 @@ database), `MemoryKeyTable` for the in-memory store.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 from uuid import UUID
 
 from ledger.database import Cursor, Database, DatabaseError
 from ledger.errors import KeyStoreError
 
+T = TypeVar("T")
+
 KEYS_TABLE = "ledger_person_keys"
 INDEX_TABLE = "ledger_national_ids"
+# Numbers typed at online registration, held until staff see the card (keyed digest, never the number):
+# a new registration of a held number is refused in the events' transaction (ledger.claims).
+HOLDS_TABLE = "ledger_national_id_holds"
+HOLDS_BACKFILLED = b"backfilled"  # a marker row's digest (a real one is 32 bytes): the log was read once
 
 
 def key_tables_ddl(table: Callable[[str], str], blob: str) -> list[str]:
@@ -27,7 +33,26 @@ def key_tables_ddl(table: Callable[[str], str], blob: str) -> list[str]:
         f"CREATE TABLE IF NOT EXISTS {table(KEYS_TABLE)} (owner TEXT PRIMARY KEY, wrapped {blob} NOT NULL)",
         f"CREATE TABLE IF NOT EXISTS {table(INDEX_TABLE)} (digest {blob} PRIMARY KEY, "
         "person_id TEXT NOT NULL, claimed_at TEXT NOT NULL)",
+        f"CREATE TABLE IF NOT EXISTS {table(HOLDS_TABLE)} (digest {blob} NOT NULL, "
+        "person_id TEXT NOT NULL, PRIMARY KEY (digest, person_id))",
     ]
+
+
+class WithEventsLike(Protocol):
+    """ledger.claims.WithEvents, as the in-memory table reads it."""
+
+    @property
+    def at(self) -> datetime: ...
+    @property
+    def keys(self) -> Sequence[tuple[UUID, bytes]]: ...
+    @property
+    def claims(self) -> Sequence[tuple[bytes, UUID]]: ...
+    @property
+    def holds(self) -> Sequence[tuple[bytes, UUID]]: ...
+    @property
+    def release_holds(self) -> Sequence[UUID]: ...
+    @property
+    def refuse_held(self) -> bool: ...
 
 
 class KeyTable(Protocol):
@@ -37,12 +62,9 @@ class KeyTable(Protocol):
     def load_many(self, owners: list[UUID]) -> dict[UUID, bytes]: ...
     def store_many(self, items: list[tuple[UUID, bytes]]) -> None: ...
     def delete(self, owner: UUID) -> None: ...
-    def claim_many(self, items: list[tuple[bytes, UUID]], now: datetime) -> dict[bytes, UUID]: ...
-    def take_over(self, digest: bytes, stale: UUID, person_id: UUID, now: datetime) -> bool: ...
-    def claimed_at(self, digest: bytes) -> datetime | None: ...
     def lookup(self, digest: bytes) -> UUID | None: ...
-    def release(self, digest: bytes, person_id: UUID) -> None: ...
     def release_person(self, person_id: UUID) -> None: ...
+    def holders(self, digest: bytes) -> list[UUID]: ...
 
 
 class MemoryKeyTable:
@@ -51,7 +73,10 @@ class MemoryKeyTable:
     def __init__(self) -> None:
         self.keys: dict[UUID, bytes] = {}
         self.claims: dict[bytes, tuple[UUID, datetime]] = {}
+        self.holds: set[tuple[bytes, UUID]] = set()
         self.lock = threading.Lock()
+        # Held across a save's checks and its events (ledger.claims' in-memory counterpart).
+        self.save_lock = threading.RLock()
 
     def load(self, owner: UUID) -> bytes | None:
         return self.keys.get(owner)
@@ -68,36 +93,56 @@ class MemoryKeyTable:
         with self.lock:
             self.keys.pop(owner, None)
 
-    def claim_many(self, items: list[tuple[bytes, UUID]], now: datetime) -> dict[bytes, UUID]:
-        with self.lock:
-            for digest, person_id in items:
-                self.claims.setdefault(digest, (person_id, now))
-            return {digest: self.claims[digest][0] for digest, _ in items}
-
-    def take_over(self, digest: bytes, stale: UUID, person_id: UUID, now: datetime) -> bool:
-        with self.lock:
-            if self.claims.get(digest, (None,))[0] != stale:
-                return False
-            self.claims[digest] = (person_id, now)
-            return True
-
-    def claimed_at(self, digest: bytes) -> datetime | None:
-        existing = self.claims.get(digest)
-        return existing[1] if existing else None
-
     def lookup(self, digest: bytes) -> UUID | None:
         existing = self.claims.get(digest)
         return existing[0] if existing else None
-
-    def release(self, digest: bytes, person_id: UUID) -> None:
-        with self.lock:
-            if self.claims.get(digest, (None,))[0] == person_id:
-                del self.claims[digest]
 
     def release_person(self, person_id: UUID) -> None:
         with self.lock:
             for digest in [d for d, (p, _) in self.claims.items() if p == person_id]:
                 del self.claims[digest]
+            self.holds = {(d, p) for d, p in self.holds if p != person_id}
+
+    def holders(self, digest: bytes) -> list[UUID]:
+        return sorted(p for d, p in self.holds if d == digest)
+
+    def write_with_events(
+        self, writes: WithEventsLike, saved: Callable[[UUID], bool], save: Callable[[], T]
+    ) -> T:
+        """ledger.claims.write_sql for the in-memory store: check and write under one lock held across
+        the save; undo the rows if the save fails."""
+        from ledger.claims import declared_online, taken
+
+        with self.save_lock:
+            claims_before = {d: self.claims.get(d) for d, _ in writes.claims}
+            holds_before = set(self.holds)
+            keys_before = [o for o, _ in writes.keys if o not in self.keys]
+            try:
+                with self.lock:
+                    for owner, wrapped in writes.keys:
+                        self.keys.setdefault(owner, wrapped)
+                    released = set(writes.release_holds)
+                    self.holds = {(d, p) for d, p in self.holds if p not in released}
+                    self.holds.update(writes.holds)
+                for digest, person_id in writes.claims:
+                    holder = self.claims.get(digest, (person_id, writes.at))[0]
+                    if holder != person_id and saved(holder):
+                        raise taken()
+                    self.claims[digest] = (person_id, writes.at)
+                    if writes.refuse_held and any(d == digest and p != person_id for d, p in self.holds):
+                        raise declared_online()
+                return save()
+            except BaseException:
+                with self.lock:
+                    for owner in keys_before:
+                        self.keys.pop(owner, None)
+                    self.holds = holds_before
+                    for digest, before in claims_before.items():
+                        if before is None:
+                            self.claims.pop(digest, None)
+                        else:
+                            self.claims[digest] = before
+                raise
 
 
 class SqlKeyTable:
@@ -108,6 +153,7 @@ class SqlKeyTable:
         self._sqlite = db.kind == "sqlite"
         self.keys = db.table(KEYS_TABLE)
         self.index = db.table(INDEX_TABLE)
+        self.holds = db.table(HOLDS_TABLE)
         with self._transaction(True) as cursor:
             for statement in key_tables_ddl(db.table, db.blob):
                 cursor.execute(statement)
@@ -181,46 +227,34 @@ class SqlKeyTable:
                     f"The personal-data key tables cannot be used ({exc}): check the database."
                 ) from exc
 
-    def claim_many(self, items: list[tuple[bytes, UUID]], now: datetime) -> dict[bytes, UUID]:
-        if not items:
-            return {}
-        holders: dict[bytes, UUID] = {}
-        with self._transaction(True) as cursor:
-            cursor.executemany(
-                f"INSERT INTO {self.index} (digest, person_id, claimed_at) VALUES (?, ?, ?) "
-                "ON CONFLICT (digest) DO NOTHING",
-                [(digest, person_id.hex, now.isoformat()) for digest, person_id in items],
-            )
-            for start in range(0, len(items), 500):
-                chunk = [digest for digest, _ in items[start : start + 500]]
-                marks = ",".join("?" * len(chunk))
-                cursor.execute(f"SELECT digest, person_id FROM {self.index} WHERE digest IN ({marks})", chunk)
-                for digest, person_id in cursor.fetchall():
-                    holders[bytes(digest)] = UUID(person_id)
-        return holders
-
-    def take_over(self, digest: bytes, stale: UUID, person_id: UUID, now: datetime) -> bool:
-        return (
-            self._write(
-                f"UPDATE {self.index} SET person_id = ?, claimed_at = ? WHERE digest = ? AND person_id = ?",
-                (person_id.hex, now.isoformat(), digest, stale.hex),
-            )
-            == 1
-        )
-
-    def claimed_at(self, digest: bytes) -> datetime | None:
-        value = self._one(f"SELECT claimed_at FROM {self.index} WHERE digest = ?", (digest,))
-        return None if value is None else datetime.fromisoformat(str(value))
-
     def lookup(self, digest: bytes) -> UUID | None:
         value = self._one(f"SELECT person_id FROM {self.index} WHERE digest = ?", (digest,))
         return None if value is None else UUID(str(value))
-
-    def release(self, digest: bytes, person_id: UUID) -> None:
-        self._write(f"DELETE FROM {self.index} WHERE digest = ? AND person_id = ?", (digest, person_id.hex))
 
     def release_person(self, person_id: UUID) -> None:
         with self._transaction(True) as cursor:
             if self._sqlite:
                 cursor.execute("PRAGMA secure_delete = ON")
             cursor.execute(f"DELETE FROM {self.index} WHERE person_id = ?", (person_id.hex,))
+            cursor.execute(f"DELETE FROM {self.holds} WHERE person_id = ?", (person_id.hex,))
+
+    def holds_backfilled(self) -> bool:
+        """Whether the holds of a store written before the holds table have been added (`add_holds`)."""
+        return self._one(f"SELECT 1 FROM {self.holds} WHERE digest = ?", (HOLDS_BACKFILLED,)) is not None
+
+    def add_holds(self, items: list[tuple[bytes, UUID]], *, done: bool) -> None:
+        """Holds found in the log (ON CONFLICT: a registration may have written one meanwhile); `done`
+        writes the marker that the whole log was read."""
+        rows = [(digest, person_id.hex) for digest, person_id in items]
+        if done:
+            rows.append((HOLDS_BACKFILLED, "0" * 32))
+        if rows:
+            with self._transaction(True) as cursor:
+                cursor.executemany(
+                    f"INSERT INTO {self.holds} (digest, person_id) VALUES (?, ?) ON CONFLICT DO NOTHING", rows
+                )
+
+    def holders(self, digest: bytes) -> list[UUID]:
+        with self._transaction(False) as cursor:
+            cursor.execute(f"SELECT person_id FROM {self.holds} WHERE digest = ?", (digest,))
+            return sorted(UUID(str(row[0])) for row in cursor.fetchall())

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import date, datetime
 from uuid import UUID
 
@@ -11,10 +11,10 @@ from eventsourcing.domain import Aggregate
 from ledger import checks, permissions
 from ledger.base import LedgerBase
 from ledger.checks import CheckedPerson
+from ledger.claims import WithEvents
 from ledger.commands import Outcome
 from ledger.domainmodel import Person
 from ledger.errors import (
-    ConflictError,
     DuplicateNationalId,
     InvalidInput,
     LedgerError,
@@ -131,37 +131,22 @@ class PeopleCommands(LedgerBase):
             checked.append(item)
         args = {"people": [c.fields() for c in checked], "actor": actor}
 
-        # The same ids on every attempt: a retry after a lost connection (ledger/failover.py) then finds
-        # the national-ID claims its first attempt made, outside the events' transaction, as its own.
-        # Why outside: the events are written by eventsourcing's recorder on its own connection and in its
-        # own transaction (PostgreSQL: after its table lock), and the data keys must exist before `save`
-        # seals the events with them. Writing claims and keys in that transaction means passing them to the
-        # recorder (the transparency recorders' insert hook, ledger/transparency.py) as SQL on its cursor,
-        # with the duplicate check inside it, plus a separate path for the in-memory recorder. A failed save
-        # releases both (`undo`); only a crash between claim and save leaves a claim, which blocks the number
-        # for STALE_CLAIM (5 minutes) and is then taken over, and an unused wrapped key for an id with no events.
-        # Why not take such a claim over at once, when its person has no events: a registration in flight (its
-        # claim written, its save not yet done, or re-run by failover with the same ids) looks exactly the
-        # same, and taking its claim would let both save one number. Only a time bound tells them apart here;
-        # inside the events' transaction (above) the check would need none.
+        # The same ids on every attempt (a retry after a lost connection, ledger/failover.py, finds its
+        # first attempt's receipt if that one was saved). The person's data key and the national-ID claim
+        # are written with the events, in their transaction (ledger.claims): all or nothing.
         ids = [self.new_id() for _ in checked]
 
         # A number typed online by a citizen is held, not claimed, until staff see the card at the first
         # visit: the same answer whether it is free or taken, and no phone can take it (issue 12, item 10).
         held = permissions.national_id_is_held(actor)
+        digest = self.keys.national_id_digest
+        numbered = [
+            (digest(c.number), person_id) for c, person_id in zip(checked, ids, strict=True) if c.number
+        ]
 
         def attempt(at: datetime) -> Outcome:
-            undo: list[Callable[[], None]] = []
-            claims = (
-                []
-                if held
-                else [(c.number, person_id) for c, person_id in zip(checked, ids, strict=True) if c.number]
-            )
+            wrapped = self.keys.prepare_keys(ids)  # sealing below uses them; stored with the events
             try:
-                self._claim_national_ids(claims, at)
-                undo.append(lambda: self.keys.release_national_ids(claims))
-                self.keys.create_keys(ids)
-                undo.append(lambda: self.keys.destroy_many(ids))
                 guardians = self.get_people([c.guardian_id for c in checked if c.guardian_id is not None])
                 people: list[Aggregate] = []
                 for index, (c, person_id) in enumerate(zip(checked, ids, strict=True)):
@@ -197,35 +182,21 @@ class PeopleCommands(LedgerBase):
                             )
                         guardian.add_dependant(person_id, c.relationship or "other", actor, at)
             except BaseException:
-                for step in reversed(undo):
-                    step()
+                self.keys.settle(ids, saved=False)
                 raise
-            return Outcome([*people, *guardians.values()], {"person_ids": [i.hex for i in ids]}, undo)
+            writes = WithEvents(
+                at=at,
+                keys=wrapped,
+                claims=[] if held else numbered,
+                holds=numbered if held else [],
+                refuse_held=not held,  # a number someone typed online is confirmed, not registered again
+            )
+            return Outcome(
+                [*people, *guardians.values()], {"person_ids": [i.hex for i in ids]}, with_events=writes
+            )
 
         result = self.run_command(command, idempotency_key, args, attempt)
         return [UUID(i) for i in result["person_ids"]]
-
-    def _claim_national_ids(self, claims: list[tuple[str, UUID]], at: datetime) -> None:
-        """Claim each national ID for its new person (one person per national ID), or raise and claim none."""
-        holders = self.keys.claim_national_ids(claims, at)
-        taken = []
-        for number, person_id in claims:
-            holder = holders.get(number)
-            if holder is None or holder == person_id:
-                continue
-            if self.exists(holder) or not self.keys.claim_is_stale(number, at):
-                self.keys.release_national_ids(claims)
-                raise DuplicateNationalId(
-                    "A person with this national ID number is already registered: look them up instead of "
-                    "registering again, or correct the number."
-                )
-            taken.append((number, holder, person_id))
-        for number, holder, person_id in taken:
-            if not self.keys.take_over_national_id(number, holder, person_id, at):
-                self.keys.release_national_ids(claims)
-                raise ConflictError(
-                    "Someone registered this national ID number at the same moment: look it up and try again."
-                )
 
     def confirm_national_id(self, *, person_id: UUID, actor: Actor, idempotency_key: str) -> None:
         """Staff saw the ID card: the number the citizen typed becomes theirs (one person per number)."""
@@ -237,14 +208,15 @@ class PeopleCommands(LedgerBase):
             held = person.pending_national_id
             if held is None or held.text is None:
                 raise RuleViolation("This person has no national ID number waiting for confirmation.")
-            claims = [(held.text, person_id)]
-            self._claim_national_ids(claims, at)
-            try:
-                person.confirm_national_id(actor=actor, at=at)
-            except BaseException:
-                self.keys.release_national_ids(claims)
-                raise
-            return Outcome([person], {})
+            person.confirm_national_id(actor=actor, at=at)
+            # The claim is written with the event (ledger.claims): refused there if the number is
+            # someone else's; this person's hold goes (others who typed the number keep theirs).
+            writes = WithEvents(
+                at=at,
+                claims=[(self.keys.national_id_digest(held.text), person_id)],
+                release_holds=[person_id],
+            )
+            return Outcome([person], {}, with_events=writes)
 
         self.run_command("confirm_national_id", idempotency_key, {"p": person_id, "actor": actor}, attempt)
 

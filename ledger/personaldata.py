@@ -25,7 +25,6 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
-from datetime import datetime, timedelta
 from pathlib import Path
 from uuid import UUID
 
@@ -42,9 +41,6 @@ from ledger.values import PersonalData
 MASTER_KEY_VARIABLE = "IMMUNIZE_MASTER_KEY"
 KEY_DIR_VARIABLE = "IMMUNIZE_KEY_DIR"
 KEY_FILE_NAME = "master.key"
-# A claim on a national ID whose person never got saved (a crash between claim and save) is stale
-# after this long and may be taken over; concurrent registrations see a fresh claim and fail.
-STALE_CLAIM = timedelta(minutes=5)
 # A cached data key is looked up again after this long, so an erasure made by another process
 # (another web worker, the CLI) takes effect here within seconds.
 RECHECK_SECONDS = 2.0
@@ -170,6 +166,10 @@ class KeyRing:
         self._recheck = recheck_seconds
         self._monotonic = monotonic
         self._lock = threading.Lock()
+        # Keys of people being registered: their events are sealed with them before the save that
+        # stores the wrapped keys (in the events' transaction, ledger.claims); never rechecked, gone
+        # when the save ends (`settle`).
+        self._pending: dict[UUID, bytes] = {}
 
     def attach(self, table: KeyTable) -> None:
         """Bind the storage (done once the event store exists)."""
@@ -198,6 +198,25 @@ class KeyRing:
         for owner, key in fresh:  # owners are new random ids: nobody else wrote a key for them
             self._remember(owner, key)
 
+    def prepare_keys(self, owners: Iterable[UUID]) -> list[tuple[UUID, bytes]]:
+        """New data keys for new people, usable at once for sealing; returns the wrapped rows the save
+        writes with the events. `settle` ends them (kept when saved, forgotten when not)."""
+        rows = []
+        for owner in owners:
+            key = AESGCM.generate_key(bit_length=256)
+            with self._lock:
+                self._pending[owner] = key
+            rows.append((owner, self.master.wrap(owner, key)))
+        return rows
+
+    def settle(self, owners: Iterable[UUID], *, saved: bool) -> None:
+        """The save of prepared keys ended: cache them if it stored them, else forget them."""
+        for owner in owners:
+            with self._lock:
+                key = self._pending.pop(owner, None)
+            if key is not None and saved:
+                self._remember(owner, key)
+
     def prefetch(self, owners: Iterable[UUID]) -> None:
         """Load the keys of many people in a few queries (a batch that seals for each of them)."""
         now = self._monotonic()
@@ -213,6 +232,9 @@ class KeyRing:
 
     def key(self, owner: UUID) -> bytes | None:
         """The person's data key, or None once erased (or never created)."""
+        pending = self._pending.get(owner)
+        if pending is not None:
+            return pending
         cached = self._cache.get(owner)
         if cached is not None and self._monotonic() - cached[1] < self._recheck:
             return cached[0]
@@ -274,35 +296,15 @@ class KeyRing:
             ) from exc
         return plain.decode("utf-8")
 
-    # national ID index
+    # national ID index (claims and holds are written with the events: ledger.claims)
 
-    def claim_national_ids(self, claims: list[tuple[str, UUID]], now: datetime) -> dict[str, UUID]:
-        """Claim each number for its person in one write; returns who holds each number afterwards."""
-        digests = {self.master.national_id_digest(number): number for number, _ in claims}
-        held = self.table.claim_many([(self.master.national_id_digest(n), p) for n, p in claims], now)
-        return {digests[digest]: holder for digest, holder in held.items()}
-
-    def release_national_ids(self, claims: list[tuple[str, UUID]]) -> None:
-        """Undo claims made for a batch that was not saved."""
-        for number, person_id in claims:
-            self.release_national_id(number, person_id)
-
-    def claim_is_stale(self, number: str, now: datetime) -> bool:
-        """True when the existing claim is older than STALE_CLAIM (its person was never saved)."""
-        at = self.table.claimed_at(self.master.national_id_digest(number))
-        return at is not None and now - at > STALE_CLAIM
-
-    def take_over_national_id(self, number: str, stale: UUID, person_id: UUID, now: datetime) -> bool:
-        """Replace a stale claim by a new one."""
-        return self.table.take_over(self.master.national_id_digest(number), stale, person_id, now)
+    def national_id_digest(self, number: str) -> bytes:
+        """The keyed hash a number is claimed or held under."""
+        return self.master.national_id_digest(number)
 
     def find_national_id(self, number: str) -> UUID | None:
         """The person registered with that number."""
         return self.table.lookup(self.master.national_id_digest(number))
-
-    def release_national_id(self, number: str, person_id: UUID) -> None:
-        """Forget the number's claim for that person (a failed save)."""
-        self.table.release(self.master.national_id_digest(number), person_id)
 
     def forget_person(self, person_id: UUID) -> None:
         """Erasure: drop the person's national ID index entry, then destroy their key (idempotent)."""

@@ -5,7 +5,9 @@ The tree tables and the functions that read and extend them are in ledger.transp
 re-exported here, so `from ledger.transparency import TreeTables` keeps working).
 
 The recorders below subclass eventsourcing's SQLite and PostgreSQL application recorders and append
-the leaves after the events' INSERT, in the same transaction: a crash leaves both or neither. On
+the leaves after the events' INSERT, in the same transaction: a crash leaves both or neither. The
+rows a registration needs with its events (data keys, national-ID claims and holds: ledger.claims) are
+written there too. On
 PostgreSQL the library's table lock already serialises writers; the head row is also updated with a
 compare-and-set on the size, so a writer that slipped past the lock aborts (IntegrityError, which
 the ledger retries) instead of forking the tree. Positions must increase with the leaf index; a
@@ -23,6 +25,7 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 from eventsourcing.utils import Environment, retry
 from psycopg.sql import SQL
 
+from ledger.claims import SqlTables, write_sql
 from ledger.transparency_tree import (
     BLOCK,
     LeafBatch,
@@ -97,6 +100,9 @@ class SQLiteTransparencyRecorder(SQLiteApplicationRecorder):
         assert ids is not None
         # The INSERT above took SQLite's write lock: the head read below is the latest committed one.
         append_leaves(_SQLiteRun(c), self.tree_tables, list(zip(ids, stored_events, strict=True)))
+        write_sql(
+            _SQLiteRun(c), SqlTables.sqlite(self.events_table_name)
+        )  # keys and claims, same transaction
         return ids
 
 
@@ -138,6 +144,7 @@ class PostgresTransparencyRecorder(PostgresApplicationRecorder):
             pipeline.sync()
             ids = list(self._fetch_ids_after_insert_events(curs, stored_events, **kwargs) or [])
             append_leaves(_PgRun(curs), self.tree_tables, list(zip(ids, stored_events, strict=True)))
+            write_sql(_PgRun(curs), SqlTables.postgres(self.datastore.schema, self.events_table_name))
         return ids
 
 

@@ -227,7 +227,11 @@ def register_at_site(backend: Backend, form: PersonForm, *, phone: str | None, s
     """Staff register a walk-in (phone optional: it links the citizen's sign-in). Refused, writing nothing,
     when the number was declared online by someone not yet confirmed (`NationalIdDeclaredOnline`): that is
     most likely the same citizen, and a second record would claim the number and leave theirs
-    unconfirmable. The same form sent again gives the same person (`desk_registration_key`)."""
+    unconfirmable. The ledger checks the numbers held online in the registration's own transaction
+    (ledger.claims), so a citizen registering at the same moment cannot slip between check and write, and
+    the CLI's registration is held to it too; the check here reads the declared-ID view first, which
+    also knows holds made before the ledger kept them. The same form sent again gives the same person
+    (`desk_registration_key`)."""
     ledger = backend.ledger
     _refuse_if_declared_online(backend, form.national_id)
     try:

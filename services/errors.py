@@ -11,6 +11,7 @@ from typing import ClassVar, Final, Literal, get_args
 from credentials.errors import CredentialError
 from keys.errors import KeysError
 from ledger.errors import LedgerError
+from ledger.errors import NationalIdDeclaredOnline as NationalIdDeclaredOnline  # checked in the ledger now
 from projections.errors import ProjectionError
 from verifier.errors import VerificationError
 
@@ -55,15 +56,6 @@ class AlreadyRegisteredToday(ServiceError):
     form was sent again after a change; one person, not a second (services.citizen.registration_key)."""
 
     code = "already_registered_today"
-    kind = "conflict"
-
-
-class NationalIdDeclaredOnline(ServiceError):
-    """Staff tried to register a walk-in with a national ID that someone declared online and staff have
-    not confirmed yet: the citizen most likely registered themselves; registering again would make a
-    second person and leave the first one's number unconfirmable (services.desk.register_at_site)."""
-
-    code = "national_id_declared_online"
     kind = "conflict"
 
 
