@@ -151,7 +151,9 @@ def serve(host: str, port: int, threads: int, workers: int, followers: bool, all
         _say("WARNING: immunize serve --allow-development: DEVELOPMENT settings, not for real people's data:")
         for problem in problems:
             _say(f"- WARNING: {problem}")
-    production = {"HSTS_SECONDS": 31_536_000}
+    # The views are brought up to date (rebuilt after a new version or web secret) before serving, with
+    # progress on stderr: no request replays the log (web/rebuilding.py).
+    production = {"HSTS_SECONDS": 31_536_000, "READ_SIDE_READY_AT_START": True}
     if workers > 1 and (settings.get("IMMUNIZE_DATABASE_URL") or "memory://").startswith("memory"):
         _say("immunize serve: several workers need a shared store: set IMMUNIZE_DATABASE_URL (PostgreSQL).")
         sys.exit(1)

@@ -28,7 +28,7 @@ from projections.operations import Operations
 from projections.people_directory import PeopleDirectory
 from projections.phone_index import PhoneIndex
 from projections.projection import ViewKeys, ViewProjection
-from projections.runner import Supervisor, catch_up
+from projections.runner import Progress, Supervisor, catch_up
 from projections.sites import SitesAndLots
 from projections.statistics import Statistics
 from projections.stock import StockView
@@ -93,9 +93,11 @@ def catch_up_views(
     names: Sequence[str] | None = None,
     *,
     keys: ViewKeys | None = None,
+    progress: Progress | None = None,
 ) -> int:
     """Bring views up to the ledger's current head, synchronously (each page decoded once); return events read."""
-    return catch_up(app, [view.open(store, keys) for view in view_classes(names, keyed=keys is not None)])
+    projections = [view.open(store, keys) for view in view_classes(names, keyed=keys is not None)]
+    return catch_up(app, projections, progress=progress)
 
 
 def rebuild(

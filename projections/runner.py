@@ -13,18 +13,70 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
 
 from eventsourcing.application import Application
 from eventsourcing.persistence import IntegrityError, Notification, Tracking
 
+from projections.errors import ProjectionError
 from projections.follow import DEFAULT_PAGE_SIZE, DEFAULT_POLL_INTERVAL, PollingFollower, open_follower
 from projections.projection import ViewKeys, ViewMovedOn, ViewNeedsKey, ViewProjection
 from projections.store import ViewStore
 
 log = logging.getLogger(__name__)
+
+
+class ViewsBehind(ProjectionError):
+    """A caller bounded how much of the log it may apply (a web request: `bounded_catch_up`) and the
+    views are further behind than that: a view rebuilt after a new version or a new web key, or a long
+    backlog. The read side is brought up to date elsewhere (at start, or in the background)."""
+
+    code = "read_side_rebuilding"
+    kind = "unavailable"
+
+
+@dataclass(frozen=True)
+class CatchUpBound:
+    """How many events a caller of `catch_up` may apply, and who to tell when the views are further
+    behind (a web request: the platform starts bringing them up to date in the background)."""
+
+    limit: int
+    on_behind: Callable[[], None] = lambda: None
+
+
+# The bound of the caller in this thread (or task); None: no bound (runners, the CLI, start-up). A web
+# request sets one, so that it never replays the log into a rebuilt view.
+_CATCH_UP_BOUND: ContextVar[CatchUpBound | None] = ContextVar("projections_catch_up_bound", default=None)
+
+
+@contextmanager
+def bounded_catch_up(bound: CatchUpBound | None) -> Iterator[None]:
+    """Within this block, `catch_up` raises ViewsBehind instead of applying more than the bound."""
+    token = _CATCH_UP_BOUND.set(bound)
+    try:
+        yield
+    finally:
+        _CATCH_UP_BOUND.reset(token)
+
+
+def set_catch_up_bound(bound: CatchUpBound | None) -> Callable[[], None]:
+    """`bounded_catch_up` for callers with separate start and end hooks (a web request's before and
+    teardown): returns the function that lifts the bound again."""
+    token = _CATCH_UP_BOUND.set(bound)
+
+    def lift() -> None:
+        try:
+            _CATCH_UP_BOUND.reset(token)
+        except ValueError:  # another context (the hooks ran apart): leave this one unbounded
+            _CATCH_UP_BOUND.set(None)
+
+    return lift
+
 
 Progress = Callable[[int, int], None]  # (position reached, events applied so far)
 
@@ -112,6 +164,13 @@ def catch_up(
     head = app.recorder.max_notification_id() if until is None else until
     positions = {p.name: p.view.max_tracking_id(app.name) or 0 for p in projections}
     position = min(positions.values(), default=0)
+    bound = _CATCH_UP_BOUND.get()
+    if bound is not None and head is not None and head - position > bound.limit:
+        bound.on_behind()
+        raise ViewsBehind(
+            f"The views are {head - position} events behind the log, more than a request may apply "
+            f"({bound.limit}): they are being brought up to date; try again in a minute."
+        )
     follower = PollingFollower(app.recorder, position, page_size=page_size, poll_interval=0)
     applied = 0
     while head is not None and position < head:

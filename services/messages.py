@@ -310,6 +310,10 @@ ERROR_MESSAGES: Final[dict[str, dict[str, str]]] = {
         "vi": "Bảng số liệu vừa được cập nhật bởi tiến trình khác. Thử lại.",
         "en": "The view was just updated by another process. Try again.",
     },
+    "read_side_rebuilding": {
+        "vi": "Dữ liệu tra cứu đang được cập nhật lại (sau khi nâng cấp hoặc đổi khóa). Vui lòng thử lại sau một phút.",
+        "en": "The read side is being rebuilt (after an upgrade or a new key): try again in a minute.",
+    },
     "view_needs_key": {
         "vi": "Bảng chỉ mục số điện thoại chỉ được dựng trong tiến trình web (cần khóa của web). Nó được dựng khi chạy `immunize serve` hoặc `immunize run`.",
         "en": "The phone index is built only by the web process (it needs the web's key). It is built by `immunize serve` or `immunize run`.",

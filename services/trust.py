@@ -4,6 +4,7 @@ HC1 string (web.pictures reads QR pictures). Signed lists are cached per process
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -222,9 +223,14 @@ def _missed(levels: tuple[tuple[str, Acceptance], ...], level: str | None, langu
     )
 
 
-def person_for_certificate(backend: Backend, hc1: str, *, now: datetime) -> str:
-    """The person id a certificate shown at the desk belongs to (an old, superseded one finds them too)."""
+def person_for_certificate(
+    backend: Backend, hc1: str, *, now: datetime, seen: Callable[[str], None] | None = None
+) -> str:
+    """The person id a certificate shown at the desk belongs to (an old, superseded one finds them too).
+    `seen` is told the certificate's UCI as soon as it is read (the desk logs its lookups by it)."""
     verdict = verify_certificate(backend, hc1, now=now, revocation=False)
+    if seen is not None and verdict.uci:
+        seen(verdict.uci)
     if not verdict.valid:
         raise CertificateNotAccepted(verdict.message, reason=verdict.reason)
     backend.read.refresh()

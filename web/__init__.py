@@ -28,7 +28,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     VIEW_STORE (the projections' view store to read), CLOCK (a callable returning an aware
     datetime: tests pass a fixed time), PASSWORD_HASHER (argon2 parameters).
     """
-    from web import i18n, roles, security
+    from web import i18n, rebuilding, roles, security
     from web.accounts import Accounts
     from web.config import load_or_create_secret, settings_from_environment
     from web.context import WebContext
@@ -101,6 +101,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["immunize_pictures"] = PictureReader(concurrent=int(decodes), wait_seconds=float(wait))
 
     roles.install(app)  # before CSRF: a caller without the role is refused before anything else
+    rebuilding.install(app)  # no request replays the log into a view (503 while they are rebuilt)
     csrf = CSRFProtect(app)
     security.install(app)
     errors.install(app)
@@ -141,4 +142,5 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         )
         app.extensions["immunize_admission"] = admission
         app.wsgi_app = admission  # type: ignore[method-assign]
+    rebuilding.prepare_at_start(app)  # `immunize serve`: the views are up to date before the first request
     return app

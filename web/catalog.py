@@ -144,18 +144,19 @@ CATALOG: dict[str, dict[str, str]] = {
     "audit.reads_site": {"vi": "Điểm tiêm", "en": "Site"},
     "audit.reads_person": {"vi": "Người được xem", "en": "Person read"},
     "audit.lookups_title": {
-        "vi": "Nhân viên tra cứu theo số CCCD hoặc số điện thoại",
-        "en": "Staff lookups by national ID or phone number",
+        "vi": "Nhân viên tra cứu theo số CCCD, số điện thoại hoặc mã QR chứng nhận",
+        "en": "Staff lookups by national ID, phone number or certificate QR",
     },
     "audit.lookups_number": {
-        "vi": "Ai đã tra cứu số này? (CCCD hoặc số điện thoại; số không được lưu)",
-        "en": "Who looked up this number? (national ID or phone; numbers are not stored)",
+        "vi": "Ai đã tra cứu số này? (CCCD, số điện thoại hoặc mã chứng nhận UVCI; số không được lưu)",
+        "en": "Who looked up this number? (national ID, phone or certificate UVCI; numbers are not stored)",
     },
     "audit.lookups_of_number": {"vi": "Các lần tra cứu số đã nhập:", "en": "Lookups of the number typed:"},
     "audit.lookups_kind": {"vi": "Tra cứu theo", "en": "Looked up by"},
     "audit.lookups_found": {"vi": "Số người tìm thấy", "en": "People found"},
     "audit.lookup_national_id": {"vi": "Số CCCD", "en": "National ID"},
     "audit.lookup_phone": {"vi": "Số điện thoại", "en": "Phone number"},
+    "audit.lookup_certificate": {"vi": "Mã QR chứng nhận", "en": "Certificate QR"},
     "otp.message": {
         "vi": "Mã xác thực tiêm chủng của bạn: {code}. Hiệu lực {minutes} phút. Không chia sẻ mã này.",
         "en": "Your immunization sign-in code: {code}. Valid {minutes} minutes. Do not share it.",

@@ -107,7 +107,12 @@ def settings_from_environment(environ: Mapping[str, str] | None = None) -> dict[
         "RATE_OTP_PER_PHONE": (3, 900),
         "RATE_OTP_PER_CLIENT": (20, 900),
         "RATE_REGISTER_PER_PHONE": (5, 3600),  # people registered (self and dependants) per phone
-        "RATE_STAFF_LOOKUPS": (60, 600),  # desk lookups by national ID or phone per staff account
+        # desk lookups (national ID, phone, certificate QR) per staff account
+        "RATE_STAFF_LOOKUPS": (60, 600),
+        # Events one request may apply when it catches the views up; beyond: 503 while the views are
+        # brought up to date in the background (web/rebuilding.py). `serve` brings them up at start.
+        "READ_SIDE_REQUEST_LIMIT": 20_000,
+        "READ_SIDE_READY_AT_START": False,
         # Staff sign-in: (free failures, longest wait in seconds); the wait doubles from 2 s.
         "SIGNIN_BACKOFF_PER_USER": (5, 900),
         "SIGNIN_BACKOFF_PER_CLIENT": (20, 3600),

@@ -5,12 +5,14 @@ A health book holds a person's identity and medical history; looking at it is an
 may ask about. Each staff read is one row (never the person's data, only their id); the auditor
 sees them at /audit/reads, newest first, or for one person.
 
-A lookup by national ID or phone number at the desk (web page or API) is an act too, found or not:
-it tells the staff member who holds a number, or who a phone reaches (a family with its children).
-Each is one row (who, when, which site, what kind, how many people it found, and a keyed digest of the
-number: `Accounts.key_for`, the web secret's HMAC, never the number), and each staff account may look up
-at most RATE_STAFF_LOOKUPS (limit, window seconds) numbers, so a desk account cannot be used to walk
-through numbers. The auditor types a number at /audit/reads to see who looked it up.
+A lookup by national ID, phone number or certificate QR at the desk (web page or API) is an act too,
+found or not: it tells the staff member who holds a number, who a phone reaches (a family with its
+children), or whose certificate this is. Each is one row (who, when, which site, what kind, how many
+people it found, and a keyed digest of the number or of the certificate's UCI: `Accounts.key_for`, the
+web secret's HMAC, never the value), and each staff account may look up at most RATE_STAFF_LOOKUPS
+(limit, window seconds) of them, all kinds together, so a desk account cannot be used to walk through
+numbers or a pile of certificates. The auditor types a number or a UCI at /audit/reads to see who looked
+it up.
 """
 
 from __future__ import annotations
@@ -47,7 +49,7 @@ SCHEMA = (
     "CREATE INDEX IF NOT EXISTS web_staff_lookups_at ON web_staff_lookups (at)",
 )
 
-LookupKind = Literal["national_id", "phone"]
+LookupKind = Literal["national_id", "phone", "certificate"]
 
 
 @dataclass(frozen=True)
@@ -143,10 +145,13 @@ def record_read(person_id: str) -> None:
 
 def lookup_digest(kind: LookupKind, value: str) -> str:
     """The keyed digest a number is logged under: a phone in its one national form (any typed form of
-    one number is one digest), a national ID as typed without spaces."""
+    one number is one digest), a national ID as typed without spaces, a certificate by its UCI (upper
+    case, without the "URN:UVCI:" prefix), or by its HC1 text when no UCI could be read from it."""
     from web.context import ctx
 
     text = "".join(str(value).split())
+    if kind == "certificate":
+        text = text.upper().removeprefix("URN:UVCI:")
     if kind == "phone":
         with suppress(LedgerError):  # not a mobile number: logged as typed (the lookup refuses it)
             text = normalise_phone(text)
@@ -155,9 +160,11 @@ def lookup_digest(kind: LookupKind, value: str) -> str:
 
 @dataclass
 class Lookup:
-    """How many people a lookup found (0 until the lookup says otherwise)."""
+    """How many people a lookup found (0 until the lookup says otherwise), and what it looked up when
+    that is known only once read (a certificate's UCI; otherwise the value `staff_lookup` was given)."""
 
     found: int = 0
+    value: str = ""
 
 
 @contextmanager
@@ -176,8 +183,9 @@ def staff_lookup(kind: LookupKind, value: str) -> Iterator[Lookup]:
     accounts.hit(
         "staff-lookup:" + accounts.key_for("staff", who.subject), int(limit), int(window), now.timestamp()
     )
-    lookup = Lookup()
+    lookup = Lookup(value=value)
     try:
         yield lookup
     finally:
-        readlog().record_lookup(who, kind, lookup_digest(kind, value), lookup.found, now)
+        if lookup.value:  # empty: the form sent nothing to look up (a picture with no QR code, say)
+            readlog().record_lookup(who, kind, lookup_digest(kind, lookup.value), lookup.found, now)

@@ -207,11 +207,15 @@ def find() -> Response:
             people = desk.find_by_phone(backend, str(data["phone"]))
             lookup.found = len(people)
         return jsonify({"people": [p.as_json() for p in people]})
-    else:
+    else:  # a certificate: logged and rate-limited like the numbers (by its UCI, never in clear)
         hc1 = str(data.get("hc1", "")).strip()
         if not hc1 or len(hc1) > MAX_HC1_LENGTH:
             raise BadInput("send national_id or hc1", key="error.hc1_missing")
-        person_id = trust.person_for_certificate(backend, hc1, now=ctx().clock())
+        with staff_lookup("certificate", hc1) as lookup:
+            person_id = trust.person_for_certificate(
+                backend, hc1, now=ctx().clock(), seen=lambda uci: setattr(lookup, "value", uci)
+            )
+            lookup.found = 1
     return jsonify({"id": person_id})
 
 

@@ -80,9 +80,17 @@ def erase(person_id: str) -> WerkzeugResponse | tuple[str, int]:
 def reads() -> str:
     """Who read which health book when: newest first, or for one person id (typed, so POST)."""
     person_id = (request.form.get("person_id") or "").strip() if request.method == "POST" else ""
-    number = (request.form.get("number") or "").strip()[:20] if request.method == "POST" else ""
-    # Who looked up a number: the digests it may have been logged under (typed as a phone or an ID).
-    digests = (lookup_digest("phone", number), lookup_digest("national_id", number)) if number else ()
+    number = (request.form.get("number") or "").strip()[:80] if request.method == "POST" else ""
+    # Who looked up a number: the digests it may have been logged under (a phone, an ID or a UCI).
+    digests = (
+        (
+            lookup_digest("phone", number),
+            lookup_digest("national_id", number),
+            lookup_digest("certificate", number),
+        )
+        if number
+        else ()
+    )
     return render_template(
         "audit_reads.html",
         reads=readlog().recent(person_id=person_id),

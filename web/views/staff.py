@@ -64,8 +64,14 @@ def find() -> tuple[str, int] | WerkzeugResponse:
                 site = desk.site(backend, me().site_id)
                 return render_template("staff_desk.html", site=site, error="", found=found), 200
             person_id = found[0].id
-        else:
-            person_id = trust.person_for_certificate(backend, read_certificate_input(), now=ctx().clock())
+        else:  # a certificate QR: logged and rate-limited like the numbers (by its UCI, never in clear)
+            with staff_lookup("certificate", "") as lookup:
+                hc1 = read_certificate_input()
+                lookup.value = hc1
+                person_id = trust.person_for_certificate(
+                    backend, hc1, now=ctx().clock(), seen=lambda uci: setattr(lookup, "value", uci)
+                )
+                lookup.found = 1
     except USER_ERRORS as exc:
         site = desk.site(backend, me().site_id)
         status = 429 if status_for(exc) == 429 else 404
