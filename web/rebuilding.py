@@ -52,6 +52,7 @@ def install(app: Flask) -> None:
         platform = ctx().platform
         if platform.catching_up is not None and request.endpoint not in OPEN_WHILE_REBUILDING:
             return rebuilding_response()
+
         def behind() -> None:
             platform.catch_up_in_background(say)
 
