@@ -183,7 +183,8 @@ def registrations(site_id: str) -> Response:
 @api.post("/campaign/sites/<site_id>/plan")
 @allow(Role.STAFF, Role.PROVINCE)
 def plan(site_id: str) -> Response:
-    planned = service().plan_day(site_id, _day(_body().get("date")), actor=staff_actor(site_id))
+    actor = staff_actor(site_id)  # who may plan this site, before anything of the request is read
+    planned = service().plan_day(site_id, _day(_body().get("date")), actor=actor)
     return jsonify(planned.as_json())
 
 
