@@ -95,7 +95,8 @@ PATHS: dict[str, dict[str, Any]] = {
             "Find a person by national ID or certificate ({id}), or everyone a phone reaches ({people}); "
             "a national ID only declared online, not yet confirmed against the card, answers "
             "{people, national_id_confirmed: false} (check the card, then POST .../id-card/confirm); "
-            "lookups by number are logged for the auditor (a keyed digest, never the number) and rate-limited",
+            "every lookup (number or certificate) is logged for the auditor (a keyed digest of the number or "
+            "UCI, never the value) and rate-limited (429)",
             "staff",
             body={"national_id": S, "phone": S, "hc1": S},
         )
