@@ -137,29 +137,40 @@ def write_sql(run: Run, tables: SqlTables) -> None:
 
 
 def _claim_sql(run: Run, tables: SqlTables, writes: WithEvents) -> None:
+    """Claim every number (one INSERT for all), then read who holds each in a few queries (a batch of
+    500 registrations costs a handful of statements, not one per person)."""
     at = writes.at.isoformat()
     run.many(
         f"INSERT INTO {tables.claims} (digest, person_id, claimed_at) VALUES (?, ?, ?) "
         "ON CONFLICT (digest) DO NOTHING",
         [(digest, person_id.hex, at) for digest, person_id in writes.claims],
     )
-    for digest, person_id in writes.claims:
-        rows = run.query(f"SELECT person_id FROM {tables.claims} WHERE digest = ?", (digest,))
-        holder = UUID(str(rows[0][0]))
-        if holder != person_id:
-            saved = run.query(
-                f"SELECT 1 FROM {tables.events} WHERE originator_id = ? LIMIT 1",
-                (tables.owner_param(holder),),
-            )
-            if saved:
-                raise taken()
-            # A claim left by the code before this change (written before its save, which never came).
-            run.many(
-                f"UPDATE {tables.claims} SET person_id = ?, claimed_at = ? WHERE digest = ? AND person_id = ?",
-                [(person_id.hex, at, digest, holder.hex)],
-            )
-        if writes.refuse_held and run.query(
-            f"SELECT 1 FROM {tables.holds} WHERE digest = ? AND person_id <> ? LIMIT 1",
-            (digest, person_id.hex),
-        ):
-            raise declared_online()
+    mine = {bytes(digest): person_id for digest, person_id in writes.claims}
+    for digest, holder_hex in _rows_for(run, f"SELECT digest, person_id FROM {tables.claims}", list(mine)):
+        holder, person_id = UUID(str(holder_hex)), mine[digest]
+        if holder == person_id:
+            continue
+        saved = run.query(
+            f"SELECT 1 FROM {tables.events} WHERE originator_id = ? LIMIT 1", (tables.owner_param(holder),)
+        )
+        if saved:
+            raise taken()
+        # A claim left by the code before this change (written before its save, which never came).
+        run.many(
+            f"UPDATE {tables.claims} SET person_id = ?, claimed_at = ? WHERE digest = ? AND person_id = ?",
+            [(person_id.hex, at, digest, holder.hex)],
+        )
+    if writes.refuse_held:
+        for digest, holder_hex in _rows_for(run, f"SELECT digest, person_id FROM {tables.holds}", list(mine)):
+            if UUID(str(holder_hex)) != mine[digest]:
+                raise declared_online()
+
+
+def _rows_for(run: Run, select: str, digests: list[bytes]) -> list[tuple[bytes, object]]:
+    """`select ... WHERE digest IN (...)` in chunks of 500; digests as bytes."""
+    rows: list[tuple[bytes, object]] = []
+    for start in range(0, len(digests), 500):
+        chunk = digests[start : start + 500]
+        marks = ", ".join("?" * len(chunk))
+        rows.extend((bytes(r[0]), r[1]) for r in run.query(f"{select} WHERE digest IN ({marks})", chunk))
+    return rows
