@@ -336,12 +336,22 @@ COMMANDS: list[click.Command] = [demo, person, dose]
     "--actor", "actor_id", default="cli", show_default=True, help="Who erases (kept with the erasure)."
 )
 @click.option("--role", type=click.Choice(["admin", "province_officer"]), default="admin", show_default=True)
+@click.option(
+    "--actor-province",
+    "actor_province",
+    default=None,
+    envvar="IMMUNIZE_ACTOR_PROVINCE",
+    help="The province officer's province (GSO code): they erase only people of that province.",
+)
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation (scripts).")
-def person_erase(person_id: str, reason: str, actor_id: str, role: str, yes: bool) -> None:
+def person_erase(
+    person_id: str, reason: str, actor_id: str, role: str, actor_province: str | None, yes: bool
+) -> None:
     """Erase a person's personal data for good (crypto-shredding); counts and dose facts stay.
 
     Asks you to type the person id again unless --yes. The erasure is an event in the ledger with
-    who, when and why; every running server stops showing the person within seconds.
+    who, when and why; every running server stops showing the person within seconds. A province
+    officer (--role province_officer) erases only in their --actor-province, and nobody without one.
     """
     try:
         pid = uuid.UUID(person_id)
@@ -357,7 +367,7 @@ def person_erase(person_id: str, reason: str, actor_id: str, role: str, yes: boo
         ledger.erase_person(
             person_id=pid,
             reason=reason,
-            actor=_actor(actor_id, role, None),
+            actor=Actor(actor_id, Role(role), None, (actor_province or "").strip() or None),
             idempotency_key=f"cli-erase:{pid}",
         )
     click.echo(f"Person {pid} erased.")

@@ -124,13 +124,17 @@ class CorrectionCommands(LedgerBase):
         )
 
     def erase_person(self, *, person_id: UUID, reason: str, actor: Actor, idempotency_key: str) -> None:
-        """Erase a person: record the erasure, then destroy their key and national ID index entry."""
+        """Erase a person: record the erasure, then destroy their key and national ID index entry.
+
+        A province officer erases only people of their own province (an officer without a province
+        erases nobody), checked here against the person's record like every other province limit."""
         person_id = checks.as_uuid(person_id, "person")
         why = checks.text(reason, "reason", 500)
         permissions.require_eraser(actor)
 
         def attempt(at: datetime) -> Outcome:
             person = self.get_person(person_id)
+            permissions.require_in_province(actor, person.province_code)
             person.erase(reason=why, actor=actor, at=at)
             return Outcome([person], {})
 

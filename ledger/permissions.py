@@ -142,7 +142,8 @@ def require_follow_up_recorder(actor: Actor) -> None:
 
 
 def require_eraser(actor: Actor) -> None:
-    """Erasure: an administrator, a province officer or the system."""
+    """Erasure: an administrator, a province officer (of the person's province: `require_in_province`,
+    checked by the command against the person) or the system."""
     if actor.role not in ERASERS:
         raise NotPermitted("Only an administrator or province officer may erase a person.")
 

@@ -156,6 +156,14 @@ PATHS: dict[str, dict[str, Any]] = {
         )
     },
     "/province": {"get": _op("The province's sites and lots", "province")},
+    "/province/people/{person_id}/erase": {
+        "post": _op(
+            "Erase a person of the officer's province (confirm: erase; the reason is kept)",
+            "province",
+            params=PERSON,
+            body={"reason": S, "confirm": S},
+        )
+    },
     "/operations": {"get": _op("The operations view with projection lag", "response")},
     "/audit": {"get": _op("Checkpoints and the last verification", "auditor")},
     # ---- campaign operations (issue 13) ----

@@ -7,7 +7,8 @@ seconds (ledger.personaldata rechecks cached keys). National ID numbers travel o
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, jsonify, redirect, render_template, request, url_for
+from flask.wrappers import Response
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from ledger.records import PersonRecord
@@ -73,6 +74,23 @@ def erase(person_id: str) -> WerkzeugResponse | tuple[str, int]:
         return _page(person_id, message_for(exc), 400)
     confirm("done.erased")
     return redirect(url_for("privacy.person", person_id=person_id))
+
+
+@bp.post("/api/v1/province/people/<person_id>/erase")
+@allow(Role.PROVINCE)
+def api_erase(person_id: str) -> tuple[Response, int]:
+    """Erase a person of the officer's province: {"reason": "...", "confirm": "erase"} (both required,
+    as on the page). The province limit is the ledger's; another province's person is "not found"."""
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise BadInput("send a JSON object", key="error.json_expected")
+    reason = str(data.get("reason") or "").strip()
+    if data.get("confirm") != "erase":
+        raise BadInput(key="error.erase_confirm")
+    if not reason:
+        raise BadInput(key="error.erase_reason")
+    privacy.erase(ctx().backend.ledger, person_id, officer(), reason=reason)
+    return jsonify({"person_id": person_id, "erased": True}), 200
 
 
 @bp.route("/audit/reads", methods=["GET", "POST"])

@@ -88,6 +88,7 @@ EXPECTED: dict[str, set[str]] = {
     "api.desk_id_card_confirm": {"staff"},
     "privacy.person": {"province"},
     "privacy.erase": {"province"},
+    "privacy.api_erase": {"province"},
     "api.operations": {"response"},
     "api.audit": {"auditor"},
     # campaign operations (issue 13); the SMS gateway's inbound route checks its own shared secret

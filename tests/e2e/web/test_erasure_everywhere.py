@@ -97,7 +97,7 @@ def test_after_erasure_the_wrapped_key_is_not_left_in_the_sqlite_files(
     ledger.erase_person(
         person_id=person_id,
         reason="the person asked (test)",
-        actor=Actor("officer", LedgerRole.PROVINCE_OFFICER),
+        actor=Actor("officer", LedgerRole.PROVINCE_OFFICER, province_code="01"),
         idempotency_key="erase-xoa",
     )
     on_disk = b"".join(
