@@ -813,6 +813,15 @@ LOOK_AHEAD_DAYS = 14  # how far the priority list and the move page look for the
 _ORDER = "CASE WHEN dose_number >= 2 THEN 0 ELSE 1 END, priority_rank, queued_at, registration_id"
 
 
+# What the cut-off estimate counts (said with it in the API; the page says it in the reader's language).
+ESTIMATE_BASIS = (
+    "The planner run ahead on today's data: free places of the ward's open sites (sessions not yet over), "
+    "each site's doses in stock of the products the waiting doses may use (a later dose the previous "
+    "dose's product or an allowed mix, after its interval), in planning order. An estimate: the "
+    "province's planning decides."
+)
+
+
 def shown_count(n: int) -> int | None:
     """A count as public output shows it: None stands for 1 to 4 (suppressed), else the count."""
     return None if 0 < n < SMALL_COUNT else n
@@ -835,10 +844,12 @@ class PriorityList:
     ward: str
     groups: list[tuple[int, str, int]]  # (rank, group code, waiting): raw, suppress before showing
     waiting: int
-    next_day: str | None  # the next day with free places at an open site of the ward (None: none soon)
-    free_places: int  # free places on that day
-    cutoff: Cutoff | None  # None: everyone waiting and due fits in those places
+    next_day: str | None  # the next day with places that can be given (None: none in the look-ahead)
+    free_places: int  # places free on that day in sessions not yet over
+    cutoff: Cutoff | None  # the last person that day's places reach (None: everyone fits, or nobody)
     later_doses: int  # waiting people due for a second or later dose (they come first)
+    usable_places: int = 0  # of the free places, those with a dose in stock of a product the queue needs
+    everyone_fits: bool = True  # every waiting person due by next_day gets a place that day
 
     @property
     def cutoff_rank(self) -> int | None:
@@ -871,7 +882,10 @@ class PriorityList:
             if shown_count(self.later_doses) is not None
             else "<5",
             "next_day": self.next_day,
-            "places_next_day": self.free_places,
+            "places_next_day": self.usable_places,
+            "free_places_next_day": self.free_places,
+            "everyone_fits": self.everyone_fits,
+            "estimate_basis": ESTIMATE_BASIS,
             "cutoff": None
             if cut is None
             else {
@@ -988,10 +1002,9 @@ def session_places(
     return found
 
 
-def priority_list(store: ViewStore, ward: str, day: date) -> PriorityList:
-    """The public list for a ward from `day`: counts per group, and how far the next day with free
-    places reaches in the queue, in planning order (later doses, then rank, then registration time),
-    among those due by then. No ids, names or numbers leave this function."""
+def priority_counts(store: ViewStore, ward: str) -> tuple[list[tuple[int, str, int]], int, int]:
+    """A ward's waiting people per priority group (rank, group, count), in all, and those due for a
+    second or later dose: raw counts (suppress small ones before showing). No ids leave here."""
     regs = _t(store, "campaign_registrations")
     rows = _rows(
         store,
@@ -1003,36 +1016,33 @@ def priority_list(store: ViewStore, ward: str, day: date) -> PriorityList:
     later = _rows(
         store, f"SELECT count(*) FROM {regs} WHERE status = 'waiting' AND ward = ? AND dose_number >= 2", ward
     )
-    later_doses = int(later[0][0]) if later else 0
-    waiting = sum(n for _, _, n in groups)
-    ward_sites = [s for s in sites(store, ward=ward) if s.status == "open"]
-    start = date.fromordinal(
-        day.toordinal() + 1
-    )  # today's list is already set: the next day is from tomorrow
-    places = session_places(store, ward_sites, start, date.fromordinal(start.toordinal() + LOOK_AHEAD_DAYS))
-    if not places:
-        return PriorityList(ward, groups, waiting, None, 0, None, later_doses)
-    next_day = places[0].day
-    free = sum(p.free for p in places if p.day == next_day)
-    reached = _rows(
+    return groups, sum(n for _, _, n in groups), int(later[0][0]) if later else 0
+
+
+def ward_queue(store: ViewStore, ward: str) -> list[tuple[str | None, Candidate]]:
+    """Every waiting registration of a ward, due or not, with its preferred site (or None): the input
+    of the ward's estimate (services.queue_estimate), which runs the planner over the coming days."""
+    rows = _rows(
         store,
-        f"SELECT dose_number, priority_rank, priority_group, queued_at FROM {regs} "
-        f"WHERE status = 'waiting' AND ward = ? AND due_on <= ? ORDER BY {_ORDER} LIMIT 1 OFFSET ?",
+        "SELECT registration_id, person_id, dose_number, priority_rank, queued_at, due_on, previous_product, "
+        f"site_id FROM {_t(store, 'campaign_registrations')} WHERE status = 'waiting' AND ward = ?",
         ward,
-        next_day,
-        free - 1,
     )
-    beyond = _rows(
-        store,
-        f"SELECT count(*) FROM {regs} WHERE status = 'waiting' AND ward = ? AND due_on <= ?",
-        ward,
-        next_day,
-    )
-    cutoff: Cutoff | None = None
-    if reached and int(beyond[0][0]) > free:
-        number, rank, group, queued = reached[0]
-        cutoff = Cutoff(int(number) >= 2, int(rank), str(group), _vn_day(str(queued)))
-    return PriorityList(ward, groups, waiting, next_day, free, cutoff, later_doses)
+    return [
+        (
+            str(r[7]) if r[7] else None,
+            Candidate(
+                UUID(str(r[0])),
+                UUID(str(r[1])),
+                int(r[2]),
+                int(r[3]),
+                datetime.fromisoformat(str(r[4])),
+                date.fromisoformat(str(r[5])),
+                str(r[6]) if r[6] else None,
+            ),
+        )
+        for r in rows
+    ]
 
 
 def _vn_day(moment: str) -> str:

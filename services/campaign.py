@@ -56,6 +56,7 @@ from projections import campaign_queries as q
 from projections.registry import catch_up_views
 from projections.store import ViewStore
 from services.province_planning import ProvinceDay, plan_province
+from services.queue_estimate import WardReach, vietnam_time, ward_reach
 from services.sms_cancel import cancel_by_sms
 from services.sms_gateways import Gateway, GatewayUnavailable, Sms
 from services.stock import StockService
@@ -142,8 +143,9 @@ class QueuePlace:
     registration: q.RegistrationRow
     position: int | None
     waiting: int
-    next_day: str | None
-    in_next_day: bool
+    next_day: str | None  # the ward's next day with places that can be given
+    in_next_day: bool  # the planner, run ahead, reaches this person on that day
+    expected_day: str | None = None  # the day the planner, run ahead, reaches them (None: not in 2 weeks)
 
 
 @dataclass(frozen=True)
@@ -715,24 +717,42 @@ class CampaignService:
 
     def queue_places(self, person_id: UUID) -> list[QueuePlace]:
         """A person's registrations with their place in their ward's queue (1 = next), how many wait
-        there, and whether the next day's places reach them (an estimate: planning decides)."""
+        there, and the day the planner, run ahead over places and stock, reaches them (an estimate:
+        services.queue_estimate; planning decides)."""
         self.refresh()
-        today = self.ledger.today()
         found = []
-        lists: dict[str, q.PriorityList] = {}
         for r in q.registrations_of_person(self.store, person_id):
             ahead = q.queue_position(self.store, r.registration_id)
             if ahead is None:
                 found.append(QueuePlace(r, None, 0, None, False))
                 continue
-            if r.ward not in lists:
-                lists[r.ward] = q.priority_list(self.store, r.ward, today)
-            ward = lists[r.ward]
-            reached = ward.next_day is not None and ahead < ward.free_places and r.due_on <= ward.next_day
+            # Look from today to two weeks past the day the dose falls due (a second dose weeks ahead).
+            late = max(0, (date.fromisoformat(r.due_on) - self.ledger.today()).days)
+            reach = self._reach(r.ward, until=UUID(r.registration_id), days=late + q.LOOK_AHEAD_DAYS)
+            next_day = reach.next_day
+            day = reach.expected.get(UUID(r.registration_id))
             found.append(
-                QueuePlace(r, ahead + 1, q.waiting_in_ward(self.store, r.ward), ward.next_day, reached)
+                QueuePlace(
+                    r,
+                    ahead + 1,
+                    q.waiting_in_ward(self.store, r.ward),
+                    next_day.day.isoformat() if next_day else None,
+                    day is not None and next_day is not None and day == next_day.day,
+                    day.isoformat() if day else None,
+                )
             )
         return found
+
+    def _reach(self, ward: str, *, until: UUID | None = None, days: int = q.LOOK_AHEAD_DAYS) -> WardReach:
+        return ward_reach(
+            self.store,
+            self.ledger.reference,
+            ward,
+            today=self.ledger.today(),
+            now_time=vietnam_time(self.ledger.now()),
+            until=until,
+            days=days,
+        )
 
     # ---- stock and the public list ---------------------------------------------------------------
 
@@ -748,10 +768,25 @@ class CampaignService:
         return q.lots_at(self.store, _uuid(site_id, "site"), self.ledger.today())
 
     def priority_list(self, ward_code: str) -> q.PriorityList:
-        """The public list of a ward: counts per group and the cut-off of the next day's places."""
+        """The public list of a ward: counts per group, and how far the next day's places with vaccine
+        in stock reach (services.queue_estimate)."""
         ward = self.ledger.reference.ward(ward_code)
         self.refresh()
-        return q.priority_list(self.store, ward.code, self.ledger.today())
+        groups, waiting, later_doses = q.priority_counts(self.store, ward.code)
+        reach = self._reach(ward.code)
+        day = reach.next_day
+        first = reach.days[0] if reach.days else None  # places, even when no vaccine suits the queue
+        return q.PriorityList(
+            ward.code,
+            groups,
+            waiting,
+            day.day.isoformat() if day else None,
+            day.free_places if day else (first.free_places if first else 0),
+            reach.cutoff(self.ledger.reference),
+            later_doses,
+            day.usable_places if day else 0,
+            reach.everyone_fits,
+        )
 
     # ---- messages --------------------------------------------------------------------------------
 

@@ -25,9 +25,11 @@ import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date
 from uuid import UUID
 
 from ledger.application import Ledger
+from ledger.domainmodel import Person
 from ledger.errors import IdempotencyKeyReused
 from ledger.phone import normalise_phone
 from ledger.values import Actor, Role
@@ -241,3 +243,28 @@ def declare_health(
         actor=actor,
         idempotency_key=idempotency_key or declaration_key(ledger, person_id, form, actor),
     )
+
+
+@dataclass(frozen=True)
+class NextDose:
+    """A person's next primary-series dose when they have no registration for it yet."""
+
+    number: int
+    product: str  # the previous dose's product (the next one is the same, or an allowed mix)
+    due_on: date
+    interval_days: int  # `Reference.min_days_between` of the product: the one interval rule
+
+
+def next_dose(ledger: Ledger, person: Person) -> tuple[NextDose | None, int]:
+    """(the next primary dose and when it falls due, or None; the doses of a completed primary series,
+    or 0). The due day is the ledger's own (`next_dose`: the day the daily job registers the person)."""
+    number, previous, earliest = ledger.next_dose(person)
+    if previous is None or earliest is None:
+        return None, 0
+    vaccine = ledger.reference.vaccines.get(previous)
+    if vaccine is None:
+        return None, 0
+    if number > vaccine.doses_in_primary_series:
+        return None, vaccine.doses_in_primary_series
+    interval = ledger.reference.min_days_between(previous, previous) or 0
+    return NextDose(number, previous, earliest, interval), 0

@@ -93,13 +93,27 @@ CAMPAIGN_CATALOG: dict[str, dict[str, str]] = {
         "en": "Place in the queue: {position} of {waiting} people waiting in {ward}.",
     },
     "campaign.due_from": {"vi": "Đến hạn tiêm từ {day}.", "en": "Due from {day}."},
-    "campaign.in_next_day": {
-        "vi": "Dự kiến có lịch trong ngày tiêm tới ({day}); tin nhắn sẽ báo giờ và địa điểm.",
-        "en": "Expected to be booked on the next day ({day}); a message will give the time and place.",
+    "campaign.expected_on": {
+        "vi": "Dự kiến có lịch ngày {day} (ước tính theo chỗ trống và số liều vắc xin còn); tin nhắn sẽ báo giờ "
+        "và địa điểm.",
+        "en": "Expected to be booked on {day} (an estimate from free places and doses in stock); a message will "
+        "give the time and place.",
     },
-    "campaign.after_next_day": {
-        "vi": "Ngày tiêm tới ({day}) chưa đến lượt bạn; bạn sẽ nhận tin nhắn khi có lịch.",
-        "en": "The next day ({day}) does not reach you yet; a message will come when you are booked.",
+    "campaign.not_expected_soon": {
+        "vi": "Trong 2 tuần kể từ ngày đến hạn chưa có chỗ với vắc xin phù hợp đến lượt bạn; bạn sẽ nhận tin "
+        "nhắn khi có lịch.",
+        "en": "No place with a suitable vaccine reaches you within 2 weeks of your due day; a message will come "
+        "when you are booked.",
+    },
+    "campaign.next_dose_due": {
+        "vi": "Mũi {number} đến hạn từ {day} ({product}: cách mũi trước ít nhất {days} ngày). Đến ngày đó hệ "
+        "thống tự đăng ký và nhắn tin cho bạn; bạn cũng có thể đăng ký ngay bên dưới.",
+        "en": "Dose {number} is due from {day} ({product}: at least {days} days after the previous dose). On "
+        "that day you are registered and told by message; you can also register now below.",
+    },
+    "campaign.series_complete": {
+        "vi": "Đã tiêm đủ {count} mũi cơ bản.",
+        "en": "Primary series complete ({count} doses).",
     },
     "campaign.see_priority_list": {
         "vi": "Xem danh sách ưu tiên của phường/xã",
@@ -204,8 +218,30 @@ CAMPAIGN_CATALOG: dict[str, dict[str, str]] = {
     },
     "campaign.choose_ward": {"vi": "Chọn phường/xã", "en": "Choose the ward"},
     "campaign.next_day_places": {
-        "vi": "Ngày tiêm tới: {day}, còn {places} chỗ.",
-        "en": "Next vaccination day: {day}, {places} places.",
+        "vi": "Ngày tiêm tới: {day}, {usable} chỗ có vắc xin phù hợp (trên {free} chỗ trống).",
+        "en": "Next vaccination day: {day}, {usable} places with a suitable vaccine (of {free} free places).",
+    },
+    "campaign.no_vaccine_soon": {
+        "vi": "Các điểm tiêm của phường/xã còn chỗ trống, nhưng trong 2 tuần tới không còn vắc xin phù hợp với "
+        "mũi mà người đang chờ cần.",
+        "en": "The ward's sites have free places, but no vaccine suiting the doses people wait for in the next "
+        "2 weeks.",
+    },
+    "campaign.nobody_reached": {
+        "vi": "Chưa ai đang chờ được xếp trong ngày này (vắc xin còn không hợp với mũi họ cần, hoặc chưa đủ "
+        "khoảng cách giữa hai mũi).",
+        "en": "Nobody waiting is expected to be booked that day (the vaccine in stock does not suit their dose, "
+        "or their interval has not passed).",
+    },
+    "campaign.estimate_basis": {
+        "vi": "Cách ước tính: chạy thử kế hoạch với dữ liệu hôm nay: chỗ trống của các buổi tiêm chưa kết thúc "
+        "ở các điểm tiêm đang mở của phường/xã, số liều còn trong kho của từng điểm đúng loại vắc xin mà mũi "
+        "tiếp theo của người chờ cần (mũi 2 cùng loại mũi 1 hoặc loại được phép phối hợp, đủ khoảng cách), "
+        "theo thứ tự xếp lịch. Lịch thực tế do tỉnh lập.",
+        "en": "How this is estimated: the planner run ahead on today's data: free places in sessions not yet "
+        "over at the ward's open sites, each site's doses in stock of the vaccine each waiting person's next "
+        "dose needs (a second dose the first dose's vaccine or an allowed mix, after its interval), in "
+        "planning order. The province's planning decides.",
     },
     "campaign.cutoff_group": {
         "vi": "Dự kiến đến nhóm {rank} ({group}), người đăng ký đến ngày {registered}.",

@@ -52,13 +52,14 @@ class RegistrationCommands(CampaignBase):
     """Register for a dose, withdraw, and register next doses as they fall due."""
 
     def next_dose(self, person: Person) -> tuple[int, str | None, date | None]:
-        """The next dose's number, the previous dose's product, and the earliest day it may be given."""
+        """The next dose's number, the previous dose's product, and the earliest day it may be given:
+        the product's interval by the one rule, `Reference.min_days_between` (a mix may wait longer:
+        the planner adds `extra_wait_days` for the product it books)."""
         doses = person.active_doses
         if not doses:
             return 1, None, None
         last = doses[-1]
-        vaccine = self.reference.vaccines.get(last.product)
-        interval = vaccine.min_interval_days if vaccine and vaccine.min_interval_days else 0
+        interval = self.reference.min_days_between(last.product, last.product) or 0
         return len(doses) + 1, last.product, last.administered_on + timedelta(days=interval)
 
     def register_for_vaccination(

@@ -439,15 +439,18 @@ def _visits(s: CampaignService, person_id: UUID) -> list[Visit]:
                 a.status,
             )
         )
-    return found
+    return sorted(found, key=lambda v: (v.day, v.start))
 
 
 @pages.app_template_global("upcoming_visits")
 def upcoming_visits(person_id: str) -> list[Visit]:
-    """Template global: a family member's booked or arrived appointments (the health book shows the next
-    one); empty when the campaign has none for them."""
+    """Template global: a family member's booked or arrived appointments from today on, soonest first
+    (the health book shows the next one); empty when the campaign has none for them. A past day's
+    appointment not yet closed by the daily job is not "upcoming"."""
     try:
-        return _visits(service(), UUID(str(person_id)))
+        s = service()
+        today = s.ledger.today()
+        return [v for v in _visits(s, UUID(str(person_id))) if v.day >= today]
     except ValueError:
         return []
 
@@ -472,9 +475,12 @@ def _citizen_page(person_id: str, *, error: str = "", field: str = "", status: i
     places = s.queue_places(pid)
     home, wards = _places(s, pid)
     open_registration = any(p.registration.status in ("waiting", "booked") for p in places)
+    upcoming, series_done = citizen.next_dose(s.ledger, s.ledger.get_person(pid))
     return render_template(
         "campaign_citizen.html",
         person=who,
+        next_dose=upcoming,
+        series_done=series_done,
         visits=_visits(s, pid),
         places=places,
         groups=groups,

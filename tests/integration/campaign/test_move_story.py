@@ -161,8 +161,12 @@ def test_the_public_priority_list_suppresses_small_counts_and_estimates_the_cuto
     assert body["groups"][1]["waiting"] == "<5"  # 2 people: not shown
     assert body["waiting"] is None
     assert body["waiting_at_least"] == 7
-    assert body["next_day"] == MONDAY.isoformat()
+    # Sunday 10:00 in Viet Nam: today's sessions are not over, and the planner may still book today.
+    today = s.ledger.today().isoformat()
+    assert body["next_day"] == today
     assert body["places_next_day"] == 3
+    assert body["free_places_next_day"] == 3
+    assert "stock" in body["estimate_basis"]
     assert body["cutoff"]["rank"] == found.groups[0][0]  # 3 places end among the health workers
     assert body["cutoff"]["registered_on"] == "2021-08-01"
     text = str(body)
@@ -173,4 +177,11 @@ def test_the_public_priority_list_suppresses_small_counts_and_estimates_the_cuto
     assert places[0].position == 4
     assert places[0].waiting == 8
     assert not places[0].in_next_day
+    assert places[0].expected_day == MONDAY.isoformat()  # the planner, run ahead, reaches them Monday
     assert s.service.queue_places(s.people[0])[0].in_next_day
+    assert s.service.queue_places(s.people[0])[0].expected_day == today
+    # At 17:00 today's sessions are over: the next day is Monday.
+    s.clock.now = s.clock.now.replace(hour=10)  # 17:00 in Viet Nam
+    later = s.service.priority_list("00001")
+    assert later.next_day == MONDAY.isoformat()
+    assert s.service.queue_places(s.people[3])[0].expected_day == (MONDAY + timedelta(days=1)).isoformat()
