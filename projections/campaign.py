@@ -243,6 +243,17 @@ class CampaignView(ViewProjection):
     def _on_fulfilled(self, e: Registration.Fulfilled, batch: Batch) -> None:
         self._registration(batch, e, "done", str(e.appointment_id) if e.appointment_id else None)
 
+    @handles(Registration.Transferred)
+    def _on_transferred(self, e: Registration.Transferred, batch: Batch) -> None:
+        # Another ward's queue from now on; the priority and registration time stay.
+        batch.execute(
+            f"UPDATE {self.t('registrations')} SET ward = ?, province = ?, site_id = ? WHERE registration_id = ?",
+            e.ward_code,
+            e.province_code,
+            str(e.site_id) if e.site_id else None,
+            str(e.originator_id),
+        )
+
     @handles(Registration.Renewed)
     def _on_renewed(self, e: Registration.Renewed, batch: Batch) -> None:
         batch.execute(

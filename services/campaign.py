@@ -521,6 +521,33 @@ class CampaignService:
             idempotency_key=_key("move", a.appointment_id, site_id, the_day, session),
         )
 
+    def transfer_registration(
+        self,
+        registration_id: str | UUID,
+        *,
+        actor: Actor,
+        ward_code: str | None = None,
+        site_id: str | UUID | None = None,
+        moves_seen: int | None = None,
+    ) -> None:
+        """A waiting person moves their place to another ward's queue (or a site of it), keeping their
+        priority and registration time. `moves_seen` is how many times the registration had moved when
+        the person chose (`moves_of`): a resent form is the same move, moving back later a new one."""
+        reg = _uuid(registration_id, "registration")
+        site = _uuid(site_id, "site") if site_id else None
+        seen = self.moves_of(reg) if moves_seen is None else moves_seen
+        self.ledger.transfer_registration(
+            registration_id=reg,
+            ward_code=ward_code or None,
+            site_id=site,
+            actor=actor,
+            idempotency_key=_key("transfer", reg, ward_code, site, seen),
+        )
+
+    def moves_of(self, registration_id: str | UUID) -> int:
+        """How many times a registration has moved to another ward or site (0 when never)."""
+        return int(getattr(self.ledger.registration(_uuid(registration_id, "registration")), "transfers", 0))
+
     def check_in(self, appointment_id: str | UUID, *, actor: Actor) -> None:
         """The person arrived."""
         a = self._appointment(appointment_id)
@@ -642,17 +669,19 @@ class CampaignService:
     # ---- the citizen: where an appointment may move, a person's place in the queue ----------------
 
     def move_options(
-        self, appointment_id: str | UUID, *, days: int = q.LOOK_AHEAD_DAYS
+        self, appointment_id: str | UUID, *, days: int = q.LOOK_AHEAD_DAYS, ward: str | None = None
     ) -> list[q.SessionPlace]:
         """The sessions a booked appointment may move to: free places from tomorrow (or the day the dose
-        is due) for `days` days, at its site or another open site of the same ward with the vaccine in
-        stock; the appointment's own session is left out."""
+        is due) for `days` days, at its site or another open site of the same ward (or of `ward`, another
+        ward or province) with the vaccine in stock; the appointment's own session is left out."""
         a = self._appointment(appointment_id)
         if a.status != "booked":
             return []
         current = q.site(self.store, a.site_id)
         if current is None:
             return []
+        if ward is not None:
+            current = replace(current, ward=self.ledger.reference.ward(ward).code)
         today = self.ledger.today()
         due = next(
             (

@@ -631,11 +631,13 @@ ERROR_MESSAGES: Final[dict[str, dict[str, str]]] = {
         "vi": "Đây đã là lịch hẹn hiện tại (ngày {day}). Chọn buổi hoặc ngày khác.",
         "en": "That is already the appointment (on {day}). Choose another session or day.",
     },
-    "move_outside_ward": {
-        "vi": "{site} không thuộc phường/xã {ward} của lịch hẹn. Chọn điểm tiêm trong phường/xã đó, hoặc hủy "
-        "lịch rồi đăng ký ở phường/xã khác.",
-        "en": "{site} is not in ward {ward} of the appointment. Choose a site of that ward, or cancel and "
-        "register in the other ward.",
+    "move_same_ward": {
+        "vi": "Đăng ký này đã ở hàng chờ của {ward}. Chọn phường/xã hoặc điểm tiêm khác.",
+        "en": "This registration already waits in {ward}. Choose another ward or site.",
+    },
+    "registration_closed": {
+        "vi": "Đăng ký này đã kết thúc (đã tiêm hoặc đã rút) nên không chuyển được. Đăng ký lại nếu cần.",
+        "en": "This registration is closed (given or withdrawn), so it cannot move. Register again if needed.",
     },
     "move_not_due": {
         "vi": "Mũi {dose_number} chưa đến hạn trước ngày {due_on}. Chọn ngày từ {due_on} trở đi.",

@@ -64,8 +64,8 @@ CAMPAIGN_CATALOG: dict[str, dict[str, str]] = {
     "campaign.move_title": {"vi": "Đổi lịch tiêm", "en": "Move the appointment"},
     "campaign.now_booked": {"vi": "Lịch hiện tại", "en": "Booked now"},
     "campaign.choose_session": {
-        "vi": "Chọn buổi tiêm còn chỗ (tại điểm tiêm này hoặc điểm khác cùng phường/xã)",
-        "en": "Choose a session with places (at this site or another site of the ward)",
+        "vi": "Chọn buổi tiêm còn chỗ",
+        "en": "Choose a session with places",
     },
     "campaign.free_places": {"vi": "còn {count} chỗ", "en": "{count} places free"},
     "campaign.move_help": {
@@ -144,6 +144,51 @@ CAMPAIGN_CATALOG: dict[str, dict[str, str]] = {
     "campaign.done.moved": {
         "vi": "Đã đổi lịch tiêm của {name}. Tin nhắn lịch mới đang được gửi.",
         "en": "The appointment of {name} is moved. A message with the new one is on its way.",
+    },
+    "campaign.done.transferred": {
+        "vi": "Đã chuyển nơi chờ tiêm của {name} sang {ward}, giữ nguyên thứ tự ưu tiên. Tin nhắn xác nhận đang "
+        "được gửi.",
+        "en": "{name} now waits in {ward}, with the same priority. A message confirming it is on its way.",
+    },
+    "campaign.transfer": {"vi": "Chuyển nơi chờ tiêm", "en": "Wait somewhere else"},
+    "campaign.transfer_title": {"vi": "Chuyển nơi chờ tiêm", "en": "Wait for vaccination somewhere else"},
+    "campaign.waiting_in": {"vi": "Đang chờ ở", "en": "Waiting in"},
+    "campaign.transfer_intro": {
+        "vi": "Đi làm hoặc ở nơi khác một thời gian? Chọn phường/xã (kể cả tỉnh khác) để được xếp lịch tiêm ở "
+        "đó. Bạn giữ nguyên nhóm ưu tiên và thời gian đăng ký.",
+        "en": "Working or staying elsewhere for a while? Choose the ward (in any province) to be booked there. "
+        "Your priority group and registration time stay.",
+    },
+    "campaign.choose_other_ward": {"vi": "Phường/xã muốn tiêm", "en": "The ward to be vaccinated in"},
+    "campaign.show_sites": {"vi": "Xem điểm tiêm ở đó", "en": "Show its sites"},
+    "campaign.show_sessions": {"vi": "Xem buổi tiêm ở đó", "en": "Show its sessions"},
+    "campaign.no_sites_there": {
+        "vi": "Phường/xã này chưa có điểm tiêm đang mở; bạn vẫn có thể chờ ở đây và được xếp lịch khi có.",
+        "en": "This ward has no open site yet; you may still wait here and be booked when one opens.",
+    },
+    "campaign.transfer_help": {
+        "vi": "Bạn sẽ nhận tin nhắn xác nhận, rồi tin nhắn lịch tiêm khi được xếp lịch ở nơi mới.",
+        "en": "A message confirms it, then another gives the appointment when you are booked there.",
+    },
+    "campaign.transfer_confirm": {"vi": "Chuyển sang đây", "en": "Move here"},
+    "campaign.sessions_in": {
+        "vi": "Các buổi tiêm còn chỗ ở {ward}.",
+        "en": "Sessions with places in {ward}.",
+    },
+    "campaign.move_elsewhere": {
+        "vi": "Tiêm ở phường/xã hoặc tỉnh khác?",
+        "en": "Vaccinated in another ward or province?",
+    },
+    "campaign.no_places_there": {
+        "vi": "Ở phường/xã này chưa có buổi tiêm nào còn chỗ và còn vắc xin của bạn trong 7 ngày tới. Bạn có thể "
+        "chọn nơi khác, hoặc chuyển nơi chờ tiêm sang đó sau khi hủy lịch.",
+        "en": "No session there has places and your vaccine in the next 7 days. Choose another place, or cancel "
+        "and move your place in the queue there.",
+    },
+    "campaign.move_elsewhere_help": {
+        "vi": "Từ nay bạn chờ ở hàng chờ của {ward} (nếu lịch mới bị hủy, bạn được xếp lại ở đó).",
+        "en": "From now on you wait in the queue of {ward} (should the new appointment be cancelled, you are "
+        "booked there again).",
     },
     "campaign.done.checked_in": {"vi": "Đã ghi nhận người đến.", "en": "Checked in."},
     "campaign.done.no_show": {

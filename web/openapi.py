@@ -309,9 +309,11 @@ PATHS: dict[str, dict[str, Any]] = {
     },
     "/me/people/{person_id}/appointments/{appointment_id}/move": {
         "post": _op(
-            "Move an appointment to another session, day or site of the ward (errors: move_same_session, "
-            "move_outside_ward, move_not_due, session_unavailable, no_stock, campaign_day_in_past, "
-            "appointment_closed); the person is told by a 'change' message",
+            "Move an appointment to another session, day or site, in the ward or another ward or province "
+            "(then the person waits in that ward's queue, same priority and registration time; errors: "
+            "move_same_session, move_not_due, session_unavailable, no_stock, site_not_found, "
+            "outside_province, campaign_day_in_past, appointment_closed); the person is told by a 'change' "
+            "message",
             "citizen",
             params=("person_id", "appointment_id"),
             body={"site_id": S, "date": S, "session": S},
@@ -320,9 +322,21 @@ PATHS: dict[str, dict[str, Any]] = {
     "/me/people/{person_id}/appointments/{appointment_id}/move-options": {
         "get": _op(
             "The sessions the appointment may move to: [{site_id, site_name, address, date, session, start, "
-            "end, free}] (free places, the same ward, the vaccine in stock, 2 weeks ahead)",
+            "end, free}] (free places, the vaccine in stock, 2 weeks ahead; the appointment's ward, or "
+            "?ward=CODE for another)",
             "citizen",
             params=("person_id", "appointment_id"),
+        )
+    },
+    "/me/people/{person_id}/registrations/{registration_id}/move": {
+        "post": _op(
+            "Move a waiting registration to another ward's queue (any province), keeping its priority and "
+            "registration time; moves_seen (the registration's moves when read) makes a resent request "
+            "the same move (errors: move_same_ward, already_booked, registration_closed, ward_unknown, "
+            "site_not_found); the person is told by a 'change' message",
+            "citizen",
+            params=("person_id", "registration_id"),
+            body={"ward_code": S, "site_id": S, "moves_seen": N},
         )
     },
 }

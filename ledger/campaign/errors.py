@@ -162,10 +162,17 @@ class MoveToSameSession(CampaignError, RuleViolation):
     kind = "conflict"
 
 
-class MoveOutsideWard(CampaignError, RuleViolation):
-    """A move to a site outside the booked site's ward (params: site, ward)."""
+class MoveSameWard(CampaignError, RuleViolation):
+    """A registration moved to the ward (and site choice) it already waits in (params: ward)."""
 
-    code = "move_outside_ward"
+    code = "move_same_ward"
+    kind = "conflict"
+
+
+class RegistrationClosed(CampaignError, RuleViolation):
+    """A registration already given, or withdrawn, cannot move (params: status)."""
+
+    code = "registration_closed"
     kind = "conflict"
 
 

@@ -4,7 +4,12 @@ A move is the person's own request: planning never moves anyone already told. In
 the old place is freed (`AppointmentCancelled`, reason "moved"), the new one is taken on the target
 day's plan (`AppointmentsBooked`), the registration follows (`Released` then `Booked`, keeping its
 original queue time) and one "change" message goes to the outbox. Where a person may move to: another
-session or day at the same site, or a site of the same ward (the place they registered for).
+session or day at the same site, another site of the ward, or a site of another ward or province (they
+work elsewhere for a month): the registration then waits in that ward's queue (`Transferred`), with
+the same priority and registration time, should the new appointment be released.
+
+A person still waiting (no appointment yet) moves their place to another ward's queue the same way
+(`transfer_registration`), told by one "change" message.
 """
 
 from __future__ import annotations
@@ -16,14 +21,17 @@ from eventsourcing.domain import Aggregate
 
 from ledger import checks
 from ledger.campaign import permissions
-from ledger.campaign.errors import DayInPast, MoveNotDue, MoveOutsideWard, MoveToSameSession
+from ledger.campaign.errors import DayInPast, MoveNotDue, MoveSameWard, MoveToSameSession
 from ledger.campaign.plan_commands import PlanCommands
 from ledger.campaign.plans import Appointment
-from ledger.campaign.texts import appointment_text
-from ledger.campaign.values import MessageKind, extra_wait_days
+from ledger.campaign.sites import SiteSchedule
+from ledger.campaign.texts import appointment_text, transfer_text
+from ledger.campaign.values import MessageKind, extra_wait_days, schedule_id
 from ledger.campaign.values import appointment_id as new_appointment_id
 from ledger.campaign.values import plan_id as day_plan_id
 from ledger.commands import Outcome
+from ledger.errors import SiteNotFound
+from ledger.permissions import require_in_province
 from ledger.values import Actor
 
 
@@ -54,6 +62,7 @@ class MoveCommands(PlanCommands):
                 today=today,
             )
         target_schedule = self.schedule(new_site)
+        require_in_province(actor, target_schedule.province_code)
 
         def attempt(at: datetime) -> Outcome:
             old = self.plan(pid)
@@ -65,14 +74,6 @@ class MoveCommands(PlanCommands):
                     "That is already the appointment: choose another session or day.",
                     session=session,
                     day=day,
-                )
-            old_schedule = self.schedule(old.site_id)
-            if target_schedule.ward_code != old_schedule.ward_code:
-                raise MoveOutsideWard(
-                    f"{target_schedule.name} is not in the ward of the booked site: choose a site of that "
-                    "ward, or cancel and register for the other ward.",
-                    site=target_schedule.name,
-                    ward=old_schedule.ward_code,
                 )
             reg = self.registration(a.registration_id)
             due_on = reg.due_on
@@ -86,6 +87,14 @@ class MoveCommands(PlanCommands):
                 )
             old.cancel(aid, reason="moved", actor=actor, at=at)
             reg.release(appointment_id=aid, reason="moved", actor=actor, at=at)
+            if target_schedule.ward_code != reg.ward_code:  # another ward: its queue from now on
+                reg.transfer(
+                    ward_code=target_schedule.ward_code,
+                    province_code=target_schedule.province_code,
+                    site_id=None,
+                    actor=actor,
+                    at=at,
+                )
             target = (
                 old
                 if old.id == day_plan_id(new_site, day)
@@ -134,3 +143,62 @@ class MoveCommands(PlanCommands):
             attempt,
         )
         return UUID(hex=str(result["a"]))
+
+    def transfer_registration(
+        self,
+        *,
+        registration_id: UUID,
+        actor: Actor,
+        idempotency_key: str,
+        ward_code: str | None = None,
+        site_id: UUID | None = None,
+    ) -> None:
+        """Move a waiting registration to another ward's queue (any site of `ward_code`, or the site
+        `site_id`), keeping its priority and registration time; one "change" message tells the person."""
+        reg_id = checks.as_uuid(registration_id, "registration")
+        site = checks.as_uuid(site_id, "site") if site_id is not None else None
+        if site is not None:
+            schedule = self.maybe(SiteSchedule, schedule_id(site))
+            if schedule is None:
+                raise SiteNotFound(f"No vaccination site {site}: choose a site from the list.")
+            ward = self.reference.ward(schedule.ward_code)
+        elif ward_code is not None:
+            ward = self.reference.ward(ward_code)
+        else:
+            raise MoveSameWard("Choose the ward or site to move to.", ward="")
+        require_in_province(actor, ward.province_code)
+
+        def attempt(at: datetime) -> Outcome:
+            reg = self.registration(reg_id)
+            person = self.get_person(reg.person_id)
+            permissions.require_registrant(actor, person.id, person.guardian_id)
+            if reg.ward_code == ward.code and reg.site_id == site:
+                raise MoveSameWard(
+                    f"This registration already waits in {ward.name}: choose another ward or site.",
+                    ward=ward.name,
+                )
+            reg.transfer(
+                ward_code=ward.code, province_code=ward.province_code, site_id=site, actor=actor, at=at
+            )
+            message = self.message(
+                person_id=person.id,
+                kind=MessageKind.CHANGE,
+                text=transfer_text(
+                    f"{ward.full_name or ward.name}, {self.reference.province(ward.province_code).name}",
+                    reg.dose_number,
+                    reg.language,
+                ),
+                language=reg.language,
+                cause=reg.id,
+                actor=actor,
+                at=at,
+                serial=reg.transfers,
+            )
+            return Outcome([reg, message], {})
+
+        self.run_command(
+            "transfer_registration",
+            idempotency_key,
+            {"r": reg_id, "ward": ward.code, "site": site, "actor": actor},
+            attempt,
+        )

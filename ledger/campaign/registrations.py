@@ -13,7 +13,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from ledger.campaign.errors import AlreadyBooked, AlreadyRegistered
+from ledger.campaign.errors import AlreadyBooked, AlreadyRegistered, RegistrationClosed
 from ledger.campaign.values import Language, RegistrationStatus
 from ledger.errors import RuleViolation
 from ledger.values import Actor
@@ -158,6 +158,46 @@ class Registration(Aggregate):
         self.status = RegistrationStatus.WAITING
         self.appointment_id = None
         self.plan_id = None
+
+    # ---- another ward (the person is elsewhere for a while) ------------------------------------
+
+    class Transferred(Aggregate.Event):
+        """The person moved their place to another ward's queue (or another site of the ward): the same
+        priority and registration time, now planned there."""
+
+        actor: Actor
+        at: datetime
+        ward_code: str
+        province_code: str
+        site_id: UUID | None  # a preferred site of that ward, else any site of it
+
+    def transfer(
+        self, *, ward_code: str, province_code: str, site_id: UUID | None, actor: Actor, at: datetime
+    ) -> None:
+        """Wait in another ward's queue from now on; only a waiting registration moves (a booked one
+        is released first, by the move of its appointment)."""
+        if self.status is RegistrationStatus.BOOKED:
+            raise AlreadyBooked(
+                "This person has an appointment: move the appointment to a site of the other ward instead.",
+                day=self.booked_day,
+            )
+        if self.status is not RegistrationStatus.WAITING:
+            raise RegistrationClosed(
+                f"This registration is {self.status.value}: register again instead of moving it.",
+                status=self.status.value,
+            )
+        self._transferred(
+            actor=actor, at=at, ward_code=ward_code, province_code=province_code, site_id=site_id
+        )
+
+    @event(Transferred)
+    def _transferred(
+        self, actor: Actor, at: datetime, ward_code: str, province_code: str, site_id: UUID | None
+    ) -> None:
+        self.ward_code = ward_code
+        self.province_code = province_code
+        self.site_id = site_id
+        self.transfers = getattr(self, "transfers", 0) + 1
 
     # ---- the end of a registration ------------------------------------------------------------
 

@@ -73,6 +73,20 @@ def cancel_text(visit: Visit, language: Language, rebooked: bool) -> str:
     return f"Lịch tiêm ngày {day} {visit.start} tại {_short(visit.site_name, MAX_SITE_NAME)} đã bị hủy. {then}".strip()
 
 
+def transfer_text(ward_name: str, dose_number: int, language: Language) -> str:
+    """A place in the queue moved to another ward: same priority, an appointment message will follow."""
+    ward = _short(ward_name, MAX_SITE_NAME)
+    if language is Language.EN:
+        return (
+            f"Your registration for vaccine dose {dose_number} has moved to {ward}. You keep your priority "
+            "and place in time; an appointment message will follow."
+        )
+    return (
+        f"Đăng ký tiêm mũi {dose_number} của bạn đã chuyển sang {ward}. Bạn giữ nguyên thứ tự ưu tiên; "
+        "lịch tiêm sẽ được gửi sau."
+    )
+
+
 def next_dose_text(dose_number: int, due_on: date, language: Language) -> str:
     """A next dose is due: the person is in the queue and will get an appointment."""
     day = due_on.strftime("%d/%m/%Y")

@@ -22,7 +22,7 @@ from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 from werkzeug.wrappers import Response as BaseResponse
 
-from ledger.campaign.errors import AppointmentNotFound, CampaignInputInvalid
+from ledger.campaign.errors import AppointmentNotFound, CampaignInputInvalid, RegistrationNotFound
 from ledger.errors import NotPermitted
 from ledger.values import Actor
 from ledger.values import Role as LedgerRole
@@ -35,6 +35,7 @@ from web.context import ctx
 from web.errors import USER_ERRORS, BadInput, error_code, status_for
 from web.i18n import message_for, translate
 from web.notices import confirm
+from web.places import ward_name
 from web.roles import Principal, Role, allow, current_principal
 
 api = Blueprint("campaign_api", __name__, url_prefix="/api/v1")
@@ -329,12 +330,34 @@ def my_move(person_id: str, appointment_id: str) -> Response:
     return jsonify({"appointment_id": str(new)})
 
 
+@api.post("/me/people/<person_id>/registrations/<registration_id>/move")
+@allow(Role.CITIZEN)
+def my_transfer(person_id: str, registration_id: str) -> Response:
+    """A waiting registration moves to another ward's queue: {"ward_code"} or {"site_id"} (and
+    "moves_seen", the registration's `moves` when read: a resent request is the same move)."""
+    data = _body()
+    pid, actor = _family_actor(person_id)
+    _own_registration(pid, registration_id)
+    seen = data.get("moves_seen")
+    service().transfer_registration(
+        registration_id,
+        ward_code=str(data.get("ward_code") or "") or None,
+        site_id=str(data.get("site_id") or "") or None,
+        actor=actor,
+        moves_seen=seen if isinstance(seen, int) and not isinstance(seen, bool) else None,
+    )
+    moved = _own_registration(pid, registration_id)
+    return jsonify({**moved.as_json(), "moves": service().moves_of(registration_id)})
+
+
 @api.get("/me/people/<person_id>/appointments/<appointment_id>/move-options")
 @allow(Role.CITIZEN)
 def my_move_options(person_id: str, appointment_id: str) -> Response:
-    """The sessions this appointment may move to (free places, same ward, vaccine in stock)."""
+    """The sessions this appointment may move to (free places, vaccine in stock): its ward's, or
+    another ward's with ?ward=CODE."""
     pid, _ = _family_actor(person_id)
     _own_appointment(pid, appointment_id)
+    ward = request.args.get("ward", "").strip()[:5] or None
     return jsonify(
         [
             {
@@ -347,7 +370,7 @@ def my_move_options(person_id: str, appointment_id: str) -> Response:
                 "end": p.end,
                 "free": p.free,
             }
-            for p in service().move_options(appointment_id)
+            for p in service().move_options(appointment_id, ward=ward)
         ]
     )
 
@@ -371,7 +394,7 @@ FIELD_OF_ERROR = {
     "site_closed": "date",
     "no_stock": "site_id",
     "move_same_session": "slot",
-    "move_outside_ward": "slot",
+    "move_same_ward": "place",
     "move_not_due": "slot",
     "session_unavailable": "slot",
     "campaign_slot_choice": "slot",
@@ -598,7 +621,10 @@ def my_move_page(person_id: str, appointment_id: str) -> tuple[str, int] | BaseR
             confirm("campaign.done.moved", person=person_id)
             return redirect(url_for("campaign.my_vaccination", person_id=person_id))
     current = next((v for v in _visits(s, pid) if v.appointment_id == appointment_id), None)
-    options = s.move_options(appointment_id, days=7)
+    booked = s.appointment(appointment_id)
+    home = s.site(booked.site_id).ward
+    ward, ward_error = _chosen_ward(home)
+    options = s.move_options(appointment_id, days=7, ward=ward)
     by_day: dict[str, list[q.SessionPlace]] = {}
     for option in options:
         by_day.setdefault(option.day, []).append(option)
@@ -608,9 +634,77 @@ def my_move_page(person_id: str, appointment_id: str) -> tuple[str, int] | BaseR
         current=current,
         appointment_id=appointment_id,
         by_day=[(date.fromisoformat(d), xs) for d, xs in by_day.items()],
+        ward=ward,
+        elsewhere=ward != home,
+        ward_error=ward_error,
         error=error,
         error_field=field,
     ), status
+
+
+def _own_registration(person_id: UUID, registration_id: str) -> q.RegistrationRow:
+    """The registration, when it is this family member's; anyone else's is 'not found'."""
+    for r in service().my_registrations(person_id):
+        if r[0].registration_id == registration_id:
+            return r[0]
+    raise RegistrationNotFound("No such registration for this person: reload the page.")
+
+
+@pages.route("/me/vaccination/<person_id>/registrations/<registration_id>/move", methods=["GET", "POST"])
+@allow(Role.CITIZEN)
+def my_transfer_page(person_id: str, registration_id: str) -> tuple[str, int] | BaseResponse:
+    """A waiting person moves their place to another ward's queue (working elsewhere for a while)."""
+    pid, actor = _family_actor(person_id)
+    who = citizen.member(ctx().backend, signin.session_phone(), person_id)
+    s = service()
+    reg = _own_registration(pid, registration_id)
+    error, field, status = "", "", 200
+    if request.method == "POST":
+        try:
+            site_id, _ = _preference(request.form.get("place", ""))
+            ward_code = request.form.get("ward_code", "").strip()[:5] or None
+            seen = request.form.get("moves_seen", "")
+            s.transfer_registration(
+                registration_id,
+                ward_code=None if site_id else ward_code,
+                site_id=site_id,
+                actor=actor,
+                moves_seen=int(seen) if seen.isdigit() else None,
+            )
+        except USER_ERRORS as exc:
+            error, field, status = _failed(exc)
+        else:
+            moved = _own_registration(pid, registration_id)
+            confirm("campaign.done.transferred", person=person_id, ward=ward_name(moved.ward))
+            return redirect(url_for("campaign.my_vaccination", person_id=person_id))
+    ward, ward_error = _chosen_ward(reg.ward)
+    chosen = bool(request.args.get("ward_code")) and not ward_error
+    s.refresh()
+    sites = [x for x in q.sites(s.store, ward=ward) if x.status == "open"] if chosen else []
+    return render_template(
+        "campaign_transfer.html",
+        person=who,
+        registration=reg,
+        current_site=s.site(reg.site_id) if reg.site_id else None,
+        ward=ward,
+        chosen=chosen,
+        ward_error=ward_error,
+        sites=sites,
+        moves_seen=s.moves_of(registration_id),
+        error=error,
+        error_field=field,
+    ), status
+
+
+def _chosen_ward(default: str) -> tuple[str, str]:
+    """(the ward chosen in the page's picker, or `default`; the sentence when the choice is not a ward)."""
+    code = request.args.get("ward_code", "").strip()[:5]
+    if not code:
+        return default, ""
+    try:
+        return ctx().backend.reference.ward(code).code, ""
+    except USER_ERRORS as exc:
+        return default, message_for(exc)
 
 
 @pages.get("/priority")

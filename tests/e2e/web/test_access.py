@@ -116,6 +116,8 @@ EXPECTED: dict[str, set[str]] = {
     "campaign_api.my_cancel": {"citizen"},
     "campaign_api.my_move": {"citizen"},
     "campaign_api.my_move_options": {"citizen"},
+    "campaign_api.my_transfer": {"citizen"},
+    "campaign.my_transfer_page": {"citizen"},
     "campaign.my_move_page": {"citizen"},
     "campaign.today_close": {"staff"},
     "campaign.province_capacity": {"province"},
@@ -142,6 +144,7 @@ ARGUMENTS = {
     "reaction_id": str(uuid.UUID(int=9)),
     "site_id": str(uuid.UUID(int=9)),
     "appointment_id": str(uuid.UUID(int=11)),
+    "registration_id": str(uuid.UUID(int=12)),
     "day": "2021-08-02",
     "ward_code": "00001",
 }
