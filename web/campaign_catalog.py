@@ -111,6 +111,10 @@ CAMPAIGN_CATALOG: dict[str, dict[str, str]] = {
         "en": "Dose {number} is due from {day} ({product}: at least {days} days after the previous dose). On "
         "that day you are registered and told by message; you can also register now below.",
     },
+    "campaign.next_dose_short": {
+        "vi": "Mũi {number} đến hạn từ {day}.",
+        "en": "Dose {number} is due from {day}.",
+    },
     "campaign.series_complete": {
         "vi": "Đã tiêm đủ {count} mũi cơ bản.",
         "en": "Primary series complete ({count} doses).",

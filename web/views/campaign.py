@@ -23,7 +23,7 @@ from markupsafe import Markup
 from werkzeug.wrappers import Response as BaseResponse
 
 from ledger.campaign.errors import AppointmentNotFound, CampaignInputInvalid, RegistrationNotFound
-from ledger.errors import NotPermitted
+from ledger.errors import LedgerError, NotPermitted
 from ledger.values import Actor
 from ledger.values import Role as LedgerRole
 from projections import campaign_queries as q
@@ -478,6 +478,17 @@ def upcoming_visits(person_id: str) -> list[Visit]:
         return []
 
 
+@pages.app_template_global("next_dose_due")
+def next_dose_due(person_id: str) -> citizen.NextDose | None:
+    """Template global: a family member's next primary dose and the day it falls due (the health book
+    says it when no appointment is booked); None when none is due or the series is complete."""
+    try:
+        s = service()
+        return citizen.next_dose(s.ledger, s.ledger.get_person(UUID(str(person_id))))[0]
+    except (ValueError, LedgerError):
+        return None
+
+
 def _places(s: CampaignService, person_id: UUID) -> tuple[str, list[tuple[str, list[q.SiteRow]]]]:
     """The person's home ward, and the campaign sites of their province by ward (for "where")."""
     person = s.ledger.get_person(person_id)
@@ -498,10 +509,22 @@ def _citizen_page(person_id: str, *, error: str = "", field: str = "", status: i
     places = s.queue_places(pid)
     home, wards = _places(s, pid)
     open_registration = any(p.registration.status in ("waiting", "booked") for p in places)
-    upcoming, series_done = citizen.next_dose(s.ledger, s.ledger.get_person(pid))
+    person = s.ledger.get_person(pid)
+    upcoming, series_done = citizen.next_dose(s.ledger, person)
+    # The form starts from what the person chose before (a next dose keeps its priority group and
+    # place), else the group on their record: a tap on "register" never drops them to the last group.
+    latest = places[0].registration if places else None
+    default_group = latest.priority_group if latest else person.priority_group
+    default_place = ""
+    if latest is not None and latest.site_id:
+        default_place = f"site:{latest.site_id}"
+    elif latest is not None and latest.ward != home:
+        default_place = f"ward:{latest.ward}"
     return render_template(
         "campaign_citizen.html",
         person=who,
+        default_group=default_group,
+        default_place=default_place,
         next_dose=upcoming,
         series_done=series_done,
         visits=_visits(s, pid),

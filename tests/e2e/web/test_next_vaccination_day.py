@@ -119,7 +119,7 @@ def world(tmp_path: Path) -> World:
         sex="male",
         phone=None,
         ward_code="00001",
-        priority_group="OTHER",
+        priority_group="POOR_SOCIAL_POLICY",
         actor=ADMIN,
         idempotency_key="child",
         guardian_id=mother,
@@ -205,3 +205,26 @@ def test_a_booked_appointment_is_shown_and_a_past_one_is_not_upcoming(world: Wor
     world.clock.now += timedelta(days=2)
     later = " ".join(world.client.get(f"/me/people/{world.child}").get_data(as_text=True).split())
     assert "Lịch tiêm sắp tới:" not in later
+
+
+def test_the_register_form_starts_from_the_group_on_record(world: World) -> None:
+    # Found in the browser story: the form offered the last group ("16. Đối tượng khác") to everyone,
+    # so one tap on "Đăng ký tiêm" dropped a person of group 11 to group 16.
+    html = world.client.get(f"/me/vaccination/{world.child}").get_data(as_text=True)
+    assert '<option value="POOR_SOCIAL_POLICY" selected>' in html
+    assert '<option value="OTHER" selected>' not in html
+
+
+def test_the_next_doses_form_keeps_the_group_and_place_chosen_before(world: World) -> None:
+    # Found in the browser story: after dose 1 as a health worker at a chosen site, the form for dose 2
+    # offered group 16 and the home ward; the health book did not say when dose 2 is due.
+    pfizer = world.lot(PFIZER)
+    world.service.register(person=world.mother, group="HEALTH_WORKER", site_id=world.site_id, actor=ADMIN)
+    world.service.plan_day(world.site_id, SUNDAY, actor=OFFICER)
+    appointment = world.service.my_appointments(world.mother)[0].appointment_id
+    world.service.record_dose(appointment, lot_id=pfizer, actor=world.vaccinator)
+    html = world.client.get(f"/me/vaccination/{world.mother}").get_data(as_text=True)
+    assert '<option value="HEALTH_WORKER" selected>' in html
+    assert f'<option value="site:{world.site_id}" selected>' in html
+    book = " ".join(world.client.get(f"/me/people/{world.mother}").get_data(as_text=True).split())
+    assert "Mũi 2 đến hạn từ 22/08/2021." in book
