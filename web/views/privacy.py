@@ -81,6 +81,7 @@ def erase(person_id: str) -> WerkzeugResponse | tuple[str, int]:
 def api_erase(person_id: str) -> tuple[Response, int]:
     """Erase a person of the officer's province: {"reason": "...", "confirm": "erase"} (both required,
     as on the page). The province limit is the ledger's; another province's person is "not found"."""
+    _record_in_my_province(person_id)  # another province's person: not found, before the body is read
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         raise BadInput("send a JSON object", key="error.json_expected")
