@@ -488,7 +488,7 @@ def messages() -> None:
 
 
 @messages.command("list")
-@click.option("--status", type=click.Choice(["pending", "sent", "failed"]), default=None)
+@click.option("--status", type=click.Choice(["pending", "sent", "failed", "withdrawn"]), default=None)
 @click.option("--kind", type=click.Choice([k.value for k in MessageKind]), default=None)
 @click.option("--limit", type=click.IntRange(1, 100_000), default=1_000, show_default=True)
 @click.option("--json", "as_json", is_flag=True)

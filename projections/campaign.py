@@ -411,6 +411,13 @@ class CampaignView(ViewProjection):
             str(e.originator_id),
         )
 
+    @handles(Message.Withdrawn)
+    def _on_message_withdrawn(self, e: Message.Withdrawn, batch: Batch) -> None:
+        batch.execute(
+            f"UPDATE {self.t('messages')} SET status = 'withdrawn', next_try_at = NULL WHERE message_id = ?",
+            str(e.originator_id),
+        )
+
     @handles(Message.Answered)
     def _on_answered(self, e: Message.Answered, batch: Batch) -> None:
         batch.execute(

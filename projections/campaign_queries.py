@@ -745,6 +745,23 @@ def due_message_ids(
     return [UUID(str(r[0])) for r in rows]
 
 
+def cancelled_appointment_messages(store: ViewStore, message_ids: Sequence[UUID]) -> list[UUID]:
+    """Those of these messages that announce or remind of an appointment cancelled since (or moved:
+    a move cancels the old appointment), and were never tried."""
+    if not message_ids:
+        return []
+    marks = ", ".join("?" for _ in message_ids)
+    rows = _rows(
+        store,
+        f"SELECT m.message_id FROM {_t(store, 'campaign_messages')} AS m "
+        f"JOIN {_t(store, 'campaign_appointments')} AS a ON a.appointment_id = m.appointment_id "
+        f"WHERE m.message_id IN ({marks}) AND m.kind IN ('appointment', 'reminder') AND m.status = 'pending' "
+        "AND m.attempts = 0 AND a.status = 'cancelled'",
+        *[str(i) for i in message_ids],
+    )
+    return [UUID(str(r[0])) for r in rows]
+
+
 def latest_checkin(store: ViewStore, phone_digest: str) -> tuple[UUID | None, UUID | None]:
     """(check-in message id, person id) of the latest check-in sent to that phone; (None, person) when
     the phone had only other messages; (None, None) when the phone is unknown."""

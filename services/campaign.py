@@ -132,6 +132,7 @@ class DeliveryReport:
     sent: int = 0
     retrying: int = 0
     failed: int = 0
+    withdrawn: int = 0  # never sent: their appointment was cancelled first
     batches: int = 0
     errors: list[str] = field(default_factory=list)
 
@@ -823,8 +824,10 @@ class CampaignService:
         self, *, status: str | None = None, kind: str | None = None, limit: int = 1_000
     ) -> list[MessageView]:
         """Messages with number and text (read from the ledger: personal data is not in the view)."""
-        if status is not None and status not in ("pending", "sent", "failed"):
-            raise CampaignInputInvalid(f"{status!r} is not a message status: use pending, sent or failed.")
+        if status is not None and status not in ("pending", "sent", "failed", "withdrawn"):
+            raise CampaignInputInvalid(
+                f"{status!r} is not a message status: use pending, sent, failed or withdrawn."
+            )
         if kind is not None and kind not in {k.value for k in MessageKind}:
             raise CampaignInputInvalid(
                 f"{kind!r} is not a message kind: use one of {', '.join(k.value for k in MessageKind)}."
@@ -898,7 +901,14 @@ class CampaignService:
                             kinds=quiet.kinds_now(now) if quiet is not None else None,
                             shard=shard,
                         )
-                        queue = [i for i in due if i not in busy and i not in passed]
+                        # An appointment cancelled before its text went out (at night, say): the person
+                        # gets the "cancelled" text, never the appointment that no longer exists.
+                        stale = set(q.cancelled_appointment_messages(self.store, due))
+                        if stale:
+                            report.withdrawn += self.ledger.withdraw_messages(
+                                sorted(stale), reason="its appointment was cancelled before it was sent"
+                            )
+                        queue = [i for i in due if i not in busy and i not in passed and i not in stale]
                     ids, queue = queue[:batch], queue[batch:]
                     if not ids:
                         break

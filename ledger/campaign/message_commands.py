@@ -156,7 +156,7 @@ class MessageCommands(CampaignBase):
         messages = [
             m
             for m in self.many(Message, message_ids).values()
-            if m.status not in (MessageStatus.SENT, MessageStatus.FAILED)
+            if m.status not in (MessageStatus.SENT, MessageStatus.FAILED, MessageStatus.WITHDRAWN)
             and (quiet is None or quiet.may_send(m.kind.value, at))
             and not m.held_by_another(at)
             and (m.open_attempt is not None or m.next_try_at is None or m.next_try_at <= at)
@@ -187,6 +187,26 @@ class MessageCommands(CampaignBase):
         if changed:
             self.save(*changed)  # before any gateway call: a crash after this resends under the same key
         return AttemptBatch(outgoing, {m.id: m for m in messages})
+
+    def withdraw_messages(self, message_ids: Sequence[UUID], *, reason: str) -> int:
+        """Withdraw the messages not yet tried among these (their appointment was cancelled before the
+        text went out: the person gets the "cancelled" text, not an appointment that no longer exists);
+        returns how many. One transaction; read again if a sender claimed one meanwhile."""
+        for tries in range(5):
+            at = self.now()
+            changed: list[Aggregate] = []
+            for m in self.many(Message, list(message_ids)).values():
+                if m.status is MessageStatus.PENDING and m.open_attempt is None and not m.attempts:
+                    m.withdraw(reason=reason, actor=SENDER, at=at)
+                    changed.append(m)
+            try:
+                if changed:
+                    self.save(*changed)
+                return len(changed)
+            except IntegrityError:
+                if tries == 4:
+                    raise
+        raise AssertionError("unreachable")
 
     def recipients(self, person_ids: Sequence[UUID]) -> dict[UUID, str | None]:
         """The number each person's messages go to now (theirs, or their guardian's), None if none."""

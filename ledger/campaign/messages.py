@@ -41,6 +41,7 @@ class MessageStatus(StrEnum):
     SENDING = "sending"  # an attempt started and has no outcome yet
     SENT = "sent"
     FAILED = "failed"  # gave up after MAX_ATTEMPTS
+    WITHDRAWN = "withdrawn"  # never sent: what it said no longer holds (its appointment was cancelled)
 
 
 class Message(Aggregate):
@@ -113,7 +114,7 @@ class Message(Aggregate):
     def start_attempt(self, *, attempt_id: UUID, phone_digest: str, actor: Actor, at: datetime) -> UUID:
         """Record an attempt before the gateway call; an open attempt whose lease ran out is resumed
         with its own id (`held_by_another` says whether it may be)."""
-        if self.status in (MessageStatus.SENT, MessageStatus.FAILED):
+        if self.status in (MessageStatus.SENT, MessageStatus.FAILED, MessageStatus.WITHDRAWN):
             raise RuleViolation(f"This message is already {self.status.value}.")
         if self.held_by_another(at):
             raise RuleViolation("Another sender is delivering this message.")
@@ -179,6 +180,26 @@ class Message(Aggregate):
         self.last_error = error
         self.next_try_at = next_try_at
         self.status = MessageStatus.PENDING if next_try_at is not None else MessageStatus.FAILED
+
+    class Withdrawn(Aggregate.Event):
+        """The message will not be sent: what it says no longer holds (e.g. its appointment was
+        cancelled before the text went out, at night or while the gateway was down)."""
+
+        actor: Actor
+        at: datetime
+        reason: str
+
+    def withdraw(self, *, reason: str, actor: Actor, at: datetime) -> None:
+        """Withdraw a message nobody has tried to send yet (an open attempt may have reached the phone)."""
+        if self.status is not MessageStatus.PENDING or self.open_attempt is not None or self.attempts:
+            raise RuleViolation("Only a message not yet tried can be withdrawn.")
+        self._withdrawn(actor=actor, at=at, reason=reason[:300])
+
+    @event(Withdrawn)
+    def _withdrawn(self, actor: Actor, at: datetime, reason: str) -> None:
+        self.status = MessageStatus.WITHDRAWN
+        self.next_try_at = None
+        self.last_error = reason
 
     class Answered(Aggregate.Event):
         """The person replied to this check-in: "no_reaction", "mild" or "serious"."""

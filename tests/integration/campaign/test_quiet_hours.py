@@ -38,24 +38,30 @@ def test_messages_wait_for_the_morning_but_a_cancelled_appointment_goes_at_once(
     assert s.service.send_pending(http, quiet=NIGHT).sent == 1
 
     s.clock.now = at_vn(1, 22)  # Sunday 22:00: two more people planned, one told earlier cancels
-    for _ in range(2):
-        s.service.register(person=s.person(), group="HEALTH_WORKER", actor=ADMIN)
+    later = [s.person(), s.person()]
+    for person in later:
+        s.service.register(person=person, group="HEALTH_WORKER", actor=ADMIN)
     s.service.plan_day(s.site_id, MONDAY, actor=OFFICER)
     [told] = [a for a in s.service.my_appointments(first) if a.status == "booked"]
     s.service.cancel_appointment(told.appointment_id, actor=ADMIN, reason="cannot come")
     night = s.service.send_pending(http, quiet=NIGHT)
     assert night.sent == 1
-    assert [r.text.startswith("Lịch tiêm ngày") and "đã bị hủy" in r.text for r in gateway.accepted] == [
-        False,
-        True,
-    ]
+    assert ["đã bị hủy" in r.text for r in gateway.accepted] == [False, True]
     assert Counter(m.kind for m in s.service.messages(status="pending")) == {"appointment": 2}
 
-    s.clock.now = at_vn(2, 6, 59)  # Monday 06:59: still night
-    assert s.service.send_pending(http, quiet=NIGHT).sent == 0
+    s.clock.now = at_vn(2, 6, 59)  # Monday 06:59: still night; one of the two not yet told cancels
+    [untold] = s.service.my_appointments(later[1])
+    s.service.cancel_appointment(untold.appointment_id, actor=ADMIN, reason="cannot come")
+    early = s.service.send_pending(http, quiet=NIGHT)
+    assert (early.sent, early.withdrawn) == (1, 0)  # only the cancellation goes at night
     s.clock.now = at_vn(2, 7, 0)  # 07:00: the morning's first round sends what waited
-    assert s.service.send_pending(http, quiet=NIGHT).sent == 2
+    morning = s.service.send_pending(http, quiet=NIGHT)
+    # The appointment cancelled before its text went out is withdrawn, never sent.
+    assert (morning.sent, morning.withdrawn) == (1, 1)
     assert s.service.messages(status="pending") == []
+    [withdrawn] = s.service.messages(status="withdrawn")
+    assert withdrawn.appointment_id == untold.appointment_id
+    assert withdrawn.kind == "appointment"
     assert len(gateway.accepted) == len({r.key for r in gateway.accepted}) == 4
 
 

@@ -218,3 +218,33 @@ def test_a_message_resumes_an_open_attempt_with_the_same_key_and_gives_up_after_
     assert m.status.value == "failed"
     with pytest.raises(RuleViolation):
         m.start_attempt(attempt_id=uuid4(), phone_digest="d", actor=sender, at=AT)
+
+
+def test_only_a_message_never_tried_can_be_withdrawn_and_a_withdrawn_one_is_never_sent() -> None:
+    person = uuid4()
+
+    def message() -> Message:
+        return Message(
+            id=uuid4(),  # type: ignore[call-arg]
+            actor=OFFICER,
+            at=AT,
+            person_id=person,
+            kind="appointment",
+            text=PersonalData(person, "Lịch tiêm"),
+            language="vi",
+            encoding="UCS-2",
+            parts=1,
+            appointment_id=uuid4(),
+            dose_id=None,
+        )
+
+    sender = Actor("sms-sender", Role.SYSTEM)
+    m = message()
+    m.withdraw(reason="appointment cancelled", actor=sender, at=AT)
+    assert m.status is MessageStatus.WITHDRAWN
+    with pytest.raises(RuleViolation, match="already withdrawn"):
+        m.start_attempt(attempt_id=uuid4(), phone_digest="d", actor=sender, at=AT)
+    tried = message()
+    tried.start_attempt(attempt_id=uuid4(), phone_digest="d", actor=sender, at=AT)
+    with pytest.raises(RuleViolation, match="not yet tried"):
+        tried.withdraw(reason="appointment cancelled", actor=sender, at=AT)
