@@ -171,7 +171,9 @@ PATHS: dict[str, dict[str, Any]] = {
         "post": {
             **_op(
                 "A reply from a phone, pushed by the SMS gateway (X-Gateway-Secret: the shared secret); "
-                "message_id or received_at (the gateway's) required: a message delivered twice is recorded once",
+                "message_id or received_at (the gateway's) required: a message delivered twice is recorded once. "
+                'Answers {"outcome"}: no_reaction, mild, serious (check-in answers 1, 2, 3 <text>), kept, '
+                'unknown_phone, or for "HUY" / "HUY 2": cancelled, asked_which, nothing_to_cancel',
                 "gateway",
                 body={"from": S, "text": S, "message_id": S, "received_at": S},
             ),
