@@ -23,7 +23,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
-from ledger.keytables import INDEX_TABLE, KEYS_TABLE, key_tables_ddl
+from ledger.keytables import HOLDS_TABLE, INDEX_TABLE, KEYS_TABLE, key_tables_ddl
 from ledger.settings import StoreSettings
 from projections.audit.auditkey import AuditPublicKey
 from projections.audit.database import DEFAULT_APP_NAME, Database, StoredRow, create_events_table
@@ -260,6 +260,9 @@ def restore_backup(
                         trailer = item
                 _flush(db, batch, on_progress)
                 key_rows.flush()
+                # Numbers held from online registration are derived from the log: emptied (the marker
+                # too), the ledger reads them from the restored log when it next opens (ledger.base).
+                db.execute(f"DELETE FROM {db.table(HOLDS_TABLE)}")
                 assert trailer is not None
                 assert reader.header is not None
                 assert reader.trusted is not None

@@ -29,6 +29,7 @@ from ledger import claims
 from ledger.application import Ledger
 from ledger.errors import DuplicateNationalId, LedgerError, NationalIdDeclaredOnline
 from ledger.keytables import HOLDS_BACKFILLED, HOLDS_TABLE, INDEX_TABLE, KEYS_TABLE, SqlKeyTable
+from ledger.settings import parse_database_url
 from ledger.values import Actor, Role
 
 NOW = datetime(2021, 10, 1, 3, 0, tzinfo=UTC)
@@ -99,6 +100,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from ledger.application import Ledger
+from ledger.settings import parse_database_url
 from ledger.values import Actor, Role
 
 
@@ -352,3 +354,30 @@ def test_a_store_from_before_the_holds_table_gets_its_holds_from_the_log(
         assert ledger.find_person("001085050003") == person
     finally:
         ledger.close()
+
+
+def test_a_restored_store_reads_its_holds_from_the_log(tmp_path: Path) -> None:
+    """A restore writes events by SQL, not through registrations: it empties the holds table (and its
+    marker), so the ledger reads the holds from the restored log when it opens, even if a ledger had
+    already opened the empty target."""
+    from projections.audit import AuditKey, trusted_keys
+    from projections.backup import restore_backup, write_backup
+    from tests.integration.projections.test_audit_fixtures import database
+
+    key = AuditKey.generate()
+    source, target = f"sqlite:///{tmp_path / 'source.db'}", f"sqlite:///{tmp_path / 'target.db'}"
+    ledger = open_ledger(source, tmp_path)
+    citizen = register(ledger, "001085070001", CITIZEN)
+    ledger.close()
+    open_ledger(target, tmp_path).close()  # the empty target was opened once: its marker says "read"
+    backup = tmp_path / "ledger.backup.gz"
+    with database(source) as db, backup.open("wb") as out:
+        write_backup(db, out, trusted_keys(db, [key.public]), NOW)
+    restore_backup(backup, parse_database_url(target), [key.public])
+    restored = open_ledger(target, tmp_path)
+    try:
+        assert [UUID(str(r[1])) for r in rows(restored, HOLDS_TABLE)] == [citizen]
+        with pytest.raises(NationalIdDeclaredOnline):
+            register(restored, "001085070001", ADMIN)
+    finally:
+        restored.close()
