@@ -415,5 +415,8 @@ def encode(text: str) -> QrMatrix:
     lanes = entries[layout.source] ^ layout.masks
     scores = _penalties(lanes)
     best = scores.index(min(scores))  # the first pattern with the lowest penalty (7.8.3.1)
-    final = ((lanes >> best) & 1) | layout.overlays[best]
-    return QrMatrix(version=version, mask=best, rows=tuple(row.tobytes() for row in final))
+    final = (((lanes >> best) & 1) | layout.overlays[best]).tobytes()
+    size = layout.size
+    return QrMatrix(
+        version=version, mask=best, rows=tuple(final[i : i + size] for i in range(0, size * size, size))
+    )

@@ -64,12 +64,22 @@ def record_basis(ledger: Ledger, record: VaccinationRecord) -> str:
     return ledger.keys.master.fingerprint(b"certificate-basis:" + canonical.encode("utf-8"))
 
 
-def still_true(ledger: Ledger, certificate: Certificate, person: Person, record: VaccinationRecord) -> bool:
-    """Whether `certificate` still says what the record says up to its dose (name, birth date, doses)."""
+def still_true(
+    ledger: Ledger,
+    certificate: Certificate,
+    person: Person,
+    record: VaccinationRecord,
+    basis: str | None = None,
+) -> bool:
+    """Whether `certificate` still says what the record says up to its dose (name, birth date, doses).
+    `basis`: the record's own `record_basis`, when the caller has it (a certificate of the latest dose,
+    as most are, is then checked without hashing again)."""
     dose_ids = [dose.dose_id for dose in person.active_doses]
     if certificate.dose_id not in dose_ids:
         return False  # its dose was voided
     upto = dose_ids.index(certificate.dose_id) + 1
+    if basis is not None and upto == len(record.doses):
+        return certificate.basis == basis
     then = VaccinationRecord(
         family_name=record.family_name,
         given_names=record.given_names,

@@ -91,6 +91,7 @@ def _issue_for(
         record, signer, now=at, random_bytes=random_bytes, validity=validity, self_check=self_check
     )
     latest = subject.active_doses[-1]
+    basis = record_basis(ledger, record)
     new = Certificate(
         id=ledger.new_id(),  # type: ignore[call-arg]
         actor=actor,
@@ -105,7 +106,7 @@ def _issue_for(
         dose_number=signed.dose_number,
         series_doses=signed.series_doses,
         hc1=PersonalData(person_id, signed.hc1),
-        basis=record_basis(ledger, record),
+        basis=basis,
     )
     changed: list[Aggregate] = [new]
     superseded: str | None = None
@@ -120,7 +121,7 @@ def _issue_for(
             if earlier_id == index.current_id:
                 earlier.supersede(by_uci=signed.uvci, actor=actor, at=at)
                 superseded, touched = earlier.uci, True
-            if not still_true(ledger, earlier, subject, record):
+            if not still_true(ledger, earlier, subject, record, basis):
                 earlier.revoke(reason=REASON_CORRECTED, actor=actor, at=at)
                 touched = True
             if touched:
@@ -176,6 +177,8 @@ def issue_certificates(
         issued.clear()
         refused.clear()
         with reading():
+            # Every person's name and record is opened below: their keys in one query, not one each.
+            ledger.keys.prefetch(ids)
             people = ledger.get_people(ids)
             indexes = {
                 a.person_id: a
