@@ -312,12 +312,16 @@ def not_yet_due(store: ViewStore, site_id: str, ward: str, day: date) -> tuple[i
 
 def waiting_counts(store: ViewStore, province: str, day: date) -> dict[tuple[str | None, str], int]:
     """How many registrations of a province wait and are due on `day`, by (preferred site or None,
-    ward): the "waiting" of sites with no free place, without reading each registration."""
+    ward), leaving out people busy that day (as `busy_on`): the "waiting" of sites with no free
+    place, without reading each registration."""
     rows = _rows(
         store,
         f"SELECT site_id, ward, count(*) FROM {_t(store, 'campaign_registrations')} WHERE status = 'waiting' "
-        "AND province = ? AND due_on <= ? GROUP BY site_id, ward",
+        "AND province = ? AND due_on <= ? AND person_id NOT IN (SELECT person_id FROM "
+        f"{_t(store, 'campaign_appointments')} WHERE day = ? AND status IN ('booked', 'arrived', 'done', "
+        "'no_show')) GROUP BY site_id, ward",
         province,
+        day.isoformat(),
         day.isoformat(),
     )
     return {(str(r[0]) if r[0] else None, str(r[1])): int(r[2]) for r in rows}

@@ -25,7 +25,16 @@ from uuid import UUID
 
 from ledger.application import Ledger
 from ledger.campaign.errors import SiteClosed
-from ledger.campaign.planning import Booking, Candidate, SessionPlaces, plan_day
+from ledger.campaign.planning import (
+    CAPACITY_FULL,
+    NO_STOCK,
+    SITE_CLOSED,
+    Booking,
+    Candidate,
+    SessionPlaces,
+    WaitingGroup,
+    plan_day,
+)
 from ledger.campaign.sites import SiteSchedule
 from ledger.campaign.values import allowed_products, check_day, extra_wait_days, schedule_id
 from ledger.values import Actor
@@ -46,9 +55,10 @@ class SiteDay:
     taken: int  # places held after this run
     booked_now: int
     waiting: int  # due people of the site's area still without a place
+    reasons: tuple[WaitingGroup, ...] = ()  # why they wait (counts add up to `waiting`)
 
     def as_json(self) -> dict[str, Any]:
-        """{"site_id", "name", "status", "capacity", "taken", "booked_now", "waiting"}."""
+        """{"site_id", "name", "status", "capacity", "taken", "booked_now", "waiting", "waiting_reasons"}."""
         return {
             "site_id": self.site_id,
             "name": self.name,
@@ -57,6 +67,7 @@ class SiteDay:
             "taken": self.taken,
             "booked_now": self.booked_now,
             "waiting": self.waiting,
+            "waiting_reasons": [g.as_json() for g in self.reasons],
         }
 
 
@@ -108,6 +119,9 @@ def plan_province(
     sites = q.sites(store, province=code)
     schedules = ledger.many(SiteSchedule, [schedule_id(UUID(s.site_id)) for s in sites])
     existing = q.plans_of_day(store, the_day)
+    full = _all_full(store, sites, schedules, existing, code, the_day)
+    if full is not None:
+        return ProvinceDay(code, the_day.isoformat(), full)
     by_site: dict[str, list[Candidate]] = {}
     by_ward: dict[str, list[Candidate]] = {}
     for preferred, ward, candidate in q.province_candidates(store, code, the_day):
@@ -168,10 +182,23 @@ def plan_province(
         free = sum(s.free for s in sessions)
         taken = sum(s.taken for s in sessions)
         if not result.bookings and candidates and free and not any(n > 0 for n in site_stock.values()):
-            results.append(SiteDay(site.site_id, site.name, "no_stock", capacity, taken, 0, result.waiting))
+            results.append(
+                SiteDay(
+                    site.site_id, site.name, "no_stock", capacity, taken, 0, result.waiting, result.reasons
+                )
+            )
             continue
         results.append(
-            SiteDay(site.site_id, site.name, "planned", capacity, taken, len(result.bookings), result.waiting)
+            SiteDay(
+                site.site_id,
+                site.name,
+                "planned",
+                capacity,
+                taken,
+                len(result.bookings),
+                result.waiting,
+                result.reasons,
+            )
         )
         if result.bookings or planned is None:
             to_book.append((UUID(site.site_id), result.bookings))
@@ -194,9 +221,90 @@ def plan_province(
     for s in results:
         n = booked.get(s.site_id, 0) if s.status == "planned" else 0
         final.append(
-            SiteDay(s.site_id, s.name, s.status, s.capacity, s.taken + n, n, s.waiting + s.booked_now - n)
+            SiteDay(
+                s.site_id,
+                s.name,
+                s.status,
+                s.capacity,
+                s.taken + n,
+                n,
+                s.waiting + s.booked_now - n,
+                s.reasons,
+            )
         )
     return ProvinceDay(code, the_day.isoformat(), final)
+
+
+def _all_full(
+    store: ViewStore,
+    sites: list[q.SiteRow],
+    schedules: dict[UUID, SiteSchedule],
+    existing: dict[str, tuple[bool, list[q.PlannedSession]]],
+    province: str,
+    day: date,
+) -> list[SiteDay] | None:
+    """Every site's result without reading the queue, when no site has a free place that day (every
+    campaign site planned, each closed or full: planning again with nothing freed). A site's waiting
+    are then its area's due registrations, counted in one query. None when some site has a place free:
+    then the queue must be read and planned."""
+    found: list[tuple[q.SiteRow, str, list[q.PlannedSession]]] = []
+    unplanned = False
+    for site in sites:
+        schedule = schedules.get(schedule_id(UUID(site.site_id)))
+        if schedule is None:
+            continue  # not a campaign site yet (no sessions)
+        planned = existing.get(site.site_id)
+        if planned is None:
+            try:
+                schedule.check_open_on(day)
+            except SiteClosed:
+                found.append((site, "not_open", []))
+                continue
+            found.append(
+                (
+                    site,
+                    "unplanned",
+                    [q.PlannedSession(s.name, s.capacity, 0, False) for s in schedule.sessions],
+                )
+            )
+            unplanned = True
+            continue
+        closed, held = planned
+        if not closed and any(not s.cancelled and s.taken < s.capacity for s in held):
+            return None
+        found.append((site, "closed" if closed else "full", held))
+    # A site opening that day without a plan yet can book only if it holds stock (and the planner
+    # opens its plan even with nobody to book): leave those to the planner.
+    free_stock = {r.site_id for r in q.stock(store, day) if r.free > 0} if unplanned else set()
+    counts = q.waiting_counts(store, province, day)
+    results = []
+    for site, state, held in found:
+        capacity = sum(s.capacity for s in held) if held else sum(int(s["capacity"]) for s in site.sessions)
+        taken = sum(s.taken for s in held)
+        if state in ("closed", "not_open"):
+            results.append(SiteDay(site.site_id, site.name, "closed", capacity, taken, 0, 0))
+            continue
+        waiting = counts.get((site.site_id, site.ward), 0) + counts.get((None, site.ward), 0)
+        if state == "unplanned":
+            if site.site_id in free_stock or not waiting:
+                return None
+            results.append(
+                SiteDay(
+                    site.site_id,
+                    site.name,
+                    "no_stock",
+                    capacity,
+                    0,
+                    0,
+                    waiting,
+                    (WaitingGroup(NO_STOCK, waiting),),
+                )
+            )
+            continue
+        reason = SITE_CLOSED if held and all(s.cancelled for s in held) else CAPACITY_FULL
+        reasons = (WaitingGroup(reason, waiting),) if waiting else ()
+        results.append(SiteDay(site.site_id, site.name, "planned", capacity, taken, 0, waiting, reasons))
+    return results
 
 
 Batch = tuple[list[tuple[UUID, tuple[Booking, ...]]], str]

@@ -19,6 +19,8 @@ from ledger.campaign.planning import Booking
 from ledger.campaign.values import Session, registration_id
 from ledger.errors import InvalidInput, NotPermitted
 from ledger.values import Actor, Role
+from projections import campaign_queries as q
+from services import province_planning
 from services.province_planning import plan_province
 from tests.integration.campaign.conftest import ADMIN, ASTRAZENECA, MONDAY, OFFICER, Clock, Story, make_story
 
@@ -49,7 +51,9 @@ def add_site(s: Story, code: str, ward: str, *, morning: int, afternoon: int, st
     return site
 
 
-def test_a_province_day_fills_every_site_in_planning_order_and_nobody_twice(story: Story) -> None:
+def test_a_province_day_fills_every_site_in_planning_order_and_nobody_twice(
+    story: Story, monkeypatch: pytest.MonkeyPatch
+) -> None:
     s = story
     # The story's site (ward 00001, 2 + 1 places), a second site in the same ward (1 + 1), one in
     # another ward (1 + 1), one without stock and one that never opens on Mondays.
@@ -104,8 +108,19 @@ def test_a_province_day_fills_every_site_in_planning_order_and_nobody_twice(stor
     assert Counter(m.appointment_id is not None for m in messages) == Counter({True: 7})
 
     head = s.ledger.recorder.max_notification_id()
-    again = s.service.plan_province_day("01", MONDAY, actor=OFFICER)
+    with monkeypatch.context() as m:  # every site full, closed or without stock: the queue is not read
+        m.setattr(q, "province_candidates", lambda *a: pytest.fail("the queue was read"))
+        again = s.service.plan_province_day("01", MONDAY, actor=OFFICER)
     assert again.booked_now == 0
+    assert s.ledger.recorder.max_notification_id() == head
+    with monkeypatch.context() as m:  # the same answer as reading and planning the whole queue
+        m.setattr(province_planning, "_all_full", lambda *a: None)
+        read = s.service.plan_province_day("01", MONDAY, actor=OFFICER)
+    assert [(d.site_id, d.status, d.taken, d.waiting) for d in again.sites] == [
+        (d.site_id, d.status, d.taken, d.waiting) for d in read.sites
+    ]
+    assert by_site[str(s.site_id)].waiting > 0
+    assert {g.reason for d in again.sites for g in d.reasons} == {"capacity_full", "no_stock"}
     assert s.ledger.recorder.max_notification_id() == head
     # A place freed at one site is filled by the next in line on the next run.
     first = s.service.day(s.site_id, MONDAY)
