@@ -41,7 +41,7 @@ from ledger.values import Actor
 from projections import campaign_queries as q
 from projections.store import ViewStore
 
-SITES_PER_BATCH = 8  # about 3,200 appointments and 6,400 aggregates per transaction at 2 x 200
+SITES_PER_BATCH = 4  # about 1,600 appointments (3,200 events) per transaction at 2 x 200
 
 
 @dataclass(frozen=True)
