@@ -100,6 +100,9 @@ class Request:
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
     on_answer: Callable[[int, bytes], None] | None = None
+    # The signed-in session's headers, updated when an answer sets a new session cookie (as a browser
+    # keeps it: after a dose, the server's read-your-writes mark travels in the cookie).
+    session: dict[str, str] | None = None
 
 
 class Stale(ConnectionError):
@@ -276,6 +279,8 @@ async def run_load(
                 tally.kinds[f"http_{status}"] += 1  # served, but the report shows it
             if request.on_answer is not None:
                 request.on_answer(status, body)
+        if request.session is not None and "set-cookie" in headers:
+            request.session["Cookie"] = cookie_of(headers, request.session["Cookie"])
 
     deadline = start + sum(d for _, d, _ in phases) + 30
     phase_start = start
@@ -335,12 +340,16 @@ def free_port() -> int:
 
 
 class Store:
-    """The benchmark's store: a throwaway PostgreSQL cluster, IMMUNIZE_DATABASE_URL, or SQLite."""
+    """The benchmark's store: a throwaway PostgreSQL cluster, IMMUNIZE_DATABASE_URL, a copy of an
+    already simulated database (--from-template), or SQLite."""
 
-    def __init__(self, kind: str, workdir: Path) -> None:
+    def __init__(self, kind: str, workdir: Path, template: str = "") -> None:
         self.cluster: Any = None
+        self.copy: tuple[str, str] | None = None  # (the cluster's maintenance URL, the copy's name)
         given = os.environ.get("IMMUNIZE_DATABASE_URL", "")
-        if kind == "sqlite":
+        if template:
+            self.url, self.kind = self._copy_of(template), "postgresql (copy of a simulated database)"
+        elif kind == "sqlite":
             self.url, self.kind = f"sqlite:///{workdir / 'ledger.db'}", "sqlite"
         elif given.startswith("postgresql"):
             self.url, self.kind = given, "postgresql (IMMUNIZE_DATABASE_URL)"
@@ -352,9 +361,30 @@ class Store:
             self.url = self.cluster.start().url("postgres")
             self.kind = "postgresql (throwaway cluster)"
 
+    def _copy_of(self, template: str) -> str:
+        """A fresh database copied from `template` (CREATE DATABASE ... TEMPLATE: a file copy, seconds
+        for 97,000 people where simulating them takes half an hour)."""
+        import psycopg
+
+        parts = urllib.parse.urlsplit(template)
+        if not template.startswith("postgresql") or not parts.path.strip("/"):
+            raise SystemExit(f"bench_surge: --from-template takes postgresql://.../DBNAME, not {template!r}")
+        name = f"surge_{os.getpid()}_{int(time.time())}"
+        maintenance = urllib.parse.urlunsplit(parts._replace(path="/postgres"))
+        with psycopg.connect(maintenance, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{parts.path.strip("/")}"')
+        self.copy = (maintenance, name)
+        return urllib.parse.urlunsplit(parts._replace(path="/" + name))
+
     def stop(self) -> None:
         if self.cluster is not None:
             self.cluster.stop()
+        if self.copy is not None:
+            import psycopg
+
+            maintenance, name = self.copy
+            with psycopg.connect(maintenance, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @dataclass
@@ -493,6 +523,7 @@ class Doses:
             json.dumps(body).encode(),
             {**staff, "Content-Type": "application/json"},
             answered,
+            staff,
         )
 
 
@@ -512,12 +543,20 @@ def build_world(
         or "bench-surge-" + os.urandom(8).hex(),
     }
     began = time.monotonic()
-    immunize(env, "keys", "init", "--development")
-    simulated = json.loads(
-        immunize(
-            env, "simulate", "--scale", str(args.scale), "--days", str(args.days), "--seed", "1", "--json"
+    if args.from_template:
+        # The simulated database's own keys (its certificates are signed with them; the web secret
+        # that keys its phone index is kept there too).
+        import shutil
+
+        shutil.copytree(args.key_dir, workdir / "keys")
+        simulated = json.loads(Path(args.simulated_json).read_text()) if args.simulated_json else {}
+    else:
+        immunize(env, "keys", "init", "--development")
+        simulated = json.loads(
+            immunize(
+                env, "simulate", "--scale", str(args.scale), "--days", str(args.days), "--seed", "1", "--json"
+            )
         )
-    )
     sys.path.insert(0, str(ROOT))
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     from surge_world import prepare
@@ -595,12 +634,18 @@ def the_mix(
                 "GET",
                 f"/api/v1/desk/people/{r.choice(readable)}",
                 headers={"Cookie": staff["Cookie"]},
+                session=staff,
             ),
         ),
         (
             0.18 - dose_share,
             lambda r: Request(
-                "staff", "lots", "GET", "/api/v1/desk/lots", headers={"Cookie": staff["Cookie"]}
+                "staff",
+                "lots",
+                "GET",
+                "/api/v1/desk/lots",
+                headers={"Cookie": staff["Cookie"]},
+                session=staff,
             ),
         ),
         (dose_share, lambda r: doses.request(staff)),
@@ -768,6 +813,13 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--timeout", type=float, default=5.0)
     parser.add_argument("--max-requests", type=int, default=200_000)
     parser.add_argument("--target", default="", help="an already running server (loopback only)")
+    parser.add_argument(
+        "--from-template",
+        default="",
+        help="postgresql://.../DBNAME already holding `immunize simulate`'s campaign: each run copies it",
+    )
+    parser.add_argument("--key-dir", default="", help="with --from-template: the keys it was simulated with")
+    parser.add_argument("--simulated-json", default="", help="with --from-template: simulate's --json output")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     args.scale = args.scale if args.scale is not None else (0.00002 if args.quick else 0.0001)
@@ -789,6 +841,8 @@ def parse_args() -> argparse.Namespace:
         raise SystemExit(
             "bench_surge: the surge rate (steady-rps x factor) must be from 0 to 5,000 requests/s"
         )
+    if args.from_template and not args.key_dir:
+        raise SystemExit("bench_surge: --from-template needs --key-dir (the keys it was simulated with)")
     if not 0 < args.scale <= 0.01:
         raise SystemExit("bench_surge: --scale must be above 0 and at most 0.01 (970,000 people)")
     if not 1 <= args.citizens <= 15:
@@ -835,7 +889,7 @@ def main() -> None:
         return
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-surge-"))
-    store = Store(args.store, workdir)
+    store = Store(args.store, workdir, args.from_template)
     server = None
     try:
         env, world, facts = build_world(args, workdir, store)

@@ -57,9 +57,11 @@ def serve_with_workers(
 
 
 def start_followers(environ: Mapping[str, str] | None = None) -> subprocess.Popen[bytes]:
-    """`immunize projections run` as its own process (it also signs the transparency checkpoints)."""
+    """`immunize projections run --keyed` as its own process (it also signs the transparency
+    checkpoints): every read view, the keyed ones too, so the web workers read them without catching
+    up (IMMUNIZE_VIEWS_FOLLOWED, services.read_side)."""
     return subprocess.Popen(
-        [sys.executable, "-c", "from cli.main import main; main()", "projections", "run"],
+        [sys.executable, "-c", "from cli.main import main; main()", "projections", "run", "--keyed"],
         env=dict(environ if environ is not None else os.environ),
     )
 

@@ -149,8 +149,14 @@ def projections_group() -> None:
     show_default=True,
     help="SQLite: how often to look for new events when idle (PostgreSQL is notified).",
 )
+@click.option(
+    "--keyed",
+    is_flag=True,
+    help="Also the keyed views (phone index, declared IDs) with the web's key (IMMUNIZE_SECRET_KEY or the "
+    "key directory's): the web then reads them without catching up (serve --followers runs this).",
+)
 def projections_run(
-    database_url: str | None, names: tuple[str, ...], status_every: float, poll_interval: float
+    database_url: str | None, names: tuple[str, ...], status_every: float, poll_interval: float, keyed: bool
 ) -> None:
     """Follow the log until interrupted (safe to kill at any moment: each page and its position commit together)."""
     import signal
@@ -166,6 +172,19 @@ def projections_run(
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     supervisor = run_views(reader, store, selected, poll_interval=poll_interval)
+    # The keyed views read phone numbers and declared IDs: they follow the ledger itself (personal data
+    # opened with the key directory's master key), keyed with the web's key, in runners of their own.
+    keyed_supervisor = (
+        run_views(
+            _opened_ledger(settings),
+            store,
+            [view.name for view in view_classes(keyed=True) if view.keyed],
+            poll_interval=poll_interval,
+            keys=_web_view_keys(settings),
+        )
+        if keyed
+        else None
+    )
     checkpointer = start_checkpointer(settings, lambda text: click.echo(text, err=True))
     click.echo(f"following {settings.redacted_url} with {', '.join(selected)}; Ctrl-C to stop", err=True)
     try:
@@ -182,10 +201,35 @@ def projections_run(
         if checkpointer is not None:
             checkpointer.stop()
         supervisor.stop()
+        if keyed_supervisor is not None:
+            keyed_supervisor.stop()
         store.close()
         reader.close()
-    for name, error in supervisor.errors:
+    for name, error in [*supervisor.errors, *(keyed_supervisor.errors if keyed_supervisor else [])]:
         click.echo(f"{name} was restarted after: {error}", err=True)
+
+
+def _opened_ledger(settings: StoreSettings) -> Any:
+    import os
+
+    from ledger.application import Ledger
+    from web.config import key_dir
+
+    return Ledger(settings.url, key_dir=key_dir(os.environ))
+
+
+def _web_view_keys(settings: StoreSettings) -> Any:
+    """The keyed views' keys exactly as the web derives them (web.create_app: the session secret)."""
+    import os
+
+    from services.read_side import phone_view_keys
+    from web.accounts import Accounts
+    from web.config import key_dir, load_or_create_secret
+    from web.store import SqlStore
+
+    secret = os.environ.get("IMMUNIZE_SECRET_KEY") or load_or_create_secret(key_dir(os.environ))
+    accounts = Accounts(SqlStore(settings), secret)
+    return phone_view_keys(lambda phone: accounts.key_for("phone", phone))
 
 
 def _positions_to_progress(advance: Callable[[int], None]) -> Callable[[str, int, int, int], None]:

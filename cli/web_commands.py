@@ -152,8 +152,14 @@ def serve(host: str, port: int, threads: int, workers: int, followers: bool, all
         for problem in problems:
             _say(f"- WARNING: {problem}")
     # The views are brought up to date (rebuilt after a new version or web secret) before serving, with
-    # progress on stderr: no request replays the log (web/rebuilding.py).
-    production = {"HSTS_SECONDS": 31_536_000, "READ_SIDE_READY_AT_START": True}
+    # progress on stderr: no request replays the log (web/rebuilding.py). With the follower beside it,
+    # the workers read the views as the follower keeps them (read-your-writes for the caller's own),
+    # instead of each request catching them up (services.read_side).
+    production: dict[str, Any] = {
+        "HSTS_SECONDS": 31_536_000,
+        "READ_SIDE_READY_AT_START": True,
+        **({"VIEWS_FOLLOWED": True} if followers else {}),
+    }
     if workers > 1 and (settings.get("IMMUNIZE_DATABASE_URL") or "memory://").startswith("memory"):
         _say("immunize serve: several workers need a shared store: set IMMUNIZE_DATABASE_URL (PostgreSQL).")
         sys.exit(1)

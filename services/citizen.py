@@ -73,6 +73,15 @@ def member(backend: Backend, phone: str, person_id: str) -> FamilyMember:
     raise NotInFamily("No such person in your family.")
 
 
+def check_member(backend: Backend, phone: str, person_id: str) -> None:
+    """`member` for a read: the same answer from the views alone, no record opened (a health book or a
+    certificate download checks the household this way, then reads only what it shows)."""
+    if backend.phone_key is None or person_id not in backend.read.family_ids(
+        backend.phone_key(normalise_phone(phone))
+    ):
+        raise NotInFamily("No such person in your family.")
+
+
 def acting_for(person: FamilyMember) -> Actor:
     """Acting for oneself, or as the guardian of a dependant."""
     if person.guardian_id:

@@ -8,13 +8,24 @@ three services refreshes the views at most once. A process that also runs the vi
 background (`immunize web serve`, `immunize run`) is fine: each page's position is checked inside its
 transaction, so a page the runner applied first is skipped, never applied twice.
 
+When a follower process keeps these views at the head (`immunize serve --followers`, or
+`IMMUNIZE_VIEWS_FOLLOWED=1` beside a process file's `immunize projections run --keyed`), the read
+side is `followed`: a read does no catch-up (under steady writes every request ran one, ~40 queries
+and a lock on the views' positions, serialised behind the follower). What a page shows is then the
+follower's position (a fraction of a second behind the log), except for the caller's own writes:
+the web passes the log position of the caller's last write (`reading_after`), and a read that must
+show it catches the views up to it first if the follower has not yet (read-your-writes). A phone
+that finds nobody is looked up again after a catch-up (a citizen signs in right after registering).
+
 Which pages read the ledger's aggregate instead, and why, is said once in services.citizen.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from uuid import UUID
 
@@ -32,6 +43,26 @@ from projections.store import ViewStore
 
 READ_VIEWS = ("sites_and_lots", "people_directory", "certificate_index", "health_book")
 KEYED_READ_VIEWS = ("phone_index", "declared_id_index")
+
+# The log position the current request must see: the caller's own last write (0: none pending).
+_must_see: ContextVar[int] = ContextVar("read_your_writes", default=0)
+
+
+def must_see(position: int) -> None:
+    """From now on in this thread's context, reads show at least the log up to `position` (0: no
+    requirement); the web sets it at the start of every request (`reading_after` is the block form)."""
+    _must_see.set(max(0, position))
+
+
+@contextmanager
+def reading_after(position: int) -> Iterator[None]:
+    """Within this block a followed read side shows at least the log up to `position` (the caller's
+    own last write), catching its views up first if the follower has not reached it yet."""
+    token = _must_see.set(position)
+    try:
+        yield
+    finally:
+        _must_see.reset(token)
 
 
 def phone_view_keys(phone_key: Callable[[str], str] | None) -> ViewKeys | None:
@@ -61,8 +92,9 @@ class ReadSide:
     ledger: Ledger
     views: ViewStore
     keys: ViewKeys | None = None
+    followed: bool = False  # a follower process keeps the views at the head (module docstring)
     refreshes: int = 0  # catch-ups that found something new (tests count them per page)
-    _position: int = -1
+    _position: int = -1  # the views are known to be at least here
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -70,7 +102,31 @@ class ReadSide:
         return READ_VIEWS + (KEYED_READ_VIEWS if self.keys is not None else ())
 
     def refresh(self) -> None:
-        """Bring the read views up to the ledger's head (nothing but one query when they are there)."""
+        """Bring the read views up to the ledger's head (nothing but one query when they are there).
+
+        Followed: nothing, unless the caller's own last write (`reading_after`) is beyond what the
+        views are known to hold; then their positions are read and, if still behind, caught up."""
+        if self.followed:
+            wanted = _must_see.get()
+            if wanted <= self._position:
+                return
+            reached = self.position()
+            if reached >= wanted:
+                with self._lock:
+                    self._position = max(self._position, reached)
+                return
+        self._catch_up()
+
+    def position(self) -> int:
+        """The log position every read view has reached (the follower's, or this process's)."""
+        from projections.registry import view_classes
+
+        return min(
+            (view.recorder(self.views, self.keys).max_tracking_id(self.ledger.name) or 0)
+            for view in view_classes(self.names, keyed=self.keys is not None)
+        )
+
+    def _catch_up(self) -> None:
         head = self.ledger.recorder.max_notification_id() or 0
         with self._lock:
             if head <= self._position:
@@ -104,13 +160,32 @@ class ReadSide:
         """The holders of the phone with this keyed handle (the web's HMAC of the 0XXXXXXXXX form);
         refreshed first: a citizen signs in right after registering."""
         self.refresh()
-        return q.people_with_phone(self.views, key)
+        found = q.people_with_phone(self.views, key)
+        if not found and self.followed:
+            self._catch_up()  # registered a moment ago, before the follower applied it
+            found = q.people_with_phone(self.views, key)
+        return found
+
+    def family_ids(self, key: str) -> set[str]:
+        """The people the phone with this keyed handle signs in for (its holders and the dependants
+        each manages, erased people left out), from the views only: what a read checks before it
+        shows a health book or a certificate (no personal data opened, three indexed queries)."""
+        holders = self.people_with_phone(key)
+        entries = q.directory_entries(self.views, holders)
+        live = [h for h in holders if (entry := entries.get(h)) is not None and not entry.erased]
+        ids = {str(h) for h in live}
+        ids.update(str(d.person_id) for d in self.dependants_of(live) if not d.erased)
+        return ids
 
     def people_declaring_id(self, key: str) -> list[UUID]:
         """The people who typed this national ID online, not yet confirmed (ViewKeys.national_id handle);
         refreshed first: the citizen may have registered a moment ago."""
         self.refresh()
-        return q.people_declaring_id(self.views, key)
+        found = q.people_declaring_id(self.views, key)
+        if not found and self.followed:
+            self._catch_up()
+            found = q.people_declaring_id(self.views, key)
+        return found
 
     # health books --------------------------------------------------------------------------------
     def doses_of(self, person_id: UUID) -> list[BookDose]:

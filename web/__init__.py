@@ -82,6 +82,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         views=app.config.get("VIEW_STORE"),
         phone_key=lambda phone: accounts.key_for("phone", phone),
         replica=replica_settings({"IMMUNIZE_REPLICA_URL": app.config.get("IMMUNIZE_REPLICA_URL") or ""}),
+        followed=bool(app.config.get("VIEWS_FOLLOWED")),
     )
     app.extensions["immunize"] = WebContext(
         accounts=accounts,
@@ -102,6 +103,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     roles.install(app)  # before CSRF: a caller without the role is refused before anything else
     rebuilding.install(app)  # no request replays the log into a view (503 while they are rebuilt)
+    if app.config.get("VIEWS_FOLLOWED"):
+        from web import read_your_writes
+
+        read_your_writes.install(app)  # after roles: it needs the caller
     csrf = CSRFProtect(app)
     security.install(app)
     errors.install(app)

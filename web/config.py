@@ -10,6 +10,8 @@ IMMUNIZE_OUTBOX_FILE       where the file sender appends messages (default ./var
 IMMUNIZE_SMS_GATEWAY_URL   the SMS gateway's HTTPS endpoint (gateway sender)
 IMMUNIZE_SMS_GATEWAY_TOKEN its bearer token
 IMMUNIZE_PROXY_HOPS        reverse proxies in front that set X-Forwarded-For/-Proto (default 0)
+IMMUNIZE_VIEWS_FOLLOWED    "1" when `immunize projections run --keyed` keeps the read views at the head
+                           (serve --followers sets it): reads do no catch-up (services.read_side)
 """
 
 from __future__ import annotations
@@ -121,6 +123,8 @@ def settings_from_environment(environ: Mapping[str, str] | None = None) -> dict[
         # Serving (issue 14): public pages' cache interval; admission per route class ("slots,queue,wait").
         "PUBLIC_CACHE_SECONDS": _seconds(environ.get("IMMUNIZE_PUBLIC_CACHE_SECONDS"), 5.0),
         "ADMISSION": (environ.get("IMMUNIZE_ADMISSION") or "1").strip().lower() not in ("0", "false", "no"),
+        "VIEWS_FOLLOWED": (environ.get("IMMUNIZE_VIEWS_FOLLOWED") or "0").strip().lower()
+        in ("1", "true", "yes"),
         **{
             f"ADMISSION_{kind}": environ.get(f"IMMUNIZE_ADMISSION_{kind}") or ""
             for kind in ("PUBLIC", "CITIZEN", "STAFF", "SHARED")

@@ -38,8 +38,10 @@ class Platform:
         views: ViewStore | None = None,
         phone_key: Callable[[str], str] | None = None,
         replica: StoreSettings | None = None,
+        followed: bool = False,
     ) -> None:
         self.store, self.key_dir, self.phone_key = store, key_dir, phone_key
+        self.followed = followed  # a follower process keeps the read views at the head (read_side)
         self.replica = replica  # IMMUNIZE_REPLICA_URL: the public statistics read there
         self._ledger, self._views = ledger, views
         self._backend: Backend | None = None
@@ -58,7 +60,7 @@ class Platform:
                 for view_class in view_classes(keyed=keys is not None):
                     # Empty views read as zeros; a view of another version or key is rebuilt here.
                     view_class.recorder(self._views, keys).create_table()
-                read = ReadSide(self._ledger, self._views, keys)
+                read = ReadSide(self._ledger, self._views, keys, followed=self.followed)
                 self._backend = Backend(
                     self.store, self.key_dir, self._ledger, self._views, read, self.phone_key
                 )

@@ -98,6 +98,12 @@ class SqlStore:
     def query(self, statement: str, params: Sequence[Any] = ()) -> list[Row]:
         """The rows of one statement (UPDATE/DELETE ... RETURNING commit what they change)."""
         read_only = statement.lstrip()[:6].upper() == "SELECT"
+        if read_only:
+            try:
+                return self.db.query(statement, tuple(params))  # PostgreSQL: one round trip
+            except DatabaseError as exc:
+                cause = exc.__cause__
+                raise StoreError(f"the accounts database failed: {type(cause or exc).__name__}") from exc
         with self._cursor(write=not read_only) as cur:
             cur.execute(statement, tuple(params))
             return cur.fetchall()
