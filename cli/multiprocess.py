@@ -5,7 +5,8 @@ gunicorn is a process manager and a server in one: it forks N workers, restarts 
 hangs (`timeout`), and stops them gracefully, with no other system piece to install. Each worker
 builds its own app after the fork (no `preload`), so every worker opens its own pooled database
 connections (a connection pool must never cross a fork). Its `gthread` workers keep a thread pool per
-process: admission control (web.admission) bounds each route class inside each worker.
+process: admission control (web.admission) bounds each route class for the whole server, with counts
+the master makes in shared memory before it forks the workers.
 """
 
 from __future__ import annotations
@@ -38,7 +39,12 @@ def gunicorn_options(host: str, port: int, workers: int, threads: int) -> dict[s
 
 
 def serve_with_workers(
-    make_app: Callable[[], Any], host: str, port: int, workers: int, threads: int
+    make_app: Callable[[], Any],
+    host: str,
+    port: int,
+    workers: int,
+    threads: int,
+    child_exit: Callable[[int], None] | None = None,
 ) -> None:  # pragma: no cover - exercised through the CLI in a subprocess
     try:
         from gunicorn.app.base import BaseApplication
@@ -49,6 +55,10 @@ def serve_with_workers(
         def load_config(self) -> None:
             for name, value in gunicorn_options(host, port, workers, threads).items():
                 self.cfg.set(name, value)
+            if child_exit is not None:
+                # In the master, when a worker ended (or was killed): the server-wide admission
+                # counts forget its requests in progress (web.admission.SharedCounts).
+                self.cfg.set("child_exit", lambda _server, worker: child_exit(worker.pid))
 
         def load(self) -> Any:
             return make_app()

@@ -192,7 +192,18 @@ def serve(host: str, port: int, threads: int, workers: int, followers: bool, all
     try:
         if workers > 1:
             _say(f"Serving on http://{host}:{port} with {workers} gunicorn workers x {threads} threads")
-            serve_with_workers(lambda: create_app(production), host, port, workers, threads)
+            # One admission for the server: the workers inherit these shared counts when they fork.
+            from web.admission import SharedCounts
+
+            counts = SharedCounts()
+            serve_with_workers(
+                lambda: create_app({**production, "ADMISSION_COUNTS": counts}),
+                host,
+                port,
+                workers,
+                threads,
+                child_exit=counts.forget,
+            )
         else:
             # gunicorn's arbiter stops on SIGTERM and returns; waitress does not: make SIGTERM (what a
             # service manager sends) stop like Ctrl-C, so the `finally` below stops the child processes.

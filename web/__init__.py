@@ -143,7 +143,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         from web.admission import Admission, limits_from_config, shared_from_config
 
         admission = Admission(
-            app.wsgi_app, limits_from_config(app.config), shared=shared_from_config(app.config)
+            app.wsgi_app,
+            limits_from_config(app.config),
+            shared=shared_from_config(app.config),
+            counts=app.config.get("ADMISSION_COUNTS"),  # the server's, shared by its workers
         )
         app.extensions["immunize_admission"] = admission
         app.wsgi_app = admission  # type: ignore[method-assign]

@@ -10,14 +10,24 @@ at most (the GIL), so every request in progress beyond a few only makes all of t
 requests are not held back by `shared`: staff take the CPU first, the public what is left, and a
 full public class never sheds staff. The server's threads must cover every slot and queue place
 (`threads_needed`), otherwise requests wait in the server's own queue, where no one can shed them.
+
+With several worker processes (`immunize serve --workers N`) the counts are the whole server's, not
+each worker's (`SharedCounts`, made before the workers fork): a worker's keep-alive connections stay
+with it, so per-worker bounds let one worker queue while the other idles, and N workers each admitting
+`shared` requests put N times the work on the same cores. One bound for the server keeps what is
+admitted to what the machine serves within the latency budget, and sheds the rest at once. A worker
+that dies is forgotten by the server's master (`forget`), so its requests in progress free their slots.
 """
 
 from __future__ import annotations
 
 import json
+import multiprocessing
+import os
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -76,13 +86,18 @@ class Limit:
 
 
 DEFAULT_LIMITS: Mapping[RouteClass, Limit] = {
-    # Public pages come from the public cache (a few ms each): a short queue, a short wait, so that
-    # what is served stays fast and the excess is told at once to come back.
-    RouteClass.PUBLIC: Limit(slots=2, queue=4, wait=0.1),
-    RouteClass.CITIZEN: Limit(slots=2, queue=4, wait=0.25),
-    RouteClass.STAFF: Limit(slots=4, queue=16, wait=5.0),
+    # For the whole server (all its workers). The waits keep a queued request within the 200 ms p99
+    # budget: a served request waits at most this, then takes its few tens of ms; past that it is
+    # told at once to come back (a 503 now is better than a 2 s answer). Public pages come from the
+    # public cache (a few ms each); staff have more slots and a queue of their own, and are not held
+    # by `shared`, so a full public class never sheds a dose being recorded.
+    RouteClass.PUBLIC: Limit(slots=2, queue=4, wait=0.05),
+    RouteClass.CITIZEN: Limit(slots=2, queue=4, wait=0.1),
+    RouteClass.STAFF: Limit(slots=6, queue=12, wait=0.15),
 }
-DEFAULT_SHARED = 3  # public and citizen requests are admitted while fewer than this are in progress
+# Public and citizen requests are admitted while fewer than this are in progress in the server: two
+# per core on this 2-core machine (each request waits on the database about as long as it computes).
+DEFAULT_SHARED = 4
 
 
 def threads_needed(limits: Mapping[RouteClass, Limit] | None = None) -> int:
@@ -92,15 +107,173 @@ def threads_needed(limits: Mapping[RouteClass, Limit] | None = None) -> int:
     return sum(limit.slots + limit.queue for limit in chosen.values()) + 1
 
 
-class _Gate:
-    """One class's counts (the admission's condition guards them)."""
+_CLASSES = tuple(RouteClass)
 
-    def __init__(self, limit: Limit) -> None:
+
+class _LocalCounts:
+    """Requests in progress and waiting, per class, in this process (one worker)."""
+
+    def __init__(self) -> None:
+        self.condition: Any = threading.Condition()
+        self._running = [0] * len(_CLASSES)
+        self._waiting = [0] * len(_CLASSES)
+
+    def running(self, index: int) -> int:
+        return self._running[index]
+
+    def waiting(self, index: int) -> int:
+        return self._waiting[index]
+
+    def total_running(self) -> int:
+        return sum(self._running)
+
+    def add(self, index: int, *, running: int = 0, waiting: int = 0) -> None:
+        self._running[index] += running
+        self._waiting[index] += waiting
+
+
+class SharedCounts:
+    """The same counts for every worker process of one server, in shared memory, guarded by one
+    process-shared condition. Made in the master before it forks its workers (each worker inherits
+    them); one row per worker process, so that `forget(pid)` can drop the counts of a worker that died
+    in the middle of requests."""
+
+    ROWS = 64
+    _WIDTH = 1 + 2 * len(_CLASSES)  # pid, running per class, waiting per class
+
+    def __init__(self) -> None:
+        context = multiprocessing.get_context("fork")
+        self.condition = _PolledCondition(context.Lock())
+        self._cells: Any = context.RawArray("q", self.ROWS * self._WIDTH)
+        self._mine: tuple[int, int] | None = None  # (pid, row) of this process
+
+    def _row(self) -> int:
+        """This process's row (taken on first use; rows of processes that are gone are reused)."""
+        pid = os.getpid()
+        if self._mine is not None and self._mine[0] == pid:
+            return self._mine[1]
+        cells, width = self._cells, self._WIDTH
+        owners = [cells[r * width] for r in range(self.ROWS)]
+        if pid in owners:
+            row = owners.index(pid)
+        else:
+            free = [r for r, owner in enumerate(owners) if owner == 0 or not _alive(owner)]
+            if not free:
+                raise ConfigurationError(f"admission counts for at most {self.ROWS} worker processes")
+            row = free[0]
+            for offset in range(width):
+                cells[row * width + offset] = 0
+            cells[row * width] = pid
+        self._mine = (pid, row)
+        return row
+
+    def _sum(self, offset: int) -> int:
+        cells, width = self._cells, self._WIDTH
+        return sum(cells[r * width + offset] for r in range(self.ROWS) if cells[r * width])
+
+    def running(self, index: int) -> int:
+        return self._sum(1 + index)
+
+    def waiting(self, index: int) -> int:
+        return self._sum(1 + len(_CLASSES) + index)
+
+    def total_running(self) -> int:
+        return sum(self.running(i) for i in range(len(_CLASSES)))
+
+    def add(self, index: int, *, running: int = 0, waiting: int = 0) -> None:
+        base = self._row() * self._WIDTH
+        self._cells[base + 1 + index] += running
+        self._cells[base + 1 + len(_CLASSES) + index] += waiting
+
+    def forget(self, pid: int) -> None:
+        """A worker process ended (gunicorn's child_exit, in the master): its slots are free again. If it
+        was killed holding the lock (a few microseconds of each request), the lock is taken back."""
+        with self.condition.taken_back():
+            cells, width = self._cells, self._WIDTH
+            for row in range(self.ROWS):
+                if cells[row * width] == pid:
+                    for offset in range(width):
+                        cells[row * width + offset] = 0
+
+
+class AdmissionStuck(RuntimeError):
+    """The server-wide admission lock could not be taken in time (the request is shed)."""
+
+
+class _PolledCondition:
+    """What Admission needs of a condition, across processes: a lock held for a few microseconds, and
+    waiting by polling. Not multiprocessing.Condition: its notify waits for every sleeper to wake, so
+    one worker killed while a request of it waited would hang every other worker's next notify."""
+
+    POLL_S = 0.005
+    LOCK_TIMEOUT_S = 2.0
+
+    def __init__(self, lock: Any) -> None:
+        self._lock = lock
+
+    def __enter__(self) -> _PolledCondition:
+        if not self._lock.acquire(timeout=self.LOCK_TIMEOUT_S):
+            raise AdmissionStuck("the server's admission lock was not free for 2 s")
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._lock.release()
+
+    def wait(self, timeout: float) -> None:
+        self._lock.release()
+        try:
+            time.sleep(max(0.0, min(timeout, self.POLL_S)))
+        finally:
+            if not self._lock.acquire(timeout=self.LOCK_TIMEOUT_S):
+                self._lock.release()  # held by a worker that died: take it back (see taken_back)
+                self._lock.acquire()
+
+    def notify_all(self) -> None:
+        """Waiters poll: nothing to wake."""
+
+    @contextmanager
+    def taken_back(self) -> Iterator[None]:
+        """The lock, even from a process that died holding it (a plain multiprocessing.Lock may be
+        released by another process)."""
+        if not self._lock.acquire(timeout=self.LOCK_TIMEOUT_S):
+            self._lock.release()
+            self._lock.acquire()
+        try:
+            yield
+        finally:
+            self._lock.release()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class _Gate:
+    """One class's limit, its counts (in the admission's counts, under its condition) and this
+    process's tallies."""
+
+    def __init__(self, limit: Limit, counts: _LocalCounts | SharedCounts, index: int) -> None:
         self.limit = limit
-        self.running = 0
-        self.waiting = 0
+        self._counts, self._index = counts, index
         self.admitted = 0
         self.shed = 0
+
+    @property
+    def running(self) -> int:
+        return self._counts.running(self._index)
+
+    @property
+    def waiting(self) -> int:
+        return self._counts.waiting(self._index)
+
+    def add(self, *, running: int = 0, waiting: int = 0) -> None:
+        self._counts.add(self._index, running=running, waiting=waiting)
 
 
 class Admission:
@@ -114,22 +287,25 @@ class Admission:
         *,
         shared: int = DEFAULT_SHARED,
         retry_after: int = 1,
+        counts: SharedCounts | None = None,
     ) -> None:
         if shared < 1:
             raise ConfigurationError(f"the shared admission bound must be at least 1, not {shared}")
         self.app = app
         self.retry_after = retry_after
         self.shared = shared
+        # The server's counts when its workers share them (serve --workers), else this process's.
+        self.counts: _LocalCounts | SharedCounts = counts if counts is not None else _LocalCounts()
         self.gates = {
-            kind: _Gate((limits or DEFAULT_LIMITS).get(kind, DEFAULT_LIMITS[kind])) for kind in RouteClass
+            kind: _Gate((limits or DEFAULT_LIMITS).get(kind, DEFAULT_LIMITS[kind]), self.counts, index)
+            for index, kind in enumerate(_CLASSES)
         }
-        self._changed = threading.Condition()
-        self._running = 0  # requests of every class in progress
+        self._changed = self.counts.condition
 
     def _may_enter(self, kind: RouteClass, gate: _Gate) -> bool:
         if gate.running >= gate.limit.slots:
             return False
-        return kind is RouteClass.STAFF or self._running < self.shared
+        return kind is RouteClass.STAFF or self.counts.total_running() < self.shared
 
     def enter(self, kind: RouteClass) -> bool:
         """Take a slot of this class (waiting at most the class's `wait`), or say it is shed."""
@@ -139,7 +315,7 @@ class Admission:
                 if gate.waiting >= gate.limit.queue or gate.limit.wait <= 0:
                     gate.shed += 1
                     return False
-                gate.waiting += 1
+                gate.add(waiting=1)
                 deadline = time.monotonic() + gate.limit.wait
                 try:
                     while not self._may_enter(kind, gate):
@@ -149,16 +325,14 @@ class Admission:
                             return False
                         self._changed.wait(left)
                 finally:
-                    gate.waiting -= 1
-            gate.running += 1
+                    gate.add(waiting=-1)
+            gate.add(running=1)
             gate.admitted += 1
-            self._running += 1
             return True
 
     def leave(self, kind: RouteClass) -> None:
         with self._changed:
-            self.gates[kind].running -= 1
-            self._running -= 1
+            self.gates[kind].add(running=-1)
             self._changed.notify_all()
 
     def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
@@ -166,7 +340,11 @@ class Admission:
         if path in UNLIMITED:
             return self.app(environ, start_response)
         kind = route_class(path)
-        if not self.enter(kind):
+        try:
+            admitted = self.enter(kind)
+        except AdmissionStuck:
+            admitted = False
+        if not admitted:
             return self._shed(path, kind, start_response)
         try:
             # Flask builds the whole response inside this call (the view, the template, the signing);

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+import signal
 import threading
+import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -12,9 +16,11 @@ from werkzeug.test import Client
 
 from tests.e2e.web.conftest import make_app
 from web.admission import (
+    DEFAULT_SHARED,
     Admission,
     Limit,
     RouteClass,
+    SharedCounts,
     limits_from_config,
     route_class,
     shared_from_config,
@@ -180,7 +186,7 @@ def test_the_server_threads_cover_every_slot_and_queue_place() -> None:
 
 
 def test_limits_from_the_environment_are_checked() -> None:
-    assert shared_from_config({}) == 3
+    assert shared_from_config({}) == DEFAULT_SHARED
     assert shared_from_config({"ADMISSION_SHARED": "5"}) == 5
     with pytest.raises(ConfigurationError, match="ADMISSION_SHARED"):
         shared_from_config({"ADMISSION_SHARED": "0"})
@@ -203,3 +209,49 @@ def test_the_test_client_gives_slots_back(tmp_path: Path) -> None:
     app = make_app(tmp_path, ADMISSION_PUBLIC="1,0,0")
     for _ in range(3):
         assert app.test_client().get("/").status_code == 200
+
+
+def _status(admission: Admission, path: str) -> int:
+    return int(Client(admission).get(path).status_code)
+
+
+def _hold_a_public_request(counts: SharedCounts, entered: Any, release: Any) -> None:
+    """Another worker process of the same server, in the middle of one public request."""
+
+    def held(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        entered.set()
+        while not release.is_set():  # polled: a process killed inside Event.wait hangs Event.set
+            time.sleep(0.01)
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [b"ok"]
+
+    limits = {RouteClass.PUBLIC: Limit(slots=1, queue=0, wait=0.0)}
+    Client(Admission(held, limits, counts=counts)).get("/statistics")
+
+
+def test_the_workers_of_one_server_share_its_bounds_and_a_dead_workers_slots_come_back() -> None:
+    counts = SharedCounts()  # made before the fork, as `immunize serve --workers` does in its master
+    context = multiprocessing.get_context("fork")
+    entered, release = context.Event(), context.Event()
+    other = context.Process(target=_hold_a_public_request, args=(counts, entered, release))
+    other.start()
+    try:
+        assert entered.wait(30)
+        ok = Blocking()
+        limits = {RouteClass.PUBLIC: Limit(slots=1, queue=0, wait=0.0)}
+        here = Admission(ok, limits, counts=counts)
+        # The server's one public slot is taken in the other process: shed here, staff still served.
+        assert _status(here, "/statistics") == 503
+        assert _status(here, "/desk/lots") == 200
+        assert here.gates[RouteClass.PUBLIC].running == 1
+        os.kill(other.pid or 0, signal.SIGKILL)  # the worker dies in the middle of its request
+        other.join(30)
+        assert _status(here, "/statistics") == 503  # its slot is still counted ...
+        counts.forget(other.pid or 0)  # ... until the master hears it ended (gunicorn's child_exit)
+        assert _status(here, "/statistics") == 200
+        assert here.gates[RouteClass.PUBLIC].running == 0
+    finally:
+        release.set()
+        if other.is_alive():
+            other.kill()
+        other.join(30)
