@@ -118,13 +118,22 @@ class ReadSide:
         self._catch_up()
 
     def position(self) -> int:
-        """The log position every read view has reached (the follower's, or this process's)."""
+        """The log position every read view has reached (the follower's, or this process's): one
+        statement over the views' tracking rows (0 while any view has none)."""
         from projections.registry import view_classes
 
-        return min(
-            (view.recorder(self.views, self.keys).max_tracking_id(self.ledger.name) or 0)
+        tables = [
+            view.recorder(self.views, self.keys).tracking_table
             for view in view_classes(self.names, keyed=self.keys is not None)
+        ]
+        union = " UNION ALL ".join(
+            f"SELECT notification_id FROM {table} WHERE application_name = ?" for table in tables
         )
+        [(count, lowest)] = self.views.query(
+            f"SELECT COUNT(*), MIN(notification_id) FROM ({union}) AS positions",
+            tuple(self.ledger.name for _ in tables),
+        )
+        return int(lowest) if int(count) == len(tables) and lowest is not None else 0
 
     def _catch_up(self) -> None:
         head = self.ledger.recorder.max_notification_id() or 0

@@ -4,10 +4,11 @@ writes at once, everyone else sees the follower's position (a fraction of a seco
 After a write (any non-GET answered below 400) by a signed-in session, the session keeps the log's
 head and the person the write was about (the route's `person_id`, or none for a write about no one
 person, such as adding a dependant). A later request of that session reads at least up to that
-position when it is about the same person or about no one person (a list), so a nurse who recorded a
-dose sees it on the next page, and a citizen who added a dependant finds them in the family list. A
-read of another person's page needs nothing of the caller's and costs no catch-up. Installed only when
-the views are followed; without a follower every read catches the views up itself.
+position on that person's pages, and on every page after a write about no one person: a nurse who
+recorded a dose sees it on the person's page at once, a citizen who added a dependant finds them in
+the family list. Other pages (another person's, the lots list after a dose) show the follower's
+position, a fraction of a second behind, and cost no catch-up. Installed only when the views are
+followed; without a follower every read catches the views up itself.
 """
 
 from __future__ import annotations
@@ -27,8 +28,8 @@ def _required_position() -> int:
         return 0
     position, about = int(mark[0]), str(mark[1])
     person = (request.view_args or {}).get("person_id")
-    if about and person and person != about:
-        return 0  # another person's page: none of the caller's writes are about them
+    if about and person != about:
+        return 0  # another person's page, or a list: the write was about one person, shown on their page
     return position
 
 

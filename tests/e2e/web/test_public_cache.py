@@ -7,14 +7,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from flask import Flask
+from flask import Flask, template_rendered
 
 from keys.development import ensure_development_keys
 from ledger.application import Ledger
 from ledger.demo import seed_demo
 from projections.registry import catch_up_views
 from services import dashboards, trust
-from tests.e2e.web.conftest import make_app
+from tests.e2e.web.conftest import make_app, sign_in_as
 from web.public_cache import PublicCache
 
 
@@ -202,3 +202,45 @@ def test_the_first_request_waits_and_later_ones_never_compute_twice_at_once() ->
         assert cache.get("x", lambda: next(versions), lambda: b"two", bytes).value == b"one"
     assert cache.get("x", lambda: next(versions), lambda: b"two", bytes).value == b"two"
     assert cache.computations["x"] == 2
+
+
+@pytest.mark.parametrize("path", ["/", "/verify"])
+def test_the_home_and_verify_pages_are_the_same_public_bytes_for_every_visitor(setup: Any, path: str) -> None:
+    app, _ledger, _clock, _calls = setup
+    renders = {"count": 0}
+
+    def rendered(_sender: Any, **_extra: Any) -> None:
+        renders["count"] += 1
+
+    template_rendered.connect(rendered, app)
+    first, second = app.test_client().get(path), app.test_client().get(path)
+    assert first.status_code == second.status_code == 200
+    assert first.data == second.data  # another visitor, the same bytes
+    assert renders["count"] == 1  # rendered once
+    assert first.headers["Cache-Control"].startswith("public")
+    assert not first.headers["ETag"].startswith("W/")
+    assert "Set-Cookie" not in first.headers and "Set-Cookie" not in second.headers
+    assert b"csrf_token" not in first.data
+    again = app.test_client().get(path, headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304
+    english = app.test_client().get(path, headers={"Accept-Language": "en"})
+    assert english.headers["ETag"] != first.headers["ETag"]
+
+    signed_in = app.test_client()
+    sign_in_as(signed_in, "staff", site_id="s")
+    mine = signed_in.get(path)
+    assert mine.status_code == 200
+    assert "public" not in mine.headers.get("Cache-Control", "")
+
+
+def test_a_certificate_is_checked_without_a_csrf_token(tmp_path: Path) -> None:
+    """The verify form carries no token (its page is public bytes), so its POST is exempt: it changes
+    nothing and reads nothing of the caller. Other forms still need their token."""
+    ensure_development_keys(tmp_path / "keys", datetime.now(UTC), warn=lambda line: None)
+    app = make_app(tmp_path, WTF_CSRF_ENABLED=True)
+    client = app.test_client()
+    checked = client.post("/verify", data={"hc1": "HC1:NOT-A-CERTIFICATE"})
+    assert checked.status_code == 200, checked.get_data(as_text=True)[:300]
+    assert 'class="verdict invalid"' in checked.get_data(as_text=True)  # the text was checked
+    refused = client.post("/signin/citizen", data={"phone": "0912345678"})
+    assert refused.status_code == 400
