@@ -566,7 +566,12 @@ def build_world(
     immunize(env, "staff", "add", "bench.staff", "--role", "staff", "--site", world.site_id, "--replace")
     # Every view at the head before serving: a server that has just started on a caught-up store, as
     # after any restart in production (otherwise the first pages would measure a view catching up).
-    immunize(env, "projections", "rebuild")
+    if args.from_template:
+        from surge_world import views_at_head
+
+        views_at_head(store.url, workdir / "keys")  # the copy's views came along: apply what prepare added
+    else:
+        immunize(env, "projections", "rebuild")
     facts = {
         "scale": args.scale,
         "days": args.days,

@@ -139,3 +139,27 @@ def lost_doses(url: str, key_dir: Path, acknowledged: list[tuple[str, str]]) -> 
 def today_of(url: str, key_dir: Path) -> str:
     """The ledger's today (what the server checks a dose date against), as YYYY-MM-DD."""
     return Ledger(url, key_dir=key_dir).today().isoformat()
+
+
+def views_at_head(url: str, key_dir: Path) -> None:
+    """Every view the web reads caught up to the head, the keyed ones (phone index, declared IDs) with
+    the web's key from `key_dir`: what the server finds after a restart on a store already served.
+    On a copy of a simulated database this applies only what `prepare` added (the views came along),
+    where `immunize projections rebuild` would replay the whole log again."""
+    from ledger.settings import parse_database_url
+    from projections.registry import catch_up_views, view_classes
+    from projections.store import open_view_store
+    from services.read_side import KEYED_READ_VIEWS, phone_view_keys
+    from web.accounts import Accounts
+    from web.config import load_or_create_secret
+    from web.store import SqlStore
+
+    settings = parse_database_url(url)
+    ledger = Ledger(url, key_dir=key_dir)
+    store = open_view_store(settings)
+    accounts = Accounts(SqlStore(settings), load_or_create_secret(key_dir))
+    keys = phone_view_keys(lambda phone: accounts.key_for("phone", phone))
+    for view_class in view_classes(keyed=True):
+        view_class.recorder(store, keys).create_table()
+    catch_up_views(ledger, store)
+    catch_up_views(ledger, store, KEYED_READ_VIEWS, keys=keys)
