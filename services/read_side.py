@@ -126,11 +126,13 @@ class ReadSide:
             view.recorder(self.views, self.keys).tracking_table
             for view in view_classes(self.names, keyed=self.keys is not None)
         ]
+        # Table names are the views' own (code), never input.
         union = " UNION ALL ".join(
-            f"SELECT notification_id FROM {table} WHERE application_name = ?" for table in tables
+            f"SELECT notification_id FROM {table} WHERE application_name = ?"  # noqa: S608
+            for table in tables
         )
         [(count, lowest)] = self.views.query(
-            f"SELECT COUNT(*), MIN(notification_id) FROM ({union}) AS positions",
+            f"SELECT COUNT(*), MIN(notification_id) FROM ({union}) AS positions",  # noqa: S608
             tuple(self.ledger.name for _ in tables),
         )
         return int(lowest) if int(count) == len(tables) and lowest is not None else 0

@@ -219,7 +219,8 @@ def test_the_home_and_verify_pages_are_the_same_public_bytes_for_every_visitor(s
     assert renders["count"] == 1  # rendered once
     assert first.headers["Cache-Control"].startswith("public")
     assert not first.headers["ETag"].startswith("W/")
-    assert "Set-Cookie" not in first.headers and "Set-Cookie" not in second.headers
+    assert "Set-Cookie" not in first.headers
+    assert "Set-Cookie" not in second.headers
     assert b"csrf_token" not in first.data
     again = app.test_client().get(path, headers={"If-None-Match": first.headers["ETag"]})
     assert again.status_code == 304
