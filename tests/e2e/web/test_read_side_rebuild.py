@@ -27,9 +27,13 @@ from tests.e2e.web.conftest import make_app, sign_in_as
 SITE = "00000000-0000-0000-0000-000000000009"
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> dict[str, Any]:
-    url = f"sqlite:///{tmp_path / 'ledger.db'}"
+@pytest.fixture(params=["sqlite", "postgres"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> dict[str, Any]:
+    url = (
+        f"sqlite:///{tmp_path / 'ledger.db'}"
+        if request.param == "sqlite"
+        else request.getfixturevalue("postgres_url")
+    )
     ledger = Ledger(url, key_dir=tmp_path / "lk")
     seed_demo(ledger, people=30, seed=6)
     first = make_app(tmp_path, ledger, IMMUNIZE_DATABASE_URL=url)
