@@ -53,6 +53,21 @@ def load_or_create_secret(directory: Path) -> str:
         ) from exc
 
 
+def _events(value: str | None, default: int) -> int:
+    """IMMUNIZE_READ_SIDE_REQUEST_LIMIT: events one request may apply catching the views up (at least 1)."""
+    if not value:
+        return default
+    try:
+        number = int(value)
+    except ValueError as exc:
+        raise ConfigurationError(
+            "IMMUNIZE_READ_SIDE_REQUEST_LIMIT must be a whole number, e.g. 20000"
+        ) from exc
+    if number < 1:
+        raise ConfigurationError("IMMUNIZE_READ_SIDE_REQUEST_LIMIT must be at least 1")
+    return number
+
+
 def _int(value: str | None, name: str) -> int:
     if not value:
         return 0
@@ -113,7 +128,7 @@ def settings_from_environment(environ: Mapping[str, str] | None = None) -> dict[
         "RATE_STAFF_LOOKUPS": (60, 600),
         # Events one request may apply when it catches the views up; beyond: 503 while the views are
         # brought up to date in the background (web/rebuilding.py). `serve` brings them up at start.
-        "READ_SIDE_REQUEST_LIMIT": 20_000,
+        "READ_SIDE_REQUEST_LIMIT": _events(environ.get("IMMUNIZE_READ_SIDE_REQUEST_LIMIT"), 20_000),
         "READ_SIDE_READY_AT_START": False,
         # Staff sign-in: (free failures, longest wait in seconds); the wait doubles from 2 s.
         "SIGNIN_BACKOFF_PER_USER": (5, 900),

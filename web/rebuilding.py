@@ -5,7 +5,7 @@ replaying a large store into it takes minutes: inside a request that was a 30 s+
 first pages at once. So:
 - `immunize serve` brings every view up to date before it accepts requests (`READ_SIDE_READY_AT_START`,
   with a progress line every few seconds on stderr);
-- every request may apply at most `READ_SIDE_REQUEST_LIMIT` events when it catches views up (the usual
+- every request may apply at most `READ_SIDE_REQUEST_LIMIT` (IMMUNIZE_READ_SIDE_REQUEST_LIMIT) events when it catches views up (the usual
   handful since the last page); beyond that (projections.runner.ViewsBehind) the platform brings the views
   up to date in a background thread, and until it is done every request but /health and static files is
   answered 503 "the read side is being rebuilt, try again in a minute" with Retry-After;
@@ -45,7 +45,7 @@ def install(app: Flask) -> None:
     """Bound every request's catch-up; answer 503 while the views are brought up to date."""
     from web.context import ctx
 
-    limit = int(app.config.get("READ_SIDE_REQUEST_LIMIT") or 20_000)
+    limit = int(app.config["READ_SIDE_REQUEST_LIMIT"])
 
     @app.before_request
     def bound_catch_up() -> Response | None:

@@ -163,3 +163,17 @@ def _admin() -> Any:
     from ledger.values import Actor, Role
 
     return Actor("admin", Role.ADMIN)
+
+
+def test_the_request_limit_comes_from_the_environment() -> None:
+    from web.config import settings_from_environment
+    from web.errors import ConfigurationError
+
+    assert settings_from_environment({})["READ_SIDE_REQUEST_LIMIT"] == 20_000
+    assert (
+        settings_from_environment({"IMMUNIZE_READ_SIDE_REQUEST_LIMIT": "500"})["READ_SIDE_REQUEST_LIMIT"]
+        == 500
+    )
+    for bad in ("many", "0"):
+        with pytest.raises(ConfigurationError, match="IMMUNIZE_READ_SIDE_REQUEST_LIMIT"):
+            settings_from_environment({"IMMUNIZE_READ_SIDE_REQUEST_LIMIT": bad})
