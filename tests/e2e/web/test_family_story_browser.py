@@ -194,6 +194,24 @@ def test_a_family_on_one_phone_from_sign_in_to_certificate(world: dict[str, Any]
     assert "Thứ tự chờ: 1" in page.locator("#place-1").inner_text()  # his place is kept
     look(page, "09-cancelled")
 
+    # 6b. He will stay with his grandmother in Trúc Bạch: his place moves to that ward's queue.
+    page.get_by_role("link", name="Chuyển nơi chờ tiêm").click()
+    page.get_by_label("Tìm trong danh sách Phường/xã").fill("truc bach")
+    page.get_by_role("button", name="Xem điểm tiêm ở đó").click()
+    page.wait_for_load_state()
+    page.get_by_label("Nơi muốn tiêm").select_option(
+        label="Trạm Y tế Phường Trúc Bạch · Số 2 Trúc Bạch, Ba Đình"
+    )
+    look(page, "09b-transfer")
+    page.get_by_role("button", name="Chuyển sang đây").click()
+    page.wait_for_url(f"**/me/vaccination/{son.person_id}")
+    assert (
+        "Đã chuyển nơi chờ tiêm của Võ Minh Quân sang Phường Trúc Bạch"
+        in page.get_by_role("status").inner_text()
+    )
+    assert "người đang chờ ở Phường Trúc Bạch" in page.locator("#place-1").inner_text()
+    look(page, "09c-transferred")
+
     # 7. Tomorrow at Trúc Bạch the nurse records her dose; her health book shows it and dose 2.
     mine = next(a for a in service.my_appointments(mother.person_id) if a.status == "booked")
     nurse = Actor("nurse.trucbach", LedgerRole.VACCINATOR, UUID(world["sites"]["VN-01-0203"]))
@@ -219,6 +237,13 @@ def test_a_family_on_one_phone_from_sign_in_to_certificate(world: dict[str, Any]
     page.goto(world["url"] + f"/me/people/{mother.person_id}")
     page.get_by_role("link", name="Báo phản ứng sau tiêm").click()
     look(page, "12-reaction-form")
+    # Sent empty by mistake: the page's own sentence in Vietnamese, not the browser's bubble (which
+    # speaks the phone's language, English on this one).
+    page.get_by_role("button", name="Gửi").click()
+    page.wait_for_load_state()
+    assert page.get_by_role("alert").is_visible()
+    assert "Please" not in page.get_by_role("alert").inner_text()
+    look(page, "12b-reaction-empty")
     page.get_by_label("Ngày bắt đầu triệu chứng").fill(f"{tomorrow:%d/%m/%Y}")
     page.get_by_label("Triệu chứng", exact=True).fill("Đau chỗ tiêm, sốt nhẹ buổi tối")
     page.get_by_label("Nhẹ").check()
