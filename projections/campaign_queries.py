@@ -1046,7 +1046,8 @@ def ward_queue(store: ViewStore, ward: str) -> list[tuple[str | None, Candidate]
     rows = _rows(
         store,
         "SELECT registration_id, person_id, dose_number, priority_rank, queued_at, due_on, previous_product, "
-        f"site_id FROM {_t(store, 'campaign_registrations')} WHERE status = 'waiting' AND ward = ?",
+        f"site_id FROM {_t(store, 'campaign_registrations')} WHERE status = 'waiting' AND ward = ? "
+        f"ORDER BY {_ORDER}",  # the planning order: sorting it again in Python is then linear
         ward,
     )
     return [

@@ -15,6 +15,7 @@ what it would do with today's data.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -95,7 +96,10 @@ def ward_reach(
             continue  # over already: nobody is booked into it any more
         offers.setdefault((place.day, place.site_id), []).append(place)
     stock = {s.site_id: {r.product: r.free for r in q.stock(store, today, site_id=s.site_id)} for s in sites}
-    pool = {c.registration_id: (preferred, c) for preferred, c in q.ward_queue(store, ward)}
+    # In planning order once: each day's run then gets its candidates already sorted (a linear sort).
+    queue = sorted(q.ward_queue(store, ward), key=lambda entry: entry[1].order)
+    pool = {c.registration_id: (preferred, c) for preferred, c in queue}
+    previous = Counter(c.previous_product for _, c in queue)  # what the waiting doses follow
     cache: dict[str | None, tuple[str, ...]] = {}
 
     def allowed(previous: str | None) -> tuple[str, ...]:
@@ -109,7 +113,7 @@ def ward_reach(
     reached: list[DayReach] = []
     expected: dict[UUID, date] = {}
     for day in sorted({date.fromisoformat(d) for d, _ in offers}):
-        found = _run_day(day, sites, offers, stock, pool, allowed, wait)
+        found = _run_day(day, sites, offers, stock, pool, previous, allowed, wait)
         for c in found.booked:
             expected[c.registration_id] = day
         reached.append(found)
@@ -126,6 +130,7 @@ def _run_day(
     offers: dict[tuple[str, str], list[q.SessionPlace]],
     stock: dict[str, dict[str, int]],
     pool: dict[UUID, tuple[str | None, Candidate]],
+    previous: Counter[str | None],
     allowed: Callable[[str | None], tuple[str, ...]],
     wait: Callable[[str, str], int],
 ) -> DayReach:
@@ -137,7 +142,8 @@ def _run_day(
         if not places:
             continue
         area = [c for preferred, c in pool.values() if preferred is None or preferred == site.site_id]
-        needed = {p for c in area for p in allowed(c.previous_product)} if area else set(allowed(None))
+        waited = [p for p, n in previous.items() if n > 0] or [None]
+        needed = {product for p in waited for product in allowed(p)}
         held = stock.setdefault(site.site_id, {})
         site_free = sum(p.free for p in places)
         free += site_free
@@ -147,7 +153,9 @@ def _run_day(
         )
         for b in result.bookings:
             held[b.product] -= 1
-            booked.append(pool.pop(b.registration_id)[1])
+            taken = pool.pop(b.registration_id)[1]
+            previous[taken.previous_product] -= 1
+            booked.append(taken)
     left = sum(1 for _, c in pool.values() if c.due_on <= day)
     return DayReach(day, free, usable, tuple(sorted(booked, key=lambda c: c.order)), left)
 
