@@ -205,7 +205,7 @@ PATHS: dict[str, dict[str, Any]] = {
     "/campaign/sites/{site_id}/plan": {
         "post": _op(
             "Plan a site-day: {site_id, date, sessions: [{name, start, end, capacity, appointments}], waiting, "
-            "waiting_reasons: [{reason: capacity_full|no_stock|not_due_yet|site_closed, count, dose_number, "
+            "waiting_reasons: [{reason: capacity_full / no_stock / not_due_yet / site_closed, count, dose_number, "
             "product}], not_due_yet: {count, first_due}}",
             "staff, province",
             params=("site_id",),
