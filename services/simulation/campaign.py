@@ -87,7 +87,10 @@ PEOPLE_PER_SITE = 600
 # the health book instead).
 REPLIES_TO_CHECKIN = 0.4
 ASKS_CERTIFICATE = {"series_complete": 0.5, "otherwise": 0.1}
-BOX = 1  # a province store ships each week's whole doses (at small scales a box would never fill)
+# Doses travel in boxes: the nation's weekly doses of a product are boxed and each box goes to the province
+# owed the most. Shipping each province its own fraction every week meant, at the demo's scale (about 30
+# people a province), some 600 shipments of one dose each and a site-day for each.
+BOX = 5
 
 
 @dataclass
@@ -245,7 +248,8 @@ def simulate(
     first_day = check_arguments(scale, days, start)
     began = time.perf_counter()
     before = ledger.recorder.max_notification_id() or 0
-    with simulated_time(ledger, seed) as set_now:
+    # Simulated data: commits do not wait for the disk (SQLite), and are on disk when the run ends.
+    with ledger.unsynced_commits(), simulated_time(ledger, seed) as set_now:
         run = _Run(ledger, store, random.Random(seed), Tally(seed, scale, days, first_day), set_now)
         run.backend = certificates
         run.setup()
@@ -331,6 +335,7 @@ class _Run:
         self.site_province: dict[UUID, str] = {}
         self.lots: dict[tuple[UUID, str], list[list[Any]]] = defaultdict(list)  # [lot id, left, expiry]
         self.owed: dict[tuple[str, str], float] = defaultdict(float)  # (province, product)
+        self.unboxed: dict[str, float] = defaultdict(float)  # doses of a product not yet a whole box
         self.waiting: Counter[UUID] = Counter()  # registered for a first dose, not yet given, per site
         self.by_id: dict[UUID, _Person] = {}
         self.planned: set[tuple[UUID, date]] = set()  # (site, day) with appointments
@@ -468,39 +473,51 @@ class _Run:
         self.certify()
 
     def deliver(self, today: date, offset: int) -> None:
-        """This week's doses, shared among provinces by population; a province's store ships whole doses
-        to its site with the longest queue; fractions carry over to the next week."""
+        """This week's doses, shared among provinces by population, shipped in whole boxes of BOX doses:
+        the nation's boxes of a product go one by one to the province owed the most (ties by code), so
+        over the weeks each province gets its share; a province's store ships its boxes to its site with
+        the longest queue. What a province is owed, or got ahead, carries over to the next week."""
         weekly: Counter[str] = Counter()
         for since, product, doses in DELIVERIES:
             if offset >= since:
                 weekly[product] = doses  # a later line for the same product replaces the rate
         total_population = sum(self.tally.population.values())
+        provinces = sorted(self.sites)
         for product, doses in sorted(weekly.items()):
             scaled = doses * self.tally.scale
-            for province, sites in sorted(self.sites.items()):
+            for province in provinces:
                 self.owed[(province, product)] += scaled * self.tally.population[province] / total_population
-                whole = int(self.owed[(province, product)])
-                if whole < BOX:
-                    continue  # less than one dose this week: carried to the next
-                self.owed[(province, product)] -= whole
-                site_id = max(sites, key=lambda s: self.waiting[s[0]])[0]
-                n = len(self.lots[(site_id, product)])
-                expiry = today + SHELF_LIFE
-                # Through the province store (issue 13): received there, then allocated to the site,
-                # so the stock view and the operations view show allocation against use.
-                lot_id = StockService(self.ledger, self.service.store).deliver(
-                    province_code=province,
-                    product=product,
-                    lot_number=f"{product.split('/')[-1][:4].upper()}-{offset:03d}{n:02d}",
-                    expiry=expiry,
-                    doses_per_vial=1,  # single-dose counting: the simulator keeps its own per-lot tally
-                    allocations={site_id: whole},
-                    actor=officer(province),
-                    key=self.key("lot", site_id, product, offset),
-                )[site_id]
-                self.lots[(site_id, product)].append([lot_id, whole, expiry])
-                self.tally.lots += 1
-                self.tally.delivered[product] += whole
+            self.unboxed[product] += scaled
+            boxes = int(self.unboxed[product] // BOX)
+            self.unboxed[product] -= boxes * BOX
+            shipped: Counter[str] = Counter()
+            for _ in range(boxes):
+                province = max(provinces, key=lambda p: (self.owed[(p, product)], -provinces.index(p)))
+                self.owed[(province, product)] -= BOX
+                shipped[province] += BOX
+            for province, whole in sorted(shipped.items()):
+                self.ship(province, product, whole, today, offset)
+
+    def ship(self, province: str, product: str, whole: int, today: date, offset: int) -> None:
+        """Through the province store (issue 13): received there, then allocated to the site with the
+        longest queue, so the stock view and the operations view show allocation against use."""
+        sites = self.sites[province]
+        site_id = max(sites, key=lambda s: self.waiting[s[0]])[0]
+        n = len(self.lots[(site_id, product)])
+        expiry = today + SHELF_LIFE
+        lot_id = StockService(self.ledger, self.service.store).deliver(
+            province_code=province,
+            product=product,
+            lot_number=f"{product.split('/')[-1][:4].upper()}-{offset:03d}{n:02d}",
+            expiry=expiry,
+            doses_per_vial=1,  # single-dose counting: the simulator keeps its own per-lot tally
+            allocations={site_id: whole},
+            actor=officer(province),
+            key=self.key("lot", site_id, product, offset),
+        )[site_id]
+        self.lots[(site_id, product)].append([lot_id, whole, expiry])
+        self.tally.lots += 1
+        self.tally.delivered[product] += whole
 
     def registrations(self, today: date, offset: int) -> None:
         """Adults of the groups open today register for a first dose at their site, some each day (in
@@ -537,10 +554,12 @@ class _Run:
         planned: the planner would refuse it with NoStock, and its queue waits for the next delivery)."""
         with self.service.caught_up_once():
             for province in sorted(self.sites):
-                for site_id, _ in self.sites[province]:
+                for site_id, ward in self.sites[province]:
                     if not any(
                         lot[1] > 0 and lot[2] >= day for p in self.products for lot in self.lots[(site_id, p)]
                     ):
+                        continue
+                    if not self.worth_planning(site_id, ward, day):
                         continue
                     try:
                         planned = self.service.plan_day(site_id, day, actor=officer(province))
@@ -549,6 +568,14 @@ class _Run:
                     self.tally.appointments += planned.booked_now
                     if planned.booked_now or any(s["appointments"] for s in planned.sessions):
                         self.planned.add((site_id, day))
+
+    def worth_planning(self, site_id: UUID, ward: str, day: date) -> bool:
+        """An officer plans a site's day when it has vaccine not yet booked and people waiting (the
+        planner would book nobody otherwise, and an empty day would be opened and closed for nothing)."""
+        store = self.service.store
+        if not any(row.free > 0 for row in campaign_queries.stock(store, day, site_id=site_id)):
+            return False
+        return bool(campaign_queries.candidates(store, str(site_id), ward, day))
 
     def lot_for(self, site_id: UUID, product: str, today: date) -> UUID | None:
         """First expiring first out, among the site's lots with doses left."""
