@@ -324,11 +324,13 @@ def _start_sender() -> Any:
 
 def _demo_accounts(app: Any, ledger: Any) -> list[tuple[str, str, str]]:
     """(Re)create the demo staff accounts with fresh random passwords; returned to be printed once."""
+    from projections.registry import catch_up_views
     from web.roles import Role
 
     platform = app.extensions["immunize"].platform
     accounts = app.extensions["immunize"].accounts
-    platform.read.refresh()
+    # Only the sites view: the keyed views (phone index) are caught up by the follower in the background.
+    catch_up_views(ledger, platform.views, ["sites_and_lots"])
     sites = platform.read.sites()  # by code
     site = sites[0] if sites else None
     if site is not None:
@@ -373,9 +375,10 @@ def _demo_citizen(app: Any) -> str | None:
     from services.people import list_people
 
     platform = app.extensions["immunize"].platform
-    for record in list_people(platform.ledger, platform.views, limit=5_000):
-        if record.phone and record.doses and not record.guardian_id and not record.erased:
-            return str(record.phone)
+    for limit in (200, 5_000):  # the first people usually have one: each record read opens personal data
+        for record in list_people(platform.ledger, platform.views, limit=limit):
+            if record.phone and record.doses and not record.guardian_id and not record.erased:
+                return str(record.phone)
     return None
 
 
@@ -425,12 +428,14 @@ def run(host: str, port: int, scale: float, days: int) -> None:
     _step("Demo campaign", lambda: _seed(app, ledger, scale, days))
     if first_start:
         _step("Development keys for today", lambda: _ensure_keys(keys, now))
-    _step("Projections", lambda: _start_projections(app, ledger))
-    _step("Certificate renderer", lambda: _start_renderer_thread(ledger, keys))
-    _step("Audit chain", lambda: _start_audit_chain(keys, app.extensions["immunize"].platform.store.url))
+    # What reads the views comes first, then the background work (it would compete for the same core):
+    # the follower's catch-up of the keyed views, the checkpoint, the sender, the renderer's drawing.
     accounts = _step("Demo staff accounts", lambda: _demo_accounts(app, ledger)) or []
     phone = _step("Demo citizen", lambda: _demo_citizen(app))
+    _step("Projections", lambda: _start_projections(app, ledger))
+    _step("Audit chain", lambda: _start_audit_chain(keys, app.extensions["immunize"].platform.store.url))
     sender = _step("SMS sender", _start_sender)
+    _step("Certificate renderer", lambda: _start_renderer_thread(ledger, keys))
     _say("")
     _say("Demo sign-in (development only; passwords are new on every start and shown only here):")
     for role, username, password in accounts:
