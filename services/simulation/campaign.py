@@ -229,6 +229,15 @@ class _Person:
     phone: str | None  # the household's phone (a dependant's check-ins go to the head's)
     registered: bool = False
     vaccinated: bool = False
+    opens: int = 0  # the campaign's day when the person's priority group may register
+    adult_on: date = date.min  # the 18th birthday
+
+
+def _adult_on(born: date) -> date:
+    try:
+        return born.replace(year=born.year + 18)
+    except ValueError:  # born on 29 February: of age on 1 March of a common year
+        return date(born.year + 18, 3, 1)
 
 
 def simulate(
@@ -428,7 +437,16 @@ class _Run:
             household.phone for household in households for _ in household.others
         ]
         for person_id, resident, phone in zip(head_ids + dependant_ids, residents, phones, strict=True):
-            person = _Person(person_id, resident, self.site_for(resident), phone)
+            rank = self.rank.get(resident.group, 16)
+            opens = OPENS.get(rank, OPENS_LAST if rank >= 16 else OPENS_LATER)
+            person = _Person(
+                person_id,
+                resident,
+                self.site_for(resident),
+                phone,
+                opens=opens,
+                adult_on=_adult_on(resident.born),
+            )
             self.people.append(person)
             self.by_id[person_id] = person
         self.tally.households += len(households)
@@ -524,13 +542,11 @@ class _Run:
         batches: one transaction per thousand, through the service's batch registration)."""
         entries: list[tuple[_Person, RegistrationEntry]] = []
         for person in self.people:
-            if person.registered:
+            if person.registered or offset < person.opens or today < person.adult_on:
+                continue
+            if self.rng.random() >= REGISTER_PER_DAY:
                 continue
             resident = person.resident
-            rank = self.rank.get(resident.group, 16)
-            opens = OPENS.get(rank, OPENS_LAST if rank >= 16 else OPENS_LATER)
-            if offset < opens or resident.age_on(today) < 18 or self.rng.random() >= REGISTER_PER_DAY:
-                continue
             language = "en" if self.rng.random() < 0.03 else "vi"
             entries.append(
                 (person, RegistrationEntry(person.person_id, resident.group, person.site_id, None, language))
@@ -703,11 +719,22 @@ class _Run:
             self.replies.get(today, []),
             {day: r for day, r in self.replies.items() if day > today},
         )
-        for phone, text in replies:
-            result = self.service.reply(phone, text)
-            self.tally.replies[result.outcome] += 1
-            if result.outcome in ("mild", "serious"):
-                self.tally.reactions[result.outcome] += 1
+        # In rounds, each phone once a round (a family's phone answers again in the next): a round's
+        # replies read the views as they were at its start, which no other phone's reply changes.
+        while replies:
+            round_: list[tuple[str, str]] = []
+            later: list[tuple[str, str]] = []
+            seen: set[str] = set()
+            for phone, text in replies:
+                (later if phone in seen else round_).append((phone, text))
+                seen.add(phone)
+            replies = later
+            with self.service.caught_up_once():
+                for phone, text in round_:
+                    result = self.service.reply(phone, text)
+                    self.tally.replies[result.outcome] += 1
+                    if result.outcome in ("mild", "serious"):
+                        self.tally.reactions[result.outcome] += 1
 
     def react(self, person: _Person, dose_id: UUID, today: date, severity: str, staff: Actor) -> None:
         reaction_id = report_reaction(
