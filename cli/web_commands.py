@@ -324,13 +324,11 @@ def _start_sender() -> Any:
 
 def _demo_accounts(app: Any, ledger: Any) -> list[tuple[str, str, str]]:
     """(Re)create the demo staff accounts with fresh random passwords; returned to be printed once."""
-    from projections.registry import catch_up_views
     from web.roles import Role
 
     platform = app.extensions["immunize"].platform
     accounts = app.extensions["immunize"].accounts
-    # Only the sites view: the keyed views (phone index) are caught up by the follower in the background.
-    catch_up_views(ledger, platform.views, ["sites_and_lots"])
+    platform.read.refresh()
     sites = platform.read.sites()  # by code
     site = sites[0] if sites else None
     if site is not None:
@@ -430,6 +428,9 @@ def run(host: str, port: int, scale: float, days: int) -> None:
         _step("Development keys for today", lambda: _ensure_keys(keys, now))
     # What reads the views comes first, then the background work (it would compete for the same core):
     # the follower's catch-up of the keyed views, the checkpoint, the sender, the renderer's drawing.
+    # Every view (the keyed phone index too) at the log's head before serving, as `immunize serve` does:
+    # no page then waits for a catch-up, or answers 503 while the read side is brought up to date.
+    _step("Read side", lambda: app.extensions["immunize"].platform.prepare(lambda line: _say(f"- {line}")))
     accounts = _step("Demo staff accounts", lambda: _demo_accounts(app, ledger)) or []
     phone = _step("Demo citizen", lambda: _demo_citizen(app))
     _step("Projections", lambda: _start_projections(app, ledger))
