@@ -124,6 +124,12 @@ def _start_worker(now: datetime) -> None:
     _worker["signer"] = signer_from_environment(now)
 
 
+def _start_pool_worker(now: datetime) -> None:
+    """A worker process of `reissue --all --workers N`: it only re-issues batches until it ends."""
+    _start_worker(now)
+    certificates.prepare_batch_process()
+
+
 def _reissue_batch(
     entries: list[Entry], now: datetime, validity_days: int, rules: str, formats: tuple[str, ...]
 ) -> Counter[str]:
@@ -183,11 +189,12 @@ def reissue_command(everyone: bool, workers: int, validity_days: int, all_format
             task = progress.add_task("reissue", total=total)
             if workers == 1:
                 _start_worker(now)
-                for batch in pages:
-                    totals.update(_reissue_batch(batch, now, validity_days, rules, formats))
-                    progress.advance(task, len(batch))
+                with certificates.batch_process():
+                    for batch in pages:
+                        totals.update(_reissue_batch(batch, now, validity_days, rules, formats))
+                        progress.advance(task, len(batch))
             else:
-                with ProcessPoolExecutor(workers, initializer=_start_worker, initargs=(now,)) as pool:
+                with ProcessPoolExecutor(workers, initializer=_start_pool_worker, initargs=(now,)) as pool:
                     running: dict[Future[Counter[str]], int] = {}
                     for batch in pages:
                         running[pool.submit(_reissue_batch, batch, now, validity_days, rules, formats)] = len(
