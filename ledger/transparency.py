@@ -62,6 +62,12 @@ class _PgRun:
         self._c = cursor
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[Sequence[Any]]:
+        conn = self._c.connection
+        if conn.pgconn.pipeline_status:
+            # Inside the events' pipeline (insert_events): the statements sent before must be answered
+            # first, or fetchall() reads the result of an earlier INSERT ("didn't produce records").
+            with conn.pipeline() as pipeline:
+                pipeline.sync()
         self._c.execute(sql.replace("?", "%s"), tuple(params))
         return [tuple(r.values()) if isinstance(r, dict) else r for r in self._c.fetchall()]
 

@@ -214,3 +214,18 @@ def test_every_event_records_who_and_when(campaign: Campaign) -> None:
         assert event.at.tzinfo is not None
         if type(event).__name__ != "Issued":  # receipts are bookkeeping, not facts
             assert event.actor.role in Role
+
+
+def test_a_batch_larger_than_one_chunk_of_claims_is_saved_on_every_store(campaign: Campaign) -> None:
+    """600 numbers claimed in the events' transaction: on PostgreSQL that transaction is a pipeline, and
+    reading the claims back after the batch's INSERTs read an INSERT's result instead ("the last
+    operation didn't produce records") until the pipeline is synced before each read."""
+    people = [
+        PersonRequest(f"0010900{n:05d}", "Nguyễn Văn Lô", "1990", "male", f"09{n:08d}", "00001", "OTHER")
+        for n in range(600)
+    ]
+    ids = campaign.ledger.register_people(people, actor=ADMIN, idempotency_key="batch-600")
+    assert len(set(ids)) == 600
+    assert campaign.ledger.person_by_national_id("001090000599").person_id == ids[-1]
+    with pytest.raises(DuplicateNationalId):
+        campaign.ledger.register_people(people[599:], actor=ADMIN, idempotency_key="batch-600-again")
