@@ -196,7 +196,7 @@ class SharedCounts:
                         cells[row * width + offset] = 0
 
 
-class AdmissionStuck(RuntimeError):
+class _AdmissionStuck(RuntimeError):
     """The server-wide admission lock could not be taken in time (the request is shed)."""
 
 
@@ -213,7 +213,7 @@ class _PolledCondition:
 
     def __enter__(self) -> _PolledCondition:
         if not self._lock.acquire(timeout=self.LOCK_TIMEOUT_S):
-            raise AdmissionStuck("the server's admission lock was not free for 2 s")
+            raise _AdmissionStuck("the server's admission lock was not free for 2 s")
         return self
 
     def __exit__(self, *_exc: object) -> None:
@@ -342,7 +342,7 @@ class Admission:
         kind = route_class(path)
         try:
             admitted = self.enter(kind)
-        except AdmissionStuck:
+        except _AdmissionStuck:
             admitted = False
         if not admitted:
             return self._shed(path, kind, start_response)
