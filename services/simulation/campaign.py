@@ -87,9 +87,9 @@ PEOPLE_PER_SITE = 600
 # the health book instead).
 REPLIES_TO_CHECKIN = 0.4
 ASKS_CERTIFICATE = {"series_complete": 0.5, "otherwise": 0.1}
-# Doses travel in boxes: the nation's weekly doses of a product are boxed and each box goes to the province
-# owed the most. Shipping each province its own fraction every week meant, at the demo's scale (about 30
-# people a province), some 600 shipments of one dose each and a site-day for each.
+# Doses travel in boxes: the nation's weekly doses of a product are boxed and each box goes to the
+# province owed the most per resident. Shipping each province its own fraction every week meant, at the
+# demo's scale (about 30 people a province), some 600 shipments of one dose each and a site-day for each.
 BOX = 5
 
 
@@ -492,9 +492,10 @@ class _Run:
 
     def deliver(self, today: date, offset: int) -> None:
         """This week's doses, shared among provinces by population, shipped in whole boxes of BOX doses:
-        the nation's boxes of a product go one by one to the province owed the most (ties by code), so
-        over the weeks each province gets its share; a province's store ships its boxes to its site with
-        the longest queue. What a province is owed, or got ahead, carries over to the next week."""
+        the nation's boxes of a product go one by one to the province owed the most doses (of every
+        product) per resident, ties by code, so over the weeks each province gets its share and none is
+        left out; a province's store ships its boxes to its site with the longest queue. What a province
+        is owed, or got ahead, carries over to the next week."""
         weekly: Counter[str] = Counter()
         for since, product, doses in DELIVERIES:
             if offset >= since:
@@ -510,11 +511,16 @@ class _Run:
             self.unboxed[product] -= boxes * BOX
             shipped: Counter[str] = Counter()
             for _ in range(boxes):
-                province = max(provinces, key=lambda p: (self.owed[(p, product)], -provinces.index(p)))
+                province = max(provinces, key=lambda p: (self.owed_per_person(p), -provinces.index(p)))
                 self.owed[(province, product)] -= BOX
                 shipped[province] += BOX
             for province, whole in sorted(shipped.items()):
                 self.ship(province, product, whole, today, offset)
+
+    def owed_per_person(self, province: str) -> float:
+        """Doses of every product the province is owed (negative: got ahead), per simulated resident."""
+        owed = sum(self.owed[(province, product)] for product in self.products)
+        return owed / max(1, self.tally.population[province])
 
     def ship(self, province: str, product: str, whole: int, today: date, offset: int) -> None:
         """Through the province store (issue 13): received there, then allocated to the site with the
