@@ -217,35 +217,47 @@ def complete(ledger: Ledger, uci: str, formats: tuple[str, ...]) -> bool:
 # ---- the index --------------------------------------------------------------------------------------
 
 
+def _index_row(entry: Entry, state: str) -> tuple[object, ...]:
+    return (
+        entry.uci,
+        entry.certificate_id.hex,
+        entry.person_id.hex,
+        entry.holder_id.hex,
+        state,
+        RANK[state],
+        entry.kid,
+        entry.status,
+        entry.dose_number,
+        entry.series_doses,
+        entry.rules,
+        entry.expires_at,
+    )
+
+
 def _upsert(t: _Tables, cursor: Cursor, entry: Entry, state: str) -> None:
     """Insert the certificate's row, or move an existing one forward to `state` (never back)."""
-    cursor.execute(
-        f"INSERT INTO {t.index} (uci, certificate_id, person_id, holder_id, state, state_rank, kid, status, "
-        "dose_number, series_doses, rules, expires_at, rendered) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0) "
-        "ON CONFLICT (uci) DO NOTHING",
-        (
-            entry.uci,
-            entry.certificate_id.hex,
-            entry.person_id.hex,
-            entry.holder_id.hex,
-            state,
-            RANK[state],
-            entry.kid,
-            entry.status,
-            entry.dose_number,
-            entry.series_doses,
-            entry.rules,
-            entry.expires_at,
-        ),
-    )
+    cursor.execute(_insert_index(t), _index_row(entry, state))
     _advance(t, cursor, entry.uci, state)
 
 
-def _advance(t: _Tables, cursor: Cursor, uci: str, state: str) -> None:
-    cursor.execute(
-        f"UPDATE {t.index} SET state = ?, state_rank = ? WHERE uci = ? AND state_rank < ?",
-        (state, RANK[state], uci, RANK[state]),
+def _insert_index(t: _Tables) -> str:
+    return (
+        f"INSERT INTO {t.index} (uci, certificate_id, person_id, holder_id, state, state_rank, kid, status, "
+        "dose_number, series_doses, rules, expires_at, rendered) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0) "
+        "ON CONFLICT (uci) DO NOTHING"
     )
+
+
+def _advance_sql(t: _Tables) -> str:
+    return f"UPDATE {t.index} SET state = ?, state_rank = ? WHERE uci = ? AND state_rank < ?"
+
+
+def _advance_row(uci: str, state: str) -> tuple[object, ...]:
+    return (state, RANK[state], uci, RANK[state])
+
+
+def _advance(t: _Tables, cursor: Cursor, uci: str, state: str) -> None:
+    cursor.execute(_advance_sql(t), _advance_row(uci, state))
 
 
 def mark_issued(ledger: Ledger, entry: Entry, superseded_uci: str | None) -> None:
@@ -272,15 +284,26 @@ def store_issued(ledger: Ledger, issued: Sequence[tuple[Entry, str | None, dict[
         (entry, replaced, _file_rows(ledger, entry.person_id, entry.uci, files))
         for entry, replaced, files in issued
     ]
+    if not rows:
+        return
+    # Each kind of statement once for the whole batch (executemany: one pipeline on PostgreSQL instead of
+    # four round trips per certificate). The end state is the one of doing each certificate in turn: the
+    # new UCIs are fresh, and a state only moves forward (so `current`, the lowest rank, needs no update).
     with t.db.transaction(write=True) as cursor:
-        for entry, replaced, files in rows:
-            _upsert(t, cursor, entry, CURRENT)
-            if replaced is not None:
-                _advance(t, cursor, replaced, SUPERSEDED)
-            if files:
-                _insert_files(t, cursor, files)
-                if {str(row[2]) for row in files} >= ALL_FORMATS:
-                    cursor.execute(f"UPDATE {t.index} SET rendered = 1 WHERE uci = ?", (entry.uci,))
+        cursor.executemany(_insert_index(t), [_index_row(entry, CURRENT) for entry, _, _ in rows])
+        superseded = [_advance_row(replaced, SUPERSEDED) for _, replaced, _ in rows if replaced is not None]
+        if superseded:
+            cursor.executemany(_advance_sql(t), superseded)
+        files = [row for _, _, entry_files in rows for row in entry_files]
+        if files:
+            _insert_files(t, cursor, files)
+        complete = [
+            (entry.uci,)
+            for entry, _, entry_files in rows
+            if {str(row[2]) for row in entry_files} >= ALL_FORMATS
+        ]
+        if complete:
+            cursor.executemany(f"UPDATE {t.index} SET rendered = 1 WHERE uci = ?", complete)
 
 
 def mark(ledger: Ledger, uci: str, state: str) -> None:
