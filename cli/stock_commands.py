@@ -138,6 +138,41 @@ def stock_allocate(
         click.echo(f"Allocated to site {site_id}: site lot {site_lot}")
 
 
+@stock.command("return")
+@click.option("--lot", "site_lot_id", required=True, help="The site lot id (from `immunize stock lots`).")
+@click.option("--doses", default=None, help="Doses to return, in whole unopened vials (or --vials).")
+@click.option("--vials", default=None, help="Unopened vials to return (or --doses).")
+@click.option(
+    "--key", "idempotency_key", default=None, help="Idempotency key (a retry with it writes nothing)."
+)
+@click.option("--json", "as_json", is_flag=True)
+@with_actor
+def stock_return(
+    site_lot_id: str,
+    doses: str | None,
+    vials: str | None,
+    idempotency_key: str | None,
+    as_json: bool,
+    actor_id: str,
+    role: str,
+    actor_site: str | None,
+) -> None:
+    """Return unopened vials of a site's lot to the province store it came from (never opened vials,
+    never more than the site holds)."""
+    with stock_service() as service:
+        returned = service.return_vials(
+            site_lot_id=site_lot_id,
+            doses=doses,
+            vials=vials,
+            actor=_actor(actor_id, role, actor_site),
+            idempotency_key=idempotency_key,
+        )
+    if as_json:
+        _echo_json({"site_lot_id": site_lot_id, "returned": returned})
+    else:
+        click.echo(f"Returned {returned} doses of site lot {site_lot_id} to the province store.")
+
+
 @stock.command("lots")
 @click.option("--site", "site_id", default=None, help="One site's lots.")
 @click.option("--json", "as_json", is_flag=True)
@@ -152,12 +187,15 @@ def stock_lots(site_id: str | None, as_json: bool, actor_id: str, role: str, act
     for s in picture.store_lots:
         click.echo(
             f"store {s.province}  {s.lot_id}  {s.product:<14} {s.lot_number:<12} exp {s.expiry}  "
-            f"received {s.received:>7}  allocated {s.allocated:>7}  in store {s.available:>7}"
+            f"received {s.received:>7}  allocated {s.allocated:>7}  returned {s.returned:>6}  "
+            f"in store {s.available:>7}"
         )
     for r in picture.site_lots:
         click.echo(
-            f"site {r.site_id}  {r.product:<14} {r.lot_number:<12} exp {r.expiry}  allocated {r.allocated:>6}  "
-            f"used {r.used:>6}  wasted {r.wasted:>5}  left {r.remaining:>6}"
+            f"site {r.site_id}  {r.site_lot_id}  {r.product:<14} {r.lot_number:<12} exp {r.expiry}  "
+            f"allocated {r.allocated:>6}  used {r.used:>6}  wasted {r.wasted:>5}  returned {r.returned:>5}  "
+            f"left {r.remaining:>6}  unopened {r.sealed:>6}"
+            + ("" if r.from_store else "  (received at the site)")
         )
 
 

@@ -9,6 +9,7 @@ from eventsourcing.application import AggregateNotFoundError
 
 from ledger import checks, permissions
 from ledger.base import LedgerBase
+from ledger.campaign.stock import SiteLotStock
 from ledger.campaign.values import lot_stock_id
 from ledger.commands import Outcome
 from ledger.domainmodel import VaccinationSite, VaccineLot
@@ -107,7 +108,22 @@ class SiteCommands(LedgerBase):
                 site_id=site.id,
                 quantity=quantity,
             )
-            return Outcome([lot], {"lot_id": lot.id.hex})
+            # Counted down by doses like a lot allocated from a store (no store lot to return it to).
+            stock = SiteLotStock(  # type: ignore[call-arg]
+                id=lot_stock_id(lot.id),
+                actor=actor,
+                at=at,
+                store_lot_id=None,
+                site_lot_id=lot.id,
+                site_id=site.id,
+                province_code=site.province_code,
+                product=vaccine.mp,
+                lot_number=lot_number,
+                expiry=expiry,
+                doses=quantity,
+                doses_per_vial=1,
+            )
+            return Outcome([lot, stock], {"lot_id": lot.id.hex})
 
         return UUID(self.run_command("receive_lot", idempotency_key, args, attempt)["lot_id"])
 
@@ -120,13 +136,17 @@ class SiteCommands(LedgerBase):
         def attempt(at: datetime) -> Outcome:
             lot = self.get_lot(lot_id)
             permissions.require_in_province(actor, self.get_site(lot.site_id).province_code)
-            if self.maybe_stock_tracked(lot.id):
+            stock = self.stock_records.get(lot.id)
+            if stock is not None and stock.store_lot_id is not None:
                 raise RuleViolation(
                     f"Lot {lot.lot_number} was allocated from a province store: its doses stay counted at "
-                    "that site; allocate from the store to the other site instead."
+                    "that site; return its unopened vials to the store and allocate them to the other site."
                 )
             lot.transfer(site_id=site.id, actor=actor, at=at)
-            return Outcome([lot], {})
+            if stock is None:  # received before lots at a site were counted
+                return Outcome([lot], {})
+            stock.move(site_id=site.id, actor=actor, at=at)
+            return Outcome([lot, stock], {})
 
         self.run_command(
             "transfer_lot", idempotency_key, {"lot": str(lot_id), "site": site.id, "actor": actor}, attempt

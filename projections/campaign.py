@@ -186,6 +186,15 @@ class CampaignView(ViewProjection):
             str(e.originator_id),
         )
 
+    @handles(SiteSchedule.PlaceChanged)
+    def _on_place(self, e: SiteSchedule.PlaceChanged, batch: Batch) -> None:
+        batch.execute(
+            f"UPDATE {self.t('sites')} SET ward = ?, address = ? WHERE schedule_id = ?",
+            e.ward_code,
+            e.address,
+            str(e.originator_id),
+        )
+
     @handles(SiteSchedule.StatusChanged)
     def _on_status(self, e: SiteSchedule.StatusChanged, batch: Batch) -> None:
         batch.execute(

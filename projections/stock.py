@@ -2,7 +2,10 @@
 
 Rows are the balances of the stock aggregates (ledger/campaign/stock.py), kept from their events
 only: received, allocated, written off at the store; allocated, used, vials opened, wasted (left in
-opened vials, expired) and doses in opened vials at the site. Stock per site and product, and
+opened vials, expired) and doses in opened vials at the site. Unopened vials returned to the store are
+taken off `allocated` on both sides (what the site holds, what left the store) and counted in
+`returned`, so every balance reads the same with or without returns. A lot received straight at a
+site has a row with an empty `store_lot_id`. Stock per site and product, and
 allocation against use per province, are sums over these rows (`projections.stock_queries`).
 No personal data: doses are counted, not named.
 """
@@ -26,6 +29,7 @@ TABLES = (
             "received BIGINT NOT NULL",
             "allocated BIGINT NOT NULL",
             "written_off BIGINT NOT NULL",
+            "returned BIGINT NOT NULL",
             "received_on TEXT NOT NULL",
         ),
         ("lot_id",),
@@ -49,6 +53,7 @@ TABLES = (
             "wasted_open BIGINT NOT NULL",
             "wasted_expired BIGINT NOT NULL",
             "open_doses BIGINT NOT NULL",
+            "returned BIGINT NOT NULL",
             "allocated_on TEXT NOT NULL",
         ),
         ("record_id",),
@@ -61,14 +66,14 @@ class StockView(ViewProjection):
     """Province store lots and site allocations with their balances."""
 
     name = "stock"
-    version = 1  # bump when the tables or handlers change (Returned, added later, had no events before it)
+    version = 2  # bump when the tables or handlers change (2: `returned`, lots received at a site)
     tables = TABLES
 
     @handles(StoreLot.Received)
     def _on_received(self, e: StoreLot.Received, batch: Batch) -> None:
         batch.insert(
             f"INSERT INTO {self.t('store_lots')} (lot_id, province, product, lot_number, expiry, doses_per_vial, "
-            "received, allocated, written_off, received_on) VALUES (?, ?, ?, ?, ?, ?, ?, 0, 0, ?)",
+            "received, allocated, written_off, returned, received_on) VALUES (?, ?, ?, ?, ?, ?, ?, 0, 0, 0, ?)",
             str(e.originator_id),
             e.province_code,
             e.product,
@@ -100,10 +105,10 @@ class StockView(ViewProjection):
         batch.insert(
             f"INSERT INTO {self.t('site_lots')} (record_id, site_lot_id, store_lot_id, site_id, province, product, "
             "lot_number, expiry, doses_per_vial, allocated, used, vials_opened, wasted_open, wasted_expired, "
-            "open_doses, allocated_on) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, 0, 0, 0, ?)",
+            "open_doses, returned, allocated_on) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, 0, 0, 0, 0, ?)",
             str(e.originator_id),
             str(e.site_lot_id),
-            str(e.store_lot_id),
+            str(e.store_lot_id) if e.store_lot_id is not None else "",
             str(e.site_id),
             e.province_code,
             e.product,
@@ -152,5 +157,31 @@ class StockView(ViewProjection):
         batch.execute(
             f"UPDATE {self.t('site_lots')} SET wasted_expired = wasted_expired + ? WHERE record_id = ?",
             e.doses,
+            str(e.originator_id),
+        )
+
+    @handles(StoreLot.TakenBack)
+    def _on_taken_back(self, e: StoreLot.TakenBack, batch: Batch) -> None:
+        batch.execute(
+            f"UPDATE {self.t('store_lots')} SET allocated = allocated - ?, returned = returned + ? WHERE lot_id = ?",
+            e.doses,
+            e.doses,
+            str(e.originator_id),
+        )
+
+    @handles(SiteLotStock.SentBack)
+    def _on_sent_back(self, e: SiteLotStock.SentBack, batch: Batch) -> None:
+        batch.execute(
+            f"UPDATE {self.t('site_lots')} SET allocated = allocated - ?, returned = returned + ? WHERE record_id = ?",
+            e.doses,
+            e.doses,
+            str(e.originator_id),
+        )
+
+    @handles(SiteLotStock.Moved)
+    def _on_moved(self, e: SiteLotStock.Moved, batch: Batch) -> None:
+        batch.execute(
+            f"UPDATE {self.t('site_lots')} SET site_id = ? WHERE record_id = ?",
+            str(e.site_id),
             str(e.originator_id),
         )

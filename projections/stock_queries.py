@@ -27,8 +27,9 @@ class StoreLotRow:
     expiry: date
     doses_per_vial: int
     received: int
-    allocated: int
+    allocated: int  # net of the doses sites returned
     written_off: int
+    returned: int = 0  # doses sites sent back (in the store again)
 
     @property
     def available(self) -> int:
@@ -46,13 +47,15 @@ class StoreLotRow:
             "received": self.received,
             "allocated": self.allocated,
             "written_off": self.written_off,
+            "returned": self.returned,
             "available": self.available,
         }
 
 
 @dataclass(frozen=True)
 class SiteLotRow:
-    """A site's allocation of a store lot and what became of it."""
+    """A site's allocation of a store lot (or a lot received at the site: empty `store_lot_id`) and what
+    became of it."""
 
     site_lot_id: str
     store_lot_id: str
@@ -68,6 +71,12 @@ class SiteLotRow:
     wasted_open: int
     wasted_expired: int
     open_doses: int
+    returned: int = 0  # unopened vials sent back to the store (already taken off `allocated`)
+
+    @property
+    def from_store(self) -> bool:
+        """Allocated from a province store (a lot received at the site cannot be returned)."""
+        return bool(self.store_lot_id)
 
     @property
     def wasted(self) -> int:
@@ -96,6 +105,8 @@ class SiteLotRow:
             "used": self.used,
             "wasted": self.wasted,
             "open_doses": self.open_doses,
+            "returned": self.returned,
+            "sealed": self.sealed,
             "remaining": self.remaining,
         }
 
@@ -110,11 +121,12 @@ def store_lots(store: ViewStore, *, province: str | None = None) -> list[StoreLo
             str(r[2]),
             str(r[3]),
             date.fromisoformat(str(r[4])),
-            *(int(x) for x in r[5:9]),
+            *(int(x) for x in r[5:10]),
         )
         for r in _rows(
             store,
-            f"SELECT lot_id, province, product, lot_number, expiry, doses_per_vial, received, allocated, written_off "
+            f"SELECT lot_id, province, product, lot_number, expiry, doses_per_vial, received, allocated, written_off, "
+            "returned "
             f"FROM {store.table('stock_store_lots')} {where} ORDER BY expiry, lot_number, lot_id",
             *params,
         )
@@ -145,12 +157,12 @@ def site_lots(
             str(r[4]),
             str(r[5]),
             date.fromisoformat(str(r[6])),
-            *(int(x) for x in r[7:14]),
+            *(int(x) for x in r[7:15]),
         )
         for r in _rows(
             store,
             f"SELECT site_lot_id, store_lot_id, site_id, province, product, lot_number, expiry, doses_per_vial, "
-            f"allocated, used, vials_opened, wasted_open, wasted_expired, open_doses "
+            f"allocated, used, vials_opened, wasted_open, wasted_expired, open_doses, returned "
             f"FROM {store.table('stock_site_lots')} {where} ORDER BY site_id, expiry, lot_number, site_lot_id",
             *params,
         )
@@ -198,6 +210,8 @@ def allocation_vs_use(store: ViewStore, *, province: str | None = None) -> list[
         t[4] += lot.written_off
     for s in site_lots(store, province=province):
         t = totals.setdefault((s.province, s.product), [0] * 6)
+        if not s.from_store:  # received straight at the site: received there, and held there
+            t[0] += s.allocated
         t[2] += s.allocated
         t[3] += s.used
         t[4] += s.wasted

@@ -227,6 +227,52 @@ class CampaignService:
         assert found is not None
         return found
 
+    def update_site(
+        self,
+        site_id: str | UUID,
+        *,
+        ward_code: str,
+        address: str,
+        sessions: Sequence[Session],
+        opening_days: Sequence[int],
+        actor: Actor,
+        idempotency_key: str | None = None,
+    ) -> q.SiteRow:
+        """Edit a site (ward in its province, address, sessions with their capacity, opening days) in one
+        transaction; days already planned keep their sessions. Returns the site as listed."""
+        site_uuid = _uuid(site_id, "site")
+        self.ledger.update_campaign_site(
+            site_id=site_uuid,
+            ward_code=ward_code,
+            address=address,
+            sessions=sessions,
+            opening_days=opening_days,
+            actor=actor,
+            idempotency_key=idempotency_key
+            or _key("site-edit", site_uuid, ward_code, address, sessions, opening_days, self.ledger.new_id()),
+        )
+        return self.site(site_uuid)
+
+    def set_site_status(
+        self,
+        site_id: str | UUID,
+        status: str,
+        *,
+        reason: str = "",
+        actor: Actor,
+        idempotency_key: str | None = None,
+    ) -> q.SiteRow:
+        """Pause a site (no new appointments) or reopen it; returns the site as listed."""
+        site_uuid = _uuid(site_id, "site")
+        self.ledger.set_site_status(
+            site_id=site_uuid,
+            status=status,
+            reason=reason,
+            actor=actor,
+            idempotency_key=idempotency_key or _key("site-status", site_uuid, status, self.ledger.new_id()),
+        )
+        return self.site(site_uuid)
+
     def sites(self, *, province: str | None = None) -> list[q.SiteRow]:
         """Campaign sites (a province's, or all)."""
         if province is not None:

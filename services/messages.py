@@ -649,6 +649,27 @@ ERROR_MESSAGES: Final[dict[str, dict[str, str]]] = {
         "en": "This appointment is no longer open (arrived, vaccinated, cancelled or missed), so it cannot be "
         "moved or cancelled. Reload the page to see the current one.",
     },
+    "site_ward_other_province": {
+        "vi": "Phường/xã {ward} thuộc tỉnh {ward_province}, không thuộc tỉnh {province}. Chọn một phường/xã trong "
+        "tỉnh {province}.",
+        "en": "Ward {ward} is in province {ward_province}, not in province {province}. Choose a ward of province "
+        "{province}.",
+    },
+    "opening_days_invalid": {
+        "vi": "Điểm tiêm phải mở ít nhất một ngày trong tuần. Đánh dấu các ngày làm việc.",
+        "en": "A site must open on at least one day of the week. Tick its opening days.",
+    },
+    "return_exceeds_sealed": {
+        "vi": "Lô {lot_number} chỉ còn {sealed} liều trong lọ chưa mở, ít hơn {asked} liều muốn trả ({open} liều "
+        "trong lọ đã mở không trả được). Trả tối đa {sealed} liều.",
+        "en": "Lot {lot_number} has only {sealed} doses in unopened vials, fewer than the {asked} returned ({open} "
+        "in opened vials cannot be returned). Return at most {sealed}.",
+    },
+    "return_without_store": {
+        "vi": "Lô {lot_number} được nhận thẳng tại điểm tiêm, không phân bổ từ kho tỉnh nên không có kho để trả về.",
+        "en": "Lot {lot_number} was received at the site, not allocated from a province store: there is no store "
+        "to return it to.",
+    },
     "attendance_not_open": {
         "vi": "Danh sách ngày {day} đã đóng hoặc không phải của hôm nay: chỉ ghi vắng mặt hay đến muộn trong "
         "chính ngày đó, trước khi đóng ngày.",

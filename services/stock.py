@@ -149,6 +149,27 @@ class StockService:
             idempotency_key=key,
         )
 
+    def return_vials(
+        self,
+        *,
+        site_lot_id: object,
+        actor: Actor,
+        doses: object = None,
+        vials: object = None,
+        idempotency_key: str | None = None,
+    ) -> int:
+        """Unopened vials of a site's lot go back to the province store it came from; returns the doses
+        returned. Without an idempotency key each call is a new return (the web and API pass theirs)."""
+        lot = _uuid(site_lot_id, "lot")
+        key = idempotency_key or _key("return", lot, actor, self.ledger.new_id())
+        return self.ledger.return_vials(
+            site_lot_id=lot,
+            doses=_int(doses, "The number of doses"),
+            vials=_int(vials, "The number of vials"),
+            actor=actor,
+            idempotency_key=key,
+        )
+
     def close_day(self, site_id: object, day: date, *, actor: Actor) -> int:
         """End of a site's sessions: what is left in the vials opened that day (or before) is wasted;
         returns the doses wasted. Run again, it writes nothing."""

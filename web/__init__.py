@@ -51,6 +51,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         privacy,
         province,
         public,
+        sites,
         staff,
         stock,
         transparency,
@@ -129,6 +130,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(apidocs.bp)
     app.register_blueprint(campaign.api)
     app.register_blueprint(campaign.pages)
+    app.register_blueprint(sites.pages)
     app.register_blueprint(stock.api)
     app.register_blueprint(stock.pages)
     csrf.exempt(campaign.sms_inbound)  # the SMS gateway authenticates with its shared secret instead

@@ -277,6 +277,14 @@ PATHS: dict[str, dict[str, Any]] = {
             body={"lot_id": S, "site_id": S, "doses": N, "vials": N},
         )
     },
+    "/stock/returns": {
+        "post": _op(
+            "Return unopened vials of a site lot to the province store it was allocated from (never an opened "
+            "vial, never more than the site holds; a lot received at the site has no store to return to)",
+            "staff (own site), province (own province)",
+            body={"site_lot_id": S, "doses": N, "vials": N},
+        )
+    },
     "/stock/sites/{site_id}/close-day": {
         "post": _op(
             "End of the day's sessions: doses left in opened vials are recorded as wasted",

@@ -44,4 +44,25 @@ STOCK_CATALOG: dict[str, dict[str, str]] = {
     "stock.at_sites_col": {"vi": "Còn tại điểm tiêm", "en": "Left at sites"},
     "done.stock_received": {"vi": "Đã nhập lô {lot} vào kho.", "en": "Lot {lot} is in the store."},
     "done.stock_allocated": {"vi": "Đã phân bổ {vials} lọ.", "en": "{vials} vials allocated."},
+    "stock.return": {"vi": "Trả lọ chưa mở về kho tỉnh", "en": "Return unopened vials to the store"},
+    "stock.return_help": {
+        "vi": "Chỉ trả lọ còn nguyên (chưa mở); lọ đã mở được tính hết trong ngày.",
+        "en": "Only whole vials never opened go back; an opened vial is used up or wasted that day.",
+    },
+    "stock.site_lot": {"vi": "Lô tại điểm tiêm", "en": "Lot at the site"},
+    "stock.sealed_left": {
+        "vi": "còn {vials} lọ chưa mở ({doses} liều)",
+        "en": "{vials} unopened vials ({doses} doses)",
+    },
+    "stock.return_button": {"vi": "Trả về kho", "en": "Return"},
+    "stock.nothing_to_return": {
+        "vi": "Không có lọ chưa mở nào để trả về kho.",
+        "en": "No unopened vial to return.",
+    },
+    "stock.returned": {"vi": "Đã trả về kho", "en": "Returned"},
+    "stock.at_site_received": {"vi": "nhận tại điểm tiêm", "en": "received at the site"},
+    "done.stock_returned": {
+        "vi": "Đã trả {vials} lọ về kho tỉnh.",
+        "en": "{vials} vials returned to the store.",
+    },
 }

@@ -6,7 +6,7 @@ the values its message names as `params`.
 
 from __future__ import annotations
 
-from ledger.errors import InvalidInput, LedgerError, NotFound, RuleViolation
+from ledger.errors import InvalidInput, LedgerError, NotFound, OutsideProvince, RuleViolation
 
 
 class CampaignError(LedgerError):
@@ -227,3 +227,32 @@ class LateArrivalRebooked(CampaignError, RuleViolation):
 
     code = "late_arrival_rebooked"
     kind = "conflict"
+
+
+class ReturnExceedsSealed(CampaignError, RuleViolation):
+    """A return asks for more doses than the site holds in unopened vials (params: lot_number, sealed,
+    asked, open): opened vials are never returned."""
+
+    code = "return_exceeds_sealed"
+    kind = "conflict"
+
+
+class ReturnWithoutStore(CampaignError, RuleViolation):
+    """The lot was received straight at the site, not allocated from a province store: there is no store
+    lot to return it to (params: lot_number)."""
+
+    code = "return_without_store"
+    kind = "conflict"
+
+
+class SiteWardOtherProvince(CampaignError, OutsideProvince):
+    """A site placed in a ward of another province than the officer's or the site's (params: ward,
+    ward_province, province): outside the province, said about the ward chosen."""
+
+    code = "site_ward_other_province"
+
+
+class OpeningDaysInvalid(CampaignInputInvalid):
+    """No opening day chosen, or a day that is not 0 (Monday) to 6 (Sunday)."""
+
+    code = "opening_days_invalid"

@@ -9,12 +9,14 @@ from uuid import UUID
 from ledger import checks
 from ledger.campaign import permissions
 from ledger.campaign.base import CampaignBase
+from ledger.campaign.errors import SiteWardOtherProvince
 from ledger.campaign.sites import SiteSchedule
 from ledger.campaign.values import (
     DEFAULT_SESSIONS,
     EVERY_DAY,
     Session,
     SiteStatus,
+    check_days,
     check_sessions,
     schedule_id,
 )
@@ -44,7 +46,15 @@ class CampaignSiteCommands(CampaignBase):
         address = checks.text(address, "address", 300, required=False)
         ward = self.reference.ward(ward_code)
         ordered = check_sessions(sessions)
-        days = tuple(sorted(set(opening_days)))
+        days = check_days(opening_days)
+        if actor.province_code and ward.province_code != actor.province_code:
+            raise SiteWardOtherProvince(
+                f"Ward {ward.code} is in province {ward.province_code}, not in yours ({actor.province_code}): "
+                "choose a ward of your province.",
+                ward=ward.code,
+                ward_province=ward.province_code,
+                province=actor.province_code,
+            )
         permissions.require_site_manager(actor, ward.province_code)
         args = {
             "code": code,
@@ -160,6 +170,55 @@ class CampaignSiteCommands(CampaignBase):
             return Outcome([current, site], {})
 
         self.run_command("change_sessions", idempotency_key, args, attempt)
+
+    def update_campaign_site(
+        self,
+        *,
+        site_id: UUID,
+        ward_code: str,
+        address: str,
+        sessions: Sequence[Session],
+        opening_days: Sequence[int],
+        actor: Actor,
+        idempotency_key: str,
+    ) -> None:
+        """Edit a site in one transaction: its ward (within its province), address, sessions and opening
+        days (days already planned keep their sessions)."""
+        site_id = checks.as_uuid(site_id, "site")
+        ward = self.reference.ward(ward_code)
+        address = checks.text(address, "address", 300, required=False)
+        ordered = check_sessions(sessions)
+        days = check_days(opening_days)
+        schedule = self.schedule(site_id)
+        permissions.require_site_manager(actor, schedule.province_code, site_id)
+        if ward.province_code != schedule.province_code:
+            raise SiteWardOtherProvince(
+                f"Ward {ward.code} is in province {ward.province_code}; the site is in province "
+                f"{schedule.province_code}: choose a ward of the site's province.",
+                ward=ward.code,
+                ward_province=ward.province_code,
+                province=schedule.province_code,
+            )
+        args = {
+            "site": site_id,
+            "ward": ward.code,
+            "address": address,
+            "sessions": [s.as_list() for s in ordered],
+            "days": list(days),
+            "actor": actor,
+        }
+
+        def attempt(at: datetime) -> Outcome:
+            current = self.schedule(site_id)
+            current.change_place(ward_code=ward.code, address=address, actor=actor, at=at)
+            current.change_sessions(sessions=ordered, opening_days=days, actor=actor, at=at)
+            site = self.get_site(site_id)
+            total = sum(s.capacity for s in ordered)
+            if site.capacity_per_day != total:
+                site.change_capacity(capacity_per_day=total, actor=actor, at=at)
+            return Outcome([current, site], {})
+
+        self.run_command("update_campaign_site", idempotency_key, args, attempt)
 
     def set_site_status(
         self, *, site_id: UUID, status: str, reason: str, actor: Actor, idempotency_key: str

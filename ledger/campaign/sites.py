@@ -106,6 +106,25 @@ class SiteSchedule(Aggregate):
         self.sessions = tuple(Session.from_list(s) for s in sessions)
         self.opening_days = tuple(opening_days)
 
+    class PlaceChanged(Aggregate.Event):
+        """The site moved to another ward of its province, or its address was corrected."""
+
+        actor: Actor
+        at: datetime
+        ward_code: str
+        address: str
+
+    def change_place(self, *, ward_code: str, address: str, actor: Actor, at: datetime) -> None:
+        """Change the ward (same province) and the address (no event when nothing changes)."""
+        if ward_code == self.ward_code and address == self.address:
+            return
+        self._place_changed(actor=actor, at=at, ward_code=ward_code, address=address)
+
+    @event(PlaceChanged)
+    def _place_changed(self, actor: Actor, at: datetime, ward_code: str, address: str) -> None:
+        self.ward_code = ward_code
+        self.address = address
+
     class StatusChanged(Aggregate.Event):
         """The site was paused (no new appointments) or reopened."""
 

@@ -9,12 +9,15 @@ with other sites:
 - `SiteLotStock` (one per allocation, id `lot_stock_id(site lot id)`): the doses a site received
   from a store lot, as a `VaccineLot` at that site (so lot pickers, certificates and the operations
   view keep working unchanged), and what became of them: doses drawn by recorded doses, vials opened,
-  doses left in opened vials wasted at the end of their day, doses written off at expiry.
+  doses left in opened vials wasted at the end of their day, doses written off at expiry, unopened
+  vials returned to the store. A lot received straight at a site (no store lot: `store_lot_id` None)
+  has one too, so its doses are counted down the same way.
 
 Doses are counted in doses; a multi-dose vial is opened when a dose needs it, and what is left in it
 at the end of its day is wasted (`close_vials`). For each site lot, at every moment:
-allocated = used + wasted + remaining, remaining >= 0, and for each store lot
-received = allocated + written off + available, available >= 0.
+allocated = used + wasted + returned + remaining, remaining >= 0, and for each store lot
+received = allocated - returned + written off + available, available >= 0 (returned doses are in the
+store again, and may be allocated again).
 """
 
 from __future__ import annotations
@@ -28,6 +31,8 @@ from ledger.campaign.errors import (
     AllocationExceedsStore,
     LotExhausted,
     LotNotExpired,
+    ReturnExceedsSealed,
+    ReturnWithoutStore,
     StockLotExpired,
     StockQuantityInvalid,
 )
@@ -111,12 +116,13 @@ class StoreLot(Aggregate):
         self.doses_per_vial = doses_per_vial
         self.allocated = 0
         self.written_off = 0
-        self.allocations: dict[UUID, int] = {}  # site id -> doses
+        self.returned = 0  # doses sites sent back (in the store again)
+        self.allocations: dict[UUID, int] = {}  # site id -> doses (net of returns)
 
     @property
     def available(self) -> int:
         """Doses still in the store."""
-        return self.received - self.allocated - self.written_off
+        return self.received - self.allocated + self.returned - self.written_off
 
     def usable_on(self, day: date) -> bool:
         """A lot can be used up to and including its expiry date."""
@@ -158,6 +164,35 @@ class StoreLot(Aggregate):
         self.allocated += doses
         self.allocations[site_id] = self.allocations.get(site_id, 0) + doses
 
+    class TakenBack(Aggregate.Event):
+        """Unopened vials came back from a site (its site lot `site_lot_id`): in the store again."""
+
+        actor: Actor
+        at: datetime
+        site_id: UUID
+        site_lot_id: UUID
+        doses: int
+
+    def take_back(self, *, site_id: UUID, site_lot_id: UUID, doses: int, actor: Actor, at: datetime) -> None:
+        """Vials a site returns: never more than that site was allocated (net of earlier returns)."""
+        check_doses(doses, self.doses_per_vial)
+        held = self.allocations.get(site_id, 0)
+        if doses > held:
+            raise ReturnExceedsSealed(
+                f"The site holds {held} doses of lot {self.lot_number} from this store, fewer than the "
+                f"{doses} returned: return at most {held}.",
+                lot_number=self.lot_number,
+                sealed=held,
+                asked=doses,
+                open=0,
+            )
+        self._taken_back(actor=actor, at=at, site_id=site_id, site_lot_id=site_lot_id, doses=doses)
+
+    @event(TakenBack)
+    def _taken_back(self, actor: Actor, at: datetime, site_id: UUID, site_lot_id: UUID, doses: int) -> None:
+        self.returned += doses
+        self.allocations[site_id] = self.allocations.get(site_id, 0) - doses
+
     class WrittenOff(Aggregate.Event):
         """Doses left in the store after the lot's expiry were written off as wasted."""
 
@@ -189,11 +224,12 @@ class SiteLotStock(Aggregate):
     id: UUID  # lot_stock_id(site_lot_id)
 
     class Allocated(Aggregate.Created):
-        """A site received doses of a store lot (the site lot is a VaccineLot saved with this)."""
+        """A site received doses of a store lot (the site lot is a VaccineLot saved with this), or, with
+        `store_lot_id` None, a lot received straight at the site (counted the same way)."""
 
         actor: Actor
         at: datetime
-        store_lot_id: UUID
+        store_lot_id: UUID | None
         site_lot_id: UUID
         site_id: UUID
         province_code: str
@@ -208,7 +244,7 @@ class SiteLotStock(Aggregate):
         self,
         actor: Actor,
         at: datetime,
-        store_lot_id: UUID,
+        store_lot_id: UUID | None,
         site_lot_id: UUID,
         site_id: UUID,
         province_code: str,
@@ -231,6 +267,7 @@ class SiteLotStock(Aggregate):
         self.wasted_open = 0  # left in an opened vial at the end of its day
         self.wasted_expired = 0
         self.vials_opened = 0
+        self.returned = 0  # unopened vials sent back to the store
         self.open: dict[str, int] = {}  # day (ISO) -> doses left in vials opened that day
         self.closed_through = ""  # the last day (ISO) whose opened vials were closed
 
@@ -242,7 +279,7 @@ class SiteLotStock(Aggregate):
     @property
     def remaining(self) -> int:
         """Doses still at the site (sealed vials and opened ones not yet closed)."""
-        return self.allocated - self.used - self.wasted
+        return self.allocated - self.used - self.wasted - self.returned
 
     def available_on(self, day: date) -> int:
         """Doses a dose on `day` may draw: sealed vials and vials opened that day (0 after expiry)."""
@@ -320,6 +357,72 @@ class SiteLotStock(Aggregate):
             del self.open[key]
         self.wasted_open += wasted
         self.closed_through = max(self.closed_through, day.isoformat())
+
+    @property
+    def sealed(self) -> int:
+        """Doses in vials not opened (the only ones that can go back to the store)."""
+        return self.remaining - self.open_doses
+
+    class SentBack(Aggregate.Event):
+        """Unopened vials were returned to the province store the lot came from."""
+
+        actor: Actor
+        at: datetime
+        doses: int
+
+    def send_back(self, *, doses: int, day: date, actor: Actor, at: datetime) -> None:
+        """Return whole unopened vials to the store: never more than the site holds sealed; never an
+        opened vial, an expired lot, or a lot that did not come from a store."""
+        if self.store_lot_id is None:
+            raise ReturnWithoutStore(
+                f"Lot {self.lot_number} was received at this site, not allocated from a province store: "
+                "there is no store lot to return it to.",
+                lot_number=self.lot_number,
+            )
+        check_doses(doses, self.doses_per_vial)
+        if day > self.expiry:
+            raise StockLotExpired(
+                f"Lot {self.lot_number} expired on {self.expiry.isoformat()}: do not return it; write it off.",
+                lot_number=self.lot_number,
+                expiry=self.expiry,
+            )
+        if doses > self.sealed:
+            raise ReturnExceedsSealed(
+                f"Lot {self.lot_number} has {self.sealed} doses in unopened vials here, fewer than the {doses} "
+                f"returned ({self.open_doses} are in opened vials, which are never returned): return at most "
+                f"{self.sealed}.",
+                lot_number=self.lot_number,
+                sealed=self.sealed,
+                asked=doses,
+                open=self.open_doses,
+            )
+        self._sent_back(actor=actor, at=at, doses=doses)
+
+    @event(SentBack)
+    def _sent_back(self, actor: Actor, at: datetime, doses: int) -> None:
+        self.returned += doses
+
+    class Moved(Aggregate.Event):
+        """A lot received at a site moved to another site with what is left of it (`transfer_lot`)."""
+
+        actor: Actor
+        at: datetime
+        site_id: UUID
+
+    def move(self, *, site_id: UUID, actor: Actor, at: datetime) -> None:
+        """Follow the lot to another site (a lot received at a site only; never with a vial open)."""
+        if self.store_lot_id is not None or self.open_doses:
+            raise LotExhausted(
+                f"Lot {self.lot_number} has vials open or came from a province store: it stays at this site.",
+                lot_number=self.lot_number,
+                available=self.sealed,
+                asked=self.remaining,
+            )
+        self._moved(actor=actor, at=at, site_id=site_id)
+
+    @event(Moved)
+    def _moved(self, actor: Actor, at: datetime, site_id: UUID) -> None:
+        self.site_id = site_id
 
     class Returned(Aggregate.Event):
         """A dose record was voided (or moved to another lot): the dose was not drawn from here after

@@ -1,9 +1,9 @@
-"""Use cases: vaccine stock — shipments to a province store, allocation to sites, end-of-day vials,
-expired doses written off. Doses draw from their site's allocation in ledger.doses (same transaction
+"""Use cases: vaccine stock — shipments to a province store, allocation to sites, unopened vials
+returned to the store, end-of-day vials, expired doses written off. Doses draw from their site's allocation in ledger.doses (same transaction
 as the dose).
 
 Who: a province officer only for their own province (store and sites), administrators and the
-system everywhere; site staff close their own site's vials. Every input is checked before anything
+system everywhere; site staff close their own site's vials and return its unopened vials. Every input is checked before anything
 is written, and each command writes all of its events in one transaction or nothing.
 """
 
@@ -201,6 +201,38 @@ class StockCommands(CampaignBase):
             return Outcome([store, site_lot, stock], {"site_lot_id": site_lot_id.hex})
 
         return UUID(self.run_command("allocate_lot", idempotency_key, args, attempt)["site_lot_id"])
+
+    def return_vials(
+        self,
+        *,
+        site_lot_id: UUID,
+        actor: Actor,
+        idempotency_key: str,
+        doses: int | None = None,
+        vials: int | None = None,
+    ) -> int:
+        """Unopened vials of a site's lot go back to the province store it was allocated from (both
+        records in one transaction); returns the doses returned. Never more than the site holds sealed,
+        never an opened vial; a province officer of that province (or the site's own staff)."""
+        lot_id = checks.as_uuid(site_lot_id, "lot")
+        stock = self.site_stock(lot_id)
+        if stock is None:
+            raise LotNotFound(f"No counted lot {lot_id} at any site: check the lot id.")
+        count = doses_of(doses, vials, stock.doses_per_vial)
+        permissions.require_site_worker(actor, stock.site_id, stock.province_code)
+        today = self.today()
+
+        def attempt(at: datetime) -> Outcome:
+            current = self.site_stock(lot_id)
+            assert current is not None
+            current.send_back(doses=count, day=today, actor=actor, at=at)
+            assert current.store_lot_id is not None  # send_back refuses a lot received at the site
+            store = self.store_lot(current.store_lot_id)
+            store.take_back(site_id=current.site_id, site_lot_id=lot_id, doses=count, actor=actor, at=at)
+            return Outcome([current, store], {"doses": count})
+
+        args = {"lot": lot_id, "doses": count, "actor": actor}
+        return int(self.run_command("return_vials", idempotency_key, args, attempt)["doses"])
 
     def close_vials(
         self, *, site_id: UUID, day: date, lot_ids: Sequence[UUID], actor: Actor, idempotency_key: str

@@ -14,7 +14,7 @@ from datetime import date
 from enum import StrEnum
 from uuid import NAMESPACE_URL, UUID, uuid5
 
-from ledger.campaign.errors import CampaignInputInvalid, CapacityInvalid, DayInPast
+from ledger.campaign.errors import CampaignInputInvalid, CapacityInvalid, DayInPast, OpeningDaysInvalid
 from ledger.reference import Reference
 
 MAX_SESSION_CAPACITY = 2_000  # a sane maximum per session (one site, half a day)
@@ -217,6 +217,14 @@ def check_sessions(sessions: Iterable[Session]) -> tuple[Session, ...]:
                 f"{after.start}, before {before.name} ends at {before.end}."
             )
     return ordered
+
+
+def check_days(days: Iterable[int]) -> tuple[int, ...]:
+    """Opening days as weekday numbers (0 = Monday): at least one, each 0 to 6, sorted, once each."""
+    found = tuple(sorted(set(days)))
+    if not found or any(isinstance(d, bool) or not isinstance(d, int) or not 0 <= d <= 6 for d in found):
+        raise OpeningDaysInvalid("A site must open on at least one day of the week: tick its opening days.")
+    return found
 
 
 def parse_opening_days(text: str) -> tuple[int, ...]:

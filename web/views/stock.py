@@ -1,5 +1,6 @@
 """Vaccine stock on the web: the province officer's page (receive a shipment, allocate whole vials to
-a site, see the store and the sites), the site staff's view of their own site's lots, and the JSON API.
+a site, see the store and the sites), the site staff's view of their own site's lots, returning unopened
+vials to the store (both), and the JSON API.
 
 Views only translate HTTP to services.stock and back; the province and site limits are the ledger's
 (ledger.permissions), so the page, the API and the CLI refuse the same things with the same sentence.
@@ -116,6 +117,20 @@ def allocate() -> Response:
     return jsonify({"site_lot_id": str(site_lot)})
 
 
+@api.post("/returns")
+@allow(Role.STAFF, Role.PROVINCE)
+def return_vials() -> Response:
+    data = _body()
+    returned = service().return_vials(
+        site_lot_id=data.get("site_lot_id", ""),
+        doses=data.get("doses"),
+        vials=data.get("vials"),
+        actor=actor(),
+        idempotency_key=_key(data),
+    )
+    return jsonify({"site_lot_id": str(data.get("site_lot_id", "")), "returned": returned})
+
+
 @api.post("/sites/<site_id>/close-day")
 @allow(Role.STAFF, Role.PROVINCE)
 def close_day(site_id: str) -> Response:
@@ -211,4 +226,21 @@ def allocate_page() -> BaseResponse | tuple[str, int]:
     except USER_ERRORS as exc:
         return _page(message_for(exc), status_for(exc), dict(form))
     confirm("done.stock_allocated", vials=form.get("vials", "")[:10])
+    return redirect(url_for("stock.page"))
+
+
+@pages.post("/stock/return")
+@allow(Role.STAFF, Role.PROVINCE)
+def return_page() -> BaseResponse | tuple[str, int]:
+    form = request.form
+    try:
+        service().return_vials(
+            site_lot_id=form.get("site_lot_id", ""),
+            vials=form.get("vials", ""),
+            actor=actor(),
+            idempotency_key=_key(form),
+        )
+    except USER_ERRORS as exc:
+        return _page(message_for(exc), status_for(exc), dict(form))
+    confirm("done.stock_returned", vials=form.get("vials", "")[:10])
     return redirect(url_for("stock.page"))

@@ -18,6 +18,7 @@ from ledger.campaign.values import Session
 from ledger.values import Actor
 from ledger.values import Role as LedgerRole
 from services.campaign import CampaignService
+from services.stock import StockService
 from tests.e2e.web.browser_harness import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, live_server
 from tests.e2e.web.conftest import make_app
 from web.roles import Role
@@ -71,6 +72,17 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
         )
         service.register(person=pid, group="HEALTH_WORKER", actor=SYSTEM)
     service.plan_day(site.site_id, ledger.today(), actor=SYSTEM)
+    stock = StockService(backend.ledger, backend.views)
+    store_lot = stock.receive(
+        province_code="01",
+        product=PFIZER,
+        lot_number="RT-301",
+        expiry=ledger.today() + timedelta(days=90),
+        doses_per_vial=6,
+        vials=10,
+        actor=SYSTEM,
+    )
+    stock.allocate(store_lot_id=store_lot, site_id=site.site_id, vials=4, actor=SYSTEM)
     accounts = app.extensions["immunize"].accounts
     accounts.add_staff("nurse.site", PASSWORD, Role.STAFF, site_id=site.site_id)
     accounts.add_staff("officer.site", PASSWORD, Role.PROVINCE, province_code="01")
@@ -149,3 +161,92 @@ def test_staff_mark_a_person_as_not_come_and_undo_it_when_they_come_late(
     page.wait_for_load_state()
     assert "Đã tiêm" in card(page, name).locator(".badge").inner_text()
     fits_a_phone(page)
+
+
+def test_staff_return_unopened_vials_to_the_store(world: dict[str, Any], page: Any) -> None:
+    sign_in_staff(page, world, "nurse.site")
+    page.goto(world["url"] + "/stock")
+    fits_a_phone(page)
+    assert page.get_by_role("heading", name="Trả lọ chưa mở về kho tỉnh").is_visible()
+    before = world["ledger"].recorder.max_notification_id()
+    page.get_by_label("Lô tại điểm tiêm").select_option(index=0)
+    page.locator("#return_vials").fill("9")
+    page.get_by_role("button", name="Trả về kho").click()
+    page.wait_for_load_state()
+    alert = page.get_by_role("alert")
+    assert "Lô RT-301 chỉ còn" in alert.inner_text()
+    assert "liều trong lọ chưa mở, ít hơn 54 liều muốn trả" in alert.inner_text()
+    assert page.locator("#return_vials").input_value() == "9"  # what was typed is kept
+    assert world["ledger"].recorder.max_notification_id() == before
+    fits_a_phone(page)
+
+    page.locator("#return_vials").fill("1")
+    page.get_by_role("button", name="Trả về kho").click()
+    page.wait_for_load_state()
+    assert page.get_by_role("status").filter(has_text="Đã trả 1 lọ về kho tỉnh.").is_visible()
+    row = page.locator("section[aria-labelledby=h-sites] tr").filter(has_text="RT-301")
+    assert int(row.locator('td[data-label="Đã trả về kho"]').inner_text()) in (6, 12)  # one vial per run
+    fits_a_phone(page)
+
+
+def test_an_officer_adds_a_site_and_edits_it_on_a_phone(
+    world: dict[str, Any], page: Any, request: pytest.FixtureRequest
+) -> None:
+    run = "2" if "no-javascript" in request.node.name else "1"
+    sign_in_staff(page, world, "officer.site")
+    page.goto(world["url"] + "/province/campaign")
+    page.get_by_role("link", name="Thêm điểm tiêm").click()
+    page.wait_for_load_state()
+    fits_a_phone(page)
+    page.get_by_label("Mã điểm tiêm").fill(f"VN-01-09{run}")
+    page.get_by_label("Tên điểm tiêm").fill(f"Điểm tiêm lưu động Trúc Bạch {run}")
+    page.get_by_label("Phường/xã").fill("00004 — Phường Trúc Bạch, Ba Đình")
+    page.get_by_label("Địa chỉ").fill("Số 2 Trúc Bạch")
+    morning = page.locator("fieldset.session").filter(has_text="Buổi sáng")
+    morning.get_by_label("Số chỗ").fill("2500")
+    before = world["ledger"].recorder.max_notification_id()
+    page.get_by_role("button", name="Thêm điểm tiêm").click()
+    page.wait_for_load_state()
+    alert = page.get_by_role("alert")
+    assert (
+        alert.inner_text()
+        == "Số chỗ mỗi buổi phải từ 1 đến 2000, không phải 2500. Muốn ngừng thì tạm dừng điểm tiêm."
+    )
+    assert page.get_by_label("Tên điểm tiêm").input_value() == f"Điểm tiêm lưu động Trúc Bạch {run}"
+    assert page.get_by_label("Phường/xã").input_value() == "00004 — Phường Trúc Bạch, Ba Đình"
+    assert page.locator("#capacity-morning").get_attribute("aria-invalid") == "true"
+    assert world["ledger"].recorder.max_notification_id() == before
+    fits_a_phone(page)
+
+    page.locator("#capacity-morning").fill("120")
+    page.get_by_label("Chủ Nhật").uncheck()
+    page.get_by_role("button", name="Thêm điểm tiêm").click()
+    page.wait_for_load_state()
+    assert page.get_by_role("status").filter(has_text="Đã thêm điểm tiêm").is_visible()
+    assert page.get_by_role(
+        "heading", name=f"Sửa điểm tiêm · Điểm tiêm lưu động Trúc Bạch {run}"
+    ).is_visible()
+    assert not page.get_by_label("Chủ Nhật").is_checked()
+    fits_a_phone(page)
+
+    page.locator("#capacity-afternoon").fill("60")
+    page.get_by_label("Phường/xã").fill("26734")
+    page.get_by_role("button", name="Lưu điểm tiêm").click()
+    page.wait_for_load_state()
+    assert "thuộc tỉnh 79, không thuộc tỉnh 01" in page.get_by_role("alert").inner_text()
+    assert page.locator("#capacity-afternoon").input_value() == "60"
+    page.get_by_label("Phường/xã").fill("00001")
+    page.get_by_role("button", name="Lưu điểm tiêm").click()
+    page.wait_for_load_state()
+    assert page.get_by_role("status").filter(has_text="Đã lưu điểm tiêm").is_visible()
+    page.get_by_label("Lý do (không bắt buộc)").fill("Mất điện")
+    page.get_by_role("button", name="Tạm dừng điểm tiêm").click()
+    page.wait_for_load_state()
+    assert page.get_by_role("status").filter(has_text="Đã tạm dừng").is_visible()
+    page.get_by_role("button", name="Mở lại điểm tiêm").click()
+    page.wait_for_load_state()
+    assert page.get_by_role("status").filter(has_text="Đã mở lại").is_visible()
+    fits_a_phone(page)
+    [site] = [s for s in world["service"].sites(province="01") if s.code == f"VN-01-09{run}"]
+    assert (site.ward, site.status) == ("00001", "open")
+    assert [(s["name"], s["capacity"]) for s in site.sessions] == [("morning", 120), ("afternoon", 60)]

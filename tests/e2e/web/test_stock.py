@@ -285,3 +285,76 @@ def test_the_operations_view_shows_allocation_against_use_per_province(tmp_path:
     )
     lots = html[html.index('class="stock"') : html.index('id="allocation"')]
     assert re.search(r"ABV-DEMO.*?>30</td>", lots, re.S)  # the lot's stock line counts the waste too
+
+
+def test_returns_through_the_api_and_the_page(tmp_path: Path) -> None:
+    client, ledger, hanoi, saigon, expiry = setup(tmp_path)
+    sign_in_as(client, "province", province_code="01")
+    headers = {"X-CSRFToken": csrf_token(client)}
+    lot = client.post(
+        "/api/v1/stock/shipments",
+        json={
+            "province": "01",
+            "product": AZ,
+            "lot_number": "RT-1",
+            "expiry": expiry,
+            "doses_per_vial": 10,
+            "vials": 4,
+        },
+        headers=headers,
+    ).get_json()["lot_id"]
+    site_lot = client.post(
+        "/api/v1/stock/allocations", json={"lot_id": lot, "site_id": str(hanoi), "vials": 3}, headers=headers
+    ).get_json()["site_lot_id"]
+
+    # Another province's officer and another site's staff: refused, nothing written.
+    before = head(ledger)
+    sign_in_as(client, "province", province_code="79")
+    refused = client.post(
+        "/api/v1/stock/returns",
+        json={"site_lot_id": site_lot, "vials": 1},
+        headers={"X-CSRFToken": csrf_token(client)},
+    )
+    assert refused.status_code == 403
+    assert refused.get_json()["error"] == "outside_province"
+    sign_in_as(client, "staff", site_id=str(saigon))
+    token = csrf_token(client)
+    assert (
+        client.post(
+            "/stock/return", data={"csrf_token": token, "site_lot_id": site_lot, "vials": "1"}
+        ).status_code
+        == 403
+    )
+    assert head(ledger) == before
+
+    # The site's staff: too many vials is one sentence with the form kept; then a return.
+    sign_in_as(client, "staff", site_id=str(hanoi))
+    token = csrf_token(client)
+    over = client.post(
+        "/stock/return", data={"csrf_token": token, "site_lot_id": site_lot, "vials": "4", "key": "k1"}
+    )
+    assert over.status_code == 409
+    html = over.get_data(as_text=True)
+    assert "Lô RT-1 chỉ còn 30 liều trong lọ chưa mở, ít hơn 40 liều muốn trả" in html
+    assert (
+        'id="return_vials" name="vials" type="number" inputmode="numeric" min="1" required value="4"' in html
+    )
+    assert head(ledger) == before
+    done = client.post(
+        "/stock/return", data={"csrf_token": token, "site_lot_id": site_lot, "vials": "2", "key": "k2"}
+    )
+    assert done.status_code == 302
+    again = client.post(
+        "/stock/return", data={"csrf_token": token, "site_lot_id": site_lot, "vials": "2", "key": "k2"}
+    )
+    assert again.status_code == 302  # the same form sent twice: one return
+    api = client.post(
+        "/api/v1/stock/returns", json={"site_lot_id": site_lot, "doses": 10}, headers={"X-CSRFToken": token}
+    )
+    assert api.get_json() == {"site_lot_id": site_lot, "returned": 10}
+    mine = client.get("/api/v1/stock/lots").get_json()["site_lots"]
+    assert [(s["allocated"], s["returned"], s["remaining"]) for s in mine] == [(0, 30, 0)]
+    assert "Không có lọ chưa mở nào để trả về kho." in client.get("/stock").get_data(as_text=True)
+    sign_in_as(client, "province", province_code="01")
+    store = client.get("/api/v1/stock/lots").get_json()["store_lots"]
+    assert [(s["available"], s["returned"]) for s in store] == [(40, 30)]

@@ -127,3 +127,24 @@ def test_receive_allocate_and_see_from_the_cli(url: str, immunize: click.Group) 
     assert picture["provinces"][0]["allocated"] == 20
     hcm_view = json.loads(runner.invoke(immunize, ["stock", "lots", "--json", *hcm]).output)
     assert hcm_view == {"store_lots": [], "site_lots": [], "provinces": []}
+
+    # Return: unopened vials back to the store (one line when it asks too much; another province refused).
+    before = head(url)
+    too_many = runner.invoke(immunize, ["stock", "return", "--lot", site_lot, "--vials", "3", *officer])
+    assert too_many.exit_code == 6, too_many.output
+    assert "has only 20 doses in unopened vials, fewer than the 30 returned" in too_many.output
+    refused = runner.invoke(immunize, ["stock", "return", "--lot", site_lot, "--vials", "1", *hcm])
+    assert refused.exit_code == 5, refused.output
+    assert head(url) == before
+    returned = runner.invoke(
+        immunize, ["stock", "return", "--lot", site_lot, "--vials", "1", "--key", "r1", "--json", *officer]
+    )
+    assert returned.exit_code == 0, returned.output
+    assert json.loads(returned.output) == {"site_lot_id": site_lot, "returned": 10}
+    again = runner.invoke(
+        immunize, ["stock", "return", "--lot", site_lot, "--vials", "1", "--key", "r1", "--json", *officer]
+    )
+    assert json.loads(again.output)["returned"] == 10  # a retry with its key writes nothing more
+    picture = json.loads(runner.invoke(immunize, ["stock", "lots", "--json", *officer]).output)
+    assert [(s["remaining"], s["returned"]) for s in picture["site_lots"]] == [(10, 10)]
+    assert [(s["available"], s["returned"]) for s in picture["store_lots"]] == [(40, 10)]

@@ -3,6 +3,7 @@ opened and wasted, expiry; hypothesis walks random days of a lot's life and chec
 
 from __future__ import annotations
 
+import contextlib
 from datetime import UTC, date, datetime, timedelta
 from uuid import UUID, uuid4
 
@@ -14,6 +15,8 @@ from ledger.campaign.errors import (
     AllocationExceedsStore,
     LotExhausted,
     LotNotExpired,
+    ReturnExceedsSealed,
+    ReturnWithoutStore,
     StockLotExpired,
     StockQuantityInvalid,
 )
@@ -185,6 +188,7 @@ STEP = st.one_of(
     st.tuples(st.just("draw"), st.integers(0, 1), st.integers(1, 25)),  # site, doses
     st.tuples(st.just("close"), st.integers(0, 1), st.just(0)),
     st.tuples(st.just("give_back"), st.integers(0, 1), st.integers(1, 3)),  # site, doses
+    st.tuples(st.just("return"), st.integers(0, 1), st.integers(1, 6)),  # site, vials
     st.tuples(st.just("next_day"), st.just(0), st.just(0)),
     st.tuples(st.just("expire"), st.just(0), st.just(0)),
 )
@@ -198,8 +202,8 @@ STEP = st.one_of(
 def test_stock_never_negative_and_every_dose_is_accounted_for(
     per_vial: int, vials: int, steps: list[tuple[str, int, int]]
 ) -> None:
-    """Whatever happens: allocated <= received, nothing negative, and
-    used + wasted + remaining (store and sites) = received."""
+    """Whatever happens (returns of unopened vials and allocating them again included): allocated <=
+    received, nothing negative, and used + wasted + remaining (store and sites) = received."""
     received = per_vial * vials
     store = store_lot(doses=received, per_vial=per_vial, expiry=DAY + timedelta(days=5))
     sites: dict[int, list[SiteLotStock]] = {0: [], 1: []}
@@ -213,6 +217,12 @@ def test_stock_never_negative_and_every_dose_is_accounted_for(
                 sites[which][-1].draw(day=day, doses=n, actor=OFFICER, at=AT)
             elif action == "give_back" and sites[which]:
                 sites[which][-1].give_back(day=day, doses=n, actor=OFFICER, at=AT)
+            elif action == "return" and sites[which]:
+                s = sites[which][-1]
+                s.send_back(doses=n * per_vial, day=day, actor=OFFICER, at=AT)
+                store.take_back(
+                    site_id=s.site_id, site_lot_id=s.site_lot_id, doses=n * per_vial, actor=OFFICER, at=AT
+                )
             elif action == "close":
                 for s in sites[which]:
                     s.close_vials(day=day, actor=OFFICER, at=AT)
@@ -224,17 +234,21 @@ def test_stock_never_negative_and_every_dose_is_accounted_for(
                 store.write_off_expired(day=day, actor=OFFICER, at=AT)
                 for s in sites[0] + sites[1]:
                     s.write_off_expired(day=day, actor=OFFICER, at=AT)
-        except (AllocationExceedsStore, LotExhausted, StockLotExpired):
+        except (AllocationExceedsStore, LotExhausted, StockLotExpired, ReturnExceedsSealed):
             pass  # refused: nothing changed (checked by the balances below)
         every = sites[0] + sites[1]
         assert store.available >= 0
-        assert store.allocated <= store.received
+        assert store.allocated - store.returned <= store.received
         assert store.allocated == sum(s.allocated for s in every)
+        assert store.returned == sum(s.returned for s in every)
+        for which, site_id in enumerate((SITE_A, SITE_B)):
+            assert store.allocations.get(site_id, 0) == sum(s.allocated - s.returned for s in sites[which])
         for s in every:
             assert s.used >= 0
+            assert s.returned >= 0
             assert 0 <= s.open_doses <= s.remaining
-            assert s.used + s.wasted + s.remaining == s.allocated
-            assert (s.remaining - s.open_doses) % per_vial == 0  # sealed doses are whole vials
+            assert s.used + s.wasted + s.returned + s.remaining == s.allocated
+            assert s.sealed % per_vial == 0  # sealed doses are whole vials
         used = sum(s.used for s in every)
         wasted = store.written_off + sum(s.wasted for s in every)
         remaining = store.available + sum(s.remaining for s in every)
@@ -255,3 +269,57 @@ def test_a_refused_draw_changes_nothing(per_vial: int, draws: list[int]) -> None
         else:
             assert site.used == before[0] + n
     assert site.used <= 3 * per_vial
+
+
+def test_unopened_vials_go_back_to_the_store_and_can_be_allocated_again() -> None:
+    store = store_lot(doses=50, per_vial=10)
+    site = allocate(store, SITE_A, 30)
+    site.draw(day=DAY, doses=3, actor=OFFICER, at=AT)  # one vial opened: 7 doses in it, 20 sealed
+    with pytest.raises(ReturnExceedsSealed) as refused:
+        site.send_back(doses=30, day=DAY, actor=OFFICER, at=AT)
+    assert refused.value.params == {"lot_number": "ABV1234", "sealed": 20, "asked": 30, "open": 7}
+    with pytest.raises(StockQuantityInvalid):
+        site.send_back(doses=5, day=DAY, actor=OFFICER, at=AT)  # half a vial
+    site.send_back(doses=20, day=DAY, actor=OFFICER, at=AT)
+    store.take_back(site_id=SITE_A, site_lot_id=site.site_lot_id, doses=20, actor=OFFICER, at=AT)
+    assert (site.returned, site.sealed, site.open_doses, site.remaining) == (20, 0, 7, 7)
+    assert (store.available, store.allocations[SITE_A]) == (40, 10)
+    with pytest.raises(ReturnExceedsSealed):
+        store.take_back(site_id=SITE_A, site_lot_id=site.site_lot_id, doses=20, actor=OFFICER, at=AT)
+    again = allocate(store, SITE_B, 40)  # the returned vials leave the store again
+    assert (again.allocated, store.available) == (40, 0)
+    with pytest.raises(StockLotExpired):
+        again.send_back(doses=10, day=EXPIRY + timedelta(days=1), actor=OFFICER, at=AT)
+
+
+def site_received(doses: int) -> SiteLotStock:
+    """A lot received straight at a site (the old path): counted, with no store lot behind it."""
+    lot = uuid4()
+    return SiteLotStock(  # type: ignore[call-arg]
+        id=lot_stock_id(lot),
+        actor=OFFICER,
+        at=AT,
+        store_lot_id=None,
+        site_lot_id=lot,
+        site_id=SITE_A,
+        province_code="01",
+        product="BBIBP-CorV",
+        lot_number="SP-1",
+        expiry=EXPIRY,
+        doses=doses,
+        doses_per_vial=1,
+    )
+
+
+@given(doses=st.integers(1, 30), draws=st.lists(st.integers(1, 8), max_size=12))
+def test_a_lot_received_at_a_site_is_counted_down_and_never_goes_negative(
+    doses: int, draws: list[int]
+) -> None:
+    site = site_received(doses)
+    for n in draws:
+        with contextlib.suppress(LotExhausted):
+            site.draw(day=DAY, doses=n, actor=OFFICER, at=AT)
+        assert 0 <= site.remaining == doses - site.used
+        assert site.open_doses == 0  # single doses: nothing is left open
+    with pytest.raises(ReturnWithoutStore):
+        site.send_back(doses=1, day=DAY, actor=OFFICER, at=AT)
