@@ -187,6 +187,66 @@ def site_add(
         click.echo(f"Site {row.site_id} added: {row.name}, {row.capacity_per_day} places a day.")
 
 
+@site.command("edit")
+@click.argument("site_id")
+@click.option("--ward", "ward_code", required=True, help="GSO ward code (wards.csv), in the site's province.")
+@click.option("--address", default="", help="Street address shown in appointment messages.")
+@click.option(
+    "--session", "sessions", multiple=True, required=True, help="name=HH:MM-HH:MM/capacity, repeatable."
+)
+@click.option("--days", default="daily", show_default=True, help="Opening days: mon,tue,... or daily.")
+@click.option("--json", "as_json", is_flag=True, help="Print the site as JSON.")
+@with_actor
+def site_edit(
+    site_id: str,
+    ward_code: str,
+    address: str,
+    sessions: tuple[str, ...],
+    days: str,
+    as_json: bool,
+    actor_id: str,
+    role: str,
+    actor_site: str | None,
+) -> None:
+    """Change a site's ward, address, sessions and opening days in one go (planned days keep theirs)."""
+    with campaign_service() as service:
+        row = service.update_site(
+            site_id,
+            ward_code=ward_code,
+            address=address,
+            sessions=[Session.parse(s) for s in sessions],
+            opening_days=parse_opening_days(days),
+            actor=_actor(actor_id, role, actor_site),
+        )
+    if as_json:
+        _echo_json(row.as_json())
+    else:
+        click.echo(f"Site {row.site_id} saved: {row.name}, {row.capacity_per_day} places a day.")
+
+
+@site.command("pause")
+@click.argument("site_id")
+@click.option("--reason", default="")
+@with_actor
+def site_pause(site_id: str, reason: str, actor_id: str, role: str, actor_site: str | None) -> None:
+    """Pause a site: no new appointments (those made stay)."""
+    with campaign_service() as service:
+        row = service.set_site_status(
+            site_id, "paused", reason=reason, actor=_actor(actor_id, role, actor_site)
+        )
+    click.echo(f"Site {row.site_id} paused.")
+
+
+@site.command("reopen")
+@click.argument("site_id")
+@with_actor
+def site_reopen(site_id: str, actor_id: str, role: str, actor_site: str | None) -> None:
+    """Reopen a paused site."""
+    with campaign_service() as service:
+        row = service.set_site_status(site_id, "open", actor=_actor(actor_id, role, actor_site))
+    click.echo(f"Site {row.site_id} reopened.")
+
+
 # ---- registrations -----------------------------------------------------------------------------
 
 

@@ -195,6 +195,23 @@ PATHS: dict[str, dict[str, Any]] = {
             },
         ),
     },
+    "/campaign/sites/{site_id}": {
+        "post": _op(
+            "Edit a site of the officer's province in one go: ward (same province), address, sessions "
+            "(name=HH:MM-HH:MM/capacity, 1 to 2,000 each), opening days (planned days keep theirs)",
+            "province (own province)",
+            params=("site_id",),
+            body={"ward_code": S, "address": S, "sessions": {"type": "array"}, "opening_days": S},
+        )
+    },
+    "/campaign/sites/{site_id}/status": {
+        "post": _op(
+            "Pause a site (no new appointments) or reopen it: {status: paused|open, reason}",
+            "province (own province)",
+            params=("site_id",),
+            body={"status": S, "reason": S},
+        )
+    },
     "/campaign/sites/{site_id}/registrations": {
         "get": _op(
             "The open registrations of a site's area, in planning order",

@@ -174,6 +174,36 @@ def add_site() -> Response:
     return jsonify(row.as_json())
 
 
+@api.post("/campaign/sites/<site_id>")
+@allow(Role.PROVINCE)
+def edit_site(site_id: str) -> Response:
+    from ledger.campaign.values import Session, parse_opening_days
+
+    data = _body()
+    actor = staff_actor(site_id)
+    row = service().update_site(
+        site_id,
+        ward_code=str(data.get("ward_code", "")),
+        address=str(data.get("address", "")),
+        sessions=[Session.parse(str(s)) for s in data.get("sessions") or []],
+        opening_days=parse_opening_days(str(data.get("opening_days", "daily"))),
+        actor=actor,
+        idempotency_key=request.headers.get("Idempotency-Key") or None,
+    )
+    return jsonify(row.as_json())
+
+
+@api.post("/campaign/sites/<site_id>/status")
+@allow(Role.PROVINCE)
+def site_status(site_id: str) -> Response:
+    data = _body()
+    actor = staff_actor(site_id)
+    row = service().set_site_status(
+        site_id, str(data.get("status", ""))[:20], reason=str(data.get("reason", ""))[:500], actor=actor
+    )
+    return jsonify(row.as_json())
+
+
 @api.get("/campaign/sites/<site_id>/registrations")
 @allow(Role.STAFF, Role.PROVINCE)
 def registrations(site_id: str) -> Response:

@@ -95,6 +95,8 @@ EXPECTED: dict[str, set[str]] = {
     "campaign_api.sms_inbound": PUBLIC,
     "campaign_api.sites": {"staff", "province", "response"},
     "campaign_api.add_site": {"province"},
+    "campaign_api.edit_site": {"province"},
+    "campaign_api.site_status": {"province"},
     "campaign_api.registrations": {"staff", "province"},
     "campaign_api.plan": {"staff", "province"},
     "campaign_api.day_list": {"staff", "province"},

@@ -131,3 +131,46 @@ def test_an_officer_adds_and_edits_a_site_and_bad_input_keeps_the_form(tmp_path:
     assert post(client, url, good()).status_code == 403
     assert post(client, f"{url}/status", {}).status_code == 403
     assert ledger.recorder.max_notification_id() == before
+
+
+def test_the_api_edits_pauses_and_reopens_within_the_province(tmp_path: Path) -> None:
+    ledger = Ledger("memory://", key_dir=tmp_path / "lk")
+    app = make_app(tmp_path, ledger)
+    client = app.test_client()
+    sign_in_as(client, "province", province_code="01")
+    headers = {"X-CSRFToken": csrf_token(client)}
+    site = client.post(
+        "/api/v1/campaign/sites",
+        json={
+            "code": "VN-01-0888",
+            "name": "Trạm Y tế Trúc Bạch",
+            "ward_code": "00004",
+            "sessions": ["morning=07:30-11:30/50"],
+        },
+        headers=headers,
+    ).get_json()["site_id"]
+    bad = client.post(
+        f"/api/v1/campaign/sites/{site}",
+        json={"ward_code": "00004", "sessions": ["morning=07:30-11:30/2001"], "opening_days": "daily"},
+        headers=headers,
+    )
+    assert bad.status_code == 400
+    assert bad.get_json()["error"] == "session_capacity_invalid"
+    edited = client.post(
+        f"/api/v1/campaign/sites/{site}",
+        json={
+            "ward_code": "00001",
+            "address": "Số 1",
+            "sessions": ["morning=07:30-11:30/60"],
+            "opening_days": "mon,tue",
+        },
+        headers=headers,
+    )
+    assert edited.status_code == 200, edited.get_json()
+    assert (edited.get_json()["ward"], edited.get_json()["opening_days"]) == ("00001", "mon,tue")
+    paused = client.post(f"/api/v1/campaign/sites/{site}/status", json={"status": "paused"}, headers=headers)
+    assert paused.get_json()["status"] == "paused"
+    sign_in_as(client, "province", province_code="79")
+    headers = {"X-CSRFToken": csrf_token(client)}
+    refused = client.post(f"/api/v1/campaign/sites/{site}/status", json={"status": "open"}, headers=headers)
+    assert refused.status_code == 403
