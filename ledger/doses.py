@@ -217,14 +217,8 @@ class DoseCommands(LedgerBase):
                 stock = stocks[lot.id]
             else:
                 stock = stocks[lot.id] = self.stock_record(lot.id)
-        check_lot_at_site(
-            lot_number=lot.lot_number,
-            lot_site_id=lot.site_id,
-            site_id=item.site_id,
-            day=day,
-            expiry=lot.expiry,
-            available=stock.available_on(day) if stock is not None else None,
-        )
+        # The site first, then the product and the expiry (the dose's own sentences), then what is left.
+        check_lot_at_site(lot_number=lot.lot_number, lot_site_id=lot.site_id, site_id=item.site_id)
         if lot.product != vaccine.mp:
             lot_vaccine = self.reference.vaccines.get(lot.product)
             raise LotWrongProduct(
@@ -240,6 +234,15 @@ class DoseCommands(LedgerBase):
                 lot_number=lot.lot_number,
                 expiry=lot.expiry,
                 given_on=day,
+            )
+        if stock is not None:
+            check_lot_at_site(
+                lot_number=lot.lot_number,
+                lot_site_id=lot.site_id,
+                site_id=item.site_id,
+                day=day,
+                expiry=lot.expiry,
+                available=stock.available_on(day),
             )
         vaccinator = (
             actor.actor_id

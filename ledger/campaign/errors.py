@@ -6,7 +6,7 @@ the values its message names as `params`.
 
 from __future__ import annotations
 
-from ledger.errors import InvalidInput, LedgerError, NotFound, OutsideProvince, RuleViolation
+from ledger.errors import InvalidInput, LedgerError, NotFound, NotPermitted, RuleViolation
 
 
 class CampaignError(LedgerError):
@@ -245,9 +245,9 @@ class ReturnWithoutStore(CampaignError, RuleViolation):
     kind = "conflict"
 
 
-class SiteWardOtherProvince(CampaignError, OutsideProvince):
-    """A site placed in a ward of another province than the officer's or the site's (params: ward,
-    ward_province, province): outside the province, said about the ward chosen."""
+class SiteWardOtherProvince(CampaignError, NotPermitted):
+    """A site placed in a ward of another province than the site's, or than the officer's on the site
+    page (params: ward, ward_province, province): outside the province, said about the ward chosen."""
 
     code = "site_ward_other_province"
 

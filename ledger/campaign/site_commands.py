@@ -47,14 +47,6 @@ class CampaignSiteCommands(CampaignBase):
         ward = self.reference.ward(ward_code)
         ordered = check_sessions(sessions)
         days = check_days(opening_days)
-        if actor.province_code and ward.province_code != actor.province_code:
-            raise SiteWardOtherProvince(
-                f"Ward {ward.code} is in province {ward.province_code}, not in yours ({actor.province_code}): "
-                "choose a ward of your province.",
-                ward=ward.code,
-                ward_province=ward.province_code,
-                province=actor.province_code,
-            )
         permissions.require_site_manager(actor, ward.province_code)
         args = {
             "code": code,

@@ -19,7 +19,7 @@ from typing import Any
 from flask import Blueprint, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
-from ledger.campaign.errors import CapacityInvalid
+from ledger.campaign.errors import CapacityInvalid, SiteWardOtherProvince
 from ledger.campaign.values import MAX_SESSION_CAPACITY, Session, parse_opening_days
 from ledger.errors import WardUnknown
 from projections import campaign_queries as q
@@ -165,10 +165,19 @@ def add_page() -> tuple[str, int] | BaseResponse:
             raise BadInput("the field site_code is empty", key="error.field_missing", field="site_code")
         if not name:
             raise BadInput("the field site_name is empty", key="error.field_missing", field="site_name")
+        ward = ctx().backend.reference.ward(ward_of(form.get("ward", "")))
+        mine = _principal().province_code or ""
+        if ward.province_code != mine:  # the ledger refuses it too; here the sentence names the ward
+            raise SiteWardOtherProvince(
+                f"Ward {ward.code} is in province {ward.province_code}, not in {mine}.",
+                ward=ward.code,
+                ward_province=ward.province_code,
+                province=mine,
+            )
         row = service().add_site(
             code=code,
             name=name,
-            ward_code=ward_of(form.get("ward", "")),
+            ward_code=ward.code,
             address=form.get("site_address", "").strip()[:300],
             sessions=sessions_of(form),
             opening_days=days_of(form),

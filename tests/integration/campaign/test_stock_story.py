@@ -22,7 +22,7 @@ from ledger.campaign.errors import (
     StockQuantityInvalid,
 )
 from ledger.campaign.values import Session, lot_stock_id
-from ledger.errors import DoseOfAnotherSite, NotPermitted, OutsideProvince, SiteNotFound
+from ledger.errors import DoseOfAnotherSite, LotExpired, NotPermitted, OutsideProvince, SiteNotFound
 from ledger.values import Actor, Role
 from projections.registry import digests, rebuild
 from services.stock import StockService
@@ -131,7 +131,7 @@ def test_a_lot_from_the_store_to_a_site_to_doses_to_waste(story: Story) -> None:
             actor=s.vaccinator,
             idempotency_key=s.key(),
         ),
-        StockLotExpired,
+        LotExpired,  # the dose's own sentence, with the dose's date
     )
     assert stock.end_of_day(EXPIRY) == {"wasted_open": 0, "expired": 70 + 20}
     line = next(x for x in stock.allocation_vs_use(province="01") if x.product == ASTRAZENECA)
