@@ -34,6 +34,7 @@ from ledger.records import PersonRequest
 from ledger.values import Actor, Role
 from services.campaign import CampaignService
 from tests.e2e.web.conftest import make_app, sign_in_as
+from web import today_cards
 
 NOW = datetime(2021, 8, 2, 1, 0, tzinfo=UTC)  # Monday 2 August 2021, 08:00 in Hà Nội
 DAY = date(2021, 8, 2)
@@ -136,13 +137,35 @@ def main() -> None:
             for _ in range(10):
                 page() if args.profile == "page" else service.names(service.day(site.site_id, DAY))
             profiler.disable()
-            pstats.Stats(profiler).sort_stats(args.sort).print_stats(40)
+            pstats.Stats(profiler).sort_stats(args.sort).print_stats(
+                int(__import__("os").environ.get("BENCH_ROWS", "40"))
+            )
             return
 
         page_ms = median_ms(page, args.repeat)
         day_ms = median_ms(lambda: service.day(site.site_id, DAY), args.repeat)
         day = service.day(site.site_id, DAY)
         names_ms = median_ms(lambda: service.names(day), args.repeat)
+        names = service.names(day)
+        assert day is not None
+        cards = today_cards.CardPage(
+            words={
+                k: k for k in ("person", "dose", "check_in", "lot", "record_dose", "no_show", "came_late")
+            },
+            status_text={k: k for k in today_cards.STATUSES},
+            product_name=str,
+            no_lot=str,
+            lots=service.lots_at(site.site_id),
+            token="token",
+            person_url="/desk/people/PERSON",
+            actions={
+                a: f"/staff/today/APPOINTMENT/{a}" for a in ("check-in", "dose", "no-show", "came-late")
+            },
+            closed=False,
+        )
+        cards_ms = median_ms(
+            lambda: [today_cards.render(x.appointments, names, cards) for x in day.sessions], args.repeat
+        )
         table = backend.views.table("campaign_appointments")  # the views share the ledger's file
         conn = sqlite3.connect(path / "ledger.db")
         bare_ms = median_ms(
@@ -164,6 +187,9 @@ def main() -> None:
         print(
             f"    of which the {rows} names decrypted (service.names): {names_ms[0]:.1f} ms "
             f"(CPU {names_ms[1]:.1f} ms)"
+        )
+        print(
+            f"    of which the {rows} cards written (web.today_cards): {cards_ms[0]:.1f} ms (CPU {cards_ms[1]:.1f} ms)"
         )
         print(
             f"  bare SELECT of the same {rows} rows: {bare_ms[0]:.2f} ms (CPU {bare_ms[1]:.2f} ms)  "
