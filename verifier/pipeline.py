@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -198,7 +197,21 @@ def _validity(key: TrustedKey) -> str:
 # CBOR heads after which cbor2 yields something that is not JSON data: tag 0/1 date-times, tags 100
 # and 1004 dates (RFC 8943), half/single/double floats. None of these bytes occur in UTF-8 text; if
 # none occurs in the payload at all, the decoded payload is plain JSON data and is not walked.
-_NON_JSON_HEADS = re.compile(rb"[\xc0\xc1\xf9\xfa\xfb]|\xd8\x64|\xd9\x03\xec")
+# Tested with C-level bytes operations: translate() deletes every byte but the five one-byte heads (any
+# left means one occurs), then two substring searches; the same answer as the alternation regex
+# rb"[\xc0\xc1\xf9\xfa\xfb]|\xd8\x64|\xd9\x03\xec" (a test holds it to that), at a fraction of its cost.
+_NON_JSON_ONE_BYTE_HEADS = b"\xc0\xc1\xf9\xfa\xfb"
+_ALL_BUT_ONE_BYTE_HEADS = bytes(byte for byte in range(256) if byte not in _NON_JSON_ONE_BYTE_HEADS)
+_NON_JSON_TAG_HEADS = (b"\xd8\x64", b"\xd9\x03\xec")  # tag 100, tag 1004
+
+
+def _plain_json_bytes(encoded: bytes) -> bool:
+    """Whether no head of a non-JSON CBOR item occurs anywhere in these bytes."""
+    return (
+        not encoded.translate(None, _ALL_BUT_ONE_BYTE_HEADS)
+        and _NON_JSON_TAG_HEADS[0] not in encoded
+        and _NON_JSON_TAG_HEADS[1] not in encoded
+    )
 
 
 def extract_dcc(claims: dict[Any, Any], encoded: bytes | None = None) -> dict[str, Any]:
@@ -210,7 +223,7 @@ def extract_dcc(claims: dict[Any, Any], encoded: bytes | None = None) -> dict[st
     dcc = hcert.get(HCERT_EU_DCC) if isinstance(hcert, Mapping) else None
     if not isinstance(dcc, Mapping):
         raise CborError("The certificate's claims hold no health certificate payload (claim -260).")
-    if encoded is not None and isinstance(dcc, dict) and _NON_JSON_HEADS.search(encoded) is None:
+    if encoded is not None and isinstance(dcc, dict) and _plain_json_bytes(encoded):
         return dcc
     return as_json(dcc)  # type: ignore[no-any-return]
 

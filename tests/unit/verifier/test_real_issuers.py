@@ -5,6 +5,7 @@ Each shape is built here with the test PKI and signed, so only the shape differs
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -14,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.unit.verifier.pki import NOW, claims, hc1_from_cose, make_csca, make_dsc, sample_dcc, sign1
-from verifier import TrustList, VerificationError, verify
+from verifier import TrustList, VerificationError, pipeline, verify
 from verifier.pipeline import extract_dcc
 
 DSC = make_dsc(make_csca(), seed=30)
@@ -176,3 +177,18 @@ def test_the_quick_all_json_test_never_skips_a_conversion(value: Any) -> None:
     assert repr(quick) == repr(extract_dcc(cbor2.loads(payload)))  # repr: 1.0 and 1 differ, as types do
     assert "datetime" not in repr(quick)
     assert "date(" not in repr(quick)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.binary(max_size=64)
+    | st.lists(
+        st.sampled_from(
+            [b"\xd8", b"\x64", b"\xd9", b"\x03", b"\xec", b"\xc0", b"\xc1", b"\xf9", b"\xfa", b"\xfb", b"a"]
+        )
+    ).map(b"".join)
+)
+def test_the_all_json_byte_test_matches_the_single_pattern_it_replaced(encoded: bytes) -> None:
+    # The byte test as first written: one alternation over every non-JSON CBOR head.
+    reference = re.compile(rb"[\xc0\xc1\xf9\xfa\xfb]|\xd8\x64|\xd9\x03\xec")
+    assert pipeline._plain_json_bytes(encoded) == (reference.search(encoded) is None)
