@@ -386,6 +386,7 @@ def test_an_officer_plans_a_day_and_a_week_and_bad_dates_say_what_is_wrong(
     notices = page.get_by_role("status").locator("p").all_inner_texts()
     assert notices[0] == "Đã lập kế hoạch 1 ngày: 4 lịch hẹn mới, 16 người còn chờ."
     assert "16 người chờ vì các buổi đã hết chỗ." in notices  # why they wait
+    shot(page, "campaign-14b-day-planned-why-waiting")
     day = service.day(truc_bach, first)
     assert day is not None
     assert sum(s.taken for s in day.sessions) == 4
