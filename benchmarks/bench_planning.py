@@ -4,7 +4,7 @@
                         services.campaign.plan_province_day (`immunize plan province`): the views
                         caught up once, the province's queue, stock and plans read in a few indexed
                         queries, the pure planner per site, then the bookings written through the
-                        ledger (appointments, Booked events, one message each; 8 sites per
+                        ledger (appointments, Booked events, one message each; 4 sites per
                         transaction). The views catching up on what it wrote is timed on its own
                         line (a projections follower does that beside the planner). Baseline: the
                         same selection in plain SQL on a copy of the queue table (per site: SELECT

@@ -3,7 +3,9 @@
 Everything else in the ledger uses the library's public API (`repository.get`, `save`). Here:
 - the application's persistence is chosen (`construct_factory`: the one place to swap the recorder,
   e.g. for write-time audit hashing);
-- `save` without the library's per-object runtime-Protocol checks;
+- the mapper (`ledger.event_encoding`: the appointment's two events encoded from a field list, the
+  library's exact bytes) and `streams` (stored events undecoded, for reads of a few fields);
+- `save` without the library's per-object runtime-Protocol checks (and taking a bare event);
 - loading many aggregates in one SELECT;
 - opening the per-person key tables (ledger.keytables) in the ledger's own database;
 - the library's read failures, turned into ledger errors.
