@@ -1,5 +1,7 @@
 """Recording doses from a lot allocated from a province store (counted down, vials opened) against
-the baseline of the same doses from a lot received straight at the site (not counted), in one run.
+the baseline of the same doses from a lot received straight at the site, in one run. Since session 4
+the baseline's lot is counted down too (single doses, no vial opened); before, it was not counted, so
+older figures compare counted against uncounted.
 
   one dose per command   the desk's case: each dose its own command, all from one busy lot (the
                          stock record then holds one event per dose; it is read through its own
