@@ -171,6 +171,12 @@ _TYPE_TESTS = {
     "null": "{v} is None",
 }
 _NUMBER = "(isinstance({v}, (int, float)) and not isinstance({v}, bool))"
+# The guard before a keyword that applies to one JSON type only (the same tests as _TYPE_TESTS).
+_GUARDS = {
+    "object": "isinstance({v}, dict)",
+    "array": "isinstance({v}, list)",
+    "string": "isinstance({v}, str)",
+}
 
 
 class _Compiler:
@@ -236,7 +242,15 @@ class _Compiler:
         if not isinstance(schema, dict):
             raise _Unsupported(repr(schema))
         lines: list[str] = []
-        for keyword, argument in schema.items():
+        # A single type checked first proves it for every later keyword: their guards are left out.
+        declared = schema.get("type")
+        proven = declared if isinstance(declared, str) and declared in _GUARDS else None
+
+        def guard(kind: str) -> str:
+            return "" if kind == proven else f"{_GUARDS[kind].format(v=v)} and "
+
+        ordered = sorted(schema.items(), key=lambda item: item[0] != "type")  # type first (stable)
+        for keyword, argument in ordered:
             if keyword in _ANNOTATIONS:
                 continue
             if keyword == "type":
@@ -246,7 +260,7 @@ class _Compiler:
                 test = " or ".join(_TYPE_TESTS[name].format(v=v) for name in names)
                 lines.append(f"{pad}if not ({test}): return False")
             elif keyword == "properties":
-                lines.append(f"{pad}if isinstance({v}, dict):")
+                lines.append(f"{pad}if {guard('object')}True:")
                 inner = "    " * (depth + 1)
                 for name, sub in argument.items():
                     child = self._fresh("v")
@@ -258,28 +272,26 @@ class _Compiler:
                     lines.extend(body)
             elif keyword == "required":
                 test = " and ".join(f"{name!r} in {v}" for name in argument) or "True"
-                lines.append(f"{pad}if isinstance({v}, dict) and not ({test}): return False")
+                lines.append(f"{pad}if {guard('object')}not ({test}): return False")
             elif keyword == "items":
                 child = self._fresh("v")
                 body = self._body(argument, child, depth + 2)
                 if body:
-                    lines.append(f"{pad}if isinstance({v}, list):")
+                    lines.append(f"{pad}if {guard('array')}True:")
                     lines.append(f"{pad}    for {child} in {v}:")
                     lines.extend(body)
             elif keyword in ("minItems", "maxItems"):
                 operator = "<" if keyword == "minItems" else ">"
-                lines.append(
-                    f"{pad}if isinstance({v}, list) and len({v}) {operator} {int(argument)}: return False"
-                )
+                lines.append(f"{pad}if {guard('array')}len({v}) {operator} {int(argument)}: return False")
             elif keyword == "maxLength":
-                lines.append(f"{pad}if isinstance({v}, str) and len({v}) > {int(argument)}: return False")
+                lines.append(f"{pad}if {guard('string')}len({v}) > {int(argument)}: return False")
             elif keyword in ("minimum", "maximum"):
                 bound = float(argument) if isinstance(argument, float) else int(argument)
                 operator = "<" if keyword == "minimum" else ">"
                 lines.append(f"{pad}if {_NUMBER.format(v=v)} and {v} {operator} {bound!r}: return False")
             elif keyword == "pattern":
                 search = self._constant(re.compile(argument).search)  # JSON Schema patterns are unanchored
-                lines.append(f"{pad}if isinstance({v}, str) and {search}({v}) is None: return False")
+                lines.append(f"{pad}if {guard('string')}{search}({v}) is None: return False")
             elif keyword in ("oneOf", "anyOf"):
                 branches = [self._function(sub) for sub in argument]
                 calls = [f"{branch}({v})" for branch in branches]
