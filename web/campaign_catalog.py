@@ -153,6 +153,12 @@ CAMPAIGN_CATALOG: dict[str, dict[str, str]] = {
         "en": "Dose {number} is due from {day} ({product}: at least {days} days after the previous dose). On "
         "that day you are registered and told by message; you can also register now below.",
     },
+    "campaign.next_dose_overdue": {
+        "vi": "Mũi {number} đã đến hạn từ {day} ({product}: cách mũi trước ít nhất {days} ngày). Đăng ký ngay "
+        "bên dưới để được xếp lịch.",
+        "en": "Dose {number} has been due since {day} ({product}: at least {days} days after the previous "
+        "dose). Please register below to be booked.",
+    },
     "campaign.next_dose_short": {
         "vi": "Mũi {number} đến hạn từ {day}.",
         "en": "Dose {number} is due from {day}.",

@@ -160,3 +160,39 @@ def test_the_operations_targets_use_the_population_the_public_statistics_use(
     ops = dashboards.operations(backend, now=datetime.now(UTC))
     everyone = next(t for t in ops.targets if t.key == "population_first_dose_q1_2022")
     assert round(everyone.current_pct, 2) == expected
+
+
+def test_a_second_dose_due_weeks_ago_does_not_promise_a_registration_on_that_day(tmp_path: Path) -> None:
+    """Seen in the demo: 'Mũi 2 đến hạn từ 21/09/2021 … Đến ngày đó hệ thống tự đăng ký …' for a person
+    never registered, years after that day. A day already past is said to be past, with what to do."""
+    now = [datetime(2026, 10, 1, 3, 0, tzinfo=UTC)]
+    ledger = Ledger("memory://", key_dir=tmp_path / "lk", clock=lambda: now[0])
+    seed_demo(ledger, people=12, seed=3)
+    app = make_app(tmp_path, ledger, WTF_CSRF_ENABLED=False)
+    read = app.extensions["immunize"].platform.read
+    read.refresh()
+    site = read.sites()[0]
+    system = Actor("test-setup", LedgerRole.SYSTEM)
+    lot = ledger.receive_lot(
+        product="EU/1/20/1528", lot_number="OVERDUE-1", expiry=date(2027, 6, 30), site_id=UUID(site.id),
+        quantity=10, actor=system, idempotency_key="overdue-lot",
+    )  # fmt: skip
+    client = app.test_client()
+    sign_in_as(client, "citizen", phone="0912000222")
+    assert client.post("/me/register", data=PERSON).status_code == 302
+    person_id = person_holding(ledger, PERSON["national_id"]).person_id
+    ledger.record_dose(
+        person_id=UUID(str(person_id)), dose_number=1, product="EU/1/20/1528", lot_id=lot,
+        administered_on=date(2026, 10, 1), site_id=UUID(site.id), actor=system, idempotency_key="overdue-dose",
+    )  # fmt: skip
+    now[0] = datetime(2026, 11, 30, 3, 0, tzinfo=UTC)  # 60 days later; dose 2 was due from 22/10/2026
+    page = client.get(f"/me/vaccination/{person_id}").get_data(as_text=True)
+    line = page[page.index('id="next-dose"') :].split("</p>")[0]
+    assert "22/10/2026" in line
+    assert "Đến ngày đó" not in line  # that day is gone: no promise about it
+    assert "Đăng ký ngay bên dưới" in line
+    client.post("/language", data={"lang": "en"})
+    page = client.get(f"/me/vaccination/{person_id}").get_data(as_text=True)
+    line = page[page.index('id="next-dose"') :].split("</p>")[0]
+    assert "On that day" not in line
+    assert "register below" in line
