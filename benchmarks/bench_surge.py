@@ -921,6 +921,12 @@ def main() -> None:
         )
         client_cpu = round(time.process_time() - cpu, 1)
         load_after = os.getloadavg()[0]
+    except BaseException:
+        if server is not None:
+            stop_server(server)
+            server = None
+        store.stop()  # the throwaway cluster or the template's copy goes, whatever failed
+        raise
     finally:
         if server is not None:
             stop_server(server)
