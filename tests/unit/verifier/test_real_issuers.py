@@ -11,7 +11,7 @@ from typing import Any
 
 import cbor2
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from tests.unit.verifier.pki import NOW, claims, hc1_from_cose, make_csca, make_dsc, sample_dcc, sign1
@@ -184,10 +184,17 @@ def test_the_quick_all_json_test_never_skips_a_conversion(value: Any) -> None:
     st.binary(max_size=64)
     | st.lists(
         st.sampled_from(
-            [b"\xd8", b"\x64", b"\xd9", b"\x03", b"\xec", b"\xc0", b"\xc1", b"\xf9", b"\xfa", b"\xfb", b"a"]
+            # Each head whole and in pieces, so every head and every near miss (d9 03 without ec) occurs.
+            [
+                *(b"\xd8\x64", b"\xd9\x03\xec", b"\xd9\x03", b"\xd8", b"\x64", b"\xd9", b"\x03", b"\xec"),
+                *(b"\xc0", b"\xc1", b"\xf9", b"\xfa", b"\xfb", b"a"),
+            ]
         )
     ).map(b"".join)
 )
+@example(b"a\xd9\x03\xeca")  # tag 1004 alone
+@example(b"a\xd8\x64a")  # tag 100 alone
+@example(b"a\xd9\x03a\xec\xd8a\x64")  # the pieces apart: plain
 def test_the_all_json_byte_test_matches_the_single_pattern_it_replaced(encoded: bytes) -> None:
     # The byte test as first written: one alternation over every non-JSON CBOR head.
     reference = re.compile(rb"[\xc0\xc1\xf9\xfa\xfb]|\xd8\x64|\xd9\x03\xec")
