@@ -660,10 +660,11 @@ ERROR_MESSAGES: Final[dict[str, dict[str, str]]] = {
         "en": "A site must open on at least one day of the week. Tick its opening days.",
     },
     "return_exceeds_sealed": {
-        "vi": "Lô {lot_number} chỉ còn {sealed} liều trong lọ chưa mở, ít hơn {asked} liều muốn trả ({open} liều "
-        "trong lọ đã mở không trả được). Trả tối đa {sealed} liều.",
-        "en": "Lot {lot_number} has only {sealed} doses in unopened vials, fewer than the {asked} returned ({open} "
-        "in opened vials cannot be returned). Return at most {sealed}.",
+        "vi": "Lô {lot_number} chỉ còn {sealed_vials} lọ chưa mở ({sealed} liều), ít hơn {asked_vials} lọ "
+        "({asked} liều) muốn trả ({open} liều trong lọ đã mở không trả được). Trả tối đa {sealed_vials} lọ.",
+        "en": "Lot {lot_number} has only {sealed_vials} unopened vials ({sealed} doses), fewer than the "
+        "{asked_vials} vials ({asked} doses) returned ({open} doses in opened vials cannot be returned). Return "
+        "at most {sealed_vials} vials.",
     },
     "return_without_store": {
         "vi": "Lô {lot_number} được nhận thẳng tại điểm tiêm, không phân bổ từ kho tỉnh nên không có kho để trả về.",

@@ -231,7 +231,7 @@ class LateArrivalRebooked(CampaignError, RuleViolation):
 
 class ReturnExceedsSealed(CampaignError, RuleViolation):
     """A return asks for more doses than the site holds in unopened vials (params: lot_number, sealed,
-    asked, open): opened vials are never returned."""
+    asked, open, and sealed_vials, asked_vials): opened vials are never returned."""
 
     code = "return_exceeds_sealed"
     kind = "conflict"

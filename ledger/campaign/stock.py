@@ -395,6 +395,9 @@ class SiteLotStock(Aggregate):
                 sealed=self.sealed,
                 asked=doses,
                 open=self.open_doses,
+                # The page asks for vials: the sentence names both units (whole vials: check_doses).
+                sealed_vials=self.sealed // self.doses_per_vial,
+                asked_vials=doses // self.doses_per_vial,
             )
         self._sent_back(actor=actor, at=at, doses=doses)
 

@@ -196,3 +196,33 @@ def test_a_second_dose_due_weeks_ago_does_not_promise_a_registration_on_that_day
     line = page[page.index('id="next-dose"') :].split("</p>")[0]
     assert "On that day" not in line
     assert "register below" in line
+
+
+def test_returning_more_vials_than_are_sealed_answers_in_vials_as_the_form_asks(tmp_path: Path) -> None:
+    """Seen in the demo: 4 vials of 6 at a site, the officer typed 9 vials to return; the sentence said
+    'fewer than 54 doses … return at most 24 doses' while the form asks for vials."""
+    ledger = Ledger("memory://", key_dir=tmp_path / "lk", clock=lambda: AFTER_MIDNIGHT_IN_VIETNAM)
+    seed_demo(ledger, people=12, seed=3)
+    app = make_app(tmp_path, ledger, WTF_CSRF_ENABLED=False)
+    read = app.extensions["immunize"].platform.read
+    read.refresh()
+    site = read.sites()[0]
+    client = app.test_client()
+    sign_in_as(client, "province", province_code=site.province_code)
+    received = client.post(
+        "/stock/receive",
+        data={"product": "EU/1/20/1528", "lot_number": "UT-RET-1", "expiry": "2027-05-30",
+              "doses_per_vial": "6", "doses": "10", "unit": "vials"},
+    )  # fmt: skip
+    assert received.status_code == 302, received.get_data(as_text=True)
+    page = client.get("/stock").get_data(as_text=True)
+    store_lot = page.split('name="lot_id"')[1].split('value="')[1].split('"')[0]
+    allocated = client.post("/stock/allocate", data={"lot_id": store_lot, "site_id": site.id, "vials": "4"})
+    assert allocated.status_code == 302, allocated.get_data(as_text=True)
+    page = client.get("/stock").get_data(as_text=True)
+    site_lot = page.split('name="site_lot_id"')[1].split('value="')[1].split('"')[0]
+    refused = client.post("/stock/return", data={"site_lot_id": site_lot, "vials": "9"}).get_data(
+        as_text=True
+    )
+    assert "Trả tối đa 4 lọ" in refused  # the form's own unit
+    assert "9 lọ" in refused

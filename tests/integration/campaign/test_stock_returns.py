@@ -75,7 +75,14 @@ def test_unopened_vials_go_back_to_the_store_and_out_again(story: Story) -> None
     refused = unchanged(
         s, lambda: stock.return_vials(site_lot_id=site_lot, vials=3, actor=OFFICER), ReturnExceedsSealed
     )
-    assert refused.params == {"lot_number": "ABV-0901", "sealed": 20, "asked": 30, "open": 7}
+    assert refused.params == {
+        "lot_number": "ABV-0901",
+        "sealed": 20,
+        "asked": 30,
+        "open": 7,
+        "sealed_vials": 2,
+        "asked_vials": 3,
+    }
     unchanged(
         s, lambda: stock.return_vials(site_lot_id=site_lot, vials=1, actor=HCM_OFFICER), OutsideProvince
     )

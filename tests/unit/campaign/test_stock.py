@@ -277,7 +277,14 @@ def test_unopened_vials_go_back_to_the_store_and_can_be_allocated_again() -> Non
     site.draw(day=DAY, doses=3, actor=OFFICER, at=AT)  # one vial opened: 7 doses in it, 20 sealed
     with pytest.raises(ReturnExceedsSealed) as refused:
         site.send_back(doses=30, day=DAY, actor=OFFICER, at=AT)
-    assert refused.value.params == {"lot_number": "ABV1234", "sealed": 20, "asked": 30, "open": 7}
+    assert refused.value.params == {
+        "lot_number": "ABV1234",
+        "sealed": 20,
+        "asked": 30,
+        "open": 7,
+        "sealed_vials": 2,
+        "asked_vials": 3,
+    }
     with pytest.raises(StockQuantityInvalid):
         site.send_back(doses=5, day=DAY, actor=OFFICER, at=AT)  # half a vial
     site.send_back(doses=20, day=DAY, actor=OFFICER, at=AT)
