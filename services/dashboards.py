@@ -73,7 +73,7 @@ class ReactionRate:
 class Statistics:
     total_doses: int
     people_vaccinated: int
-    reactions_per_100k: float
+    reactions_per_100k: float | None  # None when a severity's count is hidden (a sum of the rest misleads)
     per_day: tuple[DayCount, ...]
     provinces: tuple[ProvinceCoverage, ...]
     vaccines: tuple[VaccineCount, ...]
@@ -105,7 +105,7 @@ def statistics(backend: Backend) -> Statistics:
     return Statistics(
         total_doses=stats.total_doses.value or 0,
         people_vaccinated=first or 0,
-        reactions_per_100k=round(sum(rates), 1),
+        reactions_per_100k=round(sum(rates), 1) if len(rates) == len(stats.reactions) else None,
         per_day=tuple(DayCount(day, cell.value) for day, cell in stats.doses_by_day),
         provinces=tuple(
             ProvinceCoverage(

@@ -630,6 +630,10 @@ CATALOG: dict[str, dict[str, str]] = {
     "stats.population": {"vi": "Dân số (2020)", "en": "Population (2020)"},
     "stats.coverage2": {"vi": "% đủ 2 mũi", "en": "% with 2 doses"},
     "stats.suppressed": {"vi": "< 5", "en": "< 5"},
+    "stats.rate_hidden": {
+        "vi": "Ẩn (có loại phản ứng dưới 5 ca)",
+        "en": "Hidden (a kind of reaction has under 5 reports)",
+    },
     "stats.fewer_than_5_people": {"vi": "< 5 người", "en": "< 5 people"},
     "nav.statistics_short": {"vi": "Số liệu", "en": "Statistics"},
     "nav.verify_short": {"vi": "Kiểm tra QR", "en": "Check a QR"},

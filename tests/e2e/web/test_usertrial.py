@@ -226,3 +226,26 @@ def test_returning_more_vials_than_are_sealed_answers_in_vials_as_the_form_asks(
     )
     assert "Trả tối đa 4 lọ" in refused  # the form's own unit
     assert "9 lọ" in refused
+
+
+def test_the_reaction_rate_headline_is_not_zero_when_its_parts_are_hidden(tmp_path: Path) -> None:
+    """Seen in the demo: 26 reactions (24 mild, 2 moderate) in 771 doses; the small cells were hidden,
+    and the headline 'Phản ứng / 100.000 mũi' summed only the shown one (serious, 0) and said 0,0."""
+    ledger = Ledger("memory://", key_dir=tmp_path / "lk", clock=lambda: AFTER_MIDNIGHT_IN_VIETNAM)
+    seed_demo(ledger, people=12, seed=3)
+    system = Actor("test-setup", LedgerRole.SYSTEM)
+    people = listed(ledger, limit=100)
+    for n, record in enumerate(people[:2]):
+        ledger.report_reaction(
+            person_id=UUID(str(record.person_id)), onset=date(2026, 11, 30), symptoms="sốt nhẹ",
+            severity="mild", actor=system, idempotency_key=f"rate-{n}",
+        )  # fmt: skip
+    app = make_app(tmp_path, ledger, WTF_CSRF_ENABLED=False)
+    catch_up_views(ledger, app.extensions["immunize"].platform.views)
+    stats = app.test_client().get("/api/v1/statistics").get_json()
+    mild = next(r for r in stats["reactions"] if r["severity"] == "mild")
+    assert mild["count"] is None  # 2 reports: hidden
+    assert stats["reactions_per_100k"] != 0.0  # hidden, not zero
+    page = app.test_client().get("/statistics").get_data(as_text=True)
+    headline = page[page.index("Phản ứng / 100.000 mũi") :].split("</dd>")[0]
+    assert "0,0" not in headline
