@@ -249,3 +249,20 @@ def test_the_reaction_rate_headline_is_not_zero_when_its_parts_are_hidden(tmp_pa
     page = app.test_client().get("/statistics").get_data(as_text=True)
     headline = page[page.index("Phản ứng / 100.000 mũi") :].split("</dd>")[0]
     assert "0,0" not in headline
+
+
+def test_the_auditors_read_log_names_the_role_in_the_pages_language(tmp_path: Path) -> None:
+    """Seen in the demo: /audit/reads said 'staff' (the role's code) in a Vietnamese table."""
+    ledger = Ledger("memory://", key_dir=tmp_path / "lk", clock=lambda: AFTER_MIDNIGHT_IN_VIETNAM)
+    seed_demo(ledger, people=12, seed=3)
+    app = make_app(tmp_path, ledger, WTF_CSRF_ENABLED=False)
+    site = a_site_with_lots(app)
+    person = listed(ledger, limit=100)[0]
+    staff = app.test_client()
+    sign_in_as(staff, "staff", site_id=site.id, province_code=site.province_code)
+    assert staff.get(f"/desk/people/{person.person_id}").status_code == 200
+    auditor = app.test_client()
+    sign_in_as(auditor, "auditor")
+    page = auditor.get("/audit/reads").get_data(as_text=True)
+    assert "<td>Nhân viên điểm tiêm</td>" in page
+    assert "<td>staff</td>" not in page
