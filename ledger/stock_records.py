@@ -11,11 +11,13 @@ transaction and never exported, and a record without one is replayed in full, wi
 
 from __future__ import annotations
 
+from contextlib import suppress
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Repository
 from eventsourcing.domain import Snapshot
+from eventsourcing.persistence import IntegrityError
 
 from ledger.campaign.stock import SiteLotStock
 from ledger.campaign.values import lot_stock_id
@@ -61,7 +63,9 @@ class StockRecords:
             return None
         # At most one snapshot per EVERY events per process (after a restart, one more than needed).
         if found.version - self.taken.get(record_id, 0) >= EVERY:
-            self.snapshots.put([Snapshot.take(found)])
+            # Another process (a web worker) may have written this version's snapshot first: as good.
+            with suppress(IntegrityError):
+                self.snapshots.put([Snapshot.take(found)])
             if len(self.taken) > 100_000:
                 self.taken.clear()
             self.taken[record_id] = found.version
