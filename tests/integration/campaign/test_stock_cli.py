@@ -132,7 +132,9 @@ def test_receive_allocate_and_see_from_the_cli(url: str, immunize: click.Group) 
     before = head(url)
     too_many = runner.invoke(immunize, ["stock", "return", "--lot", site_lot, "--vials", "3", *officer])
     assert too_many.exit_code == 6, too_many.output
-    assert "has only 2 unopened vials (20 doses), fewer than the 3 vials (30 doses) returned" in too_many.output
+    assert (
+        "has only 2 unopened vials (20 doses), fewer than the 3 vials (30 doses) returned" in too_many.output
+    )
     refused = runner.invoke(immunize, ["stock", "return", "--lot", site_lot, "--vials", "1", *hcm])
     assert refused.exit_code == 5, refused.output
     assert head(url) == before
