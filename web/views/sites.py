@@ -11,6 +11,7 @@ to their province (a ward of another province is refused there too).
 from __future__ import annotations
 
 import re
+import unicodedata
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -61,12 +62,29 @@ def ward_choices(province: str) -> list[WardChoice]:
     return sorted(found, key=lambda w: w.label)
 
 
-def ward_of(text: str) -> str:
-    """The ward code in what was typed or picked: the 5-digit code it starts with."""
+def ward_of(text: str, province: str) -> str:
+    """The ward code in what was typed or picked: the 5-digit code it starts with, or the name of exactly
+    one ward of the province ("Phúc Xá", "phường phúc xá": the hint says a name may be typed, and an
+    officer who typed it without picking from the list was told the "code" did not exist). A name two
+    wards share (e.g. "Phường 1" in several districts) is refused: pick from the list."""
     found = _WARD_CODE.match(text)
-    if found is None:
-        raise WardUnknown(f"{text!r} is not a ward of the list.", ward_code=text.strip()[:40] or "—")
-    return found[1]
+    if found is not None:
+        return found[1]
+    wanted = _ward_key(text)
+    ref = ctx().backend.reference
+    matches = [
+        w.code
+        for w in ref.wards.values()
+        if w.province_code == province and wanted in (_ward_key(w.name), _ward_key(w.full_name))
+    ]
+    if wanted and len(matches) == 1:
+        return matches[0]
+    raise WardUnknown(f"{text!r} is not a ward of the list.", ward_code=text.strip()[:40] or "—")
+
+
+def _ward_key(name: str) -> str:
+    """A ward's name compared without case, spacing or Unicode form differences."""
+    return " ".join(unicodedata.normalize("NFC", name).casefold().split())
 
 
 def sessions_of(form: Mapping[str, str]) -> list[Session]:
@@ -165,8 +183,8 @@ def add_page() -> tuple[str, int] | BaseResponse:
             raise BadInput("the field site_code is empty", key="error.field_missing", field="site_code")
         if not name:
             raise BadInput("the field site_name is empty", key="error.field_missing", field="site_name")
-        ward = ctx().backend.reference.ward(ward_of(form.get("ward", "")))
         mine = _principal().province_code or ""
+        ward = ctx().backend.reference.ward(ward_of(form.get("ward", ""), mine))
         if ward.province_code != mine:  # the ledger refuses it too; here the sentence names the ward
             raise SiteWardOtherProvince(
                 f"Ward {ward.code} is in province {ward.province_code}, not in {mine}.",
@@ -203,7 +221,7 @@ def edit_page(site_id: str) -> tuple[str, int] | BaseResponse:
     try:
         row = service().update_site(
             site.site_id,
-            ward_code=ward_of(form.get("ward", "")),
+            ward_code=ward_of(form.get("ward", ""), site.province),
             address=form.get("site_address", "").strip()[:300],
             sessions=sessions_of(form),
             opening_days=days_of(form),

@@ -65,7 +65,8 @@ def test_an_officer_adds_and_edits_a_site_and_bad_input_keeps_the_form(tmp_path:
         ),
         ({"capacity-afternoon": "nhiều"}, "capacity-afternoon", "không phải nhiều"),
         ({"ward": "99999"}, "ward", "Mã phường/xã 99999 không tồn tại."),
-        ({"ward": "Phúc Xá"}, "ward", "không tồn tại"),
+        ({"ward": "Tân Định"}, "ward", "không tồn tại"),  # a ward of Hồ Chí Minh City, not Hà Nội
+        ({"ward": "Phúc"}, "ward", "không tồn tại"),  # part of a name is no name
         (
             {"ward": "26734 — Phường Tân Định, Quận 1"},
             "ward",
@@ -174,3 +175,24 @@ def test_the_api_edits_pauses_and_reopens_within_the_province(tmp_path: Path) ->
     headers = {"X-CSRFToken": csrf_token(client)}
     refused = client.post(f"/api/v1/campaign/sites/{site}/status", json={"status": "open"}, headers=headers)
     assert refused.status_code == 403
+
+
+def test_a_ward_typed_by_its_name_without_picking_from_the_list_is_that_ward(tmp_path: Path) -> None:
+    """The hint says "type the ward's name or code": an officer who typed the name and did not pick from
+    the list was told the ward did not exist (found in the user trial). A name one ward of the province
+    has is that ward; written with any case or spacing."""
+    ledger = Ledger("memory://", key_dir=tmp_path / "lk")
+    app = make_app(tmp_path, ledger)
+    service = CampaignService(
+        app.extensions["immunize"].backend.ledger, app.extensions["immunize"].backend.views
+    )
+    client = app.test_client()
+    sign_in_as(client, "province", province_code="01")
+    added = post(client, "/province/sites/new", good(ward="  phường  PHÚC XÁ "))
+    assert added.status_code == 302
+    [site] = service.sites(province="01")
+    assert site.ward == "00001"
+    edited = post(client, f"/province/sites/{site.site_id}", good(ward="Trúc Bạch"))
+    assert edited.status_code == 302
+    [site] = service.sites(province="01")
+    assert site.ward == "00004"
