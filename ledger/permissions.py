@@ -53,7 +53,7 @@ def require_in_province(actor: Actor, province_code: str) -> None:
     """A province officer acts only in their own province (an officer with no province in none);
     administrators and the system act nationwide; other roles are limited by their own rules."""
     if actor.role is Role.PROVINCE_OFFICER and actor.province_code != province_code:
-        mine = actor.province_code or "none"
+        mine = actor.province_code or "—"  # a sign, not an English word inside a Vietnamese sentence
         raise OutsideProvince(
             f"A province officer acts only in their own province ({mine}), not in province {province_code}: "
             "sign in as an officer of that province.",
