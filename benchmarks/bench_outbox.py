@@ -38,7 +38,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import psycopg
 
 from ledger.application import Ledger
 from ledger.campaign.message_commands import SCHEDULER
@@ -257,24 +256,12 @@ def postgres(args: argparse.Namespace) -> Iterator[str | None]:
     if args.no_pg or "postgres" not in args.stores:
         yield None
         return
-    cluster = None
-    configured = args.pg_url or os.environ.get("IMMUNIZE_BENCH_POSTGRES_URL")
-    if not configured:
-        from tests.postgres_cluster import ThrowawayCluster
+    from tests.postgres_cluster import throwaway_database
 
-        cluster = ThrowawayCluster()
-        configured = cluster.start().url("postgres")
-    base = configured.rsplit("/", 1)[0]
-    name = f"bench_outbox_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(base + "/postgres", autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield f"{base}/{name}"
-    finally:
-        with psycopg.connect(base + "/postgres", autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        if cluster is not None:
-            cluster.stop()
+    with throwaway_database(
+        "bench_outbox", args.pg_url or os.environ.get("IMMUNIZE_BENCH_POSTGRES_URL")
+    ) as url:
+        yield url
 
 
 def main() -> None:

@@ -340,24 +340,12 @@ def postgres(args: argparse.Namespace) -> Iterator[str | None]:
     if "postgres" not in args.stores:
         yield None
         return
-    cluster = None
-    configured = args.pg_url or os.environ.get("IMMUNIZE_BENCH_POSTGRES_URL")
-    if not configured:
-        from tests.postgres_cluster import ThrowawayCluster
+    from tests.postgres_cluster import throwaway_database
 
-        cluster = ThrowawayCluster()
-        configured = cluster.start().url("postgres")
-    base = configured.rsplit("/", 1)[0]
-    name = f"bench_planning_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(base + "/postgres", autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield f"{base}/{name}"
-    finally:
-        with psycopg.connect(base + "/postgres", autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        if cluster is not None:
-            cluster.stop()
+    with throwaway_database(
+        "bench_planning", args.pg_url or os.environ.get("IMMUNIZE_BENCH_POSTGRES_URL")
+    ) as url:
+        yield url
 
 
 def main() -> None:

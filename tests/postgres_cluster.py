@@ -13,6 +13,7 @@ import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -122,3 +123,31 @@ class ThrowawayCluster:
             with contextlib.suppress(ClusterUnavailable, subprocess.TimeoutExpired):
                 self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop")
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def throwaway_database(prefix: str, server_url: str | None = None) -> Iterator[str]:
+    """A fresh database named `prefix_<random>` on `server_url` (any database URL of that server), or on
+    a throwaway cluster started here when None; dropped (and the cluster stopped) afterwards. Used by the
+    benchmarks, which measure on their own database and leave nothing behind."""
+    import uuid
+
+    import psycopg
+
+    cluster = None
+    if not server_url:
+        cluster = ThrowawayCluster()
+        server_url = cluster.start().url("postgres")
+    base = server_url.rsplit("/", 1)[0]
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    try:
+        with psycopg.connect(base + "/postgres", autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        try:
+            yield f"{base}/{name}"
+        finally:
+            with psycopg.connect(base + "/postgres", autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        if cluster is not None:
+            cluster.stop()
