@@ -37,7 +37,6 @@ import psycopg
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from ledger.application import Ledger
-from ledger.demo import seed_demo
 from ledger.settings import parse_database_url
 from projections.audit import (
     AuditKey,
@@ -51,6 +50,7 @@ from projections.audit import (
 )
 from projections.audit.database import StoredRow, create_events_table
 from projections.backup import restore_backup, write_backup
+from services.demo_population import seed_demo
 
 NOW = datetime(2026, 11, 22, tzinfo=UTC)
 

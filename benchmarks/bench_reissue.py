@@ -58,9 +58,9 @@ from keys.settings import DEVELOPMENT_PASSPHRASE
 from keys.store import KeyStore
 from ledger.application import Ledger
 from ledger.certificate_records import vaccination_record
-from ledger.demo import seed_demo
 from projections.store import open_view_store
 from services import certificate_files
+from services.demo_population import seed_demo
 from services.people import list_people
 
 NATIONAL = 75_000_000

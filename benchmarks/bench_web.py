@@ -23,8 +23,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from keys.development import ensure_development_keys
 from ledger.application import Ledger
-from ledger.demo import seed_demo
 from projections.registry import catch_up_views
+from services.demo_population import seed_demo
 from services.people import list_people
 from web import create_app
 

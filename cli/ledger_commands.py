@@ -15,12 +15,12 @@ import click
 from cli.campaign_commands import seed_campaign_demo
 from cli.ledger_context import open_ledger
 from cli.web_commands import DEMO_DAYS, DEMO_SCALE
-from ledger.demo import CAMPAIGN_START, MAX_PEOPLE, seed_demo
 from ledger.errors import IdempotencyKeyReused, InvalidInput, LedgerError, PersonNotFound
 from ledger.records import PersonRecord
 from ledger.values import Actor, Role
 from projections.store import open_view_store
 from services import desk
+from services.demo_population import CAMPAIGN_START, MAX_PEOPLE, seed_demo
 from services.people import PersonForm, list_people
 from services.simulation.campaign import CAMPAIGN_START as SIMULATION_START
 from services.simulation.campaign import check_arguments

@@ -7,9 +7,9 @@ import hashlib
 from pathlib import Path
 
 from ledger.application import Ledger
-from ledger.demo import seed_demo
 from ledger.values import Actor, Role
 from services import certificate_files
+from services.demo_population import seed_demo
 from tests.people import listed
 
 

@@ -19,9 +19,9 @@ from keys.development import ensure_development_keys
 from keys.settings import DEVELOPMENT_PASSPHRASE
 from keys.store import KeyStore
 from ledger.application import Ledger
-from ledger.demo import seed_demo
 from services import certificate_files, certificates
 from services.certificate_render import catch_up_index
+from services.demo_population import seed_demo
 from tests.people import listed
 
 VALIDITY = timedelta(days=365)

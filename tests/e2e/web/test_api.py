@@ -11,9 +11,9 @@ import pytest
 from flask.testing import FlaskClient
 
 from ledger.application import Ledger
-from ledger.demo import seed_demo
 from ledger.values import Actor
 from ledger.values import Role as LedgerRole
+from services.demo_population import seed_demo
 from tests.e2e.web.conftest import make_app
 from tests.people import listed
 from web.roles import Role

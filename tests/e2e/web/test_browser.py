@@ -17,9 +17,9 @@ import pytest
 
 from keys.development import ensure_development_keys
 from ledger.application import Ledger
-from ledger.demo import seed_demo
 from ledger.values import Actor
 from ledger.values import Role as LedgerRole
+from services.demo_population import seed_demo
 from tests.e2e.web.browser_harness import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, live_server
 from tests.e2e.web.conftest import make_app, person_holding
 from tests.people import listed

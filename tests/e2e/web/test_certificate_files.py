@@ -23,10 +23,10 @@ import services.certificates as service
 from keys.development import ensure_development_keys
 from keys.signer import DocumentSigner
 from ledger.application import Ledger
-from ledger.demo import seed_demo
 from ledger.values import Actor
 from ledger.values import Role as LedgerRole
 from services import certificate_files, certificate_render
+from services.demo_population import seed_demo
 from tests.e2e.web.conftest import make_app, sign_in_as
 from tests.people import listed
 

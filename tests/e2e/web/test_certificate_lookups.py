@@ -16,8 +16,8 @@ from flask.testing import FlaskClient
 
 from keys.development import ensure_development_keys
 from ledger.application import Ledger
-from ledger.demo import seed_demo
 from projections.registry import catch_up_views
+from services.demo_population import seed_demo
 from tests.e2e.web.conftest import make_app, sign_in_as
 from tests.people import listed
 

@@ -16,9 +16,9 @@ from PIL import Image
 
 from keys.development import ensure_development_keys
 from ledger.application import Ledger
-from ledger.demo import seed_demo
 from ledger.values import Actor
 from ledger.values import Role as LedgerRole
+from services.demo_population import seed_demo
 from tests.e2e.web.conftest import make_app, sign_in_as
 from tests.people import listed
 from tests.qr_reader import QR_ONLY

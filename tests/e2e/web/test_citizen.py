@@ -11,7 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from ledger.application import Ledger
-from ledger.demo import seed_demo
+from services.demo_population import seed_demo
 from tests.e2e.web.conftest import make_app, person_holding
 from tests.people import listed
 from web.outbox import MemorySender

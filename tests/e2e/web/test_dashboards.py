@@ -10,9 +10,9 @@ import pytest
 from flask import Flask
 
 from ledger.application import Ledger
-from ledger.demo import seed_demo
 from ledger.reference import reference
 from projections.registry import catch_up_views
+from services.demo_population import seed_demo
 from tests.e2e.web.conftest import make_app, sign_in_as
 from web.catalog import CATALOG
 from web.charts import LABEL_CHARS
@@ -141,7 +141,7 @@ def test_the_response_center_records_a_follow_up_and_the_case_leaves_the_list(se
 
 
 def test_demo_symptoms_are_in_one_language(tmp_path: Path) -> None:
-    from ledger.demo import SYMPTOMS
+    from services.demo_population import SYMPTOMS
 
     for texts in SYMPTOMS.values():
         for text in texts:

@@ -18,9 +18,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from ledger.application import Ledger
-from ledger.demo import seed_demo
 from ledger.values import Actor, Role
 from projections.registry import catch_up_views
+from services.demo_population import seed_demo
 from services.read_side import ReadSide
 from tests.e2e.web.conftest import make_app
 from tests.people import listed

@@ -11,9 +11,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from ledger.application import Ledger
-from ledger.demo import seed_demo
 from ledger.domainmodel import Person
 from services import desk
+from services.demo_population import seed_demo
 from tests.e2e.web.conftest import make_app, person_holding, sign_in_as
 from tests.e2e.web.test_staff import a_site_with_lots
 

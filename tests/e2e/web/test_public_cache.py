@@ -11,9 +11,9 @@ from flask import Flask, template_rendered
 
 from keys.development import ensure_development_keys
 from ledger.application import Ledger
-from ledger.demo import seed_demo
 from projections.registry import catch_up_views
 from services import dashboards, trust
+from services.demo_population import seed_demo
 from tests.e2e.web.conftest import make_app, sign_in_as
 from web.public_cache import PublicCache
 

@@ -16,10 +16,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from ledger.application import Ledger
-from ledger.demo import seed_demo
 from ledger.phone import normalise_phone
 from ledger.values import Actor, Role
 from services import citizen
+from services.demo_population import seed_demo
 from services.people import FamilyMember
 from tests.e2e.web.conftest import make_app
 from tests.people import listed

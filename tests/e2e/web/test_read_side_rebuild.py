@@ -18,10 +18,10 @@ import pytest
 from flask import Flask
 
 from ledger.application import Ledger
-from ledger.demo import seed_demo
 from projections.people_directory import PeopleDirectory
 from projections.registry import catch_up_views
 from projections.runner import CatchUpBound, ViewsBehind, bounded_catch_up
+from services.demo_population import seed_demo
 from tests.e2e.web.conftest import make_app, sign_in_as
 
 SITE = "00000000-0000-0000-0000-000000000009"

@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 
 from cli.main import _register, immunize
 from ledger.application import Ledger
-from ledger.demo import seed_demo
+from services.demo_population import seed_demo
 from tests.e2e.web.conftest import SECRET, make_app
 from tests.e2e.web.test_citizen import a_vaccinated_holder, sign_in_with_code
 from web.roles import Role

@@ -13,10 +13,10 @@ from flask import Flask
 
 from cli.main import _register, immunize
 from ledger.application import Ledger
-from ledger.demo import seed_demo
 from ledger.merkle import verify_inclusion
 from projections.audit import AuditKey, Database, make_checkpoints
 from projections.audit.note import NoteVerifier, open_note
+from services.demo_population import seed_demo
 from tests.e2e.web.conftest import make_app, sign_in_as
 from tests.integration.projections.rfc9162 import consistency_roots, inclusion_root
 from tests.people import listed

@@ -10,11 +10,11 @@ import pytest
 from flask import Flask
 
 from ledger.application import Ledger
-from ledger.demo import seed_demo
 from ledger.values import Actor
 from ledger.values import Role as LedgerRole
 from projections.registry import catch_up_views
 from services import dashboards
+from services.demo_population import seed_demo
 from tests.e2e.web.conftest import make_app, person_holding, sign_in_as
 from tests.e2e.web.test_staff import a_site_with_lots, staff_client
 from tests.people import listed

@@ -19,7 +19,7 @@ from keys.development import ensure_development_keys
 from keys.settings import passphrase_from_environment
 from keys.store import KeyStore
 from ledger.application import Ledger
-from ledger.demo import seed_demo
+from services.demo_population import seed_demo
 from tests.e2e.web.conftest import make_app, sign_in_as
 from tests.people import listed
 from tests.unit.verifier.pki import claims, sample_dcc

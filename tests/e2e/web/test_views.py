@@ -9,8 +9,8 @@ import pytest
 from flask import Flask
 
 from ledger.application import Ledger
-from ledger.demo import seed_demo
 from projections.registry import catch_up_views
+from services.demo_population import seed_demo
 from tests.e2e.web.conftest import copy_seeded, make_app, sign_in_as
 from tests.people import listed
 

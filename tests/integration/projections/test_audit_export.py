@@ -14,7 +14,6 @@ from click.testing import CliRunner
 
 from cli.main import _register, immunize
 from ledger.application import Ledger
-from ledger.demo import seed_demo
 from ledger.settings import parse_database_url
 from projections.audit import (
     AuditError,
@@ -31,6 +30,7 @@ from projections.audit.database import StoredRow
 from projections.audit.jsonlines import LogFileWriter
 from projections.registry import rebuild
 from projections.store import open_view_store
+from services.demo_population import seed_demo
 from tests.integration.projections.test_audit_fixtures import (
     NOW,
     TallyView,

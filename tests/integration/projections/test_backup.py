@@ -14,7 +14,6 @@ from click.testing import CliRunner
 
 from cli.main import _register, immunize
 from ledger.application import Ledger
-from ledger.demo import seed_demo
 from ledger.personaldata import INDEX_TABLE, KEYS_TABLE
 from ledger.settings import parse_database_url
 from projections.audit import (
@@ -30,6 +29,7 @@ from projections.audit.tree import load_checkpoints
 from projections.backup import master_key_problem, restore_backup, write_backup
 from projections.registry import rebuild
 from projections.store import open_view_store
+from services.demo_population import seed_demo
 from tests.integration.projections.test_audit_fixtures import NOW, audit_key, database, events_of, fill
 from tests.people import listed
 from web.store import SqlStore

@@ -6,7 +6,7 @@ from collections import Counter
 from pathlib import Path
 
 from ledger.application import Ledger
-from ledger.demo import seed_demo
+from services.demo_population import seed_demo
 from tests.integration.ledger.conftest import Clock, open_ledger
 from tests.people import listed
 
