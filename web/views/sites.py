@@ -28,7 +28,7 @@ from web.context import ctx
 from web.errors import USER_ERRORS, BadInput, error_code
 from web.notices import confirm
 from web.roles import Role, allow
-from web.views.campaign import _failed, _principal, service, staff_actor
+from web.views.campaign.common import _failed, _principal, service, staff_actor
 
 pages = Blueprint("sites", __name__)
 
