@@ -14,7 +14,7 @@ from typing import Any, Final
 import click
 
 from services import messages
-from services.errors import code_of, kind_of, params_of
+from services.errors import kind_of, params_of
 from web.catalog import CATALOG
 from web.errors import USER_ERRORS, WebError
 from web.i18n import field_label, translate
@@ -36,14 +36,27 @@ PREFIX: Final[dict[str, str]] = {"vi": "Lỗi", "en": "Error"}
 
 
 def _specific(error: BaseException, lang: str) -> str | None:
-    """The catalog sentence written for this very error class with its values filled in ("Mũi 2 phải
-    cách mũi 1 ít nhất 28 ngày (sớm nhất 30/08/2021)."), or None when the catalog's sentence for it is a
-    general one (no values, or a base class that others refine, or a parent's sentence)."""
-    code = code_of(error)
-    entry = messages.ERROR_MESSAGES.get(code)
-    if entry is None or "{" not in entry["en"] or type(error).__subclasses__():
-        return None
-    return messages.render(code, lang, params_of(error))
+    """The catalog sentence written for this very error with its values filled in ("Mũi 2 phải cách
+    mũi 1 ít nhất 28 ngày (sớm nhất 30/08/2021)."), or None when the sentence written for it names no
+    values (a general one: the console adds the error's own text).
+
+    The sentence is looked up by the class hierarchy, nearest first: the error's own class's code, then
+    its parents' (every project class has its own code and sentence; a test walks them all). Whether the
+    class has subclasses does not matter: a class gaining a refinement keeps its own sentence."""
+    params = params_of(error)
+    for cls in type(error).__mro__:
+        code = cls.__dict__.get("code")
+        if not isinstance(code, str):
+            continue
+        entry = messages.ERROR_MESSAGES.get(code)
+        if entry is None:
+            continue
+        if "{" not in entry["en"]:
+            return None
+        text = messages.render(code, lang, params)
+        if text is not None:
+            return text
+    return None
 
 
 def sentence(error: BaseException, lang: str) -> str:
