@@ -360,7 +360,7 @@ PATHS: dict[str, dict[str, Any]] = {
             "Move a waiting registration to another ward's queue (any province), keeping its priority and "
             "registration time; moves_seen (the registration's moves when read) makes a resent request "
             "the same move (errors: move_same_ward, already_booked, registration_closed, ward_unknown, "
-            "site_not_found); the person is told by a 'change' message",
+            "site_not_found); the person is told by a 'transfer' message (waits for the morning in quiet hours)",
             "citizen",
             params=("person_id", "registration_id"),
             body={"ward_code": S, "site_id": S, "moves_seen": N},

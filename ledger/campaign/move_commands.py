@@ -9,7 +9,8 @@ work elsewhere for a month): the registration then waits in that ward's queue (`
 the same priority and registration time, should the new appointment be released.
 
 A person still waiting (no appointment yet) moves their place to another ward's queue the same way
-(`transfer_registration`), told by one "change" message.
+(`transfer_registration`), told by one "transfer" message (it names no day or place to go, so it
+waits for the morning in the quiet hours; ledger.campaign.quiet_hours).
 """
 
 from __future__ import annotations
@@ -154,7 +155,7 @@ class MoveCommands(PlanCommands):
         site_id: UUID | None = None,
     ) -> None:
         """Move a waiting registration to another ward's queue (any site of `ward_code`, or the site
-        `site_id`), keeping its priority and registration time; one "change" message tells the person."""
+        `site_id`), keeping its priority and registration time; one "transfer" message tells the person."""
         reg_id = checks.as_uuid(registration_id, "registration")
         site = checks.as_uuid(site_id, "site") if site_id is not None else None
         if site is not None:
@@ -182,7 +183,7 @@ class MoveCommands(PlanCommands):
             )
             message = self.message(
                 person_id=person.id,
-                kind=MessageKind.CHANGE,
+                kind=MessageKind.TRANSFER,
                 text=transfer_text(
                     f"{ward.full_name or ward.name}, {self.reference.province(ward.province_code).name}",
                     reg.dose_number,

@@ -2,13 +2,19 @@
 
 A message due at night waits until the quiet hours end, except the kinds a person must get at once
 (`URGENT`): a cancelled or changed appointment, and the answer to a text the person has just sent.
-Those are the messages whose delay does harm: a session cancelled in the evening for 07:30 the next
-morning, or a moved appointment, would otherwise reach the person only after they left home. They are
-also rare (a person's own change, a site's cancelled session), and a cancellation or an answer ("which
-appointment?") to an "HUY" the person has just texted finds them awake and waiting for it. Everything
-else (appointments from planning, reminders, next dose due, day-1 and day-7 check-ins) can wait for the
-morning without harm. Sign-in codes do not go through this outbox: a person asks for one and waits for
-it, at any hour.
+
+The rule: a message is urgent when waiting for the morning could send the person to the wrong place or
+time, or leave them waiting for an answer they asked for. A session cancelled in the evening for 07:30
+the next morning, or a moved appointment (kind "change": a new day, time or site), would otherwise
+reach the person only after they left home; and a cancellation or an answer ("which appointment?") to
+an "HUY" the person has just texted finds them awake and waiting for it. Those are also rare (a
+person's own change, a site's cancelled session). Everything else can wait without harm: appointments
+from planning, reminders, next dose due, day-1 and day-7 check-ins, and a waiting place moved to another
+ward's queue (kind "transfer": no appointment yet, so nothing to go to; it used to be sent as a
+"change" and went out at night). Sign-in codes do not go through this outbox: a person asks for one and
+waits for it, at any hour.
+
+This set is the one place the rule lives: the senders ask `may_send`/`kinds_now`.
 
 Time is a parameter (the moment is given): the rule is pure.
 """

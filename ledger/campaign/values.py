@@ -106,7 +106,8 @@ class MessageKind(StrEnum):
     """What a message is about."""
 
     APPOINTMENT = "appointment"
-    CHANGE = "change"
+    CHANGE = "change"  # a booked appointment moved: where and when to go now
+    TRANSFER = "transfer"  # a waiting place moved to another ward's queue (no appointment yet)
     CANCEL = "cancel"
     REMINDER = "reminder"
     NEXT_DOSE_DUE = "next_dose_due"

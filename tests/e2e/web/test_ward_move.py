@@ -80,7 +80,7 @@ def test_a_guardian_moves_a_waiting_childs_place_to_another_province(world: Worl
     assert again.status_code == 302
     moved = registration(w, w.child)
     assert (moved.ward, moved.status, moved.queued_at) == (TAN_DINH, "waiting", reg.queued_at)
-    assert len(w.service.messages(kind="change")) == 1
+    assert len(w.service.messages(kind="transfer")) == 1
     after = flat(w.client.get(done.headers["Location"]).get_data(as_text=True))
     assert "Đã chuyển nơi chờ tiêm của Phạm Minh Khang sang Phường Tân Định" in after
     assert "Thứ tự chờ: 1 / 1 người đang chờ ở Phường Tân Định" in after
@@ -92,7 +92,7 @@ def test_a_guardian_moves_a_waiting_childs_place_to_another_province(world: Worl
     assert same.status_code == 409
     assert 'id="place-error"' in same.get_data(as_text=True)
     assert "đã ở hàng chờ của Tân Định" in flat(same.get_data(as_text=True))
-    assert len(w.service.messages(kind="change")) == 1
+    assert len(w.service.messages(kind="transfer")) == 1
 
 
 def test_another_familys_registration_is_not_found(world: World) -> None:

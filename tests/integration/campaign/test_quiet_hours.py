@@ -12,7 +12,8 @@ from ledger.campaign.quiet_hours import QuietHours
 from services.outbox_sender import ResidentSender, SenderSettings
 from services.sms_gateways import HttpGateway
 from tests.fake_sms_gateway import FakeGateway
-from tests.integration.campaign.conftest import ADMIN, MONDAY, OFFICER, Story
+from ledger.values import Actor, Role
+from tests.integration.campaign.conftest import ADMIN, MONDAY, OFFICER, PFIZER, SINOPHARM, Story
 
 NIGHT = QuietHours()  # 21:00-07:00 in Viet Nam
 
@@ -84,3 +85,42 @@ def test_the_resident_sender_keeps_quiet_at_night_unless_told_otherwise(
     assert one_round(SenderSettings(daily_at=None)) == 0  # quiet hours by default
     assert one_round(SenderSettings(daily_at=None, quiet=QuietHours(time(23, 45), time(6, 0)))) == 1
     assert len(gateway.accepted) == 1
+
+
+def test_a_place_moved_to_another_wards_queue_waits_for_the_morning_but_a_moved_appointment_does_not(
+    story: Story, request: pytest.FixtureRequest
+) -> None:
+    """A waiting place moved to another ward (no appointment: nothing to go to) is not urgent; an
+    appointment moved to another day or site is (the person could go to the old one in the morning)."""
+    from tests.integration.campaign.test_move_story import mine
+    from tests.integration.campaign.test_ward_move_story import TAN_DINH, hcm_site, registration
+
+    s = story
+    gateway = FakeGateway().start()
+    request.addfinalizer(gateway.stop)
+    http = HttpGateway(gateway.url, gateway.token)
+    request.addfinalizer(http.close)
+    s.clock.now = at_vn(1, 10)
+    booked, waiting = s.person(), s.person()
+    s.service.register(person=booked, group="HEALTH_WORKER", actor=ADMIN)
+    s.service.plan_day(s.site_id, MONDAY, actor=OFFICER)
+    s.service.register(person=waiting, group="OTHER", actor=ADMIN)
+    there = hcm_site(s, stock={PFIZER: 10, SINOPHARM: 10})
+    assert s.service.send_pending(http, quiet=NIGHT).sent == 1  # the appointment, by day
+
+    s.clock.now = at_vn(1, 22)  # Sunday 22:00: one moves their place, the other their appointment
+    s.service.transfer_registration(
+        registration(s, waiting).registration_id, ward_code=TAN_DINH, actor=Actor(str(waiting), Role.CITIZEN)
+    )
+    s.service.move_appointment(
+        mine(s, booked), site_id=there, day=MONDAY, session="morning", actor=Actor(str(booked), Role.CITIZEN)
+    )
+    night = s.service.send_pending(http, quiet=NIGHT)
+    assert night.sent == 1
+    assert "Lịch tiêm vắc xin đã thay đổi" in gateway.accepted[-1].text
+    assert Counter(m.kind for m in s.service.messages(status="pending")) == {"transfer": 1}
+
+    s.clock.now = at_vn(2, 7)  # 07:00: the transfer's text goes with the morning's round
+    assert s.service.send_pending(http, quiet=NIGHT).sent == 1
+    assert "giữ nguyên thứ tự ưu tiên" in gateway.accepted[-1].text
+    assert s.service.messages(status="pending") == []

@@ -169,14 +169,14 @@ def test_a_waiting_person_moves_their_place_to_another_wards_queue(sqlite_story:
     mum = Actor(str(guardian), Role.GUARDIAN)
     with pytest.raises(MoveSameWard):
         s.service.transfer_registration(reg.registration_id, ward_code="00001", actor=mum)
-    assert s.service.messages(kind="change") == []
+    assert s.service.messages(kind="transfer") == []
 
     s.service.transfer_registration(reg.registration_id, ward_code=TAN_DINH, actor=mum, moves_seen=0)
     # The same form sent again (the page said 0 moves so far): the same move, nothing more.
     s.service.transfer_registration(reg.registration_id, ward_code=TAN_DINH, actor=mum, moves_seen=0)
     moved = registration(s, child)
     assert (moved.ward, moved.status, moved.queued_at) == (TAN_DINH, "waiting", reg.queued_at)
-    changes = s.service.messages(kind="change")
+    changes = s.service.messages(kind="transfer")
     assert len(changes) == 1
     assert "Phường Tân Định, Hồ Chí Minh" in changes[0].text
     assert "giữ nguyên thứ tự ưu tiên" in changes[0].text
@@ -187,7 +187,7 @@ def test_a_waiting_person_moves_their_place_to_another_wards_queue(sqlite_story:
     assert registration(s, child).ward == "00001"
     s.service.transfer_registration(reg.registration_id, ward_code=TAN_DINH, actor=mum)
     assert registration(s, child).ward == TAN_DINH
-    assert len(s.service.messages(kind="change")) == 3
+    assert len(s.service.messages(kind="transfer")) == 3
 
 
 def test_a_booked_or_closed_registration_does_not_move_its_place(sqlite_story: Story) -> None:

@@ -37,6 +37,8 @@ def test_the_default_quiet_hours_are_21_to_7_in_viet_nam(hour: int, minute: int,
     assert hours.may_send("checkin_day1", vn(hour, minute)) is not quiet
     assert hours.may_send("cancel", vn(hour, minute))
     assert hours.may_send("change", vn(hour, minute))
+    # A waiting place moved to another ward's queue names nothing to go to: it waits too.
+    assert hours.may_send("transfer", vn(hour, minute)) is not quiet
     # The answer to a text the person has just sent ("HUY": which appointment?) goes at once too.
     assert hours.may_send("sms_answer", vn(hour, minute))
     assert hours.kinds_now(vn(hour, minute)) == ({"cancel", "change", "sms_answer"} if quiet else None)
