@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 import time
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -33,11 +32,10 @@ from ledger.values import ERASED_TEXT, PersonalData
 
 T = TypeVar("T")
 _NAME_EVENTS = (Person.Registered, Person.NameCorrected, Person.Erased)  # what person_names reads
-# The sealed `full_name` as the current encoder writes it (compact JSON, this key order). Only the name
-# events' top level has a "full_name" key (every nested value is a typed object), so one match is it.
-_SEALED_NAME = re.compile(
-    rb'"full_name":\{"_type_":"personal_data","_data_":\{"o":"([0-9a-f]{32})","c":"([A-Za-z0-9+/=]*)"\}\}'
-)
+_NAME = "full_name"
+# The stored name events seal the name (ledger.sealed_fields; a test checks): person_names opens only it.
+_NAME_KEY = b'"' + _NAME.encode() + b'":'
+_JSON = json.JSONDecoder()
 
 
 class LedgerBase(CommandRunner):
@@ -209,25 +207,30 @@ class LedgerBase(CommandRunner):
         return {pid: ERASED_TEXT if name is None else name.text for pid, name in names.items()}
 
     def _sealed_name(self, stored: StoredEvent) -> PersonalData:
-        """The `full_name` of a stored name event, still sealed (decrypted when read). When the state has
-        the current shape its sealed name is matched by a pattern (else read as plain JSON: the library's
-        decoder calls back into Python for every nested object, 12 per registration); anything else (an
-        upcast class version, an older form) goes through the full decoder."""
+        """The `full_name` of a stored name event, still sealed (decrypted when read).
+
+        When the state has the current shape (no class version, the key once: only the top level of a
+        name event has it, every nested value being a typed object), just that one value is parsed as
+        JSON where the key stands, whatever the order of the keys around it (2 us instead of 12 us for
+        the whole state through the library's decoder, which calls back into Python for every nested
+        object). Anything else (an upcast class version, an older form) goes through the full decoder.
+        """
         raw = stored.state
-        if b'"class_version"' not in raw and raw.count(b'"full_name"') == 1:
-            found = _SEALED_NAME.search(raw)
-            if found is not None:  # 0.8 us instead of 12 us for json.loads of the whole state
-                return self.keys.open({"o": found[1].decode(), "c": found[2].decode()})
-        state = json.loads(raw)
-        field = state.get("full_name")
-        if (
-            "class_version" not in state
-            and isinstance(field, dict)
-            and field.get("_type_") == "personal_data"
-            and isinstance(field.get("_data_"), dict)
-            and isinstance(field["_data_"].get("o"), str)
-        ):
-            return self.keys.open(field["_data_"])
+        if b'"class_version"' not in raw and raw.count(_NAME_KEY) == 1:
+            text = raw.decode("utf-8")
+            start = text.index('"' + _NAME + '":') + len(_NAME) + 3
+            try:
+                field, _ = _JSON.raw_decode(text, start)
+            except ValueError:
+                field = None
+            sealed = field.get("_data_") if isinstance(field, dict) else None
+            if (
+                isinstance(field, dict)
+                and field.get("_type_") == "personal_data"
+                and isinstance(sealed, dict)
+                and isinstance(sealed.get("o"), str)
+            ):
+                return self.keys.open(sealed)
         event = self.mapper.to_domain_event(stored)
         return cast("Person.Registered | Person.NameCorrected", event).full_name
 

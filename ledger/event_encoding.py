@@ -21,6 +21,7 @@ from eventsourcing.persistence import Mapper, StoredEvent
 from eventsourcing.utils import get_topic
 
 from ledger.personaldata import KeyRing
+from ledger.sealed_fields import sealed_fields
 from ledger.values import Actor, PersonalData
 
 Kind = str  # one of the keys of _WRITERS
@@ -71,11 +72,15 @@ class EventShape:
     fields: tuple[tuple[str, Kind], ...]
 
     def matches(self) -> bool:
-        """True while the class has exactly these fields in this order (else the library encodes)."""
+        """True while the class has exactly these fields in this order, and the shape seals exactly the
+        fields ledger.sealed_fields lists for the class (else the library encodes: its transcoder seals
+        every PersonalData value by its type, so nothing personal is ever written in clear here)."""
         if not is_dataclass(self.cls):
             return False
         names = [f.name for f in fields(self.cls)]
-        return names == ["originator_id", "originator_version", *(n for n, _ in self.fields)]
+        if names != ["originator_id", "originator_version", *(n for n, _ in self.fields)]:
+            return False
+        return {n for n, kind in self.fields if kind == "sealed"} == sealed_fields(self.cls)
 
 
 class FastMapper(Mapper[UUID]):

@@ -9,10 +9,10 @@ from datetime import UTC, datetime, time, timedelta
 import pytest
 
 from ledger.campaign.quiet_hours import QuietHours
+from ledger.values import Actor, Role
 from services.outbox_sender import ResidentSender, SenderSettings
 from services.sms_gateways import HttpGateway
 from tests.fake_sms_gateway import FakeGateway
-from ledger.values import Actor, Role
 from tests.integration.campaign.conftest import ADMIN, MONDAY, OFFICER, PFIZER, SINOPHARM, Story
 
 NIGHT = QuietHours()  # 21:00-07:00 in Viet Nam
