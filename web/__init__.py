@@ -75,6 +75,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         user_backoff=tuple(app.config["SIGNIN_BACKOFF_PER_USER"]),
         client_backoff=tuple(app.config["SIGNIN_BACKOFF_PER_CLIENT"]),
         hasher=PasswordHasher(**app.config["PASSWORD_HASHER"]) if app.config.get("PASSWORD_HASHER") else None,
+        session_check_seconds=float(app.config["SESSION_CHECK_SECONDS"]),
     )
     platform = Platform(
         store_settings,

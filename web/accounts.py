@@ -11,6 +11,8 @@ import hmac
 import math
 import re
 import secrets
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -71,6 +73,8 @@ class Accounts:
         hasher: PasswordHasher | None = None,
         user_backoff: tuple[int, int] = (5, 900),
         client_backoff: tuple[int, int] = (20, 3600),
+        session_check_seconds: float = 0.0,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         #: (free failures, longest wait in seconds) per staff account and per client address
         self.user_backoff = user_backoff
@@ -81,6 +85,10 @@ class Accounts:
         self.otp_ttl = otp_ttl
         self.otp_attempts = otp_attempts
         self._dummy: str | None = None
+        #: How long this process trusts a session version it read (`session_is_current`); 0: never.
+        self.session_check_seconds = session_check_seconds
+        self.monotonic = monotonic
+        self._versions: dict[str, tuple[int, float]] = {}  # account -> (version, read at)
 
     @property
     def _dummy_hash(self) -> str:
@@ -174,9 +182,37 @@ class Accounts:
 
     # session versions ---------------------------------------------------------------------------------
     def session_version(self, account: str) -> int:
-        """The account's current session version: a session stamped with another one is revoked."""
+        """The account's current session version, read now (a sign-in stamps it into the session): a
+        session stamped with another one is revoked."""
         rows = self.store.query("SELECT version FROM web_sessions WHERE account = ?", (account,))
-        return int(rows[0][0]) if rows else 0
+        version = int(rows[0][0]) if rows else 0
+        self._remember(account, version)
+        return version
+
+    def session_is_current(self, account: str, stamped: int) -> bool:
+        """Whether a session stamped with `stamped` is still this account's (checked on every request).
+
+        The version read last is trusted for `session_check_seconds` (one statement per account and
+        interval instead of one per request). So a revocation made by this process (sign-out,
+        password, role or phone change) holds here at once, and one made by another process (another
+        worker, the CLI) everywhere within `session_check_seconds`: that is the bound. A stamp that
+        differs from the remembered version is read again before it is refused (a session signed in
+        through another worker a moment ago carries the newer version)."""
+        known = self._versions.get(account)
+        if (
+            known is not None
+            and known[0] == stamped
+            and self.monotonic() - known[1] < self.session_check_seconds
+        ):
+            return True
+        return self.session_version(account) == stamped
+
+    def _remember(self, account: str, version: int) -> None:
+        if self.session_check_seconds <= 0:
+            return
+        if len(self._versions) >= SESSION_VERSIONS_KEPT:
+            self._versions.clear()  # a bound on memory: each account is read again once
+        self._versions[account] = (version, self.monotonic())
 
     def revoke_sessions(self, account: str) -> int:
         """Revoke every session of this account signed in so far (sign-out, password/role/phone change)."""
@@ -185,7 +221,9 @@ class Accounts:
             " ON CONFLICT (account) DO UPDATE SET version = web_sessions.version + 1 RETURNING version",
             (account,),
         )
-        return int(rows[0][0])
+        version = int(rows[0][0])
+        self._remember(account, version)  # refused here at once
+        return version
 
     # one-time codes ---------------------------------------------------------------------------------
     def _code_hash(self, phone_key: str, code: str) -> str:
@@ -327,6 +365,7 @@ class Accounts:
 
 
 FAILURES_FORGOTTEN_AFTER = 86_400
+SESSION_VERSIONS_KEPT = 100_000  # accounts whose session version one process remembers at most
 
 
 def wait_error(seconds: int) -> RateLimited:

@@ -12,6 +12,8 @@ IMMUNIZE_SMS_GATEWAY_TOKEN its bearer token
 IMMUNIZE_PROXY_HOPS        reverse proxies in front that set X-Forwarded-For/-Proto (default 0)
 IMMUNIZE_VIEWS_FOLLOWED    "1" when `immunize projections run --keyed` keeps the read views at the head
                            (serve --followers sets it): reads do no catch-up (services.read_side)
+IMMUNIZE_SESSION_CHECK_SECONDS  how long a worker trusts an account's session version (default 2, at
+                           most 60; 0: read on every request): a revocation elsewhere holds within it
 """
 
 from __future__ import annotations
@@ -80,18 +82,18 @@ def _int(value: str | None, name: str) -> int:
     return number
 
 
-def _seconds(value: str | None, default: float) -> float:
-    """IMMUNIZE_PUBLIC_CACHE_SECONDS: 0 to 3600 seconds."""
+def _seconds(
+    value: str | None, default: float, name: str = "IMMUNIZE_PUBLIC_CACHE_SECONDS", most: float = 3600
+) -> float:
+    """A number of seconds from 0 to `most` (IMMUNIZE_PUBLIC_CACHE_SECONDS, IMMUNIZE_SESSION_CHECK_SECONDS)."""
     if not value:
         return default
     try:
         number = float(value)
     except ValueError:
         number = -1.0
-    if not 0 <= number <= 3600:
-        raise ConfigurationError(
-            "IMMUNIZE_PUBLIC_CACHE_SECONDS must be a number of seconds from 0 to 3600, e.g. 5"
-        )
+    if not 0 <= number <= most:
+        raise ConfigurationError(f"{name} must be a number of seconds from 0 to {most:g}, e.g. {default:g}")
     return number
 
 
@@ -137,6 +139,11 @@ def settings_from_environment(environ: Mapping[str, str] | None = None) -> dict[
         "PROXY_HOPS": _int(environ.get("IMMUNIZE_PROXY_HOPS"), "IMMUNIZE_PROXY_HOPS"),
         # Serving (issue 14): public pages' cache interval; admission per route class ("slots,queue,wait").
         "PUBLIC_CACHE_SECONDS": _seconds(environ.get("IMMUNIZE_PUBLIC_CACHE_SECONDS"), 5.0),
+        # A session version read is trusted this long per process (web.accounts.session_is_current):
+        # a revocation by another worker or the CLI holds everywhere within it; 0 reads every request.
+        "SESSION_CHECK_SECONDS": _seconds(
+            environ.get("IMMUNIZE_SESSION_CHECK_SECONDS"), 2.0, "IMMUNIZE_SESSION_CHECK_SECONDS", 60
+        ),
         "ADMISSION": (environ.get("IMMUNIZE_ADMISSION") or "1").strip().lower() not in ("0", "false", "no"),
         "VIEWS_FOLLOWED": (environ.get("IMMUNIZE_VIEWS_FOLLOWED") or "0").strip().lower()
         in ("1", "true", "yes"),

@@ -5,6 +5,8 @@ cores). Each cached item keeps its value, a digest of it (the ETag) and the vers
 (a view's position). When the interval has passed, one request asks for the version (one indexed row):
 if it moved the value is recomputed, otherwise the old one is kept for another interval. While one
 thread recomputes, the others go on serving the previous value; only the very first request waits.
+Pages cached per query (the priority list of each ward) are bounded: past `most` entries the one
+used least recently is dropped (it is made again if asked for).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -22,6 +25,7 @@ from flask.wrappers import Response
 T = TypeVar("T")
 
 DEFAULT_INTERVAL = 5.0  # seconds; PUBLIC_CACHE_SECONDS overrides it
+DEFAULT_MOST = 1_000  # entries kept (pages of a few to tens of KiB: tens of MiB at most per worker)
 
 
 @dataclass(frozen=True)
@@ -39,12 +43,16 @@ class PublicCache:
     """Named cached values; `computations` counts recomputations per name (tests and the bench read it)."""
 
     def __init__(
-        self, interval: float = DEFAULT_INTERVAL, clock: Callable[[], float] = time.monotonic
+        self,
+        interval: float = DEFAULT_INTERVAL,
+        clock: Callable[[], float] = time.monotonic,
+        most: int = DEFAULT_MOST,
     ) -> None:
         self.interval = interval
         self.clock = clock
+        self.most = most
         self.computations: dict[str, int] = {}
-        self._entries: dict[str, Cached[Any]] = {}
+        self._entries: OrderedDict[str, Cached[Any]] = OrderedDict()
         self._checked: dict[str, float] = {}
         self._locks: dict[str, threading.Lock] = {}
         self._guard = threading.Lock()
@@ -66,6 +74,7 @@ class PublicCache:
     ) -> Cached[T]:
         entry: Cached[T] | None = self._entries.get(name)
         if entry is not None and self._fresh(name):
+            self._used(name)
             return entry
         lock = self._lock(name)
         if entry is not None:
@@ -84,9 +93,23 @@ class PublicCache:
                 self.computations[name] = self.computations.get(name, 0) + 1
                 self._entries[name] = entry
             self._checked[name] = self.clock()
+            self._used(name)
             return entry
         finally:
             lock.release()
+
+    def _used(self, name: str) -> None:
+        with self._guard:
+            if name not in self._entries:
+                return
+            self._entries.move_to_end(name)
+            while len(self._entries) > self.most:
+                dropped, _ = self._entries.popitem(last=False)
+                self._checked.pop(dropped, None)
+                self._locks.pop(dropped, None)
+
+    def __contains__(self, name: str) -> bool:
+        return name in self._entries
 
 
 def public_cache() -> PublicCache:

@@ -96,7 +96,7 @@ def _session_is_current(principal: Principal) -> bool:
     from web.context import ctx
 
     stamped = session.get(SESSION_VERSION, 0)
-    return isinstance(stamped, int) and stamped == ctx().accounts.session_version(session_account(principal))
+    return isinstance(stamped, int) and ctx().accounts.session_is_current(session_account(principal), stamped)
 
 
 def _forget_session() -> None:

@@ -23,14 +23,18 @@ bp = Blueprint("public", __name__)
 MAX_HC1_LENGTH = 8192  # an HC1 string of a vaccination certificate is well under 1 KiB
 
 
-def anonymous_page(name: str, render: Callable[[], str], version: Hashable = 1) -> Response | None:
+def anonymous_page(
+    name: str, render: Callable[[], str], version: Hashable | Callable[[], Hashable] = 1
+) -> Response | None:
     """A page that is the same for every visitor not signed in (per language): rendered once per
     language and version, then served as the same bytes, public, strong ETag, 304 (like /statistics).
+    A callable `version` is asked at most once per cache interval (a view's position, the log's head).
     None for a signed-in visitor or one with a notice waiting: their page is their own."""
     if g.get("principal") is not None or session.get("_flashes"):
         return None
     lang = i18n.current_language()
-    page = public_cache().get(f"{name}-{lang}", lambda: version, lambda: render().encode(), lambda data: data)
+    version_of = version if callable(version) else lambda: version
+    page = public_cache().get(f"{name}-{lang}", version_of, lambda: render().encode(), lambda data: data)
     return conditional(
         page.etag,
         lambda: Response(page.value, mimetype="text/html"),
