@@ -15,13 +15,12 @@ from web import signin
 from web.context import ctx
 from web.errors import USER_ERRORS
 from web.roles import Role, allow, current_principal
-from web.views.public import anonymous_page
 from web.views.campaign.common import (
     _failed,
     pages,
     service,
 )
-
+from web.views.public import anonymous_page
 
 PRIORITY_ARGS = ("ward_code", "ward", "province_code", "district_code")  # all the page reads of its query
 
