@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-fast check lint typecheck bench system-deps clean lock
+.PHONY: run test test-fast check lint typecheck bench bench-table system-deps clean lock
 
 LOCK := requirements.lock
 
@@ -67,6 +67,10 @@ check: $(STAMP)
 bench: $(STAMP)
 	bash scripts/system-deps.sh test
 	$(BIN)/python benchmarks/run_all.py
+
+# The goals table of docs/performance.md and the README, from the last `make bench` (var/bench/latest.json).
+bench-table: $(STAMP)
+	$(BIN)/python benchmarks/render_table.py --write
 
 clean:
 	rm -rf $(VENV) .venv-lock var/ .pytest_cache .mypy_cache .ruff_cache

@@ -32,8 +32,6 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-import psycopg
-
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from ledger.application import Ledger
@@ -192,8 +190,16 @@ def bench(
     )
 
 
+FIGURES: dict[str, float] = {}  # what run_all.py reads: keys "<store>_<what>"
+
+
 def _report(kind: str, rates: dict[str, float], total: int, proof_times: tuple[float, float, float]) -> None:
     baseline = rates["raw read"]
+    key = "sqlite" if kind == "SQLite" else "postgres"
+    FIGURES[f"{key}_events"] = float(total)
+    FIGURES.update({f"{key}_{name.replace(' ', '_')}_per_s": rate for name, rate in rates.items()})
+    FIGURES[f"{key}_inclusion_median_ms"], FIGURES[f"{key}_inclusion_p99_ms"] = proof_times[:2]
+    FIGURES[f"{key}_consistency_median_ms"] = proof_times[2]
     print(f"  {kind}: load average {os.getloadavg()[0]:.1f}")
     print(f"  {'operation':<12} {'events/s':>12} {'vs raw read':>12}")
     for name, rate in rates.items():
@@ -229,36 +235,19 @@ def main() -> None:
                 workdir,
                 args.core,
             )
-        if args.skip_postgres:
-            return
-        configured = os.environ.get("IMMUNIZE_BENCH_POSTGRES_URL")
-        cluster = None
-        if configured:
-            admin = configured
-        else:
-            from tests.postgres_cluster import ThrowawayCluster
+        if not args.skip_postgres:
+            from tests.postgres_cluster import throwaway_database, throwaway_server
 
-            cluster = ThrowawayCluster()
-            admin = cluster.start().url("postgres")
-        try:
-            base = admin.rsplit("/", 1)[0]
-            with psycopg.connect(admin, autocommit=True) as conn:
-                for name in ("bench_audit", "bench_audit_restored"):
-                    conn.execute(f"DROP DATABASE IF EXISTS {name}")
-                    conn.execute(f"CREATE DATABASE {name}")
-            create_events_table(parse_database_url(f"{base}/bench_audit_restored"))
-            bench(
-                "PostgreSQL",
-                f"{base}/bench_audit",
-                f"{base}/bench_audit_restored",
-                args.people,
-                args.events,
-                workdir,
-                args.core,
-            )
-        finally:
-            if cluster is not None:
-                cluster.stop()
+            with (
+                throwaway_server(os.environ.get("IMMUNIZE_BENCH_POSTGRES_URL")) as server,
+                throwaway_database("bench_audit", server) as url,
+                throwaway_database("bench_audit_restored", server) as restore_url,
+            ):
+                create_events_table(parse_database_url(restore_url))
+                bench("PostgreSQL", url, restore_url, args.people, args.events, workdir, args.core)
+    from figures import emit  # benchmarks/figures.py: the line run_all.py reads
+
+    emit(FIGURES)
 
 
 if __name__ == "__main__":

@@ -142,6 +142,18 @@ def main() -> None:
         f"aim: HC1 + PNG >= 150 per second per core: {png_rate:.0f} -> {'met' if png_rate >= 150 else 'NOT met'}"
     )
     stages(people, signer, args.rounds, args.repeat)
+    from figures import emit  # benchmarks/figures.py: the line run_all.py reads
+
+    emit(
+        {
+            "bare_sign_per_s": baseline,
+            "hc1_per_s": rates["HC1 (no verifier read-back)"],
+            "hc1_checked_per_s": rates["HC1 + verifier self-check"],
+            "hc1_png_per_s": png_rate,
+            "segno_png_per_s": rates["segno make + PNG (library default)"],
+            "hc1_ratio": hc1_ratio,
+        }
+    )
     print(
         f"speed-up of the QR PNG over segno's default: {rates['HC1 + self-check + QR PNG'] / rates['segno make + PNG (library default)']:.1f}x"
     )

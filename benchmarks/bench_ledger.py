@@ -34,7 +34,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -45,6 +45,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
+from figures import emit  # benchmarks/figures.py: the line run_all.py reads
 
 from ledger.application import Ledger
 from ledger.records import DoseRequest, PersonRequest
@@ -107,6 +108,7 @@ class Result:
 
 
 RESULTS: list[Result] = []
+FIGURES: dict[str, float] = {}  # what run_all.py reads: keys "<store>_<what>"
 
 
 def report(store: str, what: str, count: int, seconds: float, unit: str) -> Result:
@@ -286,10 +288,14 @@ def interleaved(
     }
 
 
+def p50_p99_ms(latencies: list[float]) -> tuple[float, float]:
+    ordered = sorted(latencies)
+    return ordered[len(ordered) // 2] * 1000, ordered[max(0, int(len(ordered) * 0.99) - 1)] * 1000
+
+
 def percentiles(latencies: list[float]) -> str:
     ordered = sorted(latencies)
-    p50 = ordered[len(ordered) // 2] * 1000
-    p99 = ordered[max(0, int(len(ordered) * 0.99) - 1)] * 1000
+    p50, p99 = p50_p99_ms(latencies)
     return f"p50 {p50:.2f} ms, p99 {p99:.2f} ms, max {ordered[-1] * 1000:.2f} ms (mean {statistics.mean(ordered) * 1000:.2f} ms)"
 
 
@@ -320,6 +326,8 @@ def single_doses(
     report(store, "record_dose (1 command/txn)", len(people), sum(ours), "doses")
     print(f"  {store:<10} es save() 1-event latency:  {percentiles(library)}", flush=True)
     print(f"  {store:<10} record_dose latency:        {percentiles(ours)}", flush=True)
+    FIGURES[f"{store}_record_dose_p50_ms"], FIGURES[f"{store}_record_dose_p99_ms"] = p50_p99_ms(ours)
+    FIGURES[f"{store}_es_save_p50_ms"], FIGURES[f"{store}_es_save_p99_ms"] = p50_p99_ms(library)
     return ours
 
 
@@ -366,6 +374,11 @@ def pad_log(store: str, ledger: Ledger, url: str, target: int) -> None:
 def ratio_line(store: str, results: dict[str, Result]) -> None:
     doses, es = results["record_doses"], results["es save()"]
     raw = results["raw executemany"]
+    FIGURES[f"{store}_record_doses_per_s"] = doses.rate
+    FIGURES[f"{store}_es_save_per_s"] = es.rate
+    FIGURES[f"{store}_raw_insert_per_s"] = raw.rate
+    if "raw COPY" in results:
+        FIGURES[f"{store}_raw_copy_per_s"] = results["raw COPY"].rate
     print(
         f"  {store:<10} => record_doses / es save() = {doses.rate / es.rate:.2f};  "
         f"es save() / raw executemany = {es.rate / raw.rate:.2f};  record_doses / raw = {doses.rate / raw.rate:.2f}",
@@ -440,6 +453,8 @@ def ingest_cost(store: str, new_url: Callable[[str], str], args: argparse.Namesp
             f"at write time (load average {os.getloadavg()[0]:.1f})",
             flush=True,
         )
+        FIGURES[f"{store}_leaves_cost_wall"] = took["with leaves"] / took["plain"] - 1
+        FIGURES[f"{store}_leaves_cost_cpu"] = cpu["with leaves"] / cpu["plain"] - 1
     finally:
         for app in ledgers.values():
             app.close()
@@ -487,6 +502,9 @@ def log_size_phase(store: str, new_url: Callable[[str], str], args: argparse.Nam
             f"{rates['large es'].rate / rates['small es'].rate:.2f}",
             flush=True,
         )
+        FIGURES[f"{store}_log_size_events"] = float(sizes["large"])
+        FIGURES[f"{store}_large_log_ratio"] = rates["large"].rate / rates["small"].rate
+        FIGURES[f"{store}_large_log_es_ratio"] = rates["large es"].rate / rates["small es"].rate
     finally:
         for app in ledgers.values():
             app.close()
@@ -494,55 +512,27 @@ def log_size_phase(store: str, new_url: Callable[[str], str], args: argparse.Nam
 
 @contextmanager
 def postgres_server(args: argparse.Namespace) -> Iterator[Callable[[str], str] | None]:
-    """A function that creates a fresh database on the benchmark's PostgreSQL server, and drops them all."""
+    """A function that creates a fresh database on the benchmark's PostgreSQL server (a durable throwaway
+    cluster unless one is given), and drops them all afterwards."""
     if args.no_pg:
         yield None
         return
+    from tests.postgres_cluster import throwaway_database, throwaway_server
+
     configured = args.pg_url or os.environ.get("IMMUNIZE_BENCH_POSTGRES_URL")
-    cluster = None
-    if not configured:
-        from tests.postgres_cluster import ThrowawayCluster
-
-        cluster = ThrowawayCluster()
-        configured = cluster.start().url("postgres")
-        # The test cluster runs with fsync off; restart it durable, as production runs.
-        cluster._run("pg_ctl", "-D", str(cluster.data), "-m", "fast", "-w", "stop")
-        options = (
-            f"-c listen_addresses=127.0.0.1 -c port={cluster.port} -c unix_socket_directories={cluster.root}"
-            " -c fsync=on -c synchronous_commit=on -c full_page_writes=on -c max_connections=100"
+    # The tests' cluster runs with fsync off; the benchmark's runs durable, as production does.
+    with throwaway_server(configured, durable=True) as server, ExitStack() as databases:
+        with psycopg.connect(server, autocommit=True) as conn:
+            settings = {
+                s: conn.execute(f"SHOW {s}").fetchone()[0]  # type: ignore[index]
+                for s in ("fsync", "synchronous_commit", "server_version")
+            }
+        print(
+            f"PostgreSQL {settings['server_version']}: fsync={settings['fsync']}, "
+            f"synchronous_commit={settings['synchronous_commit']}",
+            flush=True,
         )
-        cluster._run(
-            "pg_ctl", "-D", str(cluster.data), "-o", options, "-l", str(cluster.root / "log"), "-w", "start"
-        )
-    base = configured.rsplit("/", 1)[0]
-    admin = base + "/postgres"
-    created: list[str] = []
-    with psycopg.connect(admin, autocommit=True) as conn:
-        settings = {
-            s: conn.execute(f"SHOW {s}").fetchone()[0]  # type: ignore[index]
-            for s in ("fsync", "synchronous_commit", "server_version")
-        }
-    print(
-        f"PostgreSQL {settings['server_version']}: fsync={settings['fsync']}, "
-        f"synchronous_commit={settings['synchronous_commit']}",
-        flush=True,
-    )
-
-    def new_database(label: str) -> str:
-        name = f"bench_{label}_{uuid.uuid4().hex[:8]}"
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-        created.append(name)
-        return f"{base}/{name}"
-
-    try:
-        yield new_database
-    finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            for name in created:
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        if cluster is not None:
-            cluster.stop()
+        yield lambda label: databases.enter_context(throwaway_database(f"bench_{label}", server))
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -574,9 +564,11 @@ def main(argv: list[str] | None = None) -> None:
             if new_database is not None:
                 run_store("postgres", new_database, args, root)
     print(f"\nload average at the end: {os.getloadavg()}")
+    FIGURES.update(people=float(args.people), batch=float(args.batch), single=float(args.single))
     print("summary (rate):")
     for r in RESULTS:
         print(f"  {r.store:<10} {r.what:<40} {r.rate:>10,.0f} {r.unit}/s")
+    emit(FIGURES)
 
 
 if __name__ == "__main__":

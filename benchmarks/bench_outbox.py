@@ -242,6 +242,17 @@ def run_store(kind: str, url: str, tmp: Path, args: argparse.Namespace) -> None:
         f"goal >= 500/s; load {load_after}"
     )
     print(f"    bare POSTs to the same gateway: {raw:,.0f}/s  (ratio {rate / raw:.2f})")
+    from figures import emit  # benchmarks/figures.py: the line run_all.py reads
+
+    emit(
+        {
+            f"{kind}_messages": float(sent),
+            f"{kind}_per_s": rate,
+            f"{kind}_bare_posts_per_s": raw,
+            f"{kind}_senders": float(args.senders),
+            f"{kind}_cpu_ms_per_message": cpu_s / sent * 1000,
+        }
+    )
     print(
         f"    CPU per message in the sender(s): {cpu_s / sent * 1000:.2f} ms, of which the HTTP calls "
         f"alone take {raw_cpu / sent * 1000:.2f} ms (the bare POSTs' CPU; read these, not the rates, on a busy machine)"

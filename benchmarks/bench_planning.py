@@ -303,6 +303,20 @@ def run_store(kind: str, url: str, tmp: Path, args: argparse.Namespace) -> None:
         f"    planning again (nothing new): the province {again_s * 1000:.0f} ms ({again_cpu * 1000:.0f} ms "
         f"CPU), one site {site_again_s * 1000:.0f} ms; 0 events written; load {load()}"
     )
+    from figures import emit  # benchmarks/figures.py: the line run_all.py reads
+
+    emit(
+        {
+            f"{kind}_appointments": float(booked),
+            f"{kind}_plan_s": plan_s,
+            f"{kind}_plan_cpu_s": plan_cpu,
+            f"{kind}_plain_sql_s": base_s,
+            f"{kind}_views_s": views_s,
+            f"{kind}_again_s": again_s,
+            f"{kind}_plan_workers": float(args.plan_workers),
+            f"{kind}_scale": float(args.scale),
+        }
+    )
     if kind == "sqlite":
         today_page(store, Path(url.removeprefix("sqlite:///")), site_ids[0])
     store.close()

@@ -40,7 +40,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import psycopg
+
+from figures import emit  # benchmarks/figures.py: the line run_all.py reads
 
 from ledger.application import Ledger
 from ledger.domainmodel import Person, VaccinationSite, VaccineLot
@@ -294,29 +295,11 @@ def catch_up_process(url: str, key_dir: str) -> None:
     reader.close()
 
 
-def postgres_urls(count: int) -> tuple[list[str], Any]:
-    configured = os.environ.get("IMMUNIZE_BENCH_POSTGRES_URL")
-    cluster = None
-    if configured:
-        base = configured.rsplit("/", 1)[0]
-        admin = base + "/postgres"
-    else:
-        from tests.postgres_cluster import ThrowawayCluster
-
-        cluster = ThrowawayCluster()
-        address = cluster.start()
-        admin = address.url("postgres")
-        base = admin.rsplit("/", 1)[0]
-    urls = []
-    with psycopg.connect(admin, autocommit=True) as conn:
-        for _ in range(count):
-            name = "bench_" + uuid.uuid4().hex[:10]
-            conn.execute(f'CREATE DATABASE "{name}"')
-            urls.append(f"{base}/{name}")
-    return urls, cluster
+FIGURES: dict[str, float] = {}  # what run_all.py reads: keys "<store>_<what>"
 
 
 def bench_store(kind: str, url: str, work: Path, args: argparse.Namespace) -> None:
+    key = "sqlite" if kind == "SQLite" else "postgres"
     key_dir = work / "keys"
     ledger = open_ledger(url, key_dir)
     generator = Generator(ledger)
@@ -332,16 +315,26 @@ def bench_store(kind: str, url: str, work: Path, args: argparse.Namespace) -> No
     reader = LedgerReader(url, key_dir=key_dir)
     _, reader_rate = read_rate(reader)
     print(f"  read+decode (ledger, decrypting)   {ledger_rate:10,.0f} events/s   baseline")
+    FIGURES[f"{key}_read_decode_per_s"] = ledger_rate
+    FIGURES[f"{key}_reader_decode_per_s"] = reader_rate
+    FIGURES[f"{key}_events"] = float(ledger.recorder.max_notification_id() or 0)
     print(
         f"  read+decode (reader, sealed)       {reader_rate:10,.0f} events/s   {reader_rate / ledger_rate:5.2f}x"
     )
-    for name, rate in catch_up_rates(reader, url).items():
+    rates = catch_up_rates(reader, url)
+    FIGURES[f"{key}_one_pass_per_s"] = rates.pop("all four, one pass")
+    FIGURES[f"{key}_view_min_per_s"] = min(rates.values())
+    FIGURES[f"{key}_view_max_per_s"] = max(rates.values())
+    rates["all four, one pass"] = FIGURES[f"{key}_one_pass_per_s"]
+    for name, rate in rates.items():
         print(
             f"  catch-up {name:<24}  {rate:10,.0f} events/s   {rate / ledger_rate:5.0%} of ledger decode, "
             f"{rate / reader_rate:5.0%} of reader decode"
         )
     if args.live_seconds > 0:
         lags = live_lag(ledger, reader, url, generator, args.live_rate, args.live_seconds)
+        FIGURES[f"{key}_live_lag_p99_ms"] = max(percentile(s, 99) for s in lags.values()) * 1000
+        FIGURES[f"{key}_live_rate"] = float(args.live_rate)
         for name, samples in lags.items():
             print(
                 f"  live lag {name:<24} at ~{args.live_rate:,} events/s: p50 {percentile(samples, 50) * 1000:6.0f} ms,"
@@ -351,6 +344,8 @@ def bench_store(kind: str, url: str, work: Path, args: argparse.Namespace) -> No
         small = measure_memory(url, key_dir)
         generator.fill(args.large_people - args.people, batch=2000)
         large = measure_memory(url, key_dir)
+        FIGURES[f"{key}_rss_small_mb"] = small["maxrss_mb"]
+        FIGURES[f"{key}_rss_large_mb"] = large["maxrss_mb"]
         for label, m in (("small", small), ("large", large)):
             print(
                 f"  memory {label}: {m['events']:,} events, all views in one pass {m['events'] / m['seconds']:,.0f} "
@@ -394,13 +389,15 @@ def main() -> None:
             (work / "sqlite").mkdir()
             bench_store("SQLite", f"sqlite:///{work / 'sqlite' / 'ledger.db'}", work / "sqlite", args)
         if "postgres" in stores:
-            urls, cluster = postgres_urls(1)
-            try:
+            from tests.postgres_cluster import throwaway_database
+
+            with throwaway_database(
+                "bench_projections", os.environ.get("IMMUNIZE_BENCH_POSTGRES_URL")
+            ) as url:
                 (work / "pg").mkdir()
-                bench_store("PostgreSQL", urls[0], work / "pg", args)
-            finally:
-                if cluster is not None:
-                    cluster.stop()
+                bench_store("PostgreSQL", url, work / "pg", args)
+    FIGURES["people"] = float(args.people)
+    emit(FIGURES)
 
 
 if __name__ == "__main__":

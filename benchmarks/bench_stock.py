@@ -139,9 +139,12 @@ def run(ledger: Ledger, stock: StockService, doses: int, batch: int) -> None:
             )
         return doses / (time.perf_counter() - start)
 
+    figures: dict[str, float] = {"doses": float(doses)}
     for label, measure in (("one dose per command", one_by_one), (f"batches of {batch}", batches)):
         base = measure(untracked)
         counted = measure(tracked)
+        key = "single" if label.startswith("one") else "batch"
+        figures.update({f"{key}_store_lot_per_s": counted, f"{key}_site_lot_per_s": base})
         print(
             f"{label:<22} from a store lot {counted:7.0f} doses/s  vs  a lot received at the site "
             f"{base:7.0f} doses/s  ratio {counted / base:.2f}"
@@ -151,6 +154,9 @@ def run(ledger: Ledger, stock: StockService, doses: int, batch: int) -> None:
     print(
         f"the store lot's record: {record.version} events, {record.used} doses used, {record.open_doses} open"
     )
+    from figures import emit  # benchmarks/figures.py: the line run_all.py reads
+
+    emit(figures)
 
 
 if __name__ == "__main__":

@@ -195,6 +195,16 @@ def main() -> None:
             f"  bare SELECT of the same {rows} rows: {bare_ms[0]:.2f} ms (CPU {bare_ms[1]:.2f} ms)  "
             f"(ratio {page_ms[0] / bare_ms[0]:,.0f}x)"
         )
+        from figures import emit  # benchmarks/figures.py: the line run_all.py reads
+
+        emit(
+            {
+                "appointments": float(rows),
+                "page_ms": page_ms[0],
+                "page_cpu_ms": page_ms[1],
+                "bare_select_ms": bare_ms[0],
+            }
+        )
         ledger.close()
 
 

@@ -9,6 +9,7 @@ the framework's own floor (routing, role check, CSRF, headers, session) is what 
 from __future__ import annotations
 
 import argparse
+import re
 import statistics
 import sys
 import tempfile
@@ -38,8 +39,14 @@ def timed(action: Callable[[], object], n: int) -> list[float]:
     return samples
 
 
+FIGURES: dict[str, float] = {}  # what run_all.py reads: "<in_process|http>_<line>_ms", medians
+SECTION = ["in_process"]
+
+
 def report(name: str, samples: list[float], baseline: float) -> None:
     median = statistics.median(samples)
+    line = re.sub(r"\W+", "_", name).strip("_").lower()
+    FIGURES[f"{SECTION[0]}_{line}_ms"] = median
     p99 = sorted(samples)[int(len(samples) * 0.99) - 1]
     print(f"{name:<34} median {median:7.2f} ms   p99 {p99:7.2f} ms   {median / baseline:6.1f}x /health")
 
@@ -128,12 +135,17 @@ def main() -> None:
         return get
 
     print("over HTTP on loopback (werkzeug threaded server, one client):")
+    SECTION[0] = "http"
     http_health = timed(fetch("/health"), n)
     http_baseline = statistics.median(http_health)
     report("/health (baseline)", http_health, http_baseline)
     report("/statistics", timed(fetch("/statistics"), max(20, n // 5)), http_baseline)
     report("/trust-list (cached)", timed(fetch("/trust-list"), n), http_baseline)
     server.shutdown()
+    FIGURES["people"] = float(args.people)
+    from figures import emit  # benchmarks/figures.py: the line run_all.py reads
+
+    emit(FIGURES)
 
 
 if __name__ == "__main__":

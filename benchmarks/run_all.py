@@ -1,133 +1,306 @@
-"""Run every benchmark script in turn with its default sizes (`make bench`), then print one table.
+"""`make bench`: run every benchmark with fixed, bounded sizes, then print one table of the project's goals.
 
-Each script prints its own figures next to the baseline it measures in the same run; the machine
-is shared and noisy, so read ratios, not absolute numbers. At the end, the table gathers, for each
-aim of the project, the lines of its script that carry a ratio to a baseline (those with "×", "x ",
-"vs", "ratio" or "%"), and the surge benchmark's JSON summary.
+Each script measures its figures beside a baseline in the same run (raw insert, bare signature, raw read,
+plain SQL, bare POSTs...) and prints them; at the end it prints one machine-readable line
+(`benchmarks/figures.py`). This script runs them one after another, each under a time limit, keeps their
+figures, writes them with the date, the commit, the machine and the load average to
+`var/bench/results-<UTC time>.json` (and `var/bench/latest.json`), and prints the goals table
+(`benchmarks/goals.py`): goal / measured / baseline / met or not. `render_table.py` turns a results file
+into the markdown table of docs/performance.md and the README.
 
-    .venv/bin/python benchmarks/run_all.py [--only bench_web.py ...] [--surge-phases 20,40,20]
-        [--surge-scale 0.00002]
+    .venv/bin/python benchmarks/run_all.py [--only ledger surge ...] [--skip failover ...]
+        [--surge-template postgresql://.../surge_template --surge-key-dir DIR --surge-simulated-json FILE]
+        [--out var/bench]
+
+Run time: about 45 minutes on a quiet 2-core machine (each run's limit is in RUNS; the sum of the limits,
+about 2 h 40 min, bounds a run on a loaded machine). A run that fails or passes its limit is reported as
+such and the others carry on; the exit status is 1 if any failed. PostgreSQL: every script starts its own
+throwaway cluster (tests/postgres_cluster.py) unless IMMUNIZE_BENCH_POSTGRES_URL names a server.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import platform
 import re
+import shutil
+import signal
 import subprocess
 import sys
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-# (aim, script, arguments); the order is the table's.
-SCRIPTS: list[tuple[str, str, list[str]]] = [
-    ("ingest vs raw insert", "bench_ledger.py", []),
-    ("catch-up vs raw read", "bench_projections.py", []),
-    ("audit verify / export vs raw read", "bench_audit.py", []),
-    ("issue vs bare sign", "bench_credentials.py", []),
-    ("certificate re-issue per core vs bare sign", "bench_reissue.py", []),
-    ("verify vs bare ES256", "bench_verify.py", []),
-    ("pages vs /health", "bench_web.py", []),
-    ("failover: lost, duplicates, time to first write", "bench_failover.py", []),
-    ("plan a province-day, the today page", "bench_planning.py", []),
-    ("outbox delivery vs bare POSTs to the same gateway", "bench_outbox.py", []),
-    ("doses from a store lot vs a lot received at the site", "bench_stock.py", []),
-    ("the site staff's today page at 400 appointments", "bench_today.py", []),
-    ("downloads, health books, doses and public pages under a 6x surge", "bench_surge.py", ["--json"]),
+from figures import collect
+from goals import markdown, plain, reissue_figures
+
+
+@dataclass(frozen=True)
+class Run:
+    name: str
+    script: str
+    arguments: list[str] = field(default_factory=list)
+    limit_s: int = 600  # SIGINT at the limit (the script's clean-up runs), SIGKILL 60 s later
+
+
+# The order is the table's; the sizes are the ones the goals are stated at, where that fits in the bound.
+RUNS: list[Run] = [
+    Run("ledger", "bench_ledger.py", ["--people", "10000", "--single", "1000"], 1500),
+    Run("projections", "bench_projections.py", ["--people", "10000", "--live-seconds", "10"], 1200),
+    Run("audit", "bench_audit.py", ["--core", "--events", "200000", "--skip-sqlite"], 900),
+    Run("audit_1m", "bench_audit.py", ["--core", "--events", "1000000", "--skip-postgres"], 1200),
+    Run("credentials", "bench_credentials.py", [], 300),
+    Run("reissue", "bench_reissue.py", [], 900),
+    Run("verify", "bench_verify.py", ["--rounds", "25"], 600),
+    Run("web", "bench_web.py", [], 600),
+    Run("failover", "bench_failover.py", ["--rounds", "1", "--json"], 600),
+    Run(
+        "planning", "bench_planning.py", ["--scale", "1.0", "--plan-workers", "2", "--stores", "sqlite"], 1800
+    ),
+    Run("outbox", "bench_outbox.py", ["--messages", "20000", "--senders", "1"], 900),
+    Run("stock", "bench_stock.py", [], 300),
+    Run("today", "bench_today.py", [], 300),
+    Run("dose_write", "bench_dose_write.py", [], 600),
+    Run(
+        "surge",
+        "bench_surge.py",
+        ["--json", "--phases", "20,40,20", "--scale", "0.00002", "--days", "30"],
+        1200,
+    ),
 ]
 RATIO = re.compile(r"×|\bx\b|\d\.?\d*x\b|\bvs\b|ratio|%", re.IGNORECASE)
-MAX_LINES = 12
 
 
-def run(here: Path, script: str, arguments: list[str]) -> tuple[int, str]:
-    """Run one script, echoing its output as it comes, and return its exit code and output."""
+def run(here: Path, script: str, arguments: list[str], limit_s: int) -> tuple[int | str, str, float]:
+    """Run one script in its own process group, echoing its output as it comes; return its exit code (or
+    "timeout"), its output and its wall time. At the limit it gets SIGINT (its `finally` blocks stop the
+    clusters and servers it started), then SIGKILL to the group a minute later."""
+    began = time.monotonic()
     process = subprocess.Popen(
         [sys.executable, str(here / script), *arguments],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        start_new_session=True,
     )
     assert process.stdout is not None
-    lines = []
-    for line in process.stdout:
-        print(line, end="", flush=True)
-        lines.append(line)
-    return process.wait(), "".join(lines)
+    lines: list[str] = []
+    timed_out = False
 
+    def reader() -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            print(line, end="", flush=True)
+            lines.append(line)
 
-def summary_lines(script: str, output: str) -> list[str]:
-    if script == "bench_surge.py":
+    import threading
+
+    thread = threading.Thread(target=reader, daemon=True)
+    thread.start()
+    try:
+        process.wait(timeout=limit_s)
+    except subprocess.TimeoutExpired:
+        timed_out = True
+        print(f"\n{script}: over its {limit_s} s limit, interrupted", flush=True)
+        os.killpg(process.pid, signal.SIGINT)
         try:
-            data = json.loads(output[output.index("{") :])
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+    thread.join(timeout=10)
+    code: int | str = "timeout" if timed_out else process.returncode
+    return code, "".join(lines), time.monotonic() - began
+
+
+def figures_of(name: str, output: str) -> dict[str, Any]:
+    figures = collect(output)
+    if name == "reissue":
+        figures = {**reissue_figures(output), **figures}
+    if name == "surge" and "steady_rps" not in figures:
+        figures = {**last_json(output), **figures}
+    if name == "failover" and "lost" not in figures:
+        figures = {**last_json(output), **figures}
+    if name == "dose_write" and not figures.get("ratio_lines"):
+        lines = [
+            line.strip()
+            for line in output.splitlines()
+            if RATIO.search(line) and not line.startswith("BENCH")
+        ]
+        figures = {**figures, "ratio_lines": lines[:6]} if lines else figures
+    return figures
+
+
+def last_json(output: str) -> dict[str, Any]:
+    """The last JSON object printed at the start of a line (one line or indented over several)."""
+    decoder = json.JSONDecoder()
+    starts = [m.start() for m in re.finditer(r"^\{", output, re.MULTILINE)]
+    for start in reversed(starts):
+        try:
+            found, _ = decoder.raw_decode(output[start:])
         except ValueError:
-            return ["(no JSON summary)"]
-        keys = ("steady_rps", "surge_rps_offered", "surge_rps_served", "p99_ms_served", "errors", "shed")
-        first = ", ".join(f"{k} {data.get(k)}" for k in keys)
-        second = ", ".join(
-            f"{k} {data.get(k)}"
-            for k in ("recovered_s", "acknowledged_doses", "lost_doses", "shed_without_retry_after")
+            continue
+        if isinstance(found, dict):
+            return found
+    return {}
+
+
+def load() -> float:
+    return round(os.getloadavg()[0], 2)
+
+
+def machine() -> dict[str, Any]:
+    cpu = "?"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+        memory_kib = next(
+            int(line.split()[1])
+            for line in Path("/proc/meminfo").read_text().splitlines()
+            if line.startswith("MemTotal")
         )
-        worst = {
-            phase["phase"]: phase["p99_ms"] for phase in data.get("phases", []) if isinstance(phase, dict)
-        }
-        third = (
-            f"p99 ms per phase {worst} (goal 200), {data.get('store')}, scale {data.get('scale')}"
-            f" ({data.get('people')} people), phases {data.get('phases_s')} s, load {data.get('load_average')}"
+    except (OSError, StopIteration, ValueError):
+        memory_kib = 0
+    postgres = "PostgreSQL ?"
+    candidates = sorted(Path("/usr/lib/postgresql").glob("*/bin/postgres"), reverse=True)
+    binary = str(candidates[0]) if candidates else shutil.which("postgres")
+    if binary:
+        try:
+            postgres = subprocess.run(
+                [binary, "--version"], capture_output=True, text=True, timeout=10
+            ).stdout
+            postgres = postgres.strip().replace("postgres (PostgreSQL) ", "PostgreSQL ")
+        except (OSError, subprocess.SubprocessError):
+            pass
+    return {
+        "cpus": os.cpu_count(),
+        "cpu": cpu,
+        "memory_gib": round(memory_kib / 1024 / 1024) if memory_kib else "?",
+        "python": platform.python_version(),
+        "postgresql": postgres,
+        "kernel": platform.release(),
+    }
+
+
+def commit(root: Path) -> str:
+    try:
+        found = subprocess.run(
+            ["git", "-C", str(root), "describe", "--always", "--dirty"],
+            capture_output=True,
+            text=True,
+            timeout=10,
         )
-        downloads = ", ".join(
-            f"{row['phase']} {row['served_rps']}/s p99 {row['p99_ms']} ms"
-            for row in data.get("routes", [])
-            if isinstance(row, dict) and row.get("route") == "certificate file"
-        )
-        return [first, second, third, f"certificate downloads: {downloads or '(none)'}"]
-    found = [
-        line.strip() for line in output.splitlines() if RATIO.search(line) and not line.startswith("===")
-    ]
-    return found[:MAX_LINES] or ["(no ratio line printed)"]
+    except (OSError, subprocess.SubprocessError):
+        return "?"
+    return found.stdout.strip() or "?"
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description="Run every benchmark, then print one table.")
-    parser.add_argument("--only", nargs="*", default=[], help="these scripts only")
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    names = [r.name for r in RUNS]
+    parser.add_argument("--only", nargs="*", default=[], choices=names, metavar="RUN", help="these runs only")
+    parser.add_argument("--skip", nargs="*", default=[], choices=names, metavar="RUN", help="all but these")
+    parser.add_argument("--out", default="var/bench", help="where the results JSON goes (default var/bench)")
     parser.add_argument(
-        "--surge-phases", default="20,40,20", help="bench_surge's phases (the issue's: 60,120,60)"
+        "--surge-template",
+        help="bench_surge --from-template: a database `immunize simulate` filled (the issue's 97,000 people)",
     )
+    parser.add_argument("--surge-key-dir", help="bench_surge --key-dir (with --surge-template)")
+    parser.add_argument("--surge-simulated-json", help="bench_surge --simulated-json (with --surge-template)")
     parser.add_argument(
-        "--surge-scale", default="0.00002", help="bench_surge's simulator scale (the issue's: 0.001)"
+        "--surge-phases", help="bench_surge --phases (default 20,40,20; the issue's 60,120,60)"
     )
     args = parser.parse_args()
     here = Path(__file__).resolve().parent
+    root = here.parent
+    out = Path(args.out) if Path(args.out).is_absolute() else root / args.out
+    out.mkdir(parents=True, exist_ok=True)
+    chosen = [r for r in RUNS if (not args.only or r.name in args.only) and r.name not in args.skip]
+    bound = sum(r.limit_s + 60 for r in chosen)
+    print(f"make bench: {len(chosen)} runs, at most {bound / 60:.0f} minutes (each under its own limit)")
+    began = time.monotonic()
+    stamp = datetime.now(UTC)
+    results: dict[str, Any] = {
+        "date": stamp.strftime("%Y-%m-%d %H:%M UTC"),
+        "commit": commit(root),
+        "machine": machine(),
+        "runs": {},
+        "figures": {},
+    }
     failed = []
-    table: list[tuple[str, str, list[str]]] = []
-    for aim, script, arguments in SCRIPTS:
-        if args.only and script not in args.only:
+    for spec in chosen:
+        arguments = list(spec.arguments)
+        if spec.name == "surge":
+            if args.surge_phases:
+                arguments[arguments.index("--phases") + 1] = args.surge_phases
+            if args.surge_template:
+                # The template's own people and days: drop the small world's --scale and --days.
+                arguments = [
+                    a for i, a in enumerate(arguments) if i not in _option_span(arguments, "--scale")
+                ]
+                arguments = [a for i, a in enumerate(arguments) if i not in _option_span(arguments, "--days")]
+                arguments += ["--from-template", args.surge_template]
+                if args.surge_key_dir:
+                    arguments += ["--key-dir", args.surge_key_dir]
+                if args.surge_simulated_json:
+                    arguments += ["--simulated-json", args.surge_simulated_json]
+        if not (here / spec.script).exists():
+            results["runs"][spec.name] = {"script": spec.script, "status": "no such benchmark"}
             continue
-        if not (here / script).exists():
-            table.append((aim, script, ["(no such benchmark yet)"]))
-            continue
-        if script == "bench_surge.py":
-            arguments = [
-                *arguments,
-                "--phases",
-                args.surge_phases,
-                "--scale",
-                args.surge_scale,
-                "--days",
-                "30",
-            ]
-        print(f"\n=== {script} ===", flush=True)
-        code, output = run(here, script, arguments)
-        if code != 0:
-            failed.append(script)
-        table.append((aim, script, summary_lines(script, output) if code == 0 else [f"FAILED (exit {code})"]))
-    print("\n=== the whole table: each figure beside the baseline its script measured in the same run ===")
-    for aim, script, lines in table:
-        print(f"\n{aim}  [{script}]")
-        for line in lines:
-            print(f"    {line}")
+        print(
+            f"\n=== {spec.name}: {spec.script} {' '.join(arguments)} (limit {spec.limit_s} s) ===", flush=True
+        )
+        load_start = load()
+        code, output, seconds = run(here, spec.script, arguments, spec.limit_s)
+        figures = figures_of(spec.name, output)
+        status = "ok" if code == 0 else ("timeout" if code == "timeout" else f"exit {code}")
+        if status != "ok":
+            failed.append(f"{spec.name} ({status})")
+        results["runs"][spec.name] = {
+            "script": spec.script,
+            "arguments": arguments,
+            "status": status,
+            "seconds": round(seconds, 1),
+            "load_start": load_start,
+            "load_end": load(),
+        }
+        if figures:
+            results["figures"][spec.name] = figures
+        results["seconds"] = round(time.monotonic() - began, 1)
+        (out / "latest.json").write_text(json.dumps(results, indent=1, sort_keys=True) + "\n")
+    results["seconds"] = round(time.monotonic() - began, 1)
+    path = out / f"results-{stamp.strftime('%Y%m%dT%H%MZ')}.json"
+    text = json.dumps(results, indent=1, sort_keys=True) + "\n"
+    path.write_text(text)
+    (out / "latest.json").write_text(text)
+    print("\n=== the whole table: each figure beside the baseline its script measured in the same run ===\n")
+    print(plain(results))
+    for name, r in results["runs"].items():
+        print(
+            f"  {name:<12} {r['status']:<18} {r.get('seconds', 0):>7.0f} s   load {r.get('load_start')} → {r.get('load_end')}"
+        )
+    print(
+        f"\n{results['seconds'] / 60:.0f} minutes in all; figures in {path.relative_to(root) if path.is_relative_to(root) else path}"
+    )
+    print(f"markdown: .venv/bin/python benchmarks/render_table.py {path} [--write]")
+    print("\n" + markdown(results))
     if failed:
-        print(f"\nThese benchmarks failed: {', '.join(failed)}", file=sys.stderr)
+        print(f"These runs failed: {', '.join(failed)}", file=sys.stderr)
         return 1
     return 0
+
+
+def _option_span(arguments: list[str], option: str) -> set[int]:
+    if option not in arguments:
+        return set()
+    at = arguments.index(option)
+    return {at, at + 1}
 
 
 if __name__ == "__main__":

@@ -53,11 +53,14 @@ def _free_port() -> int:
 
 
 class ThrowawayCluster:
-    """initdb + pg_ctl start on 127.0.0.1:<free port>; `stop()` removes everything."""
+    """initdb + pg_ctl start on 127.0.0.1:<free port>; `stop()` removes everything. The tests' cluster
+    runs with fsync off; `durable=True` keeps fsync, synchronous_commit and full_page_writes on, as
+    production runs (what the ingest benchmark measures)."""
 
     password = "immunize-test"
 
-    def __init__(self) -> None:
+    def __init__(self, *, durable: bool = False) -> None:
+        self.durable = durable
         self.bin = _bin_dir()
         self.root = Path(tempfile.mkdtemp(prefix="immunize-pg-"))
         self.data = self.root / "data"
@@ -99,9 +102,11 @@ class ThrowawayCluster:
             "UTF8",
             "--locale=C.UTF-8",
         )
+        durability = "on" if self.durable else "off"
         options = (
             f"-c listen_addresses=127.0.0.1 -c port={self.port} -c unix_socket_directories={self.root}"
-            " -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300"
+            f" -c fsync={durability} -c synchronous_commit={durability} -c full_page_writes={durability}"
+            " -c max_connections=300"
         )
         atexit.register(self.stop)
         self._run("pg_ctl", "-D", str(self.data), "-o", options, "-l", str(self.root / "log"), "-w", "start")
@@ -126,21 +131,32 @@ class ThrowawayCluster:
 
 
 @contextlib.contextmanager
-def throwaway_database(prefix: str, server_url: str | None = None) -> Iterator[str]:
+def throwaway_server(server_url: str | None = None, *, durable: bool = False) -> Iterator[str]:
+    """`server_url` itself when given (an existing server: nothing is started or stopped), else the URL of
+    the `postgres` database of a throwaway cluster started here and stopped afterwards whatever happens."""
+    if server_url:
+        yield server_url
+        return
+    cluster = ThrowawayCluster(durable=durable)
+    try:
+        yield cluster.start().url("postgres")
+    finally:
+        cluster.stop()
+
+
+@contextlib.contextmanager
+def throwaway_database(prefix: str, server_url: str | None = None, *, durable: bool = False) -> Iterator[str]:
     """A fresh database named `prefix_<random>` on `server_url` (any database URL of that server), or on
     a throwaway cluster started here when None; dropped (and the cluster stopped) afterwards. Used by the
-    benchmarks, which measure on their own database and leave nothing behind."""
+    benchmarks, which measure on their own database and leave nothing behind. Several databases on one
+    throwaway cluster: `with throwaway_server() as server:` then `throwaway_database(prefix, server)`."""
     import uuid
 
     import psycopg
 
-    cluster = None
-    if not server_url:
-        cluster = ThrowawayCluster()
-        server_url = cluster.start().url("postgres")
-    base = server_url.rsplit("/", 1)[0]
-    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
-    try:
+    with throwaway_server(server_url, durable=durable) as server:
+        base = server.rsplit("/", 1)[0]
+        name = f"{prefix}_{uuid.uuid4().hex[:8]}"
         with psycopg.connect(base + "/postgres", autocommit=True) as conn:
             conn.execute(f'CREATE DATABASE "{name}"')
         try:
@@ -148,6 +164,3 @@ def throwaway_database(prefix: str, server_url: str | None = None) -> Iterator[s
         finally:
             with psycopg.connect(base + "/postgres", autocommit=True) as conn:
                 conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        if cluster is not None:
-            cluster.stop()
