@@ -8,8 +8,8 @@ seeds the same event types far faster). On each store it measures, in the same r
   read+decode (ledger)   select_notifications pages of 1,000 + the Ledger's mapper (decrypts personal data)
   read+decode (reader)   the same with projections.reader.LedgerReader (personal data left sealed)
   catch-up <view>        each view rebuilt from position 0 alone (events of the log per second)
-  catch-up all, one pass the four views together, each page read and decoded once for all of them
-  live lag               the four views following while a writer appends a steady --live-rate events/s:
+  catch-up all, one pass every view together (8 since session 4; 4 when the goal was set), each page read and decoded once for all of them
+  live lag               every view following while a writer appends a steady --live-rate events/s:
                          p50/p99 of (view applied the event - event committed)
   memory                 with --large: peak RSS of a fresh process catching all views up (one pass)
                          on the log so far, then on the --large-people log, with RSS samples every
@@ -214,7 +214,7 @@ def catch_up_rates(reader: LedgerReader, url: str) -> dict[str, float]:
             view.recorder(store).drop_tables()
         began = time.perf_counter()
         read = catch_up(reader, [view(view.recorder(store)) for view in VIEWS])
-        rates["all four, one pass"] = read / (time.perf_counter() - began)
+        rates[f"all {len(VIEWS)} views, one pass"] = read / (time.perf_counter() - began)
     finally:
         store.close()
     return rates
@@ -322,10 +322,11 @@ def bench_store(kind: str, url: str, work: Path, args: argparse.Namespace) -> No
         f"  read+decode (reader, sealed)       {reader_rate:10,.0f} events/s   {reader_rate / ledger_rate:5.2f}x"
     )
     rates = catch_up_rates(reader, url)
-    FIGURES[f"{key}_one_pass_per_s"] = rates.pop("all four, one pass")
+    FIGURES[f"{key}_one_pass_per_s"] = rates.pop(f"all {len(VIEWS)} views, one pass")
     FIGURES[f"{key}_view_min_per_s"] = min(rates.values())
     FIGURES[f"{key}_view_max_per_s"] = max(rates.values())
-    rates["all four, one pass"] = FIGURES[f"{key}_one_pass_per_s"]
+    FIGURES[f"{key}_views"] = float(len(VIEWS))
+    rates[f"all {len(VIEWS)} views, one pass"] = FIGURES[f"{key}_one_pass_per_s"]
     for name, rate in rates.items():
         print(
             f"  catch-up {name:<24}  {rate:10,.0f} events/s   {rate / ledger_rate:5.0%} of ledger decode, "

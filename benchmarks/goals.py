@@ -147,7 +147,8 @@ def one_pass(f: Figures) -> tuple[str, str, str]:
     for store, label in (("sqlite", "SQLite"), ("postgres", "PostgreSQL")):
         if f"{store}_one_pass_per_s" in g:
             share = g[f"{store}_one_pass_per_s"] / g[f"{store}_read_decode_per_s"]
-            parts.append(f"{label} {n(g[f'{store}_one_pass_per_s'])} events/s = {share:.0%}")
+            views = f" ({n(g[f'{store}_views'])} views)" if f"{store}_views" in g else ""
+            parts.append(f"{label} {n(g[f'{store}_one_pass_per_s'])} events/s = {share:.0%}{views}")
             oks.append(share >= 0.5)
     bases = "; ".join(
         f"{label} {n(g[f'{s}_read_decode_per_s'])}/s"
