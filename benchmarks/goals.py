@@ -481,3 +481,143 @@ def reissue_figures(output: str) -> dict[str, float]:
         if rate:
             found[f"{store}_per_core"] = float(rate.group(1).replace(",", ""))
     return found
+
+
+# ---- what 75 million people would need, from this run's figures ------------------------------------
+
+PEOPLE = 75_000_000
+DOSES = 150_000_000
+DOSES_PER_DAY = 1_000_000
+PEAK = 10  # the busiest hour against the 24-hour average (vaccination runs in daytime sessions)
+EVENTS_CORE = PEOPLE + DOSES + PEOPLE  # a person, each dose, a certificate: issue 10's ~300 million
+EVENTS_PER_DOSE_CAMPAIGN = 6  # booked, queued, attempt, delivered, reminder, check-in (the simulator's mix)
+MESSAGES_PER_DOSE = 3  # the appointment, the reminder, the day-1 check-in
+READS_PER_DOSE = 4  # a certificate download and three health-book reads per dose given
+
+
+def deployment(results: dict[str, Any]) -> str:
+    """The arithmetic from this run's figures to a national deployment, one bullet per resource. Every
+    figure comes from `results`; a resource whose figures are missing says so."""
+    f = results.get("figures", {})
+    events = EVENTS_CORE + DOSES * EVENTS_PER_DOSE_CAMPAIGN
+    out = [
+        f"Assumptions: {n(PEOPLE)} people, {n(DOSES)} doses in all, {n(DOSES_PER_DAY)} doses on a busy day; the "
+        f"busiest hour {PEAK}× the day's average hour; {n(EVENTS_CORE)} ledger events for people, doses and "
+        f"certificates plus {EVENTS_PER_DOSE_CAMPAIGN} campaign events per dose = {n(events)} events; "
+        f"{MESSAGES_PER_DOSE} texts and {READS_PER_DOSE} signed-in reads per dose. Each line divides by a rate "
+        "measured in the run above on 2 shared cores (so it is pessimistic by the load factor).",
+        "",
+    ]
+
+    def line(label: str, build: Callable[[], str]) -> None:
+        try:
+            out.append(f"- **{label}.** {build()}")
+        except (KeyError, TypeError, ZeroDivisionError, ValueError):
+            out.append(f"- **{label}.** not measured in this run.")
+
+    average = DOSES_PER_DAY / 86_400
+    peak = average * PEAK
+
+    def doses() -> str:
+        g = f["ledger"]
+        batched = g["postgres_record_doses_per_s"]
+        single_p50 = g["postgres_record_dose_p50_ms"]
+        per_writer = 1000 / single_p50
+        return (
+            f"{n(DOSES_PER_DAY)} a day is {n(DOSES_PER_DAY)} / 86,400 = {n(average, 1)}/s on average, × {PEAK} = "
+            f"{n(peak)}/s in the busiest hour. One dose per command on PostgreSQL (fsync on) took "
+            f"p50 {n(single_p50, 1)} ms here, {n(per_writer)}/s per writer: {n(peak)} / {n(per_writer)} = "
+            f"**{n(peak / per_writer + 0.5)} concurrent writers** at the peak, on one primary (batched ingest "
+            f"measured {n(batched)} doses/s, so all {n(DOSES)} doses re-loaded in batches take {n(DOSES)} / "
+            f"{n(batched)} = {n(DOSES / batched / 3600, 1)} h)."
+        )
+
+    def views() -> str:
+        g = f["projections"]
+        one_pass = g["postgres_one_pass_per_s"]
+        slowest = g["postgres_view_min_per_s"]
+        return (
+            f"Rebuilding every view from the log in one pass at {n(one_pass)} events/s (PostgreSQL): {n(events)} / "
+            f"{n(one_pass)} = **{n(events / one_pass / 3600)} h**; each view in its own process at ≥ {n(slowest)} "
+            f"events/s: {n(events / slowest / 3600)} h with a core per view. Views are kept by followers "
+            "(incremental), so a rebuild is for a new view or a disaster, restored from a backup of the views first."
+        )
+
+    def audit() -> str:
+        g = f.get("audit") or f["audit_1m"]
+        store = "postgres" if "postgres_verify_per_s" in g else "sqlite"
+        rate = g[f"{store}_verify_per_s"]
+        return (
+            f"`audit verify` of every leaf at {n(rate)} events/s ({'PostgreSQL' if store == 'postgres' else 'SQLite'}): "
+            f"{n(events)} / {n(rate)} = **{n(events / rate / 3600, 1)} h** for an auditor's full check; a checkpoint's "
+            "inclusion proof stays a few tile reads (the proof row above)."
+        )
+
+    def certificates() -> str:
+        g = f["reissue"]
+        rate = g.get("postgres_per_core") or g["sqlite_per_core"]
+        store = "PostgreSQL, its server's CPU counted" if "postgres_per_core" in g else "SQLite"
+        return (
+            f"A key rotation re-issues {n(PEOPLE)} certificates (HC1 + PNG) at {n(rate)}/s per core ({store}): "
+            f"{n(PEOPLE)} / ({n(rate)} × 2 cores) = **{n(PEOPLE / rate / 2 / 3600, 1)} h on 2 cores**, or "
+            f"{n(PEOPLE / rate / 8 / 3600 + 0.5)} cores for a night of 8 h ({n(PEOPLE)} / ({n(rate)} × 8 × 3,600)). "
+            "PDFs and SVGs are drawn on first download, not in the batch."
+        )
+
+    def planning() -> str:
+        g = f["planning"]
+        rate = g["sqlite_appointments"] / g["sqlite_plan_s"]
+        return (
+            f"Planning booked {n(g['sqlite_appointments'])} appointments in {n(g['sqlite_plan_s'], 1)} s "
+            f"({n(rate)}/s with {n(g['sqlite_plan_workers'])} writing processes): {n(DOSES_PER_DAY)} appointments "
+            f"a day = {n(DOSES_PER_DAY)} / {n(rate)} = **{n(DOSES_PER_DAY / rate / 60, 1)} min** of planning "
+            "a day on 2 cores, provinces in parallel on more."
+        )
+
+    def outbox() -> str:
+        g = f["outbox"]
+        rate = g.get("postgres_per_s") or g["sqlite_per_s"]
+        texts = DOSES_PER_DAY * MESSAGES_PER_DOSE
+        return (
+            f"{n(texts)} texts a day ({MESSAGES_PER_DOSE} per dose) at {n(rate)} msg/s with one sender process: "
+            f"{n(texts)} / {n(rate)} = **{n(texts / rate / 3600, 1)} h** a day; senders shard the outbox "
+            "(`--shard I/N`), so N processes divide it (quiet hours 21:00–07:00 leave 14 h)."
+        )
+
+    def reads() -> str:
+        g = f["surge"]
+        served = g["surge_rps_served"]
+        per_core = served / 2
+        steady_peak = DOSES_PER_DAY * READS_PER_DOSE / 86_400 * PEAK
+        surge = steady_peak * 6
+        return (
+            f"{READS_PER_DOSE} signed-in reads per dose: {n(DOSES_PER_DAY * READS_PER_DOSE)} a day, "
+            f"/ 86,400 × {PEAK} = {n(steady_peak)}/s in the busiest hour, × 6 = **{n(surge)}/s** in a surge. This run served "
+            f"{n(served, 1)}/s of the mix on 2 cores that also ran PostgreSQL, the followers and the load "
+            f"generator ({n(per_core, 1)}/s per core, load {g.get('load_average')}): {n(surge)} / {n(per_core, 1)} "
+            f"= **{n(surge / per_core + 0.5)} cores** of web and database at the surge, or admission sheds the rest "
+            "with Retry-After as it does here. The public pages are cached bytes (a CDN in front)."
+        )
+
+    def verifiers() -> str:
+        g = f["verify"]
+        per_core = 1e6 / g["verify_us"]
+        return (
+            f"`verify` takes {n(g['verify_us'])} µs: {n(per_core)} checks/s per core. Checks run on the verifiers' "
+            f"own devices (offline); a central service checking all {n(PEOPLE)} certificates once would need "
+            f"{n(PEOPLE / per_core / 3600, 1)} core-hours."
+        )
+
+    line("Dose writes", doses)
+    line("Views", views)
+    line("Audit", audit)
+    line("Certificates", certificates)
+    line("Planning", planning)
+    line("Texts", outbox)
+    line("Citizen and staff reads", reads)
+    line("Verification", verifiers)
+    out.append("")
+    out.append(
+        "Extrapolations from rates measured on this machine, not measurements of a national deployment."
+    )
+    return "\n".join(out) + "\n"

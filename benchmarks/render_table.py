@@ -4,7 +4,8 @@
     .venv/bin/python benchmarks/render_table.py var/bench/results-….json --write   # replace it in the docs
 
 `--write` replaces what lies between the markers `<!-- bench-table -->` and `<!-- /bench-table -->` in
-docs/performance.md and README.md (both carry the same table), and nothing else.
+docs/performance.md and README.md (both carry the same table), and between `<!-- bench-deployment -->` and
+`<!-- /bench-deployment -->` in docs/performance.md (the arithmetic to 75 million people), and nothing else.
 """
 
 from __future__ import annotations
@@ -14,17 +15,16 @@ import json
 import sys
 from pathlib import Path
 
-from goals import markdown
-
-START, END = "<!-- bench-table -->", "<!-- /bench-table -->"
+from goals import deployment, markdown
 
 
-def replace_between(text: str, table: str) -> str:
-    if START not in text or END not in text:
-        raise ValueError(f"the markers {START} and {END} are missing")
-    before, rest = text.split(START, 1)
-    _, after = rest.split(END, 1)
-    return f"{before}{START}\n{table}{END}{after}"
+def replace_between(text: str, name: str, content: str) -> str:
+    start, end = f"<!-- {name} -->", f"<!-- /{name} -->"
+    if start not in text or end not in text:
+        raise ValueError(f"the markers {start} and {end} are missing")
+    before, rest = text.split(start, 1)
+    _, after = rest.split(end, 1)
+    return f"{before}{start}\n{content}{end}{after}"
 
 
 def main() -> int:
@@ -40,13 +40,19 @@ def main() -> int:
     except (OSError, ValueError) as error:
         print(f"cannot read {args.results}: {error}; run `make bench` first", file=sys.stderr)
         return 2
-    table = markdown(results)
+    table, arithmetic = markdown(results), deployment(results)
     if not args.write:
-        print(table, end="")
+        print(table + "\n" + arithmetic, end="")
         return 0
-    for target in (root / "docs" / "performance.md", root / "README.md"):
+    for target, blocks in (
+        (root / "docs" / "performance.md", {"bench-table": table, "bench-deployment": arithmetic}),
+        (root / "README.md", {"bench-table": table}),
+    ):
         try:
-            target.write_text(replace_between(target.read_text(), table))
+            text = target.read_text()
+            for name, content in blocks.items():
+                text = replace_between(text, name, content)
+            target.write_text(text)
         except ValueError as error:
             print(f"{target.relative_to(root)}: {error}", file=sys.stderr)
             return 1

@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from figures import collect
-from goals import markdown, plain, reissue_figures
+from goals import deployment, markdown, plain, reissue_figures
 
 
 @dataclass(frozen=True)
@@ -290,6 +290,7 @@ def main() -> int:
     )
     print(f"markdown: .venv/bin/python benchmarks/render_table.py {path} [--write]")
     print("\n" + markdown(results))
+    print(deployment(results))
     if failed:
         print(f"These runs failed: {', '.join(failed)}", file=sys.stderr)
         return 1
