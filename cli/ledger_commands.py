@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import date
+from datetime import UTC, date, datetime
 
 import click
 
 from cli.campaign_commands import seed_campaign_demo
 from cli.ledger_context import open_ledger
 from cli.web_commands import DEMO_DAYS, DEMO_SCALE
+from ledger.commands import vietnam_day
 from ledger.errors import IdempotencyKeyReused, InvalidInput, LedgerError, PersonNotFound
 from ledger.records import PersonRecord
 from ledger.values import Actor, Role
@@ -22,7 +23,6 @@ from projections.store import open_view_store
 from services import desk
 from services.demo_population import CAMPAIGN_START, MAX_PEOPLE, seed_demo
 from services.people import PersonForm, list_people
-from services.simulation.campaign import CAMPAIGN_START as SIMULATION_START
 from services.simulation.campaign import check_arguments
 
 
@@ -93,7 +93,9 @@ def _simulated_demo(scale: float | None, days: int | None, seed: int, as_json: b
 
     the_scale = DEMO_SCALE if scale is None else scale
     the_days = DEMO_DAYS if days is None else days
-    check_arguments(the_scale, the_days, SIMULATION_START)  # one clear line before anything is opened
+    # As `immunize run`: the campaign ends today (today's appointments are booked, lots are in date).
+    # One clear line for a bad argument before anything is opened.
+    first_day = check_arguments(the_scale, the_days, None, "today", today=vietnam_day(datetime.now(UTC)))
     with open_ledger() as ledger:
         store = open_view_store(ledger.store)
         try:
@@ -105,7 +107,7 @@ def _simulated_demo(scale: float | None, days: int | None, seed: int, as_json: b
             "This database already has people: nothing seeded (use a fresh IMMUNIZE_DATABASE_URL).", err=True
         )
         return
-    run_simulation(the_scale, the_days, seed, SIMULATION_START, as_json)
+    run_simulation(the_scale, the_days, seed, first_day, as_json)
     if not as_json:
         click.echo(
             f"Public coverage figures compare with the population at this scale: set "

@@ -6,6 +6,7 @@ import json
 import os
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import click
 from rich.console import Console
@@ -14,6 +15,8 @@ from rich.table import Table
 
 from cli.ledger_context import open_ledger
 from ledger.application import Ledger
+from ledger.commands import vietnam_day
+from ledger.errors import InvalidInput
 from projections.store import ViewStore, open_view_store
 from services.backend import Backend
 from services.simulation.campaign import CAMPAIGN_START, Tally, check_arguments, simulate
@@ -26,19 +29,34 @@ from services.simulation.campaign import CAMPAIGN_START, Tally, check_arguments,
 @click.option("--days", type=int, default=120, show_default=True, help="Days of campaign to simulate.")
 @click.option("--seed", type=int, default=1, show_default=True, help="Same seed, same ledger digest.")
 @click.option(
-    "--start", default=CAMPAIGN_START.isoformat(), show_default=True, help="First day (YYYY-MM-DD)."
+    "--start",
+    default=None,
+    help=f"First day (YYYY-MM-DD; default {CAMPAIGN_START.isoformat()}, the deterministic digest's).",
+)
+@click.option(
+    "--end",
+    default=None,
+    help="Instead of --start: the day the campaign ends, `today` or YYYY-MM-DD; it starts DAYS days "
+    "before, and the end day's appointments are booked, left to the staff (what `immunize run` seeds).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
-def simulate_command(scale: float, days: int, seed: int, start: str, as_json: bool) -> None:
+def simulate_command(
+    scale: float, days: int, seed: int, start: str | None, end: str | None, as_json: bool
+) -> None:
     """Simulate a national campaign on IMMUNIZE_DATABASE_URL: people, sites, deliveries, registrations,
     plans, no-shows, doses, reactions, certificates; prints what it did and the ledger digest."""
-    run_simulation(scale, days, seed, start, as_json)
+    first_day = check_arguments(scale, days, start, end, today=vietnam_day(datetime.now(UTC)))
+    run_simulation(scale, days, seed, first_day, as_json)
 
 
 def run_simulation(scale: float, days: int, seed: int, start: str | date, as_json: bool) -> Tally:
     """`immunize simulate` and `immunize demo seed`: the arguments checked (one clear line before
     anything is written), a progress bar on stderr, then the summary table or JSON on stdout."""
     first_day = check_arguments(scale, days, start)
+    from web.config import key_dir
+
+    # One clear line before anything is written, rather than 0 certificates at the end.
+    check_signing_keys(key_dir(os.environ), first_day)
     console = Console(stderr=True)
     with open_ledger() as ledger:
         store = open_view_store(ledger.store)
@@ -77,6 +95,32 @@ def run_simulation(scale: float, days: int, seed: int, start: str | date, as_jso
     else:
         Console().print(summary_table(tally, ledger.reference.provinces))
     return tally
+
+
+def check_signing_keys(keys: Path, first_day: date) -> None:
+    """A key store in IMMUNIZE_KEY_DIR whose current signing key cannot sign on the first simulated day is
+    refused with one sentence: every certificate request would fail and the run would issue none (how
+    `certificates: 0` came about when the keys were made before `simulate`, dated today)."""
+    from keys.store import KeyStore
+
+    store = KeyStore(keys)
+    if not store.exists():
+        return  # created below, dated the day before the campaign
+    moment = datetime(first_day.year, first_day.month, first_day.day, tzinfo=UTC)
+    current = next((record for record in store.documents() if record.current), None)
+    if current is not None and current.not_before <= moment < current.signing_until:
+        return
+    eve = first_day - timedelta(days=1)
+    signs = (
+        f"signs from {current.not_before:%Y-%m-%d} to {current.signing_until:%Y-%m-%d}"
+        if current is not None
+        else "has no current signing key"
+    )
+    raise InvalidInput(
+        f"The signing key in {keys} {signs}, so it cannot sign the certificates of a campaign starting "
+        f"{first_day.isoformat()}: use a key directory without keys (simulate then creates development keys "
+        f"dated {eve.isoformat()}) or run `immunize keys init --development --now {eve.isoformat()}T00:00:00+00:00` first."
+    )
 
 
 def certificate_backend(ledger: Ledger, store: ViewStore, first_day: date) -> Backend:

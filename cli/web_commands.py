@@ -7,7 +7,7 @@ import secrets
 import signal
 import sys
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +17,9 @@ from web.errors import ConfigurationError, WebError
 
 PASSWORD_ENV = "IMMUNIZE_STAFF_PASSWORD"  # noqa: S105 - the variable's name, not a secret
 
-# The demo campaign `immunize run` simulates on first start: about 2,000 people for 180 days (to early
-# September 2021, when about a fifth of Viet Nam had a first dose), keeping `make run` near 20 s.
+# The demo campaign `immunize run` simulates on first start: about 2,000 people for the 180 days up to
+# today (about a fifth of them with a first dose, as Viet Nam in September 2021), keeping `make run` near
+# 20 s. It ends today: today's and tomorrow's appointments are booked, lots in date, next doses due.
 DEMO_SCALE = 0.00002
 DEMO_DAYS = 180
 
@@ -241,17 +242,19 @@ def _ensure_keys(key_dir: Path, now: datetime) -> None:
     ensure_development_keys(key_dir, now)
 
 
-def _seed(app: Any, ledger: Any, scale: float, days: int) -> None:
-    """On first start, a simulated campaign (immunize simulate) at the demo's scale."""
+def _seed(app: Any, ledger: Any, scale: float, days: int, start: date) -> None:
+    """On first start, a simulated campaign (immunize simulate) at the demo's scale, from `start`."""
     from services.people import list_people
     from services.simulation.campaign import simulate
 
     if list_people(ledger, app.extensions["immunize"].platform.views, limit=1):
         _say("- Ledger already has people: not seeding.")
         return
-    _say(f"- Simulating the demo campaign (first start: scale {scale:g}, {days} days) ...")
+    _say(f"- Simulating the demo campaign (first start: scale {scale:g}, the {days} days from {start}) ...")
     platform = app.extensions["immunize"].platform
-    tally = simulate(ledger, platform.views, scale=scale, days=days, seed=1, certificates=platform.backend)
+    tally = simulate(
+        ledger, platform.views, scale=scale, days=days, seed=1, start=start, certificates=platform.backend
+    )
     data = tally.as_json()
     _say(
         f"  Demo campaign seeded in {tally.seconds:.1f} s ({tally.events_per_second:,.0f} events/s): "
@@ -322,50 +325,51 @@ def _start_sender() -> Any:
     return sender
 
 
-def _demo_accounts(app: Any, ledger: Any) -> list[tuple[str, str, str]]:
-    """(Re)create the demo staff accounts with fresh random passwords; returned to be printed once."""
+def _demo_accounts(app: Any, ledger: Any) -> list[tuple[str, str, str, str]]:
+    """(Re)create the demo staff accounts with fresh random passwords; returned to be printed once, each
+    with where it works (the site staff's with today's appointments)."""
     from web.roles import Role
 
     platform = app.extensions["immunize"].platform
     accounts = app.extensions["immunize"].accounts
     platform.read.refresh()
-    sites = platform.read.sites()  # by code
-    site = sites[0] if sites else None
-    if site is not None:
-        _fresh_demo_lot(ledger, site.id)
+    site, today = _busiest_site(platform, ledger)
     created = []
     for role, username in DEMO_ACCOUNTS.items():
         password = secrets.token_urlsafe(12)
         kwargs: dict[str, str] = {}
+        where = ""
         if role == "staff":
             if site is None:
                 continue
             kwargs["site_id"] = site.id
+            where = f"{site.name} ({site.code}): {today} appointments today"
         if role == "province":
             kwargs["province_code"] = site.province_code if site is not None else "01"
+            where = f"province {kwargs['province_code']}"
         accounts.add_staff(username, password, Role(role), replace=True, **kwargs)
-        created.append((role, username, password))
+        created.append((role, username, password, where))
     return created
 
 
-def _fresh_demo_lot(ledger: Any, site_id: str) -> None:
-    """The demo campaign's lots expired long ago: give the demo site one usable today (idempotent per day)."""
-    from datetime import timedelta
-    from uuid import UUID
+def _busiest_site(platform: Any, ledger: Any) -> tuple[Any, int]:
+    """The demo staff's site: the one with the most appointments today (ties: the first by code), so the
+    staff's today page has work; the first site when none has any (a database seeded before)."""
+    from services.campaign import CampaignService
 
-    from ledger.values import Actor
-    from ledger.values import Role as LedgerRole
-
+    sites = platform.read.sites()  # by code
+    if not sites:
+        return None, 0
+    service = CampaignService(ledger, platform.views)
     today = ledger.today()
-    ledger.receive_lot(
-        product="EU/1/20/1528",
-        lot_number=f"DEMO-{today:%Y%m%d}",
-        expiry=today + timedelta(days=180),
-        site_id=UUID(site_id),
-        quantity=1000,
-        actor=Actor("demo-run", LedgerRole.SYSTEM),
-        idempotency_key=f"demo-fresh-lot:{site_id}:{today.isoformat()}",
-    )
+
+    def booked(site: Any) -> int:
+        plan = service.day(site.id, today)
+        return sum(len(session.appointments) for session in plan.sessions) if plan else 0
+
+    counts = [booked(site) for site in sites]
+    most = max(counts)
+    return sites[counts.index(most)], most
 
 
 def _demo_citizen(app: Any) -> str | None:
@@ -402,6 +406,11 @@ def run(host: str, port: int, scale: float, days: int) -> None:
     from web.config import key_dir
 
     now = datetime.now(UTC)
+    from ledger.commands import vietnam_day
+    from services.simulation.campaign import check_arguments
+
+    # The demo campaign ends today (Viet Nam's date): it starts `days` days before.
+    start = check_arguments(scale, days, None, "today", today=vietnam_day(now))
     os.environ.setdefault("IMMUNIZE_SECURE_COOKIES", "0")  # plain HTTP on localhost (development only)
     # Coverage on the public pages compares with the population scaled like the simulated one.
     os.environ.setdefault("IMMUNIZE_POPULATION_SCALE", f"{scale:g}")
@@ -410,10 +419,9 @@ def run(host: str, port: int, scale: float, days: int) -> None:
     # A first start dates its development keys from before the demo campaign, so the simulated days can
     # sign their certificates; a key for today is added once the campaign is seeded.
     from keys.store import KeyStore
-    from services.simulation.campaign import CAMPAIGN_START
 
     first_start = not KeyStore(keys).exists()
-    campaign_eve = datetime.combine(CAMPAIGN_START - timedelta(days=1), datetime.min.time(), UTC)
+    campaign_eve = datetime.combine(start - timedelta(days=1), datetime.min.time(), UTC)
     _step("Development keys", lambda: _ensure_keys(keys, campaign_eve if first_start else now))
     try:
         from web import create_app
@@ -423,7 +431,7 @@ def run(host: str, port: int, scale: float, days: int) -> None:
     except (ImportError, WebError) as exc:
         _say(f"- The web app cannot start: {exc}")
         sys.exit(1)
-    _step("Demo campaign", lambda: _seed(app, ledger, scale, days))
+    _step("Demo campaign", lambda: _seed(app, ledger, scale, days, start))
     if first_start:
         _step("Development keys for today", lambda: _ensure_keys(keys, now))
     # What reads the views comes first, then the background work (it would compete for the same core):
@@ -439,8 +447,8 @@ def run(host: str, port: int, scale: float, days: int) -> None:
     _step("Certificate renderer", lambda: _start_renderer_thread(ledger, keys))
     _say("")
     _say("Demo sign-in (development only; passwords are new on every start and shown only here):")
-    for role, username, password in accounts:
-        _say(f"  {role:<9} username {username:<14} password {password}")
+    for role, username, password, where in accounts:
+        _say(f"  {role:<9} username {username:<14} password {password}" + (f"  ({where})" if where else ""))
     if phone:
         _say(f"  citizen   phone {phone}  (the one-time code is printed here, by the console outbox)")
     _say("")

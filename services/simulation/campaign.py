@@ -178,14 +178,35 @@ class Tally:
         }
 
 
-def check_arguments(scale: float, days: int, start: date | str) -> date:
-    """The start day, or InvalidInput with one sentence for a bad argument."""
+def check_arguments(
+    scale: float,
+    days: int,
+    start: date | str | None = CAMPAIGN_START,
+    end: date | str | None = None,
+    *,
+    today: date | None = None,
+) -> date:
+    """The start day, or InvalidInput with one sentence for a bad argument.
+
+    With `end` (a day, or "today": `today`, Viet Nam's date, a parameter so that tests fix it) the
+    campaign ends there: it starts `days` days before, its last simulated day is the eve of `end`, whose
+    evening plans `end` and the day after, so `end`'s appointments are booked and left to the staff."""
     if not 0 < scale <= 1:
         raise InvalidInput(
             f"The scale {scale} is out of range: use a number above 0 and at most 1 (e.g. 0.0001)."
         )
     if not 1 <= days <= MAX_DAYS:
         raise InvalidInput(f"The number of days {days} is out of range: use 1 to {MAX_DAYS}.")
+    if end is not None:
+        if start is not None:
+            raise InvalidInput(
+                "Give the start day or the end day, not both: with an end day the campaign starts the "
+                "number of days before it."
+            )
+        last = _end_day(end, today)
+        return last - timedelta(days=days)
+    if start is None:
+        return CAMPAIGN_START
     if isinstance(start, date):
         return start
     try:
@@ -194,6 +215,30 @@ def check_arguments(scale: float, days: int, start: date | str) -> date:
         raise InvalidInput(
             f"The start day {start!r} is not a date: use YYYY-MM-DD, e.g. 2021-03-08."
         ) from None
+
+
+def _end_day(end: date | str, today: date | None) -> date:
+    """`end` as a day: "today" is `today` (required then); a day after `today` is refused (the campaign
+    would write events dated after the clock)."""
+    if isinstance(end, date):
+        day = end
+    elif str(end).strip().lower() == "today":
+        if today is None:
+            raise InvalidInput("The end day 'today' needs today's date: pass it (a parameter).")
+        day = today
+    else:
+        try:
+            day = date.fromisoformat(str(end).strip())
+        except ValueError:
+            raise InvalidInput(
+                f"The end day {end!r} is not a date: use today or YYYY-MM-DD, e.g. 2021-09-03."
+            ) from None
+    if today is not None and day > today:
+        raise InvalidInput(
+            f"The end day {day.isoformat()} is after today ({today.isoformat()}): a simulated campaign cannot "
+            "run ahead of the clock; use today or an earlier day."
+        )
+    return day
 
 
 @contextmanager
@@ -479,7 +524,9 @@ class _Run:
         tasks = self.service.run_day(today)
         self.tally.no_shows += tasks.no_shows
         self.tally.registrations += tasks.next_doses_registered
-        if offset % 7 == 0:
+        # Weekly, counted back from the last day (day 0, 7, ... for 120 days): the last day's delivery is
+        # what its evening plans for the days after the run, so a campaign ending today has vaccine today.
+        if (self.tally.days - 1 - offset) % 7 == 0:
             self.deliver(today, offset)
         self.registrations(today, offset)
         self.at(today, 7)
@@ -487,6 +534,8 @@ class _Run:
         self.attend(today)
         self.at(today, 17)
         self.plan(today + timedelta(days=1))
+        if offset == self.tally.days - 1:  # the last evening: the campaign goes on after the run
+            self.plan(today + timedelta(days=2))
         self.at(today, 20)
         self.certify()
 

@@ -77,6 +77,9 @@ def test_immunize_run_starts_a_seeded_server_and_prints_the_demo_sign_in(tmp_pat
     assert re.search(r"\b[1-9][0-9,]* certificates\b", text), text
     assert "Development keys for today:" not in text  # that step printed no error
     assert "username demo.staff" in text
+    # The demo campaign ends today: the staff's site is the one with the most of today's appointments.
+    assert re.search(r"username demo\.staff .*\): [1-9][0-9]* appointments today\)", text), text
+    assert re.search(r"the 150 days from 20[0-9][0-9]-[0-9][0-9]-[0-9][0-9]\)", text), text
     assert "citizen   phone 0" in text
     # The outbox is delivered to the console as `serve --followers` does, each number masked.
     assert "- SMS sender (immunize messages send --follow, console) started as process" in text

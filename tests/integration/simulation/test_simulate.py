@@ -9,19 +9,23 @@ import os
 import shutil
 import subprocess
 import sys
-from datetime import UTC, datetime
+from collections import Counter
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from cli.main import _register, immunize
+from cli.simulate_commands import check_signing_keys
 from keys.development import ensure_development_keys
 from ledger.application import Ledger
 from ledger.errors import InvalidInput
 from ledger.settings import parse_database_url
+from projections import campaign_queries
 from projections.queries import public_statistics
-from projections.store import open_view_store
+from projections.statistics import Statistics as StatisticsView
+from projections.store import ViewStore, open_view_store
 from services.simulation.campaign import (
     Tally,
     certificates_in_index,
@@ -37,7 +41,33 @@ SCALE = 0.00002  # about 1,950 people in 63 provinces
 DAYS = 75  # AstraZeneca from day 0, Sinopharm from day 49
 
 
-def _run(tmp_path: Path, name: str, seed: int) -> tuple[str, Tally, dict[str, object]]:
+def _end_day(store: ViewStore, end: date) -> dict[str, object]:
+    """What the staff find on a campaign's end day and around it: appointments by day and status, and
+    the stock behind the end day's bookings."""
+    booked: dict[str, Counter[str]] = {}
+    for day in (end - timedelta(days=1), end, end + timedelta(days=1), end + timedelta(days=2)):
+        counts: Counter[str] = Counter()
+        for _plan, site in campaign_queries.plans_on(store, day):
+            plan = campaign_queries.day_plan(store, site, day)
+            for session in plan.sessions if plan else []:
+                counts.update(a.status for a in session.appointments)
+        booked[day.isoformat()] = counts
+    sites = {site for _plan, site in campaign_queries.plans_on(store, end)}
+    stock = [row for row in campaign_queries.stock(store, end) if row.site_id in sites]
+    dose_days = {row[0] for row in _dose_days(store)}
+    return {"appointments": booked, "stock": stock, "last_dose_day": max(dose_days) if dose_days else None}
+
+
+def _dose_days(store: ViewStore) -> list[tuple[str]]:
+    view = StatisticsView.recorder(store)
+    with store.transaction(write=False) as cursor:
+        sql = f"SELECT DISTINCT day FROM {view.t('by_day')}"
+        return [(str(r[0]),) for r in cursor.stream(sql)]
+
+
+def _run(
+    tmp_path: Path, name: str, seed: int, end: date | None = None
+) -> tuple[str, Tally, dict[str, object], dict[str, object]]:
     url = f"sqlite:///{tmp_path / name / 'ledger.db'}"
     # One deployment's master key for every run: keyed digests in the views (the phone a text went to)
     # depend on it by design, so "same seed, same ledger" holds for the same keys.
@@ -51,25 +81,31 @@ def _run(tmp_path: Path, name: str, seed: int) -> tuple[str, Tally, dict[str, ob
     store = open_view_store(ledger.store)
     # Signing keys dated from before the campaign (certificates are signed on the simulated days), each
     # run its own: the digest must not depend on the key (no signature or kid is in any view).
+    # With an end day, the campaign starts DAYS before it (as `immunize run`'s, ending today).
+    start = check_arguments(SCALE, DAYS, None, end, today=end) if end else check_arguments(SCALE, DAYS)
     signing = tmp_path / name / "signing"
-    ensure_development_keys(signing, datetime(2021, 3, 1, tzinfo=UTC), warn=lambda _line: None)
+    eve = start - timedelta(days=1)
+    ensure_development_keys(
+        signing, datetime(eve.year, eve.month, eve.day, tzinfo=UTC), warn=lambda _line: None
+    )
     backend = Platform(ledger.store, signing, ledger=ledger, views=store).backend
     try:
-        tally = simulate(ledger, store, scale=SCALE, days=DAYS, seed=seed, certificates=backend)
+        tally = simulate(ledger, store, scale=SCALE, days=DAYS, seed=seed, start=start, certificates=backend)
         totals = statistics_totals(store)
         assert certificates_in_index(store) == tally.certificates
         assert public_statistics(store).total_doses.value == tally.doses  # the page's own total
+        facts = _end_day(store, end) if end else {}
     finally:
         store.close()
         ledger.close()
-    return url, tally, totals
+    return url, tally, totals, facts
 
 
 @pytest.mark.slow
 def test_same_seed_same_ledger_and_three_counts_agree(tmp_path: Path) -> None:
-    url, first, published = _run(tmp_path, "a", seed=1)
-    _, again, _ = _run(tmp_path, "b", seed=1)
-    _, other, _ = _run(tmp_path, "c", seed=2)
+    url, first, published, _ = _run(tmp_path, "a", seed=1)
+    _, again, _, _ = _run(tmp_path, "b", seed=1)
+    _, other, _, _ = _run(tmp_path, "c", seed=2)
 
     # Determinism: the same seed, the same ledger (every view's digest); another seed, another ledger.
     assert first.digest == again.digest
@@ -133,6 +169,86 @@ def test_same_seed_same_ledger_and_three_counts_agree(tmp_path: Path) -> None:
         assert certificates_in_index(replayed) == first.certificates
     finally:
         replayed.close()
+
+
+@pytest.mark.slow
+def test_a_campaign_ending_today_leaves_todays_work_booked_with_vaccine_in_date(tmp_path: Path) -> None:
+    """`immunize run`'s demo: the campaign ends on the end day (today there): nothing is dated after its
+    eve, the end day and the day after are booked from stock in date, the next doses due among them, and
+    its certificates are signed (keys dated the day before its start)."""
+    end = date(2026, 6, 1)
+    _, tally, published, facts = _run(tmp_path, "ending", seed=1, end=end)
+    assert tally.start == date(2026, 3, 18)  # DAYS before the end day
+    assert tally.notes == []
+    assert tally.certificates > 0
+    assert published == tally_totals(tally)
+    appointments = facts["appointments"]
+    assert isinstance(appointments, dict)
+    assert set(appointments["2026-06-01"]) == {"booked"}  # the end day's work is left to the staff
+    assert appointments["2026-06-01"]["booked"] > 0
+    assert set(appointments["2026-06-02"]) <= {"booked"}  # the day after is planned too
+    assert not appointments["2026-06-03"]  # nothing beyond what the last evening planned
+    assert facts["last_dose_day"] is not None
+    assert str(facts["last_dose_day"]) < "2026-06-01"
+    stock = facts["stock"]
+    assert isinstance(stock, list)
+    assert stock
+    for row in stock:  # every booking of the end day has its dose on hand, none counted from expired lots
+        assert row.on_hand >= row.booked, row
+    assert sum(row.booked for row in stock) >= appointments["2026-06-01"]["booked"]
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "today", "first_day"),
+    [
+        (None, None, None, date(2021, 3, 8)),  # the documented default: the deterministic digest
+        ("2021-04-01", None, None, date(2021, 4, 1)),
+        (None, "today", date(2026, 12, 1), date(2026, 6, 4)),  # 180 days before today
+        (None, " Today ", date(2026, 12, 1), date(2026, 6, 4)),
+        (None, "2026-11-30", date(2026, 12, 1), date(2026, 6, 3)),
+        (None, date(2026, 12, 1), None, date(2026, 6, 4)),
+    ],
+)
+def test_the_first_day_from_a_start_or_an_end(
+    start: str | None, end: str | date | None, today: date | None, first_day: date
+) -> None:
+    assert check_arguments(0.0001, 180, start, end, today=today) == first_day
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "says"),
+    [
+        ("2021-03-08", "today", "Give the start day or the end day, not both"),
+        (None, "tomorrow", "The end day 'tomorrow' is not a date: use today or YYYY-MM-DD"),
+        (None, "2026-12-02", "The end day 2026-12-02 is after today \\(2026-12-01\\)"),
+    ],
+)
+def test_a_bad_end_gets_one_clear_sentence(start: str | None, end: str, says: str) -> None:
+    with pytest.raises(InvalidInput, match=says):
+        check_arguments(0.0001, 120, start, end, today=date(2026, 12, 1))
+
+
+def test_keys_that_cannot_sign_the_first_day_are_refused_before_anything_is_written(tmp_path: Path) -> None:
+    """Keys made before `simulate`, dated after its start (how `certificates: 0` came about at scale 0.001):
+    one line saying what to do, nothing written; keys dated before the start are accepted."""
+    _register()
+    keys, db = tmp_path / "keys", tmp_path / "ledger.db"
+    ensure_development_keys(keys, datetime(2026, 11, 30, 22, 53, tzinfo=UTC), warn=lambda _line: None)
+    env = {
+        "IMMUNIZE_DATABASE_URL": f"sqlite:///{db}",
+        "IMMUNIZE_KEY_DIR": str(keys),
+        "IMMUNIZE_LANGUAGE": "en",
+    }
+    result = CliRunner().invoke(immunize, ["simulate", "--days", "3"], env=env)
+    assert result.exit_code == 3, result.output
+    assert result.output.strip().splitlines() == [
+        f"Error: The signing key in {keys} signs from 2026-11-30 to 2028-11-29, so it cannot sign the "
+        "certificates of a campaign starting 2021-03-08: use a key directory without keys (simulate then "
+        "creates development keys dated 2021-03-07) or run `immunize keys init --development --now "
+        "2021-03-07T00:00:00+00:00` first."
+    ]
+    assert not db.exists()
+    check_signing_keys(keys, date(2026, 12, 1))  # the same keys sign a campaign starting after them
 
 
 @pytest.mark.parametrize(
