@@ -190,7 +190,7 @@ def check_arguments(
 
     With `end` (a day, or "today": `today`, Viet Nam's date, a parameter so that tests fix it) the
     campaign ends there: it starts `days` days before, its last simulated day is the eve of `end`, whose
-    evening plans `end` and the day after, so `end`'s appointments are booked and left to the staff."""
+    evening plans `end`, so `end`'s appointments are booked and left to the staff."""
     if not 0 < scale <= 1:
         raise InvalidInput(
             f"The scale {scale} is out of range: use a number above 0 and at most 1 (e.g. 0.0001)."
@@ -534,8 +534,6 @@ class _Run:
         self.attend(today)
         self.at(today, 17)
         self.plan(today + timedelta(days=1))
-        if offset == self.tally.days - 1:  # the last evening: the campaign goes on after the run
-            self.plan(today + timedelta(days=2))
         self.at(today, 20)
         self.certify()
 
