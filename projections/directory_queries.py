@@ -184,6 +184,21 @@ def people_with_phone(store: ViewStore, phone_key: str) -> list[UUID]:
     return [UUID(str(r[0])) for r in rows]
 
 
+def household(store: ViewStore, phone_key: str) -> list[tuple[bool, DirectoryEntry]]:
+    """(holder?, directory row) of the holders of the phone with this keyed handle and of the
+    dependants they manage, holders first, in one statement (the phone index and the directory)."""
+    phones = PhoneIndex.recorder(store).t("phones")
+    people = PeopleDirectory.recorder(store).t("people")
+    holders = f"SELECT person_id FROM {phones} WHERE phone_key = ?"
+    rows = store.query(
+        f"SELECT 1, {_PERSON} FROM {people} WHERE person_id IN ({holders})"
+        f" UNION ALL SELECT 0, {_PERSON} FROM {people} WHERE guardian_id IN ({holders})"
+        " ORDER BY 1 DESC, 3",
+        (phone_key, phone_key),
+    )
+    return [(bool(r[0]), _person(r[1:])) for r in rows]
+
+
 def people_declaring_id(store: ViewStore, id_key: str) -> list[UUID]:
     """The people holding (not yet confirmed) a national ID with this keyed handle (ViewKeys.national_id)."""
     table = DeclaredIdIndex.recorder(store).t("declared_ids")

@@ -32,7 +32,9 @@ from ledger.application import Ledger
 from ledger.domainmodel import Person
 from ledger.errors import IdempotencyKeyReused
 from ledger.phone import normalise_phone
+from ledger.records import PersonRecord
 from ledger.values import Actor, Role
+from projections.book_queries import BookDose
 from services.backend import Backend
 from services.errors import AlreadyRegisteredToday, NotInFamily, RegisterFirst
 from services.people import (
@@ -42,6 +44,7 @@ from services.people import (
     PersonForm,
     ReactionForm,
     default_priority_group,
+    family_member,
     health_book_of,
     phone_family,
 )
@@ -66,20 +69,44 @@ def family(backend: Backend, phone: str) -> list[FamilyMember]:
 
 
 def member(backend: Backend, phone: str, person_id: str) -> FamilyMember:
-    """A person of the phone's family; anyone else is 'not found' (no hint that they exist)."""
-    for person in family(backend, phone):
-        if person.id == person_id:
-            return person
-    raise NotInFamily("No such person in your family.")
+    """A person of the phone's family; anyone else is 'not found' (no hint that they exist). The
+    household comes from the views (`check_member`); only this person's record is opened."""
+    return _member(backend, phone, person_id)[0]
 
 
-def check_member(backend: Backend, phone: str, person_id: str) -> None:
-    """`member` for a read: the same answer from the views alone, no record opened (a health book or a
-    certificate download checks the household this way, then reads only what it shows)."""
-    if backend.phone_key is None or person_id not in backend.read.family_ids(
-        backend.phone_key(normalise_phone(phone))
-    ):
+def member_and_book(backend: Backend, phone: str, person_id: str) -> tuple[FamilyMember, HealthBook]:
+    """The family member and their health book from one opening of their record and one read of
+    their doses (the citizen's person page shows both)."""
+    who, record, doses = _member(backend, phone, person_id)
+    names = backend.read.site_names(sorted({d.site_id for d in doses}))
+    certificates = backend.read.certificates_of(record.person_id)
+    return who, health_book_of(record, backend.reference, doses, names, certificates)
+
+
+def _member(
+    backend: Backend, phone: str, person_id: str
+) -> tuple[FamilyMember, PersonRecord, list[BookDose]]:
+    relation = check_member(backend, phone, person_id)
+    pid = UUID(person_id)
+    record = backend.ledger.person_record(pid)
+    if record.erased:
         raise NotInFamily("No such person in your family.")
+    doses = backend.read.doses_of(pid)
+    return family_member(record, backend.reference, relation, doses), record, doses
+
+
+def check_member(backend: Backend, phone: str, person_id: str) -> str:
+    """`member` for a read: the same answer from the views alone, no record opened (a health book or a
+    certificate download checks the household this way, then reads only what it shows). Returns
+    "self" for a holder of the phone, "dependant" for one they manage."""
+    relation = (
+        backend.read.household(backend.phone_key(normalise_phone(phone))).get(person_id)
+        if backend.phone_key is not None
+        else None
+    )
+    if relation is None:
+        raise NotInFamily("No such person in your family.")
+    return relation
 
 
 def acting_for(person: FamilyMember) -> Actor:

@@ -180,13 +180,25 @@ class ReadSide:
     def family_ids(self, key: str) -> set[str]:
         """The people the phone with this keyed handle signs in for (its holders and the dependants
         each manages, erased people left out), from the views only: what a read checks before it
-        shows a health book or a certificate (no personal data opened, three indexed queries)."""
-        holders = self.people_with_phone(key)
-        entries = q.directory_entries(self.views, holders)
-        live = [h for h in holders if (entry := entries.get(h)) is not None and not entry.erased]
-        ids = {str(h) for h in live}
-        ids.update(str(d.person_id) for d in self.dependants_of(live) if not d.erased)
-        return ids
+        shows a health book or a certificate (no personal data opened)."""
+        return set(self.household(key))
+
+    def household(self, key: str) -> dict[str, str]:
+        """`family_ids` with each one's place: person id -> "self" (a holder of the phone) or
+        "dependant", holders first; one statement over the phone index and the directory. Refreshed
+        first, and looked up again after a catch-up when no holder is found (a citizen signs in right
+        after registering)."""
+        self.refresh()
+        rows = q.household(self.views, key)
+        if not any(holder for holder, _ in rows) and self.followed:
+            self._catch_up()
+            rows = q.household(self.views, key)
+        live = {str(e.person_id) for holder, e in rows if holder and not e.erased}
+        found = {pid: "self" for pid in sorted(live)}
+        for holder, entry in rows:
+            if not holder and not entry.erased and str(entry.guardian_id) in live:
+                found.setdefault(str(entry.person_id), "dependant")
+        return found
 
     def people_declaring_id(self, key: str) -> list[UUID]:
         """The people who typed this national ID online, not yet confirmed (ViewKeys.national_id handle);

@@ -88,8 +88,7 @@ def add_dependant() -> str | WerkzeugResponse:
 @bp.get("/people/<person_id>")
 @allow(Role.CITIZEN)
 def person(person_id: str) -> str:
-    who = member(person_id)
-    book = citizen.health_book(ctx().backend, parse_id(person_id))
+    who, book = citizen.member_and_book(ctx().backend, phone(), person_id)
     return render_template("citizen_person.html", person=who, book=book)
 
 
@@ -107,9 +106,8 @@ def dose_proof(person_id: str, dose_id: str) -> Response:
 @bp.route("/people/<person_id>/reaction", methods=["GET", "POST"])
 @allow(Role.CITIZEN)
 def reaction(person_id: str) -> str | WerkzeugResponse:
-    who = member(person_id)
     backend = ctx().backend
-    book = citizen.health_book(backend, parse_id(person_id))
+    who, book = citizen.member_and_book(backend, phone(), person_id)
     error = ""
     if request.method == "POST":
         try:
