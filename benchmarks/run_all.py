@@ -64,7 +64,7 @@ RUNS: list[Run] = [
     Run("outbox", "bench_outbox.py", ["--messages", "20000", "--senders", "1"], 900),
     Run("stock", "bench_stock.py", [], 300),
     Run("today", "bench_today.py", [], 300),
-    Run("dose_write", "bench_dose_write.py", [], 600),
+    Run("dose_write", "bench_dose_write.py", ["--json"], 900),
     Run(
         "surge",
         "bench_surge.py",
@@ -125,7 +125,11 @@ def figures_of(name: str, output: str) -> dict[str, Any]:
         figures = {**last_json(output), **figures}
     if name == "failover" and "lost" not in figures:
         figures = {**last_json(output), **figures}
-    if name == "dose_write" and not figures.get("ratio_lines"):
+    if name == "dose_write" and "rows" not in figures:
+        rows = last_json(output, "[")
+        if isinstance(rows, list) and rows:
+            figures = {**figures, "rows": rows}
+    if name == "dose_write" and not figures.get("rows") and not figures.get("ratio_lines"):
         lines = [
             line.strip()
             for line in output.splitlines()
@@ -135,16 +139,17 @@ def figures_of(name: str, output: str) -> dict[str, Any]:
     return figures
 
 
-def last_json(output: str) -> dict[str, Any]:
-    """The last JSON object printed at the start of a line (one line or indented over several)."""
+def last_json(output: str, opening: str = "{") -> Any:
+    """The last JSON object (or list, with `opening` "[") printed at the start of a line (one line or
+    indented over several); {} when there is none."""
     decoder = json.JSONDecoder()
-    starts = [m.start() for m in re.finditer(r"^\{", output, re.MULTILINE)]
+    starts = [m.start() for m in re.finditer("^" + re.escape(opening), output, re.MULTILINE)]
     for start in reversed(starts):
         try:
             found, _ = decoder.raw_decode(output[start:])
         except ValueError:
             continue
-        if isinstance(found, dict):
+        if isinstance(found, (dict if opening == "{" else list)):
             return found
     return {}
 
