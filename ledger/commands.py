@@ -30,6 +30,7 @@ from ledger.errors import ConflictError, IdempotencyKeyReused, InvalidInput, Sto
 from ledger.eventstore import EventStore, reading
 from ledger.failover import Reconnect
 from ledger.keytables import MemoryKeyTable
+from ledger.locked_writes import UnderLock, made_under_lock
 
 RECEIPT_NAMESPACE = uuid5(NAMESPACE_URL, "https://immunize.invalid/ledger/idempotency-receipt")
 VIETNAM_TIME = timezone(timedelta(hours=7), "ICT")  # dose dates are local dates (no DST in Viet Nam)
@@ -87,6 +88,8 @@ class Outcome:
     undo: list[Callable[[], None]] = field(default_factory=list)
     # Rows written in the events' own transaction (new people's keys, national-ID claims: ledger.claims).
     with_events: WithEvents | None = None
+    # Events made inside the save under the writers' lock (a dose's stock draw: ledger.locked_writes).
+    locked: UnderLock | None = None
 
 
 Attempt = Callable[[datetime], Outcome]
@@ -180,20 +183,36 @@ class CommandRunner(EventStore):
         return True
 
     def _save_with_events(self, outcome: Outcome, receipt: Receipt) -> None:
-        """Save the events and receipt, with the outcome's keys and claims in the same transaction."""
+        """Save the events and receipt, with the outcome's keys and claims in the same transaction,
+        and the events it makes under the writers' lock (ledger.locked_writes)."""
+        aggregates = list(outcome.aggregates)
+        locked = outcome.locked
+        if locked is not None and not getattr(self.recorder, "makes_locked_events", False):
+            aggregates += locked.now()  # in memory: no transaction to make them in
+            under_lock = None
+        else:
+            under_lock = locked
+        with made_under_lock(under_lock):
+            self._save_with_rows(outcome, aggregates, receipt)
+        if locked is not None:
+            locked.saved()
+
+    def _save_with_rows(
+        self, outcome: Outcome, aggregates: list[Aggregate | Aggregate.Event], receipt: Receipt
+    ) -> None:
         writes = outcome.with_events
         if writes is None:
-            self.save(*outcome.aggregates, receipt)
+            self.save(*aggregates, receipt)
             return
         owners = [owner for owner, _ in writes.keys]
         saved = False
         try:
             table = self.keys.table
             if isinstance(table, MemoryKeyTable):  # no transaction: one lock across check and save
-                table.write_with_events(writes, self.exists, lambda: self.save(*outcome.aggregates, receipt))
+                table.write_with_events(writes, self.exists, lambda: self.save(*aggregates, receipt))
             else:
                 with written_with_events(writes):
-                    self.save(*outcome.aggregates, receipt)
+                    self.save(*aggregates, receipt)
             saved = True
         finally:
             self.keys.settle(owners, saved=saved)

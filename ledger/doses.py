@@ -25,6 +25,7 @@ from ledger.errors import (
 )
 from ledger.records import DoseRecorded, DoseRequest
 from ledger.rules import check_lot_at_site
+from ledger.stock_records import LockedDraws
 from ledger.values import Actor, PartialDate
 
 
@@ -35,6 +36,11 @@ class DoseCommands(LedgerBase):
         """The stock record of a site lot allocated from a province store, read afresh; None for a lot
         received straight at a site."""
         return self.stock_records.get(lot_id)
+
+    def dose_lot(self, lot_id: UUID) -> VaccineLot:
+        """A lot as the dose form reads it (product, number, expiry: they never change), from this
+        process's cache (the desk's dose path reads no lot from the store)."""
+        return self._cached(self._lot_cache, checks.as_uuid(lot_id, "lot"), self.get_lot)
 
     def give_back_stock(self, lot_id: UUID, day: date, actor: Actor, at: datetime) -> list[Aggregate]:
         """A voided (or re-lotted) dose gives its dose back to its site allocation; returns the stock
@@ -51,23 +57,12 @@ class DoseCommands(LedgerBase):
         actor: Actor,
         at: datetime,
         read: dict[UUID, SiteLotStock | None] | None = None,
-    ) -> list[Aggregate]:
-        """Doses (lot, day) drawn from their site allocations, in the dose's transaction; returns the
-        stock records to save with it (none for lots received straight at a site). `read`: records the
-        command's checks just loaded, used once (taken out: a retry after a conflict reads afresh; a
-        stale one is refused by the store at save, which is what triggers that retry)."""
-        counts: dict[tuple[UUID, date], int] = {}
-        for key in draws:
-            counts[key] = counts.get(key, 0) + 1
-        records: dict[UUID, SiteLotStock] = {}
-        for (lot_id, day), n in counts.items():
-            if lot_id not in records:
-                found = read.pop(lot_id) if read is not None and lot_id in read else self.stock_record(lot_id)
-                if found is None:
-                    continue
-                records[lot_id] = found
-            records[lot_id].draw(day=day, doses=n, actor=actor, at=at)
-        return list(records.values())
+    ) -> LockedDraws | None:
+        """Doses (lot, day) drawn from their site allocations in the dose's transaction, under the
+        writers' lock (ledger.locked_writes: two doses from one lot never conflict); give the result
+        to the command's Outcome as `locked` (None: no lot has a stock record). `read`: copies of the
+        records the command's checks hold (any version: they are brought up to date under the lock)."""
+        return self.stock_records.locked(draws, actor, at, read if read is not None else {})
 
     def record_dose(
         self,
@@ -165,7 +160,7 @@ class DoseCommands(LedgerBase):
                 "mixed": "".join("1" if r.mixed_products else "0" for r in results),
             }
             drawn = self.draw_stock([(r.lot_id, r.administered_on) for r in batch], actor, at, stocks)
-            return Outcome([*people.values(), *drawn], compact)
+            return Outcome(list(people.values()), compact, locked=drawn)
 
         result = self.run_command(command, idempotency_key, args, attempt)
         if "doses" in result:  # receipts written before the compact form
@@ -210,13 +205,17 @@ class DoseCommands(LedgerBase):
             lots[item.lot_id] = self._cached(self._lot_cache, item.lot_id, self.get_lot)
         lot = lots[item.lot_id]
         stock = None
-        if drawing:  # read once per lot of a batch (`stocks`); the draw in the transaction re-checks
-            if stocks is None:
-                stock = self.stock_record(lot.id)
-            elif lot.id in stocks:
+        if drawing:  # read once per lot of a batch (`stocks`); the draw under the lock checks again
+            if stocks is not None and lot.id in stocks:
                 stock = stocks[lot.id]
             else:
-                stock = stocks[lot.id] = self.stock_record(lot.id)
+                # This process's latest copy, no read: possibly behind, so only an "enough" is trusted;
+                # a "not enough" is read afresh (another worker may have given doses back).
+                stock = self.stock_records.peek(lot.id)
+                if stock is not None and stock.available_on(day) < 1:
+                    stock = self.stock_record(lot.id)
+                if stocks is not None:
+                    stocks[lot.id] = stock
         # The site first, then the product and the expiry (the dose's own sentences), then what is left.
         check_lot_at_site(lot_number=lot.lot_number, lot_site_id=lot.site_id, site_id=item.site_id)
         if lot.product != vaccine.mp:
@@ -319,11 +318,10 @@ class DoseCommands(LedgerBase):
             _, _, vaccinator = self._check_dose(item, actor, self.today(), lots, {}, drawing=relotted)
             self._check_birth(person, item.administered_on)
             stock: list[Aggregate] = []
+            drawn = None
             if relotted:
-                stock = [
-                    *self.give_back_stock(current.lot_id, current.administered_on, actor, at),
-                    *self.draw_stock([(item.lot_id, item.administered_on)], actor, at),
-                ]
+                stock = self.give_back_stock(current.lot_id, current.administered_on, actor, at)
+                drawn = self.draw_stock([(item.lot_id, item.administered_on)], actor, at)
             person.correct_dose(
                 dose_id=dose_id,
                 product=item.product,
@@ -336,7 +334,7 @@ class DoseCommands(LedgerBase):
                 actor=actor,
                 at=at,
             )
-            return Outcome([person, *stock], {})
+            return Outcome([person, *stock], {}, locked=drawn)
 
         self.run_command("correct_dose", idempotency_key, args, attempt)
 

@@ -7,23 +7,40 @@ aggregate read), so stock records keep their own: a snapshot store used by this 
 written when a loaded record is `EVERY` events past its last snapshot, and an in-memory cache that
 reads only the events stored since. Both are caches: a snapshot is written outside the command's
 transaction and never exported, and a record without one is replayed in full, with the same result.
+
+A dose's draw is made under the writers' lock (`LockedDraws`, ledger.locked_writes): there the copy
+this process knows (`known`) is brought up to date from the events stored after it, with the save's
+own cursor, and the updated copy is kept once the transaction committed. So the dose path reads no
+stock record before its save (`peek`), and the record's snapshot is taken after the save, every
+`EVERY` events.
 """
 
 from __future__ import annotations
 
+import copy
+import threading
+from collections.abc import Sequence
 from contextlib import suppress
-from typing import Any
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, cast
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Repository
-from eventsourcing.domain import Snapshot
-from eventsourcing.persistence import IntegrityError
+from eventsourcing.domain import Aggregate, Snapshot
+from eventsourcing.persistence import IntegrityError, StoredEvent
 
 from ledger.campaign.stock import SiteLotStock
 from ledger.campaign.values import lot_stock_id
 from ledger.eventstore import reading
+from ledger.locked_writes import EventsTable
+from ledger.transparency_tree import Run
+from ledger.values import Actor
 
-EVERY = 10
+# A snapshot per 100 events: a process that has never seen the record (a worker just started) replays
+# at most 100 small events once; every other read starts from the copy in memory (`known`), so more
+# frequent snapshots only added a write (one more transaction every 10 doses).
+EVERY = 100
 CACHED = 5_000  # records kept in memory (a province's busy lots)
 
 
@@ -45,6 +62,8 @@ class StockRecords:
         )
         self.untracked: set[UUID] = set()  # lots received at a site: no stock record, ever
         self.taken: dict[UUID, int] = {}  # record id -> version of the last snapshot this process wrote
+        self.known: dict[UUID, SiteLotStock] = {}  # record id -> the latest copy this process saw
+        self._lock = threading.Lock()  # `known` and `taken` are shared by the web worker's threads
 
     def get(self, site_lot_id: UUID) -> SiteLotStock | None:
         """The stock record of a site lot (None for a lot received straight at a site), read afresh."""
@@ -61,12 +80,107 @@ class StockRecords:
             return None
         if not isinstance(found, SiteLotStock):
             return None
-        # At most one snapshot per EVERY events per process (after a restart, one more than needed).
-        if found.version - self.taken.get(record_id, 0) >= EVERY:
+        self.remember(found)
+        return found
+
+    def peek(self, site_lot_id: UUID) -> SiteLotStock | None:
+        """A copy of the record as this process last saw it, without reading the store when it has
+        seen it (possibly behind: only for a check that the draw under the lock makes again)."""
+        if site_lot_id in self.untracked:
+            return None
+        with self._lock:
+            seen = self.known.get(lot_stock_id(site_lot_id))
+            if seen is not None:
+                return copy.deepcopy(seen)
+        return self.get(site_lot_id)
+
+    def remember(self, record: SiteLotStock) -> None:
+        """Keep a copy of a record read or saved, if it is newer; write its snapshot every `EVERY`
+        events (outside any transaction: a cache)."""
+        with self._lock:
+            seen = self.known.get(record.id)
+            if seen is not None and seen.version >= record.version:
+                return
+            if len(self.known) > CACHED:
+                self.known.clear()
+            self.known[record.id] = copy.deepcopy(record)
+            due = record.version - self.taken.get(record.id, 0) >= EVERY
+            if due:
+                if len(self.taken) > 100_000:
+                    self.taken.clear()
+                self.taken[record.id] = record.version
+        if due:  # at most one snapshot per EVERY events per process (after a restart, one more)
             # Another process (a web worker) may have written this version's snapshot first: as good.
             with suppress(IntegrityError):
-                self.snapshots.put([Snapshot.take(found)])
-            if len(self.taken) > 100_000:
-                self.taken.clear()
-            self.taken[record_id] = found.version
-        return found
+                self.snapshots.put([Snapshot.take(record)])
+
+    def locked(
+        self,
+        draws: Sequence[tuple[UUID, date]],
+        actor: Actor,
+        at: datetime,
+        read: dict[UUID, SiteLotStock | None],
+    ) -> LockedDraws | None:
+        """Doses (site lot, day) to draw under the writers' lock (None when no lot has a record);
+        `read`: copies the command already holds (any version)."""
+        counts: dict[tuple[UUID, date], int] = {}
+        for key in draws:
+            counts[key] = counts.get(key, 0) + 1
+        bases: dict[UUID, SiteLotStock] = {}
+        for lot_id, _ in counts:
+            if lot_id in bases:
+                continue
+            base = read[lot_id] if lot_id in read else self.peek(lot_id)
+            if base is not None:
+                bases[lot_id] = copy.deepcopy(base)
+        wanted = [(lot, day, n) for (lot, day), n in counts.items() if lot in bases]
+        return LockedDraws(self, bases, wanted, actor, at) if wanted else None
+
+
+@dataclass
+class LockedDraws:
+    """A command's stock draws, made inside its save under the writers' lock (ledger.locked_writes):
+    each record is brought to the latest version there, then drawn (refused there if the lot no longer
+    holds the doses, which rolls the whole command back)."""
+
+    records: StockRecords
+    bases: dict[UUID, SiteLotStock]  # site lot id -> a copy of its record, any version
+    draws: list[tuple[UUID, date, int]]  # (site lot id, day, doses)
+    actor: Actor
+    at: datetime
+    made: list[SiteLotStock] = field(default_factory=list)  # the drawn records, once made
+
+    def __call__(self, run: Run, table: EventsTable) -> list[StoredEvent]:
+        """Under the lock: read what was stored after each copy, draw, return the events to store."""
+        mapper = self.records.app.mapper
+        self.made = []
+        fresh: dict[UUID, SiteLotStock] = {}
+        for lot_id, day, n in self.draws:
+            record = fresh.get(lot_id)
+            if record is None:
+                record = copy.deepcopy(self.bases[lot_id])
+                for stored in table.stream_after(run, record.id, record.version):
+                    record = cast("SiteLotStock", mapper.to_domain_event(stored).mutate(record))
+                fresh[lot_id] = record
+            record.draw(day=day, doses=n, actor=self.actor, at=self.at)
+        self.made = list(fresh.values())
+        return [mapper.to_stored_event(e) for r in self.made for e in r.collect_events()]
+
+    def now(self) -> list[Aggregate]:
+        """The in-memory store (no transaction to draw in): each record read afresh and drawn, to save
+        with the command's other aggregates (a conflict is then retried as before)."""
+        fresh: dict[UUID, SiteLotStock] = {}
+        for lot_id, day, n in self.draws:
+            if lot_id not in fresh:
+                found = self.records.get(lot_id)
+                if found is None:
+                    continue
+                fresh[lot_id] = found
+            fresh[lot_id].draw(day=day, doses=n, actor=self.actor, at=self.at)
+        self.made = list(fresh.values())
+        return list(self.made)
+
+    def saved(self) -> None:
+        """The transaction committed: keep the drawn records as this process's latest copies."""
+        for record in self.made:
+            self.records.remember(record)

@@ -7,9 +7,9 @@ re-exported here, so `from ledger.transparency import TreeTables` keeps working)
 The recorders below subclass eventsourcing's SQLite and PostgreSQL application recorders and append
 the leaves after the events' INSERT, in the same transaction: a crash leaves both or neither. The
 rows a registration needs with its events (data keys, national-ID claims and holds: ledger.claims) are
-written there too. On
-PostgreSQL the library's table lock already serialises writers; the head row is also updated with a
-compare-and-set on the size, so a writer that slipped past the lock aborts (IntegrityError, which
+written there too, and so are the events a command makes under the writers' lock (a dose's stock draw:
+ledger.locked_writes), before the leaves, so they get theirs. On PostgreSQL the library's table lock
+already serialises writers; the head row is also updated with a compare-and-set on the size, so a writer that slipped past the lock aborts (IntegrityError, which
 the ledger retries) instead of forking the tree. Positions must increase with the leaf index; a
 transaction whose events would sit before the tree's last position is refused.
 """
@@ -20,12 +20,14 @@ from collections.abc import Sequence
 from typing import Any
 
 from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent
-from eventsourcing.postgres import PostgresApplicationRecorder
+from eventsourcing.postgres import PostgresAggregateRecorder, PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 from eventsourcing.utils import Environment, retry
 from psycopg.sql import SQL
 
+from ledger import locked_writes
 from ledger.claims import SqlTables, write_sql
+from ledger.locked_writes import EventsTable
 from ledger.transparency_tree import (
     BLOCK,
     LeafBatch,
@@ -82,6 +84,8 @@ class _PgRun:
 class SQLiteTransparencyRecorder(SQLiteApplicationRecorder):
     """eventsourcing's SQLite recorder, plus the events' Merkle leaves in the same transaction."""
 
+    makes_locked_events = True  # calls ledger.locked_writes.current() under the write lock
+
     @property
     def tree_tables(self) -> TreeTables:
         return TreeTables.for_store("sqlite", self.events_table_name)
@@ -104,8 +108,17 @@ class SQLiteTransparencyRecorder(SQLiteApplicationRecorder):
     ) -> Sequence[int] | None:
         ids = super()._insert_events(c, stored_events, **kwargs)
         assert ids is not None
-        # The INSERT above took SQLite's write lock: the head read below is the latest committed one.
-        append_leaves(_SQLiteRun(c), self.tree_tables, list(zip(ids, stored_events, strict=True)))
+        # The INSERT above took SQLite's write lock: the head read below is the latest committed one,
+        # and so is what the command's locked events (a dose's stock draw: ledger.locked_writes) read.
+        written = list(zip(ids, stored_events, strict=True))
+        make = locked_writes.current()
+        if make is not None:
+            late = list(make(_SQLiteRun(c), EventsTable("sqlite", self.events_table_name)))
+            if late:
+                more = super()._insert_events(c, late, **kwargs)
+                assert more is not None
+                written += zip(more, late, strict=True)
+        append_leaves(_SQLiteRun(c), self.tree_tables, written)
         write_sql(
             _SQLiteRun(c), SqlTables.sqlite(self.events_table_name)
         )  # keys and claims, same transaction
@@ -119,6 +132,8 @@ class PostgresTransparencyRecorder(PostgresApplicationRecorder):
     the leaves appended before the commit. Unlike the library's, an error after the INSERT is not
     caught inside the transaction: it rolls the events back with the leaves.
     """
+
+    makes_locked_events = True  # calls ledger.locked_writes.current() under the table lock
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -149,7 +164,18 @@ class PostgresTransparencyRecorder(PostgresApplicationRecorder):
             self._insert_stored_events(curs, stored_events, **kwargs)
             pipeline.sync()
             ids = list(self._fetch_ids_after_insert_events(curs, stored_events, **kwargs) or [])
-            append_leaves(_PgRun(curs), self.tree_tables, list(zip(ids, stored_events, strict=True)))
+            written = list(zip(ids, stored_events, strict=True))
+            make = locked_writes.current()  # under the table lock: ledger.locked_writes
+            if make is not None:
+                events = f'"{self.datastore.schema}"."{self.events_table_name}"'
+                late = list(make(_PgRun(curs), EventsTable("postgres", events)))
+                if late:
+                    # The INSERT alone: the table lock is held and the NOTIFY sent already.
+                    PostgresAggregateRecorder._insert_stored_events(self, curs, late, **kwargs)
+                    pipeline.sync()
+                    more = self._fetch_ids_after_insert_events(curs, late, **kwargs) or []
+                    written += zip(more, late, strict=True)
+            append_leaves(_PgRun(curs), self.tree_tables, written)
             write_sql(_PgRun(curs), SqlTables.postgres(self.datastore.schema, self.events_table_name))
         return ids
 

@@ -298,7 +298,7 @@ def desk_registration_key(ledger: Ledger, staff: StaffMember, form: PersonForm) 
 def record_dose(ledger: Ledger, person_id: UUID, form: DoseForm, *, staff: StaffMember) -> DoseResult:
     """Record a dose at the staff member's site from the chosen lot (the ledger checks every rule,
     the lot being held at this site included)."""
-    lot = ledger.get_lot(form.lot_id)
+    lot = ledger.dose_lot(form.lot_id)
     number = form.dose_number
     if number is None:
         number = ledger.get_person(person_id).next_dose_number  # the domain's count; nothing decrypted

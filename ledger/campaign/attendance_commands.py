@@ -227,8 +227,8 @@ class AttendanceCommands(CampaignBase, DoseCommands):
                 reg = regs.get(a.registration_id) or self.registration(a.registration_id)
                 ids.append(self._give(current, a, person, reg, lot, interval, vaccinator, today, actor, at))
             drawn = self.draw_stock([(lot.id, today) for _, lot, _, _ in checked], actor, at)
-            saved: list[Aggregate] = [current, *people.values(), *regs.values(), *drawn]
-            return Outcome(saved, {"doses": "".join(i.hex for i in ids)})
+            saved: list[Aggregate] = [current, *people.values(), *regs.values()]
+            return Outcome(saved, {"doses": "".join(i.hex for i in ids)}, locked=drawn)
 
         result = self.run_command(
             "record_session_doses",
@@ -279,7 +279,7 @@ class AttendanceCommands(CampaignBase, DoseCommands):
             reg = self.registration(a.registration_id)
             dose_id = self._give(current, a, person, reg, lot, interval, vaccinator, today, actor, at)
             drawn = self.draw_stock([(lid, today)], actor, at)
-            return Outcome([person, current, reg, *drawn], {"dose": dose_id.hex})
+            return Outcome([person, current, reg], {"dose": dose_id.hex}, locked=drawn)
 
         result = self.run_command(
             "record_appointment_dose",

@@ -12,6 +12,7 @@ from uuid import UUID
 
 import pytest
 
+import ledger.stock_records
 from ledger.application import Ledger
 from ledger.campaign.errors import (
     AllocationExceedsStore,
@@ -442,9 +443,12 @@ def test_a_vial_opened_after_the_day_was_closed_is_closed_too(sqlite_story: Stor
     assert (row.used, row.wasted, row.vials_opened, row.remaining) == (2, 18, 2, 0)
 
 
-def test_a_busy_lot_read_through_its_snapshots_is_the_lot_replayed_in_full(story: Story) -> None:
+def test_a_busy_lot_read_through_its_snapshots_is_the_lot_replayed_in_full(
+    story: Story, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Stock records keep their own snapshots (ledger/stock_records.py): what a dose reads must be
     exactly what replaying every event gives, before and after snapshots are taken."""
+    monkeypatch.setattr(ledger.stock_records, "EVERY", 10)  # (100 in use) snapshots within this story
     s = story
     stock = StockService(s.ledger, s.store)
     lot = stock.receive(
@@ -527,12 +531,13 @@ def test_two_ledger_processes_count_one_lot_down_together(sqlite_story: Story, t
 
 @pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
 def test_two_processes_snapshotting_one_busy_lot_at_the_same_version_both_answer(
-    kind: str, clock: Any, tmp_path: Path, request: pytest.FixtureRequest
+    kind: str, clock: Any, tmp_path: Path, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Found in the surge benchmark (8 HTTP 500s on dose writes, one busy lot, two web workers): each
     process remembers only its own snapshots, so two of them loading a lot at the same version both
     wrote its snapshot, and the second insert's IntegrityError escaped the dose command. A snapshot is
     a cache: the one another process wrote first is as good."""
+    monkeypatch.setattr(ledger.stock_records, "EVERY", 10)  # (100 in use) snapshots within this story
     url = (
         f"sqlite:///{tmp_path / 'ledger.db'}"
         if kind == "sqlite"
