@@ -275,6 +275,10 @@ CAMPAIGN_CATALOG: dict[str, dict[str, str]] = {
         "vi": "{count} người chờ mũi {dose} vì điểm tiêm hết vắc xin {product} cho mũi này.",
         "en": "{count} people wait for dose {dose}: the site has no {product} left for it.",
     },
+    "campaign.waiting.no_stock_any": {
+        "vi": "{count} người chờ mũi {dose} vì điểm tiêm không còn vắc xin nào.",
+        "en": "{count} people wait for dose {dose}: the site has no vaccine left.",
+    },
     "campaign.waiting.not_due_yet": {
         "vi": "{count} người chờ mũi {dose}: vắc xin còn ở điểm tiêm ({product}) cần khoảng cách dài hơn sau mũi trước.",
         "en": "{count} people wait for dose {dose}: the vaccine in stock ({product}) needs a longer interval after their last dose.",
@@ -297,6 +301,31 @@ CAMPAIGN_CATALOG: dict[str, dict[str, str]] = {
         "en": "The day is closed; people who did not come are back in the queue.",
     },
     "campaign.close_day": {"vi": "Kết thúc ngày tiêm", "en": "Close the day"},
+    "campaign.close_effect": {
+        "vi": "Khi kết thúc ngày, {count} người đã hẹn hôm nay mà chưa được tiêm (chưa đến, hoặc đã đến "
+        "nhưng chưa tiêm) được tính là không đến: lịch hẹn hôm nay của họ kết thúc và họ trở lại hàng chờ "
+        "với thứ tự ưu tiên cũ. Không thể hoàn tác.",
+        "en": "Closing the day marks the {count} people booked today who have no dose yet (not come, or "
+        "come but not vaccinated) as not come: today's appointment ends and they go back to the queue "
+        "with their priority. This cannot be undone.",
+    },
+    "campaign.close_effect_none": {
+        "vi": "Mọi người đã hẹn hôm nay đều đã được tiêm hoặc đã ghi là không đến: kết thúc ngày không đưa "
+        "ai trở lại hàng chờ.",
+        "en": "Everyone booked today has had their dose or is marked as not come: closing the day sends "
+        "nobody back to the queue.",
+    },
+    "campaign.close_early": {
+        "vi": "Chưa đến giờ tiêm: buổi đầu tiên hôm nay bắt đầu lúc {start}. Nếu kết thúc ngày bây giờ, "
+        "cả {count} người đã hẹn hôm nay sẽ không được tiêm hôm nay.",
+        "en": "No session has started yet: the first one today begins at {start}. If you close the day "
+        "now, none of the {count} people booked today is vaccinated today.",
+    },
+    "campaign.close_confirm_early": {
+        "vi": "Tôi hiểu chưa buổi nào bắt đầu và vẫn kết thúc ngày: {count} người trở lại hàng chờ",
+        "en": "I understand no session has started and close the day anyway: {count} people go back to "
+        "the queue",
+    },
     "campaign.close_confirm": {
         "vi": "Tôi xác nhận: ai còn trong danh sách mà chưa tiêm là không đến",
         "en": "I confirm: whoever is still on the list without a dose did not come",
@@ -376,6 +405,14 @@ CAMPAIGN_CATALOG: dict[str, dict[str, str]] = {
     "error.campaign_slot_choice": {
         "vi": "Chưa chọn buổi tiêm mới. Chọn một buổi trong danh sách rồi bấm đổi lịch.",
         "en": "No new session chosen. Choose one from the list, then move.",
+    },
+    "error.campaign_close_early": {
+        "vi": "Ngày tiêm chưa kết thúc vì chưa buổi nào bắt đầu (buổi đầu tiên lúc {start}) và {count} người "
+        "đã hẹn sẽ trở lại hàng chờ. Nếu thật sự muốn kết thúc bây giờ, đánh dấu ô «Tôi hiểu chưa buổi nào "
+        "bắt đầu» rồi bấm lại.",
+        "en": "The day was not closed: no session has started yet (the first begins at {start}) and {count} "
+        "people booked would go back to the queue. If you really mean to close it now, tick “I understand "
+        "no session has started” and press again.",
     },
     "error.campaign_close_confirm": {
         "vi": "Hãy đánh dấu ô xác nhận trước khi kết thúc ngày tiêm.",

@@ -7,7 +7,7 @@ sentence beside the field and keeps what was chosen."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -16,6 +16,7 @@ import pytest
 from keys.development import ensure_development_keys
 from ledger.application import Ledger
 from ledger.campaign.values import Session
+from ledger.commands import vietnam_day
 from ledger.values import Actor
 from ledger.values import Role as LedgerRole
 from services.campaign import CampaignService
@@ -42,7 +43,11 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     """Two sites in Phúc Xá and one in Trúc Bạch with sessions and vaccine, staff and officer accounts."""
     base = tmp_path_factory.mktemp("campaign-browser")
     ensure_development_keys(base / "keys", datetime.now(UTC), warn=lambda line: None)
-    ledger = Ledger("memory://", key_dir=base / "lk")
+    # The story runs at noon in Hà Nội whatever the hour the suite runs: before the first session
+    # (07:30) the today page warns and asks another box to close the day (test_today_close).
+    started = datetime.now(UTC)
+    noon = datetime.combine(vietnam_day(started), time(5, 0), UTC)
+    ledger = Ledger("memory://", key_dir=base / "lk", clock=lambda: noon + (datetime.now(UTC) - started))
     outbox = base / "outbox.jsonl"
     app = make_app(base, ledger, MESSAGE_SENDER="file", OUTBOX_FILE=str(outbox), PUBLIC_CACHE_SECONDS=0)
     backend = app.extensions["immunize"].backend

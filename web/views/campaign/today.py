@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from flask import redirect, render_template, request, url_for
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 from werkzeug.wrappers import Response as BaseResponse
 
+from ledger.commands import VIETNAM_TIME
 from projections import campaign_queries as q
 from web import today_cards
 from web.errors import USER_ERRORS, BadInput
@@ -23,6 +27,25 @@ from web.views.campaign.common import (
 )
 
 # ---- site staff: today's list --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Closing:
+    """What closing the day would do now, said above the button before anyone presses it."""
+
+    unserved: int  # booked or arrived without a dose: each becomes a no-show, back in the queue
+    first_start: str  # the first open session's start ("07:30"); "" when every session is cancelled
+    early: bool  # no session has started yet: closing now sends the whole day's list back to the queue
+
+
+def closing(day: q.DayRow, now: datetime) -> Closing:
+    """Who closing `day` at `now` sends back to the queue, and whether it would be before any session
+    began (Viet Nam time). Closing at dawn by mistake re-queues everyone booked that day."""
+    unserved = sum(1 for s in day.sessions for a in s.appointments if a.status in ("booked", "arrived"))
+    starts = sorted(s.start for s in day.sessions if not s.cancelled)
+    first = starts[0] if starts else ""
+    local = now.astimezone(VIETNAM_TIME).strftime("%H:%M")
+    return Closing(unserved, first, bool(first) and local < first)  # "HH:MM" compares as time
 
 
 def _today_page(*, error: str = "", field: str = "", failed: str = "", status: int = 200) -> tuple[str, int]:
@@ -61,6 +84,7 @@ def _today_page(*, error: str = "", field: str = "", failed: str = "", status: i
     return render_template(
         "campaign_today.html",
         day=day,
+        closing=closing(day, s.ledger.now()) if day is not None else None,
         today=today,
         cards=cards,
         site=site,
@@ -132,9 +156,22 @@ def today_dose(appointment_id: str) -> tuple[str, int] | BaseResponse:
 def today_close() -> tuple[str, int] | BaseResponse:
     who = _principal()
     try:
-        if request.form.get("confirm") != "1":
+        ticked = request.form.get("confirm", "")
+        if ticked not in ("1", "early"):
             raise BadInput("tick the box to confirm", key="error.campaign_close_confirm", field="confirm")
         s = service()
+        day = s.day(who.site_id, s.ledger.today()) if who.site_id else None
+        now = closing(day, s.ledger.now()) if day is not None else None
+        if now is not None and now.early and ticked != "early":
+            # The box ticked was not the one that says no session has begun (a page from before the
+            # warning, or the API's shape): nothing is closed until that is confirmed.
+            raise BadInput(
+                "no session has started yet",
+                key="error.campaign_close_early",
+                field="confirm",
+                start=now.first_start,
+                count=now.unserved,
+            )
         missing = s.close_day(who.site_id, s.ledger.today(), actor=staff_actor(who.site_id))
     except USER_ERRORS as exc:
         error, field, status = _failed(exc)
