@@ -266,3 +266,85 @@ def test_the_auditors_read_log_names_the_role_in_the_pages_language(tmp_path: Pa
     page = auditor.get("/audit/reads").get_data(as_text=True)
     assert "<td>Nhân viên điểm tiêm</td>" in page
     assert "<td>staff</td>" not in page
+
+
+def test_the_plans_waiting_lines_name_the_vaccine_as_the_page_does_and_say_when_none_is_left(
+    tmp_path: Path,
+) -> None:
+    """Seen in the demo (session 5): "5 người chờ mũi 2 vì điểm tiêm hết vắc xin Sinopharm SARS-CoV-2
+    Vaccine (Vero Cell) Inactivated / BBIBP-CorV (Beijing Institute of Biological Products) cho mũi
+    này" (the reference data's full name), and for first doses "… hết vắc xin  cho mũi này" (no product:
+    any vaccine would do). The line names the vaccine as the stock list beside it does, and a first
+    dose's line says that no vaccine at all is left. The day of those not yet due was ISO (2026-12-11)."""
+    from ledger.campaign.values import Session
+    from services.campaign import CampaignService
+
+    now = datetime(2026, 11, 30, 3, 0, tzinfo=UTC)  # 10:00 on 30 November in Hà Nội
+    ledger = Ledger("memory://", key_dir=tmp_path / "lk", clock=lambda: now)
+    app = make_app(tmp_path, ledger, WTF_CSRF_ENABLED=False)
+    backend = app.extensions["immunize"].backend
+    service = CampaignService(backend.ledger, backend.views)
+    system = Actor("test-setup", LedgerRole.SYSTEM)
+    site = service.add_site(
+        code="VN-01-0001", name="Trạm Y tế Phúc Xá", ward_code="00001", address="1 Nghĩa Dũng",
+        sessions=[Session("morning", "07:30", "11:30", 5)], actor=system,
+    )  # fmt: skip
+    lot = ledger.receive_lot(
+        product="BBIBP-CorV", lot_number="SP-1", expiry=date(2027, 6, 30), site_id=UUID(site.site_id),
+        quantity=1, actor=system, idempotency_key="lot",
+    )  # fmt: skip
+    ledger.receive_lot(
+        product="EU/1/20/1528",
+        lot_number="PF-1",
+        expiry=date(2027, 6, 30),
+        site_id=UUID(site.site_id),
+        quantity=1,
+        actor=system,
+        idempotency_key="lot-pfizer",
+    )  # fmt: skip: one dose of Comirnaty, which a BBIBP-CorV second dose may not use
+    people = []
+    for n, name in enumerate(("Trần Thị Lan", "Lê Văn Bình", "Phạm Minh Chi", "Vũ Đức Nam")):
+        people.append(
+            ledger.register_person(
+                national_id=f"00108500000{n}",
+                full_name=name,
+                date_of_birth="1960-01-01",
+                sex="female",
+                phone=f"09123400{n:02d}",
+                ward_code="00001",
+                priority_group="HEALTH_WORKER",
+                actor=system,
+                idempotency_key=f"p{n}",
+            )
+        )
+    ledger.record_dose(
+        person_id=people[0], dose_number=1, product="BBIBP-CorV", lot_id=lot, administered_on=date(2026, 10, 1),
+        site_id=UUID(site.site_id), actor=system, idempotency_key="dose-1",
+    )  # fmt: skip
+    earlier = ledger.receive_lot(
+        product="EU/1/20/1528", lot_number="PF-0", expiry=date(2027, 6, 30), site_id=UUID(site.site_id),
+        quantity=1, actor=system, idempotency_key="lot-pfizer-0",
+    )  # fmt: skip
+    ledger.record_dose(
+        person_id=people[3],
+        dose_number=1,
+        product="EU/1/20/1528",
+        lot_id=earlier,
+        administered_on=date(2026, 11, 20),
+        site_id=UUID(site.site_id),
+        actor=system,
+        idempotency_key="dose-4",
+    )  # fmt: skip: dose 2 of Comirnaty is due 21 days later, on 11 December
+    for person in people:
+        service.register(person=person, group="HEALTH_WORKER", actor=system)
+    client = app.test_client()
+    sign_in_as(client, "province", province_code="01")
+    answer = client.post(
+        "/province/campaign/plan", data={"site_id": site.site_id, "first_day": "01/12/2026", "span": "day"}
+    )
+    assert answer.status_code == 302, answer.get_data(as_text=True)[-3000:]
+    page = client.get("/province/campaign").get_data(as_text=True)
+    assert "1 người chờ mũi 2 vì điểm tiêm hết vắc xin BBIBP-CorV cho mũi này." in page
+    assert "Beijing Institute" not in page
+    assert "1 người chờ mũi 1 vì điểm tiêm không còn vắc xin nào." in page
+    assert "1 người đã đăng ký nhưng chưa đến hạn tiêm (sớm nhất 11/12/2026)." in page  # not 2026-12-11

@@ -7,12 +7,14 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from web import forms
 from web.errors import USER_ERRORS, BadInput
+from web.i18n import show_date
 from web.notices import confirm
 from web.roles import Role, allow
 from web.views.campaign.common import (
     _failed,
     _principal,
     pages,
+    product_name,
     service,
     staff_actor,
 )
@@ -72,20 +74,22 @@ def province_plan() -> tuple[str, int] | BaseResponse:
     waiting = planned[-1].waiting if planned else 0
     confirm("campaign.done.planned", days=len(planned), booked=booked, waiting=waiting)
     if planned:  # why the last day's people still wait, one line per group
-        vaccines = s.ledger.reference.vaccines
         for group in planned[-1].waiting_reasons:
             product = group["product"]
+            reason = group["reason"]
+            if reason == "no_stock" and not product:  # a first dose: any vaccine would do, none is left
+                reason = "no_stock_any"
             confirm(
-                f"campaign.waiting.{group['reason']}",
+                f"campaign.waiting.{reason}",
                 count=group["count"],
                 dose=group["dose_number"] or 0,
-                product=vaccines[product].name if product in vaccines else str(product or ""),
+                product=product_name(str(product)) if product else "",  # as the stock list names it
             )
         if planned[-1].not_due:
             confirm(
                 "campaign.waiting.registered_not_due",
                 count=planned[-1].not_due,
-                day=str(planned[-1].first_due),
+                day=show_date(planned[-1].first_due),
             )
     return redirect(url_for("campaign.province_page"))
 
