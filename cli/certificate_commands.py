@@ -210,7 +210,8 @@ def reissue_command(everyone: bool, workers: int, validity_days: int, all_format
                         progress.advance(task, running[future])
     click.echo(
         f"Re-issued {totals['reissued']}, re-rendered {totals['rendered']}, checked under new rules "
-        f"{totals['checked']}, already current {totals['skipped']}, without a certificate {totals['none']}, "
+        f"{totals['checked']}, already current {totals['skipped']}, revoked (not re-issued) {totals['revoked']}, "
+        f"without a certificate {totals['none']}, "
         f"failed {totals['failed']} (of {sum(totals.values())} certificates)."
     )
 

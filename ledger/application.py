@@ -20,6 +20,7 @@ from the `clock` parameter.
 from __future__ import annotations
 
 from ledger.campaign.commands import CampaignCommands
+from ledger.certificate_shapes import CERTIFICATE_SHAPES
 from ledger.checks import MAX_BATCH
 from ledger.commands import MAX_ATTEMPTS, RECEIPT_NAMESPACE, VIETNAM_TIME, Outcome, utc_now
 from ledger.corrections import CorrectionCommands
@@ -48,4 +49,6 @@ class Ledger(
     """The immunization ledger: people, sites, lots, doses, reactions, declarations, corrections."""
 
     name = "Ledger"
+    # Written without the transcoder: an appointment's two events, a certificate re-issue's three.
+    event_shapes = (*CampaignCommands.event_shapes, *CERTIFICATE_SHAPES)
     is_snapshotting_enabled = False

@@ -6,8 +6,10 @@ still tells the truth after a correction, and what issuing hands back (`IssueRes
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
+from typing import Protocol
 from uuid import UUID
 
 from credentials import (
@@ -24,9 +26,39 @@ from ledger.certificate_model import Certificate
 from ledger.domainmodel import Person
 from ledger.errors import PersonErasedError
 from ledger.rules import split_name
+from ledger.values import PersonalData
 
 
-def vaccination_record(ledger: Ledger, person: Person) -> VaccinationRecord:
+class DoseSource(Protocol):
+    """A dose as a certificate reads it (a `Dose`, or `ledger.certificate_facts.DoseFacts`)."""
+
+    @property
+    def dose_id(self) -> UUID: ...
+    @property
+    def dose_number(self) -> int: ...
+    @property
+    def product(self) -> str: ...
+    @property
+    def lot_id(self) -> UUID: ...
+    @property
+    def administered_on(self) -> date: ...
+
+
+class RecordSource(Protocol):
+    """A person as a certificate reads them: a `Person` aggregate, or the few facts a re-issue reads
+    from the stored events (`ledger.certificate_facts.PersonFacts`)."""
+
+    @property
+    def erased(self) -> bool: ...
+    @property
+    def full_name(self) -> PersonalData: ...
+    @property
+    def date_of_birth(self) -> PersonalData: ...
+    @property
+    def active_doses(self) -> Sequence[DoseSource]: ...
+
+
+def vaccination_record(ledger: Ledger, person: RecordSource) -> VaccinationRecord:
     """The input of credentials.issue, built from a person's ledger history (valid doses only, oldest first)."""
     if person.erased or person.full_name.erased or person.date_of_birth.erased:
         raise PersonErasedError("This person was erased: no certificate can be issued for them.")
@@ -74,19 +106,38 @@ def still_true(
     """Whether `certificate` still says what the record says up to its dose (name, birth date, doses).
     `basis`: the record's own `record_basis`, when the caller has it (a certificate of the latest dose,
     as most are, is then checked without hashing again)."""
-    dose_ids = [dose.dose_id for dose in person.active_doses]
-    if certificate.dose_id not in dose_ids:
+    return still_true_of(
+        ledger,
+        certificate.dose_id,
+        certificate.basis,
+        [d.dose_id for d in person.active_doses],
+        record,
+        basis,
+    )
+
+
+def still_true_of(
+    ledger: Ledger,
+    dose_id: UUID,
+    said: str,
+    active_dose_ids: Sequence[UUID],
+    record: VaccinationRecord,
+    basis: str | None = None,
+) -> bool:
+    """`still_true` for a certificate about `dose_id` whose basis is `said`, the person's doses that count
+    being `active_dose_ids` (in order) and their record `record` (`basis`: its own `record_basis`)."""
+    if dose_id not in active_dose_ids:
         return False  # its dose was voided
-    upto = dose_ids.index(certificate.dose_id) + 1
+    upto = list(active_dose_ids).index(dose_id) + 1
     if basis is not None and upto == len(record.doses):
-        return certificate.basis == basis
+        return said == basis
     then = VaccinationRecord(
         family_name=record.family_name,
         given_names=record.given_names,
         date_of_birth=record.date_of_birth,
         doses=record.doses[:upto],
     )
-    return certificate.basis == record_basis(ledger, then)
+    return said == record_basis(ledger, then)
 
 
 @dataclass(frozen=True)

@@ -25,11 +25,11 @@ from keys.signing import load_current_signer
 from keys.store import DocumentRecord, KeyStore
 from ledger.application import Ledger
 from ledger.certificate_records import vaccination_record
+from ledger.certificate_reissue import NOT_CURRENT_REPLACED, NOT_CURRENT_REVOKED, reissue_certificates
 from ledger.certificates import (
     IssueResult,
     certificate_for_download,
     issue_certificate,
-    issue_certificates,
     reusable_certificate,
     revoke_current_certificate,
 )
@@ -39,7 +39,7 @@ from ledger.phone import normalise_phone
 from ledger.values import Actor
 from services import certificate_files
 from services.backend import Backend
-from services.certificate_files import REVOKED, Entry, content_hash
+from services.certificate_files import REVOKED, SUPERSEDED, Entry, content_hash
 from services.certificate_render import holder_of, render_one
 from services.errors import (
     CertificateNotIssued,
@@ -406,11 +406,13 @@ def reissue_batch(
     """Bring a page of current certificates (rows of the rendering index) up to date after a key rotation,
     a rule change or near expiry. Outcomes counted: "skipped" (already current), "checked" (the numbering
     rules changed but its dose number, series and status did not), "rendered" (only its files were
-    missing), "reissued" (a new one superseded it), "none" (its person can have none), "failed".
+    missing), "reissued" (a new one superseded it), "revoked" (revoked in the ledger: not re-issued),
+    "none" (its person can have none), "failed".
 
     Whatever is already current costs no ledger read: the index row holds its kid, rules fingerprint and
-    expiry. Those to renew are issued in one ledger command (`issue_certificates`: one transaction, three
-    reads for the whole batch), and their index marks and files are stored in one more transaction.
+    expiry. Those to renew are re-issued in one ledger command (`ledger.certificate_reissue`: one
+    transaction, two reads of the stored events for the whole batch), and their index marks and files are
+    stored in one more transaction.
     Safe to repeat: the batch's idempotency key is derived from the UCIs it supersedes, and what is done is
     skipped, so an interrupted run resumes."""
     outcomes: Counter[str] = Counter()
@@ -427,9 +429,9 @@ def reissue_batch(
     if not renew:
         return outcomes
     key = "reissue-" + content_hash("|".join(sorted(e.uci for e in renew)).encode())[:40]
-    issued, refused = issue_certificates(
+    issued, refused = reissue_certificates(
         ledger,
-        [e.person_id for e in renew],
+        [(e.person_id, e.certificate_id) for e in renew],
         signer,
         now=now,
         validity=validity,
@@ -449,8 +451,17 @@ def reissue_batch(
         ],
     )
     outcomes["reissued"] += len(issued)
-    for code in refused.values():
-        outcomes["none" if code in NOTHING_TO_ISSUE else "failed"] += 1
+    by_person = {e.person_id: e for e in renew}
+    for person_id, code in refused.items():
+        if code == NOT_CURRENT_REVOKED:
+            # Revoked in the ledger (its mark in the index lost, or not yet replayed): never re-issued.
+            certificate_files.mark(ledger, by_person[person_id].uci, REVOKED)
+            outcomes["revoked"] += 1
+        elif code == NOT_CURRENT_REPLACED:
+            certificate_files.mark(ledger, by_person[person_id].uci, SUPERSEDED)
+            outcomes["skipped"] += 1  # a newer certificate is current: its own row is renewed
+        else:
+            outcomes["none" if code in NOTHING_TO_ISSUE else "failed"] += 1
     return outcomes
 
 

@@ -11,7 +11,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TypeVar, cast
+from typing import ClassVar, TypeVar, cast
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
@@ -31,6 +31,7 @@ from ledger.campaign.texts import Visit
 from ledger.campaign.values import Language, MessageKind, message_id, schedule_id
 from ledger.domainmodel import Person
 from ledger.errors import PhoneInvalid, SiteNotFound
+from ledger.event_encoding import EventShape
 from ledger.eventstore import reading
 from ledger.phone import international
 from ledger.values import Actor, PersonalData
@@ -49,7 +50,7 @@ class _Contact:
 class CampaignBase(LedgerBase):
     """Loading schedules, plans and registrations; building messages."""
 
-    event_shapes = (BOOKED_SHAPE, QUEUED_SHAPE)  # two events per appointment: written directly
+    event_shapes: ClassVar[tuple[EventShape, ...]] = (BOOKED_SHAPE, QUEUED_SHAPE)  # two per appointment
 
     def maybe(self, kind: type[T], aggregate_id: UUID) -> T | None:
         """The aggregate with that id, or None when there is none (or it is of another type)."""

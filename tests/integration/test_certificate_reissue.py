@@ -19,10 +19,19 @@ from keys.development import ensure_development_keys
 from keys.settings import DEVELOPMENT_PASSPHRASE
 from keys.store import KeyStore
 from ledger.application import Ledger
+from ledger.certificates import certificates_of, current_certificate, revoke_current_certificate
+from ledger.values import Actor, Role
+from projections.audit import load_export, make_checkpoints, rebuild_all, trusted_keys, verify, write_export
 from services import certificate_files, certificates
 from services.certificate_render import catch_up_index
 from services.demo_population import seed_demo
+from tests.integration.projections.test_audit_fixtures import audit_key, database
 from tests.people import listed
+from verifier import TrustList
+from verifier import verify as verify_hc1
+from verifier.picture import read_qr
+
+__all__ = ["audit_key"]
 
 VALIDITY = timedelta(days=365)
 
@@ -46,8 +55,18 @@ def issued(database_url: str, tmp_path: Path) -> Iterator[dict[str, Any]]:
         )
         certificates.mark_issued(ledger, result)
         certificates.keep_files(ledger, result, formats=("hc1", "png"))
-    yield {"ledger": ledger, "signer": signer, "now": now, "people": people}
+    yield {"ledger": ledger, "signer": signer, "now": now, "people": people, "keys": tmp_path / "keys"}
     ledger.close()
+
+
+def rotated(issued: dict[str, Any]) -> Any:
+    """The signer after a key rotation (the fixture's one is then the old key)."""
+    keys = KeyStore(issued["keys"])
+    keys.rotate(DEVELOPMENT_PASSPHRASE, issued["now"])
+    signer = keys.current_signer(DEVELOPMENT_PASSPHRASE, issued["now"])
+    assert signer.kid != issued["signer"].kid
+    issued["signer"] = signer
+    return signer
 
 
 def run(issued: dict[str, Any], rules: str) -> Counter[str]:
@@ -128,3 +147,148 @@ def test_the_index_streams_in_pages_and_resumes_after_any_row(issued: dict[str, 
     assert keys == sorted(keys)
     rest = [e for p in certificate_files.current_entries(ledger, after=keys[2], page=2) for e in p]
     assert [e.uci for e in rest] == [e.uci for e in everyone[3:]]
+
+
+def test_after_a_key_rotation_every_certificate_is_re_issued_and_reads_back(issued: dict[str, Any]) -> None:
+    """The national case: new certificates signed with the new key, whose stored PNG the real QR reader reads
+    back to the stored HC1, which the verifier accepts with the new DSC; the old ones are superseded, still
+    valid (booster policy), and a second run does nothing."""
+    ledger: Ledger = issued["ledger"]
+    before = {e.person_id: e for page in certificate_files.current_entries(ledger) for e in page}
+    signer = rotated(issued)
+    counts = run(issued, credentials.series.rules_fingerprint())
+    # Pages are read while the run writes: a later page may hold a certificate this run just issued.
+    assert counts["reissued"] == 6, counts
+    assert set(counts) <= {"reissued", "skipped"}, counts
+    trusted = TrustList.from_certificates([signer.certificate_der])
+    for person_id, old in before.items():
+        current = current_certificate(ledger, person_id)
+        assert current is not None
+        assert current.uci != old.uci
+        assert current.kid == signer.kid.hex()
+        hc1 = certificate_files.load(ledger, current.uci, "hc1")
+        png = certificate_files.load(ledger, current.uci, "png")
+        assert hc1 is not None
+        assert png is not None
+        assert read_qr(png.data) == hc1.data.decode() == current.hc1.value
+        result = verify_hc1(hc1.data.decode(), trusted, now=issued["now"])
+        assert result.dcc["v"][0]["ci"] == current.uci
+        first, second = certificates_of(ledger, person_id)
+        assert (first.uci, first.superseded_by, first.withdrawn) == (old.uci, second.uci, False)
+        assert certificate_files.entry(ledger, old.uci).state == "superseded"  # type: ignore[union-attr]
+    assert run(issued, credentials.series.rules_fingerprint()) == Counter(skipped=6)
+
+
+def test_a_certificate_revoked_in_the_ledger_is_not_re_issued_even_when_its_mark_was_lost(
+    issued: dict[str, Any],
+) -> None:
+    """Revoked by the ledger command alone (as if the process stopped before the index mark): the rendering
+    index still says current, the ledger says revoked, and the ledger wins."""
+    ledger: Ledger = issued["ledger"]
+    victim = issued["people"][0].person_id
+    uci = revoke_current_certificate(ledger, victim, reason="fraud", actor=Actor("revoker", Role.ADMIN))
+    assert certificate_files.entry(ledger, uci).state == "current"  # type: ignore[union-attr]
+    rotated(issued)
+    counts = Counter[str]()
+    for page in certificate_files.current_entries(ledger, page=200):
+        counts += certificates.reissue_batch(
+            ledger,
+            page,
+            issued["signer"],
+            now=issued["now"],
+            validity=VALIDITY,
+            rules=credentials.series.rules_fingerprint(),
+            formats=("hc1", "png"),
+        )
+    assert counts == Counter(reissued=5, revoked=1)
+    assert [c.uci for c in certificates_of(ledger, victim)] == [uci]  # nothing new
+    assert current_certificate(ledger, victim) is None
+    assert certificate_files.entry(ledger, uci).state == "revoked"  # type: ignore[union-attr]
+
+
+def test_a_run_stopped_between_the_ledger_commit_and_the_files_resumes(
+    issued: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The worst moment to stop: the new certificates are in the ledger, their index rows and files are not.
+    The next run (which replays the log into the index first, as `reissue --all` does) renders them and
+    issues nothing twice."""
+    ledger: Ledger = issued["ledger"]
+    rotated(issued)
+    rules = credentials.series.rules_fingerprint()
+
+    def stop(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt  # the process stops here
+
+    with monkeypatch.context() as patched:
+        patched.setattr(certificate_files, "store_issued", stop)
+        (page,) = certificate_files.current_entries(ledger, page=200)
+        with pytest.raises(KeyboardInterrupt):
+            certificates.reissue_batch(
+                ledger,
+                page,
+                issued["signer"],
+                now=issued["now"],
+                validity=VALIDITY,
+                rules=rules,
+                formats=("hc1", "png"),
+            )
+    counts = run(issued, rules)
+    assert counts == Counter(rendered=6), counts
+    for record in issued["people"]:
+        assert len(certificates_of(ledger, record.person_id)) == 2  # one re-issue each, not two
+        current = current_certificate(ledger, record.person_id)
+        assert current is not None
+        assert current.kid == issued["signer"].kid.hex()
+        assert certificate_files.complete(ledger, current.uci, ("hc1", "png"))
+    assert run(issued, rules) == Counter(skipped=6)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def stored(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'ledger.db'}"
+    url: str = request.getfixturevalue("postgres_url")
+    return url
+
+
+def test_the_audit_log_verifies_and_an_auditors_replay_agrees_after_a_re_issue(
+    stored: str, tmp_path: Path, audit_key: Any
+) -> None:
+    """Every event a batch re-issue writes has its transparency leaf (the log verifies against signed
+    checkpoints), and an auditor's export replayed on a fresh store gives the same view digests."""
+    from ledger.settings import parse_database_url
+
+    now = datetime.now(UTC)
+    ensure_development_keys(tmp_path / "keys", now, warn=lambda line: None)
+    signer = KeyStore(tmp_path / "keys").current_signer(DEVELOPMENT_PASSPHRASE, now)
+    ledger = Ledger(stored, key_dir=tmp_path / "lk")
+    try:
+        seed_demo(ledger, people=20, seed=4)
+        for record in [r for r in listed(ledger, limit=200) if r.doses][:4]:
+            result = certificates.issue_new(
+                ledger,
+                record.person_id,
+                signer,
+                now=now,
+                validity=VALIDITY,
+                idempotency_key=f"t-{record.person_id}",
+            )
+            certificates.mark_issued(ledger, result)
+        issued = {"ledger": ledger, "signer": signer, "now": now, "people": [], "keys": tmp_path / "keys"}
+        rotated(issued)
+        counts = run(issued, credentials.series.rules_fingerprint())
+        assert counts["reissued"] == 4, counts
+        assert set(counts) <= {"reissued", "skipped"}, counts
+        head = ledger.recorder.max_notification_id()
+    finally:
+        ledger.close()
+    with database(stored) as db:
+        make_checkpoints(db, audit_key, now)
+        report = verify(db, trusted_keys(db, [audit_key.public]))
+        assert report.events == head
+        with (tmp_path / "export.jsonl").open("wb") as out:
+            write_export(db, out, trusted_keys(db, [audit_key.public]), now)
+    (tmp_path / "replay").mkdir()
+    summary, pinned, url = load_export(tmp_path / "export.jsonl", tmp_path / "replay", [audit_key.public])
+    assert (summary.events, pinned) == (head, True)
+    assert rebuild_all(parse_database_url(url)) == rebuild_all(parse_database_url(stored))
