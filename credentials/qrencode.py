@@ -55,10 +55,12 @@ def _count_bits(version: int) -> int:
     return 9 if version < 10 else 11 if version < 27 else 13
 
 
+@cache
 def _data_codewords(version: int) -> int:
     return sum(count * data for count, _, data in BLOCKS_Q[version])
 
 
+@cache
 def _choose_version(length: int) -> int:
     """The smallest version whose level-Q data capacity holds `length` alphanumeric characters."""
     for version in range(1, 41):
