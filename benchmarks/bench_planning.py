@@ -51,7 +51,7 @@ from ledger.records import PersonRequest
 from ledger.reference import reference
 from ledger.settings import parse_database_url
 from ledger.values import Actor, Role
-from projections import campaign_queries as q
+from projections import plan_queries, site_queries
 from projections.store import ViewStore, open_view_store
 from services.campaign import CampaignService
 
@@ -283,7 +283,7 @@ def run_store(kind: str, url: str, tmp: Path, args: argparse.Namespace) -> None:
         service.plan_day(site_id, DAY, actor=OFFICER)
     site_again_s = (time.perf_counter() - site_again) / min(10, len(site_ids))
     assert ledger.recorder.max_notification_id() == head, "planning again wrote something"
-    sites_wards = [(s.site_id, s.ward) for s in q.sites(store, province=PROVINCE)]
+    sites_wards = [(s.site_id, s.ward) for s in site_queries.sites(store, province=PROVINCE)]
     if kind == "sqlite":
         base_s, base_booked = baseline_plan(baseline_db, sites_wards, capacity)
     else:
@@ -328,7 +328,7 @@ def today_page(store: ViewStore, db: Path, site_id: str) -> None:
     times = []
     for _ in range(20):
         began = time.perf_counter()
-        day = q.day_plan(store, site_id, DAY)
+        day = plan_queries.day_plan(store, site_id, DAY)
         times.append(time.perf_counter() - began)
     assert day is not None
     rows = sum(len(s.appointments) for s in day.sessions)

@@ -28,7 +28,7 @@ from ledger.campaign.quiet_hours import QuietHours
 from ledger.campaign.values import MessageKind, Session, parse_opening_days
 from ledger.errors import InvalidInput
 from ledger.values import Actor, Role
-from projections.campaign_queries import all_site_ids
+from projections.site_queries import all_site_ids
 from projections.store import open_view_store
 from services.campaign import CampaignService
 from services.campaign_demo import seed_campaign

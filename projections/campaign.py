@@ -2,7 +2,7 @@
 kept replies, and doses (for check-ins and next doses due).
 
 Stock is not repeated here: lots, their site and the doses used from them are the operations view's
-(`lots`, `lot_use`), and `projections.campaign_queries` reads both. No personal data: the outbox
+(`lots`, `lot_use`), and `projections.site_stock_queries` reads both. No personal data: the outbox
 rows hold the status and a keyed hash of the phone; numbers and texts stay sealed in the ledger.
 """
 

@@ -52,7 +52,14 @@ from ledger.errors import NotPermitted, PersonNotFound, SiteNotFound
 from ledger.phone import international
 from ledger.reference import Vaccine
 from ledger.values import Actor, Role
-from projections import campaign_queries as q
+from projections import (
+    message_queries,
+    plan_queries,
+    priority_queries,
+    queue_queries,
+    site_queries,
+    site_stock_queries,
+)
 from projections.registry import catch_up_views
 from projections.store import ViewStore
 from services.province_planning import ProvinceDay, plan_province
@@ -141,7 +148,7 @@ class DeliveryReport:
 class QueuePlace:
     """A registration and its place in the ward's queue (position 1 = next; None when not waiting)."""
 
-    registration: q.RegistrationRow
+    registration: queue_queries.RegistrationRow
     position: int | None
     waiting: int
     next_day: str | None  # the ward's next day with places that can be given
@@ -210,7 +217,7 @@ class CampaignService:
         opening_days: Sequence[int] = EVERY_DAY,
         actor: Actor,
         idempotency_key: str | None = None,
-    ) -> q.SiteRow:
+    ) -> site_queries.SiteRow:
         """Add a site with its sessions; returns it as listed."""
         site_id = self.ledger.add_campaign_site(
             code=code,
@@ -223,7 +230,7 @@ class CampaignService:
             idempotency_key=idempotency_key or _key("site", code, name, ward_code, address, sessions),
         )
         self.refresh()
-        found = q.site(self.store, site_id)
+        found = site_queries.site(self.store, site_id)
         assert found is not None
         return found
 
@@ -237,7 +244,7 @@ class CampaignService:
         opening_days: Sequence[int],
         actor: Actor,
         idempotency_key: str | None = None,
-    ) -> q.SiteRow:
+    ) -> site_queries.SiteRow:
         """Edit a site (ward in its province, address, sessions with their capacity, opening days) in one
         transaction; days already planned keep their sessions. Returns the site as listed."""
         site_uuid = _uuid(site_id, "site")
@@ -261,7 +268,7 @@ class CampaignService:
         reason: str = "",
         actor: Actor,
         idempotency_key: str | None = None,
-    ) -> q.SiteRow:
+    ) -> site_queries.SiteRow:
         """Pause a site (no new appointments) or reopen it; returns the site as listed."""
         site_uuid = _uuid(site_id, "site")
         self.ledger.set_site_status(
@@ -273,17 +280,17 @@ class CampaignService:
         )
         return self.site(site_uuid)
 
-    def sites(self, *, province: str | None = None) -> list[q.SiteRow]:
+    def sites(self, *, province: str | None = None) -> list[site_queries.SiteRow]:
         """Campaign sites (a province's, or all)."""
         if province is not None:
             self.ledger.reference.province(province)
         self.refresh()
-        return q.sites(self.store, province=province)
+        return site_queries.sites(self.store, province=province)
 
-    def site(self, site_id: str | UUID) -> q.SiteRow:
+    def site(self, site_id: str | UUID) -> site_queries.SiteRow:
         """One site, or SiteNotFound."""
         self.refresh()
-        found = q.site(self.store, _uuid(site_id, "site"))
+        found = site_queries.site(self.store, _uuid(site_id, "site"))
         if found is None:
             raise SiteNotFound(f"No vaccination site {site_id}: see `immunize site list`.")
         return found
@@ -337,23 +344,23 @@ class CampaignService:
             entries, actor=actor, idempotency_key=idempotency_key
         )
 
-    def registrations(self, site_id: str | UUID) -> list[q.RegistrationRow]:
+    def registrations(self, site_id: str | UUID) -> list[queue_queries.RegistrationRow]:
         """The open registrations of a site's area, in planning order."""
         site = self.site(site_id)
-        return q.registrations_for_site(self.store, site.site_id)
+        return queue_queries.registrations_for_site(self.store, site.site_id)
 
-    def my_registrations(self, person_id: UUID) -> list[tuple[q.RegistrationRow, int | None]]:
+    def my_registrations(self, person_id: UUID) -> list[tuple[queue_queries.RegistrationRow, int | None]]:
         """A person's registrations with their place in the queue (None when not waiting)."""
         self.refresh()
         return [
-            (r, q.queue_position(self.store, r.registration_id))
-            for r in q.registrations_of_person(self.store, person_id)
+            (r, priority_queries.queue_position(self.store, r.registration_id))
+            for r in queue_queries.registrations_of_person(self.store, person_id)
         ]
 
-    def my_appointments(self, person_id: UUID) -> list[q.AppointmentRow]:
+    def my_appointments(self, person_id: UUID) -> list[plan_queries.AppointmentRow]:
         """A person's appointments, latest first."""
         self.refresh()
-        return q.appointments_of_person(self.store, person_id)
+        return plan_queries.appointments_of_person(self.store, person_id)
 
     # ---- planning --------------------------------------------------------------------------------
 
@@ -363,19 +370,25 @@ class CampaignService:
         site_uuid = _uuid(site_id, "site")
         the_day = check_day(day, self.ledger.today())
         self.refresh()
-        site = q.site(self.store, site_uuid)
+        site = site_queries.site(self.store, site_uuid)
         if site is None:
             raise SiteNotFound(f"No vaccination site {site_id}: see `immunize site list`.")
         schedule = self.ledger.schedule(site_uuid)
-        existing = q.day_plan(self.store, site_uuid, the_day)
+        existing = plan_queries.day_plan(self.store, site_uuid, the_day)
         if existing is None:
             schedule.check_open_on(the_day)
             sessions = [SessionPlaces(s.name, s.capacity) for s in schedule.sessions]
         else:
             sessions = [SessionPlaces(s.name, s.capacity, s.taken, s.cancelled) for s in existing.sessions]
-        candidates = q.candidates(self.store, site.site_id, site.ward, the_day)
-        stock = {s.product: s.free for s in q.stock(self.store, the_day, site_id=site.site_id)}
-        busy = q.busy_people(self.store, the_day, [c.person_id for c in candidates]) if candidates else set()
+        candidates = queue_queries.candidates(self.store, site.site_id, site.ward, the_day)
+        stock = {
+            s.product: s.free for s in site_stock_queries.stock(self.store, the_day, site_id=site.site_id)
+        }
+        busy = (
+            queue_queries.busy_people(self.store, the_day, [c.person_id for c in candidates])
+            if candidates
+            else set()
+        )
         reference = self.ledger.reference
         cache: dict[str | None, tuple[str, ...]] = {}
 
@@ -418,7 +431,7 @@ class CampaignService:
             )
             booked_now = len(booked.appointment_ids)
             self.refresh()
-        not_due, first_due = q.not_yet_due(self.store, site.site_id, site.ward, the_day)
+        not_due, first_due = queue_queries.not_yet_due(self.store, site.site_id, site.ward, the_day)
         planned = self._planned(site_uuid, the_day, result.waiting, booked_now)
         return replace(
             planned,
@@ -436,7 +449,7 @@ class CampaignService:
         )
 
     def _planned(self, site_id: UUID, day: date, waiting: int, booked_now: int) -> PlannedDay:
-        plan = q.day_plan(self.store, site_id, day, holding_only=True)
+        plan = plan_queries.day_plan(self.store, site_id, day, holding_only=True)
         sessions = [
             {
                 "name": s.name,
@@ -451,12 +464,12 @@ class CampaignService:
             str(site_id), day.isoformat(), sessions, waiting, booked_now, bool(plan and plan.closed)
         )
 
-    def day(self, site_id: str | UUID, day: date) -> q.DayRow | None:
+    def day(self, site_id: str | UUID, day: date) -> plan_queries.DayRow | None:
         """A site's day as planned, every appointment with its status (the staff's today page)."""
         self.refresh()
-        return q.day_plan(self.store, _uuid(site_id, "site"), day)
+        return plan_queries.day_plan(self.store, _uuid(site_id, "site"), day)
 
-    def names(self, day: q.DayRow | None) -> dict[str, str]:
+    def names(self, day: plan_queries.DayRow | None) -> dict[str, str]:
         """The names of the people on a day's list, by person id (one batched read; "[erased]" when erased)."""
         ids = [UUID(a.person_id) for s in (day.sessions if day else []) for a in s.appointments]
         return {str(pid): name for pid, name in self.ledger.person_names(ids).items()}
@@ -516,16 +529,16 @@ class CampaignService:
             self.refresh()
             still = {
                 r.registration_id
-                for r in q.registrations_for_site(self.store, site_uuid)
+                for r in queue_queries.registrations_for_site(self.store, site_uuid)
                 if r.status == "waiting"
             }
             if not still & {str(r) for r in released}:
                 break
         return len(released), planned
 
-    def _appointment(self, appointment_id: str | UUID) -> q.AppointmentRow:
+    def _appointment(self, appointment_id: str | UUID) -> plan_queries.AppointmentRow:
         self.refresh()
-        found = q.appointment(self.store, _uuid(appointment_id, "appointment"))
+        found = plan_queries.appointment(self.store, _uuid(appointment_id, "appointment"))
         if found is None:
             raise AppointmentNotFound(f"No appointment {appointment_id}: check the id.")
         return found
@@ -678,14 +691,14 @@ class CampaignService:
         today = day or self.ledger.today()
         self.refresh()
         no_shows = 0
-        for _, site_id, plan_day_text in q.plans_before(self.store, today):
+        for _, site_id, plan_day_text in plan_queries.plans_before(self.store, today):
             no_shows += self.close_day(site_id, date.fromisoformat(plan_day_text), actor=SCHEDULER)
         # Vials opened before today and not used up are wasted; expired doses are written off.
         StockService(self.ledger, self.store).end_of_day(today - timedelta(days=1), actor=SCHEDULER)
         vaccines = self.ledger.reference.vaccines
         due = [
             p
-            for p, number, product, given in q.last_doses_without_next(
+            for p, number, product, given in plan_queries.last_doses_without_next(
                 self.store, today - timedelta(days=120)
             )
             if _may_be_due(vaccines.get(product), number, date.fromisoformat(given), today)
@@ -696,7 +709,7 @@ class CampaignService:
             registered += self.ledger.register_due_doses(
                 chunk, day=today, idempotency_key=_key("due", today, chunk)
             )
-        tomorrow = [UUID(p) for p, _ in q.plans_on(self.store, today + timedelta(days=1))]
+        tomorrow = [UUID(p) for p, _ in plan_queries.plans_on(self.store, today + timedelta(days=1))]
         reminders = (
             self.ledger.queue_reminders(tomorrow, idempotency_key=_key("remind", today, tomorrow))
             if tomorrow
@@ -704,7 +717,7 @@ class CampaignService:
         )
         checkins = 0
         for days_after in (1, 7):
-            doses = q.doses_on(self.store, today - timedelta(days=days_after))
+            doses = plan_queries.doses_on(self.store, today - timedelta(days=days_after))
             for start in range(0, len(doses), 500):
                 part = doses[start : start + 500]
                 checkins += self.ledger.queue_checkins(
@@ -716,15 +729,19 @@ class CampaignService:
     # ---- the citizen: where an appointment may move, a person's place in the queue ----------------
 
     def move_options(
-        self, appointment_id: str | UUID, *, days: int = q.LOOK_AHEAD_DAYS, ward: str | None = None
-    ) -> list[q.SessionPlace]:
+        self,
+        appointment_id: str | UUID,
+        *,
+        days: int = priority_queries.LOOK_AHEAD_DAYS,
+        ward: str | None = None,
+    ) -> list[priority_queries.SessionPlace]:
         """The sessions a booked appointment may move to: free places from tomorrow (or the day the dose
         is due) for `days` days, at its site or another open site of the same ward (or of `ward`, another
         ward or province) with the vaccine in stock; the appointment's own session is left out."""
         a = self._appointment(appointment_id)
         if a.status != "booked":
             return []
-        current = q.site(self.store, a.site_id)
+        current = site_queries.site(self.store, a.site_id)
         if current is None:
             return []
         if ward is not None:
@@ -733,38 +750,39 @@ class CampaignService:
         due = next(
             (
                 date.fromisoformat(r.due_on)
-                for r in q.registrations_of_person(self.store, a.person_id)
+                for r in queue_queries.registrations_of_person(self.store, a.person_id)
                 if r.registration_id == a.registration_id
             ),
             today,
         )
         first = max(today + timedelta(days=1), due)  # today's list is already set at the site
-        ward_sites = [s for s in q.sites(self.store, ward=current.ward) if s.status == "open"]
+        ward_sites = [s for s in site_queries.sites(self.store, ward=current.ward) if s.status == "open"]
         stocked = {
             s.site_id
             for s in ward_sites
             if s.site_id == a.site_id
             or any(
-                r.product == a.product and r.free > 0 for r in q.stock(self.store, first, site_id=s.site_id)
+                r.product == a.product and r.free > 0
+                for r in site_stock_queries.stock(self.store, first, site_id=s.site_id)
             )
         }
-        places = q.session_places(
+        places = priority_queries.session_places(
             self.store, [s for s in ward_sites if s.site_id in stocked], first, first + timedelta(days=days)
         )
         return [p for p in places if (p.site_id, p.day, p.session) != (a.site_id, a.day, a.session)]
 
-    def appointment(self, appointment_id: str | UUID) -> q.AppointmentRow:
+    def appointment(self, appointment_id: str | UUID) -> plan_queries.AppointmentRow:
         """One appointment as listed, or AppointmentNotFound."""
         return self._appointment(appointment_id)
 
-    def _check_move_stock(self, a: q.AppointmentRow, site_id: UUID, day: date) -> None:
+    def _check_move_stock(self, a: plan_queries.AppointmentRow, site_id: UUID, day: date) -> None:
         """A move to another site needs the appointment's vaccine free there (its own site holds it)."""
         if str(site_id) == a.site_id:
             return
         self.site(site_id)  # an unknown site is "not found", not "no stock"
-        rows = q.stock(self.store, day, site_id=site_id)
+        rows = site_stock_queries.stock(self.store, day, site_id=site_id)
         if not any(r.product == a.product and r.free > 0 for r in rows):
-            target = q.site(self.store, site_id)
+            target = site_queries.site(self.store, site_id)
             raise NoStock(
                 f"{target.name if target else site_id} has no {a.product} free for {day.isoformat()}: choose "
                 "another site or day.",
@@ -772,7 +790,9 @@ class CampaignService:
                 day=day,
             )
 
-    def change_capacity(self, site_id: str | UUID, capacities: dict[str, int], *, actor: Actor) -> q.SiteRow:
+    def change_capacity(
+        self, site_id: str | UUID, capacities: dict[str, int], *, actor: Actor
+    ) -> site_queries.SiteRow:
         """New capacities for some of a site's sessions (times and opening days stay); days already
         planned keep theirs."""
         site_uuid = _uuid(site_id, "site")
@@ -797,21 +817,23 @@ class CampaignService:
         services.queue_estimate; planning decides)."""
         self.refresh()
         found = []
-        for r in q.registrations_of_person(self.store, person_id):
-            ahead = q.queue_position(self.store, r.registration_id)
+        for r in queue_queries.registrations_of_person(self.store, person_id):
+            ahead = priority_queries.queue_position(self.store, r.registration_id)
             if ahead is None:
                 found.append(QueuePlace(r, None, 0, None, False))
                 continue
             # Look from today to two weeks past the day the dose falls due (a second dose weeks ahead).
             late = max(0, (date.fromisoformat(r.due_on) - self.ledger.today()).days)
-            reach = self._reach(r.ward, until=UUID(r.registration_id), days=late + q.LOOK_AHEAD_DAYS)
+            reach = self._reach(
+                r.ward, until=UUID(r.registration_id), days=late + priority_queries.LOOK_AHEAD_DAYS
+            )
             next_day = reach.next_day
             day = reach.expected.get(UUID(r.registration_id))
             found.append(
                 QueuePlace(
                     r,
                     ahead + 1,
-                    q.waiting_in_ward(self.store, r.ward),
+                    priority_queries.waiting_in_ward(self.store, r.ward),
                     next_day.day.isoformat() if next_day else None,
                     day is not None and next_day is not None and day == next_day.day,
                     day.isoformat() if day else None,
@@ -819,7 +841,9 @@ class CampaignService:
             )
         return found
 
-    def _reach(self, ward: str, *, until: UUID | None = None, days: int = q.LOOK_AHEAD_DAYS) -> WardReach:
+    def _reach(
+        self, ward: str, *, until: UUID | None = None, days: int = priority_queries.LOOK_AHEAD_DAYS
+    ) -> WardReach:
         return ward_reach(
             self.store,
             self.ledger.reference,
@@ -832,27 +856,29 @@ class CampaignService:
 
     # ---- stock and the public list ---------------------------------------------------------------
 
-    def stock(self, *, site_id: str | UUID | None = None, day: date | None = None) -> list[q.StockRow]:
+    def stock(
+        self, *, site_id: str | UUID | None = None, day: date | None = None
+    ) -> list[site_stock_queries.StockRow]:
         """Stock per site and product."""
         self.refresh()
-        return q.stock(
+        return site_stock_queries.stock(
             self.store, day or self.ledger.today(), site_id=_uuid(site_id, "site") if site_id else None
         )
 
     def lots_at(self, site_id: str | UUID) -> list[tuple[str, str, str]]:
         """The unexpired lots a site holds today: (lot id, product, lot number)."""
-        return q.lots_at(self.store, _uuid(site_id, "site"), self.ledger.today())
+        return site_stock_queries.lots_at(self.store, _uuid(site_id, "site"), self.ledger.today())
 
-    def priority_list(self, ward_code: str) -> q.PriorityList:
+    def priority_list(self, ward_code: str) -> priority_queries.PriorityList:
         """The public list of a ward: counts per group, and how far the next day's places with vaccine
         in stock reach (services.queue_estimate)."""
         ward = self.ledger.reference.ward(ward_code)
         self.refresh()
-        groups, waiting, later_doses = q.priority_counts(self.store, ward.code)
+        groups, waiting, later_doses = priority_queries.priority_counts(self.store, ward.code)
         reach = self._reach(ward.code)
         day = reach.next_day
         first = reach.days[0] if reach.days else None  # places, even when no vaccine suits the queue
-        return q.PriorityList(
+        return priority_queries.PriorityList(
             ward.code,
             groups,
             waiting,
@@ -879,7 +905,7 @@ class CampaignService:
                 f"{kind!r} is not a message kind: use one of {', '.join(k.value for k in MessageKind)}."
             )
         self.refresh()
-        rows = q.messages(self.store, status=status, kind=kind, limit=limit)
+        rows = message_queries.messages(self.store, status=status, kind=kind, limit=limit)
         aggregates = self.ledger.many(Message, [UUID(r.message_id) for r in rows])
         phones = self.ledger.recipients([UUID(r.person_id) for r in rows])
         views = []
@@ -940,7 +966,7 @@ class CampaignService:
                         self.refresh()
                         busy = set(flight[0].messages) if flight is not None else set()
                         now = self.ledger.now()
-                        due = q.due_message_ids(
+                        due = message_queries.due_message_ids(
                             self.store,
                             now,
                             limit=batch * 5 + len(busy),
@@ -949,7 +975,7 @@ class CampaignService:
                         )
                         # An appointment cancelled before its text went out (at night, say): the person
                         # gets the "cancelled" text, never the appointment that no longer exists.
-                        stale = set(q.cancelled_appointment_messages(self.store, due))
+                        stale = set(message_queries.cancelled_appointment_messages(self.store, due))
                         if stale:
                             report.withdrawn += self.ledger.withdraw_messages(
                                 sorted(stale), reason="its appointment was cancelled before it was sent"
@@ -994,7 +1020,7 @@ class CampaignService:
 
     def failed_count(self) -> int:
         """Messages given up on (shown to operators)."""
-        return len(q.messages(self.store, status="failed", limit=100_000))
+        return len(message_queries.messages(self.store, status="failed", limit=100_000))
 
     def reply(
         self, phone: str, text: str, *, message_id: str | None = None, received_at: str | None = None
@@ -1011,7 +1037,7 @@ class CampaignService:
             self.refresh()
             return result
         self.refresh()
-        checkin, person = q.latest_checkin(self.store, digest)
+        checkin, person = message_queries.latest_checkin(self.store, digest)
         result = self.ledger.receive_reply(
             phone=phone, text=text, checkin_id=checkin, person_id=person, idempotency_key=key
         )
@@ -1021,7 +1047,7 @@ class CampaignService:
     def kept_replies(self) -> list[tuple[str, str, str | None, str]]:
         """Replies kept for a human, oldest first."""
         self.refresh()
-        return q.kept_replies(self.store)
+        return message_queries.kept_replies(self.store)
 
 
 MAX_GATEWAY_FIELD = 200

@@ -38,7 +38,7 @@ from ledger.campaign.planning import (
 from ledger.campaign.sites import SiteSchedule
 from ledger.campaign.values import allowed_products, check_day, extra_wait_days, schedule_id
 from ledger.values import Actor
-from projections import campaign_queries as q
+from projections import plan_queries, queue_queries, site_queries, site_stock_queries
 from projections.store import ViewStore
 
 SITES_PER_BATCH = 4  # about 1,600 appointments (3,200 events) per transaction at 2 x 200
@@ -116,23 +116,23 @@ def plan_province(
     code = ledger.reference.province(province).code
     the_day = check_day(day, ledger.today())
     refresh()
-    sites = q.sites(store, province=code)
+    sites = site_queries.sites(store, province=code)
     schedules = ledger.many(SiteSchedule, [schedule_id(UUID(s.site_id)) for s in sites])
-    existing = q.plans_of_day(store, the_day)
+    existing = plan_queries.plans_of_day(store, the_day)
     full = _all_full(store, sites, schedules, existing, code, the_day)
     if full is not None:
         return ProvinceDay(code, the_day.isoformat(), full)
     by_site: dict[str, list[Candidate]] = {}
     by_ward: dict[str, list[Candidate]] = {}
-    for preferred, ward, candidate in q.province_candidates(store, code, the_day):
+    for preferred, ward, candidate in queue_queries.province_candidates(store, code, the_day):
         if preferred is not None:
             by_site.setdefault(preferred, []).append(candidate)
         else:
             by_ward.setdefault(ward, []).append(candidate)
     stock: dict[str, dict[str, int]] = {}
-    for row in q.stock(store, the_day):
+    for row in site_stock_queries.stock(store, the_day):
         stock.setdefault(row.site_id, {})[row.product] = row.free
-    busy = q.busy_on(store, the_day)
+    busy = queue_queries.busy_on(store, the_day)
     reference = ledger.reference
     cache: dict[str | None, tuple[str, ...]] = {}
 
@@ -237,9 +237,9 @@ def plan_province(
 
 def _all_full(
     store: ViewStore,
-    sites: list[q.SiteRow],
+    sites: list[site_queries.SiteRow],
     schedules: dict[UUID, SiteSchedule],
-    existing: dict[str, tuple[bool, list[q.PlannedSession]]],
+    existing: dict[str, tuple[bool, list[plan_queries.PlannedSession]]],
     province: str,
     day: date,
 ) -> list[SiteDay] | None:
@@ -247,7 +247,7 @@ def _all_full(
     campaign site planned, each closed or full: planning again with nothing freed). A site's waiting
     are then its area's due registrations, counted in one query. None when some site has a place free:
     then the queue must be read and planned."""
-    found: list[tuple[q.SiteRow, str, list[q.PlannedSession]]] = []
+    found: list[tuple[site_queries.SiteRow, str, list[plan_queries.PlannedSession]]] = []
     unplanned = False
     for site in sites:
         schedule = schedules.get(schedule_id(UUID(site.site_id)))
@@ -264,7 +264,7 @@ def _all_full(
                 (
                     site,
                     "unplanned",
-                    [q.PlannedSession(s.name, s.capacity, 0, False) for s in schedule.sessions],
+                    [plan_queries.PlannedSession(s.name, s.capacity, 0, False) for s in schedule.sessions],
                 )
             )
             unplanned = True
@@ -275,8 +275,10 @@ def _all_full(
         found.append((site, "closed" if closed else "full", held))
     # A site opening that day without a plan yet can book only if it holds stock (and the planner
     # opens its plan even with nobody to book): leave those to the planner.
-    free_stock = {r.site_id for r in q.stock(store, day) if r.free > 0} if unplanned else set()
-    counts = q.waiting_counts(store, province, day)
+    free_stock = (
+        {r.site_id for r in site_stock_queries.stock(store, day) if r.free > 0} if unplanned else set()
+    )
+    counts = queue_queries.waiting_counts(store, province, day)
     results = []
     for site, state, held in found:
         capacity = sum(s.capacity for s in held) if held else sum(int(s["capacity"]) for s in site.sessions)

@@ -25,7 +25,7 @@ from ledger.campaign.planning import Candidate, SessionPlaces, plan_day
 from ledger.campaign.values import allowed_products, extra_wait_days
 from ledger.commands import VIETNAM_TIME
 from ledger.reference import Reference
-from projections import campaign_queries as q
+from projections import priority_queries, site_queries, site_stock_queries
 from projections.store import ViewStore
 
 
@@ -53,7 +53,7 @@ class WardReach:
         """The first day with places that can be given (None: none in the look-ahead)."""
         return next((d for d in self.days if d.usable_places > 0), None)
 
-    def cutoff(self, reference: Reference) -> q.Cutoff | None:
+    def cutoff(self, reference: Reference) -> priority_queries.Cutoff | None:
         """The last person the next day reaches (rank, group, registration day), when someone due is
         left without a place that day; None when everyone fits or nobody is reached."""
         found = self.next_day
@@ -62,7 +62,9 @@ class WardReach:
         last = max(found.booked, key=lambda c: c.order)
         groups = {g.rank: g.code for g in reference.priority_groups.values()}
         group = groups.get(last.priority_rank, str(last.priority_rank))
-        return q.Cutoff(last.dose_number >= 2, last.priority_rank, group, _vn_day(last.queued_at))
+        return priority_queries.Cutoff(
+            last.dose_number >= 2, last.priority_rank, group, _vn_day(last.queued_at)
+        )
 
     @property
     def everyone_fits(self) -> bool:
@@ -83,21 +85,24 @@ def ward_reach(
     *,
     today: date,
     now_time: str,
-    days: int = q.LOOK_AHEAD_DAYS,
+    days: int = priority_queries.LOOK_AHEAD_DAYS,
     until: UUID | None = None,
 ) -> WardReach:
     """Run the planner over `ward`'s open sites from `today` (sessions ending after `now_time`) for
     `days` more days. It stops after the first day with places that can be given, or, with `until`, once
     that registration is reached (or the days run out)."""
-    sites = [s for s in q.sites(store, ward=ward) if s.status == "open"]
-    offers: dict[tuple[str, str], list[q.SessionPlace]] = {}
-    for place in q.session_places(store, sites, today, today + timedelta(days=days)):
+    sites = [s for s in site_queries.sites(store, ward=ward) if s.status == "open"]
+    offers: dict[tuple[str, str], list[priority_queries.SessionPlace]] = {}
+    for place in priority_queries.session_places(store, sites, today, today + timedelta(days=days)):
         if place.day == today.isoformat() and place.end <= now_time:
             continue  # over already: nobody is booked into it any more
         offers.setdefault((place.day, place.site_id), []).append(place)
-    stock = {s.site_id: {r.product: r.free for r in q.stock(store, today, site_id=s.site_id)} for s in sites}
+    stock = {
+        s.site_id: {r.product: r.free for r in site_stock_queries.stock(store, today, site_id=s.site_id)}
+        for s in sites
+    }
     # In planning order once: each day's run then gets its candidates already sorted (a linear sort).
-    queue = sorted(q.ward_queue(store, ward), key=lambda entry: entry[1].order)
+    queue = sorted(priority_queries.ward_queue(store, ward), key=lambda entry: entry[1].order)
     pool = {c.registration_id: (preferred, c) for preferred, c in queue}
     previous = Counter(c.previous_product for _, c in queue)  # what the waiting doses follow
     cache: dict[str | None, tuple[str, ...]] = {}
@@ -126,8 +131,8 @@ def ward_reach(
 
 def _run_day(
     day: date,
-    sites: list[q.SiteRow],
-    offers: dict[tuple[str, str], list[q.SessionPlace]],
+    sites: list[site_queries.SiteRow],
+    offers: dict[tuple[str, str], list[priority_queries.SessionPlace]],
     stock: dict[str, dict[str, int]],
     pool: dict[UUID, tuple[str | None, Candidate]],
     previous: Counter[str | None],

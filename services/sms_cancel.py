@@ -32,7 +32,7 @@ from ledger.campaign.messages import Message
 from ledger.campaign.texts import Choice, cancel_choice_text, nothing_to_cancel_text
 from ledger.campaign.values import Language
 from ledger.values import Actor, Role
-from projections import campaign_queries as q
+from projections import message_queries, plan_queries, site_queries
 
 if TYPE_CHECKING:
     from services.campaign import CampaignService
@@ -43,7 +43,7 @@ log = logging.getLogger("immunize.campaign.replies")
 
 @dataclass(frozen=True)
 class _Option:
-    appointment: q.AppointmentRow
+    appointment: plan_queries.AppointmentRow
     choice: Choice
     actor: Actor
 
@@ -57,7 +57,7 @@ def cancel_by_sms(service: CampaignService, phone: str, text: str, word: CancelW
         return _recorded(done)
     digest = ledger.phone_digest(phone)
     service.refresh()
-    texted = q.people_texted_at(service.store, digest)
+    texted = message_queries.people_texted_at(service.store, digest)
     reached = ledger.texted_via([p for p, _ in texted])
     # Only the people this phone reaches now: a number corrected since cancels nothing.
     people = [
@@ -114,11 +114,11 @@ def chosen_person(options: list[_Option]) -> UUID:
 def _options(
     service: CampaignService, people: list[UUID], contacts: dict[UUID, UUID | None], today: date
 ) -> list[_Option]:
-    sites: dict[str, q.SiteRow | None] = {}
+    sites: dict[str, site_queries.SiteRow | None] = {}
     found = []
-    for a in q.upcoming_appointments(service.store, people, today):
+    for a in plan_queries.upcoming_appointments(service.store, people, today):
         if a.site_id not in sites:
-            sites[a.site_id] = q.site(service.store, a.site_id)
+            sites[a.site_id] = site_queries.site(service.store, a.site_id)
         site = sites[a.site_id]
         start = next((str(s["start"]) for s in (site.sessions if site else []) if s["name"] == a.session), "")
         guardian = contacts.get(UUID(a.person_id))
@@ -134,7 +134,7 @@ def _options(
 def _listed(service: CampaignService, people: list[tuple[UUID, str]], listing: str) -> bool:
     """True when the latest list sent to these people is the list of now (so "HUY 2" means what it
     meant when the person read it)."""
-    latest = q.latest_answer(service.store, [p for p, _ in people])
+    latest = message_queries.latest_answer(service.store, [p for p, _ in people])
     if latest is None:
         return False
     message = service.ledger.maybe(Message, latest)

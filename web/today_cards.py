@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
-from projections.campaign_queries import AppointmentRow
+from projections.plan_queries import AppointmentRow
 
 BADGE = {"done": "green", "arrived": "yellow", "no_show": "red", "cancelled": "none"}
 STATUSES = ("booked", "arrived", "done", "cancelled", "no_show")

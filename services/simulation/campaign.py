@@ -28,7 +28,7 @@ from ledger.campaign.values import Session
 from ledger.errors import InvalidInput, LedgerError
 from ledger.records import PersonRequest
 from ledger.values import Actor, Role
-from projections import campaign_queries
+from projections import message_queries, queue_queries, site_stock_queries
 from projections.certificate_index import CertificateIndex
 from projections.registry import catch_up_views, digests
 from projections.statistics import Statistics as StatisticsView
@@ -315,7 +315,7 @@ def simulate(
     tally.events = (ledger.recorder.max_notification_id() or 0) - before
     tally.seconds = time.perf_counter() - began
     catch_up_views(ledger, store)
-    tally.messages.update(row.kind for row in campaign_queries.messages(store, limit=10_000_000))
+    tally.messages.update(row.kind for row in message_queries.messages(store, limit=10_000_000))
     tally.digest, tally.view_digests = ledger_digest(store)
     return tally
 
@@ -642,9 +642,9 @@ class _Run:
         """An officer plans a site's day when it has vaccine not yet booked and people waiting (the
         planner would book nobody otherwise, and an empty day would be opened and closed for nothing)."""
         store = self.service.store
-        if not any(row.free > 0 for row in campaign_queries.stock(store, day, site_id=site_id)):
+        if not any(row.free > 0 for row in site_stock_queries.stock(store, day, site_id=site_id)):
             return False
-        return bool(campaign_queries.candidates(store, str(site_id), ward, day))
+        return bool(queue_queries.candidates(store, str(site_id), ward, day))
 
     def lot_for(self, site_id: UUID, product: str, today: date) -> UUID | None:
         """First expiring first out, among the site's lots with doses left."""

@@ -23,7 +23,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from ledger.campaign.errors import CapacityInvalid, SiteWardOtherProvince
 from ledger.campaign.values import MAX_SESSION_CAPACITY, Session, parse_opening_days
 from ledger.errors import WardUnknown
-from projections import campaign_queries as q
+from projections import site_queries
 from web.context import ctx
 from web.errors import USER_ERRORS, BadInput, error_code
 from web.notices import confirm
@@ -125,7 +125,7 @@ def _field(exc: Exception) -> str:
     return str(params.get("field") or FIELD_OF.get(code, ""))
 
 
-def _form_of(site: q.SiteRow | None) -> dict[str, Any]:
+def _form_of(site: site_queries.SiteRow | None) -> dict[str, Any]:
     """The form's values: the site as it is (edit), or a new site's defaults."""
     if site is None:
         values: dict[str, Any] = {"days": [str(d) for d in DAYS]}
@@ -145,7 +145,12 @@ def _form_of(site: q.SiteRow | None) -> dict[str, Any]:
 
 
 def _page(
-    site: q.SiteRow | None, form: Mapping[str, Any], *, error: str = "", field: str = "", status: int = 200
+    site: site_queries.SiteRow | None,
+    form: Mapping[str, Any],
+    *,
+    error: str = "",
+    field: str = "",
+    status: int = 200,
 ) -> tuple[str, int]:
     who = _principal()
     province = who.province_code or ""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from projections.campaign_queries import AppointmentRow
+from projections.plan_queries import AppointmentRow
 from web import today_cards
 
 A1 = "11111111-1111-1111-1111-111111111111"

@@ -13,7 +13,7 @@ from uuid import UUID
 from ledger.campaign.values import Session
 from ledger.values import Actor
 from ledger.values import Role as LedgerRole
-from projections import campaign_queries as q
+from projections import queue_queries
 from tests.e2e.web.test_next_vaccination_day import ADMIN, PFIZER, SUNDAY, World, world
 
 __all__ = ["world"]  # the fixture, shared with the next-vaccination-day tests
@@ -51,9 +51,9 @@ def flat(html: str) -> str:
     return " ".join(html.split())
 
 
-def registration(w: World, person: UUID) -> q.RegistrationRow:
+def registration(w: World, person: UUID) -> queue_queries.RegistrationRow:
     w.service.refresh()
-    return q.registrations_of_person(w.service.store, person)[0]
+    return queue_queries.registrations_of_person(w.service.store, person)[0]
 
 
 def test_a_guardian_moves_a_waiting_childs_place_to_another_province(world: World) -> None:

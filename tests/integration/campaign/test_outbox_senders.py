@@ -18,7 +18,7 @@ import pytest
 from ledger.application import Ledger
 from ledger.campaign.messages import Message
 from ledger.settings import parse_database_url
-from projections import campaign_queries as q
+from projections import message_queries
 from projections.store import open_view_store
 from services.campaign import CampaignService
 from services.sms_gateways import HttpGateway
@@ -119,7 +119,8 @@ def test_senders_on_disjoint_shards_deliver_each_message_once(
     # Shards are read by message id: no message left out, none read twice.
     s.service.refresh()
     parts = [
-        set(q.due_message_ids(s.store, s.clock.now, limit=100, shard=(i, shards))) for i in range(shards)
+        set(message_queries.due_message_ids(s.store, s.clock.now, limit=100, shard=(i, shards)))
+        for i in range(shards)
     ]
     assert set().union(*parts) == set(ids)
     assert sum(len(p) for p in parts) == len(ids)

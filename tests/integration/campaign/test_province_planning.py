@@ -19,7 +19,7 @@ from ledger.campaign.planning import Booking
 from ledger.campaign.values import Session, registration_id
 from ledger.errors import InvalidInput, NotPermitted
 from ledger.values import Actor, Role
-from projections import campaign_queries as q
+from projections import queue_queries
 from services import province_planning
 from services.province_planning import plan_province
 from tests.integration.campaign.conftest import ADMIN, ASTRAZENECA, MONDAY, OFFICER, Clock, Story, make_story
@@ -109,7 +109,7 @@ def test_a_province_day_fills_every_site_in_planning_order_and_nobody_twice(
 
     head = s.ledger.recorder.max_notification_id()
     with monkeypatch.context() as m:  # every site full, closed or without stock: the queue is not read
-        m.setattr(q, "province_candidates", lambda *a: pytest.fail("the queue was read"))
+        m.setattr(queue_queries, "province_candidates", lambda *a: pytest.fail("the queue was read"))
         again = s.service.plan_province_day("01", MONDAY, actor=OFFICER)
     assert again.booked_now == 0
     assert s.ledger.recorder.max_notification_id() == head

@@ -23,7 +23,7 @@ from ledger.campaign.errors import (
 from ledger.campaign.values import Session
 from ledger.errors import NotPermitted, OutsideProvince, SiteNotFound
 from ledger.values import Actor, Role
-from projections import campaign_queries as q
+from projections import priority_queries, queue_queries
 from tests.integration.campaign.conftest import ADMIN, MONDAY, OFFICER, PFIZER, SINOPHARM, Story
 from tests.integration.campaign.test_move_story import mine
 
@@ -53,9 +53,9 @@ def hcm_site(s: Story, *, stock: dict[str, int], capacity: int = 3, code: str = 
     return site.site_id
 
 
-def registration(s: Story, person: UUID) -> q.RegistrationRow:
+def registration(s: Story, person: UUID) -> queue_queries.RegistrationRow:
     s.service.refresh()
-    return q.registrations_of_person(s.store, person)[0]
+    return queue_queries.registrations_of_person(s.store, person)[0]
 
 
 def test_a_booked_person_moves_to_another_province_and_keeps_their_place_there(story: Story) -> None:
@@ -107,7 +107,7 @@ def test_a_booked_person_moves_to_another_province_and_keeps_their_place_there(s
     places = s.service.queue_places(me)
     assert places[0].position == 1
     assert places[0].waiting == 3
-    assert q.queue_position(s.store, registration(s, locals_[0]).registration_id) == 1
+    assert priority_queries.queue_position(s.store, registration(s, locals_[0]).registration_id) == 1
     # Planning Tân Định books them first, before the locals who registered later.
     planned = s.service.plan_day(there, MONDAY + timedelta(days=1), actor=OFFICER_79)
     order = [a["person_id"] for x in planned.sessions for a in x["appointments"]]

@@ -22,7 +22,7 @@ from keys.development import ensure_development_keys
 from ledger.application import Ledger
 from ledger.errors import InvalidInput
 from ledger.settings import parse_database_url
-from projections import campaign_queries
+from projections import plan_queries, site_stock_queries
 from projections.queries import public_statistics
 from projections.statistics import Statistics as StatisticsView
 from projections.store import ViewStore, open_view_store
@@ -47,13 +47,13 @@ def _end_day(store: ViewStore, end: date) -> dict[str, object]:
     booked: dict[str, Counter[str]] = {}
     for day in (end - timedelta(days=1), end, end + timedelta(days=1), end + timedelta(days=2)):
         counts: Counter[str] = Counter()
-        for _plan, site in campaign_queries.plans_on(store, day):
-            plan = campaign_queries.day_plan(store, site, day)
+        for _plan, site in plan_queries.plans_on(store, day):
+            plan = plan_queries.day_plan(store, site, day)
             for session in plan.sessions if plan else []:
                 counts.update(a.status for a in session.appointments)
         booked[day.isoformat()] = counts
-    sites = {site for _plan, site in campaign_queries.plans_on(store, end)}
-    stock = [row for row in campaign_queries.stock(store, end) if row.site_id in sites]
+    sites = {site for _plan, site in plan_queries.plans_on(store, end)}
+    stock = [row for row in site_stock_queries.stock(store, end) if row.site_id in sites]
     dose_days = {row[0] for row in _dose_days(store)}
     return {"appointments": booked, "stock": stock, "last_dose_day": max(dose_days) if dose_days else None}
 

@@ -14,7 +14,7 @@ from ledger.campaign.errors import AppointmentNotFound, CampaignInputInvalid, Re
 from ledger.errors import NotPermitted
 from ledger.values import Actor
 from ledger.values import Role as LedgerRole
-from projections import campaign_queries as q
+from projections import plan_queries, queue_queries
 from services import citizen
 from services.campaign import CampaignService
 from web import signin
@@ -76,7 +76,7 @@ def _family_actor(person_id: str) -> tuple[UUID, Actor]:
     return UUID(member.id), actor
 
 
-def _own_appointment(person_id: UUID, appointment_id: str) -> q.AppointmentRow:
+def _own_appointment(person_id: UUID, appointment_id: str) -> plan_queries.AppointmentRow:
     """The appointment, when it is this family member's; anyone else's is 'not found'."""
     found = service().appointment(appointment_id)
     if found.person_id != str(person_id):
@@ -84,7 +84,7 @@ def _own_appointment(person_id: UUID, appointment_id: str) -> q.AppointmentRow:
     return found
 
 
-def _own_registration(person_id: UUID, registration_id: str) -> q.RegistrationRow:
+def _own_registration(person_id: UUID, registration_id: str) -> queue_queries.RegistrationRow:
     """The registration, when it is this family member's; anyone else's is 'not found'."""
     for r in service().my_registrations(person_id):
         if r[0].registration_id == registration_id:

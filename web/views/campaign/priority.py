@@ -8,7 +8,7 @@ from uuid import UUID
 from flask import render_template, request
 from flask.wrappers import Response
 
-from projections import campaign_queries as q
+from projections import priority_queries
 from services import citizen
 from services.public_pages import ledger_head
 from web import signin
@@ -65,5 +65,10 @@ def _priority_page(ward: str) -> tuple[str, int]:
                 if place.position is not None and place.registration.ward == found.ward:
                     mine.append((member.full_name, place))
     return render_template(
-        "campaign_priority.html", ward=ward, found=found, error=error, mine=mine, small=q.SMALL_COUNT
+        "campaign_priority.html",
+        ward=ward,
+        found=found,
+        error=error,
+        mine=mine,
+        small=priority_queries.SMALL_COUNT,
     ), status

@@ -11,7 +11,7 @@ from markupsafe import Markup
 from werkzeug.wrappers import Response as BaseResponse
 
 from ledger.commands import VIETNAM_TIME
-from projections import campaign_queries as q
+from projections import plan_queries, site_queries
 from web import today_cards
 from web.errors import USER_ERRORS, BadInput
 from web.i18n import translate
@@ -38,7 +38,7 @@ class Closing:
     early: bool  # no session has started yet: closing now sends the whole day's list back to the queue
 
 
-def closing(day: q.DayRow, now: datetime) -> Closing:
+def closing(day: plan_queries.DayRow, now: datetime) -> Closing:
     """Who closing `day` at `now` sends back to the queue, and whether it would be before any session
     began (Viet Nam time). Closing at dawn by mistake re-queues everyone booked that day."""
     unserved = sum(1 for s in day.sessions for a in s.appointments if a.status in ("booked", "arrived"))
@@ -54,7 +54,7 @@ def _today_page(*, error: str = "", field: str = "", failed: str = "", status: i
     today = s.ledger.today()
     day = s.day(who.site_id, today) if who.site_id else None
     lots = s.lots_at(who.site_id) if who.site_id else []
-    site = q.site(s.store, who.site_id) if who.site_id else None
+    site = site_queries.site(s.store, who.site_id) if who.site_id else None
     cards: list[Markup] = []
     if day is not None:
         names = s.names(day)

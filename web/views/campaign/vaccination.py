@@ -12,7 +12,7 @@ from flask import redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
 from ledger.errors import LedgerError
-from projections import campaign_queries as q
+from projections import priority_queries, site_queries
 from services import citizen
 from services.campaign import CampaignService
 from web import signin
@@ -53,7 +53,7 @@ def _visits(s: CampaignService, person_id: UUID) -> list[Visit]:
     for a in s.my_appointments(person_id):
         if a.status not in ("booked", "arrived"):
             continue
-        site = q.site(s.store, a.site_id)
+        site = site_queries.site(s.store, a.site_id)
         plan = s.day(a.site_id, date.fromisoformat(a.day))
         times = next(
             ((x.start, x.end) for x in (plan.sessions if plan else []) if x.name == a.session), ("", "")
@@ -99,10 +99,10 @@ def next_dose_due(person_id: str) -> citizen.NextDose | None:
         return None
 
 
-def _places(s: CampaignService, person_id: UUID) -> tuple[str, list[tuple[str, list[q.SiteRow]]]]:
+def _places(s: CampaignService, person_id: UUID) -> tuple[str, list[tuple[str, list[site_queries.SiteRow]]]]:
     """The person's home ward, and the campaign sites of their province by ward (for "where")."""
     person = s.ledger.get_person(person_id)
-    by_ward: dict[str, list[q.SiteRow]] = {}
+    by_ward: dict[str, list[site_queries.SiteRow]] = {}
     for site in s.sites(province=person.province_code):
         if site.status == "open":
             by_ward.setdefault(site.ward, []).append(site)
@@ -258,7 +258,7 @@ def my_move_page(person_id: str, appointment_id: str) -> tuple[str, int] | BaseR
     home = s.site(booked.site_id).ward
     ward, ward_error = _chosen_ward(home)
     options = s.move_options(appointment_id, days=7, ward=ward)
-    by_day: dict[str, list[q.SessionPlace]] = {}
+    by_day: dict[str, list[priority_queries.SessionPlace]] = {}
     for option in options:
         by_day.setdefault(option.day, []).append(option)
     return render_template(
@@ -305,7 +305,7 @@ def my_transfer_page(person_id: str, registration_id: str) -> tuple[str, int] | 
     ward, ward_error = _chosen_ward(reg.ward)
     chosen = bool(request.args.get("ward_code")) and not ward_error
     s.refresh()
-    sites = [x for x in q.sites(s.store, ward=ward) if x.status == "open"] if chosen else []
+    sites = [x for x in site_queries.sites(s.store, ward=ward) if x.status == "open"] if chosen else []
     return render_template(
         "campaign_transfer.html",
         person=who,
