@@ -35,7 +35,7 @@ from ledger.values import Actor, Role
 from projections import message_queries, plan_queries, site_queries
 
 if TYPE_CHECKING:
-    from services.campaign import CampaignService
+    from services.campaign_moves import MoveOperations
 
 MAX_CHOICES = 5
 log = logging.getLogger("immunize.campaign.replies")
@@ -48,7 +48,7 @@ class _Option:
     actor: Actor
 
 
-def cancel_by_sms(service: CampaignService, phone: str, text: str, word: CancelWord, key: str) -> ReplyResult:
+def cancel_by_sms(service: MoveOperations, phone: str, text: str, word: CancelWord, key: str) -> ReplyResult:
     """What an "HUY" from `phone` becomes: "cancelled", "asked_which" (a numbered list sent),
     "nothing_to_cancel", "kept" (for a human) or "unknown_phone"."""
     ledger = service.ledger
@@ -112,7 +112,7 @@ def chosen_person(options: list[_Option]) -> UUID:
 
 
 def _options(
-    service: CampaignService, people: list[UUID], contacts: dict[UUID, UUID | None], today: date
+    service: MoveOperations, people: list[UUID], contacts: dict[UUID, UUID | None], today: date
 ) -> list[_Option]:
     sites: dict[str, site_queries.SiteRow | None] = {}
     found = []
@@ -131,7 +131,7 @@ def _options(
     )
 
 
-def _listed(service: CampaignService, people: list[tuple[UUID, str]], listing: str) -> bool:
+def _listed(service: MoveOperations, people: list[tuple[UUID, str]], listing: str) -> bool:
     """True when the latest list sent to these people is the list of now (so "HUY 2" means what it
     meant when the person read it)."""
     latest = message_queries.latest_answer(service.store, [p for p, _ in people])

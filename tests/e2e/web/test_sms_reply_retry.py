@@ -1,6 +1,6 @@
 """An SMS reply the gateway delivers again (a retry after a timeout) is recorded once: the idempotency key
 comes from the gateway's message id, or from the sender, the text and the gateway's timestamp, never
-drawn at random (services.campaign.reply_key)."""
+drawn at random (services.campaign_messages.reply_key)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from uuid import UUID
 import pytest
 from flask.testing import FlaskClient
 
-from services.campaign import reply_key
+from services.campaign_messages import reply_key
 from services.sms_gateways import FileGateway
 from tests.e2e.web.conftest import make_app
 from tests.integration.campaign.conftest import MONDAY, OFFICER, Clock, Story, make_story
