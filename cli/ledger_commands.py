@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime
 
 import click
 
-from cli.campaign_commands import seed_campaign_demo
+from cli.campaign_context import seed_campaign_demo
 from cli.ledger_context import open_ledger
 from cli.web_commands import DEMO_DAYS, DEMO_SCALE
 from ledger.commands import vietnam_day

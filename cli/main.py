@@ -32,7 +32,11 @@ COMMAND_MODULES = (
     "cli.projection_commands",  # projections run/rebuild/digest, backup, restore
     "cli.audit_commands",  # audit checkpoint/verify/prove/consistency/check-proof/export/replay
     "cli.web_commands",  # serve, run
-    "cli.campaign_commands",  # site, registration, plan, appointment, messages
+    "cli.site_commands",  # site list/add/edit/pause/reopen
+    "cli.registration_commands",  # registration add/list
+    "cli.plan_commands",  # plan day/province/week/cancel-session/close/run-day
+    "cli.appointment_commands",  # appointment check-in/no-show/came-late/dose/cancel/move
+    "cli.message_commands",  # messages list/send/reply
     "cli.stock_commands",  # stock, stock receive/allocate/lots/close-day/end-of-day
     "cli.simulate_commands",  # simulate
 )

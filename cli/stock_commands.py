@@ -14,7 +14,7 @@ from datetime import date
 
 import click
 
-from cli.campaign_commands import _actor, _day, campaign_service, with_actor
+from cli.campaign_context import as_actor, campaign_service, parse_day, with_actor
 from cli.ledger_context import open_ledger
 from projections.store import open_view_store
 from services.stock import StockService
@@ -45,7 +45,7 @@ def stock(ctx: click.Context, site_id: str | None, day: str | None, as_json: boo
     if ctx.invoked_subcommand is not None:
         return
     with campaign_service() as service:
-        rows = service.stock(site_id=site_id, day=_day(day) if day else None)
+        rows = service.stock(site_id=site_id, day=parse_day(day) if day else None)
     if as_json:
         _echo_json([r.as_json() for r in rows])
         return
@@ -88,11 +88,11 @@ def stock_receive(
             province_code=province_code,
             product=product,
             lot_number=lot_number,
-            expiry=_day(expiry),
+            expiry=parse_day(expiry),
             doses_per_vial=doses_per_vial,
             doses=doses,
             vials=vials,
-            actor=_actor(actor_id, role, actor_site),
+            actor=as_actor(actor_id, role, actor_site),
             idempotency_key=idempotency_key,
         )
     if as_json:
@@ -129,7 +129,7 @@ def stock_allocate(
             site_id=site_id,
             doses=doses,
             vials=vials,
-            actor=_actor(actor_id, role, actor_site),
+            actor=as_actor(actor_id, role, actor_site),
             idempotency_key=idempotency_key,
         )
     if as_json:
@@ -164,7 +164,7 @@ def stock_return(
             site_lot_id=site_lot_id,
             doses=doses,
             vials=vials,
-            actor=_actor(actor_id, role, actor_site),
+            actor=as_actor(actor_id, role, actor_site),
             idempotency_key=idempotency_key,
         )
     if as_json:
@@ -180,7 +180,7 @@ def stock_return(
 def stock_lots(site_id: str | None, as_json: bool, actor_id: str, role: str, actor_site: str | None) -> None:
     """Store lots, site allocations and allocation vs use, as far as the actor may see."""
     with stock_service() as service:
-        picture = service.picture(_actor(actor_id, role, actor_site), site_id=site_id)
+        picture = service.picture(as_actor(actor_id, role, actor_site), site_id=site_id)
     if as_json:
         _echo_json(picture.as_json())
         return
@@ -207,7 +207,9 @@ def stock_close_day(site_id: str, day: str | None, actor_id: str, role: str, act
     """End of a site's sessions: doses left in the vials opened that day are recorded as wasted."""
     with stock_service() as service:
         wasted = service.close_day(
-            site_id, _day(day) if day else service.ledger.today(), actor=_actor(actor_id, role, actor_site)
+            site_id,
+            parse_day(day) if day else service.ledger.today(),
+            actor=as_actor(actor_id, role, actor_site),
         )
     click.echo(f"{wasted} doses left in opened vials recorded as wasted.")
 
@@ -217,7 +219,7 @@ def stock_close_day(site_id: str, day: str | None, actor_id: str, role: str, act
 def stock_end_of_day(day: str | None) -> None:
     """The daily job's stock part: every site's opened vials up to the day, expired doses written off."""
     with stock_service() as service:
-        until = _day(day) if day else date.fromordinal(service.ledger.today().toordinal() - 1)
+        until = parse_day(day) if day else date.fromordinal(service.ledger.today().toordinal() - 1)
         done = service.end_of_day(until)
     click.echo(
         f"{done['wasted_open']} doses wasted in opened vials, {done['expired']} expired doses written off."

@@ -13,7 +13,7 @@ from uuid import UUID
 import pytest
 from click.testing import CliRunner
 
-from cli.campaign_commands import COMMANDS
+from cli import appointment_commands, message_commands, plan_commands, registration_commands, site_commands
 from cli.main import FriendlyGroup
 from ledger.campaign.planning import Booking
 from ledger.campaign.values import Session, registration_id
@@ -23,6 +23,14 @@ from projections import queue_queries
 from services import province_planning
 from services.province_planning import plan_province
 from tests.integration.campaign.conftest import ADMIN, ASTRAZENECA, MONDAY, OFFICER, Clock, Story, make_story
+
+CAMPAIGN_COMMANDS = (
+    *site_commands.COMMANDS,
+    *registration_commands.COMMANDS,
+    *plan_commands.COMMANDS,
+    *appointment_commands.COMMANDS,
+    *message_commands.COMMANDS,
+)
 
 
 def add_site(s: Story, code: str, ward: str, *, morning: int, afternoon: int, stock: int = 100) -> UUID:
@@ -187,7 +195,7 @@ def test_plan_province_from_the_shell(tmp_path: Path, monkeypatch: pytest.Monkey
     monkeypatch.setenv("IMMUNIZE_DATABASE_URL", url)
     monkeypatch.setenv("IMMUNIZE_KEY_DIR", str(tmp_path / "keys"))
     group = FriendlyGroup("immunize")
-    for command in COMMANDS:
+    for command in CAMPAIGN_COMMANDS:
         group.add_command(command)
     runner = CliRunner()
     # The CLI's clock is the real one: plan a day that is still ahead of it.

@@ -12,7 +12,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from cli.campaign_commands import COMMANDS
+from cli import appointment_commands, message_commands, plan_commands, registration_commands, site_commands
 from cli.main import FriendlyGroup
 from ledger.application import Ledger
 from ledger.campaign.values import Session
@@ -24,11 +24,19 @@ from services.campaign import CampaignService
 OFFICER = ["--actor", "officer-hn", "--role", "province_officer", "--actor-province", "01"]
 HCM = ["--actor", "officer-hcm", "--role", "province_officer", "--actor-province", "79"]
 
+CAMPAIGN_COMMANDS = (
+    *site_commands.COMMANDS,
+    *registration_commands.COMMANDS,
+    *plan_commands.COMMANDS,
+    *appointment_commands.COMMANDS,
+    *message_commands.COMMANDS,
+)
+
 
 @pytest.fixture
 def immunize() -> click.Group:
     group = FriendlyGroup("immunize")
-    for command in COMMANDS:
+    for command in CAMPAIGN_COMMANDS:
         group.add_command(command)
     return group
 
