@@ -551,10 +551,14 @@ def build_world(
         shutil.copytree(args.key_dir, workdir / "keys")
         simulated = json.loads(Path(args.simulated_json).read_text()) if args.simulated_json else {}
     else:
-        immunize(env, "keys", "init", "--development")
+        # The campaign ends today; simulate makes development keys dated its first day, so they sign
+        # its certificates and still sign today's (a key made now could not sign the first day's).
         simulated = json.loads(
             immunize(
-                env, "simulate", "--scale", str(args.scale), "--days", str(args.days), "--seed", "1", "--json"
+                env,
+                "simulate",
+                *("--scale", str(args.scale), "--days", str(args.days), "--seed", "1", "--end", "today"),
+                "--json",
             )
         )
     sys.path.insert(0, str(ROOT))

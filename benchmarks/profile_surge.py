@@ -114,11 +114,18 @@ def run(args: argparse.Namespace, url: str, workdir: Path) -> list[dict[str, Any
 
         shutil.copytree(args.key_dir, workdir / "keys")
     else:
-        for command in (
-            ["keys", "init", "--development"],
-            ["simulate", "--scale", str(args.scale), "--days", str(args.days), "--seed", "1"],
-        ):
-            subprocess.run([str(bin_dir / "immunize"), *command], env=env, check=True, capture_output=True)
+        command = [
+            "simulate",
+            "--scale",
+            str(args.scale),
+            "--days",
+            str(args.days),
+            "--seed",
+            "1",
+            "--end",
+            "today",
+        ]
+        subprocess.run([str(bin_dir / "immunize"), *command], env=env, check=True, capture_output=True)
     from surge_world import prepare, views_at_head
 
     world = prepare(url, workdir / "keys", citizens=4, waiting=args.requests + 20)

@@ -13,7 +13,8 @@ from uuid import UUID
 
 from projections.certificate_index import CertificateIndex
 from projections.health_book import HealthBook
-from projections.store import ViewStore
+from projections.sites import SitesAndLots
+from projections.store import Row, ViewStore
 
 
 @dataclass(frozen=True)
@@ -48,24 +49,40 @@ def doses_of(store: ViewStore, person_id: UUID) -> list[BookDose]:
     """The person's doses that count, in the order given."""
     table = HealthBook.recorder(store).t("doses")
     rows = store.query(
-        f"SELECT dose_id, dose_number, product, lot_id, lot_number, day, site_id, vaccinator_id, mixed_products "
-        f"FROM {table} WHERE person_id = ? AND voided = 0 ORDER BY seq",
+        f"SELECT {_DOSE} FROM {table} WHERE person_id = ? AND voided = 0 ORDER BY seq",
         (str(person_id),),
     )
-    return [
-        BookDose(
-            str(r[0]),
-            int(r[1]),
-            str(r[2]),
-            str(r[3]),
-            str(r[4]),
-            date.fromisoformat(str(r[5])),
-            str(r[6]),
-            str(r[7]),
-            bool(r[8]),
-        )
-        for r in rows
-    ]
+    return [_dose(r) for r in rows]
+
+
+def doses_with_site_names(store: ViewStore, person_id: UUID) -> tuple[list[BookDose], dict[str, str]]:
+    """`doses_of` and the names of the sites that gave them (`sites_and_lots`), in one statement."""
+    doses = HealthBook.recorder(store).t("doses")
+    sites = SitesAndLots.recorder(store).t("sites")
+    columns = ", ".join(f"d.{c.strip()}" for c in _DOSE.split(","))
+    rows = store.query(
+        f"SELECT {columns}, s.name FROM {doses} d LEFT JOIN {sites} s ON s.site_id = d.site_id "
+        "WHERE d.person_id = ? AND d.voided = 0 ORDER BY d.seq",
+        (str(person_id),),
+    )
+    return [_dose(r) for r in rows], {str(r[6]): str(r[9]) for r in rows if r[9] is not None}
+
+
+_DOSE = "dose_id, dose_number, product, lot_id, lot_number, day, site_id, vaccinator_id, mixed_products"
+
+
+def _dose(r: Row) -> BookDose:
+    return BookDose(
+        str(r[0]),
+        int(r[1]),
+        str(r[2]),
+        str(r[3]),
+        str(r[4]),
+        date.fromisoformat(str(r[5])),
+        str(r[6]),
+        str(r[7]),
+        bool(r[8]),
+    )
 
 
 def certificates_of(store: ViewStore, person_id: UUID) -> list[BookCertificate]:

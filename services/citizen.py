@@ -77,22 +77,23 @@ def member(backend: Backend, phone: str, person_id: str) -> FamilyMember:
 def member_and_book(backend: Backend, phone: str, person_id: str) -> tuple[FamilyMember, HealthBook]:
     """The family member and their health book from one opening of their record and one read of
     their doses (the citizen's person page shows both)."""
-    who, record, doses = _member(backend, phone, person_id)
-    names = backend.read.site_names(sorted({d.site_id for d in doses}))
+    who, record, doses, names = _member(backend, phone, person_id, with_site_names=True)
     certificates = backend.read.certificates_of(record.person_id)
     return who, health_book_of(record, backend.reference, doses, names, certificates)
 
 
 def _member(
-    backend: Backend, phone: str, person_id: str
-) -> tuple[FamilyMember, PersonRecord, list[BookDose]]:
+    backend: Backend, phone: str, person_id: str, *, with_site_names: bool = False
+) -> tuple[FamilyMember, PersonRecord, list[BookDose], dict[str, str]]:
     relation = check_member(backend, phone, person_id)
     pid = UUID(person_id)
     record = backend.ledger.person_record(pid)
     if record.erased:
         raise NotInFamily("No such person in your family.")
-    doses = backend.read.doses_of(pid)
-    return family_member(record, backend.reference, relation, doses), record, doses
+    doses, names = (
+        backend.read.doses_with_site_names(pid) if with_site_names else (backend.read.doses_of(pid), {})
+    )
+    return family_member(record, backend.reference, relation, doses), record, doses, names
 
 
 def check_member(backend: Backend, phone: str, person_id: str) -> str:
@@ -198,8 +199,7 @@ def health_book(backend: Backend, person_id: UUID) -> HealthBook:
     (a write made a moment ago shows), identity, reactions and declarations opened from the ledger."""
     backend.read.refresh()
     record = backend.ledger.person_record(person_id)
-    doses = backend.read.doses_of(person_id)
-    names = backend.read.site_names(sorted({d.site_id for d in doses}))
+    doses, names = backend.read.doses_with_site_names(person_id)
     return health_book_of(record, backend.reference, doses, names, backend.read.certificates_of(person_id))
 
 

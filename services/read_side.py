@@ -214,6 +214,10 @@ class ReadSide:
     def doses_of(self, person_id: UUID) -> list[BookDose]:
         return book_queries.doses_of(self.views, person_id)
 
+    def doses_with_site_names(self, person_id: UUID) -> tuple[list[BookDose], dict[str, str]]:
+        """The person's doses and the names of the sites that gave them, in one statement."""
+        return book_queries.doses_with_site_names(self.views, person_id)
+
     def certificates_of(self, person_id: UUID) -> list[BookCertificate]:
         return book_queries.certificates_of(self.views, person_id)
 

@@ -15,6 +15,7 @@ import pytest
 
 from ledger.application import Ledger
 from ledger.settings import parse_database_url
+from projections import book_queries
 from projections import directory_queries as q
 from projections.phone_index import PhoneIndex
 from projections.projection import ViewKeys, ViewNeedsKey
@@ -29,6 +30,7 @@ from tests.integration.projections.campaign import (
     SAIGON_WARD,
     Campaign,
     Clock,
+    dose,
     key,
     open_ledger,
     register,
@@ -235,3 +237,42 @@ def test_the_keyed_view_is_refused_without_its_key_or_with_the_sealed_reader(
             catch_up_views(reader, store, [PhoneIndex.name], keys=web_keys(b"k"))
     finally:
         reader.close()
+
+
+def test_a_household_in_one_statement_holders_first_erased_people_marked(
+    ledger: Ledger, store: ViewStore, campaign: Campaign
+) -> None:
+    keys = web_keys(b"web-secret-household")
+    holder = register_holder(ledger, PHONE)
+    child = register(ledger, campaign, guardian=holder, born="2016-02-02", name="Trần Văn Con")
+    other = register_holder(ledger, "0988777666")
+    register(ledger, campaign, guardian=other, born="2017-03-03", name="Người Khác")
+    catch_up_views(ledger, store, ["people_directory", "phone_index"], keys=keys)
+    handle = keys.phone(PHONE)
+    assert handle is not None
+    rows = q.household(store, handle)
+    assert [(is_holder, e.person_id) for is_holder, e in rows] == [(True, holder), (False, child)]
+    assert rows[1][1].guardian_id == holder
+    assert q.household(store, keys.phone("0911000000") or "") == []
+
+    ledger.erase_person(person_id=child, reason="request", actor=ADMIN, idempotency_key=key("erase-child"))
+    catch_up_views(ledger, store, ["people_directory", "phone_index"], keys=keys)
+    assert [(h, e.person_id, e.erased) for h, e in q.household(store, handle)] == [
+        (True, holder, False),
+        (False, child, True),
+    ]
+
+
+def test_doses_with_the_names_of_their_sites_in_one_statement(
+    ledger: Ledger, store: ViewStore, campaign: Campaign
+) -> None:
+    person = register(ledger, campaign)
+    dose(ledger, campaign, person, 1, date(2021, 10, 1), site=0)
+    dose(ledger, campaign, person, 2, date(2021, 11, 1), site=1)
+    nobody = register(ledger, campaign)
+    catch_up_views(ledger, store, ["sites_and_lots", "health_book"])
+    doses, names = book_queries.doses_with_site_names(store, person)
+    assert doses == book_queries.doses_of(store, person)
+    assert [d.dose_number for d in doses] == [1, 2]
+    assert names == {str(campaign.sites[0]): "Trạm y tế HN-01", str(campaign.sites[1]): "Trạm y tế HCM-01"}
+    assert book_queries.doses_with_site_names(store, nobody) == ([], {})
