@@ -25,6 +25,7 @@ from ledger.keytables import SqlKeyTable
 from ledger.personaldata import KeyRing, load_master_key
 from ledger.reference import Reference, reference
 from ledger.settings import StoreSettings, parse_database_url, prepare_sqlite_file, store_settings
+from ledger.site_lot_catch_up import count_site_lots
 from ledger.stock_records import StockRecords
 from ledger.topics import register_moved_topics
 from ledger.transcodings import register_ledger_transcodings
@@ -83,6 +84,8 @@ class LedgerBase(CommandRunner):
             self.keys.attach(table)
             if isinstance(table, SqlKeyTable) and not table.holds_backfilled():
                 self._backfill_holds(table)
+            if isinstance(table, SqlKeyTable):
+                count_site_lots(self, table)  # once per store (ledger.site_lot_catch_up)
         except PersistenceError as exc:
             if getattr(self, "factory", None) is not None:
                 self.factory.close()  # its pool's threads would keep trying

@@ -25,6 +25,8 @@ INDEX_TABLE = "ledger_national_ids"
 # a new registration of a held number is refused in the events' transaction (ledger.claims).
 HOLDS_TABLE = "ledger_national_id_holds"
 HOLDS_BACKFILLED = b"backfilled"  # a marker row's digest (a real one is 32 bytes): the log was read once
+SITE_LOTS_COUNTED = b"site-lots-counted"  # ledger.site_lot_catch_up was done for this store
+MARKERS = frozenset({HOLDS_BACKFILLED, SITE_LOTS_COUNTED})  # one-time steps, emptied by a restore
 
 
 def key_tables_ddl(table: Callable[[str], str], blob: str) -> list[str]:
@@ -253,6 +255,15 @@ class SqlKeyTable:
                 cursor.executemany(
                     f"INSERT INTO {self.holds} (digest, person_id) VALUES (?, ?) ON CONFLICT DO NOTHING", rows
                 )
+
+    def marked(self, marker: bytes) -> bool:
+        """Whether a one-time step of this store was done (a marker row of the holds table: a restore
+        empties it, so a restored log goes through the step again)."""
+        return self._one(f"SELECT 1 FROM {self.holds} WHERE digest = ?", (marker,)) is not None
+
+    def mark(self, marker: bytes) -> None:
+        """Say a one-time step of this store was done."""
+        self.add_holds([(marker, UUID(int=0))], done=False)
 
     def holders(self, digest: bytes) -> list[UUID]:
         with self._transaction(False) as cursor:

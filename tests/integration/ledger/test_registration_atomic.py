@@ -28,7 +28,7 @@ import pytest
 from ledger import claims
 from ledger.application import Ledger
 from ledger.errors import DuplicateNationalId, LedgerError, NationalIdDeclaredOnline
-from ledger.keytables import HOLDS_BACKFILLED, HOLDS_TABLE, INDEX_TABLE, KEYS_TABLE, SqlKeyTable
+from ledger.keytables import HOLDS_TABLE, INDEX_TABLE, KEYS_TABLE, MARKERS, SqlKeyTable
 from ledger.settings import parse_database_url
 from ledger.values import Actor, Role
 
@@ -77,14 +77,14 @@ def register(ledger: Ledger, number: str, actor: Actor, name: str = "Nguyá»…n VÄ
 
 
 def rows(ledger: Ledger, table: str) -> list[tuple[object, ...]]:
-    """The table's rows (the holds table's marker row left out)."""
+    """The table's rows (the holds table's marker rows left out)."""
     keys = ledger.keys.table
     assert isinstance(keys, SqlKeyTable)
     with keys.db.transaction(write=False) as cursor:
         cursor.execute(f"SELECT * FROM {keys.db.table(table)}")
         found = [tuple(r) for r in cursor.fetchall()]
     return [
-        r for r in found if not (isinstance(r[0], bytes | memoryview) and bytes(r[0]) == HOLDS_BACKFILLED)
+        r for r in found if not (isinstance(r[0], bytes | memoryview) and bytes(r[0]) in MARKERS)
     ]
 
 
