@@ -83,9 +83,7 @@ def rows(ledger: Ledger, table: str) -> list[tuple[object, ...]]:
     with keys.db.transaction(write=False) as cursor:
         cursor.execute(f"SELECT * FROM {keys.db.table(table)}")
         found = [tuple(r) for r in cursor.fetchall()]
-    return [
-        r for r in found if not (isinstance(r[0], bytes | memoryview) and bytes(r[0]) in MARKERS)
-    ]
+    return [r for r in found if not (isinstance(r[0], bytes | memoryview) and bytes(r[0]) in MARKERS)]
 
 
 def staff(site: str = "a") -> Actor:
