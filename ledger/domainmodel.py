@@ -162,6 +162,31 @@ class Person(Aggregate):
     def _dependant_added(self, actor: Actor, at: datetime, dependant_id: UUID, relationship: str) -> None:
         self.dependant_ids.append(dependant_id)
 
+    class GuardianLinked(Aggregate.Event):
+        """This person, registered on their own, is now managed by a guardian (linked by staff). Saved with
+        the guardian's `DependantAdded`, so a concurrent erasure or a second guardian conflicts."""
+
+        actor: Actor
+        at: datetime
+        guardian_id: UUID
+        relationship: str
+
+    def link_guardian(self, guardian_id: UUID, relationship: str, actor: Actor, at: datetime) -> None:
+        """Have `guardian_id` manage this person's record (one guardian per person)."""
+        self._require_not_erased()
+        if self.guardian_id is not None:
+            raise RuleViolation(
+                "This person is already managed by a guardian: a person has one guardian; ask them, or "
+                "register the dependant under the guardian who manages them."
+            )
+        if self.dependant_ids:
+            raise RuleViolation("A guardian cannot be a dependant: register the family under an adult.")
+        self._guardian_linked(actor=actor, at=at, guardian_id=guardian_id, relationship=relationship)
+
+    @event(GuardianLinked)
+    def _guardian_linked(self, actor: Actor, at: datetime, guardian_id: UUID, relationship: str) -> None:
+        self.guardian_id = guardian_id
+
     # ---- doses --------------------------------------------------------------------------------
 
     class DoseAdministered(Aggregate.Event):

@@ -223,19 +223,42 @@ class PeopleCommands(LedgerBase):
     def link_dependant(
         self, *, guardian_id: UUID, dependant_id: UUID, relationship: str, actor: Actor, idempotency_key: str
     ) -> None:
-        """Let a guardian manage an already registered person (e.g. an elderly parent with their own ID)."""
+        """Let a guardian manage an already registered person (e.g. an elderly parent with their own ID).
+
+        Staff only: they saw both people (a citizen adds dependants by registering them; linking any record
+        by its id would hand that person's health book to another household). Atomic like a registration:
+        the guardian's `DependantAdded` and the dependant's `GuardianLinked` are saved together, so a
+        concurrent erasure or another guardian's link conflicts and is refused on retry; and the
+        dependant's national ID is checked in the events' transaction (ledger.claims): still theirs, and
+        held by nobody else who typed it online (that would be the same person twice in the family: confirm
+        that registration's card instead)."""
         guardian_id = checks.as_uuid(guardian_id, "guardian")
         dependant_id = checks.as_uuid(dependant_id, "dependant")
         rel = checks.as_enum(Relationship, relationship, "relationship").value
-        permissions.require_may_register(actor, guardian_id)
+        permissions.require_staff(actor, "health staff link an already registered person to a guardian")
+        if guardian_id == dependant_id:
+            raise RuleViolation("A person cannot be their own guardian: choose the guardian's record.")
 
         def attempt(at: datetime) -> Outcome:
-            guardian = self.get_person(guardian_id)
-            dependant = self.get_person(dependant_id)
+            people = self.get_people([guardian_id, dependant_id])
+            guardian, dependant = people.get(guardian_id), people.get(dependant_id)
+            if guardian is None:
+                raise PersonNotFound(f"No guardian {guardian_id}: register the guardian first.")
+            if dependant is None:
+                raise PersonNotFound(f"No person {dependant_id}: check the id.")
             if dependant.erased:
                 raise PersonErasedError("That person was erased: they cannot be linked.")
             guardian.add_dependant(dependant_id, rel, actor, at)
-            return Outcome([guardian], {})
+            dependant.link_guardian(guardian_id, rel, actor, at)
+            number = dependant.national_id.text if dependant.national_id is not None else None
+            writes = (
+                WithEvents(
+                    at=at, claims=[(self.keys.national_id_digest(number), dependant_id)], refuse_held=True
+                )
+                if number
+                else None
+            )
+            return Outcome([guardian, dependant], {}, with_events=writes)
 
         self.run_command(
             "link_dependant",
