@@ -29,7 +29,7 @@ from uuid import UUID
 
 from ledger.campaign.message_commands import CancelWord, ReplyResult
 from ledger.campaign.messages import Message
-from ledger.campaign.texts import Choice, cancel_choice_text, nothing_to_cancel_text
+from ledger.campaign.texts import Choice, cancel_choice_text, given_name, nothing_to_cancel_text
 from ledger.campaign.values import Language
 from ledger.values import Actor, Role
 from projections import message_queries, plan_queries, site_queries
@@ -58,20 +58,22 @@ def cancel_by_sms(service: MoveOperations, phone: str, text: str, word: CancelWo
     digest = ledger.phone_digest(phone)
     service.refresh()
     texted = message_queries.people_texted_at(service.store, digest)
-    reached = ledger.texted_via([p for p, _ in texted])
+    reached = ledger.reach([p for p, _ in texted])
     # Only the people this phone reaches now: a number corrected since cancels nothing.
     people = [
         (p, lang)
         for p, lang in texted
-        if (number := reached.get(p, (None, None))[0]) is not None and ledger.phone_digest(number) == digest
+        if (number := reached.get(p, (None, None, ""))[0]) is not None
+        and ledger.phone_digest(number) == digest
     ]
     contacts = {p: reached[p][1] for p, _ in people}
+    names = {p: given_name(reached[p][2]) for p, _ in people}  # a family's list says whose each one is
     if not people:
         log.warning("SMS cancel from a phone that reaches nobody now (number not logged); ignored")
         return ReplyResult("unknown_phone")
     language = Language.EN if all(lang == "en" for _, lang in people) else Language.VI
     first = people[0][0]
-    options = _options(service, [p for p, _ in people], contacts, ledger.today())
+    options = _options(service, [p for p, _ in people], contacts, names, ledger.today())
     if not options:
         ledger.answer_sms(
             person_id=first,
@@ -81,7 +83,7 @@ def cancel_by_sms(service: MoveOperations, phone: str, text: str, word: CancelWo
             idempotency_key=key,
         )
         return ReplyResult("nothing_to_cancel", first)
-    descriptors = [(o.choice.day, o.choice.start, o.choice.site_name) for o in options]
+    descriptors = [(o.choice.name, o.choice.day, o.choice.start, o.choice.site_name) for o in options]
     if len(options) > MAX_CHOICES or len(set(descriptors)) < len(descriptors):
         return ledger.receive_reply(
             phone=phone, text=text, checkin_id=None, person_id=first, idempotency_key=key
@@ -112,7 +114,11 @@ def chosen_person(options: list[_Option]) -> UUID:
 
 
 def _options(
-    service: MoveOperations, people: list[UUID], contacts: dict[UUID, UUID | None], today: date
+    service: MoveOperations,
+    people: list[UUID],
+    contacts: dict[UUID, UUID | None],
+    names: dict[UUID, str],
+    today: date,
 ) -> list[_Option]:
     sites: dict[str, site_queries.SiteRow | None] = {}
     found = []
@@ -124,7 +130,9 @@ def _options(
         guardian = contacts.get(UUID(a.person_id))
         # The phone's owner acts: the person, or the guardian whose number a child's texts go to.
         actor = Actor(str(guardian), Role.GUARDIAN) if guardian else Actor(a.person_id, Role.CITIZEN)
-        choice = Choice(date.fromisoformat(a.day), start, site.name if site else "")
+        choice = Choice(
+            date.fromisoformat(a.day), start, site.name if site else "", names.get(UUID(a.person_id), "")
+        )
         found.append(_Option(a, choice, actor))
     return sorted(
         found, key=lambda o: (o.choice.day, o.choice.start, o.choice.site_name, o.appointment.appointment_id)

@@ -45,6 +45,7 @@ class _Contact:
     phone: PersonalData | None = None
     guardian_id: UUID | None = None
     erased: bool = False
+    name: PersonalData | None = None  # still sealed: opened only for a text that names the person
 
 
 class CampaignBase(LedgerBase):
@@ -181,13 +182,23 @@ class CampaignBase(LedgerBase):
         The sender needs only the number, so of each person's stream only the events that set it (the
         registration, a corrected number, erasure) are decoded; the number is decrypted once, when
         used, and never kept or logged. Ids that are not people are left out."""
+        return {pid: (number, via) for pid, (number, via, _) in self.reach(person_ids).items()}
+
+    def addressees(self, person_ids: Sequence[UUID]) -> dict[UUID, tuple[str | None, str]]:
+        """(number, full name) for each person: the number their messages go to now (None when erased
+        or none) and the person's own name, which a text about them is headed with (one phone may serve
+        a whole family). Read with the number, from the same events; "" when erased."""
+        return {pid: (number, name) for pid, (number, _, name) in self.reach(person_ids).items()}
+
+    def reach(self, person_ids: Sequence[UUID]) -> dict[UUID, tuple[str | None, UUID | None, str]]:
+        """(number, guardian, full name) for each person: `texted_via` and `addressees` in one read."""
         found = self._contacts(list(person_ids))
         guardians = self._contacts(
             [c.guardian_id for c in found.values() if c.phone is None and c.guardian_id is not None]
         )
-        numbers: dict[UUID, tuple[str | None, UUID | None]] = {}
+        numbers: dict[UUID, tuple[str | None, UUID | None, str]] = {}
         for pid, contact in found.items():
-            numbers[pid] = (None, None)
+            numbers[pid] = (None, None, "")
             if contact.erased:
                 continue
             phone = contact.phone.value if contact.phone is not None else None
@@ -197,8 +208,9 @@ class CampaignBase(LedgerBase):
                 if guardian is not None and not guardian.erased and guardian.phone is not None:
                     phone, via = guardian.phone.value, contact.guardian_id
             # A number stored before numbers were checked, not a Vietnamese mobile: no SMS.
+            name = contact.name.value if contact.name is not None else None
             with contextlib.suppress(PhoneInvalid):
-                numbers[pid] = (international(phone), via) if phone else (None, None)
+                numbers[pid] = (international(phone), via, name or "") if phone else (None, None, "")
         return numbers
 
     def _contacts(self, person_ids: list[UUID]) -> dict[UUID, _Contact]:
@@ -210,16 +222,20 @@ class CampaignBase(LedgerBase):
                 rows = self._select_streams(chunk)
                 if rows is None:  # in-memory store: the people themselves
                     for pid, person in self.get_people(chunk).items():
-                        found[pid] = _Contact(person.phone, person.guardian_id, person.erased)
+                        found[pid] = _Contact(
+                            person.phone, person.guardian_id, person.erased, person.full_name
+                        )
                     continue
                 for stored in sorted(rows, key=lambda r: r.originator_version):
                     kind = resolve_topic(stored.topic)
                     pid = cast("UUID", stored.originator_id)
                     if isinstance(kind, type) and issubclass(kind, Person.Registered):
                         phone, guardian = self._contact_fields(stored)
-                        found[pid] = _Contact(phone, guardian)
+                        found[pid] = _Contact(phone, guardian, name=self._sealed_name(stored))
                     elif pid not in found:
                         continue  # not a person (or a stream without its first event)
+                    elif isinstance(kind, type) and issubclass(kind, Person.NameCorrected):
+                        found[pid].name = self._sealed_name(stored)
                     elif isinstance(kind, type) and issubclass(kind, Person.PhoneCorrected):
                         found[pid].phone = self._contact_fields(stored)[0]
                     elif isinstance(kind, type) and issubclass(kind, Person.Erased):

@@ -25,7 +25,8 @@ from ledger.campaign.messages import InboundReply, Message, MessageStatus
 from ledger.campaign.plans import DayPlan
 from ledger.campaign.quiet_hours import QuietHours
 from ledger.campaign.registrations import Registration
-from ledger.campaign.texts import appointment_text, checkin_text
+from ledger.campaign.sms import segment
+from ledger.campaign.texts import addressed, appointment_text, checkin_text
 from ledger.campaign.values import (
     AppointmentStatus,
     Language,
@@ -161,12 +162,13 @@ class MessageCommands(CampaignBase):
             and not m.held_by_another(at)
             and (m.open_attempt is not None or m.next_try_at is None or m.next_try_at <= at)
         ]
-        # Only the numbers are needed: read without rebuilding the people (sealed, decrypted here).
-        numbers = self.contact_numbers([m.person_id for m in messages])
+        # Only the numbers and names are needed: read without rebuilding the people (sealed, decrypted
+        # here). The name heads the text (one phone may serve a family); it is never logged.
+        reach = self.addressees([m.person_id for m in messages])
         outgoing: list[Outgoing] = []
         changed: list[Aggregate] = []
         for m in messages:
-            phone = numbers.get(m.person_id)
+            phone, name = reach.get(m.person_id, (None, ""))
             text = m.text.value
             if phone is None or text is None:
                 attempt = m.start_attempt(attempt_id=uuid4(), phone_digest="", actor=SENDER, at=at)
@@ -183,7 +185,10 @@ class MessageCommands(CampaignBase):
                 attempt_id=uuid4(), phone_digest=self.phone_digest(phone), actor=SENDER, at=at
             )
             changed.append(m)
-            outgoing.append(Outgoing(m.id, attempt, phone, text, m.encoding))
+            if m.kind is not MessageKind.SMS_ANSWER:  # an answer is about the phone's own text
+                text = addressed(text, name, Language.EN if m.language == "en" else Language.VI)
+            sent = segment(text)  # the heading may change the encoding (a name with diacritics)
+            outgoing.append(Outgoing(m.id, attempt, phone, "".join(sent.parts), sent.encoding))
         if changed:
             self.save(*changed)  # before any gateway call: a crash after this resends under the same key
         return AttemptBatch(outgoing, {m.id: m for m in messages})

@@ -1,8 +1,14 @@
-"""The text of each message kind, in Vietnamese (default) and English; no name, no ID number.
+"""The text of each message kind, in Vietnamese (default) and English; never an ID number.
 
 Texts carry only what the person needs to act: the date, the session's time, the site's name and
 address, the dose number. Long site names and addresses are shortened so a message stays within a
 few SMS parts (`sms.segment` splits it).
+
+One phone often serves a whole family (a guardian's number for the children, parents sharing one), so
+identical "dose 1, 03/12" texts could not be told apart: a text about one person is headed, when it is
+sent, with that person's given name only ("Gửi Lan: …"), never the full name or an ID number
+(`addressed`). The answers to a text the phone sent are about the phone, not headed; the "HUY" list
+names each appointment's person the same way.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from ledger.campaign.values import Language, MessageKind
 
 MAX_SITE_NAME = 60
 MAX_ADDRESS = 80
+MAX_GIVEN_NAME = 20
 
 
 @dataclass(frozen=True)
@@ -31,6 +38,22 @@ class Visit:
 def _short(text: str, limit: int) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def given_name(full_name: str) -> str:
+    """The name a person is called by, for a text's heading: the last word of a Vietnamese full name
+    (family name first: "Nguyễn Thị Lan" is Lan); "" when there is none (erased)."""
+    words = full_name.split()
+    return _short(words[-1], MAX_GIVEN_NAME) if words else ""
+
+
+def addressed(text: str, full_name: str, language: Language) -> str:
+    """`text` headed with the given name of the person it is about ("Gửi Lan: Lịch tiêm …"), so that a
+    family sharing one phone knows whose appointment each text is; unchanged without a name."""
+    name = given_name(full_name)
+    if not name:
+        return text
+    return f"For {name}: {text}" if language is Language.EN else f"Gửi {name}: {text}"
 
 
 def _where(visit: Visit) -> str:
@@ -120,6 +143,7 @@ class Choice:
     day: date
     start: str
     site_name: str
+    name: str = ""  # the given name of the person booked: a family's appointments may share day and place
 
 
 MAX_CHOICE_SITE = 28  # a list of up to five stays within a few SMS parts
@@ -128,7 +152,8 @@ MAX_CHOICE_SITE = 28  # a list of up to five stays within a few SMS parts
 def cancel_choice_text(choices: list[Choice], language: Language) -> str:
     """The numbered list sent when one phone holds several appointments (a family): which one?"""
     items = "; ".join(
-        f"{n}) {c.day.strftime('%d/%m')} {c.start} {_short(c.site_name, MAX_CHOICE_SITE)}"
+        f"{n}) {c.name + ' ' if c.name else ''}{c.day.strftime('%d/%m')} {c.start} "
+        f"{_short(c.site_name, MAX_CHOICE_SITE)}"
         for n, c in enumerate(choices, start=1)
     )
     numbers = " hoặc ".join(f"HUY {n}" for n in range(1, len(choices) + 1))

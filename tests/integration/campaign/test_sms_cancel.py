@@ -126,8 +126,8 @@ def test_a_family_phone_gets_a_numbered_list_and_huy_2_cancels_the_second(
     lists = s.service.messages(kind="sms_answer")
     assert len(lists) == 2
     assert lists[-1].text == (
-        "Số này có 2 lịch tiêm: 1) 02/08 07:30 Trạm Y tế Phường Phúc Xá; 2) 03/08 07:30 Trạm Y tế Phường "
-        "Phúc Xá. Nhắn HUY 1 hoặc HUY 2 để hủy lịch đó."
+        "Số này có 2 lịch tiêm: 1) Bình 02/08 07:30 Trạm Y tế Phường Phúc Xá; 2) Chi 03/08 07:30 Trạm Y tế "
+        "Phường Phúc Xá. Nhắn HUY 1 hoặc HUY 2 để hủy lịch đó."
     )
     assert Counter(a.status for p in (mother, son) for a in s.service.my_appointments(p)) == {"booked": 2}
 
@@ -146,11 +146,18 @@ def test_two_appointments_the_list_cannot_tell_apart_are_kept_for_a_human(
 ) -> None:
     s = sqlite_story
     mother = s.person()
+    # Same day, session and place, and the same given name: the list (which names each person by given
+    # name) still could not tell them apart.
     twins = [
         s.person(
-            national_id=None, guardian_id=mother, relationship="child", date_of_birth="2008-01-01", phone=None
+            national_id=None,
+            guardian_id=mother,
+            relationship="child",
+            date_of_birth="2008-01-01",
+            phone=None,
+            full_name=name,
         )
-        for _ in range(2)
+        for name in ("Nguyễn Minh An", "Trần Văn An")
     ]
     for who in twins:
         s.service.register(person=who, group="CHRONIC_DISEASE_OR_OVER_65", actor=ADMIN)
