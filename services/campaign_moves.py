@@ -123,8 +123,9 @@ class MoveOperations(CampaignBase):
                 for r in site_stock_queries.stock(self.store, first, site_id=s.site_id)
             )
         }
+        last = first + timedelta(days=days - 1)  # `days` days from the first, both ends included
         places = priority_queries.session_places(
-            self.store, [s for s in ward_sites if s.site_id in stocked], first, first + timedelta(days=days)
+            self.store, [s for s in ward_sites if s.site_id in stocked], first, last
         )
         return [p for p in places if (p.site_id, p.day, p.session) != (a.site_id, a.day, a.session)]
 
