@@ -569,6 +569,14 @@ CATALOG: dict[str, dict[str, str]] = {
         "vi": "Số liệu tổng hợp từ sổ cái; ô nhỏ hơn 5 được ẩn để bảo vệ danh tính.",
         "en": "Figures from the ledger; counts under 5 are hidden to protect identities.",
     },
+    "views.as_of": {
+        "vi": "Số liệu tính đến {time}; việc vừa ghi có thể chưa hiện ở đây.",
+        "en": "Figures as of {time}; something recorded a moment ago may not show here yet.",
+    },
+    "views.behind": {
+        "vi": "Số liệu đang cập nhật chậm hơn sổ cái; việc vừa ghi có thể chưa hiện ở đây.",
+        "en": "Figures are behind the ledger; something recorded recently may not show here yet.",
+    },
     "stats.replica": {
         "vi": "Số liệu đọc từ máy chủ bản sao, chậm hơn máy chủ chính khoảng {seconds} giây.",
         "en": "Figures read from a replica server, about {seconds} s behind the primary.",

@@ -13,10 +13,18 @@ followed; without a follower every read catches the views up itself.
 
 from __future__ import annotations
 
-from flask import Flask, g, request, session
+import threading
+from collections import deque
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from flask import Flask, current_app, g, request, session
 from flask.wrappers import Response
 
-from services.read_side import must_see
+from ledger.commands import VIETNAM_TIME
+from services.read_side import ReadSide, must_see
+from web.i18n import translate
 
 WROTE = "wrote"  # session key: [log position after the caller's last write, person id or ""]
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -52,8 +60,79 @@ def _reset(_error: BaseException | None) -> None:
     must_see(0)  # the thread's next request starts with no requirement
 
 
+class Freshness:
+    """How far behind the log the followed views are, sampled at most once per `interval` seconds."""
+
+    KEPT = 900  # samples remembered (15 minutes at one a second)
+
+    def __init__(self, read: ReadSide, clock: Callable[[], datetime], interval: float = 1.0) -> None:
+        self.read, self.clock, self.interval = read, clock, interval
+        self.samples = 0  # statements pairs run (tests count them)
+        self._heads: deque[tuple[datetime, int]] = deque(maxlen=self.KEPT)  # (when, the log's head)
+        self._as_of: datetime | None = None
+        self._behind = False
+        self._sampled: datetime | None = None
+        self._lock = threading.Lock()
+
+    def as_of(self) -> tuple[bool, datetime | None]:
+        """(behind?, the moment the views hold the log of, None if older than every sample kept)."""
+        now = self.clock()
+        due = self._sampled is None or (now - self._sampled).total_seconds() >= self.interval
+        if due and self._lock.acquire(blocking=False):  # one thread samples; the others use the last
+            try:
+                self._sample(now)
+            finally:
+                self._lock.release()
+        return self._behind, self._as_of
+
+    def _sample(self, now: datetime) -> None:
+        head = self.read.ledger.recorder.max_notification_id() or 0
+        position = self.read.position()
+        self.samples += 1
+        self._sampled = now
+        self._heads.append((now, head))
+        reached = [when for when, at in self._heads if at <= position]
+        self._behind = position < head
+        self._as_of = max(reached) if reached else None
+
+
+def _freshness() -> Freshness:
+    found: Freshness | None = current_app.extensions.get("immunize_freshness")
+    if found is None:  # the read side opens with the backend, on first use
+        from web.context import ctx
+
+        context = ctx()
+        found = current_app.extensions.setdefault(
+            "immunize_freshness", Freshness(context.platform.read, context.clock)
+        )
+    return found
+
+
+def _stamp() -> dict[str, Any]:
+    """Template context: `views_as_of`, the sentence for a signed-in page while the views are behind."""
+    if g.get("principal") is None:
+        return {}
+    behind, as_of = _freshness().as_of()
+    if not behind:
+        return {}
+    if as_of is None:
+        return {"views_as_of": translate("views.behind")}
+    return {"views_as_of": translate("views.as_of", time=f"{as_of.astimezone(VIETNAM_TIME):%H:%M:%S}")}
+
+
+def _as_of_header(response: Response) -> Response:
+    if g.get("principal") is None or not request.path.startswith("/api/"):
+        return response
+    behind, as_of = _freshness().as_of()
+    if behind:
+        response.headers["X-Immunize-As-Of"] = as_of.isoformat() if as_of is not None else "behind"
+    return response
+
+
 def install(app: Flask) -> None:
     """After web.roles (which sets g.principal): before each request, the position it must show."""
     app.before_request(_before)
     app.after_request(_after)
+    app.after_request(_as_of_header)
     app.teardown_request(_reset)
+    app.context_processor(_stamp)
