@@ -8,8 +8,12 @@ queueing until a time-out. On top of that, public and citizen requests are admit
 worker has fewer than `shared` requests of any class in progress: one worker process runs one core
 at most (the GIL), so every request in progress beyond a few only makes all of them slower. Staff
 requests are not held back by `shared`: staff take the CPU first, the public what is left, and a
-full public class never sheds staff. The server's threads must cover every slot and queue place
-(`threads_needed`), otherwise requests wait in the server's own queue, where no one can shed them.
+full public class never sheds staff. What staff record (any staff request but a read: a dose, a
+registration) has a class of its own, `staff_write`, with its own slots, a longer queue and wait:
+staff reads never take its slots, and while a write waits for one, public and citizen requests are
+shed at once (queued ones too), so a dose is shed only after every public request that could have
+been. The server's threads must cover every slot and queue place (`threads_needed`), otherwise
+requests wait in the server's own queue, where no one can shed them.
 
 With several worker processes (`immunize serve --workers N`) the counts are the whole server's, not
 each worker's (`SharedCounts`, made before the workers fork): a worker's keep-alive connections stay
@@ -42,7 +46,11 @@ WSGIApp = Callable[[Environ, StartResponse], Iterable[bytes]]
 class RouteClass(StrEnum):
     PUBLIC = "public"
     CITIZEN = "citizen"
-    STAFF = "staff"
+    STAFF = "staff"  # staff reads
+    STAFF_WRITE = "staff_write"  # what staff record (a dose, a registration): any staff method but a read
+
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 # First match wins; paths are compared without the JSON API's /api/v1 prefix.
@@ -94,6 +102,10 @@ DEFAULT_LIMITS: Mapping[RouteClass, Limit] = {
     RouteClass.PUBLIC: Limit(slots=2, queue=4, wait=0.05),
     RouteClass.CITIZEN: Limit(slots=2, queue=4, wait=0.1),
     RouteClass.STAFF: Limit(slots=6, queue=12, wait=0.15),
+    # A dose being recorded is the last thing shed: slots of its own (staff reads never take them), a
+    # longer queue and wait, and while one waits no public or citizen request is admitted (they are
+    # shed first). Writes are a few percent of a surge, so their wait barely moves the p99.
+    RouteClass.STAFF_WRITE: Limit(slots=4, queue=16, wait=1.0),
 }
 # Public and citizen requests are admitted while fewer than this are in progress in the server: two
 # per core on this 2-core machine (each request waits on the database about as long as it computes).
@@ -305,12 +317,23 @@ class Admission:
     def _may_enter(self, kind: RouteClass, gate: _Gate) -> bool:
         if gate.running >= gate.limit.slots:
             return False
-        return kind is RouteClass.STAFF or self.counts.total_running() < self.shared
+        if kind in (RouteClass.STAFF, RouteClass.STAFF_WRITE):
+            return True
+        return self.counts.total_running() < self.shared
+
+    def _yields(self, kind: RouteClass) -> bool:
+        """A public or citizen request is shed at once, queued or not, while a staff write waits."""
+        return (
+            kind in (RouteClass.PUBLIC, RouteClass.CITIZEN) and self.gates[RouteClass.STAFF_WRITE].waiting > 0
+        )
 
     def enter(self, kind: RouteClass) -> bool:
         """Take a slot of this class (waiting at most the class's `wait`), or say it is shed."""
         gate = self.gates[kind]
         with self._changed:
+            if self._yields(kind):
+                gate.shed += 1
+                return False
             if not self._may_enter(kind, gate):
                 if gate.waiting >= gate.limit.queue or gate.limit.wait <= 0:
                     gate.shed += 1
@@ -320,7 +343,7 @@ class Admission:
                 try:
                     while not self._may_enter(kind, gate):
                         left = deadline - time.monotonic()
-                        if left <= 0:
+                        if left <= 0 or self._yields(kind):
                             gate.shed += 1
                             return False
                         self._changed.wait(left)
@@ -340,6 +363,8 @@ class Admission:
         if path in UNLIMITED:
             return self.app(environ, start_response)
         kind = route_class(path)
+        if kind is RouteClass.STAFF and str(environ.get("REQUEST_METHOD") or "GET") not in SAFE_METHODS:
+            kind = RouteClass.STAFF_WRITE
         try:
             admitted = self.enter(kind)
         except _AdmissionStuck:

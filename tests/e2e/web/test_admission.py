@@ -176,6 +176,86 @@ def test_a_queued_public_request_enters_when_a_staff_request_ends() -> None:
     assert results == [200]
 
 
+def _until(check: Any) -> None:
+    for _ in range(1000):  # poll the counts, no sleep-based timing
+        if check():
+            return
+        threading.Event().wait(0.01)
+    assert check()
+
+
+def test_staff_reads_never_take_the_slots_of_a_dose_being_recorded() -> None:
+    inner = Blocking()
+    limits = {
+        RouteClass.STAFF: Limit(slots=2, queue=0, wait=0.0),
+        RouteClass.STAFF_WRITE: Limit(slots=1, queue=0, wait=0.0),
+    }
+    admission = Admission(inner, limits)
+    readers = [
+        threading.Thread(target=lambda p=p: Client(admission).get(p).close())
+        for p in ("/api/v1/desk/lots/block1", "/api/v1/desk/people/a/block2")
+    ]
+    for thread in readers:
+        thread.start()
+    for _ in readers:
+        assert inner.entered.acquire(timeout=10)  # every staff read slot taken
+    assert Client(admission).get("/api/v1/desk/lots").status_code == 503  # a third read is shed
+    assert Client(admission).post("/api/v1/desk/people/b/doses").status_code == 200  # the dose is not
+    inner.release.set()
+    for thread in readers:
+        thread.join(10)
+    stats = admission.stats()
+    assert stats["staff"]["shed"] == 1
+    assert stats["staff_write"] == {"admitted": 1, "shed": 0, "waiting": 0, "running": 0}
+
+
+def test_while_a_dose_waits_for_a_slot_the_public_is_shed_and_the_dose_then_enters() -> None:
+    inner = Blocking()
+    limits = {
+        RouteClass.PUBLIC: Limit(slots=4, queue=4, wait=30.0),
+        RouteClass.CITIZEN: Limit(slots=4, queue=4, wait=30.0),
+        RouteClass.STAFF_WRITE: Limit(slots=1, queue=4, wait=30.0),
+    }
+    admission = Admission(inner, limits, shared=4)
+    results: list[int] = []
+    first = threading.Thread(
+        target=lambda: Client(admission).post("/api/v1/desk/people/a/doses/block").close()
+    )
+    first.start()
+    assert inner.entered.acquire(timeout=10)  # the write slot is taken
+    assert Client(admission).get("/statistics").status_code == 200  # nothing waits yet: the public enters
+    second = threading.Thread(
+        target=lambda: results.append(Client(admission).post("/api/v1/desk/people/b/doses").status_code)
+    )
+    second.start()
+    _until(lambda: admission.gates[RouteClass.STAFF_WRITE].waiting == 1)
+    # Public slots and the shared bound are free, yet a dose waits: the public and citizens are shed.
+    assert Client(admission).get("/statistics").status_code == 503
+    assert Client(admission).get("/api/v1/me/family").status_code == 503
+    inner.release.set()
+    first.join(10)
+    second.join(10)
+    assert results == [200]
+    assert Client(admission).get("/statistics").status_code == 200  # nothing waits any more
+    stats = admission.stats()
+    assert stats["staff_write"]["shed"] == 0
+    assert stats["public"]["shed"] == 1
+
+
+def test_a_staff_post_is_a_write_and_a_staff_get_a_read() -> None:
+    admission = Admission(Blocking())
+    Client(admission).post("/api/v1/desk/people/a/doses")
+    Client(admission).get("/api/v1/desk/lots")
+    Client(admission).get("/statistics")
+    stats = admission.stats()
+    assert (stats["staff_write"]["admitted"], stats["staff"]["admitted"], stats["public"]["admitted"]) == (
+        1,
+        1,
+        1,
+    )
+    assert limits_from_config({"ADMISSION_STAFF_WRITE": "2,8,3"})[RouteClass.STAFF_WRITE] == Limit(2, 8, 3.0)
+
+
 def test_the_server_threads_cover_every_slot_and_queue_place() -> None:
     limits = {
         RouteClass.PUBLIC: Limit(2, 4, 0.1),
