@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 from uuid import UUID
 
 from ledger.campaign.planning import Candidate
+from projections.queue_queries import PLANNING_ORDER, candidate
 from projections.site_queries import SiteRow
 from projections.sql_reads import read_rows
 from projections.store import ViewStore
@@ -18,9 +19,6 @@ SMALL_COUNT = 5  # counts 1 to 4 are shown as "< 5": in a small ward a count cou
 
 
 LOOK_AHEAD_DAYS = 14  # how far the priority list and the move page look for the next open places
-
-
-_ORDER = "CASE WHEN dose_number >= 2 THEN 0 ELSE 1 END, priority_rank, queued_at, registration_id"
 
 
 # What the cut-off estimate counts (said with it in the API; the page says it in the reader's language).
@@ -236,21 +234,13 @@ def ward_queue(store: ViewStore, ward: str) -> list[tuple[str | None, Candidate]
         store,
         "SELECT registration_id, person_id, dose_number, priority_rank, queued_at, due_on, previous_product, "
         f"site_id FROM {store.table('campaign_registrations')} WHERE status = 'waiting' AND ward = ? "
-        f"ORDER BY {_ORDER}",  # the planning order: sorting it again in Python is then linear
+        f"ORDER BY {PLANNING_ORDER}",  # the planning order: sorting it again in Python is then linear
         ward,
     )
     return [
         (
             str(r[7]) if r[7] else None,
-            Candidate(
-                UUID(str(r[0])),
-                UUID(str(r[1])),
-                int(r[2]),
-                int(r[3]),
-                datetime.fromisoformat(str(r[4])),
-                date.fromisoformat(str(r[5])),
-                str(r[6]) if r[6] else None,
-            ),
+            candidate(r),
         )
         for r in rows
     ]

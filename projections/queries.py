@@ -27,6 +27,7 @@ from projections.errors import ProjectionError
 from projections.health_book import HealthBook
 from projections.operations import Operations
 from projections.registry import ViewLag, view_status
+from projections.sql_reads import read_rows
 from projections.statistics import Statistics
 from projections.store import Row, ViewStore
 
@@ -418,21 +419,21 @@ class PublicStatistics:
     notes: list[str]
 
 
-def _rows(store: ViewStore, sql: str, *params: Any) -> list[Row]:
-    with store.transaction(write=False) as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
-
-
 def public_statistics(store: ViewStore, *, reference_data: Reference | None = None) -> PublicStatistics:
     """The public statistics from the statistics view (all 63 provinces, all 16 priority groups)."""
     ref = reference_data or reference()
     view = Statistics.recorder(store)
-    by_day = {r[0]: int(r[1]) for r in _rows(store, f"SELECT day, n FROM {view.t('by_day')} WHERE n <> 0")}
-    by_product = {r[0]: int(r[1]) for r in _rows(store, f"SELECT product, n FROM {view.t('by_product')}")}
-    by_group = {r[0]: int(r[1]) for r in _rows(store, f"SELECT priority_group, n FROM {view.t('by_group')}")}
-    by_severity = {r[0]: int(r[1]) for r in _rows(store, f"SELECT severity, n FROM {view.t('reactions')}")}
-    province_rows = _rows(store, f"SELECT province, dose_number, adult, n FROM {view.t('by_province')}")
+    by_day = {
+        r[0]: int(r[1]) for r in read_rows(store, f"SELECT day, n FROM {view.t('by_day')} WHERE n <> 0")
+    }
+    by_product = {r[0]: int(r[1]) for r in read_rows(store, f"SELECT product, n FROM {view.t('by_product')}")}
+    by_group = {
+        r[0]: int(r[1]) for r in read_rows(store, f"SELECT priority_group, n FROM {view.t('by_group')}")
+    }
+    by_severity = {
+        r[0]: int(r[1]) for r in read_rows(store, f"SELECT severity, n FROM {view.t('reactions')}")
+    }
+    province_rows = read_rows(store, f"SELECT province, dose_number, adult, n FROM {view.t('by_province')}")
     doses: dict[str, int] = {}
     first: dict[str, int] = {}
     second: dict[str, int] = {}
@@ -602,7 +603,9 @@ def operations_overview(
     ref = reference or ledger.reference
     stats = Statistics.recorder(store)
     view = Operations.recorder(store)
-    rows = _rows(store, f"SELECT dose_number, adult, n FROM {stats.t('by_province')} WHERE dose_number = '1'")
+    rows = read_rows(
+        store, f"SELECT dose_number, adult, n FROM {stats.t('by_province')} WHERE dose_number = '1'"
+    )
     first_people = sum(int(r[2]) for r in rows)
     first_adults = sum(int(r[2]) for r in rows if r[1] == "1")
     population = sum(p.population for p in ref.provinces.values())
@@ -630,7 +633,7 @@ def operations_overview(
     since = date.fromordinal(today.toordinal() - recent_days + 1).isoformat()
     site_days = [
         SiteDay(r[0], r[1] or "", r[2] or "", r[3] or "", r[4], int(r[5]), int(r[6] or 0))
-        for r in _rows(
+        for r in read_rows(
             store,
             f"SELECT d.site_id, s.code, s.name, s.province, d.day, d.n, s.capacity_per_day FROM {view.t('site_day')} d "
             f"LEFT JOIN {view.t('sites')} s ON s.site_id = d.site_id WHERE d.n <> 0 AND d.day >= ? "
@@ -639,7 +642,7 @@ def operations_overview(
         )
     ]
     lots = []
-    for r in _rows(
+    for r in read_rows(
         store,
         f"SELECT l.lot_id, l.product, l.lot_number, l.site_id, l.expiry, l.quantity, COALESCE(u.n, 0) "
         f"FROM {view.t('lots')} l LEFT JOIN {view.t('lot_use')} u ON u.lot_id = l.lot_id ORDER BY l.expiry, l.lot_id",
@@ -665,7 +668,7 @@ def operations_overview(
         )
     follow_ups = [
         FollowUp(r[0], r[1], r[2], r[3], r[4], r[5], (today - date.fromisoformat(r[5])).days)
-        for r in _rows(
+        for r in read_rows(
             store,
             f"SELECT reaction_id, person_id, dose_id, province, onset, reported_on FROM {view.t('follow_ups')} "
             "ORDER BY reported_on, reaction_id",

@@ -14,6 +14,24 @@ from projections.site_queries import site
 from projections.sql_reads import read_rows
 from projections.store import Row, ViewStore
 
+# The planning order: doses after the first before first doses, then by priority group, then by the
+# time of registration (ties by id): ledger.campaign.planning.Candidate.order, in SQL.
+PLANNING_ORDER = "CASE WHEN dose_number >= 2 THEN 0 ELSE 1 END, priority_rank, queued_at, registration_id"
+
+
+def candidate(r: Row) -> Candidate:
+    """The planner's input from a row whose first seven columns are registration_id, person_id,
+    dose_number, priority_rank, queued_at, due_on, previous_product."""
+    return Candidate(
+        UUID(str(r[0])),
+        UUID(str(r[1])),
+        int(r[2]),
+        int(r[3]),
+        datetime.fromisoformat(str(r[4])),
+        date.fromisoformat(str(r[5])),
+        str(r[6]) if r[6] else None,
+    )
+
 
 @dataclass(frozen=True)
 class RegistrationRow:
@@ -87,8 +105,7 @@ def registrations_for_site(
         store,
         f"SELECT {_REG_COLUMNS} FROM {store.table('campaign_registrations')} "
         f"WHERE status IN ('waiting', 'booked') AND {_area(store)} "
-        "ORDER BY CASE WHEN dose_number >= 2 THEN 0 ELSE 1 END, priority_rank, queued_at, registration_id "
-        "LIMIT ?",
+        f"ORDER BY {PLANNING_ORDER} LIMIT ?",
         found.site_id,
         found.ward,
         limit,
@@ -118,18 +135,7 @@ def candidates(store: ViewStore, site_id: str, ward: str, day: date) -> list[Can
         site_id,
         ward,
     )
-    return [
-        Candidate(
-            UUID(str(r[0])),
-            UUID(str(r[1])),
-            int(r[2]),
-            int(r[3]),
-            datetime.fromisoformat(str(r[4])),
-            date.fromisoformat(str(r[5])),
-            str(r[6]) if r[6] else None,
-        )
-        for r in rows
-    ]
+    return [candidate(r) for r in rows]
 
 
 def busy_people(store: ViewStore, day: date, people: Sequence[UUID]) -> set[UUID]:
@@ -168,15 +174,7 @@ def province_candidates(
         (
             str(r[7]) if r[7] else None,
             str(r[8]),
-            Candidate(
-                UUID(str(r[0])),
-                UUID(str(r[1])),
-                int(r[2]),
-                int(r[3]),
-                datetime.fromisoformat(str(r[4])),
-                date.fromisoformat(str(r[5])),
-                str(r[6]) if r[6] else None,
-            ),
+            candidate(r),
         )
         for r in rows
     ]

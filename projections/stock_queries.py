@@ -7,13 +7,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from projections.store import Row, ViewStore
-
-
-def _rows(store: ViewStore, sql: str, *params: Any) -> list[Row]:
-    with store.transaction(write=False) as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
+from projections.sql_reads import read_rows
+from projections.store import ViewStore
 
 
 @dataclass(frozen=True)
@@ -123,7 +118,7 @@ def store_lots(store: ViewStore, *, province: str | None = None) -> list[StoreLo
             date.fromisoformat(str(r[4])),
             *(int(x) for x in r[5:10]),
         )
-        for r in _rows(
+        for r in read_rows(
             store,
             f"SELECT lot_id, province, product, lot_number, expiry, doses_per_vial, received, allocated, written_off, "
             "returned "
@@ -159,7 +154,7 @@ def site_lots(
             date.fromisoformat(str(r[6])),
             *(int(x) for x in r[7:15]),
         )
-        for r in _rows(
+        for r in read_rows(
             store,
             f"SELECT site_lot_id, store_lot_id, site_id, province, product, lot_number, expiry, doses_per_vial, "
             f"allocated, used, vials_opened, wasted_open, wasted_expired, open_doses, returned "
@@ -262,7 +257,7 @@ def sites(store: ViewStore, *, province: str | None = None, site_id: str | None 
     where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
     return [
         SiteName(str(r[0]), str(r[1]), str(r[2]), str(r[3]))
-        for r in _rows(
+        for r in read_rows(
             store,
             f"SELECT site_id, code, name, province FROM {store.table('operations_sites')} {where} ORDER BY name, code",
             *params,

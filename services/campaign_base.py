@@ -17,7 +17,6 @@ from ledger.campaign.errors import (
     CampaignInputInvalid,
 )
 from ledger.errors import SiteNotFound
-from ledger.values import Actor, Role
 from projections import (
     plan_queries,
     site_queries,
@@ -26,7 +25,6 @@ from projections.registry import catch_up_views
 from projections.store import ViewStore
 
 VIEWS = ("operations", "campaign", "stock")
-SCHEDULER = Actor("campaign-scheduler", Role.SYSTEM)
 
 
 def derived_key(*parts: object) -> str:

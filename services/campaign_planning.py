@@ -12,6 +12,7 @@ from uuid import UUID
 from ledger.campaign.errors import (
     NoStock,
 )
+from ledger.campaign.message_commands import SCHEDULER
 from ledger.campaign.planning import SessionPlaces, plan_day
 from ledger.campaign.values import (
     allowed_products,
@@ -26,7 +27,7 @@ from projections import (
     site_queries,
     site_stock_queries,
 )
-from services.campaign_base import SCHEDULER, CampaignBase, as_id, derived_key
+from services.campaign_base import CampaignBase, as_id, derived_key
 from services.province_planning import ProvinceDay, plan_province
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from uuid import UUID
 
+from ledger.campaign.message_commands import SCHEDULER
 from ledger.campaign.values import (
     plan_id,
 )
@@ -16,7 +17,7 @@ from ledger.values import Actor
 from projections import (
     plan_queries,
 )
-from services.campaign_base import SCHEDULER, CampaignBase, as_id, derived_key
+from services.campaign_base import CampaignBase, as_id, derived_key
 from services.stock import StockService
 
 

@@ -18,7 +18,7 @@ from uuid import UUID
 from eventsourcing.persistence import IntegrityError
 
 from ledger.application import Ledger
-from ledger.campaign.errors import CampaignInputInvalid, StockQuantityInvalid
+from ledger.campaign.errors import StockQuantityInvalid
 from ledger.campaign.permissions import require_site_worker
 from ledger.errors import NotPermitted
 from ledger.permissions import in_reach
@@ -26,6 +26,7 @@ from ledger.values import Actor, Role
 from projections import stock_queries as sq
 from projections.registry import catch_up_views
 from projections.store import ViewStore
+from services.campaign_base import as_id
 
 VIEWS = ("operations", "campaign", "stock")
 DAY_CLOSER = Actor("stock-day-closer", Role.SYSTEM)
@@ -34,15 +35,6 @@ DAY_CLOSER = Actor("stock-day-closer", Role.SYSTEM)
 def _key(*parts: object) -> str:
     """An idempotency key derived from what a command does (a retry is the same request)."""
     return "stock:" + hashlib.sha256("|".join(str(p) for p in parts).encode()).hexdigest()
-
-
-def _uuid(value: object, what: str) -> UUID:
-    if isinstance(value, UUID):
-        return value
-    try:
-        return UUID(str(value).strip())
-    except ValueError:
-        raise CampaignInputInvalid(f"{value!r} is not a {what} id: copy the id exactly.") from None
 
 
 def _int(value: object, what: str) -> int | None:
@@ -137,8 +129,8 @@ class StockService:
 
         Without an idempotency key each call is a new allocation (two identical allocations are two
         deliveries); the web and API pass the form's or request's key, so a double submit is one."""
-        lot = _uuid(store_lot_id, "lot")
-        site = _uuid(site_id, "site")
+        lot = as_id(store_lot_id, "lot")
+        site = as_id(site_id, "site")
         key = idempotency_key or _key("allocate", lot, site, actor, self.ledger.new_id())
         return self.ledger.allocate_lot(
             store_lot_id=lot,
@@ -160,7 +152,7 @@ class StockService:
     ) -> int:
         """Unopened vials of a site's lot go back to the province store it came from; returns the doses
         returned. Without an idempotency key each call is a new return (the web and API pass theirs)."""
-        lot = _uuid(site_lot_id, "lot")
+        lot = as_id(site_lot_id, "lot")
         key = idempotency_key or _key("return", lot, actor, self.ledger.new_id())
         return self.ledger.return_vials(
             site_lot_id=lot,
@@ -173,7 +165,7 @@ class StockService:
     def close_day(self, site_id: object, day: date, *, actor: Actor) -> int:
         """End of a site's sessions: what is left in the vials opened that day (or before) is wasted;
         returns the doses wasted. Run again, it writes nothing."""
-        site = str(_uuid(site_id, "site"))
+        site = str(as_id(site_id, "site"))
         self.refresh()
         # Who may close this site's day is the ledger's rule, asked even when no vial is open.
         require_site_worker(actor, UUID(site), self.ledger.get_site(UUID(site)).province_code)
@@ -260,7 +252,7 @@ class StockService:
         ):
             raise NotPermitted("Only staff see vaccine stock: sign in as site staff or a province officer.")
         self.refresh()
-        site = str(_uuid(site_id, "site")) if site_id not in (None, "") else None
+        site = str(as_id(site_id, "site")) if site_id not in (None, "") else None
         if site is not None:
             site_province = self.ledger.get_site(UUID(site)).province_code
             if not in_reach(actor, province_code=site_province, site_id=UUID(site)):
