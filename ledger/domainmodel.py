@@ -132,6 +132,7 @@ class Person(Aggregate):
         self.guardian_id = guardian_id
         self.registered_at_site: UUID | None = actor.site_id  # for who may correct (ledger.permissions)
         self.dependant_ids: list[UUID] = []
+        self.relationships: dict[UUID, str] = {}  # dependant -> child, parent, grandparent, other
         self.doses: list[Dose] = []
         self.reactions: list[Reaction] = []
         self.declarations = 0
@@ -161,6 +162,7 @@ class Person(Aggregate):
     @event(DependantAdded)
     def _dependant_added(self, actor: Actor, at: datetime, dependant_id: UUID, relationship: str) -> None:
         self.dependant_ids.append(dependant_id)
+        self.relationships[dependant_id] = relationship
 
     class GuardianLinked(Aggregate.Event):
         """This person, registered on their own, is now managed by a guardian (linked by staff). Saved with
@@ -181,6 +183,14 @@ class Person(Aggregate):
             )
         if self.dependant_ids:
             raise RuleViolation("A guardian cannot be a dependant: register the family under an adult.")
+        self._guardian_linked(actor=actor, at=at, guardian_id=guardian_id, relationship=relationship)
+
+    def move_to_guardian(self, guardian_id: UUID, relationship: str, actor: Actor, at: datetime) -> None:
+        """This dependant's guardian's online registration was joined to their record registered at a site
+        (ledger.campaign.join_commands): the same guardian, under their one record now."""
+        self._require_not_erased()
+        if self.guardian_id is None:
+            raise RuleViolation("This person has no guardian to move from.")
         self._guardian_linked(actor=actor, at=at, guardian_id=guardian_id, relationship=relationship)
 
     @event(GuardianLinked)

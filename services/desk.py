@@ -275,6 +275,58 @@ def _refuse_if_declared_online(backend: Backend, national_id: str | None) -> Non
         )
 
 
+@dataclass(frozen=True)
+class SameNumber:
+    """Records of one ID number on both sides of a desk + online race: the one registered at a site (its
+    number confirmed) and the online registrations that typed it (held: never confirmable)."""
+
+    registered: FamilyMember | None  # shown on an online registration's page: the record to join it to
+    online: list[FamilyMember]  # shown on the registered record's page: the registrations to join
+
+
+def same_number(backend: Backend, person_id: UUID) -> SameNumber:
+    """On a person's desk page: if their number is confirmed, the online registrations that typed it too;
+    if it is held (typed online), the record registered at a site with it, if any. Staff see this beside
+    the ID card, and join the records (`join_online_registration`)."""
+    record = backend.ledger.person_record(person_id)
+    keys = backend.read.keys
+    if record.erased:
+        return SameNumber(None, [])
+    if record.claimed_national_id:  # typed online: is the number someone's at a site?
+        owner = backend.ledger.find_person(record.claimed_national_id)
+        if owner is None or owner == person_id or not backend.ledger.exists(owner):
+            return SameNumber(None, [])
+        found = records(backend.ledger, [owner])[owner]
+        if found.erased:
+            return SameNumber(None, [])
+        return SameNumber(family_member(found, backend.reference, "self", backend.read.doses_of(owner)), [])
+    if not record.national_id or keys is None:
+        return SameNumber(None, [])
+    handle = keys.national_id(record.national_id)
+    held = [p for p in (backend.read.people_declaring_id(handle) if handle else []) if p != person_id]
+    found_all = records(backend.ledger, held)
+    online = [
+        family_member(found_all[p], backend.reference, "self", backend.read.doses_of(p))
+        for p in held
+        if p in found_all and not found_all[p].erased
+    ]
+    return SameNumber(None, online)
+
+
+def join_online_registration(
+    backend: Backend, online_id: UUID, registered_id: UUID, *, staff: StaffMember
+) -> None:
+    """Join an online registration to the record registered at a site with the same number (the ledger
+    checks the numbers match, moves phone, family, declarations and place in the queue, erases the online
+    one). The same form sent twice is one join."""
+    backend.ledger.join_online_registration(
+        online_id=online_id,
+        registered_id=registered_id,
+        actor=staff.actor,
+        idempotency_key=f"desk-join:{online_id.hex}:{registered_id.hex}",
+    )
+
+
 def desk_registration_key(ledger: Ledger, staff: StaffMember, form: PersonForm) -> str:
     """The idempotency key of a desk registration, derived from the request (as
     services.citizen.registration_key for the citizen's): the same staff account at the same site

@@ -253,9 +253,11 @@ CATALOG: dict[str, dict[str, str]] = {
     },
     "done.registered_held": {
         "vi": "Đã đăng ký {name}. Sổ sức khỏe đã sẵn sàng. Hãy mang CCCD/CMND khi đi tiêm lần đầu: "
-        "nhân viên y tế sẽ xác nhận số giấy tờ.",
+        "nhân viên y tế sẽ xác nhận số giấy tờ. Nếu trước đây bạn đã được đăng ký tại điểm tiêm với số này, "
+        "nhân viên sẽ gộp hai hồ sơ: mũi tiêm, người phụ thuộc và thứ tự chờ của bạn được giữ nguyên.",
         "en": "{name} is registered. The health book is ready. Please bring your ID card to your first "
-        "vaccination: staff will confirm the ID number.",
+        "vaccination: staff will confirm the ID number. If you were registered at a site with this number "
+        "before, staff will join the two records: your doses, dependants and place in the queue are kept.",
     },
     "desk.held_id": {
         "vi": "Số giấy tờ người dân tự khai, chờ đối chiếu với CCCD/CMND: {number}",
@@ -307,6 +309,10 @@ CATALOG: dict[str, dict[str, str]] = {
     "done.declaration": {
         "vi": "Đã nhận khai báo y tế của {name}.",
         "en": "The health declaration of {name} is received.",
+    },
+    "done.joined": {
+        "vi": "Đã gộp đăng ký trực tuyến vào hồ sơ của {name}: người dân đăng nhập bằng số điện thoại của mình sẽ thấy hồ sơ này.",
+        "en": "The online registration is joined to {name}'s record: the citizen's phone now signs in to it.",
     },
     "done.correction": {"vi": "Đã sửa hồ sơ của {name}.", "en": "The record of {name} is corrected."},
     # citizen
@@ -430,6 +436,25 @@ CATALOG: dict[str, dict[str, str]] = {
         "Nếu nhiều người cùng khai số này, chỉ xác nhận cho đúng chủ thẻ. Không đăng ký người mới.",
         "en": "Check the ID card before the dose, then press “Card seen: confirm the ID number” on the person's page. "
         "If several people declared this number, confirm it only for the card's owner. Do not register them again.",
+    },
+    "desk.same_number_registered": {
+        "vi": "Số này đã được đăng ký tại điểm tiêm cho {name} (sinh {born}). Nếu CCCD là của người này, hãy gộp "
+        "đăng ký trực tuyến vào hồ sơ đó: số điện thoại, người phụ thuộc, khai báo y tế và thứ tự chờ được chuyển "
+        "sang, hồ sơ trực tuyến được đóng.",
+        "en": "This number is already registered at a site for {name} (born {born}). If the card is theirs, join "
+        "this online registration to that record: the phone, dependants, health declarations and place in the "
+        "queue move there, and the online record is closed.",
+    },
+    "desk.join_button": {
+        "vi": "Đã xem thẻ: gộp vào hồ sơ đã đăng ký",
+        "en": "Card seen: join to the registered record",
+    },
+    "desk.open_registered": {"vi": "Mở hồ sơ đã đăng ký", "en": "Open the registered record"},
+    "desk.same_number_online": {
+        "vi": "{count} đăng ký trực tuyến khác cũng khai số giấy tờ này (chưa xác nhận). Mở đăng ký đó, xem thẻ "
+        "rồi gộp vào hồ sơ này nếu là cùng một người.",
+        "en": "{count} online registrations also typed this ID number (not confirmed). Open it, check the card, "
+        "and join it to this record if it is the same person.",
     },
     "desk.declared_badge": {"vi": "Chưa xác nhận", "en": "Not confirmed"},
     "desk.id_missing_hint": {

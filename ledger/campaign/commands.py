@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ledger.campaign.join_commands import JoinCommands
 from ledger.campaign.message_commands import MessageCommands
 from ledger.campaign.move_commands import MoveCommands
 from ledger.campaign.plan_commands import PlanCommands
@@ -12,6 +13,7 @@ from ledger.campaign.stock_commands import StockCommands
 
 class CampaignCommands(
     CampaignSiteCommands,
+    JoinCommands,
     RegistrationCommands,
     MoveCommands,
     PlanCommands,

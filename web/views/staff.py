@@ -120,6 +120,7 @@ def _person_page(person_id: str, error: str = "", status: int = 200) -> tuple[st
         "staff_person.html",
         book=book,
         held_id=held_id,
+        same_number=desk.same_number(backend, parse_id(person_id)),
         lots=lots,
         error=error,
         site=desk.site(backend, staff.site_id),
@@ -189,6 +190,20 @@ def confirm_national_id(person_id: str) -> tuple[str, int] | WerkzeugResponse:
         return _person_page(person_id, message_for(exc), status_for(exc))
     confirm("done.correction", person=person_id)
     return redirect(url_for("staff.person", person_id=person_id))
+
+
+@bp.post("/people/<person_id>/join")
+@allow(Role.STAFF)
+def join_online_registration(person_id: str) -> tuple[str, int] | WerkzeugResponse:
+    """Staff saw the card: this online registration (its number held, never confirmable because a site
+    registered the same person with it) joins the registered record; the citizen's phone reaches it."""
+    try:
+        registered = parse_id(request.form.get("registered_id", ""))
+        desk.join_online_registration(ctx().backend, parse_id(person_id), registered, staff=me())
+    except USER_ERRORS as exc:
+        return _person_page(person_id, message_for(exc), status_for(exc))
+    confirm("done.joined", person=str(registered))
+    return redirect(url_for("staff.person", person_id=str(registered)))
 
 
 def _phone_confirm_page(person_id: str, sent_to: str, error: str = "", status: int = 200) -> tuple[str, int]:

@@ -84,6 +84,7 @@ EXPECTED: dict[str, set[str]] = {
     "citizen.issue_certificate": {"citizen"},
     "api.issue_certificate": {"citizen"},
     "staff.confirm_national_id": {"staff"},
+    "staff.join_online_registration": {"staff"},
     "api.desk_phone_confirm": {"staff"},
     "api.desk_id_card_confirm": {"staff"},
     "privacy.person": {"province"},
