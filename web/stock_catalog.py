@@ -39,6 +39,11 @@ STOCK_CATALOG: dict[str, dict[str, str]] = {
     "stock.left": {"vi": "Còn lại", "en": "Left"},
     "stock.open": {"vi": "{doses} liều trong lọ đã mở", "en": "{doses} in opened vials"},
     "stock.no_site_lots": {"vi": "Chưa có lô nào được phân bổ.", "en": "No lot allocated yet."},
+    "stock.none_left": {
+        "vi": "Không còn liều nào tại điểm tiêm: mọi lô đã dùng hết.",
+        "en": "No dose left at the sites: every lot is used up.",
+    },
+    "stock.used_up": {"vi": "Lô đã dùng hết ({count})", "en": "Lots used up ({count})"},
     "stock.allocation_vs_use": {"vi": "Phân bổ và sử dụng", "en": "Allocation and use"},
     "stock.province_col": {"vi": "Tỉnh", "en": "Province"},
     "stock.at_sites_col": {"vi": "Còn tại điểm tiêm", "en": "Left at sites"},

@@ -167,16 +167,25 @@ def _page(error: str = "", status: int = 200, form: dict[str, str] | None = None
         sites = sq.sites(backend.views, site_id=str(who.site_id))
     names = {x.site_id: x.name for x in sites}
     vaccines = sorted(backend.reference.vaccines.values(), key=lambda v: v.name)
+    today = backend.ledger.today()
+    # What is still at the sites first, usable lots soonest to expire first; lots used up (the demo's
+    # site showed eleven of them before its one usable lot) folded away below.
+    holding = sorted(
+        (r for r in picture.site_lots if r.remaining > 0), key=lambda r: (r.expiry < today, r.expiry)
+    )
+    used_up = [r for r in picture.site_lots if r.remaining <= 0]
     return render_template(
         "stock.html",
         picture=picture,
+        holding=holding,
+        used_up=used_up,
         sites=sites,
         site_names=names,
         vaccines=vaccines,
         names={v.mp: v.name for v in vaccines},
         officer=who.role is LedgerRole.PROVINCE_OFFICER,
         province=who.province_code,
-        today=backend.ledger.today(),
+        today=today,
         error=error,
         form=form or {},
         form_key=uuid.uuid4().hex,

@@ -348,3 +348,49 @@ def test_the_plans_waiting_lines_name_the_vaccine_as_the_page_does_and_say_when_
     assert "Beijing Institute" not in page
     assert "1 người chờ mũi 1 vì điểm tiêm không còn vắc xin nào." in page
     assert "1 người đã đăng ký nhưng chưa đến hạn tiêm (sớm nhất 11/12/2026)." in page  # not 2026-12-11
+
+
+def test_the_stock_page_shows_the_lots_still_at_the_site_first_and_folds_the_used_up_ones(
+    tmp_path: Path,
+) -> None:
+    """Seen in the demo (session 5): the site staff's stock page listed eleven used-up lots (5 given,
+    5 used, 0 left), expired in 2021–2022, before the one lot they could use. The lots still holding
+    doses come first; the used-up ones are folded under "Lô đã dùng hết (N)"."""
+    from ledger.campaign.values import Session
+    from services.campaign import CampaignService
+
+    now = datetime(2026, 11, 30, 3, 0, tzinfo=UTC)
+    ledger = Ledger("memory://", key_dir=tmp_path / "lk", clock=lambda: now)
+    app = make_app(tmp_path, ledger, WTF_CSRF_ENABLED=False)
+    backend = app.extensions["immunize"].backend
+    service = CampaignService(backend.ledger, backend.views)
+    system = Actor("test-setup", LedgerRole.SYSTEM)
+    site = service.add_site(
+        code="VN-01-0001", name="Trạm Y tế Phúc Xá", ward_code="00001", address="1 Nghĩa Dũng",
+        sessions=[Session("morning", "07:30", "11:30", 5)], actor=system,
+    )  # fmt: skip
+    lots = {}
+    for number, quantity in (("EMPTY-1", 1), ("LIVE-2", 10), ("EMPTY-3", 1)):
+        lots[number] = ledger.receive_lot(
+            product="EU/1/20/1528", lot_number=number, expiry=date(2027, 6, 30), site_id=UUID(site.site_id),
+            quantity=quantity, actor=system, idempotency_key=f"lot-{number}",
+        )  # fmt: skip
+    for n, number in enumerate(("EMPTY-1", "EMPTY-3")):
+        person = ledger.register_person(
+            national_id=f"00108500001{n}", full_name="Trần Thị Lan", date_of_birth="1960-01-01", sex="female",
+            phone=f"09123411{n:02d}", ward_code="00001", priority_group="HEALTH_WORKER", actor=system,
+            idempotency_key=f"p{n}",
+        )  # fmt: skip
+        ledger.record_dose(
+            person_id=person, dose_number=1, product="EU/1/20/1528", lot_id=lots[number],
+            administered_on=date(2026, 11, 30), site_id=UUID(site.site_id), actor=system,
+            idempotency_key=f"dose-{n}",
+        )  # fmt: skip
+    client = app.test_client()
+    sign_in_as(client, "staff", site_id=site.site_id)
+    page = client.get("/stock").get_data(as_text=True)
+    folded = page.index('<details id="used-up">')
+    assert "Lô đã dùng hết (2)" in page
+    assert page.index("LIVE-2") < folded
+    assert page.index("EMPTY-1") > folded
+    assert page.index("EMPTY-3") > folded
