@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
@@ -68,7 +69,7 @@ class DoseCommands(LedgerBase):
         self,
         *,
         person_id: UUID,
-        dose_number: int,
+        dose_number: int | None,
         product: str,
         lot_id: UUID,
         administered_on: date,
@@ -77,17 +78,22 @@ class DoseCommands(LedgerBase):
         idempotency_key: str,
         vaccinator_id: str | None = None,
     ) -> DoseRecorded:
-        """Record one dose, checking sequence, interval, dates, lot and who records where."""
+        """Record one dose, checking sequence, interval, dates, lot and who records where.
+        `dose_number` None: the person's next (the desk's form), read with the command's own read of the
+        person and fixed at its first attempt (a retry after a conflict does not move it on: a dose
+        recorded for them meanwhile refuses this one, as a number read beforehand did)."""
         request = DoseRequest(
             person_id=checks.as_uuid(person_id, "person"),
-            dose_number=dose_number,
+            dose_number=1 if dose_number is None else dose_number,  # 1: checked as a number, replaced
             product=product,
             lot_id=checks.as_uuid(lot_id, "lot"),
             administered_on=checks.as_date(administered_on, "dose date"),
             site_id=checks.as_uuid(site_id, "site"),
             vaccinator_id=vaccinator_id,
         )
-        return self._record_doses("record_dose", [request], actor, idempotency_key)[0]
+        return self._record_doses(
+            "record_dose", [request], actor, idempotency_key, next_number=dose_number is None
+        )[0]
 
     def record_doses(
         self, batch: Sequence[DoseRequest], *, actor: Actor, idempotency_key: str
@@ -97,7 +103,13 @@ class DoseCommands(LedgerBase):
         return self._record_doses("record_doses", list(batch), actor, idempotency_key)
 
     def _record_doses(
-        self, command: str, batch: list[DoseRequest], actor: Actor, idempotency_key: str
+        self,
+        command: str,
+        batch: list[DoseRequest],
+        actor: Actor,
+        idempotency_key: str,
+        *,
+        next_number: bool = False,
     ) -> list[DoseRecorded]:
         permissions.require_staff(actor, "vaccination staff record doses")
         today = self.today()
@@ -120,15 +132,23 @@ class DoseCommands(LedgerBase):
             ),
             "actor": actor,
         }
+        if next_number:
+            args["next"] = True  # not the same request as dose 1 given explicitly
+        pinned: list[int] = []  # the next number, fixed at the first attempt
 
-        def attempt(at: datetime) -> Outcome:
-            people = self.get_people([r.person_id for r in batch])
+        def attempt(at: datetime, loaded: dict[UUID, Aggregate]) -> Outcome:
+            people = {i: p for i, p in loaded.items() if isinstance(p, Person)}
             results = []
             for index, (item, interval, vaccinator) in enumerate(checked):
                 where = f"dose {index + 1} of the batch: " if len(batch) > 1 else ""
                 person = people.get(item.person_id)
                 if person is None:
                     raise PersonNotFound(f"{where}No person {item.person_id}: register them first.")
+                number = item.dose_number
+                if next_number:
+                    if not pinned:
+                        pinned.append(person.next_dose_number)
+                    number = pinned[0]
                 try:
                     self._check_birth(person, item.administered_on)
                     dose_id = self.new_id()
@@ -136,7 +156,7 @@ class DoseCommands(LedgerBase):
                     previous = person.active_doses[-1].product if person.active_doses else None
                     person.administer_dose(
                         dose_id=dose_id,
-                        dose_number=item.dose_number,
+                        dose_number=number,
                         product=item.product,
                         lot_id=lot.id,
                         lot_number=lot.lot_number,
@@ -151,24 +171,31 @@ class DoseCommands(LedgerBase):
                     if not where:
                         raise
                     raise exc.again(where) from exc
-                results.append(
-                    DoseRecorded(person.id, dose_id, item.dose_number, person.doses[-1].mixed_products)
-                )
-            # A compact receipt: the dose ids and mixed flags; person and number come from the request.
-            compact = {
+                results.append(DoseRecorded(person.id, dose_id, number, person.doses[-1].mixed_products))
+            # A compact receipt: the dose ids and mixed flags; person and number come from the request
+            # (the number from here when it was the person's next).
+            compact: dict[str, Any] = {
                 "dose_ids": "".join(r.dose_id.hex for r in results),
                 "mixed": "".join("1" if r.mixed_products else "0" for r in results),
             }
+            if next_number:
+                compact["number"] = results[0].dose_number
             drawn = self.draw_stock([(r.lot_id, r.administered_on) for r in batch], actor, at, stocks)
             return Outcome(list(people.values()), compact, locked=drawn)
 
-        result = self.run_command(command, idempotency_key, args, attempt)
+        # The receipt and the people in one read (ledger.commands.run_command_loaded).
+        result = self.run_command_loaded(
+            command, idempotency_key, args, [r.person_id for r in batch], attempt
+        )
         if "doses" in result:  # receipts written before the compact form
             return [DoseRecorded.from_result(r) for r in result["doses"]]
         ids, mixed = result["dose_ids"], result["mixed"]
         return [
             DoseRecorded(
-                item.person_id, UUID(hex=ids[32 * i : 32 * i + 32]), item.dose_number, mixed[i] == "1"
+                item.person_id,
+                UUID(hex=ids[32 * i : 32 * i + 32]),
+                int(result["number"]) if "number" in result else item.dose_number,
+                mixed[i] == "1",
             )
             for i, item in enumerate(batch)
         ]

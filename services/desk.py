@@ -351,12 +351,9 @@ def record_dose(ledger: Ledger, person_id: UUID, form: DoseForm, *, staff: Staff
     """Record a dose at the staff member's site from the chosen lot (the ledger checks every rule,
     the lot being held at this site included)."""
     lot = ledger.dose_lot(form.lot_id)
-    number = form.dose_number
-    if number is None:
-        number = ledger.get_person(person_id).next_dose_number  # the domain's count; nothing decrypted
     recorded = ledger.record_dose(
         person_id=person_id,
-        dose_number=number,
+        dose_number=form.dose_number,  # None: the person's next, read by the command (one read)
         product=form.product or lot.product,
         lot_id=lot.id,
         administered_on=form.given_on,

@@ -17,6 +17,7 @@ import ledger.commands
 from ledger.application import Ledger
 from ledger.campaign.errors import LotExhausted
 from ledger.campaign.values import lot_stock_id
+from ledger.errors import DoseOutOfSequence
 from services.stock import StockService
 from tests.integration.campaign.conftest import ASTRAZENECA, OFFICER, Clock, Story, make_story
 
@@ -85,16 +86,16 @@ def dose(s: Story, on: Ledger, person: UUID, lot: UUID, key: str) -> UUID:
 def first_then(on: Ledger, monkeypatch: pytest.MonkeyPatch, before: Callable[[], object]) -> None:
     """Run `before` once, inside `on`'s next dose command, after its checks read the lot and before
     its save: the worst moment for another writer to draw from the same lot."""
-    real = on.get_people
+    real = on.load_many  # the command's read of its receipt and person (run_command_loaded)
     done: list[bool] = []
 
-    def people(ids: Any) -> Any:
+    def load_many(ids: Any) -> Any:
         if not done:
             done.append(True)
             before()
         return real(ids)
 
-    monkeypatch.setattr(on, "get_people", people)
+    monkeypatch.setattr(on, "load_many", load_many)
 
 
 def test_a_dose_drawn_while_another_worker_drew_from_the_lot_is_not_a_conflict(
@@ -223,3 +224,45 @@ def test_draws_stored_by_older_code_and_new_draws_count_together(story: Story) -
     finally:
         if fresh is not s.ledger:
             fresh.close()
+
+
+def test_the_desks_next_dose_number_is_read_by_the_command_and_fixed_at_its_first_attempt(
+    shared: tuple[Story, Ledger], conflicts: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`dose_number=None` (the desk's form): the command's own read of the person gives the number; a
+    retry keeps it, so a dose another nurse recorded for the same person between this command's read and
+    its save refuses this one (as when the desk read the number beforehand), never a second dose."""
+    s, other = shared
+    lot = s.lots[ASTRAZENECA]
+    person = s.person()
+
+    def desk(on: Ledger, key: str, day: date = DAY) -> Any:
+        return on.record_dose(
+            person_id=person,
+            dose_number=None,
+            product=ASTRAZENECA,
+            lot_id=lot,
+            administered_on=day,
+            site_id=s.site_id,
+            actor=s.vaccinator,
+            idempotency_key=key,
+        )
+
+    first = desk(s.ledger, "desk-1", date(2021, 6, 1))
+    assert first.dose_number == 1
+    assert desk(s.ledger, "desk-1", date(2021, 6, 1)) == first  # the same request again: the receipt
+    real = s.ledger.load_many
+    done: list[bool] = []
+
+    def read_then_other_nurse(ids: Any) -> Any:
+        found = list(real(ids))
+        if not done:
+            done.append(True)
+            desk(other, "other-nurse")  # dose 2 for the same person, saved after this read
+        return iter(found)
+
+    monkeypatch.setattr(s.ledger, "load_many", read_then_other_nurse)
+    with pytest.raises(DoseOutOfSequence):
+        desk(s.ledger, "desk-2")
+    assert conflicts == [0]  # the stale person conflicted once; the retry kept number 2 and was refused
+    assert [d.dose_number for d in s.ledger.get_person(person).doses] == [1, 2]
