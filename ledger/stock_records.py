@@ -17,7 +17,6 @@ stock record before its save (`peek`), and the record's snapshot is taken after 
 
 from __future__ import annotations
 
-import copy
 import threading
 from collections.abc import Sequence
 from contextlib import suppress
@@ -84,18 +83,18 @@ class StockRecords:
         return found
 
     def peek(self, site_lot_id: UUID) -> SiteLotStock | None:
-        """A copy of the record as this process last saw it, without reading the store when it has
-        seen it (possibly behind: only for a check that the draw under the lock makes again)."""
+        """The record as this process last saw it, without reading the store when it has seen it
+        (possibly behind: only for a check that the draw under the lock makes again). Shared: read it,
+        never change it (`LockedDraws` changes its own clone)."""
         if site_lot_id in self.untracked:
             return None
         with self._lock:
             seen = self.known.get(lot_stock_id(site_lot_id))
-            if seen is not None:
-                return copy.deepcopy(seen)
-        return self.get(site_lot_id)
+        return seen if seen is not None else self.get(site_lot_id)
 
-    def remember(self, record: SiteLotStock) -> None:
-        """Keep a copy of a record read or saved, if it is newer; write its snapshot every `EVERY`
+    def remember(self, record: SiteLotStock, *, owned: bool = False) -> None:
+        """Keep a record read or saved as this process's latest copy, if it is newer (a clone, unless
+        `owned`: the caller hands it over and never changes it again); write its snapshot every `EVERY`
         events (outside any transaction: a cache)."""
         with self._lock:
             seen = self.known.get(record.id)
@@ -103,7 +102,7 @@ class StockRecords:
                 return
             if len(self.known) > CACHED:
                 self.known.clear()
-            self.known[record.id] = copy.deepcopy(record)
+            self.known[record.id] = record if owned else record.clone()
             due = record.version - self.taken.get(record.id, 0) >= EVERY
             if due:
                 if len(self.taken) > 100_000:
@@ -132,7 +131,7 @@ class StockRecords:
                 continue
             base = read[lot_id] if lot_id in read else self.peek(lot_id)
             if base is not None:
-                bases[lot_id] = copy.deepcopy(base)
+                bases[lot_id] = base  # cloned under the lock before it is changed
         wanted = [(lot, day, n) for (lot, day), n in counts.items() if lot in bases]
         return LockedDraws(self, bases, wanted, actor, at) if wanted else None
 
@@ -158,7 +157,7 @@ class LockedDraws:
         for lot_id, day, n in self.draws:
             record = fresh.get(lot_id)
             if record is None:
-                record = copy.deepcopy(self.bases[lot_id])
+                record = self.bases[lot_id].clone()
                 for stored in table.stream_after(run, record.id, record.version):
                     record = cast("SiteLotStock", mapper.to_domain_event(stored).mutate(record))
                 fresh[lot_id] = record
@@ -183,4 +182,4 @@ class LockedDraws:
     def saved(self) -> None:
         """The transaction committed: keep the drawn records as this process's latest copies."""
         for record in self.made:
-            self.records.remember(record)
+            self.records.remember(record, owned=True)  # made for this command, not changed again

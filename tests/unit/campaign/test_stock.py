@@ -330,3 +330,21 @@ def test_a_lot_received_at_a_site_is_counted_down_and_never_goes_negative(
         assert site.open_doses == 0  # single doses: nothing is left open
     with pytest.raises(ReturnWithoutStore):
         site.send_back(doses=1, day=DAY, actor=OFFICER, at=AT)
+
+
+def test_a_clone_is_a_deep_copy_that_changes_apart() -> None:
+    """The dose path's cached copies use `SiteLotStock.clone` (deepcopy cost ~1 ms): every field equal
+    to a deep copy's, and drawing from the clone leaves the original as it was."""
+    import copy
+
+    record = allocate(store_lot(), SITE_A, 50)
+    record.draw(day=DAY, doses=3, actor=OFFICER, at=AT)  # a vial open today, two events pending
+    twin, deep = record.clone(), copy.deepcopy(record)
+    assert vars(twin).keys() == vars(deep).keys()
+    assert {k: v for k, v in vars(twin).items() if k != "_pending_events"} == {
+        k: v for k, v in vars(deep).items() if k != "_pending_events"
+    }
+    assert len(twin.collect_events()) == 2
+    twin.draw(day=DAY, doses=8, actor=OFFICER, at=AT)
+    assert (record.used, record.open, record.version) == (3, {DAY.isoformat(): 7}, 2)
+    assert len(record.collect_events()) == 2
