@@ -355,19 +355,17 @@ def _demo_accounts(app: Any, ledger: Any) -> list[tuple[str, str, str, str]]:
 def _busiest_site(platform: Any, ledger: Any) -> tuple[Any, int]:
     """The demo staff's site: the one with the most appointments today (ties: the first by code), so the
     staff's today page has work; the first site when none has any (a database seeded before)."""
-    from services.campaign import CampaignService
+    from projections import campaign_queries
 
     sites = platform.read.sites()  # by code
     if not sites:
         return None, 0
-    service = CampaignService(ledger, platform.views)
     today = ledger.today()
-
-    def booked(site: Any) -> int:
-        plan = service.day(site.id, today)
-        return sum(len(session.appointments) for session in plan.sessions) if plan else 0
-
-    counts = [booked(site) for site in sites]
+    booked: dict[str, int] = {}
+    for _plan, site_id in campaign_queries.plans_on(platform.views, today):  # the views are at the head
+        plan = campaign_queries.day_plan(platform.views, site_id, today)
+        booked[site_id] = sum(len(session.appointments) for session in plan.sessions) if plan else 0
+    counts = [booked.get(site.id, 0) for site in sites]
     most = max(counts)
     return sites[counts.index(most)], most
 
