@@ -250,7 +250,8 @@ def _seed(app: Any, ledger: Any, scale: float, days: int, start: date) -> None:
     if list_people(ledger, app.extensions["immunize"].platform.views, limit=1):
         _say("- Ledger already has people: not seeding.")
         return
-    _say(f"- Simulating the demo campaign (first start: scale {scale:g}, the {days} days from {start}) ...")
+    shown = f"{scale:.8f}".rstrip("0").rstrip(".")  # 0.00002, not 2e-05
+    _say(f"- Simulating the demo campaign (first start: scale {shown}, the {days} days from {start}) ...")
     platform = app.extensions["immunize"].platform
     tally = simulate(
         ledger, platform.views, scale=scale, days=days, seed=1, start=start, certificates=platform.backend
