@@ -356,15 +356,15 @@ def _demo_accounts(app: Any, ledger: Any) -> list[tuple[str, str, str, str]]:
 def _busiest_site(platform: Any, ledger: Any) -> tuple[Any, int]:
     """The demo staff's site: the one with the most appointments today (ties: the first by code), so the
     staff's today page has work; the first site when none has any (a database seeded before)."""
-    from projections import campaign_queries
+    from projections import plan_queries
 
     sites = platform.read.sites()  # by code
     if not sites:
         return None, 0
     today = ledger.today()
     booked: dict[str, int] = {}
-    for _plan, site_id in campaign_queries.plans_on(platform.views, today):  # the views are at the head
-        plan = campaign_queries.day_plan(platform.views, site_id, today)
+    for _plan, site_id in plan_queries.plans_on(platform.views, today):  # the views are at the head
+        plan = plan_queries.day_plan(platform.views, site_id, today)
         booked[site_id] = sum(len(session.appointments) for session in plan.sessions) if plan else 0
     counts = [booked.get(site.id, 0) for site in sites]
     most = max(counts)
