@@ -29,6 +29,10 @@ import cProfile
 import io
 import os
 import pstats
+import re
+import resource
+import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -60,6 +64,7 @@ from ledger.application import Ledger
 from ledger.certificate_records import vaccination_record
 from projections.store import open_view_store
 from services import certificate_files
+from services.certificate_render import catch_up_index
 from services.demo_population import seed_demo
 from services.people import list_people
 
@@ -109,11 +114,11 @@ class ServerClock:
         return ticks / TICKS
 
 
-def seeded(url: str, base: Path, people: int) -> tuple[Ledger, KeyStore]:
+def seeded(url: str, base: Path, people: int, master: Path | None = None) -> tuple[Ledger, KeyStore]:
     now = datetime.now(UTC)
     ensure_development_keys(base / "keys", now, warn=lambda line: None)
     store = KeyStore(base / "keys")
-    ledger = Ledger(url, key_dir=base / "lk")
+    ledger = Ledger(url, key_dir=master or base / "lk")
     seed_demo(ledger, people=people, seed=1)
     signer = store.current_signer(DEVELOPMENT_PASSPHRASE, now)
     views = open_view_store(ledger.store)
@@ -163,6 +168,56 @@ def reissue_all(
         profiler.disable()
         pstats.Stats(profiler).sort_stats("tottime").print_stats(30)
     return spent, server_spent, done
+
+
+def workers_table(base: Path, people: int, counts: list[int]) -> list[str]:
+    """`immunize certificate reissue --all --workers N` run as an operator runs it (the CLI in its own
+    processes), each worker count on its own copy of one seeded SQLite ledger just after a key rotation:
+    wall time, the CPU of every process of the run (start-up and the index catch-up included), and the
+    certificates per wall second on this machine's cores."""
+    source = base / "workers"
+    source.mkdir()
+    ledger, _ = seeded(f"sqlite:///{source / 'ledger.db'}", source, people, master=source / "keys")
+    catch_up_index(ledger)  # as the renderer running beside the web leaves it
+    ledger.close()
+    lines = []
+    for count in [*counts, 0]:  # 0: the first run again, with nothing left to do (start-up and one pass)
+        run = base / f"workers-{count or counts[0]}"
+        if count:
+            shutil.copytree(source, run)
+            KeyStore(run / "keys").rotate(DEVELOPMENT_PASSPHRASE, datetime.now(UTC))
+        env = {
+            **os.environ,
+            "IMMUNIZE_DATABASE_URL": f"sqlite:///{run / 'ledger.db'}",
+            "IMMUNIZE_KEY_DIR": str(run / "keys"),
+            "IMMUNIZE_KEY_PASSPHRASE": DEVELOPMENT_PASSPHRASE,
+        }
+        command = [str(Path(sys.executable).parent / "immunize"), "certificate", "reissue", "--all"]
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        began = time.perf_counter()
+        done = subprocess.run(
+            [*command, "--workers", str(count or 1)], env=env, capture_output=True, text=True, check=True
+        )
+        wall = time.perf_counter() - began
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+        found = re.search(r"Re-issued (\d+),", done.stdout)
+        reissued = int(found[1]) if found else 0
+        if not count:
+            lines.append(
+                f"[SQLite, CLI] reissue --all with nothing left to do (start-up, one pass over the index): "
+                f"{wall:,.1f} s wall, {cpu:,.1f} s CPU"
+            )
+            print(lines[-1])
+            continue
+        lines.append(
+            f"[SQLite, CLI] reissue --all --workers {count}: {reissued} certificates in {wall:,.1f} s wall "
+            f"= {reissued / wall:,.0f}/s on this machine ({load()}); CPU of all its processes {cpu:,.1f} s "
+            f"= {reissued / cpu:,.0f}/s per core -> 75 million at this wall rate: "
+            f"{NATIONAL / (reissued / wall) / 3600:,.1f} h"
+        )
+        print(lines[-1])
+    return lines
 
 
 def hours(rate: float) -> str:
@@ -240,7 +295,21 @@ def main() -> None:
     )
     parser.add_argument("--skip-postgres", action="store_true")
     parser.add_argument("--profile", action="store_true", help="print a cProfile of each HC1 + PNG run")
+    parser.add_argument(
+        "--workers",
+        default="",
+        help="also time the CLI's `reissue --all --workers N` for these counts, e.g. 1,2,4 (SQLite)",
+    )
+    parser.add_argument("--workers-people", type=int, default=1000, help="people seeded for --workers")
+    parser.add_argument("--only-workers", action="store_true", help="only the --workers runs")
     args = parser.parse_args()
+    counts = [int(n) for n in args.workers.split(",") if n.strip()]
+    if args.only_workers:
+        print(f"start: {load()} on {os.cpu_count()} cores")
+        with tempfile.TemporaryDirectory() as folder:
+            workers_table(Path(folder), args.workers_people, counts)
+        print(f"end: {load()}")
+        return
     print(f"start: {load()} on {os.cpu_count()} cores")
     bare = bare_sign()
     print(f"bare ES256 sign: {bare:,.0f}/s per core (baseline)")
@@ -277,6 +346,8 @@ def main() -> None:
             finally:
                 if cluster is not None:
                     cluster.stop()
+        if counts:
+            closing += workers_table(base, args.workers_people, counts)
         for line in closing:
             print(line)
     print(f"end: {load()}")

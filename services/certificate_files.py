@@ -399,6 +399,19 @@ def current_entries(
         person, uci = found[-1].person_id.hex, found[-1].uci
 
 
+def indexed(ledger: Ledger, ucis: Sequence[str]) -> set[str]:
+    """Which of these certificates have a row in the index (one query per 500)."""
+    t = tables(ledger)
+    found: set[str] = set()
+    for start in range(0, len(ucis), 500):
+        chunk = list(ucis[start : start + 500])
+        marks = ",".join("?" * len(chunk))
+        found.update(
+            str(row[0]) for row in t.db.query(f"SELECT uci FROM {t.index} WHERE uci IN ({marks})", chunk)
+        )
+    return found
+
+
 def count_current(ledger: Ledger) -> int:
     """How many certificates are current (or stale): a re-issue's total."""
     t = tables(ledger)
