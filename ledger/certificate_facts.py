@@ -52,6 +52,7 @@ PERSON_READ: tuple[type, ...] = (
 )
 PERSON_SKIPPED: tuple[type, ...] = (
     Person.DependantAdded,
+    Person.GuardianLinked,  # who manages the record: not on the certificate
     Person.AdverseReactionReported,
     Person.ReactionFollowUpRecorded,
     Person.HealthDeclared,
