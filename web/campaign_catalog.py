@@ -82,6 +82,22 @@ CAMPAIGN_CATALOG: dict[str, dict[str, str]] = {
     "field.site_name": {"vi": "Tên điểm tiêm", "en": "Site name"},
     "field.site_address": {"vi": "Địa chỉ", "en": "Address"},
     "field.site_ward": {"vi": "Phường/xã", "en": "Ward or commune"},
+    "error.site_session_start": {
+        "vi": "Giờ bắt đầu {session} «{time}» không phải giờ hợp lệ: nhập dạng giờ:phút, ví dụ 07:30.",
+        "en": "The {session} start “{time}” is not a time of day: type hours:minutes, e.g. 07:30.",
+    },
+    "error.site_session_end": {
+        "vi": "Giờ kết thúc {session} «{time}» không phải giờ hợp lệ: nhập dạng giờ:phút, ví dụ 11:30.",
+        "en": "The {session} end “{time}” is not a time of day: type hours:minutes, e.g. 11:30.",
+    },
+    "error.site_session_order": {
+        "vi": "Giờ kết thúc {session} ({end}) phải sau giờ bắt đầu ({start}): sửa một trong hai giờ.",
+        "en": "The {session} must end ({end}) after it starts ({start}): correct one of the two times.",
+    },
+    "error.site_code_taken": {
+        "vi": "Mã điểm tiêm {code} đã dùng cho {site}: chọn mã khác.",
+        "en": "The site code {code} is already {site}'s: choose another code.",
+    },
     "error.site_no_session": {
         "vi": "Điểm tiêm cần ít nhất một buổi: điền số chỗ cho buổi sáng, chiều hoặc tối.",
         "en": "A site needs at least one session: type the places of the morning, afternoon or evening.",

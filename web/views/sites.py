@@ -101,16 +101,44 @@ def sessions_of(form: Mapping[str, str]) -> list[Session]:
                 maximum=MAX_SESSION_CAPACITY,
                 session=name,
             )
-        try:
-            chosen.append(
-                Session(name, form.get(f"start-{name}", ""), form.get(f"end-{name}", ""), int(capacity))
+        start, end = _time(form, "start", name), _time(form, "end", name)
+        if end <= start:  # "07:30" < "11:30": zero-padded times compare as text
+            raise BadInput(
+                "the session ends before it starts",
+                key="error.site_session_order",
+                field=f"end-{name}",
+                session=name,
+                start=start,
+                end=end,
             )
+        try:
+            chosen.append(Session(name, start, end, int(capacity)))
         except CapacityInvalid as exc:
             exc.params["session"] = name
             raise
     if not chosen:
         raise BadInput("no session", key="error.site_no_session", field="capacity-morning")
     return chosen
+
+
+_HOUR = re.compile(r"\s*(\d{1,2})(?:\s*[:hH.]\s*)?(\d{2})\s*")
+
+
+def _time(form: Mapping[str, str], which: str, session: str) -> str:
+    """A session's start or end as HH:MM: "7:30", "07.30", "7h30" and "0730" are read as 07:30 (how times
+    are written in Viet Nam; a phone's number pad has no colon); anything else is refused with the field and what was typed (the ledger's own
+    check gave one sentence for every time of every session, with a date format the form does not have)."""
+    typed = form.get(f"{which}-{session}", "")
+    found = _HOUR.fullmatch(typed)
+    if found is not None and int(found[1]) < 24 and int(found[2]) < 60:
+        return f"{int(found[1]):02d}:{found[2]}"
+    raise BadInput(
+        "not a time of day",
+        key=f"error.site_session_{which}",
+        field=f"{which}-{session}",
+        session=session,
+        time=typed.strip()[:12] or "—",
+    )
 
 
 def days_of(form: Any) -> list[int]:
@@ -188,6 +216,12 @@ def add_page() -> tuple[str, int] | BaseResponse:
             raise BadInput("the field site_code is empty", key="error.field_missing", field="site_code")
         if not name:
             raise BadInput("the field site_name is empty", key="error.field_missing", field="site_name")
+        taken = next((s for s in site_queries.sites(ctx().backend.views) if s.code == code), None)
+        if taken is not None:  # two sites of one code cannot be told apart in the lists and the CLI
+            raise BadInput(
+                "the site code is taken", key="error.site_code_taken", field="site_code", code=code,
+                site=taken.name,
+            )  # fmt: skip
         mine = _principal().province_code or ""
         ward = ctx().backend.reference.ward(ward_of(form.get("ward", ""), mine))
         if ward.province_code != mine:  # the ledger refuses it too; here the sentence names the ward

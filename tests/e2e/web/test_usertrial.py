@@ -394,3 +394,56 @@ def test_the_stock_page_shows_the_lots_still_at_the_site_first_and_folds_the_use
     assert page.index("LIVE-2") < folded
     assert page.index("EMPTY-1") > folded
     assert page.index("EMPTY-3") > folded
+
+
+def test_a_sites_session_times_are_read_as_people_write_them_and_a_bad_one_is_named(tmp_path: Path) -> None:
+    """Seen in the demo (session 5): on /province/sites/new a morning starting at "25:00", one ending
+    before it starts, or "7h30", all got "Thông tin buổi tiêm chưa đúng (giờ dạng HH:MM, ngày dạng
+    YYYY-MM-DD). Kiểm tra lại các mục." at the top (no field, a date format the form does not have); and
+    a second site could take a code already used. Now "7h30" and "0730" (a phone's number pad has no
+    colon) are 07:30, a bad time is named beside its field, and a code in use is refused."""
+    from tests.e2e.web.test_site_page import good, post
+
+    ledger = Ledger("memory://", key_dir=tmp_path / "lk")
+    app = make_app(tmp_path, ledger)
+    client = app.test_client()
+    sign_in_as(client, "province", province_code="01")
+    head = ledger.recorder.max_notification_id()
+    for changes, field, sentence in (
+        (
+            {"start-morning": "25:00"},
+            "start-morning",
+            "Giờ bắt đầu buổi sáng «25:00» không phải giờ hợp lệ: nhập dạng giờ:phút, ví dụ 07:30.",
+        ),
+        (
+            {"end-morning": "sáng"},
+            "end-morning",
+            "Giờ kết thúc buổi sáng «sáng» không phải giờ hợp lệ: nhập dạng giờ:phút, ví dụ 11:30.",
+        ),
+        (
+            {"start-morning": "11:30", "end-morning": "07:30"},
+            "end-morning",
+            "Giờ kết thúc buổi sáng (07:30) phải sau giờ bắt đầu (11:30): sửa một trong hai giờ.",
+        ),
+    ):
+        answer = post(client, "/province/sites/new", good(**changes))
+        assert answer.status_code == 400, changes
+        html = answer.get_data(as_text=True)
+        assert f'<p class="field-error" id="{field}-error" role="alert">{sentence}</p>' in html, changes
+        assert f'id="{field}" name="{field}"' in html
+        assert 'aria-invalid="true" aria-describedby="' + field + '-error"' in html
+        assert f'value="{changes[field]}"' in html  # what was typed is kept
+        assert ledger.recorder.max_notification_id() == head
+    added = post(client, "/province/sites/new", good(**{"start-morning": "7h30", "end-morning": "1130"}))
+    assert added.status_code == 302
+    site = app.extensions["immunize"].backend.views
+    from projections import site_queries
+
+    [row] = site_queries.sites(site, province="01")
+    assert [(s["start"], s["end"]) for s in row.sessions] == [("07:30", "11:30")]
+    again = post(client, "/province/sites/new", good(site_name="Trường THCS Phúc Xá"))
+    assert again.status_code == 400
+    assert "Mã điểm tiêm VN-01-0777 đã dùng cho Trạm Y tế Phường Phúc Xá: chọn mã khác." in again.get_data(
+        as_text=True
+    )
+    assert len(site_queries.sites(site, province="01")) == 1
