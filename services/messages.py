@@ -584,8 +584,10 @@ ERROR_MESSAGES: Final[dict[str, dict[str, str]]] = {
         "en": "That quantity is not valid ({value}): doses, vials and doses per vial are positive whole numbers, in whole vials. Count again from the vial label.",
     },
     "allocation_exceeds_store": {
-        "vi": "Lô {lot_number} chỉ còn {available} liều trong kho, ít hơn {asked} liều muốn phân bổ. Phân bổ tối đa {available} liều.",
-        "en": "Lot {lot_number} has only {available} doses left in the store, fewer than the {asked} asked. Allocate at most {available}.",
+        "vi": "Lô {lot_number} chỉ còn {available_vials} lọ ({available} liều) trong kho, ít hơn {asked_vials} lọ "
+        "({asked} liều) muốn phân bổ. Phân bổ tối đa {available_vials} lọ.",
+        "en": "Lot {lot_number} has only {available_vials} vials ({available} doses) left in the store, fewer than "
+        "the {asked_vials} vials ({asked} doses) asked. Allocate at most {available_vials} vials.",
     },
     "stock_lot_expired": {
         "vi": "Lô {lot_number} đã hết hạn ngày {expiry}. Không nhận, không phân bổ, không tiêm lô này; ghi hủy do hết hạn.",

@@ -157,6 +157,9 @@ class StoreLot(Aggregate):
                 lot_number=self.lot_number,
                 available=self.available,
                 asked=doses,
+                # The page asks for vials: the sentence names both units (whole vials: check_doses).
+                available_vials=self.available // self.doses_per_vial,
+                asked_vials=doses // self.doses_per_vial,
             )
         self._allocated(actor=actor, at=at, site_id=site_id, site_lot_id=site_lot_id, doses=doses)
 

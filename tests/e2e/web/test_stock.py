@@ -105,7 +105,7 @@ def test_a_province_officer_receives_and_allocates_on_the_page(tmp_path: Path) -
         (
             {"lot_id": lot.group(1), "site_id": str(hanoi), "vials": "30"},
             409,
-            "chỉ còn 170 liều trong kho, ít hơn 300",
+            "chỉ còn 17 lọ (170 liều) trong kho, ít hơn 30 lọ (300 liều)",
         ),
         (
             {"lot_id": lot.group(1), "site_id": str(saigon), "vials": "1"},

@@ -88,7 +88,7 @@ def test_an_officer_receives_and_allocates_on_a_phone(world: dict[str, Any], bro
         page.get_by_role("button", name="Phân bổ").click()
         page.wait_for_load_state()
         alert = page.get_by_role("alert")
-        assert "chỉ còn 120 liều trong kho, ít hơn 130 liều" in alert.inner_text()
+        assert "chỉ còn 12 lọ (120 liều) trong kho, ít hơn 13 lọ (130 liều)" in alert.inner_text()
         assert page.locator("#vials").input_value() == "13"
         assert world["ledger"].recorder.max_notification_id() == head
 
