@@ -15,6 +15,7 @@ from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
 from ledger.settings import default_database_url, parse_database_url, replica_settings
+from web.json_bodies import BoundedJSONProvider
 
 
 def _utc_now() -> datetime:
@@ -58,6 +59,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
 
     app = Flask(__name__)
+    app.json = BoundedJSONProvider(app)  # bodies bounded in depth as in size (web.json_bodies)
     app.config.update(settings_from_environment())
     if config:
         app.config.update(config)
