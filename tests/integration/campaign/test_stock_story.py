@@ -163,7 +163,13 @@ def test_every_bad_input_gets_its_own_refusal_and_writes_nothing(story: Story) -
         lambda: stock.allocate(store_lot_id=lot, site_id=s.site_id, doses=60, actor=OFFICER),
         AllocationExceedsStore,
     )
-    assert over.params == {"lot_number": "ABV-0802", "available": 50, "asked": 60}
+    assert over.params == {
+        "lot_number": "ABV-0802",
+        "available": 50,
+        "asked": 60,
+        "available_vials": 5,
+        "asked_vials": 6,
+    }
     unchanged(
         s,
         lambda: stock.allocate(store_lot_id=lot, site_id=UUID(int=7), doses=10, actor=OFFICER),
