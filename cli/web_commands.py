@@ -345,6 +345,8 @@ def _demo_accounts(app: Any, ledger: Any) -> list[tuple[str, str, str, str]]:
                 continue
             kwargs["site_id"] = site.id
             where = f"{site.name} ({site.code}): {today} appointments today"
+            if not today:  # a ledger seeded on an earlier day: its campaign ended then
+                where += "; the demo campaign was seeded on an earlier day: remove ./var and run again for one ending today"
         if role == "province":
             kwargs["province_code"] = site.province_code if site is not None else "01"
             where = f"province {kwargs['province_code']}"

@@ -113,3 +113,25 @@ def test_make_run_takes_the_port_from_port() -> None:
         [make, "-n", "-C", str(root), "run"], capture_output=True, text=True, timeout=60, check=True
     )
     assert "immunize run --port 8000" in default.stdout
+
+
+def test_a_ledger_seeded_on_an_earlier_day_says_how_to_get_a_campaign_ending_today(tmp_path: Path) -> None:
+    """A later start on a ledger whose campaign ended on an earlier day (nothing planned today): the
+    demo staff's line says so and what to do, instead of leaving an empty today page unexplained."""
+    from cli.web_commands import _demo_accounts
+    from ledger.application import Ledger
+    from projections.registry import catch_up_views
+    from services.demo_population import seed_demo
+    from tests.e2e.web.conftest import make_app
+
+    url = f"sqlite:///{tmp_path / 'ledger.db'}"
+    ledger = Ledger(url, key_dir=tmp_path / "lk")
+    seed_demo(ledger, people=20, seed=4)  # the small fixed population of 2021: no plan today
+    app = make_app(tmp_path, ledger, IMMUNIZE_DATABASE_URL=url)
+    catch_up_views(ledger, app.extensions["immunize"].platform.views)
+    accounts = {role: where for role, _username, _password, where in _demo_accounts(app, ledger)}
+    assert accounts["staff"].endswith(
+        ": 0 appointments today; the demo campaign was seeded on an earlier day: remove ./var and run again "
+        "for one ending today"
+    )
+    assert accounts["province"].startswith("province ")
