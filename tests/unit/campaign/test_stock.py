@@ -122,7 +122,13 @@ def test_allocation_never_exceeds_the_store_nor_uses_an_expired_lot() -> None:
     allocate(store, SITE_A, 30)
     with pytest.raises(AllocationExceedsStore) as refused:
         allocate(store, SITE_B, 30)
-    assert refused.value.params == {"lot_number": "ABV1234", "available": 20, "asked": 30}
+    assert refused.value.params == {
+        "lot_number": "ABV1234",
+        "available": 20,
+        "asked": 30,
+        "available_vials": 2,
+        "asked_vials": 3,
+    }
     assert store.available == 20
     with pytest.raises(StockQuantityInvalid):
         allocate(store, SITE_B, 15)  # not whole vials
