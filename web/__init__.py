@@ -148,12 +148,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     if app.config.get("ADMISSION", True):
         # Outermost: a request over its class's bounds is shed before any work (serving: issue 14).
-        from web.admission import Admission, limits_from_config, shared_from_config
+        from web.admission import DEFAULT_STAFF_SHARED, Admission, limits_from_config, shared_from_config
 
         admission = Admission(
             app.wsgi_app,
             limits_from_config(app.config),
             shared=shared_from_config(app.config),
+            staff_shared=shared_from_config(app.config, "ADMISSION_STAFF_SHARED", DEFAULT_STAFF_SHARED),
             counts=app.config.get("ADMISSION_COUNTS"),  # the server's, shared by its workers
         )
         app.extensions["immunize_admission"] = admission

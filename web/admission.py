@@ -7,8 +7,8 @@ full, or the wait ran out, the request is answered `503` with `Retry-After` at o
 queueing until a time-out. On top of that, public and citizen requests are admitted only while the
 worker has fewer than `shared` requests of any class in progress: one worker process runs one core
 at most (the GIL), so every request in progress beyond a few only makes all of them slower. Staff
-requests are not held back by `shared`: staff take the CPU first, the public what is left, and a
-full public class never sheds staff. What staff record (any staff request but a read: a dose, a
+reads are held by a higher bound of their own (`staff_shared`, 6): staff take the CPU first, the
+public what is left, and a full public class never sheds staff. What staff record (any staff request but a read: a dose, a
 registration) has a class of its own, `staff_write`, with its own slots, a longer queue and wait:
 staff reads never take its slots, and while a write waits for one, public and citizen requests are
 shed at once (queued ones too), so a dose is shed only after every public request that could have
@@ -110,6 +110,10 @@ DEFAULT_LIMITS: Mapping[RouteClass, Limit] = {
 # Public and citizen requests are admitted while fewer than this are in progress in the server: two
 # per core on this 2-core machine (each request waits on the database about as long as it computes).
 DEFAULT_SHARED = 4
+# Staff reads are admitted while fewer than this are in progress: above the public's bound (staff read
+# before the public), but bounded too, since every request in progress beyond it only makes all of
+# them slower (a dose being recorded is not held by it).
+DEFAULT_STAFF_SHARED = 6
 
 
 def threads_needed(limits: Mapping[RouteClass, Limit] | None = None) -> int:
@@ -300,12 +304,15 @@ class Admission:
         shared: int = DEFAULT_SHARED,
         retry_after: int = 1,
         counts: SharedCounts | None = None,
+        staff_shared: int | None = None,
     ) -> None:
         if shared < 1:
             raise ConfigurationError(f"the shared admission bound must be at least 1, not {shared}")
         self.app = app
         self.retry_after = retry_after
         self.shared = shared
+        #: staff reads enter while fewer requests than this are in progress (default: `shared` + 2)
+        self.staff_shared = max(shared, staff_shared if staff_shared is not None else shared + 2)
         # The server's counts when its workers share them (serve --workers), else this process's.
         self.counts: _LocalCounts | SharedCounts = counts if counts is not None else _LocalCounts()
         self.gates = {
@@ -317,8 +324,10 @@ class Admission:
     def _may_enter(self, kind: RouteClass, gate: _Gate) -> bool:
         if gate.running >= gate.limit.slots:
             return False
-        if kind in (RouteClass.STAFF, RouteClass.STAFF_WRITE):
+        if kind is RouteClass.STAFF_WRITE:
             return True
+        if kind is RouteClass.STAFF:
+            return self.counts.total_running() < self.staff_shared
         return self.counts.total_running() < self.shared
 
     def _yields(self, kind: RouteClass) -> bool:
@@ -428,17 +437,18 @@ def limits_from_config(config: Mapping[str, Any]) -> dict[RouteClass, Limit]:
     return limits
 
 
-def shared_from_config(config: Mapping[str, Any]) -> int:
-    """ADMISSION_SHARED: public and citizen requests admitted while fewer are in progress (default 3)."""
-    text = str(config.get("ADMISSION_SHARED") or "").strip()
+def shared_from_config(
+    config: Mapping[str, Any], name: str = "ADMISSION_SHARED", default: int = DEFAULT_SHARED
+) -> int:
+    """ADMISSION_SHARED: public and citizen requests admitted while fewer are in progress (default 4);
+    ADMISSION_STAFF_SHARED the same for staff reads (default 6)."""
+    text = str(config.get(name) or "").strip()
     if not text:
-        return DEFAULT_SHARED
+        return default
     try:
         shared = int(text)
     except ValueError:
         shared = 0
     if shared < 1:
-        raise ConfigurationError(
-            f"ADMISSION_SHARED must be a whole number of requests, 1 or more, not {text!r}"
-        )
+        raise ConfigurationError(f"{name} must be a whole number of requests, 1 or more, not {text!r}")
     return shared

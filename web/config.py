@@ -149,6 +149,6 @@ def settings_from_environment(environ: Mapping[str, str] | None = None) -> dict[
         in ("1", "true", "yes"),
         **{
             f"ADMISSION_{kind}": environ.get(f"IMMUNIZE_ADMISSION_{kind}") or ""
-            for kind in ("PUBLIC", "CITIZEN", "STAFF", "STAFF_WRITE", "SHARED")
+            for kind in ("PUBLIC", "CITIZEN", "STAFF", "STAFF_WRITE", "SHARED", "STAFF_SHARED")
         },
     }

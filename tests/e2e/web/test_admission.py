@@ -242,6 +242,28 @@ def test_while_a_dose_waits_for_a_slot_the_public_is_shed_and_the_dose_then_ente
     assert stats["public"]["shed"] == 1
 
 
+def test_staff_reads_have_a_bound_of_their_own_above_the_publics() -> None:
+    inner = Blocking()
+    limits = {RouteClass.STAFF: Limit(slots=8, queue=0, wait=0.0), RouteClass.PUBLIC: Limit(4, 0, 0.0)}
+    admission = Admission(inner, limits, shared=1, staff_shared=2)
+    readers = [
+        threading.Thread(target=lambda p=p: Client(admission).get(p).close())
+        for p in ("/api/v1/desk/lots/block1", "/api/v1/desk/lots/block2")
+    ]
+    for thread in readers:
+        thread.start()
+    for _ in readers:
+        assert inner.entered.acquire(timeout=10)  # two staff reads in progress: past the public's bound
+    assert Client(admission).get("/statistics").status_code == 503
+    assert Client(admission).get("/api/v1/desk/lots").status_code == 503  # and at the staff reads' own
+    assert Client(admission).post("/api/v1/desk/people/b/doses").status_code == 200  # a dose still enters
+    inner.release.set()
+    for thread in readers:
+        thread.join(10)
+    assert Client(admission).get("/api/v1/desk/lots").status_code == 200
+    assert shared_from_config({"ADMISSION_STAFF_SHARED": "7"}, "ADMISSION_STAFF_SHARED", 6) == 7
+
+
 def test_a_staff_post_is_a_write_and_a_staff_get_a_read() -> None:
     admission = Admission(Blocking())
     Client(admission).post("/api/v1/desk/people/a/doses")
