@@ -127,6 +127,7 @@ def test_staff_take_the_worker_first_and_the_public_gets_what_is_left() -> None:
     limits = {
         RouteClass.PUBLIC: Limit(slots=4, queue=0, wait=0.0),
         RouteClass.STAFF: Limit(slots=3, queue=0, wait=0.0),
+        RouteClass.STAFF_WRITE: Limit(slots=3, queue=0, wait=0.0),
         RouteClass.CITIZEN: Limit(slots=4, queue=0, wait=0.0),
     }
     admission = Admission(inner, limits, shared=2)
