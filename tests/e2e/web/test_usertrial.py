@@ -447,3 +447,31 @@ def test_a_sites_session_times_are_read_as_people_write_them_and_a_bad_one_is_na
         as_text=True
     )
     assert len(site_queries.sites(site, province="01")) == 1
+
+
+def test_the_province_lot_list_names_the_vaccine_as_people_call_it(tmp_path: Path) -> None:
+    """Seen in the demo (session 5): /province/ listed each lot as "Sinopharm SARS-CoV-2 Vaccine (Vero
+    Cell) Inactivated / BBIBP-CorV (Beijing Institute of Biological Products)" (English inside the
+    Vietnamese page, 100 characters in a phone's table cell); the stock pages say "Sinopharm"."""
+    from ledger.campaign.values import Session
+    from services.campaign import CampaignService
+
+    ledger = Ledger("memory://", key_dir=tmp_path / "lk")
+    app = make_app(tmp_path, ledger, WTF_CSRF_ENABLED=False)
+    backend = app.extensions["immunize"].backend
+    system = Actor("test-setup", LedgerRole.SYSTEM)
+    site = CampaignService(backend.ledger, backend.views).add_site(
+        code="VN-01-0001", name="Trạm Y tế Phúc Xá", ward_code="00001", address="1 Nghĩa Dũng",
+        sessions=[Session("morning", "07:30", "11:30", 5)], actor=system,
+    )  # fmt: skip
+    ledger.receive_lot(
+        product="BBIBP-CorV", lot_number="SP-77", expiry=date(2027, 6, 30), site_id=UUID(site.site_id),
+        quantity=10, actor=system, idempotency_key="lot",
+    )  # fmt: skip
+    catch_up_views(ledger, app.extensions["immunize"].platform.views)
+    client = app.test_client()
+    sign_in_as(client, "province", province_code="01")
+    page = client.get("/province/").get_data(as_text=True)
+    row = page[page.index("SP-77") - 300 : page.index("SP-77")]
+    assert "<td>Sinopharm</td>" in row
+    assert "Beijing Institute" not in page
