@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent
-from eventsourcing.postgres import PostgresAggregateRecorder, PostgresApplicationRecorder
+from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 from eventsourcing.utils import Environment, retry
 from psycopg.sql import SQL
@@ -79,6 +79,15 @@ class _PgRun:
             self._c.execute(sql, tuple(rows[0]))
         else:
             self._c.executemany(sql, rows)
+
+
+class _PgQueuedRun(_PgRun):
+    """Reads on a cursor of their own inside the events' pipeline: each statement is queued behind the
+    ones sent before (the table lock) and fetched without a separate sync first."""
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[Sequence[Any]]:
+        self._c.execute(sql.replace("?", "%s"), tuple(params))
+        return [tuple(r.values()) if isinstance(r, dict) else r for r in self._c.fetchall()]
 
 
 class SQLiteTransparencyRecorder(SQLiteApplicationRecorder):
@@ -161,23 +170,21 @@ class PostgresTransparencyRecorder(PostgresApplicationRecorder):
             conn.transaction(),
             conn.cursor() as curs,
         ):
-            self._insert_stored_events(curs, stored_events, **kwargs)
-            pipeline.sync()
-            ids = list(self._fetch_ids_after_insert_events(curs, stored_events, **kwargs) or [])
-            written = list(zip(ids, stored_events, strict=True))
-            make = locked_writes.current()  # under the table lock: ledger.locked_writes
+            events = list(stored_events)
+            make = locked_writes.current()  # events made under the table lock: ledger.locked_writes
             if make is not None:
-                events = f'"{self.datastore.schema}"."{self.events_table_name}"'
-                late = list(make(_PgRun(curs), EventsTable("postgres", events)))
-                if late:
-                    # The INSERT alone: the table lock is held and the NOTIFY sent already.
-                    PostgresAggregateRecorder._insert_stored_events(self, curs, late, **kwargs)
-                    pipeline.sync()
-                    more = self._fetch_ids_after_insert_events(curs, late, **kwargs) or []
-                    written += zip(more, late, strict=True)
-            append_leaves(_PgRun(curs), self.tree_tables, written)
+                # The lock first, then what `make` reads, queued behind it (one round trip; the latest
+                # committed rows); its events go in the same INSERT as the command's.
+                self._lock_table(curs)
+                with conn.cursor() as reads:
+                    table = EventsTable("postgres", f'"{self.datastore.schema}"."{self.events_table_name}"')
+                    events += make(_PgQueuedRun(reads), table)
+            self._insert_stored_events(curs, events, **kwargs)  # LOCK again: held already, no wait
+            pipeline.sync()
+            ids = list(self._fetch_ids_after_insert_events(curs, events, **kwargs) or [])
+            append_leaves(_PgRun(curs), self.tree_tables, list(zip(ids, events, strict=True)))
             write_sql(_PgRun(curs), SqlTables.postgres(self.datastore.schema, self.events_table_name))
-        return ids
+        return ids[: len(stored_events)]  # the caller's events' positions (the locked ones follow them)
 
 
 RECORDER_TOPICS = {

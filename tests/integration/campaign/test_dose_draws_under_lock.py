@@ -18,6 +18,8 @@ from ledger.application import Ledger
 from ledger.campaign.errors import LotExhausted
 from ledger.campaign.values import lot_stock_id
 from ledger.errors import DoseOutOfSequence
+from ledger.settings import parse_database_url
+from projections.audit import Database, trusted_keys, verify
 from services.stock import StockService
 from tests.integration.campaign.conftest import ASTRAZENECA, OFFICER, Clock, Story, make_story
 
@@ -198,6 +200,14 @@ def test_writers_on_three_ledgers_count_one_lot_exactly(
             p: [d] for p, d in recorded.items()
         }
         assert all(stored[p].doses == [] for p in refused)
+        # The draws made under the lock have their Merkle leaves like every event: the auditor's walk
+        # recomputes every leaf from the events table and the tree's head matches.
+        db = Database(parse_database_url(s.ledger.store.url))
+        try:
+            report = verify(db, trusted_keys(db, []))
+            assert report.position == s.ledger.recorder.max_notification_id()  # walked to the last event
+        finally:
+            db.close()
     finally:
         third.close()
 
