@@ -242,6 +242,17 @@ def _ensure_keys(key_dir: Path, now: datetime) -> None:
     ensure_development_keys(key_dir, now)
 
 
+def _signs_at(key_dir: Path, now: datetime) -> bool:
+    """Whether the key store's current signing key signs at `now` (no second key, nor a second warning)."""
+    from keys.store import KeyStore
+
+    store = KeyStore(key_dir)
+    if not store.exists():
+        return False
+    current = next((record for record in store.documents() if record.current), None)
+    return current is not None and current.not_before <= now < current.signing_until
+
+
 def _seed(app: Any, ledger: Any, scale: float, days: int, start: date) -> None:
     """On first start, a simulated campaign (immunize simulate) at the demo's scale, from `start`."""
     from services.people import list_people
@@ -433,7 +444,7 @@ def run(host: str, port: int, scale: float, days: int) -> None:
         _say(f"- The web app cannot start: {exc}")
         sys.exit(1)
     _step("Demo campaign", lambda: _seed(app, ledger, scale, days, start))
-    if first_start:
+    if first_start and not _signs_at(keys, now):  # keys dated the campaign's eve sign 2 years
         _step("Development keys for today", lambda: _ensure_keys(keys, now))
     # What reads the views comes first, then the background work (it would compete for the same core):
     # the follower's catch-up of the keyed views, the checkpoint, the sender, the renderer's drawing.

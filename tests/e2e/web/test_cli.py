@@ -73,9 +73,11 @@ def test_immunize_run_starts_a_seeded_server_and_prints_the_demo_sign_in(tmp_pat
     text = log.read_text()
     assert "DEVELOPMENT KEYS" in text
     assert "Demo campaign seeded" in text
-    # Keys dated from before the campaign signed the simulated certificates; a key for today was added.
+    # Keys dated from before the campaign signed the simulated certificates.
     assert re.search(r"\b[1-9][0-9,]* certificates\b", text), text
     assert "Development keys for today:" not in text  # that step printed no error
+    # Keys dated the campaign's eve still sign today: no second key, no second warning.
+    assert text.count("WARNING: DEVELOPMENT KEYS") == 1, text
     assert "username demo.staff" in text
     # The demo campaign ends today: the staff's site is the one with the most of today's appointments.
     assert re.search(r"username demo\.staff .*\): [1-9][0-9]* appointments today\)", text), text
