@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from typing import Any
 from uuid import UUID
 
+from ledger.campaign import permissions as campaign_permissions
 from ledger.campaign.errors import (
     NoStock,
 )
@@ -73,6 +74,9 @@ class PlanningOperations(CampaignBase):
         if site is None:
             raise SiteNotFound(f"No vaccination site {site_id}: see `immunize site list`.")
         schedule = self.ledger.schedule(site_uuid)
+        # Who may plan it, before anything is read: with nothing new to book nothing reaches the ledger's
+        # own check, and the answer (the day's plan) was shown to anyone (the CLI's attacker walk).
+        campaign_permissions.require_site_manager(actor, schedule.province_code, site_uuid)
         existing = plan_queries.day_plan(self.store, site_uuid, the_day)
         if existing is None:
             schedule.check_open_on(the_day)

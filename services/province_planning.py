@@ -24,6 +24,7 @@ from typing import Any
 from uuid import UUID
 
 from ledger.application import Ledger
+from ledger.campaign import permissions as campaign_permissions
 from ledger.campaign.errors import SiteClosed
 from ledger.campaign.planning import (
     CAPACITY_FULL,
@@ -114,6 +115,9 @@ def plan_province(
     """Plan `day` at every campaign site of `province` (see the module's docstring); with `workers`
     > 1 the batches are written by that many processes at once (see `_write`)."""
     code = ledger.reference.province(province).code
+    # A province officer of this province (or an administrator), before anything is read: when every site
+    # is full nothing reaches the ledger's own check, and the day's plans were shown to anyone.
+    campaign_permissions.require_site_manager(actor, code)
     the_day = check_day(day, ledger.today())
     refresh()
     sites = site_queries.sites(store, province=code)

@@ -269,13 +269,15 @@ class BookingCommands(CampaignBase):
             plan = self.plan(pid)
             a = plan.appointment(aid)
             person = self.get_person(a.person_id)
-            permissions.require_registrant(actor, person.id, person.guardian_id)
+            schedule = self.schedule(plan.site_id)
+            permissions.require_appointment_actor(
+                actor, person.id, person.guardian_id, plan.site_id, schedule.province_code
+            )
             plan.cancel(aid, reason=reason, actor=actor, at=at)
             reg = self.registration(a.registration_id)
             reg.release(appointment_id=aid, reason="cancelled", actor=actor, at=at)
             if withdraw:
                 reg.withdraw(reason=reason, actor=actor, at=at)
-            schedule = self.schedule(plan.site_id)
             saved: list[Aggregate] = [plan, reg]
             message = self.message(
                 person_id=person.id,

@@ -69,7 +69,9 @@ class MoveCommands(PlanCommands):
             old = self.plan(pid)
             a = old.appointment(aid)
             person = self.get_person(a.person_id)
-            permissions.require_registrant(actor, person.id, person.guardian_id)
+            permissions.require_appointment_actor(
+                actor, person.id, person.guardian_id, old.site_id, self.schedule(old.site_id).province_code
+            )
             if old.site_id == new_site and old.day == day and a.session == session:
                 raise MoveToSameSession(
                     "That is already the appointment: choose another session or day.",

@@ -48,3 +48,14 @@ def require_registrant(actor: Actor, person_id: UUID, guardian_id: UUID | None) 
         raise NotPermitted(
             "You may only register yourself or a dependant you manage: ask the person's guardian or staff."
         )
+
+
+def require_appointment_actor(
+    actor: Actor, person_id: UUID, guardian_id: UUID | None, site_id: UUID, province_code: str
+) -> None:
+    """Move or cancel a booked appointment: the person or their guardian, or staff of the appointment's
+    site (or a manager of its province). Any staff member anywhere could before (the CLI's walk found it:
+    an officer of another province cancelled a Hà Nội appointment)."""
+    require_registrant(actor, person_id, guardian_id)
+    if actor.role.is_staff:
+        require_site_worker(actor, site_id, province_code)
