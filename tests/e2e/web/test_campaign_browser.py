@@ -372,12 +372,12 @@ def test_an_officer_plans_a_day_and_a_week_and_bad_dates_say_what_is_wrong(
     page.locator(f"#site-{truc_bach}").get_by_role("button", name="Lưu số chỗ").click()
     assert page.get_by_role("status").inner_text() == "Đã lưu số chỗ mỗi buổi."
 
-    page.get_by_label("Điểm tiêm", exact=True).select_option(label="Trạm Y tế Phường Trúc Bạch")
+    page.get_by_label("Điểm tiêm", exact=True).select_option(label="Trạm Y tế Phường Trúc Bạch (VN-01-0103)")
     page.get_by_label("Ngày bắt đầu").fill("01/01/2020")
     page.get_by_role("button", name="Lập kế hoạch tiêm").click()
     assert page.locator("#date-error").inner_text().startswith("Ngày 01/01/2020 đã qua")
     assert page.get_by_label("Ngày bắt đầu").input_value() == "01/01/2020"
-    assert page.locator("#site_id option:checked").inner_text() == "Trạm Y tế Phường Trúc Bạch"
+    assert page.locator("#site_id option:checked").inner_text() == "Trạm Y tế Phường Trúc Bạch (VN-01-0103)"
     shot(page, "campaign-14-date-in-past")
     page.get_by_label("Ngày bắt đầu").fill("31/02/2027")
     page.get_by_role("button", name="Lập kế hoạch tiêm").click()
@@ -396,7 +396,7 @@ def test_an_officer_plans_a_day_and_a_week_and_bad_dates_say_what_is_wrong(
     assert day is not None
     assert sum(s.taken for s in day.sessions) == 4
 
-    page.get_by_label("Điểm tiêm", exact=True).select_option(label="Trạm Y tế Phường Trúc Bạch")
+    page.get_by_label("Điểm tiêm", exact=True).select_option(label="Trạm Y tế Phường Trúc Bạch (VN-01-0103)")
     page.get_by_label("Ngày bắt đầu").fill(vi(first + timedelta(days=1)))
     page.get_by_label("Cả tuần").check()
     page.get_by_role("button", name="Lập kế hoạch tiêm").click()

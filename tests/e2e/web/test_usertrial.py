@@ -475,3 +475,38 @@ def test_the_province_lot_list_names_the_vaccine_as_people_call_it(tmp_path: Pat
     row = page[page.index("SP-77") - 300 : page.index("SP-77")]
     assert "<td>Sinopharm</td>" in row
     assert "Beijing Institute" not in page
+
+
+def test_the_plan_forms_site_choice_tells_sites_apart_and_says_which_is_paused(tmp_path: Path) -> None:
+    """Seen in the demo (session 5): the plan form's site list showed names only ("Nhà văn hóa Phúc Xá"
+    twice: two sites may share a name), and a paused site looked like any other."""
+    from ledger.campaign.values import Session
+    from services.campaign import CampaignService
+
+    ledger = Ledger("memory://", key_dir=tmp_path / "lk")
+    app = make_app(tmp_path, ledger, WTF_CSRF_ENABLED=False)
+    backend = app.extensions["immunize"].backend
+    service = CampaignService(backend.ledger, backend.views)
+    system = Actor("test-setup", LedgerRole.SYSTEM)
+    sites = [
+        service.add_site(
+            code=code,
+            name="Nhà văn hóa Phúc Xá",
+            ward_code="00001",
+            address="1 Nghĩa Dũng",
+            sessions=[Session("morning", "07:30", "11:30", 5)],
+            actor=system,
+        )
+        for code in ("VN-01-0001", "VN-01-0002")
+    ]
+    service.set_site_status(sites[1].site_id, "paused", reason="Mất điện", actor=system)
+    client = app.test_client()
+    sign_in_as(client, "province", province_code="01")
+    page = client.get("/province/campaign").get_data(as_text=True)
+    choice = page[
+        page.index('<select id="site_id"') : page.index("</select>", page.index('<select id="site_id"'))
+    ]
+    assert f'<option value="{sites[0].site_id}">Nhà văn hóa Phúc Xá (VN-01-0001)</option>' in choice
+    assert (
+        f'<option value="{sites[1].site_id}">Nhà văn hóa Phúc Xá (VN-01-0002) · tạm dừng</option>' in choice
+    )
