@@ -45,7 +45,16 @@ PAGE = 500
 # Events that change which certificate a person may download. A corrected name, birth date or dose makes
 # the current certificate stale (not handed out until the citizen asks again, as the page did before).
 CORRECTIONS = (Person.NameCorrected, Person.DateOfBirthCorrected, Person.DoseCorrected, Person.DoseVoided)
-TOPICS = (Certificate.Issued, Certificate.Superseded, Certificate.Revoked, Person.Erased, *CORRECTIONS)
+# A guardian linked later (staff's `link_dependant`) signs in for the person from then on: their certificates'
+# rows name the new holder, and a re-issue copies it.
+TOPICS = (
+    Certificate.Issued,
+    Certificate.Superseded,
+    Certificate.Revoked,
+    Person.Erased,
+    Person.GuardianLinked,
+    *CORRECTIONS,
+)
 
 
 def holder_of(person: Person) -> UUID:
@@ -108,6 +117,11 @@ def _apply(t: certificate_files._Tables, cursor: Any, event: Any, people: dict[U
         certificate_files._advance(t, cursor, str(event.uci), SUPERSEDED)
     elif isinstance(event, Certificate.Revoked):
         certificate_files._advance(t, cursor, str(event.uci), REVOKED)
+    elif isinstance(event, Person.GuardianLinked):
+        cursor.execute(
+            f"UPDATE {t.index} SET holder_id = ? WHERE person_id = ?",  # noqa: S608
+            (event.guardian_id.hex, event.originator_id.hex),
+        )
     elif isinstance(event, Person.Erased):
         erased = event.originator_id.hex
         cursor.execute(f"DELETE FROM {t.files} WHERE person_id = ?", (erased,))  # noqa: S608

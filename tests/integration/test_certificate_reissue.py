@@ -292,3 +292,30 @@ def test_the_audit_log_verifies_and_an_auditors_replay_agrees_after_a_re_issue(
     summary, pinned, url = load_export(tmp_path / "export.jsonl", tmp_path / "replay", [audit_key.public])
     assert (summary.events, pinned) == (head, True)
     assert rebuild_all(parse_database_url(url)) == rebuild_all(parse_database_url(stored))
+
+
+def test_a_guardian_linked_after_the_certificate_holds_the_re_issued_one(issued: dict[str, Any]) -> None:
+    """Staff link a guardian to someone who already has a certificate: the index follows the log (the
+    guardian's phone now signs in for it), and the re-issued certificate keeps the guardian as its holder."""
+    ledger: Ledger = issued["ledger"]
+    adults = [r for r in listed(ledger, limit=200) if r.guardian_id is None]
+    person = next(r.person_id for r in issued["people"] if r.guardian_id is None)
+    guardian = next(r.person_id for r in adults if r.person_id != person)
+    ledger.link_dependant(
+        guardian_id=guardian,
+        dependant_id=person,
+        relationship="parent",
+        actor=Actor("admin-1", Role.ADMIN),
+        idempotency_key="link",
+    )
+    catch_up_index(ledger)
+    (before,) = [
+        e for page in certificate_files.current_entries(ledger) for e in page if e.person_id == person
+    ]
+    assert before.holder_id == guardian
+    rotated(issued)
+    run(issued, credentials.series.rules_fingerprint())
+    current = current_certificate(ledger, person)
+    assert current is not None
+    assert current.uci != before.uci
+    assert certificate_files.entry(ledger, current.uci).holder_id == guardian  # type: ignore[union-attr]
