@@ -213,6 +213,9 @@ class HealthBook:
     status: str  # green, yellow, none
     status_reason: str
     next_dose_number: int
+    # A number typed online, waiting for staff to see the card (never which number, nor whether a site
+    # registered it already: the page says the same to everyone, issue 12).
+    national_id_pending: bool = False
 
     def as_json(self) -> dict[str, object]:
         lists = ("doses", "reactions", "declarations", "certificates", "dependant_ids")
@@ -312,6 +315,7 @@ def health_book_of(
         status=status.colour.value,
         status_reason=status.reason.value,
         next_dose_number=record.next_dose_number,
+        national_id_pending=bool(record.claimed_national_id),
     )
 
 

@@ -251,6 +251,14 @@ CATALOG: dict[str, dict[str, str]] = {
         "vi": "Chưa có chứng nhận cho hồ sơ hiện tại. Bấm nút để được cấp chứng nhận có mã QR.",
         "en": "There is no certificate for the current record yet. Press the button to have one issued with its QR code.",
     },
+    "book.id_pending": {
+        "vi": "Số CCCD/CMND đã khai đang chờ xác nhận: hãy mang thẻ khi đi tiêm. Nếu trước đây bạn đã được đăng ký "
+        "tại điểm tiêm với số này, nhân viên sẽ gộp hai hồ sơ và bạn đăng nhập bằng số điện thoại này sẽ thấy "
+        "hồ sơ đó: mũi tiêm, người phụ thuộc và thứ tự chờ được giữ nguyên.",
+        "en": "The ID number you typed waits for confirmation: bring the card to your vaccination. If you were "
+        "registered at a site with this number before, staff will join the two records and this phone will "
+        "show that record: your doses, dependants and place in the queue are kept.",
+    },
     "done.registered_held": {
         "vi": "Đã đăng ký {name}. Sổ sức khỏe đã sẵn sàng. Hãy mang CCCD/CMND khi đi tiêm lần đầu: "
         "nhân viên y tế sẽ xác nhận số giấy tờ. Nếu trước đây bạn đã được đăng ký tại điểm tiêm với số này, "

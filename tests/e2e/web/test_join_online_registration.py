@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.e2e.web.test_desk_register_guard import EN, VI, staff
-from tests.e2e.web.test_register_claims import TAKEN, citizen, register, world  # noqa: F401
+from tests.e2e.web.test_register_claims import FREE, TAKEN, citizen, register, world  # noqa: F401
 from tests.people import listed
 
 
@@ -26,6 +26,15 @@ def test_staff_join_the_online_registration_and_the_citizens_phone_reaches_the_r
     assert status == 302  # the same answer as for a free number: nothing said online
     assert "staff will join the two records" in text
     (online,) = [r for r in listed(ledger, limit=50) if r.claimed_national_id == TAKEN]
+    book = phone.get(f"/me/people/{online.person_id}", headers=EN).get_data(as_text=True)
+    assert "staff will join the two records" in book  # on their health book too, the same for any number
+    other = citizen(app, "0399000011")
+    register(other, FREE, name="Trần Văn Dò")
+    (free,) = [r for r in listed(ledger, limit=50) if r.claimed_national_id == FREE]
+    free_book = other.get(f"/me/people/{free.person_id}", headers=EN).get_data(as_text=True)
+    sentence = "staff will join the two records and this phone will show that record"
+    assert sentence in book
+    assert sentence in free_book  # a free number reads the same: nothing to probe
     before = phone.get("/api/v1/me/family").get_json()["family"]
     assert [p["id"] for p in before] == [str(online.person_id)]  # a record without the registered one's doses
 
