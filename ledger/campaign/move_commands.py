@@ -175,6 +175,7 @@ class MoveCommands(PlanCommands):
             reg = self.registration(reg_id)
             person = self.get_person(reg.person_id)
             permissions.require_registrant(actor, person.id, person.guardian_id)
+            require_in_province(actor, reg.province_code)  # an officer moves only their province's queue
             if reg.ward_code == ward.code and reg.site_id == site:
                 raise MoveSameWard(
                     f"This registration already waits in {ward.name}: choose another ward or site.",

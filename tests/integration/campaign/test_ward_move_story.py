@@ -203,3 +203,21 @@ def test_a_booked_or_closed_registration_does_not_move_its_place(sqlite_story: S
     with pytest.raises(RegistrationClosed):
         s.service.transfer_registration(reg.registration_id, ward_code=TAN_DINH, actor=citizen)
     assert registration(s, me).ward == "00001"
+
+
+def test_an_officer_of_another_province_cannot_pull_a_waiting_place_into_their_province(
+    sqlite_story: Story,
+) -> None:
+    """Hồ Chí Minh City's officer moving a Hà Nội person's waiting place to Tân Định: the target is in their
+    province, the queue it leaves is not. Refused, nothing written (any officer could before)."""
+    s = sqlite_story
+    me = s.person()
+    s.service.register(person=me, group="HEALTH_WORKER", actor=ADMIN)
+    reg = registration(s, me)
+    head = s.ledger.recorder.max_notification_id()
+    with pytest.raises(OutsideProvince):
+        s.service.transfer_registration(reg.registration_id, ward_code=TAN_DINH, actor=OFFICER_79)
+    assert s.ledger.recorder.max_notification_id() == head
+    assert registration(s, me).ward == "00001"
+    s.service.transfer_registration(reg.registration_id, ward_code=TAN_DINH, actor=ADMIN)  # nationwide
+    assert registration(s, me).ward == TAN_DINH
