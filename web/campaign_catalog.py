@@ -333,9 +333,9 @@ CAMPAIGN_CATALOG: dict[str, dict[str, str]] = {
     },
     "campaign.close_early": {
         "vi": "Chưa đến giờ tiêm: buổi đầu tiên hôm nay bắt đầu lúc {start}. Nếu kết thúc ngày bây giờ, "
-        "cả {count} người đã hẹn hôm nay sẽ không được tiêm hôm nay.",
+        "{count} người đã hẹn hôm nay mà chưa được tiêm sẽ không được tiêm hôm nay.",
         "en": "No session has started yet: the first one today begins at {start}. If you close the day "
-        "now, none of the {count} people booked today is vaccinated today.",
+        "now, the {count} people booked today without a dose yet are not vaccinated today.",
     },
     "campaign.close_confirm_early": {
         "vi": "Tôi hiểu chưa buổi nào bắt đầu và vẫn kết thúc ngày: {count} người trở lại hàng chờ",

@@ -101,7 +101,7 @@ def test_before_the_first_session_the_page_warns_and_a_plain_tick_closes_nothing
     page = world.client.get("/staff/today").get_data(as_text=True)
     words = text(page)
     assert "Chưa đến giờ tiêm: buổi đầu tiên hôm nay bắt đầu lúc 07:30" in words
-    assert "cả 4 người đã hẹn hôm nay sẽ không được tiêm hôm nay" in words
+    assert "4 người đã hẹn hôm nay mà chưa được tiêm sẽ không được tiêm hôm nay" in words
     assert "Khi kết thúc ngày, 4 người đã hẹn hôm nay mà chưa được tiêm" in words
     assert 'name="confirm" value="early"' in page  # the box that goes with the warning
 
