@@ -65,6 +65,9 @@ def main() -> int:
         finally:
             cluster.down()
     bad = worst(rounds)
+    for number, f in enumerate(rounds, 1):
+        for error in f.writer_errors[:5]:
+            say(f"round {number}: a writer failed: {error}")
     summary = {
         "acknowledged": bad.acknowledged,
         "lost": bad.lost,
@@ -77,6 +80,7 @@ def main() -> int:
         "checkpoint_consistent": bad.checkpoint_consistent,
         "digests_equal": bad.digests_equal,
         "writer_errors": len(bad.writer_errors),
+        "writer_error_samples": [e[:300] for e in bad.writer_errors[:3]],
         "rounds": len(rounds),
     }
     if args.json:
