@@ -299,7 +299,7 @@ def failover(f: Figures) -> tuple[str, str, str]:
     samples = "; ".join(g.get("writer_error_samples") or [])
     return (
         f"{g['lost']} lost, {g['duplicates']} duplicates of {n(g['acknowledged'])}; first write {n(g['failover_s'], 1)} s"
-        f" after kill -9 (worst of {g['rounds']}); {g.get('writer_errors', 0)} writer errors"
+        f" after kill -9 (worst of {g['rounds']}); writer errors: {g.get('writer_errors', 0)}"
         + (f" ({samples})" if samples else ""),
         f"Patroni's own promotion {n(g['promotion_s'], 1)} s",
         verdict(ok),
