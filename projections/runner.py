@@ -23,6 +23,7 @@ from typing import Any
 from eventsourcing.application import Application
 from eventsourcing.persistence import IntegrityError, Notification, Tracking
 
+from ledger.errors import StoreError
 from projections.errors import ProjectionError
 from projections.follow import DEFAULT_PAGE_SIZE, DEFAULT_POLL_INTERVAL, PollingFollower, open_follower
 from projections.projection import ViewKeys, ViewMovedOn, ViewNeedsKey, ViewProjection
@@ -111,9 +112,13 @@ def _apply_after(
         except ViewMovedOn as moved:
             positions[name] = moved.position
             continue
-        except IntegrityError:
+        except (IntegrityError, StoreError) as error:
             # The view's first page, which has no position row to lock yet: the other reader's
-            # commit made ours fail on the position's key. Read on from where it left the view.
+            # commit made ours fail on the position's key, or on a row key of the view itself (the
+            # phone index inserts keyed rows; the store reports that as a refused statement). Read on
+            # from where it left the view; any other failure, or a view that did not move, is raised.
+            if isinstance(error, StoreError) and not _a_duplicate_key(error):
+                raise
             now = projection.view.max_tracking_id(app.name) or 0
             if now <= positions[name]:
                 raise
@@ -121,6 +126,18 @@ def _apply_after(
             continue
         positions[name] = todo[-1].id
         return
+
+
+def _a_duplicate_key(error: BaseException) -> bool:
+    """Whether a unique key refused the write (eventsourcing's or SQLite's IntegrityError in the chain)."""
+    import sqlite3
+
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, (IntegrityError, sqlite3.IntegrityError)):
+            return True
+        seen = seen.__cause__
+    return False
 
 
 def apply_page_to_views(

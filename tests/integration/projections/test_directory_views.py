@@ -276,3 +276,49 @@ def test_doses_with_the_names_of_their_sites_in_one_statement(
     assert [d.dose_number for d in doses] == [1, 2]
     assert names == {str(campaign.sites[0]): "Trạm y tế HN-01", str(campaign.sites[1]): "Trạm y tế HCM-01"}
     assert book_queries.doses_with_site_names(store, nobody) == ([], {})
+
+
+def test_two_readers_on_the_phone_index_s_first_page_apply_it_once(postgres_url: str, tmp_path: Path) -> None:
+    """Two web workers bringing the views to the head at start (`immunize serve --workers 2`): on a view's
+    first page there is no position row to lock, so both apply it; the phone index inserts rows with a
+    key, and the second's insert met the first's commit: a duplicate key, which stopped the worker and
+    the whole server ("Worker failed to boot"). The second now reads on from where the first left it."""
+    import threading
+
+    ledger = open_ledger(postgres_url, tmp_path / "keys", Clock(datetime(2021, 12, 1, 3, 0, tzinfo=UTC)))
+    store = open_view_store(parse_database_url(postgres_url))
+    try:
+        keys = web_keys(b"web-secret-race")
+        holder = register_holder(ledger, PHONE)
+        mine = PhoneIndex.open(store, keys)
+        mine.view.create_table()
+        page = ledger.recorder.select_notifications(0, 1000, inclusive_of_start=False)
+        other_done: list[int] = []
+
+        def the_other_reader_commits_first(_events: object, _batch: object) -> None:
+            # Inside our page's transaction, after its position check found no row: the other worker
+            # applies the same page and commits before we write anything.
+            if not other_done:
+                thread = threading.Thread(
+                    target=lambda: other_done.append(
+                        catch_up_views(ledger, store, ["phone_index"], keys=keys)
+                    )
+                )
+                thread.start()
+                thread.join(timeout=60)
+                assert other_done, "the other reader did not finish"
+
+        mine.prefetch = the_other_reader_commits_first  # type: ignore[method-assign]
+        positions = {mine.name: 0}
+
+        apply_page_to_views(ledger, [mine], positions, page)
+
+        assert other_done
+        assert positions[mine.name] == page[-1].id
+        handle = keys.phone(PHONE)
+        assert handle is not None
+        assert q.people_with_phone(store, handle) == [holder]
+        assert store.query(f"SELECT count(*) FROM {store.table('phone_index_phones')}") == [(1,)]
+    finally:
+        store.close()
+        ledger.close()
