@@ -147,6 +147,16 @@ PATHS: dict[str, dict[str, Any]] = {
     "/desk/people/{person_id}/id-card/confirm": {
         "post": _op("Confirm the ID number a citizen typed online, against the card", "staff", params=PERSON)
     },
+    "/desk/people/{person_id}/join": {
+        "post": _op(
+            "Join this online registration to the record a site registered with the same ID number, once the "
+            "card is seen: phone, guardian or dependants, declarations and waiting place move, the online record "
+            "is erased (errors: rule_violation for different numbers, doses or an appointment on it)",
+            "staff",
+            params=PERSON,
+            body={"registered_id": S},
+        )
+    },
     "/desk/people/{person_id}/phone/confirm": {
         "post": _op(
             "Confirm a phone change with the code sent to the new number",

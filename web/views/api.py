@@ -286,6 +286,16 @@ def desk_id_card_confirm(person_id: str) -> Response:
     return jsonify({"ok": True})
 
 
+@bp.post("/desk/people/<person_id>/join")
+@allow(Role.STAFF)
+def desk_join(person_id: str) -> Response:
+    """Staff saw the card: this online registration joins the record a site registered with the same number
+    (services.desk.join_online_registration); answers the registered record's id."""
+    registered = parse_id(str(body().get("registered_id", "")))
+    desk.join_online_registration(ctx().backend, parse_id(person_id), registered, staff=_staff())
+    return jsonify({"person_id": str(registered)})
+
+
 @bp.post("/desk/people/<person_id>/phone/confirm")
 @allow(Role.STAFF)
 def desk_phone_confirm(person_id: str) -> Response:

@@ -87,6 +87,7 @@ EXPECTED: dict[str, set[str]] = {
     "staff.join_online_registration": {"staff"},
     "api.desk_phone_confirm": {"staff"},
     "api.desk_id_card_confirm": {"staff"},
+    "api.desk_join": {"staff"},
     "privacy.person": {"province"},
     "privacy.erase": {"province"},
     "privacy.api_erase": {"province"},

@@ -62,3 +62,20 @@ def test_staff_join_the_online_registration_and_the_citizens_phone_reaches_the_r
 
     family = phone.get("/api/v1/me/family").get_json()
     assert [p["id"] for p in family["family"]] == [str(owner)]
+
+
+def test_the_api_joins_too(world: dict[str, Any]) -> None:  # noqa: F811
+    app, ledger, owner = world["app"], world["ledger"], world["owner"]
+    register(citizen(app, "0399000012"), TAKEN, name="Phạm Thị Hồng")
+    (online,) = [r for r in listed(ledger, limit=50) if r.claimed_national_id == TAKEN]
+    nurse = staff(app, world["site"])
+    url = f"/api/v1/desk/people/{online.person_id}/join"
+    head = ledger.recorder.max_notification_id()
+    bad = nurse.post(url, json={"registered_id": "not-an-id"})
+    assert bad.status_code == 404
+    assert ledger.recorder.max_notification_id() == head
+    done = nurse.post(url, json={"registered_id": str(owner)})
+    assert done.status_code == 200
+    assert done.get_json() == {"person_id": str(owner)}
+    assert ledger.person_record(online.person_id).erased
+    assert ledger.person_record(owner).phone == "0399000012"
