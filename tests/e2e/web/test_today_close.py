@@ -141,3 +141,14 @@ def test_during_the_day_the_page_counts_who_goes_back_as_closing_then_does(world
     assert world.statuses() == ["done", "no_show", "no_show", "no_show"]
     notice = text(world.client.get("/staff/today").get_data(as_text=True))
     assert "Đã kết thúc ngày tiêm: 2 người không đến" in notice  # the two the page announced
+
+
+def test_a_dose_without_a_lot_asks_to_choose_one_from_the_list(world: World) -> None:
+    """The lot is a list to choose from: "Chưa điền «Lô vắc xin». Hãy điền …" ("fill in") did not fit."""
+    world.now = MORNING
+    answer = world.client.post(
+        f"/staff/today/{world.booked[0]}/dose", data={"lot_id": "", "csrf_token": csrf_token(world.client)}
+    )
+    assert answer.status_code == 400
+    assert "Hãy chọn «Lô vắc xin» trong danh sách." in text(answer.get_data(as_text=True))
+    assert world.statuses() == ["booked"] * 4

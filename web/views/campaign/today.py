@@ -142,7 +142,7 @@ def today_dose(appointment_id: str) -> tuple[str, int] | BaseResponse:
     try:
         lot = request.form.get("lot_id", "").strip()
         if not lot:
-            raise BadInput("choose the lot", key="error.field_missing", field="lot_id")
+            raise BadInput("choose the lot", key="error.field_choice", field="lot_id")
         service().record_dose(appointment_id, lot_id=lot, actor=staff_actor())
     except USER_ERRORS as exc:
         error, field, status = _failed(exc)
