@@ -39,6 +39,8 @@ from ledger.transparency_tree import (
     TreeTables,
     append_leaves,
     backfill,
+    head_of,
+    head_sql,
     iter_leaf_batches,
     leaf_batches,
     leaf_hashes,
@@ -180,9 +182,13 @@ class PostgresTransparencyRecorder(PostgresApplicationRecorder):
                     table = EventsTable("postgres", f'"{self.datastore.schema}"."{self.events_table_name}"')
                     events += make(_PgQueuedRun(reads), table)
             self._insert_stored_events(curs, events, **kwargs)  # LOCK again: held already, no wait
-            pipeline.sync()
-            ids = list(self._fetch_ids_after_insert_events(curs, events, **kwargs) or [])
-            append_leaves(_PgRun(curs), self.tree_tables, list(zip(ids, events, strict=True)))
+            with conn.cursor() as heads:
+                # The tree's head, read behind the INSERT (so under the lock) in the same round trip.
+                heads.execute(head_sql(self.tree_tables))
+                pipeline.sync()
+                ids = list(self._fetch_ids_after_insert_events(curs, events, **kwargs) or [])
+                head = head_of([tuple(r.values()) if isinstance(r, dict) else r for r in heads.fetchall()])
+            append_leaves(_PgRun(curs), self.tree_tables, list(zip(ids, events, strict=True)), head)
             write_sql(_PgRun(curs), SqlTables.postgres(self.datastore.schema, self.events_table_name))
         return ids[: len(stored_events)]  # the caller's events' positions (the locked ones follow them)
 

@@ -99,20 +99,32 @@ class TreeHead:
     frontier: Frontier
 
 
-def read_head(run: Run, tables: TreeTables) -> TreeHead:
-    rows = run.query(f"SELECT size, last_position, frontier FROM {tables.head} WHERE id = 1")
+def head_sql(tables: TreeTables) -> str:
+    """The statement that reads the tree's head (`head_of` turns its rows into a TreeHead)."""
+    return f"SELECT size, last_position, frontier FROM {tables.head} WHERE id = 1"
+
+
+def head_of(rows: Sequence[Sequence[Any]]) -> TreeHead:
     if not rows:
         return TreeHead(0, 0, Frontier())
     size, last, frontier = rows[0]
     return TreeHead(int(size), int(last), Frontier.unpack(int(size), bytes(frontier)))
 
 
-def append_leaves(run: Run, tables: TreeTables, events: Sequence[tuple[int, StoredLike]]) -> TreeHead:
-    """Append the leaves of `events` (position, stored event) to the tree, inside the caller's transaction."""
+def read_head(run: Run, tables: TreeTables) -> TreeHead:
+    return head_of(run.query(head_sql(tables)))
+
+
+def append_leaves(
+    run: Run, tables: TreeTables, events: Sequence[tuple[int, StoredLike]], head: TreeHead | None = None
+) -> TreeHead:
+    """Append the leaves of `events` (position, stored event) to the tree, inside the caller's transaction.
+    `head`: the head as the caller already read it in this transaction, under the writers' lock (the
+    PostgreSQL recorder reads it in the same round trip as the events' INSERT)."""
     if not events:
-        return read_head(run, tables)
+        return read_head(run, tables) if head is None else head
     ordered = sorted(events, key=lambda item: item[0])
-    head = read_head(run, tables)
+    head = read_head(run, tables) if head is None else head
     if ordered[0][0] <= head.last_position:
         raise IntegrityError(
             f"event position {ordered[0][0]} is not after the transparency log's last position "
