@@ -320,7 +320,9 @@ def test_a_citizen_registers_and_adds_a_dependant_on_a_phone(world: dict[str, An
     page.wait_for_url("**/me/")
     assert page.get_by_role("status").inner_text() == (
         "Đã đăng ký Nguyễn Thị Lan. Sổ sức khỏe đã sẵn sàng. "
-        "Hãy mang CCCD/CMND khi đi tiêm lần đầu: nhân viên y tế sẽ xác nhận số giấy tờ."
+        "Hãy mang CCCD/CMND khi đi tiêm lần đầu: nhân viên y tế sẽ xác nhận số giấy tờ. "
+        "Nếu trước đây bạn đã được đăng ký tại điểm tiêm với số này, "
+        "nhân viên sẽ gộp hai hồ sơ: mũi tiêm, người phụ thuộc và thứ tự chờ của bạn được giữ nguyên."
     )
     me = person_holding(ledger, "001191004321")  # held until the card is seen (issue 12)
     assert (me.priority_group, me.ward_code, me.date_of_birth) == ("HEALTH_WORKER", "00001", "1991-04-15")
