@@ -1,10 +1,13 @@
 """Reads of the stock a site can book from: doses of a product at a site on a day, and its lots.
 
-Stock of a product at a site on a day = doses of its lots there that are not expired on that day,
-minus the doses given from them, minus the appointments still booked for it (not yet given). Lots
-allocated from a province store are counted from the stock view (sealed vials: opened ones are
-wasted at the end of their day, and wasted doses are gone); lots received straight at a site from
-the operations view's lots and lot use.
+On hand of a product at a site on a day = doses of its lots there that are not expired on that day,
+less the doses given from them. Booked = the appointments still to be given (booked or arrived) from
+the ledger's today on, whatever their day: each takes a dose, so planning a day after another day was
+planned must not book the same doses again. Free = what a new appointment on that day may still take,
+by the one rule `ledger.campaign.planning.bookable_doses` (a lot expiring before that day serves only
+the appointments before its expiry). Lots allocated from a province store are counted from the stock
+view (sealed vials: opened ones are wasted at the end of their day, and wasted doses are gone); lots
+received straight at a site from the operations view's lots and lot use.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
+from ledger.campaign.planning import bookable_doses
 from projections import stock_queries
 from projections.sql_reads import read_rows
 from projections.store import ViewStore
@@ -21,18 +25,15 @@ from projections.store import ViewStore
 
 @dataclass(frozen=True)
 class StockRow:
-    """Doses of one product at one site: in unexpired lots, used, booked (not yet given), free."""
+    """Doses of one product at one site: in unexpired lots, booked (not yet given, from today on),
+    expired (not yet written off), and free for new appointments on the day asked."""
 
     site_id: str
     product: str
     on_hand: int
     booked: int
     expired: int
-
-    @property
-    def free(self) -> int:
-        """Doses free for new appointments."""
-        return max(0, self.on_hand - self.booked)
+    free: int  # bookable_doses: not simply on_hand - booked when a lot expires between days
 
     def as_json(self) -> dict[str, Any]:
         """The JSON form (`immunize stock --json`)."""
@@ -46,43 +47,59 @@ class StockRow:
         }
 
 
-def stock(store: ViewStore, day: date, *, site_id: UUID | str | None = None) -> list[StockRow]:
-    """Stock per site and product on `day`."""
+def stock(store: ViewStore, day: date, *, today: date, site_id: UUID | str | None = None) -> list[StockRow]:
+    """Stock per site and product on `day`, with the appointments booked from the ledger's `today` on."""
+    start = min(today, day)
     where, params = ("AND l.site_id = ?", [str(site_id)]) if site_id is not None else ("", [])
-    lots = read_rows(
+    rows = read_rows(
         store,
         f"SELECT l.site_id, l.product, l.expiry, l.quantity - COALESCE(u.n, 0) "
         f"FROM {store.table('operations_lots')} l LEFT JOIN {store.table('operations_lot_use')} u "
         f"ON u.lot_id = l.lot_id WHERE l.lot_id NOT IN ({stock_queries.tracked_lot_ids(store)}) {where}",
         *params,
     )
-    on_hand: dict[tuple[str, str], int] = {}
-    expired: dict[tuple[str, str], int] = {}
-    for site, product, expiry, left in lots:
+    lots: dict[tuple[str, str], list[tuple[date, int]]] = {}
+    gone: dict[tuple[str, str], int] = {}
+    for site, product, expiry, left in rows:
         key = (str(site), str(product))
-        target = on_hand if str(expiry) >= day.isoformat() else expired
-        target[key] = target.get(key, 0) + max(0, int(left))
-        on_hand.setdefault(key, 0)
-    tracked = stock_queries.usable_at(store, day, site_id=str(site_id) if site_id is not None else None)
-    for key, (usable, gone) in tracked.items():
-        on_hand[key] = on_hand.get(key, 0) + usable
-        if gone:
-            expired[key] = expired.get(key, 0) + gone
+        lots.setdefault(key, [])
+        until, n = date.fromisoformat(str(expiry)), max(0, int(left))
+        if until >= start:  # a lot ending before `day` still serves the appointments before it
+            lots[key].append((until, n))
+        if until < day:
+            gone[key] = gone.get(key, 0) + n
+    site_ids = [str(site_id)] if site_id is not None else None
+    for s in stock_queries.site_lots(store, site_ids=site_ids):
+        key = (s.site_id, s.product)
+        lots.setdefault(key, [])
+        if s.expiry >= start:
+            lots[key].append((s.expiry, s.sealed))
+        if s.expiry < day and s.remaining:
+            gone[key] = gone.get(key, 0) + s.remaining
     where_a = "AND site_id = ?" if site_id is not None else ""
-    booked = {
-        (str(r[0]), str(r[1])): int(r[2])
-        for r in read_rows(
-            store,
-            f"SELECT site_id, product, count(*) FROM {store.table('campaign_appointments')} "
-            f"WHERE status IN ('booked', 'arrived') AND day >= ? {where_a} GROUP BY site_id, product",
-            day.isoformat(),
-            *params,
+    booked: dict[tuple[str, str], list[tuple[date, int]]] = {}
+    for r in read_rows(
+        store,
+        f"SELECT site_id, product, day, count(*) FROM {store.table('campaign_appointments')} "
+        f"WHERE status IN ('booked', 'arrived') AND day >= ? {where_a} GROUP BY site_id, product, day",
+        start.isoformat(),
+        *params,
+    ):
+        booked.setdefault((str(r[0]), str(r[1])), []).append((date.fromisoformat(str(r[2])), int(r[3])))
+    found = []
+    for key in sorted(set(lots) | set(booked)):
+        held, taken = lots.get(key, []), booked.get(key, [])
+        found.append(
+            StockRow(
+                key[0],
+                key[1],
+                sum(n for expiry, n in held if expiry >= day),
+                sum(n for _, n in taken),
+                gone.get(key, 0),
+                bookable_doses(held, taken, today, day),
+            )
         )
-    }
-    keys = sorted(set(on_hand) | set(booked))
-    return [
-        StockRow(s, p, on_hand.get((s, p), 0), booked.get((s, p), 0), expired.get((s, p), 0)) for s, p in keys
-    ]
+    return found
 
 
 def lots_at(store: ViewStore, site_id: UUID | str, day: date) -> list[tuple[str, str, str]]:

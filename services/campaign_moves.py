@@ -75,7 +75,7 @@ class MoveOperations(CampaignBase):
         if str(site_id) == a.site_id:
             return
         self.site(site_id)  # an unknown site is "not found", not "no stock"
-        rows = site_stock_queries.stock(self.store, day, site_id=site_id)
+        rows = site_stock_queries.stock(self.store, day, today=self.ledger.today(), site_id=site_id)
         if not any(r.product == a.product and r.free > 0 for r in rows):
             target = site_queries.site(self.store, site_id)
             raise NoStock(
@@ -120,7 +120,7 @@ class MoveOperations(CampaignBase):
             if s.site_id == a.site_id
             or any(
                 r.product == a.product and r.free > 0
-                for r in site_stock_queries.stock(self.store, first, site_id=s.site_id)
+                for r in site_stock_queries.stock(self.store, first, today=today, site_id=s.site_id)
             )
         }
         last = first + timedelta(days=days - 1)  # `days` days from the first, both ends included

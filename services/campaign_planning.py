@@ -85,7 +85,10 @@ class PlanningOperations(CampaignBase):
             sessions = [SessionPlaces(s.name, s.capacity, s.taken, s.cancelled) for s in existing.sessions]
         candidates = queue_queries.candidates(self.store, site.site_id, site.ward, the_day)
         stock = {
-            s.product: s.free for s in site_stock_queries.stock(self.store, the_day, site_id=site.site_id)
+            s.product: s.free
+            for s in site_stock_queries.stock(
+                self.store, the_day, today=self.ledger.today(), site_id=site.site_id
+            )
         }
         busy = (
             queue_queries.busy_people(self.store, the_day, [c.person_id for c in candidates])

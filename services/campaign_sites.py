@@ -133,7 +133,10 @@ class SiteOperations(CampaignBase):
         """Stock per site and product."""
         self.refresh()
         return site_stock_queries.stock(
-            self.store, day or self.ledger.today(), site_id=as_id(site_id, "site") if site_id else None
+            self.store,
+            day or self.ledger.today(),
+            today=self.ledger.today(),
+            site_id=as_id(site_id, "site") if site_id else None,
         )
 
     def lots_at(self, site_id: str | UUID) -> list[tuple[str, str, str]]:

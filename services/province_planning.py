@@ -123,7 +123,7 @@ def plan_province(
     sites = site_queries.sites(store, province=code)
     schedules = ledger.many(SiteSchedule, [schedule_id(UUID(s.site_id)) for s in sites])
     existing = plan_queries.plans_of_day(store, the_day)
-    full = _all_full(store, sites, schedules, existing, code, the_day)
+    full = _all_full(store, sites, schedules, existing, code, the_day, ledger.today())
     if full is not None:
         return ProvinceDay(code, the_day.isoformat(), full)
     by_site: dict[str, list[Candidate]] = {}
@@ -134,7 +134,7 @@ def plan_province(
         else:
             by_ward.setdefault(ward, []).append(candidate)
     stock: dict[str, dict[str, int]] = {}
-    for row in site_stock_queries.stock(store, the_day):
+    for row in site_stock_queries.stock(store, the_day, today=ledger.today()):
         stock.setdefault(row.site_id, {})[row.product] = row.free
     busy = queue_queries.busy_on(store, the_day)
     reference = ledger.reference
@@ -246,6 +246,7 @@ def _all_full(
     existing: dict[str, tuple[bool, list[plan_queries.PlannedSession]]],
     province: str,
     day: date,
+    today: date,
 ) -> list[SiteDay] | None:
     """Every site's result without reading the queue, when no site has a free place that day (every
     campaign site planned, each closed or full: planning again with nothing freed). A site's waiting
@@ -280,7 +281,9 @@ def _all_full(
     # A site opening that day without a plan yet can book only if it holds stock (and the planner
     # opens its plan even with nobody to book): leave those to the planner.
     free_stock = (
-        {r.site_id for r in site_stock_queries.stock(store, day) if r.free > 0} if unplanned else set()
+        {r.site_id for r in site_stock_queries.stock(store, day, today=today) if r.free > 0}
+        if unplanned
+        else set()
     )
     counts = queue_queries.waiting_counts(store, province, day)
     results = []

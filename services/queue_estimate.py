@@ -98,7 +98,9 @@ def ward_reach(
             continue  # over already: nobody is booked into it any more
         offers.setdefault((place.day, place.site_id), []).append(place)
     stock = {
-        s.site_id: {r.product: r.free for r in site_stock_queries.stock(store, today, site_id=s.site_id)}
+        s.site_id: {
+            r.product: r.free for r in site_stock_queries.stock(store, today, today=today, site_id=s.site_id)
+        }
         for s in sites
     }
     # In planning order once: each day's run then gets its candidates already sorted (a linear sort).

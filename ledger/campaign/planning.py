@@ -201,3 +201,32 @@ def _product(
             continue  # a mix with a stricter interval: not yet on this day
         return product
     return None
+
+
+def bookable_doses(
+    lots: Iterable[tuple[date, int]], booked: Iterable[tuple[date, int]], today: date, day: date
+) -> int:
+    """Doses of one product at one site free for new appointments on `day`: the one rule the planner
+    (a day, a week, a province's day), moves and the stock pages use.
+
+    `lots` are (expiry, doses left) of the site's lots: every dose not yet given nor written off, a
+    lot counting up to its expiry day included; `booked` are (day, appointments) still to be given
+    (booked or arrived: not given, not released as a no-show, not cancelled), on every day, not only
+    from `day` on: an appointment on an earlier day takes a dose too. An appointment on day e may use
+    any lot in date on e, so k new appointments on `day` fit if and only if, for every day t from
+    today to `day`, the appointments on t or later plus k fit in the doses in date on t (Hall's
+    condition for these nested sets of lots; later days' appointments are not changed by adding k).
+    A day before today counts from that day (a page asking about the past)."""
+    start = min(today, day)
+    lot_list = [(expiry, n) for expiry, n in lots if n > 0]
+    booking_list = [(d, n) for d, n in booked if n > 0 and d >= start]
+    # The tightest t is where a lot has just expired (or the start): more appointments and no fewer
+    # doses than the day after an appointment day.
+    thresholds = {start, day} | {
+        expiry + timedelta(days=1) for expiry, _ in lot_list if start < expiry + timedelta(days=1) <= day
+    }
+    free = min(
+        sum(n for expiry, n in lot_list if expiry >= t) - sum(n for d, n in booking_list if d >= t)
+        for t in thresholds
+    )
+    return max(0, free)

@@ -642,7 +642,12 @@ class _Run:
         """An officer plans a site's day when it has vaccine not yet booked and people waiting (the
         planner would book nobody otherwise, and an empty day would be opened and closed for nothing)."""
         store = self.service.store
-        if not any(row.free > 0 for row in site_stock_queries.stock(store, day, site_id=site_id)):
+        if not any(
+            row.free > 0
+            for row in site_stock_queries.stock(
+                store, day, today=self.service.ledger.today(), site_id=site_id
+            )
+        ):
             return False
         return bool(queue_queries.candidates(store, str(site_id), ward, day))
 

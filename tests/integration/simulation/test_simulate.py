@@ -53,7 +53,7 @@ def _end_day(store: ViewStore, end: date) -> dict[str, object]:
                 counts.update(a.status for a in session.appointments)
         booked[day.isoformat()] = counts
     sites = {site for _plan, site in plan_queries.plans_on(store, end)}
-    stock = [row for row in site_stock_queries.stock(store, end) if row.site_id in sites]
+    stock = [row for row in site_stock_queries.stock(store, end, today=end) if row.site_id in sites]
     dose_days = {row[0] for row in _dose_days(store)}
     return {"appointments": booked, "stock": stock, "last_dose_day": max(dose_days) if dose_days else None}
 
