@@ -106,7 +106,8 @@ def test_a_week_planned_at_once_books_no_more_than_the_site_holds(story: Story) 
     holding = assert_fits(s, site, lots, 0, week())
     # Every dose is booked (3 places on Monday, the 2 doses left on Tuesday), and no more.
     assert sum(holding.values()) == 5
-    assert holding[MONDAY] == 3 and holding[MONDAY + timedelta(days=1)] == 2
+    assert holding[MONDAY] == 3
+    assert holding[MONDAY + timedelta(days=1)] == 2
     (row,) = s.service.stock(site_id=site)
     assert (row.on_hand, row.booked, row.free) == (5, 5, 0)
 
@@ -125,7 +126,8 @@ def test_days_planned_one_by_one_count_the_days_before_them(story: Story) -> Non
     with pytest.raises(NoStock):
         s.service.plan_day(site, MONDAY, actor=OFFICER)
     holding = assert_fits(s, site, lots, 0, week())
-    assert holding[MONDAY] == 0 and sum(holding.values()) == 5
+    assert holding[MONDAY] == 0
+    assert sum(holding.values()) == 5
     # The page of a later day shows the same: nothing free.
     (row,) = s.service.stock(site_id=site, day=wednesday)
     assert (row.booked, row.free) == (5, 0)
@@ -199,6 +201,7 @@ def test_a_dose_given_and_a_no_show_released_are_counted_once(story: Story) -> N
     assert (stock.on_hand, stock.booked, stock.free) == (4, 3, 1)
     s.service.plan_day(site, tuesday, actor=OFFICER)
     holding = assert_fits(s, site, lots, 1, week())
-    assert sum(holding.values()) == 4 and holding[tuesday] == 3
+    assert sum(holding.values()) == 4
+    assert holding[tuesday] == 3
     (stock,) = s.service.stock(site_id=site)
     assert (stock.on_hand, stock.booked, stock.free) == (4, 4, 0)
