@@ -483,12 +483,23 @@ def markdown(results: dict[str, Any]) -> str:
     loads = [r.get("load_start") for r in runs.values() if r.get("load_start") is not None]
     loads += [r.get("load_end") for r in runs.values() if r.get("load_end") is not None]
     load = f"{min(loads):.1f}–{max(loads):.1f}" if loads else "?"
+    commits = sorted({str(r.get("commit")) for r in runs.values() if r.get("commit")}) or [
+        results.get("commit", "?")
+    ]
+    dates = sorted({str(r.get("date")) for r in runs.values() if r.get("date")}) or [results.get("date", "?")]
+    when = dates[0] if len(dates) == 1 else f"{dates[0]} to {dates[-1]}"
     head = (
-        f"Measured by `make bench` on {results.get('date', '?')} (commit `{results.get('commit', '?')}`), "
+        f"Measured by `make bench` on {when} (commit{'s' if len(commits) > 1 else ''} "
+        f"{', '.join(f'`{c}`' for c in commits)}), "
         f"{machine.get('cpus', '?')} cores ({machine.get('cpu', '?')}), {machine.get('memory_gib', '?')} GiB, "
         f"{machine.get('postgresql', 'PostgreSQL ?')}, Python {machine.get('python', '?')}; "
         f"load average {load} (1-minute, at each script's start and end); "
-        f"{n((results.get('seconds') or 0) / 60, 0)} minutes in all."
+        f"{n(((results.get('seconds') or 0) + (results.get('seconds_earlier') or 0)) / 60, 0)} minutes in all"
+        + (
+            "; some runs again later (`run_all.py --update`), each row's figures from one run."
+            if len(dates) > 1
+            else "."
+        )
     )
     lines = [
         head,

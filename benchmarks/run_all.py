@@ -213,6 +213,11 @@ def main() -> int:
     parser.add_argument("--skip", nargs="*", default=[], choices=names, metavar="RUN", help="all but these")
     parser.add_argument("--out", default="var/bench", help="where the results JSON goes (default var/bench)")
     parser.add_argument(
+        "--update",
+        help="an earlier results file: the runs chosen now replace theirs in it, the others are kept (the "
+        "table's header then names every commit and date of the figures it shows)",
+    )
+    parser.add_argument(
         "--surge-template",
         help="bench_surge --from-template: a database `immunize simulate` filled (the issue's 97,000 people)",
     )
@@ -238,6 +243,16 @@ def main() -> int:
         "runs": {},
         "figures": {},
     }
+    if args.update:
+        earlier = json.loads(Path(args.update).read_text())
+        for run_info in earlier.get("runs", {}).values():
+            run_info.setdefault("date", earlier.get("date"))
+            run_info.setdefault("commit", earlier.get("commit"))
+        results["runs"] = {
+            k: v for k, v in earlier.get("runs", {}).items() if k not in {r.name for r in chosen}
+        }
+        results["figures"] = {k: v for k, v in earlier.get("figures", {}).items() if k in results["runs"]}
+        results["seconds_earlier"] = earlier.get("seconds", 0) + earlier.get("seconds_earlier", 0)
     failed = []
     for spec in chosen:
         arguments = list(spec.arguments)
@@ -268,6 +283,8 @@ def main() -> int:
         if status != "ok":
             failed.append(f"{spec.name} ({status})")
         results["runs"][spec.name] = {
+            "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+            "commit": results["commit"],
             "script": spec.script,
             "arguments": arguments,
             "status": status,
