@@ -12,7 +12,7 @@ into the markdown table of docs/performance.md and the README.
         [--surge-template postgresql://.../surge_template --surge-key-dir DIR --surge-simulated-json FILE]
         [--out var/bench]
 
-Run time: about 45 minutes on a quiet 2-core machine, about 75 at load 10 (each run's limit is in RUNS; with
+Run time: about 45 minutes on this 2-core machine at load 10 (each run's limit is in RUNS; with
 a minute's grace each, the limits bound the whole at 3 h 15 min). A run that fails or passes its limit is reported as
 such and the others carry on; the exit status is 1 if any failed. PostgreSQL: every script starts its own
 throwaway cluster (tests/postgres_cluster.py) unless IMMUNIZE_BENCH_POSTGRES_URL names a server.
