@@ -508,7 +508,7 @@ def markdown(results: dict[str, Any]) -> str:
         "|---|---|---|---|---|---|---|",
     ]
     for r in table:
-        met = r.met if r.met in ("met", "reported") else f"**{r.met}**"
+        met = f"**{r.met}**" if r.met.startswith(("not", "partly")) else r.met
         lines.append(f"| {r.area} | {r.what} | {r.measured} | {r.baseline} | {r.goal} | {met} | {r.issue} |")
     return "\n".join(lines) + "\n"
 
@@ -646,7 +646,7 @@ def deployment(results: dict[str, Any]) -> str:
         return (
             f"{READS_PER_DOSE} signed-in reads per dose: {n(DOSES_PER_DAY * READS_PER_DOSE)} a day, "
             f"/ 86,400 × {PEAK} = {n(steady_peak)}/s in the busiest hour, × 6 = **{n(surge)}/s** in a surge. This run served "
-            f"{n(served, 1)}/s of the mix on 2 cores that also ran PostgreSQL, the followers and the load "
+            f"{n(served, 1)}/s of the mix (half of it public pages, cached) on 2 cores that also ran PostgreSQL, the followers and the load "
             f"generator ({n(per_core, 1)}/s per core, load {g.get('load_average')}): {n(surge)} / {n(per_core, 1)} "
             f"= **{n(surge / per_core + 0.5)} cores** of web and database at the surge, or admission sheds the rest "
             "with Retry-After as it does here. The public pages are cached bytes (a CDN in front)."
