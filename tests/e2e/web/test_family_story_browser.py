@@ -41,10 +41,19 @@ NOW = datetime.combine(datetime.now(UTC).date(), time(2, 0), UTC)
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     base = tmp_path_factory.mktemp("family-story")
-    ensure_development_keys(base / "keys", datetime.now(UTC), warn=lambda line: None)
+    ensure_development_keys(base / "keys", NOW - timedelta(days=1), warn=lambda line: None)
     ledger = Ledger("memory://", key_dir=base / "lk", clock=lambda: NOW)
     outbox = base / "outbox.jsonl"
-    app = make_app(base, ledger, MESSAGE_SENDER="file", OUTBOX_FILE=str(outbox), PUBLIC_CACHE_SECONDS=0)
+    # The web reads the ledger's clock: when the story moves the ledger to tomorrow, the certificate
+    # is issued tomorrow too (with the real clock it failed whenever Viet Nam's date was still today).
+    app = make_app(
+        base,
+        ledger,
+        MESSAGE_SENDER="file",
+        OUTBOX_FILE=str(outbox),
+        PUBLIC_CACHE_SECONDS=0,
+        CLOCK=lambda: ledger.clock(),
+    )
     backend = app.extensions["immunize"].backend
     service = CampaignService(backend.ledger, backend.views)
     sites: dict[str, str] = {}
