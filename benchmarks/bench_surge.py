@@ -577,8 +577,9 @@ def build_world(
     else:
         immunize(env, "projections", "rebuild")
     facts = {
-        "scale": args.scale,
-        "days": args.days,
+        # A template's own scale and days (simulate's --json), not this run's defaults.
+        "scale": simulated.get("scale", args.scale),
+        "days": simulated.get("days", args.days),
         "people": simulated.get("people"),
         "events": simulated.get("events"),
         "setup_s": round(time.monotonic() - began, 1),
