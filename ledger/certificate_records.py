@@ -158,6 +158,32 @@ class IssueResult:
     signed: IssuedCertificate  # the credentials result (the DCC itself), for the pictures and the PDF
     superseded_uci: str | None
 
+    @classmethod
+    def of_signed(
+        cls,
+        certificate_id: UUID,
+        person_id: UUID,
+        record: VaccinationRecord,
+        signed: IssuedCertificate,
+        superseded_uci: str | None,
+    ) -> IssueResult:
+        """The result of a certificate just signed (an issue and a batch re-issue build it alike)."""
+        return cls(
+            certificate_id=certificate_id,
+            person_id=person_id,
+            uci=signed.uvci,
+            hc1=signed.hc1,
+            status=signed.status,
+            dose_number=signed.dose_number,
+            series_doses=signed.series_doses,
+            issued_at=signed.issued_at,
+            expires_at=signed.expires_at,
+            kid=signed.kid,
+            record=record,
+            signed=signed,
+            superseded_uci=superseded_uci,
+        )
+
 
 def stored_result(
     ledger: Ledger,

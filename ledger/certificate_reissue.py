@@ -236,21 +236,7 @@ def _reissue_one(
             certificate_id=new_id,
         )
     )
-    result = IssueResult(
-        certificate_id=new_id,
-        person_id=person.id,
-        uci=signed.uvci,
-        hc1=signed.hc1,
-        status=signed.status,
-        dose_number=signed.dose_number,
-        series_doses=signed.series_doses,
-        issued_at=signed.issued_at,
-        expires_at=signed.expires_at,
-        kid=signed.kid,
-        record=record,
-        signed=signed,
-        superseded_uci=superseded,
-    )
+    result = IssueResult.of_signed(new_id, person.id, record, signed, superseded)
     return events, result
 
 

@@ -128,21 +128,7 @@ def _issue_for(
                 changed.append(earlier)
     index.link(new.id)
     changed.append(index)
-    result = IssueResult(
-        certificate_id=new.id,
-        person_id=person_id,
-        uci=signed.uvci,
-        hc1=signed.hc1,
-        status=signed.status,
-        dose_number=signed.dose_number,
-        series_doses=signed.series_doses,
-        issued_at=signed.issued_at,
-        expires_at=signed.expires_at,
-        kid=signed.kid,
-        record=record,
-        signed=signed,
-        superseded_uci=superseded,
-    )
+    result = IssueResult.of_signed(new.id, person_id, record, signed, superseded)
     return changed, result
 
 
