@@ -262,10 +262,10 @@ class Accounts:
                 raise SignInFailed(
                     "no code was sent to this number, or it was used", key="error.code_missing"
                 )
-            self.store.execute(  # only a spent code: never one issued a moment ago
-                "DELETE FROM web_otp WHERE phone_key = ? AND (attempts >= ? OR expires_at < ?)",
-                (key, self.otp_attempts, now),
-            )
+            # Only an expired code is cleared here. A code at its attempt limit may still be in use by
+            # a concurrent attempt that was counted (the right code, about to be spent by its own
+            # DELETE); deleting it here made that one fail too. The counted path deletes it at the limit.
+            self.store.execute("DELETE FROM web_otp WHERE phone_key = ? AND expires_at < ?", (key, now))
             if now > float(rows[0][0]):
                 raise SignInFailed("the code has expired: ask for a new one", key="error.code_expired")
             raise RateLimited("too many wrong codes: ask for a new one", key="error.code_attempts")
