@@ -383,20 +383,29 @@ def current_entries(
 ) -> Iterator[list[Entry]]:
     """Every current (or stale: corrected since) certificate, a page at a time in (person, UCI) order
     (keyset pagination: each page is one indexed range read, whatever the table's size, and `after`
-    resumes where an interrupted run stopped)."""
+    resumes where an interrupted run stopped).
+
+    A page ends at a whole person (it may hold a few rows more than `page`), and the next one starts after
+    that person: a run that re-issues while it reads (`reissue --all`) writes its new certificates under
+    people already read, so they are never handed out again and counted "already current"."""
     t = tables(ledger)
+    select = f"SELECT {_COLUMNS} FROM {t.index} WHERE state_rank <= 1 AND "
     person, uci = after
+    where, args = "(person_id > ? OR (person_id = ? AND uci > ?))", [person, person, uci]
     while True:
-        rows = t.db.query(
-            f"SELECT {_COLUMNS} FROM {t.index} WHERE state_rank <= 1 AND (person_id > ? OR "
-            "(person_id = ? AND uci > ?)) ORDER BY person_id, uci LIMIT ?",
-            (person, person, uci, page),
-        )
+        rows = t.db.query(select + where + " ORDER BY person_id, uci LIMIT ?", (*args, page))
         if not rows:
             return
         found = [_entry(row) for row in rows]
+        last = found[-1]
+        if len(rows) == page:  # the last person's other rows, if the limit cut them off
+            more = t.db.query(
+                select + "person_id = ? AND uci > ? ORDER BY uci", (last.person_id.hex, last.uci)
+            )
+            found += [_entry(row) for row in more]
         yield found
-        person, uci = found[-1].person_id.hex, found[-1].uci
+        # Past every row of this page's last person, whatever was written under them since.
+        where, args = "person_id > ?", [last.person_id.hex]
 
 
 def indexed(ledger: Ledger, ucis: Sequence[str]) -> set[str]:
