@@ -9,7 +9,7 @@ what the first one wrote and the log does not grow.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from uuid import UUID, uuid4
 
@@ -17,7 +17,6 @@ from eventsourcing.domain import Aggregate
 
 from credentials import (
     DEFAULT_VALIDITY,
-    CredentialError,
     DocumentSigner,
     issue,
     reread,
@@ -48,8 +47,7 @@ from ledger.certificate_records import (
 )
 from ledger.commands import Outcome
 from ledger.domainmodel import Person
-from ledger.errors import InvalidInput, LedgerError, PersonErasedError, PersonNotFound
-from ledger.eventstore import reading
+from ledger.errors import InvalidInput
 from ledger.values import Actor, PersonalData, Role
 
 CERTIFICATE_SERVICE = Actor("certificate-service", Role.SYSTEM)
@@ -64,7 +62,6 @@ __all__ = [
     "current_certificate",
     "get_certificate",
     "issue_certificate",
-    "issue_certificates",
     "reusable_certificate",
     "revoke_current_certificate",
 ]
@@ -130,96 +127,6 @@ def _issue_for(
     changed.append(index)
     result = IssueResult.of_signed(new.id, person_id, record, signed, superseded)
     return changed, result
-
-
-def issue_certificates(
-    ledger: Ledger,
-    person_ids: Sequence[UUID],
-    signer: DocumentSigner,
-    *,
-    now: datetime,
-    idempotency_key: str,
-    validity: timedelta = DEFAULT_VALIDITY,
-    actor: Actor = CERTIFICATE_SERVICE,
-    random_bytes: RandomBytes = os.urandom,
-    read_back_every: int = 1,
-) -> tuple[list[IssueResult], dict[UUID, str]]:
-    """Issue a new certificate for each of several people in ONE command (one transaction): a national
-    re-issue after a key rotation or a rule change (`immunize certificate reissue --all`). Each person is
-    done exactly as `issue_certificate` does it; the people, their certificate indexes and earlier
-    certificates are read in three queries for the whole batch instead of several reads per person.
-
-    A person who cannot have one (erased, no dose, a record the DCC cannot hold) is left out and named in
-    the second value (person id -> the error's code); the others are still issued. `read_back_every`:
-    the issuer's verifier read-back runs on the first certificate of the batch and on every n-th after it
-    (see docs/performance.md: a faulty signer or encoder fails every certificate, so the first one of each
-    batch catches it; a retried batch returns what was stored, its certificates read back by `reread`).
-    """
-    ids = list(dict.fromkeys(person_ids))
-    issued: list[IssueResult] = []
-    refused: dict[UUID, str] = {}
-
-    def attempt(at: datetime) -> Outcome:
-        issued.clear()
-        refused.clear()
-        with reading():
-            # Every person's name and record is opened below: their keys in one query, not one each.
-            ledger.keys.prefetch(ids)
-            people = ledger.get_people(ids)
-            indexes = {
-                a.person_id: a
-                for a in ledger.load_many([index_id(pid) for pid in ids])
-                if isinstance(a, CertificateIndex)
-            }
-            earlier = {
-                a.id: a
-                for a in ledger.load_many([c for index in indexes.values() for c in index.certificate_ids])
-                if isinstance(a, Certificate)
-            }
-        changed: list[Aggregate] = []
-        for number, person_id in enumerate(ids):
-            subject = people.get(person_id)
-            try:
-                if subject is None:
-                    raise PersonNotFound(f"No person {person_id}: check the id.")
-                if subject.erased or subject.full_name.erased or not subject.active_doses:
-                    raise PersonErasedError("This person was erased or has no valid dose: no certificate.")
-                aggregates, result = _issue_for(
-                    ledger,
-                    subject,
-                    indexes.get(person_id),
-                    lambda cid: earlier[cid] if cid in earlier else get_certificate(ledger, cid),
-                    signer,
-                    at=at,
-                    random_bytes=random_bytes,
-                    validity=validity,
-                    actor=actor,
-                    self_check=number % max(1, read_back_every) == 0,
-                )
-            except (LedgerError, CredentialError) as exc:
-                refused[person_id] = str(getattr(exc, "code", type(exc).__name__))
-                continue
-            changed += aggregates
-            issued.append(result)
-        summary = [[r.person_id.hex, r.certificate_id.hex, r.superseded_uci] for r in issued]
-        return Outcome(changed, {"issued": summary, "refused": {p.hex: why for p, why in refused.items()}})
-
-    args = {
-        "people": [p.hex for p in ids],
-        "kid": signer.kid.hex(),
-        "validity": validity.total_seconds(),
-        "actor": actor,
-    }
-    result = ledger.run_command("issue_certificates", idempotency_key, args, attempt, at=now)
-    mine = [[r.person_id.hex, r.certificate_id.hex, r.superseded_uci] for r in issued]
-    if issued and mine == result["issued"]:
-        return issued, refused
-    # A retried batch: hand back what the first run issued.
-    again = [
-        stored_result(ledger, get_certificate(ledger, UUID(hex=cid)), signer, now, superseded)
-        for _, cid, superseded in result["issued"]
-    ]
-    return again, {UUID(hex=p): why for p, why in result["refused"].items()}
 
 
 def issue_certificate(
