@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import click
 
 from cli.campaign_context import as_actor, campaign_service, parse_day, with_actor
+from ledger.values import Actor
+from services.campaign import CampaignService
 
 
 @click.group("appointment")
@@ -12,34 +16,38 @@ def appointment() -> None:
     """One appointment: check in, record the dose, move, cancel."""
 
 
-@appointment.command("check-in")
-@click.argument("appointment_id")
-@with_actor
-def appointment_check_in(appointment_id: str, actor_id: str, role: str, actor_site: str | None) -> None:
-    """The person arrived."""
-    with campaign_service() as service:
-        service.check_in(appointment_id, actor=as_actor(actor_id, role, actor_site))
-    click.echo("Checked in.")
+def _attendance_command(
+    name: str, help_text: str, done: str, act: Callable[[CampaignService, str, Actor], object]
+) -> None:
+    """One `appointment <name> APPOINTMENT_ID` command: the same shape for each attendance mark."""
+
+    @appointment.command(name, help=help_text)
+    @click.argument("appointment_id")
+    @with_actor
+    def command(appointment_id: str, actor_id: str, role: str, actor_site: str | None) -> None:
+        with campaign_service() as service:
+            act(service, appointment_id, as_actor(actor_id, role, actor_site))
+        click.echo(done)
 
 
-@appointment.command("no-show")
-@click.argument("appointment_id")
-@with_actor
-def appointment_no_show(appointment_id: str, actor_id: str, role: str, actor_site: str | None) -> None:
-    """The person did not come (before the day is closed): re-queued with their priority."""
-    with campaign_service() as service:
-        service.mark_no_show(appointment_id, actor=as_actor(actor_id, role, actor_site))
-    click.echo("Marked as not come; back in the queue.")
-
-
-@appointment.command("came-late")
-@click.argument("appointment_id")
-@with_actor
-def appointment_came_late(appointment_id: str, actor_id: str, role: str, actor_site: str | None) -> None:
-    """Undo today's no-show: the person came late (checked in on the same appointment)."""
-    with campaign_service() as service:
-        service.record_late_arrival(appointment_id, actor=as_actor(actor_id, role, actor_site))
-    click.echo("Late arrival recorded: checked in.")
+_attendance_command(
+    "check-in",
+    "The person arrived.",
+    "Checked in.",
+    lambda service, appointment_id, actor: service.check_in(appointment_id, actor=actor),
+)
+_attendance_command(
+    "no-show",
+    "The person did not come (before the day is closed): re-queued with their priority.",
+    "Marked as not come; back in the queue.",
+    lambda service, appointment_id, actor: service.mark_no_show(appointment_id, actor=actor),
+)
+_attendance_command(
+    "came-late",
+    "Undo today's no-show: the person came late (checked in on the same appointment).",
+    "Late arrival recorded: checked in.",
+    lambda service, appointment_id, actor: service.record_late_arrival(appointment_id, actor=actor),
+)
 
 
 @appointment.command("dose")

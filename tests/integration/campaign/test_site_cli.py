@@ -169,6 +169,8 @@ def test_a_no_show_and_a_late_arrival_from_the_cli(url: str, immunize: click.Gro
     ]
     refused = runner.invoke(immunize, ["appointment", "no-show", appointment, *other])
     assert refused.exit_code == 5, refused.output
+    refused = runner.invoke(immunize, ["appointment", "check-in", appointment, *other])
+    assert refused.exit_code == 5, refused.output
     marked = runner.invoke(immunize, ["appointment", "no-show", appointment, *staff])
     assert marked.exit_code == 0, marked.output
     listed = json.loads(
