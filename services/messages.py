@@ -657,6 +657,12 @@ ERROR_MESSAGES: Final[dict[str, dict[str, str]]] = {
         "en": "Ward {ward} is in province {ward_province}, not in province {province}. Choose a ward of province "
         "{province}.",
     },
+    "waiting_place_of_another_site": {
+        "vi": "Người này đang chờ ở hàng đợi của điểm tiêm hoặc phường/xã khác. Đề nghị điểm tiêm đó hoặc cán bộ "
+        "tỉnh chuyển hay hủy chỗ chờ.",
+        "en": "This person waits in the queue of another site or ward. Ask that site or a province officer to "
+        "move or withdraw the place.",
+    },
     "opening_days_invalid": {
         "vi": "Điểm tiêm phải mở ít nhất một ngày trong tuần. Đánh dấu các ngày làm việc.",
         "en": "A site must open on at least one day of the week. Tick its opening days.",

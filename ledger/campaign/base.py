@@ -77,6 +77,13 @@ class CampaignBase(LedgerBase):
         """The province of a site (never changes, so read through the site cache)."""
         return self._cached(self._site_cache, site_id, self.get_site).province_code
 
+    def actor_ward(self, actor: Actor) -> str | None:
+        """The ward of a site-bound actor's site today (a site may move ward; None for other roles)."""
+        if not actor.role.is_site_bound or actor.site_id is None:
+            return None
+        found = self.maybe(SiteSchedule, schedule_id(actor.site_id))
+        return found.ward_code if found is not None else None
+
     def schedule(self, site_id: UUID) -> SiteSchedule:
         """The site's schedule (a site registered before campaign operations has none yet)."""
         found = self.maybe(SiteSchedule, schedule_id(site_id))

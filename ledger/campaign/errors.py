@@ -256,3 +256,9 @@ class OpeningDaysInvalid(CampaignInputInvalid):
     """No opening day chosen, or a day that is not 0 (Monday) to 6 (Sunday)."""
 
     code = "opening_days_invalid"
+
+
+class WaitingPlaceOfAnotherSite(CampaignError, NotPermitted):
+    """Site staff tried to move or withdraw a place waiting in another site's or ward's queue."""
+
+    code = "waiting_place_of_another_site"

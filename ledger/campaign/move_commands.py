@@ -174,8 +174,15 @@ class MoveCommands(PlanCommands):
         def attempt(at: datetime) -> Outcome:
             reg = self.registration(reg_id)
             person = self.get_person(reg.person_id)
-            permissions.require_registrant(actor, person.id, person.guardian_id)
-            require_in_province(actor, reg.province_code)  # an officer moves only their province's queue
+            permissions.require_queue_actor(
+                actor,
+                person.id,
+                person.guardian_id,
+                province_code=reg.province_code,  # an officer moves only their province's queue
+                ward_code=reg.ward_code,
+                site_id=reg.site_id,
+                actor_ward=self.actor_ward(actor),
+            )
             if reg.ward_code == ward.code and reg.site_id == site:
                 raise MoveSameWard(
                     f"This registration already waits in {ward.name}: choose another ward or site.",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
+from ledger.campaign.errors import WaitingPlaceOfAnotherSite
 from ledger.errors import NotPermitted
 from ledger.permissions import acts_for, require_in_province
 from ledger.values import Actor, Role
@@ -59,3 +60,29 @@ def require_appointment_actor(
     require_registrant(actor, person_id, guardian_id)
     if actor.role.is_staff:
         require_site_worker(actor, site_id, province_code)
+
+
+def require_queue_actor(
+    actor: Actor,
+    person_id: UUID,
+    guardian_id: UUID | None,
+    *,
+    province_code: str,
+    ward_code: str,
+    site_id: UUID | None,
+    actor_ward: str | None,
+) -> None:
+    """Move or withdraw a place still waiting in a queue (no appointment yet): the person or their
+    guardian; site staff only a place waiting at their own site, or in their site's ward (`actor_ward`)
+    with no site chosen; a province officer only in their province. Any staff member anywhere could
+    move or withdraw anyone's waiting place before (the appointments' rule did not cover the queue)."""
+    require_registrant(actor, person_id, guardian_id)
+    require_in_province(actor, province_code)
+    if not actor.role.is_site_bound:
+        return
+    if site_id == actor.site_id or (site_id is None and actor_ward is not None and ward_code == actor_ward):
+        return
+    raise WaitingPlaceOfAnotherSite(
+        "This person waits in the queue of another site or ward: ask that site or a province officer "
+        "to move or withdraw the place."
+    )

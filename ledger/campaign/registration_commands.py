@@ -233,7 +233,15 @@ class RegistrationCommands(CampaignBase):
         def attempt(at: datetime) -> Outcome:
             registration = self.registration(reg_id)
             person = self.get_person(registration.person_id)
-            permissions.require_registrant(actor, person.id, person.guardian_id)
+            permissions.require_queue_actor(
+                actor,
+                person.id,
+                person.guardian_id,
+                province_code=registration.province_code,
+                ward_code=registration.ward_code,
+                site_id=registration.site_id,
+                actor_ward=self.actor_ward(actor),
+            )
             registration.withdraw(reason=reason, actor=actor, at=at)
             return Outcome([registration], {})
 
