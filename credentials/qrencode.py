@@ -205,6 +205,58 @@ def _interleaving(version: int) -> list[int]:
 
 
 @dataclass(frozen=True)
+class _Lines:
+    """The mask scorer's layout of one symbol size: every row, then every column, one after another in one
+    flat array, each line followed by GAP light modules, with GAP light modules before the first. Then
+    every rule is an operation on whole 1-D slices shifted by a few modules (or by one line, `stride`):
+    the light gaps stand for the light modules beyond the symbol's edge that N3 counts, and stop a
+    1:1:3:1:1 pattern from spanning two lines (any four of its seven modules include a dark one)."""
+
+    size: int
+    stride: int  # size + GAP
+    length: int  # the lines with their gaps: 2 x size x stride
+    flat: int  # the whole array: GAP + length + 10 (N3 looks up to 10 modules past a start)
+    pairs: Bytes  # [position]: 0xFF where the module and the next are in the same line, else 0
+
+    @property
+    def rows(self) -> slice:
+        """The rows' part of the flat array (with their gaps)."""
+        return slice(GAP, GAP + self.size * self.stride)
+
+
+GAP = 4  # light modules around each line: N3 wants four light modules before or after a pattern
+
+
+@cache
+def _lines(size: int) -> _Lines:
+    stride = size + GAP
+    length = 2 * size * stride
+    column = np.arange(length) % stride
+    pairs = np.where(column < size - 1, 255, 0).astype(np.uint8)
+    return _Lines(size=size, stride=stride, length=length, flat=GAP + length + 10, pairs=pairs)
+
+
+def _flat_positions(lines: _Lines) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+    """(index into the flat array, index into the size x size matrix, raveled) of every module, rows then
+    columns: where each module of the matrix appears in the scorer's lines (twice, once in its row and
+    once in its column)."""
+    size, stride = lines.size, lines.stride
+    i, j = np.divmod(np.arange(size * size), size)
+    in_rows = GAP + i * stride + j
+    in_columns = GAP + (size + j) * stride + i
+    return np.concatenate((in_rows, in_columns)), np.concatenate((i * size + j, i * size + j))
+
+
+def _flatten(lanes: Bytes) -> Bytes:
+    """A size x size matrix of lanes laid out as the scorer's lines."""
+    lines = _lines(lanes.shape[0])
+    flat = np.zeros(lines.flat, dtype=np.uint8)
+    where, what = _flat_positions(lines)
+    flat[where] = lanes.ravel()[what]
+    return flat
+
+
+@dataclass(frozen=True)
 class _Layout:
     """Everything about one version that does not depend on the data, built once per version."""
 
@@ -213,6 +265,9 @@ class _Layout:
     source: npt.NDArray[np.intp]  # per module: its bit among [codeword bits..., light, remainder..., dark]
     masks: Bytes  # per module: bit k set where mask pattern k inverts it (data modules only)
     overlays: Bytes  # [pattern]: format information, version information and the dark module
+    flat_source: npt.NDArray[np.intp]  # `source` laid out as the scorer's lines (see _Lines)
+    flat_masks: Bytes  # `masks` laid out the same way (0 in the light gaps)
+    lines: _Lines
 
 
 def _mask_condition(pattern: int, i: int, j: int) -> bool:
@@ -324,12 +379,21 @@ def _layout(version: int) -> _Layout:
         # The n-th data bit of the final message; remainder bits past the codewords are light (7.6).
         source[i, j] = 8 * codewords[n // 8] + n % 8 if n < bits else light
         masks[i, j] = sum(1 << pattern for pattern in range(8) if _mask_condition(pattern, i, j))
+    lines = _lines(size)
+    where, what = _flat_positions(lines)
+    flat_source = np.full(lines.flat, light, dtype=np.intp)  # the gaps are light under every mask
+    flat_source[where] = source.ravel()[what]
+    flat_masks = np.zeros(lines.flat, dtype=np.uint8)
+    flat_masks[where] = masks.ravel()[what]
     return _Layout(
         size=size,
         bits=bits,
         source=source,
         masks=masks,
         overlays=np.stack([_overlay(version, size, pattern) for pattern in range(8)]),
+        flat_source=flat_source,
+        flat_masks=flat_masks,
+        lines=lines,
     )
 
 
@@ -347,54 +411,72 @@ def _per_mask(lanes: npt.NDArray[np.generic]) -> npt.NDArray[np.uint64]:
 
 
 def _penalties(lanes: Bytes) -> list[int]:
-    """The penalty score (Table 11, N1 + N2 + N3 + N4, as segno computes it) of each of the eight masks.
+    """The penalty score (Table 11, N1 + N2 + N3 + N4, as segno computes it) of each of the eight masks;
+    `lanes[i, j]` holds in bit k the colour (1 dark) of module (i, j) under mask k."""
+    return _scores(_flatten(lanes), _lines(lanes.shape[0]))
 
-    `lanes[i, j]` holds in bit k the colour (1 dark) of module (i, j) under mask k, so each rule runs
-    once for all eight masks. Rows and columns are scored together as the lines of one array.
+
+def _scores(flat: Bytes, lines: _Lines) -> list[int]:
+    """The penalty scores of the eight masks of a symbol laid out as `lines` (see _Lines).
+
+    Each byte holds a module under all eight masks (bit k: mask k), so each rule runs once for all of
+    them, and rows and columns are scored together as the lines of one array.
     """
-    size = lanes.shape[0]
-    lines = np.concatenate((lanes, lanes.T))
-    same = ~(lines[:, 1:] ^ lines[:, :-1])  # a module has the colour of the one before it
-    # N1: `five` marks the first of five equal modules; a run of 5 + i has 1 + i of them and one last
-    # one, so it scores 3 + i as five + 2 x last.
-    five = same[:, :-3] & same[:, 1:-2] & same[:, 2:-1] & same[:, 3:]
-    last = five.copy()
-    last[:, :-1] &= ~five[:, 1:]
-    n1 = _per_mask(five) + 2 * _per_mask(last)
-    # N2: each 2x2 block of one colour scores 3.
-    along = same[:size]
-    block = along[:-1] & along[1:] & ~(lanes[1:, :-1] ^ lanes[:-1, :-1])
-    n2 = 3 * _per_mask(block)
+    size, stride, length = lines.size, lines.stride, lines.length
+    line = flat[GAP : GAP + length]
+    # same[p]: module p has the colour of module p + 1, both in one line.
+    same = np.bitwise_xor(line, flat[GAP + 1 : GAP + 1 + length])
+    np.invert(same, out=same)
+    same &= lines.pairs
+    # N1: `five` marks the first of five equal modules; a run of 5 + i holds 1 + i of them and i pairs of
+    # neighbouring ones (`pairs`), so 3 x five - 2 x pairs scores it 3 + i.
+    five = same[:-3] & same[1:-2]
+    five &= same[2:-1]
+    five &= same[3:]
+    pairs = five[:-1] & five[1:]
+    # N2: each 2x2 block of one colour scores 3 (rows only: a block is the same seen from the columns).
+    span = (size - 1) * stride
+    block = np.bitwise_xor(line[:span], line[stride : stride + span])
+    np.invert(block, out=block)
+    block &= same[:span]
+    block &= same[stride : stride + span]
+
     # N3: 1:1:3:1:1 (dark light dark dark dark light dark) with four light modules before or after it;
-    # modules beyond the edge of the symbol count as light.
-    padded = np.zeros((2 * size, size + 8), dtype=np.uint8)
-    padded[:, 4 : size + 4] = lines
-    starts = size - 6
-
+    # modules beyond the edge of the symbol count as light (the gaps). at(k): module k of a pattern
+    # starting at each position of `line`.
     def at(offset: int) -> Bytes:
-        return padded[:, 4 + offset : 4 + offset + starts]
+        return flat[GAP + offset : GAP + offset + length]
 
-    found = at(0) & at(2) & at(3) & at(4) & at(6) & ~(at(1) | at(5))
-    n3 = np.zeros(8, dtype=np.uint64)
-    if found.any():
-        dark_before = at(-4) | at(-3) | at(-2) | at(-1)
-        dark_after = at(7) | at(8) | at(9) | at(10)
-        qualifies = found & ~(dark_before & dark_after)
-        # segno's search resumes 7 modules after a counted pattern, so a pattern overlapping a counted one
-        # (it can start 4 or 6 modules later) is not counted. Resolve these chains until nothing changes.
-        counted = qualifies
-        while (counted[:, 4:] & qualifies[:, :-4]).any() or (counted[:, 6:] & qualifies[:, :-6]).any():
-            settled = qualifies.copy()
-            settled[:, 4:] &= ~counted[:, :-4]
-            settled[:, 6:] &= ~counted[:, :-6]
-            if np.array_equal(settled, counted):
-                break
-            counted = settled
-        n3 = 40 * _per_mask(counted)
+    found = at(0) & at(2)
+    found &= at(3)
+    found &= at(4)
+    found &= at(6)
+    inner = at(1) | at(5)
+    np.invert(inner, out=inner)
+    found &= inner
+    # dark[p]: a dark module among flat[p : p + 4]; before a start at p that is dark[p] (in flat's
+    # positions, four back), after the pattern it is dark[p + 11].
+    two = flat[:-1] | flat[1:]
+    dark = two[:-2] | two[2:]
+    both = dark[:length] & dark[11 : 11 + length]
+    np.invert(both, out=both)
+    qualifies = found & both
+    # segno's search resumes 7 modules after a counted pattern, so a pattern overlapping a counted one
+    # (it can start 4 or 6 modules later) is not counted. Resolve these chains until nothing changes.
+    # Patterns in different lines are at least 11 apart, so the shifts never reach across lines.
+    counted = qualifies
+    while (counted[4:] & qualifies[:-4]).any() or (counted[6:] & qualifies[:-6]).any():
+        settled = qualifies.copy()
+        settled[4:] &= ~counted[:-4]
+        settled[6:] &= ~counted[:-6]
+        if np.array_equal(settled, counted):
+            break
+        counted = settled
+    n1 = 3 * _per_mask(five).astype(np.int64) - 2 * _per_mask(pairs).astype(np.int64)
+    scores = n1 + 3 * _per_mask(block).astype(np.int64) + 40 * _per_mask(counted).astype(np.int64)
     # N4: 10 points per 5 % the dark share departs from 50 % (segno's float arithmetic, for the same ties).
-    dark = _per_mask(lanes)
-    scores = n1 + n2 + n3
-    return [int(scores[k]) + 10 * int(abs(float(dark[k]) / (size**2) * 100 - 50) / 5) for k in range(8)]
+    darks = _per_mask(flat[lines.rows])
+    return [int(scores[k]) + 10 * int(abs(float(darks[k]) / (size**2) * 100 - 50) / 5) for k in range(8)]
 
 
 def encode(text: str) -> QrMatrix:
@@ -414,11 +496,13 @@ def encode(text: str) -> QrMatrix:
     entries = np.zeros(layout.bits + 2, dtype=np.uint8)
     entries[: layout.bits] = np.unpackbits(codewords) * np.uint8(255)
     entries[-1] = 255  # dark under every mask
-    lanes = entries[layout.source] ^ layout.masks
-    scores = _penalties(lanes)
+    flat = entries[layout.flat_source]
+    flat ^= layout.flat_masks
+    scores = _scores(flat, layout.lines)
     best = scores.index(min(scores))  # the first pattern with the lowest penalty (7.8.3.1)
-    final = (((lanes >> best) & 1) | layout.overlays[best]).tobytes()
     size = layout.size
+    lanes = flat[layout.lines.rows].reshape(size, layout.lines.stride)[:, :size]
+    final = (((lanes >> best) & 1) | layout.overlays[best]).tobytes()
     return QrMatrix(
         version=version, mask=best, rows=tuple(final[i : i + size] for i in range(0, size * size, size))
     )
