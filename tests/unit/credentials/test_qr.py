@@ -123,7 +123,7 @@ def test_any_alphanumeric_text_gives_segnos_symbol(text: str) -> None:
     assert encode(text).rows == segno_rows(text)
 
 
-@pytest.mark.parametrize(("scale", "border"), [(1, 4), (4, 4), (3, 0), (7, 2)])
+@pytest.mark.parametrize(("scale", "border"), [(1, 4), (4, 4), (3, 0), (7, 2), (2, 1), (8, 4), (16, 7)])
 def test_the_png_is_segnos_picture_pixel_for_pixel(certificates: list[str], scale: int, border: int) -> None:
     hc1 = certificates[1]
     ours = png_bytes(qr_matrix(hc1), scale, border)
