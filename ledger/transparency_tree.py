@@ -12,6 +12,7 @@ Three tables beside the events table, derived only from committed rows:
 
 from __future__ import annotations
 
+import hashlib
 import struct
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -20,9 +21,10 @@ from typing import Any, Protocol
 from eventsourcing.persistence import IntegrityError
 
 from ledger.errors import LedgerError
-from ledger.merkle import HASH_SIZE, TILE_HEIGHT, Frontier, leaf_hash, node_hash, originator_text
+from ledger.merkle import HASH_SIZE, TILE_HEIGHT, Frontier, leaf_hash, originator_text
 
 _POSITION = struct.Struct(">q")
+_sha256 = hashlib.sha256
 
 
 class TreeDamaged(LedgerError):
@@ -337,6 +339,14 @@ class StoredTree:
             hashes.append(bytes(row[1]))
         return hashes
 
+    def preload(self, base: int, start: int, hashes: list[bytes]) -> None:
+        """Hashes at a base level read elsewhere (ledger.transparency_proof), from the start of a block
+        on; a block left short is completed from the store when a node needs more."""
+        block = start >> TILE_HEIGHT
+        if start != block << TILE_HEIGHT or len(hashes) > BLOCK:
+            raise ValueError("a preloaded block starts at a block boundary and holds at most one block")
+        self._blocks[(base, block)] = hashes
+
     def _base(self, base: int, index: int) -> bytes:
         block = index >> TILE_HEIGHT
         hashes = self._blocks.setdefault((base, block), [])
@@ -352,9 +362,20 @@ class StoredTree:
         key = (level, index)
         found = self._memo.get(key)
         if found is None:
-            if level % TILE_HEIGHT == 0:
+            base = level - level % TILE_HEIGHT
+            if base == level:
                 found = self._base(level, index)
             else:
-                found = node_hash(self.subtree(level - 1, 2 * index), self.subtree(level - 1, 2 * index + 1))
+                # Folded level by level from the 2**(level - base) stored hashes below it (one block at
+                # most): a loop over bytes, not a call per interior node.
+                width = 1 << (level - base)
+                first = index * width
+                self._base(base, first + width - 1)  # fetches the block (and names a missing hash)
+                block = self._blocks[(base, first >> TILE_HEIGHT)]
+                offset = first - ((first >> TILE_HEIGHT) << TILE_HEIGHT)
+                row = block[offset : offset + width]
+                while len(row) > 1:
+                    row = [_sha256(b"\x01" + row[i] + row[i + 1]).digest() for i in range(0, len(row), 2)]
+                found = row[0]
             self._memo[key] = found
         return found

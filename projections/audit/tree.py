@@ -20,6 +20,7 @@ from ledger.merkle import (
     subtree_hash,
 )
 from ledger.transparency import StoredTree, TreeHead, TreeTables, locate, read_head
+from ledger.transparency_proof import inclusion_material
 from projections.audit.auditkey import ALGORITHM, AuditKey, AuditPublicKey
 from projections.audit.database import Database
 from projections.audit.errors import AuditError
@@ -276,26 +277,49 @@ def _proof_checkpoint(db: Database, tree_size: int | None) -> StoredCheckpoint:
 
 
 def inclusion_proof(db: Database, position: int, tree_size: int | None = None) -> dict[str, Any]:
-    """The inclusion proof of the event at `position` against the latest (or a given) checkpoint."""
+    """The inclusion proof of the event at `position` against the latest (or a given) checkpoint.
+
+    One statement reads the checkpoint, the leaf's index and every tile hash the path needs
+    (ledger.transparency_proof); when its guess of the index fails (a gap in one write's positions,
+    no such event) the general path below reads the rows block by block and names what is wrong."""
     if position < 1 or position > MAX_POSITION:
         raise ProofRequestError(f"position {position} is not a log position (positions start at 1)")
+    if _has_checkpoints(db):
+        params: tuple[int, ...] = ()
+        if tree_size is None:
+            where = "ORDER BY tree_size DESC LIMIT 1"
+        else:
+            where, params = "WHERE tree_size = ?", (tree_size,)
+        select = f"SELECT {_COLUMNS} FROM {db.table('transparency_checkpoints')} {where}"
+        material = inclusion_material(db, tables(db), select, params, position)
+        if material is not None and material.index is not None and material.index < material.checkpoint[0]:
+            stored = _stored(material.checkpoint)
+            return _inclusion(stored, position, material.index, material.tree)
+    return _inclusion_by_blocks(db, position, tree_size)
+
+
+def _inclusion_by_blocks(db: Database, position: int, tree_size: int | None) -> dict[str, Any]:
     stored = _proof_checkpoint(db, tree_size)
     size = stored.tree_size
     found = locate(db, tables(db), position)
     if found is None:
         raise ProofNotAvailable(f"there is no event at position {position} in the log")
-    index, leaf = found
+    index, _leaf = found
     if index >= size:
         raise ProofNotAvailable(
             f"position {position} (leaf {index}) is beyond the checkpoint's tree of {size} leaves: "
             "wait for the next checkpoint or ask for a later tree size"
         )
-    path = inclusion_path(StoredTree(db, tables(db)).subtree, index, size)
+    return _inclusion(stored, position, index, StoredTree(db, tables(db)))
+
+
+def _inclusion(stored: StoredCheckpoint, position: int, index: int, tree: StoredTree) -> dict[str, Any]:
+    path = inclusion_path(tree.subtree, index, stored.tree_size)
     return {
         "position": position,
         "leaf_index": index,
-        "tree_size": size,
-        "leaf_hash": leaf.hex(),
+        "tree_size": stored.tree_size,
+        "leaf_hash": tree.subtree(0, index).hex(),
         "inclusion_path": [p.hex() for p in path],
         "root_hash": stored.checkpoint.root.hex(),
         "checkpoint": stored.checkpoint.note,
