@@ -15,7 +15,8 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Callable, Mapping
+import time
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from web.errors import ConfigurationError
@@ -89,13 +90,71 @@ def serve_with_workers(
     _Application().run()
 
 
-def start_followers(environ: Mapping[str, str] | None = None) -> subprocess.Popen[bytes]:
-    """`immunize projections run --keyed` as its own process (it also signs the transparency
-    checkpoints): every read view, the keyed ones too, so the web workers read them without catching
+class ProcessGroup:
+    """Several child processes started and stopped as one (the followers): what `serve` does with one
+    process (`.pid` to name them, `stop_process` to stop them) it does with all of them."""
+
+    def __init__(self, processes: Sequence[subprocess.Popen[bytes]]) -> None:
+        self.processes = list(processes)
+
+    @property
+    def pid(self) -> str:
+        return ", ".join(str(p.pid) for p in self.processes)
+
+    def poll(self) -> int | None:
+        """None while any of them runs; else the first non-zero exit status (or 0)."""
+        codes = [p.poll() for p in self.processes]
+        if any(code is None for code in codes):
+            return None
+        return next((code for code in codes if code), 0)
+
+    def send_signal(self, sig: int) -> None:
+        for p in self.processes:
+            if p.poll() is None:
+                p.send_signal(sig)
+
+    def wait(self, timeout: float | None = None) -> int:
+        """Wait for every one (within `timeout` in all); subprocess.TimeoutExpired when one still runs."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        for p in self.processes:
+            p.wait(None if deadline is None else max(0.0, deadline - time.monotonic()))
+        return self.poll() or 0
+
+    def kill(self) -> None:
+        for p in self.processes:
+            if p.poll() is None:
+                p.kill()
+
+
+def follower_commands() -> list[list[str]]:
+    """The `immunize projections run` command of each follower process: one per group of
+    projections.registry.FOLLOWER_GROUPS (a partition of the views); the first also signs the
+    transparency checkpoints, the last also follows the keyed views (`--keyed`)."""
+    from projections.registry import FOLLOWER_GROUPS
+
+    commands = []
+    last = len(FOLLOWER_GROUPS) - 1
+    for n, group in enumerate(FOLLOWER_GROUPS):
+        command = ["projections", "run", *(f"--view={name}" for name in group)]
+        if n > 0:
+            command.append("--no-checkpoints")
+        if n == last:
+            command.append("--keyed")
+        commands.append(command)
+    return commands
+
+
+def start_followers(environ: Mapping[str, str] | None = None) -> ProcessGroup:
+    """The projections followers (`immunize projections run`, see `follower_commands`), each its own
+    process, so that the views are applied on two cores; the first also signs the transparency
+    checkpoints. Every read view, the keyed ones too, so the web workers read them without catching
     up (IMMUNIZE_VIEWS_FOLLOWED, services.read_side)."""
-    return subprocess.Popen(
-        [sys.executable, "-c", "from cli.main import main; main()", "projections", "run", "--keyed"],
-        env=dict(environ if environ is not None else os.environ),
+    env = dict(environ if environ is not None else os.environ)
+    return ProcessGroup(
+        [
+            subprocess.Popen([sys.executable, "-c", "from cli.main import main; main()", *command], env=env)
+            for command in follower_commands()
+        ]
     )
 
 
@@ -116,7 +175,7 @@ def start_sender(environ: Mapping[str, str] | None = None) -> subprocess.Popen[b
     )
 
 
-def stop_process(process: subprocess.Popen[bytes], timeout: float = 10.0) -> None:
+def stop_process(process: subprocess.Popen[bytes] | ProcessGroup, timeout: float = 10.0) -> None:
     if process.poll() is None:
         process.send_signal(signal.SIGTERM)
         try:

@@ -155,8 +155,20 @@ def projections_group() -> None:
     help="Also the keyed views (phone index, declared IDs) with the web's key (IMMUNIZE_SECRET_KEY or the "
     "key directory's): the web then reads them without catching up (serve --followers runs this).",
 )
+@click.option(
+    "--checkpoints/--no-checkpoints",
+    default=True,
+    show_default=True,
+    help="Sign the transparency checkpoints as events arrive (when there is an audit key); "
+    "serve --followers runs two followers and only the first signs.",
+)
 def projections_run(
-    database_url: str | None, names: tuple[str, ...], status_every: float, poll_interval: float, keyed: bool
+    database_url: str | None,
+    names: tuple[str, ...],
+    status_every: float,
+    poll_interval: float,
+    keyed: bool,
+    checkpoints: bool,
 ) -> None:
     """Follow the log until interrupted (safe to kill at any moment: each page and its position commit together)."""
     import signal
@@ -185,7 +197,7 @@ def projections_run(
         if keyed
         else None
     )
-    checkpointer = start_checkpointer(settings, lambda text: click.echo(text, err=True))
+    checkpointer = start_checkpointer(settings, lambda text: click.echo(text, err=True)) if checkpoints else None
     click.echo(f"following {settings.redacted_url} with {', '.join(selected)}; Ctrl-C to stop", err=True)
     try:
         while not stop.wait(status_every or 1.0):
