@@ -10,7 +10,9 @@ seeds the same event types far faster). On each store it measures, in the same r
   catch-up <view>        each view rebuilt from position 0 alone (events of the log per second)
   catch-up all, one pass every view together (8 since session 4; 4 when the goal was set), each page read and decoded once for all of them
   live lag               every view following while a writer appends a steady --live-rate events/s:
-                         p50/p99 of (view applied the event - event committed)
+                         p50/p99 of (view applied the event - event committed); once with one
+                         follower for every view in this process, then with the two follower
+                         processes `serve --followers` starts (projections.registry.FOLLOWER_GROUPS)
   memory                 with --large: peak RSS of a fresh process catching all views up (one pass)
                          on the log so far, then on the --large-people log, with RSS samples every
                          50,000 events (flat = nothing kept per person)
@@ -24,6 +26,7 @@ throwaway cluster (tests/postgres_cluster.py).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import random
@@ -221,9 +224,20 @@ def catch_up_rates(reader: LedgerReader, url: str) -> dict[str, float]:
 
 
 def live_lag(
-    ledger: Ledger, reader: LedgerReader, url: str, generator: Generator, rate: int, seconds: float
+    ledger: Ledger,
+    reader: LedgerReader,
+    url: str,
+    generator: Generator,
+    rate: int,
+    seconds: float,
+    key_dir: Path | None = None,
 ) -> dict[str, list[float]]:
-    """Lag samples (s) per view while a writer appends ~`rate` events/s in 10 batches a second."""
+    """Lag samples (s) per view while a writer appends ~`rate` events/s in 10 batches a second.
+
+    Without `key_dir`: every view in one Supervisor of this process (one follower, one core at most).
+    With it: the followers `serve --followers` starts, each its own `immunize projections run` process
+    following its group of projections.registry.FOLLOWER_GROUPS (without `--keyed`: the keyed views
+    are not in this bench's one-follower figure either)."""
     store = open_view_store(parse_database_url(url))
     committed: list[tuple[int, float]] = []
     lags: dict[str, list[float]] = {view.name: [] for view in VIEWS}
@@ -241,14 +255,42 @@ def live_lag(
             time.sleep(max(0.0, next_at - time.monotonic()))
         stop.set()
 
-    with Supervisor(reader, VIEWS, store, poll_interval=0.05) as supervisor:
-        supervisor.wait(reader.recorder.max_notification_id(), timeout=3600)
+    with contextlib.ExitStack() as stack:
+        if key_dir is None:
+            supervisor = stack.enter_context(Supervisor(reader, VIEWS, store, poll_interval=0.05))
+            positions = supervisor.positions
+        else:
+            from cli.multiprocess import ProcessGroup, follower_commands, stop_process
+
+            env = {**os.environ, "IMMUNIZE_DATABASE_URL": url, "IMMUNIZE_KEY_DIR": str(key_dir)}
+            followers = ProcessGroup(
+                [
+                    subprocess.Popen(
+                        [sys.executable, "-c", "from cli.main import main; main()"]
+                        + [a for a in command if a != "--keyed"]
+                        + ["--poll-interval", "0.05"],
+                        env=env,
+                        stderr=subprocess.DEVNULL,
+                    )
+                    for command in follower_commands()
+                ]
+            )
+            stack.callback(stop_process, followers)
+            recorders = {view.name: view.recorder(store) for view in VIEWS}
+
+            def positions() -> dict[str, int]:
+                return {name: r.max_tracking_id(reader.name) or 0 for name, r in recorders.items()}
+
+        head = reader.recorder.max_notification_id() or 0
+        deadline = time.monotonic() + 3600
+        while min(positions().values()) < head and time.monotonic() < deadline:
+            time.sleep(0.05)
         writer = threading.Thread(target=write)
         writer.start()
         pending = {view.name: 0 for view in VIEWS}
         while not stop.is_set() or any(pending[v] < len(committed) for v in pending):
             now = time.monotonic()
-            for name, position in supervisor.positions().items():
+            for name, position in positions().items():
                 while pending[name] < len(committed) and committed[pending[name]][0] <= position:
                     lags[name].append(now - committed[pending[name]][1])
                     pending[name] += 1
@@ -333,14 +375,18 @@ def bench_store(kind: str, url: str, work: Path, args: argparse.Namespace) -> No
             f"{rate / reader_rate:5.0%} of reader decode"
         )
     if args.live_seconds > 0:
-        lags = live_lag(ledger, reader, url, generator, args.live_rate, args.live_seconds)
-        FIGURES[f"{key}_live_lag_p99_ms"] = max(percentile(s, 99) for s in lags.values()) * 1000
-        FIGURES[f"{key}_live_rate"] = float(args.live_rate)
-        for name, samples in lags.items():
-            print(
-                f"  live lag {name:<24} at ~{args.live_rate:,} events/s: p50 {percentile(samples, 50) * 1000:6.0f} ms,"
-                f" p99 {percentile(samples, 99) * 1000:6.0f} ms, max {max(samples) * 1000:6.0f} ms ({len(samples)} commits)"
-            )
+        # One follower for every view (as before), then the two follower processes of `serve --followers`.
+        for label, split in (("", None), ("two followers, ", key_dir)):
+            lags = live_lag(ledger, reader, url, generator, args.live_rate, args.live_seconds, split)
+            suffix = "_split" if split else ""
+            FIGURES[f"{key}_live_lag{suffix}_p99_ms"] = max(percentile(s, 99) for s in lags.values()) * 1000
+            FIGURES[f"{key}_live_rate"] = float(args.live_rate)
+            for name, samples in lags.items():
+                print(
+                    f"  live lag {label}{name:<24} at ~{args.live_rate:,} events/s: p50 {percentile(samples, 50) * 1000:6.0f} ms,"
+                    f" p99 {percentile(samples, 99) * 1000:6.0f} ms, max {max(samples) * 1000:6.0f} ms ({len(samples)} commits)"
+                )
+            print(f"  live lag {label}worst view p99 {FIGURES[f'{key}_live_lag{suffix}_p99_ms']:,.0f} ms, load average {os.getloadavg()[0]:.1f}")
     if args.large:
         small = measure_memory(url, key_dir)
         generator.fill(args.large_people - args.people, batch=2000)

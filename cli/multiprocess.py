@@ -152,7 +152,8 @@ def start_followers(environ: Mapping[str, str] | None = None) -> ProcessGroup:
     env = dict(environ if environ is not None else os.environ)
     return ProcessGroup(
         [
-            subprocess.Popen([sys.executable, "-c", "from cli.main import main; main()", *command], env=env)
+            # our own interpreter and our own arguments (projections.registry), never input
+            subprocess.Popen([sys.executable, "-c", "from cli.main import main; main()", *command], env=env)  # noqa: S603
             for command in follower_commands()
         ]
     )

@@ -20,7 +20,8 @@ def test_the_follower_groups_are_a_partition_of_every_view() -> None:
     counted = Counter(name for group in FOLLOWER_GROUPS for name in group)
     assert set(counted) == set(VIEW_NAMES)
     assert all(n == 1 for n in counted.values()), counted
-    assert len(FOLLOWER_GROUPS) == 2 and all(FOLLOWER_GROUPS)
+    assert len(FOLLOWER_GROUPS) == 2
+    assert all(FOLLOWER_GROUPS)
     assert not set(counted) & set(KEYED_VIEW_NAMES)
 
 
