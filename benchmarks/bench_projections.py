@@ -386,7 +386,9 @@ def bench_store(kind: str, url: str, work: Path, args: argparse.Namespace) -> No
                     f"  live lag {label}{name:<24} at ~{args.live_rate:,} events/s: p50 {percentile(samples, 50) * 1000:6.0f} ms,"
                     f" p99 {percentile(samples, 99) * 1000:6.0f} ms, max {max(samples) * 1000:6.0f} ms ({len(samples)} commits)"
                 )
-            print(f"  live lag {label}worst view p99 {FIGURES[f'{key}_live_lag{suffix}_p99_ms']:,.0f} ms, load average {os.getloadavg()[0]:.1f}")
+            print(
+                f"  live lag {label}worst view p99 {FIGURES[f'{key}_live_lag{suffix}_p99_ms']:,.0f} ms, load average {os.getloadavg()[0]:.1f}"
+            )
     if args.large:
         small = measure_memory(url, key_dir)
         generator.fill(args.large_people - args.people, batch=2000)

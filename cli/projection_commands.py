@@ -197,7 +197,9 @@ def projections_run(
         if keyed
         else None
     )
-    checkpointer = start_checkpointer(settings, lambda text: click.echo(text, err=True)) if checkpoints else None
+    checkpointer = (
+        start_checkpointer(settings, lambda text: click.echo(text, err=True)) if checkpoints else None
+    )
     click.echo(f"following {settings.redacted_url} with {', '.join(selected)}; Ctrl-C to stop", err=True)
     try:
         while not stop.wait(status_every or 1.0):
