@@ -263,19 +263,33 @@ def live_lag(
             from cli.multiprocess import ProcessGroup, follower_commands, stop_process
 
             env = {**os.environ, "IMMUNIZE_DATABASE_URL": url, "IMMUNIZE_KEY_DIR": str(key_dir)}
-            followers = ProcessGroup(
-                [
-                    subprocess.Popen(
-                        [sys.executable, "-c", "from cli.main import main; main()"]
-                        + [a for a in command if a != "--keyed"]
-                        + ["--poll-interval", "0.05"],
-                        env=env,
-                        stderr=subprocess.DEVNULL,
-                    )
-                    for command in follower_commands()
-                ]
-            )
+            processes = [
+                subprocess.Popen(
+                    [sys.executable, "-c", "from cli.main import main; main()"]
+                    + [a for a in command if a != "--keyed"]
+                    + ["--poll-interval", "0.05"],
+                    env=env,
+                    stderr=subprocess.PIPE,
+                )
+                for command in follower_commands()
+            ]
+            followers = ProcessGroup(processes)
             stack.callback(stop_process, followers)
+            # Each follower says "following ..." once its runners started: the lag is measured from
+            # then (a process start costs seconds at load; that is not a follower's lag).
+            started = [threading.Event() for _ in processes]
+
+            def drain(process: subprocess.Popen[bytes], event: threading.Event) -> None:
+                assert process.stderr is not None
+                for line in process.stderr:
+                    if line.startswith(b"following "):
+                        event.set()
+
+            for process, event in zip(processes, started, strict=True):
+                threading.Thread(target=drain, args=(process, event), daemon=True).start()
+            for event in started:
+                if not event.wait(600):
+                    raise SystemExit("a follower process did not start within 600 s")
             recorders = {view.name: view.recorder(store) for view in VIEWS}
 
             def positions() -> dict[str, int]:
