@@ -34,7 +34,9 @@ from ledger.errors import IdempotencyKeyReused
 from ledger.phone import normalise_phone
 from ledger.records import PersonRecord
 from ledger.values import Actor, Role
+from projections import visit_queries
 from projections.book_queries import BookDose
+from projections.visit_queries import VisitRow
 from services.backend import Backend
 from services.errors import AlreadyRegisteredToday, NotInFamily, RegisterFirst
 from services.people import (
@@ -76,10 +78,67 @@ def member(backend: Backend, phone: str, person_id: str) -> FamilyMember:
 
 def member_and_book(backend: Backend, phone: str, person_id: str) -> tuple[FamilyMember, HealthBook]:
     """The family member and their health book from one opening of their record and one read of
-    their doses (the citizen's person page shows both)."""
+    their doses (the reaction form shows both)."""
     who, record, doses, names = _member(backend, phone, person_id, with_site_names=True)
     certificates = backend.read.certificates_of(record.person_id)
     return who, health_book_of(record, backend.reference, doses, names, certificates)
+
+
+Visit = VisitRow  # an appointment as the citizen's pages show it: where, when, which dose
+
+
+@dataclass(frozen=True)
+class PersonPage:
+    """What the citizen's page about one family member shows: who, the health book, the next visit
+    (or, with none booked, the next dose and when it falls due)."""
+
+    person: FamilyMember
+    book: HealthBook
+    next_visit: Visit | None
+    next_dose: NextDose | None
+
+
+def person_page(backend: Backend, phone: str, person_id: str) -> PersonPage:
+    """The person page in a constant number of statements, whatever the family, doses or visits: the
+    views caught up once (the campaign's with them: the next visit), the household checked, the record
+    opened once (identity, and the next dose's rule from the same aggregate), doses with their sites'
+    names, certificates, and every visit with its site and session in one read each."""
+    backend.read.refresh(campaign=True)
+    relation = check_member(backend, phone, person_id, refreshed=True)
+    pid = UUID(person_id)
+    person = backend.ledger.get_person(pid)
+    record = PersonRecord.of(person)
+    if record.erased:
+        raise NotInFamily("No such person in your family.")
+    doses, names = backend.read.doses_with_site_names(pid)
+    book = health_book_of(record, backend.reference, doses, names, backend.read.certificates_of(pid))
+    upcoming = _visits(backend, pid, upcoming=True)
+    return PersonPage(
+        family_member(record, backend.reference, relation, doses),
+        book,
+        upcoming[0] if upcoming else None,
+        None if upcoming else next_dose(backend.ledger, person)[0],
+    )
+
+
+# What a citizen sees of their appointments (the one rule; the health book and the vaccination page):
+# those that still hold a place for them, booked or arrived.
+VISIBLE_STATUSES = ("booked", "arrived")
+
+
+def visits(backend: Backend, person_id: UUID, *, upcoming: bool = False) -> list[Visit]:
+    """A family member's booked or arrived appointments with their site and session times, soonest
+    first; `upcoming` keeps those from Viet Nam's today on (a past day's appointment not yet closed by
+    the daily job is not upcoming). The campaign's views are caught up first (read-your-writes: a move
+    made a moment ago shows); one statement for the visits however many there are."""
+    backend.read.refresh(campaign=True)
+    return _visits(backend, person_id, upcoming=upcoming)
+
+
+def _visits(backend: Backend, person_id: UUID, *, upcoming: bool) -> list[Visit]:
+    return visit_queries.visits_of_person(
+        backend.views, person_id, VISIBLE_STATUSES, from_day=backend.ledger.today() if upcoming else None
+    )
 
 
 def _member(
@@ -96,12 +155,15 @@ def _member(
     return family_member(record, backend.reference, relation, doses), record, doses, names
 
 
-def check_member(backend: Backend, phone: str, person_id: str) -> str:
+def check_member(backend: Backend, phone: str, person_id: str, *, refreshed: bool = False) -> str:
     """`member` for a read: the same answer from the views alone, no record opened (a health book or a
     certificate download checks the household this way, then reads only what it shows). Returns
-    "self" for a holder of the phone, "dependant" for one they manage."""
+    "self" for a holder of the phone, "dependant" for one they manage. `refreshed`: the caller has
+    just brought the views up to the log (not asked again)."""
     relation = (
-        backend.read.household(backend.phone_key(normalise_phone(phone))).get(person_id)
+        backend.read.household(backend.phone_key(normalise_phone(phone)), refresh=not refreshed).get(
+            person_id
+        )
         if backend.phone_key is not None
         else None
     )

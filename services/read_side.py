@@ -29,6 +29,8 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from uuid import UUID
 
+from eventsourcing.persistence import IntegrityError
+
 from ledger.application import Ledger
 from ledger.errors import PhoneInvalid
 from ledger.phone import normalise_phone
@@ -42,6 +44,9 @@ from projections.registry import catch_up_views
 from projections.store import ViewStore
 
 READ_VIEWS = ("sites_and_lots", "people_directory", "certificate_index", "health_book")
+# The campaign's views (services.campaign_base.VIEWS): caught up with the read views by the pages that
+# show a citizen's appointments (`refresh(campaign=True)`), not by every read.
+CAMPAIGN_VIEWS = ("operations", "campaign", "stock")
 KEYED_READ_VIEWS = ("phone_index", "declared_id_index")
 
 # The log position the current request must see: the caller's own last write (0: none pending).
@@ -95,36 +100,44 @@ class ReadSide:
     followed: bool = False  # a follower process keeps the views at the head (module docstring)
     refreshes: int = 0  # catch-ups that found something new (tests count them per page)
     _position: int = -1  # the views are known to be at least here
+    _campaign_position: int = -1  # and the campaign's views (`refresh(campaign=True)`)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
     def names(self) -> tuple[str, ...]:
         return READ_VIEWS + (KEYED_READ_VIEWS if self.keys is not None else ())
 
-    def refresh(self) -> None:
-        """Bring the read views up to the ledger's head (nothing but one query when they are there).
+    def refresh(self, *, campaign: bool = False) -> None:
+        """Bring the read views up to the ledger's head (nothing but one query when they are there);
+        `campaign=True` also the campaign's views (`CAMPAIGN_VIEWS`: appointments, sessions, sites), in
+        the same pass and behind the same one query (the citizen's health book shows the next visit).
 
         Followed: nothing, unless the caller's own last write (`reading_after`) is beyond what the
         views are known to hold; then their positions are read and, if still behind, caught up."""
         if self.followed:
             wanted = _must_see.get()
-            if wanted <= self._position:
+            known = min(self._position, self._campaign_position) if campaign else self._position
+            if wanted <= known:
                 return
-            reached = self.position()
+            reached = self.position(campaign=campaign)
             if reached >= wanted:
                 with self._lock:
                     self._position = max(self._position, reached)
+                    if campaign:
+                        self._campaign_position = max(self._campaign_position, reached)
                 return
-        self._catch_up()
+        self._catch_up(campaign=campaign)
 
-    def position(self) -> int:
-        """The log position every read view has reached (the follower's, or this process's): one
-        statement over the views' tracking rows (0 while any view has none)."""
+    def position(self, *, campaign: bool = False) -> int:
+        """The log position every read view (and with `campaign`, every campaign view) has reached (the
+        follower's, or this process's): one statement over the views' tracking rows (0 while any view
+        has none)."""
         from projections.registry import view_classes
 
+        names = self.names + (CAMPAIGN_VIEWS if campaign else ())
         tables = [
             view.recorder(self.views, self.keys).tracking_table
-            for view in view_classes(self.names, keyed=self.keys is not None)
+            for view in view_classes(names, keyed=self.keys is not None)
         ]
         # Table names are the views' own (code), never input.
         union = " UNION ALL ".join(
@@ -137,14 +150,27 @@ class ReadSide:
         )
         return int(lowest) if int(count) == len(tables) and lowest is not None else 0
 
-    def _catch_up(self) -> None:
+    def _catch_up(self, *, campaign: bool = False) -> None:
         head = self.ledger.recorder.max_notification_id() or 0
         with self._lock:
-            if head <= self._position:
+            names = self.names if head > self._position else ()
+            if campaign and head > self._campaign_position:
+                names += CAMPAIGN_VIEWS
+            if not names:
                 return
-            # A page the background runner applied first is not applied again (projections.runner).
-            catch_up_views(self.ledger, self.views, self.names, keys=self.keys)
-            self._position = head
+            # A page the background runner applied first is not applied again (projections.runner); a
+            # follower applying the same page at the same moment makes this one's position refused
+            # (IntegrityError, rolled back): catching up again resumes from where it reached.
+            for attempt in range(5):
+                try:
+                    catch_up_views(self.ledger, self.views, names, keys=self.keys)
+                    break
+                except IntegrityError:
+                    if attempt == 4:
+                        raise
+            self._position = max(self._position, head)
+            if campaign:
+                self._campaign_position = max(self._campaign_position, head)
             self.refreshes += 1
 
     # sites and lots ----------------------------------------------------------------------------
@@ -183,12 +209,13 @@ class ReadSide:
         shows a health book or a certificate (no personal data opened)."""
         return set(self.household(key))
 
-    def household(self, key: str) -> dict[str, str]:
+    def household(self, key: str, *, refresh: bool = True) -> dict[str, str]:
         """`family_ids` with each one's place: person id -> "self" (a holder of the phone) or
         "dependant", holders first; one statement over the phone index and the directory. Refreshed
-        first, and looked up again after a catch-up when no holder is found (a citizen signs in right
-        after registering)."""
-        self.refresh()
+        first (unless the caller has just refreshed: `refresh=False`), and looked up again after a
+        catch-up when no holder is found (a citizen signs in right after registering)."""
+        if refresh:
+            self.refresh()
         rows = q.household(self.views, key)
         if not any(holder for holder, _ in rows) and self.followed:
             self._catch_up()
@@ -213,6 +240,10 @@ class ReadSide:
     # health books --------------------------------------------------------------------------------
     def doses_of(self, person_id: UUID) -> list[BookDose]:
         return book_queries.doses_of(self.views, person_id)
+
+    def doses_of_people(self, person_ids: Sequence[UUID]) -> dict[UUID, list[BookDose]]:
+        """`doses_of` for a family, in one statement."""
+        return book_queries.doses_of_people(self.views, person_ids)
 
     def doses_with_site_names(self, person_id: UUID) -> tuple[list[BookDose], dict[str, str]]:
         """The person's doses and the names of the sites that gave them, in one statement."""

@@ -88,8 +88,14 @@ def add_dependant() -> str | WerkzeugResponse:
 @bp.get("/people/<person_id>")
 @allow(Role.CITIZEN)
 def person(person_id: str) -> str:
-    who, book = citizen.member_and_book(ctx().backend, phone(), person_id)
-    return render_template("citizen_person.html", person=who, book=book)
+    page = citizen.person_page(ctx().backend, phone(), person_id)
+    return render_template(
+        "citizen_person.html",
+        person=page.person,
+        book=page.book,
+        next_visit=page.next_visit,
+        next_dose=page.next_dose,
+    )
 
 
 @bp.get("/people/<person_id>/doses/<dose_id>/proof.json")

@@ -1,17 +1,16 @@
 """The citizen's vaccination pages: register, see, cancel and move appointments, move the waiting
-place to another ward; the health book's template globals (upcoming visits, next dose due).
+place to another ward. Which appointments a citizen sees, and the health book's next visit and next
+dose, are services.citizen's (`visits`, `person_page`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from uuid import UUID
 
 from flask import redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
-from ledger.errors import LedgerError
 from projections import priority_queries, site_queries
 from services import citizen
 from services.campaign import CampaignService
@@ -32,71 +31,10 @@ from web.views.campaign.common import (
 )
 
 
-@dataclass(frozen=True)
-class Visit:
-    """An appointment as the citizen's page shows it: where, when, which dose."""
-
-    appointment_id: str
-    day: date
-    session: str
-    start: str
-    end: str
-    site_name: str
-    address: str
-    dose_number: int
-    product: str
-    status: str
-
-
-def _visits(s: CampaignService, person_id: UUID) -> list[Visit]:
-    found = []
-    for a in s.my_appointments(person_id):
-        if a.status not in ("booked", "arrived"):
-            continue
-        site = site_queries.site(s.store, a.site_id)
-        plan = s.day(a.site_id, date.fromisoformat(a.day))
-        times = next(
-            ((x.start, x.end) for x in (plan.sessions if plan else []) if x.name == a.session), ("", "")
-        )
-        found.append(
-            Visit(
-                a.appointment_id,
-                date.fromisoformat(a.day),
-                a.session,
-                times[0],
-                times[1],
-                site.name if site else "",
-                site.address if site else "",
-                a.dose_number,
-                a.product,
-                a.status,
-            )
-        )
-    return sorted(found, key=lambda v: (v.day, v.start))
-
-
-@pages.app_template_global("upcoming_visits")
-def upcoming_visits(person_id: str) -> list[Visit]:
-    """Template global: a family member's booked or arrived appointments from today on, soonest first
-    (the health book shows the next one); empty when the campaign has none for them. A past day's
-    appointment not yet closed by the daily job is not "upcoming"."""
-    try:
-        s = service()
-        today = s.ledger.today()
-        return [v for v in _visits(s, UUID(str(person_id))) if v.day >= today]
-    except ValueError:
-        return []
-
-
-@pages.app_template_global("next_dose_due")
-def next_dose_due(person_id: str) -> citizen.NextDose | None:
-    """Template global: a family member's next primary dose and the day it falls due (the health book
-    says it when no appointment is booked); None when none is due or the series is complete."""
-    try:
-        s = service()
-        return citizen.next_dose(s.ledger, s.ledger.get_person(UUID(str(person_id))))[0]
-    except (ValueError, LedgerError):
-        return None
+def _visits(person_id: UUID) -> list[citizen.Visit]:
+    """The family member's visits as services.citizen's rule says (booked or arrived), with their site
+    and session times, in one read."""
+    return citizen.visits(ctx().backend, person_id)
 
 
 def _places(s: CampaignService, person_id: UUID) -> tuple[str, list[tuple[str, list[site_queries.SiteRow]]]]:
@@ -137,7 +75,7 @@ def _citizen_page(person_id: str, *, error: str = "", field: str = "", status: i
         default_place=default_place,
         next_dose=upcoming,
         series_done=series_done,
-        visits=_visits(s, pid),
+        visits=_visits(pid),
         places=places,
         groups=groups,
         home_ward=home,
@@ -199,7 +137,7 @@ def my_cancel_confirm(person_id: str, appointment_id: str) -> tuple[str, int]:
     pid, _ = _family_actor(person_id)
     who = citizen.member(ctx().backend, signin.session_phone(), person_id)
     _own_appointment(pid, appointment_id)
-    visit = next((v for v in _visits(service(), pid) if v.appointment_id == appointment_id), None)
+    visit = next((v for v in _visits(pid) if v.appointment_id == appointment_id), None)
     return render_template(
         "campaign_cancel.html", person=who, visit=visit, appointment_id=appointment_id
     ), 200
@@ -253,7 +191,7 @@ def my_move_page(person_id: str, appointment_id: str) -> tuple[str, int] | BaseR
         else:
             confirm("campaign.done.moved", person=person_id)
             return redirect(url_for("campaign.my_vaccination", person_id=person_id))
-    current = next((v for v in _visits(s, pid) if v.appointment_id == appointment_id), None)
+    current = next((v for v in _visits(pid) if v.appointment_id == appointment_id), None)
     booked = s.appointment(appointment_id)
     home = s.site(booked.site_id).ward
     ward, ward_error = _chosen_ward(home)
