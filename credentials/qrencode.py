@@ -168,15 +168,32 @@ def _error_correction(blocks: Bytes, degree: int) -> Bytes:
     return ecc
 
 
+@cache
+def _block_index(version: int) -> tuple[npt.NDArray[np.intp], int]:
+    """(index into [0, *data codewords] giving every block as one row, the error correction degree).
+
+    All blocks of a version have the same number of error correction codewords; the shorter blocks of
+    group 1 get a leading zero, which leaves a Reed-Solomon remainder unchanged (the polynomial is the
+    same), so one table look-up serves every block."""
+    groups = BLOCKS_Q[version]
+    degrees = {total - size for _, total, size in groups}
+    if len(degrees) != 1:
+        raise AssertionError(f"version {version} has blocks with different error correction lengths")
+    longest = max(size for _, _, size in groups)
+    rows: list[list[int]] = []
+    position = 1  # 0 is the padding zero
+    for count, _, size in groups:
+        for _ in range(count):
+            rows.append([0] * (longest - size) + list(range(position, position + size)))
+            position += size
+    return np.array(rows, dtype=np.intp), degrees.pop()
+
+
 def _codewords(data: Bytes, version: int) -> Bytes:
     """Data codewords then error correction codewords, block after block (interleaving is in the layout)."""
-    ecc: list[Bytes] = []
-    position = 0
-    for count, total, size in BLOCKS_Q[version]:
-        blocks = data[position : position + count * size].reshape(count, size)
-        position += count * size
-        ecc.append(_error_correction(blocks, total - size).ravel())
-    return np.concatenate([data, *ecc])
+    index, degree = _block_index(version)
+    blocks = np.concatenate((np.zeros(1, dtype=np.uint8), data))[index]
+    return np.concatenate((data, _error_correction(blocks, degree).ravel()))
 
 
 @cache
@@ -410,6 +427,15 @@ def _per_mask(lanes: npt.NDArray[np.generic]) -> npt.NDArray[np.uint64]:
     return counts
 
 
+def _per_mask_sparse(lanes: Bytes) -> npt.NDArray[np.uint64]:
+    """_per_mask of a mostly zero array (N3's patterns): only its words of eight modules that are not
+    all zero are counted."""
+    whole = lanes.size // 8 * 8
+    words = lanes[:whole].view(np.uint64)
+    busy = words[words != 0].view(np.uint8)
+    return _per_mask(np.concatenate((busy, lanes[whole:])))
+
+
 def _penalties(lanes: Bytes) -> list[int]:
     """The penalty score (Table 11, N1 + N2 + N3 + N4, as segno computes it) of each of the eight masks;
     `lanes[i, j]` holds in bit k the colour (1 dark) of module (i, j) under mask k."""
@@ -473,7 +499,7 @@ def _scores(flat: Bytes, lines: _Lines) -> list[int]:
             break
         counted = settled
     n1 = 3 * _per_mask(five).astype(np.int64) - 2 * _per_mask(pairs).astype(np.int64)
-    scores = n1 + 3 * _per_mask(block).astype(np.int64) + 40 * _per_mask(counted).astype(np.int64)
+    scores = n1 + 3 * _per_mask(block).astype(np.int64) + 40 * _per_mask_sparse(counted).astype(np.int64)
     # N4: 10 points per 5 % the dark share departs from 50 % (segno's float arithmetic, for the same ties).
     darks = _per_mask(flat[lines.rows])
     return [int(scores[k]) + 10 * int(abs(float(darks[k]) / (size**2) * 100 - 50) / 5) for k in range(8)]
