@@ -19,7 +19,7 @@ from PIL import Image
 
 from credentials import RenderingError, issue
 from credentials.qr import hc1_png, hc1_svg, png_bytes, qr_matrix, svg_text
-from credentials.qrencode import ALPHANUMERIC, _penalties, encode
+from credentials.qrencode import ALPHANUMERIC, _penalties, _per_mask, _per_mask_sparse, encode
 from credentials.qrtables import ALIGNMENT_POSITIONS, BLOCKS_Q, FORMAT_Q, VERSION_INFO
 from keys.signing import InMemoryPKI
 from tests.qr_reader import QR_ONLY
@@ -181,6 +181,20 @@ def test_the_mask_scorer_gives_segnos_score_for_any_matrix(size: int, dark_share
     rng = np.random.default_rng(seed)
     lanes = np.packbits(rng.random((size, size, 8)) < dark_share, axis=2, bitorder="little")[:, :, 0]
     assert _penalties(lanes) == segno_penalties(lanes)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.integers(min_value=1, max_value=300),
+    st.sampled_from([0.0, 0.01, 0.3, 1.0]),
+    st.integers(min_value=0, max_value=2**32 - 1),
+)
+def test_counting_only_non_zero_words_gives_the_full_count(length: int, share: float, seed: int) -> None:
+    # Any length (words of eight modules and a tail), from empty to full: the same count per mask.
+    rng = np.random.default_rng(seed)
+    lanes = np.where(rng.random(length) < share, rng.integers(1, 256, length), 0).astype(np.uint8)
+    assert list(_per_mask_sparse(lanes)) == list(_per_mask(lanes))
+    assert list(_per_mask(lanes)) == [int(((lanes >> k) & 1).sum()) for k in range(8)]
 
 
 def test_overlapping_finder_like_patterns_are_counted_as_segno_counts_them() -> None:
