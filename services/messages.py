@@ -11,6 +11,7 @@ from datetime import date, datetime
 from typing import Final
 
 from services.errors import params_of
+from services.numbers import quantity
 
 LANGUAGES: Final = ("vi", "en")
 
@@ -770,13 +771,14 @@ FIELD_NAMES_VI: Final[dict[str, str]] = {
 }
 
 
-def _value(value: object) -> str:
-    """A value as a message shows it: dates dd/mm/yyyy, everything else as text."""
+def _value(value: object, lang: str = "vi") -> str:
+    """A value as a message shows it: dates dd/mm/yyyy, whole numbers grouped as the language groups
+    them (2.000 / 2,000), everything else as text."""
     if isinstance(value, datetime):
         return value.strftime("%d/%m/%Y %H:%M")
     if isinstance(value, date):
         return value.strftime("%d/%m/%Y")
-    return str(value)
+    return str(quantity(value, lang))
 
 
 def render(code: str, lang: str, params: dict[str, object]) -> str | None:
@@ -786,7 +788,7 @@ def render(code: str, lang: str, params: dict[str, object]) -> str | None:
     if entry is None:
         return None
     text = entry.get(lang) or entry["en"]
-    values = {k: _value(v) for k, v in params.items()}
+    values = {k: _value(v, lang) for k, v in params.items()}
     if lang == "vi" and "what" in values:
         values["what"] = FIELD_NAMES_VI.get(values["what"], values["what"])
     try:
@@ -811,4 +813,4 @@ def message(error: BaseException, lang: str = "vi") -> str | None:
 def verdict(code: str, lang: str, **params: object) -> str:
     """A sentence of VERDICT_MESSAGES in `lang` (English if `lang` is neither), its values filled in."""
     entry = VERDICT_MESSAGES[code]
-    return (entry.get(lang) or entry["en"]).format(**{k: _value(v) for k, v in params.items()})
+    return (entry.get(lang) or entry["en"]).format(**{k: _value(v, lang) for k, v in params.items()})

@@ -7,6 +7,7 @@ from contextlib import suppress
 from datetime import date, datetime
 
 from ledger.commands import VIETNAM_TIME
+from services import numbers
 from web.errors import BadInput
 
 # dd/mm/yyyy, also with '-' or '.' between the parts and one-digit days or months (3/9/2021)
@@ -92,17 +93,8 @@ def typed_date(value: object) -> str:
 
 
 def show_number(value: object, lang: str, decimals: int = 0) -> str:
-    """4.259 and 2.254,1 in Vietnamese; 4,259 and 2,254.1 in English; '' for nothing."""
-    if value is None or value == "":
-        return ""
-    try:
-        number = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return str(value)
-    text = f"{number:,.{decimals}f}"
-    if lang == "vi":
-        text = text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
-    return text
+    """4.259 and 2.254,1 in Vietnamese; 4,259 and 2,254.1 in English; '' for nothing (services.numbers)."""
+    return numbers.show_number(value, lang, decimals)
 
 
 def show_moment(value: object, lang: str) -> str:

@@ -13,7 +13,7 @@ from urllib.parse import quote, urlencode
 from flask import Flask, current_app, g, has_request_context, redirect, request, session
 from werkzeug.wrappers import Response
 
-from services import messages
+from services import messages, numbers
 from web import formats
 from web.catalog import CATALOG
 from web.errors import WebError
@@ -100,7 +100,8 @@ def message_for(error: BaseException) -> str:
     if not isinstance(error, WebError):
         return messages.message(error, current_language()) or translate("error.generic")
     text = translate(error.message_key)
-    params = dict(error.params)
+    lang = current_language()
+    params = {name: numbers.quantity(value, lang) for name, value in error.params.items()}
     if "field" in params:
         params["field"] = field_label(params["field"])
     try:

@@ -361,7 +361,7 @@ def test_an_officer_plans_a_day_and_a_week_and_bad_dates_say_what_is_wrong(
     card.get_by_role("button", name="Lưu số chỗ").click()
     card = page.locator(f"#site-{truc_bach}")
     field_error = card.locator(f"#capacity-{truc_bach}-morning-error").inner_text()
-    assert field_error.startswith("Số chỗ mỗi buổi phải từ 1 đến 2000, không phải 2500.")
+    assert field_error.startswith("Số chỗ mỗi buổi phải từ 1 đến 2.000, không phải 2.500.")
     assert card.get_by_label("Buổi sáng 07:30–11:30: số chỗ").input_value() == "2500"
     assert page.evaluate("document.activeElement.id") == f"capacity-{truc_bach}-morning"
     shot(page, "campaign-13b-capacity-too-large")

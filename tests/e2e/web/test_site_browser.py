@@ -211,7 +211,7 @@ def test_an_officer_adds_a_site_and_edits_it_on_a_phone(
     alert = page.get_by_role("alert")
     assert (
         alert.inner_text()
-        == "Số chỗ mỗi buổi phải từ 1 đến 2000, không phải 2500. Muốn ngừng thì tạm dừng điểm tiêm."
+        == "Số chỗ mỗi buổi phải từ 1 đến 2.000, không phải 2.500. Muốn ngừng thì tạm dừng điểm tiêm."
     )
     assert page.get_by_label("Tên điểm tiêm").input_value() == f"Điểm tiêm lưu động Trúc Bạch {run}"
     assert page.get_by_label("Phường/xã").input_value() == "00004 — Phường Trúc Bạch, Ba Đình"

@@ -57,11 +57,11 @@ def test_an_officer_adds_and_edits_a_site_and_bad_input_keeps_the_form(tmp_path:
 
     head = ledger.recorder.max_notification_id()
     for changes, field, sentence in (
-        ({"capacity-morning": "0"}, "capacity-morning", "Số chỗ mỗi buổi phải từ 1 đến 2000, không phải 0."),
+        ({"capacity-morning": "0"}, "capacity-morning", "Số chỗ mỗi buổi phải từ 1 đến 2.000, không phải 0."),
         (
             {"capacity-morning": "2001"},
             "capacity-morning",
-            "Số chỗ mỗi buổi phải từ 1 đến 2000, không phải 2001.",
+            "Số chỗ mỗi buổi phải từ 1 đến 2.000, không phải 2.001.",
         ),
         ({"capacity-afternoon": "nhiều"}, "capacity-afternoon", "không phải nhiều"),
         ({"ward": "99999"}, "ward", "Mã phường/xã 99999 không tồn tại."),

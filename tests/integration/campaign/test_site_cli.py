@@ -72,8 +72,8 @@ def test_edit_pause_and_reopen_a_site_from_the_cli(url: str, immunize: click.Gro
     edit = ["site", "edit", site, "--ward", "00004", "--address", "Số 2 Trúc Bạch", "--days", "mon,wed,fri"]
     before = head(url)
     for bad, status, line in (
-        (["--session", "morning=07:30-11:30/0"], 3, "A session holds 1 to 2000 people, not 0."),
-        (["--session", "morning=07:30-11:30/2001"], 3, "A session holds 1 to 2000 people, not 2001."),
+        (["--session", "morning=07:30-11:30/0"], 3, "A session holds 1 to 2,000 people, not 0."),
+        (["--session", "morning=07:30-11:30/2001"], 3, "A session holds 1 to 2,000 people, not 2,001."),
     ):
         refused = runner.invoke(immunize, [*edit, *bad, *OFFICER])
         assert refused.exit_code == status, refused.output
