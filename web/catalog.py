@@ -214,6 +214,7 @@ CATALOG: dict[str, dict[str, str]] = {
     "field.ward_code": {"vi": "Phường/xã", "en": "Ward or commune"},
     "field.priority_group": {"vi": "Nhóm ưu tiên", "en": "Priority group"},
     "field.vaccine": {"vi": "Vắc xin", "en": "Vaccine"},
+    "field.product": {"vi": "Vắc xin", "en": "Vaccine"},
     "field.lot": {"vi": "Lô vắc xin", "en": "Vaccine lot"},
     "field.site": {"vi": "Điểm tiêm", "en": "Site"},
     "field.date": {"vi": "Ngày tiêm", "en": "Date given"},

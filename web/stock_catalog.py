@@ -5,6 +5,9 @@ from __future__ import annotations
 STOCK_CATALOG: dict[str, dict[str, str]] = {
     "nav.stock": {"vi": "Kho vắc xin", "en": "Vaccine stock"},
     "stock.title": {"vi": "Kho vắc xin", "en": "Vaccine stock"},
+    "stock.choose_vaccine": {"vi": "— Chọn vắc xin —", "en": "— Choose the vaccine —"},
+    "stock.vaccines_held": {"vi": "Đã có trong tỉnh", "en": "Already in the province"},
+    "stock.vaccines_other": {"vi": "Vắc xin khác", "en": "Other vaccines"},
     "stock.receive": {
         "vi": "Nhập lô vắc xin vào kho tỉnh",
         "en": "Receive a shipment into the province store",

@@ -24,7 +24,7 @@ from ledger.values import Role as LedgerRole
 from projections import stock_queries as sq
 from services.stock import StockService
 from web.context import ctx
-from web.errors import USER_ERRORS, status_for
+from web.errors import USER_ERRORS, BadInput, status_for
 from web.i18n import message_for
 from web.notices import confirm
 from web.roles import Principal, Role, allow, current_principal
@@ -167,6 +167,9 @@ def _page(error: str = "", status: int = 200, form: dict[str, str] | None = None
         sites = sq.sites(backend.views, site_id=str(who.site_id))
     names = {x.site_id: x.name for x in sites}
     vaccines = sorted(backend.reference.vaccines.values(), key=lambda v: v.name)
+    # The receive form offers the products the province already holds first; nothing is chosen for the
+    # officer (the first of the whole reference list, "Abdala", was the default before).
+    held = {r.product for r in picture.store_lots} | {r.product for r in picture.site_lots}
     today = backend.ledger.today()
     # What is still at the sites first, usable lots soonest to expire first; lots used up (the demo's
     # site showed eleven of them before its one usable lot) folded away below.
@@ -182,6 +185,8 @@ def _page(error: str = "", status: int = 200, form: dict[str, str] | None = None
         sites=sites,
         site_names=names,
         vaccines=vaccines,
+        held_vaccines=[v for v in vaccines if v.mp in held],
+        other_vaccines=[v for v in vaccines if v.mp not in held],
         names={v.mp: v.name for v in vaccines},
         officer=who.role is LedgerRole.PROVINCE_OFFICER,
         province=who.province_code,
@@ -203,6 +208,8 @@ def page() -> tuple[str, int]:
 def receive_page() -> BaseResponse | tuple[str, int]:
     form = request.form
     try:
+        if not form.get("product", "").strip():
+            raise BadInput("choose the vaccine", key="error.field_choice", field="product")
         service().receive(
             province_code=_principal().province_code,
             product=form.get("product", ""),

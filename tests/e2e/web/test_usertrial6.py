@@ -1,0 +1,68 @@
+"""What the session-6 user trial found: each test reproduces one problem a person met on the demo
+(SQLite and PostgreSQL, 390 px and desktop, Vietnamese and English)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ledger.application import Ledger
+from services.numbers import show_number
+from tests.e2e.web.conftest import make_app, sign_in_as
+from tests.e2e.web.test_site_page import good, post
+
+
+def test_numbers_in_sentences_are_grouped_as_the_page_groups_them(tmp_path: Path) -> None:
+    """Seen in the demo (sessions 5, 6): on /province/sites/new a capacity of 3000 got "Số chỗ mỗi buổi
+    phải từ 1 đến 2000, không phải 3000" beside a help text saying "2.000"; English said "1 to 2000".
+    Every number a sentence holds now reads as the page's numbers do: 2.000 / 2,000."""
+    ledger = Ledger("memory://", key_dir=tmp_path / "lk")
+    client = make_app(tmp_path, ledger).test_client()
+    sign_in_as(client, "province", province_code="01")
+    vi = post(client, "/province/sites/new", good(**{"capacity-morning": "3000"}))
+    assert vi.status_code == 400
+    assert "Số chỗ mỗi buổi phải từ 1 đến 2.000, không phải 3.000." in vi.get_data(as_text=True)
+    client.get("/province/sites/new?lang=en")
+    en = post(client, "/province/sites/new", good(**{"capacity-morning": "3000"}))
+    assert en.status_code == 400
+    assert "A session holds 1 to 2,000 people, not 3,000." in en.get_data(as_text=True)
+    # the one rule, for pages and sentences alike
+    assert (show_number(2000, "vi"), show_number(2000, "en")) == ("2.000", "2,000")
+    assert (show_number(2254.1, "vi", 1), show_number(2254.1, "en", 1)) == ("2.254,1", "2,254.1")
+
+
+def test_the_receive_form_chooses_no_vaccine_and_offers_the_provinces_own_first(tmp_path: Path) -> None:
+    """Seen in the demo (session 5): the province's "Nhập kho" form had "Abdala" chosen, the first of the
+    whole reference list by name, although the province had only ever received other products; an
+    officer who did not look received a lot of the wrong vaccine. Now nothing is chosen, the products the
+    province holds come first, and sending the form without a choice asks for one and writes nothing."""
+    ledger = Ledger("memory://", key_dir=tmp_path / "lk")
+    app = make_app(tmp_path, ledger, WTF_CSRF_ENABLED=False)
+    client = app.test_client()
+    sign_in_as(client, "province", province_code="01")
+    shipment = {"lot_number": "UT6-1", "expiry": "2099-05-30", "doses_per_vial": "10", "doses": "3"}
+    fresh = client.get("/stock").get_data(as_text=True)
+    choice = fresh[
+        fresh.index('<select id="product"') : fresh.index("</select>", fresh.index('id="product"'))
+    ]
+    assert "selected" not in choice  # nothing chosen for the officer
+    assert '<option value="">— Chọn vắc xin —</option>' in choice
+    assert "<optgroup" not in choice  # nothing received yet: one plain list
+    received = client.post("/stock/receive", data={**shipment, "product": "BBIBP-CorV", "unit": "vials"})
+    assert received.status_code == 302, received.get_data(as_text=True)
+
+    page = client.get("/stock").get_data(as_text=True)
+    choice = page[page.index('<select id="product"') : page.index("</select>", page.index('id="product"'))]
+    assert "selected" not in choice
+    held, other = choice.split("<optgroup")[1:]
+    assert held.startswith(' label="Đã có trong tỉnh">')
+    assert ">Sinopharm</option>" in held
+    assert held.count("<option") == 1
+    assert ">Abdala</option>" in other
+    assert "Sinopharm" not in other
+
+    head = ledger.recorder.max_notification_id()
+    refused = client.post("/stock/receive", data={**shipment, "lot_number": "UT6-2", "product": ""})
+    assert refused.status_code == 400
+    assert "Hãy chọn «Vắc xin» trong danh sách." in refused.get_data(as_text=True)
+    assert 'value="UT6-2"' in refused.get_data(as_text=True)  # what was typed is kept
+    assert ledger.recorder.max_notification_id() == head
