@@ -344,7 +344,7 @@ def test_the_plans_waiting_lines_name_the_vaccine_as_the_page_does_and_say_when_
     )
     assert answer.status_code == 302, answer.get_data(as_text=True)[-3000:]
     page = client.get("/province/campaign").get_data(as_text=True)
-    assert "1 người chờ mũi 2 vì điểm tiêm hết vắc xin BBIBP-CorV cho mũi này." in page
+    assert "1 người chờ mũi 2 vì điểm tiêm hết vắc xin Sinopharm cho mũi này." in page
     assert "Beijing Institute" not in page
     assert "1 người chờ mũi 1 vì điểm tiêm không còn vắc xin nào." in page
     assert "1 người đã đăng ký nhưng chưa đến hạn tiêm (sớm nhất 11/12/2026)." in page  # not 2026-12-11

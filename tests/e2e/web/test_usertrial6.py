@@ -66,3 +66,57 @@ def test_the_receive_form_chooses_no_vaccine_and_offers_the_provinces_own_first(
     assert "Hãy chọn «Vắc xin» trong danh sách." in refused.get_data(as_text=True)
     assert 'value="UT6-2"' in refused.get_data(as_text=True)  # what was typed is kept
     assert ledger.recorder.max_notification_id() == head
+
+
+def test_every_page_names_a_vaccine_as_people_call_it(tmp_path: Path) -> None:
+    """Seen in the demo (session 6, SQLite and PostgreSQL): the citizen's health book and reaction form,
+    and the staff person page's lot picker and correction list, named a Sinopharm dose "Sinopharm
+    SARS-CoV-2 Vaccine (Vero Cell) Inactivated / BBIBP-CorV (Beijing Institute of Biological Products)"
+    (English inside the Vietnamese page, three lines of a phone's card) beside "Moderna Spikevax"; the
+    stock pages said "Sinopharm" and the campaign pages "BBIBP-CorV". One name now, everywhere."""
+    from datetime import date
+    from uuid import UUID
+
+    from ledger.campaign.values import Session
+    from ledger.values import Actor
+    from ledger.values import Role as LedgerRole
+    from services.campaign import CampaignService
+    from tests.e2e.web.test_staff import staff_client
+    from tests.e2e.web.test_usertrial import PERSON
+    from tests.people import listed
+
+    ledger = Ledger("memory://", key_dir=tmp_path / "lk")
+    app = make_app(tmp_path, ledger, WTF_CSRF_ENABLED=False)
+    backend = app.extensions["immunize"].backend
+    system = Actor("test-setup", LedgerRole.SYSTEM)
+    site = CampaignService(backend.ledger, backend.views).add_site(
+        code="VN-01-0001", name="Trạm Y tế Phúc Xá", ward_code="00001", address="1 Nghĩa Dũng",
+        sessions=[Session("morning", "07:30", "11:30", 5)], actor=system,
+    )  # fmt: skip
+    lot = ledger.receive_lot(
+        product="BBIBP-CorV", lot_number="SP-1", expiry=date(2099, 6, 30), site_id=UUID(site.site_id),
+        quantity=10, actor=system, idempotency_key="lot",
+    )  # fmt: skip
+    citizen = app.test_client()
+    sign_in_as(citizen, "citizen", phone="0912000111")
+    assert citizen.post("/me/register", data=PERSON).status_code == 302
+    person = next(p for p in listed(ledger) if p.full_name == PERSON["full_name"]).person_id
+    ledger.record_dose(
+        person_id=person, dose_number=1, product="BBIBP-CorV", lot_id=lot, administered_on=ledger.today(),
+        site_id=UUID(site.site_id), actor=system, idempotency_key="dose-1",
+    )  # fmt: skip
+    pages = {
+        "book": citizen.get(f"/me/people/{person}"),
+        "reaction": citizen.get(f"/me/people/{person}/reaction"),
+        "staff": staff_client(app, site.site_id).get(f"/desk/people/{person}"),
+    }
+    for name, answer in pages.items():
+        html = answer.get_data(as_text=True)
+        assert answer.status_code == 200, name
+        assert "Beijing Institute" not in html, name
+        assert "Sinopharm" in html, name
+    book = pages["book"].get_data(as_text=True)
+    assert '<td data-label="Vắc xin">Sinopharm</td>' in book
+    staff = pages["staff"].get_data(as_text=True)
+    assert ">Sinopharm · SP-1 · 30/06/2099</option>" in staff  # the lot picker
+    assert " · Sinopharm</option>" in staff  # the dose to correct or void

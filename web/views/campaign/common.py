@@ -122,11 +122,12 @@ FIELD_OF_ERROR = {
 
 @pages.app_template_filter("product")
 def product_name(code: str) -> str:
-    """A vaccine product code (EU/1/20/1528) as people call it (Comirnaty); the code when unknown."""
+    """A vaccine product code (EU/1/20/1528) as people call it and as every page names it (the `vaccine`
+    filter's rule on the product's name: Pfizer-BioNTech, Sinopharm, AstraZeneca); the code when unknown."""
     from web.charts import short_vaccine_name
 
     vaccine = ctx().backend.reference.vaccines.get(str(code))
-    return short_vaccine_name(vaccine.mp_display or vaccine.name) if vaccine else str(code)
+    return short_vaccine_name(vaccine.name) if vaccine else str(code)
 
 
 def _failed(exc: Exception) -> tuple[str, str, int]:
