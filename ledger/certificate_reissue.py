@@ -314,6 +314,10 @@ def reissue_certificates(
                     )
                 except CredentialError as exc:
                     refused[person_id] = str(getattr(exc, "code", type(exc).__name__))
+        # The data keys again (one query, only those read longer ago than the key ring's recheck bound):
+        # signing a batch on a loaded machine can outlast it, and each key would then be read on its own
+        # when the HC1 is sealed into its event.
+        ledger.keys.prefetch(list(signed))
         for person_id in ids:
             if person_id not in signed:
                 continue

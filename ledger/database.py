@@ -96,6 +96,13 @@ class Cursor:
         else:
             self._cursor.execute(sql, tuple(params))
 
+    def execute_binary(self, sql: str, params: Params) -> None:
+        """PostgreSQL: one statement whose `?` parameters are sent in binary format (its text holds no
+        other `?` or `%`). For whole columns as arrays (`unnest(?::text[], ?::bytea[])`: a batch of rows
+        in one statement): psycopg dumps a binary array with little work per element, where the text
+        format escapes each one (bytea as hex), and the server parses none of it."""
+        self._cursor.execute(sql.replace("?", "%b"), tuple(params), prepare=True)
+
     def executemany(self, sql: str, rows: Sequence[Params]) -> None:
         """Run one statement for many parameter rows (pipelined on PostgreSQL)."""
         if rows:

@@ -31,8 +31,20 @@ def _uuid(v: UUID) -> str:
     return '{"_type_":"uuid_hex","_data_":"' + v.hex + '"}'
 
 
+_DATETIMES: dict[tuple[datetime, object], str] = {}
+
+
 def _datetime(v: datetime) -> str:
-    return '{"_type_":"datetime_iso","_data_":"' + v.isoformat() + '"}'
+    # A batch writes the same few times on every event (its timestamp, `at`, a certificate's issue and
+    # expiry), and an aware datetime's isoformat costs several us: each written once, then looked up. The
+    # key holds the offset too: equal instants in other zones compare equal but are written differently.
+    key = (v, v.utcoffset())
+    found = _DATETIMES.get(key)
+    if found is None:
+        if len(_DATETIMES) >= 1024:
+            _DATETIMES.clear()
+        found = _DATETIMES[key] = '{"_type_":"datetime_iso","_data_":"' + v.isoformat() + '"}'
+    return found
 
 
 def _date(v: date) -> str:

@@ -244,7 +244,7 @@ class EventStore(Application[UUID]):
             events_table = f'"{datastore.schema}"."{table}"'  # the library's own identifiers
             sql = (
                 "SELECT e.originator_id, e.originator_version, e.topic, e.state "  # noqa: S608
-                "FROM unnest(%s::uuid[]) AS ids(id) CROSS JOIN LATERAL ("
+                "FROM unnest(%b::uuid[]) AS ids(id) CROSS JOIN LATERAL ("  # binary: no text per id
                 f"SELECT * FROM {events_table} AS t WHERE t.originator_id = ids.id OFFSET 0) AS e"
             )
             with datastore.transaction(commit=False) as cursor:
@@ -254,11 +254,13 @@ class EventStore(Application[UUID]):
                     StoredEvent(r["originator_id"], r["originator_version"], r["topic"], bytes(r["state"]))
                     for r in cursor.fetchall()
                 ]
-        marks = ",".join("?" * len(ids))
+        # The stored hex id mapped back to the UUID asked for (no UUID parsed per row: ~10 rows a person).
+        by_hex = {i.hex: i for i in ids}
+        marks = ",".join("?" * len(by_hex))
         sql = f"SELECT originator_id, originator_version, topic, state FROM {table} WHERE originator_id IN ({marks})"  # noqa: S608
         with datastore.transaction(commit=False) as cursor:
-            cursor.execute(sql, [i.hex for i in ids])
+            cursor.execute(sql, list(by_hex))
             return [
-                StoredEvent(UUID(r["originator_id"]), r["originator_version"], r["topic"], bytes(r["state"]))
+                StoredEvent(by_hex.get(r[0]) or UUID(r[0]), r[1], r[2], bytes(r[3]))
                 for r in cursor.fetchall()
             ]

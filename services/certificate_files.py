@@ -280,30 +280,90 @@ def store_issued(ledger: Ledger, issued: Sequence[tuple[Entry, str | None, dict[
     replaced superseded) and its files stored, all in one transaction. One stored without its PDF stays
     in the render queue: the renderer draws the rest in the background (or a first download does, once)."""
     t = tables(ledger)
+    ledger.keys.prefetch(
+        [entry.person_id for entry, _, _ in issued]
+    )  # one query for the stale ones, not one each
     rows = [
         (entry, replaced, _file_rows(ledger, entry.person_id, entry.uci, files))
         for entry, replaced, files in issued
     ]
     if not rows:
         return
-    # Each kind of statement once for the whole batch (executemany: one pipeline on PostgreSQL instead of
-    # four round trips per certificate). The end state is the one of doing each certificate in turn: the
-    # new UCIs are fresh, and a state only moves forward (so `current`, the lowest rank, needs no update).
+    # Each kind of statement once for the whole batch. The end state is the one of doing each certificate
+    # in turn: the new UCIs are fresh, and a state only moves forward (so `current`, the lowest rank, needs
+    # no update).
+    index_rows = [_index_row(entry, CURRENT) for entry, _, _ in rows]
+    superseded = [replaced for _, replaced, _ in rows if replaced is not None]
+    files = [row for _, _, entry_files in rows for row in entry_files]
+    complete = [
+        entry.uci for entry, _, entry_files in rows if {str(row[2]) for row in entry_files} >= ALL_FORMATS
+    ]
     with t.db.transaction(write=True) as cursor:
-        cursor.executemany(_insert_index(t), [_index_row(entry, CURRENT) for entry, _, _ in rows])
-        superseded = [_advance_row(replaced, SUPERSEDED) for _, replaced, _ in rows if replaced is not None]
+        if t.db.dialect == "postgres":
+            _store_issued_pg(t, cursor, index_rows, superseded, files, complete)
+            return
+        # SQLite: executemany (one prepared statement stepped per row, in process).
+        cursor.executemany(_insert_index(t), index_rows)
         if superseded:
-            cursor.executemany(_advance_sql(t), superseded)
-        files = [row for _, _, entry_files in rows for row in entry_files]
+            cursor.executemany(_advance_sql(t), [_advance_row(uci, SUPERSEDED) for uci in superseded])
         if files:
             _insert_files(t, cursor, files)
-        complete = [
-            (entry.uci,)
-            for entry, _, entry_files in rows
-            if {str(row[2]) for row in entry_files} >= ALL_FORMATS
-        ]
         if complete:
-            cursor.executemany(f"UPDATE {t.index} SET rendered = 1 WHERE uci = ?", complete)
+            cursor.executemany(f"UPDATE {t.index} SET rendered = 1 WHERE uci = ?", [(u,) for u in complete])
+
+
+# The index's columns as PostgreSQL arrays (unnest), sent in binary: a whole batch in one statement per
+# kind, where executemany sent, and the server bound and ran, one statement per row. Measured on 200
+# certificates' files (2 rows each): client 27 -> 7 us and server ~60 -> ~10 us a certificate (as text
+# arrays it was worse than executemany: 64 and 120 us, each bytea escaped as hex).
+_INDEX_TYPES = (
+    "text", "text", "text", "text", "text", "int", "text", "text", "int", "int", "text", "text"
+)  # fmt: skip
+_FILE_TYPES = ("text", "text", "text", "text", "bytea")
+
+
+def _columns(rows: Sequence[Sequence[object]], width: int) -> list[list[object]]:
+    return [[row[n] for row in rows] for n in range(width)]
+
+
+def _unnest(types: Sequence[str]) -> str:
+    return "unnest(" + ", ".join(f"?::{kind}[]" for kind in types) + ")"
+
+
+def _store_issued_pg(
+    t: _Tables,
+    cursor: Cursor,
+    index_rows: Sequence[Sequence[object]],
+    superseded: Sequence[str],
+    files: Sequence[Sequence[object]],
+    complete: Sequence[str],
+) -> None:
+    cursor.execute_binary(
+        f"INSERT INTO {t.index} (uci, certificate_id, person_id, holder_id, state, state_rank, kid, status, "
+        "dose_number, series_doses, rules, expires_at) SELECT * FROM "
+        + _unnest(_INDEX_TYPES)
+        + " ON CONFLICT (uci) DO NOTHING",
+        _columns(index_rows, len(_INDEX_TYPES)),
+    )
+    if superseded:
+        rank = RANK[SUPERSEDED]
+        cursor.execute_binary(
+            f"UPDATE {t.index} SET state = ?, state_rank = ? FROM unnest(?::text[]) AS u(uci) "
+            f"WHERE {t.index}.uci = u.uci AND {t.index}.state_rank < ?",
+            (SUPERSEDED, rank, list(superseded), rank),
+        )
+    if files:
+        cursor.execute_binary(
+            f"INSERT INTO {t.files} (sha256, uci, fmt, person_id, sealed) SELECT * FROM "
+            + _unnest(_FILE_TYPES)
+            + " ON CONFLICT DO NOTHING",
+            _columns(files, len(_FILE_TYPES)),
+        )
+    if complete:
+        cursor.execute_binary(
+            f"UPDATE {t.index} SET rendered = 1 FROM unnest(?::text[]) AS u(uci) WHERE {t.index}.uci = u.uci",
+            (list(complete),),
+        )
 
 
 def mark(ledger: Ledger, uci: str, state: str) -> None:
