@@ -10,7 +10,7 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import pytest
 from eventsourcing.domain import Aggregate
@@ -375,3 +375,28 @@ def test_the_three_events_are_written_as_the_library_writes_them(
         {"Certificate.Issued": 2, "Certificate.Superseded": 1, "CertificateIndex.Linked": 2}
     )
     assert {s.cls for s in CERTIFICATE_SHAPES} <= set(ledger.mapper._fast)  # type: ignore[attr-defined]
+
+
+def test_the_same_instant_in_another_zone_is_written_as_the_library_writes_it() -> None:
+    """The direct encoder writes each time once and looks it up after (a batch repeats a few): an equal
+    instant in another zone compares equal but must keep its own offset, as the library writes it."""
+    transcoder = JSONTranscoder()
+    for transcoding in (UUIDAsHex(), DecimalAsStr(), DatetimeAsISO(), DateAsISO(), ActorAsList(), _Sealed()):
+        transcoder.register(transcoding)
+    fast = FastMapper(transcoder=transcoder)
+    fast.use(_Ring(), CERTIFICATE_SHAPES)  # type: ignore[arg-type]
+    library = Mapper(transcoder=transcoder)
+    utc = dt.datetime(2026, 12, 1, 2, 0, tzinfo=dt.UTC)
+    hanoi = utc.astimezone(dt.timezone(dt.timedelta(hours=7)))
+    assert utc == hanoi
+    index = uuid4()
+    stored = []
+    for when in (utc, hanoi, utc):
+        event = CertificateIndex.Linked(  # type: ignore[call-arg]
+            originator_id=index, originator_version=2, timestamp=when, certificate_id=index
+        )
+        stored.append(fast.to_stored_event(event))
+        assert stored[-1] == library.to_stored_event(event)
+    assert stored[0].state != stored[1].state
+    assert b"+07:00" in stored[1].state
+    assert stored[0] == stored[2]
