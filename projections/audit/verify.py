@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-from ledger.merkle import Frontier, ProofError, consistency_path, leaf_hash, verify_consistency
+from ledger.merkle import Frontier, ProofError, consistency_path, leaf_hash, leaf_hashes, verify_consistency
 from ledger.transparency import StoredTree, TreeDamaged, iter_leaf_batches
 from projections.audit.auditkey import AuditPublicKey
 from projections.audit.database import PAGE_SIZE, Database, StoredRow
@@ -256,7 +256,50 @@ def walk(
         # sizes are looked up by a single comparison.
         next_check = pending[0].tree_size if pending else -1
         trusted_size = trusted_checkpoint.tree_size if trusted_checkpoint is not None else -1
-        for offset, row in enumerate(page):
+        if not collect:
+            # `audit verify`: the page's leaves hashed in one loop and compared as one list, then the
+            # tree extended a block of leaves at a time up to each checkpoint size (same checks).
+            computed_page = leaf_hashes(page)
+            if computed_page != hashes[: len(page)]:
+                offset = next(o for o, leaf in enumerate(computed_page) if leaf != hashes[o])
+                leaves.skip(offset)
+                raise _diagnose(db, leaves, leaves.peek(), page[offset])
+            done = 0
+            while done < len(page):
+                stop = len(page)
+                for boundary in (next_check, trusted_size):
+                    if frontier.size < boundary <= frontier.size + stop - done:
+                        stop = done + boundary - frontier.size
+                frontier.extend_folding(computed_page[done:stop], closed)
+                done = stop
+                size = frontier.size
+                if size == next_check:
+                    stored_checkpoint = pending.pop(0)
+                    next_check = pending[0].tree_size if pending else -1
+                    _check_checkpoint(
+                        stored_checkpoint.checkpoint,
+                        f"signed checkpoint of tree size {size}",
+                        frontier,
+                        state,
+                        trusted,
+                        previous,
+                        tree,
+                    )
+                    previous = stored_checkpoint.checkpoint
+                    state.checkpoints_checked += 1
+                if size == trusted_size:
+                    assert trusted_checkpoint is not None
+                    _check_checkpoint(
+                        trusted_checkpoint,
+                        "the trusted checkpoint",
+                        frontier,
+                        state,
+                        trusted,
+                        None,
+                        tree,
+                        signed=False,
+                    )
+        for offset, row in enumerate(page if collect else ()):
             computed = leaf_hash(
                 row.position, row.originator_id, row.originator_version, row.topic, row.state
             )

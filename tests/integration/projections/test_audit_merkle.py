@@ -18,6 +18,7 @@ from ledger.merkle import (
     consistency_path,
     inclusion_path,
     leaf_hash,
+    leaf_hashes,
     verify_consistency,
     verify_inclusion,
 )
@@ -94,6 +95,35 @@ def test_a_leaf_is_the_documented_canonical_event() -> None:
     assert leaf_hash(7, "3adb4aea-864b-46ec-a47f-24d35e67dc6a", 2, "ledger.x:Dose", b"\x00\xff") == (
         hashlib.sha256(b"\x00" + encoded).digest()
     )
+
+
+def test_leaf_hashes_in_one_loop_are_the_leaf_hashes() -> None:
+    events = [
+        (n + 1, f"3adb4aea-864b-46ec-a47f-24d35e67dc{n:02x}", n % 3, f"ledger.x:E{n}", bytes([n]) * n)
+        for n in range(40)
+    ]
+    assert leaf_hashes(events) == [leaf_hash(*event) for event in events]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(min_value=0, max_value=700), st.lists(st.integers(min_value=1, max_value=600), max_size=4))
+def test_extending_by_folded_blocks_is_extending_leaf_by_leaf(start: int, chunks: list[int]) -> None:
+    """The same right edge, root and closed tile nodes (in the same order) at every step, whatever the
+    starting size and the cut of the leaves into calls (blocks of 256 folded, the rest leaf by leaf)."""
+    leaves = [hashlib.sha256(b"%d" % n).digest() for n in range(start + sum(chunks))]
+    one, folded = Frontier(), Frontier()
+    one_closed: list[tuple[int, int, bytes]] = []
+    folded_closed: list[tuple[int, int, bytes]] = []
+    one.extend(leaves[:start], one_closed)
+    folded.extend(leaves[:start], folded_closed)
+    at = start
+    for chunk in chunks:
+        one.extend(leaves[at : at + chunk], one_closed)
+        folded.extend_folding(leaves[at : at + chunk], folded_closed)
+        at += chunk
+        assert (folded.size, folded.hashes, folded.root()) == (one.size, one.hashes, one.root())
+        assert folded_closed == one_closed
+    assert folded.root() == tree_hash(leaves)
 
 
 @settings(max_examples=200, deadline=None)
