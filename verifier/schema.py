@@ -192,6 +192,7 @@ class _Compiler:
         self.names: dict[str, str] = {}
         self.constants: dict[str, Any] = {"_MISSING": object()}
         self.counter = 0
+        self.inlining: set[str] = set()  # the $refs whose body is being written in place (recursion guard)
 
     def _fresh(self, prefix: str) -> str:
         self.counter += 1
@@ -215,12 +216,8 @@ class _Compiler:
         return name
 
     def _ref(self, pointer: str) -> str:
-        if not pointer.startswith("#/"):
-            raise _Unsupported(pointer)
         if pointer not in self.names:
-            target: Any = self.root
-            for part in pointer[2:].split("/"):
-                target = target[part.replace("~1", "/").replace("~0", "~")]
+            target = self._target(pointer)
             name = self._fresh("_ref")
             self.names[pointer] = name
             self.functions.append("")
@@ -228,6 +225,28 @@ class _Compiler:
             lines = [f"def {name}(v0):", *self._body(target, "v0", 1), "    return True"]
             self.functions[slot] = "\n".join(lines)
         return self.names[pointer]
+
+    def _target(self, pointer: str) -> Any:
+        if not pointer.startswith("#/"):
+            raise _Unsupported(pointer)
+        target: Any = self.root
+        for part in pointer[2:].split("/"):
+            target = target[part.replace("~1", "/").replace("~0", "~")]
+        return target
+
+    def _expression(self, schema: Any, v: str) -> str | None:
+        """An expression true exactly when v validates, for a schema of `required` alone; else None.
+
+        The DCC's oneOf/anyOf branches (which group is present, fnt or gnt) have this shape: an
+        expression spares a function call per branch on every verification.
+        """
+        if not isinstance(schema, dict):
+            return None
+        keywords = [keyword for keyword in schema if keyword not in _ANNOTATIONS]
+        if keywords != ["required"]:
+            return None
+        test = " and ".join(f"{name!r} in {v}" for name in schema["required"]) or "True"
+        return f"(not isinstance({v}, dict) or ({test}))"
 
     def _constant(self, value: Any) -> str:
         name = self._fresh("_K")
@@ -293,12 +312,17 @@ class _Compiler:
                 search = self._constant(re.compile(argument).search)  # JSON Schema patterns are unanchored
                 lines.append(f"{pad}if {guard('string')}{search}({v}) is None: return False")
             elif keyword in ("oneOf", "anyOf"):
-                branches = [self._function(sub) for sub in argument]
-                calls = [f"{branch}({v})" for branch in branches]
+                calls = [self._expression(sub, v) or f"{self._function(sub)}({v})" for sub in argument]
                 if keyword == "anyOf":
                     lines.append(f"{pad}if not ({' or '.join(calls)}): return False")
                 else:
                     lines.append(f"{pad}if ({' + '.join(calls)}) != 1: return False")
+            elif keyword == "$ref" and argument not in self.inlining:
+                # Written in place: a "return False" in it fails the whole check, as the call did (a
+                # recursive reference stays a function).
+                self.inlining.add(argument)
+                lines.extend(self._body(self._target(argument), v, depth))
+                self.inlining.discard(argument)
             elif keyword == "$ref":
                 lines.append(f"{pad}if not {self._ref(argument)}({v}): return False")
             else:
