@@ -160,11 +160,19 @@ def _position_tables(length: int, degree: int) -> Bytes:
     return product[:, units].transpose(1, 0, 2).copy()  # (length, 256, degree)
 
 
+@cache
+def _row_offsets(length: int) -> npt.NDArray[np.intp]:
+    """[position, 1]: the first row of each position's table in the tables stacked as (length x 256) rows."""
+    return (np.arange(length, dtype=np.intp) * 256)[:, None]
+
+
 def _error_correction(blocks: Bytes, degree: int) -> Bytes:
     """The error correction codewords of equally long blocks (one per row), all at once (7.5.2)."""
-    tables = _position_tables(blocks.shape[1], degree)
-    rows = tables[np.arange(blocks.shape[1]), blocks]  # (blocks, positions, degree)
-    ecc: Bytes = np.bitwise_xor.reduce(rows, axis=1)
+    length = blocks.shape[1]
+    tables = _position_tables(length, degree).reshape(length * 256, degree)
+    # One table row per (position, block), positions outermost, so the XOR runs over whole rows of blocks.
+    rows = np.take(tables, (_row_offsets(length) + blocks.T).ravel(), axis=0)
+    ecc: Bytes = np.bitwise_xor.reduce(rows.reshape(length, blocks.shape[0], degree), axis=0)
     return ecc
 
 
