@@ -1,8 +1,9 @@
 """QR pictures of an HC1 string: PNG written straight from the module matrix, and SVG.
 
 The matrix comes from credentials.qrencode (alphanumeric mode, level Q, the same symbol segno makes).
-The PNG is 1-bit greyscale built with numpy in whole arrays: modules repeated into pixel bits and packed,
-each module row written once and repeated with PNG's Up filter, and zlib compresses it.
+The PNG is 1-bit greyscale built with numpy in whole arrays: each byte of eight packed modules becomes its
+pixel bytes by one table look-up, each module row is written once and repeated with PNG's Up filter, and
+zlib compresses it.
 """
 
 from __future__ import annotations

@@ -7,7 +7,8 @@ loops. This encoder does the same steps (ISO/IEC 18004:2015 section 7) with nump
   - interleaving and module placement as one gather through an index built once per version;
   - the eight masks evaluated together: each module is one byte whose bit k is its colour under mask k,
     so every penalty rule is a handful of byte-wise operations for all eight masks, and the counts per
-    mask are bit counts per bit position.
+    mask are bit counts per bit position; rows and columns are laid out in one flat array with light gaps
+    (see _Lines), so each rule is an operation on shifted 1-D slices.
 It scores masks exactly as segno does (before format information is drawn, segno's N3 search included),
 so the tests can require the very same matrix as segno for every input.
 """
