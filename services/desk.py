@@ -17,6 +17,7 @@ from ledger.application import Ledger
 from ledger.errors import IdempotencyKeyReused, InvalidInput, PersonNotFound
 from ledger.phone import normalise_phone
 from ledger.values import Actor, NationalId, Role
+from projections import stock_queries
 from services.backend import Backend
 from services.errors import (
     AlreadyRegisteredAtDesk,
@@ -129,10 +130,17 @@ def site(backend: Backend, site_id: UUID) -> SiteSummary:
 
 
 def site_lots(backend: Backend, site_id: UUID, *, today: date) -> list[LotChoice]:
-    """The lots held at this site and usable today, for the dose form's picker."""
+    """The lots held at this site and usable today, for the dose form's picker: unexpired, and not used
+    up (the today page's rule, `site_stock_queries.lots_at`: a lot the stock view counts at nothing left
+    is left out; a lot the stock view has not seen yet is still offered)."""
     backend.read.refresh()
     vaccines = backend.reference.vaccines
     wanted = str(site_id)
+    used_up = {
+        row.site_lot_id
+        for row in stock_queries.site_lots(backend.views, site_ids=[wanted])
+        if row.remaining <= 0
+    }
     lots = [
         LotChoice(
             id=lot.id,
@@ -143,7 +151,7 @@ def site_lots(backend: Backend, site_id: UUID, *, today: date) -> list[LotChoice
             expiry=lot.expiry.isoformat(),
         )
         for lot in backend.read.lots(site_ids=[wanted])
-        if lot.expiry >= today
+        if lot.expiry >= today and lot.id not in used_up
     ]
     return sorted(lots, key=lambda lot: lot.label)
 

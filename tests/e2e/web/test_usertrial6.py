@@ -120,3 +120,59 @@ def test_every_page_names_a_vaccine_as_people_call_it(tmp_path: Path) -> None:
     staff = pages["staff"].get_data(as_text=True)
     assert ">Sinopharm · SP-1 · 30/06/2099</option>" in staff  # the lot picker
     assert " · Sinopharm</option>" in staff  # the dose to correct or void
+
+
+def test_the_desk_dose_form_offers_only_lots_with_doses_left(tmp_path: Path) -> None:
+    """Seen in the demo (session 6, PostgreSQL): the person page's "Lô vắc xin" list offered the site's
+    used-up lots first (the demo's site: eleven of them); the nurse picked one and got "Lô 1528-14400
+    tại điểm tiêm chỉ còn 0 liều, ít hơn 1". The today page already left them out; now the desk does too."""
+    from datetime import date
+    from uuid import UUID
+
+    from ledger.campaign.values import Session
+    from ledger.values import Actor
+    from ledger.values import Role as LedgerRole
+    from projections.registry import catch_up_views
+    from services.campaign import CampaignService
+    from tests.e2e.web.test_staff import staff_client
+
+    ledger = Ledger("memory://", key_dir=tmp_path / "lk")
+    app = make_app(tmp_path, ledger, WTF_CSRF_ENABLED=False)
+    backend = app.extensions["immunize"].backend
+    system = Actor("test-setup", LedgerRole.SYSTEM)
+    site = CampaignService(backend.ledger, backend.views).add_site(
+        code="VN-01-0001", name="Trạm Y tế Phúc Xá", ward_code="00001", address="1 Nghĩa Dũng",
+        sessions=[Session("morning", "07:30", "11:30", 5)], actor=system,
+    )  # fmt: skip
+    lots = {}
+    for number, quantity in (("EMPTY-1", 1), ("FULL-1", 10)):
+        lots[number] = ledger.receive_lot(
+            product="EU/1/20/1528", lot_number=number, expiry=date(2099, 6, 30), site_id=UUID(site.site_id),
+            quantity=quantity, actor=system, idempotency_key=number,
+        )  # fmt: skip
+    people = []
+    for n, name in enumerate(("Trần Thị Lan", "Lê Văn Bình")):
+        people.append(
+            ledger.register_person(
+                national_id=f"00108500000{n}",
+                full_name=name,
+                date_of_birth="1960-01-01",
+                sex="female",
+                phone=f"09123400{n:02d}",
+                ward_code="00001",
+                priority_group="HEALTH_WORKER",
+                actor=system,
+                idempotency_key=f"p{n}",
+            )
+        )
+    ledger.record_dose(
+        person_id=people[0], dose_number=1, product="EU/1/20/1528", lot_id=lots["EMPTY-1"],
+        administered_on=ledger.today(), site_id=UUID(site.site_id), actor=system, idempotency_key="dose-1",
+    )  # fmt: skip
+    catch_up_views(ledger, app.extensions["immunize"].platform.views)
+    page = staff_client(app, site.site_id).get(f"/desk/people/{people[1]}").get_data(as_text=True)
+    picker = page[
+        page.index('<select id="lot_id"') : page.index("</select>", page.index('<select id="lot_id"'))
+    ]
+    assert "FULL-1" in picker
+    assert "EMPTY-1" not in picker  # nothing left in it: not offered
