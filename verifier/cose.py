@@ -203,6 +203,11 @@ def ec_coordinate_size(key: PublicKey) -> int:
 
 def _der_integer(big_endian: bytes) -> bytes:
     """A DER INTEGER (X.690 8.3) of an unsigned big-endian number: minimal length, 0x00 before a high bit."""
+    first = big_endian[0] if big_endian else 0
+    if first >= 0x80:  # half of all values: a 0x00 in front, nothing to strip
+        return b"\x02" + bytes((len(big_endian) + 1,)) + b"\x00" + big_endian
+    if first:  # no leading zero, no high bit: the bytes as they are
+        return b"\x02" + bytes((len(big_endian),)) + big_endian
     digits = big_endian.lstrip(b"\x00") or b"\x00"
     if digits[0] & 0x80:
         digits = b"\x00" + digits
