@@ -276,8 +276,10 @@ def main() -> None:
     cold_python = max(0.0, min(python_cold) * 1e6 - python_part)
     rest = extra - python_part - cold_check - cold_python
     print(
-        f"  verify - bare = {extra:.1f} us: Python stages {python_part:.1f} us (tight loop), the check slowed "
-        f"by them {cold_check:.1f} us, the stages slowed by the check {cold_python:.1f} us, the rest {rest:.1f} us"
+        f"  verify - bare = {extra:.1f} us: the staged path's stages {python_part:.1f} us (tight loop), the check "
+        f"slowed by them {cold_check:.1f} us, the stages slowed by the check {cold_python:.1f} us, the rest "
+        f"{rest:.1f} us (the rest is what verify's one-frame path saves on common certificates, and the "
+        "signature's wrapper; bench_verify_stages.py splits it per stage)"
     )
     figures.update(
         python_stages_us=python_part, cold_check_penalty_us=cold_check, cold_python_penalty_us=cold_python
