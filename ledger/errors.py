@@ -98,6 +98,12 @@ class BirthDateInFuture(InvalidInput):
     code = "birth_date_in_future"
 
 
+class OnsetInFuture(InvalidInput):
+    """A reaction's onset date lies after today (params: onset, today)."""
+
+    code = "onset_in_future"
+
+
 class NameInvalid(InvalidInput):
     """A full name is empty, too long or holds control characters."""
 

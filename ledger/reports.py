@@ -8,7 +8,7 @@ from uuid import UUID
 from ledger import checks, permissions
 from ledger.base import LedgerBase
 from ledger.commands import Outcome
-from ledger.errors import InvalidInput
+from ledger.errors import InvalidInput, OnsetInFuture
 from ledger.values import Actor, PersonalData, Severity
 
 
@@ -33,7 +33,9 @@ class ReportCommands(LedgerBase):
         level = checks.as_enum(Severity, severity, "severity")
         the_dose = checks.as_uuid(dose_id, "dose") if dose_id is not None else None
         if onset > self.today():
-            raise InvalidInput(f"The onset date {onset} is in the future: check it.")
+            raise OnsetInFuture(
+                f"The onset date {onset} is in the future: check it.", onset=onset, today=self.today()
+            )
         args = {
             "p": person_id,
             "onset": onset,

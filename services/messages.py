@@ -190,6 +190,10 @@ ERROR_MESSAGES: Final[dict[str, dict[str, str]]] = {
         "vi": "Ngày tiêm không hợp lệ. Kiểm tra lại ngày tiêm.",
         "en": "The dose date is not possible. Check it.",
     },
+    "onset_in_future": {
+        "vi": "Ngày bắt đầu triệu chứng {onset} ở tương lai (hôm nay là {today}). Nhập ngày triệu chứng bắt đầu.",
+        "en": "The onset date {onset} is in the future (today is {today}). Type the day the symptoms began.",
+    },
     "dose_date_in_future": {
         "vi": "Ngày tiêm {given_on} ở tương lai (hôm nay là {today}). Nhập ngày đã tiêm.",
         "en": "The dose date {given_on} is in the future (today is {today}). Type the day it was given.",

@@ -176,3 +176,30 @@ def test_the_desk_dose_form_offers_only_lots_with_doses_left(tmp_path: Path) -> 
     ]
     assert "FULL-1" in picker
     assert "EMPTY-1" not in picker  # nothing left in it: not offered
+
+
+def test_a_reaction_dated_tomorrow_says_which_date_is_wrong(tmp_path: Path) -> None:
+    """Seen in the demo (session 6, PostgreSQL): a reaction typed with tomorrow's onset got "Thông tin
+    chưa đúng. Kiểm tra lại các mục đã nhập." (which item?). Now the sentence names the date and today,
+    and what was typed stays in the form."""
+    from datetime import UTC, datetime
+
+    from tests.e2e.web.test_usertrial import PERSON
+    from tests.people import listed
+
+    now = datetime(2026, 12, 1, 2, 45, tzinfo=UTC)  # 09:45 on 1 December in Viet Nam
+    ledger = Ledger("memory://", key_dir=tmp_path / "lk", clock=lambda: now)
+    client = make_app(tmp_path, ledger, WTF_CSRF_ENABLED=False).test_client()
+    sign_in_as(client, "citizen", phone="0912000111")
+    assert client.post("/me/register", data=PERSON).status_code == 302
+    person = next(p for p in listed(ledger) if p.full_name == PERSON["full_name"]).person_id
+    head = ledger.recorder.max_notification_id()
+    form = {"dose_id": "", "onset": "02/12/2026", "symptoms": "Sốt nhẹ", "severity": "mild"}
+    answer = client.post(f"/me/people/{person}/reaction", data=form)
+    html = answer.get_data(as_text=True)
+    assert "Ngày bắt đầu triệu chứng 02/12/2026 ở tương lai (hôm nay là 01/12/2026)." in html
+    assert "Sốt nhẹ</textarea>" in html  # kept
+    assert ledger.recorder.max_notification_id() == head
+    client.get("/?lang=en")
+    english = client.post(f"/me/people/{person}/reaction", data=form).get_data(as_text=True)
+    assert "The onset date 02/12/2026 is in the future (today is 01/12/2026)." in english
