@@ -24,6 +24,7 @@ from credentials.qrtables import ALIGNMENT_POSITIONS, BLOCKS_Q, FORMAT_Q, VERSIO
 from keys.signing import InMemoryPKI
 from tests.qr_reader import QR_ONLY
 from tests.unit.credentials.conftest import ASTRAZENECA, NOW, PFIZER, dose, record
+from tests.unit.verifier.vectors import all_cases
 
 
 def capacity_q(version: int) -> int:
@@ -86,6 +87,21 @@ def test_issued_certificates_get_segnos_symbol_and_zxing_reads_them_back(certifi
         assert (matrix.version, matrix.mask) == (symbol.version, symbol.mask)
         assert matrix.rows == segno_rows(hc1)
         assert read_qr(hc1_png(hc1)) == [hc1]
+
+
+def published_hc1() -> list[str]:
+    """The HC1 text of every published EU DCC test vector (205 to 1,093 characters, 87 lengths)."""
+    texts = [case.raw.get("PREFIX") for case in all_cases()]
+    return sorted({t for t in texts if isinstance(t, str) and t and set(t) <= set(ALPHANUMERIC)})
+
+
+def test_the_published_vectors_get_segnos_symbol_and_zxing_reads_them_back() -> None:
+    texts = published_hc1()
+    assert len(texts) >= 150
+    for text in texts:
+        matrix = encode(text)
+        assert matrix.rows == segno_rows(text), text[:40]
+        assert read_qr(png_bytes(matrix)) == [text]
 
 
 def test_capacities_match_the_standards_table() -> None:
