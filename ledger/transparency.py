@@ -151,6 +151,39 @@ class PostgresTransparencyRecorder(PostgresApplicationRecorder):
         self.tree_tables = TreeTables.for_store("postgres", self.events_table_name, self.datastore.schema)
         self.sql_create_statements.extend(SQL(s).format() for s in self.tree_tables.create_statements())
 
+    def _insert_stored_events(self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any) -> None:
+        """The library's INSERT (table lock, NOTIFY, one INSERT ... SELECT FROM unnest RETURNING the
+        positions), with the events sent as four binary arrays (ids, versions, topics, states) instead of
+        one array of its composite type, which psycopg dumps as text, each state escaped as hex: a
+        certificate re-issue batch (~660 events of ~1 KB) spent more client CPU there than in the rest of
+        the save. Same rows in the same order, same positions returned."""
+        self._lock_table(curs)
+        self._notify_channel(curs)
+        curs.execute(self._binary_insert, self._binary_columns(stored_events), prepare=True)
+
+    @property
+    def _binary_insert(self) -> SQL:
+        found: SQL | None = getattr(self, "_binary_insert_sql", None)
+        if found is None:
+            id_type = "uuid" if self.datastore.originator_id_type == "uuid" else "text"
+            found = SQL(
+                f'INSERT INTO "{self.datastore.schema}"."{self.events_table_name}" AS t '
+                "(originator_id, originator_version, topic, state) "
+                f"SELECT * FROM unnest(%b::{id_type}[], %b::bigint[], %b::text[], %b::bytea[]) "
+                "RETURNING notification_id"
+            )
+            self._binary_insert_sql = found
+        return found
+
+    def _binary_columns(self, stored_events: Sequence[StoredEvent]) -> tuple[list[Any], ...]:
+        as_text = self.datastore.originator_id_type != "uuid"
+        return (
+            [str(e.originator_id) if as_text else e.originator_id for e in stored_events],
+            [e.originator_version for e in stored_events],
+            [e.topic for e in stored_events],
+            [e.state for e in stored_events],
+        )
+
     def create_table(self) -> None:
         super().create_table()
         events = f'"{self.datastore.schema}"."{self.events_table_name}"'
