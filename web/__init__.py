@@ -147,7 +147,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     if app.config.get("ADMISSION", True):
-        # Outermost: a request over its class's bounds is shed before any work (serving: issue 14).
+        # A request over its class's bounds is shed before any work (serving: issue 14).
         from web.admission import DEFAULT_STAFF_SHARED, Admission, limits_from_config, shared_from_config
 
         admission = Admission(
@@ -159,5 +159,17 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         )
         app.extensions["immunize_admission"] = admission
         app.wsgi_app = admission  # type: ignore[method-assign]
+    # Outside admission: public answers already made are served whole, without Flask and without a slot
+    # (they cost less than admission itself); what is not stored still goes through admission.
+    from web.public_front import PublicFront
+
+    front = PublicFront(
+        app.wsgi_app,
+        lambda: app.extensions["immunize_public_cache"],  # looked up per request: tests swap the cache
+        str(app.config["SESSION_COOKIE_NAME"]),
+        app.extensions.get("immunize_admission"),
+    )
+    app.extensions["immunize_public_front"] = front
+    app.wsgi_app = front  # type: ignore[method-assign]
     rebuilding.prepare_at_start(app)  # `immunize serve`: the views are up to date before the first request
     return app

@@ -56,6 +56,8 @@ class PublicCache:
         self._checked: dict[str, float] = {}
         self._locks: dict[str, threading.Lock] = {}
         self._guard = threading.Lock()
+        #: whole public answers served before admission (web.public_front), on the same clock and interval
+        self.responses = StoredResponses(interval, clock, most)
 
     def _lock(self, name: str) -> threading.Lock:
         with self._guard:
@@ -142,3 +144,63 @@ def conditional(
         if header.strip():
             response.vary.add(header.strip())
     return response
+
+
+@dataclass(frozen=True)
+class StoredResponse:
+    """A whole public answer as the app sent it: status line, headers, body (web.public_front serves it)."""
+
+    headers: tuple[tuple[str, str], ...]
+    body: bytes
+    etag: str  # as sent, quoted: '"…"'
+    stored_at: float
+
+
+class StoredResponses:
+    """Public answers kept whole for the front of the server (web.public_front), with the public cache's
+    clock and interval: one is served as it is while younger than the interval; for one more interval it is
+    still served while a single request makes it again; older, every request goes to the app. Bounded:
+    past `most` entries the oldest stored is dropped."""
+
+    def __init__(self, interval: float, clock: Callable[[], float], most: int = DEFAULT_MOST) -> None:
+        self.interval = interval
+        self.clock = clock
+        self.most = most
+        self._entries: dict[Hashable, StoredResponse] = {}
+        self._refreshing: dict[Hashable, float] = {}  # key -> when one request went to make it again
+        self._guard = threading.Lock()
+
+    def servable(self, key: Hashable) -> StoredResponse | None:
+        """The stored answer to serve for `key`, or None when this request must go to the app (nothing
+        stored, too old, or it is this request's turn to make it again)."""
+        entry = self._entries.get(key)
+        if entry is None or self.interval <= 0:
+            return None
+        now = self.clock()
+        age = now - entry.stored_at
+        if age < self.interval:
+            return entry
+        if age >= 2 * self.interval:
+            return None
+        with self._guard:
+            since = self._refreshing.get(key)
+            if since is not None and now - since < self.interval:
+                return entry  # another request is making it again: the previous answer meanwhile
+            self._refreshing[key] = now
+            return None
+
+    def store(self, key: Hashable, headers: tuple[tuple[str, str], ...], body: bytes, etag: str) -> None:
+        with self._guard:
+            self._entries.pop(key, None)
+            self._entries[key] = StoredResponse(headers, body, etag, self.clock())
+            self._refreshing.pop(key, None)
+            while len(self._entries) > self.most:
+                self._entries.pop(next(iter(self._entries)))
+
+    def not_stored(self, key: Hashable) -> None:
+        """The request that went to make `key` again got no storable answer (shed, an error): the next may try."""
+        with self._guard:
+            self._refreshing.pop(key, None)
+
+    def __len__(self) -> int:
+        return len(self._entries)

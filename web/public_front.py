@@ -1,0 +1,179 @@
+"""Public answers served whole, before admission control and before Flask (issue 14: a surge's goodput).
+
+A cached `/statistics` costs the app about 0.4 ms of CPU (Flask's request context, the session, the
+language, the after-request hooks), more than admission itself; and the public class's few slots are sized for
+pages costing milliseconds. Under a closed-loop surge most public requests were shed, the shed answers'
+CPU crowded out the admitted ones, and the statistics *served* per second fell from ~1,600 to ~250 as
+connections went from 8 to 32. This layer is the server's own shared cache (HTTP caching, RFC 9111 §3):
+an answer the app marked `Cache-Control: public` with a strong ETag is, by the app's own promise, the same
+bytes for every visitor not signed in; it is kept whole (status 200, headers, body) and handed to the next
+such visitor without Flask and without taking an admission slot (about 20 µs), with `304` on
+`If-None-Match`.
+
+What is kept and for whom:
+- only GET answers of the public route class, status 200, `Cache-Control: public`, a strong ETag, no
+  `Set-Cookie`, at most `MAX_BODY` bytes;
+- only for requests without the session cookie (a signed-in visitor's page is their own; a notice may wait in
+  the session) and without `Authorization`; keyed by path, query and the page's language (the language
+  cookie, else Accept-Language, as web.i18n chooses it: the answers `Vary: Cookie, Accept-Language`);
+- on the public cache's clock and interval (`PUBLIC_CACHE_SECONDS`): served as it is for one interval, then for
+  one more while a single request goes through admission to the app to make it again (the public cache's own
+  rule: the others keep the previous answer meanwhile); older, every request goes to the app. An answer is
+  thus at most two intervals older than what the app would say (10 s by default, the pages' own `max-age`).
+  Interval 0: nothing is served here.
+
+What stays bounded: anything not stored (a first request, a page made again, a signed-in page, a certificate
+check, a miss) goes through admission as before. And while a dose or any staff write waits for a slot, this
+layer steps aside: the request goes to admission, which sheds it at once (staff are never shed before the
+public, web.admission).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from http.cookies import CookieError, SimpleCookie
+from typing import Any
+
+from werkzeug.datastructures import LanguageAccept
+from werkzeug.http import parse_accept_header, parse_etags
+
+from web.admission import Admission, Environ, RouteClass, StartResponse, WSGIApp, route_class
+from web.i18n import COOKIE as LANGUAGE_COOKIE
+from web.i18n import DEFAULT_LANGUAGE, LANGUAGES
+from web.public_cache import PublicCache, StoredResponses
+
+MAX_BODY = 4 * 1024 * 1024  # the statistics page is ~40 KiB; a signed list a few KiB
+_NOT_IN_304 = frozenset({"content-type", "content-length", "content-disposition"})
+_LANGUAGE_MEMO_MOST = 256
+
+
+class PublicFront:
+    """WSGI middleware, outermost: `PublicFront(app.wsgi_app, cache_of, session_cookie, admission)`.
+    `cache_of()` gives the app's PublicCache (asked on each request: tests swap it for one on their clock)."""
+
+    def __init__(
+        self,
+        app: WSGIApp,
+        cache_of: Callable[[], PublicCache],
+        session_cookie: str,
+        admission: Admission | None = None,
+    ) -> None:
+        self.app = app
+        self.cache_of = cache_of
+        self.session_cookie = session_cookie
+        self.admission = admission
+        self.served = 0  # answered here (200 or 304), for the benchmark and operators
+        self._languages: dict[str, str] = {}
+
+    def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+        key = self._key(environ)
+        if key is None:
+            return self.app(environ, start_response)
+        responses = self.cache_of().responses
+        entry = responses.servable(key)
+        if entry is not None and not self._staff_write_waits():
+            self.served += 1
+            return self._serve(entry.headers, entry.body, entry.etag, environ, start_response)
+        return self._through(key, responses, environ, start_response)
+
+    def _staff_write_waits(self) -> bool:
+        return self.admission is not None and self.admission.staff_write_waits()
+
+    def _key(self, environ: Environ) -> tuple[str, str, str] | None:
+        """(path, query, language) for a request this layer may answer, else None."""
+        if environ.get("REQUEST_METHOD") != "GET" or environ.get("HTTP_AUTHORIZATION"):
+            return None
+        path = str(environ.get("PATH_INFO") or "/")
+        if route_class(path) is not RouteClass.PUBLIC:
+            return None
+        language = ""
+        cookie_header = environ.get("HTTP_COOKIE")
+        if cookie_header:
+            if self.session_cookie in cookie_header:
+                return None  # maybe signed in, maybe a notice waiting: the app decides
+            try:
+                cookies = SimpleCookie(cookie_header)
+            except CookieError:
+                return None
+            chosen = cookies.get(LANGUAGE_COOKIE)
+            if chosen is not None and chosen.value in LANGUAGES:
+                language = chosen.value
+        if not language:
+            language = self._language(str(environ.get("HTTP_ACCEPT_LANGUAGE") or ""))
+        return path, str(environ.get("QUERY_STRING") or ""), language
+
+    def _language(self, accept: str) -> str:
+        """The language web.i18n picks for this Accept-Language when no choice is remembered (memoised)."""
+        known = self._languages.get(accept)
+        if known is None:
+            best = parse_accept_header(accept, LanguageAccept).best_match(LANGUAGES) if accept else None
+            known = best or DEFAULT_LANGUAGE
+            if len(self._languages) >= _LANGUAGE_MEMO_MOST:
+                self._languages.clear()
+            self._languages[accept] = known
+        return known
+
+    def _through(
+        self, key: tuple[str, str, str], responses: StoredResponses, environ: Environ, start_response: StartResponse
+    ) -> Iterable[bytes]:
+        """To admission and the app; a storable answer is kept on its way back."""
+        sent: dict[str, Any] = {}
+
+        def noting(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            sent["status"], sent["headers"] = status, headers
+            return start_response(status, headers, exc_info) if exc_info else start_response(status, headers)
+
+        body = self.app(environ, noting)
+        headers = sent.get("headers") or []
+        etag = _storable(str(sent.get("status") or ""), headers)
+        if etag is None:
+            responses.not_stored(key)
+            return body
+        try:
+            data = b"".join(body)
+        finally:
+            close = getattr(body, "close", None)
+            if close is not None:
+                close()
+        if len(data) <= MAX_BODY:
+            responses.store(key, tuple(headers), data, etag)
+        else:
+            responses.not_stored(key)
+        return [data]
+
+    def _serve(
+        self,
+        headers: tuple[tuple[str, str], ...],
+        body: bytes,
+        etag: str,
+        environ: Environ,
+        start_response: StartResponse,
+    ) -> list[bytes]:
+        asked = environ.get("HTTP_IF_NONE_MATCH")
+        if asked and (asked == etag or parse_etags(asked).contains_weak(etag.strip('"'))):
+            start_response("304 NOT MODIFIED", [h for h in headers if h[0].lower() not in _NOT_IN_304])
+            return []
+        start_response("200 OK", list(headers))
+        return [body]
+
+
+def _storable(status: str, headers: list[tuple[str, str]]) -> str | None:
+    """The answer's ETag if it may be kept for every visitor not signed in, else None."""
+    if not status.startswith("200"):
+        return None
+    etag = cache_control = ""
+    for name, value in headers:
+        lowered = name.lower()
+        if lowered == "set-cookie":
+            return None
+        if lowered == "etag":
+            etag = value
+        elif lowered == "cache-control":
+            cache_control = value.lower()
+    directives = {part.strip().split("=")[0] for part in cache_control.split(",")}
+    if "public" not in directives or directives & {"private", "no-store", "no-cache"}:
+        return None
+    if not etag.startswith('"'):  # strong tags only: the same tag, the same bytes
+        return None
+    return etag
+
