@@ -114,7 +114,11 @@ class PublicFront:
         return known
 
     def _through(
-        self, key: tuple[str, str, str], responses: StoredResponses, environ: Environ, start_response: StartResponse
+        self,
+        key: tuple[str, str, str],
+        responses: StoredResponses,
+        environ: Environ,
+        start_response: StartResponse,
     ) -> Iterable[bytes]:
         """To admission and the app; a storable answer is kept on its way back."""
         sent: dict[str, Any] = {}
@@ -176,4 +180,3 @@ def _storable(status: str, headers: list[tuple[str, str]]) -> str | None:
     if not etag.startswith('"'):  # strong tags only: the same tag, the same bytes
         return None
     return etag
-
