@@ -101,7 +101,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
 
     app.extensions["immunize_reads"] = ReadLog(tables)
-    app.extensions["immunize_public_cache"] = PublicCache(float(app.config.get("PUBLIC_CACHE_SECONDS", 5.0)))
+    app.extensions["immunize_public_cache"] = PublicCache(
+        float(app.config.get("PUBLIC_CACHE_SECONDS", 5.0)), enabled=bool(app.config.get("PUBLIC_CACHE", True))
+    )
     decodes, wait = app.config["PICTURE_DECODES"]
     app.extensions["immunize_pictures"] = PictureReader(concurrent=int(decodes), wait_seconds=float(wait))
 

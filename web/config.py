@@ -139,6 +139,9 @@ def settings_from_environment(environ: Mapping[str, str] | None = None) -> dict[
         "PROXY_HOPS": _int(environ.get("IMMUNIZE_PROXY_HOPS"), "IMMUNIZE_PROXY_HOPS"),
         # Serving (issue 14): public pages' cache interval; admission per route class ("slots,queue,wait").
         "PUBLIC_CACHE_SECONDS": _seconds(environ.get("IMMUNIZE_PUBLIC_CACHE_SECONDS"), 5.0),
+        # "0": public pages computed on every request (benchmarks/bench_public_wrk.py's baseline only).
+        "PUBLIC_CACHE": (environ.get("IMMUNIZE_PUBLIC_CACHE") or "1").strip().lower()
+        not in ("0", "false", "no"),
         # A session version read is trusted this long per process (web.accounts.session_is_current):
         # a revocation by another worker or the CLI holds everywhere within it; 0 reads every request.
         "SESSION_CHECK_SECONDS": _seconds(

@@ -47,17 +47,22 @@ class PublicCache:
         interval: float = DEFAULT_INTERVAL,
         clock: Callable[[], float] = time.monotonic,
         most: int = DEFAULT_MOST,
+        *,
+        enabled: bool = True,
     ) -> None:
         self.interval = interval
         self.clock = clock
         self.most = most
+        #: False: every value computed on every request, nothing kept (IMMUNIZE_PUBLIC_CACHE=0: the
+        #: benchmark's baseline, what /statistics cost before this cache; never for serving people)
+        self.enabled = enabled
         self.computations: dict[str, int] = {}
         self._entries: OrderedDict[str, Cached[Any]] = OrderedDict()
         self._checked: dict[str, float] = {}
         self._locks: dict[str, threading.Lock] = {}
         self._guard = threading.Lock()
         #: whole public answers served before admission (web.public_front), on the same clock and interval
-        self.responses = StoredResponses(interval, clock, most)
+        self.responses = StoredResponses(interval if enabled else 0.0, clock, most)
 
     def _lock(self, name: str) -> threading.Lock:
         with self._guard:
@@ -74,6 +79,10 @@ class PublicCache:
         compute: Callable[[], T],
         to_bytes: Callable[[T], bytes],
     ) -> Cached[T]:
+        if not self.enabled:
+            value = compute()
+            self.computations[name] = self.computations.get(name, 0) + 1
+            return Cached(value, digest(to_bytes(value)), None)
         entry: Cached[T] | None = self._entries.get(name)
         if entry is not None and self._fresh(name):
             self._used(name)

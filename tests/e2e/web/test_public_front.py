@@ -213,3 +213,27 @@ def test_stored_answers_are_bounded() -> None:
     assert len(cache.responses) == 3
     assert cache.responses.servable(("/p", "0", "vi")) is None
     assert cache.responses.servable(("/p", "4", "vi")) is not None
+
+
+def test_with_the_cache_off_every_request_computes_the_figures(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """IMMUNIZE_PUBLIC_CACHE=0 (the wrk benchmark's baseline): what /statistics cost before the cache."""
+    from web.config import settings_from_environment
+
+    assert settings_from_environment({"IMMUNIZE_PUBLIC_CACHE": "0"})["PUBLIC_CACHE"] is False
+    assert settings_from_environment({})["PUBLIC_CACHE"] is True
+    computed = {"statistics": 0}
+    real = dashboards.statistics
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        computed["statistics"] += 1
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(dashboards, "statistics", counting)
+    app = make_app(tmp_path, PUBLIC_CACHE=False)
+    pages = [app.test_client().get("/statistics") for _ in range(3)]
+    assert [page.status_code for page in pages] == [200, 200, 200]
+    assert pages[0].headers["ETag"] == pages[2].headers["ETag"]  # the same figures, the same tag
+    assert computed["statistics"] == 3
+    assert _front(app).served == 0
