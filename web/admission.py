@@ -158,11 +158,15 @@ class SharedCounts:
 
     ROWS = 64
     _WIDTH = 1 + 2 * len(_CLASSES)  # pid, running per class, waiting per class
+    # After the rows, one more of the same width holds the server's totals (its pid cell unused): reading a
+    # count is one cell, not a sum over 64 rows (a public request asks several, under the lock, and
+    # web.public_front asks one on every request it serves).
+    _TOTALS = ROWS * _WIDTH
 
     def __init__(self) -> None:
         context = multiprocessing.get_context("fork")
         self.condition = _PolledCondition(context.Lock())
-        self._cells: Any = context.RawArray("q", self.ROWS * self._WIDTH)
+        self._cells: Any = context.RawArray("q", (self.ROWS + 1) * self._WIDTH)
         self._mine: tuple[int, int] | None = None  # (pid, row) of this process
 
     def _row(self) -> int:
@@ -179,29 +183,37 @@ class SharedCounts:
             if not free:
                 raise ConfigurationError(f"admission counts for at most {self.ROWS} worker processes")
             row = free[0]
-            for offset in range(width):
-                cells[row * width + offset] = 0
+            self._clear(row)
             cells[row * width] = pid
         self._mine = (pid, row)
         return row
 
-    def _sum(self, offset: int) -> int:
-        cells, width = self._cells, self._WIDTH
-        return sum(cells[r * width + offset] for r in range(self.ROWS) if cells[r * width])
+    def _clear(self, row: int) -> None:
+        """Take a row's counts out of the totals and zero it (a worker that ended, or a row reused)."""
+        cells, width, totals = self._cells, self._WIDTH, self._TOTALS
+        for offset in range(1, width):
+            cells[totals + offset] -= cells[row * width + offset]
+            cells[row * width + offset] = 0
+        cells[row * width] = 0
 
     def running(self, index: int) -> int:
-        return self._sum(1 + index)
+        return int(self._cells[self._TOTALS + 1 + index])
 
     def waiting(self, index: int) -> int:
-        return self._sum(1 + len(_CLASSES) + index)
+        return int(self._cells[self._TOTALS + 1 + len(_CLASSES) + index])
 
     def total_running(self) -> int:
-        return sum(self.running(i) for i in range(len(_CLASSES)))
+        cells, first = self._cells, self._TOTALS + 1
+        return int(sum(cells[first + i] for i in range(len(_CLASSES))))
 
     def add(self, index: int, *, running: int = 0, waiting: int = 0) -> None:
-        base = self._row() * self._WIDTH
-        self._cells[base + 1 + index] += running
-        self._cells[base + 1 + len(_CLASSES) + index] += waiting
+        base, cells, totals = self._row() * self._WIDTH, self._cells, self._TOTALS
+        if running:
+            cells[base + 1 + index] += running
+            cells[totals + 1 + index] += running
+        if waiting:
+            cells[base + 1 + len(_CLASSES) + index] += waiting
+            cells[totals + 1 + len(_CLASSES) + index] += waiting
 
     def forget(self, pid: int) -> None:
         """A worker process ended (gunicorn's child_exit, in the master): its slots are free again. If it
@@ -210,8 +222,7 @@ class SharedCounts:
             cells, width = self._cells, self._WIDTH
             for row in range(self.ROWS):
                 if cells[row * width] == pid:
-                    for offset in range(width):
-                        cells[row * width + offset] = 0
+                    self._clear(row)
 
 
 class _AdmissionStuck(RuntimeError):
