@@ -146,8 +146,16 @@ def make_demo_store(workdir: Path) -> float:
 def serve(workdir: Path, workers: int, name: str, **extra: str) -> tuple[subprocess.Popen[bytes], int]:
     port, log = free_port(), workdir / f"serve-{name}.log"
     process = subprocess.Popen(
-        [str(BIN / "immunize"), "serve", "--port", str(port), "--workers", str(workers), "--followers"]
-        + ["--allow-development"],
+        [
+            str(BIN / "immunize"),
+            "serve",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--followers",
+            "--allow-development",
+        ],
         env=environment(workdir, **extra),
         cwd=workdir,
         stdout=log.open("wb"),
