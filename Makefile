@@ -71,7 +71,7 @@ check: $(STAMP)
 	$(BIN)/lint-imports
 
 bench: $(STAMP)
-	bash scripts/system-deps.sh test
+	bash scripts/system-deps.sh bench
 	$(BIN)/python benchmarks/run_all.py
 
 # The goals table of docs/performance.md and the README, from the last `make bench` (var/bench/latest.json).

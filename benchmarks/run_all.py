@@ -57,6 +57,7 @@ RUNS: list[Run] = [
     Run("reissue", "bench_reissue.py", [], 600),
     Run("verify", "bench_verify.py", ["--rounds", "25"], 300),
     Run("web", "bench_web.py", [], 300),
+    Run("public_wrk", "bench_public_wrk.py", ["--seconds", "20", "--connections", "8,32"], 600),
     Run("failover", "bench_failover.py", ["--rounds", "1", "--json"], 600),
     Run(
         "planning", "bench_planning.py", ["--scale", "1.0", "--plan-workers", "2", "--stores", "sqlite"], 1800
