@@ -416,7 +416,9 @@ def downloads(f: Figures) -> tuple[str, str, str]:
     return measured, f"statistics JSON (cached bytes) in the same run: {baseline}", verdict(worst <= 200)
 
 
-WRK_MISSING = "wrk is not installed (`sudo apt-get install wrk`, or `bash scripts/system-deps.sh bench` as root)"
+WRK_MISSING = (
+    "wrk is not installed (`sudo apt-get install wrk`, or `bash scripts/system-deps.sh bench` as root)"
+)
 
 
 def public_wrk(f: Figures) -> tuple[str, str, str] | None:
