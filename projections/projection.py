@@ -226,28 +226,35 @@ class ViewProjection(Projection[ViewRecorder]):
         `after` is the position the caller read before the page: if the view is elsewhere now (another
         reader applied events meanwhile) nothing is applied and `ViewMovedOn` says where it is.
         """
-        handlers = self._handlers
         with self.store.transaction(write=True) as cursor:
-            if after is not None:
-                # FOR UPDATE on PostgreSQL: a second reader applying the same page waits here until
-                # the first commits, then sees the new position (SQLite's writers are serial already).
-                lock = " FOR UPDATE" if self.store.dialect == "postgres" else ""
-                cursor.execute(
-                    f"SELECT notification_id FROM {self.view.tracking_table} WHERE application_name = ?{lock}",
-                    (tracking.application_name,),
-                )
-                row = cursor.fetchone()
-                position = int(row[0]) if row else 0
-                if position != after:
-                    raise ViewMovedOn(self.name, position)
-            batch = Batch(self.store, cursor)
-            if events:
-                self.prefetch(events, batch)
-                for event in events:
-                    for handler in handlers.get(type(event), ()):
-                        handler(self, event, batch)
-                batch.flush()
-            self.view.record_tracking(cursor, tracking)
+            self.apply_in(cursor, events, tracking, after=after)
+
+    def apply_in(
+        self, cursor: Cursor, events: Sequence[Any], tracking: Tracking, *, after: int | None = None
+    ) -> None:
+        """`process_page` inside the caller's transaction (projections.runner applies a page to several
+        views in one): the same checks, writes and position, committed or rolled back by the caller."""
+        handlers = self._handlers
+        if after is not None:
+            # FOR UPDATE on PostgreSQL: a second reader applying the same page waits here until
+            # the first commits, then sees the new position (SQLite's writers are serial already).
+            lock = " FOR UPDATE" if self.store.dialect == "postgres" else ""
+            cursor.execute(
+                f"SELECT notification_id FROM {self.view.tracking_table} WHERE application_name = ?{lock}",
+                (tracking.application_name,),
+            )
+            row = cursor.fetchone()
+            position = int(row[0]) if row else 0
+            if position != after:
+                raise ViewMovedOn(self.name, position)
+        batch = Batch(self.store, cursor)
+        if events:
+            self.prefetch(events, batch)
+            for event in events:
+                for handler in handlers.get(type(event), ()):
+                    handler(self, event, batch)
+            batch.flush()
+        self.view.record_tracking(cursor, tracking)
 
     def prefetch(self, events: Sequence[Any], batch: Batch) -> None:
         """Read in bulk what the page's handlers will look up (override; the default reads nothing)."""
