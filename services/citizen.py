@@ -13,9 +13,18 @@ Every page that shows one (the citizen's person page, the family list, the staff
 - identity (name, date of birth, national ID, sex, ward), reactions and health declarations from the
   ledger's Person aggregate, because they are the person's sealed personal data: no view stores them,
   so they are opened only when a page shows them and erasure (crypto-shredding) reaches them at once.
-  `next_dose_number` also comes from there: the domain is the one place that computes it.
+  `next_dose_number` also comes from there: the domain is the one place that computes it;
+- a person's visits (booked or arrived appointments, `VISIBLE_STATUSES`) with their site's name and
+  address and their session's times from the `campaign` view, in one statement however many there
+  are (`visits`); the campaign's views are caught up with the read views behind the same head query.
 
-No page reads doses or certificates from the aggregate any more.
+No page reads doses or certificates from the aggregate any more. The person page (`person_page`) and
+the family list (`family`) send a constant number of statements whatever the family, doses or visits:
+the person page 5 (household, record, doses with site names, certificates, visits), the family list 4
+(holders, dependants, the records in one read, everyone's doses); each one more for the data keys when
+they are looked up again (every 2 s) and one more for the log's head without a follower; PostgreSQL adds
+its `SET LOCAL jit = off` to the family's record read. tests/e2e/web/test_citizen_statements.py counts
+them on SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
