@@ -56,7 +56,16 @@ class MoveOperations(CampaignBase):
     def move_appointment(
         self, appointment_id: str | UUID, *, site_id: str | UUID, day: date | str, session: str, actor: Actor
     ) -> UUID:
-        """Move an appointment to another session, day or site."""
+        """Move an appointment to another session, day or site; under the target site's booking lock
+        (ledger.campaign.site_locks), so a planner of that site cannot take the same free dose."""
+        with self.ledger.site_locks.hold([as_id(site_id, "site")]):
+            return self._move_appointment(
+                appointment_id, site_id=site_id, day=day, session=session, actor=actor
+            )
+
+    def _move_appointment(
+        self, appointment_id: str | UUID, *, site_id: str | UUID, day: date | str, session: str, actor: Actor
+    ) -> UUID:
         a = self._appointment(appointment_id)
         the_day = check_day(day, self.ledger.today())
         self._check_move_stock(a, as_id(site_id, "site"), the_day)

@@ -66,8 +66,14 @@ class PlanningOperations(CampaignBase):
 
     def plan_day(self, site_id: str | UUID, day: date | str, *, actor: Actor) -> PlannedDay:
         """Fill the site's sessions of that day from its area's queue; running it again writes nothing
-        new unless new people registered or places were freed."""
+        new unless new people registered or places were freed. Read and written under the site's
+        booking lock (ledger.campaign.site_locks): another planner of the site waits, then reads these
+        bookings, so two planners at once never book the same doses twice."""
         site_uuid = as_id(site_id, "site")
+        with self.ledger.site_locks.hold([site_uuid]):
+            return self._plan_day(site_uuid, site_id, day, actor=actor)
+
+    def _plan_day(self, site_uuid: UUID, site_id: str | UUID, day: date | str, *, actor: Actor) -> PlannedDay:
         the_day = check_day(day, self.ledger.today())
         self.refresh()
         site = site_queries.site(self.store, site_uuid)
@@ -149,10 +155,15 @@ class PlanningOperations(CampaignBase):
     def plan_province_day(
         self, province: str, day: date | str, *, actor: Actor, workers: int = 1
     ) -> ProvinceDay:
-        """Plan a day at every site of a province in one run (see services.province_planning)."""
-        return plan_province(
-            self.ledger, self.store, self.refresh, province, day, actor=actor, workers=workers
-        )
+        """Plan a day at every site of a province in one run (see services.province_planning), under
+        every one of its sites' booking locks (a site planned alone at the same moment waits)."""
+        self.refresh()
+        code = self.ledger.reference.province(province).code
+        sites = [UUID(s.site_id) for s in site_queries.sites(self.store, province=code)]
+        with self.ledger.site_locks.hold(sites):
+            return plan_province(
+                self.ledger, self.store, self.refresh, province, day, actor=actor, workers=workers
+            )
 
     def _planned(self, site_id: UUID, day: date, waiting: int, booked_now: int) -> PlannedDay:
         plan = plan_queries.day_plan(self.store, site_id, day, holding_only=True)

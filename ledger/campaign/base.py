@@ -25,6 +25,7 @@ from ledger.campaign.errors import RegistrationNotFound
 from ledger.campaign.messages import Message
 from ledger.campaign.plans import Appointment, DayPlan
 from ledger.campaign.registrations import Registration
+from ledger.campaign.site_locks import SiteLocks
 from ledger.campaign.sites import SiteSchedule
 from ledger.campaign.sms import segment
 from ledger.campaign.texts import Visit
@@ -76,6 +77,14 @@ class CampaignBase(LedgerBase):
     def site_province(self, site_id: UUID) -> str:
         """The province of a site (never changes, so read through the site cache)."""
         return self._cached(self._site_cache, site_id, self.get_site).province_code
+
+    @property
+    def site_locks(self) -> SiteLocks:
+        """The sites' booking locks (ledger.campaign.site_locks), made on first use."""
+        locks: SiteLocks | None = getattr(self, "_site_locks", None)
+        if locks is None:
+            locks = self._site_locks = SiteLocks(self.store)
+        return locks
 
     def actor_ward(self, actor: Actor) -> str | None:
         """The ward of a site-bound actor's site today (a site may move ward; None for other roles)."""
