@@ -5,18 +5,22 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
-from uuid import UUID
+from uuid import UUID, uuid5
 
+from ledger.campaign.errors import SiteCodeTaken
 from ledger.campaign.values import (
     EVERY_DAY,
     Session,
 )
+from ledger.commands import RECEIPT_NAMESPACE, check_key
 from ledger.values import Actor
 from projections import (
     site_queries,
     site_stock_queries,
 )
 from services.campaign_base import CampaignBase, as_id, derived_key
+
+_SITE_CODES = uuid5(RECEIPT_NAMESPACE, "site-code")  # the lock of a site code is a "site" of this namespace
 
 
 class SiteOperations(CampaignBase):
@@ -34,17 +38,33 @@ class SiteOperations(CampaignBase):
         actor: Actor,
         idempotency_key: str | None = None,
     ) -> site_queries.SiteRow:
-        """Add a site with its sessions; returns it as listed."""
-        site_id = self.ledger.add_campaign_site(
-            code=code,
-            name=name,
-            ward_code=ward_code,
-            address=address,
-            sessions=sessions,
-            opening_days=opening_days,
-            actor=actor,
-            idempotency_key=idempotency_key or derived_key("site", code, name, ward_code, address, sessions),
-        )
+        """Add a site with its sessions; returns it as listed. A code another site has is refused
+        (`SiteCodeTaken`): two sites of one code cannot be told apart in the lists, the CLI and the
+        SMS. The check and the write hold a lock of that code (ledger.campaign.site_locks), so two
+        officers adding one code at the same moment make one site; a request sent again with its
+        key gets its site back."""
+        key = idempotency_key or derived_key("site", code, name, ward_code, address, sessions)
+        wanted = code.strip() if isinstance(code, str) else code
+        with self.ledger.site_locks.hold([uuid5(_SITE_CODES, str(wanted))]):
+            self.refresh()
+            if self.ledger.receipt(uuid5(RECEIPT_NAMESPACE, check_key(key))) is None:
+                taken = next((s for s in site_queries.sites(self.store) if s.code == wanted), None)
+                if taken is not None:
+                    raise SiteCodeTaken(
+                        f"The site code {wanted} is already {taken.name}'s: choose another code.",
+                        code=wanted,
+                        site=taken.name,
+                    )
+            site_id = self.ledger.add_campaign_site(
+                code=code,
+                name=name,
+                ward_code=ward_code,
+                address=address,
+                sessions=sessions,
+                opening_days=opening_days,
+                actor=actor,
+                idempotency_key=key,
+            )
         self.refresh()
         found = site_queries.site(self.store, site_id)
         assert found is not None

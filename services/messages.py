@@ -662,6 +662,10 @@ ERROR_MESSAGES: Final[dict[str, dict[str, str]]] = {
         "en": "Ward {ward} is in province {ward_province}, not in province {province}. Choose a ward of province "
         "{province}.",
     },
+    "site_code_taken": {
+        "vi": "Mã điểm tiêm {code} đã dùng cho {site}: chọn mã khác.",
+        "en": "The site code {code} is already {site}'s: choose another code.",
+    },
     "waiting_place_of_another_site": {
         "vi": "Người này đang chờ ở hàng đợi của điểm tiêm hoặc phường/xã khác. Đề nghị điểm tiêm đó hoặc cán bộ "
         "tỉnh chuyển hay hủy chỗ chờ.",

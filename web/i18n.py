@@ -25,7 +25,13 @@ COOKIE_MAX_AGE = 365 * 24 * 3600
 
 
 def choose_language() -> str:
-    """The visitor's choice (cookie, then session), else the browser's best match, else Vietnamese."""
+    """The visitor's choice (cookie, then session), else the browser's best match, else Vietnamese.
+    On the API the request's own Accept-Language comes first: a client names the language it reads
+    on each request, and a cookie left by the pages must not answer it in the other one."""
+    if request.path.startswith("/api/") and request.accept_languages:
+        asked = request.accept_languages.best_match(LANGUAGES)
+        if asked:
+            return str(asked)
     chosen = request.cookies.get(COOKIE) or session.get("lang")
     if chosen in LANGUAGES:
         return str(chosen)

@@ -262,3 +262,10 @@ class WaitingPlaceOfAnotherSite(CampaignError, NotPermitted):
     """Site staff tried to move or withdraw a place waiting in another site's or ward's queue."""
 
     code = "waiting_place_of_another_site"
+
+
+class SiteCodeTaken(CampaignError, RuleViolation):
+    """Another campaign site has this code (params: code, site)."""
+
+    code = "site_code_taken"
+    kind = "conflict"

@@ -41,6 +41,7 @@ FIELD_OF = {
     "ward_unknown": "ward",
     "site_ward_other_province": "ward",
     "opening_days_invalid": "days",
+    "site_code_taken": "site_code",  # the service's rule (services.campaign_sites.add_site)
 }
 
 
@@ -216,12 +217,6 @@ def add_page() -> tuple[str, int] | BaseResponse:
             raise BadInput("the field site_code is empty", key="error.field_missing", field="site_code")
         if not name:
             raise BadInput("the field site_name is empty", key="error.field_missing", field="site_name")
-        taken = next((s for s in site_queries.sites(ctx().backend.views) if s.code == code), None)
-        if taken is not None:  # two sites of one code cannot be told apart in the lists and the CLI
-            raise BadInput(
-                "the site code is taken", key="error.site_code_taken", field="site_code", code=code,
-                site=taken.name,
-            )  # fmt: skip
         mine = _principal().province_code or ""
         ward = ctx().backend.reference.ward(ward_of(form.get("ward", ""), mine))
         if ward.province_code != mine:  # the ledger refuses it too; here the sentence names the ward

@@ -442,7 +442,7 @@ def test_a_sites_session_times_are_read_as_people_write_them_and_a_bad_one_is_na
     [row] = site_queries.sites(site, province="01")
     assert [(s["start"], s["end"]) for s in row.sessions] == [("07:30", "11:30")]
     again = post(client, "/province/sites/new", good(site_name="Trường THCS Phúc Xá"))
-    assert again.status_code == 400
+    assert again.status_code == 409  # the service's rule now (site_code_taken, a conflict)
     assert "Mã điểm tiêm VN-01-0777 đã dùng cho Trạm Y tế Phường Phúc Xá: chọn mã khác." in again.get_data(
         as_text=True
     )
