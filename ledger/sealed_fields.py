@@ -38,6 +38,7 @@ SEALED: Final[dict[type, frozenset[str]]] = {
     Certificate.Issued: frozenset({"hc1"}),  # the HC1 holds the name and date of birth
     Message.Queued: frozenset({"text"}),  # names a person's appointment, site and day
     InboundReply.Kept: frozenset({"text"}),  # whatever the person texted
+    InboundReply.Handled: frozenset({"note"}),  # staff's words about the reply (plain text before s6)
 }
 
 # Text fields stored in clear, by field name, and why that is safe. Free text a citizen types never
@@ -72,7 +73,6 @@ CLEAR_TEXT: Final[dict[str, str]] = {
     "command": "a ledger command's name",
     "fingerprint": "a keyed digest of a command's arguments",
     "reason": "staff's or the system's words about the record (why a dose was voided, a session cancelled)",
-    "note": "staff's words on dealing with an SMS reply (not the reply, which is sealed)",
     "entries": "appointments as [id, registration, person, session, rank, dose, product]: ids and codes",
     "sessions": "a site's sessions as [name, start, end, capacity]",
     "no_shows": "appointment ids",

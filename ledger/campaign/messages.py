@@ -244,20 +244,27 @@ class InboundReply(Aggregate):
         self.message_id = message_id
         self.text = text
         self.handled = False
+        self.note: PersonalData | None = None
 
     class Handled(Aggregate.Event):
-        """Staff read the reply and dealt with it."""
+        """Staff read the reply and dealt with it.
+
+        `note` is staff's words about a person's reply ("said she has a fever, called her back"): sealed
+        with the person's key like the reply itself, so an erasure makes it unreadable too. Events
+        stored before session 6 hold it as plain text (a `str`); they load as they are (the aggregate
+        reads either), and being in clear, no erasure reaches them."""
 
         actor: Actor
         at: datetime
-        note: str
+        note: PersonalData | str
 
     def handle(self, *, note: str, actor: Actor, at: datetime) -> None:
         """Mark the reply dealt with."""
         if self.handled:
             raise RuleViolation("This reply was already dealt with.")
-        self._handled(actor=actor, at=at, note=note)
+        self._handled(actor=actor, at=at, note=PersonalData(self.person_id, note))
 
     @event(Handled)
-    def _handled(self, actor: Actor, at: datetime, note: str) -> None:
+    def _handled(self, actor: Actor, at: datetime, note: PersonalData | str) -> None:
         self.handled = True
+        self.note = note if isinstance(note, PersonalData) else PersonalData(self.person_id, note)
