@@ -203,3 +203,38 @@ def test_a_reaction_dated_tomorrow_says_which_date_is_wrong(tmp_path: Path) -> N
     client.get("/?lang=en")
     english = client.post(f"/me/people/{person}/reaction", data=form).get_data(as_text=True)
     assert "The onset date 02/12/2026 is in the future (today is 01/12/2026)." in english
+
+
+def test_the_family_list_counts_doses_in_english_words(tmp_path: Path) -> None:
+    """Seen in the demo (session 6, English at 390 px): the family list said "0 dose(s)", "1 dose(s)"."""
+    from datetime import date
+    from uuid import UUID
+
+    from ledger.values import Actor
+    from ledger.values import Role as LedgerRole
+    from tests.e2e.web.test_usertrial import PERSON
+    from tests.people import listed
+
+    ledger = Ledger("memory://", key_dir=tmp_path / "lk")
+    client = make_app(tmp_path, ledger, WTF_CSRF_ENABLED=False).test_client()
+    sign_in_as(client, "citizen", phone="0912000111")
+    client.get("/?lang=en")
+    assert client.post("/me/register", data=PERSON).status_code == 302
+    assert "<span>0 doses</span>" in client.get("/me/").get_data(as_text=True)
+    system = Actor("test-setup", LedgerRole.SYSTEM)
+    site = ledger.register_site(
+        code="HN-1", name="Trạm Y tế Phúc Xá", ward_code="00001", capacity_per_day=10, actor=system,
+        idempotency_key="site",
+    )  # fmt: skip
+    lot = ledger.receive_lot(
+        product="EU/1/20/1528", lot_number="PF-1", expiry=date(2099, 1, 1), site_id=UUID(str(site)),
+        quantity=5, actor=system, idempotency_key="lot",
+    )  # fmt: skip
+    person = next(p for p in listed(ledger) if p.full_name == PERSON["full_name"]).person_id
+    ledger.record_dose(
+        person_id=person, dose_number=1, product="EU/1/20/1528", lot_id=lot, administered_on=ledger.today(),
+        site_id=UUID(str(site)), actor=system, idempotency_key="dose",
+    )  # fmt: skip
+    page = client.get("/me/").get_data(as_text=True)
+    assert "<span>1 dose</span>" in page
+    assert "dose(s)" not in page
