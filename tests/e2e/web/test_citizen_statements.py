@@ -145,3 +145,25 @@ def test_only_the_phones_household_is_seen(store: Callable[[str], str], tmp_path
     listing = text_of(other.get("/me/").get_data(as_text=True))
     assert "Trần Văn Bình" in listing
     assert "Phạm Thị Hoa" not in listing
+
+
+def test_a_move_the_citizen_just_made_shows_at_once_though_no_follower_ran(
+    store: Callable[[str], str], tmp_path: Path
+) -> None:
+    """Followed views: the person page reads the follower's position, except after the caller's own
+    write about that person (web.read_your_writes): then the campaign's views are caught up too."""
+    world = build(tmp_path, store("moved"), children=0, moves=0, followed=True)
+    page = text_of(world.client.get(f"/me/people/{world.mother}").get_data(as_text=True))
+    assert "Buổi sáng 07:30–11:30, 02/08/2021 · Trạm Y tế số 1 ·" in page
+    visit = world.client.get(f"/api/v1/me/people/{world.mother}/appointments").get_json()
+    booked = next(a for a in visit["appointments"] if a["status"] == "booked")
+    token = world.client.get("/api/v1/session").get_json()["csrf_token"]
+    moved = world.client.post(
+        f"/api/v1/me/people/{world.mother}/appointments/{booked['appointment_id']}/move",
+        json={"site_id": world.sites[1], "date": "2021-08-03", "session": "afternoon"},
+        headers={"X-CSRFToken": token},
+    )
+    assert moved.status_code == 200, moved.get_data(as_text=True)
+    page = text_of(world.client.get(f"/me/people/{world.mother}").get_data(as_text=True))
+    assert "Lịch tiêm sắp tới: Buổi chiều 13:30–16:30, 03/08/2021 · Trạm Y tế số 2 ·" in page
+    assert "02/08/2021" not in page
