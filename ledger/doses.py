@@ -243,6 +243,15 @@ class DoseCommands(LedgerBase):
                     stock = self.stock_record(lot.id)
                 if stocks is not None:
                     stocks[lot.id] = stock
+        if lot.site_id != item.site_id or (stock is not None and stock.site_id != item.site_id):
+            # This process's copies may be behind a move made elsewhere (`transfer_lot`): read both
+            # afresh before refusing (a lot moved here is taken at once; the draw under the lock
+            # refuses one moved away since, ledger.stock_records.LockedDraws).
+            lot = lots[item.lot_id] = self._lot_cache[item.lot_id] = self.get_lot(item.lot_id)
+            if stock is not None:
+                stock = self.stock_record(lot.id)
+                if stocks is not None:
+                    stocks[lot.id] = stock
         # The site first, then the product and the expiry (the dose's own sentences), then what is left.
         check_lot_at_site(lot_number=lot.lot_number, lot_site_id=lot.site_id, site_id=item.site_id)
         if lot.product != vaccine.mp:

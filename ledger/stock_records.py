@@ -31,6 +31,7 @@ from eventsourcing.persistence import IntegrityError, StoredEvent
 
 from ledger.campaign.stock import SiteLotStock
 from ledger.campaign.values import lot_stock_id
+from ledger.errors import LotNotAtSite
 from ledger.eventstore import reading
 from ledger.locked_writes import EventsTable
 from ledger.transparency_tree import Run
@@ -160,6 +161,12 @@ class LockedDraws:
                 record = self.bases[lot_id].clone()
                 for stored in table.stream_after(run, record.id, record.version):
                     record = cast("SiteLotStock", mapper.to_domain_event(stored).mutate(record))
+                if record.site_id != self.bases[lot_id].site_id:  # moved to another site meanwhile
+                    raise LotNotAtSite(
+                        f"Lot {record.lot_number} is held at another site, not at the site recording this "
+                        "dose: pick one of this site's lots, or ask the province to allocate one.",
+                        lot_number=record.lot_number,
+                    )
                 fresh[lot_id] = record
             record.draw(day=day, doses=n, actor=self.actor, at=self.at)
         self.made = list(fresh.values())
