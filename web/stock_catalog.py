@@ -42,6 +42,10 @@ STOCK_CATALOG: dict[str, dict[str, str]] = {
     "stock.left": {"vi": "Còn lại", "en": "Left"},
     "stock.open": {"vi": "{doses} liều trong lọ đã mở", "en": "{doses} in opened vials"},
     "stock.no_site_lots": {"vi": "Chưa có lô nào được phân bổ.", "en": "No lot allocated yet."},
+    "stock.store_none_left": {
+        "vi": "Kho tỉnh không còn liều nào: mọi lô đã phân bổ hết.",
+        "en": "Nothing left in the province store: every lot is allocated.",
+    },
     "stock.none_left": {
         "vi": "Không còn liều nào tại điểm tiêm: mọi lô đã dùng hết.",
         "en": "No dose left at the sites: every lot is used up.",

@@ -177,11 +177,18 @@ def _page(error: str = "", status: int = 200, form: dict[str, str] | None = None
         (r for r in picture.site_lots if r.remaining > 0), key=lambda r: (r.expiry < today, r.expiry)
     )
     used_up = [r for r in picture.site_lots if r.remaining <= 0]
+    # The province store the same way: lots still in store first, the emptied ones folded.
+    store_holding = sorted(
+        (r for r in picture.store_lots if r.available > 0), key=lambda r: (r.expiry < today, r.expiry)
+    )
+    store_used_up = [r for r in picture.store_lots if r.available <= 0]
     return render_template(
         "stock.html",
         picture=picture,
         holding=holding,
         used_up=used_up,
+        store_holding=store_holding,
+        store_used_up=store_used_up,
         sites=sites,
         site_names=names,
         vaccines=vaccines,

@@ -238,3 +238,44 @@ def test_the_family_list_counts_doses_in_english_words(tmp_path: Path) -> None:
     page = client.get("/me/").get_data(as_text=True)
     assert "<span>1 dose</span>" in page
     assert "dose(s)" not in page
+
+
+def test_the_province_store_lists_lots_still_in_store_first_and_folds_the_emptied_ones(
+    tmp_path: Path,
+) -> None:
+    """Seen in the demo (session 6, PostgreSQL, 390 px): the province store table began with lots holding
+    nothing ("Còn trong kho 0") before the lot just received; session 5 had folded the sites' used-up lots
+    but not the store's."""
+    from ledger.campaign.values import Session
+    from ledger.values import Actor
+    from ledger.values import Role as LedgerRole
+    from services.campaign import CampaignService
+
+    ledger = Ledger("memory://", key_dir=tmp_path / "lk")
+    app = make_app(tmp_path, ledger, WTF_CSRF_ENABLED=False)
+    backend = app.extensions["immunize"].backend
+    site = CampaignService(backend.ledger, backend.views).add_site(
+        code="VN-01-0001", name="Trạm Y tế Phúc Xá", ward_code="00001", address="1 Nghĩa Dũng",
+        sessions=[Session("morning", "07:30", "11:30", 5)], actor=Actor("test-setup", LedgerRole.SYSTEM),
+    )  # fmt: skip
+    client = app.test_client()
+    sign_in_as(client, "province", province_code="01")
+    for lot, expiry, vials in (("EMPTIED-1", "2098-01-31", "1"), ("HELD-1", "2099-01-31", "4")):
+        form = {"product": "BBIBP-CorV", "lot_number": lot, "expiry": expiry, "doses_per_vial": "10"}
+        received = client.post("/stock/receive", data={**form, "doses": vials, "unit": "vials"})
+        assert received.status_code == 302, received.get_data(as_text=True)
+    page = client.get("/stock").get_data(as_text=True)
+    choice = page[
+        page.index('<select id="lot_id"') : page.index("</select>", page.index('<select id="lot_id"'))
+    ]
+    emptied = next(
+        part.split('"')[0] for part in choice.split('value="')[1:] if "EMPTIED-1" in part.split("<")[0]
+    )
+    allocated = client.post(
+        "/stock/allocate", data={"lot_id": emptied, "site_id": site.site_id, "vials": "1"}
+    )
+    assert allocated.status_code == 302, allocated.get_data(as_text=True)
+    page = client.get("/stock").get_data(as_text=True)
+    store = page[page.index('id="h-store"') : page.index("</section>", page.index('id="h-store"'))]
+    folded = store.index('<details id="store-used-up"><summary>Lô đã dùng hết (1)</summary>')
+    assert store.index("HELD-1") < folded < store.index("EMPTIED-1")
