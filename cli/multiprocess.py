@@ -126,12 +126,26 @@ class ProcessGroup:
                 p.kill()
 
 
-def follower_commands() -> list[list[str]]:
-    """The `immunize projections run` command of each follower process: one per group of
+FOLLOWER_PROCESSES_DEFAULT = 1
+
+
+def follower_processes(environ: Mapping[str, str]) -> int:
+    """`IMMUNIZE_FOLLOWER_PROCESSES`: 1 (every view in one follower) or 2 (the views split between two)."""
+    raw = environ.get("IMMUNIZE_FOLLOWER_PROCESSES", "").strip() or str(FOLLOWER_PROCESSES_DEFAULT)
+    if raw not in ("1", "2"):
+        raise ConfigurationError(f"IMMUNIZE_FOLLOWER_PROCESSES must be 1 or 2, not {raw!r}.")
+    return int(raw)
+
+
+def follower_commands(processes: int = 2) -> list[list[str]]:
+    """The `immunize projections run` command of each follower process. One process: every view and
+    the keyed ones (`--keyed`), signing the checkpoints. Two: one per group of
     projections.registry.FOLLOWER_GROUPS (a partition of the views); the first also signs the
     transparency checkpoints, the last also follows the keyed views (`--keyed`)."""
     from projections.registry import FOLLOWER_GROUPS
 
+    if processes == 1:
+        return [["projections", "run", "--keyed"]]
     commands = []
     last = len(FOLLOWER_GROUPS) - 1
     for n, group in enumerate(FOLLOWER_GROUPS):
@@ -146,15 +160,15 @@ def follower_commands() -> list[list[str]]:
 
 def start_followers(environ: Mapping[str, str] | None = None) -> ProcessGroup:
     """The projections followers (`immunize projections run`, see `follower_commands`), each its own
-    process, so that the views are applied on two cores; the first also signs the transparency
-    checkpoints. Every read view, the keyed ones too, so the web workers read them without catching
-    up (IMMUNIZE_VIEWS_FOLLOWED, services.read_side)."""
+    process (`IMMUNIZE_FOLLOWER_PROCESSES`: one, or two with the views split between them). Every read
+    view, the keyed ones too, so the web workers read them without catching up
+    (IMMUNIZE_VIEWS_FOLLOWED, services.read_side)."""
     env = dict(environ if environ is not None else os.environ)
     return ProcessGroup(
         [
             # our own interpreter and our own arguments (projections.registry), never input
             subprocess.Popen([sys.executable, "-c", "from cli.main import main; main()", *command], env=env)  # noqa: S603
-            for command in follower_commands()
+            for command in follower_commands(follower_processes(env))
         ]
     )
 

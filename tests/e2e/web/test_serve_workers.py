@@ -66,7 +66,7 @@ def test_serve_runs_several_workers_and_a_follower_and_stops_them_all(tmp_path: 
         workers = [pid for pid, cmd in children if " serve " in cmd]
         renderers = [pid for pid, cmd in children if "certificate render --follow" in cmd]
         senders = [pid for pid, cmd in children if "messages send --follow" in cmd]
-        assert len(followers) == 2  # the views split between two followers (projections.registry)
+        assert len(followers) == 1  # IMMUNIZE_FOLLOWER_PROCESSES=2 splits the views between two
         assert len(renderers) == 1
         assert len(senders) == 1  # the SMS sender runs beside the follower
         assert len(workers) == 2
@@ -127,7 +127,7 @@ def test_one_process_with_followers_stops_them_on_sigterm(tmp_path: Path) -> Non
         children = [
             pid for pid, cmd in _children(server.pid) if "--follow" in cmd or "projections run" in cmd
         ]
-        assert len(children) == 4  # two followers, renderer, sender
+        assert len(children) == 3  # follower, renderer, sender
         server.send_signal(signal.SIGTERM)
         server.wait(60)
         for pid in children:
