@@ -169,7 +169,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.wsgi_app,
         lambda: app.extensions["immunize_public_cache"],  # looked up per request: tests swap the cache
         str(app.config["SESSION_COOKIE_NAME"]),
-        app.extensions.get("immunize_admission"),
     )
     app.extensions["immunize_public_front"] = front
     app.wsgi_app = front  # type: ignore[method-assign]

@@ -349,11 +349,6 @@ class Admission:
             kind in (RouteClass.PUBLIC, RouteClass.CITIZEN) and self.gates[RouteClass.STAFF_WRITE].waiting > 0
         )
 
-    def staff_write_waits(self) -> bool:
-        """Whether a staff write waits for a slot now (read without the lock: web.public_front then steps
-        aside, and admission sheds the public request at once)."""
-        return self.gates[RouteClass.STAFF_WRITE].waiting > 0
-
     def enter(self, kind: RouteClass) -> bool:
         """Take a slot of this class (waiting at most the class's `wait`), or say it is shed."""
         gate = self.gates[kind]
