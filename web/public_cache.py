@@ -167,49 +167,58 @@ class StoredResponse:
 
 class StoredResponses:
     """Public answers kept whole for the front of the server (web.public_front), with the public cache's
-    clock and interval: one is served as it is while younger than the interval; for one more interval it is
-    still served while a single request makes it again; older, every request goes to the app. Bounded:
-    past `most` entries the oldest stored is dropped."""
+    clock and interval. Younger than the interval, one is served as it is. Older, it is still served while
+    one request at a time (at most one a `retry`) goes to the app to make it again, for up to `stale_for`
+    intervals: when the server sheds that request (a surge), the previous answer is what every visitor gets,
+    a few seconds older, instead of a refusal. Past that, every request goes to the app. Bounded: past `most`
+    entries the oldest stored is dropped."""
+
+    STALE_FOR = (
+        6  # intervals (30 s by default) a kept answer may still be served while it cannot be made again
+    )
+    RETRY_S = 1.0  # at most one request a second goes to make a stale answer again
 
     def __init__(self, interval: float, clock: Callable[[], float], most: int = DEFAULT_MOST) -> None:
         self.interval = interval
         self.clock = clock
         self.most = most
         self._entries: dict[Hashable, StoredResponse] = {}
-        self._refreshing: dict[Hashable, float] = {}  # key -> when one request went to make it again
+        self._turns: dict[Hashable, float] = {}  # key -> when a request last went to make it again
         self._guard = threading.Lock()
 
-    def servable(self, key: Hashable) -> StoredResponse | None:
-        """The stored answer to serve for `key`, or None when this request must go to the app (nothing
-        stored, too old, or it is this request's turn to make it again)."""
+    def lookup(self, key: Hashable) -> tuple[StoredResponse | None, bool]:
+        """(the kept answer still fit to serve, or None; whether to serve it now). False with an answer: it
+        is stale and this request's turn to go to the app (the answer is its fallback if it is shed)."""
         entry = self._entries.get(key)
         if entry is None or self.interval <= 0:
-            return None
+            return None, False
         now = self.clock()
         age = now - entry.stored_at
         if age < self.interval:
-            return entry
-        if age >= 2 * self.interval:
-            return None
+            return entry, True
+        if age >= self.STALE_FOR * self.interval:
+            return None, False
         with self._guard:
-            since = self._refreshing.get(key)
-            if since is not None and now - since < self.interval:
-                return entry  # another request is making it again: the previous answer meanwhile
-            self._refreshing[key] = now
-            return None
+            turn = self._turns.get(key)
+            if turn is not None and now - turn < min(self.RETRY_S, self.interval):
+                return entry, True  # another request went to make it again a moment ago
+            self._turns[key] = now
+            return entry, False
+
+    def servable(self, key: Hashable) -> StoredResponse | None:
+        """The kept answer to serve now, or None when this request goes to the app."""
+        entry, now = self.lookup(key)
+        return entry if now else None
 
     def store(self, key: Hashable, headers: tuple[tuple[str, str], ...], body: bytes, etag: str) -> None:
         with self._guard:
             self._entries.pop(key, None)
             self._entries[key] = StoredResponse(headers, body, etag, self.clock())
-            self._refreshing.pop(key, None)
+            self._turns.pop(key, None)
             while len(self._entries) > self.most:
-                self._entries.pop(next(iter(self._entries)))
-
-    def not_stored(self, key: Hashable) -> None:
-        """The request that went to make `key` again got no storable answer (shed, an error): the next may try."""
-        with self._guard:
-            self._refreshing.pop(key, None)
+                dropped = next(iter(self._entries))
+                self._entries.pop(dropped)
+                self._turns.pop(dropped, None)
 
     def __len__(self) -> int:
         return len(self._entries)

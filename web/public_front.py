@@ -16,10 +16,14 @@ What is kept and for whom:
 - only for requests without the session cookie (a signed-in visitor's page is their own; a notice may wait in
   the session) and without `Authorization`; keyed by path, query and the page's language (the language
   cookie, else Accept-Language, as web.i18n chooses it: the answers `Vary: Cookie, Accept-Language`);
-- on the public cache's clock and interval (`PUBLIC_CACHE_SECONDS`): served as it is for one interval, then for
-  one more while a single request goes through admission to the app to make it again (the public cache's own
-  rule: the others keep the previous answer meanwhile); older, every request goes to the app. An answer is
-  thus at most two intervals older than what the app would say (10 s by default, the pages' own `max-age`).
+- on the public cache's clock and interval (`PUBLIC_CACHE_SECONDS`): served as it is for one interval; then
+  one request at a time (at most one a second) goes through admission to the app to make it again while the
+  others keep the previous answer (the public cache's own rule). Normally that request is admitted and the
+  answer is at most about one interval older than what the app would say. When admission sheds it (a surge:
+  the public class full, or a staff write waiting), it gets the previous answer too instead of the `503`,
+  for up to 6 intervals (30 s by default); past that every request goes to the app, and may be shed.
+  (Without this, every request after the interval became the one to make it again, was shed, and the
+  statistics pages were refused although their answer was at hand: 2,937 in the surge at 97,586 people.)
   Interval 0: nothing is served here.
 
 What stays bounded: anything not stored (a first request, a page made again, a signed-in page, a certificate
@@ -43,7 +47,7 @@ from werkzeug.http import parse_accept_header, parse_etags
 from web.admission import Environ, RouteClass, StartResponse, WSGIApp, route_class
 from web.i18n import COOKIE as LANGUAGE_COOKIE
 from web.i18n import DEFAULT_LANGUAGE, LANGUAGES
-from web.public_cache import PublicCache, StoredResponses
+from web.public_cache import PublicCache, StoredResponse, StoredResponses
 
 MAX_BODY = 4 * 1024 * 1024  # the statistics page is ~40 KiB; a signed list a few KiB
 _NOT_IN_304 = frozenset({"content-type", "content-length", "content-disposition"})
@@ -64,6 +68,7 @@ class PublicFront:
         self.cache_of = cache_of
         self.session_cookie = session_cookie
         self.served = 0  # answered here (200 or 304), for the benchmark and operators
+        self.stale_served = 0  # of them: a stale answer given instead of the server's 503
         self._languages: dict[str, str] = {}
 
     def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
@@ -71,11 +76,11 @@ class PublicFront:
         if key is None:
             return self.app(environ, start_response)
         responses = self.cache_of().responses
-        entry = responses.servable(key)
-        if entry is not None:
+        entry, now = responses.lookup(key)
+        if entry is not None and now:
             self.served += 1
-            return self._serve(entry.headers, entry.body, entry.etag, environ, start_response)
-        return self._through(key, responses, environ, start_response)
+            return self._serve(entry, environ, start_response)
+        return self._through(key, responses, entry, environ, start_response)
 
     def _key(self, environ: Environ) -> tuple[str, str, str] | None:
         """(path, query, language) for a request this layer may answer, else None."""
@@ -115,48 +120,61 @@ class PublicFront:
         self,
         key: tuple[str, str, str],
         responses: StoredResponses,
+        stale: StoredResponse | None,
         environ: Environ,
         start_response: StartResponse,
     ) -> Iterable[bytes]:
-        """To admission and the app; a storable answer is kept on its way back."""
+        """To admission and the app; a storable answer is kept on its way back. If the server sheds this
+        request (503) while a stale answer is at hand, the stale answer is served instead."""
         sent: dict[str, Any] = {}
 
         def noting(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            if exc_info:
+                sent["forwarded"] = True
+                return start_response(status, headers, exc_info)
             sent["status"], sent["headers"] = status, headers
-            return start_response(status, headers, exc_info) if exc_info else start_response(status, headers)
+            return _no_write
 
         body = self.app(environ, noting)
-        headers = sent.get("headers") or []
-        etag = _storable(str(sent.get("status") or ""), headers)
+        if sent.get("forwarded") or "status" not in sent:
+            return body
+        status, headers = str(sent["status"]), list(sent["headers"])
+        if stale is not None and status.startswith("503"):
+            _close(body)
+            self.served += 1
+            self.stale_served += 1
+            return self._serve(stale, environ, start_response)
+        etag = _storable(status, headers)
         if etag is None:
-            responses.not_stored(key)
+            start_response(status, headers)
             return body
         try:
             data = b"".join(body)
         finally:
-            close = getattr(body, "close", None)
-            if close is not None:
-                close()
+            _close(body)
         if len(data) <= MAX_BODY:
             responses.store(key, tuple(headers), data, etag)
-        else:
-            responses.not_stored(key)
+        start_response(status, headers)
         return [data]
 
-    def _serve(
-        self,
-        headers: tuple[tuple[str, str], ...],
-        body: bytes,
-        etag: str,
-        environ: Environ,
-        start_response: StartResponse,
-    ) -> list[bytes]:
+    def _serve(self, entry: StoredResponse, environ: Environ, start_response: StartResponse) -> list[bytes]:
         asked = environ.get("HTTP_IF_NONE_MATCH")
+        etag = entry.etag
         if asked and (asked == etag or parse_etags(asked).contains_weak(etag.strip('"'))):
-            start_response("304 NOT MODIFIED", [h for h in headers if h[0].lower() not in _NOT_IN_304])
+            start_response("304 NOT MODIFIED", [h for h in entry.headers if h[0].lower() not in _NOT_IN_304])
             return []
-        start_response("200 OK", list(headers))
-        return [body]
+        start_response("200 OK", list(entry.headers))
+        return [entry.body]
+
+
+def _no_write(_data: bytes) -> None:
+    raise RuntimeError("the app wrote through start_response's write(); web.public_front does not pass it on")
+
+
+def _close(body: Iterable[bytes]) -> None:
+    close = getattr(body, "close", None)
+    if close is not None:
+        close()
 
 
 def _storable(status: str, headers: list[tuple[str, str]]) -> str | None:

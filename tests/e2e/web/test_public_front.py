@@ -185,14 +185,41 @@ def test_an_answer_is_made_again_after_the_interval_while_others_keep_the_previo
     key = ("/api/v1/statistics", "", "vi")
     assert responses.servable(key) is None  # this caller's turn to make it again (claimed)
     assert responses.servable(key) is not None  # meanwhile the others keep the previous answer
-    responses.not_stored(key)  # (that caller gave up: the next one goes to the app)
+    clock.now += 1.0  # that caller never came back (shed, say): a second later the next one goes
     after = app.test_client().get("/api/v1/statistics")
     assert after.get_json()["total_doses"] > before.get_json()["total_doses"]
     assert world["computed"]["statistics"] == 2
     assert app.test_client().get("/api/v1/statistics").get_data() == after.get_data()
-    clock.now += 10.1  # two intervals old: nothing is served from the front
+    clock.now += 30.1  # six intervals old: nothing is served from the front
     assert responses.servable(key) is None
     assert responses.servable(key) is None
+
+
+def test_when_the_request_making_it_again_is_shed_it_gets_the_previous_answer(world: dict[str, Any]) -> None:
+    app, ledger, clock = world["app"], world["ledger"], world["clock"]
+    first = app.test_client().get("/statistics")
+    seed_demo(ledger, people=10, seed=7)
+    catch_up_views(ledger, app.extensions["immunize"].platform.views)
+    public = _admission(app).gates[RouteClass.PUBLIC]
+    public.add(running=1)  # the public class is full: whatever goes to the app is shed
+    try:
+        clock.now += 5.5  # stale: this request goes to make it again, is shed, and gets the previous page
+        shed_one = app.test_client().get("/statistics")
+        assert shed_one.status_code == 200
+        assert shed_one.get_data() == first.get_data()
+        assert _front(app).stale_served == 1
+        assert app.test_client().get("/statistics").status_code == 200  # the others meanwhile
+        clock.now += 20  # still within 6 intervals: the previous page rather than a refusal
+        assert app.test_client().get("/statistics").get_data() == first.get_data()
+        assert _admission(app).stats()["public"]["shed"] == 2
+        clock.now += 10  # past 30 s: no longer served; the request goes to the app and is shed
+        assert app.test_client().get("/statistics").status_code == 503
+    finally:
+        public.add(running=-1)
+    fresh = app.test_client().get("/statistics")  # admitted: made again with the new figures
+    assert fresh.status_code == 200
+    assert fresh.headers["ETag"] != first.headers["ETag"]
+    assert world["computed"]["statistics"] == 2
 
 
 def test_with_no_interval_nothing_is_served_from_the_front(tmp_path: Path) -> None:
