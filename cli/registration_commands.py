@@ -1,4 +1,4 @@
-"""`immunize registration add|list`: people registered for their next dose."""
+"""`immunize registration add|list|join`: people registered for their next dose."""
 
 from __future__ import annotations
 
@@ -51,6 +51,21 @@ def registration_add(
         echo_json(body)
     else:
         click.echo(f"Registered {made.person_id} for dose {made.dose_number} (due {made.due_on}).")
+
+
+@registration.command("join")
+@click.argument("online_id")
+@click.argument("registered_id")
+@with_actor
+def registration_join(
+    online_id: str, registered_id: str, actor_id: str, role: str, actor_site: str | None
+) -> None:
+    """Join a citizen's online registration (ONLINE_ID) to the record registered at a site with the
+    same ID number (REGISTERED_ID), after seeing the card: the phone, family, health declarations and
+    place in the queue move to it, and the online record is erased."""
+    with campaign_service() as service:
+        service.join_online_registration(online_id, registered_id, actor=as_actor(actor_id, role, actor_site))
+    click.echo(f"Joined {online_id} to {registered_id}.")
 
 
 @registration.command("list")

@@ -49,6 +49,19 @@ class QueueOperations(CampaignBase):
             raise PersonNotFound(f"No person with the ID number or id {text!r}: register the person first.")
         return found
 
+    def join_online_registration(self, online: str | UUID, registered: str | UUID, *, actor: Actor) -> None:
+        """Join a citizen's online registration to the record registered at a site with the same ID
+        number (the ledger checks the numbers, moves phone, family, declarations and place in the
+        queue, and erases the online record); by person ids, as both records carry the one number.
+        The same request sent again is one join."""
+        online_id, registered_id = as_id(online, "person"), as_id(registered, "person")
+        self.ledger.join_online_registration(
+            online_id=online_id,
+            registered_id=registered_id,
+            actor=actor,
+            idempotency_key=f"join:{online_id.hex}:{registered_id.hex}",
+        )
+
     def register(
         self,
         *,

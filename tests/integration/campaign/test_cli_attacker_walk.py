@@ -28,8 +28,10 @@ ADMIN = Actor("admin", Role.ADMIN)
 # Commands whose actor cannot be of "another" place, by what they are: registering a new person (anyone
 # at any desk may), recording a dose (the CLI's actor is the --site it records at), adding a site (names
 # no existing one), the province's store lots (a province, not a site: walked through stock allocate), a
-# read-only listing, revoking a certificate (an administrator's command: it takes no role).
+# read-only listing, revoking a certificate (an administrator's command: it takes no role), joining an
+# online registration (the person is at the desk with their card: staff of any site join, as on the page).
 NOT_WALKED = {
+    "registration join",
     "person register",
     "dose record",
     "site add",
