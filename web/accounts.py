@@ -292,9 +292,18 @@ class Accounts:
         """Count one attempt in `bucket`; RateLimited when more than `limit` fall within `window` seconds."""
         self.store.execute("DELETE FROM web_rate WHERE bucket = ? AND at < ?", (bucket, now - window))
         self.store.execute("DELETE FROM web_rate WHERE at < ?", (now - 86_400,))  # nothing counts for a day
-        count = int(self.store.query("SELECT COUNT(*) FROM web_rate WHERE bucket = ?", (bucket,))[0][0])
-        if count >= limit:
-            raise RateLimited("too many attempts: wait a few minutes and try again")
+        count, oldest = self.store.query(
+            "SELECT COUNT(*), MIN(at) FROM web_rate WHERE bucket = ?", (bucket,)
+        )[0]
+        if int(count) >= limit:
+            # How long until the oldest attempt leaves the window, in whole minutes ("a few minutes" left
+            # a citizen guessing: the code limit is 3 per 15 minutes).
+            minutes = max(1, math.ceil((float(oldest) + window - now) / 60))
+            raise RateLimited(
+                f"too many attempts: wait {minutes} minutes and try again",
+                key="error.rate_limited_minutes",
+                minutes=minutes,
+            )
         self.store.execute("INSERT INTO web_rate (bucket, at) VALUES (?, ?)", (bucket, now))
 
     # sign-in failures: exponential backoff ---------------------------------------------------------

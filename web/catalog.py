@@ -757,6 +757,10 @@ CATALOG: dict[str, dict[str, str]] = {
         "vi": "Quá nhiều lần thử. Vui lòng đợi vài phút.",
         "en": "Too many attempts. Please wait a few minutes.",
     },
+    "error.rate_limited_minutes": {
+        "vi": "Quá nhiều lần thử. Vui lòng đợi {minutes} phút rồi thử lại.",
+        "en": "Too many attempts. Wait {minutes} minutes and try again.",
+    },
     "error.signin_wait_seconds": {
         "vi": "Đăng nhập sai quá nhiều lần. Vui lòng đợi {seconds} giây rồi thử lại.",
         "en": "Too many failed sign-ins. Wait {seconds} seconds and try again.",

@@ -279,3 +279,23 @@ def test_the_province_store_lists_lots_still_in_store_first_and_folds_the_emptie
     store = page[page.index('id="h-store"') : page.index("</section>", page.index('id="h-store"'))]
     folded = store.index('<details id="store-used-up"><summary>Lô đã dùng hết (1)</summary>')
     assert store.index("HELD-1") < folded < store.index("EMPTIED-1")
+
+
+def test_a_phone_asking_for_too_many_codes_is_told_how_long_to_wait(tmp_path: Path) -> None:
+    """Seen in the demo (session 6, PostgreSQL): a fourth sign-in code within 15 minutes got "Quá nhiều
+    lần thử. Vui lòng đợi vài phút." ("a few minutes": three, or fifteen?). Now the minutes are counted
+    from the oldest attempt still in the window."""
+    from datetime import UTC, datetime, timedelta
+
+    now = [datetime(2026, 12, 1, 2, 0, tzinfo=UTC)]
+    ledger = Ledger("memory://", key_dir=tmp_path / "lk", clock=lambda: now[0])
+    client = make_app(tmp_path, ledger, WTF_CSRF_ENABLED=False, CLOCK=lambda: now[0]).test_client()
+    for minute in (0, 4, 5):
+        now[0] = datetime(2026, 12, 1, 2, minute, tzinfo=UTC)
+        assert client.post("/signin/citizen", data={"phone": "0911111111"}).status_code == 302
+    now[0] += timedelta(minutes=2)  # 02:07; the first code (02:00) leaves the 15-minute window at 02:15
+    refused = client.post("/signin/citizen", data={"phone": "0911111111"})
+    assert refused.status_code == 400
+    assert "Quá nhiều lần thử. Vui lòng đợi 8 phút rồi thử lại." in refused.get_data(as_text=True)
+    now[0] += timedelta(minutes=8, seconds=1)
+    assert client.post("/signin/citizen", data={"phone": "0911111111"}).status_code == 302
