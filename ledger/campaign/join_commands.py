@@ -14,14 +14,18 @@ dose, with its priority, place and original time), and the online record is eras
 its held number released). Both records' versions are checked on save, so a change to either meanwhile
 is re-read or refused; the registered record's claim on the number is checked in the same transaction.
 
-Refused, writing nothing, each with a sentence that says what to do: a number that is not the same, a
-booked appointment on the online record (cancel it first: the place in the queue is kept), doses or
-reactions recorded on the online record (record them on the registered one), a guardian on both sides.
+A booked appointment on the online record goes with the place (session 6): cancelled as "joined" and
+booked again, same site, day and session, for the registered record's next dose, when that dose is due
+by then and may be that vaccine (else refused: cancel it first, the place in the queue is kept).
+
+Refused, writing nothing, each with a sentence that says what to do: a number that is not the same, an
+appointment the registered record cannot take (above), doses or reactions recorded on the online record
+(record them on the registered one), a guardian on both sides.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
@@ -29,10 +33,19 @@ from eventsourcing.domain import Aggregate
 from ledger import checks
 from ledger import permissions as ledger_permissions
 from ledger.campaign.errors import AlreadyRegistered
+from ledger.campaign.plans import Appointment
 from ledger.campaign.registration_commands import RegistrationCommands
 from ledger.campaign.registrations import Registration
 from ledger.campaign.sites import SiteSchedule
-from ledger.campaign.values import Language, RegistrationStatus, registration_id, schedule_id
+from ledger.campaign.values import (
+    Language,
+    RegistrationStatus,
+    allowed_products,
+    extra_wait_days,
+    registration_id,
+    schedule_id,
+)
+from ledger.campaign.values import appointment_id as new_appointment_id
 from ledger.claims import WithEvents
 from ledger.commands import Outcome
 from ledger.domainmodel import Person
@@ -151,11 +164,17 @@ class JoinCommands(RegistrationCommands):
         waiting = self.maybe(Registration, registration_id(online_id, 1))
         if waiting is None or waiting.status in (RegistrationStatus.WITHDRAWN, RegistrationStatus.DONE):
             return []
-        if waiting.status is RegistrationStatus.BOOKED:
-            raise RuleViolation(
-                "The online registration has an appointment: cancel it first (the person keeps their place "
-                "in the queue), then join."
-            )
+        booked = None
+        if (
+            waiting.status is RegistrationStatus.BOOKED
+            and waiting.plan_id is not None
+            and waiting.appointment_id is not None
+        ):
+            # The appointment goes with the place: freed here, booked again below for the registered
+            # record's next dose at the same site, day and session (the person was told that visit).
+            plan = self.plan(waiting.plan_id)
+            booked = plan, plan.cancel(waiting.appointment_id, reason=JOINED, actor=actor, at=at)
+            waiting.release(appointment_id=booked[1].appointment_id, reason=JOINED, actor=actor, at=at)
         waiting.withdraw(reason=JOINED, actor=actor, at=at)
         site = waiting.site_id
         schedule = self.maybe(SiteSchedule, schedule_id(site)) if site is not None else None
@@ -173,5 +192,42 @@ class JoinCommands(RegistrationCommands):
                 waiting.queued_at,  # its place in the queue: the time it first queued
             )
         except AlreadyRegistered:
+            if booked is not None:
+                raise _cannot_carry() from None
             return [waiting]  # the registered record waits (or is booked) already: its own place stays
-        return [waiting, taken]
+        if booked is None:
+            return [waiting, taken]
+        plan, old = booked
+        due_on = taken.due_on
+        if taken.previous_product is not None:
+            due_on += timedelta(days=extra_wait_days(taken.previous_product, old.product, self.reference))
+        if due_on > plan.day or old.product not in allowed_products(taken.previous_product, self.reference):
+            raise _cannot_carry()
+        carried = Appointment(
+            new_appointment_id(plan.id, taken.id, taken.bookings),
+            taken.id,
+            registered.id,
+            old.session,
+            taken.priority_rank,
+            taken.dose_number,
+            old.product,
+        )
+        plan.book([carried], actor=actor, at=at)
+        taken.book(
+            appointment_id=carried.appointment_id,
+            plan_id=plan.id,
+            site_id=plan.site_id,
+            day=plan.day,
+            session=old.session,
+            actor=actor,
+            at=at,
+        )
+        return [plan, waiting, taken]
+
+
+def _cannot_carry() -> RuleViolation:
+    return RuleViolation(
+        "The online registration's appointment cannot go to the registered record (its next dose is not "
+        "due by then, is another vaccine, or it already has a place): cancel the appointment first (the "
+        "person keeps their place in the queue), then join."
+    )
