@@ -176,54 +176,100 @@ def reissue_all(
     return spent, server_spent, done
 
 
-def workers_table(base: Path, people: int, counts: list[int]) -> list[str]:
+def workers_table(
+    base: Path,
+    people: int,
+    counts: list[int],
+    postgres_admin: str | None = None,
+    clock: ServerClock | None = None,
+) -> list[str]:
     """`immunize certificate reissue --all --workers N` run as an operator runs it (the CLI in its own
-    processes), each worker count on its own copy of one seeded SQLite ledger just after a key rotation:
-    wall time, the CPU of every process of the run (start-up and the index catch-up included), and the
-    certificates per wall second on this machine's cores."""
-    source = base / "workers"
+    processes), each worker count on its own copy of one seeded ledger just after a key rotation: wall time,
+    the CPU of every process of the run (start-up and the index catch-up included; on PostgreSQL the
+    server's too, from `clock`), and the certificates per wall second on this machine's cores. SQLite copies
+    the file; PostgreSQL (`postgres_admin`: a URL of the server's `postgres` database) copies the database
+    with CREATE DATABASE ... TEMPLATE."""
+    name = "SQLite" if postgres_admin is None else "PostgreSQL"
+    source = base / f"workers-{name}"
     source.mkdir()
-    ledger, _ = seeded(f"sqlite:///{source / 'ledger.db'}", source, people, master=source / "keys")
+
+    def url_of(folder: Path, tag: str) -> str:
+        if postgres_admin is None:
+            return f"sqlite:///{folder / 'ledger.db'}"
+        return postgres_admin.rsplit("/", 1)[0] + f"/reissue_{tag}"
+
+    if postgres_admin is not None:
+        with psycopg.connect(postgres_admin, autocommit=True) as conn:
+            conn.execute("DROP DATABASE IF EXISTS reissue_source")
+            conn.execute("CREATE DATABASE reissue_source")
+    ledger, _ = seeded(url_of(source, "source"), source, people, master=source / "keys")
     catch_up_index(ledger)  # as the renderer running beside the web leaves it
     ledger.close()
     lines = []
     for count in [*counts, 0]:  # 0: the first run again, with nothing left to do (start-up and one pass)
-        run = base / f"workers-{count or counts[0]}"
+        tag = f"w{count or counts[0]}"
+        run = base / f"workers-{name}-{tag}"
         if count:
             shutil.copytree(source, run)
             KeyStore(run / "keys").rotate(DEVELOPMENT_PASSPHRASE, datetime.now(UTC))
+            if postgres_admin is not None:
+                with psycopg.connect(postgres_admin, autocommit=True) as conn:
+                    conn.execute(f"DROP DATABASE IF EXISTS reissue_{tag}")
+                    # Our own cluster: the seeding process's pools (the rendering tables keep one) let go.
+                    conn.execute(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                        "WHERE datname = 'reissue_source' AND pid <> pg_backend_pid()"
+                    )
+                    conn.execute(f"CREATE DATABASE reissue_{tag} TEMPLATE reissue_source")
         env = {
             **os.environ,
-            "IMMUNIZE_DATABASE_URL": f"sqlite:///{run / 'ledger.db'}",
+            "IMMUNIZE_DATABASE_URL": url_of(run, tag),
             "IMMUNIZE_KEY_DIR": str(run / "keys"),
             "IMMUNIZE_KEY_PASSPHRASE": DEVELOPMENT_PASSPHRASE,
         }
         command = [str(Path(sys.executable).parent / "immunize"), "certificate", "reissue", "--all"]
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        server_before = clock.seconds() if clock else 0.0
         began = time.perf_counter()
         done = subprocess.run(
-            [*command, "--workers", str(count or 1)], env=env, capture_output=True, text=True, check=True
+            [*command, "--workers", str(count or 1)], env=env, capture_output=True, text=True, check=False
         )
+        if done.returncode:
+            raise SystemExit(f"reissue --all --workers {count or 1} failed: {done.stdout}{done.stderr}")
         wall = time.perf_counter() - began
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+        server = clock.seconds() - server_before if clock else 0.0
+        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime) + server
         found = re.search(r"Re-issued (\d+),", done.stdout)
         reissued = int(found[1]) if found else 0
+        served = f" (the server's {server:,.1f} s included)" if clock else ""
         if not count:
             lines.append(
-                f"[SQLite, CLI] reissue --all with nothing left to do (start-up, one pass over the index): "
-                f"{wall:,.1f} s wall, {cpu:,.1f} s CPU"
+                f"[{name}, CLI] reissue --all with nothing left to do (start-up, one pass over the index): "
+                f"{wall:,.1f} s wall, {cpu:,.1f} s CPU{served}"
             )
             print(lines[-1])
             continue
         lines.append(
-            f"[SQLite, CLI] reissue --all --workers {count}: {reissued} certificates in {wall:,.1f} s wall "
-            f"= {reissued / wall:,.0f}/s on this machine ({load()}); CPU of all its processes {cpu:,.1f} s "
-            f"= {reissued / cpu:,.0f}/s per core -> 75 million at this wall rate: "
+            f"[{name}, CLI] reissue --all --workers {count}: {reissued} certificates in {wall:,.1f} s wall "
+            f"= {reissued / wall:,.0f}/s on this machine ({load()}); CPU of all its processes {cpu:,.1f} s"
+            f"{served} = {reissued / cpu:,.0f}/s per core -> 75 million at this wall rate: "
             f"{NATIONAL / (reissued / wall) / 3600:,.1f} h"
         )
         print(lines[-1])
     return lines
+
+
+def postgres_workers(base: Path, people: int, counts: list[int]) -> list[str]:
+    """`workers_table` on a throwaway PostgreSQL cluster of its own (its server's CPU counted)."""
+    from tests.postgres_cluster import ThrowawayCluster
+
+    cluster = ThrowawayCluster()
+    try:
+        admin = cluster.start().url("postgres")
+        return workers_table(base, people, counts, admin, ServerClock(cluster.data))
+    finally:
+        cluster.stop()
 
 
 def hours(rate: float) -> str:
@@ -314,6 +360,8 @@ def main() -> None:
         print(f"start: {load()} on {os.cpu_count()} cores")
         with tempfile.TemporaryDirectory() as folder:
             workers_table(Path(folder), args.workers_people, counts)
+            if not args.skip_postgres:
+                postgres_workers(Path(folder), args.workers_people, counts)
         print(f"end: {load()}")
         return
     print(f"start: {load()} on {os.cpu_count()} cores")
@@ -354,6 +402,8 @@ def main() -> None:
                     cluster.stop()
         if counts:
             closing += workers_table(base, args.workers_people, counts)
+            if not args.skip_postgres and not os.environ.get("IMMUNIZE_BENCH_POSTGRES_URL"):
+                closing += postgres_workers(base, args.workers_people, counts)
         for line in closing:
             print(line)
     print(f"end: {load()}")

@@ -7,6 +7,7 @@ The ledger is IMMUNIZE_DATABASE_URL; the signing key is the key store's current 
 from __future__ import annotations
 
 import contextlib
+import multiprocessing
 import os
 import threading
 import uuid
@@ -14,6 +15,7 @@ from collections import Counter
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, as_completed, wait
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import click
 from rich.console import Console
@@ -124,9 +126,12 @@ def _start_worker(now: datetime) -> None:
     _worker["signer"] = signer_from_environment(now)
 
 
-def _start_pool_worker(now: datetime) -> None:
-    """A worker process of `reissue --all --workers N`: it only re-issues batches until it ends."""
-    _start_worker(now)
+def _start_pool_worker(now: datetime, opening: Any) -> None:
+    """A worker process of `reissue --all --workers N`: it only re-issues batches until it ends. The workers
+    open their ledgers one at a time (`opening`, a lock): opening runs the schema's IF NOT EXISTS statements,
+    and two at once on PostgreSQL failed with "tuple concurrently updated"."""
+    with opening:
+        _start_worker(now)
     certificates.prepare_batch_process()
 
 
@@ -164,13 +169,23 @@ def _reissue_batch(
     help="Days the new certificates are valid.",
 )
 @click.option(
+    "--batch",
+    "batch_size",
+    type=click.IntRange(1, 5000),
+    default=REISSUE_BATCH,
+    show_default=True,
+    help="Certificates per batch (one ledger transaction; the unit handed to a worker).",
+)
+@click.option(
     "--all-formats",
     is_flag=True,
     help="Also draw each new SVG and PDF now (about 30x slower). By default only the HC1 and the PNG (the QR "
     "a phone shows) are stored at once; the renderer (`immunize certificate render`) draws the rest in the "
     "background, or a first download does, once.",
 )
-def reissue_command(everyone: bool, workers: int, validity_days: int, all_formats: bool) -> None:
+def reissue_command(
+    everyone: bool, workers: int, validity_days: int, batch_size: int, all_formats: bool
+) -> None:
     """Re-issue and re-render every current certificate signed with an old key, near expiry, corrected since,
     or numbered or coloured differently by today's rules (after a key rotation or a rule change).
     Resumable: a second run skips what is already done."""
@@ -184,7 +199,7 @@ def reissue_command(everyone: bool, workers: int, validity_days: int, all_format
             raise RenderingError("Re-issuing needs a stored ledger: set IMMUNIZE_DATABASE_URL.")
         catch_up_index(ledger)  # certificates issued before the index existed, or while no renderer ran
         total = certificate_files.count_current(ledger)
-        pages = certificate_files.current_entries(ledger, page=REISSUE_BATCH)  # streamed, never all ids
+        pages = certificate_files.current_entries(ledger, page=batch_size)  # streamed, never all ids
         with Progress(*columns, console=Console(stderr=True)) as progress:
             task = progress.add_task("reissue", total=total)
             if workers == 1:
@@ -194,7 +209,13 @@ def reissue_command(everyone: bool, workers: int, validity_days: int, all_format
                         totals.update(_reissue_batch(batch, now, validity_days, rules, formats))
                         progress.advance(task, len(batch))
             else:
-                with ProcessPoolExecutor(workers, initializer=_start_pool_worker, initargs=(now,)) as pool:
+                # Spawned, not forked: a forked worker inherited this process's open connections (the
+                # pools are per process and per URL), and on PostgreSQL two processes then spoke on one
+                # session ("prepared statement _pg3_1 already exists"; SQLite forbids it outright).
+                spawn = multiprocessing.get_context("spawn")
+                with ProcessPoolExecutor(
+                    workers, mp_context=spawn, initializer=_start_pool_worker, initargs=(now, spawn.Lock())
+                ) as pool:
                     running: dict[Future[Counter[str]], int] = {}
                     for batch in pages:
                         running[pool.submit(_reissue_batch, batch, now, validity_days, rules, formats)] = len(
