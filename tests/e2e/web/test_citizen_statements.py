@@ -19,6 +19,9 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from ledger.values import Actor
+from ledger.values import Role as LedgerRole
+from services.campaign import CampaignService
 from tests.citizen_world import (
     CHILDREN,
     FAMILY_LIST_MOST,
@@ -167,3 +170,26 @@ def test_a_move_the_citizen_just_made_shows_at_once_though_no_follower_ran(
     page = text_of(world.client.get(f"/me/people/{world.mother}").get_data(as_text=True))
     assert "Lịch tiêm sắp tới: Buổi chiều 13:30–16:30, 03/08/2021 · Trạm Y tế số 2 ·" in page
     assert "02/08/2021" not in page
+
+
+def test_a_page_without_visits_leaves_the_campaigns_views_to_the_page_that_shows_them(
+    store: Callable[[str], str], tmp_path: Path
+) -> None:
+    """Self-refreshed: the family list catches up only the read views; the person page after it still
+    catches up the campaign's (their own position, not the read views'), so a move made elsewhere (staff,
+    another process) shows."""
+    world = build(tmp_path, store("memo"), children=0, moves=0, followed=False)
+    app = world.client.application
+    backend = app.extensions["immunize"].backend
+    service = CampaignService(backend.ledger, backend.views)
+    booked = next(a for a in service.my_appointments(world.mother) if a.status == "booked")
+    service.move_appointment(
+        booked.appointment_id,
+        site_id=world.sites[2],
+        day="2021-08-04",
+        session="afternoon",
+        actor=Actor(str(world.mother), LedgerRole.CITIZEN),
+    )
+    assert "Phạm Thị Hoa" in text_of(world.client.get("/me/").get_data(as_text=True))
+    page = text_of(world.client.get(f"/me/people/{world.mother}").get_data(as_text=True))
+    assert "Lịch tiêm sắp tới: Buổi chiều 13:30–16:30, 04/08/2021 · Trạm Y tế số 3 ·" in page
