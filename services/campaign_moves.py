@@ -161,6 +161,14 @@ class MoveOperations(CampaignBase):
             idempotency_key=derived_key("transfer", reg, ward_code, site, seen),
         )
 
+    def withdraw_registration(self, registration_id: str | UUID, *, reason: str, actor: Actor) -> None:
+        """Take a waiting place out of the queue (the person no longer wants it, moved abroad...): the
+        person, or staff of the site or ward it waits at, or an officer of its province."""
+        reg = as_id(registration_id, "registration")
+        self.ledger.withdraw_registration(
+            registration_id=reg, reason=reason, actor=actor, idempotency_key=derived_key("withdraw", reg)
+        )
+
     def moves_of(self, registration_id: str | UUID) -> int:
         """How many times a registration has moved to another ward or site (0 when never)."""
         return int(getattr(self.ledger.registration(as_id(registration_id, "registration")), "transfers", 0))

@@ -246,6 +246,23 @@ PATHS: dict[str, dict[str, Any]] = {
             params=("site_id", "day"),
         )
     },
+    "/campaign/registrations/{registration_id}/move": {
+        "post": _op(
+            "Move a waiting place to another ward's queue ({ward_code} or {site_id}); 403 "
+            "waiting_place_of_another_site for a place of another site or ward",
+            "staff (own site or ward), province (own province)",
+            params=("registration_id",),
+            body={"ward_code": S, "site_id": S, "moves_seen": {"type": "integer"}},
+        )
+    },
+    "/campaign/registrations/{registration_id}/withdraw": {
+        "post": _op(
+            "Take a waiting place out of the queue; 403 waiting_place_of_another_site for another site's",
+            "staff (own site or ward), province (own province)",
+            params=("registration_id",),
+            body={"reason": S},
+        )
+    },
     "/campaign/appointments/{appointment_id}/check-in": {
         "post": _op("The person arrived", "staff", params=("appointment_id",), body={})
     },

@@ -103,6 +103,8 @@ EXPECTED: dict[str, set[str]] = {
     "campaign_api.plan": {"staff", "province"},
     "campaign_api.day_list": {"staff", "province"},
     "campaign_api.check_in": {"staff"},
+    "campaign_api.staff_transfer": {"staff", "province"},
+    "campaign_api.staff_withdraw": {"staff", "province"},
     "campaign_api.no_show": {"staff"},
     "campaign_api.came_late": {"staff"},
     "campaign_api.record_dose": {"staff"},

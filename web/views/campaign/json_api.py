@@ -196,6 +196,33 @@ def came_late(appointment_id: str) -> Response:
     return jsonify({"status": "arrived"})
 
 
+@api.post("/campaign/registrations/<registration_id>/move")
+@allow(Role.STAFF, Role.PROVINCE)
+def staff_transfer(registration_id: str) -> Response:
+    """Staff move a waiting place to another ward's queue ({"ward_code"} or {"site_id"}): only a place
+    waiting at their site or ward (an officer: their province), else 403 waiting_place_of_another_site."""
+    data = _body()
+    seen = data.get("moves_seen")
+    service().transfer_registration(
+        registration_id,
+        ward_code=str(data.get("ward_code") or "") or None,
+        site_id=str(data.get("site_id") or "") or None,
+        actor=staff_actor(),
+        moves_seen=seen if isinstance(seen, int) and not isinstance(seen, bool) else None,
+    )
+    return jsonify({"status": "moved", "moves": service().moves_of(registration_id)})
+
+
+@api.post("/campaign/registrations/<registration_id>/withdraw")
+@allow(Role.STAFF, Role.PROVINCE)
+def staff_withdraw(registration_id: str) -> Response:
+    """Staff take a waiting place out of the queue ({"reason"}), with the same reach as a move."""
+    service().withdraw_registration(
+        registration_id, reason=str(_body().get("reason", ""))[:500], actor=staff_actor()
+    )
+    return jsonify({"status": "withdrawn"})
+
+
 @api.post("/campaign/appointments/<appointment_id>/dose")
 @allow(Role.STAFF)
 def record_dose(appointment_id: str) -> Response:
