@@ -324,6 +324,10 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "The online registration is joined to {name}'s record: the citizen's phone now signs in to it.",
     },
     "done.correction": {"vi": "Đã sửa hồ sơ của {name}.", "en": "The record of {name} is corrected."},
+    "done.dose_voided": {
+        "vi": "Đã hủy mũi tiêm ghi nhầm của {name}: mũi đó không còn trong sổ sức khỏe.",
+        "en": "The mistaken dose of {name} is voided: it is no longer in the health book.",
+    },
     # citizen
     "citizen.no_record": {
         "vi": "Chưa có hồ sơ nào gắn với số điện thoại này. Bạn có thể tự đăng ký.",

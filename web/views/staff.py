@@ -174,7 +174,8 @@ def correct(person_id: str) -> tuple[str, int] | WerkzeugResponse:
         desk.correct(ctx().backend.ledger, parse_id(person_id), correction, staff=me())
     except USER_ERRORS as exc:
         return _person_page(person_id, message_for(exc), 400)
-    confirm("done.correction", person=person_id)
+    # A voided dose is said as such ("Đã sửa hồ sơ" left the nurse unsure the dose was gone).
+    confirm("done.dose_voided" if correction.field == "void_dose" else "done.correction", person=person_id)
     return redirect(url_for("staff.person", person_id=person_id))
 
 

@@ -299,3 +299,46 @@ def test_a_phone_asking_for_too_many_codes_is_told_how_long_to_wait(tmp_path: Pa
     assert "Quá nhiều lần thử. Vui lòng đợi 8 phút rồi thử lại." in refused.get_data(as_text=True)
     now[0] += timedelta(minutes=8, seconds=1)
     assert client.post("/signin/citizen", data={"phone": "0911111111"}).status_code == 302
+
+
+def test_voiding_a_dose_says_the_dose_is_voided(tmp_path: Path) -> None:
+    """Seen in the demo (session 6, PostgreSQL): voiding a dose recorded by mistake answered "Đã sửa hồ sơ
+    của …" (the record is corrected), the same as a name correction; the nurse had to look for the dose."""
+    from datetime import date
+    from uuid import UUID
+
+    from ledger.campaign.values import Session
+    from ledger.values import Actor
+    from ledger.values import Role as LedgerRole
+    from services.campaign import CampaignService
+    from tests.e2e.web.test_staff import staff_client
+
+    ledger = Ledger("memory://", key_dir=tmp_path / "lk")
+    app = make_app(tmp_path, ledger, WTF_CSRF_ENABLED=False)
+    backend = app.extensions["immunize"].backend
+    system = Actor("test-setup", LedgerRole.SYSTEM)
+    site = CampaignService(backend.ledger, backend.views).add_site(
+        code="VN-01-0001", name="Trạm Y tế Phúc Xá", ward_code="00001", address="1 Nghĩa Dũng",
+        sessions=[Session("morning", "07:30", "11:30", 5)], actor=system,
+    )  # fmt: skip
+    lot = ledger.receive_lot(
+        product="EU/1/20/1528", lot_number="PF-1", expiry=date(2099, 6, 30), site_id=UUID(site.site_id),
+        quantity=5, actor=system, idempotency_key="lot",
+    )  # fmt: skip
+    person = ledger.register_person(
+        national_id="001085000001", full_name="Trần Thị Lan", date_of_birth="1960-01-01", sex="female",
+        phone="0912340001", ward_code="00001", priority_group="HEALTH_WORKER", actor=system, idempotency_key="p",
+    )  # fmt: skip
+    dose = ledger.record_dose(
+        person_id=person, dose_number=1, product="EU/1/20/1528", lot_id=lot, administered_on=ledger.today(),
+        site_id=UUID(site.site_id), actor=system, idempotency_key="dose-1",
+    )  # fmt: skip
+    client = staff_client(app, site.site_id)
+    voided = client.post(
+        f"/desk/people/{person}/corrections",
+        data={"field": "void_dose", "value": "", "dose_id": str(dose.dose_id), "reason": "Ghi nhầm người"},
+    )
+    assert voided.status_code == 302, voided.get_data(as_text=True)
+    page = client.get(f"/desk/people/{person}").get_data(as_text=True)
+    assert "Đã hủy mũi tiêm ghi nhầm của Trần Thị Lan: mũi đó không còn trong sổ sức khỏe." in page
+    assert "Đã sửa hồ sơ" not in page
