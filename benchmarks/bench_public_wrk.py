@@ -184,7 +184,7 @@ def parse_wrk(output: str) -> dict[str, Any]:
     seconds = float(requests.group(2)) * {"s": 1.0, "ms": 0.001, "m": 60.0}.get(requests.group(3), 1.0)
     non_ok = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
-    percentiles = dict(re.findall(r"^\s+(50|99)%\s+(\S+)$", output, re.MULTILINE))
+    percentiles = dict(re.findall(r"^\s+(50|99)%\s+(\S+)\s*$", output, re.MULTILINE))  # wrk pads "1.22s "
     return {
         "requests": int(requests.group(1)),
         "seconds": seconds,
