@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import struct
 import zlib
+from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
 
 import numpy as np
 
 from credentials.errors import RenderingError
+from credentials.qrbatch import encode_many
 from credentials.qrencode import Bytes, QrMatrix, encode
 
 DEFAULT_SCALE = 4  # pixels per module: a version 18 symbol is then 388 pixels wide with its quiet zone
@@ -37,6 +39,12 @@ _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 def qr_matrix(hc1: str) -> QrMatrix:
     """The QR Code symbol of an HC1 string (alphanumeric mode, error correction level Q)."""
     return encode(hc1)
+
+
+def qr_matrices(texts: Sequence[str]) -> list[QrMatrix]:
+    """The symbols of many HC1 strings, in order: the same as `qr_matrix` of each, drawn together (a
+    re-issue's batch costs about a third less a symbol than one at a time)."""
+    return encode_many(texts)
 
 
 def _chunk(kind: bytes, data: bytes) -> bytes:

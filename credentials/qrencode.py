@@ -451,6 +451,26 @@ def _penalties(lanes: Bytes) -> list[int]:
     return _scores(_flatten(lanes), _lines(lanes.shape[0]))
 
 
+def _overlapping(counted: Bytes, qualifies: Bytes) -> bool:
+    """Whether a qualifying pattern starts 4 or 6 modules after a counted one."""
+    return bool((counted[4:] & qualifies[:-4]).any() or (counted[6:] & qualifies[:-6]).any())
+
+
+def _resolve_chains(qualifies: Bytes) -> Bytes:
+    """segno's search resumes 7 modules after a counted pattern, so a pattern overlapping a counted one
+    (it can start 4 or 6 modules later) is not counted. Resolve these chains until nothing changes.
+    Patterns in different lines are at least 11 apart, so the shifts never reach across lines."""
+    counted = qualifies
+    while _overlapping(counted, qualifies):
+        settled = qualifies.copy()
+        settled[4:] &= ~counted[:-4]
+        settled[6:] &= ~counted[:-6]
+        if np.array_equal(settled, counted):
+            break
+        counted = settled
+    return counted
+
+
 def _scores(flat: Bytes, lines: _Lines) -> list[int]:
     """The penalty scores of the eight masks of a symbol laid out as `lines` (see _Lines).
 
@@ -496,17 +516,7 @@ def _scores(flat: Bytes, lines: _Lines) -> list[int]:
     both = dark[:length] & dark[11 : 11 + length]
     np.invert(both, out=both)
     qualifies = found & both
-    # segno's search resumes 7 modules after a counted pattern, so a pattern overlapping a counted one
-    # (it can start 4 or 6 modules later) is not counted. Resolve these chains until nothing changes.
-    # Patterns in different lines are at least 11 apart, so the shifts never reach across lines.
-    counted = qualifies
-    while (counted[4:] & qualifies[:-4]).any() or (counted[6:] & qualifies[:-6]).any():
-        settled = qualifies.copy()
-        settled[4:] &= ~counted[:-4]
-        settled[6:] &= ~counted[:-6]
-        if np.array_equal(settled, counted):
-            break
-        counted = settled
+    counted = _resolve_chains(qualifies)
     n1 = 3 * _per_mask(five).astype(np.int64) - 2 * _per_mask(pairs).astype(np.int64)
     scores = n1 + 3 * _per_mask(block).astype(np.int64) + 40 * _per_mask_sparse(counted).astype(np.int64)
     # N4: 10 points per 5 % the dark share departs from 50 % (segno's float arithmetic, for the same ties).
@@ -514,8 +524,8 @@ def _scores(flat: Bytes, lines: _Lines) -> list[int]:
     return [int(scores[k]) + 10 * int(abs(float(darks[k]) / (size**2) * 100 - 50) / 5) for k in range(8)]
 
 
-def encode(text: str) -> QrMatrix:
-    """The QR Code of an alphanumeric text (an HC1 string) at error correction level Q."""
+def _values_of(text: str) -> npt.NDArray[np.uint16]:
+    """The alphanumeric values of a text's characters (Table 5), or one clear error."""
     try:
         raw = text.encode("ascii") if isinstance(text, str) else b""
     except UnicodeEncodeError:
@@ -525,7 +535,13 @@ def encode(text: str) -> QrMatrix:
         raise RenderingError(
             "Only HC1 text (0-9, A-Z, space and $%*+-./:) can be drawn as an alphanumeric QR code."
         )
-    version = _choose_version(len(raw))
+    return values
+
+
+def encode(text: str) -> QrMatrix:
+    """The QR Code of an alphanumeric text (an HC1 string) at error correction level Q."""
+    values = _values_of(text)
+    version = _choose_version(len(values))
     layout = _layout(version)
     codewords = _codewords(_data_codewords_of(values, version), version)
     entries = np.zeros(layout.bits + 2, dtype=np.uint8)

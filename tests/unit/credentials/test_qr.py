@@ -18,7 +18,8 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from credentials import RenderingError, issue
-from credentials.qr import hc1_png, hc1_svg, png_bytes, qr_matrix, svg_text
+from credentials.qr import hc1_png, hc1_svg, png_bytes, qr_matrices, qr_matrix, svg_text
+from credentials.qrbatch import BATCH, _penalties_many, encode_many
 from credentials.qrencode import ALPHANUMERIC, _penalties, _per_mask, _per_mask_sparse, encode
 from credentials.qrtables import ALIGNMENT_POSITIONS, BLOCKS_Q, FORMAT_Q, VERSION_INFO
 from keys.signing import InMemoryPKI
@@ -98,9 +99,12 @@ def published_hc1() -> list[str]:
 def test_the_published_vectors_get_segnos_symbol_and_zxing_reads_them_back() -> None:
     texts = published_hc1()
     assert len(texts) >= 150
-    for text in texts:
+    batch = encode_many(texts)  # one batch of mixed lengths and versions
+    assert len({matrix.version for matrix in batch}) > 3
+    for text, together in zip(texts, batch, strict=True):
         matrix = encode(text)
         assert matrix.rows == segno_rows(text), text[:40]
+        assert together == matrix, text[:40]
         assert read_qr(png_bytes(matrix)) == [text]
 
 
@@ -131,6 +135,34 @@ def test_all_forty_versions_give_segnos_symbol() -> None:
         matrix = encode(text)
         assert matrix.version == version
         assert matrix.rows == segno_rows(text), version
+        assert encode_many([text]) == [matrix]  # a batch of one
+
+
+def test_a_batch_of_every_version_gives_segnos_symbols_in_order() -> None:
+    # Forty versions in one call (each a batch of one), shuffled, beside more than BATCH texts of one
+    # version (two batches, the second partly full), each text once short of its version's capacity.
+    rng = random.Random(41)
+    texts = [random_text(rng, capacity_q(version) - rng.randrange(3)) for version in range(1, 41)]
+    texts += [random_text(rng, rng.randint(530, 560)) for _ in range(BATCH + 5)]
+    rng.shuffle(texts)
+    batch = encode_many(texts)
+    assert len({matrix.version for matrix in batch}) == 40
+    assert [matrix.rows for matrix in batch] == [segno_rows(text) for text in texts]
+    assert [(m.version, m.mask) for m in batch] == [(s.version, s.mask) for s in map(segno_symbol, texts)]
+    assert qr_matrices(texts) == batch
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.lists(st.text(alphabet=ALPHANUMERIC, min_size=1, max_size=400), min_size=1, max_size=6))
+def test_any_batch_of_alphanumeric_texts_gives_segnos_symbols(texts: list[str]) -> None:
+    assert [matrix.rows for matrix in encode_many(texts)] == [segno_rows(text) for text in texts]
+
+
+def test_a_batch_with_text_that_is_not_hc1_alphanumeric_is_refused_whole(certificates: list[str]) -> None:
+    assert encode_many([]) == []
+    for bad in ("hc1:lowercase", "", "A" * 2421):
+        with pytest.raises(RenderingError):
+            encode_many([certificates[0], bad])
 
 
 @settings(max_examples=40, deadline=None)
@@ -199,6 +231,22 @@ def test_the_mask_scorer_gives_segnos_score_for_any_matrix(size: int, dark_share
     assert _penalties(lanes) == segno_penalties(lanes)
 
 
+@settings(max_examples=15, deadline=None)
+@given(
+    st.integers(min_value=21, max_value=101),
+    st.integers(min_value=1, max_value=BATCH),
+    st.integers(min_value=0, max_value=2**32 - 1),
+)
+def test_the_batch_mask_scorer_gives_segnos_score_for_any_matrices(size: int, count: int, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    shares = rng.choice([0.5, 0.2, 0.8], size=count)
+    matrices = [
+        np.packbits(rng.random((size, size, 8)) < share, axis=2, bitorder="little")[:, :, 0]
+        for share in shares
+    ]
+    assert _penalties_many(matrices) == [segno_penalties(lanes) for lanes in matrices]
+
+
 @settings(max_examples=40, deadline=None)
 @given(
     st.integers(min_value=1, max_value=300),
@@ -230,6 +278,9 @@ def test_overlapping_finder_like_patterns_are_counted_as_segno_counts_them() -> 
         lanes[2 * k] |= bits << k  # in rows, for mask k
         lanes[:, 2 * k + 11] |= bits << (7 - k)  # and in columns, for another
     assert _penalties(lanes) == segno_penalties(lanes)
+    # In a batch, beside a matrix without such chains (resolved for the one symbol only).
+    plain = np.zeros_like(lanes)
+    assert _penalties_many([plain, lanes, plain]) == [segno_penalties(m) for m in (plain, lanes, plain)]
 
 
 @settings(max_examples=12, deadline=None)
