@@ -17,7 +17,8 @@ from uuid import UUID
 
 from credentials import IssuedCertificate, VaccinationRecord, qr
 from credentials.pdf import certificate_pdf
-from credentials.qr import png_bytes, qr_matrix, svg_text
+from credentials.qr import png_bytes, qr_matrices, qr_matrix, svg_text
+from credentials.qrencode import QrMatrix
 from credentials.series import latest_dose, rules_fingerprint
 from credentials.uvci import RandomBytes
 from keys.signer import DocumentSigner
@@ -255,10 +256,12 @@ def render_files(
     record: VaccinationRecord,
     check: Callable[[str], None] | None = None,
     formats: tuple[str, ...] = STORED_FORMATS,
+    matrix: QrMatrix | None = None,
 ) -> dict[str, bytes]:
-    """HC1, PNG, SVG and PDF of a certificate (the QR matrix is computed once for both pictures).
+    """HC1, PNG, SVG and PDF of a certificate (the QR matrix is computed once for both pictures, or given:
+    a batch's symbols are drawn together by `qr_matrices`).
     `check` reads the HC1 back before the PDF is printed (what is printed is checked)."""
-    matrix = qr_matrix(hc1)
+    matrix = qr_matrix(hc1) if matrix is None else matrix
     if check is not None:
         check(hc1)
     files = {"hc1": hc1.encode("ascii"), "png": png_bytes(matrix, qr.DEFAULT_SCALE)}
@@ -439,15 +442,16 @@ def reissue_batch(
         read_back_every=read_back_every,
     )
     holders = {e.person_id: e.holder_id for e in renew}
+    matrices = qr_matrices([result.hc1 for result in issued])  # the batch's symbols drawn together
     certificate_files.store_issued(
         ledger,
         [
             (
                 index_entry(result, holders[result.person_id], rules),
                 result.superseded_uci,
-                render_files(result.hc1, result.signed, result.record, formats=formats),
+                render_files(result.hc1, result.signed, result.record, formats=formats, matrix=matrix),
             )
-            for result in issued
+            for result, matrix in zip(issued, matrices, strict=True)
         ],
     )
     outcomes["reissued"] += len(issued)
