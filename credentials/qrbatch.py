@@ -37,6 +37,9 @@ from credentials.qrencode import (
 )
 
 BATCH = 16  # symbols scored together: past ~16 the arrays outgrow the caches and nothing more is saved
+# Work arrays are kept for this many symbol sizes per thread: an HC1 takes one of a few versions (3 MB
+# each at version 18), and a run of other texts cannot keep growing them (version 40's are 11 MB).
+_SIZES_KEPT = 6
 _LOW_BITS = np.uint64(0x0101010101010101)  # bit 0 of each byte of a word
 
 
@@ -87,6 +90,8 @@ def _work(lines: _Lines) -> _Work:
             both=zeros(),
             words=np.zeros((BATCH, width // 8), dtype=np.uint64),
         )
+        if len(per_thread) >= _SIZES_KEPT:  # a batch of many versions keeps only the latest sizes' arrays
+            per_thread.pop(next(iter(per_thread)))
         per_thread[lines.size] = found
     return found
 
