@@ -6,6 +6,8 @@ A language other than vi gets English; rule descriptions come from the rules the
 
 from __future__ import annotations
 
+import re
+
 # The card a certificate earns under Viet Nam's rules (verifier/rulesets).
 LEVELS_VI = {"green": "xanh", "yellow": "vàng", "red": "đỏ"}
 
@@ -91,7 +93,16 @@ def name_line(native: str, standard: str, language: str) -> str:
 
 
 def birth_line(dob: str, language: str) -> str:
-    return f"{'Ngày sinh' if vietnamese(language) else 'Date of birth'}: {dob}"
+    """The holder's birth date as the certificate gives it (DCC schema: YYYY, YYYY-MM or YYYY-MM-DD,
+    possibly followed by a time); in Vietnamese written day/month/year as Vietnamese papers write it."""
+    if not vietnamese(language):
+        return f"Date of birth: {dob}"
+    found = _BIRTH_DATE.match(dob)
+    shown = "/".join(part for part in reversed(found.groups()) if part) if found else dob
+    return f"Ngày sinh: {shown}"
+
+
+_BIRTH_DATE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?(?:$|T)")
 
 
 def entry_line(index: int, count: int, language: str) -> str:

@@ -328,7 +328,7 @@ def test_the_vietnamese_output_is_vietnamese(capsys, files) -> None:  # type: ig
     lines = out.splitlines()
     assert lines[0] == "HỢP LỆ: thẻ xanh — xác thực, được chấp nhận theo quy tắc của VN"
     assert lines[1].startswith("Họ tên: ")
-    assert lines[2].startswith("Ngày sinh: ")
+    assert lines[2] == "Ngày sinh: 01/01/1990"  # day/month/year, as Vietnamese papers write it
     for english in ("VALID", "authentic", "accepted", "Name", "Date of birth", "green"):
         assert english not in out
     code, out, _ = run(capsys, *trust, "HC1:not base45 at all")
@@ -338,3 +338,20 @@ def test_the_vietnamese_output_is_vietnamese(capsys, files) -> None:  # type: ig
         capsys, "--certificate", str(files["dsc"]), "--at", AT, issue(DSC, sample_dcc(dn=2, sd=2))
     )
     assert out.splitlines()[0] == "VALID: green — authentic, accepted by the rules of VN"  # English unchanged
+
+
+@pytest.mark.parametrize(
+    ("dob", "vietnamese", "english"),
+    [
+        ("1988-03-05", "05/03/1988", "1988-03-05"),
+        ("1988-03", "03/1988", "1988-03"),  # the schema allows a month or a year alone
+        ("1988", "1988", "1988"),
+        ("1988-03-05T00:00:00", "05/03/1988", "1988-03-05T00:00:00"),  # older issuers wrote a time
+        ("", "", ""),
+    ],
+)
+def test_the_birth_date_is_day_month_year_in_vietnamese(dob: str, vietnamese: str, english: str) -> None:
+    from verifier.texts import birth_line
+
+    assert birth_line(dob, "vi") == f"Ngày sinh: {vietnamese}"
+    assert birth_line(dob, "en") == f"Date of birth: {english}"
