@@ -129,13 +129,16 @@ class PublicFront:
         sent: dict[str, Any] = {}
 
         def noting(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
-            if exc_info:
+            if exc_info or sent.get("returned"):  # an error, or an app that starts its answer lazily
                 sent["forwarded"] = True
-                return start_response(status, headers, exc_info)
+                return (
+                    start_response(status, headers, exc_info) if exc_info else start_response(status, headers)
+                )
             sent["status"], sent["headers"] = status, headers
             return _no_write
 
         body = self.app(environ, noting)
+        sent["returned"] = True
         if sent.get("forwarded") or "status" not in sent:
             return body
         status, headers = str(sent["status"]), list(sent["headers"])

@@ -272,3 +272,22 @@ def test_with_the_cache_off_every_request_computes_the_figures(
     assert pages[0].headers["ETag"] == pages[2].headers["ETag"]  # the same figures, the same tag
     assert computed["statistics"] == 3
     assert _front(app).served == 0
+
+
+def test_an_app_that_starts_its_answer_lazily_is_passed_through() -> None:
+    """start_response called only when the body is iterated (allowed by WSGI): nothing kept, nothing lost."""
+    from werkzeug.test import Client
+
+    def lazy(environ: dict[str, Any], start_response: Any) -> Any:
+        def body() -> Any:
+            start_response("200 OK", [("Content-Type", "text/plain"), ("Cache-Control", "public, max-age=9")])
+            yield b"late"
+
+        return body()
+
+    cache = PublicCache(interval=5.0, clock=Clock())
+    front = PublicFront(lazy, lambda: cache, "immunize_session")
+    answer = Client(front).get("/statistics")
+    assert answer.status_code == 200
+    assert answer.get_data() == b"late"
+    assert len(cache.responses) == 0
