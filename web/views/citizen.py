@@ -67,8 +67,8 @@ def register() -> tuple[str, int] | WerkzeugResponse:
 
 @bp.route("/dependants/new", methods=["GET", "POST"])
 @allow(Role.CITIZEN)
-def add_dependant() -> str | WerkzeugResponse:
-    error = ""
+def add_dependant() -> tuple[str, int] | WerkzeugResponse:
+    error, status = "", 200
     backend = ctx().backend
     if request.method == "POST":
         try:
@@ -77,12 +77,12 @@ def add_dependant() -> str | WerkzeugResponse:
                 backend, phone(), forms.person_form(request.form, dependant=True)
             )
         except USER_ERRORS as exc:
-            error = message_for(exc)
+            error, status = message_for(exc), status_for(exc)
         else:
             confirm("done.dependant", person=str(person_id))
             return redirect(url_for("citizen.home"))
     groups = citizen.priority_groups(backend.ledger)
-    return render_template("citizen_dependant.html", error=error, groups=groups)
+    return render_template("citizen_dependant.html", error=error, groups=groups), status
 
 
 @bp.get("/people/<person_id>")
@@ -111,10 +111,10 @@ def dose_proof(person_id: str, dose_id: str) -> Response:
 
 @bp.route("/people/<person_id>/reaction", methods=["GET", "POST"])
 @allow(Role.CITIZEN)
-def reaction(person_id: str) -> str | WerkzeugResponse:
+def reaction(person_id: str) -> tuple[str, int] | WerkzeugResponse:
     backend = ctx().backend
     who, book = citizen.member_and_book(backend, phone(), person_id)
-    error = ""
+    error, status = "", 200
     if request.method == "POST":
         try:
             citizen.report_reaction(
@@ -124,18 +124,18 @@ def reaction(person_id: str) -> str | WerkzeugResponse:
                 actor=citizen.acting_for(who),
             )
         except USER_ERRORS as exc:
-            error = message_for(exc)
+            error, status = message_for(exc), status_for(exc)
         else:
             confirm("done.reaction", person=person_id)
             return redirect(url_for("citizen.person", person_id=person_id))
-    return render_template("citizen_reaction.html", person=who, book=book, error=error)
+    return render_template("citizen_reaction.html", person=who, book=book, error=error), status
 
 
 @bp.route("/people/<person_id>/declaration", methods=["GET", "POST"])
 @allow(Role.CITIZEN)
-def declaration(person_id: str) -> str | WerkzeugResponse:
+def declaration(person_id: str) -> tuple[str, int] | WerkzeugResponse:
     who = member(person_id)
-    error = ""
+    error, status = "", 200
     if request.method == "POST":
         try:
             citizen.declare_health(
@@ -145,11 +145,11 @@ def declaration(person_id: str) -> str | WerkzeugResponse:
                 actor=citizen.acting_for(who),
             )
         except USER_ERRORS as exc:
-            error = message_for(exc)
+            error, status = message_for(exc), status_for(exc)
         else:
             confirm("done.declaration", person=person_id)
             return redirect(url_for("citizen.person", person_id=person_id))
-    return render_template("citizen_declaration.html", person=who, error=error)
+    return render_template("citizen_declaration.html", person=who, error=error), status
 
 
 @bp.get("/people/<person_id>/certificate")

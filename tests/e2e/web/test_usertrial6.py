@@ -196,6 +196,7 @@ def test_a_reaction_dated_tomorrow_says_which_date_is_wrong(tmp_path: Path) -> N
     head = ledger.recorder.max_notification_id()
     form = {"dose_id": "", "onset": "02/12/2026", "symptoms": "Sốt nhẹ", "severity": "mild"}
     answer = client.post(f"/me/people/{person}/reaction", data=form)
+    assert answer.status_code == 400  # refused, as every other form answers a refusal (was 200)
     html = answer.get_data(as_text=True)
     assert "Ngày bắt đầu triệu chứng 02/12/2026 ở tương lai (hôm nay là 01/12/2026)." in html
     assert "Sốt nhẹ</textarea>" in html  # kept
@@ -342,3 +343,24 @@ def test_voiding_a_dose_says_the_dose_is_voided(tmp_path: Path) -> None:
     page = client.get(f"/desk/people/{person}").get_data(as_text=True)
     assert "Đã hủy mũi tiêm ghi nhầm của Trần Thị Lan: mũi đó không còn trong sổ sức khỏe." in page
     assert "Đã sửa hồ sơ" not in page
+
+
+def test_the_citizens_forms_answer_a_refusal_with_400_and_write_nothing(tmp_path: Path) -> None:
+    """A refused dependant or health declaration came back 200 (the form again, with its sentence), as
+    if it had worked, unlike the registration and sign-in forms."""
+    from datetime import UTC, datetime
+
+    from tests.e2e.web.test_usertrial import PERSON
+    from tests.people import listed
+
+    now = datetime(2026, 12, 1, 2, 45, tzinfo=UTC)
+    ledger = Ledger("memory://", key_dir=tmp_path / "lk", clock=lambda: now)
+    client = make_app(tmp_path, ledger, WTF_CSRF_ENABLED=False).test_client()
+    sign_in_as(client, "citizen", phone="0912000111")
+    assert client.post("/me/register", data=PERSON).status_code == 302
+    person = next(p for p in listed(ledger) if p.full_name == PERSON["full_name"]).person_id
+    head = ledger.recorder.max_notification_id()
+    child = {**PERSON, "full_name": "Trần Bảo An", "national_id": "", "date_of_birth": "31/02/2015"}
+    assert client.post("/me/dependants/new", data=child).status_code == 400
+    assert client.post(f"/me/people/{person}/declaration", data={}).status_code == 400
+    assert ledger.recorder.max_notification_id() == head
