@@ -4,6 +4,7 @@ Viet Nam's day), never drawn at random (services.citizen.registration_key)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -112,7 +113,8 @@ def test_the_key_is_the_registrant_the_person_and_the_day_and_shows_nothing_in_c
         full_name="Trần Bảo Ngọc", date_of_birth="2016-04-03", sex="female", ward_code="1"
     )
     assert citizen.registration_key(ledger, "guardian:g-1", other_birthday) != key
-    for text in ("Ngọc", "ngọc", "2015", "g-1"):
-        assert text not in key
+    # Nothing but a keyed hash: no name, birth date or registrant in clear. (Not `"2015" not in key`:
+    # a random master key's hex digest holds "2015" about once in a thousand runs.)
+    assert re.fullmatch(r"registration-[0-9a-f]{64}", key), key
     clock.now += timedelta(days=1)  # tomorrow it is a new request
     assert citizen.registration_key(ledger, "guardian:g-1", form) != key
