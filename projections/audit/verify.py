@@ -228,6 +228,40 @@ def walk(
     closed: list[tuple[int, int, bytes]] = []
     nodes_table = tables(db).nodes
     previous: Checkpoint | None = None
+    trusted_size = trusted_checkpoint.tree_size if trusted_checkpoint is not None else -1
+
+    def check_at(size: int) -> StoredCheckpoint | None:
+        """The checks due when the tree reaches `size`: the stored checkpoint of that size (its
+        signature, root and consistency with the one before; returned) and the trusted checkpoint."""
+        nonlocal previous
+        stored: StoredCheckpoint | None = None
+        if pending and pending[0].tree_size == size:
+            stored = pending.pop(0)
+            _check_checkpoint(
+                stored.checkpoint,
+                f"signed checkpoint of tree size {size}",
+                frontier,
+                state,
+                trusted,
+                previous,
+                tree,
+            )
+            previous = stored.checkpoint
+            state.checkpoints_checked += 1
+        if size == trusted_size:
+            assert trusted_checkpoint is not None
+            _check_checkpoint(
+                trusted_checkpoint,
+                "the trusted checkpoint",
+                frontier,
+                state,
+                trusted,
+                None,
+                tree,
+                signed=False,
+            )
+        return stored
+
     last = 0
     first = True
     while True:
@@ -255,7 +289,6 @@ def walk(
         # Hot loop: one leaf per event, compared with the leaf written with it; the rare checkpoint
         # sizes are looked up by a single comparison.
         next_check = pending[0].tree_size if pending else -1
-        trusted_size = trusted_checkpoint.tree_size if trusted_checkpoint is not None else -1
         if not collect:
             # `audit verify`: the page's leaves hashed in one loop and compared as one list, then the
             # tree extended a block of leaves at a time up to each checkpoint size (same checks).
@@ -273,32 +306,9 @@ def walk(
                 frontier.extend_folding(computed_page[done:stop], closed)
                 done = stop
                 size = frontier.size
-                if size == next_check:
-                    stored_checkpoint = pending.pop(0)
+                if size in (next_check, trusted_size):
+                    check_at(size)
                     next_check = pending[0].tree_size if pending else -1
-                    _check_checkpoint(
-                        stored_checkpoint.checkpoint,
-                        f"signed checkpoint of tree size {size}",
-                        frontier,
-                        state,
-                        trusted,
-                        previous,
-                        tree,
-                    )
-                    previous = stored_checkpoint.checkpoint
-                    state.checkpoints_checked += 1
-                if size == trusted_size:
-                    assert trusted_checkpoint is not None
-                    _check_checkpoint(
-                        trusted_checkpoint,
-                        "the trusted checkpoint",
-                        frontier,
-                        state,
-                        trusted,
-                        None,
-                        tree,
-                        signed=False,
-                    )
         for offset, row in enumerate(page if collect else ()):
             computed = leaf_hash(
                 row.position, row.originator_id, row.originator_version, row.topic, row.state
@@ -309,32 +319,9 @@ def walk(
             append(computed, closed)
             checkpoint: StoredCheckpoint | None = None
             size = frontier.size
-            if size == next_check:
-                checkpoint = pending.pop(0)
+            if size in (next_check, trusted_size):
+                checkpoint = check_at(size)
                 next_check = pending[0].tree_size if pending else -1
-                _check_checkpoint(
-                    checkpoint.checkpoint,
-                    f"signed checkpoint of tree size {size}",
-                    frontier,
-                    state,
-                    trusted,
-                    previous,
-                    tree,
-                )
-                previous = checkpoint.checkpoint
-                state.checkpoints_checked += 1
-            if size == trusted_size:
-                assert trusted_checkpoint is not None
-                _check_checkpoint(
-                    trusted_checkpoint,
-                    "the trusted checkpoint",
-                    frontier,
-                    state,
-                    trusted,
-                    None,
-                    tree,
-                    signed=False,
-                )
             if collect:
                 out.append(VerifiedEvent(row, size - 1, computed, checkpoint))
         leaves.skip(len(page))
